@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "assay-page.h"
+
+#include <glib/gi18n.h>
+
+typedef struct
+{
+  char          *name;
+  char          *title;
+  char          *icon_name;
+  AssayStore    *store;
+  AssayWorker   *worker;
+  GtkStack      *stack;
+  AdwStatusPage *status;
+  GtkWidget     *content;
+} AssayPagePrivate;
+
+enum
+{
+  PROP_0,
+  PROP_NAME,
+  PROP_TITLE,
+  PROP_ICON_NAME,
+  PROP_EMPTY_TITLE,
+  PROP_EMPTY_DESCRIPTION,
+  PROP_EMPTY,
+  PROP_STORE,
+  PROP_WORKER,
+  N_PROPS
+};
+
+enum
+{
+  TOAST,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint       signals[N_SIGNALS];
+
+G_DEFINE_TYPE_WITH_PRIVATE (AssayPage, assay_page, ADW_TYPE_BIN)
+
+static void
+assay_page_dispose (GObject *object)
+{
+  AssayPage        *self = ASSAY_PAGE (object);
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+
+  g_clear_object (&priv->store);
+  g_clear_object (&priv->worker);
+  G_OBJECT_CLASS (assay_page_parent_class)->dispose (object);
+}
+
+static void
+assay_page_finalize (GObject *object)
+{
+  AssayPagePrivate *priv = assay_page_get_instance_private (ASSAY_PAGE (object));
+
+  g_free (priv->name);
+  g_free (priv->title);
+  g_free (priv->icon_name);
+  G_OBJECT_CLASS (assay_page_parent_class)->finalize (object);
+}
+
+static void
+assay_page_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  AssayPage        *self = ASSAY_PAGE (object);
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      g_value_set_string (value, priv->name);
+      break;
+    case PROP_TITLE:
+      g_value_set_string (value, priv->title);
+      break;
+    case PROP_ICON_NAME:
+      g_value_set_string (value, priv->icon_name);
+      break;
+    case PROP_EMPTY_TITLE:
+      g_value_set_string (value, adw_status_page_get_title (priv->status));
+      break;
+    case PROP_EMPTY_DESCRIPTION:
+      g_value_set_string (value, adw_status_page_get_description (priv->status));
+      break;
+    case PROP_EMPTY:
+      g_value_set_boolean (value, assay_page_get_empty (self));
+      break;
+    case PROP_STORE:
+      g_value_set_object (value, priv->store);
+      break;
+    case PROP_WORKER:
+      g_value_set_object (value, priv->worker);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+assay_page_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  AssayPage        *self = ASSAY_PAGE (object);
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      g_free (priv->name);
+      priv->name = g_value_dup_string (value);
+      break;
+    case PROP_TITLE:
+      g_free (priv->title);
+      priv->title = g_value_dup_string (value);
+      break;
+    case PROP_ICON_NAME:
+      g_free (priv->icon_name);
+      priv->icon_name = g_value_dup_string (value);
+      adw_status_page_set_icon_name (priv->status, priv->icon_name);
+      break;
+    case PROP_EMPTY_TITLE:
+      adw_status_page_set_title (priv->status, g_value_get_string (value));
+      break;
+    case PROP_EMPTY_DESCRIPTION:
+      adw_status_page_set_description (priv->status, g_value_get_string (value));
+      break;
+    case PROP_EMPTY:
+      assay_page_set_empty (self, g_value_get_boolean (value));
+      break;
+    case PROP_STORE:
+      assay_page_set_store (self, g_value_get_object (value));
+      break;
+    case PROP_WORKER:
+      assay_page_set_worker (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+assay_page_class_init (AssayPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = assay_page_dispose;
+  object_class->finalize = assay_page_finalize;
+  object_class->get_property = assay_page_get_property;
+  object_class->set_property = assay_page_set_property;
+
+  properties[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL,
+                                               G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY
+                                                 | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TITLE] = g_param_spec_string ("title", NULL, NULL, NULL,
+                                                G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ICON_NAME] = g_param_spec_string ("icon-name", NULL, NULL, NULL,
+                                                    G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_EMPTY_TITLE] = g_param_spec_string ("empty-title", NULL, NULL, NULL,
+                                                      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_EMPTY_DESCRIPTION] = g_param_spec_string (
+    "empty-description", NULL, NULL, NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_EMPTY] = g_param_spec_boolean ("empty", NULL, NULL, TRUE,
+                                                 G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
+                                                   | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STORE] = g_param_spec_object ("store", NULL, NULL, ASSAY_TYPE_STORE,
+                                                G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
+                                                  | G_PARAM_STATIC_STRINGS);
+  properties[PROP_WORKER] = g_param_spec_object ("worker", NULL, NULL, ASSAY_TYPE_WORKER,
+                                                 G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[TOAST] = g_signal_new ("toast", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "assaypage");
+}
+
+static void
+assay_page_init (AssayPage *self)
+{
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+
+  priv->stack = GTK_STACK (gtk_stack_new ());
+  gtk_stack_set_transition_type (priv->stack, GTK_STACK_TRANSITION_TYPE_CROSSFADE);
+  priv->status = ADW_STATUS_PAGE (adw_status_page_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (priv->status), TRUE);
+  gtk_stack_add_named (priv->stack, GTK_WIDGET (priv->status), "empty");
+  adw_bin_set_child (ADW_BIN (self), GTK_WIDGET (priv->stack));
+}
+
+AssayPage *
+assay_page_new (const char *name, const char *title, const char *icon_name,
+                const char *empty_title, const char *empty_description)
+{
+  return g_object_new (ASSAY_TYPE_PAGE, "name", name, "title", title, "icon-name", icon_name,
+                       "empty-title", empty_title, "empty-description", empty_description, NULL);
+}
+
+const char *
+assay_page_get_name (AssayPage *self)
+{
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+  return priv->name;
+}
+
+const char *
+assay_page_get_title (AssayPage *self)
+{
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+  return priv->title;
+}
+
+const char *
+assay_page_get_icon_name (AssayPage *self)
+{
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+  return priv->icon_name;
+}
+
+AssayStore *
+assay_page_get_store (AssayPage *self)
+{
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+  return priv->store;
+}
+
+void
+assay_page_set_store (AssayPage *self, AssayStore *store)
+{
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+
+  g_return_if_fail (ASSAY_IS_PAGE (self));
+  if (!g_set_object (&priv->store, store))
+    return;
+  if (ASSAY_PAGE_GET_CLASS (self)->workspace_changed != NULL)
+    ASSAY_PAGE_GET_CLASS (self)->workspace_changed (self, store);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
+}
+
+AssayWorker *
+assay_page_get_worker (AssayPage *self)
+{
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+  return priv->worker;
+}
+
+void
+assay_page_set_worker (AssayPage *self, AssayWorker *worker)
+{
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+
+  g_set_object (&priv->worker, worker);
+}
+
+void
+assay_page_set_content (AssayPage *self, GtkWidget *content)
+{
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+
+  g_return_if_fail (ASSAY_IS_PAGE (self));
+  if (priv->content != NULL)
+    gtk_stack_remove (priv->stack, priv->content);
+  priv->content = content;
+  if (content != NULL)
+    gtk_stack_add_named (priv->stack, content, "content");
+}
+
+void
+assay_page_set_empty (AssayPage *self, gboolean empty)
+{
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+
+  g_return_if_fail (ASSAY_IS_PAGE (self));
+  if (!empty && priv->content == NULL)
+    return;
+  if (empty == assay_page_get_empty (self))
+    return;
+  gtk_stack_set_visible_child_name (priv->stack, empty ? "empty" : "content");
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EMPTY]);
+}
+
+gboolean
+assay_page_get_empty (AssayPage *self)
+{
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+
+  return gtk_stack_get_visible_child (priv->stack) == GTK_WIDGET (priv->status);
+}
+
+void
+assay_page_set_empty_child (AssayPage *self, GtkWidget *child)
+{
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+
+  adw_status_page_set_child (priv->status, child);
+}
+
+void
+assay_page_submit (AssayPage *self, AssayJob *job)
+{
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+
+  g_return_if_fail (ASSAY_IS_PAGE (self));
+  g_return_if_fail (priv->worker != NULL);
+  assay_job_set_workspace (job, priv->store != NULL ? assay_store_get_path (priv->store) : NULL);
+  assay_worker_submit (priv->worker, job);
+}
+
+void
+assay_page_toast (AssayPage *self, const char *message)
+{
+  g_signal_emit (self, signals[TOAST], 0, message);
+}

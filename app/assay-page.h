@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-page.h: the base of the five views. A page shows an empty state (what it will hold and
+ * how to import data for it) until it has content, and is told when the workspace changes. */
+#pragma once
+
+#include <adwaita.h>
+
+#include "assay-store.h"
+#include "assay-worker.h"
+
+G_BEGIN_DECLS
+
+#define ASSAY_TYPE_PAGE (assay_page_get_type ())
+G_DECLARE_DERIVABLE_TYPE (AssayPage, assay_page, ASSAY, PAGE, AdwBin)
+
+struct _AssayPageClass
+{
+  AdwBinClass parent_class;
+
+  /* The workspace was opened, closed or replaced: reload everything. store may be NULL. */
+  void (*workspace_changed) (AssayPage *self, AssayStore *store);
+
+  gpointer padding[8];
+};
+
+AssayPage   *assay_page_new (const char *name,
+                             const char *title,
+                             const char *icon_name,
+                             const char *empty_title,
+                             const char *empty_description);
+
+const char  *assay_page_get_name (AssayPage *self);
+const char  *assay_page_get_title (AssayPage *self);
+const char  *assay_page_get_icon_name (AssayPage *self);
+AssayStore  *assay_page_get_store (AssayPage *self);
+void         assay_page_set_store (AssayPage *self, AssayStore *store);
+AssayWorker *assay_page_get_worker (AssayPage *self);
+void         assay_page_set_worker (AssayPage *self, AssayWorker *worker);
+
+/* The page's real view; shown instead of the empty state once set_empty (FALSE). */
+void         assay_page_set_content (AssayPage *self, GtkWidget *content);
+void         assay_page_set_empty (AssayPage *self, gboolean empty);
+gboolean     assay_page_get_empty (AssayPage *self);
+/* Extra widget under the empty state's text (e.g. an Import button). */
+void         assay_page_set_empty_child (AssayPage *self, GtkWidget *child);
+
+/* Queues a job for the page's workspace on the worker. */
+void         assay_page_submit (AssayPage *self, AssayJob *job);
+/* Shows a short message in the window (emits "toast"). */
+void         assay_page_toast (AssayPage *self, const char *message);
+
+G_END_DECLS

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-cli-commands.h: the top-level commands, one per area. Each takes argv from the area
+ * name on and returns an exit status. */
+#pragma once
+
+#include "assay-cli-common.h"
+
+G_BEGIN_DECLS
+
+int assay_cli_info (int argc, char **argv);
+int assay_cli_undo (int argc, char **argv);
+int assay_cli_redo (int argc, char **argv);
+
+G_END_DECLS

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "assay-cli-common.h"
+
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "assay-error.h"
+#include "assay-json.h"
+
+void
+assay_cli_common_clear (AssayCliCommon *common)
+{
+  g_clear_pointer (&common->workspace, g_free);
+  g_clear_pointer (&common->backend, g_free);
+}
+
+int
+assay_cli_usage (const char *format, ...)
+{
+  va_list          args;
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("assay-cli: %s\n", message);
+  return ASSAY_CLI_USAGE;
+}
+
+int
+assay_cli_fail (GError *error)
+{
+  g_autofree char *line = g_strdup (error != NULL ? error->message : _("failed"));
+
+  /* One line on stderr */
+  g_strdelimit (line, "\n", ' ');
+  g_printerr ("assay-cli: %s\n", line);
+  g_clear_error (&error);
+  return ASSAY_CLI_FAILED;
+}
+
+int
+assay_cli_parse (AssayCliCommon *common, const char *command, const char *parameter,
+                 const GOptionEntry *entries, int *argc, char ***argv)
+{
+  const GOptionEntry common_entries[] = {
+    { "workspace", 'w', 0, G_OPTION_ARG_FILENAME, &common->workspace,
+      N_("Workspace file (created when missing)"), N_("FILE") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &common->json, N_("Print one JSON object on stdout"),
+      NULL },
+    { "backend", 0, 0, G_OPTION_ARG_STRING, &common->backend,
+      N_("Compute backend: auto, cpu or cuda"), N_("BACKEND") },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &common->threads, N_("CPU threads (0: all cores)"),
+      N_("N") },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new (parameter);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *summary = g_strdup_printf ("assay-cli %s", command);
+  AssayBackendPreference preference;
+
+  g_option_context_set_summary (context, summary);
+  g_option_context_add_main_entries (context, common_entries, GETTEXT_PACKAGE);
+  if (entries != NULL)
+    g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    return assay_cli_usage ("%s", error->message);
+  if (common->backend != NULL && !assay_worker_parse_preference (common->backend, &preference))
+    return assay_cli_usage (_("unknown backend “%s”: use auto, cpu or cuda"), common->backend);
+  return ASSAY_CLI_OK;
+}
+
+int
+assay_cli_dispatch (const char *area, const AssayCliVerb *verbs, int argc, char **argv)
+{
+  AssayCliCommon common = { 0 };
+  int            status;
+
+  if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h"))
+    {
+      GString *text = g_string_new (NULL);
+      g_string_append_printf (text, "Usage: assay-cli %s VERB [options]\n\nVerbs:\n", area);
+      for (guint i = 0; verbs[i].name != NULL; i++)
+        g_string_append_printf (text, "  %-10s %s\n", verbs[i].name, _(verbs[i].summary));
+      if (argc < 2)
+        {
+          g_printerr ("%s", text->str);
+          g_string_free (text, TRUE);
+          return ASSAY_CLI_USAGE;
+        }
+      g_print ("%s", text->str);
+      g_string_free (text, TRUE);
+      return ASSAY_CLI_OK;
+    }
+  for (guint i = 0; verbs[i].name != NULL; i++)
+    if (g_str_equal (verbs[i].name, argv[1]))
+      {
+        status = verbs[i].func (&common, argc - 1, argv + 1);
+        assay_cli_common_clear (&common);
+        return status;
+      }
+  return assay_cli_usage (_("unknown verb “%s %s” (try “assay-cli %s --help”)"), area, argv[1],
+                          area);
+}
+
+AssayStore *
+assay_cli_open_workspace (AssayCliCommon *common, GError **error)
+{
+  g_autofree char *dir = NULL;
+
+  if (common->workspace == NULL)
+    {
+      g_set_error_literal (error, ASSAY_ERROR, ASSAY_ERROR_FAILED,
+                           _("no workspace given (use -w FILE)"));
+      return NULL;
+    }
+  dir = g_path_get_dirname (common->workspace);
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, _("could not create folder “%s”"), dir);
+      return NULL;
+    }
+  return assay_store_open (common->workspace, error);
+}
+
+AssayWorker *
+assay_cli_worker (AssayCliCommon *common)
+{
+  AssayBackendPreference preference = ASSAY_BACKEND_PREFERENCE_AUTO;
+  AssayWorker           *worker;
+
+  if (common->backend != NULL)
+    assay_worker_parse_preference (common->backend, &preference);
+  worker = assay_worker_new (preference, common->threads);
+  if (common->workspace != NULL)
+    assay_worker_set_workspace (worker, common->workspace);
+  return worker;
+}
+
+static void
+progress_cb (AssayJob *job, GParamSpec *pspec, gpointer data)
+{
+  g_autofree char *message = assay_job_dup_message (job);
+
+  fprintf (stderr, "\r\033[K%s: %3.0f%% %s", assay_job_get_title (job),
+           100.0 * assay_job_get_fraction (job), message != NULL ? message : "");
+  fflush (stderr);
+}
+
+gboolean
+assay_cli_run_job (AssayWorker *worker, AssayJob *job, GError **error)
+{
+  gboolean tty = isatty (STDERR_FILENO);
+  gulong   handler = 0;
+  gboolean ok;
+
+  if (tty)
+    handler = g_signal_connect (job, "notify::fraction", G_CALLBACK (progress_cb), NULL);
+  ok = assay_worker_run_sync (worker, job, error);
+  if (tty)
+    {
+      g_signal_handler_disconnect (job, handler);
+      fprintf (stderr, "\r\033[K");
+    }
+  return ok;
+}
+
+void
+assay_cli_print_json (JsonNode *node)
+{
+  g_autofree char *text = assay_json_node_to_string (node, FALSE);
+
+  g_print ("%s\n", text);
+  json_node_unref (node);
+}

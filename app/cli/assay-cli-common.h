@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-cli-common.h: what every assay-cli verb shares: option parsing, exit statuses,
+ * workspace and worker set-up, JSON output. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "assay-store.h"
+#include "assay-worker.h"
+
+G_BEGIN_DECLS
+
+enum
+{
+  ASSAY_CLI_OK = 0,
+  ASSAY_CLI_FAILED = 1,
+  ASSAY_CLI_USAGE = 2,
+};
+
+typedef struct
+{
+  char    *workspace;
+  gboolean json;
+  char    *backend;
+  int      threads;
+} AssayCliCommon;
+
+typedef int (*AssayCliVerbFunc) (AssayCliCommon *common, int argc, char **argv);
+
+typedef struct
+{
+  const char      *name;
+  AssayCliVerbFunc func;
+  const char      *summary;
+} AssayCliVerb;
+
+/* Parses argv with the verb's entries plus -w/--workspace, --json, --backend, --threads.
+ * Returns ASSAY_CLI_OK or ASSAY_CLI_USAGE (message printed). */
+int          assay_cli_parse (AssayCliCommon     *common,
+                              const char         *command,
+                              const char         *parameter,
+                              const GOptionEntry *entries,
+                              int                *argc,
+                              char             ***argv);
+int          assay_cli_dispatch (const char         *area,
+                                 const AssayCliVerb *verbs,
+                                 int                 argc,
+                                 char              **argv);
+int          assay_cli_fail (GError *error);
+int          assay_cli_usage (const char *format, ...) G_GNUC_PRINTF (1, 2);
+
+/* Opens -w (created when missing); a usage error if no workspace was given. */
+AssayStore  *assay_cli_open_workspace (AssayCliCommon *common, GError **error);
+AssayWorker *assay_cli_worker (AssayCliCommon *common);
+/* Runs a job to its end, showing progress on stderr when it is a terminal. */
+gboolean     assay_cli_run_job (AssayWorker *worker, AssayJob *job, GError **error);
+/* Prints one JSON value on stdout (compact, one line). Takes the node. */
+void         assay_cli_print_json (JsonNode *node);
+void         assay_cli_common_clear (AssayCliCommon *common);
+
+G_END_DECLS

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-cli: the headless front end. assay-cli AREA VERB [options] */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <stdio.h>
+
+#include "assay-cli-commands.h"
+
+static const struct
+{
+  const char *name;
+  int (*func) (int argc, char **argv);
+  const char *summary;
+} commands[] = {
+  { "info", assay_cli_info, N_("Version, workspace format and compute backend") },
+  { "undo", assay_cli_undo, N_("Undo the last decision in a workspace") },
+  { "redo", assay_cli_redo, N_("Redo the last undone decision") },
+};
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: assay-cli AREA VERB [options]\n\n");
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-8s %s\n", commands[i].name, _(commands[i].summary));
+  fprintf (out, "\nCommon options: -w/--workspace FILE, --json, --backend auto|cpu|cuda, "
+                "--threads N.\n"
+                "Exit status: 0 ok, 1 failure (one line on stderr), 2 wrong usage.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_set_prgname ("assay-cli");
+
+  if (argc < 2)
+    {
+      print_usage (stderr);
+      return ASSAY_CLI_USAGE;
+    }
+  if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h")
+      || g_str_equal (argv[1], "help"))
+    {
+      print_usage (stdout);
+      return ASSAY_CLI_OK;
+    }
+  if (g_str_equal (argv[1], "--version"))
+    {
+      g_print ("assay-cli %s\n", PACKAGE_VERSION);
+      return ASSAY_CLI_OK;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (argv[1], commands[i].name))
+      return commands[i].func (argc - 1, argv + 1);
+  g_printerr ("assay-cli: unknown area “%s” (try “assay-cli --help”)\n", argv[1]);
+  return ASSAY_CLI_USAGE;
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "assay-demo.h"
+
+#include <glib/gi18n.h>
+
+#include "assay-error.h"
+
+typedef gboolean (*AssayDemoRecipe) (AssayStore *store, AssayWorker *worker, GError **error);
+
+static gboolean
+recipe_workspace (AssayStore *store, AssayWorker *worker, GError **error)
+{
+  sqlite3_stmt *stmt = assay_store_prepare (
+    store, "INSERT OR REPLACE INTO meta (key, value) VALUES ('title', ?)", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, _("Assay demo"), -1, SQLITE_TRANSIENT);
+  return assay_store_step_done (store, stmt, error);
+}
+
+/* One entry per area, in order. Names are stored in the workspace: never rename one. */
+static const struct
+{
+  const char     *name;
+  AssayDemoRecipe recipe;
+} recipes[] = {
+  { "workspace", recipe_workspace },
+};
+
+char *
+assay_demo_default_path (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "assay", "demo.assay", NULL);
+}
+
+static gboolean
+applied (AssayStore *store, const char *name)
+{
+  sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT 1 FROM meta WHERE key = ?", NULL);
+  g_autofree char *key = g_strconcat ("demo.", name, NULL);
+  gboolean         found;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return found;
+}
+
+static gboolean
+mark_applied (AssayStore *store, const char *name, GError **error)
+{
+  sqlite3_stmt *stmt = assay_store_prepare (
+    store, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, 'done')", error);
+  g_autofree char *key = g_strconcat ("demo.", name, NULL);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
+  return assay_store_step_done (store, stmt, error);
+}
+
+gboolean
+assay_demo_populate (AssayStore *store, AssayWorker *worker, GError **error)
+{
+  g_return_val_if_fail (ASSAY_IS_STORE (store), FALSE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (recipes); i++)
+    {
+      if (applied (store, recipes[i].name))
+        continue;
+      if (!assay_store_begin (store, error))
+        return FALSE;
+      if (!recipes[i].recipe (store, worker, error) || !mark_applied (store, recipes[i].name, error))
+        {
+          assay_store_rollback (store);
+          g_prefix_error (error, _("Demo content “%s”: "), recipes[i].name);
+          return FALSE;
+        }
+      if (!assay_store_commit (store, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+GStrv
+assay_demo_applied (AssayStore *store)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (recipes); i++)
+    if (applied (store, recipes[i].name))
+      g_strv_builder_add (builder, recipes[i].name);
+  return g_strv_builder_end (builder);
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-store.h: one connection to a workspace file (SQLite, WAL).
+ *
+ * The main thread holds one AssayStore made by assay_store_open(), which creates or migrates
+ * the file. Each job thread opens its own with assay_store_open_secondary(). A store is used by
+ * one thread at a time.
+ *
+ * Every human decision goes through the edit API (assay_store_edit_*): the change is committed at
+ * once together with a journal entry holding the row images before and after, so that undo and
+ * redo work across restarts, from the app and from assay-cli alike.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <sqlite3.h>
+
+G_BEGIN_DECLS
+
+#define ASSAY_TYPE_STORE (assay_store_get_type ())
+G_DECLARE_FINAL_TYPE (AssayStore, assay_store, ASSAY, STORE, GObject)
+
+AssayStore *assay_store_open (const char *path, GError **error);
+AssayStore *assay_store_open_secondary (const char *path, GError **error);
+
+const char *assay_store_get_path (AssayStore *self);
+int         assay_store_get_schema_version (AssayStore *self);
+int         assay_store_latest_schema_version (void);
+/* The backup written before the last migration of this file, or NULL. */
+const char *assay_store_get_backup_path (AssayStore *self);
+sqlite3    *assay_store_get_db (AssayStore *self);
+
+/* Plain SQL helpers. prepare() returns a cached, reset statement owned by the store. */
+gboolean      assay_store_exec (AssayStore *self, const char *sql, GError **error);
+sqlite3_stmt *assay_store_prepare (AssayStore *self, const char *sql, GError **error);
+gboolean      assay_store_step_done (AssayStore *self, sqlite3_stmt *stmt, GError **error);
+gboolean      assay_store_bind_variant (AssayStore   *self,
+                                        sqlite3_stmt *stmt,
+                                        int           index,
+                                        GVariant     *value,
+                                        GError      **error);
+gint64        assay_store_query_int (AssayStore *self, const char *sql, gint64 fallback);
+gboolean      assay_store_set_error (AssayStore *self, GError **error, const char *context);
+
+/* Transactions (nest through savepoints). */
+gboolean assay_store_begin (AssayStore *self, GError **error);
+gboolean assay_store_commit (AssayStore *self, GError **error);
+void     assay_store_rollback (AssayStore *self);
+
+/* Bookkeeping shared by all areas. params / metrics are JSON objects (may be NULL). */
+gint64   assay_store_add_dataset (AssayStore *self,
+                                  const char *area,
+                                  const char *name,
+                                  const char *source,
+                                  JsonObject *params,
+                                  GError    **error);
+gint64   assay_store_add_run (AssayStore *self,
+                              gint64      dataset_id,
+                              const char *area,
+                              const char *kind,
+                              JsonObject *params,
+                              const char *backend,
+                              GError    **error);
+gboolean assay_store_finish_run (AssayStore *self,
+                                 gint64      run_id,
+                                 const char *status,
+                                 double      seconds,
+                                 JsonObject *metrics,
+                                 GError    **error);
+gint64   assay_store_add_job (AssayStore *self,
+                              const char *kind,
+                              const char *title,
+                              const char *backend,
+                              GError    **error);
+gboolean assay_store_finish_job (AssayStore   *self,
+                                 gint64        job_id,
+                                 const char   *status,
+                                 const GError *job_error,
+                                 GError      **error);
+/* The area and name of a dataset; FALSE with ASSAY_ERROR_NOT_FOUND when it does not exist. */
+gboolean assay_store_get_dataset (AssayStore *self,
+                                  gint64      dataset_id,
+                                  char      **area,
+                                  char      **name,
+                                  GError    **error);
+/* Renames a dataset as an undoable edit. */
+gboolean assay_store_rename_dataset (AssayStore *self,
+                                     gint64      dataset_id,
+                                     const char *name,
+                                     GError    **error);
+
+/* Undoable edits. begin/commit bracket one user action; the row-level helpers record row images
+ * (tables must have an INTEGER PRIMARY KEY). Values are GVariants (NULL = SQL NULL; types b, i,
+ * x, d, s, ay). Floating references are consumed. */
+gboolean assay_store_edit_begin (AssayStore *self, const char *label, GError **error);
+gboolean assay_store_edit_update (AssayStore *self,
+                                  const char *table,
+                                  gint64      row_id,
+                                  const char *column,
+                                  GVariant   *value,
+                                  GError    **error);
+gint64   assay_store_edit_insert (AssayStore        *self,
+                                  const char        *table,
+                                  const char *const *columns,
+                                  GVariant *const   *values,
+                                  guint              n_columns,
+                                  GError           **error);
+gboolean assay_store_edit_delete (AssayStore *self,
+                                  const char *table,
+                                  gint64      row_id,
+                                  GError    **error);
+gboolean assay_store_edit_commit (AssayStore *self, GError **error);
+void     assay_store_edit_abort (AssayStore *self);
+
+gboolean assay_store_can_undo (AssayStore *self);
+gboolean assay_store_can_redo (AssayStore *self);
+/* Label of the action undo/redo would revert/reapply (free with g_free), or NULL. */
+char    *assay_store_dup_undo_label (AssayStore *self);
+char    *assay_store_dup_redo_label (AssayStore *self);
+/* On success *label (optional) is the label of the action undone / redone. */
+gboolean assay_store_undo (AssayStore *self, char **label, GError **error);
+gboolean assay_store_redo (AssayStore *self, char **label, GError **error);
+
+/* Emitted (detail: the table name) after an edit, undo or redo changed rows of a table, and
+ * "journal" after the undo/redo state changed. Areas that write outside the edit API may call
+ * assay_store_emit_changed() to tell views. */
+void assay_store_emit_changed (AssayStore *self, const char *table);
+
+G_END_DECLS

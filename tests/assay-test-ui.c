@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "assay-test-ui.h"
+
+#include "assay-application.h"
+
+typedef struct
+{
+  GApplication       *app;
+  const char         *path;
+  AssayTestWindowFunc func;
+  gpointer            data;
+  gboolean            ran;
+} RunData;
+
+void
+assay_test_wait (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (2000);
+    }
+}
+
+static gboolean
+run_checks_cb (gpointer user_data)
+{
+  RunData   *run = user_data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (run->app));
+
+  if (window == NULL || !gtk_widget_get_mapped (GTK_WIDGET (window)))
+    return G_SOURCE_CONTINUE;
+  assay_test_wait (300);
+  run->func (ASSAY_WINDOW (window), run->data);
+  run->ran = TRUE;
+  g_application_quit (run->app);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+startup_cb (GApplication *app, RunData *run)
+{
+  g_timeout_add (100, run_checks_cb, run);
+}
+
+void
+assay_test_run_app (const char *path, AssayTestWindowFunc func, gpointer data)
+{
+  g_autoptr (AssayApplication) app = assay_application_new ();
+  RunData run = { G_APPLICATION (app), path, func, data, FALSE };
+  char   *argv[] = { (char *) "assay", (char *) path, NULL };
+
+  g_signal_connect_after (app, "startup", G_CALLBACK (startup_cb), &run);
+  g_application_run (G_APPLICATION (app), path != NULL ? 2 : 1, argv);
+  g_assert_true (run.ran);
+}
+
+GdkTexture *
+assay_test_render (GtkWidget *widget)
+{
+  int            width = gtk_widget_get_width (widget);
+  int            height = gtk_widget_get_height (widget);
+  GdkPaintable  *paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot   *snapshot = gtk_snapshot_new ();
+  GskRenderNode *node;
+  GskRenderer   *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  GdkTexture    *texture;
+
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  gsk_render_node_unref (node);
+  g_object_unref (paintable);
+  return texture;
+}
+
+static guchar *
+download (GdkTexture *texture, gsize *stride)
+{
+  int     w = gdk_texture_get_width (texture), h = gdk_texture_get_height (texture);
+  guchar *data = g_malloc ((gsize) w * h * 4);
+
+  *stride = (gsize) w * 4;
+  gdk_texture_download (texture, data, *stride);
+  return data;
+}
+
+guint
+assay_test_count_colors (GdkTexture *texture)
+{
+  gsize             stride;
+  g_autofree guchar *data = download (texture, &stride);
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  int               w = gdk_texture_get_width (texture), h = gdk_texture_get_height (texture);
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        guint32 px = *(guint32 *) (data + y * stride + x * 4);
+        g_hash_table_add (seen, GUINT_TO_POINTER (px + 1));
+        if (g_hash_table_size (seen) >= 4096)
+          return 4096;
+      }
+  return g_hash_table_size (seen);
+}
+
+guint32
+assay_test_pixel (GdkTexture *texture, int x, int y)
+{
+  gsize             stride;
+  g_autofree guchar *data = download (texture, &stride);
+  const guchar     *p = data + y * stride + x * 4; /* cairo ARGB32 premultiplied, native endian */
+
+  return *(const guint32 *) p;
+}
+
+void
+assay_test_save_screenshot (GdkTexture *texture, const char *name)
+{
+  const char *dir = g_getenv ("ASSAY_SCREENSHOT_DIR");
+  g_autofree char *path = NULL;
+
+  if (dir == NULL)
+    return;
+  g_mkdir_with_parents (dir, 0755);
+  path = g_build_filename (dir, name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-test-ui.h: helpers for UI tests under Xvfb. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "assay-window.h"
+
+G_BEGIN_DECLS
+
+typedef void (*AssayTestWindowFunc) (AssayWindow *window, gpointer data);
+
+/* Runs the application on the workspace at path (NULL: none) and calls func with its window once
+ * it is shown; the application quits when func returns. */
+void        assay_test_run_app (const char *path, AssayTestWindowFunc func, gpointer data);
+/* Spins the main loop for ms milliseconds (so layout and drawing happen). */
+void        assay_test_wait (guint ms);
+/* Renders the widget as it is drawn now. */
+GdkTexture *assay_test_render (GtkWidget *widget);
+/* Number of distinct RGBA values in the texture (capped at 4096). */
+guint       assay_test_count_colors (GdkTexture *texture);
+/* RGBA of one pixel, as 0xAARRGGBB. */
+guint32     assay_test_pixel (GdkTexture *texture, int x, int y);
+/* Saves into $ASSAY_SCREENSHOT_DIR when set (for the README and closing notes). */
+void        assay_test_save_screenshot (GdkTexture *texture, const char *name);
+
+G_END_DECLS

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-test-util.h: helpers shared by the test programs. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* A fresh temporary folder, removed with its contents at exit. */
+const char *assay_test_tmpdir (void);
+/* A path inside the temporary folder (free with g_free). */
+char       *assay_test_path (const char *name);
+/* The shared data folder (ASSAY_SHARED_DATA, default ../shared/data next to the source tree), or
+ * NULL with a visible skip when it is missing. */
+const char *assay_test_shared_data (void);
+/* Path of a built program (ASSAY_BUILD_ROOT-relative), e.g. "app/cli/assay-cli". */
+char       *assay_test_build_path (const char *relative);
+/* Runs argv, capturing stdout and stderr; returns the exit status. */
+int         assay_test_spawn (const char *const *argv, char **out, char **err);
+
+G_END_DECLS

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-cli as users and scripts call it: exit statuses, JSON, no display needed. */
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "assay-test-util.h"
+
+static char *cli;
+
+static int
+run_cli (char **out, char **err, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  va_list     args;
+  const char *arg;
+
+  g_ptr_array_add (argv, cli);
+  va_start (args, err);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  return assay_test_spawn ((const char *const *) argv->pdata, out, err);
+}
+
+static JsonObject *
+parse_object (const char *text)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static void
+test_info_without_display (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *ws = assay_test_path ("info.assay");
+  g_autoptr (JsonObject) info = NULL;
+
+  g_assert_null (g_getenv ("DISPLAY"));
+  g_assert_cmpint (run_cli (&out, &err, "info", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Backend: "));
+  g_assert_nonnull (strstr (out, "Workspace format: "));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_cli (&out, &err, "info", "-w", ws, "--json", NULL), ==, 0);
+  g_assert_cmpuint (strlen (err), ==, 0);
+  info = parse_object (out);
+  g_assert_true (json_object_has_member (info, "version"));
+  g_assert_cmpint (json_object_get_int_member (info, "schema_version"), ==,
+                   json_object_get_int_member (info, "latest_schema_version"));
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (info, "backend"), "CPU: ")
+                 || g_str_has_prefix (json_object_get_string_member (info, "backend"), "CUDA: "));
+  g_assert_cmpstr (json_object_get_string_member (info, "workspace"), ==, ws);
+  g_assert_true (g_file_test (ws, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_usage_errors (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+
+  g_assert_cmpint (run_cli (&out, &err, NULL), ==, 2);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (&out, &err, "nonsense", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "nonsense"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (&out, &err, "info", "--no-such-option", NULL), ==, 2);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (&out, &err, "info", "--backend", "tpu", NULL), ==, 2);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (&out, &err, "undo", NULL), ==, 2);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (&out, &err, "--help", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Usage"));
+}
+
+static void
+test_failures_one_line (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *ws = assay_test_path ("empty-journal.assay");
+  g_autofree char *garbage = assay_test_path ("garbage.assay");
+
+  g_assert_cmpint (run_cli (&out, &err, "undo", "-w", ws, NULL), ==, 1);
+  g_assert_cmpstr (err, ==, "assay-cli: Nothing to undo\n");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_file_set_contents (garbage, "not a workspace, just some text that is long enough to be read"
+                                " as a header by SQLite and rejected................",
+                       -1, NULL);
+  g_assert_cmpint (run_cli (&out, &err, "info", "-w", garbage, NULL), ==, 1);
+  g_assert_true (g_str_has_prefix (err, "assay-cli: "));
+  g_assert_nonnull (strstr (err, "garbage.assay"));
+  g_assert_nonnull (strstr (err, "not an Assay workspace"));
+  g_assert_cmpint ((int) (strchr (err, '\n') - err), ==, (int) strlen (err) - 1);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_unsetenv ("DISPLAY");
+  g_unsetenv ("WAYLAND_DISPLAY");
+  cli = assay_test_build_path ("app/cli/assay-cli");
+  g_test_add_func ("/cli/info-without-display", test_info_without_display);
+  g_test_add_func ("/cli/usage-errors", test_usage_errors);
+  g_test_add_func ("/cli/failures-one-line", test_failures_one_line);
+  return g_test_run ();
+}

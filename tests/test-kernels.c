@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The kernels backend against plain float64 references written here; CUDA against the CPU when a
+ * device answers (skipped, visibly, otherwise). */
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "assay-backend.h"
+
+typedef struct
+{
+  int m, n, k;
+  AssayTranspose ta, tb;
+  int pad; /* extra elements per row: strides larger than the matrix */
+  float alpha, beta;
+} GemmCase;
+
+static void
+fill_random (GRand *rand, float *x, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    x[i] = (float) g_rand_double_range (rand, -1.0, 1.0);
+}
+
+/* Reference: C = alpha op(A) op(B) + beta C in float64. */
+static void
+gemm_ref (const GemmCase *c, const float *a, int lda, const float *b, int ldb, const float *c0,
+          int ldc, double *out)
+{
+  for (int i = 0; i < c->m; i++)
+    for (int j = 0; j < c->n; j++)
+      {
+        double sum = 0.0;
+        for (int p = 0; p < c->k; p++)
+          {
+            double av = c->ta == ASSAY_TRANS_N ? a[(size_t) i * lda + p] : a[(size_t) p * lda + i];
+            double bv = c->tb == ASSAY_TRANS_N ? b[(size_t) p * ldb + j] : b[(size_t) j * ldb + p];
+            sum += av * bv;
+          }
+        out[(size_t) i * c->n + j] = c->alpha * sum + c->beta * (double) c0[(size_t) i * ldc + j];
+      }
+}
+
+/* Runs a case on backend and returns the max relative error against the reference. */
+static double
+run_gemm_case (AssayBackend *backend, const GemmCase *gc, GRand *rand)
+{
+  int    a_rows = gc->ta == ASSAY_TRANS_N ? gc->m : gc->k;
+  int    a_cols = gc->ta == ASSAY_TRANS_N ? gc->k : gc->m;
+  int    b_rows = gc->tb == ASSAY_TRANS_N ? gc->k : gc->n;
+  int    b_cols = gc->tb == ASSAY_TRANS_N ? gc->n : gc->k;
+  int    lda = MAX (a_cols, 1) + gc->pad, ldb = MAX (b_cols, 1) + gc->pad;
+  int    ldc = MAX (gc->n, 1) + gc->pad;
+  size_t na = (size_t) a_rows * lda, nb = (size_t) b_rows * ldb, nc = (size_t) gc->m * ldc;
+  g_autofree float  *a = g_new (float, MAX (na, 1));
+  g_autofree float  *b = g_new (float, MAX (nb, 1));
+  g_autofree float  *c = g_new (float, MAX (nc, 1));
+  g_autofree float  *c0 = g_new (float, MAX (nc, 1));
+  g_autofree double *ref = g_new (double, MAX ((size_t) gc->m * gc->n, 1));
+  float *da, *db, *dc;
+  double worst = 0.0;
+
+  fill_random (rand, a, na);
+  fill_random (rand, b, nb);
+  fill_random (rand, c0, nc);
+  gemm_ref (gc, a, lda, b, ldb, c0, ldc, ref);
+
+  da = assay_backend_alloc (backend, MAX (na, 1) * sizeof (float));
+  db = assay_backend_alloc (backend, MAX (nb, 1) * sizeof (float));
+  dc = assay_backend_alloc (backend, MAX (nc, 1) * sizeof (float));
+  g_assert_nonnull (da);
+  g_assert_nonnull (db);
+  g_assert_nonnull (dc);
+  g_assert_cmpint (assay_backend_upload (backend, da, a, na * sizeof (float)), ==, 0);
+  g_assert_cmpint (assay_backend_upload (backend, db, b, nb * sizeof (float)), ==, 0);
+  g_assert_cmpint (assay_backend_upload (backend, dc, c0, nc * sizeof (float)), ==, 0);
+  g_assert_cmpint (assay_backend_sgemm (backend, gc->ta, gc->tb, gc->m, gc->n, gc->k, gc->alpha,
+                                        da, lda, db, ldb, gc->beta, dc, ldc),
+                   ==, 0);
+  g_assert_cmpint (assay_backend_download (backend, c, dc, nc * sizeof (float)), ==, 0);
+  for (int i = 0; i < gc->m; i++)
+    for (int j = 0; j < gc->n; j++)
+      {
+        double want = ref[(size_t) i * gc->n + j];
+        double got = c[(size_t) i * ldc + j];
+        /* float32 accumulation over k terms of size <= 1: error grows like sqrt(k) eps */
+        double scale = MAX (1.0, sqrt ((double) gc->k));
+        worst = MAX (worst, fabs (got - want) / scale);
+      }
+  /* The padding between rows of C must be left alone. */
+  for (int i = 0; i < gc->m; i++)
+    for (int j = gc->n; j < ldc; j++)
+      g_assert_cmpfloat (c[(size_t) i * ldc + j], ==, c0[(size_t) i * ldc + j]);
+  assay_backend_release (backend, da);
+  assay_backend_release (backend, db);
+  assay_backend_release (backend, dc);
+  return worst;
+}
+
+static GArray *
+gemm_cases (void)
+{
+  static const int sizes[][3] = {
+    { 1, 1, 1 },   { 1, 7, 3 },     { 7, 1, 5 },    { 3, 5, 1 },     { 17, 13, 19 },
+    { 31, 33, 65 }, { 64, 64, 64 }, { 127, 3, 255 }, { 5, 129, 7 }, { 100, 101, 102 },
+    { 2, 2, 0 },   { 9, 11, 513 },
+  };
+  GArray *cases = g_array_new (FALSE, FALSE, sizeof (GemmCase));
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    for (int t = 0; t < 4; t++)
+      {
+        GemmCase gc = { sizes[s][0], sizes[s][1], sizes[s][2], t & 1, (t >> 1) & 1,
+                        (int) (s % 3), s % 2 ? 0.75f : 1.0f, s % 4 == 1 ? 0.5f : 0.0f };
+        g_array_append_val (cases, gc);
+      }
+  return cases;
+}
+
+static void
+test_cpu_sgemm (void)
+{
+  char          err[256];
+  AssayBackend *cpu = assay_backend_cpu_new (0, err, sizeof err);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (42);
+  g_autoptr (GArray) cases = gemm_cases ();
+
+  g_assert_nonnull (cpu);
+  g_assert_cmpint (assay_backend_kind (cpu), ==, ASSAY_BACKEND_CPU);
+  g_assert_true (g_str_has_prefix (assay_backend_describe (cpu), "CPU: OpenBLAS"));
+  for (guint i = 0; i < cases->len; i++)
+    {
+      GemmCase *gc = &g_array_index (cases, GemmCase, i);
+      double    worst = run_gemm_case (cpu, gc, rand);
+      if (worst > 1e-5)
+        g_error ("sgemm m=%d n=%d k=%d ta=%d tb=%d pad=%d: error %g > 1e-5", gc->m, gc->n, gc->k,
+                 gc->ta, gc->tb, gc->pad, worst);
+    }
+  assay_backend_free (cpu);
+}
+
+static void
+test_cpu_sgemm_rejects_bad_shapes (void)
+{
+  AssayBackend *cpu = assay_backend_cpu_new (1, NULL, 0);
+  float         buf[16] = { 0 };
+
+  g_assert_cmpint (assay_backend_sgemm (cpu, ASSAY_TRANS_N, ASSAY_TRANS_N, 2, 2, 3, 1, buf, 2, buf,
+                                        2, 0, buf, 2),
+                   ==, ASSAY_BACKEND_E_INVALID);
+  g_assert_nonnull (strstr (assay_backend_last_error (cpu), "lda"));
+  g_assert_cmpint (assay_backend_sgemm (cpu, ASSAY_TRANS_N, ASSAY_TRANS_N, -1, 2, 3, 1, buf, 3, buf,
+                                        2, 0, buf, 2),
+                   ==, ASSAY_BACKEND_E_INVALID);
+  g_assert_cmpint (assay_backend_sgemm (cpu, ASSAY_TRANS_N, ASSAY_TRANS_T, 2, 2, 3, 1, buf, 3, buf,
+                                        2, 0, buf, 2),
+                   ==, ASSAY_BACKEND_E_INVALID);
+  g_assert_cmpint (assay_backend_softmax_rows (cpu, buf, 2, 4, 3), ==, ASSAY_BACKEND_E_INVALID);
+  g_assert_cmpint (assay_backend_logsumexp_rows (cpu, buf, 2, 0, 3, buf), ==,
+                   ASSAY_BACKEND_E_INVALID);
+  assay_backend_free (cpu);
+}
+
+/* Rows with large offsets and spreads: overflow-prone for a naive exp. */
+static float *
+row_data (GRand *rand, int rows, int cols, int ld)
+{
+  float *x = g_new (float, (size_t) rows * ld);
+
+  for (int r = 0; r < rows; r++)
+    {
+      double offset = g_rand_double_range (rand, -200.0, 200.0);
+      double spread = r % 3 == 0 ? 30.0 : 3.0;
+      for (int j = 0; j < ld; j++)
+        x[(size_t) r * ld + j] = (float) (offset + g_rand_double_range (rand, -spread, spread));
+    }
+  return x;
+}
+
+static void
+check_rows (AssayBackend *backend, GRand *rand, int rows, int cols, int ld)
+{
+  g_autofree float *x = row_data (rand, rows, cols, ld);
+  g_autofree float *sm = g_new (float, (size_t) rows * ld);
+  g_autofree float *lse = g_new (float, rows);
+  size_t bytes = (size_t) rows * ld * sizeof (float);
+  float *dx = assay_backend_alloc (backend, bytes);
+  float *dout = assay_backend_alloc (backend, rows * sizeof (float));
+
+  g_assert_cmpint (assay_backend_upload (backend, dx, x, bytes), ==, 0);
+  g_assert_cmpint (assay_backend_logsumexp_rows (backend, dx, rows, cols, ld, dout), ==, 0);
+  g_assert_cmpint (assay_backend_download (backend, lse, dout, rows * sizeof (float)), ==, 0);
+  g_assert_cmpint (assay_backend_softmax_rows (backend, dx, rows, cols, ld), ==, 0);
+  g_assert_cmpint (assay_backend_download (backend, sm, dx, bytes), ==, 0);
+
+  for (int r = 0; r < rows; r++)
+    {
+      const float *row = x + (size_t) r * ld;
+      double       mx = -INFINITY, sum = 0.0, ref_lse;
+      for (int j = 0; j < cols; j++)
+        mx = MAX (mx, row[j]);
+      for (int j = 0; j < cols; j++)
+        sum += exp ((double) row[j] - mx);
+      ref_lse = mx + log (sum);
+      /* |lse| up to ~230: float32 holds it to ~1.5e-5; allow 4 ulps of that size. */
+      g_assert_cmpfloat_with_epsilon (lse[r], ref_lse, 1e-4 + 2e-7 * fabs (ref_lse));
+      for (int j = 0; j < cols; j++)
+        {
+          double want = exp ((double) row[j] - ref_lse);
+          g_assert_cmpfloat_with_epsilon (sm[(size_t) r * ld + j], want, 2e-6 + 1e-4 * want);
+        }
+      for (int j = cols; j < ld; j++) /* padding untouched */
+        g_assert_cmpfloat (sm[(size_t) r * ld + j], ==, row[j]);
+    }
+  assay_backend_release (backend, dx);
+  assay_backend_release (backend, dout);
+}
+
+static void
+test_cpu_softmax_logsumexp (void)
+{
+  AssayBackend *cpu = assay_backend_cpu_new (0, NULL, 0);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (7);
+
+  check_rows (cpu, rand, 1, 1, 1);
+  check_rows (cpu, rand, 3, 17, 19);
+  check_rows (cpu, rand, 64, 1000, 1003);
+  check_rows (cpu, rand, 257, 151, 151);
+  check_rows (cpu, rand, 5, 32768, 32768);
+  assay_backend_free (cpu);
+}
+
+static void
+test_cpu_logsumexp_special_values (void)
+{
+  AssayBackend *cpu = assay_backend_cpu_new (1, NULL, 0);
+  float         x[12] = { -INFINITY, -INFINITY, -INFINITY, 1.0f, NAN, 2.0f,
+                          INFINITY, 0.0f, 1.0f, 0.0f, 0.0f, 0.0f };
+  float         out[4];
+
+  g_assert_cmpint (assay_backend_logsumexp_rows (cpu, x, 4, 3, 3, out), ==, 0);
+  g_assert_true (isinf (out[0]) && out[0] < 0);
+  g_assert_true (isnan (out[1]));
+  g_assert_true (isinf (out[2]) && out[2] > 0);
+  g_assert_cmpfloat_with_epsilon (out[3], log (3.0), 1e-6);
+  assay_backend_free (cpu);
+}
+
+static AssayBackend *
+cuda_or_skip (void)
+{
+  char          err[512] = "";
+  AssayBackend *cuda;
+
+  if (!assay_backend_cuda_compiled ())
+    {
+      g_test_skip ("SKIP: this build has no CUDA backend (configure with -Dcuda=enabled)");
+      return NULL;
+    }
+  cuda = assay_backend_cuda_new (0, err, sizeof err);
+  if (cuda == NULL)
+    {
+      g_autofree char *msg = g_strdup_printf ("SKIP: no GPU here: %s", err);
+      g_test_skip (msg);
+    }
+  return cuda;
+}
+
+static void
+test_cuda_matches_cpu (void)
+{
+  AssayBackend *cuda = cuda_or_skip ();
+  g_autoptr (GRand) rand = g_rand_new_with_seed (42);
+  g_autoptr (GArray) cases = NULL;
+
+  if (cuda == NULL)
+    return;
+  g_test_message ("CUDA device: %s", assay_backend_describe (cuda));
+  cases = gemm_cases ();
+  for (guint i = 0; i < cases->len; i++)
+    {
+      GemmCase *gc = &g_array_index (cases, GemmCase, i);
+      double    worst = run_gemm_case (cuda, gc, rand);
+      if (worst > 1e-5)
+        g_error ("CUDA sgemm m=%d n=%d k=%d ta=%d tb=%d: error %g > 1e-5", gc->m, gc->n, gc->k,
+                 gc->ta, gc->tb, worst);
+    }
+  check_rows (cuda, rand, 3, 17, 19);
+  check_rows (cuda, rand, 64, 1000, 1003);
+  check_rows (cuda, rand, 5, 32768, 32768);
+  assay_backend_free (cuda);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/kernels/cpu/sgemm", test_cpu_sgemm);
+  g_test_add_func ("/kernels/cpu/sgemm-bad-shapes", test_cpu_sgemm_rejects_bad_shapes);
+  g_test_add_func ("/kernels/cpu/softmax-logsumexp", test_cpu_softmax_logsumexp);
+  g_test_add_func ("/kernels/cpu/logsumexp-special", test_cpu_logsumexp_special_values);
+  g_test_add_func ("/kernels/cuda/matches-reference", test_cuda_matches_cpu);
+  return g_test_run ();
+}
