@@ -10,5 +10,6 @@ G_BEGIN_DECLS
 int assay_cli_info (int argc, char **argv);
 int assay_cli_undo (int argc, char **argv);
 int assay_cli_redo (int argc, char **argv);
+int assay_cli_xmtc (int argc, char **argv);
 
 G_END_DECLS

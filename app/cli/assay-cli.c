@@ -17,6 +17,7 @@ static const struct
   { "info", assay_cli_info, N_("Version, workspace format and compute backend") },
   { "undo", assay_cli_undo, N_("Undo the last decision in a workspace") },
   { "redo", assay_cli_redo, N_("Redo the last undone decision") },
+  { "xmtc", assay_cli_xmtc, N_("Labels: corpora, one-vs-rest SVM, keyword profiles, metrics") },
 };
 
 static void

@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-cli xmtc import|train|eval|keywords|list */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assay-cli-commands.h"
+#include "assay-json.h"
+#include "assay-xmtc-eval.h"
+#include "assay-xmtc-jobs.h"
+#include "assay-xmtc-model.h"
+
+static int
+finish_job (AssayCliCommon *common, AssayJob *job, JsonNode **result)
+{
+  g_autoptr (AssayWorker) worker = assay_cli_worker (common);
+  g_autoptr (GError) error = NULL;
+
+  if (!assay_cli_run_job (worker, job, &error))
+    return assay_cli_fail (g_steal_pointer (&error));
+  *result = json_node_ref (assay_job_get_result (job));
+  return ASSAY_CLI_OK;
+}
+
+static void
+print_object_text (JsonObject *o)
+{
+  g_autoptr (GList) members = json_object_get_members (o);
+
+  for (GList *l = members; l; l = l->next)
+    {
+      JsonNode *node = json_object_get_member (o, l->data);
+      if (!JSON_NODE_HOLDS_VALUE (node))
+        continue;
+      if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+        g_print ("%-22s %.4f\n", (const char *) l->data, json_node_get_double (node));
+      else if (json_node_get_value_type (node) == G_TYPE_INT64)
+        g_print ("%-22s %" G_GINT64_FORMAT "\n", (const char *) l->data, json_node_get_int (node));
+      else if (json_node_get_value_type (node) == G_TYPE_STRING)
+        g_print ("%-22s %s\n", (const char *) l->data, json_node_get_string (node));
+    }
+}
+
+static int
+output (AssayCliCommon *common, JsonNode *node)
+{
+  if (common->json)
+    assay_cli_print_json (node);
+  else
+    {
+      print_object_text (json_node_get_object (node));
+      json_node_unref (node);
+    }
+  return ASSAY_CLI_OK;
+}
+
+static int
+verb_import (AssayCliCommon *common, int argc, char **argv)
+{
+  AssayXmtcImportOptions options;
+  g_autofree char *format = NULL, *name = NULL, *test = NULL, *vocab = NULL, *label_names = NULL;
+  g_autofree char *delimiter = NULL, *text_columns = NULL, *label_column = NULL;
+  g_autofree char *label_separator = NULL, *split_column = NULL;
+  gboolean         all_topics = FALSE, no_header = FALSE;
+  const GOptionEntry entries[] = {
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("xc, reuters, jsonl, csv or auto"), N_("FORMAT") },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("Dataset name"), N_("NAME") },
+    { "test", 0, 0, G_OPTION_ARG_FILENAME, &test, N_("A second file holding the test split"), N_("FILE") },
+    { "vocabulary", 0, 0, G_OPTION_ARG_FILENAME, &vocab, N_("xc: feature names, one per line"), N_("FILE") },
+    { "label-names", 0, 0, G_OPTION_ARG_FILENAME, &label_names, N_("xc: label names, one per line"), N_("FILE") },
+    { "all-topics", 0, 0, G_OPTION_ARG_NONE, &all_topics, N_("reuters: keep categories missing from a split"), NULL },
+    { "delimiter", 0, 0, G_OPTION_ARG_STRING, &delimiter, N_("csv: field separator (default ,)"), N_("C") },
+    { "no-header", 0, 0, G_OPTION_ARG_NONE, &no_header, N_("csv: the first line is data"), NULL },
+    { "text-column", 0, 0, G_OPTION_ARG_STRING, &text_columns, N_("csv: text column(s), names or 1-based numbers"), N_("COLS") },
+    { "label-column", 0, 0, G_OPTION_ARG_STRING, &label_column, N_("csv: label column"), N_("COL") },
+    { "label-separator", 0, 0, G_OPTION_ARG_STRING, &label_separator, N_("csv: separator between labels (default |)"), N_("SEP") },
+    { "split-column", 0, 0, G_OPTION_ARG_STRING, &split_column, N_("csv: column saying train or test"), N_("COL") },
+    { NULL }
+  };
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (AssayJob) job = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonNode *result = NULL;
+  int       status;
+
+  status = assay_cli_parse (common, "xmtc import", "FILE", entries, &argc, &argv);
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (argc != 2)
+    return assay_cli_usage (_("xmtc import takes one FILE (or folder)"));
+  assay_xmtc_import_options_init (&options);
+  if (format != NULL && !assay_xmtc_parse_format (format, &options.format))
+    return assay_cli_usage (_("unknown format “%s”"), format);
+  if (delimiter != NULL)
+    {
+      if (g_str_equal (delimiter, "\\t") || g_str_equal (delimiter, "tab"))
+        options.delimiter = '\t';
+      else if (strlen (delimiter) == 1)
+        options.delimiter = delimiter[0];
+      else
+        return assay_cli_usage (_("the delimiter must be one character"));
+    }
+  else
+    options.delimiter = '\0';
+  options.name = name;
+  options.test_path = test;
+  options.vocabulary_path = vocab;
+  options.label_names_path = label_names;
+  options.reuters_all_topics = all_topics;
+  options.no_header = no_header;
+  options.text_columns = text_columns;
+  options.label_column = label_column;
+  if (label_separator != NULL)
+    options.label_separator = label_separator;
+  options.split_column = split_column;
+
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  job = assay_xmtc_import_job_new (argv[1], &options);
+  status = finish_job (common, job, &result);
+  if (status != ASSAY_CLI_OK)
+    return status;
+  return output (common, result);
+}
+
+static int
+verb_train (AssayCliCommon *common, int argc, char **argv)
+{
+  AssayXmtcTrainOptions options;
+  gint64           dataset = 0;
+  double           C = -1, eps = -1, max_df = -1, prune = -1, A = -1, B = -1;
+  int              keywords = -1, min_df = -1, top_k = -1, max_iter = -1;
+  g_autofree char *loss = NULL;
+  gboolean         stop_words = FALSE;
+  const GOptionEntry entries[] = {
+    { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("Dataset to train on"), N_("ID") },
+    { "C", 0, 0, G_OPTION_ARG_DOUBLE, &C, N_("SVM cost (default 1)"), N_("C") },
+    { "loss", 0, 0, G_OPTION_ARG_STRING, &loss, N_("hinge (default) or squared-hinge"), N_("LOSS") },
+    { "eps", 0, 0, G_OPTION_ARG_DOUBLE, &eps, N_("Stopping tolerance (default 0.1)"), N_("EPS") },
+    { "max-iter", 0, 0, G_OPTION_ARG_INT, &max_iter, N_("Passes over the data at most (default 1000)"), N_("N") },
+    { "keywords", 0, 0, G_OPTION_ARG_INT, &keywords, N_("Keywords per label (default 16)"), N_("K") },
+    { "min-df", 0, 0, G_OPTION_ARG_INT, &min_df, N_("Drop terms in fewer documents (default 1)"), N_("N") },
+    { "max-df", 0, 0, G_OPTION_ARG_DOUBLE, &max_df, N_("Drop terms in a larger fraction of documents (default 1)"), N_("F") },
+    { "stop-words", 0, 0, G_OPTION_ARG_NONE, &stop_words, N_("Drop English stop words"), NULL },
+    { "prune", 0, 0, G_OPTION_ARG_DOUBLE, &prune, N_("Drop weights smaller than this (default 0.001)"), N_("W") },
+    { "top-k", 0, 0, G_OPTION_ARG_INT, &top_k, N_("Predictions kept per document (default 10)"), N_("K") },
+    { "A", 0, 0, G_OPTION_ARG_DOUBLE, &A, N_("Propensity A (default 0.55)"), N_("A") },
+    { "B", 0, 0, G_OPTION_ARG_DOUBLE, &B, N_("Propensity B (default 1.5)"), N_("B") },
+    { NULL }
+  };
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (AssayJob) job = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonNode *result = NULL;
+  int       status;
+
+  status = assay_cli_parse (common, "xmtc train", NULL, entries, &argc, &argv);
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (dataset <= 0)
+    return assay_cli_usage (_("xmtc train needs --dataset ID"));
+  assay_xmtc_train_options_init (&options);
+  if (C > 0)
+    options.svm.C = C;
+  else if (C != -1)
+    return assay_cli_usage (_("--C must be positive"));
+  if (loss != NULL)
+    {
+      if (g_str_equal (loss, "hinge"))
+        options.svm.loss = ASSAY_SVM_HINGE;
+      else if (g_str_equal (loss, "squared-hinge"))
+        options.svm.loss = ASSAY_SVM_SQUARED_HINGE;
+      else
+        return assay_cli_usage (_("--loss is hinge or squared-hinge"));
+    }
+  if (eps > 0)
+    options.svm.eps = eps;
+  if (max_iter > 0)
+    options.svm.max_iter = (guint) max_iter;
+  if (keywords >= 0)
+    options.keywords = (guint) keywords;
+  if (min_df > 0)
+    options.tfidf.min_df = (guint) min_df;
+  if (max_df > 0 && max_df <= 1)
+    options.tfidf.max_df = max_df;
+  else if (max_df != -1)
+    return assay_cli_usage (_("--max-df is a fraction in (0, 1]"));
+  options.tfidf.stop_words = stop_words;
+  if (prune >= 0)
+    options.prune = (float) prune;
+  if (top_k > 0)
+    options.top_k = (guint) top_k;
+  if (A > 0)
+    options.propensity_a = A;
+  if (B >= 0)
+    options.propensity_b = B;
+  options.threads = common->threads;
+
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  job = assay_xmtc_train_job_new (dataset, &options);
+  status = finish_job (common, job, &result);
+  if (status != ASSAY_CLI_OK)
+    return status;
+  return output (common, result);
+}
+
+static int
+verb_eval (AssayCliCommon *common, int argc, char **argv)
+{
+  gint64 run = 0;
+  double A = 0.55, B = 1.5;
+  const GOptionEntry entries[] = {
+    { "run", 0, 0, G_OPTION_ARG_INT64, &run, N_("Run to evaluate"), N_("ID") },
+    { "A", 0, 0, G_OPTION_ARG_DOUBLE, &A, N_("Propensity A (default 0.55)"), N_("A") },
+    { "B", 0, 0, G_OPTION_ARG_DOUBLE, &B, N_("Propensity B (default 1.5)"), N_("B") },
+    { NULL }
+  };
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *metrics;
+  JsonNode   *node;
+  int         status;
+
+  status = assay_cli_parse (common, "xmtc eval", NULL, entries, &argc, &argv);
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (run <= 0)
+    return assay_cli_usage (_("xmtc eval needs --run ID"));
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  metrics = assay_xmtc_evaluate_run (store, run, A, B, &error);
+  if (metrics == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  json_object_set_int_member (metrics, "run", run);
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, metrics);
+  if (!common->json)
+    {
+      JsonArray *bins = json_object_get_array_member (json_node_get_object (node), "bins");
+      print_object_text (json_node_get_object (node));
+      g_print ("\n%-14s %8s %8s %8s\n", _("train docs"), "F1@1", "F1@3", "F1@5");
+      for (guint i = 0; i < json_array_get_length (bins); i++)
+        {
+          JsonObject      *bin = json_array_get_object_element (bins, i);
+          g_autofree char *range = g_strdup_printf (
+            "%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT, json_object_get_int_member (bin, "min_train"),
+            json_object_get_int_member (bin, "max_train"));
+          g_print ("%-14s %8.4f %8.4f %8.4f\n", range, json_object_get_double_member (bin, "f1@1"),
+                   json_object_get_double_member (bin, "f1@3"),
+                   json_object_get_double_member (bin, "f1@5"));
+        }
+      json_node_unref (node);
+      return ASSAY_CLI_OK;
+    }
+  assay_cli_print_json (node);
+  return ASSAY_CLI_OK;
+}
+
+static int
+verb_keywords (AssayCliCommon *common, int argc, char **argv)
+{
+  gint64           run = 0;
+  int              k = -1;
+  g_autofree char *label = NULL;
+  const GOptionEntry entries[] = {
+    { "run", 0, 0, G_OPTION_ARG_INT64, &run, N_("Trained run"), N_("ID") },
+    { "label", 0, 0, G_OPTION_ARG_STRING, &label, N_("Label name"), N_("NAME") },
+    { "k", 'k', 0, G_OPTION_ARG_INT, &k, N_("How many keywords (default: the run's)"), N_("K") },
+    { NULL }
+  };
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (AssayXmtcModel) model = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) keywords = NULL;
+  g_autofree char *description = NULL;
+  int label_idx, status;
+
+  status = assay_cli_parse (common, "xmtc keywords", NULL, entries, &argc, &argv);
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (run <= 0 || label == NULL)
+    return assay_cli_usage (_("xmtc keywords needs --run ID and --label NAME"));
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  if ((model = assay_xmtc_model_load (store, run, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  label_idx = assay_xmtc_model_find_label (model, label);
+  if (label_idx < 0)
+    return assay_cli_fail (g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                        _("no label “%s” in run %lld"), label, (long long) run));
+  if (k < 0)
+    k = (int) assay_xmtc_model_get_keywords_k (model);
+  keywords = assay_xmtc_model_keywords (model, (guint) label_idx, (guint) k);
+  description = assay_xmtc_model_pseudo_description (model, (guint) label_idx, (guint) k);
+  if (common->json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "label");
+      json_builder_add_string_value (b, label);
+      json_builder_set_member_name (b, "trained");
+      json_builder_add_boolean_value (b, assay_xmtc_model_is_trained (model, (guint) label_idx));
+      json_builder_set_member_name (b, "keywords");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < keywords->len; i++)
+        {
+          AssayKeyword *kw = &g_array_index (keywords, AssayKeyword, i);
+          json_builder_begin_array (b);
+          json_builder_add_string_value (b, kw->term);
+          json_builder_add_double_value (b, kw->weight);
+          json_builder_end_array (b);
+        }
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "pseudo_description");
+      json_builder_add_string_value (b, description);
+      json_builder_end_object (b);
+      assay_cli_print_json (json_builder_get_root (b));
+    }
+  else
+    {
+      for (guint i = 0; i < keywords->len; i++)
+        {
+          AssayKeyword *kw = &g_array_index (keywords, AssayKeyword, i);
+          g_print ("%-24s %.4f\n", kw->term, kw->weight);
+        }
+      g_print ("\n%s\n", description);
+    }
+  return ASSAY_CLI_OK;
+}
+
+static int
+verb_list (AssayCliCommon *common, int argc, char **argv)
+{
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  sqlite3_stmt *stmt;
+  int           status;
+
+  status = assay_cli_parse (common, "xmtc list", NULL, NULL, &argc, &argv);
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "datasets");
+  json_builder_begin_array (b);
+  stmt = assay_store_prepare (store,
+                              "SELECT d.id, d.name, (SELECT count(*) FROM xmtc_documents x WHERE "
+                              "x.dataset_id = d.id), (SELECT count(*) FROM xmtc_labels l WHERE "
+                              "l.dataset_id = d.id) FROM datasets d WHERE d.area = 'xmtc' "
+                              "ORDER BY d.id",
+                              &error);
+  if (stmt == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "dataset");
+      json_builder_add_int_value (b, sqlite3_column_int64 (stmt, 0));
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, (const char *) sqlite3_column_text (stmt, 1));
+      json_builder_set_member_name (b, "documents");
+      json_builder_add_int_value (b, sqlite3_column_int64 (stmt, 2));
+      json_builder_set_member_name (b, "labels");
+      json_builder_add_int_value (b, sqlite3_column_int64 (stmt, 3));
+      json_builder_end_object (b);
+      if (!common->json)
+        g_print (_("dataset %lld  %s  (%lld documents, %lld labels)\n"),
+                 (long long) sqlite3_column_int64 (stmt, 0), sqlite3_column_text (stmt, 1),
+                 (long long) sqlite3_column_int64 (stmt, 2),
+                 (long long) sqlite3_column_int64 (stmt, 3));
+    }
+  sqlite3_reset (stmt);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "runs");
+  json_builder_begin_array (b);
+  stmt = assay_store_prepare (store,
+                              "SELECT id, dataset_id, status, seconds, "
+                              "json_extract(metrics, '$.\"p@1\"') FROM runs WHERE area = 'xmtc' "
+                              "ORDER BY id",
+                              &error);
+  if (stmt == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "run");
+      json_builder_add_int_value (b, sqlite3_column_int64 (stmt, 0));
+      json_builder_set_member_name (b, "dataset");
+      json_builder_add_int_value (b, sqlite3_column_int64 (stmt, 1));
+      json_builder_set_member_name (b, "status");
+      json_builder_add_string_value (b, (const char *) sqlite3_column_text (stmt, 2));
+      json_builder_set_member_name (b, "p@1");
+      json_builder_add_double_value (b, sqlite3_column_double (stmt, 4));
+      json_builder_end_object (b);
+      if (!common->json)
+        g_print (_("run %lld  dataset %lld  %s  P@1 %.4f\n"),
+                 (long long) sqlite3_column_int64 (stmt, 0),
+                 (long long) sqlite3_column_int64 (stmt, 1), sqlite3_column_text (stmt, 2),
+                 sqlite3_column_double (stmt, 4));
+    }
+  sqlite3_reset (stmt);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  if (common->json)
+    assay_cli_print_json (json_builder_get_root (b));
+  return ASSAY_CLI_OK;
+}
+
+static const AssayCliVerb verbs[] = {
+  { "import", verb_import, N_("Import a labelled corpus (xc, reuters, jsonl, csv)") },
+  { "train", verb_train, N_("Train the one-vs-rest SVM and keyword profiles") },
+  { "eval", verb_eval, N_("P@k, nDCG@k, PSP@k and macro-F1@k of a run") },
+  { "keywords", verb_keywords, N_("A label's keywords and pseudo description") },
+  { "list", verb_list, N_("Datasets and runs") },
+  { NULL }
+};
+
+int
+assay_cli_xmtc (int argc, char **argv)
+{
+  return assay_cli_dispatch ("xmtc", verbs, argc, argv);
+}

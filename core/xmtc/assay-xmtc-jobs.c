@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "assay-xmtc-jobs.h"
+
+#include <glib/gi18n.h>
+
+typedef struct
+{
+  char                  *path;
+  AssayXmtcImportOptions options;
+  GPtrArray             *strings; /* owned copies of the options' strings */
+} ImportData;
+
+static void
+import_data_free (ImportData *data)
+{
+  g_free (data->path);
+  g_ptr_array_unref (data->strings);
+  g_free (data);
+}
+
+static const char *
+keep (ImportData *data, const char *s)
+{
+  char *copy = g_strdup (s);
+
+  if (copy != NULL)
+    g_ptr_array_add (data->strings, copy);
+  return copy;
+}
+
+static void
+job_progress (double fraction, const char *message, gpointer job)
+{
+  assay_job_set_progress (job, fraction, message);
+}
+
+static gboolean
+import_run (AssayJob *job, gpointer user_data, GError **error)
+{
+  ImportData           *data = user_data;
+  AssayXmtcImportResult r;
+  AssayStore           *store = assay_job_open_store (job, error);
+  JsonObject           *o;
+  JsonNode             *node;
+
+  if (store == NULL)
+    return FALSE;
+  if (!assay_xmtc_import (store, data->path, &data->options, &r, job_progress, job,
+                          assay_job_get_cancellable (job), error))
+    return FALSE;
+  o = json_object_new ();
+  json_object_set_int_member (o, "dataset", r.dataset);
+  json_object_set_int_member (o, "documents", r.documents);
+  json_object_set_int_member (o, "labels", r.labels);
+  json_object_set_int_member (o, "train", r.train);
+  json_object_set_int_member (o, "test", r.test);
+  json_object_set_int_member (o, "skipped_duplicates", r.duplicates);
+  json_object_set_int_member (o, "skipped_empty", r.empty);
+  json_object_set_int_member (o, "skipped_unlabelled", r.unlabelled);
+  json_object_set_int_member (o, "out_of_range", r.out_of_range);
+  json_object_set_int_member (o, "labels_without_train", r.labels_without_train);
+  json_object_set_int_member (o, "labels_dropped", r.labels_dropped);
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, o);
+  assay_job_set_result (job, node);
+  return TRUE;
+}
+
+AssayJob *
+assay_xmtc_import_job_new (const char *path, const AssayXmtcImportOptions *options)
+{
+  ImportData      *data = g_new0 (ImportData, 1);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *title = g_strdup_printf (_("Import %s"), base);
+
+  data->path = g_strdup (path);
+  data->strings = g_ptr_array_new_with_free_func (g_free);
+  if (options != NULL)
+    data->options = *options;
+  else
+    assay_xmtc_import_options_init (&data->options);
+  data->options.name = keep (data, data->options.name);
+  data->options.test_path = keep (data, data->options.test_path);
+  data->options.vocabulary_path = keep (data, data->options.vocabulary_path);
+  data->options.label_names_path = keep (data, data->options.label_names_path);
+  data->options.text_columns = keep (data, data->options.text_columns);
+  data->options.label_column = keep (data, data->options.label_column);
+  data->options.label_separator = keep (data, data->options.label_separator);
+  data->options.split_column = keep (data, data->options.split_column);
+  return assay_job_new ("xmtc-import", title, ASSAY_JOB_LANE_IO, import_run, data,
+                        (GDestroyNotify) import_data_free);
+}
+
+typedef struct
+{
+  gint64                dataset;
+  AssayXmtcTrainOptions options;
+} TrainData;
+
+static gboolean
+train_run (AssayJob *job, gpointer user_data, GError **error)
+{
+  TrainData           *data = user_data;
+  AssayXmtcTrainResult r;
+  AssayStore          *store = assay_job_open_store (job, error);
+  AssayBackend        *backend = assay_job_get_backend (job);
+  g_autofree char     *where = NULL;
+  g_autoptr (JsonObject) metrics = NULL;
+  JsonObject          *o;
+  JsonNode            *node;
+  AssayXmtcTrainOptions options = data->options;
+
+  if (store == NULL)
+    return FALSE;
+  /* The solver is sparse and runs on the CPU cores whatever the backend. */
+  if (options.threads <= 0 && backend != NULL && assay_backend_kind (backend) == ASSAY_BACKEND_CPU)
+    options.threads = assay_backend_threads (backend);
+  where = g_strdup_printf ("CPU: %d threads (sparse dual coordinate descent)",
+                           options.threads > 0 ? options.threads : (int) g_get_num_processors ());
+  if (!assay_xmtc_train (store, data->dataset, &options, where, job_progress, job,
+                         assay_job_get_cancellable (job), &r, error))
+    return FALSE;
+  metrics = assay_xmtc_evaluate_run (store, r.run, options.propensity_a, options.propensity_b,
+                                     NULL);
+  o = json_object_new ();
+  json_object_set_int_member (o, "run", r.run);
+  json_object_set_double_member (o, "seconds", r.seconds);
+  json_object_set_double_member (o, "seconds_load", r.seconds_load);
+  json_object_set_double_member (o, "seconds_features", r.seconds_features);
+  json_object_set_double_member (o, "seconds_train", r.seconds_train);
+  json_object_set_double_member (o, "seconds_predict", r.seconds_predict);
+  json_object_set_double_member (o, "seconds_store", r.seconds_store);
+  json_object_set_int_member (o, "features", r.n_features);
+  json_object_set_int_member (o, "trained_labels", r.n_trained);
+  json_object_set_int_member (o, "weights", (gint64) r.n_weights);
+  json_object_set_int_member (o, "max_passes", r.svm.max_passes);
+  if (metrics != NULL)
+    {
+      static const char *keys[] = { "p@1", "p@3", "p@5", "psp@1", "psp@3", "psp@5", "ndcg@5",
+                                    "tail_macro_f1@1", "tail_macro_f1@3" };
+      for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+        if (json_object_has_member (metrics, keys[i]))
+          json_object_set_double_member (o, keys[i], json_object_get_double_member (metrics, keys[i]));
+    }
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, o);
+  assay_job_set_result (job, node);
+  return TRUE;
+}
+
+AssayJob *
+assay_xmtc_train_job_new (gint64 dataset_id, const AssayXmtcTrainOptions *options)
+{
+  TrainData *data = g_new0 (TrainData, 1);
+
+  data->dataset = dataset_id;
+  if (options != NULL)
+    data->options = *options;
+  else
+    assay_xmtc_train_options_init (&data->options);
+  return assay_job_new ("xmtc-train", _("Train label model"), ASSAY_JOB_LANE_COMPUTE, train_run,
+                        data, g_free);
+}

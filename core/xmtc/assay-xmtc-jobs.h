@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-xmtc-jobs.h: import and training as worker jobs. Their JSON results:
+ *   import: {"dataset", "documents", "labels", "train", "test", "skipped_duplicates",
+ *            "skipped_empty", "skipped_unlabelled", "out_of_range", "labels_without_train",
+ *            "labels_dropped"}
+ *   train:  {"run", "seconds", "features", "trained_labels", "weights", "seconds_*", "p@1", ...} */
+#pragma once
+
+#include "assay-job.h"
+#include "assay-xmtc-eval.h"
+#include "assay-xmtc-import.h"
+#include "assay-xmtc-train.h"
+
+G_BEGIN_DECLS
+
+AssayJob *assay_xmtc_import_job_new (const char *path, const AssayXmtcImportOptions *options);
+AssayJob *assay_xmtc_train_job_new (gint64 dataset_id, const AssayXmtcTrainOptions *options);
+
+G_END_DECLS

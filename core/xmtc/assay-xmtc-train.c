@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "assay-xmtc-train.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+#include "assay-error.h"
+#include "assay-xmtc-dataset.h"
+#include "assay-xmtc-eval.h"
+
+#define CHUNK 512 /* problems trained per call (bounds the dense weight buffer) */
+
+void
+assay_xmtc_train_options_init (AssayXmtcTrainOptions *options)
+{
+  memset (options, 0, sizeof *options);
+  assay_svm_options_init (&options->svm);
+  assay_tfidf_options_init (&options->tfidf);
+  options->keywords = 16;
+  options->prune = 1e-3f;
+  options->top_k = 10;
+  options->propensity_a = 0.55;
+  options->propensity_b = 1.5;
+}
+
+JsonObject *
+assay_xmtc_train_options_to_json (const AssayXmtcTrainOptions *options)
+{
+  JsonObject *o = json_object_new ();
+
+  json_object_set_double_member (o, "C", options->svm.C);
+  json_object_set_string_member (o, "loss", options->svm.loss == ASSAY_SVM_HINGE ? "hinge"
+                                                                                  : "squared-hinge");
+  json_object_set_double_member (o, "eps", options->svm.eps);
+  json_object_set_int_member (o, "max_iter", options->svm.max_iter);
+  json_object_set_double_member (o, "bias", options->svm.bias);
+  json_object_set_int_member (o, "keywords", options->keywords);
+  json_object_set_double_member (o, "prune", options->prune);
+  json_object_set_int_member (o, "top_k", options->top_k);
+  json_object_set_int_member (o, "min_df", options->tfidf.min_df);
+  json_object_set_double_member (o, "max_df", options->tfidf.max_df);
+  json_object_set_boolean_member (o, "stop_words", options->tfidf.stop_words);
+  json_object_set_boolean_member (o, "lowercase", options->tfidf.lowercase);
+  json_object_set_double_member (o, "propensity_a", options->propensity_a);
+  json_object_set_double_member (o, "propensity_b", options->propensity_b);
+  return o;
+}
+
+typedef struct
+{
+  AssayXmtcProgress progress;
+  gpointer          data;
+  GCancellable     *cancellable;
+  volatile gint     cancel;
+  double            from, to;
+  guint             offset, total;
+  gint64            last_report;
+} TrainProgress;
+
+static void
+svm_progress (guint done, guint total, gpointer user_data)
+{
+  TrainProgress *tp = user_data;
+  gint64         now = g_get_monotonic_time ();
+
+  if (g_cancellable_is_cancelled (tp->cancellable))
+    g_atomic_int_set (&tp->cancel, 1);
+  if (tp->progress != NULL && now - tp->last_report > 100000)
+    {
+      g_autofree char *msg = g_strdup_printf (_("Training label %u of %u"), tp->offset + done,
+                                              tp->total);
+      tp->last_report = now;
+      tp->progress (tp->from + (tp->to - tp->from) * (tp->offset + done) / MAX (tp->total, 1),
+                    msg, tp->data);
+    }
+}
+
+static void
+report (TrainProgress *tp, double fraction, const char *message)
+{
+  if (tp->progress != NULL)
+    tp->progress (fraction, message, tp->data);
+}
+
+/* Inserts (label, score) into the best-K list kept sorted by score, descending. */
+static inline void
+keep_best (guint32 *labels, float *scores, guint K, guint *n, guint32 label, float score)
+{
+  guint pos;
+
+  if (*n == K && score <= scores[K - 1])
+    return;
+  pos = *n < K ? (*n)++ : K - 1;
+  while (pos > 0 && scores[pos - 1] < score)
+    {
+      labels[pos] = labels[pos - 1];
+      scores[pos] = scores[pos - 1];
+      pos--;
+    }
+  labels[pos] = label;
+  scores[pos] = score;
+}
+
+/* A blob, empty (not NULL) when there is nothing. */
+static void
+bind_array (sqlite3_stmt *stmt, int index, const void *data, gsize bytes)
+{
+  if (bytes > 0 && data != NULL)
+    sqlite3_bind_blob (stmt, index, data, (int) bytes, SQLITE_STATIC);
+  else
+    sqlite3_bind_zeroblob (stmt, index, 0);
+}
+
+gboolean
+assay_xmtc_train (AssayStore *store, gint64 dataset_id, const AssayXmtcTrainOptions *options,
+                  const char *backend, AssayXmtcProgress progress, gpointer progress_data,
+                  GCancellable *cancellable, AssayXmtcTrainResult *result, GError **error)
+{
+  g_autoptr (GTimer) total_timer = g_timer_new ();
+  g_autoptr (GTimer) timer = g_timer_new ();
+  g_autoptr (AssayXmtcDataset) dataset = NULL;
+  g_autoptr (GArray) train_rows = NULL;
+  g_autoptr (GArray) test_rows = NULL;
+  g_autoptr (AssayTfidf) tfidf = NULL;
+  g_autoptr (AssayCsr) x_train = NULL;
+  g_autoptr (AssayCsr) x_test = NULL;
+  g_autoptr (AssayCsr) w_by_label = NULL;
+  g_autoptr (AssayCsr) w_by_feature = NULL;
+  g_autoptr (JsonObject) metrics = NULL;
+  g_autoptr (JsonObject) params = NULL;
+  g_autofree guint *problem_label = NULL;
+  g_autofree float *intercept = NULL;
+  g_autofree guint32 *top = NULL;
+  g_autofree float *top_scores = NULL;
+  GPtrArray    *positives = NULL;
+  TrainProgress tp = { progress, progress_data, cancellable, 0, 0, 0, 0, 0, 0 };
+  const guint   K = MAX (options->top_k, 5);
+  guint         F, L, n_problems = 0;
+  int           threads = options->threads > 0 ? options->threads : omp_get_max_threads ();
+  sqlite3_stmt *stmt;
+  gint64        run = 0;
+  gboolean      ok = FALSE;
+
+  memset (result, 0, sizeof *result);
+
+  /* Load */
+  report (&tp, 0.0, _("Reading the corpus"));
+  dataset = assay_xmtc_dataset_load (store, dataset_id, TRUE, error);
+  if (dataset == NULL)
+    return FALSE;
+  L = dataset->n_labels;
+  train_rows = assay_xmtc_dataset_split (dataset, FALSE);
+  test_rows = assay_xmtc_dataset_split (dataset, TRUE);
+  if (train_rows->len == 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   _("Dataset “%s” has no training documents"), dataset->name);
+      return FALSE;
+    }
+  result->seconds_load = g_timer_elapsed (timer, NULL);
+
+  /* Features */
+  g_timer_start (timer);
+  report (&tp, 0.05, _("Computing tf-idf features"));
+  if (dataset->features != NULL)
+    {
+      x_train = assay_csr_select_rows (dataset->features, (guint *) train_rows->data,
+                                       train_rows->len);
+      x_test = assay_csr_select_rows (dataset->features, (guint *) test_rows->data,
+                                      test_rows->len);
+      assay_csr_normalize_rows (x_train);
+      assay_csr_normalize_rows (x_test);
+    }
+  else
+    {
+      g_autofree const char **train_texts = g_new (const char *, train_rows->len);
+      g_autofree const char **test_texts = g_new (const char *, MAX (test_rows->len, 1));
+      for (guint i = 0; i < train_rows->len; i++)
+        train_texts[i] = dataset->texts[g_array_index (train_rows, guint, i)];
+      for (guint i = 0; i < test_rows->len; i++)
+        test_texts[i] = dataset->texts[g_array_index (test_rows, guint, i)];
+      tfidf = assay_tfidf_new (&options->tfidf);
+      x_train = assay_tfidf_fit_transform (tfidf, train_texts, train_rows->len, cancellable, error);
+      if (x_train == NULL)
+        return FALSE;
+      x_test = assay_tfidf_transform (tfidf, test_texts, test_rows->len);
+    }
+  F = x_train->n_cols;
+  result->n_features = F;
+  result->seconds_features = g_timer_elapsed (timer, NULL);
+  if (F == 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   _("No features: every term was pruned (lower min df or raise max df)"));
+      return FALSE;
+    }
+
+  /* One problem per label with training documents; positives are rows of x_train. */
+  g_timer_start (timer);
+  positives = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  problem_label = g_new (guint, MAX (L, 1));
+  for (guint l = 0; l < L; l++)
+    g_ptr_array_add (positives, g_array_new (FALSE, FALSE, sizeof (guint32)));
+  for (guint i = 0; i < train_rows->len; i++)
+    {
+      guint d = g_array_index (train_rows, guint, i);
+      for (gsize p = dataset->label_offsets[d]; p < dataset->label_offsets[d + 1]; p++)
+        g_array_append_val (g_ptr_array_index (positives, dataset->labels[p]), i);
+    }
+  for (guint l = 0; l < L; l++)
+    if (((GArray *) g_ptr_array_index (positives, l))->len > 0)
+      problem_label[n_problems++] = l;
+  result->n_trained = n_problems;
+
+  intercept = g_new (float, MAX (L, 1));
+  for (guint l = 0; l < L; l++)
+    intercept[l] = -INFINITY;
+  w_by_label = assay_csr_new (F);
+  {
+    g_autofree float *weights = g_new (float, (gsize) MIN (CHUNK, MAX (n_problems, 1)) * (F + 1));
+    g_autofree const guint32 **pos = g_new (const guint32 *, CHUNK);
+    g_autofree guint *n_pos = g_new (guint, CHUNK);
+    g_autofree guint32 *idx = g_new (guint32, F);
+    g_autofree float *val = g_new (float, F);
+    guint next_label = 0;
+
+    tp.from = 0.15;
+    tp.to = 0.85;
+    tp.total = n_problems;
+    for (guint start = 0; start < n_problems; start += CHUNK)
+      {
+        guint         count = MIN (CHUNK, n_problems - start);
+        AssaySvmStats stats;
+
+        for (guint j = 0; j < count; j++)
+          {
+            GArray *a = g_ptr_array_index (positives, problem_label[start + j]);
+            pos[j] = (const guint32 *) a->data;
+            n_pos[j] = a->len;
+          }
+        tp.offset = start;
+        if (!assay_svm_train (x_train, count, pos, n_pos, &options->svm, threads, weights, &stats,
+                              svm_progress, &tp, &tp.cancel)
+            || g_cancellable_is_cancelled (cancellable))
+          {
+            g_cancellable_set_error_if_cancelled (cancellable, error);
+            if (error != NULL && *error == NULL)
+              g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
+            goto out;
+          }
+        result->svm.max_passes = MAX (result->svm.max_passes, stats.max_passes);
+        result->svm.not_converged += stats.not_converged;
+        /* Sparse rows per label, in label order (empty rows for labels never trained). */
+        for (guint j = 0; j < count; j++)
+          {
+            guint        label = problem_label[start + j];
+            const float *w = weights + (gsize) j * (F + 1);
+            guint        m = 0;
+            while (next_label < label)
+              {
+                assay_csr_append_row (w_by_label, NULL, NULL, 0);
+                next_label++;
+              }
+            for (guint f = 0; f < F; f++)
+              if (fabsf (w[f]) >= options->prune && w[f] != 0.0f)
+                {
+                  idx[m] = f;
+                  val[m] = w[f];
+                  m++;
+                }
+            assay_csr_append_row (w_by_label, idx, val, m);
+            intercept[label] = w[F];
+            next_label++;
+          }
+      }
+    while (next_label < L)
+      {
+        assay_csr_append_row (w_by_label, NULL, NULL, 0);
+        next_label++;
+      }
+  }
+  result->n_weights = assay_csr_nnz (w_by_label);
+  result->seconds_train = g_timer_elapsed (timer, NULL);
+
+  /* Predict the test documents */
+  g_timer_start (timer);
+  report (&tp, 0.85, _("Predicting the test documents"));
+  w_by_feature = assay_csr_transpose (w_by_label);
+  top = g_new (guint32, (gsize) MAX (test_rows->len, 1) * K);
+  top_scores = g_new (float, (gsize) MAX (test_rows->len, 1) * K);
+#pragma omp parallel num_threads (threads)
+  {
+    float *scores = g_new (float, MAX (L, 1));
+#pragma omp for schedule (dynamic, 64)
+    for (guint i = 0; i < test_rows->len; i++)
+      {
+        guint32 *best = top + (gsize) i * K;
+        float   *best_scores = top_scores + (gsize) i * K;
+        guint    n_best = 0;
+
+        memcpy (scores, intercept, L * sizeof (float));
+        for (gsize p = x_test->indptr[i]; p < x_test->indptr[i + 1]; p++)
+          {
+            guint f = x_test->indices[p];
+            float v = x_test->data[p];
+            for (gsize q = w_by_feature->indptr[f]; q < w_by_feature->indptr[f + 1]; q++)
+              scores[w_by_feature->indices[q]] += v * w_by_feature->data[q];
+          }
+        for (guint l = 0; l < L; l++)
+          if (scores[l] > -INFINITY)
+            keep_best (best, best_scores, K, &n_best, l, scores[l]);
+        for (guint r = n_best; r < K; r++)
+          {
+            best[r] = ASSAY_XMTC_NO_LABEL;
+            best_scores[r] = -INFINITY;
+          }
+      }
+    g_free (scores);
+  }
+  result->seconds_predict = g_timer_elapsed (timer, NULL);
+  metrics = assay_xmtc_evaluate (dataset, test_rows, top, K, options->propensity_a,
+                                 options->propensity_b);
+
+  /* Store */
+  g_timer_start (timer);
+  report (&tp, 0.92, _("Saving the model"));
+  params = assay_xmtc_train_options_to_json (options);
+  if (!assay_store_begin (store, error))
+    goto out;
+  run = assay_store_add_run (store, dataset_id, "xmtc", "ovr-svm", params, backend, error);
+  if (run == 0)
+    goto fail;
+
+  stmt = assay_store_prepare (store, "INSERT INTO xmtc_run_terms (run_id, idx, term, idf) "
+                                     "VALUES (?, ?, ?, ?)",
+                              error);
+  if (stmt == NULL)
+    goto fail;
+  for (guint f = 0; f < F; f++)
+    {
+      const char *term = tfidf != NULL ? assay_tfidf_get_term (tfidf, f)
+                         : dataset->feature_names != NULL && dataset->feature_names[f] != NULL
+                           ? dataset->feature_names[f]
+                           : NULL;
+      g_autofree char *fallback = term == NULL ? g_strdup_printf ("f%u", f) : NULL;
+      sqlite3_bind_int64 (stmt, 1, run);
+      sqlite3_bind_int (stmt, 2, (int) f);
+      sqlite3_bind_text (stmt, 3, term != NULL ? term : fallback, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_double (stmt, 4, tfidf != NULL ? assay_tfidf_get_idf (tfidf)[f] : 1.0);
+      if (!assay_store_step_done (store, stmt, error))
+        goto fail;
+    }
+
+  stmt = assay_store_prepare (store,
+                              "INSERT INTO xmtc_weights (run_id, label_idx, intercept, indices, "
+                              "weights) VALUES (?, ?, ?, ?, ?)",
+                              error);
+  if (stmt == NULL)
+    goto fail;
+  for (guint l = 0; l < L; l++)
+    {
+      gsize start = w_by_label->indptr[l], n = w_by_label->indptr[l + 1] - start;
+      if (!isfinite (intercept[l]))
+        continue;
+      sqlite3_bind_int64 (stmt, 1, run);
+      sqlite3_bind_int (stmt, 2, (int) l);
+      sqlite3_bind_double (stmt, 3, intercept[l]);
+      bind_array (stmt, 4, w_by_label->indices + start, n * sizeof (guint32));
+      bind_array (stmt, 5, w_by_label->data + start, n * sizeof (float));
+      if (!assay_store_step_done (store, stmt, error))
+        goto fail;
+    }
+
+  stmt = assay_store_prepare (store,
+                              "INSERT INTO xmtc_predictions (run_id, doc_id, labels, scores) "
+                              "VALUES (?, ?, ?, ?)",
+                              error);
+  if (stmt == NULL)
+    goto fail;
+  for (guint i = 0; i < test_rows->len; i++)
+    {
+      guint n = 0;
+      while (n < K && top[(gsize) i * K + n] != ASSAY_XMTC_NO_LABEL)
+        n++;
+      sqlite3_bind_int64 (stmt, 1, run);
+      sqlite3_bind_int64 (stmt, 2, dataset->doc_ids[g_array_index (test_rows, guint, i)]);
+      bind_array (stmt, 3, top + (gsize) i * K, n * sizeof (guint32));
+      bind_array (stmt, 4, top_scores + (gsize) i * K, n * sizeof (float));
+      if (!assay_store_step_done (store, stmt, error))
+        goto fail;
+    }
+
+  {
+    static const guint ks[] = { 1, 3, 5 };
+    AssayLabelSets     truth;
+    g_autofree gsize  *offsets = NULL;
+    g_autofree guint32 *labels = NULL;
+    g_autofree guint  *tp_ = g_new (guint, MAX (L, 1));
+    g_autofree guint  *fp_ = g_new (guint, MAX (L, 1));
+    g_autofree guint  *fn_ = g_new (guint, MAX (L, 1));
+
+    assay_xmtc_dataset_label_sets (dataset, test_rows, &truth, &offsets, &labels);
+    stmt = assay_store_prepare (store,
+                                "INSERT INTO xmtc_label_results (run_id, k, label_idx, tp, fp, fn) "
+                                "VALUES (?, ?, ?, ?, ?, ?)",
+                                error);
+    if (stmt == NULL)
+      goto fail;
+    for (guint i = 0; i < G_N_ELEMENTS (ks); i++)
+      {
+        assay_xmtc_label_counts_at_k (&truth, top, K, ks[i], L, tp_, fp_, fn_);
+        for (guint l = 0; l < L; l++)
+          {
+            sqlite3_bind_int64 (stmt, 1, run);
+            sqlite3_bind_int (stmt, 2, (int) ks[i]);
+            sqlite3_bind_int (stmt, 3, (int) l);
+            sqlite3_bind_int (stmt, 4, (int) tp_[l]);
+            sqlite3_bind_int (stmt, 5, (int) fp_[l]);
+            sqlite3_bind_int (stmt, 6, (int) fn_[l]);
+            if (!assay_store_step_done (store, stmt, error))
+              goto fail;
+          }
+      }
+  }
+
+  result->seconds_store = g_timer_elapsed (timer, NULL);
+  result->seconds = g_timer_elapsed (total_timer, NULL);
+  json_object_set_int_member (metrics, "features", F);
+  json_object_set_int_member (metrics, "trained_labels", n_problems);
+  json_object_set_int_member (metrics, "weights", (gint64) result->n_weights);
+  json_object_set_int_member (metrics, "max_passes", result->svm.max_passes);
+  json_object_set_int_member (metrics, "not_converged", result->svm.not_converged);
+  json_object_set_double_member (metrics, "seconds_features", result->seconds_features);
+  json_object_set_double_member (metrics, "seconds_train", result->seconds_train);
+  json_object_set_double_member (metrics, "seconds_predict", result->seconds_predict);
+  if (!assay_store_finish_run (store, run, "done", result->seconds, metrics, error)
+      || !assay_store_commit (store, error))
+    goto fail;
+  result->run = run;
+  report (&tp, 1.0, _("Done"));
+  assay_store_emit_changed (store, "runs");
+  ok = TRUE;
+  goto out;
+
+fail:
+  assay_store_rollback (store);
+out:
+  if (positives != NULL)
+    g_ptr_array_unref (positives);
+  return ok;
+}
