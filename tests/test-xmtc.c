@@ -451,7 +451,7 @@ test_train_end_to_end (void)
   g_assert_true (assay_xmtc_import (store, path, NULL, &r, NULL, NULL, NULL, &error));
   assay_xmtc_train_options_init (&options);
   options.keywords = 4;
-  g_assert_true (assay_xmtc_train (store, r.dataset, &options, "test", progress_cb, &last, NULL,
+  g_assert_true (assay_xmtc_train (store, r.dataset, &options, NULL, progress_cb, &last, NULL,
                                    &t, &error));
   g_assert_no_error (error);
   g_assert_cmpfloat (last, ==, 1.0);
@@ -486,7 +486,7 @@ test_train_end_to_end (void)
   g_assert_null (assay_xmtc_model_load (store, 999, &error));
   g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  g_assert_false (assay_xmtc_train (store, 999, &options, "test", NULL, NULL, NULL, &t, &error));
+  g_assert_false (assay_xmtc_train (store, 999, &options, NULL, NULL, NULL, NULL, &t, &error));
   g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND);
 }
 
@@ -505,7 +505,7 @@ test_train_cancel (void)
   g_assert_true (assay_xmtc_import (store, path, NULL, &r, NULL, NULL, NULL, &error));
   assay_xmtc_train_options_init (&options);
   g_cancellable_cancel (cancellable);
-  g_assert_false (assay_xmtc_train (store, r.dataset, &options, "test", NULL, NULL, cancellable,
+  g_assert_false (assay_xmtc_train (store, r.dataset, &options, NULL, NULL, NULL, cancellable,
                                     &t, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM runs", -1), ==, 0);

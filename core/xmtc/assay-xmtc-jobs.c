@@ -104,7 +104,6 @@ train_run (AssayJob *job, gpointer user_data, GError **error)
   AssayXmtcTrainResult r;
   AssayStore          *store = assay_job_open_store (job, error);
   AssayBackend        *backend = assay_job_get_backend (job);
-  g_autofree char     *where = NULL;
   g_autoptr (JsonObject) metrics = NULL;
   JsonObject          *o;
   JsonNode            *node;
@@ -115,9 +114,7 @@ train_run (AssayJob *job, gpointer user_data, GError **error)
   /* The solver is sparse and runs on the CPU cores whatever the backend. */
   if (options.threads <= 0 && backend != NULL && assay_backend_kind (backend) == ASSAY_BACKEND_CPU)
     options.threads = assay_backend_threads (backend);
-  where = g_strdup_printf ("CPU: %d threads (sparse dual coordinate descent)",
-                           options.threads > 0 ? options.threads : (int) g_get_num_processors ());
-  if (!assay_xmtc_train (store, data->dataset, &options, where, job_progress, job,
+  if (!assay_xmtc_train (store, data->dataset, &options, backend, job_progress, job,
                          assay_job_get_cancellable (job), &r, error))
     return FALSE;
   metrics = assay_xmtc_evaluate_run (store, r.run, options.propensity_a, options.propensity_b,

@@ -113,11 +113,103 @@ bind_array (sqlite3_stmt *stmt, int index, const void *data, gsize bytes)
     sqlite3_bind_zeroblob (stmt, index, 0);
 }
 
+#define PREDICT_BLOCK 256
+
+/* Top K of one document's scores (intercept added), best first. */
+static void
+select_top (const float *scores, const float *intercept, guint L, guint K, guint32 *best,
+            float *best_scores)
+{
+  guint n_best = 0;
+
+  for (guint l = 0; l < L; l++)
+    {
+      float s = intercept[l] + (scores != NULL ? scores[l] : 0.0f);
+      if (s > -INFINITY)
+        keep_best (best, best_scores, K, &n_best, l, s);
+    }
+  for (guint r = n_best; r < K; r++)
+    {
+      best[r] = ASSAY_XMTC_NO_LABEL;
+      best_scores[r] = -INFINITY;
+    }
+}
+
+/* Prediction as a dense product on the backend: W^T (F x L) once, then blocks of densified
+ * documents times W^T by sgemm, each block reduced to its top K at once. On the CPU backend
+ * its memory is host memory: buffers are filled in place, never copied. */
+static gboolean
+predict_dense (AssayBackend *backend, const AssayCsr *x, const AssayCsr *w_by_feature,
+               const float *intercept, guint F, guint L, guint K, int threads, guint32 *top,
+               float *top_scores, GError **error)
+{
+  gboolean on_host = assay_backend_kind (backend) == ASSAY_BACKEND_CPU;
+  gsize    w_bytes = (gsize) F * L * sizeof (float);
+  gsize    x_bytes = (gsize) PREDICT_BLOCK * F * sizeof (float);
+  gsize    s_bytes = (gsize) PREDICT_BLOCK * L * sizeof (float);
+  float   *dev_w = assay_backend_alloc (backend, w_bytes);
+  float   *dev_x = assay_backend_alloc (backend, x_bytes);
+  float   *dev_s = on_host ? NULL : assay_backend_alloc (backend, s_bytes);
+  float   *host_w = NULL, *host_x = NULL, *host_s = NULL;
+  gboolean ok = FALSE;
+
+  if (dev_w == NULL || dev_x == NULL || (!on_host && dev_s == NULL))
+    goto out;
+  host_w = on_host ? dev_w : g_malloc (w_bytes);
+  host_x = on_host ? dev_x : g_malloc (x_bytes);
+  host_s = g_malloc (s_bytes);
+  if (on_host)
+    dev_s = host_s;
+  memset (host_w, 0, w_bytes);
+  for (guint f = 0; f < F; f++)
+    for (gsize q = w_by_feature->indptr[f]; q < w_by_feature->indptr[f + 1]; q++)
+      host_w[(gsize) f * L + w_by_feature->indices[q]] = w_by_feature->data[q];
+  if (!on_host && assay_backend_upload (backend, dev_w, host_w, w_bytes) != 0)
+    goto out;
+
+  for (guint first = 0; first < x->n_rows; first += PREDICT_BLOCK)
+    {
+      guint n = MIN (PREDICT_BLOCK, x->n_rows - first);
+
+      memset (host_x, 0, (gsize) n * F * sizeof (float));
+      for (guint i = 0; i < n; i++)
+        for (gsize p = x->indptr[first + i]; p < x->indptr[first + i + 1]; p++)
+          host_x[(gsize) i * F + x->indices[p]] = x->data[p];
+      if ((!on_host && assay_backend_upload (backend, dev_x, host_x, (gsize) n * F * sizeof (float)) != 0)
+          || assay_backend_sgemm (backend, ASSAY_TRANS_N, ASSAY_TRANS_N, (int) n, (int) L, (int) F,
+                                  1.0f, dev_x, (int) F, dev_w, (int) L, 0.0f, dev_s, (int) L) != 0
+          || (!on_host && assay_backend_download (backend, host_s, dev_s, (gsize) n * L * sizeof (float)) != 0))
+        goto out;
+#pragma omp parallel for num_threads (threads) schedule (static)
+      for (guint i = 0; i < n; i++)
+        select_top (host_s + (gsize) i * L, intercept, L, K, top + (gsize) (first + i) * K,
+                    top_scores + (gsize) (first + i) * K);
+    }
+  ok = TRUE;
+
+out:
+  if (!ok)
+    g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_DEVICE, _("Prediction failed on %s: %s"),
+                 assay_backend_describe (backend), assay_backend_last_error (backend));
+  if (!on_host)
+    {
+      g_free (host_w);
+      g_free (host_x);
+      assay_backend_release (backend, dev_s);
+    }
+  g_free (host_s);
+  assay_backend_release (backend, dev_w);
+  assay_backend_release (backend, dev_x);
+  return ok;
+}
+
 gboolean
 assay_xmtc_train (AssayStore *store, gint64 dataset_id, const AssayXmtcTrainOptions *options,
-                  const char *backend, AssayXmtcProgress progress, gpointer progress_data,
+                  AssayBackend *backend, AssayXmtcProgress progress, gpointer progress_data,
                   GCancellable *cancellable, AssayXmtcTrainResult *result, GError **error)
 {
+  AssayBackend *own_backend = NULL;
+  g_autofree char *backend_text = NULL;
   g_autoptr (GTimer) total_timer = g_timer_new ();
   g_autoptr (GTimer) timer = g_timer_new ();
   g_autoptr (AssayXmtcDataset) dataset = NULL;
@@ -290,35 +382,38 @@ assay_xmtc_train (AssayStore *store, gint64 dataset_id, const AssayXmtcTrainOpti
   w_by_feature = assay_csr_transpose (w_by_label);
   top = g_new (guint32, (gsize) MAX (test_rows->len, 1) * K);
   top_scores = g_new (float, (gsize) MAX (test_rows->len, 1) * K);
+  /* When most weights survive pruning, prediction is a dense product on the backend;
+   * otherwise scattered sparse adds. */
+  if (assay_csr_nnz (w_by_feature) > (gsize) F * L / 4
+      && (gsize) F * L * sizeof (float) < ((gsize) 1 << 30))
+    {
+      if (backend == NULL)
+        backend = own_backend = assay_backend_cpu_new (threads, NULL, 0);
+      if (!predict_dense (backend, x_test, w_by_feature, intercept, F, L, K, threads, top,
+                          top_scores, error))
+        goto out;
+    }
+  else
+    {
 #pragma omp parallel num_threads (threads)
-  {
-    float *scores = g_new (float, MAX (L, 1));
-#pragma omp for schedule (dynamic, 64)
-    for (guint i = 0; i < test_rows->len; i++)
       {
-        guint32 *best = top + (gsize) i * K;
-        float   *best_scores = top_scores + (gsize) i * K;
-        guint    n_best = 0;
-
-        memcpy (scores, intercept, L * sizeof (float));
-        for (gsize p = x_test->indptr[i]; p < x_test->indptr[i + 1]; p++)
+        float *scores = g_new (float, MAX (L, 1));
+#pragma omp for schedule (dynamic, 64)
+        for (guint i = 0; i < test_rows->len; i++)
           {
-            guint f = x_test->indices[p];
-            float v = x_test->data[p];
-            for (gsize q = w_by_feature->indptr[f]; q < w_by_feature->indptr[f + 1]; q++)
-              scores[w_by_feature->indices[q]] += v * w_by_feature->data[q];
+            memset (scores, 0, L * sizeof (float));
+            for (gsize p = x_test->indptr[i]; p < x_test->indptr[i + 1]; p++)
+              {
+                guint f = x_test->indices[p];
+                float v = x_test->data[p];
+                for (gsize q = w_by_feature->indptr[f]; q < w_by_feature->indptr[f + 1]; q++)
+                  scores[w_by_feature->indices[q]] += v * w_by_feature->data[q];
+              }
+            select_top (scores, intercept, L, K, top + (gsize) i * K, top_scores + (gsize) i * K);
           }
-        for (guint l = 0; l < L; l++)
-          if (scores[l] > -INFINITY)
-            keep_best (best, best_scores, K, &n_best, l, scores[l]);
-        for (guint r = n_best; r < K; r++)
-          {
-            best[r] = ASSAY_XMTC_NO_LABEL;
-            best_scores[r] = -INFINITY;
-          }
+        g_free (scores);
       }
-    g_free (scores);
-  }
+    }
   result->seconds_predict = g_timer_elapsed (timer, NULL);
   metrics = assay_xmtc_evaluate (dataset, test_rows, top, K, options->propensity_a,
                                  options->propensity_b);
@@ -329,7 +424,10 @@ assay_xmtc_train (AssayStore *store, gint64 dataset_id, const AssayXmtcTrainOpti
   params = assay_xmtc_train_options_to_json (options);
   if (!assay_store_begin (store, error))
     goto out;
-  run = assay_store_add_run (store, dataset_id, "xmtc", "ovr-svm", params, backend, error);
+  backend_text = g_strdup_printf ("solver: CPU, %d threads; prediction: %s", threads,
+                                  backend != NULL ? assay_backend_describe (backend)
+                                                  : "CPU (sparse)");
+  run = assay_store_add_run (store, dataset_id, "xmtc", "ovr-svm", params, backend_text, error);
   if (run == 0)
     goto fail;
 
@@ -449,5 +547,6 @@ fail:
 out:
   if (positives != NULL)
     g_ptr_array_unref (positives);
+  assay_backend_free (own_backend);
   return ok;
 }

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "assay-backend.h"
 #include "assay-store.h"
 #include "assay-svm.h"
 #include "assay-tfidf.h"
@@ -40,10 +41,11 @@ typedef void (*AssayXmtcProgress) (double fraction, const char *message, gpointe
 void     assay_xmtc_train_options_init (AssayXmtcTrainOptions *options);
 JsonObject *assay_xmtc_train_options_to_json (const AssayXmtcTrainOptions *options);
 
+/* backend (may be NULL: a CPU one is made) computes the dense part of prediction. */
 gboolean assay_xmtc_train (AssayStore                  *store,
                            gint64                       dataset_id,
                            const AssayXmtcTrainOptions *options,
-                           const char                  *backend,
+                           AssayBackend                *backend,
                            AssayXmtcProgress            progress,
                            gpointer                     progress_data,
                            GCancellable                *cancellable,
