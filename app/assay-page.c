@@ -26,6 +26,8 @@ enum
   PROP_EMPTY,
   PROP_STORE,
   PROP_WORKER,
+  PROP_CONTENT,
+  PROP_EMPTY_CHILD,
   N_PROPS
 };
 
@@ -94,6 +96,12 @@ assay_page_get_property (GObject *object, guint prop_id, GValue *value, GParamSp
     case PROP_WORKER:
       g_value_set_object (value, priv->worker);
       break;
+    case PROP_CONTENT:
+      g_value_set_object (value, priv->content);
+      break;
+    case PROP_EMPTY_CHILD:
+      g_value_set_object (value, adw_status_page_get_child (priv->status));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -135,6 +143,12 @@ assay_page_set_property (GObject *object, guint prop_id, const GValue *value, GP
     case PROP_WORKER:
       assay_page_set_worker (self, g_value_get_object (value));
       break;
+    case PROP_CONTENT:
+      assay_page_set_content (self, g_value_get_object (value));
+      break;
+    case PROP_EMPTY_CHILD:
+      assay_page_set_empty_child (self, g_value_get_object (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -169,6 +183,10 @@ assay_page_class_init (AssayPageClass *klass)
                                                   | G_PARAM_STATIC_STRINGS);
   properties[PROP_WORKER] = g_param_spec_object ("worker", NULL, NULL, ASSAY_TYPE_WORKER,
                                                  G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CONTENT] = g_param_spec_object ("content", NULL, NULL, GTK_TYPE_WIDGET,
+                                                  G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_EMPTY_CHILD] = g_param_spec_object ("empty-child", NULL, NULL, GTK_TYPE_WIDGET,
+                                                      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[TOAST] = g_signal_new ("toast", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
@@ -306,6 +324,18 @@ assay_page_submit (AssayPage *self, AssayJob *job)
   g_return_if_fail (priv->worker != NULL);
   assay_job_set_workspace (job, priv->store != NULL ? assay_store_get_path (priv->store) : NULL);
   assay_worker_submit (priv->worker, job);
+}
+
+void
+assay_page_job_finished (AssayPage *self, AssayJob *job)
+{
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+
+  g_return_if_fail (ASSAY_IS_PAGE (self));
+  if (priv->store == NULL || ASSAY_PAGE_GET_CLASS (self)->job_finished == NULL
+      || g_strcmp0 (assay_job_get_workspace (job), assay_store_get_path (priv->store)) != 0)
+    return;
+  ASSAY_PAGE_GET_CLASS (self)->job_finished (self, job);
 }
 
 void

@@ -19,6 +19,8 @@ struct _AssayPageClass
 
   /* The workspace was opened, closed or replaced: reload everything. store may be NULL. */
   void (*workspace_changed) (AssayPage *self, AssayStore *store);
+  /* A job for this page's workspace ended (any job: the page picks what concerns it). */
+  void (*job_finished) (AssayPage *self, AssayJob *job);
 
   gpointer padding[8];
 };
@@ -46,6 +48,8 @@ void         assay_page_set_empty_child (AssayPage *self, GtkWidget *child);
 
 /* Queues a job for the page's workspace on the worker. */
 void         assay_page_submit (AssayPage *self, AssayJob *job);
+/* Called by the window for every job that ends; forwards those of the page's workspace. */
+void         assay_page_job_finished (AssayPage *self, AssayJob *job);
 /* Shows a short message in the window (emits "toast"). */
 void         assay_page_toast (AssayPage *self, const char *message);
 

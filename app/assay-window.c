@@ -436,6 +436,23 @@ backend_changed_cb (AssayWorker *worker, GParamSpec *pspec, AssayWindow *self)
   update_backend_label (self);
 }
 
+static void
+job_finished_cb (AssayJob *job, AssayWindow *self)
+{
+  for (guint i = 0; i < self->pages->len; i++)
+    assay_page_job_finished (g_ptr_array_index (self->pages, i), job);
+}
+
+static void
+jobs_changed_cb (GListModel *jobs, guint position, guint removed, guint added, AssayWindow *self)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr (AssayJob) job = g_list_model_get_item (jobs, i);
+      g_signal_connect_object (job, "finished", G_CALLBACK (job_finished_cb), self, 0);
+    }
+}
+
 /* Needs the application, which is set only after construction. */
 static void
 setup (AssayWindow *self)
@@ -448,6 +465,8 @@ setup (AssayWindow *self)
   for (guint i = 0; i < self->pages->len; i++)
     assay_page_set_worker (g_ptr_array_index (self->pages, i), worker);
   assay_jobs_button_set_worker (self->jobs_button, worker);
+  g_signal_connect_object (assay_worker_get_jobs (worker), "items-changed",
+                           G_CALLBACK (jobs_changed_cb), self, 0);
 
   g_signal_connect_object (settings, "changed::recent-workspaces", G_CALLBACK (recent_changed_cb),
                            self, 0);

@@ -4,6 +4,8 @@
 #include <glib/gi18n.h>
 
 #include "assay-error.h"
+#include "assay-xmtc-demo.h"
+#include "assay-xmtc-jobs.h"
 
 typedef gboolean (*AssayDemoRecipe) (AssayStore *store, AssayWorker *worker, GError **error);
 
@@ -19,6 +21,32 @@ recipe_workspace (AssayStore *store, AssayWorker *worker, GError **error)
   return assay_store_step_done (store, stmt, error);
 }
 
+/* Labels: a long-tailed corpus, trained on the worker (or here, without one). */
+static gboolean
+recipe_labels (AssayStore *store, AssayWorker *worker, GError **error)
+{
+  AssayXmtcTrainOptions options;
+  gint64                dataset = assay_xmtc_demo_import (store, error);
+
+  if (dataset == 0)
+    return FALSE;
+  assay_xmtc_train_options_init (&options);
+  options.tfidf.stop_words = TRUE;
+  options.keywords = 12;
+  if (worker != NULL)
+    {
+      g_autoptr (AssayJob) job = assay_xmtc_train_job_new (dataset, &options);
+      assay_job_set_workspace (job, assay_store_get_path (store));
+      assay_worker_submit (worker, job);
+      return TRUE;
+    }
+  else
+    {
+      AssayXmtcTrainResult result;
+      return assay_xmtc_train (store, dataset, &options, NULL, NULL, NULL, NULL, &result, error);
+    }
+}
+
 /* One entry per area, in order. Names are stored in the workspace: never rename one. */
 static const struct
 {
@@ -26,6 +54,7 @@ static const struct
   AssayDemoRecipe recipe;
 } recipes[] = {
   { "workspace", recipe_workspace },
+  { "labels", recipe_labels },
 };
 
 char *

@@ -456,7 +456,7 @@ assay_job_dup_message (AssayJob *self)
 gboolean
 assay_job_is_finished (AssayJob *self)
 {
-  return self->finished_emitted;
+  return self->shown_state >= ASSAY_JOB_SUCCEEDED;
 }
 
 const GError *

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-labels-page.h: tail-label keyword profiles: the label table, the long-tail chart, and
+ * the selected label's keywords, pseudo description and documents. */
+#pragma once
+
+#include "assay-page.h"
+#include "assay-xmtc-train.h"
+
+G_BEGIN_DECLS
+
+#define ASSAY_TYPE_LABELS_PAGE (assay_labels_page_get_type ())
+G_DECLARE_FINAL_TYPE (AssayLabelsPage, assay_labels_page, ASSAY, LABELS_PAGE, AssayPage)
+
+AssayPage *assay_labels_page_new (void);
+/* Shows the profile of label (its index in the dataset); selects its row. */
+void       assay_labels_page_select_label (AssayLabelsPage *self, int label);
+int        assay_labels_page_get_selected_label (AssayLabelsPage *self);
+void       assay_labels_page_train (AssayLabelsPage *self, const AssayXmtcTrainOptions *options);
+void       assay_labels_page_import (AssayLabelsPage *self, const char *path);
+
+G_END_DECLS
