@@ -18,7 +18,7 @@
 #include "assay-xmtc-metrics.h"
 #include "assay-xmtc-overview.h"
 
-#define MAX_DOCS_LISTED 200
+#define MAX_DOCS_LISTED 100
 
 struct _AssayLabelsPage
 {
@@ -68,6 +68,9 @@ struct _AssayLabelsPage
   gboolean            updating;
   GPtrArray          *keyword_terms;  /* highlighted in documents */
   GtkNativeDialog    *chooser;
+  guint               locate_source;
+  int                 locate_label;
+  guint               locate_next;
 };
 
 G_DEFINE_FINAL_TYPE (AssayLabelsPage, assay_labels_page, ASSAY_TYPE_PAGE)
@@ -610,27 +613,14 @@ doc_row_activated_cb (GtkListBox *box, GtkListBoxRow *row, AssayLabelsPage *self
 }
 
 static GtkWidget *
-doc_row_new (AssayStore *store, gint64 doc, const char *prefix)
+doc_row_new (gint64 doc, const char *text)
 {
   GtkWidget       *row = gtk_list_box_row_new ();
   GtkWidget       *label = gtk_label_new (NULL);
-  sqlite3_stmt    *stmt = assay_store_prepare (store,
-                                               "SELECT coalesce(title, substr(text, 1, 90), ext_id) "
-                                               "FROM xmtc_documents WHERE id = ?",
-                                               NULL);
-  g_autofree char *text = NULL;
+  g_autofree char *line = g_strdup (text != NULL ? text : "?");
 
-  if (stmt != NULL)
-    {
-      sqlite3_bind_int64 (stmt, 1, doc);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        text = g_strdup_printf ("%s%s", prefix != NULL ? prefix : "",
-                                (const char *) sqlite3_column_text (stmt, 0));
-      sqlite3_reset (stmt);
-    }
-  if (text != NULL)
-    g_strdelimit (text, "\n\r\t", ' ');
-  gtk_label_set_text (GTK_LABEL (label), text != NULL ? text : "?");
+  g_strdelimit (line, "\n\r\t", ' ');
+  gtk_label_set_text (GTK_LABEL (label), line);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   g_object_set (label, "margin-start", 8, "margin-end", 8, "margin-top", 4, "margin-bottom", 4,
@@ -638,6 +628,55 @@ doc_row_new (AssayStore *store, gint64 doc, const char *prefix)
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), label);
   g_object_set_data_full (G_OBJECT (row), "doc", g_memdup2 (&doc, sizeof doc), g_free);
   return row;
+}
+
+typedef struct
+{
+  char    *title;
+  gboolean has_label;
+} DocInfo;
+
+static void
+doc_info_free (DocInfo *info)
+{
+  g_free (info->title);
+  g_free (info);
+}
+
+/* Titles (and whether they carry label) of many documents in one query: id -> DocInfo. */
+static GHashTable *
+doc_infos (AssayStore *store, const gint64 *docs, guint n, guint label)
+{
+  GHashTable   *out = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                             (GDestroyNotify) doc_info_free);
+  GString      *ids = g_string_new ("[");
+  sqlite3_stmt *stmt;
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (ids, "%s%" G_GINT64_FORMAT, i ? "," : "", docs[i]);
+  g_string_append_c (ids, ']');
+  stmt = assay_store_prepare (store,
+                              "SELECT id, coalesce(title, substr(text, 1, 90), ext_id), labels "
+                              "FROM xmtc_documents WHERE id IN (SELECT value FROM json_each(?))",
+                              NULL);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_text (stmt, 1, ids->str, -1, SQLITE_TRANSIENT);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          DocInfo       *info = g_new0 (DocInfo, 1);
+          const guint32 *blob = sqlite3_column_blob (stmt, 2);
+          guint          m = (guint) (sqlite3_column_bytes (stmt, 2) / sizeof (guint32));
+          gint64         id = sqlite3_column_int64 (stmt, 0);
+          info->title = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+          for (guint j = 0; j < m && !info->has_label; j++)
+            info->has_label = GUINT32_FROM_LE (blob[j]) == label;
+          g_hash_table_insert (out, g_memdup2 (&id, sizeof id), info);
+        }
+      sqlite3_reset (stmt);
+    }
+  g_string_free (ids, TRUE);
+  return out;
 }
 
 static void
@@ -649,34 +688,13 @@ clear_list (GtkListBox *list)
     gtk_list_box_remove (list, child);
 }
 
-static gboolean
-doc_has_label (AssayStore *store, gint64 doc, guint label)
-{
-  sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT labels FROM xmtc_documents WHERE id = ?",
-                                            NULL);
-  gboolean      found = FALSE;
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, doc);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      const guint32 *blob = sqlite3_column_blob (stmt, 0);
-      guint          n = (guint) (sqlite3_column_bytes (stmt, 0) / sizeof (guint32));
-      for (guint j = 0; j < n && !found; j++)
-        found = GUINT32_FROM_LE (blob[j]) == label;
-    }
-  sqlite3_reset (stmt);
-  return found;
-}
-
 static void
 fill_documents (AssayLabelsPage *self, guint label)
 {
   AssayStore        *store = assay_page_get_store (ASSAY_PAGE (self));
   AssayXmtcOverview *ov = self->overview;
   guint              k = selected_k (self);
-  guint              n_train = 0, n_pred = 0, listed;
+  guint              n_train = 0, n_pred = 0;
   g_autofree char   *train_title = NULL;
   g_autofree char   *pred_title = NULL;
 
@@ -685,27 +703,43 @@ fill_documents (AssayLabelsPage *self, guint label)
   if (ov->train_offsets != NULL)
     {
       gsize a = ov->train_offsets[label], b = ov->train_offsets[label + 1];
+      guint n = (guint) MIN (b - a, MAX_DOCS_LISTED);
+      g_autoptr (GHashTable) infos = doc_infos (store, ov->train_docs + a, n, label);
       n_train = (guint) (b - a);
-      for (gsize p = a; p < b && p - a < MAX_DOCS_LISTED; p++)
-        gtk_list_box_append (self->train_list, doc_row_new (store, ov->train_docs[p], NULL));
+      for (guint i = 0; i < n; i++)
+        {
+          DocInfo *info = g_hash_table_lookup (infos, &ov->train_docs[a + i]);
+          gtk_list_box_append (self->train_list,
+                               doc_row_new (ov->train_docs[a + i], info != NULL ? info->title : NULL));
+        }
     }
   if (ov->pred_offsets != NULL)
     {
-      gsize a = ov->pred_offsets[label], b = ov->pred_offsets[label + 1];
-      listed = 0;
+      gsize  a = ov->pred_offsets[label], b = ov->pred_offsets[label + 1];
+      g_autoptr (GArray) shown = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_autoptr (GArray) ranks = g_array_new (FALSE, FALSE, sizeof (guint8));
+      g_autoptr (GHashTable) infos = NULL;
       for (gsize p = a; p < b; p++)
         {
-          g_autofree char *prefix = NULL;
-          gboolean         right;
           if (ov->pred_rank[p] >= k)
             continue;
           n_pred++;
-          if (listed >= MAX_DOCS_LISTED)
-            continue;
-          right = doc_has_label (store, ov->pred_docs[p], label);
-          prefix = g_strdup_printf ("%s #%u  ", right ? "✓" : "✗", ov->pred_rank[p] + 1);
-          gtk_list_box_append (self->predicted_list, doc_row_new (store, ov->pred_docs[p], prefix));
-          listed++;
+          if (shown->len < MAX_DOCS_LISTED)
+            {
+              g_array_append_val (shown, ov->pred_docs[p]);
+              g_array_append_val (ranks, ov->pred_rank[p]);
+            }
+        }
+      infos = doc_infos (store, (gint64 *) shown->data, shown->len, label);
+      for (guint i = 0; i < shown->len; i++)
+        {
+          gint64           doc = g_array_index (shown, gint64, i);
+          DocInfo         *info = g_hash_table_lookup (infos, &doc);
+          g_autofree char *text = g_strdup_printf ("%s #%u  %s",
+                                                   info != NULL && info->has_label ? "✓" : "✗",
+                                                   g_array_index (ranks, guint8, i) + 1,
+                                                   info != NULL ? info->title : "?");
+          gtk_list_box_append (self->predicted_list, doc_row_new (doc, text));
         }
     }
   train_title = g_strdup_printf (_("Training (%u)"), n_train);
@@ -871,30 +905,59 @@ show_profile (AssayLabelsPage *self, int label)
 
 /* ---- selection --------------------------------------------------------------------------------- */
 
-void
-assay_labels_page_select_label (AssayLabelsPage *self, int label)
-{
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
+/* Finding a row in the sorted, filtered model walks it; with many labels that is done in
+ * chunks on idle, after the profile is already shown. */
+#define LOCATE_CHUNK 8000
 
-  g_return_if_fail (ASSAY_IS_LABELS_PAGE (self));
-  for (guint i = 0; i < n && label >= 0; i++)
+static gboolean
+locate_step (gpointer data)
+{
+  AssayLabelsPage *self = data;
+  GListModel      *model = G_LIST_MODEL (self->selection);
+  guint            n = g_list_model_get_n_items (model);
+  guint            end = MIN (self->locate_next + LOCATE_CHUNK, n);
+
+  for (guint i = self->locate_next; i < end; i++)
     {
-      g_autoptr (AssayLabelRow) row = g_list_model_get_item (G_LIST_MODEL (self->selection), i);
-      if ((int) assay_label_row_get_index (row) == label)
+      g_autoptr (AssayLabelRow) row = g_list_model_get_item (model, i);
+      if ((int) assay_label_row_get_index (row) == self->locate_label)
         {
           GtkWidget *child;
           gtk_single_selection_set_selected (self->selection, i);
-          /* Scroll the table's list to it */
           for (child = gtk_widget_get_first_child (GTK_WIDGET (self->column_view)); child;
                child = gtk_widget_get_next_sibling (child))
             if (GTK_IS_LIST_VIEW (child))
               gtk_widget_activate_action (child, "list.scroll-to-item", "u", i);
-          if (self->current_label != label)
-            show_profile (self, label);
-          return;
+          self->locate_source = 0;
+          return G_SOURCE_REMOVE;
         }
     }
-  show_profile (self, label);
+  self->locate_next = end;
+  if (end >= n)
+    {
+      self->locate_source = 0;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+void
+assay_labels_page_select_label (AssayLabelsPage *self, int label)
+{
+  g_return_if_fail (ASSAY_IS_LABELS_PAGE (self));
+
+  if (self->current_label != label)
+    show_profile (self, label);
+  g_clear_handle_id (&self->locate_source, g_source_remove);
+  if (label < 0)
+    return;
+  self->locate_label = label;
+  self->locate_next = 0;
+  /* Small tables: at once (and tests see the result synchronously) */
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->selection)) <= LOCATE_CHUNK)
+    locate_step (self);
+  else
+    self->locate_source = g_idle_add (locate_step, self);
 }
 
 int
@@ -1195,6 +1258,7 @@ assay_labels_page_dispose (GObject *object)
     g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
   g_clear_object (&self->chooser);
+  g_clear_handle_id (&self->locate_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), ASSAY_TYPE_LABELS_PAGE);
   G_OBJECT_CLASS (assay_labels_page_parent_class)->dispose (object);
 }
@@ -1290,8 +1354,10 @@ assay_labels_page_init (AssayLabelsPage *self)
   gtk_multi_filter_append (GTK_MULTI_FILTER (filter), GTK_FILTER (self->search_filter));
   self->filter_model = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->rows)),
                                                   GTK_FILTER (filter));
+  gtk_filter_list_model_set_incremental (self->filter_model, TRUE);
   self->sort_model = gtk_sort_list_model_new (G_LIST_MODEL (self->filter_model),
                                               g_object_ref (gtk_column_view_get_sorter (self->column_view)));
+  gtk_sort_list_model_set_incremental (self->sort_model, TRUE);
   self->selection = gtk_single_selection_new (G_LIST_MODEL (self->sort_model));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (g_object_ref (self->selection)));
@@ -1339,4 +1405,47 @@ assay_labels_page_new (void)
                          "a corpus: Extreme Classification format, Reuters-21578 SGML, JSONL or "
                          "CSV."),
                        NULL);
+}
+
+GListModel *
+assay_labels_page_get_rows (AssayLabelsPage *self)
+{
+  return G_LIST_MODEL (self->selection);
+}
+
+gboolean
+assay_labels_page_is_loaded (AssayLabelsPage *self)
+{
+  return self->overview != NULL;
+}
+
+void
+assay_labels_page_set_k (AssayLabelsPage *self, guint k)
+{
+  gtk_drop_down_set_selected (self->k_dropdown, assay_xmtc_overview_k_index (k));
+}
+
+void
+assay_labels_page_set_search (AssayLabelsPage *self, const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text);
+  gtk_string_filter_set_search (self->search_filter, text);
+}
+
+GtkWidget *
+assay_labels_page_get_keyword_bars (AssayLabelsPage *self)
+{
+  return GTK_WIDGET (self->keyword_bars);
+}
+
+GtkWidget *
+assay_labels_page_get_chart (AssayLabelsPage *self)
+{
+  return GTK_WIDGET (self->chart);
+}
+
+const char *
+assay_labels_page_get_pseudo_description (AssayLabelsPage *self)
+{
+  return gtk_label_get_text (self->pseudo_label);
 }

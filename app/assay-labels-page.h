@@ -17,5 +17,13 @@ void       assay_labels_page_select_label (AssayLabelsPage *self, int label);
 int        assay_labels_page_get_selected_label (AssayLabelsPage *self);
 void       assay_labels_page_train (AssayLabelsPage *self, const AssayXmtcTrainOptions *options);
 void       assay_labels_page_import (AssayLabelsPage *self, const char *path);
+/* For tests: the table's rows as shown (filtered and sorted), and the page's parts. */
+GListModel *assay_labels_page_get_rows (AssayLabelsPage *self);
+gboolean    assay_labels_page_is_loaded (AssayLabelsPage *self);
+void        assay_labels_page_set_k (AssayLabelsPage *self, guint k);
+void        assay_labels_page_set_search (AssayLabelsPage *self, const char *text);
+GtkWidget  *assay_labels_page_get_keyword_bars (AssayLabelsPage *self);
+GtkWidget  *assay_labels_page_get_chart (AssayLabelsPage *self);
+const char *assay_labels_page_get_pseudo_description (AssayLabelsPage *self);
 
 G_END_DECLS

@@ -132,3 +132,86 @@ assay_test_save_screenshot (GdkTexture *texture, const char *name)
   path = g_build_filename (dir, name, NULL);
   g_assert_true (gdk_texture_save_to_png (texture, path));
 }
+
+typedef struct
+{
+  GtkAdjustment *adjustment;
+  double         step;
+  guint          max_frames;
+  GArray        *work; /* double, ms */
+  gint64         frame_start;
+  gboolean       done;
+} ScrollRun;
+
+static void
+layout_cb (GdkFrameClock *clock, ScrollRun *run)
+{
+  run->frame_start = g_get_monotonic_time ();
+}
+
+static void
+after_paint_cb (GdkFrameClock *clock, ScrollRun *run)
+{
+  double ms;
+
+  if (run->frame_start == 0 || run->done)
+    return;
+  ms = (g_get_monotonic_time () - run->frame_start) / 1000.0;
+  g_array_append_val (run->work, ms);
+  run->frame_start = 0;
+}
+
+static gboolean
+tick_cb (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+  ScrollRun *run = data;
+  double     value = gtk_adjustment_get_value (run->adjustment);
+  double     upper = gtk_adjustment_get_upper (run->adjustment)
+                 - gtk_adjustment_get_page_size (run->adjustment);
+  double     step = run->step > 0 ? run->step : gtk_adjustment_get_page_size (run->adjustment);
+
+  if (value >= upper - 0.5 || run->work->len >= run->max_frames)
+    {
+      run->done = TRUE;
+      return G_SOURCE_REMOVE;
+    }
+  gtk_adjustment_set_value (run->adjustment, MIN (value + step, upper));
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+cmp_double (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+guint
+assay_test_scroll_frames (GtkScrolledWindow *scrolled, double step, guint max_frames, double *p50,
+                          double *p95, double *max)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (scrolled));
+  ScrollRun      run = { gtk_scrolled_window_get_vadjustment (scrolled), step, max_frames,
+                         g_array_new (FALSE, FALSE, sizeof (double)), 0, FALSE };
+  gulong         h1, h2;
+  guint          n;
+
+  g_assert_nonnull (clock);
+  gtk_adjustment_set_value (run.adjustment, 0);
+  assay_test_wait (100);
+  h1 = g_signal_connect (clock, "layout", G_CALLBACK (layout_cb), &run);
+  h2 = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &run);
+  gtk_widget_add_tick_callback (GTK_WIDGET (scrolled), tick_cb, &run, NULL);
+  while (!run.done)
+    g_main_context_iteration (NULL, TRUE);
+  assay_test_wait (50);
+  g_signal_handler_disconnect (clock, h1);
+  g_signal_handler_disconnect (clock, h2);
+  n = run.work->len;
+  g_array_sort (run.work, cmp_double);
+  *p50 = n > 0 ? g_array_index (run.work, double, n / 2) : 0;
+  *p95 = n > 0 ? g_array_index (run.work, double, MIN (n - 1, (guint) (n * 0.95))) : 0;
+  *max = n > 0 ? g_array_index (run.work, double, n - 1) : 0;
+  g_array_unref (run.work);
+  return n;
+}

@@ -21,6 +21,15 @@ GdkTexture *assay_test_render (GtkWidget *widget);
 guint       assay_test_count_colors (GdkTexture *texture);
 /* RGBA of one pixel, as 0xAARRGGBB. */
 guint32     assay_test_pixel (GdkTexture *texture, int x, int y);
+/* Scrolls the scrolled window from top to bottom in steps of `step` pixels (0: a page),
+ * one step per frame, and measures the work of each frame (layout through paint) in ms.
+ * Returns the number of frames; fills p50, p95 and max. */
+guint       assay_test_scroll_frames (GtkScrolledWindow *scrolled,
+                                      double             step,
+                                      guint              max_frames,
+                                      double            *p50,
+                                      double            *p95,
+                                      double            *max);
 /* Saves into $ASSAY_SCREENSHOT_DIR when set (for the README and closing notes). */
 void        assay_test_save_screenshot (GdkTexture *texture, const char *name);
 

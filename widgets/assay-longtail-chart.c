@@ -183,6 +183,29 @@ render (AssayLongtailChart *self, int width, int height)
         draw_text (widget, snapshot, self->curve_label, width - MARGIN_RIGHT - 4, MARGIN_TOP + 8, 1.0, &curve);
     }
 
+  /* Legend: the bins' colours */
+  {
+    static const struct { guint count; const char *name; } bins[] = {
+      { 1, N_("tail 1–9") }, { 10, N_("torso 10–99") }, { 100, N_("head 100+") },
+    };
+    double x = MARGIN_LEFT + 8;
+    for (guint i = 0; i < G_N_ELEMENTS (bins); i++)
+      {
+        GdkRGBA      color;
+        PangoLayout *layout = gtk_widget_create_pango_layout (widget, _(bins[i].name));
+        int          w, h;
+        assay_palette_bin (bins[i].count, &color);
+        pango_layout_get_pixel_size (layout, &w, &h);
+        gtk_snapshot_append_color (snapshot, &color, &GRAPHENE_RECT_INIT ((float) x, MARGIN_TOP + 4, 10, 10));
+        gtk_snapshot_save (snapshot);
+        gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT ((float) x + 14, MARGIN_TOP + 9 - h / 2.0f));
+        gtk_snapshot_append_layout (snapshot, layout, &fg);
+        gtk_snapshot_restore (snapshot);
+        x += 14 + w + 12;
+        g_object_unref (layout);
+      }
+  }
+
   {
     g_autofree char *axis = g_strdup_printf (_("%u labels, rare → common (training documents, log scale)"), self->n);
     draw_text (widget, snapshot, axis, MARGIN_LEFT + plot_w / 2, bottom + MARGIN_BOTTOM / 2.0 + 1, 0.5, &fg);

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Labels page under Xvfb on a trained corpus: table, chart, keyword profile, k and search,
+ * a chart click; and its responsiveness with 100 000 labels. */
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "assay-keyword-bars.h"
+#include "assay-label-row.h"
+#include "assay-labels-page.h"
+#include "assay-longtail-chart.h"
+#include "assay-test-ui.h"
+#include "assay-test-util.h"
+#include "assay-xmtc-demo.h"
+#include "assay-xmtc-import.h"
+#include "assay-xmtc-train.h"
+
+static char *
+make_workspace (const char *name, guint n_docs)
+{
+  char *path = assay_test_path (name);
+  g_autofree char *jsonl = assay_xmtc_demo_corpus_jsonl (n_docs, 5);
+  g_autofree char *corpus = assay_test_path ("corpus.jsonl");
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  AssayXmtcImportResult r;
+  AssayXmtcTrainOptions options;
+  AssayXmtcTrainResult  t;
+
+  g_remove (path);
+  store = assay_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (corpus, jsonl, -1, NULL));
+  g_assert_true (assay_xmtc_import (store, corpus, NULL, &r, NULL, NULL, NULL, &error));
+  assay_xmtc_train_options_init (&options);
+  options.tfidf.stop_words = TRUE;
+  g_assert_true (assay_xmtc_train (store, r.dataset, &options, NULL, NULL, NULL, NULL, &t, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+static AssayLabelsPage *
+wait_loaded (AssayWindow *window)
+{
+  AssayLabelsPage *page = ASSAY_LABELS_PAGE (assay_window_get_page (window, "labels"));
+
+  assay_window_show_page (window, "labels");
+  for (int i = 0; i < 100 && !assay_labels_page_is_loaded (page); i++)
+    assay_test_wait (50);
+  g_assert_true (assay_labels_page_is_loaded (page));
+  assay_test_wait (200);
+  return page;
+}
+
+static int
+row_of (GListModel *rows, const char *name)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr (AssayLabelRow) row = g_list_model_get_item (rows, i);
+      if (g_str_equal (assay_label_row_get_name (row), name))
+        return (int) assay_label_row_get_index (row);
+    }
+  return -1;
+}
+
+static void
+check_page (AssayWindow *window, gpointer data)
+{
+  AssayLabelsPage *page = wait_loaded (window);
+  GListModel      *rows = assay_labels_page_get_rows (page);
+  g_autoptr (GdkTexture) shot = NULL;
+  g_autoptr (AssayLabelRow) first = NULL;
+  g_autoptr (AssayLabelRow) last = NULL;
+  guint            n = g_list_model_get_n_items (rows);
+  int              astronomy;
+
+  g_assert_false (assay_page_get_empty (ASSAY_PAGE (page)));
+  g_assert_cmpuint (n, ==, 60);
+  /* Sorted rare -> common by default */
+  first = g_list_model_get_item (rows, 0);
+  last = g_list_model_get_item (rows, n - 1);
+  g_assert_cmpuint (assay_label_row_get_n_train (first), <=, assay_label_row_get_n_train (last));
+  g_assert_cmpstr (assay_label_row_get_bin (last), ==, "head");
+
+  /* Selecting a label shows its keyword profile, led by its own vocabulary */
+  astronomy = row_of (rows, "astronomy");
+  g_assert_cmpint (astronomy, >=, 0);
+  assay_labels_page_select_label (page, astronomy);
+  assay_test_wait (200);
+  g_assert_cmpint (assay_labels_page_get_selected_label (page), ==, astronomy);
+  g_assert_cmpuint (assay_keyword_bars_get_n_keywords (
+                      ASSAY_KEYWORD_BARS (assay_labels_page_get_keyword_bars (page))),
+                    >, 3);
+  g_assert_true (g_str_has_prefix (assay_labels_page_get_pseudo_description (page), "astronomy "));
+  {
+    const char *desc = assay_labels_page_get_pseudo_description (page);
+    gboolean    own = FALSE;
+    const char *words[] = { "telescope", "galaxy", "orbit", "stellar", "nebula", "observatory" };
+    for (guint i = 0; i < G_N_ELEMENTS (words); i++)
+      own |= strstr (desc, words[i]) != NULL;
+    g_assert_true (own);
+  }
+  /* The chart marks the selected label */
+  g_assert_cmpint (assay_longtail_chart_get_selected (
+                     ASSAY_LONGTAIL_CHART (assay_labels_page_get_chart (page))),
+                   >=, 0);
+
+  shot = assay_test_render (GTK_WIDGET (page));
+  g_assert_cmpuint (assay_test_count_colors (shot), >, 50);
+  {
+    g_autoptr (GdkTexture) whole = assay_test_render (GTK_WIDGET (window));
+    assay_test_save_screenshot (whole, "labels.png");
+  }
+
+  /* k and search */
+  assay_labels_page_set_k (page, 5);
+  assay_test_wait (100);
+  assay_labels_page_set_search (page, "logy");
+  assay_test_wait (200);
+  g_assert_cmpuint (g_list_model_get_n_items (rows), <, 60);
+  g_assert_cmpuint (g_list_model_get_n_items (rows), >, 10);
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr (AssayLabelRow) row = g_list_model_get_item (rows, i);
+      g_assert_nonnull (strstr (assay_label_row_get_name (row), "logy"));
+    }
+  assay_labels_page_set_search (page, "");
+  assay_test_wait (100);
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 60);
+
+  /* A click on the chart's rightmost bar selects the most common label */
+  {
+    GtkWidget *chart = assay_labels_page_get_chart (page);
+    int        pos = assay_longtail_chart_position_at (ASSAY_LONGTAIL_CHART (chart),
+                                                       gtk_widget_get_width (chart) - 41);
+    g_signal_emit_by_name (chart, "activated", (guint) pos);
+    assay_test_wait (100);
+    g_assert_cmpint (assay_labels_page_get_selected_label (page), ==,
+                     (int) assay_label_row_get_index (last));
+  }
+}
+
+static void
+test_labels_page (void)
+{
+  g_autofree char *path = make_workspace ("labels-ui.assay", 1500);
+
+  assay_test_run_app (path, check_page, NULL);
+}
+
+int
+main (int argc, char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/ui/labels/page", test_labels_page);
+  return g_test_run ();
+}
