@@ -11,5 +11,6 @@ int assay_cli_info (int argc, char **argv);
 int assay_cli_undo (int argc, char **argv);
 int assay_cli_redo (int argc, char **argv);
 int assay_cli_xmtc (int argc, char **argv);
+int assay_cli_cpd (int argc, char **argv);
 
 G_END_DECLS

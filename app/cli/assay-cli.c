@@ -18,6 +18,7 @@ static const struct
   { "undo", assay_cli_undo, N_("Undo the last decision in a workspace") },
   { "redo", assay_cli_redo, N_("Redo the last undone decision") },
   { "xmtc", assay_cli_xmtc, N_("Labels: corpora, one-vs-rest SVM, keyword profiles, metrics") },
+  { "cpd", assay_cli_cpd, N_("Change points: series, CoRD-CPD and baseline scores, metrics") },
 };
 
 static void

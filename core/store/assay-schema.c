@@ -109,6 +109,48 @@ static const AssayMigration migrations[] = {
     "  fp INTEGER NOT NULL,"
     "  fn INTEGER NOT NULL,"
     "  PRIMARY KEY (run_id, k, label_idx)) WITHOUT ROWID;" },
+  { 4, "change-points",
+    /* data: float32 little-endian, [step][variable][feature]. annotations: JSON object
+     * annotator -> [0-based change steps]. change_type: the simulator's, when known. */
+    "CREATE TABLE cpd_series ("
+    "  id INTEGER PRIMARY KEY,"
+    "  dataset_id INTEGER NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  n_steps INTEGER NOT NULL,"
+    "  n_vars INTEGER NOT NULL,"
+    "  n_feats INTEGER NOT NULL,"
+    "  data BLOB NOT NULL,"
+    "  var_names TEXT,"
+    "  feat_names TEXT,"
+    "  time_labels TEXT,"
+    "  annotations TEXT,"
+    "  change_type TEXT,"
+    "  missing INTEGER NOT NULL DEFAULT 0,"
+    "  params TEXT);"
+    "CREATE INDEX cpd_series_dataset ON cpd_series (dataset_id);"
+    /* Per run and series: named score curves (float32 per step), the graphs A_t
+     * (float32 [step][i][j]) and the detected change points with their types. */
+    "CREATE TABLE cpd_scores ("
+    "  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+    "  series_id INTEGER NOT NULL REFERENCES cpd_series (id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  data BLOB NOT NULL,"
+    "  PRIMARY KEY (run_id, series_id, name)) WITHOUT ROWID;"
+    "CREATE TABLE cpd_results ("
+    "  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+    "  series_id INTEGER NOT NULL REFERENCES cpd_series (id) ON DELETE CASCADE,"
+    "  change_points TEXT NOT NULL,"
+    "  change_types TEXT,"
+    "  metrics TEXT,"
+    "  graphs BLOB,"
+    "  PRIMARY KEY (run_id, series_id)) WITHOUT ROWID;"
+    /* The user's own change-point marks (edited through the undo journal). */
+    "CREATE TABLE cpd_marks ("
+    "  id INTEGER PRIMARY KEY,"
+    "  series_id INTEGER NOT NULL REFERENCES cpd_series (id) ON DELETE CASCADE,"
+    "  step INTEGER NOT NULL,"
+    "  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));"
+    "CREATE INDEX cpd_marks_series ON cpd_marks (series_id, step);" },
 };
 
 const AssayMigration *

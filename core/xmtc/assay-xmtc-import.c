@@ -502,6 +502,9 @@ read_names (const char *path, GPtrArray *names, GError **error)
   return TRUE;
 }
 
+#define XC_MAX_FEATURES (200u * 1000 * 1000)
+#define XC_MAX_LABELS   (20u * 1000 * 1000)
+
 static gboolean
 parse_xc_file (Corpus *corpus, const char *path, gboolean test, guint *n_labels_out,
                GCancellable *cancellable, GError **error)
@@ -518,10 +521,32 @@ parse_xc_file (Corpus *corpus, const char *path, gboolean test, guint *n_labels_
   {
     const char *eol = memchr (p, '\n', end - p);
     g_autofree char *header = g_strndup (p, eol != NULL ? eol - p : end - p);
-    char             rest;
-    if (sscanf (header, "%u %u %u %c", &N, &F, &L, &rest) != 3)
+    g_auto (GStrv) parts = g_strsplit_set (g_strstrip (header), " \t", -1);
+    guint64 v[3];
+    guint   n_parts = 0;
+
+    for (guint i = 0; parts[i] != NULL; i++)
+      {
+        if (parts[i][0] == '\0')
+          continue;
+        if (n_parts == 3
+            || !g_ascii_string_to_unsigned (parts[i], 10, 0, G_MAXUINT32, &v[n_parts], NULL))
+          return bad_line (error, path, 1,
+                           _("expected the header “N F L” (three counts), found “%s”"), header);
+        n_parts++;
+      }
+    if (n_parts != 3)
       return bad_line (error, path, 1, _("expected the header “N F L” (three counts), found “%s”"),
                        header);
+    /* Far beyond any real corpus (Amazon-3M has 2.8 M labels): refuse before allocating. */
+    if (v[1] > XC_MAX_FEATURES || v[2] > XC_MAX_LABELS)
+      return bad_line (error, path, 1,
+                       _("implausible header: %llu features and %llu labels (at most %u and %u)"),
+                       (unsigned long long) v[1], (unsigned long long) v[2], XC_MAX_FEATURES,
+                       XC_MAX_LABELS);
+    N = (guint) v[0];
+    F = (guint) v[1];
+    L = (guint) v[2];
     p = eol != NULL ? eol + 1 : end;
   }
   if (corpus->n_features != 0 && (corpus->n_features != F || *n_labels_out != L))

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-cli cpd simulate|import|score|eval|list */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#include "assay-cli-commands.h"
+#include "assay-cpd-jobs.h"
+#include "assay-json.h"
+
+static int
+run_job (AssayCliCommon *common, AssayJob *job, JsonNode **result)
+{
+  g_autoptr (AssayWorker) worker = assay_cli_worker (common);
+  g_autoptr (GError) error = NULL;
+
+  if (!assay_cli_run_job (worker, job, &error))
+    return assay_cli_fail (g_steal_pointer (&error));
+  *result = json_node_ref (assay_job_get_result (job));
+  return ASSAY_CLI_OK;
+}
+
+static void
+print_text (JsonObject *o)
+{
+  g_autoptr (GList) members = json_object_get_members (o);
+
+  for (GList *l = members; l; l = l->next)
+    {
+      JsonNode *node = json_object_get_member (o, l->data);
+      if (!JSON_NODE_HOLDS_VALUE (node))
+        continue;
+      if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+        g_print ("%-16s %.4f\n", (const char *) l->data, json_node_get_double (node));
+      else if (json_node_get_value_type (node) == G_TYPE_INT64)
+        g_print ("%-16s %" G_GINT64_FORMAT "\n", (const char *) l->data, json_node_get_int (node));
+      else if (json_node_get_value_type (node) == G_TYPE_STRING)
+        g_print ("%-16s %s\n", (const char *) l->data, json_node_get_string (node));
+    }
+}
+
+static int
+output (AssayCliCommon *common, JsonNode *node)
+{
+  if (common->json)
+    assay_cli_print_json (node);
+  else
+    {
+      print_text (json_node_get_object (node));
+      json_node_unref (node);
+    }
+  return ASSAY_CLI_OK;
+}
+
+static int
+verb_simulate (AssayCliCommon *common, int argc, char **argv)
+{
+  g_autofree char *type = NULL;
+  int              count = 100;
+  gint64           seed = 1;
+  const GOptionEntry entries[] = {
+    { "type", 0, 0, G_OPTION_ARG_STRING, &type, N_("location, velocity or connection"), N_("TYPE") },
+    { "count", 0, 0, G_OPTION_ARG_INT, &count, N_("How many series (default 100)"), N_("N") },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Random seed (default 1)"), N_("S") },
+    { NULL }
+  };
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (AssayJob) job = NULL;
+  g_autoptr (GError) error = NULL;
+  AssaySpringChange change;
+  JsonNode *result;
+  int       status = assay_cli_parse (common, "cpd simulate", NULL, entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (type == NULL || !assay_spring_parse_change (type, &change) || change == ASSAY_SPRING_NONE)
+    return assay_cli_usage (_("cpd simulate needs --type location, velocity or connection"));
+  if (count < 1 || count > 1000000)
+    return assay_cli_usage (_("--count must be between 1 and 1000000"));
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  job = assay_cpd_simulate_job_new (change, (guint) count, (guint64) seed);
+  if ((status = run_job (common, job, &result)) != ASSAY_CLI_OK)
+    return status;
+  return output (common, result);
+}
+
+static int
+verb_import (AssayCliCommon *common, int argc, char **argv)
+{
+  g_autofree char *format = NULL, *name = NULL, *time_column = NULL, *delimiter = NULL;
+  gboolean         refuse = FALSE;
+  const GOptionEntry entries[] = {
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("csv, tcpd, jsonl or auto"), N_("FORMAT") },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("Dataset name"), N_("NAME") },
+    { "time-column", 0, 0, G_OPTION_ARG_STRING, &time_column, N_("csv: the time column"), N_("COL") },
+    { "delimiter", 0, 0, G_OPTION_ARG_STRING, &delimiter, N_("csv: field separator"), N_("C") },
+    { "refuse-missing", 0, 0, G_OPTION_ARG_NONE, &refuse, N_("Fail on missing values instead of interpolating"), NULL },
+    { NULL }
+  };
+  AssayCpdImportOptions options;
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (AssayJob) job = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonNode *result;
+  int       status = assay_cli_parse (common, "cpd import", "FILE...", entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (argc < 2)
+    return assay_cli_usage (_("cpd import takes one or more files or folders"));
+  assay_cpd_import_options_init (&options);
+  if (format != NULL && !assay_cpd_parse_format (format, &options.format))
+    return assay_cli_usage (_("unknown format “%s”"), format);
+  if (delimiter != NULL)
+    {
+      if (strlen (delimiter) != 1 && !g_str_equal (delimiter, "\\t"))
+        return assay_cli_usage (_("the delimiter must be one character"));
+      options.delimiter = g_str_equal (delimiter, "\\t") ? '\t' : delimiter[0];
+    }
+  options.name = name;
+  options.time_column = time_column;
+  options.refuse_missing = refuse;
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  job = assay_cpd_import_job_new ((const char *const *) argv + 1, &options);
+  if ((status = run_job (common, job, &result)) != ASSAY_CLI_OK)
+    return status;
+  return output (common, result);
+}
+
+static int
+verb_score (AssayCliCommon *common, int argc, char **argv)
+{
+  gint64           dataset = 0;
+  g_autofree char *detector = NULL, *encoder = NULL;
+  int              window = -1, k = -1, min_size = -1, lag = -1;
+  double           alpha = NAN, tau = NAN, threshold = NAN, penalty = NAN, lambda = NAN;
+  const GOptionEntry entries[] = {
+    { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("Dataset to score"), N_("ID") },
+    { "detector", 0, 0, G_OPTION_ARG_STRING, &detector, N_("cord (default), binseg, pelt or bocpd"), N_("NAME") },
+    { "encoder", 0, 0, G_OPTION_ARG_STRING, &encoder, N_("cord: relational (default) or window"), N_("NAME") },
+    { "window", 0, 0, G_OPTION_ARG_INT, &window, N_("cord: graph window w (default 20)"), N_("W") },
+    { "k", 'k', 0, G_OPTION_ARG_INT, &k, N_("cord: s_d window (default 1)"), N_("K") },
+    { "alpha", 0, 0, G_OPTION_ARG_DOUBLE, &alpha, N_("cord: type rule α (default 0.75)"), N_("A") },
+    { "tau", 0, 0, G_OPTION_ARG_DOUBLE, &tau, N_("cord: type rule τ (default 0)"), N_("T") },
+    { "threshold", 0, 0, G_OPTION_ARG_DOUBLE, &threshold, N_("cord: s_en peak threshold (default 4)"), N_("Z") },
+    { "penalty", 0, 0, G_OPTION_ARG_DOUBLE, &penalty, N_("binseg, pelt: penalty (default BIC)"), N_("P") },
+    { "min-size", 0, 0, G_OPTION_ARG_INT, &min_size, N_("Shortest segment (default 5)"), N_("N") },
+    { "lambda", 0, 0, G_OPTION_ARG_DOUBLE, &lambda, N_("bocpd: expected run length (default 100)"), N_("L") },
+    { "lag", 0, 0, G_OPTION_ARG_INT, &lag, N_("bocpd: score delay (default 5)"), N_("N") },
+    { NULL }
+  };
+  AssayCpdScoreOptions options;
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (AssayJob) job = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonNode *result;
+  int       status = assay_cli_parse (common, "cpd score", NULL, entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (dataset <= 0)
+    return assay_cli_usage (_("cpd score needs --dataset ID"));
+  assay_cpd_score_options_init (&options);
+  if (detector != NULL && !assay_detector_parse (detector, &options.detector))
+    return assay_cli_usage (_("unknown detector “%s”: use cord, binseg, pelt or bocpd"), detector);
+  if (encoder != NULL && !assay_cord_parse_encoder (encoder, &options.cord.encoder))
+    return assay_cli_usage (_("unknown encoder “%s”: use window or relational"), encoder);
+  if (window > 0)
+    options.cord.window = (guint) window;
+  if (k > 0)
+    options.cord.k = (guint) k;
+  if (!isnan (alpha))
+    options.cord.alpha = alpha;
+  if (!isnan (tau))
+    options.cord.tau = tau;
+  if (!isnan (threshold))
+    options.cord.threshold = threshold;
+  if (!isnan (penalty))
+    options.baseline.penalty = penalty;
+  if (min_size > 0)
+    options.baseline.min_size = (guint) min_size;
+  if (!isnan (lambda) && lambda > 0)
+    options.baseline.lambda = lambda;
+  if (lag >= 0)
+    options.baseline.lag = (guint) lag;
+  options.threads = common->threads;
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  job = assay_cpd_score_job_new (dataset, &options);
+  if ((status = run_job (common, job, &result)) != ASSAY_CLI_OK)
+    return status;
+  return output (common, result);
+}
+
+static int
+verb_eval (AssayCliCommon *common, int argc, char **argv)
+{
+  gint64 run = 0;
+  const GOptionEntry entries[] = {
+    { "run", 0, 0, G_OPTION_ARG_INT64, &run, N_("Run to evaluate"), N_("ID") },
+    { NULL }
+  };
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *metrics;
+  JsonNode   *node;
+  int         status = assay_cli_parse (common, "cpd eval", NULL, entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (run <= 0)
+    return assay_cli_usage (_("cpd eval needs --run ID"));
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  if ((metrics = assay_cpd_evaluate_run (store, run, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, metrics);
+  if (common->json)
+    {
+      assay_cli_print_json (node);
+      return ASSAY_CLI_OK;
+    }
+  print_text (metrics);
+  {
+    JsonArray *per = json_object_get_array_member (metrics, "per_series");
+    g_print ("\n%-28s %7s %7s %7s %7s\n", _("series"), "auc", "tri", "f1", "cover");
+    for (guint i = 0; i < json_array_get_length (per); i++)
+      {
+        JsonObject *s = json_array_get_object_element (per, i);
+        g_print ("%-28.28s %7.3f %7.3f %7.3f %7.3f\n", json_object_get_string_member (s, "name"),
+                 assay_json_get_double (s, "auc", NAN), assay_json_get_double (s, "tri", NAN),
+                 assay_json_get_double (s, "f1", NAN), assay_json_get_double (s, "cover", NAN));
+      }
+  }
+  json_node_unref (node);
+  return ASSAY_CLI_OK;
+}
+
+static int
+verb_list (AssayCliCommon *common, int argc, char **argv)
+{
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  sqlite3_stmt *stmt;
+  int           status = assay_cli_parse (common, "cpd list", NULL, NULL, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "datasets");
+  json_builder_begin_array (b);
+  stmt = assay_store_prepare (store, "SELECT d.id, d.name, (SELECT count(*) FROM cpd_series s "
+                                     "WHERE s.dataset_id = d.id) FROM datasets d WHERE "
+                                     "d.area = 'cpd' ORDER BY d.id",
+                              &error);
+  if (stmt == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "dataset");
+      json_builder_add_int_value (b, sqlite3_column_int64 (stmt, 0));
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, (const char *) sqlite3_column_text (stmt, 1));
+      json_builder_set_member_name (b, "series");
+      json_builder_add_int_value (b, sqlite3_column_int64 (stmt, 2));
+      json_builder_end_object (b);
+      if (!common->json)
+        g_print (_("dataset %lld  %s  (%lld series)\n"), (long long) sqlite3_column_int64 (stmt, 0),
+                 sqlite3_column_text (stmt, 1), (long long) sqlite3_column_int64 (stmt, 2));
+    }
+  sqlite3_reset (stmt);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "runs");
+  json_builder_begin_array (b);
+  stmt = assay_store_prepare (store, "SELECT id, dataset_id, kind, json_extract(metrics, '$.auc'), "
+                                     "json_extract(metrics, '$.f1') FROM runs WHERE area = 'cpd' "
+                                     "AND status = 'done' ORDER BY id",
+                              &error);
+  if (stmt == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "run");
+      json_builder_add_int_value (b, sqlite3_column_int64 (stmt, 0));
+      json_builder_set_member_name (b, "dataset");
+      json_builder_add_int_value (b, sqlite3_column_int64 (stmt, 1));
+      json_builder_set_member_name (b, "detector");
+      json_builder_add_string_value (b, (const char *) sqlite3_column_text (stmt, 2));
+      json_builder_end_object (b);
+      if (!common->json)
+        g_print (_("run %lld  dataset %lld  %s  AUC %.3f  F1 %.3f\n"),
+                 (long long) sqlite3_column_int64 (stmt, 0), (long long) sqlite3_column_int64 (stmt, 1),
+                 sqlite3_column_text (stmt, 2), sqlite3_column_double (stmt, 3),
+                 sqlite3_column_double (stmt, 4));
+    }
+  sqlite3_reset (stmt);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  if (common->json)
+    assay_cli_print_json (json_builder_get_root (b));
+  return ASSAY_CLI_OK;
+}
+
+static const AssayCliVerb verbs[] = {
+  { "simulate", verb_simulate, N_("Particle-spring series with one change each") },
+  { "import", verb_import, N_("Import series (CSV, TCPD JSON, JSONL)") },
+  { "score", verb_score, N_("Score change points with a detector") },
+  { "eval", verb_eval, N_("AUC, TRI, DIST, F1, cover and type accuracy of a run") },
+  { "list", verb_list, N_("Datasets and runs") },
+  { NULL }
+};
+
+int
+assay_cli_cpd (int argc, char **argv)
+{
+  return assay_cli_dispatch ("cpd", verbs, argc, argv);
+}

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "assay-cpd-jobs.h"
+
+#include <glib/gi18n.h>
+
+static void
+set_result (AssayJob *job, JsonObject *o)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_take_object (node, o);
+  assay_job_set_result (job, node);
+}
+
+static void
+job_progress (double fraction, const char *message, gpointer job)
+{
+  assay_job_set_progress (job, fraction, message);
+}
+
+typedef struct
+{
+  AssaySpringChange change;
+  guint             count;
+  guint64           seed;
+} SimulateData;
+
+static gboolean
+simulate_run (AssayJob *job, gpointer user_data, GError **error)
+{
+  SimulateData *data = user_data;
+  AssayStore   *store = assay_job_open_store (job, error);
+  gint64        dataset;
+  JsonObject   *o;
+
+  if (store == NULL || !assay_cpd_simulate_dataset (store, data->change, data->count, data->seed,
+                                                    &dataset, error))
+    return FALSE;
+  o = json_object_new ();
+  json_object_set_int_member (o, "dataset", dataset);
+  json_object_set_int_member (o, "series", data->count);
+  set_result (job, o);
+  return TRUE;
+}
+
+AssayJob *
+assay_cpd_simulate_job_new (AssaySpringChange change, guint count, guint64 seed)
+{
+  SimulateData    *data = g_new0 (SimulateData, 1);
+  g_autofree char *title = g_strdup_printf (_("Simulate %u %s changes"), count,
+                                            assay_spring_change_name (change));
+
+  data->change = change;
+  data->count = count;
+  data->seed = seed;
+  return assay_job_new ("cpd-simulate", title, ASSAY_JOB_LANE_IO, simulate_run, data, g_free);
+}
+
+typedef struct
+{
+  GStrv                 paths;
+  AssayCpdImportOptions options;
+  char                 *name;
+  char                 *time_column;
+} ImportData;
+
+static void
+import_data_free (ImportData *data)
+{
+  g_strfreev (data->paths);
+  g_free (data->name);
+  g_free (data->time_column);
+  g_free (data);
+}
+
+static gboolean
+import_run (AssayJob *job, gpointer user_data, GError **error)
+{
+  ImportData          *data = user_data;
+  AssayStore          *store = assay_job_open_store (job, error);
+  AssayCpdImportResult r;
+  JsonObject          *o;
+
+  if (store == NULL)
+    return FALSE;
+  assay_job_set_progress (job, 0.1, _("Reading series"));
+  if (!assay_cpd_import (store, (const char *const *) data->paths, &data->options, &r,
+                         assay_job_get_cancellable (job), error))
+    return FALSE;
+  o = json_object_new ();
+  json_object_set_int_member (o, "dataset", r.dataset);
+  json_object_set_int_member (o, "series", r.series);
+  json_object_set_int_member (o, "missing", r.missing);
+  json_object_set_int_member (o, "annotated", r.annotated);
+  set_result (job, o);
+  return TRUE;
+}
+
+AssayJob *
+assay_cpd_import_job_new (const char *const *paths, const AssayCpdImportOptions *options)
+{
+  ImportData      *data = g_new0 (ImportData, 1);
+  g_autofree char *base = g_path_get_basename (paths[0]);
+  g_autofree char *title = g_strdup_printf (_("Import %s"), base);
+
+  data->paths = g_strdupv ((char **) paths);
+  if (options != NULL)
+    data->options = *options;
+  else
+    assay_cpd_import_options_init (&data->options);
+  data->name = g_strdup (data->options.name);
+  data->time_column = g_strdup (data->options.time_column);
+  data->options.name = data->name;
+  data->options.time_column = data->time_column;
+  return assay_job_new ("cpd-import", title, ASSAY_JOB_LANE_IO, import_run, data,
+                        (GDestroyNotify) import_data_free);
+}
+
+typedef struct
+{
+  gint64               dataset;
+  AssayCpdScoreOptions options;
+} ScoreData;
+
+static gboolean
+score_run (AssayJob *job, gpointer user_data, GError **error)
+{
+  ScoreData    *data = user_data;
+  AssayStore   *store = assay_job_open_store (job, error);
+  AssayBackend *backend = assay_job_get_backend (job);
+  AssayCpdScoreOptions options = data->options;
+  g_autoptr (JsonObject) metrics = NULL;
+  g_autoptr (GTimer) timer = g_timer_new ();
+  JsonObject   *o;
+  gint64        run;
+
+  if (store == NULL)
+    return FALSE;
+  if (options.threads <= 0 && backend != NULL && assay_backend_kind (backend) == ASSAY_BACKEND_CPU)
+    options.threads = assay_backend_threads (backend);
+  if (!assay_cpd_score_dataset (store, data->dataset, &options, job_progress, job,
+                                assay_job_get_cancellable (job), &run, error))
+    return FALSE;
+  metrics = assay_cpd_evaluate_run (store, run, error);
+  if (metrics == NULL)
+    return FALSE;
+  o = json_object_new ();
+  json_object_set_int_member (o, "run", run);
+  json_object_set_double_member (o, "seconds", g_timer_elapsed (timer, NULL));
+  {
+    static const char *keys[] = { "auc", "tri", "dist", "f1", "cover", "type_accuracy", "series" };
+    for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+      if (json_object_has_member (metrics, keys[i]))
+        json_object_set_member (o, keys[i], json_node_copy (json_object_get_member (metrics, keys[i])));
+  }
+  set_result (job, o);
+  return TRUE;
+}
+
+AssayJob *
+assay_cpd_score_job_new (gint64 dataset, const AssayCpdScoreOptions *options)
+{
+  ScoreData       *data = g_new0 (ScoreData, 1);
+  g_autofree char *title = NULL;
+
+  data->dataset = dataset;
+  if (options != NULL)
+    data->options = *options;
+  else
+    assay_cpd_score_options_init (&data->options);
+  title = g_strdup_printf (_("Score change points (%s)"), assay_detector_name (data->options.detector));
+  return assay_job_new ("cpd-score", title, ASSAY_JOB_LANE_COMPUTE, score_run, data, g_free);
+}

@@ -1,0 +1,604 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "assay-cpd-run.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+#include "assay-cpd-metrics.h"
+#include "assay-error.h"
+#include "assay-json.h"
+#include "assay-series.h"
+
+#define TRI_WINDOW 15.0
+#define F1_MARGIN  5
+
+void
+assay_cpd_score_options_init (AssayCpdScoreOptions *options)
+{
+  memset (options, 0, sizeof *options);
+  options->detector = ASSAY_DETECTOR_CORD;
+  assay_cord_options_init (&options->cord);
+  assay_baseline_options_init (&options->baseline);
+}
+
+JsonObject *
+assay_cpd_score_options_to_json (const AssayCpdScoreOptions *options)
+{
+  JsonObject *o = json_object_new ();
+
+  json_object_set_string_member (o, "detector", assay_detector_name (options->detector));
+  if (options->detector == ASSAY_DETECTOR_CORD)
+    {
+      json_object_set_string_member (o, "encoder", assay_cord_encoder_name (options->cord.encoder));
+      json_object_set_int_member (o, "window", options->cord.window);
+      json_object_set_int_member (o, "k", options->cord.k);
+      json_object_set_double_member (o, "alpha", options->cord.alpha);
+      json_object_set_double_member (o, "tau", options->cord.tau);
+      json_object_set_double_member (o, "threshold", options->cord.threshold);
+    }
+  else
+    {
+      json_object_set_double_member (o, "penalty", options->baseline.penalty);
+      json_object_set_int_member (o, "min_size", options->baseline.min_size);
+      if (options->detector == ASSAY_DETECTOR_BOCPD)
+        {
+          json_object_set_double_member (o, "lambda", options->baseline.lambda);
+          json_object_set_int_member (o, "lag", options->baseline.lag);
+        }
+    }
+  return o;
+}
+
+gboolean
+assay_cpd_simulate_dataset (AssayStore *store, AssaySpringChange change, guint count, guint64 seed,
+                            gint64 *dataset, GError **error)
+{
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autofree char *name = g_strdup_printf ("springs: %s changes (%u, seed %llu)",
+                                           assay_spring_change_name (change), count,
+                                           (unsigned long long) seed);
+
+  json_object_set_string_member (params, "simulator", "particle-springs");
+  json_object_set_string_member (params, "change", assay_spring_change_name (change));
+  json_object_set_int_member (params, "count", count);
+  json_object_set_int_member (params, "seed", (gint64) seed);
+  if (!assay_store_begin (store, error))
+    return FALSE;
+  *dataset = assay_store_add_dataset (store, "cpd", name, "simulator", params, error);
+  if (*dataset == 0)
+    goto fail;
+  for (guint i = 0; i < count; i++)
+    {
+      g_autoptr (AssaySeries) series = assay_spring_simulate (change, seed, i, NULL);
+      if (assay_series_store (series, store, *dataset, error) == 0)
+        goto fail;
+    }
+  if (!assay_store_commit (store, error))
+    goto fail;
+  assay_store_emit_changed (store, "cpd_series");
+  return TRUE;
+fail:
+  assay_store_rollback (store);
+  return FALSE;
+}
+
+/* ---- per-series work and metrics --------------------------------------------------------------- */
+
+typedef struct
+{
+  AssaySeries *series;
+  GPtrArray   *names;  /* score names */
+  GPtrArray   *curves; /* float * (T each) */
+  guint        R;      /* run-length rows (BOCPD) */
+  float       *runlength;
+  float       *graphs; /* before then after, 2 T N N, or NULL */
+  GArray      *cps;
+  GArray      *types;  /* AssayChangeType or -1 */
+  GError      *error;
+} Work;
+
+static void
+work_clear (Work *w)
+{
+  g_clear_pointer (&w->series, assay_series_free);
+  g_clear_pointer (&w->names, g_ptr_array_unref);
+  g_clear_pointer (&w->curves, g_ptr_array_unref);
+  g_free (w->runlength);
+  g_free (w->graphs);
+  g_clear_pointer (&w->cps, g_array_unref);
+  g_clear_pointer (&w->types, g_array_unref);
+  g_clear_error (&w->error);
+}
+
+static const float *
+curve (Work *w, const char *name)
+{
+  for (guint i = 0; w->names != NULL && i < w->names->len; i++)
+    if (g_str_equal (g_ptr_array_index (w->names, i), name))
+      return g_ptr_array_index (w->curves, i);
+  return NULL;
+}
+
+static void
+run_one (Work *w, const AssayCpdScoreOptions *options, GCancellable *cancellable)
+{
+  AssaySeries *series = w->series;
+  const gsize  T = series->T;
+
+  w->names = g_ptr_array_new_with_free_func (g_free);
+  w->curves = g_ptr_array_new_with_free_func (g_free);
+  if (options->detector == ASSAY_DETECTOR_CORD)
+    {
+      g_autoptr (AssayCordResult) r = assay_cord_score (series, &options->cord, cancellable,
+                                                        &w->error);
+      if (r == NULL)
+        return;
+      g_ptr_array_add (w->names, g_strdup ("s_en"));
+      g_ptr_array_add (w->curves, g_steal_pointer (&r->s_en));
+      g_ptr_array_add (w->names, g_strdup ("s_r"));
+      g_ptr_array_add (w->curves, g_steal_pointer (&r->s_r));
+      g_ptr_array_add (w->names, g_strdup ("s_d"));
+      g_ptr_array_add (w->curves, g_steal_pointer (&r->s_d));
+      if (r->graphs_before != NULL)
+        {
+          gsize n = T * series->N * series->N;
+          w->graphs = g_new (float, 2 * n);
+          memcpy (w->graphs, r->graphs_before, n * sizeof (float));
+          memcpy (w->graphs + n, r->graphs_after, n * sizeof (float));
+        }
+      w->cps = g_steal_pointer (&r->change_points);
+      w->types = g_steal_pointer (&r->change_types);
+    }
+  else
+    {
+      g_autoptr (AssayBaselineResult) r = assay_baseline_run (series, options->detector,
+                                                              &options->baseline, cancellable,
+                                                              &w->error);
+      if (r == NULL)
+        return;
+      g_ptr_array_add (w->names, g_strdup ("score"));
+      g_ptr_array_add (w->curves, g_steal_pointer (&r->score));
+      w->cps = g_steal_pointer (&r->change_points);
+      w->types = g_array_new (FALSE, FALSE, sizeof (int));
+      for (guint i = 0; i < w->cps->len; i++)
+        {
+          int none = -1;
+          g_array_append_val (w->types, none);
+        }
+      w->R = r->R;
+      w->runlength = g_steal_pointer (&r->runlength);
+    }
+}
+
+static guint
+argmax (const float *v, guint n)
+{
+  guint best = 0;
+
+  for (guint i = 1; i < n; i++)
+    if (v[i] > v[best])
+      best = i;
+  return best;
+}
+
+/* Metrics of one series from its curves and change points. */
+static JsonObject *
+series_metrics (AssaySeries *series, const float *main_score, const float *s_r, const float *s_d,
+                GArray *cps, double alpha, double tau)
+{
+  JsonObject *o = json_object_new ();
+  g_autoptr (GArray) truth = assay_series_annotation_union (series);
+  const guint T = series->T;
+
+  json_object_set_int_member (o, "series", series->id);
+  json_object_set_string_member (o, "name", series->name);
+  json_object_set_int_member (o, "steps", T);
+  if (truth->len > 0)
+    {
+      double auc = assay_cpd_auc (main_score, T, (guint *) truth->data, truth->len);
+      if (!isnan (auc))
+        json_object_set_double_member (o, "auc", auc);
+    }
+  if (truth->len == 1)
+    {
+      guint l = g_array_index (truth, guint, 0), y = argmax (main_score, T);
+      json_object_set_double_member (o, "tri", assay_cpd_tri (y, l, TRI_WINDOW));
+      json_object_set_double_member (o, "dist", fabs ((double) y - (double) l));
+      json_object_set_int_member (o, "predicted_step", y);
+      json_object_set_int_member (o, "true_step", l);
+      if (series->change_type != NULL && s_r != NULL && s_d != NULL)
+        {
+          g_autofree float *zr = g_memdup2 (s_r, T * sizeof (float));
+          g_autofree float *zd = g_memdup2 (s_d, T * sizeof (float));
+          gboolean          correlation, truth_correlation;
+          assay_cord_zscore (zr, T);
+          assay_cord_zscore (zd, T);
+          correlation = zr[l] - alpha * zd[l] >= tau;
+          truth_correlation = g_str_equal (series->change_type, "connection");
+          json_object_set_string_member (o, "type", series->change_type);
+          json_object_set_string_member (o, "predicted_type",
+                                         correlation ? "correlation" : "independent");
+          json_object_set_boolean_member (o, "type_correct", correlation == truth_correlation);
+        }
+    }
+  if (series->annotations->len > 0)
+    {
+      double P, R, F = assay_cpd_f1 (series->annotations, (guint *) cps->data, cps->len, F1_MARGIN,
+                                     &P, &R);
+      json_object_set_double_member (o, "f1", F);
+      json_object_set_double_member (o, "precision", P);
+      json_object_set_double_member (o, "recall", R);
+      json_object_set_double_member (o, "cover",
+                                     assay_cpd_cover (series->annotations, (guint *) cps->data,
+                                                      cps->len, T));
+    }
+  {
+    JsonArray *a = json_array_new ();
+    for (guint i = 0; i < cps->len; i++)
+      json_array_add_int_element (a, g_array_index (cps, guint, i));
+    json_object_set_array_member (o, "change_points", a);
+  }
+  return o;
+}
+
+/* Means of the per-series metrics, and the list itself. */
+static JsonObject *
+summarise (JsonArray *per_series)
+{
+  static const char *keys[] = { "auc", "tri", "dist", "f1", "cover", "precision", "recall" };
+  JsonObject *o = json_object_new ();
+  guint       n = json_array_get_length (per_series), typed = 0, correct = 0;
+
+  for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+    {
+      double sum = 0;
+      guint  count = 0;
+      for (guint i = 0; i < n; i++)
+        {
+          JsonObject *s = json_array_get_object_element (per_series, i);
+          if (json_object_has_member (s, keys[k]))
+            {
+              sum += json_object_get_double_member (s, keys[k]);
+              count++;
+            }
+        }
+      if (count > 0)
+        json_object_set_double_member (o, keys[k], sum / count);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *s = json_array_get_object_element (per_series, i);
+      if (json_object_has_member (s, "type_correct"))
+        {
+          typed++;
+          correct += json_object_get_boolean_member (s, "type_correct");
+        }
+    }
+  if (typed > 0)
+    json_object_set_double_member (o, "type_accuracy", (double) correct / typed);
+  json_object_set_int_member (o, "series", n);
+  json_object_set_array_member (o, "per_series", json_array_ref (per_series));
+  return o;
+}
+
+static void
+bind_floats (sqlite3_stmt *stmt, int index, const float *v, gsize n)
+{
+  if (n > 0 && v != NULL)
+    sqlite3_bind_blob64 (stmt, index, v, n * sizeof (float), SQLITE_STATIC);
+  else
+    sqlite3_bind_zeroblob (stmt, index, 0);
+}
+
+static char *
+types_json (GArray *types)
+{
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+  JsonArray *a = json_array_new ();
+
+  for (guint i = 0; types != NULL && i < types->len; i++)
+    {
+      int t = g_array_index (types, int, i);
+      if (t < 0)
+        json_array_add_null_element (a);
+      else
+        json_array_add_string_element (a, t == ASSAY_CHANGE_CORRELATION ? "correlation"
+                                                                         : "independent");
+    }
+  json_node_take_array (node, a);
+  return assay_json_node_to_string (node, FALSE);
+}
+
+static char *
+steps_json (GArray *steps)
+{
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+  JsonArray *a = json_array_new ();
+
+  for (guint i = 0; steps != NULL && i < steps->len; i++)
+    json_array_add_int_element (a, g_array_index (steps, guint, i));
+  json_node_take_array (node, a);
+  return assay_json_node_to_string (node, FALSE);
+}
+
+gboolean
+assay_cpd_score_dataset (AssayStore *store, gint64 dataset, const AssayCpdScoreOptions *options,
+                         AssayCpdProgress progress, gpointer progress_data,
+                         GCancellable *cancellable, gint64 *run_out, GError **error)
+{
+  g_autoptr (GArray) ids = NULL;
+  g_autoptr (JsonObject) params = assay_cpd_score_options_to_json (options);
+  g_autoptr (GTimer) timer = g_timer_new ();
+  g_autofree char *area = NULL;
+  JsonArray   *per_series = NULL;
+  Work        *work = NULL;
+  guint        n, done = 0;
+  gint64       run = 0;
+  gboolean     ok = FALSE;
+  int          threads = options->threads > 0 ? options->threads : omp_get_max_threads ();
+  volatile gint failed = 0;
+
+  if (!assay_store_get_dataset (store, dataset, &area, NULL, error))
+    return FALSE;
+  if (!g_str_equal (area, "cpd"))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND,
+                   _("Dataset %lld holds %s data, not time series"), (long long) dataset, area);
+      return FALSE;
+    }
+  ids = assay_series_list (store, dataset, error);
+  if (ids == NULL)
+    return FALSE;
+  n = ids->len;
+  if (n == 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("Dataset %lld has no series"),
+                   (long long) dataset);
+      return FALSE;
+    }
+  work = g_new0 (Work, n);
+  for (guint i = 0; i < n; i++)
+    {
+      work[i].series = assay_series_load (store, g_array_index (ids, gint64, i), error);
+      if (work[i].series == NULL)
+        goto out;
+    }
+
+#pragma omp parallel for schedule (dynamic, 1) num_threads (threads)
+  for (guint i = 0; i < n; i++)
+    {
+      if (g_atomic_int_get (&failed) || g_cancellable_is_cancelled (cancellable))
+        continue;
+      run_one (&work[i], options, cancellable);
+      if (work[i].error != NULL)
+        g_atomic_int_set (&failed, 1);
+      if (progress != NULL)
+        {
+          guint finished = (guint) g_atomic_int_add ((gint *) &done, 1) + 1;
+          g_autofree char *msg = g_strdup_printf (_("Scored %u of %u series"), finished, n);
+          progress (0.9 * finished / n, msg, progress_data);
+        }
+    }
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    goto out;
+  for (guint i = 0; i < n; i++)
+    if (work[i].error != NULL)
+      {
+        g_propagate_error (error, g_steal_pointer (&work[i].error));
+        goto out;
+      }
+
+  if (progress != NULL)
+    progress (0.9, _("Saving scores"), progress_data);
+  per_series = json_array_new ();
+  if (!assay_store_begin (store, error))
+    goto out;
+  run = assay_store_add_run (store, dataset, "cpd", assay_detector_name (options->detector), params,
+                             "CPU", error);
+  if (run == 0)
+    goto fail;
+  for (guint i = 0; i < n; i++)
+    {
+      Work         *w = &work[i];
+      const gsize   T = w->series->T;
+      sqlite3_stmt *stmt;
+      g_autofree char *cps = steps_json (w->cps);
+      g_autofree char *types = types_json (w->types);
+      g_autofree char *metrics_text = NULL;
+      JsonObject   *metrics;
+
+      stmt = assay_store_prepare (store, "INSERT INTO cpd_scores (run_id, series_id, name, data) "
+                                         "VALUES (?, ?, ?, ?)",
+                                  error);
+      if (stmt == NULL)
+        goto fail;
+      for (guint c = 0; c < w->names->len; c++)
+        {
+          sqlite3_bind_int64 (stmt, 1, run);
+          sqlite3_bind_int64 (stmt, 2, w->series->id);
+          sqlite3_bind_text (stmt, 3, g_ptr_array_index (w->names, c), -1, SQLITE_STATIC);
+          bind_floats (stmt, 4, g_ptr_array_index (w->curves, c), T);
+          if (!assay_store_step_done (store, stmt, error))
+            goto fail;
+        }
+      if (w->runlength != NULL)
+        {
+          g_autofree char *name = g_strdup_printf ("runlength:%u", w->R);
+          sqlite3_bind_int64 (stmt, 1, run);
+          sqlite3_bind_int64 (stmt, 2, w->series->id);
+          sqlite3_bind_text (stmt, 3, name, -1, SQLITE_STATIC);
+          bind_floats (stmt, 4, w->runlength, T * w->R);
+          if (!assay_store_step_done (store, stmt, error))
+            goto fail;
+        }
+      metrics = series_metrics (w->series, g_ptr_array_index (w->curves, 0), curve (w, "s_r"),
+                                curve (w, "s_d"), w->cps, options->cord.alpha, options->cord.tau);
+      metrics_text = assay_json_object_to_string (metrics, FALSE);
+      json_array_add_object_element (per_series, metrics);
+      stmt = assay_store_prepare (store, "INSERT INTO cpd_results (run_id, series_id, "
+                                         "change_points, change_types, metrics, graphs) "
+                                         "VALUES (?, ?, ?, ?, ?, ?)",
+                                  error);
+      if (stmt == NULL)
+        goto fail;
+      sqlite3_bind_int64 (stmt, 1, run);
+      sqlite3_bind_int64 (stmt, 2, w->series->id);
+      sqlite3_bind_text (stmt, 3, cps, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 4, types, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 5, metrics_text, -1, SQLITE_STATIC);
+      if (w->graphs != NULL)
+        sqlite3_bind_blob64 (stmt, 6, w->graphs,
+                             2 * T * w->series->N * w->series->N * sizeof (float), SQLITE_STATIC);
+      else
+        sqlite3_bind_null (stmt, 6);
+      if (!assay_store_step_done (store, stmt, error))
+        goto fail;
+    }
+  {
+    g_autoptr (JsonObject) summary = summarise (per_series);
+    json_object_remove_member (summary, "per_series");
+    if (!assay_store_finish_run (store, run, "done", g_timer_elapsed (timer, NULL), summary, error)
+        || !assay_store_commit (store, error))
+      goto fail;
+  }
+  *run_out = run;
+  assay_store_emit_changed (store, "runs");
+  ok = TRUE;
+  goto out;
+
+fail:
+  assay_store_rollback (store);
+out:
+  if (per_series != NULL)
+    json_array_unref (per_series);
+  for (guint i = 0; work != NULL && i < n; i++)
+    work_clear (&work[i]);
+  g_free (work);
+  return ok;
+}
+
+float *
+assay_cpd_load_score (AssayStore *store, gint64 run, gint64 series, const char *name, guint *length)
+{
+  sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT data FROM cpd_scores WHERE run_id = ? "
+                                                   "AND series_id = ? AND name = ?",
+                                            NULL);
+  float        *out = NULL;
+
+  *length = 0;
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, run);
+  sqlite3_bind_int64 (stmt, 2, series);
+  sqlite3_bind_text (stmt, 3, name, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gsize bytes = (gsize) sqlite3_column_bytes (stmt, 0);
+      *length = (guint) (bytes / sizeof (float));
+      out = g_malloc (MAX (bytes, 1));
+      if (bytes > 0)
+        memcpy (out, sqlite3_column_blob (stmt, 0), bytes);
+    }
+  sqlite3_reset (stmt);
+  return out;
+}
+
+JsonObject *
+assay_cpd_evaluate_run (AssayStore *store, gint64 run, GError **error)
+{
+  g_autoptr (JsonObject) params = NULL;
+  g_autoptr (GArray) ids = NULL;
+  JsonArray    *per_series;
+  JsonObject   *out;
+  sqlite3_stmt *stmt;
+  gint64        dataset = 0;
+  g_autofree char *detector = NULL;
+  double        alpha, tau;
+
+  stmt = assay_store_prepare (store, "SELECT dataset_id, kind, params FROM runs WHERE id = ? AND "
+                                     "area = 'cpd' AND status = 'done'",
+                              error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, run);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *text = (const char *) sqlite3_column_text (stmt, 2);
+      dataset = sqlite3_column_int64 (stmt, 0);
+      detector = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      params = text != NULL ? assay_json_object_from_string (text, NULL) : NULL;
+    }
+  sqlite3_reset (stmt);
+  if (dataset == 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("No finished change-point run %lld"),
+                   (long long) run);
+      return NULL;
+    }
+  alpha = assay_json_get_double (params, "alpha", 0.75);
+  tau = assay_json_get_double (params, "tau", 0.0);
+  ids = assay_series_list (store, dataset, error);
+  if (ids == NULL)
+    return NULL;
+  per_series = json_array_new ();
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint64 id = g_array_index (ids, gint64, i);
+      g_autoptr (AssaySeries) series = assay_series_load (store, id, error);
+      g_autoptr (GArray) cps = g_array_new (FALSE, FALSE, sizeof (guint));
+      g_autofree float *main_score = NULL, *s_r = NULL, *s_d = NULL;
+      guint  len_main, len_r, len_d;
+
+      if (series == NULL)
+        {
+          json_array_unref (per_series);
+          return NULL;
+        }
+      main_score = assay_cpd_load_score (store, run, id,
+                                         g_strcmp0 (detector, "cord") == 0 ? "s_en" : "score",
+                                         &len_main);
+      s_r = assay_cpd_load_score (store, run, id, "s_r", &len_r);
+      s_d = assay_cpd_load_score (store, run, id, "s_d", &len_d);
+      if (main_score == NULL || len_main != series->T)
+        continue; /* a series added after the run */
+      stmt = assay_store_prepare (store, "SELECT change_points FROM cpd_results WHERE run_id = ? "
+                                         "AND series_id = ?",
+                                  error);
+      if (stmt == NULL)
+        {
+          json_array_unref (per_series);
+          return NULL;
+        }
+      sqlite3_bind_int64 (stmt, 1, run);
+      sqlite3_bind_int64 (stmt, 2, id);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          g_autoptr (JsonParser) parser = json_parser_new ();
+          if (json_parser_load_from_data (parser, (const char *) sqlite3_column_text (stmt, 0), -1,
+                                          NULL)
+              && JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+            {
+              JsonArray *a = json_node_get_array (json_parser_get_root (parser));
+              for (guint j = 0; j < json_array_get_length (a); j++)
+                {
+                  guint v = (guint) json_array_get_int_element (a, j);
+                  g_array_append_val (cps, v);
+                }
+            }
+        }
+      sqlite3_reset (stmt);
+      json_array_add_object_element (per_series,
+                                     series_metrics (series, main_score,
+                                                     len_r == series->T ? s_r : NULL,
+                                                     len_d == series->T ? s_d : NULL, cps, alpha,
+                                                     tau));
+    }
+  out = summarise (per_series);
+  json_object_set_int_member (out, "run", run);
+  json_object_set_int_member (out, "dataset", dataset);
+  json_object_set_string_member (out, "detector", detector);
+  json_array_unref (per_series);
+  return out;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-cpd-run.h: a detector over every series of a dataset, stored as a run; its evaluation.
+ *
+ * Per series the run keeps the score curves (CoRD: s_r, s_d, s_en; baselines: score, and for
+ * BOCPD the run-length posterior), the graphs A before/after each step (CoRD), the detected
+ * change points and their types. Metrics per series and averaged: auc (of the main score
+ * against the annotated steps), tri and dist (argmax of the main score against a single true
+ * change, w = 15), f1 and cover (TCPDBench, margin 5), and type_accuracy where the change type
+ * is known (the rule applied at the true change step). */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "assay-cord.h"
+#include "assay-cpd-baselines.h"
+#include "assay-spring-sim.h"
+#include "assay-store.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  AssayDetector        detector;
+  AssayCordOptions     cord;
+  AssayBaselineOptions baseline;
+  int                  threads; /* 0: all cores */
+} AssayCpdScoreOptions;
+
+typedef void (*AssayCpdProgress) (double fraction, const char *message, gpointer data);
+
+void        assay_cpd_score_options_init (AssayCpdScoreOptions *options);
+JsonObject *assay_cpd_score_options_to_json (const AssayCpdScoreOptions *options);
+
+gboolean    assay_cpd_simulate_dataset (AssayStore       *store,
+                                        AssaySpringChange change,
+                                        guint             count,
+                                        guint64           seed,
+                                        gint64           *dataset,
+                                        GError          **error);
+
+gboolean    assay_cpd_score_dataset (AssayStore                 *store,
+                                     gint64                      dataset,
+                                     const AssayCpdScoreOptions *options,
+                                     AssayCpdProgress            progress,
+                                     gpointer                    progress_data,
+                                     GCancellable               *cancellable,
+                                     gint64                     *run,
+                                     GError                    **error);
+
+/* Recomputes every metric from what the run stored. */
+JsonObject *assay_cpd_evaluate_run (AssayStore *store, gint64 run, GError **error);
+
+/* A stored score curve of a run for one series (T floats), or NULL. */
+float      *assay_cpd_load_score (AssayStore *store, gint64 run, gint64 series, const char *name,
+                                  guint *length);
+
+G_END_DECLS
