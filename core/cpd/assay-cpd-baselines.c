@@ -154,39 +154,39 @@ cmp_guint (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
+typedef struct
+{
+  guint  a, b, at;
+  double gain;
+} Segment;
+
+/* Greedy binary segmentation; each segment's best split is computed once (O(T log T)). */
 static GArray *
 binseg (Prefix *p, double pen, guint min_size, guint max_cps)
 {
   GArray *cps = g_array_new (FALSE, FALSE, sizeof (guint));
-  GArray *segs = g_array_new (FALSE, FALSE, sizeof (guint) * 2);
-  guint   whole[2] = { 0, p->T };
+  GArray *segs = g_array_new (FALSE, FALSE, sizeof (Segment));
+  Segment whole = { 0, p->T, 0, 0 };
 
+  whole.gain = best_split (p, 0, p->T, min_size, &whole.at);
   g_array_append_val (segs, whole);
   while (cps->len < max_cps)
     {
-      double best = -INFINITY;
-      guint  best_seg = 0, best_at = 0;
-      for (guint i = 0; i < segs->len; i++)
-        {
-          guint *seg = &g_array_index (segs, guint, 2 * i);
-          guint  at;
-          double gain = best_split (p, seg[0], seg[1], min_size, &at);
-          if (gain > best)
-            {
-              best = gain;
-              best_seg = i;
-              best_at = at;
-            }
-        }
-      if (!(best > pen))
+      guint   best = 0;
+      Segment left, right;
+      for (guint i = 1; i < segs->len; i++)
+        if (g_array_index (segs, Segment, i).gain > g_array_index (segs, Segment, best).gain)
+          best = i;
+      if (segs->len == 0 || !(g_array_index (segs, Segment, best).gain > pen))
         break;
-      {
-        guint *seg = &g_array_index (segs, guint, 2 * best_seg);
-        guint  right[2] = { best_at, seg[1] };
-        seg[1] = best_at;
-        g_array_append_val (segs, right);
-        g_array_append_val (cps, best_at);
-      }
+      left = g_array_index (segs, Segment, best);
+      right = left;
+      left.b = right.a = left.at;
+      g_array_append_val (cps, left.at);
+      left.gain = best_split (p, left.a, left.b, min_size, &left.at);
+      right.gain = best_split (p, right.a, right.b, min_size, &right.at);
+      g_array_index (segs, Segment, best) = left;
+      g_array_append_val (segs, right);
     }
   g_array_unref (segs);
   g_array_sort (cps, cmp_guint);
@@ -277,15 +277,16 @@ logaddexp (double a, double b)
   return a > b ? a + log1p (exp (b - a)) : b + log1p (exp (a - b));
 }
 
+/* Student-t log density; gamma_term = lgamma((ν+1)/2) - lgamma(ν/2), which depends on the run
+ * length only (α grows by 1/2 per observation), so it is tabulated. */
 static inline double
-student_logpdf (double x, double mu, double kappa, double alpha, double beta)
+student_logpdf (double x, double mu, double kappa, double alpha, double beta, double gamma_term)
 {
   double nu = 2 * alpha;
   double scale2 = beta * (kappa + 1) / (alpha * kappa);
   double z = (x - mu) * (x - mu) / (nu * scale2);
 
-  return lgamma ((nu + 1) / 2) - lgamma (nu / 2) - 0.5 * log (nu * G_PI * scale2)
-         - (nu + 1) / 2 * log1p (z);
+  return gamma_term - 0.5 * log (nu * G_PI * scale2) - (nu + 1) / 2 * log1p (z);
 }
 
 static AssayBaselineResult *
@@ -301,6 +302,7 @@ bocpd (const double *z, guint T, guint d, const AssayBaselineOptions *options,
   double              *alpha = g_new (double, R), *beta = g_new (double, (gsize) R * d);
   double              *nmu = g_new (double, (gsize) R * d), *nbeta = g_new (double, (gsize) R * d);
   double              *pred = g_new (double, R);
+  double              *gamma_term = g_new (double, R + 2);
   float               *p_start = g_new0 (float, MAX (T, 1)); /* P(r_t = lag) at t */
   guint                n_runs = 1;
   const guint          lag = options->lag;
@@ -312,6 +314,12 @@ bocpd (const double *z, guint T, guint d, const AssayBaselineOptions *options,
     {
       res->R = MIN (R, 200);
       res->runlength = g_new0 (float, (gsize) T * res->R);
+    }
+  /* indexed by the observations a run has seen, α = 1 + n / 2 */
+  for (guint n = 0; n < R + 2; n++)
+    {
+      double nu = 2 * (1.0 + 0.5 * n);
+      gamma_term[n] = lgamma ((nu + 1) / 2) - lgamma (nu / 2);
     }
   logP[0] = 0.0;
   kappa[0] = 1.0;
@@ -335,7 +343,8 @@ bocpd (const double *z, guint T, guint d, const AssayBaselineOptions *options,
           double lp = 0;
           for (guint k = 0; k < d; k++)
             lp += student_logpdf (x[k], mu[(gsize) r * d + k], kappa[r], alpha[r],
-                                  beta[(gsize) r * d + k]);
+                                  beta[(gsize) r * d + k],
+                                  gamma_term[MIN ((guint) lround (2 * (alpha[r] - 1.0)), R + 1)]);
           pred[r] = lp;
         }
       /* change: mass from every run into r = 0; growth: r -> r + 1 */
@@ -401,6 +410,7 @@ bocpd (const double *z, guint T, guint d, const AssayBaselineOptions *options,
   g_free (nmu);
   g_free (nbeta);
   g_free (pred);
+  g_free (gamma_term);
   g_free (p_start);
   return res;
 }

@@ -64,8 +64,8 @@ clamp_walls (double loc[NP][2], double vel[NP][2])
 AssaySeries *
 assay_spring_simulate (AssaySpringChange change, guint64 seed, guint index, float *graphs)
 {
-  guint32      key[3] = { (guint32) seed, (guint32) (seed >> 32), index };
-  g_autoptr (GRand) rand = g_rand_new_with_seed_array (key, 3);
+  guint32      key[4] = { (guint32) seed, (guint32) (seed >> 32), index, (guint32) change };
+  g_autoptr (GRand) rand = g_rand_new_with_seed_array (key, 4);
   g_autofree char *name = g_strdup_printf ("springs-%s-%u", assay_spring_change_name (change),
                                            index);
   AssaySeries *series = assay_series_new (name, ASSAY_SPRING_STEPS, NP, 4);

@@ -9,7 +9,8 @@
  *   velocity:   every velocity += N(0, 0.02^2)
  *   connection: at least 5 of the 10 pairs flip (spring added or removed)
  *   none:       no change (for tests)
- * The same (seed, index) always gives the same series. */
+ * The same (change, seed, index) always gives the same series; datasets of different change
+ * types are independent draws. */
 #pragma once
 
 #include "assay-series.h"
