@@ -51,6 +51,7 @@ assay_cord_result_free (AssayCordResult *result)
   g_free (result->s_en);
   g_free (result->graphs_before);
   g_free (result->graphs_after);
+  g_free (result->forecast);
   g_clear_pointer (&result->change_points, g_array_unref);
   g_clear_pointer (&result->change_types, g_array_unref);
   g_free (result);
@@ -353,7 +354,8 @@ assay_cord_peaks (const float *score, guint T, double threshold, guint min_dista
         continue;
       g_array_append_val (peaks, ((Peak) { t, v }));
     }
-  qsort (peaks->data, peaks->len, sizeof (Peak), cmp_peak);
+  if (peaks->len > 1)
+    qsort (peaks->data, peaks->len, sizeof (Peak), cmp_peak);
   for (guint i = 0; i < peaks->len; i++)
     {
       guint    t = g_array_index (peaks, Peak, i).t;
@@ -376,7 +378,8 @@ assay_cord_peaks (const float *score, guint T, double threshold, guint min_dista
  * the smaller of those under graphs[s] and under alt[s] (the graph of the window ahead): a
  * change that some local graph explains is not an independent change. */
 static void
-decoder_errors (AssaySeries *series, const float *graphs, const float *alt, float *e)
+decoder_errors (AssaySeries *series, const float *graphs, const float *alt, float *e,
+                float *forecast)
 {
   const guint T = series->T, N = series->N, M = series->M;
   const int   P = (int) (2 * M + 1);
@@ -385,6 +388,7 @@ decoder_errors (AssaySeries *series, const float *graphs, const float *alt, floa
   double     *W = g_new0 (double, (gsize) P * M), *c = g_new (double, P);
   double     *err = g_new0 (double, MAX ((gsize) T * N, 1));
   double      cutoff = INFINITY;
+  double     *delta_buffer = g_new (double, 2 * (gsize) N * M);
 
   /* Standardise each feature over all steps and variables */
   for (guint m = 0; m < M; m++)
@@ -448,6 +452,7 @@ decoder_errors (AssaySeries *series, const float *graphs, const float *alt, floa
       for (guint s = 0; s + 1 < T; s++)
         {
           double best[2] = { 0, 0 };
+          double *deltas = iteration == 1 && forecast != NULL ? delta_buffer : NULL;
           for (int which = 0; which < (iteration == 1 && alt != NULL ? 2 : 1); which++)
             {
               const float *A = (which == 0 ? graphs : alt) + (gsize) s * N * N;
@@ -469,6 +474,8 @@ decoder_errors (AssaySeries *series, const float *graphs, const float *alt, floa
                       double pred = 0;
                       for (int u = 0; u < P; u++)
                         pred += phi[u] * W[u * M + out];
+                      if (deltas != NULL)
+                        deltas[((gsize) which * N + i) * M + out] = pred;
                       pred -= X (s + 1, i, out) - X (s, i, out);
                       sq += pred * pred;
                     }
@@ -480,6 +487,14 @@ decoder_errors (AssaySeries *series, const float *graphs, const float *alt, floa
           if (iteration == 1 && alt != NULL && best[1] < best[0])
             for (guint i = 0; i < N; i++)
               err[(gsize) (s + 1) * N + i] *= best[1] / MAX (best[0], 1e-300);
+          if (deltas != NULL)
+            {
+              int which = alt != NULL && best[1] < best[0] ? 1 : 0;
+              for (guint i = 0; i < N; i++)
+                for (guint m = 0; m < M; m++)
+                  forecast[((gsize) (s + 1) * N + i) * M + m] =
+                    (float) ((X (s, i, m) + deltas[((gsize) which * N + i) * M + m]) * sd[m] + mu[m]);
+            }
         }
       if (iteration == 0 && T > 2)
         {
@@ -505,6 +520,7 @@ decoder_errors (AssaySeries *series, const float *graphs, const float *alt, floa
   g_free (W);
   g_free (c);
   g_free (err);
+  g_free (delta_buffer);
 }
 
 AssayCordResult *
@@ -592,7 +608,13 @@ assay_cord_score (AssaySeries *series, const AssayCordOptions *options, GCancell
         memcpy (ahead + s * NN, h, NN * sizeof (float));
       }
     e = g_new0 (float, T);
-    decoder_errors (series, graphs, N >= 2 ? ahead : NULL, e);
+    if (options->keep_graphs && (gsize) T * N * series->M <= MAX_STORED_GRAPH_FLOATS)
+      {
+        res->forecast = g_new (float, (gsize) T * N * series->M);
+        for (gsize q = 0; q < (gsize) N * series->M; q++)
+          res->forecast[q] = NAN; /* nothing predicts the first step */
+      }
+    decoder_errors (series, graphs, N >= 2 ? ahead : NULL, e, res->forecast);
   }
   {
     int k = (int) MAX (options->k, 1);

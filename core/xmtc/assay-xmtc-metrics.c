@@ -112,7 +112,8 @@ assay_xmtc_psp_at_k (const AssayLabelSets *truth, const guint32 *top, guint K, g
       g_array_set_size (buf, 0);
       for (gsize p = truth->offsets[d]; p < truth->offsets[d + 1]; p++)
         g_array_append_val (buf, inv_propensity[truth->labels[p]]);
-      qsort (buf->data, buf->len, sizeof (double), cmp_desc);
+      if (buf->len > 1)
+        qsort (buf->data, buf->len, sizeof (double), cmp_desc);
       for (guint r = 0; r < MIN (k, buf->len); r++)
         den += g_array_index (buf, double, r);
     }

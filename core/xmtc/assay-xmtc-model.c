@@ -33,15 +33,15 @@ assay_xmtc_model_free (AssayXmtcModel *self)
 {
   if (self == NULL)
     return;
-  g_ptr_array_unref (self->terms);
-  g_ptr_array_unref (self->label_names);
-  g_hash_table_unref (self->label_index);
   for (guint l = 0; self->labels != NULL && l < self->label_names->len; l++)
     {
       g_free (self->labels[l].indices);
       g_free (self->labels[l].weights);
     }
   g_free (self->labels);
+  g_ptr_array_unref (self->terms);
+  g_ptr_array_unref (self->label_names);
+  g_hash_table_unref (self->label_index);
   g_free (self);
 }
 
@@ -120,6 +120,8 @@ assay_xmtc_model_load (AssayStore *store, gint64 run_id, GError **error)
       n = (guint) (sqlite3_column_bytes (stmt, 2) / sizeof (guint32));
       if ((gsize) sqlite3_column_bytes (stmt, 3) != n * sizeof (float))
         continue;
+      g_free (lw->indices); /* a duplicated row: the last one wins */
+      g_free (lw->weights);
       lw->trained = TRUE;
       lw->intercept = (float) sqlite3_column_double (stmt, 1);
       lw->n = n;
@@ -198,7 +200,8 @@ assay_xmtc_model_keywords (AssayXmtcModel *self, guint label, guint k)
                             lw->indices[i] };
         g_array_append_val (out, kw);
       }
-  qsort (out->data, out->len, sizeof (AssayKeyword), compare_keywords);
+  if (out->len > 1)
+    qsort (out->data, out->len, sizeof (AssayKeyword), compare_keywords);
   if (out->len > k)
     g_array_set_size (out, k);
   return out;

@@ -302,7 +302,8 @@ assay_xmtc_label_keywords (AssayStore *store, gint64 run, guint label, guint k, 
             }
     }
   sqlite3_reset (stmt);
-  qsort (out->data, out->len, sizeof (AssayKeyword), compare_keywords);
+  if (out->len > 1)
+    qsort (out->data, out->len, sizeof (AssayKeyword), compare_keywords);
   if (out->len > k)
     g_array_set_size (out, k);
 
