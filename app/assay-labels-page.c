@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "assay-columns.h"
 #include "assay-error.h"
 #include "assay-json.h"
 #include "assay-keyword-bars.h"
@@ -95,92 +96,7 @@ run_at (AssayLabelsPage *self, guint position)
   return g_array_index (self->overview->runs, AssayXmtcRunInfo, position).run;
 }
 
-/* ---- rows and columns --------------------------------------------------------------------- */
-
-static void
-setup_cell (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), GPOINTER_TO_INT (data) ? 1.0f : 0.0f);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  if (GPOINTER_TO_INT (data))
-    gtk_widget_add_css_class (label, "numeric");
-  gtk_list_item_set_child (item, label);
-}
-
-static void
-bind_cell (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
-{
-  const char *property = g_object_get_data (G_OBJECT (factory), "property");
-  GObject    *row = gtk_list_item_get_item (item);
-  GtkLabel   *label = GTK_LABEL (gtk_list_item_get_child (item));
-  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (row), property);
-  GValue      value = G_VALUE_INIT;
-
-  g_value_init (&value, pspec->value_type);
-  g_object_get_property (row, property, &value);
-  if (G_VALUE_HOLDS_STRING (&value))
-    gtk_label_set_text (label, g_value_get_string (&value));
-  else if (G_VALUE_HOLDS_UINT (&value))
-    {
-      char text[32];
-      g_snprintf (text, sizeof text, "%u", g_value_get_uint (&value));
-      gtk_label_set_text (label, text);
-    }
-  else if (G_VALUE_HOLDS_DOUBLE (&value))
-    {
-      char   text[32];
-      double v = g_value_get_double (&value);
-      if (v < 0)
-        g_snprintf (text, sizeof text, "—");
-      else
-        g_snprintf (text, sizeof text, "%.3f", v);
-      gtk_label_set_text (label, text);
-    }
-  g_value_unset (&value);
-  if (g_str_equal (property, "bin"))
-    {
-      const char *bin = gtk_label_get_text (label);
-      gtk_widget_set_css_classes (GTK_WIDGET (label), NULL);
-      gtk_widget_add_css_class (GTK_WIDGET (label), "bin");
-      gtk_widget_add_css_class (GTK_WIDGET (label), bin);
-    }
-}
-
-static GtkColumnViewColumn *
-add_column (AssayLabelsPage *self, const char *title, const char *property, GtkSorter *sorter,
-            gboolean numeric, gboolean expand)
-{
-  GtkListItemFactory  *factory = gtk_signal_list_item_factory_new ();
-  GtkColumnViewColumn *column;
-
-  g_object_set_data (G_OBJECT (factory), "property", (gpointer) property);
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), GINT_TO_POINTER (numeric));
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_cell), NULL);
-  column = gtk_column_view_column_new (title, factory);
-  gtk_column_view_column_set_sorter (column, sorter);
-  gtk_column_view_column_set_expand (column, expand);
-  gtk_column_view_column_set_resizable (column, TRUE);
-  gtk_column_view_append_column (self->column_view, column);
-  g_object_unref (column);
-  g_clear_object (&sorter);
-  return column;
-}
-
-static GtkSorter *
-numeric_sorter (const char *property)
-{
-  return GTK_SORTER (gtk_numeric_sorter_new (
-    gtk_property_expression_new (ASSAY_TYPE_LABEL_ROW, NULL, property)));
-}
-
-static GtkSorter *
-string_sorter (const char *property)
-{
-  return GTK_SORTER (gtk_string_sorter_new (
-    gtk_property_expression_new (ASSAY_TYPE_LABEL_ROW, NULL, property)));
-}
+/* ---- rows ------------------------------------------------------------------------------------ */
 
 static gboolean
 bin_filter_func (gpointer item, gpointer data)
@@ -1362,14 +1278,15 @@ assay_labels_page_init (AssayLabelsPage *self)
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (g_object_ref (self->selection)));
 
-  add_column (self, _("Label"), "name", string_sorter ("name"), FALSE, TRUE);
-  self->train_column = add_column (self, _("Train"), "n-train", numeric_sorter ("n-train"), TRUE,
-                                   FALSE);
-  add_column (self, _("Test"), "n-test", numeric_sorter ("n-test"), TRUE, FALSE);
-  add_column (self, _("Bin"), "bin", string_sorter ("bin"), FALSE, FALSE);
-  add_column (self, "F1@1", "f1", numeric_sorter ("f1"), TRUE, FALSE);
-  add_column (self, _("Precision"), "precision", numeric_sorter ("precision"), TRUE, FALSE);
-  add_column (self, _("Recall"), "recall", numeric_sorter ("recall"), TRUE, FALSE);
+  assay_columns_add (self->column_view, ASSAY_TYPE_LABEL_ROW, _("Label"), "name", FALSE, TRUE);
+  self->train_column = assay_columns_add (self->column_view, ASSAY_TYPE_LABEL_ROW, _("Train"),
+                                          "n-train", TRUE, FALSE);
+  assay_columns_add (self->column_view, ASSAY_TYPE_LABEL_ROW, _("Test"), "n-test", TRUE, FALSE);
+  assay_columns_add (self->column_view, ASSAY_TYPE_LABEL_ROW, _("Bin"), "bin", FALSE, FALSE);
+  assay_columns_add (self->column_view, ASSAY_TYPE_LABEL_ROW, "F1@1", "f1", TRUE, FALSE);
+  assay_columns_add (self->column_view, ASSAY_TYPE_LABEL_ROW, _("Precision"), "precision", TRUE,
+                     FALSE);
+  assay_columns_add (self->column_view, ASSAY_TYPE_LABEL_ROW, _("Recall"), "recall", TRUE, FALSE);
   gtk_column_view_sort_by_column (self->column_view, self->train_column, GTK_SORT_ASCENDING);
 
   buffer = gtk_text_view_get_buffer (self->doc_view);

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "assay-changepoints-page.h"
 #include "assay-labels-page.h"
 
 static AssayPage *
@@ -13,16 +14,6 @@ generations_page_new (void)
     _("LLM-written augmentations, label-conditioned rewrites, mined QA pairs and sampled "
       "responses, reviewed with the keyboard and exported for training.\n\nImport JSONL (TRL "
       "preference rows, ProcessBench, LLMiner, GenCo) with “assay-cli gen import”."));
-}
-
-static AssayPage *
-changepoints_page_new (void)
-{
-  return assay_page_new (
-    "changepoints", _("Change Points"), "assay-changepoints-symbolic", _("No Series"),
-    _("Multivariate time series with correlation-change and dynamics-change scores, baselines, "
-      "ground truth and your own marks.\n\nImport CSV, TCPD JSON or JSONL, or simulate "
-      "particle-spring series with “assay-cli cpd simulate”."));
 }
 
 static AssayPage *
@@ -52,7 +43,7 @@ assay_pages_create (void)
 
   pages[0] = assay_labels_page_new ();
   pages[1] = generations_page_new ();
-  pages[2] = changepoints_page_new ();
+  pages[2] = assay_changepoints_page_new ();
   pages[3] = videos_page_new ();
   pages[4] = traces_page_new ();
   return pages;

@@ -467,6 +467,9 @@ setup (AssayWindow *self)
   assay_jobs_button_set_worker (self->jobs_button, worker);
   g_signal_connect_object (assay_worker_get_jobs (worker), "items-changed",
                            G_CALLBACK (jobs_changed_cb), self, 0);
+  /* jobs queued before this window existed (e.g. by the demo) tell it when they end too */
+  jobs_changed_cb (assay_worker_get_jobs (worker), 0, 0,
+                   g_list_model_get_n_items (assay_worker_get_jobs (worker)), self);
 
   g_signal_connect_object (settings, "changed::recent-workspaces", G_CALLBACK (recent_changed_cb),
                            self, 0);

@@ -3,6 +3,8 @@
 
 #include <glib/gi18n.h>
 
+#include "assay-cpd-jobs.h"
+#include "assay-cpd-run.h"
 #include "assay-error.h"
 #include "assay-xmtc-demo.h"
 #include "assay-xmtc-jobs.h"
@@ -47,6 +49,48 @@ recipe_labels (AssayStore *store, AssayWorker *worker, GError **error)
     }
 }
 
+/* Change points: particle-spring series with each change type, scored by CoRD-CPD with the
+ * relational encoder (on the worker when there is one). */
+static gboolean
+recipe_changepoints (AssayStore *store, AssayWorker *worker, GError **error)
+{
+  static const AssaySpringChange changes[] = { ASSAY_SPRING_LOCATION, ASSAY_SPRING_VELOCITY,
+                                               ASSAY_SPRING_CONNECTION };
+  AssayCpdScoreOptions options;
+
+  assay_cpd_score_options_init (&options);
+  options.detector = ASSAY_DETECTOR_CORD;
+  options.cord.encoder = ASSAY_CORD_ENCODER_RELATIONAL;
+  for (guint i = 0; i < G_N_ELEMENTS (changes); i++)
+    {
+      gint64 dataset = 0;
+      if (!assay_cpd_simulate_dataset (store, changes[i], 12, 1, &dataset, error))
+        return FALSE;
+      /* the connection changes also get a BOCPD run, to compare detectors (CoRD-CPD last, so
+       * that the page opens on it) */
+      gboolean both = changes[i] == ASSAY_SPRING_CONNECTION;
+      for (guint d = both ? 0 : 1; d < 2; d++)
+        {
+          AssayCpdScoreOptions o = options;
+          if (d == 0)
+            o.detector = ASSAY_DETECTOR_BOCPD;
+          if (worker != NULL)
+            {
+              g_autoptr (AssayJob) job = assay_cpd_score_job_new (dataset, &o);
+              assay_job_set_workspace (job, assay_store_get_path (store));
+              assay_worker_submit (worker, job);
+            }
+          else
+            {
+              gint64 run = 0;
+              if (!assay_cpd_score_dataset (store, dataset, &o, NULL, NULL, NULL, &run, error))
+                return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
+
 /* One entry per area, in order. Names are stored in the workspace: never rename one. */
 static const struct
 {
@@ -55,6 +99,7 @@ static const struct
 } recipes[] = {
   { "workspace", recipe_workspace },
   { "labels", recipe_labels },
+  { "changepoints", recipe_changepoints },
 };
 
 char *

@@ -135,22 +135,23 @@ assay_test_save_screenshot (GdkTexture *texture, const char *name)
 
 typedef struct
 {
-  GtkAdjustment *adjustment;
-  double         step;
-  guint          max_frames;
-  GArray        *work; /* double, ms */
-  gint64         frame_start;
-  gboolean       done;
-} ScrollRun;
+  AssayTestFrameFunc func;
+  gpointer           data;
+  guint              max_frames;
+  GArray            *work; /* double, ms */
+  gint64             frame_start;
+  guint              ticks;
+  gboolean           done;
+} FrameRun;
 
 static void
-layout_cb (GdkFrameClock *clock, ScrollRun *run)
+layout_cb (GdkFrameClock *clock, FrameRun *run)
 {
   run->frame_start = g_get_monotonic_time ();
 }
 
 static void
-after_paint_cb (GdkFrameClock *clock, ScrollRun *run)
+after_paint_cb (GdkFrameClock *clock, FrameRun *run)
 {
   double ms;
 
@@ -164,18 +165,14 @@ after_paint_cb (GdkFrameClock *clock, ScrollRun *run)
 static gboolean
 tick_cb (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
 {
-  ScrollRun *run = data;
-  double     value = gtk_adjustment_get_value (run->adjustment);
-  double     upper = gtk_adjustment_get_upper (run->adjustment)
-                 - gtk_adjustment_get_page_size (run->adjustment);
-  double     step = run->step > 0 ? run->step : gtk_adjustment_get_page_size (run->adjustment);
+  FrameRun *run = data;
 
-  if (value >= upper - 0.5 || run->work->len >= run->max_frames)
+  /* counted in ticks, not painted frames: a step that changes nothing paints nothing */
+  if (run->ticks >= run->max_frames || !run->func (widget, run->ticks++, run->data))
     {
       run->done = TRUE;
       return G_SOURCE_REMOVE;
     }
-  gtk_adjustment_set_value (run->adjustment, MIN (value + step, upper));
   return G_SOURCE_CONTINUE;
 }
 
@@ -187,21 +184,19 @@ cmp_double (gconstpointer a, gconstpointer b)
 }
 
 guint
-assay_test_scroll_frames (GtkScrolledWindow *scrolled, double step, guint max_frames, double *p50,
-                          double *p95, double *max)
+assay_test_frames (GtkWidget *widget, AssayTestFrameFunc func, gpointer data, guint max_frames,
+                   double *p50, double *p95, double *max)
 {
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (scrolled));
-  ScrollRun      run = { gtk_scrolled_window_get_vadjustment (scrolled), step, max_frames,
-                         g_array_new (FALSE, FALSE, sizeof (double)), 0, FALSE };
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  FrameRun       run = { func, data, max_frames, g_array_new (FALSE, FALSE, sizeof (double)), 0,
+                         0, FALSE };
   gulong         h1, h2;
   guint          n;
 
   g_assert_nonnull (clock);
-  gtk_adjustment_set_value (run.adjustment, 0);
-  assay_test_wait (100);
-  h1 = g_signal_connect (clock, "layout", G_CALLBACK (layout_cb), &run);
+  h1 = g_signal_connect (clock, "update", G_CALLBACK (layout_cb), &run);
   h2 = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &run);
-  gtk_widget_add_tick_callback (GTK_WIDGET (scrolled), tick_cb, &run, NULL);
+  gtk_widget_add_tick_callback (widget, tick_cb, &run, NULL);
   while (!run.done)
     g_main_context_iteration (NULL, TRUE);
   assay_test_wait (50);
@@ -214,4 +209,36 @@ assay_test_scroll_frames (GtkScrolledWindow *scrolled, double step, guint max_fr
   *max = n > 0 ? g_array_index (run.work, double, n - 1) : 0;
   g_array_unref (run.work);
   return n;
+}
+
+typedef struct
+{
+  GtkAdjustment *adjustment;
+  double         step;
+} ScrollStep;
+
+static gboolean
+scroll_step (GtkWidget *widget, guint frame, gpointer data)
+{
+  ScrollStep *s = data;
+  double      value = gtk_adjustment_get_value (s->adjustment);
+  double      upper = gtk_adjustment_get_upper (s->adjustment)
+                 - gtk_adjustment_get_page_size (s->adjustment);
+  double      step = s->step > 0 ? s->step : gtk_adjustment_get_page_size (s->adjustment);
+
+  if (value >= upper - 0.5)
+    return FALSE;
+  gtk_adjustment_set_value (s->adjustment, MIN (value + step, upper));
+  return TRUE;
+}
+
+guint
+assay_test_scroll_frames (GtkScrolledWindow *scrolled, double step, guint max_frames, double *p50,
+                          double *p95, double *max)
+{
+  ScrollStep s = { gtk_scrolled_window_get_vadjustment (scrolled), step };
+
+  gtk_adjustment_set_value (s.adjustment, 0);
+  assay_test_wait (100);
+  return assay_test_frames (GTK_WIDGET (scrolled), scroll_step, &s, max_frames, p50, p95, max);
 }

@@ -21,6 +21,18 @@ GdkTexture *assay_test_render (GtkWidget *widget);
 guint       assay_test_count_colors (GdkTexture *texture);
 /* RGBA of one pixel, as 0xAARRGGBB. */
 guint32     assay_test_pixel (GdkTexture *texture, int x, int y);
+/* Called once per frame before layout; returns FALSE when there is nothing more to do. */
+typedef gboolean (*AssayTestFrameFunc) (GtkWidget *widget, guint frame, gpointer data);
+/* Runs func on the widget's frame clock, one call per frame, and measures the work of each
+ * frame (update, i.e. func itself, through layout and paint) in ms. Returns the number of
+ * frames; fills p50, p95 and max. */
+guint       assay_test_frames (GtkWidget         *widget,
+                               AssayTestFrameFunc func,
+                               gpointer           data,
+                               guint              max_frames,
+                               double            *p50,
+                               double            *p95,
+                               double            *max);
 /* Scrolls the scrolled window from top to bottom in steps of `step` pixels (0: a page),
  * one step per frame, and measures the work of each frame (layout through paint) in ms.
  * Returns the number of frames; fills p50, p95 and max. */

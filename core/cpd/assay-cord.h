@@ -55,6 +55,7 @@ typedef struct
   float   *s_r, *s_d, *s_en;      /* T each */
   float   *graphs_before;         /* T x N x N: A of the window ending at t-1 (or NULL) */
   float   *graphs_after;          /* T x N x N: A of the window starting at t (or NULL) */
+  float   *forecast;              /* T x N x M one-step predictions of the decoder (or NULL) */
   guint    argmax;                /* of s_en */
   GArray  *change_points;         /* guint, ascending */
   GArray  *change_types;          /* AssayChangeType per change point */

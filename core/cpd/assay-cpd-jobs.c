@@ -146,6 +146,7 @@ score_run (AssayJob *job, gpointer user_data, GError **error)
     return FALSE;
   o = json_object_new ();
   json_object_set_int_member (o, "run", run);
+  json_object_set_int_member (o, "dataset", data->dataset);
   json_object_set_double_member (o, "seconds", g_timer_elapsed (timer, NULL));
   {
     static const char *keys[] = { "auc", "tri", "dist", "f1", "cover", "type_accuracy", "series" };

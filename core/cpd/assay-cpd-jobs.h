@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* assay-cpd-jobs.h: simulate, import and score as worker jobs. Results:
  *   simulate {"dataset", "series"}; import {"dataset", "series", "missing", "annotated"};
- *   score {"run", "seconds", and the averaged metrics}. */
+ *   score {"run", "dataset", "seconds", and the averaged metrics}. */
 #pragma once
 
 #include "assay-cpd-import.h"

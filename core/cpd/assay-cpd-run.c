@@ -94,6 +94,7 @@ typedef struct
   guint        R;      /* run-length rows (BOCPD) */
   float       *runlength;
   float       *graphs; /* before then after, 2 T N N, or NULL */
+  float       *forecast; /* T N M, or NULL */
   GArray      *cps;
   GArray      *types;  /* AssayChangeType or -1 */
   GError      *error;
@@ -107,6 +108,7 @@ work_clear (Work *w)
   g_clear_pointer (&w->curves, g_ptr_array_unref);
   g_free (w->runlength);
   g_free (w->graphs);
+  g_free (w->forecast);
   g_clear_pointer (&w->cps, g_array_unref);
   g_clear_pointer (&w->types, g_array_unref);
   g_clear_error (&w->error);
@@ -148,6 +150,7 @@ run_one (Work *w, const AssayCpdScoreOptions *options, GCancellable *cancellable
           memcpy (w->graphs, r->graphs_before, n * sizeof (float));
           memcpy (w->graphs + n, r->graphs_after, n * sizeof (float));
         }
+      w->forecast = g_steal_pointer (&r->forecast);
       w->cps = g_steal_pointer (&r->change_points);
       w->types = g_steal_pointer (&r->change_types);
     }
@@ -420,6 +423,15 @@ assay_cpd_score_dataset (AssayStore *store, gint64 dataset, const AssayCpdScoreO
           sqlite3_bind_int64 (stmt, 2, w->series->id);
           sqlite3_bind_text (stmt, 3, g_ptr_array_index (w->names, c), -1, SQLITE_STATIC);
           bind_floats (stmt, 4, g_ptr_array_index (w->curves, c), T);
+          if (!assay_store_step_done (store, stmt, error))
+            goto fail;
+        }
+      if (w->forecast != NULL)
+        {
+          sqlite3_bind_int64 (stmt, 1, run);
+          sqlite3_bind_int64 (stmt, 2, w->series->id);
+          sqlite3_bind_text (stmt, 3, "forecast", -1, SQLITE_STATIC);
+          bind_floats (stmt, 4, w->forecast, T * w->series->N * w->series->M);
           if (!assay_store_step_done (store, stmt, error))
             goto fail;
         }

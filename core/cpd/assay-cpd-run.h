@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* assay-cpd-run.h: a detector over every series of a dataset, stored as a run; its evaluation.
  *
- * Per series the run keeps the score curves (CoRD: s_r, s_d, s_en; baselines: score, and for
- * BOCPD the run-length posterior), the graphs A before/after each step (CoRD), the detected
+ * Per series the run keeps the score curves (CoRD: s_r, s_d, s_en and the decoder's one-step
+ * "forecast", T x N x M; baselines: score, and for BOCPD "runlength:R", the posterior T x R), the graphs A before/after each step (CoRD), the detected
  * change points and their types. Metrics per series and averaged: auc (of the main score
  * against the annotated steps), tri and dist (argmax of the main score against a single true
  * change, w = 15), f1 and cover (TCPDBench, margin 5), and type_accuracy where the change type

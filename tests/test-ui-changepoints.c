@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Change Points page under Xvfb on scored connection-change series: table with metrics, plot
+ * lanes, the graphs A at the cursor (values and colours), the forecast panel, and a mark added by
+ * a click and removed by undo. */
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "assay-changepoints-page.h"
+#include "assay-cpd-run.h"
+#include "assay-cpd-series-row.h"
+#include "assay-cpd-view.h"
+#include "assay-matrix-heatmap.h"
+#include "assay-series-plot.h"
+#include "assay-test-ui.h"
+#include "assay-test-util.h"
+
+#define N_SERIES 4
+
+typedef struct
+{
+  gint64 dataset;
+  gint64 run;
+} Fixture;
+
+static char *
+make_workspace (const char *name, Fixture *fx)
+{
+  char *path = assay_test_path (name);
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  AssayCpdScoreOptions options;
+
+  g_remove (path);
+  store = assay_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (assay_cpd_simulate_dataset (store, ASSAY_SPRING_CONNECTION, N_SERIES, 1,
+                                             &fx->dataset, &error));
+  assay_cpd_score_options_init (&options);
+  options.detector = ASSAY_DETECTOR_CORD;
+  options.cord.encoder = ASSAY_CORD_ENCODER_RELATIONAL;
+  g_assert_true (assay_cpd_score_dataset (store, fx->dataset, &options, NULL, NULL, NULL, &fx->run,
+                                          &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+static AssayChangepointsPage *
+wait_ready (AssayWindow *window)
+{
+  AssayChangepointsPage *page =
+    ASSAY_CHANGEPOINTS_PAGE (assay_window_get_page (window, "changepoints"));
+
+  assay_window_show_page (window, "changepoints");
+  for (int i = 0; i < 200 && !assay_changepoints_page_series_ready (page); i++)
+    assay_test_wait (50);
+  g_assert_true (assay_changepoints_page_is_loaded (page));
+  g_assert_true (assay_changepoints_page_series_ready (page));
+  assay_test_wait (200);
+  return page;
+}
+
+/* Is there a pixel within 3/255 per channel of colour c? */
+static gboolean
+has_color (GdkTexture *texture, const GdkRGBA *c)
+{
+  int w = gdk_texture_get_width (texture), h = gdk_texture_get_height (texture);
+  int r = (int) lround (c->red * 255), g = (int) lround (c->green * 255),
+      b = (int) lround (c->blue * 255);
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        guint32 p = assay_test_pixel (texture, x, y); /* 0xAARRGGBB */
+        int     pr = (p >> 16) & 0xff, pg = (p >> 8) & 0xff, pb = p & 0xff;
+        if (ABS (pr - r) <= 3 && ABS (pg - g) <= 3 && ABS (pb - b) <= 3)
+          return TRUE;
+      }
+  return FALSE;
+}
+
+static void
+check_page (AssayWindow *window, gpointer data)
+{
+  Fixture               *fx = data;
+  AssayChangepointsPage *page = wait_ready (window);
+  GListModel            *rows = assay_changepoints_page_get_rows (page);
+  AssayStore            *store = assay_page_get_store (ASSAY_PAGE (page));
+  AssaySeriesPlot       *plot = ASSAY_SERIES_PLOT (assay_changepoints_page_get_plot (page));
+  g_autoptr (AssayCpdSeriesRow) first = NULL;
+  g_autoptr (AssayCpdSeriesView) view = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64                 series;
+  guint                  truth, N;
+  double                 auc = -1;
+  char                  *type = NULL;
+
+  g_assert_false (assay_page_get_empty (ASSAY_PAGE (page)));
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, N_SERIES);
+  first = g_list_model_get_item (rows, 0);
+  g_object_get (first, "auc", &auc, "type", &type, NULL);
+  g_assert_cmpfloat (auc, >=, 0.0);
+  g_assert_cmpfloat (auc, <=, 1.0);
+  g_assert_cmpstr (type, ==, "connection");
+  g_free (type);
+
+  /* The plotted series is the first row; the independent view of the store agrees */
+  series = assay_changepoints_page_get_series (page);
+  g_assert_cmpint (series, ==, assay_cpd_series_row_get_id (first));
+  view = assay_cpd_series_view_load (store, series, fx->run, &error);
+  g_assert_no_error (error);
+  N = view->series->N;
+  g_assert_nonnull (view->graphs_before);
+  /* one lane per variable, and s_en, s_r, s_d */
+  g_assert_cmpuint (assay_series_plot_get_n_lanes (plot), ==, N + view->scores->len);
+  g_assert_cmpuint (view->scores->len, >=, 3);
+
+  /* At the true change the side panel shows A before and after that step */
+  {
+    g_autoptr (GArray) steps = assay_series_annotation_union (view->series);
+    g_assert_cmpuint (steps->len, ==, 1);
+    truth = g_array_index (steps, guint, 0);
+  }
+  assay_changepoints_page_set_cursor (page, (int) truth);
+  assay_test_wait (100);
+  g_assert_cmpint (assay_changepoints_page_get_cursor (page), ==, (int) truth);
+  {
+    AssayMatrixHeatmap *before = ASSAY_MATRIX_HEATMAP (assay_changepoints_page_get_heatmap (page, FALSE));
+    AssayMatrixHeatmap *after = ASSAY_MATRIX_HEATMAP (assay_changepoints_page_get_heatmap (page, TRUE));
+    const float        *ref_b = view->graphs_before + (gsize) truth * N * N;
+    const float        *ref_a = view->graphs_after + (gsize) truth * N * N;
+    float               strongest = 0, changed = 0;
+    g_autoptr (GdkTexture) shot = NULL;
+    GdkRGBA             c;
+
+    g_assert_cmpuint (assay_matrix_heatmap_get_size (before), ==, N);
+    g_assert_cmpuint (assay_matrix_heatmap_get_size (after), ==, N);
+    for (guint i = 0; i < N; i++)
+      for (guint j = 0; j < N; j++)
+        {
+          g_assert_cmpfloat (assay_matrix_heatmap_get_value (before, i, j), ==, ref_b[i * N + j]);
+          g_assert_cmpfloat (assay_matrix_heatmap_get_value (after, i, j), ==, ref_a[i * N + j]);
+          if (i != j)
+            {
+              strongest = MAX (strongest, ref_a[i * N + j]);
+              changed = MAX (changed, fabsf (ref_a[i * N + j] - ref_b[i * N + j]));
+            }
+        }
+    /* a connection change: some edge of A differs across the step */
+    g_assert_cmpfloat (changed, >, 0.2);
+    /* the strongest edge is drawn in its colour of the scale */
+    shot = assay_test_render (GTK_WIDGET (after));
+    assay_matrix_heatmap_color (strongest, &c);
+    g_assert_true (has_color (shot, &c));
+  }
+  /* The decoder's forecast against the observed values */
+  g_assert_nonnull (strstr (assay_changepoints_page_get_forecast_text (page), "Forecast"));
+
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (plot));
+    g_assert_cmpuint (assay_test_count_colors (shot), >, 20);
+  }
+  {
+    g_autoptr (GdkTexture) whole = assay_test_render (GTK_WIDGET (window));
+    assay_test_save_screenshot (whole, "changepoints.png");
+  }
+
+  /* A click adds a mark (stored, counted in the table); undo removes it */
+  {
+    g_autoptr (GArray) marks = NULL;
+    guint n_marks = 99;
+
+    g_signal_emit_by_name (plot, "step-clicked", (guint) 37);
+    assay_test_wait (100);
+    marks = assay_cpd_marks (store, series, NULL);
+    g_assert_cmpuint (marks->len, ==, 1);
+    g_assert_cmpuint (g_array_index (marks, guint, 0), ==, 37);
+    g_object_get (first, "marks", &n_marks, NULL);
+    g_assert_cmpuint (n_marks, ==, 1);
+    g_array_unref (marks);
+
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+    assay_test_wait (100);
+    marks = assay_cpd_marks (store, series, NULL);
+    g_assert_cmpuint (marks->len, ==, 0);
+    g_object_get (first, "marks", &n_marks, NULL);
+    g_assert_cmpuint (n_marks, ==, 0);
+  }
+
+  /* The second series loads when selected */
+  {
+    g_autoptr (AssayCpdSeriesRow) second = g_list_model_get_item (rows, 1);
+    gint64 id = assay_cpd_series_row_get_id (second);
+    assay_changepoints_page_select_series (page, id);
+    for (int i = 0; i < 100 && !assay_changepoints_page_series_ready (page); i++)
+      assay_test_wait (50);
+    g_assert_true (assay_changepoints_page_series_ready (page));
+    g_assert_cmpint (assay_changepoints_page_get_series (page), ==, id);
+  }
+}
+
+static void
+test_changepoints_page (void)
+{
+  Fixture          fx = { 0 };
+  g_autofree char *path = make_workspace ("changepoints-ui.assay", &fx);
+
+  assay_test_run_app (path, check_page, &fx);
+}
+
+int
+main (int argc, char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/ui/changepoints/page", test_changepoints_page);
+  return g_test_run ();
+}
