@@ -19,6 +19,7 @@ static const struct
   { "redo", assay_cli_redo, N_("Redo the last undone decision") },
   { "xmtc", assay_cli_xmtc, N_("Labels: corpora, one-vs-rest SVM, keyword profiles, metrics") },
   { "cpd", assay_cli_cpd, N_("Change points: series, CoRD-CPD and baseline scores, metrics") },
+  { "gen", assay_cli_gen, N_("Generations: import, review, export for training, prompt batches") },
 };
 
 static void

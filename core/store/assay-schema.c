@@ -151,6 +151,58 @@ static const AssayMigration migrations[] = {
     "  step INTEGER NOT NULL,"
     "  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));"
     "CREATE INDEX cpd_marks_series ON cpd_marks (series_id, step);" },
+  { 5, "generations",
+    /* One model-written record: kind elaboration | rewrite | qa | response | trace | pair.
+     * source: the document, passage or video it was made from, highlight: the sentence of the
+     * passage it is about, condition: e.g. the pseudo label, prompt: what the model was asked,
+     * text: the generation (for a pair the chosen side), rejected: a pair's other side, steps:
+     * JSON array of reasoning steps, step_label: first erroneous step (-1: none), answer: the
+     * reference answer, correct: 1/0, scores: JSON object of model scores, rating: the
+     * reviewer's 1-5, status: pending | accepted | rejected | edited, edited: the reviewer's
+     * text (the original stays in text), extra: the source row's other fields. */
+    "CREATE TABLE gen_records ("
+    "  id INTEGER PRIMARY KEY,"
+    "  dataset_id INTEGER NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,"
+    "  ext_id TEXT,"
+    "  kind TEXT NOT NULL,"
+    "  source TEXT,"
+    "  highlight TEXT,"
+    "  condition TEXT,"
+    "  prompt TEXT,"
+    "  text TEXT,"
+    "  rejected TEXT,"
+    "  model TEXT,"
+    "  params TEXT,"
+    "  steps TEXT,"
+    "  step_label INTEGER,"
+    "  answer TEXT,"
+    "  correct INTEGER,"
+    "  scores TEXT,"
+    "  rating INTEGER,"
+    "  status TEXT NOT NULL DEFAULT 'pending',"
+    "  edited TEXT,"
+    "  extra TEXT);"
+    "CREATE INDEX gen_records_dataset ON gen_records (dataset_id);"
+    "CREATE INDEX gen_records_status ON gen_records (status);"
+    "CREATE INDEX gen_records_ext ON gen_records (ext_id);"
+    "CREATE VIRTUAL TABLE gen_fts USING fts5 (prompt, text, rejected, source, edited,"
+    "  content = 'gen_records', content_rowid = 'id', tokenize = 'unicode61');"
+    "CREATE TRIGGER gen_records_ai AFTER INSERT ON gen_records BEGIN"
+    "  INSERT INTO gen_fts (rowid, prompt, text, rejected, source, edited)"
+    "  VALUES (new.id, new.prompt, new.text, new.rejected, new.source, new.edited); END;"
+    "CREATE TRIGGER gen_records_ad AFTER DELETE ON gen_records BEGIN"
+    "  INSERT INTO gen_fts (gen_fts, rowid, prompt, text, rejected, source, edited)"
+    "  VALUES ('delete', old.id, old.prompt, old.text, old.rejected, old.source, old.edited); END;"
+    "CREATE TRIGGER gen_records_au AFTER UPDATE OF prompt, text, rejected, source, edited"
+    "  ON gen_records BEGIN"
+    "  INSERT INTO gen_fts (gen_fts, rowid, prompt, text, rejected, source, edited)"
+    "  VALUES ('delete', old.id, old.prompt, old.text, old.rejected, old.source, old.edited);"
+    "  INSERT INTO gen_fts (rowid, prompt, text, rejected, source, edited)"
+    "  VALUES (new.id, new.prompt, new.text, new.rejected, new.source, new.edited); END;"
+    /* Field mappings remembered per file shape (the sorted keys of its rows) */
+    "CREATE TABLE gen_mappings (shape TEXT PRIMARY KEY, mapping TEXT NOT NULL);"
+    /* The user's versions of the built-in prompt templates */
+    "CREATE TABLE gen_templates (name TEXT PRIMARY KEY, body TEXT NOT NULL);" },
 };
 
 const AssayMigration *

@@ -1,0 +1,478 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-cli gen import|list|review|export|prompts|answers|templates */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "assay-cli-commands.h"
+#include "assay-gen-export.h"
+#include "assay-gen-jobs.h"
+#include "assay-gen-prompts.h"
+#include "assay-json.h"
+
+static int
+verb_import (AssayCliCommon *common, int argc, char **argv)
+{
+  g_autofree char *mapping = NULL, *name = NULL, *map = NULL;
+  const GOptionEntry entries[] = {
+    { "mapping", 0, 0, G_OPTION_ARG_STRING, &mapping,
+      N_("trl, llava-reasoner, processbench, llminer, genco or auto"), N_("MAPPING") },
+    { "map", 0, 0, G_OPTION_ARG_STRING, &map,
+      N_("Field map for other shapes, e.g. prompt=instruction,text=output (remembered)"),
+      N_("FIELD=COLUMN,...") },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("Dataset name"), N_("NAME") },
+    { NULL }
+  };
+  AssayGenImportOptions options;
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (AssayWorker) worker = NULL;
+  g_autoptr (AssayJob) job = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) fields = NULL;
+  JsonObject *o;
+  int         status = assay_cli_parse (common, "gen import", "FILE", entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (argc != 2)
+    return assay_cli_usage (_("gen import takes one JSONL or JSON file"));
+  assay_gen_import_options_init (&options);
+  if (mapping != NULL && !assay_gen_parse_mapping (mapping, &options.mapping))
+    return assay_cli_usage (_("unknown mapping “%s”"), mapping);
+  if (map != NULL && (fields = assay_gen_parse_fields (map, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  options.fields = fields;
+  options.name = name;
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  worker = assay_cli_worker (common);
+  job = assay_gen_import_job_new (argv[1], &options);
+  if (!assay_cli_run_job (worker, job, &error))
+    return assay_cli_fail (g_steal_pointer (&error));
+  o = json_node_get_object (assay_job_get_result (job));
+  if (common->json)
+    assay_cli_print_json (json_node_ref (assay_job_get_result (job)));
+  else
+    g_print (_("Imported %lld records (%s) into dataset %lld\n"),
+             (long long) json_object_get_int_member (o, "imported"),
+             json_object_get_string_member (o, "mapping"),
+             (long long) json_object_get_int_member (o, "dataset"));
+  return ASSAY_CLI_OK;
+}
+
+/* --status --search --kind --dataset, shared by list, export and prompts */
+typedef struct
+{
+  char  *status;
+  char  *search;
+  char  *kind;
+  gint64 dataset;
+} FilterArgs;
+
+#define FILTER_ENTRIES(f)                                                                          \
+  { "status", 0, 0, G_OPTION_ARG_STRING, &(f).status, N_("pending, accepted, rejected or edited"), \
+    N_("STATUS") },                                                                                \
+  { "search", 0, 0, G_OPTION_ARG_STRING, &(f).search, N_("Full-text search"), N_("TEXT") },       \
+  { "kind", 0, 0, G_OPTION_ARG_STRING, &(f).kind, N_("Record kind"), N_("KIND") },                 \
+  { "dataset", 0, 0, G_OPTION_ARG_INT64, &(f).dataset, N_("Only this dataset"), N_("ID") }
+
+static gboolean
+make_filter (FilterArgs *a, AssayGenFilter *f)
+{
+  AssayGenStatus s;
+
+  assay_gen_filter_init (f);
+  if (a->status != NULL)
+    {
+      if (!assay_gen_parse_status (a->status, &s))
+        return FALSE;
+      f->status = (int) s;
+    }
+  f->search = a->search;
+  f->kind = a->kind;
+  f->dataset = a->dataset;
+  return TRUE;
+}
+
+static void
+filter_args_clear (FilterArgs *a)
+{
+  g_free (a->status);
+  g_free (a->search);
+  g_free (a->kind);
+}
+
+static JsonNode *
+record_json (AssayGenRecord *r)
+{
+  JsonBuilder *b = json_builder_new ();
+  JsonNode    *node;
+
+#define STR(key, value)                                                                            \
+  if ((value) != NULL)                                                                             \
+    {                                                                                              \
+      json_builder_set_member_name (b, key);                                                       \
+      json_builder_add_string_value (b, value);                                                    \
+    }
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_int_value (b, r->id);
+  json_builder_set_member_name (b, "dataset");
+  json_builder_add_int_value (b, r->dataset);
+  STR ("ext_id", r->ext_id);
+  STR ("kind", r->kind);
+  STR ("status", assay_gen_status_name (r->status));
+  STR ("source", r->source);
+  STR ("highlight", r->highlight);
+  STR ("condition", r->condition);
+  STR ("prompt", r->prompt);
+  STR ("text", r->text);
+  STR ("rejected", r->rejected);
+  STR ("edited", r->edited);
+  STR ("model", r->model);
+  STR ("answer", r->answer);
+  if (r->rating > 0)
+    {
+      json_builder_set_member_name (b, "rating");
+      json_builder_add_int_value (b, r->rating);
+    }
+  if (r->steps != NULL)
+    {
+      json_builder_set_member_name (b, "steps");
+      json_builder_begin_array (b);
+      for (guint i = 0; r->steps[i] != NULL; i++)
+        json_builder_add_string_value (b, r->steps[i]);
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "step_label");
+      json_builder_add_int_value (b, r->step_label);
+    }
+  if (r->correct >= 0)
+    {
+      json_builder_set_member_name (b, "correct");
+      json_builder_add_boolean_value (b, r->correct != 0);
+    }
+  if (r->scores != NULL)
+    {
+      json_builder_set_member_name (b, "scores");
+      json_builder_add_value (b, json_node_init_object (json_node_alloc (), r->scores));
+    }
+#undef STR
+  json_builder_end_object (b);
+  node = json_builder_get_root (b);
+  g_object_unref (b);
+  return node;
+}
+
+static int
+verb_list (AssayCliCommon *common, int argc, char **argv)
+{
+  FilterArgs         fa = { 0 };
+  int                offset = 0, limit = 50;
+  const GOptionEntry entries[] = {
+    FILTER_ENTRIES (fa),
+    { "offset", 0, 0, G_OPTION_ARG_INT, &offset, N_("Skip this many records"), N_("N") },
+    { "limit", 0, 0, G_OPTION_ARG_INT, &limit, N_("Records per page (default 50)"), N_("N") },
+    { NULL }
+  };
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) ids = NULL;
+  AssayGenFilter f;
+  JsonBuilder   *b;
+  int            status = assay_cli_parse (common, "gen list", NULL, entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (!make_filter (&fa, &f))
+    {
+      filter_args_clear (&fa);
+      return assay_cli_usage (_("unknown status"));
+    }
+  if (offset < 0 || limit < 0)
+    return assay_cli_usage (_("--offset and --limit are not negative"));
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL
+      || (ids = assay_gen_query_ids (store, &f, &error)) == NULL)
+    {
+      filter_args_clear (&fa);
+      return assay_cli_fail (g_steal_pointer (&error));
+    }
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "total");
+  json_builder_add_int_value (b, ids->len);
+  json_builder_set_member_name (b, "offset");
+  json_builder_add_int_value (b, offset);
+  json_builder_set_member_name (b, "records");
+  json_builder_begin_array (b);
+  for (guint i = (guint) offset; i < ids->len && i < (guint) offset + (guint) limit; i++)
+    {
+      g_autoptr (AssayGenRecord) r = assay_gen_record_load (store, g_array_index (ids, gint64, i), &error);
+      if (r == NULL)
+        {
+          g_object_unref (b);
+          filter_args_clear (&fa);
+          return assay_cli_fail (g_steal_pointer (&error));
+        }
+      if (common->json)
+        json_builder_add_value (b, record_json (r));
+      else
+        {
+          g_autofree char *text = g_strndup (assay_gen_record_final_text (r) != NULL
+                                               ? assay_gen_record_final_text (r) : "", 70);
+          for (char *p = text; *p; p++)
+            if (*p == '\n')
+              *p = ' ';
+          g_print ("%8lld  %-11s %-9s %s%s\n", (long long) r->id, r->kind,
+                   assay_gen_status_name (r->status), text,
+                   strlen (text) >= 70 ? "…" : "");
+        }
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  if (common->json)
+    assay_cli_print_json (json_builder_get_root (b));
+  else
+    g_print (_("%u records\n"), ids->len);
+  g_object_unref (b);
+  filter_args_clear (&fa);
+  return ASSAY_CLI_OK;
+}
+
+static int
+verb_review (AssayCliCommon *common, int argc, char **argv)
+{
+  gint64             id = 0;
+  gboolean           accept = FALSE, reject = FALSE, reset = FALSE;
+  int                rate = -1;
+  g_autofree char   *edit = NULL;
+  const GOptionEntry entries[] = {
+    { "id", 0, 0, G_OPTION_ARG_INT64, &id, N_("The record"), N_("N") },
+    { "accept", 0, 0, G_OPTION_ARG_NONE, &accept, N_("Accept it"), NULL },
+    { "reject", 0, 0, G_OPTION_ARG_NONE, &reject, N_("Reject it"), NULL },
+    { "pending", 0, 0, G_OPTION_ARG_NONE, &reset, N_("Back to pending"), NULL },
+    { "rate", 0, 0, G_OPTION_ARG_INT, &rate, N_("Rate it 1-5 (0 clears)"), N_("K") },
+    { "edit", 0, 0, G_OPTION_ARG_STRING, &edit, N_("Replace its text (the original is kept)"), N_("TEXT") },
+    { NULL }
+  };
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  int      status = assay_cli_parse (common, "gen review", NULL, entries, &argc, &argv);
+  gboolean ok;
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (id <= 0 || (accept + reject + reset + (rate >= 0) + (edit != NULL)) != 1)
+    return assay_cli_usage (_("gen review takes --id N and one of --accept, --reject, --pending, "
+                              "--rate K, --edit TEXT"));
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  if (accept || reject || reset)
+    ok = assay_gen_set_status (store, id,
+                               accept ? ASSAY_GEN_ACCEPTED : reject ? ASSAY_GEN_REJECTED
+                                                                    : ASSAY_GEN_PENDING,
+                               &error);
+  else if (rate >= 0)
+    ok = assay_gen_set_rating (store, id, rate, &error);
+  else
+    ok = assay_gen_set_edited (store, id, edit, &error);
+  if (!ok)
+    return assay_cli_fail (g_steal_pointer (&error));
+  if (common->json)
+    {
+      g_autoptr (AssayGenRecord) r = assay_gen_record_load (store, id, &error);
+      if (r == NULL)
+        return assay_cli_fail (g_steal_pointer (&error));
+      assay_cli_print_json (record_json (r));
+    }
+  return ASSAY_CLI_OK;
+}
+
+static int
+verb_export (AssayCliCommon *common, int argc, char **argv)
+{
+  FilterArgs         fa = { 0 };
+  g_autofree char   *format = NULL;
+  const GOptionEntry entries[] = {
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("trl-dpo, trl-dpo-chat, kto, prm or sft"),
+      N_("FORMAT") },
+    FILTER_ENTRIES (fa),
+    { NULL }
+  };
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  AssayGenExportFormat fmt;
+  AssayGenFilter       f;
+  guint                n = 0;
+  int                  status = assay_cli_parse (common, "gen export", "OUT", entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (argc != 2 || format == NULL || !assay_gen_parse_export_format (format, &fmt))
+    {
+      filter_args_clear (&fa);
+      return assay_cli_usage (_("gen export takes --format trl-dpo|trl-dpo-chat|kto|prm|sft and "
+                                "an output file"));
+    }
+  if (!make_filter (&fa, &f))
+    {
+      filter_args_clear (&fa);
+      return assay_cli_usage (_("unknown status"));
+    }
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL
+      || !assay_gen_export (store, &f, fmt, argv[1], &n, &error))
+    {
+      filter_args_clear (&fa);
+      return assay_cli_fail (g_steal_pointer (&error));
+    }
+  filter_args_clear (&fa);
+  if (common->json)
+    {
+      JsonObject *o = json_object_new ();
+      json_object_set_int_member (o, "exported", n);
+      json_object_set_string_member (o, "format", format);
+      assay_cli_print_json (json_node_init_object (json_node_alloc (), o));
+      json_object_unref (o);
+    }
+  else
+    g_print (_("Exported %u rows to %s\n"), n, argv[1]);
+  return ASSAY_CLI_OK;
+}
+
+static int
+verb_prompts (AssayCliCommon *common, int argc, char **argv)
+{
+  FilterArgs         fa = { 0 };
+  g_autofree char   *name = NULL;
+  const GOptionEntry entries[] = {
+    { "template", 0, 0, G_OPTION_ARG_STRING, &name, N_("Template name (see gen templates)"), N_("NAME") },
+    FILTER_ENTRIES (fa),
+    { NULL }
+  };
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  AssayGenFilter f;
+  guint          n = 0;
+  int            status = assay_cli_parse (common, "gen prompts", "OUT", entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (argc != 2 || name == NULL)
+    {
+      filter_args_clear (&fa);
+      return assay_cli_usage (_("gen prompts takes --template NAME and an output file"));
+    }
+  if (!make_filter (&fa, &f))
+    {
+      filter_args_clear (&fa);
+      return assay_cli_usage (_("unknown status"));
+    }
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL
+      || !assay_gen_export_requests (store, &f, name, argv[1], &n, &error))
+    {
+      filter_args_clear (&fa);
+      return assay_cli_fail (g_steal_pointer (&error));
+    }
+  filter_args_clear (&fa);
+  if (common->json)
+    {
+      JsonObject *o = json_object_new ();
+      json_object_set_int_member (o, "requests", n);
+      assay_cli_print_json (json_node_init_object (json_node_alloc (), o));
+      json_object_unref (o);
+    }
+  else
+    g_print (_("Wrote %u requests to %s\n"), n, argv[1]);
+  return ASSAY_CLI_OK;
+}
+
+static int
+verb_answers (AssayCliCommon *common, int argc, char **argv)
+{
+  const GOptionEntry entries[] = { { NULL } };
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  guint  read = 0, rated = 0;
+  gint64 dataset = 0;
+  int    status = assay_cli_parse (common, "gen answers", "FILE", entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (argc != 2)
+    return assay_cli_usage (_("gen answers takes one JSONL file of answers"));
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL
+      || !assay_gen_import_answers (store, argv[1], &read, &rated, &dataset, &error))
+    return assay_cli_fail (g_steal_pointer (&error));
+  if (common->json)
+    {
+      JsonObject *o = json_object_new ();
+      json_object_set_int_member (o, "answers", read);
+      json_object_set_int_member (o, "rated", rated);
+      json_object_set_int_member (o, "dataset", dataset);
+      assay_cli_print_json (json_node_init_object (json_node_alloc (), o));
+      json_object_unref (o);
+    }
+  else
+    g_print (_("Read %u answers (%u ratings)\n"), read, rated);
+  return ASSAY_CLI_OK;
+}
+
+static int
+verb_templates (AssayCliCommon *common, int argc, char **argv)
+{
+  g_autofree char   *show = NULL, *set = NULL, *from = NULL;
+  const GOptionEntry entries[] = {
+    { "show", 0, 0, G_OPTION_ARG_STRING, &show, N_("Print this template"), N_("NAME") },
+    { "set", 0, 0, G_OPTION_ARG_STRING, &set, N_("Replace this template (with --from)"), N_("NAME") },
+    { "from", 0, 0, G_OPTION_ARG_FILENAME, &from, N_("File with the new template"), N_("FILE") },
+    { NULL }
+  };
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  int status = assay_cli_parse (common, "gen templates", NULL, entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (show == NULL && set == NULL)
+    {
+      for (const char *const *n = assay_gen_template_names (); *n != NULL; n++)
+        g_print ("%s\n", *n);
+      return ASSAY_CLI_OK;
+    }
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  if (set != NULL)
+    {
+      g_autofree char *body = NULL;
+      if (from == NULL)
+        return assay_cli_usage (_("--set needs --from FILE"));
+      if (!g_file_get_contents (from, &body, NULL, &error)
+          || !assay_gen_template_set (store, set, body, &error))
+        return assay_cli_fail (g_steal_pointer (&error));
+      return ASSAY_CLI_OK;
+    }
+  {
+    g_autofree char *body = assay_gen_template_get (store, show, &error);
+    if (body == NULL)
+      return assay_cli_fail (g_steal_pointer (&error));
+    g_print ("%s\n", body);
+  }
+  return ASSAY_CLI_OK;
+}
+
+static const AssayCliVerb verbs[] = {
+  { "import", verb_import, N_("Import generation records (JSONL or JSON array)") },
+  { "list", verb_list, N_("Records by status and search, paged") },
+  { "review", verb_review, N_("Accept, reject, rate or edit a record (undoable)") },
+  { "export", verb_export, N_("Training files: TRL DPO, KTO, stepwise PRM, SFT") },
+  { "prompts", verb_prompts, N_("A batch of filled prompt templates for a model server") },
+  { "answers", verb_answers, N_("Read a model server's answers back by id") },
+  { "templates", verb_templates, N_("List, show or replace the prompt templates") },
+  { NULL }
+};
+
+int
+assay_cli_gen (int argc, char **argv)
+{
+  return assay_cli_dispatch ("gen", verbs, argc, argv);
+}

@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "assay-gen-prompts.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "assay-error.h"
+#include "assay-json.h"
+
+#define ALPACA_HEAD                                                                               \
+  "Below is an instruction that describes a task, paired with an input that provides further "   \
+  "context. Write a response that appropriately completes the request.\n\n"
+
+static const struct
+{
+  const char *name;
+  const char *kind; /* of the records its answers make */
+  const char *body;
+} templates[] = {
+  { "genco-elaboration", "elaboration",
+    ALPACA_HEAD "### Instruction:\nElaborate on the following text: explain what it is about and "
+                "add the background a reader needs, in a few sentences.\n\n### Input:\n{document}"
+                "\n\n### Response:\n" },
+  { "genco-conditional", "rewrite",
+    ALPACA_HEAD "### Instruction:\nThe following text is about {label}. Elaborate on it as a "
+                "text about {label}: explain what it says and add related details, in a few "
+                "sentences.\n\n### Input:\n{document}\n\n### Response:\n" },
+  { "llminer-analysis", "qa",
+    "Passage:\n{passage}\n\nSentence:\n{sentence}\n\nAnalyse the sentence in the context of the "
+    "passage: what does it state, which entities and facts does it involve, and what would a "
+    "reader need from the rest of the passage to understand it?\n\nAnalysis:" },
+  { "llminer-question", "qa",
+    "Passage:\n{passage}\n\nSentence:\n{sentence}\n\nAnalysis:\n{analysis}\n\nBased on the "
+    "analysis, write one question that the sentence answers and that can be understood without "
+    "seeing the passage.\n\nQuestion:" },
+  { "llminer-answer", "qa",
+    "Passage:\n{passage}\n\nQuestion:\n{question}\n\nAnswer the question using only the passage. "
+    "Be complete but concise.\n\nAnswer:" },
+  { "llminer-single", "qa",
+    "Passage:\n{passage}\n\nSentence:\n{sentence}\n\nFirst analyse the sentence in the context "
+    "of the passage, then write one question the sentence answers, then answer it from the "
+    "passage. Reply in the form:\nAnalysis: ...\nQuestion: ...\nAnswer: ..." },
+  { "judge", NULL,
+    "You are grading a response to a question.\n\nQuestion:\n{question}\n\nReference "
+    "information:\n{source}\n\nResponse:\n{response}\n\nRate the response from 1 (wrong or "
+    "unhelpful) to 5 (fully correct and helpful). Judge correctness against the reference "
+    "information first, then helpfulness. Reply with one line of reasoning, then \"Rating: N\"." },
+};
+
+const char *const *
+assay_gen_template_names (void)
+{
+  static const char *names[G_N_ELEMENTS (templates) + 1];
+
+  if (names[0] == NULL)
+    for (guint i = 0; i < G_N_ELEMENTS (templates); i++)
+      names[i] = templates[i].name;
+  return names;
+}
+
+static int
+template_index (const char *name)
+{
+  for (guint i = 0; name != NULL && i < G_N_ELEMENTS (templates); i++)
+    if (g_str_equal (templates[i].name, name))
+      return (int) i;
+  return -1;
+}
+
+const char *
+assay_gen_template_builtin (const char *name)
+{
+  int i = template_index (name);
+  return i >= 0 ? templates[i].body : NULL;
+}
+
+char *
+assay_gen_template_get (AssayStore *store, const char *name, GError **error)
+{
+  sqlite3_stmt *stmt;
+  char         *body = NULL;
+
+  if (template_index (name) < 0)
+    {
+      g_autofree char *known = g_strjoinv (", ", (char **) assay_gen_template_names ());
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("No template “%s” (%s)"), name,
+                   known);
+      return NULL;
+    }
+  stmt = assay_store_prepare (store, "SELECT body FROM gen_templates WHERE name = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    body = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return body != NULL ? body : g_strdup (assay_gen_template_builtin (name));
+}
+
+gboolean
+assay_gen_template_set (AssayStore *store, const char *name, const char *body, GError **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (template_index (name) < 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("No template “%s”"), name);
+      return FALSE;
+    }
+  stmt = assay_store_prepare (store, "INSERT OR REPLACE INTO gen_templates (name, body) VALUES (?, ?)",
+                              error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, body, -1, SQLITE_TRANSIENT);
+  return assay_store_step_done (store, stmt, error);
+}
+
+static const char *
+field (AssayGenRecord *r, const char *name)
+{
+  if (g_str_equal (name, "document") || g_str_equal (name, "passage") || g_str_equal (name, "source"))
+    return r->source;
+  if (g_str_equal (name, "sentence") || g_str_equal (name, "highlight"))
+    return r->highlight;
+  if (g_str_equal (name, "label") || g_str_equal (name, "condition"))
+    return r->condition;
+  if (g_str_equal (name, "question") || g_str_equal (name, "prompt"))
+    return r->prompt;
+  if (g_str_equal (name, "response") || g_str_equal (name, "text"))
+    return assay_gen_record_final_text (r);
+  if (g_str_equal (name, "rejected"))
+    return r->rejected;
+  if (g_str_equal (name, "answer"))
+    return r->answer;
+  if (g_str_equal (name, "analysis"))
+    return r->extra != NULL ? assay_json_get_string (r->extra, "analysis", NULL) : NULL;
+  return NULL;
+}
+
+char *
+assay_gen_render (const char *body, AssayGenRecord *r)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = body; *p;)
+    {
+      const char *close;
+      if (*p == '{' && (close = strchr (p + 1, '}')) != NULL && close - p < 24)
+        {
+          g_autofree char *name = g_strndup (p + 1, close - p - 1);
+          const char      *value = field (r, name);
+          gboolean         known = value != NULL || g_str_equal (name, "document")
+                           || g_str_equal (name, "passage") || g_str_equal (name, "source")
+                           || g_str_equal (name, "sentence") || g_str_equal (name, "highlight")
+                           || g_str_equal (name, "label") || g_str_equal (name, "condition")
+                           || g_str_equal (name, "question") || g_str_equal (name, "prompt")
+                           || g_str_equal (name, "response") || g_str_equal (name, "text")
+                           || g_str_equal (name, "rejected") || g_str_equal (name, "answer")
+                           || g_str_equal (name, "analysis");
+          if (known)
+            {
+              g_string_append (out, value != NULL ? value : "");
+              p = close + 1;
+              continue;
+            }
+        }
+      g_string_append_c (out, *p++);
+    }
+  return g_string_free (out, FALSE);
+}
+
+gboolean
+assay_gen_export_requests (AssayStore *store, const AssayGenFilter *filter, const char *name,
+                           const char *path, guint *written, GError **error)
+{
+  g_autofree char *body = assay_gen_template_get (store, name, error);
+  g_autoptr (GArray) ids = NULL;
+  g_autoptr (GString) out = NULL;
+
+  if (body == NULL)
+    return FALSE;
+  ids = assay_gen_query_ids (store, filter, error);
+  if (ids == NULL)
+    return FALSE;
+  out = g_string_new (NULL);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr (AssayGenRecord) r = assay_gen_record_load (store, g_array_index (ids, gint64, i), error);
+      g_autoptr (JsonObject) o = json_object_new ();
+      g_autofree char *id = NULL, *prompt = NULL, *line = NULL;
+      if (r == NULL)
+        return FALSE;
+      id = g_strdup_printf ("%lld:%s", (long long) r->id, name);
+      prompt = assay_gen_render (body, r);
+      json_object_set_string_member (o, "id", id);
+      json_object_set_string_member (o, "prompt", prompt);
+      line = assay_json_object_to_string (o, FALSE);
+      g_string_append (out, line);
+      g_string_append_c (out, '\n');
+    }
+  if (ids->len == 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOTHING_TO_DO, _("No records selected"));
+      return FALSE;
+    }
+  if (!g_file_set_contents (path, out->str, out->len, error))
+    return FALSE;
+  if (written != NULL)
+    *written = ids->len;
+  return TRUE;
+}
+
+/* The first rating 1-5 after "Rating:", else the first lone digit 1-5; 0 if none. */
+static int
+parse_rating (const char *text)
+{
+  const char *p = strstr (text, "Rating:");
+  if (p == NULL)
+    p = strstr (text, "rating:");
+  for (const char *q = p != NULL ? p + 7 : text; *q; q++)
+    if (*q >= '1' && *q <= '5' && !g_ascii_isdigit (q[1]) && (q == text || !g_ascii_isdigit (q[-1])))
+      return *q - '0';
+  return 0;
+}
+
+gboolean
+assay_gen_import_answers (AssayStore *store, const char *path, guint *n_read, guint *n_rated,
+                          gint64 *dataset_out, GError **error)
+{
+  static const char *const answer_keys[] = { "answer", "text", "output", "response", "completion",
+                                             NULL };
+  g_autofree char *contents = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autofree char *base = g_path_get_basename (path);
+  gint64   dataset = 0;
+  guint    read = 0, rated = 0;
+  gboolean ok = TRUE;
+
+  if (!g_file_get_contents (path, &contents, NULL, error))
+    return FALSE;
+  lines = g_strsplit (contents, "\n", -1);
+  if (!assay_store_begin (store, error))
+    return FALSE;
+  for (guint i = 0; ok && lines[i] != NULL; i++)
+    {
+      char            *line = g_strstrip (lines[i]);
+      g_autofree char *where = g_strdup_printf (_("%s: line %u"), path, i + 1);
+      JsonObject      *o;
+      const char      *id, *answer = NULL, *colon;
+      gint64           record;
+      int              t;
+      g_autoptr (AssayGenRecord) r = NULL;
+      g_autoptr (GError) local = NULL;
+
+      if (*line == '\0')
+        continue;
+      if (!json_parser_load_from_data (parser, line, -1, &local)
+          || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("%s: not a JSON object"), where);
+          ok = FALSE;
+          break;
+        }
+      o = json_node_get_object (json_parser_get_root (parser));
+      id = assay_json_get_string (o, "id", NULL);
+      for (guint k = 0; answer == NULL && answer_keys[k] != NULL; k++)
+        answer = assay_json_get_string (o, answer_keys[k], NULL);
+      colon = id != NULL ? strchr (id, ':') : NULL;
+      record = colon != NULL ? g_ascii_strtoll (id, NULL, 10) : 0;
+      t = colon != NULL ? template_index (colon + 1) : -1;
+      if (record <= 0 || t < 0 || answer == NULL)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       _("%s: expected {\"id\": \"RECORD:TEMPLATE\", \"answer\": TEXT} as "
+                         "written by the request export"),
+                       where);
+          ok = FALSE;
+          break;
+        }
+      r = assay_gen_record_load (store, record, &local);
+      if (r == NULL)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, "%s: %s", where, local->message);
+          ok = FALSE;
+          break;
+        }
+      read++;
+      if (templates[t].kind == NULL)
+        {
+          /* a judge: the record's model score */
+          int              rating = parse_rating (answer);
+          g_autoptr (JsonObject) scores = r->scores != NULL ? json_object_ref (r->scores) : json_object_new ();
+          g_autofree char *text = NULL;
+          sqlite3_stmt    *stmt;
+          if (rating == 0)
+            {
+              g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                           _("%s: the judge's answer has no rating 1-5"), where);
+              ok = FALSE;
+              break;
+            }
+          json_object_set_int_member (scores, "judge", rating);
+          text = assay_json_object_to_string (scores, FALSE);
+          stmt = assay_store_prepare (store, "UPDATE gen_records SET scores = ? WHERE id = ?", error);
+          ok = stmt != NULL;
+          if (ok)
+            {
+              sqlite3_bind_text (stmt, 1, text, -1, SQLITE_TRANSIENT);
+              sqlite3_bind_int64 (stmt, 2, record);
+              ok = assay_store_step_done (store, stmt, error);
+            }
+          rated++;
+        }
+      else
+        {
+          sqlite3_stmt    *stmt;
+          g_autoptr (JsonObject) extra = json_object_new ();
+          g_autofree char *extra_text = NULL;
+          if (dataset == 0)
+            {
+              g_autofree char *name = g_strdup_printf (_("answers: %s"), base);
+              dataset = assay_store_add_dataset (store, "gen", name, path, NULL, error);
+              if (dataset == 0)
+                {
+                  ok = FALSE;
+                  break;
+                }
+            }
+          json_object_set_int_member (extra, "from", record);
+          json_object_set_string_member (extra, "template", templates[t].name);
+          extra_text = assay_json_object_to_string (extra, FALSE);
+          stmt = assay_store_prepare (
+            store,
+            "INSERT INTO gen_records (dataset_id, ext_id, kind, source, highlight, condition, "
+            "prompt, text, model, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            error);
+          ok = stmt != NULL;
+          if (ok)
+            {
+              const char *model = assay_json_get_string (o, "model", NULL);
+              sqlite3_bind_int64 (stmt, 1, dataset);
+              sqlite3_bind_text (stmt, 2, id, -1, SQLITE_TRANSIENT);
+              sqlite3_bind_text (stmt, 3, templates[t].kind, -1, SQLITE_STATIC);
+              sqlite3_bind_text (stmt, 4, r->source, -1, SQLITE_TRANSIENT);
+              sqlite3_bind_text (stmt, 5, r->highlight, -1, SQLITE_TRANSIENT);
+              sqlite3_bind_text (stmt, 6, g_str_equal (templates[t].name, "genco-conditional")
+                                            ? r->condition : NULL, -1, SQLITE_TRANSIENT);
+              sqlite3_bind_text (stmt, 7, g_str_has_prefix (templates[t].name, "llminer-answer")
+                                            ? r->prompt : NULL, -1, SQLITE_TRANSIENT);
+              sqlite3_bind_text (stmt, 8, answer, -1, SQLITE_TRANSIENT);
+              sqlite3_bind_text (stmt, 9, model, -1, SQLITE_TRANSIENT);
+              sqlite3_bind_text (stmt, 10, extra_text, -1, SQLITE_TRANSIENT);
+              ok = assay_store_step_done (store, stmt, error);
+            }
+        }
+    }
+  if (ok && read == 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("%s: no answers"), path);
+      ok = FALSE;
+    }
+  if (ok)
+    ok = assay_store_commit (store, error);
+  if (!ok)
+    {
+      assay_store_rollback (store);
+      return FALSE;
+    }
+  assay_store_emit_changed (store, "gen_records");
+  if (n_read != NULL)
+    *n_read = read;
+  if (n_rated != NULL)
+    *n_rated = rated;
+  if (dataset_out != NULL)
+    *dataset_out = dataset;
+  return TRUE;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-gen-prompts.h: the prompt templates of the methods Assay supports, filled from records,
+ * exported as a batch of requests for any model server, and the answers read back by id.
+ *
+ * Built-in templates (the workspace may hold an edited version of each, gen_templates):
+ *   genco-elaboration   GenCo: elaborate a short document (Alpaca instruction format)
+ *   genco-conditional   GenCo: elaborate it as being about the pseudo label
+ *   llminer-analysis    LLMiner: analyse one sentence of a passage
+ *   llminer-question    LLMiner: propose a question the sentence answers, from the analysis
+ *   llminer-answer      LLMiner: answer the question from the passage
+ *   llminer-single      LLMiner: analysis, question and answer in one prompt
+ *   judge               an LLM judge's 1-5 rating of a response
+ * Placeholders: {document} {passage} {source}, {sentence} {highlight}, {label} {condition},
+ * {question} {prompt}, {response} {text}, {rejected}, {answer}, {analysis}.
+ *
+ * A request is {"id": "RECORD:TEMPLATE", "prompt": ...}. An answer is {"id", and one of
+ * "answer", "text", "output", "response", "completion"}: a judge's answer sets the record's
+ * model score "judge" (the first 1-5 after "Rating:", else the first digit 1-5); any other
+ * becomes a new record in a dataset of answers, with the source, sentence and label of the
+ * record it was asked about. */
+#pragma once
+
+#include "assay-gen-query.h"
+
+G_BEGIN_DECLS
+
+/* NULL-terminated names of the built-in templates */
+const char *const *assay_gen_template_names (void);
+const char        *assay_gen_template_builtin (const char *name);
+/* The workspace's version, else the built-in one; NULL (with error) for an unknown name. */
+char              *assay_gen_template_get (AssayStore *store, const char *name, GError **error);
+gboolean           assay_gen_template_set (AssayStore *store, const char *name, const char *body,
+                                           GError **error);
+/* The template with the record's fields in place of its placeholders */
+char              *assay_gen_render (const char *body, AssayGenRecord *record);
+gboolean           assay_gen_export_requests (AssayStore *store, const AssayGenFilter *filter,
+                                              const char *template_name, const char *path,
+                                              guint *written, GError **error);
+/* Returns the number of answers read; *rated of them were judge ratings; *dataset gets the
+ * dataset of new records (0 if none). */
+gboolean           assay_gen_import_answers (AssayStore *store, const char *path, guint *read,
+                                             guint *rated, gint64 *dataset, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-gen-query.h: which records a view or an export covers: filters over kind, status,
+ * model, condition label and rating, and full-text search (SQLite FTS5 over prompt, text,
+ * rejected side, source and edit). The status "accepted" also matches edited records (an edit
+ * is an acceptance with changes). */
+#pragma once
+
+#include "assay-gen-record.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  gint64      dataset;    /* 0: every dataset */
+  int         status;     /* AssayGenStatus, or -1 any */
+  const char *kind;       /* NULL: any */
+  const char *model;
+  const char *condition;
+  int         min_rating; /* 0: any */
+  int         max_rating;
+  const char *search;     /* words; the last one matches as a prefix */
+} AssayGenFilter;
+
+void    assay_gen_filter_init (AssayGenFilter *filter);
+/* Record ids in order (gint64) */
+GArray *assay_gen_query_ids (AssayStore *store, const AssayGenFilter *filter, GError **error);
+/* Counts per status over the filter without its status: out[AssayGenStatus] */
+gboolean assay_gen_count_status (AssayStore *store, const AssayGenFilter *filter, guint out[4],
+                                 GError **error);
+/* Distinct values of a column (kind, model, condition) over a dataset (0: all) */
+GPtrArray *assay_gen_distinct (AssayStore *store, gint64 dataset, const char *column);
+/* The FTS5 query for user words (each quoted; the last a prefix), or NULL when empty */
+char    *assay_gen_fts_query (const char *words);
+
+G_END_DECLS
