@@ -4,17 +4,8 @@
 #include <glib/gi18n.h>
 
 #include "assay-changepoints-page.h"
+#include "assay-generations-page.h"
 #include "assay-labels-page.h"
-
-static AssayPage *
-generations_page_new (void)
-{
-  return assay_page_new (
-    "generations", _("Generations"), "assay-generations-symbolic", _("No Generations"),
-    _("LLM-written augmentations, label-conditioned rewrites, mined QA pairs and sampled "
-      "responses, reviewed with the keyboard and exported for training.\n\nImport JSONL (TRL "
-      "preference rows, ProcessBench, LLMiner, GenCo) with “assay-cli gen import”."));
-}
 
 static AssayPage *
 videos_page_new (void)
@@ -42,7 +33,7 @@ assay_pages_create (void)
   AssayPage **pages = g_new0 (AssayPage *, 6);
 
   pages[0] = assay_labels_page_new ();
-  pages[1] = generations_page_new ();
+  pages[1] = assay_generations_page_new ();
   pages[2] = assay_changepoints_page_new ();
   pages[3] = videos_page_new ();
   pages[4] = traces_page_new ();

@@ -6,6 +6,7 @@
 #include "assay-cpd-jobs.h"
 #include "assay-cpd-run.h"
 #include "assay-error.h"
+#include "assay-gen-demo.h"
 #include "assay-xmtc-demo.h"
 #include "assay-xmtc-jobs.h"
 
@@ -91,6 +92,13 @@ recipe_changepoints (AssayStore *store, AssayWorker *worker, GError **error)
   return TRUE;
 }
 
+/* Generations: records of every kind, a review under way */
+static gboolean
+recipe_generations (AssayStore *store, AssayWorker *worker, GError **error)
+{
+  return assay_gen_demo_import (store, error);
+}
+
 /* One entry per area, in order. Names are stored in the workspace: never rename one. */
 static const struct
 {
@@ -100,6 +108,7 @@ static const struct
   { "workspace", recipe_workspace },
   { "labels", recipe_labels },
   { "changepoints", recipe_changepoints },
+  { "generations", recipe_generations },
 };
 
 char *

@@ -14,6 +14,7 @@
 #include "assay-gen-prompts.h"
 #include "assay-json.h"
 #include "assay-test-util.h"
+#include "assay-word-diff.h"
 
 static AssayStore *
 fresh (const char *name)
@@ -582,6 +583,78 @@ test_prompts (void)
   }
 }
 
+/* Plain recursive LCS length over word arrays (the reference) */
+static guint
+lcs_ref (char **a, char **b)
+{
+  guint x, y;
+  if (*a == NULL || *b == NULL)
+    return 0;
+  if (g_str_equal (*a, *b))
+    return 1 + lcs_ref (a + 1, b + 1);
+  x = lcs_ref (a + 1, b);
+  y = lcs_ref (a, b + 1);
+  return MAX (x, y);
+}
+
+/* The unmarked words of both sides are one common subsequence, as long as the longest one. */
+static void
+test_word_diff (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (11);
+  const char *vocab[] = { "a", "b", "c", "d", "e" };
+
+  for (guint round = 0; round < 300; round++)
+    {
+      GString *sa = g_string_new (NULL), *sb = g_string_new (NULL);
+      g_autoptr (GArray) da = g_array_new (FALSE, FALSE, sizeof (AssayDiffSpan));
+      g_autoptr (GArray) db = g_array_new (FALSE, FALSE, sizeof (AssayDiffSpan));
+      guint na = g_rand_int_range (rand, 0, 9), nb = g_rand_int_range (rand, 0, 9);
+      g_auto (GStrv) wa = NULL;
+      g_auto (GStrv) wb = NULL;
+      guint la, lb;
+      for (guint i = 0; i < na; i++)
+        g_string_append_printf (sa, "%s%s", i ? (g_rand_boolean (rand) ? " " : "\n  ") : "",
+                                vocab[g_rand_int_range (rand, 0, 5)]);
+      for (guint i = 0; i < nb; i++)
+        g_string_append_printf (sb, "%s%s", i ? " " : "", vocab[g_rand_int_range (rand, 0, 5)]);
+      g_assert_true (assay_word_diff (sa->str, sb->str, 1 << 20, da, db));
+      wa = g_strsplit_set (sa->str, " \n", -1);
+      wb = g_strsplit_set (sb->str, " \n", -1);
+      /* drop empty pieces */
+      {
+        GStrvBuilder *ba = g_strv_builder_new (), *bb = g_strv_builder_new ();
+        for (guint i = 0; wa[i]; i++) if (*wa[i]) g_strv_builder_add (ba, wa[i]);
+        for (guint i = 0; wb[i]; i++) if (*wb[i]) g_strv_builder_add (bb, wb[i]);
+        g_strfreev (wa);
+        g_strfreev (wb);
+        wa = g_strv_builder_end (ba);
+        wb = g_strv_builder_end (bb);
+        g_strv_builder_unref (ba);
+        g_strv_builder_unref (bb);
+      }
+      la = g_strv_length (wa) - da->len;
+      lb = g_strv_length (wb) - db->len;
+      g_assert_cmpuint (la, ==, lb);
+      g_assert_cmpuint (la, ==, lcs_ref (wa, wb));
+      for (guint i = 0; i < da->len; i++)
+        {
+          AssayDiffSpan *sp = &g_array_index (da, AssayDiffSpan, i);
+          g_assert_cmpuint (sp->end, >, sp->start);
+          g_assert_false (g_ascii_isspace (sa->str[sp->start]));
+        }
+      g_string_free (sa, TRUE);
+      g_string_free (sb, TRUE);
+    }
+  /* too long to compare: refused, nothing marked */
+  {
+    g_autoptr (GArray) da = g_array_new (FALSE, FALSE, sizeof (AssayDiffSpan));
+    g_autoptr (GArray) db = g_array_new (FALSE, FALSE, sizeof (AssayDiffSpan));
+    g_assert_false (assay_word_diff ("a b c d", "e f g h", 10, da, db));
+    g_assert_cmpuint (da->len + db->len, ==, 0);
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -594,5 +667,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/gen/sigkill", test_sigkill);
   g_test_add_func ("/gen/export", test_export);
   g_test_add_func ("/gen/prompts", test_prompts);
+  g_test_add_func ("/gen/word-diff", test_word_diff);
   return g_test_run ();
 }

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "assay-gen-list.h"
+
+struct _AssayGenList
+{
+  GObject     parent_instance;
+
+  AssayStore *store;
+  GArray     *ids;   /* gint64 */
+  GPtrArray  *items; /* AssayGenItem or NULL, per position */
+};
+
+static void list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (AssayGenList, assay_gen_list, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+
+static GType
+get_item_type (GListModel *model)
+{
+  return ASSAY_TYPE_GEN_ITEM;
+}
+
+static guint
+get_n_items (GListModel *model)
+{
+  return ASSAY_GEN_LIST (model)->ids->len;
+}
+
+static gpointer
+get_item (GListModel *model, guint position)
+{
+  AssayGenList *self = ASSAY_GEN_LIST (model);
+
+  if (position >= self->ids->len || self->store == NULL)
+    return NULL;
+  if (g_ptr_array_index (self->items, position) == NULL)
+    g_ptr_array_index (self->items, position) =
+      assay_gen_item_new (self->store, g_array_index (self->ids, gint64, position));
+  return g_object_ref (g_ptr_array_index (self->items, position));
+}
+
+static void
+list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = get_item_type;
+  iface->get_n_items = get_n_items;
+  iface->get_item = get_item;
+}
+
+static void
+finalize (GObject *object)
+{
+  AssayGenList *self = ASSAY_GEN_LIST (object);
+
+  g_clear_object (&self->store);
+  g_array_unref (self->ids);
+  g_ptr_array_unref (self->items);
+  G_OBJECT_CLASS (assay_gen_list_parent_class)->finalize (object);
+}
+
+static void
+assay_gen_list_class_init (AssayGenListClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = finalize;
+}
+
+static void
+assay_gen_list_init (AssayGenList *self)
+{
+  self->ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+AssayGenList *
+assay_gen_list_new (void)
+{
+  return g_object_new (ASSAY_TYPE_GEN_LIST, NULL);
+}
+
+static void
+free_item (gpointer item)
+{
+  if (item != NULL)
+    g_object_unref (item);
+}
+
+void
+assay_gen_list_set (AssayGenList *self, AssayStore *store, GArray *ids)
+{
+  guint removed = self->ids->len;
+
+  g_set_object (&self->store, store);
+  g_array_unref (self->ids);
+  self->ids = ids != NULL ? ids : g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_ptr_array_unref (self->items);
+  self->items = g_ptr_array_new_full (self->ids->len, free_item);
+  g_ptr_array_set_size (self->items, self->ids->len);
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, self->ids->len);
+}
+
+void
+assay_gen_list_refresh (AssayGenList *self)
+{
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      AssayGenItem *item = g_ptr_array_index (self->items, i);
+      if (item == NULL)
+        continue;
+      if (G_OBJECT (item)->ref_count > 1)
+        assay_gen_item_reload (item, self->store); /* on screen or selected */
+      else
+        {
+          g_ptr_array_index (self->items, i) = NULL;
+          g_object_unref (item);
+        }
+    }
+}
+
+gint64
+assay_gen_list_get_id (AssayGenList *self, guint position)
+{
+  return position < self->ids->len ? g_array_index (self->ids, gint64, position) : 0;
+}
+
+guint
+assay_gen_list_find (AssayGenList *self, gint64 id)
+{
+  /* ids are ascending (the query orders them) */
+  guint lo = 0, hi = self->ids->len;
+
+  while (lo < hi)
+    {
+      guint  mid = lo + (hi - lo) / 2;
+      gint64 v = g_array_index (self->ids, gint64, mid);
+      if (v == id)
+        return mid;
+      if (v < id)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return G_MAXUINT;
+}
+
+const gint64 *
+assay_gen_list_get_ids (AssayGenList *self, guint *n)
+{
+  *n = self->ids->len;
+  return (const gint64 *) self->ids->data;
+}

@@ -1,0 +1,1325 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "assay-generations-page.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "assay-gen-export.h"
+#include "assay-gen-jobs.h"
+#include "assay-gen-list.h"
+#include "assay-gen-query.h"
+#include "assay-json.h"
+#include "assay-word-diff.h"
+
+#define DIFF_MAX_CELLS (4u << 20)
+#define GRID_MAX_DOCS  60
+#define GRID_CELL_CHARS 320
+
+struct _AssayGenerationsPage
+{
+  AssayPage           parent_instance;
+
+  GtkDropDown        *dataset_dropdown;
+  GtkStringList      *dataset_list;
+  GtkDropDown        *status_dropdown;
+  GtkDropDown        *kind_dropdown;
+  GtkStringList      *kind_list;
+  GtkSearchEntry     *search_entry;
+  GtkLabel           *progress_label;
+  GtkProgressBar     *progress_bar;
+  GtkStackSwitcher   *view_switcher;
+  GtkStack           *view_stack;
+  GtkListView        *list_view;
+  GtkLabel           *detail_title;
+  GtkLabel           *detail_meta;
+  GtkLabel           *context_title;
+  GtkLabel           *context_label;
+  GtkLabel           *text_title;
+  GtkStack           *text_stack;
+  GtkLabel           *text_label;
+  GtkTextView        *text_view;
+  GtkWidget          *rejected_box;
+  GtkLabel           *rejected_label;
+  GtkGrid            *grid;
+
+  AssayGenList       *list;
+  GtkSingleSelection *selection;
+  GArray             *dataset_ids;
+  GPtrArray          *kinds;     /* as in kind_list after "Any kind" */
+  gint64              dataset;
+  AssayGenRecord     *record;    /* shown */
+  gboolean            editing;
+  guint               diff_chosen, diff_rejected;
+  guint               grid_cells;
+  guint               reviewed, total;
+  GCancellable       *load_cancellable;
+  GtkNativeDialog    *chooser;
+  char               *export_format;
+  gboolean            export_accepted;
+  AssayStore         *watched_store;
+  gulong              changed_handler;
+  gboolean            updating;
+  gboolean            loaded;
+};
+
+G_DEFINE_FINAL_TYPE (AssayGenerationsPage, assay_generations_page, ASSAY_TYPE_PAGE)
+
+static void reload (AssayGenerationsPage *self, gint64 keep);
+static void show_record (AssayGenerationsPage *self, gint64 id);
+
+/* GTK 4.8 has no gtk_list_view_scroll_to(): its list action does the same */
+static void
+scroll_to (AssayGenerationsPage *self, guint position)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
+}
+
+/* ---- filters --------------------------------------------------------------------------------- */
+
+static void
+current_filter (AssayGenerationsPage *self, AssayGenFilter *f)
+{
+  guint s = gtk_drop_down_get_selected (self->status_dropdown);
+  guint k = gtk_drop_down_get_selected (self->kind_dropdown);
+  const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  assay_gen_filter_init (f);
+  f->dataset = self->dataset;
+  f->status = s >= 1 && s <= 4 ? (int) s - 1 : -1;
+  f->kind = k >= 1 && self->kinds != NULL && k - 1 < self->kinds->len
+              ? g_ptr_array_index (self->kinds, k - 1)
+              : NULL;
+  f->search = search != NULL && *search ? search : NULL;
+}
+
+static void
+refresh_datasets (AssayGenerationsPage *self)
+{
+  AssayStore *store = assay_page_get_store (ASSAY_PAGE (self));
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+  guint         selected = 0;
+
+  g_clear_pointer (&self->dataset_ids, g_array_unref);
+  self->dataset_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_ptr_array_add (names, g_strdup (_("All datasets")));
+  {
+    gint64 zero = 0;
+    g_array_append_val (self->dataset_ids, zero);
+  }
+  stmt = store != NULL ? assay_store_prepare (store, "SELECT id, name FROM datasets WHERE area = "
+                                                     "'gen' ORDER BY id",
+                                              NULL)
+                       : NULL;
+  while (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (self->dataset_ids, id);
+      g_ptr_array_add (names, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+      if (id == self->dataset)
+        selected = self->dataset_ids->len - 1;
+    }
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  g_ptr_array_add (names, NULL);
+  self->updating = TRUE;
+  gtk_string_list_splice (self->dataset_list, 0,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->dataset_list)),
+                          (const char *const *) names->pdata);
+  gtk_drop_down_set_selected (self->dataset_dropdown, selected);
+  self->updating = FALSE;
+}
+
+static void
+refresh_kinds (AssayGenerationsPage *self)
+{
+  AssayStore *store = assay_page_get_store (ASSAY_PAGE (self));
+  guint       keep = gtk_drop_down_get_selected (self->kind_dropdown);
+  g_autofree char *kept = keep >= 1 && self->kinds != NULL && keep - 1 < self->kinds->len
+                            ? g_strdup (g_ptr_array_index (self->kinds, keep - 1))
+                            : NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  guint selected = 0;
+
+  g_clear_pointer (&self->kinds, g_ptr_array_unref);
+  self->kinds = store != NULL ? assay_gen_distinct (store, self->dataset, "kind")
+                              : g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (names, (gpointer) _("Any kind"));
+  for (guint i = 0; i < self->kinds->len; i++)
+    {
+      g_ptr_array_add (names, g_ptr_array_index (self->kinds, i));
+      if (g_strcmp0 (kept, g_ptr_array_index (self->kinds, i)) == 0)
+        selected = i + 1;
+    }
+  g_ptr_array_add (names, NULL);
+  self->updating = TRUE;
+  gtk_string_list_splice (self->kind_list, 0, g_list_model_get_n_items (G_LIST_MODEL (self->kind_list)),
+                          (const char *const *) names->pdata);
+  gtk_drop_down_set_selected (self->kind_dropdown, selected);
+  self->updating = FALSE;
+}
+
+static void
+update_progress (AssayGenerationsPage *self)
+{
+  AssayStore      *store = assay_page_get_store (ASSAY_PAGE (self));
+  AssayGenFilter   f;
+  guint            counts[4] = { 0 };
+  g_autofree char *text = NULL;
+
+  if (store == NULL)
+    return;
+  current_filter (self, &f);
+  assay_gen_count_status (store, &f, counts, NULL);
+  self->total = counts[0] + counts[1] + counts[2] + counts[3];
+  self->reviewed = self->total - counts[ASSAY_GEN_PENDING];
+  text = g_strdup_printf (_("%u of %u reviewed · %u ✓ %u ✗ %u ✎"), self->reviewed, self->total,
+                          counts[ASSAY_GEN_ACCEPTED], counts[ASSAY_GEN_REJECTED],
+                          counts[ASSAY_GEN_EDITED]);
+  gtk_label_set_text (self->progress_label, text);
+  gtk_progress_bar_set_fraction (self->progress_bar,
+                                 self->total > 0 ? (double) self->reviewed / self->total : 0);
+}
+
+/* ---- the GenCo grid -------------------------------------------------------------------------- */
+
+static void
+clear_grid (AssayGenerationsPage *self)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->grid))) != NULL)
+    gtk_grid_remove (self->grid, child);
+  self->grid_cells = 0;
+}
+
+static GtkWidget *
+grid_label (const char *text, gboolean header)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_yalign (GTK_LABEL (label), 0);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 36);
+  gtk_label_set_width_chars (GTK_LABEL (label), 24);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  if (header)
+    gtk_widget_add_css_class (label, "heading");
+  return label;
+}
+
+/* Rows: the source documents; columns: the condition labels ("—" for plain elaborations);
+ * cells: the generations, coloured by review status (like the thesis' Table 3.6). */
+static void
+build_grid (AssayGenerationsPage *self)
+{
+  AssayStore *store = assay_page_get_store (ASSAY_PAGE (self));
+  g_autoptr (GHashTable) docs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) labels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GPtrArray) label_order = g_ptr_array_new ();
+  sqlite3_stmt *stmt;
+  guint         n_docs = 0;
+  gboolean      any = FALSE;
+
+  clear_grid (self);
+  if (store == NULL)
+    return;
+  stmt = assay_store_prepare (
+    store,
+    "SELECT coalesce (json_extract (extra, '$.doc_id'), source), source, "
+    "coalesce (condition, ?2), coalesce (edited, text), status FROM gen_records "
+    "WHERE kind IN ('rewrite', 'elaboration') AND (?1 = 0 OR dataset_id = ?1) "
+    "ORDER BY id LIMIT 20000",
+    NULL);
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_int64 (stmt, 1, self->dataset);
+  sqlite3_bind_text (stmt, 2, _("Elaboration (no label)"), -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *doc = (const char *) sqlite3_column_text (stmt, 0);
+      const char *label = (const char *) sqlite3_column_text (stmt, 2);
+      const char *text = (const char *) sqlite3_column_text (stmt, 3);
+      const char *status = (const char *) sqlite3_column_text (stmt, 4);
+      gpointer    row, col;
+      GtkWidget  *cell, *existing;
+      if (doc == NULL || text == NULL)
+        continue;
+      if (!g_hash_table_lookup_extended (docs, doc, NULL, &row))
+        {
+          const char      *source = (const char *) sqlite3_column_text (stmt, 1);
+          g_autofree char *head = NULL;
+          if (n_docs >= GRID_MAX_DOCS)
+            continue;
+          row = GUINT_TO_POINTER (++n_docs);
+          g_hash_table_insert (docs, g_strdup (doc), row);
+          head = g_utf8_substring (source != NULL ? source : doc, 0,
+                                   MIN (g_utf8_strlen (source != NULL ? source : doc, -1), 200));
+          {
+            GtkWidget *label = grid_label (head, FALSE);
+            gtk_label_set_selectable (GTK_LABEL (label), FALSE);
+            gtk_grid_attach (self->grid, label, 0, (int) n_docs, 1, 1);
+          }
+        }
+      if (!g_hash_table_lookup_extended (labels, label, NULL, &col))
+        {
+          col = GUINT_TO_POINTER (label_order->len + 1);
+          g_hash_table_insert (labels, g_strdup (label), col);
+          g_ptr_array_add (label_order, (gpointer) label);
+          gtk_grid_attach (self->grid, grid_label (label, TRUE), GPOINTER_TO_INT (col), 0, 1, 1);
+        }
+      existing = gtk_grid_get_child_at (self->grid, GPOINTER_TO_INT (col), GPOINTER_TO_INT (row));
+      if (existing != NULL)
+        continue; /* the first generation per cell */
+      {
+        g_autofree char *shown = g_utf8_strlen (text, -1) > GRID_CELL_CHARS
+                                   ? g_strconcat (g_utf8_substring (text, 0, GRID_CELL_CHARS), "…", NULL)
+                                   : g_strdup (text);
+        cell = grid_label (shown, FALSE);
+      }
+      gtk_widget_add_css_class (cell, "gen-cell");
+      if (status != NULL && !g_str_equal (status, "pending"))
+        gtk_widget_add_css_class (cell, status);
+      gtk_grid_attach (self->grid, cell, GPOINTER_TO_INT (col), GPOINTER_TO_INT (row), 1, 1);
+      self->grid_cells++;
+      any = TRUE;
+    }
+  sqlite3_reset (stmt);
+  if (any)
+    gtk_grid_attach (self->grid, grid_label (_("Document"), TRUE), 0, 0, 1, 1);
+  gtk_widget_set_visible (GTK_WIDGET (self->view_switcher), any);
+  if (!any)
+    gtk_stack_set_visible_child_name (self->view_stack, "review");
+}
+
+/* ---- loading the list ------------------------------------------------------------------------ */
+
+typedef struct
+{
+  char          *path;
+  AssayGenFilter filter;
+  char          *kind, *search;
+  gint64         keep;
+} LoadData;
+
+static void
+load_data_free (LoadData *d)
+{
+  g_free (d->path);
+  g_free (d->kind);
+  g_free (d->search);
+  g_free (d);
+}
+
+static void
+load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  LoadData *d = task_data;
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  GArray   *ids;
+
+  store = assay_store_open_secondary (d->path, &error);
+  if (store == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  ids = assay_gen_query_ids (store, &d->filter, &error);
+  if (ids == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, ids, (GDestroyNotify) g_array_unref);
+}
+
+static void
+load_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AssayGenerationsPage *self = user_data;
+  LoadData             *d = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+  GArray               *ids = g_task_propagate_pointer (G_TASK (result), &error);
+  guint                 position;
+
+  if (ids == NULL || g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
+    {
+      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        assay_page_toast (ASSAY_PAGE (self), error->message);
+      g_clear_pointer (&ids, g_array_unref);
+      g_object_unref (self);
+      return;
+    }
+  self->updating = TRUE;
+  assay_gen_list_set (self->list, assay_page_get_store (ASSAY_PAGE (self)), ids);
+  position = d->keep != 0 ? assay_gen_list_find (self->list, d->keep) : G_MAXUINT;
+  if (position == G_MAXUINT && g_list_model_get_n_items (G_LIST_MODEL (self->list)) > 0)
+    position = 0;
+  gtk_single_selection_set_selected (self->selection, position == G_MAXUINT
+                                                        ? GTK_INVALID_LIST_POSITION : position);
+  self->updating = FALSE;
+  show_record (self, position != G_MAXUINT ? assay_gen_list_get_id (self->list, position) : 0);
+  if (position != G_MAXUINT)
+    scroll_to (self, position);
+  update_progress (self);
+  self->loaded = TRUE;
+  g_object_unref (self);
+}
+
+static void
+reload (AssayGenerationsPage *self, gint64 keep)
+{
+  AssayStore *store = assay_page_get_store (ASSAY_PAGE (self));
+  g_autoptr (GTask) task = NULL;
+  LoadData   *d;
+
+  if (self->load_cancellable != NULL)
+    g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  if (store == NULL)
+    return;
+  self->load_cancellable = g_cancellable_new ();
+  d = g_new0 (LoadData, 1);
+  d->path = g_strdup (assay_store_get_path (store));
+  current_filter (self, &d->filter);
+  d->kind = g_strdup (d->filter.kind);
+  d->search = g_strdup (d->filter.search);
+  d->filter.kind = d->kind;
+  d->filter.search = d->search;
+  d->keep = keep;
+  task = g_task_new (NULL, self->load_cancellable, load_done, g_object_ref (self));
+  g_task_set_task_data (task, d, (GDestroyNotify) load_data_free);
+  g_task_set_name (task, "[assay] generation records");
+  g_task_run_in_thread (task, load_thread);
+}
+
+/* ---- the detail pane ------------------------------------------------------------------------- */
+
+/* Markup helpers: the detail pane shows texts in wrapping labels (exact height for their
+ * width), with spans for highlights and differences. */
+#define SPAN_LABEL     "<span size='small' weight='bold' foreground='#77767b'>"
+#define SPAN_HIGHLIGHT "<span background='#f6d32d' foreground='#241f31'>"
+#define SPAN_CONDITION "<span weight='bold' foreground='#1c71d8'>"
+#define SPAN_CHOSEN    "<span background='#8ff0a4' foreground='#241f31'>"
+#define SPAN_REJECTED  "<span background='#f66151' foreground='#ffffff'>"
+#define SPAN_ERROR     "<span background='#ffbe6f' foreground='#241f31'>"
+#define SPAN_ERROR_TAG "<span size='small' weight='bold' foreground='#c01c28'>"
+
+static void
+add_escaped (GString *m, const char *text, gssize len)
+{
+  g_autofree char *e = g_markup_escape_text (text != NULL ? text : "", text != NULL ? len : 0);
+  g_string_append (m, e);
+}
+
+static void
+add_span (GString *m, const char *open, const char *text)
+{
+  g_string_append (m, open);
+  add_escaped (m, text, -1);
+  g_string_append (m, "</span>");
+}
+
+/* text with the byte spans wrapped in open ... </span> */
+static char *
+markup_spans (const char *text, GArray *spans, const char *open)
+{
+  GString *m = g_string_new (NULL);
+  gsize    at = 0;
+
+  for (guint i = 0; spans != NULL && i < spans->len; i++)
+    {
+      AssayDiffSpan *sp = &g_array_index (spans, AssayDiffSpan, i);
+      add_escaped (m, text + at, (gssize) (sp->start - at));
+      g_string_append (m, open);
+      add_escaped (m, text + sp->start, (gssize) (sp->end - sp->start));
+      g_string_append (m, "</span>");
+      at = sp->end;
+    }
+  add_escaped (m, text + at, -1);
+  return g_string_free (m, FALSE);
+}
+
+static void
+show_context (AssayGenerationsPage *self, AssayGenRecord *r)
+{
+  const char *analysis = r->extra != NULL ? assay_json_get_string (r->extra, "analysis", NULL) : NULL;
+  GString    *m = g_string_new (NULL);
+
+#define SECTION(title)                                                                             \
+  do                                                                                               \
+    {                                                                                              \
+      if (m->len > 0)                                                                              \
+        g_string_append (m, "\n\n");                                                               \
+      add_span (m, SPAN_LABEL, title);                                                             \
+      g_string_append_c (m, '\n');                                                                 \
+    }                                                                                              \
+  while (0)
+  if (r->source != NULL)
+    {
+      const char *hl = r->highlight != NULL && *r->highlight ? strstr (r->source, r->highlight) : NULL;
+      SECTION (r->highlight != NULL ? _("Passage") : _("Source"));
+      if (hl != NULL)
+        {
+          add_escaped (m, r->source, hl - r->source);
+          add_span (m, SPAN_HIGHLIGHT, r->highlight);
+          add_escaped (m, hl + strlen (r->highlight), -1);
+        }
+      else
+        add_escaped (m, r->source, -1);
+    }
+  if (r->highlight != NULL && (r->source == NULL || strstr (r->source, r->highlight) == NULL))
+    {
+      SECTION (_("Sentence"));
+      add_span (m, SPAN_HIGHLIGHT, r->highlight);
+    }
+  if (r->condition != NULL)
+    {
+      SECTION (_("Condition"));
+      add_span (m, SPAN_CONDITION, r->condition);
+    }
+  if (analysis != NULL)
+    {
+      SECTION (_("Analysis"));
+      add_escaped (m, analysis, -1);
+    }
+  if (r->prompt != NULL)
+    {
+      SECTION (g_str_equal (r->kind, "qa") || g_str_equal (r->kind, "trace") ? _("Question")
+                                                                              : _("Prompt"));
+      add_escaped (m, r->prompt, -1);
+    }
+#undef SECTION
+  gtk_label_set_markup (self->context_label, m->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->context_label), m->len > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->context_title), m->len > 0);
+  g_string_free (m, TRUE);
+}
+
+static void
+show_trace (AssayGenerationsPage *self, AssayGenRecord *r)
+{
+  GString *m = g_string_new (NULL);
+
+  for (guint i = 0; r->steps[i] != NULL; i++)
+    {
+      g_autofree char *head = g_strdup_printf (_("Step %u"), i + 1);
+      gboolean         first_error = (int) i == r->step_label;
+      if (i > 0)
+        g_string_append (m, "\n\n");
+      add_span (m, SPAN_LABEL, head);
+      if (first_error)
+        add_span (m, SPAN_ERROR_TAG, _("  first error (label)"));
+      g_string_append_c (m, '\n');
+      if (first_error)
+        add_span (m, SPAN_ERROR, r->steps[i]);
+      else
+        add_escaped (m, r->steps[i], -1);
+    }
+  gtk_label_set_markup (self->text_label, m->str);
+  g_string_free (m, TRUE);
+}
+
+static void
+show_record (AssayGenerationsPage *self, gint64 id)
+{
+  AssayStore      *store = assay_page_get_store (ASSAY_PAGE (self));
+  g_autoptr (GError) error = NULL;
+  AssayGenRecord  *r = NULL;
+  g_autofree char *title = NULL;
+  GString         *meta;
+  gboolean         pair;
+
+  self->editing = FALSE;
+  gtk_stack_set_visible_child_name (self->text_stack, "show");
+  g_clear_pointer (&self->record, assay_gen_record_free);
+  self->diff_chosen = self->diff_rejected = 0;
+  if (store != NULL && id > 0)
+    r = assay_gen_record_load (store, id, &error);
+  if (r == NULL)
+    {
+      gtk_label_set_text (self->detail_title, g_list_model_get_n_items (G_LIST_MODEL (self->list)) == 0
+                                                ? _("No records match the filters")
+                                                : "");
+      gtk_label_set_text (self->detail_meta, "");
+      gtk_label_set_text (self->text_label, "");
+      gtk_label_set_text (self->context_label, "");
+      gtk_widget_set_visible (self->rejected_box, FALSE);
+      return;
+    }
+  self->record = r;
+  pair = r->rejected != NULL;
+  title = g_markup_printf_escaped ("%s <span alpha='60%%'>#%lld</span>", r->kind, (long long) r->id);
+  gtk_label_set_markup (self->detail_title, title);
+
+  meta = g_string_new (NULL);
+  {
+    static const char *colors[] = { "#9a9996", "#26a269", "#c01c28", "#1c71d8" };
+    g_autofree char   *s = g_markup_printf_escaped ("<span foreground='%s' weight='bold'>%s</span>",
+                                                    colors[r->status], assay_gen_status_name (r->status));
+    g_string_append (meta, s);
+  }
+  if (r->rating > 0)
+    {
+      g_string_append (meta, " · <span foreground='#e5a50a'>");
+      for (int i = 0; i < 5; i++)
+        g_string_append (meta, i < r->rating ? "★" : "☆");
+      g_string_append (meta, "</span>");
+    }
+  if (r->model != NULL)
+    {
+      g_autofree char *s = g_markup_printf_escaped (" · %s", r->model);
+      g_string_append (meta, s);
+    }
+  if (r->ext_id != NULL)
+    {
+      g_autofree char *s = g_markup_printf_escaped (" · id %s", r->ext_id);
+      g_string_append (meta, s);
+    }
+  if (r->correct >= 0)
+    g_string_append (meta, r->correct ? _(" · final answer correct") : _(" · final answer wrong"));
+  if (r->scores != NULL)
+    {
+      g_autoptr (GList) keys = json_object_get_members (r->scores);
+      for (GList *l = keys; l != NULL; l = l->next)
+        {
+          JsonNode        *n = json_object_get_member (r->scores, l->data);
+          g_autofree char *v = JSON_NODE_HOLDS_VALUE (n) ? assay_json_node_to_string (n, FALSE) : NULL;
+          g_autofree char *s = v != NULL ? g_markup_printf_escaped (" · %s %s", (char *) l->data, v) : NULL;
+          if (s != NULL)
+            g_string_append (meta, s);
+        }
+    }
+  gtk_label_set_markup (self->detail_meta, meta->str);
+  g_string_free (meta, TRUE);
+
+  show_context (self, r);
+  gtk_widget_set_visible (self->rejected_box, pair);
+  gtk_label_set_text (self->text_title, pair ? _("Chosen")
+                                        : r->steps != NULL ? _("Reasoning steps")
+                                        : r->edited != NULL ? _("Generation (edited)")
+                                                            : _("Generation"));
+  if (r->steps != NULL && r->edited == NULL)
+    show_trace (self, r);
+  else if (!pair)
+    {
+      g_autofree char *m = markup_spans (assay_gen_record_final_text (r), NULL, NULL);
+      gtk_label_set_markup (self->text_label, m);
+    }
+  if (pair)
+    {
+      g_autoptr (GArray) sa = g_array_new (FALSE, FALSE, sizeof (AssayDiffSpan));
+      g_autoptr (GArray) sb = g_array_new (FALSE, FALSE, sizeof (AssayDiffSpan));
+      const char      *chosen = assay_gen_record_final_text (r);
+      g_autofree char *ma = NULL, *mb = NULL;
+      if (assay_word_diff (chosen, r->rejected, DIFF_MAX_CELLS, sa, sb))
+        {
+          self->diff_chosen = sa->len;
+          self->diff_rejected = sb->len;
+        }
+      ma = markup_spans (chosen, sa, SPAN_CHOSEN);
+      mb = markup_spans (r->rejected, sb, SPAN_REJECTED);
+      gtk_label_set_markup (self->text_label, ma);
+      gtk_label_set_markup (self->rejected_label, mb);
+    }
+}
+
+/* ---- decisions ------------------------------------------------------------------------------- */
+
+static void
+move (AssayGenerationsPage *self, int delta)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
+  guint pos = gtk_single_selection_get_selected (self->selection);
+  guint next;
+
+  if (n == 0)
+    return;
+  if (pos == GTK_INVALID_LIST_POSITION)
+    next = 0;
+  else if (delta < 0)
+    next = pos > 0 ? pos - 1 : 0;
+  else
+    next = MIN (pos + 1, n - 1);
+  gtk_single_selection_set_selected (self->selection, next);
+  scroll_to (self, next);
+}
+
+static void
+decided (AssayGenerationsPage *self, gboolean ok, GError *error, gboolean advance)
+{
+  if (!ok)
+    {
+      assay_page_toast (ASSAY_PAGE (self), error != NULL ? error->message : _("Could not save"));
+      return;
+    }
+  if (advance)
+    move (self, +1);
+}
+
+static void
+begin_edit (AssayGenerationsPage *self)
+{
+  if (self->record == NULL)
+    return;
+  self->editing = TRUE;
+  /* edit the text itself (a trace's steps as one text) */
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view),
+                            assay_gen_record_final_text (self->record) != NULL
+                              ? assay_gen_record_final_text (self->record) : "", -1);
+  gtk_stack_set_visible_child_name (self->text_stack, "edit");
+  gtk_label_set_text (self->text_title, _("Editing — Ctrl+Enter saves, Esc cancels"));
+  gtk_widget_grab_focus (GTK_WIDGET (self->text_view));
+}
+
+static void
+finish_edit (AssayGenerationsPage *self, gboolean save)
+{
+  AssayStore *store = assay_page_get_store (ASSAY_PAGE (self));
+  g_autoptr (GError) error = NULL;
+  gint64      id = self->record != NULL ? self->record->id : 0;
+
+  if (!self->editing)
+    return;
+  self->editing = FALSE;
+  if (save && store != NULL && id > 0)
+    {
+      GtkTextIter      a, b;
+      g_autofree char *text = NULL;
+      gtk_text_buffer_get_bounds (gtk_text_view_get_buffer (self->text_view), &a, &b);
+      text = gtk_text_buffer_get_text (gtk_text_view_get_buffer (self->text_view), &a, &b, FALSE);
+      if (g_strcmp0 (text, assay_gen_record_final_text (self->record)) != 0)
+        {
+          gboolean ok = assay_gen_set_edited (store, id, text, &error);
+          decided (self, ok, error, FALSE);
+        }
+    }
+  gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
+  show_record (self, id);
+}
+
+gboolean
+assay_generations_page_key (AssayGenerationsPage *self, guint keyval, GdkModifierType state)
+{
+  AssayStore *store = assay_page_get_store (ASSAY_PAGE (self));
+  g_autoptr (GError) error = NULL;
+  gint64      id = self->record != NULL ? self->record->id : 0;
+  gboolean    ok;
+
+  state &= gtk_accelerator_get_default_mod_mask ();
+  if (self->editing)
+    {
+      if (keyval == GDK_KEY_Escape)
+        finish_edit (self, FALSE);
+      else if ((keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter) && (state & GDK_CONTROL_MASK))
+        finish_edit (self, TRUE);
+      else
+        return FALSE;
+      return TRUE;
+    }
+  if (state & (GDK_CONTROL_MASK | GDK_ALT_MASK))
+    return FALSE;
+  switch (keyval)
+    {
+    case GDK_KEY_j:
+    case GDK_KEY_space:
+      move (self, +1);
+      return TRUE;
+    case GDK_KEY_k:
+      move (self, -1);
+      return TRUE;
+    case GDK_KEY_slash:
+      gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+      return TRUE;
+    default:
+      break;
+    }
+  if (store == NULL || id == 0)
+    return FALSE;
+  switch (keyval)
+    {
+    case GDK_KEY_a:
+      ok = assay_gen_set_status (store, id, ASSAY_GEN_ACCEPTED, &error);
+      decided (self, ok, error, TRUE);
+      return TRUE;
+    case GDK_KEY_x:
+      ok = assay_gen_set_status (store, id, ASSAY_GEN_REJECTED, &error);
+      decided (self, ok, error, TRUE);
+      return TRUE;
+    case GDK_KEY_e:
+      begin_edit (self);
+      return TRUE;
+    case GDK_KEY_1:
+    case GDK_KEY_2:
+    case GDK_KEY_3:
+    case GDK_KEY_4:
+    case GDK_KEY_5:
+    case GDK_KEY_KP_1:
+    case GDK_KEY_KP_2:
+    case GDK_KEY_KP_3:
+    case GDK_KEY_KP_4:
+    case GDK_KEY_KP_5:
+      {
+        int rating = keyval >= GDK_KEY_KP_1 ? (int) (keyval - GDK_KEY_KP_0) : (int) (keyval - GDK_KEY_0);
+        ok = assay_gen_set_rating (store, id, rating, &error);
+        decided (self, ok, error, FALSE);
+        return TRUE;
+      }
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+key_pressed_cb (GtkEventControllerKey *controller, guint keyval, guint keycode,
+                GdkModifierType state, AssayGenerationsPage *self)
+{
+  GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (GTK_WIDGET (self)));
+
+  /* typing into the search field or an edit goes there */
+  if (!self->editing && focus != NULL
+      && (GTK_IS_EDITABLE (focus) || gtk_widget_get_ancestor (focus, GTK_TYPE_SEARCH_ENTRY) != NULL
+          || (GTK_IS_TEXT_VIEW (focus) && gtk_text_view_get_editable (GTK_TEXT_VIEW (focus)))))
+    {
+      if (keyval == GDK_KEY_Escape)
+        {
+          gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
+          return TRUE;
+        }
+      return FALSE;
+    }
+  if (gtk_stack_get_visible_child_name (self->view_stack) != NULL
+      && !g_str_equal (gtk_stack_get_visible_child_name (self->view_stack), "review"))
+    return FALSE;
+  return assay_generations_page_key (self, keyval, state);
+}
+
+/* ---- list rows ------------------------------------------------------------------------------- */
+
+static void
+update_row (GtkListItem *item)
+{
+  AssayGenItem *row = gtk_list_item_get_item (item);
+  GtkWidget    *box = gtk_list_item_get_child (item);
+  GtkWidget    *strip = gtk_widget_get_first_child (box);
+  GtkWidget    *texts = gtk_widget_get_next_sibling (strip);
+  GtkLabel     *title = GTK_LABEL (gtk_widget_get_first_child (texts));
+  GtkLabel     *sub = GTK_LABEL (gtk_widget_get_next_sibling (GTK_WIDGET (title)));
+  GString      *s;
+
+  if (row == NULL)
+    return;
+  gtk_widget_set_css_classes (strip, NULL);
+  gtk_widget_add_css_class (strip, "gen-strip");
+  gtk_widget_add_css_class (strip, assay_gen_status_name (assay_gen_item_get_status (row)));
+  gtk_label_set_text (title, assay_gen_item_get_snippet (row) != NULL ? assay_gen_item_get_snippet (row) : "");
+  s = g_string_new (NULL);
+  g_string_append_printf (s, "%s · #%lld", assay_gen_item_get_kind (row) != NULL ? assay_gen_item_get_kind (row) : "?",
+                          (long long) assay_gen_item_get_id (row));
+  if (assay_gen_item_get_rating (row) > 0)
+    {
+      g_string_append (s, " · ");
+      for (int i = 0; i < assay_gen_item_get_rating (row); i++)
+        g_string_append (s, "★");
+    }
+  if (assay_gen_item_get_prompt (row) != NULL && *assay_gen_item_get_prompt (row))
+    g_string_append_printf (s, " · %s", assay_gen_item_get_prompt (row));
+  gtk_label_set_text (sub, s->str);
+  g_string_free (s, TRUE);
+}
+
+static void
+row_notify_cb (GObject *row, GParamSpec *pspec, GtkListItem *item)
+{
+  update_row (item);
+}
+
+static void
+setup_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkWidget *strip = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *title = gtk_label_new (NULL);
+  GtkWidget *sub = gtk_label_new (NULL);
+
+  gtk_widget_add_css_class (strip, "gen-strip");
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
+  gtk_label_set_single_line_mode (GTK_LABEL (title), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (sub), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (sub), PANGO_ELLIPSIZE_END);
+  gtk_label_set_single_line_mode (GTK_LABEL (sub), TRUE);
+  gtk_widget_add_css_class (sub, "caption");
+  gtk_widget_add_css_class (sub, "dim-label");
+  gtk_widget_set_hexpand (texts, TRUE);
+  gtk_box_append (GTK_BOX (texts), title);
+  gtk_box_append (GTK_BOX (texts), sub);
+  gtk_box_append (GTK_BOX (box), strip);
+  gtk_box_append (GTK_BOX (box), texts);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+bind_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
+{
+  GObject *row = gtk_list_item_get_item (item);
+
+  update_row (item);
+  g_signal_connect (row, "notify", G_CALLBACK (row_notify_cb), item);
+}
+
+static void
+unbind_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
+{
+  GObject *row = gtk_list_item_get_item (item);
+
+  if (row != NULL)
+    g_signal_handlers_disconnect_by_func (row, row_notify_cb, item);
+}
+
+/* ---- signals --------------------------------------------------------------------------------- */
+
+static void
+selection_changed_cb (GtkSingleSelection *selection, GParamSpec *pspec, AssayGenerationsPage *self)
+{
+  guint pos = gtk_single_selection_get_selected (selection);
+
+  if (self->updating)
+    return;
+  if (self->editing)
+    finish_edit (self, TRUE); /* moving away keeps the edit */
+  show_record (self, pos != GTK_INVALID_LIST_POSITION ? assay_gen_list_get_id (self->list, pos) : 0);
+}
+
+static void
+filters_changed_cb (GObject *object, GParamSpec *pspec, AssayGenerationsPage *self)
+{
+  if (self->updating)
+    return;
+  reload (self, self->record != NULL ? self->record->id : 0);
+}
+
+static void
+search_changed_cb (GtkSearchEntry *entry, AssayGenerationsPage *self)
+{
+  reload (self, 0);
+}
+
+static void
+dataset_changed_cb (GtkDropDown *dropdown, GParamSpec *pspec, AssayGenerationsPage *self)
+{
+  guint i = gtk_drop_down_get_selected (dropdown);
+
+  if (self->updating || self->dataset_ids == NULL || i >= self->dataset_ids->len)
+    return;
+  self->dataset = g_array_index (self->dataset_ids, gint64, i);
+  refresh_kinds (self);
+  build_grid (self);
+  reload (self, 0);
+}
+
+static void
+store_changed_cb (AssayStore *store, const char *table, AssayGenerationsPage *self)
+{
+  gint64 id = self->record != NULL ? self->record->id : 0;
+
+  assay_gen_list_refresh (self->list);
+  update_progress (self);
+  if (!self->editing && id > 0)
+    show_record (self, id);
+  if (gtk_widget_get_visible (GTK_WIDGET (self->view_switcher)))
+    build_grid (self);
+}
+
+/* ---- actions --------------------------------------------------------------------------------- */
+
+static void
+bulk_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (widget);
+  AssayStore           *store = assay_page_get_store (ASSAY_PAGE (self));
+  g_autoptr (GError) error = NULL;
+  AssayGenStatus        status;
+  const gint64         *ids;
+  guint                 n;
+
+  if (store == NULL || !assay_gen_parse_status (g_variant_get_string (param, NULL), &status))
+    return;
+  ids = assay_gen_list_get_ids (self->list, &n);
+  if (n == 0)
+    return;
+  if (!assay_gen_set_status_many (store, ids, n, status, &error))
+    assay_page_toast (ASSAY_PAGE (self), error->message);
+  else
+    {
+      g_autofree char *msg = g_strdup_printf (g_dngettext (NULL, "%u record set to %s (Ctrl+Z undoes)",
+                                                           "%u records set to %s (Ctrl+Z undoes)", n),
+                                              n, assay_gen_status_name (status));
+      assay_page_toast (ASSAY_PAGE (self), msg);
+    }
+}
+
+static void
+import_finished_cb (AssayJob *job, AssayGenerationsPage *self)
+{
+  JsonNode *result = assay_job_get_result (job);
+
+  if (assay_job_get_state (job) == ASSAY_JOB_FAILED && assay_job_get_error (job) != NULL)
+    assay_page_toast (ASSAY_PAGE (self), assay_job_get_error (job)->message);
+  else if (assay_job_get_state (job) == ASSAY_JOB_SUCCEEDED && result != NULL)
+    {
+      JsonObject      *o = json_node_get_object (result);
+      g_autofree char *msg = g_strdup_printf (_("Imported %lld records (%s)"),
+                                              (long long) assay_json_get_int (o, "imported", 0),
+                                              assay_json_get_string (o, "mapping", ""));
+      assay_page_toast (ASSAY_PAGE (self), msg);
+    }
+}
+
+void
+assay_generations_page_import (AssayGenerationsPage *self, const char *path)
+{
+  g_autoptr (AssayJob) job = assay_gen_import_job_new (path, NULL);
+
+  g_signal_connect_object (job, "finished", G_CALLBACK (import_finished_cb), self, 0);
+  assay_page_submit (ASSAY_PAGE (self), job);
+}
+
+static void
+chooser_response_cb (GtkNativeDialog *dialog, int response, AssayGenerationsPage *self)
+{
+  g_autoptr (GFile) file = response == GTK_RESPONSE_ACCEPT
+                             ? gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog))
+                             : NULL;
+  g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+  if (path != NULL && gtk_file_chooser_get_action (GTK_FILE_CHOOSER (dialog)) == GTK_FILE_CHOOSER_ACTION_OPEN)
+    assay_generations_page_import (self, path);
+  else if (path != NULL)
+    {
+      AssayStore          *store = assay_page_get_store (ASSAY_PAGE (self));
+      g_autoptr (GError) error = NULL;
+      AssayGenExportFormat format = ASSAY_GEN_EXPORT_SFT;
+      AssayGenFilter       f;
+      guint                n = 0;
+      current_filter (self, &f);
+      if (self->export_accepted)
+        {
+          assay_gen_filter_init (&f);
+          f.dataset = self->dataset;
+          f.status = ASSAY_GEN_ACCEPTED;
+        }
+      assay_gen_parse_export_format (self->export_format, &format);
+      if (store == NULL || !assay_gen_export (store, &f, format, path, &n, &error))
+        assay_page_toast (ASSAY_PAGE (self), error != NULL ? error->message : _("Nothing exported"));
+      else
+        {
+          g_autofree char *base = g_path_get_basename (path);
+          g_autofree char *msg = g_strdup_printf (_("Exported %u rows to %s"), n, base);
+          assay_page_toast (ASSAY_PAGE (self), msg);
+        }
+    }
+  g_clear_object (&self->chooser);
+}
+
+static void
+choose (AssayGenerationsPage *self, GtkFileChooserAction action, const char *suggested)
+{
+  GtkFileChooserNative *native = gtk_file_chooser_native_new (
+    action == GTK_FILE_CHOOSER_ACTION_OPEN ? _("Import Generation Records") : _("Export Records"),
+    GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), action,
+    action == GTK_FILE_CHOOSER_ACTION_OPEN ? _("_Import") : _("_Export"), _("_Cancel"));
+
+  if (action == GTK_FILE_CHOOSER_ACTION_OPEN)
+    {
+      GtkFileFilter *filter = gtk_file_filter_new ();
+      gtk_file_filter_set_name (filter, _("JSONL or JSON records"));
+      gtk_file_filter_add_pattern (filter, "*.jsonl");
+      gtk_file_filter_add_pattern (filter, "*.json");
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
+      g_object_unref (filter);
+    }
+  else
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), suggested);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  g_signal_connect (native, "response", G_CALLBACK (chooser_response_cb), self);
+  g_clear_object (&self->chooser);
+  self->chooser = GTK_NATIVE_DIALOG (native);
+  gtk_native_dialog_show (self->chooser);
+}
+
+static void
+import_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  choose (ASSAY_GENERATIONS_PAGE (widget), GTK_FILE_CHOOSER_ACTION_OPEN, NULL);
+}
+
+static void
+export_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (widget);
+  g_autofree char      *suggested = NULL;
+
+  g_free (self->export_format);
+  self->export_format = g_strdup (param != NULL ? g_variant_get_string (param, NULL) : "sft");
+  self->export_accepted = param == NULL;
+  suggested = g_strdup_printf ("%s.jsonl", self->export_format);
+  choose (self, GTK_FILE_CHOOSER_ACTION_SAVE, suggested);
+}
+
+static void
+focus_search_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  gtk_widget_grab_focus (GTK_WIDGET (ASSAY_GENERATIONS_PAGE (widget)->search_entry));
+}
+
+/* ---- page ------------------------------------------------------------------------------------ */
+
+static void
+watch_store (AssayGenerationsPage *self, AssayStore *store)
+{
+  if (self->watched_store != NULL && self->changed_handler != 0)
+    g_signal_handler_disconnect (self->watched_store, self->changed_handler);
+  self->changed_handler = 0;
+  g_clear_object (&self->watched_store);
+  if (store == NULL)
+    return;
+  self->watched_store = g_object_ref (store);
+  self->changed_handler = g_signal_connect (store, "changed::gen_records",
+                                            G_CALLBACK (store_changed_cb), self);
+}
+
+static void
+assay_generations_page_workspace_changed (AssayPage *page, AssayStore *store)
+{
+  AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (page);
+  gboolean              any;
+
+  watch_store (self, store);
+  self->dataset = 0;
+  self->loaded = FALSE;
+  g_clear_pointer (&self->record, assay_gen_record_free);
+  assay_gen_list_set (self->list, store, NULL);
+  any = store != NULL && assay_store_query_int (store, "SELECT count(*) FROM gen_records", 0) > 0;
+  assay_page_set_empty (page, !any);
+  if (!any)
+    return;
+  refresh_datasets (self);
+  refresh_kinds (self);
+  build_grid (self);
+  reload (self, 0);
+}
+
+static void
+assay_generations_page_job_finished (AssayPage *page, AssayJob *job)
+{
+  AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (page);
+
+  if (assay_job_get_state (job) != ASSAY_JOB_SUCCEEDED
+      || !g_str_equal (assay_job_get_kind (job), "gen-import"))
+    return;
+  assay_page_set_empty (page, FALSE);
+  refresh_datasets (self);
+  refresh_kinds (self);
+  build_grid (self);
+  reload (self, self->record != NULL ? self->record->id : 0);
+}
+
+static void
+assay_generations_page_dispose (GObject *object)
+{
+  AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (object);
+
+  if (self->load_cancellable != NULL)
+    g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  g_clear_object (&self->chooser);
+  watch_store (self, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), ASSAY_TYPE_GENERATIONS_PAGE);
+  G_OBJECT_CLASS (assay_generations_page_parent_class)->dispose (object);
+}
+
+static void
+assay_generations_page_finalize (GObject *object)
+{
+  AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (object);
+
+  g_clear_pointer (&self->record, assay_gen_record_free);
+  g_clear_pointer (&self->dataset_ids, g_array_unref);
+  g_clear_pointer (&self->kinds, g_ptr_array_unref);
+  g_clear_object (&self->list);
+  g_clear_object (&self->selection);
+  g_free (self->export_format);
+  G_OBJECT_CLASS (assay_generations_page_parent_class)->finalize (object);
+}
+
+static void
+assay_generations_page_class_init (AssayGenerationsPageClass *klass)
+{
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  AssayPageClass *page_class = ASSAY_PAGE_CLASS (klass);
+
+  object_class->dispose = assay_generations_page_dispose;
+  object_class->finalize = assay_generations_page_finalize;
+  page_class->workspace_changed = assay_generations_page_workspace_changed;
+  page_class->job_finished = assay_generations_page_job_finished;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_PREFIX "/ui/assay-generations-page.ui");
+#define CHILD(name) gtk_widget_class_bind_template_child (widget_class, AssayGenerationsPage, name)
+  CHILD (dataset_dropdown);
+  CHILD (dataset_list);
+  CHILD (status_dropdown);
+  CHILD (kind_dropdown);
+  CHILD (kind_list);
+  CHILD (search_entry);
+  CHILD (progress_label);
+  CHILD (progress_bar);
+  CHILD (view_switcher);
+  CHILD (view_stack);
+  CHILD (list_view);
+  CHILD (detail_title);
+  CHILD (detail_meta);
+  CHILD (context_title);
+  CHILD (context_label);
+  CHILD (text_title);
+  CHILD (text_stack);
+  CHILD (text_label);
+  CHILD (text_view);
+  CHILD (rejected_box);
+  CHILD (rejected_label);
+  CHILD (grid);
+#undef CHILD
+
+  gtk_widget_class_install_action (widget_class, "gen.import", NULL, import_action);
+  gtk_widget_class_install_action (widget_class, "gen.export", "s", export_action);
+  gtk_widget_class_install_action (widget_class, "gen.export-accepted", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "gen.bulk", "s", bulk_action);
+  gtk_widget_class_install_action (widget_class, "gen.focus-search", NULL, focus_search_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                       "gen.focus-search", NULL);
+}
+
+static void
+assay_generations_page_init (AssayGenerationsPage *self)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkEventController *keys = gtk_event_controller_key_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->list = assay_gen_list_new ();
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->list)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), NULL);
+  gtk_list_view_set_factory (self->list_view, factory);
+  g_object_unref (factory);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (g_object_ref (self->selection)));
+  gtk_widget_set_visible (GTK_WIDGET (self->view_switcher), FALSE);
+
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
+
+  g_signal_connect (self->selection, "notify::selected", G_CALLBACK (selection_changed_cb), self);
+  g_signal_connect (self->dataset_dropdown, "notify::selected", G_CALLBACK (dataset_changed_cb), self);
+  g_signal_connect (self->status_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
+  g_signal_connect (self->kind_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
+  g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
+}
+
+AssayPage *
+assay_generations_page_new (void)
+{
+  return g_object_new (ASSAY_TYPE_GENERATIONS_PAGE, "name", "generations", "title",
+                       _("Generations"), "icon-name", "assay-generations-symbolic", "empty-title",
+                       _("No Generations"), "empty-description",
+                       _("LLM-written augmentations, label-conditioned rewrites, mined QA pairs "
+                         "and sampled responses, reviewed with the keyboard and exported for "
+                         "training.\n\nImport JSONL: TRL preference rows, LLaVA-Reasoner pairs, "
+                         "ProcessBench, LLMiner, GenCo, or any shape with a field map."),
+                       NULL);
+}
+
+gboolean
+assay_generations_page_is_loaded (AssayGenerationsPage *self)
+{
+  return self->loaded;
+}
+
+GListModel *
+assay_generations_page_get_rows (AssayGenerationsPage *self)
+{
+  return G_LIST_MODEL (self->selection);
+}
+
+gint64
+assay_generations_page_get_current (AssayGenerationsPage *self)
+{
+  return self->record != NULL ? self->record->id : 0;
+}
+
+void
+assay_generations_page_select (AssayGenerationsPage *self, guint position)
+{
+  gtk_single_selection_set_selected (self->selection, position);
+}
+
+void
+assay_generations_page_set_search (AssayGenerationsPage *self, const char *text)
+{
+  self->loaded = FALSE;
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text);
+  reload (self, 0);
+}
+
+void
+assay_generations_page_set_status_filter (AssayGenerationsPage *self, int status)
+{
+  self->loaded = FALSE;
+  gtk_drop_down_set_selected (self->status_dropdown, status < 0 ? 0 : (guint) status + 1);
+}
+
+void
+assay_generations_page_get_progress (AssayGenerationsPage *self, guint *reviewed, guint *total)
+{
+  *reviewed = self->reviewed;
+  *total = self->total;
+}
+
+void
+assay_generations_page_get_diff_counts (AssayGenerationsPage *self, guint *chosen, guint *rejected)
+{
+  *chosen = self->diff_chosen;
+  *rejected = self->diff_rejected;
+}
+
+gboolean
+assay_generations_page_is_editing (AssayGenerationsPage *self)
+{
+  return self->editing;
+}
+
+GtkWidget *
+assay_generations_page_get_text_view (AssayGenerationsPage *self)
+{
+  return GTK_WIDGET (self->text_view);
+}
+
+void
+assay_generations_page_show_grid (AssayGenerationsPage *self, gboolean grid)
+{
+  gtk_stack_set_visible_child_name (self->view_stack, grid ? "grid" : "review");
+}
+
+guint
+assay_generations_page_get_grid_cells (AssayGenerationsPage *self)
+{
+  return self->grid_cells;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-generations-page.h: review of model-generated records. A lazy list of the records the
+ * filters select (status colours), the selected record in context (source with the highlighted
+ * sentence, condition, prompt; pairs side by side with their differing words marked; traces by
+ * step with the first error marked), keyboard decisions committed at once through the undo
+ * journal, bulk actions, exports, and for GenCo data a grid of documents by condition label. */
+#pragma once
+
+#include "assay-page.h"
+#include "assay-gen-record.h"
+
+G_BEGIN_DECLS
+
+#define ASSAY_TYPE_GENERATIONS_PAGE (assay_generations_page_get_type ())
+G_DECLARE_FINAL_TYPE (AssayGenerationsPage, assay_generations_page, ASSAY, GENERATIONS_PAGE,
+                      AssayPage)
+
+AssayPage  *assay_generations_page_new (void);
+
+/* Imports a JSONL or JSON file on the worker (mapping chosen from its rows) */
+void        assay_generations_page_import (AssayGenerationsPage *self, const char *path);
+
+/* For tests */
+gboolean    assay_generations_page_is_loaded (AssayGenerationsPage *self);
+GListModel *assay_generations_page_get_rows (AssayGenerationsPage *self);
+/* The record in the detail pane (0: none) */
+gint64      assay_generations_page_get_current (AssayGenerationsPage *self);
+void        assay_generations_page_select (AssayGenerationsPage *self, guint position);
+/* Handles a key as the page does (TRUE when it was a review key) */
+gboolean    assay_generations_page_key (AssayGenerationsPage *self, guint keyval,
+                                        GdkModifierType state);
+void        assay_generations_page_set_search (AssayGenerationsPage *self, const char *text);
+void        assay_generations_page_set_status_filter (AssayGenerationsPage *self, int status);
+/* Reviewed (not pending) and total under the filters without their status */
+void        assay_generations_page_get_progress (AssayGenerationsPage *self, guint *reviewed,
+                                                 guint *total);
+/* Marked differing words in the chosen and rejected sides */
+void        assay_generations_page_get_diff_counts (AssayGenerationsPage *self, guint *chosen,
+                                                    guint *rejected);
+gboolean    assay_generations_page_is_editing (AssayGenerationsPage *self);
+GtkWidget  *assay_generations_page_get_text_view (AssayGenerationsPage *self);
+void        assay_generations_page_show_grid (AssayGenerationsPage *self, gboolean grid);
+/* Cells in the GenCo grid (documents x labels filled) */
+guint       assay_generations_page_get_grid_cells (AssayGenerationsPage *self);
+
+G_END_DECLS
