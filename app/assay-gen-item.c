@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "assay-gen-item.h"
 
-#define SNIPPET 160
+/* what a list row can show: longer strings cost shaping time for nothing (ellipsized) */
+#define SNIPPET 90
 
 struct _AssayGenItem
 {
@@ -96,8 +97,8 @@ load (AssayGenItem *self, AssayStore *store)
 {
   sqlite3_stmt *stmt = assay_store_prepare (
     store,
-    "SELECT kind, status, coalesce (rating, 0), substr (coalesce (edited, text), 1, 400), "
-    "substr (coalesce (prompt, source, ''), 1, 400) FROM gen_records WHERE id = ?",
+    "SELECT kind, status, coalesce (rating, 0), substr (coalesce (edited, text), 1, 240), "
+    "substr (coalesce (prompt, source, ''), 1, 240) FROM gen_records WHERE id = ?",
     NULL);
 
   g_clear_pointer (&self->kind, g_free);

@@ -91,12 +91,19 @@ assay_gen_list_set (AssayGenList *self, AssayStore *store, GArray *ids)
   guint removed = self->ids->len;
 
   g_set_object (&self->store, store);
+  /* Two changes, not one replacing everything: a view handed a replacement looks for the rows
+   * it shows among all the new items (making every item); after a removal it has none. */
+  g_array_set_size (self->ids, 0);
+  g_ptr_array_set_size (self->items, 0);
+  if (removed > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, 0);
   g_array_unref (self->ids);
   self->ids = ids != NULL ? ids : g_array_new (FALSE, FALSE, sizeof (gint64));
   g_ptr_array_unref (self->items);
   self->items = g_ptr_array_new_full (self->ids->len, free_item);
   g_ptr_array_set_size (self->items, self->ids->len);
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, self->ids->len);
+  if (self->ids->len > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, self->ids->len);
 }
 
 void

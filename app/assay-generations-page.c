@@ -31,6 +31,7 @@ struct _AssayGenerationsPage
   GtkProgressBar     *progress_bar;
   GtkStackSwitcher   *view_switcher;
   GtkStack           *view_stack;
+  GtkScrolledWindow  *list_scroller;
   GtkListView        *list_view;
   GtkLabel           *detail_title;
   GtkLabel           *detail_meta;
@@ -162,17 +163,10 @@ refresh_kinds (AssayGenerationsPage *self)
 }
 
 static void
-update_progress (AssayGenerationsPage *self)
+show_progress (AssayGenerationsPage *self, const guint counts[4])
 {
-  AssayStore      *store = assay_page_get_store (ASSAY_PAGE (self));
-  AssayGenFilter   f;
-  guint            counts[4] = { 0 };
   g_autofree char *text = NULL;
 
-  if (store == NULL)
-    return;
-  current_filter (self, &f);
-  assay_gen_count_status (store, &f, counts, NULL);
   self->total = counts[0] + counts[1] + counts[2] + counts[3];
   self->reviewed = self->total - counts[ASSAY_GEN_PENDING];
   text = g_strdup_printf (_("%u of %u reviewed · %u ✓ %u ✗ %u ✎"), self->reviewed, self->total,
@@ -181,6 +175,21 @@ update_progress (AssayGenerationsPage *self)
   gtk_label_set_text (self->progress_label, text);
   gtk_progress_bar_set_fraction (self->progress_bar,
                                  self->total > 0 ? (double) self->reviewed / self->total : 0);
+}
+
+/* Counted again after a decision (on the main connection: one indexed GROUP BY) */
+static void
+update_progress (AssayGenerationsPage *self)
+{
+  AssayStore    *store = assay_page_get_store (ASSAY_PAGE (self));
+  AssayGenFilter f;
+  guint          counts[4] = { 0 };
+
+  if (store == NULL)
+    return;
+  current_filter (self, &f);
+  assay_gen_count_status (store, &f, counts, NULL);
+  show_progress (self, counts);
 }
 
 /* ---- the GenCo grid -------------------------------------------------------------------------- */
@@ -304,6 +313,7 @@ typedef struct
   AssayGenFilter filter;
   char          *kind, *search;
   gint64         keep;
+  guint          counts[4]; /* per status, under the filter without its status */
 } LoadData;
 
 static void
@@ -330,6 +340,8 @@ load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
       return;
     }
   ids = assay_gen_query_ids (store, &d->filter, &error);
+  if (ids != NULL)
+    assay_gen_count_status (store, &d->filter, d->counts, NULL);
   if (ids == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -354,6 +366,9 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   self->updating = TRUE;
+  /* unselect first: GtkSingleSelection would otherwise look for the selected item among all the
+   * new rows, making every one of them */
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   assay_gen_list_set (self->list, assay_page_get_store (ASSAY_PAGE (self)), ids);
   position = d->keep != 0 ? assay_gen_list_find (self->list, d->keep) : G_MAXUINT;
   if (position == G_MAXUINT && g_list_model_get_n_items (G_LIST_MODEL (self->list)) > 0)
@@ -364,7 +379,7 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
   show_record (self, position != G_MAXUINT ? assay_gen_list_get_id (self->list, position) : 0);
   if (position != G_MAXUINT)
     scroll_to (self, position);
-  update_progress (self);
+  show_progress (self, d->counts);
   self->loaded = TRUE;
   g_object_unref (self);
 }
@@ -812,9 +827,18 @@ update_row (GtkListItem *item)
 
   if (row == NULL)
     return;
-  gtk_widget_set_css_classes (strip, NULL);
-  gtk_widget_add_css_class (strip, "gen-strip");
-  gtk_widget_add_css_class (strip, assay_gen_status_name (assay_gen_item_get_status (row)));
+  {
+    /* change the status class only when it changes: each change restyles the strip */
+    const char *status = assay_gen_status_name (assay_gen_item_get_status (row));
+    const char *shown = g_object_get_data (G_OBJECT (strip), "status");
+    if (g_strcmp0 (shown, status) != 0)
+      {
+        if (shown != NULL)
+          gtk_widget_remove_css_class (strip, shown);
+        gtk_widget_add_css_class (strip, status);
+        g_object_set_data (G_OBJECT (strip), "status", (gpointer) status); /* static string */
+      }
+  }
   gtk_label_set_text (title, assay_gen_item_get_snippet (row) != NULL ? assay_gen_item_get_snippet (row) : "");
   s = g_string_new (NULL);
   g_string_append_printf (s, "%s · #%lld", assay_gen_item_get_kind (row) != NULL ? assay_gen_item_get_kind (row) : "?",
@@ -1182,6 +1206,7 @@ assay_generations_page_class_init (AssayGenerationsPageClass *klass)
   CHILD (progress_bar);
   CHILD (view_switcher);
   CHILD (view_stack);
+  CHILD (list_scroller);
   CHILD (list_view);
   CHILD (detail_title);
   CHILD (detail_meta);
@@ -1322,4 +1347,10 @@ guint
 assay_generations_page_get_grid_cells (AssayGenerationsPage *self)
 {
   return self->grid_cells;
+}
+
+GtkScrolledWindow *
+assay_generations_page_get_list_scroller (AssayGenerationsPage *self)
+{
+  return self->list_scroller;
 }

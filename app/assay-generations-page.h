@@ -42,5 +42,6 @@ GtkWidget  *assay_generations_page_get_text_view (AssayGenerationsPage *self);
 void        assay_generations_page_show_grid (AssayGenerationsPage *self, gboolean grid);
 /* Cells in the GenCo grid (documents x labels filled) */
 guint       assay_generations_page_get_grid_cells (AssayGenerationsPage *self);
+GtkScrolledWindow *assay_generations_page_get_list_scroller (AssayGenerationsPage *self);
 
 G_END_DECLS
