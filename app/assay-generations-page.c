@@ -26,6 +26,11 @@ struct _AssayGenerationsPage
   GtkDropDown        *status_dropdown;
   GtkDropDown        *kind_dropdown;
   GtkStringList      *kind_list;
+  GtkDropDown        *model_dropdown;
+  GtkStringList      *model_list;
+  GtkDropDown        *condition_dropdown;
+  GtkStringList      *condition_list;
+  GtkDropDown        *rating_dropdown;
   GtkSearchEntry     *search_entry;
   GtkLabel           *progress_label;
   GtkProgressBar     *progress_bar;
@@ -49,6 +54,8 @@ struct _AssayGenerationsPage
   GtkSingleSelection *selection;
   GArray             *dataset_ids;
   GPtrArray          *kinds;     /* as in kind_list after "Any kind" */
+  GPtrArray          *models;    /* as in model_list after "Any model" */
+  GPtrArray          *conditions; /* as in condition_list after "Any label" */
   gint64              dataset;
   AssayGenRecord     *record;    /* shown */
   gboolean            editing;
@@ -93,6 +100,24 @@ current_filter (AssayGenerationsPage *self, AssayGenFilter *f)
               ? g_ptr_array_index (self->kinds, k - 1)
               : NULL;
   f->search = search != NULL && *search ? search : NULL;
+  {
+    guint m = gtk_drop_down_get_selected (self->model_dropdown);
+    guint c = gtk_drop_down_get_selected (self->condition_dropdown);
+    guint r = gtk_drop_down_get_selected (self->rating_dropdown);
+    if (m >= 1 && self->models != NULL && m - 1 < self->models->len)
+      f->model = g_ptr_array_index (self->models, m - 1);
+    if (c >= 1 && self->conditions != NULL && c - 1 < self->conditions->len)
+      f->condition = g_ptr_array_index (self->conditions, c - 1);
+    if (r >= 1 && r <= 5)
+      f->min_rating = f->max_rating = (int) r;
+    else if (r == 6)
+      f->min_rating = 3;
+    else if (r == 7)
+      {
+        f->min_rating = 1;
+        f->max_rating = 2;
+      }
+  }
 }
 
 static void
@@ -133,9 +158,45 @@ refresh_datasets (AssayGenerationsPage *self)
   self->updating = FALSE;
 }
 
+/* A dropdown of distinct values of column, keeping the chosen one */
+static void
+refresh_choice (AssayGenerationsPage *self, GtkDropDown *dropdown, GtkStringList *list,
+                GPtrArray **values, const char *column, const char *any)
+{
+  AssayStore *store = assay_page_get_store (ASSAY_PAGE (self));
+  guint       keep = gtk_drop_down_get_selected (dropdown);
+  g_autofree char *kept = keep >= 1 && *values != NULL && keep - 1 < (*values)->len
+                            ? g_strdup (g_ptr_array_index (*values, keep - 1))
+                            : NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  guint selected = 0;
+
+  g_clear_pointer (values, g_ptr_array_unref);
+  *values = store != NULL ? assay_gen_distinct (store, self->dataset, column)
+                          : g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (names, (gpointer) any);
+  for (guint i = 0; i < (*values)->len; i++)
+    {
+      g_ptr_array_add (names, g_ptr_array_index (*values, i));
+      if (g_strcmp0 (kept, g_ptr_array_index (*values, i)) == 0)
+        selected = i + 1;
+    }
+  g_ptr_array_add (names, NULL);
+  self->updating = TRUE;
+  gtk_string_list_splice (list, 0, g_list_model_get_n_items (G_LIST_MODEL (list)),
+                          (const char *const *) names->pdata);
+  gtk_drop_down_set_selected (dropdown, selected);
+  gtk_widget_set_sensitive (GTK_WIDGET (dropdown), (*values)->len > 0);
+  self->updating = FALSE;
+}
+
 static void
 refresh_kinds (AssayGenerationsPage *self)
 {
+  refresh_choice (self, self->model_dropdown, self->model_list, &self->models, "model",
+                  _("Any model"));
+  refresh_choice (self, self->condition_dropdown, self->condition_list, &self->conditions,
+                  "condition", _("Any label"));
   AssayStore *store = assay_page_get_store (ASSAY_PAGE (self));
   guint       keep = gtk_drop_down_get_selected (self->kind_dropdown);
   g_autofree char *kept = keep >= 1 && self->kinds != NULL && keep - 1 < self->kinds->len
@@ -1175,6 +1236,8 @@ assay_generations_page_finalize (GObject *object)
   g_clear_pointer (&self->record, assay_gen_record_free);
   g_clear_pointer (&self->dataset_ids, g_array_unref);
   g_clear_pointer (&self->kinds, g_ptr_array_unref);
+  g_clear_pointer (&self->models, g_ptr_array_unref);
+  g_clear_pointer (&self->conditions, g_ptr_array_unref);
   g_clear_object (&self->list);
   g_clear_object (&self->selection);
   g_free (self->export_format);
@@ -1201,6 +1264,11 @@ assay_generations_page_class_init (AssayGenerationsPageClass *klass)
   CHILD (status_dropdown);
   CHILD (kind_dropdown);
   CHILD (kind_list);
+  CHILD (model_dropdown);
+  CHILD (model_list);
+  CHILD (condition_dropdown);
+  CHILD (condition_list);
+  CHILD (rating_dropdown);
   CHILD (search_entry);
   CHILD (progress_label);
   CHILD (progress_bar);
@@ -1256,6 +1324,9 @@ assay_generations_page_init (AssayGenerationsPage *self)
   g_signal_connect (self->dataset_dropdown, "notify::selected", G_CALLBACK (dataset_changed_cb), self);
   g_signal_connect (self->status_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
   g_signal_connect (self->kind_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
+  g_signal_connect (self->model_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
+  g_signal_connect (self->condition_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
+  g_signal_connect (self->rating_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
   g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
 }
 
@@ -1353,4 +1424,23 @@ GtkScrolledWindow *
 assay_generations_page_get_list_scroller (AssayGenerationsPage *self)
 {
   return self->list_scroller;
+}
+
+void
+assay_generations_page_set_rating_filter (AssayGenerationsPage *self, guint choice)
+{
+  self->loaded = FALSE;
+  gtk_drop_down_set_selected (self->rating_dropdown, choice);
+}
+
+void
+assay_generations_page_set_condition_filter (AssayGenerationsPage *self, const char *label)
+{
+  guint choice = 0;
+
+  for (guint i = 0; label != NULL && self->conditions != NULL && i < self->conditions->len; i++)
+    if (g_str_equal (g_ptr_array_index (self->conditions, i), label))
+      choice = i + 1;
+  self->loaded = FALSE;
+  gtk_drop_down_set_selected (self->condition_dropdown, choice);
 }

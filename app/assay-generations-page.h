@@ -31,6 +31,11 @@ gboolean    assay_generations_page_key (AssayGenerationsPage *self, guint keyval
                                         GdkModifierType state);
 void        assay_generations_page_set_search (AssayGenerationsPage *self, const char *text);
 void        assay_generations_page_set_status_filter (AssayGenerationsPage *self, int status);
+/* 0 any, 1-5 exactly, 6: 3 or more, 7: 2 or less (as in the rating dropdown) */
+void        assay_generations_page_set_rating_filter (AssayGenerationsPage *self, guint choice);
+/* NULL: any label */
+void        assay_generations_page_set_condition_filter (AssayGenerationsPage *self,
+                                                         const char *label);
 /* Reviewed (not pending) and total under the filters without their status */
 void        assay_generations_page_get_progress (AssayGenerationsPage *self, guint *reviewed,
                                                  guint *total);

@@ -165,6 +165,19 @@ check_page (AssayWindow *window, gpointer data)
   page = wait_loaded (window);
   g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 26);
 
+  /* label and rating filters (from the popover) */
+  assay_generations_page_set_condition_filter (page, "World");
+  page = wait_loaded (window);
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 3);
+  assay_generations_page_set_condition_filter (page, NULL);
+  page = wait_loaded (window);
+  assay_generations_page_set_rating_filter (page, 6); /* 3 or more: the two 5-star demo records + the 4 given above */
+  page = wait_loaded (window);
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 3);
+  assay_generations_page_set_rating_filter (page, 0);
+  page = wait_loaded (window);
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 26);
+
   /* the GenCo grid: 4 documents x (elaboration + labels) */
   assay_generations_page_show_grid (page, TRUE);
   assay_test_wait (150);
