@@ -3,21 +3,6 @@
 
 #include <glib/gi18n.h>
 
-static void
-set_result (AssayJob *job, JsonObject *o)
-{
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_take_object (node, o);
-  assay_job_set_result (job, node);
-}
-
-static void
-job_progress (double fraction, const char *message, gpointer job)
-{
-  assay_job_set_progress (job, fraction, message);
-}
-
 typedef struct
 {
   AssaySpringChange change;
@@ -39,7 +24,7 @@ simulate_run (AssayJob *job, gpointer user_data, GError **error)
   o = json_object_new ();
   json_object_set_int_member (o, "dataset", dataset);
   json_object_set_int_member (o, "series", data->count);
-  set_result (job, o);
+  assay_job_take_result_object (job, o);
   return TRUE;
 }
 
@@ -92,7 +77,7 @@ import_run (AssayJob *job, gpointer user_data, GError **error)
   json_object_set_int_member (o, "series", r.series);
   json_object_set_int_member (o, "missing", r.missing);
   json_object_set_int_member (o, "annotated", r.annotated);
-  set_result (job, o);
+  assay_job_take_result_object (job, o);
   return TRUE;
 }
 
@@ -138,7 +123,7 @@ score_run (AssayJob *job, gpointer user_data, GError **error)
     return FALSE;
   if (options.threads <= 0 && backend != NULL && assay_backend_kind (backend) == ASSAY_BACKEND_CPU)
     options.threads = assay_backend_threads (backend);
-  if (!assay_cpd_score_dataset (store, data->dataset, &options, job_progress, job,
+  if (!assay_cpd_score_dataset (store, data->dataset, &options, assay_job_progress_func, job,
                                 assay_job_get_cancellable (job), &run, error))
     return FALSE;
   metrics = assay_cpd_evaluate_run (store, run, error);
@@ -154,7 +139,7 @@ score_run (AssayJob *job, gpointer user_data, GError **error)
       if (json_object_has_member (metrics, keys[i]))
         json_object_set_member (o, keys[i], json_node_copy (json_object_get_member (metrics, keys[i])));
   }
-  set_result (job, o);
+  assay_job_take_result_object (job, o);
   return TRUE;
 }
 

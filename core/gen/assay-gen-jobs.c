@@ -19,12 +19,6 @@ import_data_free (ImportData *data)
   g_free (data);
 }
 
-static void
-progress_cb (double fraction, const char *message, gpointer job)
-{
-  assay_job_set_progress (job, fraction, message);
-}
-
 static gboolean
 import_run (AssayJob *job, gpointer user_data, GError **error)
 {
@@ -35,15 +29,14 @@ import_run (AssayJob *job, gpointer user_data, GError **error)
 
   if (store == NULL)
     return FALSE;
-  if (!assay_gen_import (store, data->path, &data->options, &r, progress_cb, job,
+  if (!assay_gen_import (store, data->path, &data->options, &r, assay_job_progress_func, job,
                          assay_job_get_cancellable (job), error))
     return FALSE;
   o = json_object_new ();
   json_object_set_int_member (o, "dataset", r.dataset);
   json_object_set_int_member (o, "imported", r.imported);
   json_object_set_string_member (o, "mapping", assay_gen_mapping_name (r.mapping));
-  assay_job_set_result (job, json_node_init_object (json_node_alloc (), o));
-  json_object_unref (o);
+  assay_job_take_result_object (job, o);
   return TRUE;
 }
 

@@ -333,6 +333,21 @@ assay_job_set_result (AssayJob *self, JsonNode *result)
   g_mutex_unlock (&self->lock);
 }
 
+void
+assay_job_take_result_object (AssayJob *self, JsonObject *object)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_take_object (node, object);
+  assay_job_set_result (self, node);
+}
+
+void
+assay_job_progress_func (double fraction, const char *message, gpointer job)
+{
+  assay_job_set_progress (job, fraction, message);
+}
+
 static void
 set_state (AssayJob *self, AssayJobState state)
 {

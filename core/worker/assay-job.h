@@ -63,6 +63,10 @@ AssayBackend *assay_job_get_backend (AssayJob *self);
 AssayStore   *assay_job_open_store (AssayJob *self, GError **error);
 void          assay_job_set_progress (AssayJob *self, double fraction, const char *message);
 void          assay_job_set_result (AssayJob *self, JsonNode *result);
+/* The result as a JSON object (taken) */
+void          assay_job_take_result_object (AssayJob *self, JsonObject *object);
+/* For the areas' progress callbacks, (fraction, message, data): data is the job. */
+void          assay_job_progress_func (double fraction, const char *message, gpointer job);
 gboolean      assay_job_check_cancelled (AssayJob *self, GError **error);
 
 /* Main thread (values as last announced) */

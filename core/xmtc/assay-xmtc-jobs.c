@@ -28,12 +28,6 @@ keep (ImportData *data, const char *s)
   return copy;
 }
 
-static void
-job_progress (double fraction, const char *message, gpointer job)
-{
-  assay_job_set_progress (job, fraction, message);
-}
-
 static gboolean
 import_run (AssayJob *job, gpointer user_data, GError **error)
 {
@@ -41,11 +35,10 @@ import_run (AssayJob *job, gpointer user_data, GError **error)
   AssayXmtcImportResult r;
   AssayStore           *store = assay_job_open_store (job, error);
   JsonObject           *o;
-  JsonNode             *node;
 
   if (store == NULL)
     return FALSE;
-  if (!assay_xmtc_import (store, data->path, &data->options, &r, job_progress, job,
+  if (!assay_xmtc_import (store, data->path, &data->options, &r, assay_job_progress_func, job,
                           assay_job_get_cancellable (job), error))
     return FALSE;
   o = json_object_new ();
@@ -60,9 +53,7 @@ import_run (AssayJob *job, gpointer user_data, GError **error)
   json_object_set_int_member (o, "out_of_range", r.out_of_range);
   json_object_set_int_member (o, "labels_without_train", r.labels_without_train);
   json_object_set_int_member (o, "labels_dropped", r.labels_dropped);
-  node = json_node_new (JSON_NODE_OBJECT);
-  json_node_take_object (node, o);
-  assay_job_set_result (job, node);
+  assay_job_take_result_object (job, o);
   return TRUE;
 }
 
@@ -106,7 +97,6 @@ train_run (AssayJob *job, gpointer user_data, GError **error)
   AssayBackend        *backend = assay_job_get_backend (job);
   g_autoptr (JsonObject) metrics = NULL;
   JsonObject          *o;
-  JsonNode            *node;
   AssayXmtcTrainOptions options = data->options;
 
   if (store == NULL)
@@ -114,7 +104,7 @@ train_run (AssayJob *job, gpointer user_data, GError **error)
   /* The solver is sparse and runs on the CPU cores whatever the backend. */
   if (options.threads <= 0 && backend != NULL && assay_backend_kind (backend) == ASSAY_BACKEND_CPU)
     options.threads = assay_backend_threads (backend);
-  if (!assay_xmtc_train (store, data->dataset, &options, backend, job_progress, job,
+  if (!assay_xmtc_train (store, data->dataset, &options, backend, assay_job_progress_func, job,
                          assay_job_get_cancellable (job), &r, error))
     return FALSE;
   metrics = assay_xmtc_evaluate_run (store, r.run, options.propensity_a, options.propensity_b,
@@ -139,9 +129,7 @@ train_run (AssayJob *job, gpointer user_data, GError **error)
         if (json_object_has_member (metrics, keys[i]))
           json_object_set_double_member (o, keys[i], json_object_get_double_member (metrics, keys[i]));
     }
-  node = json_node_new (JSON_NODE_OBJECT);
-  json_node_take_object (node, o);
-  assay_job_set_result (job, node);
+  assay_job_take_result_object (job, o);
   return TRUE;
 }
 
