@@ -177,3 +177,56 @@ assay_cli_print_json (JsonNode *node)
   g_print ("%s\n", text);
   json_node_unref (node);
 }
+
+void
+assay_cli_print_json_object (JsonObject *object)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_take_object (node, object);
+  assay_cli_print_json (node);
+}
+
+int
+assay_cli_finish_job (AssayCliCommon *common, AssayJob *job, JsonNode **result)
+{
+  g_autoptr (AssayWorker) worker = assay_cli_worker (common);
+  g_autoptr (GError) error = NULL;
+
+  if (!assay_cli_run_job (worker, job, &error))
+    return assay_cli_fail (g_steal_pointer (&error));
+  *result = json_node_ref (assay_job_get_result (job));
+  return ASSAY_CLI_OK;
+}
+
+void
+assay_cli_print_object_text (JsonObject *o)
+{
+  g_autoptr (GList) members = json_object_get_members (o);
+
+  for (GList *l = members; l; l = l->next)
+    {
+      JsonNode *node = json_object_get_member (o, l->data);
+      if (!JSON_NODE_HOLDS_VALUE (node))
+        continue;
+      if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+        g_print ("%-22s %.4f\n", (const char *) l->data, json_node_get_double (node));
+      else if (json_node_get_value_type (node) == G_TYPE_INT64)
+        g_print ("%-22s %" G_GINT64_FORMAT "\n", (const char *) l->data, json_node_get_int (node));
+      else if (json_node_get_value_type (node) == G_TYPE_STRING)
+        g_print ("%-22s %s\n", (const char *) l->data, json_node_get_string (node));
+    }
+}
+
+int
+assay_cli_output (AssayCliCommon *common, JsonNode *node)
+{
+  if (common->json)
+    assay_cli_print_json (node);
+  else
+    {
+      assay_cli_print_object_text (json_node_get_object (node));
+      json_node_unref (node);
+    }
+  return ASSAY_CLI_OK;
+}

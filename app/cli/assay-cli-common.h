@@ -54,8 +54,16 @@ AssayStore  *assay_cli_open_workspace (AssayCliCommon *common, GError **error);
 AssayWorker *assay_cli_worker (AssayCliCommon *common);
 /* Runs a job to its end, showing progress on stderr when it is a terminal. */
 gboolean     assay_cli_run_job (AssayWorker *worker, AssayJob *job, GError **error);
+/* Runs a job on a worker of its own; *result gets a reference to its result. */
+int          assay_cli_finish_job (AssayCliCommon *common, AssayJob *job, JsonNode **result);
 /* Prints one JSON value on stdout (compact, one line). Takes the node. */
 void         assay_cli_print_json (JsonNode *node);
+/* The same for an object (taken). */
+void         assay_cli_print_json_object (JsonObject *object);
+/* The scalar members of an object, one "name value" line each */
+void         assay_cli_print_object_text (JsonObject *object);
+/* An object node as JSON with --json, else as text lines. Takes the node. */
+int          assay_cli_output (AssayCliCommon *common, JsonNode *node);
 void         assay_cli_common_clear (AssayCliCommon *common);
 
 G_END_DECLS

@@ -11,50 +11,6 @@
 #include "assay-json.h"
 
 static int
-run_job (AssayCliCommon *common, AssayJob *job, JsonNode **result)
-{
-  g_autoptr (AssayWorker) worker = assay_cli_worker (common);
-  g_autoptr (GError) error = NULL;
-
-  if (!assay_cli_run_job (worker, job, &error))
-    return assay_cli_fail (g_steal_pointer (&error));
-  *result = json_node_ref (assay_job_get_result (job));
-  return ASSAY_CLI_OK;
-}
-
-static void
-print_text (JsonObject *o)
-{
-  g_autoptr (GList) members = json_object_get_members (o);
-
-  for (GList *l = members; l; l = l->next)
-    {
-      JsonNode *node = json_object_get_member (o, l->data);
-      if (!JSON_NODE_HOLDS_VALUE (node))
-        continue;
-      if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-        g_print ("%-16s %.4f\n", (const char *) l->data, json_node_get_double (node));
-      else if (json_node_get_value_type (node) == G_TYPE_INT64)
-        g_print ("%-16s %" G_GINT64_FORMAT "\n", (const char *) l->data, json_node_get_int (node));
-      else if (json_node_get_value_type (node) == G_TYPE_STRING)
-        g_print ("%-16s %s\n", (const char *) l->data, json_node_get_string (node));
-    }
-}
-
-static int
-output (AssayCliCommon *common, JsonNode *node)
-{
-  if (common->json)
-    assay_cli_print_json (node);
-  else
-    {
-      print_text (json_node_get_object (node));
-      json_node_unref (node);
-    }
-  return ASSAY_CLI_OK;
-}
-
-static int
 verb_simulate (AssayCliCommon *common, int argc, char **argv)
 {
   g_autofree char *type = NULL;
@@ -82,9 +38,9 @@ verb_simulate (AssayCliCommon *common, int argc, char **argv)
   if ((store = assay_cli_open_workspace (common, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
   job = assay_cpd_simulate_job_new (change, (guint) count, (guint64) seed);
-  if ((status = run_job (common, job, &result)) != ASSAY_CLI_OK)
+  if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)
     return status;
-  return output (common, result);
+  return assay_cli_output (common, result);
 }
 
 static int
@@ -126,9 +82,9 @@ verb_import (AssayCliCommon *common, int argc, char **argv)
   if ((store = assay_cli_open_workspace (common, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
   job = assay_cpd_import_job_new ((const char *const *) argv + 1, &options);
-  if ((status = run_job (common, job, &result)) != ASSAY_CLI_OK)
+  if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)
     return status;
-  return output (common, result);
+  return assay_cli_output (common, result);
 }
 
 static int
@@ -191,9 +147,9 @@ verb_score (AssayCliCommon *common, int argc, char **argv)
   if ((store = assay_cli_open_workspace (common, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
   job = assay_cpd_score_job_new (dataset, &options);
-  if ((status = run_job (common, job, &result)) != ASSAY_CLI_OK)
+  if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)
     return status;
-  return output (common, result);
+  return assay_cli_output (common, result);
 }
 
 static int
@@ -225,7 +181,7 @@ verb_eval (AssayCliCommon *common, int argc, char **argv)
       assay_cli_print_json (node);
       return ASSAY_CLI_OK;
     }
-  print_text (metrics);
+  assay_cli_print_object_text (metrics);
   {
     JsonArray *per = json_object_get_array_member (metrics, "per_series");
     g_print ("\n%-28s %7s %7s %7s %7s\n", _("series"), "auc", "tri", "f1", "cover");

@@ -26,10 +26,10 @@ verb_import (AssayCliCommon *common, int argc, char **argv)
   };
   AssayGenImportOptions options;
   g_autoptr (AssayStore) store = NULL;
-  g_autoptr (AssayWorker) worker = NULL;
   g_autoptr (AssayJob) job = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) fields = NULL;
+  JsonNode   *result = NULL;
   JsonObject *o;
   int         status = assay_cli_parse (common, "gen import", "FILE", entries, &argc, &argv);
 
@@ -46,18 +46,20 @@ verb_import (AssayCliCommon *common, int argc, char **argv)
   options.name = name;
   if ((store = assay_cli_open_workspace (common, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
-  worker = assay_cli_worker (common);
   job = assay_gen_import_job_new (argv[1], &options);
-  if (!assay_cli_run_job (worker, job, &error))
-    return assay_cli_fail (g_steal_pointer (&error));
-  o = json_node_get_object (assay_job_get_result (job));
+  if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)
+    return status;
+  o = json_node_get_object (result);
   if (common->json)
-    assay_cli_print_json (json_node_ref (assay_job_get_result (job)));
+    assay_cli_print_json (result);
   else
-    g_print (_("Imported %lld records (%s) into dataset %lld\n"),
+    {
+      g_print (_("Imported %lld records (%s) into dataset %lld\n"),
              (long long) json_object_get_int_member (o, "imported"),
              json_object_get_string_member (o, "mapping"),
              (long long) json_object_get_int_member (o, "dataset"));
+      json_node_unref (result);
+    }
   return ASSAY_CLI_OK;
 }
 
@@ -69,6 +71,16 @@ typedef struct
   char  *kind;
   gint64 dataset;
 } FilterArgs;
+
+static void
+filter_args_clear (FilterArgs *a)
+{
+  g_free (a->status);
+  g_free (a->search);
+  g_free (a->kind);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FilterArgs, filter_args_clear)
 
 #define FILTER_ENTRIES(f)                                                                          \
   { "status", 0, 0, G_OPTION_ARG_STRING, &(f).status, N_("pending, accepted, rejected or edited"), \
@@ -93,14 +105,6 @@ make_filter (FilterArgs *a, AssayGenFilter *f)
   f->kind = a->kind;
   f->dataset = a->dataset;
   return TRUE;
-}
-
-static void
-filter_args_clear (FilterArgs *a)
-{
-  g_free (a->status);
-  g_free (a->search);
-  g_free (a->kind);
 }
 
 static JsonNode *
@@ -167,7 +171,7 @@ record_json (AssayGenRecord *r)
 static int
 verb_list (AssayCliCommon *common, int argc, char **argv)
 {
-  FilterArgs         fa = { 0 };
+  g_auto (FilterArgs) fa = { 0 };
   int                offset = 0, limit = 50;
   const GOptionEntry entries[] = {
     FILTER_ENTRIES (fa),
@@ -185,18 +189,12 @@ verb_list (AssayCliCommon *common, int argc, char **argv)
   if (status != ASSAY_CLI_OK)
     return status;
   if (!make_filter (&fa, &f))
-    {
-      filter_args_clear (&fa);
-      return assay_cli_usage (_("unknown status"));
-    }
+    return assay_cli_usage (_("unknown status"));
   if (offset < 0 || limit < 0)
     return assay_cli_usage (_("--offset and --limit are not negative"));
   if ((store = assay_cli_open_workspace (common, &error)) == NULL
       || (ids = assay_gen_query_ids (store, &f, &error)) == NULL)
-    {
-      filter_args_clear (&fa);
       return assay_cli_fail (g_steal_pointer (&error));
-    }
   b = json_builder_new ();
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "total");
@@ -211,7 +209,6 @@ verb_list (AssayCliCommon *common, int argc, char **argv)
       if (r == NULL)
         {
           g_object_unref (b);
-          filter_args_clear (&fa);
           return assay_cli_fail (g_steal_pointer (&error));
         }
       if (common->json)
@@ -235,7 +232,6 @@ verb_list (AssayCliCommon *common, int argc, char **argv)
   else
     g_print (_("%u records\n"), ids->len);
   g_object_unref (b);
-  filter_args_clear (&fa);
   return ASSAY_CLI_OK;
 }
 
@@ -291,7 +287,7 @@ verb_review (AssayCliCommon *common, int argc, char **argv)
 static int
 verb_export (AssayCliCommon *common, int argc, char **argv)
 {
-  FilterArgs         fa = { 0 };
+  g_auto (FilterArgs) fa = { 0 };
   g_autofree char   *format = NULL;
   const GOptionEntry entries[] = {
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("trl-dpo, trl-dpo-chat, kto, prm or sft"),
@@ -309,30 +305,19 @@ verb_export (AssayCliCommon *common, int argc, char **argv)
   if (status != ASSAY_CLI_OK)
     return status;
   if (argc != 2 || format == NULL || !assay_gen_parse_export_format (format, &fmt))
-    {
-      filter_args_clear (&fa);
-      return assay_cli_usage (_("gen export takes --format trl-dpo|trl-dpo-chat|kto|prm|sft and "
-                                "an output file"));
-    }
+    return assay_cli_usage (_("gen export takes --format trl-dpo|trl-dpo-chat|kto|prm|sft and "
+                            "an output file"));
   if (!make_filter (&fa, &f))
-    {
-      filter_args_clear (&fa);
-      return assay_cli_usage (_("unknown status"));
-    }
+    return assay_cli_usage (_("unknown status"));
   if ((store = assay_cli_open_workspace (common, &error)) == NULL
       || !assay_gen_export (store, &f, fmt, argv[1], &n, &error))
-    {
-      filter_args_clear (&fa);
       return assay_cli_fail (g_steal_pointer (&error));
-    }
-  filter_args_clear (&fa);
   if (common->json)
     {
       JsonObject *o = json_object_new ();
       json_object_set_int_member (o, "exported", n);
       json_object_set_string_member (o, "format", format);
-      assay_cli_print_json (json_node_init_object (json_node_alloc (), o));
-      json_object_unref (o);
+      assay_cli_print_json_object (o);
     }
   else
     g_print (_("Exported %u rows to %s\n"), n, argv[1]);
@@ -342,7 +327,7 @@ verb_export (AssayCliCommon *common, int argc, char **argv)
 static int
 verb_prompts (AssayCliCommon *common, int argc, char **argv)
 {
-  FilterArgs         fa = { 0 };
+  g_auto (FilterArgs) fa = { 0 };
   g_autofree char   *name = NULL;
   const GOptionEntry entries[] = {
     { "template", 0, 0, G_OPTION_ARG_STRING, &name, N_("Template name (see gen templates)"), N_("NAME") },
@@ -358,28 +343,17 @@ verb_prompts (AssayCliCommon *common, int argc, char **argv)
   if (status != ASSAY_CLI_OK)
     return status;
   if (argc != 2 || name == NULL)
-    {
-      filter_args_clear (&fa);
-      return assay_cli_usage (_("gen prompts takes --template NAME and an output file"));
-    }
+    return assay_cli_usage (_("gen prompts takes --template NAME and an output file"));
   if (!make_filter (&fa, &f))
-    {
-      filter_args_clear (&fa);
-      return assay_cli_usage (_("unknown status"));
-    }
+    return assay_cli_usage (_("unknown status"));
   if ((store = assay_cli_open_workspace (common, &error)) == NULL
       || !assay_gen_export_requests (store, &f, name, argv[1], &n, &error))
-    {
-      filter_args_clear (&fa);
       return assay_cli_fail (g_steal_pointer (&error));
-    }
-  filter_args_clear (&fa);
   if (common->json)
     {
       JsonObject *o = json_object_new ();
       json_object_set_int_member (o, "requests", n);
-      assay_cli_print_json (json_node_init_object (json_node_alloc (), o));
-      json_object_unref (o);
+      assay_cli_print_json_object (o);
     }
   else
     g_print (_("Wrote %u requests to %s\n"), n, argv[1]);
@@ -409,8 +383,7 @@ verb_answers (AssayCliCommon *common, int argc, char **argv)
       json_object_set_int_member (o, "answers", read);
       json_object_set_int_member (o, "rated", rated);
       json_object_set_int_member (o, "dataset", dataset);
-      assay_cli_print_json (json_node_init_object (json_node_alloc (), o));
-      json_object_unref (o);
+      assay_cli_print_json_object (o);
     }
   else
     g_print (_("Read %u answers (%u ratings)\n"), read, rated);
@@ -454,7 +427,7 @@ verb_templates (AssayCliCommon *common, int argc, char **argv)
   {
     g_autofree char *body = assay_gen_template_get (store, show, &error);
     if (body == NULL)
-      return assay_cli_fail (g_steal_pointer (&error));
+    return assay_cli_fail (g_steal_pointer (&error));
     g_print ("%s\n", body);
   }
   return ASSAY_CLI_OK;

@@ -13,50 +13,6 @@
 #include "assay-xmtc-model.h"
 
 static int
-finish_job (AssayCliCommon *common, AssayJob *job, JsonNode **result)
-{
-  g_autoptr (AssayWorker) worker = assay_cli_worker (common);
-  g_autoptr (GError) error = NULL;
-
-  if (!assay_cli_run_job (worker, job, &error))
-    return assay_cli_fail (g_steal_pointer (&error));
-  *result = json_node_ref (assay_job_get_result (job));
-  return ASSAY_CLI_OK;
-}
-
-static void
-print_object_text (JsonObject *o)
-{
-  g_autoptr (GList) members = json_object_get_members (o);
-
-  for (GList *l = members; l; l = l->next)
-    {
-      JsonNode *node = json_object_get_member (o, l->data);
-      if (!JSON_NODE_HOLDS_VALUE (node))
-        continue;
-      if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-        g_print ("%-22s %.4f\n", (const char *) l->data, json_node_get_double (node));
-      else if (json_node_get_value_type (node) == G_TYPE_INT64)
-        g_print ("%-22s %" G_GINT64_FORMAT "\n", (const char *) l->data, json_node_get_int (node));
-      else if (json_node_get_value_type (node) == G_TYPE_STRING)
-        g_print ("%-22s %s\n", (const char *) l->data, json_node_get_string (node));
-    }
-}
-
-static int
-output (AssayCliCommon *common, JsonNode *node)
-{
-  if (common->json)
-    assay_cli_print_json (node);
-  else
-    {
-      print_object_text (json_node_get_object (node));
-      json_node_unref (node);
-    }
-  return ASSAY_CLI_OK;
-}
-
-static int
 verb_import (AssayCliCommon *common, int argc, char **argv)
 {
   AssayXmtcImportOptions options;
@@ -119,10 +75,10 @@ verb_import (AssayCliCommon *common, int argc, char **argv)
   if ((store = assay_cli_open_workspace (common, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
   job = assay_xmtc_import_job_new (argv[1], &options);
-  status = finish_job (common, job, &result);
+  status = assay_cli_finish_job (common, job, &result);
   if (status != ASSAY_CLI_OK)
     return status;
-  return output (common, result);
+  return assay_cli_output (common, result);
 }
 
 static int
@@ -201,10 +157,10 @@ verb_train (AssayCliCommon *common, int argc, char **argv)
   if ((store = assay_cli_open_workspace (common, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
   job = assay_xmtc_train_job_new (dataset, &options);
-  status = finish_job (common, job, &result);
+  status = assay_cli_finish_job (common, job, &result);
   if (status != ASSAY_CLI_OK)
     return status;
-  return output (common, result);
+  return assay_cli_output (common, result);
 }
 
 static int
@@ -240,7 +196,7 @@ verb_eval (AssayCliCommon *common, int argc, char **argv)
   if (!common->json)
     {
       JsonArray *bins = json_object_get_array_member (json_node_get_object (node), "bins");
-      print_object_text (json_node_get_object (node));
+      assay_cli_print_object_text (json_node_get_object (node));
       g_print ("\n%-14s %8s %8s %8s\n", _("train docs"), "F1@1", "F1@3", "F1@5");
       for (guint i = 0; i < json_array_get_length (bins); i++)
         {
