@@ -194,7 +194,7 @@ verb_list (AssayCliCommon *common, int argc, char **argv)
     return assay_cli_usage (_("--offset and --limit are not negative"));
   if ((store = assay_cli_open_workspace (common, &error)) == NULL
       || (ids = assay_gen_query_ids (store, &f, &error)) == NULL)
-      return assay_cli_fail (g_steal_pointer (&error));
+    return assay_cli_fail (g_steal_pointer (&error));
   b = json_builder_new ();
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "total");
@@ -311,7 +311,7 @@ verb_export (AssayCliCommon *common, int argc, char **argv)
     return assay_cli_usage (_("unknown status"));
   if ((store = assay_cli_open_workspace (common, &error)) == NULL
       || !assay_gen_export (store, &f, fmt, argv[1], &n, &error))
-      return assay_cli_fail (g_steal_pointer (&error));
+    return assay_cli_fail (g_steal_pointer (&error));
   if (common->json)
     {
       JsonObject *o = json_object_new ();
@@ -348,7 +348,7 @@ verb_prompts (AssayCliCommon *common, int argc, char **argv)
     return assay_cli_usage (_("unknown status"));
   if ((store = assay_cli_open_workspace (common, &error)) == NULL
       || !assay_gen_export_requests (store, &f, name, argv[1], &n, &error))
-      return assay_cli_fail (g_steal_pointer (&error));
+    return assay_cli_fail (g_steal_pointer (&error));
   if (common->json)
     {
       JsonObject *o = json_object_new ();
