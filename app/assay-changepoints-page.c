@@ -53,8 +53,6 @@ struct _AssayChangepointsPage
   GCancellable       *list_cancellable;
   GCancellable       *series_cancellable;
   GtkNativeDialog    *chooser;
-  gulong              changed_handler;
-  AssayStore         *watched_store;
   gboolean            updating;
 };
 
@@ -174,7 +172,6 @@ update_summary (AssayChangepointsPage *self)
 
 typedef struct
 {
-  char      *path;
   gint64     dataset;
   gint64     run;    /* -1: the newest */
   GPtrArray *infos;
@@ -184,38 +181,37 @@ typedef struct
 static void
 list_data_free (ListData *data)
 {
-  g_free (data->path);
   g_clear_pointer (&data->infos, g_ptr_array_unref);
   g_clear_pointer (&data->runs, g_ptr_array_unref);
   g_free (data);
 }
 
-static void
-list_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  ListData *data = task_data;
-  g_autoptr (AssayStore) store = NULL;
-  g_autoptr (GError) error = NULL;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ListData, list_data_free)
 
-  store = assay_store_open_secondary (data->path, &error);
-  if (store == NULL)
+/* The runs of the dataset and its series' infos under the run */
+static gpointer
+read_list (AssayStore *store, gpointer data, GCancellable *cancellable, GError **error)
+{
+  ListData *in = data;
+  ListData *out = g_new0 (ListData, 1);
+
+  out->dataset = in->dataset;
+  out->runs = assay_cpd_run_infos (store, in->dataset, error);
+  if (out->runs == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
+      list_data_free (out);
+      return NULL;
     }
-  data->runs = assay_cpd_run_infos (store, data->dataset, &error);
-  if (data->runs == NULL)
+  out->run = in->run;
+  if (out->run < 0)
+    out->run = out->runs->len > 0 ? ((AssayCpdRunInfo *) g_ptr_array_index (out->runs, 0))->id : 0;
+  out->infos = assay_cpd_series_infos (store, in->dataset, out->run, error);
+  if (out->infos == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
+      list_data_free (out);
+      return NULL;
     }
-  if (data->run < 0)
-    data->run = data->runs->len > 0 ? ((AssayCpdRunInfo *) g_ptr_array_index (data->runs, 0))->id : 0;
-  data->infos = assay_cpd_series_infos (store, data->dataset, data->run, &error);
-  if (data->infos == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_boolean (task, TRUE);
+  return out;
 }
 
 static void
@@ -253,24 +249,16 @@ row_position (AssayChangepointsPage *self, gint64 series)
 }
 
 static void
-list_done (GObject *source, GAsyncResult *result, gpointer user_data)
+list_done (AssayPage *page, gpointer result, const GError *error, gpointer unused)
 {
-  AssayChangepointsPage *self = user_data;
-  ListData              *data = g_task_get_task_data (G_TASK (result));
-  g_autoptr (GError) error = NULL;
+  AssayChangepointsPage *self = ASSAY_CHANGEPOINTS_PAGE (page);
+  g_autoptr (ListData)   data = result;
   gint64                 keep;
   guint                  position;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (data == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        assay_page_toast (ASSAY_PAGE (self), error->message);
-      g_object_unref (self);
-      return;
-    }
-  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
-    {
-      g_object_unref (self);
+      assay_page_toast (page, error->message);
       return;
     }
   keep = self->want_series != 0 ? self->want_series : self->series;
@@ -283,7 +271,7 @@ list_done (GObject *source, GAsyncResult *result, gpointer user_data)
   fill_rows (self, data->infos);
   self->updating = FALSE;
   update_summary (self);
-  assay_page_set_empty (ASSAY_PAGE (self), FALSE);
+  assay_page_set_empty (page, FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "cpd.score", TRUE);
 
   /* Keep the series in view (its scores under the new run), or start on the first row */
@@ -300,32 +288,23 @@ list_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_autoptr (AssayCpdSeriesRow) row = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
       load_series (self, assay_cpd_series_row_get_id (row));
     }
-  g_object_unref (self);
 }
 
 static void
 load_list (AssayChangepointsPage *self, gint64 dataset, gint64 run)
 {
-  AssayStore *store = assay_page_get_store (ASSAY_PAGE (self));
-  g_autoptr (GTask) task = NULL;
-  ListData   *data;
+  ListData *data;
 
-  if (self->list_cancellable != NULL)
-    g_cancellable_cancel (self->list_cancellable);
-  g_clear_object (&self->list_cancellable);
-  if (store == NULL || dataset == 0)
+  if (dataset == 0)
     return;
   /* the dataset in view from now on: jobs that finish meanwhile for it reload it */
   self->dataset = dataset;
-  self->list_cancellable = g_cancellable_new ();
   data = g_new0 (ListData, 1);
-  data->path = g_strdup (assay_store_get_path (store));
   data->dataset = dataset;
   data->run = run;
-  task = g_task_new (NULL, self->list_cancellable, list_done, g_object_ref (self));
-  g_task_set_task_data (task, data, (GDestroyNotify) list_data_free);
-  g_task_set_name (task, "[assay] change-point series");
-  g_task_run_in_thread (task, list_thread);
+  assay_page_load (ASSAY_PAGE (self), &self->list_cancellable, "[assay] change-point series",
+                   read_list, list_done, data, (GDestroyNotify) list_data_free,
+                   (GDestroyNotify) list_data_free);
 }
 
 /* ---- the selected series ---------------------------------------------------------------------- */
@@ -474,6 +453,16 @@ show_cursor (AssayChangepointsPage *self, int t)
   g_string_free (s, TRUE);
 }
 
+/* Moves the plot's cursor and shows that step in the side panel (once: a cursor that moves
+ * tells the panel through "cursor-moved") */
+static void
+move_cursor (AssayChangepointsPage *self, int step)
+{
+  if (assay_series_plot_get_cursor (self->plot) == step || step < 0)
+    show_cursor (self, step);
+  assay_series_plot_set_cursor (self->plot, step);
+}
+
 static void
 apply_view (AssayChangepointsPage *self, AssayCpdSeriesView *v)
 {
@@ -509,89 +498,53 @@ apply_view (AssayChangepointsPage *self, AssayCpdSeriesView *v)
     cursor = truth->len > 0 ? (int) g_array_index (truth, guint, 0)
              : v->change_points->len > 0 ? (int) g_array_index (v->change_points, guint, 0)
                                          : (int) x->T / 2;
-  assay_series_plot_set_cursor (self->plot, cursor);
-  show_cursor (self, cursor);
+  move_cursor (self, cursor);
 }
 
 typedef struct
 {
-  char  *path;
   gint64 series;
   gint64 run;
 } SeriesData;
 
-static void
-series_data_free (SeriesData *data)
+static gpointer
+read_series (AssayStore *store, gpointer data, GCancellable *cancellable, GError **error)
 {
-  g_free (data->path);
-  g_free (data);
+  SeriesData *d = data;
+
+  return assay_cpd_series_view_load (store, d->series, d->run, error);
 }
 
 static void
-series_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+series_done (AssayPage *page, gpointer result, const GError *error, gpointer data)
 {
-  SeriesData *data = task_data;
-  g_autoptr (AssayStore) store = NULL;
-  g_autoptr (GError) error = NULL;
-  AssayCpdSeriesView *view;
-
-  store = assay_store_open_secondary (data->path, &error);
-  if (store == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  view = assay_cpd_series_view_load (store, data->series, data->run, &error);
-  if (view == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
+  if (result != NULL)
+    apply_view (ASSAY_CHANGEPOINTS_PAGE (page), result);
   else
-    g_task_return_pointer (task, view, (GDestroyNotify) assay_cpd_series_view_free);
-}
-
-static void
-series_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  AssayChangepointsPage *self = user_data;
-  g_autoptr (GError) error = NULL;
-  AssayCpdSeriesView    *view = g_task_propagate_pointer (G_TASK (result), &error);
-
-  if (view == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        assay_page_toast (ASSAY_PAGE (self), error->message);
-    }
-  else if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
-    assay_cpd_series_view_free (view);
-  else
-    apply_view (self, view);
-  g_object_unref (self);
+    assay_page_toast (page, error->message);
 }
 
 static void
 load_series (AssayChangepointsPage *self, gint64 series)
 {
-  AssayStore *store = assay_page_get_store (ASSAY_PAGE (self));
-  g_autoptr (GTask) task = NULL;
   SeriesData *data;
 
-  if (self->series_cancellable != NULL)
-    g_cancellable_cancel (self->series_cancellable);
-  g_clear_object (&self->series_cancellable);
   if (series != self->series)
     assay_series_plot_set_cursor (self->plot, -1);
   self->series = series;
   g_clear_pointer (&self->view, assay_cpd_series_view_free);
-  if (store == NULL || series == 0)
-    return;
-  self->series_cancellable = g_cancellable_new ();
-  data = g_new0 (SeriesData, 1);
-  data->path = g_strdup (assay_store_get_path (store));
+  if (series == 0)
+    {
+      if (self->series_cancellable != NULL)
+        g_cancellable_cancel (self->series_cancellable);
+      return;
+    }
+  data = g_new (SeriesData, 1);
   data->series = series;
   data->run = self->run;
-  task = g_task_new (NULL, self->series_cancellable, series_done, g_object_ref (self));
-  g_task_set_task_data (task, data, (GDestroyNotify) series_data_free);
-  g_task_set_name (task, "[assay] change-point series view");
-  g_task_run_in_thread (task, series_thread);
+  assay_page_load (ASSAY_PAGE (self), &self->series_cancellable, "[assay] change-point series view",
+                   read_series, series_done, data, g_free,
+                   (GDestroyNotify) assay_cpd_series_view_free);
 }
 
 /* ---- marks ------------------------------------------------------------------------------------- */
@@ -618,9 +571,10 @@ refresh_marks (AssayChangepointsPage *self)
 }
 
 static void
-store_changed_cb (AssayStore *store, const char *table, AssayChangepointsPage *self)
+assay_changepoints_page_store_changed (AssayPage *page, const char *table)
 {
-  refresh_marks (self);
+  if (g_str_equal (table, "cpd_marks"))
+    refresh_marks (ASSAY_CHANGEPOINTS_PAGE (page));
 }
 
 static void
@@ -628,11 +582,10 @@ step_clicked_cb (AssaySeriesPlot *plot, guint step, AssayChangepointsPage *self)
 {
   AssayStore *store = assay_page_get_store (ASSAY_PAGE (self));
   g_autoptr (GError) error = NULL;
-  gboolean    added = FALSE;
 
   if (store == NULL || self->series == 0 || self->view == NULL)
     return;
-  if (!assay_cpd_toggle_mark (store, self->series, step, &added, &error))
+  if (!assay_cpd_toggle_mark (store, self->series, step, NULL, &error))
     assay_page_toast (ASSAY_PAGE (self), error->message);
   /* the store's changed::cpd_marks refreshes the plot */
 }
@@ -819,25 +772,10 @@ import_action (GtkWidget *widget, const char *name, GVariant *param)
 /* ---- page ---------------------------------------------------------------------------------------- */
 
 static void
-watch_store (AssayChangepointsPage *self, AssayStore *store)
-{
-  if (self->watched_store != NULL && self->changed_handler != 0)
-    g_signal_handler_disconnect (self->watched_store, self->changed_handler);
-  self->changed_handler = 0;
-  g_clear_object (&self->watched_store);
-  if (store == NULL)
-    return;
-  self->watched_store = g_object_ref (store);
-  self->changed_handler = g_signal_connect (store, "changed::cpd_marks",
-                                            G_CALLBACK (store_changed_cb), self);
-}
-
-static void
 assay_changepoints_page_workspace_changed (AssayPage *page, AssayStore *store)
 {
   AssayChangepointsPage *self = ASSAY_CHANGEPOINTS_PAGE (page);
 
-  watch_store (self, store);
   g_clear_pointer (&self->view, assay_cpd_series_view_free);
   g_clear_pointer (&self->runs, g_ptr_array_unref);
   self->dataset = self->run = self->series = self->want_series = 0;
@@ -893,7 +831,6 @@ assay_changepoints_page_dispose (GObject *object)
   g_clear_object (&self->list_cancellable);
   g_clear_object (&self->series_cancellable);
   g_clear_object (&self->chooser);
-  watch_store (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), ASSAY_TYPE_CHANGEPOINTS_PAGE);
   G_OBJECT_CLASS (assay_changepoints_page_parent_class)->dispose (object);
 }
@@ -922,6 +859,7 @@ assay_changepoints_page_class_init (AssayChangepointsPageClass *klass)
   object_class->finalize = assay_changepoints_page_finalize;
   page_class->workspace_changed = assay_changepoints_page_workspace_changed;
   page_class->job_finished = assay_changepoints_page_job_finished;
+  page_class->store_changed = assay_changepoints_page_store_changed;
 
   g_type_ensure (ASSAY_TYPE_SERIES_PLOT);
   g_type_ensure (ASSAY_TYPE_MATRIX_HEATMAP);
@@ -953,8 +891,6 @@ assay_changepoints_page_class_init (AssayChangepointsPageClass *klass)
 static void
 assay_changepoints_page_init (AssayChangepointsPage *self)
 {
-  GtkColumnViewColumn *first;
-
   gtk_widget_init_template (GTK_WIDGET (self));
   assay_matrix_heatmap_set_title (self->heatmap_before, _("A before the step"));
   assay_matrix_heatmap_set_title (self->heatmap_after, _("A after the step"));
@@ -966,8 +902,8 @@ assay_changepoints_page_init (AssayChangepointsPage *self)
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (g_object_ref (self->selection)));
 
-  first = assay_columns_add (self->column_view, ASSAY_TYPE_CPD_SERIES_ROW, _("Series"), "name",
-                             FALSE, TRUE);
+  assay_columns_add (self->column_view, ASSAY_TYPE_CPD_SERIES_ROW, _("Series"), "name",
+                     FALSE, TRUE);
   assay_columns_add (self->column_view, ASSAY_TYPE_CPD_SERIES_ROW, _("Steps"), "steps", TRUE, FALSE);
   assay_columns_add (self->column_view, ASSAY_TYPE_CPD_SERIES_ROW, _("Vars"), "variables", TRUE,
                      FALSE);
@@ -979,7 +915,6 @@ assay_changepoints_page_init (AssayChangepointsPage *self)
   assay_columns_add (self->column_view, ASSAY_TYPE_CPD_SERIES_ROW, "TRI", "tri", TRUE, FALSE);
   assay_columns_add (self->column_view, ASSAY_TYPE_CPD_SERIES_ROW, "F1", "f1", TRUE, FALSE);
   assay_columns_add (self->column_view, ASSAY_TYPE_CPD_SERIES_ROW, _("Cover"), "cover", TRUE, FALSE);
-  (void) first;
 
   g_signal_connect (self->selection, "notify::selected-item", G_CALLBACK (selection_changed_cb), self);
   g_signal_connect (self->dataset_dropdown, "notify::selected", G_CALLBACK (dataset_changed_cb), self);
@@ -1065,8 +1000,7 @@ assay_changepoints_page_get_cursor (AssayChangepointsPage *self)
 void
 assay_changepoints_page_set_cursor (AssayChangepointsPage *self, int step)
 {
-  assay_series_plot_set_cursor (self->plot, step);
-  show_cursor (self, step);
+  move_cursor (self, step);
 }
 
 const char *

@@ -66,8 +66,9 @@ struct _AssayGenerationsPage
   GtkNativeDialog    *chooser;
   char               *export_format;
   gboolean            export_accepted;
-  AssayStore         *watched_store;
-  gulong              changed_handler;
+  GCancellable       *count_cancellable;
+  GCancellable       *choices_cancellable;
+  gboolean            grid_dirty; /* records changed while the grid was hidden */
   gboolean            updating;
   gboolean            loaded;
 };
@@ -76,6 +77,7 @@ G_DEFINE_FINAL_TYPE (AssayGenerationsPage, assay_generations_page, ASSAY_TYPE_PA
 
 static void reload (AssayGenerationsPage *self, gint64 keep);
 static void show_record (AssayGenerationsPage *self, gint64 id);
+static void build_grid (AssayGenerationsPage *self);
 
 /* GTK 4.8 has no gtk_list_view_scroll_to(): its list action does the same */
 static void
@@ -158,13 +160,12 @@ refresh_datasets (AssayGenerationsPage *self)
   self->updating = FALSE;
 }
 
-/* A dropdown of distinct values of column, keeping the chosen one */
+/* A dropdown of values (taken) after "any", keeping the chosen one when it is still there */
 static void
-refresh_choice (AssayGenerationsPage *self, GtkDropDown *dropdown, GtkStringList *list,
-                GPtrArray **values, const char *column, const char *any)
+set_choices (AssayGenerationsPage *self, GtkDropDown *dropdown, GtkStringList *list,
+             GPtrArray **values, GPtrArray *fresh, const char *any)
 {
-  AssayStore *store = assay_page_get_store (ASSAY_PAGE (self));
-  guint       keep = gtk_drop_down_get_selected (dropdown);
+  guint            keep = gtk_drop_down_get_selected (dropdown);
   g_autofree char *kept = keep >= 1 && *values != NULL && keep - 1 < (*values)->len
                             ? g_strdup (g_ptr_array_index (*values, keep - 1))
                             : NULL;
@@ -172,13 +173,12 @@ refresh_choice (AssayGenerationsPage *self, GtkDropDown *dropdown, GtkStringList
   guint selected = 0;
 
   g_clear_pointer (values, g_ptr_array_unref);
-  *values = store != NULL ? assay_gen_distinct (store, self->dataset, column)
-                          : g_ptr_array_new_with_free_func (g_free);
+  *values = fresh;
   g_ptr_array_add (names, (gpointer) any);
-  for (guint i = 0; i < (*values)->len; i++)
+  for (guint i = 0; i < fresh->len; i++)
     {
-      g_ptr_array_add (names, g_ptr_array_index (*values, i));
-      if (g_strcmp0 (kept, g_ptr_array_index (*values, i)) == 0)
+      g_ptr_array_add (names, g_ptr_array_index (fresh, i));
+      if (g_strcmp0 (kept, g_ptr_array_index (fresh, i)) == 0)
         selected = i + 1;
     }
   g_ptr_array_add (names, NULL);
@@ -186,41 +186,93 @@ refresh_choice (AssayGenerationsPage *self, GtkDropDown *dropdown, GtkStringList
   gtk_string_list_splice (list, 0, g_list_model_get_n_items (G_LIST_MODEL (list)),
                           (const char *const *) names->pdata);
   gtk_drop_down_set_selected (dropdown, selected);
-  gtk_widget_set_sensitive (GTK_WIDGET (dropdown), (*values)->len > 0);
+  gtk_widget_set_sensitive (GTK_WIDGET (dropdown), fresh->len > 0);
   self->updating = FALSE;
 }
 
-static void
-refresh_kinds (AssayGenerationsPage *self)
+/* What the filters can choose from in a dataset, and whether it has GenCo generations */
+typedef struct
 {
-  refresh_choice (self, self->model_dropdown, self->model_list, &self->models, "model",
-                  _("Any model"));
-  refresh_choice (self, self->condition_dropdown, self->condition_list, &self->conditions,
-                  "condition", _("Any label"));
-  AssayStore *store = assay_page_get_store (ASSAY_PAGE (self));
-  guint       keep = gtk_drop_down_get_selected (self->kind_dropdown);
-  g_autofree char *kept = keep >= 1 && self->kinds != NULL && keep - 1 < self->kinds->len
-                            ? g_strdup (g_ptr_array_index (self->kinds, keep - 1))
-                            : NULL;
-  g_autoptr (GPtrArray) names = g_ptr_array_new ();
-  guint selected = 0;
+  GPtrArray *kinds, *models, *conditions;
+  gboolean   genco;
+} Choices;
 
-  g_clear_pointer (&self->kinds, g_ptr_array_unref);
-  self->kinds = store != NULL ? assay_gen_distinct (store, self->dataset, "kind")
-                              : g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (names, (gpointer) _("Any kind"));
-  for (guint i = 0; i < self->kinds->len; i++)
+static void
+choices_free (Choices *c)
+{
+  g_clear_pointer (&c->kinds, g_ptr_array_unref);
+  g_clear_pointer (&c->models, g_ptr_array_unref);
+  g_clear_pointer (&c->conditions, g_ptr_array_unref);
+  g_free (c);
+}
+
+static gpointer
+read_choices (AssayStore *store, gpointer data, GCancellable *cancellable, GError **error)
+{
+  gint64        dataset = *(gint64 *) data;
+  Choices      *c = g_new0 (Choices, 1);
+  sqlite3_stmt *stmt;
+
+  c->kinds = assay_gen_distinct (store, dataset, "kind");
+  c->models = assay_gen_distinct (store, dataset, "model");
+  c->conditions = assay_gen_distinct (store, dataset, "condition");
+  stmt = assay_store_prepare (store, "SELECT EXISTS (SELECT 1 FROM gen_records WHERE kind IN "
+                                     "('rewrite', 'elaboration') AND (?1 = 0 OR dataset_id = ?1))",
+                              NULL);
+  if (stmt != NULL)
     {
-      g_ptr_array_add (names, g_ptr_array_index (self->kinds, i));
-      if (g_strcmp0 (kept, g_ptr_array_index (self->kinds, i)) == 0)
-        selected = i + 1;
+      sqlite3_bind_int64 (stmt, 1, dataset);
+      c->genco = sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_int (stmt, 0);
+      sqlite3_reset (stmt);
     }
-  g_ptr_array_add (names, NULL);
-  self->updating = TRUE;
-  gtk_string_list_splice (self->kind_list, 0, g_list_model_get_n_items (G_LIST_MODEL (self->kind_list)),
-                          (const char *const *) names->pdata);
-  gtk_drop_down_set_selected (self->kind_dropdown, selected);
-  self->updating = FALSE;
+  return c;
+}
+
+static void
+choices_done (AssayPage *page, gpointer result, const GError *error, gpointer data)
+{
+  AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (page);
+  Choices              *c = result;
+  AssayGenFilter        before, after;
+  g_autofree char      *kind = NULL, *model = NULL, *condition = NULL;
+
+  if (c == NULL)
+    {
+      assay_page_toast (page, error->message);
+      return;
+    }
+  current_filter (self, &before);
+  kind = g_strdup (before.kind);
+  model = g_strdup (before.model);
+  condition = g_strdup (before.condition);
+  set_choices (self, self->kind_dropdown, self->kind_list, &self->kinds,
+               g_steal_pointer (&c->kinds), _("Any kind"));
+  set_choices (self, self->model_dropdown, self->model_list, &self->models,
+               g_steal_pointer (&c->models), _("Any model"));
+  set_choices (self, self->condition_dropdown, self->condition_list, &self->conditions,
+               g_steal_pointer (&c->conditions), _("Any label"));
+  gtk_widget_set_visible (GTK_WIDGET (self->view_switcher), c->genco);
+  if (!c->genco)
+    gtk_stack_set_visible_child_name (self->view_stack, "review");
+  self->grid_dirty = TRUE;
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->view_stack), "grid") == 0)
+    build_grid (self);
+  choices_free (c);
+  /* a choice the new dataset lacks fell back to "any": the list follows */
+  current_filter (self, &after);
+  if (g_strcmp0 (kind, after.kind) != 0 || g_strcmp0 (model, after.model) != 0
+      || g_strcmp0 (condition, after.condition) != 0)
+    reload (self, self->record != NULL ? self->record->id : 0);
+}
+
+static void
+refresh_choices (AssayGenerationsPage *self)
+{
+  gint64 *dataset = g_new (gint64, 1);
+
+  *dataset = self->dataset;
+  assay_page_load (ASSAY_PAGE (self), &self->choices_cancellable, "[assay] generation choices",
+                   read_choices, choices_done, dataset, g_free, (GDestroyNotify) choices_free);
 }
 
 static void
@@ -238,19 +290,34 @@ show_progress (AssayGenerationsPage *self, const guint counts[4])
                                  self->total > 0 ? (double) self->reviewed / self->total : 0);
 }
 
-/* Counted again after a decision (on the main connection: one indexed GROUP BY) */
+static gpointer
+read_counts (AssayStore *store, gpointer data, GCancellable *cancellable, GError **error)
+{
+  guint *counts = g_new0 (guint, 4);
+
+  if (!assay_gen_count_status (store, data, counts, error))
+    g_clear_pointer (&counts, g_free);
+  return counts;
+}
+
+static void
+counts_done (AssayPage *page, gpointer result, const GError *error, gpointer data)
+{
+  if (result != NULL)
+    show_progress (ASSAY_GENERATIONS_PAGE (page), result);
+  g_free (result);
+}
+
+/* Counted again after a decision, off the main thread (a GROUP BY over the filter's records) */
 static void
 update_progress (AssayGenerationsPage *self)
 {
-  AssayStore    *store = assay_page_get_store (ASSAY_PAGE (self));
   AssayGenFilter f;
-  guint          counts[4] = { 0 };
 
-  if (store == NULL)
-    return;
   current_filter (self, &f);
-  assay_gen_count_status (store, &f, counts, NULL);
-  show_progress (self, counts);
+  assay_page_load (ASSAY_PAGE (self), &self->count_cancellable, "[assay] generation counts",
+                   read_counts, counts_done, assay_gen_filter_dup (&f),
+                   (GDestroyNotify) assay_gen_filter_free, g_free);
 }
 
 /* ---- the GenCo grid -------------------------------------------------------------------------- */
@@ -296,6 +363,7 @@ build_grid (AssayGenerationsPage *self)
   gboolean      any = FALSE;
 
   clear_grid (self);
+  self->grid_dirty = FALSE;
   if (store == NULL)
     return;
   stmt = assay_store_prepare (
@@ -361,76 +429,66 @@ build_grid (AssayGenerationsPage *self)
   sqlite3_reset (stmt);
   if (any)
     gtk_grid_attach (self->grid, grid_label (_("Document"), TRUE), 0, 0, 1, 1);
-  gtk_widget_set_visible (GTK_WIDGET (self->view_switcher), any);
-  if (!any)
-    gtk_stack_set_visible_child_name (self->view_stack, "review");
 }
 
 /* ---- loading the list ------------------------------------------------------------------------ */
 
 typedef struct
 {
-  char          *path;
-  AssayGenFilter filter;
-  char          *kind, *search;
-  gint64         keep;
-  guint          counts[4]; /* per status, under the filter without its status */
+  AssayGenFilter *filter;
+  gint64          keep;
 } LoadData;
 
 static void
 load_data_free (LoadData *d)
 {
-  g_free (d->path);
-  g_free (d->kind);
-  g_free (d->search);
+  assay_gen_filter_free (d->filter);
   g_free (d);
 }
 
-static void
-load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+typedef struct
 {
-  LoadData *d = task_data;
-  g_autoptr (AssayStore) store = NULL;
-  g_autoptr (GError) error = NULL;
-  GArray   *ids;
+  GArray *ids;       /* the records the filter selects */
+  guint   counts[4]; /* per status, under the filter without its status */
+} Loaded;
 
-  store = assay_store_open_secondary (d->path, &error);
-  if (store == NULL)
+static void
+loaded_free (Loaded *l)
+{
+  g_clear_pointer (&l->ids, g_array_unref);
+  g_free (l);
+}
+
+static gpointer
+read_records (AssayStore *store, gpointer data, GCancellable *cancellable, GError **error)
+{
+  LoadData *d = data;
+  Loaded   *l = g_new0 (Loaded, 1);
+
+  l->ids = assay_gen_query_ids (store, d->filter, error);
+  if (l->ids == NULL || !assay_gen_count_status (store, d->filter, l->counts, error))
     {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
+      loaded_free (l);
+      return NULL;
     }
-  ids = assay_gen_query_ids (store, &d->filter, &error);
-  if (ids != NULL)
-    assay_gen_count_status (store, &d->filter, d->counts, NULL);
-  if (ids == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, ids, (GDestroyNotify) g_array_unref);
+  return l;
 }
 
 static void
-load_done (GObject *source, GAsyncResult *result, gpointer user_data)
+load_done (AssayPage *page, gpointer result, const GError *error, gpointer data)
 {
-  AssayGenerationsPage *self = user_data;
-  LoadData             *d = g_task_get_task_data (G_TASK (result));
-  g_autoptr (GError) error = NULL;
-  GArray               *ids = g_task_propagate_pointer (G_TASK (result), &error);
+  AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (page);
+  LoadData             *d = data;
+  Loaded               *l = result;
   guint                 position;
 
-  if (ids == NULL || g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
+  if (l == NULL)
     {
-      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        assay_page_toast (ASSAY_PAGE (self), error->message);
-      g_clear_pointer (&ids, g_array_unref);
-      g_object_unref (self);
+      assay_page_toast (page, error->message);
       return;
     }
   self->updating = TRUE;
-  /* unselect first: GtkSingleSelection would otherwise look for the selected item among all the
-   * new rows, making every one of them */
-  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
-  assay_gen_list_set (self->list, assay_page_get_store (ASSAY_PAGE (self)), ids);
+  assay_gen_list_set (self->list, assay_page_get_store (page), g_steal_pointer (&l->ids));
   position = d->keep != 0 ? assay_gen_list_find (self->list, d->keep) : G_MAXUINT;
   if (position == G_MAXUINT && g_list_model_get_n_items (G_LIST_MODEL (self->list)) > 0)
     position = 0;
@@ -440,36 +498,23 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
   show_record (self, position != G_MAXUINT ? assay_gen_list_get_id (self->list, position) : 0);
   if (position != G_MAXUINT)
     scroll_to (self, position);
-  show_progress (self, d->counts);
+  show_progress (self, l->counts);
+  loaded_free (l);
   self->loaded = TRUE;
-  g_object_unref (self);
 }
 
 static void
 reload (AssayGenerationsPage *self, gint64 keep)
 {
-  AssayStore *store = assay_page_get_store (ASSAY_PAGE (self));
-  g_autoptr (GTask) task = NULL;
-  LoadData   *d;
+  AssayGenFilter f;
+  LoadData      *d = g_new (LoadData, 1);
 
-  if (self->load_cancellable != NULL)
-    g_cancellable_cancel (self->load_cancellable);
-  g_clear_object (&self->load_cancellable);
-  if (store == NULL)
-    return;
-  self->load_cancellable = g_cancellable_new ();
-  d = g_new0 (LoadData, 1);
-  d->path = g_strdup (assay_store_get_path (store));
-  current_filter (self, &d->filter);
-  d->kind = g_strdup (d->filter.kind);
-  d->search = g_strdup (d->filter.search);
-  d->filter.kind = d->kind;
-  d->filter.search = d->search;
+  current_filter (self, &f);
+  d->filter = assay_gen_filter_dup (&f);
   d->keep = keep;
-  task = g_task_new (NULL, self->load_cancellable, load_done, g_object_ref (self));
-  g_task_set_task_data (task, d, (GDestroyNotify) load_data_free);
-  g_task_set_name (task, "[assay] generation records");
-  g_task_run_in_thread (task, load_thread);
+  assay_page_load (ASSAY_PAGE (self), &self->load_cancellable, "[assay] generation records",
+                   read_records, load_done, d, (GDestroyNotify) load_data_free,
+                   (GDestroyNotify) loaded_free);
 }
 
 /* ---- the detail pane ------------------------------------------------------------------------- */
@@ -1002,21 +1047,33 @@ dataset_changed_cb (GtkDropDown *dropdown, GParamSpec *pspec, AssayGenerationsPa
   if (self->updating || self->dataset_ids == NULL || i >= self->dataset_ids->len)
     return;
   self->dataset = g_array_index (self->dataset_ids, gint64, i);
-  refresh_kinds (self);
-  build_grid (self);
+  refresh_choices (self);
   reload (self, 0);
 }
 
 static void
-store_changed_cb (AssayStore *store, const char *table, AssayGenerationsPage *self)
+assay_generations_page_store_changed (AssayPage *page, const char *table)
 {
-  gint64 id = self->record != NULL ? self->record->id : 0;
+  AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (page);
+  gint64                id = self->record != NULL ? self->record->id : 0;
 
+  if (!g_str_equal (table, "gen_records"))
+    return;
   assay_gen_list_refresh (self->list);
   update_progress (self);
   if (!self->editing && id > 0)
     show_record (self, id);
-  if (gtk_widget_get_visible (GTK_WIDGET (self->view_switcher)))
+  /* the grid follows the records when it is shown, else when it is shown next */
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->view_stack), "grid") == 0)
+    build_grid (self);
+  else
+    self->grid_dirty = TRUE;
+}
+
+static void
+view_changed_cb (GtkStack *stack, GParamSpec *pspec, AssayGenerationsPage *self)
+{
+  if (self->grid_dirty && g_strcmp0 (gtk_stack_get_visible_child_name (stack), "grid") == 0)
     build_grid (self);
 }
 
@@ -1165,37 +1222,22 @@ focus_search_action (GtkWidget *widget, const char *name, GVariant *param)
 /* ---- page ------------------------------------------------------------------------------------ */
 
 static void
-watch_store (AssayGenerationsPage *self, AssayStore *store)
-{
-  if (self->watched_store != NULL && self->changed_handler != 0)
-    g_signal_handler_disconnect (self->watched_store, self->changed_handler);
-  self->changed_handler = 0;
-  g_clear_object (&self->watched_store);
-  if (store == NULL)
-    return;
-  self->watched_store = g_object_ref (store);
-  self->changed_handler = g_signal_connect (store, "changed::gen_records",
-                                            G_CALLBACK (store_changed_cb), self);
-}
-
-static void
 assay_generations_page_workspace_changed (AssayPage *page, AssayStore *store)
 {
   AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (page);
   gboolean              any;
 
-  watch_store (self, store);
   self->dataset = 0;
   self->loaded = FALSE;
   g_clear_pointer (&self->record, assay_gen_record_free);
   assay_gen_list_set (self->list, store, NULL);
-  any = store != NULL && assay_store_query_int (store, "SELECT count(*) FROM gen_records", 0) > 0;
+  any = store != NULL
+        && assay_store_query_int (store, "SELECT EXISTS (SELECT 1 FROM gen_records)", 0) > 0;
   assay_page_set_empty (page, !any);
   if (!any)
     return;
   refresh_datasets (self);
-  refresh_kinds (self);
-  build_grid (self);
+  refresh_choices (self);
   reload (self, 0);
 }
 
@@ -1209,8 +1251,7 @@ assay_generations_page_job_finished (AssayPage *page, AssayJob *job)
     return;
   assay_page_set_empty (page, FALSE);
   refresh_datasets (self);
-  refresh_kinds (self);
-  build_grid (self);
+  refresh_choices (self);
   reload (self, self->record != NULL ? self->record->id : 0);
 }
 
@@ -1221,9 +1262,14 @@ assay_generations_page_dispose (GObject *object)
 
   if (self->load_cancellable != NULL)
     g_cancellable_cancel (self->load_cancellable);
+  if (self->count_cancellable != NULL)
+    g_cancellable_cancel (self->count_cancellable);
+  if (self->choices_cancellable != NULL)
+    g_cancellable_cancel (self->choices_cancellable);
+  g_clear_object (&self->choices_cancellable);
   g_clear_object (&self->load_cancellable);
+  g_clear_object (&self->count_cancellable);
   g_clear_object (&self->chooser);
-  watch_store (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), ASSAY_TYPE_GENERATIONS_PAGE);
   G_OBJECT_CLASS (assay_generations_page_parent_class)->dispose (object);
 }
@@ -1255,6 +1301,7 @@ assay_generations_page_class_init (AssayGenerationsPageClass *klass)
   object_class->finalize = assay_generations_page_finalize;
   page_class->workspace_changed = assay_generations_page_workspace_changed;
   page_class->job_finished = assay_generations_page_job_finished;
+  page_class->store_changed = assay_generations_page_store_changed;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/ui/assay-generations-page.ui");
@@ -1328,6 +1375,7 @@ assay_generations_page_init (AssayGenerationsPage *self)
   g_signal_connect (self->condition_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
   g_signal_connect (self->rating_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
   g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
+  g_signal_connect (self->view_stack, "notify::visible-child-name", G_CALLBACK (view_changed_cb), self);
 }
 
 AssayPage *

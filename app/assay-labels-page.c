@@ -319,37 +319,16 @@ refresh_datasets (AssayLabelsPage *self, gint64 select)
 
 typedef struct
 {
-  char  *path;
   gint64 dataset;
   gint64 run;
 } LoadData;
 
-static void
-load_data_free (LoadData *data)
+static gpointer
+load_overview (AssayStore *store, gpointer data, GCancellable *cancellable, GError **error)
 {
-  g_free (data->path);
-  g_free (data);
-}
+  LoadData *d = data;
 
-static void
-load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  LoadData          *data = task_data;
-  g_autoptr (AssayStore) store = NULL;
-  g_autoptr (GError) error = NULL;
-  AssayXmtcOverview *ov;
-
-  store = assay_store_open_secondary (data->path, &error);
-  if (store == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  ov = assay_xmtc_overview_load (store, data->dataset, data->run, &error);
-  if (ov == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, ov, (GDestroyNotify) assay_xmtc_overview_free);
+  return assay_xmtc_overview_load (store, d->dataset, d->run, error);
 }
 
 static void
@@ -379,51 +358,28 @@ apply_overview (AssayLabelsPage *self, AssayXmtcOverview *ov)
 }
 
 static void
-load_done (GObject *source, GAsyncResult *result, gpointer data)
+load_done (AssayPage *page, gpointer result, const GError *error, gpointer data)
 {
-  AssayLabelsPage   *self = data;
-  g_autoptr (GError) error = NULL;
-  AssayXmtcOverview *ov = g_task_propagate_pointer (G_TASK (result), &error);
-
-  if (ov == NULL)
+  if (result != NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          assay_page_set_empty (ASSAY_PAGE (self), TRUE);
-          if (!g_error_matches (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND))
-            assay_page_toast (ASSAY_PAGE (self), error->message);
-        }
-      g_object_unref (self);
+      apply_overview (ASSAY_LABELS_PAGE (page), result);
       return;
     }
-  if (!g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
-    apply_overview (self, ov);
-  else
-    assay_xmtc_overview_free (ov);
-  g_object_unref (self);
+  assay_page_set_empty (page, TRUE);
+  if (!g_error_matches (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND))
+    assay_page_toast (page, error->message);
 }
 
 static void
 load (AssayLabelsPage *self, gint64 dataset, gint64 run)
 {
-  AssayStore *store = assay_page_get_store (ASSAY_PAGE (self));
-  g_autoptr (GTask) task = NULL;
-  LoadData   *data;
+  LoadData *d = g_new (LoadData, 1);
 
-  if (self->load_cancellable != NULL)
-    g_cancellable_cancel (self->load_cancellable);
-  g_clear_object (&self->load_cancellable);
-  if (store == NULL)
-    return;
-  self->load_cancellable = g_cancellable_new ();
-  data = g_new0 (LoadData, 1);
-  data->path = g_strdup (assay_store_get_path (store));
-  data->dataset = dataset;
-  data->run = run;
-  task = g_task_new (NULL, self->load_cancellable, load_done, g_object_ref (self));
-  g_task_set_task_data (task, data, (GDestroyNotify) load_data_free);
-  g_task_set_name (task, "[assay] labels overview");
-  g_task_run_in_thread (task, load_thread);
+  d->dataset = dataset;
+  d->run = run;
+  assay_page_load (ASSAY_PAGE (self), &self->load_cancellable, "[assay] labels overview",
+                   load_overview, load_done, d, g_free,
+                   (GDestroyNotify) assay_xmtc_overview_free);
 }
 
 static void
@@ -1042,7 +998,6 @@ import_finished_cb (AssayJob *job, AssayLabelsPage *self)
   if (assay_job_get_state (job) == ASSAY_JOB_SUCCEEDED && result != NULL)
     {
       JsonObject      *o = json_node_get_object (result);
-      gint64           dataset = json_object_get_int_member (o, "dataset");
       g_autofree char *msg = g_strdup_printf (
         _("Imported %lld documents (%lld train, %lld test) with %lld labels"),
         (long long) json_object_get_int_member (o, "documents"),
@@ -1050,7 +1005,6 @@ import_finished_cb (AssayJob *job, AssayLabelsPage *self)
         (long long) json_object_get_int_member (o, "test"),
         (long long) json_object_get_int_member (o, "labels"));
       assay_page_toast (ASSAY_PAGE (self), msg);
-      (void) dataset;
     }
   else if (assay_job_get_state (job) == ASSAY_JOB_FAILED && assay_job_get_error (job) != NULL)
     assay_page_toast (ASSAY_PAGE (self), assay_job_get_error (job)->message);

@@ -13,6 +13,7 @@ typedef struct
   GtkStack      *stack;
   AdwStatusPage *status;
   GtkWidget     *content;
+  gulong         changed_handler;
 } AssayPagePrivate;
 
 enum
@@ -48,6 +49,8 @@ assay_page_dispose (GObject *object)
   AssayPage        *self = ASSAY_PAGE (object);
   AssayPagePrivate *priv = assay_page_get_instance_private (self);
 
+  if (priv->store != NULL)
+    g_clear_signal_handler (&priv->changed_handler, priv->store);
   g_clear_object (&priv->store);
   g_clear_object (&priv->worker);
   G_OBJECT_CLASS (assay_page_parent_class)->dispose (object);
@@ -244,14 +247,27 @@ assay_page_get_store (AssayPage *self)
   return priv->store;
 }
 
+static void
+store_changed_cb (AssayPage *self, const char *table)
+{
+  if (ASSAY_PAGE_GET_CLASS (self)->store_changed != NULL)
+    ASSAY_PAGE_GET_CLASS (self)->store_changed (self, table);
+}
+
 void
 assay_page_set_store (AssayPage *self, AssayStore *store)
 {
   AssayPagePrivate *priv = assay_page_get_instance_private (self);
 
   g_return_if_fail (ASSAY_IS_PAGE (self));
-  if (!g_set_object (&priv->store, store))
+  if (priv->store == store)
     return;
+  if (priv->store != NULL)
+    g_clear_signal_handler (&priv->changed_handler, priv->store);
+  g_set_object (&priv->store, store);
+  if (store != NULL)
+    priv->changed_handler = g_signal_connect_swapped (store, "changed",
+                                                      G_CALLBACK (store_changed_cb), self);
   if (ASSAY_PAGE_GET_CLASS (self)->workspace_changed != NULL)
     ASSAY_PAGE_GET_CLASS (self)->workspace_changed (self, store);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
@@ -342,4 +358,92 @@ void
 assay_page_toast (AssayPage *self, const char *message)
 {
   g_signal_emit (self, signals[TOAST], 0, message);
+}
+
+typedef struct
+{
+  char             *path;
+  AssayPageLoadFunc func;
+  AssayPageLoadDone done;
+  gpointer          data;
+  GDestroyNotify    data_free;
+  GDestroyNotify    result_free;
+} Load;
+
+static void
+load_free (Load *load)
+{
+  if (load->data_free != NULL)
+    load->data_free (load->data);
+  g_free (load->path);
+  g_free (load);
+}
+
+static void
+load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  Load    *load = task_data;
+  GError  *error = NULL;
+  gpointer result = NULL;
+  g_autoptr (AssayStore) store = assay_store_open_secondary (load->path, &error);
+
+  if (store != NULL)
+    result = load->func (store, load->data, cancellable, &error);
+  if (result == NULL)
+    g_task_return_error (task, error != NULL ? error
+                                             : g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                                                    _("Nothing was read")));
+  else
+    g_task_return_pointer (task, result, load->result_free);
+}
+
+static void
+load_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  AssayPage *self = user_data;
+  Load      *load = g_task_get_task_data (G_TASK (res));
+  g_autoptr (GError) error = NULL;
+  gpointer   result = g_task_propagate_pointer (G_TASK (res), &error);
+
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (res)))
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      if (result != NULL && load->result_free != NULL)
+        load->result_free (result);
+    }
+  else
+    load->done (self, result, error, load->data);
+  g_object_unref (self);
+}
+
+void
+assay_page_load (AssayPage *self, GCancellable **slot, const char *name, AssayPageLoadFunc func,
+                 AssayPageLoadDone done, gpointer data, GDestroyNotify data_free,
+                 GDestroyNotify result_free)
+{
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+  g_autoptr (GTask) task = NULL;
+  Load             *load;
+
+  if (*slot != NULL)
+    g_cancellable_cancel (*slot);
+  g_clear_object (slot);
+  if (priv->store == NULL)
+    {
+      if (data_free != NULL)
+        data_free (data);
+      return;
+    }
+  *slot = g_cancellable_new ();
+  load = g_new0 (Load, 1);
+  load->path = g_strdup (assay_store_get_path (priv->store));
+  load->func = func;
+  load->done = done;
+  load->data = data;
+  load->data_free = data_free;
+  load->result_free = result_free;
+  task = g_task_new (NULL, *slot, load_done, g_object_ref (self));
+  g_task_set_task_data (task, load, (GDestroyNotify) load_free);
+  g_task_set_name (task, name);
+  g_task_run_in_thread (task, load_thread);
 }

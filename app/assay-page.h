@@ -21,8 +21,10 @@ struct _AssayPageClass
   void (*workspace_changed) (AssayPage *self, AssayStore *store);
   /* A job for this page's workspace ended (any job: the page picks what concerns it). */
   void (*job_finished) (AssayPage *self, AssayJob *job);
+  /* Rows of a table of the workspace changed (an edit, undo or redo; see AssayStore::changed). */
+  void (*store_changed) (AssayPage *self, const char *table);
 
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 AssayPage   *assay_page_new (const char *name,
@@ -50,6 +52,29 @@ void         assay_page_set_empty_child (AssayPage *self, GtkWidget *child);
 void         assay_page_submit (AssayPage *self, AssayJob *job);
 /* Called by the window for every job that ends; forwards those of the page's workspace. */
 void         assay_page_job_finished (AssayPage *self, AssayJob *job);
+/* Reading for a view, on a thread with its own connection to the page's workspace: returns the
+ * result, or NULL with error. */
+typedef gpointer (*AssayPageLoadFunc) (AssayStore   *store,
+                                       gpointer      data,
+                                       GCancellable *cancellable,
+                                       GError      **error);
+/* Back on the main thread, unless the load was cancelled: the result (owned by the callee) or
+ * the error. */
+typedef void (*AssayPageLoadDone) (AssayPage    *self,
+                                   gpointer      result,
+                                   const GError *error,
+                                   gpointer      data);
+/* Runs func in a thread, then done. *slot holds the load's cancellable: a load already there is
+ * cancelled first (one load per slot at a time). data is freed with data_free after done;
+ * result_free frees a result nobody took (a cancelled load). Nothing runs without a store. */
+void         assay_page_load (AssayPage        *self,
+                              GCancellable    **slot,
+                              const char       *name,
+                              AssayPageLoadFunc func,
+                              AssayPageLoadDone done,
+                              gpointer          data,
+                              GDestroyNotify    data_free,
+                              GDestroyNotify    result_free);
 /* Shows a short message in the window (emits "toast"). */
 void         assay_page_toast (AssayPage *self, const char *message);
 

@@ -10,6 +10,28 @@ assay_gen_filter_init (AssayGenFilter *filter)
   filter->status = -1;
 }
 
+AssayGenFilter *
+assay_gen_filter_dup (const AssayGenFilter *f)
+{
+  AssayGenFilter *copy = g_memdup2 (f, sizeof *f);
+
+  copy->kind = g_strdup (f->kind);
+  copy->model = g_strdup (f->model);
+  copy->condition = g_strdup (f->condition);
+  copy->search = g_strdup (f->search);
+  return copy;
+}
+
+void
+assay_gen_filter_free (AssayGenFilter *f)
+{
+  g_free ((char *) f->kind);
+  g_free ((char *) f->model);
+  g_free ((char *) f->condition);
+  g_free ((char *) f->search);
+  g_free (f);
+}
+
 char *
 assay_gen_fts_query (const char *words)
 {

@@ -22,6 +22,9 @@ typedef struct
 } AssayGenFilter;
 
 void    assay_gen_filter_init (AssayGenFilter *filter);
+/* A copy that owns its strings (for another thread), freed with assay_gen_filter_free */
+AssayGenFilter *assay_gen_filter_dup (const AssayGenFilter *filter);
+void    assay_gen_filter_free (AssayGenFilter *filter);
 /* Record ids in order (gint64) */
 GArray *assay_gen_query_ids (AssayStore *store, const AssayGenFilter *filter, GError **error);
 /* Counts per status over the filter without its status: out[AssayGenStatus] */
