@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "assay-palette.h"
+#include "assay-text.h"
 
 #define MARGIN_LEFT   44
 #define MARGIN_RIGHT  40
@@ -53,21 +54,6 @@ y_of (AssayLongtailChart *self, double count, double plot_top, double plot_heigh
   return plot_top + plot_height * (1.0 - log10 (count + 1.0) / top);
 }
 
-static void
-draw_text (GtkWidget *widget, GtkSnapshot *snapshot, const char *text, double x, double y,
-           double align, const GdkRGBA *color)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (widget, text);
-  int          w, h;
-
-  pango_layout_get_pixel_size (layout, &w, &h);
-  gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT ((float) (x - align * w), (float) (y - h / 2.0)));
-  gtk_snapshot_append_layout (snapshot, layout, color);
-  gtk_snapshot_restore (snapshot);
-  g_object_unref (layout);
-}
-
 int
 assay_longtail_chart_position_at (AssayLongtailChart *self, double x)
 {
@@ -106,7 +92,7 @@ render (AssayLongtailChart *self, int width, int height)
       if (decade > MAX (self->max_count, 1))
         break;
       gtk_snapshot_append_color (snapshot, &grid, &GRAPHENE_RECT_INIT (MARGIN_LEFT, (float) y, (float) plot_w, 1));
-      draw_text (widget, snapshot, tick, MARGIN_LEFT - 6, y, 1.0, &fg);
+      assay_text_draw (widget, snapshot, tick, MARGIN_LEFT - 6, y, 1.0, &fg);
     }
   gtk_snapshot_append_color (snapshot, &grid, &GRAPHENE_RECT_INIT (MARGIN_LEFT, (float) bottom, (float) plot_w, 1));
 
@@ -176,11 +162,11 @@ render (AssayLongtailChart *self, int width, int height)
           cairo_fill (cr);
         }
       cairo_destroy (cr);
-      draw_text (widget, snapshot, "1.0", width - MARGIN_RIGHT + 6, MARGIN_TOP, 0.0, &curve);
-      draw_text (widget, snapshot, "0.5", width - MARGIN_RIGHT + 6, MARGIN_TOP + plot_h / 2, 0.0, &curve);
-      draw_text (widget, snapshot, "0", width - MARGIN_RIGHT + 6, bottom, 0.0, &curve);
+      assay_text_draw (widget, snapshot, "1.0", width - MARGIN_RIGHT + 6, MARGIN_TOP, 0.0, &curve);
+      assay_text_draw (widget, snapshot, "0.5", width - MARGIN_RIGHT + 6, MARGIN_TOP + plot_h / 2, 0.0, &curve);
+      assay_text_draw (widget, snapshot, "0", width - MARGIN_RIGHT + 6, bottom, 0.0, &curve);
       if (self->curve_label != NULL)
-        draw_text (widget, snapshot, self->curve_label, width - MARGIN_RIGHT - 4, MARGIN_TOP + 8, 1.0, &curve);
+        assay_text_draw (widget, snapshot, self->curve_label, width - MARGIN_RIGHT - 4, MARGIN_TOP + 8, 1.0, &curve);
     }
 
   /* Legend: the bins' colours */
@@ -208,7 +194,7 @@ render (AssayLongtailChart *self, int width, int height)
 
   {
     g_autofree char *axis = g_strdup_printf (_("%u labels, rare → common (training documents, log scale)"), self->n);
-    draw_text (widget, snapshot, axis, MARGIN_LEFT + plot_w / 2, bottom + MARGIN_BOTTOM / 2.0 + 1, 0.5, &fg);
+    assay_text_draw (widget, snapshot, axis, MARGIN_LEFT + plot_w / 2, bottom + MARGIN_BOTTOM / 2.0 + 1, 0.5, &fg);
   }
   return gtk_snapshot_free_to_node (snapshot);
 }

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "assay-palette.h"
+#include "assay-text.h"
 
 #define LABEL 18
 #define TITLE 22
@@ -34,21 +35,6 @@ assay_matrix_heatmap_color (double value, GdkRGBA *color)
 }
 
 static void
-text_at (GtkWidget *widget, GtkSnapshot *snapshot, const char *text, double cx, double cy,
-         const GdkRGBA *color)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (widget, text);
-  int          w, h;
-
-  pango_layout_get_pixel_size (layout, &w, &h);
-  gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT ((float) (cx - w / 2.0), (float) (cy - h / 2.0)));
-  gtk_snapshot_append_layout (snapshot, layout, color);
-  gtk_snapshot_restore (snapshot);
-  g_object_unref (layout);
-}
-
-static void
 assay_matrix_heatmap_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   AssayMatrixHeatmap *self = ASSAY_MATRIX_HEATMAP (widget);
@@ -61,12 +47,12 @@ assay_matrix_heatmap_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   border = fg;
   border.alpha = 0.25f;
   if (self->title != NULL)
-    text_at (widget, snapshot, self->title, width / 2.0, TITLE / 2.0, &fg);
+    assay_text_draw (widget, snapshot, self->title, width / 2.0, TITLE / 2.0, 0.5, &fg);
   if (self->values == NULL || self->N == 0)
     {
       GdkRGBA dim = fg;
       dim.alpha = 0.5f;
-      text_at (widget, snapshot, _("no graph"), width / 2.0, height / 2.0, &dim);
+      assay_text_draw (widget, snapshot, _("no graph"), width / 2.0, height / 2.0, 0.5, &dim);
       return;
     }
   side = MIN (width - LABEL, height - TITLE - LABEL);
@@ -79,8 +65,8 @@ assay_matrix_heatmap_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       g_snprintf (label, sizeof label, "%u", i + 1);
       if (cell >= 10)
         {
-          text_at (widget, snapshot, label, x0 + (i + 0.5) * cell, TITLE + LABEL / 2.0, &fg);
-          text_at (widget, snapshot, label, x0 - LABEL / 2.0, y0 + (i + 0.5) * cell, &fg);
+          assay_text_draw (widget, snapshot, label, x0 + (i + 0.5) * cell, TITLE + LABEL / 2.0, 0.5, &fg);
+          assay_text_draw (widget, snapshot, label, x0 - LABEL / 2.0, y0 + (i + 0.5) * cell, 0.5, &fg);
         }
       for (guint j = 0; j < self->N; j++)
         {

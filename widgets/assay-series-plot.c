@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "assay-palette.h"
+#include "assay-text.h"
 
 #define LEFT        96
 #define RIGHT       12
@@ -267,21 +268,6 @@ assay_series_plot_step_at (AssaySeriesPlot *self, double x)
 
 /* ---- drawing ------------------------------------------------------------------------------------ */
 
-static void
-draw_text (GtkWidget *widget, GtkSnapshot *snapshot, const char *text, double x, double y,
-           double xalign, const GdkRGBA *color)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (widget, text);
-  int          w, h;
-
-  pango_layout_get_pixel_size (layout, &w, &h);
-  gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT ((float) (x - xalign * w), (float) (y - h / 2.0)));
-  gtk_snapshot_append_layout (snapshot, layout, color);
-  gtk_snapshot_restore (snapshot);
-  g_object_unref (layout);
-}
-
 /* One curve into a lane, decimated per pixel column */
 static void
 draw_curve (AssaySeriesPlot *self, cairo_t *cr, Curve *c, Lane lane, float lo, float hi)
@@ -404,7 +390,7 @@ render (AssaySeriesPlot *self, int width, int height)
         name = ((Curve *) g_ptr_array_index (self->scores, lane - self->N))->name;
       else
         name = ((Heatmap *) g_ptr_array_index (self->heatmaps, lane - self->N - self->scores->len))->name;
-      draw_text (widget, snapshot, name, LEFT - 8, g.top + g.height / 2, 1.0, &fg);
+      assay_text_draw (widget, snapshot, name, LEFT - 8, g.top + g.height / 2, 1.0, &fg);
     }
 
   /* heat-map lanes as textures, clipped to their lane */
@@ -491,7 +477,7 @@ render (AssaySeriesPlot *self, int width, int height)
       double s = g_array_index (self->predicted, guint, i);
       char   type[2] = { g_array_index (self->predicted_types, char, i), 0 };
       if (type[0] != 0 && s >= self->view_start && s <= self->view_end)
-        draw_text (widget, snapshot, type, x_of_step (self, s) + 3, TOP + 8, 0.0, &predicted);
+        assay_text_draw (widget, snapshot, type, x_of_step (self, s) + 3, TOP + 8, 0.0, &predicted);
     }
 
   /* step axis with round ticks */
@@ -507,7 +493,7 @@ render (AssaySeriesPlot *self, int width, int height)
         double x = x_of_step (self, s);
         g_snprintf (label, sizeof label, "%.0f", s);
         gtk_snapshot_append_color (snapshot, &grid, &GRAPHENE_RECT_INIT ((float) x, TOP, 1, (float) (plot_bottom - TOP)));
-        draw_text (widget, snapshot, label, x, plot_bottom + AXIS / 2.0, 0.5, &fg);
+        assay_text_draw (widget, snapshot, label, x, plot_bottom + AXIS / 2.0, 0.5, &fg);
       }
   }
   return gtk_snapshot_free_to_node (snapshot);
