@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "assay-test-ui.h"
 
+#include <math.h>
+
 #include "assay-application.h"
 
 typedef struct
@@ -108,6 +110,26 @@ assay_test_count_colors (GdkTexture *texture)
           return 4096;
       }
   return g_hash_table_size (seen);
+}
+
+gboolean
+assay_test_has_color (GdkTexture *texture, const GdkRGBA *color, int tolerance)
+{
+  gsize             stride;
+  g_autofree guchar *data = download (texture, &stride);
+  int               w = gdk_texture_get_width (texture), h = gdk_texture_get_height (texture);
+  int               r = (int) lround (color->red * 255), g = (int) lround (color->green * 255),
+                    b = (int) lround (color->blue * 255);
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        guint32 p = *(guint32 *) (data + y * stride + x * 4); /* 0xAARRGGBB */
+        if (ABS ((int) ((p >> 16) & 0xff) - r) <= tolerance
+            && ABS ((int) ((p >> 8) & 0xff) - g) <= tolerance && ABS ((int) (p & 0xff) - b) <= tolerance)
+          return TRUE;
+      }
+  return FALSE;
 }
 
 guint32

@@ -21,6 +21,8 @@ GdkTexture *assay_test_render (GtkWidget *widget);
 guint       assay_test_count_colors (GdkTexture *texture);
 /* RGBA of one pixel, as 0xAARRGGBB. */
 guint32     assay_test_pixel (GdkTexture *texture, int x, int y);
+/* Is there a pixel within tolerance (per channel, of 255) of color? */
+gboolean    assay_test_has_color (GdkTexture *texture, const GdkRGBA *color, int tolerance);
 /* Called once per frame before layout; returns FALSE when there is nothing more to do. */
 typedef gboolean (*AssayTestFrameFunc) (GtkWidget *widget, guint frame, gpointer data);
 /* Runs func on the widget's frame clock, one call per frame, and measures the work of each

@@ -95,3 +95,25 @@ assay_test_spawn (const char *const *argv, char **out, char **err)
     return WEXITSTATUS (status);
   return 128 + WTERMSIG (status);
 }
+
+AssayStore *
+assay_test_fresh_store (const char *name)
+{
+  g_autofree char *path = assay_test_path (name);
+  g_autoptr (GError) error = NULL;
+  AssayStore *store;
+
+  g_unlink (path);
+  store = assay_store_open (path, &error);
+  g_assert_no_error (error);
+  return store;
+}
+
+char *
+assay_test_write_file (const char *name, const char *contents)
+{
+  char *path = assay_test_path (name);
+
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  return path;
+}

@@ -4,12 +4,18 @@
 
 #include <glib.h>
 
+#include "assay-store.h"
+
 G_BEGIN_DECLS
 
 /* A fresh temporary folder, removed with its contents at exit. */
 const char *assay_test_tmpdir (void);
 /* A path inside the temporary folder (free with g_free). */
 char       *assay_test_path (const char *name);
+/* A new, empty workspace at assay_test_path (name) (a file already there is removed) */
+AssayStore *assay_test_fresh_store (const char *name);
+/* Writes contents to assay_test_path (name) and returns that path (free with g_free) */
+char       *assay_test_write_file (const char *name, const char *contents);
 /* The shared data folder (ASSAY_SHARED_DATA, default ../shared/data next to the source tree), or
  * NULL with a visible skip when it is missing. */
 const char *assay_test_shared_data (void);

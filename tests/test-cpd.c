@@ -516,34 +516,18 @@ test_zscore_and_peaks (void)
 
 /* ---- import -------------------------------------------------------------------------------------- */
 
-static AssayStore *
-fresh (const char *name)
-{
-  g_autofree char *path = assay_test_path (name);
-  g_remove (path);
-  return assay_store_open (path, NULL);
-}
-
-static char *
-write_file (const char *name, const char *text)
-{
-  char *path = assay_test_path (name);
-  g_assert_true (g_file_set_contents (path, text, -1, NULL));
-  return path;
-}
-
 static void
 test_import_csv_grid_and_missing (void)
 {
-  g_autoptr (AssayStore) store = fresh ("csv.assay");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("csv.assay");
   g_autoptr (GError) error = NULL;
-  g_autofree char *grid = write_file ("grid.csv",
+  g_autofree char *grid = assay_test_write_file ("grid.csv",
                                       "time,a.x,a.y,b.x,b.y\n"
                                       "0,1,2,3,4\n"
                                       "1,1.5,,3.5,4.5\n"
                                       "2,2,3,NaN,5\n"
                                       "3,2.5,3.5,5,5.5\n");
-  g_autofree char *bad = write_file ("bad.csv", "a,b\n1,2\n3,x\n");
+  g_autofree char *bad = assay_test_write_file ("bad.csv", "a,b\n1,2\n3,x\n");
   const char *paths[] = { grid, NULL };
   const char *bad_paths[] = { bad, NULL };
   AssayCpdImportOptions options;
@@ -583,15 +567,15 @@ test_import_csv_grid_and_missing (void)
 static void
 test_import_jsonl_and_errors (void)
 {
-  g_autoptr (AssayStore) store = fresh ("jsonl.assay");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("jsonl.assay");
   g_autoptr (GError) error = NULL;
-  g_autofree char *good = write_file ("s.jsonl",
+  g_autofree char *good = assay_test_write_file ("s.jsonl",
                                       "{\"name\": \"one\", \"data\": [1, 2, null, 4, 5, 6, 7, 8], "
                                       "\"change_points\": [3], \"change_type\": \"location\"}\n"
                                       "{\"name\": \"two\", \"data\": [[[1,2],[3,4]],[[1,2],[3,4]]], "
                                       "\"var_names\": [\"p\", \"q\"], "
                                       "\"annotations\": {\"ann1\": [1], \"ann2\": []}}\n");
-  g_autofree char *bad = write_file ("b.jsonl", "{\"name\": \"x\", \"data\": [1, \"two\"]}\n");
+  g_autofree char *bad = assay_test_write_file ("b.jsonl", "{\"name\": \"x\", \"data\": [1, \"two\"]}\n");
   const char *paths[] = { good, NULL };
   const char *bad_paths[] = { bad, NULL };
   AssayCpdImportResult r;
@@ -628,7 +612,7 @@ test_import_tcpd (void)
     return;
   dir = g_build_filename (data, "cpd", "tcpd", NULL);
   paths[0] = dir;
-  store = fresh ("tcpd.assay");
+  store = assay_test_fresh_store ("tcpd.assay");
   g_assert_true (assay_cpd_import (store, paths, NULL, &r, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (r.series, ==, 16);
@@ -643,7 +627,7 @@ test_import_tcpd (void)
 static void
 test_score_and_eval_pipeline (void)
 {
-  g_autoptr (AssayStore) store = fresh ("pipeline.assay");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("pipeline.assay");
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) metrics = NULL;
   AssayCpdScoreOptions options;

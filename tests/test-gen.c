@@ -16,32 +16,11 @@
 #include "assay-test-util.h"
 #include "assay-word-diff.h"
 
-static AssayStore *
-fresh (const char *name)
-{
-  g_autofree char *path = assay_test_path (name);
-  g_autoptr (GError) error = NULL;
-  AssayStore *store;
-
-  g_remove (path);
-  store = assay_store_open (path, &error);
-  g_assert_no_error (error);
-  return store;
-}
-
-static char *
-write_file (const char *name, const char *contents)
-{
-  char *path = assay_test_path (name);
-  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
-  return path;
-}
-
 static gint64
 import_text (AssayStore *store, const char *name, const char *contents, AssayGenMapping mapping,
              guint expect)
 {
-  g_autofree char *path = write_file (name, contents);
+  g_autofree char *path = assay_test_write_file (name, contents);
   g_autoptr (GError) error = NULL;
   AssayGenImportOptions options;
   AssayGenImportResult  r;
@@ -101,7 +80,7 @@ test_processbench (void)
       g_test_skip ("shared data: reasoning/processbench/gsm8k.json not found");
       return;
     }
-  store = fresh ("gen-pb.assay");
+  store = assay_test_fresh_store ("gen-pb.assay");
   g_assert_true (assay_gen_import (store, path, NULL, &r, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpint (r.mapping, ==, ASSAY_GEN_MAP_PROCESSBENCH);
@@ -134,7 +113,7 @@ test_processbench (void)
 static void
 test_mappings (void)
 {
-  g_autoptr (AssayStore) store = fresh ("gen-maps.assay");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("gen-maps.assay");
   g_autoptr (GError) error = NULL;
   gint64 d;
 
@@ -205,7 +184,7 @@ test_mappings (void)
   }
   /* An unknown shape fails with its fields named; a field map reads it and is remembered */
   {
-    g_autofree char *path = write_file ("alpaca.jsonl",
+    g_autofree char *path = assay_test_write_file ("alpaca.jsonl",
                                         "{\"instruction\": \"Say hi\", \"output\": \"hi\", \"m\": \"x\"}\n");
     AssayGenImportOptions options;
     AssayGenImportResult  r;
@@ -238,7 +217,7 @@ test_mappings (void)
 static void
 test_malformed (void)
 {
-  g_autoptr (AssayStore) store = fresh ("gen-bad.assay");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("gen-bad.assay");
   g_autoptr (GError) error = NULL;
   struct
   {
@@ -260,7 +239,7 @@ test_malformed (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *name = g_strdup_printf ("bad%u.json", i);
-      g_autofree char *path = write_file (i == 4 ? "bad.json" : name, cases[i].contents);
+      g_autofree char *path = assay_test_write_file (i == 4 ? "bad.json" : name, cases[i].contents);
       g_autoptr (GArray) ids = NULL;
       AssayGenImportResult r;
       g_assert_false (assay_gen_import (store, path, NULL, &r, NULL, NULL, NULL, &error));
@@ -277,7 +256,7 @@ test_malformed (void)
 static void
 test_search_filters (void)
 {
-  g_autoptr (AssayStore) store = fresh ("gen-search.assay");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("gen-search.assay");
   g_autoptr (GError) error = NULL;
   AssayGenFilter f;
   guint          counts[4];
@@ -351,7 +330,7 @@ test_undo_reopen (void)
   gint64 id;
 
   {
-    g_autoptr (AssayStore) store = fresh ("gen-undo.assay");
+    g_autoptr (AssayStore) store = assay_test_fresh_store ("gen-undo.assay");
     gint64 d = import_text (store, "u.jsonl",
                             "{\"prompt\": \"p\", \"chosen\": \"c\", \"rejected\": \"r\"}\n"
                             "{\"prompt\": \"q\", \"chosen\": \"d\", \"rejected\": \"s\"}\n",
@@ -402,7 +381,7 @@ test_sigkill (void)
   int    status = 0;
 
   {
-    g_autoptr (AssayStore) store = fresh ("gen-kill.assay");
+    g_autoptr (AssayStore) store = assay_test_fresh_store ("gen-kill.assay");
     gint64 d = import_text (store, "k.jsonl", "{\"prompt\": \"p\", \"chosen\": \"c\", \"rejected\": \"r\"}\n",
                             ASSAY_GEN_MAP_TRL, 1);
     g_autoptr (GArray) ids = ids_of (store, d);
@@ -442,7 +421,7 @@ read_all (const char *path)
 static void
 test_export (void)
 {
-  g_autoptr (AssayStore) store = fresh ("gen-export.assay");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("gen-export.assay");
   g_autoptr (GError) error = NULL;
   g_autofree char *out = assay_test_path ("out.jsonl");
   AssayGenFilter f;
@@ -520,7 +499,7 @@ test_export (void)
 static void
 test_prompts (void)
 {
-  g_autoptr (AssayStore) store = fresh ("gen-prompts.assay");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("gen-prompts.assay");
   g_autoptr (GError) error = NULL;
   g_autofree char *req = assay_test_path ("requests.jsonl");
   g_autofree char *body = NULL, *rendered = NULL;
@@ -561,7 +540,7 @@ test_prompts (void)
                              "{\"id\": \"%lld:llminer-answer\", \"answer\": \"Loops and more.\"}\n",
                              (long long) r->id, (long long) r->id);
   {
-    g_autofree char *path = write_file ("answers.jsonl", answers);
+    g_autofree char *path = assay_test_write_file ("answers.jsonl", answers);
     g_assert_true (assay_gen_import_answers (store, path, &read, &rated, &answers_dataset, &error));
     g_assert_no_error (error);
     g_assert_cmpuint (read, ==, 2);

@@ -10,19 +10,6 @@
 #include "assay-store-private.h"
 #include "assay-test-util.h"
 
-static AssayStore *
-open_fresh (const char *name)
-{
-  g_autofree char *path = assay_test_path (name);
-  g_autoptr (GError) error = NULL;
-  AssayStore *store;
-
-  g_unlink (path);
-  store = assay_store_open (path, &error);
-  g_assert_no_error (error);
-  return store;
-}
-
 static char *
 query_text (AssayStore *store, const char *sql)
 {
@@ -39,7 +26,7 @@ query_text (AssayStore *store, const char *sql)
 static void
 test_create (void)
 {
-  g_autoptr (AssayStore) store = open_fresh ("create.assay");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("create.assay");
   g_autofree char *mode = query_text (store, "PRAGMA journal_mode");
 
   g_assert_cmpint (assay_store_get_schema_version (store), ==, assay_store_latest_schema_version ());
@@ -58,7 +45,7 @@ test_refuse_newer (void)
   g_autofree char *sql = g_strdup_printf ("PRAGMA user_version = %d",
                                           assay_store_latest_schema_version () + 1);
 
-  store = open_fresh ("newer.assay");
+  store = assay_test_fresh_store ("newer.assay");
   g_assert_true (assay_store_exec (store, sql, NULL));
   g_object_unref (store);
 
@@ -163,7 +150,7 @@ test_undo_redo_across_reopen (void)
 {
   g_autofree char *path = assay_test_path ("undo.assay");
   g_autoptr (GError) error = NULL;
-  AssayStore *store = open_fresh ("undo.assay");
+  AssayStore *store = assay_test_fresh_store ("undo.assay");
   GVariant   *values[4];
   const char *columns[] = { "text", "score", "flag", "data" };
   static const guchar blob[] = { 0, 1, 2, 255 };
@@ -263,7 +250,7 @@ test_undo_redo_across_reopen (void)
 static void
 test_edit_errors (void)
 {
-  g_autoptr (AssayStore) store = open_fresh ("errors.assay");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("errors.assay");
   g_autoptr (GError) error = NULL;
 
   g_assert_true (assay_store_exec (store, notes_schema, NULL));
@@ -294,7 +281,7 @@ changed_cb (AssayStore *store, const char *table, GPtrArray *seen)
 static void
 test_changed_signal (void)
 {
-  g_autoptr (AssayStore) store = open_fresh ("signal.assay");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("signal.assay");
   g_autoptr (GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
   gint64 id;
@@ -314,7 +301,7 @@ static void
 test_reader_not_blocked (void)
 {
   g_autofree char *path = assay_test_path ("wal.assay");
-  g_autoptr (AssayStore) writer = open_fresh ("wal.assay");
+  g_autoptr (AssayStore) writer = assay_test_fresh_store ("wal.assay");
   g_autoptr (AssayStore) reader = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GTimer) timer = g_timer_new ();
@@ -342,7 +329,7 @@ test_crash_safety (void)
   int    reported = 0, status;
   char   buf[64];
   gint64 rows;
-  g_autoptr (AssayStore) store = open_fresh ("crash.assay");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("crash.assay");
   g_autoptr (GError) error = NULL;
 
   g_assert_true (assay_store_exec (store, notes_schema, NULL));
@@ -398,7 +385,7 @@ test_crash_safety (void)
 static void
 test_bookkeeping (void)
 {
-  g_autoptr (AssayStore) store = open_fresh ("books.assay");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("books.assay");
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) params = json_object_new ();
   g_autoptr (JsonObject) metrics = json_object_new ();
@@ -429,7 +416,7 @@ static void
 test_interrupted_jobs (void)
 {
   g_autofree char *path = assay_test_path ("jobs.assay");
-  g_autoptr (AssayStore) store = open_fresh ("jobs.assay");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("jobs.assay");
   g_autoptr (GError) error = NULL;
   g_autofree char *status = NULL;
   pid_t pid;

@@ -60,25 +60,6 @@ wait_ready (AssayWindow *window)
   return page;
 }
 
-/* Is there a pixel within 3/255 per channel of colour c? */
-static gboolean
-has_color (GdkTexture *texture, const GdkRGBA *c)
-{
-  int w = gdk_texture_get_width (texture), h = gdk_texture_get_height (texture);
-  int r = (int) lround (c->red * 255), g = (int) lround (c->green * 255),
-      b = (int) lround (c->blue * 255);
-
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++)
-      {
-        guint32 p = assay_test_pixel (texture, x, y); /* 0xAARRGGBB */
-        int     pr = (p >> 16) & 0xff, pg = (p >> 8) & 0xff, pb = p & 0xff;
-        if (ABS (pr - r) <= 3 && ABS (pg - g) <= 3 && ABS (pb - b) <= 3)
-          return TRUE;
-      }
-  return FALSE;
-}
-
 static void
 check_page (AssayWindow *window, gpointer data)
 {
@@ -151,7 +132,7 @@ check_page (AssayWindow *window, gpointer data)
     /* the strongest edge is drawn in its colour of the scale */
     shot = assay_test_render (GTK_WIDGET (after));
     assay_matrix_heatmap_color (strongest, &c);
-    g_assert_true (has_color (shot, &c));
+    g_assert_true (assay_test_has_color (shot, &c, 3));
   }
   /* The decoder's forecast against the observed values */
   g_assert_nonnull (strstr (assay_changepoints_page_get_forecast_text (page), "Forecast"));

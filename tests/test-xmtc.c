@@ -169,28 +169,6 @@ test_tfidf_by_hand (void)
 
 /* ---- importers --------------------------------------------------------------------------------- */
 
-static AssayStore *
-fresh_store (const char *name)
-{
-  g_autofree char *path = assay_test_path (name);
-  g_autoptr (GError) error = NULL;
-  AssayStore *store;
-
-  g_remove (path);
-  store = assay_store_open (path, &error);
-  g_assert_no_error (error);
-  return store;
-}
-
-static char *
-write_file (const char *name, const char *contents)
-{
-  char *path = assay_test_path (name);
-
-  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
-  return path;
-}
-
 static void
 assert_import_fails (AssayStore *store, const char *path, const AssayXmtcImportOptions *options,
                      const char *expect)
@@ -211,9 +189,9 @@ assert_import_fails (AssayStore *store, const char *path, const AssayXmtcImportO
 static void
 test_import_jsonl (void)
 {
-  g_autoptr (AssayStore) store = fresh_store ("jsonl.assay");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("jsonl.assay");
   g_autoptr (GError) error = NULL;
-  g_autofree char *good = write_file (
+  g_autofree char *good = assay_test_write_file (
     "good.jsonl",
     "{\"id\": \"a\", \"text\": \"wheat prices rise\", \"labels\": [\"grain\", \"wheat\"]}\n"
     "{\"id\": \"b\", \"text\": \"oil output cut\", \"labels\": [\"crude\"], \"split\": \"train\"}\n"
@@ -221,12 +199,12 @@ test_import_jsonl (void)
     "{\"id\": \"a\", \"text\": \"duplicate id\", \"labels\": [\"grain\"]}\n"
     "{\"id\": \"c\", \"text\": \"   \", \"labels\": [\"grain\"]}\n"
     "{\"id\": 7, \"text\": \"gold mine\", \"labels\": [\"gold\"], \"split\": \"test\"}\n");
-  g_autofree char *bad = write_file ("bad.jsonl",
+  g_autofree char *bad = assay_test_write_file ("bad.jsonl",
                                      "{\"text\": \"fine\", \"labels\": []}\n"
                                      "{\"text\": \"fine\", \"labels\": []}\n"
                                      "{\"text\": broken json\n");
-  g_autofree char *no_text = write_file ("notext.jsonl", "{\"labels\": [\"x\"]}\n");
-  g_autofree char *bad_split = write_file ("badsplit.jsonl",
+  g_autofree char *no_text = assay_test_write_file ("notext.jsonl", "{\"labels\": [\"x\"]}\n");
+  g_autofree char *bad_split = assay_test_write_file ("badsplit.jsonl",
                                            "{\"text\": \"t\", \"split\": \"dev\"}\n");
   AssayXmtcImportResult r;
 
@@ -248,15 +226,15 @@ test_import_jsonl (void)
 static void
 test_import_csv (void)
 {
-  g_autoptr (AssayStore) store = fresh_store ("csv.assay");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("csv.assay");
   g_autoptr (GError) error = NULL;
-  g_autofree char *good = write_file (
+  g_autofree char *good = assay_test_write_file (
     "good.csv",
     "title,body,tags\r\n"
     "\"Wheat, again\",\"prices \"\"rise\"\"\nsharply\",grain|wheat\r\n"
     "Oil,output cut,crude\r\n");
-  g_autofree char *unclosed = write_file ("unclosed.csv", "text,labels\n\"never closed,x\n");
-  g_autofree char *short_row = write_file ("short.csv", "text,labels\nonly text\n");
+  g_autofree char *unclosed = assay_test_write_file ("unclosed.csv", "text,labels\n\"never closed,x\n");
+  g_autofree char *short_row = assay_test_write_file ("short.csv", "text,labels\nonly text\n");
   AssayXmtcImportOptions options;
   AssayXmtcImportResult  r;
   g_autoptr (AssayXmtcDataset) ds = NULL;
@@ -282,21 +260,21 @@ test_import_csv (void)
 static void
 test_import_xc (void)
 {
-  g_autoptr (AssayStore) store = fresh_store ("xc.assay");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("xc.assay");
   g_autoptr (GError) error = NULL;
-  g_autofree char *train = write_file ("train.txt",
+  g_autofree char *train = assay_test_write_file ("train.txt",
                                        "4 5 3\n"
                                        "0,1 0:1.0 3:0.5\n"
                                        "2 1:2 4:1 9:1\n"
                                        " 2:1\n"
                                        "1,7 0:0.25\n");
-  g_autofree char *test = write_file ("test.txt", "1 5 3\n0 0:1 1:1\n");
-  g_autofree char *vocab = write_file ("vocab.txt", "alpha\nbeta\ngamma\ndelta\nepsilon\n");
-  g_autofree char *names = write_file ("names.txt", "A\nB\nC\n");
-  g_autofree char *bad_value = write_file ("badvalue.txt", "2 5 3\n0 0:1\n1 2:abc\n");
-  g_autofree char *bad_header = write_file ("badheader.txt", "two five three\n");
-  g_autofree char *short_file = write_file ("short.txt", "3 5 3\n0 0:1\n");
-  g_autofree char *mismatch = write_file ("mismatch.txt", "1 6 3\n0 0:1\n");
+  g_autofree char *test = assay_test_write_file ("test.txt", "1 5 3\n0 0:1 1:1\n");
+  g_autofree char *vocab = assay_test_write_file ("vocab.txt", "alpha\nbeta\ngamma\ndelta\nepsilon\n");
+  g_autofree char *names = assay_test_write_file ("names.txt", "A\nB\nC\n");
+  g_autofree char *bad_value = assay_test_write_file ("badvalue.txt", "2 5 3\n0 0:1\n1 2:abc\n");
+  g_autofree char *bad_header = assay_test_write_file ("badheader.txt", "two five three\n");
+  g_autofree char *short_file = assay_test_write_file ("short.txt", "3 5 3\n0 0:1\n");
+  g_autofree char *mismatch = assay_test_write_file ("mismatch.txt", "1 6 3\n0 0:1\n");
   AssayXmtcImportOptions options;
   AssayXmtcImportResult  r;
   g_autoptr (AssayXmtcDataset) ds = NULL;
@@ -343,9 +321,9 @@ static const char *sgml =
 static void
 test_import_reuters_snippet (void)
 {
-  g_autoptr (AssayStore) store = fresh_store ("sgml.assay");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("sgml.assay");
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = write_file ("reut2-000.sgm", sgml);
+  g_autofree char *path = assay_test_write_file ("reut2-000.sgm", sgml);
   g_autofree char *cut = NULL;
   g_autoptr (AssayXmtcDataset) ds = NULL;
   AssayXmtcImportResult r;
@@ -363,7 +341,7 @@ test_import_reuters_snippet (void)
   g_assert_cmpstr (ds->texts[1], ==, "GRAIN BRIEF");
 
   /* A truncated file names the line where the story starts */
-  cut = write_file ("reut2-001.sgm", "<!DOCTYPE lewis>\n\n<REUTERS TOPICS=\"YES\" NEWID=\"1\">\n"
+  cut = assay_test_write_file ("reut2-001.sgm", "<!DOCTYPE lewis>\n\n<REUTERS TOPICS=\"YES\" NEWID=\"1\">\n"
                                      "<TEXT>cut here");
   assert_import_fails (store, cut, NULL, "reut2-001.sgm:3: <REUTERS> without </REUTERS>");
 }
@@ -382,7 +360,7 @@ test_import_reuters_modapte (void)
   if (data == NULL)
     return;
   dir = g_build_filename (data, "xmtc", "reuters21578", NULL);
-  store = fresh_store ("reuters.assay");
+  store = assay_test_fresh_store ("reuters.assay");
   g_assert_true (assay_xmtc_import (store, dir, NULL, &r, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (r.train, ==, 7770);
@@ -434,10 +412,10 @@ progress_cb (double fraction, const char *message, gpointer data)
 static void
 test_train_end_to_end (void)
 {
-  g_autoptr (AssayStore) store = fresh_store ("train.assay");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("train.assay");
   g_autoptr (GError) error = NULL;
   g_autofree char *corpus = synthetic_corpus (400);
-  g_autofree char *path = write_file ("corpus.jsonl", corpus);
+  g_autofree char *path = assay_test_write_file ("corpus.jsonl", corpus);
   g_autoptr (AssayXmtcModel) model = NULL;
   g_autoptr (GArray) keywords = NULL;
   g_autoptr (JsonObject) metrics = NULL;
@@ -493,11 +471,11 @@ test_train_end_to_end (void)
 static void
 test_train_cancel (void)
 {
-  g_autoptr (AssayStore) store = fresh_store ("cancel.assay");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("cancel.assay");
   g_autoptr (GError) error = NULL;
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autofree char *corpus = synthetic_corpus (200);
-  g_autofree char *path = write_file ("cancel.jsonl", corpus);
+  g_autofree char *path = assay_test_write_file ("cancel.jsonl", corpus);
   AssayXmtcImportResult r;
   AssayXmtcTrainOptions options;
   AssayXmtcTrainResult  t;
