@@ -3,6 +3,8 @@
 
 #include "assay-application.h"
 
+#include <malloc.h>
+
 #include <glib/gi18n.h>
 
 #include "assay-demo.h"
@@ -346,4 +348,11 @@ assay_application_add_recent (AssayApplication *self, const char *path)
       }
   updated = g_strv_builder_end (builder);
   g_settings_set_strv (self->settings, "recent-workspaces", (const char *const *) updated);
+}
+
+void
+assay_application_tune_allocator (void)
+{
+  mallopt (M_MMAP_THRESHOLD, 32 << 20);
+  mallopt (M_TRIM_THRESHOLD, 128 << 20);
 }

@@ -4,11 +4,11 @@
  * its min/max pyramids), then the work per frame (layout through paint) while zooming in from the
  * whole series to 200 steps and out again, and while panning across the series at three zoom
  * levels. Goal: every frame under 16 ms at the 95th percentile. Printed as one JSON line. */
-#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 
 #include "assay-series-plot.h"
+#include "assay-application.h"
 #include "assay-test-ui.h"
 #include "assay-test-util.h"
 
@@ -82,8 +82,7 @@ main (int argc, char *argv[])
   Motion     m;
   guint      truth[] = { 250000, 620000 };
 
-  mallopt (M_MMAP_THRESHOLD, 32 << 20); /* as the app does (app/main.c) */
-  mallopt (M_TRIM_THRESHOLD, 128 << 20);
+  assay_application_tune_allocator (); /* as the app does */
   gtk_init ();
   x = g_new (float, (gsize) T * N * M);
   for (gsize t = 0; t < T; t++)

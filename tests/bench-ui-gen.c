@@ -5,11 +5,11 @@
  * apply a search and a status filter. Goal: frames under 16 ms at the 95th percentile. Printed
  * as one JSON line. */
 #include <glib/gstdio.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "assay-generations-page.h"
+#include "assay-application.h"
 #include "assay-test-ui.h"
 #include "assay-test-util.h"
 
@@ -107,8 +107,7 @@ main (int argc, char *argv[])
 
   if (g_getenv ("ASSAY_BENCH_RECORDS") != NULL)
     N_RECORDS = atoi (g_getenv ("ASSAY_BENCH_RECORDS"));
-  mallopt (M_MMAP_THRESHOLD, 32 << 20); /* as the app does (app/main.c) */
-  mallopt (M_TRIM_THRESHOLD, 128 << 20);
+  assay_application_tune_allocator (); /* as the app does */
   gtk_test_init (&argc, &argv, NULL);
   path = make_workspace ();
   t_open = g_get_monotonic_time ();
