@@ -230,3 +230,49 @@ assay_cli_output (AssayCliCommon *common, JsonNode *node)
     }
   return ASSAY_CLI_OK;
 }
+
+gboolean
+assay_cli_add_rows (AssayCliCommon *common, AssayStore *store, JsonBuilder *b, const char *member,
+                    const char *sql, const char *const *keys, GError **error)
+{
+  sqlite3_stmt *stmt = assay_store_prepare (store, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  json_builder_set_member_name (b, member);
+  json_builder_begin_array (b);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autoptr (GString) line = g_string_new (NULL);
+      json_builder_begin_object (b);
+      for (int i = 0; keys[i] != NULL; i++)
+        {
+          json_builder_set_member_name (b, keys[i]);
+          g_string_append_printf (line, "%s%s ", i > 0 ? "  " : "", keys[i]);
+          switch (sqlite3_column_type (stmt, i))
+            {
+            case SQLITE_INTEGER:
+              json_builder_add_int_value (b, sqlite3_column_int64 (stmt, i));
+              g_string_append_printf (line, "%lld", (long long) sqlite3_column_int64 (stmt, i));
+              break;
+            case SQLITE_FLOAT:
+              json_builder_add_double_value (b, sqlite3_column_double (stmt, i));
+              g_string_append_printf (line, "%.4f", sqlite3_column_double (stmt, i));
+              break;
+            case SQLITE_NULL:
+              json_builder_add_null_value (b);
+              g_string_append (line, "—");
+              break;
+            default:
+              json_builder_add_string_value (b, (const char *) sqlite3_column_text (stmt, i));
+              g_string_append (line, (const char *) sqlite3_column_text (stmt, i));
+            }
+        }
+      json_builder_end_object (b);
+      if (!common->json)
+        g_print ("%s\n", line->str);
+    }
+  sqlite3_reset (stmt);
+  json_builder_end_array (b);
+  return TRUE;
+}

@@ -62,6 +62,16 @@ void         assay_cli_print_json (JsonNode *node);
 void         assay_cli_print_json_object (JsonObject *object);
 /* The scalar members of an object, one "name value" line each */
 void         assay_cli_print_object_text (JsonObject *object);
+/* One array member of b: an object per row of sql, its columns named by keys (NULL-terminated;
+ * integers, reals, text or null as SQLite gives them). Without --json each row is also printed
+ * as one line of "key value" pairs. */
+gboolean     assay_cli_add_rows (AssayCliCommon    *common,
+                                 AssayStore        *store,
+                                 JsonBuilder       *b,
+                                 const char        *member,
+                                 const char        *sql,
+                                 const char *const *keys,
+                                 GError           **error);
 /* An object node as JSON with --json, else as text lines. Takes the node. */
 int          assay_cli_output (AssayCliCommon *common, JsonNode *node);
 void         assay_cli_common_clear (AssayCliCommon *common);

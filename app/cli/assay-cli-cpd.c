@@ -200,67 +200,28 @@ verb_eval (AssayCliCommon *common, int argc, char **argv)
 static int
 verb_list (AssayCliCommon *common, int argc, char **argv)
 {
+  static const char *const dataset_keys[] = { "dataset", "name", "series", NULL };
+  static const char *const run_keys[] = { "run", "dataset", "detector", "auc", "f1", NULL };
   g_autoptr (AssayStore) store = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  sqlite3_stmt *stmt;
-  int           status = assay_cli_parse (common, "cpd list", NULL, NULL, &argc, &argv);
+  int status = assay_cli_parse (common, "cpd list", NULL, NULL, &argc, &argv);
 
   if (status != ASSAY_CLI_OK)
     return status;
   if ((store = assay_cli_open_workspace (common, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "datasets");
-  json_builder_begin_array (b);
-  stmt = assay_store_prepare (store, "SELECT d.id, d.name, (SELECT count(*) FROM cpd_series s "
-                                     "WHERE s.dataset_id = d.id) FROM datasets d WHERE "
-                                     "d.area = 'cpd' ORDER BY d.id",
-                              &error);
-  if (stmt == NULL)
+  if (!assay_cli_add_rows (common, store, b, "datasets",
+                           "SELECT d.id, d.name, (SELECT count(*) FROM cpd_series s WHERE "
+                           "s.dataset_id = d.id) FROM datasets d WHERE d.area = 'cpd' ORDER BY d.id",
+                           dataset_keys, &error)
+      || !assay_cli_add_rows (common, store, b, "runs",
+                              "SELECT id, dataset_id, kind, json_extract (metrics, '$.auc'), "
+                              "json_extract (metrics, '$.f1') FROM runs WHERE area = 'cpd' AND "
+                              "status = 'done' ORDER BY id",
+                              run_keys, &error))
     return assay_cli_fail (g_steal_pointer (&error));
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "dataset");
-      json_builder_add_int_value (b, sqlite3_column_int64 (stmt, 0));
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, (const char *) sqlite3_column_text (stmt, 1));
-      json_builder_set_member_name (b, "series");
-      json_builder_add_int_value (b, sqlite3_column_int64 (stmt, 2));
-      json_builder_end_object (b);
-      if (!common->json)
-        g_print (_("dataset %lld  %s  (%lld series)\n"), (long long) sqlite3_column_int64 (stmt, 0),
-                 sqlite3_column_text (stmt, 1), (long long) sqlite3_column_int64 (stmt, 2));
-    }
-  sqlite3_reset (stmt);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "runs");
-  json_builder_begin_array (b);
-  stmt = assay_store_prepare (store, "SELECT id, dataset_id, kind, json_extract(metrics, '$.auc'), "
-                                     "json_extract(metrics, '$.f1') FROM runs WHERE area = 'cpd' "
-                                     "AND status = 'done' ORDER BY id",
-                              &error);
-  if (stmt == NULL)
-    return assay_cli_fail (g_steal_pointer (&error));
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "run");
-      json_builder_add_int_value (b, sqlite3_column_int64 (stmt, 0));
-      json_builder_set_member_name (b, "dataset");
-      json_builder_add_int_value (b, sqlite3_column_int64 (stmt, 1));
-      json_builder_set_member_name (b, "detector");
-      json_builder_add_string_value (b, (const char *) sqlite3_column_text (stmt, 2));
-      json_builder_end_object (b);
-      if (!common->json)
-        g_print (_("run %lld  dataset %lld  %s  AUC %.3f  F1 %.3f\n"),
-                 (long long) sqlite3_column_int64 (stmt, 0), (long long) sqlite3_column_int64 (stmt, 1),
-                 sqlite3_column_text (stmt, 2), sqlite3_column_double (stmt, 3),
-                 sqlite3_column_double (stmt, 4));
-    }
-  sqlite3_reset (stmt);
-  json_builder_end_array (b);
   json_builder_end_object (b);
   if (common->json)
     assay_cli_print_json (json_builder_get_root (b));
