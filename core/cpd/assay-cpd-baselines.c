@@ -7,6 +7,7 @@
 
 #include "assay-cord.h"
 #include "assay-error.h"
+#include "assay-names.h"
 
 #define VAR_FLOOR 1e-3 /* in units of the standardised series */
 #define MAX_RUNLENGTH_FLOATS ((gsize) 4 << 20)
@@ -25,15 +26,13 @@ assay_baseline_options_init (AssayBaselineOptions *options)
 gboolean
 assay_detector_parse (const char *name, AssayDetector *detector)
 {
-  static const char *names[] = { "cord", "binseg", "pelt", "bocpd" };
+  static const char *const names[] = { "cord", "binseg", "pelt", "bocpd" };
+  int                      i = assay_names_find (names, G_N_ELEMENTS (names), name);
 
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    if (g_strcmp0 (name, names[i]) == 0)
-      {
-        *detector = (AssayDetector) i;
-        return TRUE;
-      }
-  return FALSE;
+  if (i < 0)
+    return FALSE;
+  *detector = (AssayDetector) i;
+  return TRUE;
 }
 
 const char *

@@ -9,6 +9,7 @@
 #include "assay-csv-reader.h"
 #include "assay-error.h"
 #include "assay-json.h"
+#include "assay-names.h"
 #include "assay-series.h"
 
 void
@@ -21,15 +22,13 @@ assay_cpd_import_options_init (AssayCpdImportOptions *options)
 gboolean
 assay_cpd_parse_format (const char *name, AssayCpdFormat *format)
 {
-  static const char *names[] = { "auto", "csv", "tcpd", "jsonl" };
+  static const char *const names[] = { "auto", "csv", "tcpd", "jsonl" };
+  int                      i = assay_names_find (names, G_N_ELEMENTS (names), name);
 
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    if (g_strcmp0 (name, names[i]) == 0)
-      {
-        *format = (AssayCpdFormat) i;
-        return TRUE;
-      }
-  return FALSE;
+  if (i < 0)
+    return FALSE;
+  *format = (AssayCpdFormat) i;
+  return TRUE;
 }
 
 static gboolean

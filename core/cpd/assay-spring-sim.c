@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "assay-names.h"
+
 #define NP     ASSAY_SPRING_PARTICLES
 #define DT     0.001
 #define FREQ   100
@@ -13,15 +15,13 @@
 gboolean
 assay_spring_parse_change (const char *name, AssaySpringChange *change)
 {
-  static const char *names[] = { "location", "velocity", "connection", "none" };
+  static const char *const names[] = { "location", "velocity", "connection", "none" };
+  int                      i = assay_names_find (names, G_N_ELEMENTS (names), name);
 
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    if (g_strcmp0 (name, names[i]) == 0)
-      {
-        *change = (AssaySpringChange) i;
-        return TRUE;
-      }
-  return FALSE;
+  if (i < 0)
+    return FALSE;
+  *change = (AssaySpringChange) i;
+  return TRUE;
 }
 
 const char *

@@ -4,19 +4,19 @@
 #include <glib/gi18n.h>
 
 #include "assay-error.h"
+#include "assay-names.h"
 
-static const char *format_names[] = { "trl-dpo", "trl-dpo-chat", "kto", "prm", "sft" };
+static const char *const format_names[] = { "trl-dpo", "trl-dpo-chat", "kto", "prm", "sft" };
 
 gboolean
 assay_gen_parse_export_format (const char *name, AssayGenExportFormat *format)
 {
-  for (guint i = 0; name != NULL && i < G_N_ELEMENTS (format_names); i++)
-    if (g_str_equal (name, format_names[i]))
-      {
-        *format = (AssayGenExportFormat) i;
-        return TRUE;
-      }
-  return FALSE;
+  int i = assay_names_find (format_names, G_N_ELEMENTS (format_names), name);
+
+  if (i < 0)
+    return FALSE;
+  *format = (AssayGenExportFormat) i;
+  return TRUE;
 }
 
 const char *

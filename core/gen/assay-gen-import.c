@@ -7,8 +7,9 @@
 
 #include "assay-error.h"
 #include "assay-json.h"
+#include "assay-names.h"
 
-static const char *mapping_names[] = { "auto", "trl", "llava-reasoner", "processbench", "llminer",
+static const char *const mapping_names[] = { "auto", "trl", "llava-reasoner", "processbench", "llminer",
                                        "genco", "custom" };
 
 /* Record fields a custom map may fill */
@@ -25,13 +26,12 @@ assay_gen_import_options_init (AssayGenImportOptions *options)
 gboolean
 assay_gen_parse_mapping (const char *name, AssayGenMapping *mapping)
 {
-  for (guint i = 0; name != NULL && i < G_N_ELEMENTS (mapping_names); i++)
-    if (g_str_equal (name, mapping_names[i]))
-      {
-        *mapping = (AssayGenMapping) i;
-        return TRUE;
-      }
-  return FALSE;
+  int i = assay_names_find (mapping_names, G_N_ELEMENTS (mapping_names), name);
+
+  if (i < 0)
+    return FALSE;
+  *mapping = (AssayGenMapping) i;
+  return TRUE;
 }
 
 const char *

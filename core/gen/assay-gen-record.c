@@ -5,8 +5,9 @@
 
 #include "assay-error.h"
 #include "assay-json.h"
+#include "assay-names.h"
 
-static const char *status_names[] = { "pending", "accepted", "rejected", "edited" };
+static const char *const status_names[] = { "pending", "accepted", "rejected", "edited" };
 
 const char *
 assay_gen_status_name (AssayGenStatus status)
@@ -17,13 +18,12 @@ assay_gen_status_name (AssayGenStatus status)
 gboolean
 assay_gen_parse_status (const char *name, AssayGenStatus *status)
 {
-  for (guint i = 0; name != NULL && i < G_N_ELEMENTS (status_names); i++)
-    if (g_str_equal (name, status_names[i]))
-      {
-        *status = (AssayGenStatus) i;
-        return TRUE;
-      }
-  return FALSE;
+  int i = assay_names_find (status_names, G_N_ELEMENTS (status_names), name);
+
+  if (i < 0)
+    return FALSE;
+  *status = (AssayGenStatus) i;
+  return TRUE;
 }
 
 void

@@ -10,6 +10,7 @@
 
 #include "assay-csv-reader.h"
 #include "assay-error.h"
+#include "assay-names.h"
 
 typedef struct
 {
@@ -66,15 +67,13 @@ assay_xmtc_import_options_init (AssayXmtcImportOptions *options)
 gboolean
 assay_xmtc_parse_format (const char *name, AssayXmtcFormat *format)
 {
-  static const char *names[] = { "auto", "xc", "reuters", "jsonl", "csv" };
+  static const char *const names[] = { "auto", "xc", "reuters", "jsonl", "csv" };
+  int                      i = assay_names_find (names, G_N_ELEMENTS (names), name);
 
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    if (g_strcmp0 (name, names[i]) == 0)
-      {
-        *format = (AssayXmtcFormat) i;
-        return TRUE;
-      }
-  return FALSE;
+  if (i < 0)
+    return FALSE;
+  *format = (AssayXmtcFormat) i;
+  return TRUE;
 }
 
 AssayXmtcFormat
