@@ -385,6 +385,7 @@ decoder_errors (AssaySeries *series, const float *graphs, const float *alt, floa
   const int   P = (int) (2 * M + 1);
   double     *mu = g_new0 (double, M), *sd = g_new0 (double, M);
   double     *phi = g_new (double, P), *G = g_new (double, P * P), *r = g_new (double, P);
+  double     *Gw = g_new (double, P * P), *R = g_new (double, (gsize) P * M);
   double     *W = g_new0 (double, (gsize) P * M), *c = g_new (double, P);
   double     *err = g_new0 (double, MAX ((gsize) T * N, 1));
   double      cutoff = INFINITY;
@@ -409,42 +410,51 @@ decoder_errors (AssaySeries *series, const float *graphs, const float *alt, floa
         sd[m] = 1.0;
     }
 #define X(t, n, m) ((assay_series_at (series, (t), (n))[m] - mu[m]) / sd[m])
+/* phi = [x_i(s); sum_j A_ij (x_j(s) - x_i(s)); 1], standardised */
+#define FEATURES(A, s, i)                                                                          \
+  do                                                                                               \
+    {                                                                                              \
+      for (guint m_ = 0; m_ < M; m_++)                                                             \
+        {                                                                                          \
+          double msg_ = 0;                                                                         \
+          phi[m_] = X (s, i, m_);                                                                  \
+          for (guint j_ = 0; j_ < N; j_++)                                                         \
+            if (j_ != (i))                                                                         \
+              msg_ += (A)[(i) * N + j_] * (X (s, j_, m_) - X (s, i, m_));                          \
+          phi[M + m_] = msg_;                                                                      \
+        }                                                                                          \
+      phi[2 * M] = 1.0;                                                                            \
+    }                                                                                              \
+  while (0)
 
   for (int iteration = 0; iteration < 2; iteration++)
     {
-      /* Fit: one normal system shared by the M outputs */
-      for (guint out = 0; out < M; out++)
+      /* Fit: one normal system G c = r_out shared by the M outputs (G built once) */
+      memset (G, 0, sizeof (double) * P * P);
+      memset (R, 0, sizeof (double) * P * M);
+      for (guint s = 0; s + 1 < T; s++)
         {
-          memset (G, 0, sizeof (double) * P * P);
-          memset (r, 0, sizeof (double) * P);
-          for (guint s = 0; s + 1 < T; s++)
+          const float *A = graphs + (gsize) s * N * N;
+          for (guint i = 0; i < N; i++)
             {
-              const float *A = graphs + (gsize) s * N * N;
-              for (guint i = 0; i < N; i++)
+              if (err[(gsize) (s + 1) * N + i] > cutoff)
+                continue;
+              FEATURES (A, s, i);
+              for (int u = 0; u < P; u++)
                 {
-                  double target;
-                  if (err[(gsize) (s + 1) * N + i] > cutoff)
-                    continue;
-                  for (guint m = 0; m < M; m++)
-                    {
-                      double msg = 0;
-                      phi[m] = X (s, i, m);
-                      for (guint j = 0; j < N; j++)
-                        if (j != i)
-                          msg += A[i * N + j] * (X (s, j, m) - X (s, i, m));
-                      phi[M + m] = msg;
-                    }
-                  phi[2 * M] = 1.0;
-                  target = X (s + 1, i, out) - X (s, i, out);
-                  for (int u = 0; u < P; u++)
-                    {
-                      r[u] += phi[u] * target;
-                      for (int v = 0; v < P; v++)
-                        G[u * P + v] += phi[u] * phi[v];
-                    }
+                  for (guint out = 0; out < M; out++)
+                    R[(gsize) out * P + u] += phi[u] * (X (s + 1, i, out) - X (s, i, out));
+                  for (int v = 0; v < P; v++)
+                    G[u * P + v] += phi[u] * phi[v];
                 }
             }
-          solve (G, r, P, c);
+        }
+      for (guint out = 0; out < M; out++)
+        {
+          /* solve() overwrites its system */
+          memcpy (Gw, G, sizeof (double) * P * P);
+          memcpy (r, R + (gsize) out * P, sizeof (double) * P);
+          solve (Gw, r, P, c);
           for (int u = 0; u < P; u++)
             W[u * M + out] = c[u];
         }
@@ -459,16 +469,7 @@ decoder_errors (AssaySeries *series, const float *graphs, const float *alt, floa
               for (guint i = 0; i < N; i++)
                 {
                   double sq = 0;
-                  for (guint m = 0; m < M; m++)
-                    {
-                      double msg = 0;
-                      phi[m] = X (s, i, m);
-                      for (guint j = 0; j < N; j++)
-                        if (j != i)
-                          msg += A[i * N + j] * (X (s, j, m) - X (s, i, m));
-                      phi[M + m] = msg;
-                    }
-                  phi[2 * M] = 1.0;
+                  FEATURES (A, s, i);
                   for (guint out = 0; out < M; out++)
                     {
                       double pred = 0;
@@ -511,11 +512,14 @@ decoder_errors (AssaySeries *series, const float *graphs, const float *alt, floa
         sum += err[(gsize) s * N + i];
       e[s] = (float) (sum / N);
     }
+#undef FEATURES
 #undef X
   g_free (mu);
   g_free (sd);
   g_free (phi);
   g_free (G);
+  g_free (Gw);
+  g_free (R);
   g_free (r);
   g_free (W);
   g_free (c);
