@@ -6,6 +6,7 @@
 
 #include "assay-error.h"
 #include "assay-json.h"
+#include "assay-names.h"
 
 #define ALPACA_HEAD                                                                               \
   "Below is an instruction that describes a task, paired with an input that provides further "   \
@@ -51,20 +52,21 @@ const char *const *
 assay_gen_template_names (void)
 {
   static const char *names[G_N_ELEMENTS (templates) + 1];
+  static gsize       ready = 0;
 
-  if (names[0] == NULL)
-    for (guint i = 0; i < G_N_ELEMENTS (templates); i++)
-      names[i] = templates[i].name;
+  if (g_once_init_enter (&ready))
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (templates); i++)
+        names[i] = templates[i].name;
+      g_once_init_leave (&ready, 1);
+    }
   return names;
 }
 
 static int
 template_index (const char *name)
 {
-  for (guint i = 0; name != NULL && i < G_N_ELEMENTS (templates); i++)
-    if (g_str_equal (templates[i].name, name))
-      return (int) i;
-  return -1;
+  return assay_names_find (assay_gen_template_names (), G_N_ELEMENTS (templates), name);
 }
 
 const char *
