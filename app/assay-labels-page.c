@@ -346,12 +346,12 @@ apply_overview (AssayLabelsPage *self, AssayXmtcOverview *ov)
   assay_page_set_empty (ASSAY_PAGE (self), FALSE);
   if (keep < 0 || (guint) keep >= ov->n_labels)
     {
-      /* Start on the first row of the table */
-      AssayLabelRow *first = g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0
-                               ? g_list_model_get_item (G_LIST_MODEL (self->selection), 0)
-                               : NULL;
-      keep = first != NULL ? (int) assay_label_row_get_index (first) : -1;
-      g_clear_object (&first);
+      /* Start on the rarest label, the first row of the table as it opens (the table filters
+       * and sorts incrementally, so its rows are not there yet to ask) */
+      keep = ov->n_labels > 0 ? 0 : -1;
+      for (guint l = 1; l < ov->n_labels; l++)
+        if (ov->n_train[l] < ov->n_train[keep])
+          keep = (int) l;
     }
   self->current_label = -1;
   assay_labels_page_select_label (self, keep);
@@ -781,6 +781,40 @@ show_profile (AssayLabelsPage *self, int label)
  * chunks on idle, after the profile is already shown. */
 #define LOCATE_CHUNK 8000
 
+static void
+scroll_to_selected (AssayLabelsPage *self)
+{
+  guint i = gtk_single_selection_get_selected (self->selection);
+
+  if (i == GTK_INVALID_LIST_POSITION)
+    return;
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->column_view)); child;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LIST_VIEW (child))
+      gtk_widget_activate_action (child, "list.scroll-to-item", "u", i);
+}
+
+static gboolean locate_step (gpointer data);
+
+/* The table filters and sorts incrementally: once both are done, the label shown in the profile
+ * gets its row selected (it may not have been there to select) and brought into view. */
+static void
+table_pending_cb (GObject *model, GParamSpec *pspec, AssayLabelsPage *self)
+{
+  if (gtk_filter_list_model_get_pending (self->filter_model) != 0
+      || gtk_sort_list_model_get_pending (self->sort_model) != 0)
+    return;
+  if (gtk_single_selection_get_selected (self->selection) == GTK_INVALID_LIST_POSITION
+      && self->current_label >= 0 && self->locate_source == 0)
+    {
+      self->locate_label = self->current_label;
+      self->locate_next = 0;
+      self->locate_source = g_idle_add (locate_step, self);
+    }
+  else
+    scroll_to_selected (self);
+}
+
 static gboolean
 locate_step (gpointer data)
 {
@@ -794,12 +828,8 @@ locate_step (gpointer data)
       g_autoptr (AssayLabelRow) row = g_list_model_get_item (model, i);
       if ((int) assay_label_row_get_index (row) == self->locate_label)
         {
-          GtkWidget *child;
           gtk_single_selection_set_selected (self->selection, i);
-          for (child = gtk_widget_get_first_child (GTK_WIDGET (self->column_view)); child;
-               child = gtk_widget_get_next_sibling (child))
-            if (GTK_IS_LIST_VIEW (child))
-              gtk_widget_activate_action (child, "list.scroll-to-item", "u", i);
+          scroll_to_selected (self);
           self->locate_source = 0;
           return G_SOURCE_REMOVE;
         }
@@ -1248,6 +1278,8 @@ assay_labels_page_init (AssayLabelsPage *self)
   gtk_text_buffer_create_tag (buffer, "keyword", "background", "#f6d32d", "foreground", "#241f31",
                               "weight", PANGO_WEIGHT_BOLD, NULL);
 
+  g_signal_connect (self->sort_model, "notify::pending", G_CALLBACK (table_pending_cb), self);
+  g_signal_connect (self->filter_model, "notify::pending", G_CALLBACK (table_pending_cb), self);
   g_signal_connect (self->selection, "notify::selected-item", G_CALLBACK (selection_changed_cb),
                     self);
   g_signal_connect (self->chart, "activated", G_CALLBACK (chart_activated_cb), self);
