@@ -76,6 +76,16 @@ check_page (AssayWindow *window, gpointer data)
 
   g_assert_false (assay_page_get_empty (ASSAY_PAGE (page)));
   g_assert_cmpuint (n, ==, 60);
+  /* It opens on the rarest label, its row selected */
+  for (int i = 0; i < 40 && gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (rows))
+                              == GTK_INVALID_LIST_POSITION; i++)
+    assay_test_wait (25);
+  {
+    g_autoptr (AssayLabelRow) rarest = g_list_model_get_item (rows, 0);
+    g_assert_cmpuint (gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (rows)), ==, 0);
+    g_assert_cmpint (assay_labels_page_get_selected_label (page), ==,
+                     (int) assay_label_row_get_index (rarest));
+  }
   /* Sorted rare -> common by default */
   first = g_list_model_get_item (rows, 0);
   last = g_list_model_get_item (rows, n - 1);
