@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* assay-backend-cpu.c: the CPU backend: OpenBLAS sgemm and OpenMP-threaded row loops. */
-#include "assay-backend-private.h"
+#include "assay-backend-cpu-ops.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -24,8 +24,8 @@ cpu_destroy (AssayBackend *self)
   free (self);
 }
 
-static void *
-cpu_alloc (AssayBackend *self, size_t bytes)
+void *
+assay_cpu_alloc (AssayBackend *self, size_t bytes)
 {
   void  *ptr = NULL;
   size_t align = bytes >= HUGE_ALIGN ? HUGE_ALIGN : 64;
@@ -46,8 +46,8 @@ cpu_alloc (AssayBackend *self, size_t bytes)
   return ptr;
 }
 
-static void
-cpu_release (AssayBackend *self, void *ptr)
+void
+assay_cpu_release (AssayBackend *self, void *ptr)
 {
   free (ptr);
 }
@@ -142,14 +142,26 @@ cpu_logsumexp_rows (AssayBackend *self, const float *x, int rows, int cols, int 
 
 static const AssayBackendVTable cpu_vtable = {
   .destroy = cpu_destroy,
-  .alloc = cpu_alloc,
-  .release = cpu_release,
+  .alloc = assay_cpu_alloc,
+  .release = assay_cpu_release,
   .upload = cpu_copy,
   .download = cpu_copy,
   .synchronize = cpu_synchronize,
   .sgemm = cpu_sgemm,
   .softmax_rows = cpu_softmax_rows,
   .logsumexp_rows = cpu_logsumexp_rows,
+  .weight_init = assay_cpu_weight_init,
+  .weight_clear = assay_cpu_weight_clear,
+  .linear = assay_cpu_linear,
+  .embed = assay_cpu_embed,
+  .rmsnorm = assay_cpu_rmsnorm,
+  .layernorm = assay_cpu_layernorm,
+  .rope = assay_cpu_rope,
+  .swiglu = assay_cpu_swiglu,
+  .gelu_tanh = assay_cpu_gelu_tanh,
+  .attention_scratch = assay_cpu_attention_scratch,
+  .attention = assay_cpu_attention,
+  .target_logprobs = assay_cpu_target_logprobs,
 };
 
 static void

@@ -22,7 +22,36 @@ typedef struct
   int (*softmax_rows) (AssayBackend *self, float *x, int rows, int cols, int ld);
   int (*logsumexp_rows) (AssayBackend *self, const float *x, int rows, int cols, int ld,
                          float *out);
+  /* Transformer operations; arguments are checked by assay-backend.c before these run. */
+  int (*weight_init) (AssayBackend *self, AssayBackendWeight *w, const void *host);
+  void (*weight_clear) (AssayBackend *self, AssayBackendWeight *w);
+  int (*linear) (AssayBackend *self, const float *x, int rows, int ldx,
+                 const AssayBackendWeight *w, const float *bias, float beta, float *y, int ldy);
+  int (*embed) (AssayBackend *self, const AssayBackendWeight *table, const int *ids, int rows,
+                float *out, bool accumulate);
+  int (*rmsnorm) (AssayBackend *self, const float *x, const float *w, float *out, int rows,
+                  int cols, float eps);
+  int (*layernorm) (AssayBackend *self, const float *x, const float *w, const float *b,
+                    float *out, int rows, int cols, float eps);
+  int (*rope) (AssayBackend *self, float *x, int rows, int ld, int n_heads, int head_dim,
+               const int *positions, const float *inv_freq);
+  int (*swiglu) (AssayBackend *self, const float *gu, int rows, int inter, float *out);
+  int (*gelu_tanh) (AssayBackend *self, float *x, size_t n);
+  size_t (*attention_scratch) (AssayBackend *self, int max_len, int n_heads);
+  int (*attention) (AssayBackend *self, const float *q, const float *k, const float *v, int ld,
+                    float *out, int ld_out, const int *seq_offsets, int n_seqs, int n_heads,
+                    int n_kv_heads, int head_dim, float scale, float *scratch);
+  int (*target_logprobs) (AssayBackend *self, const float *logits, int rows, int cols, int ld,
+                          const int *targets, float *out);
 } AssayBackendVTable;
+
+struct AssayBackendWeight
+{
+  int        rows;
+  int        cols;
+  AssayDType dtype; /* as stored in data */
+  void      *data;  /* backend memory */
+};
 
 struct AssayBackend
 {

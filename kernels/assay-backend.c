@@ -2,7 +2,9 @@
 /* assay-backend.c: dispatch from the public interface to the implementation's table. */
 #include "assay-backend-private.h"
 
+#include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -162,4 +164,254 @@ assay_backend_logsumexp_rows (AssayBackend *self, const float *x, int rows, int 
   if (rows == 0)
     return ASSAY_BACKEND_OK;
   return self->vt->logsumexp_rows (self, x, rows, cols, ld, out);
+}
+
+size_t
+assay_dtype_size (AssayDType dtype)
+{
+  return dtype == ASSAY_DTYPE_F32 ? 4 : 2;
+}
+
+float
+assay_bf16_to_f32 (uint16_t v)
+{
+  union { uint32_t u; float f; } x = { .u = (uint32_t) v << 16 };
+  return x.f;
+}
+
+uint16_t
+assay_f32_to_bf16 (float v)
+{
+  union { float f; uint32_t u; } x = { .f = v };
+  if (isnan (v))
+    return (uint16_t) ((x.u >> 16) | 0x40);
+  x.u += 0x7fff + ((x.u >> 16) & 1);
+  return (uint16_t) (x.u >> 16);
+}
+
+float
+assay_f16_to_f32 (uint16_t h)
+{
+  uint32_t sign = (uint32_t) (h & 0x8000) << 16;
+  uint32_t exp = (h >> 10) & 0x1f;
+  uint32_t man = h & 0x3ff;
+  union { uint32_t u; float f; } x;
+
+  if (exp == 0)
+    {
+      /* zero or subnormal: man * 2^-24 */
+      float f = ldexpf ((float) man, -24);
+      return sign ? -f : f;
+    }
+  if (exp == 31)
+    x.u = sign | 0x7f800000u | (man << 13);
+  else
+    x.u = sign | ((exp + 112) << 23) | (man << 13);
+  return x.f;
+}
+
+uint16_t
+assay_f32_to_f16 (float v)
+{
+  union { float f; uint32_t u; } x = { .f = v };
+  uint32_t sign = (x.u >> 16) & 0x8000;
+  float    a = fabsf (v);
+  int      e;
+
+  if (isnan (v))
+    return (uint16_t) (sign | 0x7e00);
+  if (a >= 65520.0f)
+    return (uint16_t) (sign | 0x7c00);
+  if (a < 6.103515625e-05f)
+    {
+      /* subnormal: round a / 2^-24 to nearest even */
+      return (uint16_t) (sign | (uint32_t) nearbyintf (a * 16777216.0f));
+    }
+  frexpf (a, &e); /* a = m * 2^e, m in [0.5, 1) */
+  {
+    /* 11 significant bits: round a / 2^(e - 11) */
+    uint32_t q = (uint32_t) nearbyintf (ldexpf (a, 11 - e)); /* in [1024, 2048] */
+    int      exp = e - 1 + 15;
+    if (q == 2048)
+      {
+        q = 1024;
+        exp++;
+      }
+    if (exp >= 31)
+      return (uint16_t) (sign | 0x7c00);
+    return (uint16_t) (sign | ((uint32_t) exp << 10) | (q & 0x3ff));
+  }
+}
+
+AssayDType
+assay_backend_weight_dtype (AssayBackendKind kind, AssayDType dtype)
+{
+  return kind == ASSAY_BACKEND_CPU ? ASSAY_DTYPE_F32 : dtype;
+}
+
+AssayBackendWeight *
+assay_backend_weight_new (AssayBackend *self, const void *host, AssayDType dtype, int rows,
+                          int cols)
+{
+  AssayBackendWeight *w;
+
+  if (rows <= 0 || cols <= 0 || host == NULL || dtype > ASSAY_DTYPE_BF16)
+    {
+      assay_backend_fail (self, ASSAY_BACKEND_E_INVALID, "weight: bad shape %d x %d", rows, cols);
+      return NULL;
+    }
+  if ((w = calloc (1, sizeof *w)) == NULL)
+    {
+      assay_backend_fail (self, ASSAY_BACKEND_E_OOM, "weight: out of memory");
+      return NULL;
+    }
+  w->rows = rows;
+  w->cols = cols;
+  w->dtype = dtype;
+  if (self->vt->weight_init (self, w, host) != ASSAY_BACKEND_OK)
+    {
+      free (w);
+      return NULL;
+    }
+  return w;
+}
+
+void
+assay_backend_weight_free (AssayBackend *self, AssayBackendWeight *w)
+{
+  if (w == NULL)
+    return;
+  self->vt->weight_clear (self, w);
+  free (w);
+}
+
+int
+assay_backend_weight_rows (const AssayBackendWeight *w)
+{
+  return w->rows;
+}
+
+int
+assay_backend_weight_cols (const AssayBackendWeight *w)
+{
+  return w->cols;
+}
+
+#define CHECK(cond, ...)                                                                           \
+  do                                                                                               \
+    {                                                                                              \
+      if (!(cond))                                                                                 \
+        return assay_backend_fail (self, ASSAY_BACKEND_E_INVALID, __VA_ARGS__);                    \
+    }                                                                                              \
+  while (0)
+
+int
+assay_backend_linear (AssayBackend *self, const float *x, int rows, int ldx,
+                      const AssayBackendWeight *w, const float *bias, float beta, float *y, int ldy)
+{
+  CHECK (w != NULL && rows >= 0, "linear: no weight");
+  CHECK (ldx >= w->cols && ldy >= w->rows, "linear: strides %d/%d below %d/%d", ldx, ldy, w->cols,
+         w->rows);
+  CHECK (rows == 0 || (x != NULL && y != NULL), "linear: NULL matrix");
+  if (rows == 0)
+    return ASSAY_BACKEND_OK;
+  return self->vt->linear (self, x, rows, ldx, w, bias, beta, y, ldy);
+}
+
+int
+assay_backend_embed (AssayBackend *self, const AssayBackendWeight *table, const int *ids, int rows,
+                     float *out, bool accumulate)
+{
+  CHECK (table != NULL && rows >= 0 && (rows == 0 || (ids != NULL && out != NULL)),
+         "embed: bad arguments");
+  if (rows == 0)
+    return ASSAY_BACKEND_OK;
+  return self->vt->embed (self, table, ids, rows, out, accumulate);
+}
+
+int
+assay_backend_rmsnorm (AssayBackend *self, const float *x, const float *w, float *out, int rows,
+                       int cols, float eps)
+{
+  CHECK (rows >= 0 && cols > 0 && (rows == 0 || (x && w && out)), "rmsnorm: bad arguments");
+  if (rows == 0)
+    return ASSAY_BACKEND_OK;
+  return self->vt->rmsnorm (self, x, w, out, rows, cols, eps);
+}
+
+int
+assay_backend_layernorm (AssayBackend *self, const float *x, const float *w, const float *b,
+                         float *out, int rows, int cols, float eps)
+{
+  CHECK (rows >= 0 && cols > 0 && (rows == 0 || (x && w && b && out)), "layernorm: bad arguments");
+  if (rows == 0)
+    return ASSAY_BACKEND_OK;
+  return self->vt->layernorm (self, x, w, b, out, rows, cols, eps);
+}
+
+int
+assay_backend_rope (AssayBackend *self, float *x, int rows, int ld, int n_heads, int head_dim,
+                    const int *positions, const float *inv_freq)
+{
+  CHECK (rows >= 0 && n_heads > 0 && head_dim > 0 && head_dim % 2 == 0
+           && ld >= n_heads * head_dim && inv_freq != NULL,
+         "rope: bad arguments (heads %d, head_dim %d, ld %d)", n_heads, head_dim, ld);
+  if (rows == 0)
+    return ASSAY_BACKEND_OK;
+  CHECK (x != NULL && positions != NULL, "rope: NULL input");
+  return self->vt->rope (self, x, rows, ld, n_heads, head_dim, positions, inv_freq);
+}
+
+int
+assay_backend_swiglu (AssayBackend *self, const float *gu, int rows, int inter, float *out)
+{
+  CHECK (rows >= 0 && inter > 0 && (rows == 0 || (gu && out)), "swiglu: bad arguments");
+  if (rows == 0)
+    return ASSAY_BACKEND_OK;
+  return self->vt->swiglu (self, gu, rows, inter, out);
+}
+
+int
+assay_backend_gelu_tanh (AssayBackend *self, float *x, size_t n)
+{
+  CHECK (n == 0 || x != NULL, "gelu: NULL input");
+  if (n == 0)
+    return ASSAY_BACKEND_OK;
+  return self->vt->gelu_tanh (self, x, n);
+}
+
+size_t
+assay_backend_attention_scratch (AssayBackend *self, int max_len, int n_heads)
+{
+  return self->vt->attention_scratch (self, max_len > 0 ? max_len : 1, n_heads);
+}
+
+int
+assay_backend_attention (AssayBackend *self, const float *q, const float *k, const float *v,
+                         int ld, float *out, int ld_out, const int *seq_offsets, int n_seqs,
+                         int n_heads, int n_kv_heads, int head_dim, float scale, float *scratch)
+{
+  CHECK (n_seqs >= 0 && n_heads > 0 && n_kv_heads > 0 && head_dim > 0
+           && n_heads % n_kv_heads == 0,
+         "attention: %d heads cannot share %d key/value heads", n_heads, n_kv_heads);
+  CHECK (ld >= n_kv_heads * head_dim && ld_out >= n_heads * head_dim, "attention: bad strides");
+  if (n_seqs == 0)
+    return ASSAY_BACKEND_OK;
+  CHECK (seq_offsets != NULL && q && k && v && out && scratch, "attention: NULL input");
+  for (int s = 0; s < n_seqs; s++)
+    CHECK (seq_offsets[s] >= 0 && seq_offsets[s + 1] >= seq_offsets[s],
+           "attention: sequence offsets not ascending at %d", s);
+  return self->vt->attention (self, q, k, v, ld, out, ld_out, seq_offsets, n_seqs, n_heads,
+                              n_kv_heads, head_dim, scale, scratch);
+}
+
+int
+assay_backend_target_logprobs (AssayBackend *self, const float *logits, int rows, int cols, int ld,
+                               const int *targets, float *out)
+{
+  CHECK (rows >= 0 && cols > 0 && ld >= cols, "target_logprobs: bad shape");
+  if (rows == 0)
+    return ASSAY_BACKEND_OK;
+  CHECK (logits && targets && out, "target_logprobs: NULL input");
+  return self->vt->target_logprobs (self, logits, rows, cols, ld, targets, out);
 }

@@ -88,6 +88,120 @@ int assay_backend_logsumexp_rows (AssayBackend *self,
                                   int           ld,
                                   float        *out);
 
+
+/* ---- Transformer operations (language-model scoring) ----
+ * Activations are float32 in backend memory. Integer arrays named ids, positions and targets live
+ * in backend memory too; seq_offsets (n_seqs + 1 ascending row offsets) is a host array. */
+
+typedef enum
+{
+  ASSAY_DTYPE_F32 = 0,
+  ASSAY_DTYPE_F16 = 1,
+  ASSAY_DTYPE_BF16 = 2,
+} AssayDType;
+
+size_t assay_dtype_size (AssayDType dtype);
+float  assay_bf16_to_f32 (uint16_t v);
+float  assay_f16_to_f32 (uint16_t v);
+uint16_t assay_f32_to_bf16 (float v); /* round to nearest even */
+uint16_t assay_f32_to_f16 (float v);  /* round to nearest even */
+
+/* A weight matrix of rows x cols (out x in features), row-major, in backend memory. The CPU
+ * backend keeps float32 (converting f16/bf16 once); the CUDA backend keeps the given dtype and
+ * multiplies with cuBLAS GemmEx accumulating in float32. */
+typedef struct AssayBackendWeight AssayBackendWeight;
+
+AssayBackendWeight *assay_backend_weight_new (AssayBackend *self,
+                                              const void   *host,
+                                              AssayDType    dtype,
+                                              int           rows,
+                                              int           cols);
+void                assay_backend_weight_free (AssayBackend *self, AssayBackendWeight *weight);
+/* The dtype a weight of `dtype` is kept in, and the bytes a rows x cols weight takes. */
+AssayDType          assay_backend_weight_dtype (AssayBackendKind kind, AssayDType dtype);
+int                 assay_backend_weight_rows (const AssayBackendWeight *weight);
+int                 assay_backend_weight_cols (const AssayBackendWeight *weight);
+
+/* y (rows x W.rows, row stride ldy) = x (rows x W.cols, stride ldx) * W^T + bias + beta * y.
+ * bias (W.rows floats) may be NULL. */
+int assay_backend_linear (AssayBackend             *self,
+                          const float              *x,
+                          int                       rows,
+                          int                       ldx,
+                          const AssayBackendWeight *w,
+                          const float              *bias,
+                          float                     beta,
+                          float                    *y,
+                          int                       ldy);
+/* out[r] (+)= table[ids[r]] for r < rows; out rows are table->cols wide. */
+int assay_backend_embed (AssayBackend             *self,
+                         const AssayBackendWeight *table,
+                         const int                *ids,
+                         int                       rows,
+                         float                    *out,
+                         bool                      accumulate);
+/* out = x / sqrt(mean(x^2) + eps) * w, per row (out may be x). */
+int assay_backend_rmsnorm (AssayBackend *self,
+                           const float  *x,
+                           const float  *w,
+                           float        *out,
+                           int           rows,
+                           int           cols,
+                           float         eps);
+/* out = (x - mean) / sqrt(var + eps) * w + b, per row (out may be x). */
+int assay_backend_layernorm (AssayBackend *self,
+                             const float  *x,
+                             const float  *w,
+                             const float  *b,
+                             float        *out,
+                             int           rows,
+                             int           cols,
+                             float         eps);
+/* Rotary embedding in place, the "rotate half" layout of Llama/Qwen2 in Hugging Face: in each of
+ * n_heads heads of head_dim values (from column 0 of a row with stride ld), the pair
+ * (i, i + head_dim/2) turns by positions[r] * inv_freq[i] (inv_freq: head_dim/2 host floats). */
+int assay_backend_rope (AssayBackend *self,
+                        float        *x,
+                        int           rows,
+                        int           ld,
+                        int           n_heads,
+                        int           head_dim,
+                        const int    *positions,
+                        const float  *inv_freq);
+/* out[r][i] = silu(gu[r][i]) * gu[r][inter + i]: gu rows are [gate | up], 2 * inter wide. */
+int assay_backend_swiglu (AssayBackend *self, const float *gu, int rows, int inter, float *out);
+/* x = gelu(x) with the tanh approximation (GPT-2's "gelu_new"), n values. */
+int assay_backend_gelu_tanh (AssayBackend *self, float *x, size_t n);
+/* Causal multi-head attention with grouped K/V heads, per sequence: rows seq_offsets[s] ..
+ * seq_offsets[s+1]-1 attend to the rows before them in the same sequence. q has n_heads *
+ * head_dim columns, k and v n_kv_heads * head_dim; all three share the row stride ld (they may be
+ * column slices of one fused qkv matrix). out (stride ld_out) gets n_heads * head_dim columns.
+ * scratch: assay_backend_attention_scratch() floats for the longest sequence. */
+size_t assay_backend_attention_scratch (AssayBackend *self, int max_len, int n_heads);
+int    assay_backend_attention (AssayBackend *self,
+                                const float  *q,
+                                const float  *k,
+                                const float  *v,
+                                int           ld,
+                                float        *out,
+                                int           ld_out,
+                                const int    *seq_offsets,
+                                int           n_seqs,
+                                int           n_heads,
+                                int           n_kv_heads,
+                                int           head_dim,
+                                float         scale,
+                                float        *scratch);
+/* out[r] = logits[r][targets[r]] - log(sum_j exp(logits[r][j])): the log-probability of each
+ * row's target under the softmax of the row. NaN rows give NaN. */
+int assay_backend_target_logprobs (AssayBackend *self,
+                                   const float  *logits,
+                                   int           rows,
+                                   int           cols,
+                                   int           ld,
+                                   const int    *targets,
+                                   float        *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-lm-config.h: the parts of a Hugging Face config.json the forward pass needs. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  ASSAY_LM_LLAMA, /* LlamaForCausalLM: RMSNorm, RoPE (incl. llama3 scaling), SwiGLU, GQA */
+  ASSAY_LM_QWEN2, /* Qwen2ForCausalLM: the same with q/k/v biases */
+  ASSAY_LM_GPT2,  /* GPT2LMHeadModel: LayerNorm, learned positions, GELU (tanh), fused qkv */
+} AssayLmArch;
+
+typedef struct
+{
+  AssayLmArch arch;
+  char       *architecture; /* as the file names it */
+  char       *torch_dtype;  /* "bfloat16", ... or NULL */
+  int         hidden;
+  int         layers;
+  int         heads;
+  int         kv_heads;
+  int         head_dim;
+  int         inter;
+  int         vocab;
+  int         max_positions;
+  double      norm_eps;
+  double      rope_theta;
+  gboolean    tie_embeddings;
+  gboolean    qkv_bias;
+  /* rope_scaling */
+  char       *rope_type; /* NULL, "llama3" or "linear" */
+  double      rope_factor;
+  double      rope_low_freq_factor;
+  double      rope_high_freq_factor;
+  int         rope_original_max;
+  int         bos_token_id; /* -1 when none */
+} AssayLmConfig;
+
+AssayLmConfig *assay_lm_config_load (const char *path, GError **error);
+AssayLmConfig *assay_lm_config_parse (const char *text, const char *label, GError **error);
+void           assay_lm_config_free (AssayLmConfig *config);
+const char    *assay_lm_arch_name (AssayLmArch arch);
+/* The head_dim / 2 inverse frequencies of the rotary embedding, scaling applied. */
+float         *assay_lm_config_inv_freq (const AssayLmConfig *config);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AssayLmConfig, assay_lm_config_free)
+
+G_END_DECLS

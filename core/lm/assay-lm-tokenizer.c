@@ -1,0 +1,874 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-lm-tokenizer.c: byte-level BPE.
+ *
+ * Encoding: split the text at added tokens (longest first); normalise the rest (NFC where the
+ * file asks); split it with the pre-tokenizer's regex (matches and the gaps between them are
+ * pieces); map each byte of a piece to its printable stand-in character (GPT-2's
+ * bytes_to_unicode); merge adjacent symbols by lowest merge rank, leftmost first, until no
+ * pair has a rank. */
+#include "assay-lm-tokenizer.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "assay-error.h"
+#include "assay-json.h"
+
+#define GPT2_PATTERN                                                                               \
+  "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+"
+
+typedef struct
+{
+  char *content;
+  gsize len;
+  int   id;
+} Added;
+
+struct _AssayLmTokenizer
+{
+  char       *path;
+  GPtrArray  *tokens;    /* id -> char* (the token as in the vocabulary), NULL for holes */
+  GPtrArray  *bytes;     /* id -> GBytes* the token stands for */
+  GHashTable *vocab;     /* char* -> id */
+  GHashTable *merges;    /* guint64 (left << 32 | right) -> rank << 32 | merged id, boxed */
+  GArray     *added;     /* Added, longest first */
+  GRegex     *split;     /* NULL: the whole text is one piece */
+  gboolean    nfc;
+  gboolean    ignore_merges;
+  int         bos;
+  int         byte_id[256];    /* id of the single-byte token of each byte */
+  gunichar    byte_char[256];  /* bytes_to_unicode */
+  GHashTable *char_byte;       /* gunichar -> byte + 1 */
+  GHashTable *cache;           /* piece -> GArray of ids */
+  GMutex      lock;
+};
+
+static void
+init_bytes_to_unicode (AssayLmTokenizer *self)
+{
+  int n = 0;
+
+  for (int b = 0; b < 256; b++)
+    {
+      if ((b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF))
+        self->byte_char[b] = (gunichar) b;
+      else
+        self->byte_char[b] = (gunichar) (256 + n++);
+      g_hash_table_insert (self->char_byte, GUINT_TO_POINTER (self->byte_char[b]),
+                           GINT_TO_POINTER (b + 1));
+    }
+}
+
+void
+assay_lm_tokenizer_free (AssayLmTokenizer *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->path);
+  g_ptr_array_unref (self->tokens);
+  g_ptr_array_unref (self->bytes);
+  g_hash_table_unref (self->vocab);
+  g_hash_table_unref (self->merges);
+  for (guint i = 0; i < self->added->len; i++)
+    g_free (g_array_index (self->added, Added, i).content);
+  g_array_unref (self->added);
+  if (self->split != NULL)
+    g_regex_unref (self->split);
+  g_hash_table_unref (self->char_byte);
+  g_hash_table_unref (self->cache);
+  g_mutex_clear (&self->lock);
+  g_free (self);
+}
+
+static AssayLmTokenizer *
+tokenizer_new (const char *path)
+{
+  AssayLmTokenizer *self = g_new0 (AssayLmTokenizer, 1);
+
+  self->path = g_strdup (path);
+  self->tokens = g_ptr_array_new_with_free_func (g_free);
+  self->bytes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  self->vocab = g_hash_table_new (g_str_hash, g_str_equal);
+  self->merges = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->added = g_array_new (FALSE, FALSE, sizeof (Added));
+  self->char_byte = g_hash_table_new (NULL, NULL);
+  self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
+  self->bos = -1;
+  g_mutex_init (&self->lock);
+  init_bytes_to_unicode (self);
+  return self;
+}
+
+static gboolean
+set_token (AssayLmTokenizer *self, const char *token, gint64 id, GError **error)
+{
+  if (id < 0 || id > (1 << 24))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   "%s: token “%s” has id %" G_GINT64_FORMAT " out of range", self->path, token, id);
+      return FALSE;
+    }
+  if ((guint) id >= self->tokens->len)
+    g_ptr_array_set_size (self->tokens, (guint) id + 1);
+  if (self->tokens->pdata[id] != NULL)
+    {
+      if (g_str_equal (self->tokens->pdata[id], token))
+        return TRUE;
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   "%s: id %" G_GINT64_FORMAT " is given to “%s” and “%s”", self->path, id,
+                   (char *) self->tokens->pdata[id], token);
+      return FALSE;
+    }
+  self->tokens->pdata[id] = g_strdup (token);
+  g_hash_table_insert (self->vocab, self->tokens->pdata[id], GINT_TO_POINTER ((int) id));
+  return TRUE;
+}
+
+static int
+lookup (AssayLmTokenizer *self, const char *token)
+{
+  gpointer v;
+
+  if (!g_hash_table_lookup_extended (self->vocab, token, NULL, &v))
+    return -1;
+  return GPOINTER_TO_INT (v);
+}
+
+static gboolean
+add_merge (AssayLmTokenizer *self, const char *left, const char *right, guint rank)
+{
+  int              a = lookup (self, left), b = lookup (self, right), m;
+  g_autofree char *joined = g_strconcat (left, right, NULL);
+  gint64          *key;
+
+  m = lookup (self, joined);
+  if (a < 0 || b < 0 || m < 0)
+    return FALSE;
+  key = g_new (gint64, 1);
+  *key = ((gint64) a << 32) | (guint32) b;
+  if (g_hash_table_contains (self->merges, key))
+    {
+      g_free (key); /* the first (lowest) rank wins */
+      return TRUE;
+    }
+  g_hash_table_insert (self->merges, key, GSIZE_TO_POINTER (((gsize) rank << 32) | (guint32) m));
+  return TRUE;
+}
+
+static int
+added_longest_first (gconstpointer a, gconstpointer b)
+{
+  const Added *x = a, *y = b;
+  return x->len < y->len ? 1 : x->len > y->len ? -1 : strcmp (x->content, y->content);
+}
+
+/* Token byte strings: byte-level tokens map their characters back to bytes; added tokens are
+ * their content. Also the single-byte token of every byte, which must exist. */
+static gboolean
+finish (AssayLmTokenizer *self, GError **error)
+{
+  g_ptr_array_set_size (self->bytes, self->tokens->len);
+  for (guint id = 0; id < self->tokens->len; id++)
+    {
+      const char *tok = self->tokens->pdata[id];
+      GByteArray *out;
+      gboolean    byte_level = TRUE;
+
+      if (tok == NULL)
+        continue;
+      out = g_byte_array_new ();
+      for (const char *p = tok; *p; p = g_utf8_next_char (p))
+        {
+          gpointer v = g_hash_table_lookup (self->char_byte, GUINT_TO_POINTER (g_utf8_get_char (p)));
+          if (v == NULL)
+            {
+              byte_level = FALSE;
+              break;
+            }
+          {
+            guint8 b = (guint8) (GPOINTER_TO_INT (v) - 1);
+            g_byte_array_append (out, &b, 1);
+          }
+        }
+      if (!byte_level)
+        {
+          g_byte_array_set_size (out, 0);
+          g_byte_array_append (out, (const guint8 *) tok, strlen (tok));
+        }
+      self->bytes->pdata[id] = g_byte_array_free_to_bytes (out);
+    }
+  for (guint i = 0; i < self->added->len; i++)
+    {
+      Added *a = &g_array_index (self->added, Added, i);
+      if ((guint) a->id < self->bytes->len)
+        {
+          g_bytes_unref (self->bytes->pdata[a->id]);
+          self->bytes->pdata[a->id] = g_bytes_new (a->content, a->len);
+        }
+    }
+  for (int b = 0; b < 256; b++)
+    {
+      char buf[8] = { 0 };
+      g_unichar_to_utf8 (self->byte_char[b], buf);
+      if ((self->byte_id[b] = lookup (self, buf)) < 0)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
+                       "%s: not a byte-level BPE vocabulary (no token for byte 0x%02x)", self->path, b);
+          return FALSE;
+        }
+    }
+  g_array_sort (self->added, added_longest_first);
+  return TRUE;
+}
+
+static gboolean
+set_regex (AssayLmTokenizer *self, const char *pattern, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+
+  if (self->split != NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
+                   "%s: more than one splitting pre-tokenizer", self->path);
+      return FALSE;
+    }
+  self->split = g_regex_new (pattern, G_REGEX_OPTIMIZE, 0, &local);
+  if (self->split == NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED, "%s: pre-tokenizer regex: %s",
+                   self->path, local->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_pre_tokenizer (AssayLmTokenizer *self, JsonObject *pt, GError **error)
+{
+  const char *type = assay_json_get_string (pt, "type", "");
+
+  if (g_str_equal (type, "Sequence"))
+    {
+      JsonArray *list = json_object_has_member (pt, "pretokenizers")
+                            && JSON_NODE_HOLDS_ARRAY (json_object_get_member (pt, "pretokenizers"))
+                          ? json_object_get_array_member (pt, "pretokenizers") : NULL;
+      for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+        {
+          JsonNode *n = json_array_get_element (list, i);
+          if (!JSON_NODE_HOLDS_OBJECT (n) || !parse_pre_tokenizer (self, json_node_get_object (n), error))
+            return FALSE;
+        }
+      return TRUE;
+    }
+  if (g_str_equal (type, "ByteLevel"))
+    {
+      if (assay_json_get_bool (pt, "add_prefix_space", FALSE))
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
+                       "%s: ByteLevel add_prefix_space is not supported", self->path);
+          return FALSE;
+        }
+      return !assay_json_get_bool (pt, "use_regex", TRUE) || set_regex (self, GPT2_PATTERN, error);
+    }
+  if (g_str_equal (type, "Split"))
+    {
+      JsonObject *pattern = json_object_has_member (pt, "pattern")
+                                && JSON_NODE_HOLDS_OBJECT (json_object_get_member (pt, "pattern"))
+                              ? json_object_get_object_member (pt, "pattern") : NULL;
+      const char *behavior = assay_json_get_string (pt, "behavior", "");
+      const char *regex = pattern ? assay_json_get_string (pattern, "Regex", NULL) : NULL;
+      g_autofree char *escaped = NULL;
+
+      if (regex == NULL && pattern != NULL && assay_json_get_string (pattern, "String", NULL) != NULL)
+        regex = escaped = g_regex_escape_string (assay_json_get_string (pattern, "String", NULL), -1);
+      if (regex == NULL || !g_str_equal (behavior, "Isolated") || assay_json_get_bool (pt, "invert", FALSE))
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
+                       "%s: only Split pre-tokenizers with a pattern, behavior Isolated and no "
+                       "invert are supported", self->path);
+          return FALSE;
+        }
+      return set_regex (self, regex, error);
+    }
+  if (g_str_equal (type, "Digits") || g_str_equal (type, "Punctuation"))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
+                   "%s: pre-tokenizer “%s” is not supported", self->path, type);
+      return FALSE;
+    }
+  g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED, "%s: pre-tokenizer “%s” is not supported",
+               self->path, type);
+  return FALSE;
+}
+
+static gboolean
+parse_normalizer (AssayLmTokenizer *self, JsonNode *node, GError **error)
+{
+  JsonObject *n;
+  const char *type;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    goto unsupported;
+  n = json_node_get_object (node);
+  type = assay_json_get_string (n, "type", "");
+  if (g_str_equal (type, "NFC"))
+    {
+      self->nfc = TRUE;
+      return TRUE;
+    }
+  if (g_str_equal (type, "Sequence") && json_object_has_member (n, "normalizers")
+      && JSON_NODE_HOLDS_ARRAY (json_object_get_member (n, "normalizers")))
+    {
+      JsonArray *list = json_object_get_array_member (n, "normalizers");
+      for (guint i = 0; i < json_array_get_length (list); i++)
+        if (!parse_normalizer (self, json_array_get_element (list, i), error))
+          return FALSE;
+      return TRUE;
+    }
+unsupported:
+  g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
+               "%s: normalizer %s is not supported (none or NFC are)", self->path,
+               node != NULL && JSON_NODE_HOLDS_OBJECT (node)
+                 ? assay_json_get_string (json_node_get_object (node), "type", "?") : "?");
+  return FALSE;
+}
+
+/* Llama 3: TemplateProcessing whose single template starts with a special token. */
+static void
+parse_post_processor (AssayLmTokenizer *self, JsonNode *node)
+{
+  JsonObject *pp;
+  const char *type;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return;
+  pp = json_node_get_object (node);
+  type = assay_json_get_string (pp, "type", "");
+  if (g_str_equal (type, "Sequence") && json_object_has_member (pp, "processors")
+      && JSON_NODE_HOLDS_ARRAY (json_object_get_member (pp, "processors")))
+    {
+      JsonArray *list = json_object_get_array_member (pp, "processors");
+      for (guint i = 0; i < json_array_get_length (list); i++)
+        parse_post_processor (self, json_array_get_element (list, i));
+      return;
+    }
+  if (g_str_equal (type, "TemplateProcessing") && json_object_has_member (pp, "single")
+      && JSON_NODE_HOLDS_ARRAY (json_object_get_member (pp, "single")))
+    {
+      JsonArray *single = json_object_get_array_member (pp, "single");
+      JsonNode  *first = json_array_get_length (single) > 0 ? json_array_get_element (single, 0) : NULL;
+      if (first != NULL && JSON_NODE_HOLDS_OBJECT (first)
+          && json_object_has_member (json_node_get_object (first), "SpecialToken"))
+        {
+          JsonNode *st = json_object_get_member (json_node_get_object (first), "SpecialToken");
+          if (JSON_NODE_HOLDS_OBJECT (st))
+            self->bos = lookup (self, assay_json_get_string (json_node_get_object (st), "id", ""));
+        }
+    }
+}
+
+static AssayLmTokenizer *
+load_tokenizer_json (const char *path, GError **error)
+{
+  g_autoptr (AssayLmTokenizer) self = tokenizer_new (path);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) local = NULL;
+  JsonObject    *root, *model;
+  JsonNode      *node;
+  JsonObjectIter iter;
+  const char    *name;
+  JsonNode      *value;
+  JsonArray     *merges;
+
+  if (!json_parser_load_from_mapped_file (parser, path, &local))
+    {
+      g_set_error (error, ASSAY_ERROR,
+                   g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? ASSAY_ERROR_NOT_FOUND
+                                                                           : ASSAY_ERROR_INVALID_INPUT,
+                   "%s: %s", path, local->message);
+      return NULL;
+    }
+  node = json_parser_get_root (parser);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: not a JSON object", path);
+      return NULL;
+    }
+  root = json_node_get_object (node);
+  node = json_object_get_member (root, "model");
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: no “model” object", path);
+      return NULL;
+    }
+  model = json_node_get_object (node);
+  if (!g_str_equal (assay_json_get_string (model, "type", "BPE"), "BPE")
+      || assay_json_get_bool (model, "byte_fallback", FALSE))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
+                   "%s: only byte-level BPE models are supported (this is %s%s)", path,
+                   assay_json_get_string (model, "type", "BPE"),
+                   assay_json_get_bool (model, "byte_fallback", FALSE) ? " with byte_fallback" : "");
+      return NULL;
+    }
+  if (*assay_json_get_string (model, "continuing_subword_prefix", "") != '\0'
+      || *assay_json_get_string (model, "end_of_word_suffix", "") != '\0')
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
+                   "%s: subword prefixes and suffixes are not supported", path);
+      return NULL;
+    }
+  self->ignore_merges = assay_json_get_bool (model, "ignore_merges", FALSE);
+  node = json_object_get_member (model, "vocab");
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: model.vocab is not an object", path);
+      return NULL;
+    }
+  json_object_iter_init (&iter, json_node_get_object (node));
+  while (json_object_iter_next (&iter, &name, &value))
+    {
+      if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_INT64)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       "%s: model.vocab “%s” is not an integer id", path, name);
+          return NULL;
+        }
+      if (!set_token (self, name, json_node_get_int (value), error))
+        return NULL;
+    }
+  node = json_object_get_member (root, "added_tokens");
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *list = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (list); i++)
+        {
+          JsonNode   *e = json_array_get_element (list, i);
+          JsonObject *o;
+          Added       a;
+          if (!JSON_NODE_HOLDS_OBJECT (e))
+            continue;
+          o = json_node_get_object (e);
+          a.content = g_strdup (assay_json_get_string (o, "content", ""));
+          a.len = strlen (a.content);
+          a.id = (int) assay_json_get_int (o, "id", -1);
+          if (a.len == 0 || !set_token (self, a.content, a.id, error))
+            {
+              g_free (a.content);
+              if (a.len == 0)
+                g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                             "%s: added_tokens[%u] has no content", path, i);
+              return NULL;
+            }
+          g_array_append_val (self->added, a);
+        }
+    }
+  node = json_object_get_member (model, "merges");
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: model.merges is not a list", path);
+      return NULL;
+    }
+  merges = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (merges); i++)
+    {
+      JsonNode        *m = json_array_get_element (merges, i);
+      g_autofree char *left = NULL;
+      const char      *right = NULL;
+
+      if (JSON_NODE_HOLDS_VALUE (m) && json_node_get_value_type (m) == G_TYPE_STRING)
+        {
+          const char *s = json_node_get_string (m);
+          const char *sp = strchr (s + (*s == ' ' ? 1 : 0), ' ');
+          if (sp != NULL)
+            {
+              left = g_strndup (s, sp - s);
+              right = sp + 1;
+            }
+        }
+      else if (JSON_NODE_HOLDS_ARRAY (m) && json_array_get_length (json_node_get_array (m)) == 2)
+        {
+          JsonArray *pair = json_node_get_array (m);
+          JsonNode  *l = json_array_get_element (pair, 0), *r = json_array_get_element (pair, 1);
+          if (JSON_NODE_HOLDS_VALUE (l) && json_node_get_value_type (l) == G_TYPE_STRING
+              && JSON_NODE_HOLDS_VALUE (r) && json_node_get_value_type (r) == G_TYPE_STRING)
+            {
+              left = g_strdup (json_node_get_string (l));
+              right = json_node_get_string (r);
+            }
+        }
+      if (left == NULL)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       "%s: model.merges[%u] is neither \"a b\" nor [a, b]", path, i);
+          return NULL;
+        }
+      if (!add_merge (self, left, right, i))
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       "%s: model.merges[%u] “%s %s” uses a token not in the vocabulary", path, i,
+                       left, right);
+          return NULL;
+        }
+    }
+  if (!parse_normalizer (self, json_object_get_member (root, "normalizer"), error))
+    return NULL;
+  node = json_object_get_member (root, "pre_tokenizer");
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node)
+      && !parse_pre_tokenizer (self, json_node_get_object (node), error))
+    return NULL;
+  if (!finish (self, error))
+    return NULL;
+  parse_post_processor (self, json_object_get_member (root, "post_processor"));
+  return g_steal_pointer (&self);
+}
+
+static AssayLmTokenizer *
+load_gpt2_files (const char *dir, GError **error)
+{
+  g_autofree char *encoder = g_build_filename (dir, "encoder.json", NULL);
+  g_autofree char *vocab_bpe = g_build_filename (dir, "vocab.bpe", NULL);
+  g_autoptr (AssayLmTokenizer) self = tokenizer_new (encoder);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) local = NULL;
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  JsonObjectIter iter;
+  const char    *name;
+  JsonNode      *value;
+  guint          rank = 0;
+
+  if (!json_parser_load_from_mapped_file (parser, encoder, &local)
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: %s", encoder,
+                   local ? local->message : "not a JSON object");
+      return NULL;
+    }
+  json_object_iter_init (&iter, json_node_get_object (json_parser_get_root (parser)));
+  while (json_object_iter_next (&iter, &name, &value))
+    {
+      if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_INT64)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: “%s” is not an integer id",
+                       encoder, name);
+          return NULL;
+        }
+      if (!set_token (self, name, json_node_get_int (value), error))
+        return NULL;
+    }
+  if (!g_file_get_contents (vocab_bpe, &text, NULL, &local))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, "%s", local->message);
+      return NULL;
+    }
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *sp;
+      if (lines[i][0] == '\0' || (i == 0 && g_str_has_prefix (lines[i], "#version")))
+        continue;
+      g_strchomp (lines[i]);
+      sp = strchr (lines[i], ' ');
+      if (sp == NULL)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s:%u: not a merge “a b”",
+                       vocab_bpe, i + 1);
+          return NULL;
+        }
+      *sp = '\0';
+      if (!add_merge (self, lines[i], sp + 1, rank++))
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       "%s:%u: merge uses a token not in encoder.json", vocab_bpe, i + 1);
+          return NULL;
+        }
+    }
+  if (!set_regex (self, GPT2_PATTERN, error))
+    return NULL;
+  {
+    int eot = lookup (self, "<|endoftext|>");
+    if (eot >= 0)
+      {
+        Added a = { g_strdup ("<|endoftext|>"), strlen ("<|endoftext|>"), eot };
+        g_array_append_val (self->added, a);
+      }
+  }
+  if (!finish (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+AssayLmTokenizer *
+assay_lm_tokenizer_load (const char *path, GError **error)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_autofree char *json = g_build_filename (path, "tokenizer.json", NULL);
+      g_autofree char *encoder = g_build_filename (path, "encoder.json", NULL);
+      if (g_file_test (json, G_FILE_TEST_EXISTS))
+        return load_tokenizer_json (json, error);
+      if (g_file_test (encoder, G_FILE_TEST_EXISTS))
+        return load_gpt2_files (path, error);
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND,
+                   "%s: neither tokenizer.json nor encoder.json + vocab.bpe", path);
+      return NULL;
+    }
+  return load_tokenizer_json (path, error);
+}
+
+/* BPE of one piece (bytes), appended to ids. */
+static void
+bpe_piece (AssayLmTokenizer *self, const char *piece, gsize len, GArray *ids)
+{
+  g_autofree char *key = g_strndup (piece, len);
+  GArray          *cached;
+  GArray          *sym;
+
+  g_mutex_lock (&self->lock);
+  cached = g_hash_table_lookup (self->cache, key);
+  if (cached != NULL)
+    {
+      g_array_append_vals (ids, cached->data, cached->len);
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  g_mutex_unlock (&self->lock);
+
+  sym = g_array_sized_new (FALSE, FALSE, sizeof (int), (guint) len);
+  if (self->ignore_merges)
+    {
+      GString *word = g_string_new (NULL);
+      int      id;
+      for (gsize i = 0; i < len; i++)
+        g_string_append_unichar (word, self->byte_char[(guint8) piece[i]]);
+      id = lookup (self, word->str);
+      g_string_free (word, TRUE);
+      if (id >= 0)
+        g_array_append_val (sym, id);
+    }
+  if (sym->len == 0)
+    {
+      for (gsize i = 0; i < len; i++)
+        g_array_append_val (sym, self->byte_id[(guint8) piece[i]]);
+      for (;;)
+        {
+          guint64 best = G_MAXUINT64;
+          guint   at = 0;
+          int    *s = (int *) sym->data;
+          for (guint i = 0; i + 1 < sym->len; i++)
+            {
+              gint64   k = ((gint64) s[i] << 32) | (guint32) s[i + 1];
+              gpointer v;
+              if (g_hash_table_lookup_extended (self->merges, &k, NULL, &v)
+                  && (guint64) GPOINTER_TO_SIZE (v) < best)
+                {
+                  best = GPOINTER_TO_SIZE (v);
+                  at = i;
+                }
+            }
+          if (best == G_MAXUINT64)
+            break;
+          s[at] = (int) (guint32) best;
+          g_array_remove_index (sym, at + 1);
+        }
+    }
+  g_array_append_vals (ids, sym->data, sym->len);
+  g_mutex_lock (&self->lock);
+  if (len <= 256 && g_hash_table_size (self->cache) < 200000)
+    g_hash_table_replace (self->cache, g_steal_pointer (&key), sym);
+  else
+    g_array_unref (sym);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+add_offsets (AssayLmTokenizer *self, GArray *ids, guint from, gsize start, GArray *offsets)
+{
+  gsize pos = start;
+
+  for (guint i = from; i < ids->len; i++)
+    {
+      GBytes *b = self->bytes->pdata[g_array_index (ids, int, i)];
+      guint   range[2] = { (guint) pos, (guint) (pos + g_bytes_get_size (b)) };
+      g_array_append_vals (offsets, range, 2);
+      pos = range[1];
+    }
+}
+
+/* A stretch of text between added tokens: normalise, split, BPE. */
+static void
+encode_plain (AssayLmTokenizer *self, const char *text, gsize len, gsize base, GArray *ids,
+              GArray *offsets)
+{
+  g_autofree char *norm = NULL;
+  const char      *s = text;
+  gsize            n = len;
+  g_autoptr (GMatchInfo) match = NULL;
+  gsize            done = 0;
+
+  if (len == 0)
+    return;
+  if (self->nfc)
+    {
+      norm = g_utf8_normalize (text, (gssize) len, G_NORMALIZE_NFC);
+      if (norm != NULL && (strlen (norm) != len || memcmp (norm, text, len) != 0))
+        {
+          s = norm;
+          n = strlen (norm);
+        }
+    }
+  if (self->split == NULL)
+    {
+      guint from = ids->len;
+      bpe_piece (self, s, n, ids);
+      if (offsets)
+        add_offsets (self, ids, from, base, offsets);
+      return;
+    }
+  g_regex_match_full (self->split, s, (gssize) n, 0, 0, &match, NULL);
+  while (g_match_info_matches (match))
+    {
+      int start, end;
+      g_match_info_fetch_pos (match, 0, &start, &end);
+      if ((gsize) start > done)
+        {
+          guint from = ids->len;
+          bpe_piece (self, s + done, (gsize) start - done, ids);
+          if (offsets)
+            add_offsets (self, ids, from, base + done, offsets);
+        }
+      if (end > start)
+        {
+          guint from = ids->len;
+          bpe_piece (self, s + start, (gsize) (end - start), ids);
+          if (offsets)
+            add_offsets (self, ids, from, base + (gsize) start, offsets);
+        }
+      done = (gsize) end;
+      g_match_info_next (match, NULL);
+    }
+  if (done < n)
+    {
+      guint from = ids->len;
+      bpe_piece (self, s + done, n - done, ids);
+      if (offsets)
+        add_offsets (self, ids, from, base + done, offsets);
+    }
+  if (offsets != NULL && s != text)
+    {
+      /* Normalisation changed the length: clamp the offsets into the original stretch. */
+      for (guint i = 0; i < offsets->len; i++)
+        {
+          guint *o = &g_array_index (offsets, guint, i);
+          if (*o > base + len)
+            *o = (guint) (base + len);
+        }
+    }
+}
+
+GArray *
+assay_lm_tokenizer_encode (AssayLmTokenizer *self, const char *text, GArray **offsets_out,
+                           GError **error)
+{
+  GArray     *ids = g_array_new (FALSE, FALSE, sizeof (int));
+  GArray     *offsets = offsets_out ? g_array_new (FALSE, FALSE, sizeof (guint)) : NULL;
+  gsize       len = strlen (text), plain = 0, pos = 0;
+  const char *bad;
+
+  if (!g_utf8_validate (text, (gssize) len, &bad))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   "text is not valid UTF-8 at byte %zu", (gsize) (bad - text));
+      g_array_unref (ids);
+      if (offsets)
+        g_array_unref (offsets);
+      return NULL;
+    }
+  while (pos < len)
+    {
+      const Added *hit = NULL;
+      if (self->added->len > 0)
+        for (guint i = 0; i < self->added->len; i++)
+          {
+            const Added *a = &g_array_index (self->added, Added, i);
+            if (a->len <= len - pos && memcmp (text + pos, a->content, a->len) == 0)
+              {
+                hit = a;
+                break;
+              }
+          }
+      if (hit == NULL)
+        {
+          pos++;
+          continue;
+        }
+      encode_plain (self, text + plain, pos - plain, plain, ids, offsets);
+      g_array_append_val (ids, hit->id);
+      if (offsets)
+        {
+          guint range[2] = { (guint) pos, (guint) (pos + hit->len) };
+          g_array_append_vals (offsets, range, 2);
+        }
+      pos += hit->len;
+      plain = pos;
+    }
+  encode_plain (self, text + plain, len - plain, plain, ids, offsets);
+  if (offsets_out)
+    *offsets_out = offsets;
+  return ids;
+}
+
+const char *
+assay_lm_tokenizer_token_bytes (AssayLmTokenizer *self, int id, gsize *len)
+{
+  GBytes *b;
+
+  if (id < 0 || (guint) id >= self->bytes->len || (b = self->bytes->pdata[id]) == NULL)
+    return NULL;
+  return g_bytes_get_data (b, len);
+}
+
+char *
+assay_lm_tokenizer_decode (AssayLmTokenizer *self, const int *ids, guint n)
+{
+  GString *out = g_string_new (NULL);
+  char    *valid;
+
+  for (guint i = 0; i < n; i++)
+    {
+      gsize       len;
+      const char *b = assay_lm_tokenizer_token_bytes (self, ids[i], &len);
+      if (b != NULL)
+        g_string_append_len (out, b, (gssize) len);
+    }
+  valid = g_utf8_make_valid (out->str, (gssize) out->len);
+  g_string_free (out, TRUE);
+  return valid;
+}
+
+guint
+assay_lm_tokenizer_vocab_size (AssayLmTokenizer *self)
+{
+  return self->tokens->len;
+}
+
+int
+assay_lm_tokenizer_token_id (AssayLmTokenizer *self, const char *token)
+{
+  return lookup (self, token);
+}
+
+int
+assay_lm_tokenizer_bos_id (AssayLmTokenizer *self)
+{
+  return self->bos;
+}
+
+const char *
+assay_lm_tokenizer_path (AssayLmTokenizer *self)
+{
+  return self->path;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-backend-cpu-ops.h: the CPU backend's transformer operations (assay-backend-cpu-ops.c). */
+#pragma once
+
+#include "assay-backend-private.h"
+
+void  *assay_cpu_alloc (AssayBackend *self, size_t bytes);
+void   assay_cpu_release (AssayBackend *self, void *ptr);
+
+int    assay_cpu_weight_init (AssayBackend *self, AssayBackendWeight *w, const void *host);
+void   assay_cpu_weight_clear (AssayBackend *self, AssayBackendWeight *w);
+int    assay_cpu_linear (AssayBackend *self, const float *x, int rows, int ldx,
+                         const AssayBackendWeight *w, const float *bias, float beta, float *y,
+                         int ldy);
+int    assay_cpu_embed (AssayBackend *self, const AssayBackendWeight *table, const int *ids,
+                        int rows, float *out, bool accumulate);
+int    assay_cpu_rmsnorm (AssayBackend *self, const float *x, const float *w, float *out, int rows,
+                          int cols, float eps);
+int    assay_cpu_layernorm (AssayBackend *self, const float *x, const float *w, const float *b,
+                            float *out, int rows, int cols, float eps);
+int    assay_cpu_rope (AssayBackend *self, float *x, int rows, int ld, int n_heads, int head_dim,
+                       const int *positions, const float *inv_freq);
+int    assay_cpu_swiglu (AssayBackend *self, const float *gu, int rows, int inter, float *out);
+int    assay_cpu_gelu_tanh (AssayBackend *self, float *x, size_t n);
+size_t assay_cpu_attention_scratch (AssayBackend *self, int max_len, int n_heads);
+int    assay_cpu_attention (AssayBackend *self, const float *q, const float *k, const float *v,
+                            int ld, float *out, int ld_out, const int *seq_offsets, int n_seqs,
+                            int n_heads, int n_kv_heads, int head_dim, float scale, float *scratch);
+int    assay_cpu_target_logprobs (AssayBackend *self, const float *logits, int rows, int cols,
+                                  int ld, const int *targets, float *out);

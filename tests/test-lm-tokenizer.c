@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Tokenizers: llama.cpp's golden token ids for the real GPT-2 and Qwen2 tokenizers, decode round
+ * trips, offsets, merges given as pairs, and bad files. */
+#include <string.h>
+
+#include "assay-error.h"
+#include "assay-lm-tokenizer.h"
+#include "assay-test-util.h"
+
+static void
+check_golden (const char *tokenizer_rel, const char *golden)
+{
+  const char *data = assay_test_shared_data ();
+  g_autofree char *tok_path = NULL, *inp_path = NULL, *out_path = NULL, *inp = NULL, *out = NULL;
+  g_autoptr (AssayLmTokenizer) tok = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) inputs = NULL, outputs = NULL;
+  guint n_inputs;
+
+  if (data == NULL)
+    return;
+  tok_path = g_build_filename (data, "tokenizers", tokenizer_rel, NULL);
+  inp_path = g_strdup_printf ("%s/tokenizers/golden/%s.inp", data, golden);
+  out_path = g_strdup_printf ("%s/tokenizers/golden/%s.out", data, golden);
+  tok = assay_lm_tokenizer_load (tok_path, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (inp_path, &inp, NULL, NULL));
+  g_assert_true (g_file_get_contents (out_path, &out, NULL, NULL));
+  inputs = g_strsplit (inp, "\n__ggml_vocab_test__\n", -1);
+  outputs = g_strsplit (out, "\n", -1);
+  n_inputs = g_strv_length (inputs);
+  /* the file ends with a separator: the last piece is empty */
+  if (n_inputs > 0 && *inputs[n_inputs - 1] == '\0')
+    n_inputs--;
+  g_assert_cmpuint (n_inputs, ==, 46);
+  g_assert_cmpuint (g_strv_length (outputs), >=, n_inputs);
+  for (guint i = 0; i < n_inputs; i++)
+    {
+      g_autoptr (GArray) ids = NULL, offsets = NULL;
+      g_autoptr (GString) got = g_string_new (NULL);
+      g_autofree char *expect = g_strstrip (g_strdup (outputs[i]));
+      g_autofree char *decoded = NULL;
+
+      ids = assay_lm_tokenizer_encode (tok, inputs[i], &offsets, &error);
+      g_assert_no_error (error);
+      for (guint j = 0; j < ids->len; j++)
+        g_string_append_printf (got, j ? " %d" : "%d", g_array_index (ids, int, j));
+      if (!g_str_equal (got->str, expect))
+        g_error ("%s case %u (%s): got [%s], want [%s]", golden, i, inputs[i], got->str, expect);
+      /* byte-level BPE loses nothing: decoding gives the text back */
+      decoded = assay_lm_tokenizer_decode (tok, (int *) ids->data, ids->len);
+      g_assert_cmpstr (decoded, ==, inputs[i]);
+      /* offsets tile the text */
+      g_assert_cmpuint (offsets->len, ==, 2 * ids->len);
+      for (guint j = 0; j < ids->len; j++)
+        {
+          guint b = g_array_index (offsets, guint, 2 * j), e = g_array_index (offsets, guint, 2 * j + 1);
+          g_assert_cmpuint (b, ==, j == 0 ? 0 : g_array_index (offsets, guint, 2 * j - 1));
+          g_assert_cmpuint (e, >, b);
+        }
+      if (ids->len > 0)
+        g_assert_cmpuint (g_array_index (offsets, guint, 2 * ids->len - 1), ==, strlen (inputs[i]));
+    }
+}
+
+static void
+test_golden_gpt2 (void)
+{
+  check_golden ("gpt2", "ggml-vocab-gpt-2.gguf");
+}
+
+static void
+test_golden_qwen2 (void)
+{
+  check_golden ("qwen2_5/tokenizer.json", "ggml-vocab-qwen2.gguf");
+}
+
+static void
+test_special_tokens (void)
+{
+  const char *data = assay_test_shared_data ();
+  g_autofree char *path = NULL;
+  g_autoptr (AssayLmTokenizer) tok = NULL;
+  g_autoptr (GArray) ids = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (data == NULL)
+    return;
+  path = g_build_filename (data, "tokenizers", "qwen2_5", NULL);
+  tok = assay_lm_tokenizer_load (path, &error);
+  g_assert_no_error (error);
+  ids = assay_lm_tokenizer_encode (tok, "<|im_start|>user\nHi<|im_end|>", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_array_index (ids, int, 0), ==, 151644);
+  g_assert_cmpint (g_array_index (ids, int, ids->len - 1), ==, 151645);
+  g_assert_cmpint (assay_lm_tokenizer_bos_id (tok), ==, -1);
+  g_assert_cmpuint (assay_lm_tokenizer_vocab_size (tok), ==, 151665);
+}
+
+/* A tiny tokenizer.json: merges as [a, b] pairs, ignore_merges, a Llama-3-style post-processor. */
+static void
+test_pairs_and_bos (void)
+{
+  GString *json = g_string_new ("{\"model\": {\"type\": \"BPE\", \"ignore_merges\": false, \"vocab\": {");
+  g_autofree char *path = NULL;
+  g_autoptr (AssayLmTokenizer) tok = NULL;
+  g_autoptr (GArray) ids = NULL;
+  g_autoptr (GError) error = NULL;
+  int n = 0;
+
+  /* the 256 byte tokens in GPT-2 order of bytes_to_unicode, then "ab", "abc" */
+  for (int b = 0; b < 256; b++)
+    {
+      gunichar c;
+      char     buf[8] = { 0 };
+      static int extra = 0;
+      if ((b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF))
+        c = (gunichar) b;
+      else
+        c = (gunichar) (256 + extra++);
+      g_unichar_to_utf8 (c, buf);
+      if (c == '"' || c == '\\')
+        g_string_append_printf (json, "\"\\%s\": %d, ", buf, n++);
+      else
+        g_string_append_printf (json, "\"%s\": %d, ", buf, n++);
+    }
+  g_string_append_printf (json, "\"ab\": %d, \"abc\": %d, \"<s>\": %d}, \"merges\": [[\"a\", \"b\"], [\"ab\", \"c\"]]},",
+                          n, n + 1, n + 2);
+  g_string_append (json, "\"added_tokens\": [{\"id\": 258, \"content\": \"<s>\", \"special\": true}],"
+                         "\"pre_tokenizer\": {\"type\": \"ByteLevel\", \"use_regex\": true},"
+                         "\"post_processor\": {\"type\": \"TemplateProcessing\", \"single\": "
+                         "[{\"SpecialToken\": {\"id\": \"<s>\", \"type_id\": 0}}, {\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}]}}");
+  path = assay_test_write_file ("tiny-tokenizer.json", json->str);
+  g_string_free (json, TRUE);
+  tok = assay_lm_tokenizer_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (assay_lm_tokenizer_bos_id (tok), ==, 258);
+  ids = assay_lm_tokenizer_encode (tok, "abcab<s>", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ids->len, ==, 3);
+  g_assert_cmpint (g_array_index (ids, int, 0), ==, 257);
+  g_assert_cmpint (g_array_index (ids, int, 1), ==, 256);
+  g_assert_cmpint (g_array_index (ids, int, 2), ==, 258);
+}
+
+static void
+test_bad_files (void)
+{
+  struct { const char *name, *text, *needle; } cases[] = {
+    { "bad-1.json", "{\"model\": 3}", "no “model” object" },
+    { "bad-2.json", "{\"model\": {\"type\": \"Unigram\", \"vocab\": []}}", "only byte-level BPE" },
+    { "bad-3.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": \"x\"}, \"merges\": []}}", "not an integer id" },
+    { "bad-4.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a q\"]}}", "merges[0]" },
+    { "bad-5.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}}", "no token for byte" },
+    { "bad-6.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 0}, \"merges\": []}}", "id 0 is given" },
+    { "bad-7.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {", "bad-7.json" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = assay_test_write_file (cases[i].name, cases[i].text);
+      g_autoptr (GError) error = NULL;
+      AssayLmTokenizer *tok = assay_lm_tokenizer_load (path, &error);
+      g_assert_null (tok);
+      g_assert_nonnull (error);
+      if (strstr (error->message, cases[i].needle) == NULL)
+        g_error ("case %u: “%s” does not say “%s”", i, error->message, cases[i].needle);
+    }
+  {
+    g_autoptr (GError) error = NULL;
+    g_assert_null (assay_lm_tokenizer_load ("/nonexistent/tokenizer.json", &error));
+    g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/lm/tokenizer/golden-gpt2", test_golden_gpt2);
+  g_test_add_func ("/lm/tokenizer/golden-qwen2", test_golden_qwen2);
+  g_test_add_func ("/lm/tokenizer/special-tokens", test_special_tokens);
+  g_test_add_func ("/lm/tokenizer/pairs-and-bos", test_pairs_and_bos);
+  g_test_add_func ("/lm/tokenizer/bad-files", test_bad_files);
+  return g_test_run ();
+}
