@@ -330,6 +330,19 @@ assay_backend_embed (AssayBackend *self, const AssayBackendWeight *table, const 
 }
 
 int
+assay_backend_gather_rows (AssayBackend *self, const float *src, int src_rows, int cols,
+                           const int *rows, int n, float *dst)
+{
+  AssayBackendWeight view = { src_rows, cols, ASSAY_DTYPE_F32, (void *) src };
+
+  CHECK (src_rows > 0 && cols > 0 && n >= 0 && (n == 0 || (src && rows && dst)),
+         "gather_rows: bad arguments");
+  if (n == 0)
+    return ASSAY_BACKEND_OK;
+  return self->vt->embed (self, &view, rows, n, dst, false);
+}
+
+int
 assay_backend_rmsnorm (AssayBackend *self, const float *x, const float *w, float *out, int rows,
                        int cols, float eps)
 {

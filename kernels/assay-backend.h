@@ -140,6 +140,14 @@ int assay_backend_embed (AssayBackend             *self,
                          int                       rows,
                          float                    *out,
                          bool                      accumulate);
+/* dst[i] = src[rows[i]] for n rows of cols floats (src row stride cols). */
+int assay_backend_gather_rows (AssayBackend *self,
+                               const float  *src,
+                               int           src_rows,
+                               int           cols,
+                               const int    *rows,
+                               int           n,
+                               float        *dst);
 /* out = x / sqrt(mean(x^2) + eps) * w, per row (out may be x). */
 int assay_backend_rmsnorm (AssayBackend *self,
                            const float  *x,

@@ -179,7 +179,7 @@ assay_lm_config_parse (const char *text, const char *label, GError **error)
       json_object_unref (o);
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
                    "%s: architecture “%s” is not supported (LlamaForCausalLM, Qwen2ForCausalLM "
-                   "and GPT2LMHeadModel are)", label, arch);
+                   "and GPT2LMHeadModel are)", label, c->architecture);
       return NULL;
     }
   if (json_object_has_member (o, "torch_dtype"))
@@ -241,7 +241,7 @@ assay_lm_config_parse (const char *text, const char *label, GError **error)
         }
       if (c->kv_heads == 0)
         c->kv_heads = c->heads;
-      c->tie_embeddings = assay_json_get_bool (o, "tie_word_embeddings", c->arch == ASSAY_LM_QWEN2 ? FALSE : FALSE);
+      c->tie_embeddings = assay_json_get_bool (o, "tie_word_embeddings", FALSE);
       c->qkv_bias = c->arch == ASSAY_LM_QWEN2 || assay_json_get_bool (o, "attention_bias", FALSE);
       if (ok && (assay_json_get_bool (o, "mlp_bias", FALSE)))
         {

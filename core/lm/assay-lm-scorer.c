@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-lm-scorer.c: the forward pass.
+ *
+ * x = embed(ids) (+ positions for GPT-2); per layer
+ *   Llama/Qwen2: x += W_o attn(rope(W_qkv rmsnorm(x) + b)); x += W_down swiglu(W_gu rmsnorm(x))
+ *   GPT-2:       x += W_o attn(W_qkv ln(x) + b) + b_o;      x += W_proj gelu(W_fc ln(x) + b) + b
+ * (residual adds are the GEMMs' beta = 1); then for the rows that predict a scored token only:
+ * norm, output layer by chunks of rows, log-softmax at the target. */
+#include "assay-lm-scorer.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "assay-error.h"
+
+/* Rows of the output layer computed at once: CHUNK x vocab floats of logits. */
+#define HEAD_CHUNK 256
+
+struct _AssayLmScorer
+{
+  AssayLmModel *model;
+  AssayBackend *b;
+  int           cap_tokens, cap_len, cap_rows;
+  float        *x, *xn, *qkv, *att, *mlp, *act, *scratch, *hs, *logits, *lp;
+  int          *ids, *pos, *rows, *targets;
+  int          *h_pos, *h_rows, *h_targets;
+  float        *h_lp;
+};
+
+static int
+qkv_width (const AssayLmConfig *c)
+{
+  return (c->heads + 2 * c->kv_heads) * c->head_dim;
+}
+
+static int
+mlp_width (const AssayLmConfig *c)
+{
+  return c->arch == ASSAY_LM_GPT2 ? c->inter : 2 * c->inter;
+}
+
+guint64
+assay_lm_scorer_activation_bytes (const AssayLmConfig *c, AssayBackendKind kind, int tokens,
+                                  int max_len)
+{
+  guint64 T = (guint64) tokens, f = sizeof (float);
+  guint64 chunk = MIN ((guint64) HEAD_CHUNK, T);
+  guint64 scratch = kind == ASSAY_BACKEND_CPU ? (guint64) 128 * max_len
+                                              : (guint64) c->heads * max_len * max_len;
+
+  return f * (T * c->hidden * 2 + T * qkv_width (c) + T * c->heads * c->head_dim
+              + T * mlp_width (c) + (c->arch == ASSAY_LM_GPT2 ? 0 : T * c->inter) + scratch
+              + T * c->hidden + chunk * c->vocab + T)
+         + 4 * sizeof (int) * T;
+}
+
+AssayLmScorer *
+assay_lm_scorer_new (AssayLmModel *model)
+{
+  AssayLmScorer *self = g_new0 (AssayLmScorer, 1);
+
+  self->model = model;
+  self->b = assay_lm_model_backend (model);
+  g_return_val_if_fail (self->b != NULL, self);
+  return self;
+}
+
+static void
+release_buffers (AssayLmScorer *self)
+{
+  void *bufs[] = { self->x, self->xn, self->qkv, self->att, self->mlp, self->act, self->scratch,
+                   self->hs, self->logits, self->lp, self->ids, self->pos, self->rows, self->targets };
+
+  if (self->b != NULL)
+    for (guint i = 0; i < G_N_ELEMENTS (bufs); i++)
+      assay_backend_release (self->b, bufs[i]);
+  self->x = self->xn = self->qkv = self->att = self->mlp = self->act = self->scratch = NULL;
+  self->hs = self->logits = self->lp = NULL;
+  self->ids = self->pos = self->rows = self->targets = NULL;
+  g_clear_pointer (&self->h_pos, g_free);
+  g_clear_pointer (&self->h_rows, g_free);
+  g_clear_pointer (&self->h_targets, g_free);
+  g_clear_pointer (&self->h_lp, g_free);
+  self->cap_tokens = self->cap_len = self->cap_rows = 0;
+}
+
+void
+assay_lm_scorer_free (AssayLmScorer *self)
+{
+  if (self == NULL)
+    return;
+  release_buffers (self);
+  g_free (self);
+}
+
+static gboolean
+ensure (AssayLmScorer *self, int tokens, int max_len, GError **error)
+{
+  const AssayLmConfig *c = assay_lm_model_config (self->model);
+  AssayBackend        *b = self->b;
+  gsize                T, f = sizeof (float);
+
+  if (tokens <= self->cap_tokens && max_len <= self->cap_len)
+    return TRUE;
+  tokens = MAX (tokens, self->cap_tokens);
+  max_len = MAX (max_len, self->cap_len);
+  release_buffers (self);
+  T = (gsize) tokens;
+  if ((self->x = assay_backend_alloc (b, T * c->hidden * f)) == NULL
+      || (self->xn = assay_backend_alloc (b, T * c->hidden * f)) == NULL
+      || (self->qkv = assay_backend_alloc (b, T * qkv_width (c) * f)) == NULL
+      || (self->att = assay_backend_alloc (b, T * c->heads * c->head_dim * f)) == NULL
+      || (self->mlp = assay_backend_alloc (b, T * mlp_width (c) * f)) == NULL
+      || (c->arch != ASSAY_LM_GPT2 && (self->act = assay_backend_alloc (b, T * c->inter * f)) == NULL)
+      || (self->scratch = assay_backend_alloc (b, assay_backend_attention_scratch (b, max_len, c->heads) * f)) == NULL
+      || (self->hs = assay_backend_alloc (b, T * c->hidden * f)) == NULL
+      || (self->logits = assay_backend_alloc (b, (gsize) MIN (HEAD_CHUNK, tokens) * c->vocab * f)) == NULL
+      || (self->lp = assay_backend_alloc (b, T * f)) == NULL
+      || (self->ids = assay_backend_alloc (b, T * sizeof (int))) == NULL
+      || (self->pos = assay_backend_alloc (b, T * sizeof (int))) == NULL
+      || (self->rows = assay_backend_alloc (b, T * sizeof (int))) == NULL
+      || (self->targets = assay_backend_alloc (b, T * sizeof (int))) == NULL)
+    {
+      g_set_error (error, ASSAY_ERROR,
+                   assay_backend_kind (b) == ASSAY_BACKEND_CUDA ? ASSAY_ERROR_DEVICE : ASSAY_ERROR_OUT_OF_MEMORY,
+                   "activations for %d tokens: %s", tokens, assay_backend_last_error (b));
+      release_buffers (self);
+      return FALSE;
+    }
+  self->h_pos = g_new (int, T);
+  self->h_rows = g_new (int, T);
+  self->h_targets = g_new (int, T);
+  self->h_lp = g_new (float, T);
+  self->cap_tokens = tokens;
+  self->cap_len = max_len;
+  return TRUE;
+}
+
+#define TRY(call)                                                                                  \
+  do                                                                                               \
+    {                                                                                              \
+      if ((call) != 0)                                                                             \
+        goto backend_failed;                                                                       \
+    }                                                                                              \
+  while (0)
+
+gboolean
+assay_lm_scorer_run (AssayLmScorer *self, const AssayLmSequence *seqs, int n, float *const *out,
+                     GError **error)
+{
+  const AssayLmConfig *c = assay_lm_model_config (self->model);
+  AssayBackend        *b = self->b;
+  gboolean             gpt2 = c->arch == ASSAY_LM_GPT2;
+  int                  T = 0, R = 0, max_len = 0;
+  int                  H = c->hidden, Q = c->heads * c->head_dim, KV = c->kv_heads * c->head_dim;
+  int                  D = qkv_width (c);
+  g_autofree int      *offsets = g_new (int, n + 1);
+  float                eps = (float) c->norm_eps;
+
+  if (b == NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "the model is not loaded on a backend");
+      return FALSE;
+    }
+  for (int s = 0; s < n; s++)
+    {
+      if (seqs[s].len < 1 || seqs[s].start < 1 || seqs[s].start > seqs[s].len)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       "sequence %d: %d tokens, scoring from %d (needs 1 <= start <= length)", s,
+                       seqs[s].len, seqs[s].start);
+          return FALSE;
+        }
+      if (gpt2 && seqs[s].len > c->max_positions)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       "sequence %d has %d tokens, more than the model's %d positions", s,
+                       seqs[s].len, c->max_positions);
+          return FALSE;
+        }
+      for (int i = 0; i < seqs[s].len; i++)
+        if (seqs[s].ids[i] < 0 || seqs[s].ids[i] >= c->vocab)
+          {
+            g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                         "sequence %d: token id %d outside the vocabulary of %d", s, seqs[s].ids[i],
+                         c->vocab);
+            return FALSE;
+          }
+      offsets[s] = T;
+      T += seqs[s].len;
+      R += seqs[s].len - seqs[s].start;
+      max_len = MAX (max_len, seqs[s].len);
+    }
+  offsets[n] = T;
+  if (n == 0 || T == 0)
+    return TRUE;
+  if (!ensure (self, T, max_len, error))
+    return FALSE;
+
+  /* host side: positions, rows predicting scored tokens, their targets */
+  {
+    int r = 0;
+    for (int s = 0; s < n; s++)
+      {
+        for (int i = 0; i < seqs[s].len; i++)
+          self->h_pos[offsets[s] + i] = i;
+        for (int i = seqs[s].start; i < seqs[s].len; i++)
+          {
+            self->h_rows[r] = offsets[s] + i - 1;
+            self->h_targets[r] = seqs[s].ids[i];
+            r++;
+          }
+      }
+    for (int s = 0; s < n; s++)
+      TRY (assay_backend_upload (b, self->ids + offsets[s], seqs[s].ids, (gsize) seqs[s].len * sizeof (int)));
+    TRY (assay_backend_upload (b, self->pos, self->h_pos, (gsize) T * sizeof (int)));
+    TRY (assay_backend_upload (b, self->rows, self->h_rows, (gsize) MAX (R, 1) * sizeof (int)));
+    TRY (assay_backend_upload (b, self->targets, self->h_targets, (gsize) MAX (R, 1) * sizeof (int)));
+  }
+
+  TRY (assay_backend_embed (b, assay_lm_model_embed (self->model), self->ids, T, self->x, false));
+  if (gpt2)
+    TRY (assay_backend_embed (b, assay_lm_model_positions (self->model), self->pos, T, self->x, true));
+
+  for (int l = 0; l < c->layers; l++)
+    {
+      const AssayLmLayer *L = assay_lm_model_layer (self->model, l);
+
+      if (gpt2)
+        TRY (assay_backend_layernorm (b, self->x, L->ln1_w, L->ln1_b, self->xn, T, H, eps));
+      else
+        TRY (assay_backend_rmsnorm (b, self->x, L->ln1_w, self->xn, T, H, eps));
+      TRY (assay_backend_linear (b, self->xn, T, H, L->qkv, L->qkv_b, 0.0f, self->qkv, D));
+      if (!gpt2)
+        {
+          const float *inv_freq = assay_lm_model_inv_freq (self->model);
+          TRY (assay_backend_rope (b, self->qkv, T, D, c->heads, c->head_dim, self->pos, inv_freq));
+          TRY (assay_backend_rope (b, self->qkv + Q, T, D, c->kv_heads, c->head_dim, self->pos, inv_freq));
+        }
+      TRY (assay_backend_attention (b, self->qkv, self->qkv + Q, self->qkv + Q + KV, D, self->att, Q,
+                                    offsets, n, c->heads, c->kv_heads, c->head_dim,
+                                    (float) (1.0 / sqrt ((double) c->head_dim)), self->scratch));
+      TRY (assay_backend_linear (b, self->att, T, Q, L->o, L->o_b, 1.0f, self->x, H));
+
+      if (gpt2)
+        {
+          TRY (assay_backend_layernorm (b, self->x, L->ln2_w, L->ln2_b, self->xn, T, H, eps));
+          TRY (assay_backend_linear (b, self->xn, T, H, L->up, L->up_b, 0.0f, self->mlp, c->inter));
+          TRY (assay_backend_gelu_tanh (b, self->mlp, (size_t) T * c->inter));
+          TRY (assay_backend_linear (b, self->mlp, T, c->inter, L->down, L->down_b, 1.0f, self->x, H));
+        }
+      else
+        {
+          TRY (assay_backend_rmsnorm (b, self->x, L->ln2_w, self->xn, T, H, eps));
+          TRY (assay_backend_linear (b, self->xn, T, H, L->up, NULL, 0.0f, self->mlp, 2 * c->inter));
+          TRY (assay_backend_swiglu (b, self->mlp, T, c->inter, self->act));
+          TRY (assay_backend_linear (b, self->act, T, c->inter, L->down, NULL, 1.0f, self->x, H));
+        }
+    }
+
+  if (R > 0)
+    {
+      TRY (assay_backend_gather_rows (b, self->x, T, H, self->rows, R, self->hs));
+      if (gpt2)
+        TRY (assay_backend_layernorm (b, self->hs, assay_lm_model_norm_w (self->model),
+                                      assay_lm_model_norm_b (self->model), self->hs, R, H, eps));
+      else
+        TRY (assay_backend_rmsnorm (b, self->hs, assay_lm_model_norm_w (self->model), self->hs, R, H, eps));
+      for (int r0 = 0; r0 < R; r0 += HEAD_CHUNK)
+        {
+          int m = MIN (HEAD_CHUNK, R - r0);
+          TRY (assay_backend_linear (b, self->hs + (gsize) r0 * H, m, H, assay_lm_model_head (self->model),
+                                     NULL, 0.0f, self->logits, c->vocab));
+          TRY (assay_backend_target_logprobs (b, self->logits, m, c->vocab, c->vocab,
+                                              self->targets + r0, self->lp + r0));
+        }
+      TRY (assay_backend_download (b, self->h_lp, self->lp, (gsize) R * sizeof (float)));
+      TRY (assay_backend_synchronize (b));
+    }
+  {
+    int r = 0;
+    for (int s = 0; s < n; s++)
+      {
+        int k = seqs[s].len - seqs[s].start;
+        memcpy (out[s], self->h_lp + r, (gsize) k * sizeof (float));
+        r += k;
+      }
+  }
+  return TRUE;
+
+backend_failed:
+  g_set_error (error, ASSAY_ERROR,
+               assay_backend_kind (b) == ASSAY_BACKEND_CUDA ? ASSAY_ERROR_DEVICE : ASSAY_ERROR_FAILED,
+               "%s", assay_backend_last_error (b));
+  return FALSE;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-test-lm.h: tiny random causal LMs written as Hugging Face folders (config.json,
+ * model.safetensors, tokenizer.json), and a plain float64 forward pass over the same weights. */
+#pragma once
+
+#include <glib.h>
+
+#include "assay-backend.h"
+#include "assay-lm-config.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  AssayLmArch arch;
+  int         hidden, layers, heads, kv_heads, inter, vocab, max_positions;
+  gboolean    tie_embeddings;
+  gboolean    rope_llama3; /* Llama: llama3 rope scaling */
+  AssayDType  dtype;
+  double      scale; /* weight scale (0: 1) */
+} AssayTestLmSpec;
+
+typedef struct _AssayTestLm AssayTestLm;
+
+/* Writes the folder dir (created) with weights drawn from seed. */
+AssayTestLm  *assay_test_lm_write (const char *dir, const AssayTestLmSpec *spec, guint32 seed);
+void          assay_test_lm_free (AssayTestLm *self);
+const char   *assay_test_lm_dir (AssayTestLm *self);
+/* The values of a tensor as stored (rounded to the dtype), row-major. */
+double       *assay_test_lm_tensor (AssayTestLm *self, const char *name);
+/* Adds bias to the output layer column of token id and rewrites the weights (a copy of a model
+ * whose output favours that token): lm_head must be untied. */
+void          assay_test_lm_favour (AssayTestLm *self, int id, double bias);
+/* float64 log p(ids[i] | ids[<i]) for i = start .. len-1 (len - start values, g_free). */
+double       *assay_test_lm_reference (AssayTestLm *self, const int *ids, int len, int start);
+/* Writes a safetensors file of the named tensors (name, dtype, n_dims, shape, values). */
+gboolean      assay_test_write_safetensors (const char *path, GPtrArray *names, GPtrArray *tensors,
+                                            AssayDType dtype, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AssayTestLm, assay_test_lm_free)
+
+G_END_DECLS
