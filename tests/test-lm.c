@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "assay-error.h"
+#include "assay-json.h"
 #include "assay-lm-model.h"
 #include "assay-lm-scorer.h"
 #include "assay-safetensors.h"
@@ -496,6 +497,101 @@ test_half_conversions (void)
     g_assert_cmphex (assay_f32_to_f16 (assay_f16_to_f32 ((guint16) h)), ==, h);
 }
 
+static JsonObject *
+cli_json (const char *const *args, int want_status, char **err_out)
+{
+  g_autofree char *cli = assay_test_build_path ("app/cli/assay-cli");
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *out = NULL, *err = NULL;
+  int status;
+
+  g_ptr_array_add (argv, cli);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  status = assay_test_spawn ((const char *const *) argv->pdata, &out, &err);
+  if (status != want_status)
+    g_error ("assay-cli exit %d (want %d): %s", status, want_status, err);
+  if (err_out)
+    *err_out = g_steal_pointer (&err);
+  return want_status == 0 && args[0] != NULL ? assay_json_object_from_string (out, NULL) : NULL;
+}
+
+/* The command-line contract: lm info / tokenize / score keys, and failures on stderr. */
+static void
+test_cli (void)
+{
+  AssayTestLmSpec spec = spec_of (ASSAY_LM_LLAMA, ASSAY_DTYPE_BF16);
+  g_autofree char *dir = assay_test_path ("cli-model");
+  g_autoptr (AssayTestLm) lm = assay_test_lm_write (dir, &spec, 21);
+  g_autofree char *input = assay_test_write_file ("cli-in.jsonl",
+    "{\"id\": \"a\", \"prompt\": \"the\", \"response\": \" answer is in\"}\n"
+    "\n"
+    "{\"id\": \"b\", \"prompt\": \"x\", \"response\": \"\"}\n");
+  g_autofree char *output = assay_test_path ("cli-out.jsonl");
+  g_autofree char *bad = assay_test_write_file ("cli-bad.jsonl", "{\"id\": 1, \"prompt\": \"a\"}\n");
+  g_autofree char *err = NULL, *text = NULL;
+  JsonObject *o;
+
+  o = cli_json ((const char *[]) { "lm", "info", dir, "--json", NULL }, 0, NULL);
+  g_assert_cmpstr (json_object_get_string_member (o, "architecture"), ==, "LlamaForCausalLM");
+  g_assert_cmpstr (json_object_get_string_member (o, "dtype"), ==, "BF16");
+  g_assert_cmpint (json_object_get_int_member (o, "layers"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (o, "hidden"), ==, 32);
+  g_assert_cmpint (json_object_get_int_member (o, "vocab"), ==, 300);
+  g_assert_cmpint (json_object_get_int_member (o, "parameters"), >, 0);
+  json_object_unref (o);
+
+  o = cli_json ((const char *[]) { "lm", "tokenize", "--tokenizer", dir, "--text", "the answer", "--json", NULL }, 0, NULL);
+  {
+    JsonArray *ids = json_object_get_array_member (o, "ids");
+    /* "the" merges to one token (t h, th e); " answer" is Ġa, n, s, w, er */
+    g_assert_cmpuint (json_array_get_length (ids), ==, 6);
+    g_assert_cmpint (json_array_get_int_element (ids, 0), ==, 257);
+  }
+  json_object_unref (o);
+
+  o = cli_json ((const char *[]) { "lm", "score", "--model", dir, "--reference", dir, "--input", input,
+                                   "--output", output, "--json", NULL }, 0, NULL);
+  g_assert_cmpint (json_object_get_int_member (o, "sequences"), ==, 2);
+  json_object_unref (o);
+  g_assert_true (g_file_get_contents (output, &text, NULL, NULL));
+  {
+    g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+    JsonObject *first = assay_json_object_from_string (lines[0], NULL);
+    JsonArray  *lp = json_object_get_array_member (first, "logprobs");
+    JsonArray  *ref = json_object_get_array_member (first, "ref_logprobs");
+    JsonArray  *tokens = json_object_get_array_member (first, "tokens");
+    g_assert_cmpuint (json_array_get_length (tokens), ==, json_array_get_length (lp));
+    g_assert_cmpuint (json_array_get_length (tokens), ==, 10); /* Ġa n s w er, Ġ i s, Ġ in */
+    /* the same model as policy and reference: identical log-probs, all below 0 */
+    for (guint i = 0; i < json_array_get_length (lp); i++)
+      {
+        g_assert_cmpfloat (json_array_get_double_element (lp, i), ==, json_array_get_double_element (ref, i));
+        g_assert_cmpfloat (json_array_get_double_element (lp, i), <, 0.0);
+      }
+    g_assert_cmpstr (json_object_get_string_member (first, "id"), ==, "a");
+    json_object_unref (first);
+    first = assay_json_object_from_string (lines[1], NULL);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (first, "logprobs")), ==, 0);
+    json_object_unref (first);
+    g_assert_cmpstr (lines[2], ==, "");
+  }
+  /* a line without a response: the file and line are named, nothing is written */
+  {
+    g_autofree char *out2 = assay_test_path ("cli-out2.jsonl");
+    cli_json ((const char *[]) { "lm", "score", "--model", dir, "--input", bad, "--output", out2, NULL }, 1, &err);
+    g_assert_nonnull (strstr (err, "cli-bad.jsonl:1: field “response” is missing"));
+    g_assert_false (g_file_test (out2, G_FILE_TEST_EXISTS));
+    g_clear_pointer (&err, g_free);
+  }
+  cli_json ((const char *[]) { "lm", "info", "/nonexistent", NULL }, 1, &err);
+  g_assert_nonnull (strstr (err, "not a model folder"));
+  g_clear_pointer (&err, g_free);
+  cli_json ((const char *[]) { "lm", "tokenize", "--text", "x", NULL }, 2, NULL);
+  cli_json ((const char *[]) { "lm", "score", "--model", dir, NULL }, 2, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -512,5 +608,6 @@ main (int argc, char **argv)
   g_test_add_func ("/lm/does-not-fit", test_does_not_fit);
   g_test_add_func ("/lm/bad-folders", test_bad_folders);
   g_test_add_func ("/lm/safetensors-checks", test_safetensors_checks);
+  g_test_add_func ("/lm/cli", test_cli);
   return g_test_run ();
 }

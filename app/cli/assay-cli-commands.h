@@ -13,5 +13,6 @@ int assay_cli_redo (int argc, char **argv);
 int assay_cli_xmtc (int argc, char **argv);
 int assay_cli_cpd (int argc, char **argv);
 int assay_cli_gen (int argc, char **argv);
+int assay_cli_lm (int argc, char **argv);
 
 G_END_DECLS

@@ -20,6 +20,7 @@ static const struct
   { "xmtc", assay_cli_xmtc, N_("Labels: corpora, one-vs-rest SVM, keyword profiles, metrics") },
   { "cpd", assay_cli_cpd, N_("Change points: series, CoRD-CPD and baseline scores, metrics") },
   { "gen", assay_cli_gen, N_("Generations: import, review, export for training, prompt batches") },
+  { "lm", assay_cli_lm, N_("Language models: inspect, tokenize, score tokens on the CPU or CUDA") },
 };
 
 static void

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-cli lm info|tokenize|score */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "assay-cli-commands.h"
+#include "assay-error.h"
+#include "assay-json.h"
+#include "assay-lm-jobs.h"
+#include "assay-lm-model.h"
+#include "assay-lm-scorer.h"
+
+static int
+verb_info (AssayCliCommon *common, int argc, char **argv)
+{
+  int batch = 8, length = 512;
+  const GOptionEntry entries[] = {
+    { "batch", 0, 0, G_OPTION_ARG_INT, &batch, N_("Sequences per batch for the memory estimate (default 8)"), N_("N") },
+    { "length", 0, 0, G_OPTION_ARG_INT, &length, N_("Tokens per sequence for the memory estimate (default 512)"), N_("N") },
+    { NULL }
+  };
+  g_autoptr (AssayLmModel) model = NULL;
+  g_autoptr (GError) error = NULL;
+  const AssayLmConfig *c;
+  JsonObject *o, *memory;
+  int status = assay_cli_parse (common, "lm info", "DIR", entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (argc != 2)
+    return assay_cli_usage (_("lm info takes one model folder"));
+  if (batch < 1 || length < 1 || (gint64) batch * length > (1 << 24))
+    return assay_cli_usage (_("--batch and --length must be positive (and their product at most 16777216)"));
+  if ((model = assay_lm_model_open (argv[1], &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  c = assay_lm_model_config (model);
+  o = json_object_new ();
+  json_object_set_string_member (o, "architecture", c->architecture);
+  json_object_set_int_member (o, "parameters", (gint64) assay_lm_model_parameters (model));
+  json_object_set_string_member (o, "dtype", assay_lm_dtype_name (assay_lm_model_dtype (model)));
+  json_object_set_int_member (o, "layers", c->layers);
+  json_object_set_int_member (o, "hidden", c->hidden);
+  json_object_set_int_member (o, "vocab", c->vocab);
+  json_object_set_int_member (o, "heads", c->heads);
+  json_object_set_int_member (o, "kv_heads", c->kv_heads);
+  json_object_set_int_member (o, "head_dim", c->head_dim);
+  json_object_set_int_member (o, "intermediate", c->inter);
+  json_object_set_boolean_member (o, "tied_embeddings", c->tie_embeddings);
+  if (c->rope_type != NULL)
+    json_object_set_string_member (o, "rope_scaling", c->rope_type);
+  json_object_set_boolean_member (o, "tokenizer", assay_lm_model_tokenizer (model) != NULL);
+  /* memory per backend: weights, and activations of one batch of batch x length tokens */
+  memory = json_object_new ();
+  for (AssayBackendKind kind = ASSAY_BACKEND_CPU; kind <= ASSAY_BACKEND_CUDA; kind++)
+    {
+      JsonObject *m = json_object_new ();
+      guint64 w = assay_lm_model_weight_bytes (model, kind);
+      guint64 a = assay_lm_scorer_activation_bytes (c, kind, batch * length, length);
+      json_object_set_int_member (m, "weights", (gint64) w);
+      json_object_set_int_member (m, "activations", (gint64) a);
+      json_object_set_int_member (m, "total", (gint64) (w + a));
+      json_object_set_object_member (memory, kind == ASSAY_BACKEND_CPU ? "cpu" : "cuda", m);
+    }
+  if (common->json)
+    {
+      json_object_set_object_member (o, "memory", memory);
+      assay_cli_print_json_object (o);
+      return ASSAY_CLI_OK;
+    }
+  assay_cli_print_object_text (o);
+  for (AssayBackendKind kind = ASSAY_BACKEND_CPU; kind <= ASSAY_BACKEND_CUDA; kind++)
+    {
+      JsonObject *m = json_object_get_object_member (memory, kind == ASSAY_BACKEND_CPU ? "cpu" : "cuda");
+      g_print ("%-22s %.2f GiB (weights %.2f GiB %s, activations for %d x %d tokens %.2f GiB)\n",
+               kind == ASSAY_BACKEND_CPU ? "memory cpu" : "memory cuda",
+               json_object_get_int_member (m, "total") / 1073741824.0,
+               json_object_get_int_member (m, "weights") / 1073741824.0,
+               kind == ASSAY_BACKEND_CPU ? "F32" : assay_lm_dtype_name (assay_lm_model_dtype (model)),
+               batch, length, json_object_get_int_member (m, "activations") / 1073741824.0);
+    }
+  json_object_unref (memory);
+  json_object_unref (o);
+  return ASSAY_CLI_OK;
+}
+
+static void
+print_ids (AssayCliCommon *common, GArray *ids, GArray *offsets, AssayLmTokenizer *tok)
+{
+  if (common->json)
+    {
+      JsonObject *o = json_object_new ();
+      JsonArray  *a = json_array_new (), *off = json_array_new ();
+      for (guint i = 0; i < ids->len; i++)
+        {
+          json_array_add_int_element (a, g_array_index (ids, int, i));
+          json_array_add_int_element (off, g_array_index (offsets, guint, 2 * i));
+        }
+      json_object_set_array_member (o, "ids", a);
+      json_object_set_array_member (o, "offsets", off);
+      assay_cli_print_json_object (o);
+      return;
+    }
+  for (guint i = 0; i < ids->len; i++)
+    {
+      int              id = g_array_index (ids, int, i);
+      g_autofree char *piece = assay_lm_tokenizer_decode (tok, &id, 1);
+      g_autofree char *escaped = g_strescape (piece, NULL);
+      g_print ("%s%d \"%s\"", i ? "  " : "", id, escaped);
+    }
+  g_print ("\n");
+}
+
+static int
+verb_tokenize (AssayCliCommon *common, int argc, char **argv)
+{
+  g_autofree char *path = NULL, *text = NULL, *input = NULL;
+  const GOptionEntry entries[] = {
+    { "tokenizer", 0, 0, G_OPTION_ARG_FILENAME, &path, N_("tokenizer.json, or a folder with one or with encoder.json + vocab.bpe"), N_("PATH") },
+    { "text", 0, 0, G_OPTION_ARG_STRING, &text, N_("Text to tokenize"), N_("TEXT") },
+    { "input", 0, 0, G_OPTION_ARG_FILENAME, &input, N_("A file: each line is tokenized"), N_("FILE") },
+    { NULL }
+  };
+  g_autoptr (AssayLmTokenizer) tok = NULL;
+  g_autoptr (GError) error = NULL;
+  int status = assay_cli_parse (common, "lm tokenize", NULL, entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (path == NULL || (text == NULL) == (input == NULL) || argc > 1)
+    return assay_cli_usage (_("lm tokenize needs --tokenizer PATH and one of --text or --input"));
+  if ((tok = assay_lm_tokenizer_load (path, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  if (text != NULL)
+    {
+      g_autoptr (GArray) offsets = NULL;
+      g_autoptr (GArray) ids = assay_lm_tokenizer_encode (tok, text, &offsets, &error);
+      if (ids == NULL)
+        return assay_cli_fail (g_steal_pointer (&error));
+      print_ids (common, ids, offsets, tok);
+      return ASSAY_CLI_OK;
+    }
+  {
+    g_autofree char *contents = NULL;
+    g_auto (GStrv) lines = NULL;
+    guint n;
+    if (!g_file_get_contents (input, &contents, NULL, &error))
+      return assay_cli_fail (g_steal_pointer (&error));
+    lines = g_strsplit (contents, "\n", -1);
+    n = g_strv_length (lines);
+    if (n > 0 && *lines[n - 1] == '\0')
+      n--; /* the newline that ends the last line */
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr (GArray) offsets = NULL;
+        g_autoptr (GArray) ids = NULL;
+        g_autoptr (GError) e = NULL;
+        if ((ids = assay_lm_tokenizer_encode (tok, lines[i], &offsets, &e)) == NULL)
+          {
+            g_autoptr (GError) named = g_error_new (ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s:%u: %s",
+                                                    input, i + 1, e->message);
+            return assay_cli_fail (g_steal_pointer (&named));
+          }
+        print_ids (common, ids, offsets, tok);
+      }
+  }
+  return ASSAY_CLI_OK;
+}
+
+static int
+verb_score (AssayCliCommon *common, int argc, char **argv)
+{
+  AssayLmScoreOptions options = { 0 };
+  int batch_tokens = 4096;
+  const GOptionEntry entries[] = {
+    { "model", 0, 0, G_OPTION_ARG_FILENAME, &options.policy, N_("Model folder (the policy)"), N_("DIR") },
+    { "reference", 0, 0, G_OPTION_ARG_FILENAME, &options.reference, N_("Second model folder (the reference)"), N_("DIR") },
+    { "input", 0, 0, G_OPTION_ARG_FILENAME, &options.input, N_("JSONL of {id, prompt, response}"), N_("FILE") },
+    { "output", 0, 0, G_OPTION_ARG_FILENAME, &options.output, N_("JSONL written with tokens and log-probs"), N_("FILE") },
+    { "batch-tokens", 0, 0, G_OPTION_ARG_INT, &batch_tokens, N_("Tokens per forward pass (default 4096)"), N_("N") },
+    { NULL }
+  };
+  g_autoptr (AssayJob) job = NULL;
+  JsonNode *result;
+  int status = assay_cli_parse (common, "lm score", NULL, entries, &argc, &argv);
+
+  if (status == ASSAY_CLI_OK && (options.policy == NULL || options.input == NULL || options.output == NULL || argc > 1))
+    status = assay_cli_usage (_("lm score needs --model DIR, --input FILE and --output FILE"));
+  if (status == ASSAY_CLI_OK && (batch_tokens < 1 || batch_tokens > (1 << 24)))
+    status = assay_cli_usage (_("--batch-tokens must be between 1 and 16777216"));
+  if (status != ASSAY_CLI_OK)
+    {
+      assay_lm_score_options_clear (&options);
+      return status;
+    }
+  options.batch_tokens = batch_tokens;
+  job = assay_lm_score_job_new (&options);
+  assay_lm_score_options_clear (&options);
+  if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)
+    return status;
+  return assay_cli_output (common, result);
+}
+
+static const AssayCliVerb verbs[] = {
+  { "info", verb_info, N_("Architecture, parameters, dtype and memory of a model folder") },
+  { "tokenize", verb_tokenize, N_("Token ids of a text or of each line of a file") },
+  { "score", verb_score, N_("Per-token log-probs of responses under one or two models") },
+  { NULL }
+};
+
+int
+assay_cli_lm (int argc, char **argv)
+{
+  return assay_cli_dispatch ("lm", verbs, argc, argv);
+}

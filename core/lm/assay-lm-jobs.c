@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-lm-jobs.c: see assay-lm-jobs.h. A response's first token is scored from the prompt; with
+ * an empty prompt and no beginning-of-sequence token it has no context, and its log-prob is null. */
+#include "assay-lm-jobs.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "assay-error.h"
+#include "assay-json.h"
+#include "assay-lm-scorer.h"
+
+void
+assay_lm_score_options_clear (AssayLmScoreOptions *o)
+{
+  g_clear_pointer (&o->policy, g_free);
+  g_clear_pointer (&o->reference, g_free);
+  g_clear_pointer (&o->input, g_free);
+  g_clear_pointer (&o->output, g_free);
+}
+
+typedef struct
+{
+  JsonObject *line;   /* the input object */
+  GArray     *ids;    /* prompt (with BOS) then response */
+  int         start;  /* first scored position */
+  int         first;  /* position of the first response token */
+  float      *lp, *ref_lp;
+} Item;
+
+static void
+item_clear (Item *it)
+{
+  json_object_unref (it->line);
+  g_array_unref (it->ids);
+  g_free (it->lp);
+  g_free (it->ref_lp);
+}
+
+static gboolean
+read_items (const char *path, AssayLmTokenizer *tok, GArray *items, GError **error)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFileInputStream) in = NULL;
+  g_autoptr (GDataInputStream) data = NULL;
+  g_autoptr (GError) local = NULL;
+  char  *line;
+  gsize  len;
+  guint  number = 0;
+  int    bos = assay_lm_tokenizer_bos_id (tok);
+
+  if ((in = g_file_read (file, NULL, &local)) == NULL)
+    {
+      g_set_error (error, ASSAY_ERROR,
+                   g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ? ASSAY_ERROR_NOT_FOUND : ASSAY_ERROR_FAILED,
+                   "%s: %s", path, local->message);
+      return FALSE;
+    }
+  data = g_data_input_stream_new (G_INPUT_STREAM (in));
+  while ((line = g_data_input_stream_read_line_utf8 (data, &len, NULL, &local)) != NULL)
+    {
+      g_autofree char *text = line;
+      g_autoptr (GError) parse_error = NULL;
+      JsonObject *o;
+      const char *prompt, *response;
+      Item        it = { 0 };
+      g_autoptr (GArray) p = NULL, r = NULL;
+
+      number++;
+      if (*g_strstrip (text) == '\0')
+        continue;
+      if ((o = assay_json_object_from_string (text, &parse_error)) == NULL)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s:%u: %s", path, number,
+                       parse_error->message);
+          return FALSE;
+        }
+      prompt = assay_json_get_string (o, "prompt", NULL);
+      response = assay_json_get_string (o, "response", NULL);
+      if (prompt == NULL || response == NULL)
+        {
+          json_object_unref (o);
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       "%s:%u: field “%s” is missing or not a string", path, number,
+                       prompt == NULL ? "prompt" : "response");
+          return FALSE;
+        }
+      if ((p = assay_lm_tokenizer_encode (tok, prompt, NULL, &parse_error)) == NULL
+          || (r = assay_lm_tokenizer_encode (tok, response, NULL, &parse_error)) == NULL)
+        {
+          json_object_unref (o);
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s:%u: %s", path, number,
+                       parse_error->message);
+          return FALSE;
+        }
+      it.line = o;
+      it.ids = g_array_new (FALSE, FALSE, sizeof (int));
+      if (bos >= 0)
+        g_array_append_val (it.ids, bos);
+      g_array_append_vals (it.ids, p->data, p->len);
+      it.first = (int) it.ids->len;
+      g_array_append_vals (it.ids, r->data, r->len);
+      it.start = MAX (it.first, 1);
+      if ((int) it.ids->len < it.start)
+        it.start = (int) it.ids->len; /* empty response and prompt: nothing to score */
+      g_array_append_val (items, it);
+    }
+  if (local != NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s:%u: %s", path, number + 1,
+                   local->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+add_logprobs (JsonObject *o, const char *member, const Item *it, const float *lp)
+{
+  JsonArray *a = json_array_new ();
+
+  for (int i = it->first; i < (int) it->ids->len; i++)
+    {
+      if (i < it->start)
+        json_array_add_null_element (a);
+      else
+        json_array_add_double_element (a, lp[i - it->start]);
+    }
+  json_object_set_array_member (o, member, a);
+}
+
+static gboolean
+write_items (const char *path, GArray *items, AssayLmTokenizer *tok, gboolean with_ref,
+             GError **error)
+{
+  g_autofree char *tmp = g_strconcat (path, ".part", NULL);
+  FILE            *out = fopen (tmp, "w");
+
+  if (out == NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "%s: %s", tmp, g_strerror (errno));
+      return FALSE;
+    }
+  for (guint k = 0; k < items->len; k++)
+    {
+      Item            *it = &g_array_index (items, Item, k);
+      JsonArray       *tokens = json_array_new (), *ids = json_array_new ();
+      g_autofree char *text = NULL;
+
+      for (int i = it->first; i < (int) it->ids->len; i++)
+        {
+          int              id = g_array_index (it->ids, int, i);
+          g_autofree char *piece = assay_lm_tokenizer_decode (tok, &id, 1);
+          json_array_add_string_element (tokens, piece);
+          json_array_add_int_element (ids, id);
+        }
+      json_object_set_array_member (it->line, "tokens", tokens);
+      json_object_set_array_member (it->line, "token_ids", ids);
+      add_logprobs (it->line, "logprobs", it, it->lp);
+      if (with_ref)
+        add_logprobs (it->line, "ref_logprobs", it, it->ref_lp);
+      text = assay_json_object_to_string (it->line, FALSE);
+      fputs (text, out);
+      fputc ('\n', out);
+    }
+  if (fclose (out) != 0 || g_rename (tmp, path) != 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "%s: %s", path, g_strerror (errno));
+      g_unlink (tmp);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Scores items [from, to) with one model. */
+static gboolean
+score_range (AssayLmScorer *scorer, GArray *items, guint from, guint to, gboolean ref,
+             GError **error)
+{
+  g_autofree AssayLmSequence *seqs = g_new (AssayLmSequence, to - from);
+  g_autofree float          **out = g_new (float *, to - from);
+
+  for (guint k = from; k < to; k++)
+    {
+      Item *it = &g_array_index (items, Item, k);
+      float **slot = ref ? &it->ref_lp : &it->lp;
+      seqs[k - from] = (AssayLmSequence) { (const int *) it->ids->data, (int) it->ids->len, MAX (it->start, 1) };
+      if (seqs[k - from].len == 0)
+        seqs[k - from] = (AssayLmSequence) { (const int *) it->ids->data, 0, 1 };
+      *slot = g_new0 (float, it->ids->len + 1);
+      out[k - from] = *slot;
+    }
+  /* sequences with no tokens cannot run; they have nothing to score */
+  {
+    guint n = 0;
+    for (guint k = 0; k < to - from; k++)
+      if (seqs[k].len >= 1)
+        {
+          seqs[n] = seqs[k];
+          out[n] = out[k];
+          n++;
+        }
+    return assay_lm_scorer_run (scorer, seqs, (int) n, out, error);
+  }
+}
+
+gboolean
+assay_lm_score_file (const AssayLmScoreOptions *options, AssayBackend *backend,
+                     void (*progress) (double, const char *, gpointer), gpointer progress_data,
+                     GCancellable *cancellable, JsonObject **result, GError **error)
+{
+  g_autoptr (AssayLmModel) policy = NULL, reference = NULL;
+  g_autoptr (AssayLmScorer) policy_scorer = NULL, ref_scorer = NULL;
+  g_autoptr (GArray) items = g_array_new (FALSE, TRUE, sizeof (Item));
+  AssayLmTokenizer *tok;
+  int      budget = options->batch_tokens > 0 ? options->batch_tokens : 4096;
+  int      max_len = 1;
+  guint64  scored = 0, extra;
+  gint64   t0;
+  double   seconds;
+  JsonObject *o;
+
+  g_array_set_clear_func (items, (GDestroyNotify) item_clear);
+  if ((policy = assay_lm_model_open (options->policy, error)) == NULL)
+    return FALSE;
+  if (options->reference != NULL && (reference = assay_lm_model_open (options->reference, error)) == NULL)
+    return FALSE;
+  if ((tok = assay_lm_model_tokenizer (policy)) == NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   "%s: no tokenizer.json (or encoder.json + vocab.bpe) in the model folder", options->policy);
+      return FALSE;
+    }
+  if (reference != NULL && assay_lm_model_config (reference)->vocab != assay_lm_model_config (policy)->vocab)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   "%s and %s do not share a vocabulary (%d and %d tokens)", options->policy,
+                   options->reference, assay_lm_model_config (policy)->vocab,
+                   assay_lm_model_config (reference)->vocab);
+      return FALSE;
+    }
+  if (progress)
+    progress (0.0, _("Tokenizing"), progress_data);
+  if (!read_items (options->input, tok, items, error))
+    return FALSE;
+  for (guint k = 0; k < items->len; k++)
+    {
+      Item *it = &g_array_index (items, Item, k);
+      max_len = MAX (max_len, (int) it->ids->len);
+    }
+  budget = MAX (budget, max_len);
+
+  if (progress)
+    progress (0.0, _("Loading weights"), progress_data);
+  extra = assay_lm_scorer_activation_bytes (assay_lm_model_config (policy), assay_backend_kind (backend),
+                                            budget, max_len);
+  if (reference != NULL)
+    extra += assay_lm_model_weight_bytes (reference, assay_backend_kind (backend))
+             + assay_lm_scorer_activation_bytes (assay_lm_model_config (reference),
+                                                 assay_backend_kind (backend), budget, max_len);
+  if (!assay_lm_model_upload (policy, backend, extra, error))
+    return FALSE;
+  if (reference != NULL && !assay_lm_model_upload (reference, backend, 0, error))
+    return FALSE;
+  policy_scorer = assay_lm_scorer_new (policy);
+  if (reference != NULL)
+    ref_scorer = assay_lm_scorer_new (reference);
+
+  t0 = g_get_monotonic_time ();
+  for (guint from = 0; from < items->len;)
+    {
+      guint to = from;
+      int   tokens = 0;
+      while (to < items->len && (to == from || tokens + (int) g_array_index (items, Item, to).ids->len <= budget))
+        tokens += (int) g_array_index (items, Item, to++).ids->len;
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      if (!score_range (policy_scorer, items, from, to, FALSE, error)
+          || (ref_scorer != NULL && !score_range (ref_scorer, items, from, to, TRUE, error)))
+        return FALSE;
+      for (guint k = from; k < to; k++)
+        {
+          Item *it = &g_array_index (items, Item, k);
+          scored += (guint64) MAX (0, (int) it->ids->len - it->start);
+        }
+      from = to;
+      if (progress)
+        {
+          g_autofree char *msg = g_strdup_printf (_("%u of %u sequences, %.0f tokens/s"), from, items->len,
+                                                  scored / MAX (1e-9, (g_get_monotonic_time () - t0) / 1e6));
+          progress ((double) from / items->len, msg, progress_data);
+        }
+    }
+  seconds = (g_get_monotonic_time () - t0) / 1e6;
+  if (!write_items (options->output, items, tok, reference != NULL, error))
+    return FALSE;
+  o = json_object_new ();
+  json_object_set_int_member (o, "sequences", items->len);
+  json_object_set_int_member (o, "tokens", (gint64) scored);
+  json_object_set_double_member (o, "seconds", seconds);
+  json_object_set_double_member (o, "tokens_per_second", seconds > 0 ? scored / seconds : 0);
+  json_object_set_string_member (o, "backend", assay_backend_describe (backend));
+  json_object_set_string_member (o, "output", options->output);
+  *result = o;
+  return TRUE;
+}
+
+static gboolean
+score_run (AssayJob *job, gpointer user_data, GError **error)
+{
+  JsonObject *result = NULL;
+
+  if (!assay_lm_score_file (user_data, assay_job_get_backend (job), assay_job_progress_func, job,
+                            assay_job_get_cancellable (job), &result, error))
+    return FALSE;
+  assay_job_take_result_object (job, result);
+  return TRUE;
+}
+
+static void
+options_free (AssayLmScoreOptions *o)
+{
+  assay_lm_score_options_clear (o);
+  g_free (o);
+}
+
+AssayJob *
+assay_lm_score_job_new (const AssayLmScoreOptions *options)
+{
+  AssayLmScoreOptions *copy = g_new0 (AssayLmScoreOptions, 1);
+  g_autofree char     *base = g_path_get_basename (options->policy);
+  g_autofree char     *title = g_strdup_printf (_("Score tokens with %s"), base);
+
+  copy->policy = g_strdup (options->policy);
+  copy->reference = g_strdup (options->reference);
+  copy->input = g_strdup (options->input);
+  copy->output = g_strdup (options->output);
+  copy->batch_tokens = options->batch_tokens;
+  return assay_job_new ("lm-score", title, ASSAY_JOB_LANE_COMPUTE, score_run, copy,
+                        (GDestroyNotify) options_free);
+}
