@@ -9,6 +9,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* exp(x) for x <= 88 (Cephes' expf: Cody-Waite reduction, degree-5 polynomial; relative error
+ * below 2e-7), written so that GCC vectorises loops over it, which it cannot do with libm's expf
+ * unless -ffast-math. Below -87 it returns about 1.6e-38 instead of a subnormal. */
+static inline float
+exp_approx (float x)
+{
+  float   n, f, p;
+  int32_t e;
+  float   scale;
+
+  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+  n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f; /* round to nearest */
+  f = x - n * 0.693359375f + n * 2.12194440e-4f;
+  p = 1.9875691500e-4f;
+  p = p * f + 1.3981999507e-3f;
+  p = p * f + 8.3334519073e-3f;
+  p = p * f + 4.1665795894e-2f;
+  p = p * f + 1.6666665459e-1f;
+  p = p * f + 5.0000001201e-1f;
+  p = p * f * f + f + 1.0f;
+  e = ((int32_t) n + 127) << 23;
+  memcpy (&scale, &e, sizeof scale);
+  return p * scale;
+}
+
+#define VECTOR_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
+
 /* Rows of the query block in causal attention: scores are computed for a block of queries
  * against the keys up to its last row, which skips most of the masked upper triangle. */
 #define ATTN_BLOCK 128
@@ -47,8 +74,24 @@ int
 assay_cpu_linear (AssayBackend *self, const float *x, int rows, int ldx,
                   const AssayBackendWeight *w, const float *bias, float beta, float *y, int ldy)
 {
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, w->rows, w->cols, 1.0f, x, ldx,
-               w->data, w->cols, beta, y, ldy);
+  int          parts = self->threads > 0 ? self->threads : 1;
+  int          n = w->rows, k = w->cols;
+  int          per = ((n + parts - 1) / parts + 15) & ~15;
+  const float *W = w->data;
+
+  /* Each thread multiplies by its own slice of W's rows (y's columns); OpenBLAS runs in the
+   * calling thread. */
+  if ((long) rows * n * k < 4L << 20)
+    parts = 1, per = n;
+  assay_cpu_blas_threads (self, 1);
+#pragma omp parallel for num_threads(parts) schedule(static) if (parts > 1)
+  for (int t = 0; t < parts; t++)
+    {
+      int n0 = t * per, n1 = n0 + per < n ? n0 + per : n;
+      if (n0 < n1)
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, n1 - n0, k, 1.0f, x, ldx,
+                     W + (size_t) n0 * k, k, beta, y + n0, ldy);
+    }
   if (bias != NULL)
     {
 #pragma omp parallel for schedule(static) if ((long) rows * w->rows > 65536)
@@ -169,6 +212,13 @@ assay_cpu_rope (AssayBackend *self, float *x, int rows, int ld, int n_heads, int
   return ASSAY_BACKEND_OK;
 }
 
+VECTOR_CLONES static void
+swiglu_row (const float *g, const float *u, float *o, int inter)
+{
+  for (int j = 0; j < inter; j++)
+    o[j] = g[j] / (1.0f + exp_approx (-g[j])) * u[j];
+}
+
 int
 assay_cpu_swiglu (AssayBackend *self, const float *gu, int rows, int inter, float *out)
 {
@@ -177,9 +227,7 @@ assay_cpu_swiglu (AssayBackend *self, const float *gu, int rows, int inter, floa
     {
       const float *g = gu + (size_t) r * 2 * inter;
       const float *u = g + inter;
-      float       *o = out + (size_t) r * inter;
-      for (int j = 0; j < inter; j++)
-        o[j] = g[j] / (1.0f + expf (-g[j])) * u[j];
+      swiglu_row (g, u, out + (size_t) r * inter, inter);
     }
   return ASSAY_BACKEND_OK;
 }
@@ -201,30 +249,28 @@ assay_cpu_gelu_tanh (AssayBackend *self, float *x, size_t n)
 size_t
 assay_cpu_attention_scratch (AssayBackend *self, int max_len, int n_heads)
 {
-  return (size_t) ATTN_BLOCK * max_len;
+  return (size_t) (self->threads > 0 ? self->threads : 1) * ATTN_BLOCK * max_len;
 }
 
-/* Rows r0..r0+m-1 of a block of scores (row i sees keys 0..r0+i): scaled softmax in place,
- * masked keys set to 0 so the product with V can run over the whole block. */
-static void
+/* Rows r0..r0+m-1 of a block of scores (row i sees keys 0..r0+i): softmax in place, masked
+ * keys set to 0 so the product with V can run over the whole block. */
+VECTOR_CLONES static void
 causal_softmax_block (float *s, int m, int nk, int r0)
 {
-#pragma omp parallel for schedule(static) if ((long) m * nk > 32768)
   for (int i = 0; i < m; i++)
     {
       float *row = s + (size_t) i * nk;
       int    n = r0 + i + 1;
-      float  mx = -INFINITY, inv;
-      double sum = 0.0;
+      float  mx = -INFINITY, sum = 0.0f, inv;
 
       for (int j = 0; j < n; j++)
-        mx = fmaxf (mx, row[j]);
+        mx = row[j] > mx ? row[j] : mx;
       for (int j = 0; j < n; j++)
         {
-          row[j] = expf (row[j] - mx);
+          row[j] = exp_approx (row[j] - mx);
           sum += row[j];
         }
-      inv = (float) (1.0 / sum);
+      inv = 1.0f / sum;
       for (int j = 0; j < n; j++)
         row[j] *= inv;
       for (int j = n; j < nk; j++)
@@ -237,32 +283,54 @@ assay_cpu_attention (AssayBackend *self, const float *q, const float *k, const f
                      float *out, int ld_out, const int *seq_offsets, int n_seqs, int n_heads,
                      int n_kv_heads, int head_dim, float scale, float *scratch)
 {
-  int group = n_heads / n_kv_heads;
+  int    group = n_heads / n_kv_heads;
+  int    threads = self->threads > 0 ? self->threads : 1;
+  int    max_len = 1;
+  size_t per_thread;
 
   for (int s = 0; s < n_seqs; s++)
+    if (seq_offsets[s + 1] - seq_offsets[s] > max_len)
+      max_len = seq_offsets[s + 1] - seq_offsets[s];
+  per_thread = (size_t) ATTN_BLOCK * max_len;
+  /* (sequence, head) pairs in parallel, each with single-threaded BLAS and its own scratch */
+  assay_cpu_blas_threads (self, 1);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  for (long p = 0; p < (long) n_seqs * n_heads; p++)
     {
-      int    off = seq_offsets[s], len = seq_offsets[s + 1] - seq_offsets[s];
-      for (int h = 0; h < n_heads; h++)
+      int          s = (int) (p / n_heads), h = (int) (p % n_heads);
+      int          off = seq_offsets[s], len = seq_offsets[s + 1] - seq_offsets[s];
+      float       *sc = scratch + (size_t) omp_get_thread_num () * per_thread;
+      const float *qh = q + (size_t) off * ld + (size_t) h * head_dim;
+      const float *kh = k + (size_t) off * ld + (size_t) (h / group) * head_dim;
+      const float *vh = v + (size_t) off * ld + (size_t) (h / group) * head_dim;
+      float       *oh = out + (size_t) off * ld_out + (size_t) h * head_dim;
+
+      for (int r0 = 0; r0 < len; r0 += ATTN_BLOCK)
         {
-          const float *qh = q + (size_t) off * ld + (size_t) h * head_dim;
-          const float *kh = k + (size_t) off * ld + (size_t) (h / group) * head_dim;
-          const float *vh = v + (size_t) off * ld + (size_t) (h / group) * head_dim;
-          float       *oh = out + (size_t) off * ld_out + (size_t) h * head_dim;
+          int m = len - r0 < ATTN_BLOCK ? len - r0 : ATTN_BLOCK;
+          int nk = r0 + m;
 
-          for (int r0 = 0; r0 < len; r0 += ATTN_BLOCK)
-            {
-              int m = len - r0 < ATTN_BLOCK ? len - r0 : ATTN_BLOCK;
-              int nk = r0 + m;
-
-              cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, m, nk, head_dim, scale,
-                           qh + (size_t) r0 * ld, ld, kh, ld, 0.0f, scratch, nk);
-              causal_softmax_block (scratch, m, nk, r0);
-              cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, m, head_dim, nk, 1.0f,
-                           scratch, nk, vh, ld, 0.0f, oh + (size_t) r0 * ld_out, ld_out);
-            }
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, m, nk, head_dim, scale,
+                       qh + (size_t) r0 * ld, ld, kh, ld, 0.0f, sc, nk);
+          causal_softmax_block (sc, m, nk, r0);
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, m, head_dim, nk, 1.0f, sc, nk,
+                       vh, ld, 0.0f, oh + (size_t) r0 * ld_out, ld_out);
         }
     }
   return ASSAY_BACKEND_OK;
+}
+
+/* log p(target) of one row of finite logits */
+VECTOR_CLONES static float
+row_logprob (const float *row, int cols, int target)
+{
+  float mx = -INFINITY, sum = 0.0f;
+
+  for (int j = 0; j < cols; j++)
+    mx = row[j] > mx ? row[j] : mx;
+  for (int j = 0; j < cols; j++)
+    sum += exp_approx (row[j] - mx);
+  return row[target] - mx - logf (sum);
 }
 
 int
@@ -277,33 +345,32 @@ assay_cpu_target_logprobs (AssayBackend *self, const float *logits, int rows, in
   for (int r = 0; r < rows; r++)
     {
       const float *row = logits + (size_t) r * ld;
+      int          bad = 0;
       float        mx = -INFINITY;
-      float        sum = 0.0f;
-      int          has_nan = 0;
 
       for (int j = 0; j < cols; j++)
         {
-          has_nan |= isnan (row[j]);
-          mx = fmaxf (mx, row[j]);
+          bad |= !isfinite (row[j]);
+          mx = row[j] > mx ? row[j] : mx;
         }
-      if (has_nan || isinf (mx))
+      if (bad)
         {
-          out[r] = has_nan ? NAN : row[targets[r]] - mx;
+          /* NaN anywhere gives NaN; infinities take the slow, exact path */
+          int has_nan = 0;
+          for (int j = 0; j < cols; j++)
+            has_nan |= isnan (row[j]);
+          if (has_nan || isinf (mx))
+            out[r] = has_nan ? NAN : row[targets[r]] - mx;
+          else
+            {
+              double sum = 0.0;
+              for (int j = 0; j < cols; j++)
+                sum += exp ((double) row[j] - mx);
+              out[r] = row[targets[r]] - mx - (float) log (sum);
+            }
           continue;
         }
-      /* Blocks of 8 partial sums keep the loop vectorised and the rounding error small. */
-      {
-        float part[8] = { 0 };
-        int   j = 0;
-        for (; j + 8 <= cols; j += 8)
-          for (int t = 0; t < 8; t++)
-            part[t] += expf (row[j + t] - mx);
-        for (; j < cols; j++)
-          sum += expf (row[j] - mx);
-        for (int t = 0; t < 8; t++)
-          sum += part[t];
-      }
-      out[r] = row[targets[r]] - mx - logf (sum);
+      out[r] = row_logprob (row, cols, targets[r]);
     }
   return ASSAY_BACKEND_OK;
 }

@@ -6,6 +6,10 @@
 
 void  *assay_cpu_alloc (AssayBackend *self, size_t bytes);
 void   assay_cpu_release (AssayBackend *self, void *ptr);
+/* OpenBLAS's own thread count, changed only when it differs. The transformer operations run
+ * OpenBLAS single-threaded inside their own OpenMP regions: two thread pools spinning against
+ * each other on few cores cost a third of the time. */
+void   assay_cpu_blas_threads (AssayBackend *self, int n);
 
 int    assay_cpu_weight_init (AssayBackend *self, AssayBackendWeight *w, const void *host);
 void   assay_cpu_weight_clear (AssayBackend *self, AssayBackendWeight *w);

@@ -16,7 +16,20 @@
 typedef struct
 {
   AssayBackend parent;
+  int          blas_threads; /* what OpenBLAS was last told */
 } AssayBackendCpu;
+
+void
+assay_cpu_blas_threads (AssayBackend *self, int n)
+{
+  AssayBackendCpu *cpu = (AssayBackendCpu *) self;
+
+  if (cpu->blas_threads != n)
+    {
+      openblas_set_num_threads (n);
+      cpu->blas_threads = n;
+    }
+}
 
 static void
 cpu_destroy (AssayBackend *self)
@@ -79,6 +92,7 @@ cpu_sgemm (AssayBackend *self, AssayTranspose ta, AssayTranspose tb, int m, int 
           c[(size_t) i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[(size_t) i * ldc + j];
       return ASSAY_BACKEND_OK;
     }
+  assay_cpu_blas_threads (self, self->threads);
   cblas_sgemm (CblasRowMajor, ta == ASSAY_TRANS_T ? CblasTrans : CblasNoTrans,
                tb == ASSAY_TRANS_T ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb,
                beta, c, ldc);
@@ -198,6 +212,7 @@ assay_backend_cpu_new (int n_threads, char *err, size_t err_len)
   if (n_threads <= 0)
     n_threads = 1;
   openblas_set_num_threads (n_threads);
+  self->blas_threads = n_threads;
   omp_set_num_threads (n_threads);
 
   self->parent.vt = &cpu_vtable;

@@ -3,6 +3,8 @@
 #include "assay-backend-private.h"
 
 #include <cublas_v2.h>
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
 #include <cuda_runtime.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +20,8 @@ struct AssayBackendCuda
   int            device;
   cudaStream_t   stream;
   cublasHandle_t cublas;
+  void          *half_buf; /* activations converted for GemmEx with 16-bit weights */
+  size_t         half_cap;
 };
 
 inline AssayBackendCuda *
@@ -146,6 +150,8 @@ cuda_destroy (AssayBackend *self)
 {
   AssayBackendCuda *cu = cuda_of (self);
 
+  if (cu->half_buf != nullptr)
+    cudaFree (cu->half_buf);
   if (cu->cublas != nullptr)
     cublasDestroy (cu->cublas);
   if (cu->stream != nullptr)
@@ -226,9 +232,372 @@ cuda_logsumexp_rows (AssayBackend *self, const float *x, int rows, int cols, int
   return cuda_check (self, cudaGetLastError (), "logsumexp");
 }
 
+
+/* ---- transformer operations ---- */
+
+__device__ inline float
+load_as_float (const void *data, int dtype, size_t i)
+{
+  if (dtype == ASSAY_DTYPE_F32)
+    return static_cast<const float *> (data)[i];
+  if (dtype == ASSAY_DTYPE_BF16)
+    return __bfloat162float (static_cast<const __nv_bfloat16 *> (data)[i]);
+  return __half2float (static_cast<const __half *> (data)[i]);
+}
+
+__global__ void
+to_half_kernel (const float *x, int rows, int cols, int ldx, int dtype, void *out)
+{
+  size_t n = (size_t) rows * cols;
+  for (size_t i = blockIdx.x * (size_t) blockDim.x + threadIdx.x; i < n; i += (size_t) gridDim.x * blockDim.x)
+    {
+      size_t r = i / cols, c = i % cols;
+      float  v = x[r * ldx + c];
+      if (dtype == ASSAY_DTYPE_BF16)
+        static_cast<__nv_bfloat16 *> (out)[i] = __float2bfloat16 (v);
+      else
+        static_cast<__half *> (out)[i] = __float2half (v);
+    }
+}
+
+__global__ void
+add_bias_kernel (float *y, const float *bias, int rows, int cols, int ldy)
+{
+  size_t n = (size_t) rows * cols;
+  for (size_t i = blockIdx.x * (size_t) blockDim.x + threadIdx.x; i < n; i += (size_t) gridDim.x * blockDim.x)
+    y[(i / cols) * ldy + i % cols] += bias[i % cols];
+}
+
+__global__ void
+embed_kernel (const void *table, int dtype, int cols, const int *ids, float *out, bool accumulate)
+{
+  size_t row = (size_t) ids[blockIdx.x];
+  float *o = out + (size_t) blockIdx.x * cols;
+  for (int j = threadIdx.x; j < cols; j += blockDim.x)
+    {
+      float v = load_as_float (table, dtype, row * cols + j);
+      o[j] = accumulate ? o[j] + v : v;
+    }
+}
+
+__global__ void
+rmsnorm_kernel (const float *x, const float *w, float *out, int cols, float eps)
+{
+  __shared__ float shared[32];
+  const float     *xr = x + (size_t) blockIdx.x * cols;
+  float           *o = out + (size_t) blockIdx.x * cols;
+  float            ss = 0.0f, inv;
+
+  for (int j = threadIdx.x; j < cols; j += blockDim.x)
+    ss += xr[j] * xr[j];
+  ss = block_sum (ss, shared);
+  inv = rsqrtf (ss / cols + eps);
+  for (int j = threadIdx.x; j < cols; j += blockDim.x)
+    o[j] = xr[j] * inv * w[j];
+}
+
+__global__ void
+layernorm_kernel (const float *x, const float *w, const float *b, float *out, int cols, float eps)
+{
+  __shared__ float shared[32];
+  const float     *xr = x + (size_t) blockIdx.x * cols;
+  float           *o = out + (size_t) blockIdx.x * cols;
+  float            mean = 0.0f, var = 0.0f, inv;
+
+  for (int j = threadIdx.x; j < cols; j += blockDim.x)
+    mean += xr[j];
+  mean = block_sum (mean, shared) / cols;
+  for (int j = threadIdx.x; j < cols; j += blockDim.x)
+    var += (xr[j] - mean) * (xr[j] - mean);
+  var = block_sum (var, shared) / cols;
+  inv = rsqrtf (var + eps);
+  for (int j = threadIdx.x; j < cols; j += blockDim.x)
+    o[j] = (xr[j] - mean) * inv * w[j] + b[j];
+}
+
+struct InvFreq
+{
+  float v[256];
+};
+
+__global__ void
+rope_kernel (float *x, int ld, int n_heads, int head_dim, const int *positions, InvFreq inv)
+{
+  int    half = head_dim / 2;
+  float *row = x + (size_t) blockIdx.x * ld;
+  float  pos = (float) positions[blockIdx.x];
+
+  for (int t = threadIdx.x; t < n_heads * half; t += blockDim.x)
+    {
+      int    h = t / half, i = t % half;
+      float *v = row + (size_t) h * head_dim;
+      float  s, c, a = v[i], b = v[half + i];
+      sincosf (pos * inv.v[i], &s, &c);
+      v[i] = a * c - b * s;
+      v[half + i] = b * c + a * s;
+    }
+}
+
+__global__ void
+swiglu_kernel (const float *gu, int rows, int inter, float *out)
+{
+  size_t n = (size_t) rows * inter;
+  for (size_t i = blockIdx.x * (size_t) blockDim.x + threadIdx.x; i < n; i += (size_t) gridDim.x * blockDim.x)
+    {
+      size_t r = i / inter, j = i % inter;
+      float  g = gu[r * 2 * inter + j], u = gu[r * 2 * inter + inter + j];
+      out[i] = g / (1.0f + expf (-g)) * u;
+    }
+}
+
+__global__ void
+gelu_kernel (float *x, size_t n)
+{
+  for (size_t i = blockIdx.x * (size_t) blockDim.x + threadIdx.x; i < n; i += (size_t) gridDim.x * blockDim.x)
+    {
+      float v = x[i];
+      x[i] = 0.5f * v * (1.0f + tanhf (0.7978845608028654f * (v + 0.044715f * v * v * v)));
+    }
+}
+
+/* One block per (query row, head) of one sequence: scores over keys 0..row in shared memory,
+ * softmax, then the weighted sum of values. */
+__global__ void
+attention_kernel (const float *q, const float *k, const float *v, int ld, float *out, int ld_out,
+                  int group, int head_dim, float scale)
+{
+  extern __shared__ float scores[];
+  __shared__ float        shared[32];
+  int                     i = blockIdx.x, h = blockIdx.y, g = h / group;
+  const float            *qi = q + (size_t) i * ld + (size_t) h * head_dim;
+  float                   mx = -INFINITY, sum = 0.0f, inv;
+
+  for (int j = threadIdx.x; j <= i; j += blockDim.x)
+    {
+      const float *kj = k + (size_t) j * ld + (size_t) g * head_dim;
+      float        d = 0.0f;
+      for (int t = 0; t < head_dim; t++)
+        d += qi[t] * kj[t];
+      scores[j] = d * scale;
+      mx = fmaxf (mx, scores[j]);
+    }
+  mx = block_max (mx, shared);
+  for (int j = threadIdx.x; j <= i; j += blockDim.x)
+    {
+      scores[j] = expf (scores[j] - mx);
+      sum += scores[j];
+    }
+  sum = block_sum (sum, shared);
+  inv = 1.0f / sum;
+  __syncthreads ();
+  for (int t = threadIdx.x; t < head_dim; t += blockDim.x)
+    {
+      float acc = 0.0f;
+      for (int j = 0; j <= i; j++)
+        acc += scores[j] * v[(size_t) j * ld + (size_t) g * head_dim + t];
+      out[(size_t) i * ld_out + (size_t) h * head_dim + t] = acc * inv;
+    }
+}
+
+__global__ void
+target_logprobs_kernel (const float *x, int cols, int ld, const int *targets, float *out)
+{
+  __shared__ float shared[32];
+  const float     *row = x + (size_t) blockIdx.x * ld;
+  float            mx = -INFINITY, sum = 0.0f, nan_seen = 0.0f;
+
+  for (int j = threadIdx.x; j < cols; j += blockDim.x)
+    {
+      float v = row[j];
+      if (isnan (v))
+        nan_seen = 1.0f;
+      mx = fmaxf (mx, v);
+    }
+  mx = block_max (mx, shared);
+  nan_seen = block_max (nan_seen, shared);
+  if (nan_seen > 0.0f || isinf (mx))
+    {
+      if (threadIdx.x == 0)
+        out[blockIdx.x] = nan_seen > 0.0f ? NAN : row[targets[blockIdx.x]] - mx;
+      return;
+    }
+  for (int j = threadIdx.x; j < cols; j += blockDim.x)
+    sum += expf (row[j] - mx);
+  sum = block_sum (sum, shared);
+  if (threadIdx.x == 0)
+    out[blockIdx.x] = row[targets[blockIdx.x]] - mx - logf (sum);
+}
+
+inline int
+grid_for (size_t n)
+{
+  size_t blocks = (n + kThreads - 1) / kThreads;
+  return (int) (blocks < 65535 ? (blocks > 0 ? blocks : 1) : 65535);
+}
+
+int
+cuda_weight_init (AssayBackend *self, AssayBackendWeight *w, const void *host)
+{
+  size_t bytes = (size_t) w->rows * w->cols * assay_dtype_size (w->dtype);
+  void  *data = cuda_alloc (self, bytes);
+  int    status;
+
+  if (data == nullptr)
+    return ASSAY_BACKEND_E_OOM;
+  if ((status = cuda_upload (self, data, host, bytes)) != ASSAY_BACKEND_OK)
+    {
+      cudaFree (data);
+      return status;
+    }
+  w->data = data;
+  return ASSAY_BACKEND_OK;
+}
+
+void
+cuda_weight_clear (AssayBackend *self, AssayBackendWeight *w)
+{
+  cudaFree (w->data);
+  w->data = nullptr;
+}
+
+int
+cuda_linear (AssayBackend *self, const float *x, int rows, int ldx, const AssayBackendWeight *w,
+             const float *bias, float beta, float *y, int ldy)
+{
+  AssayBackendCuda *cu = cuda_of (self);
+  float             one = 1.0f;
+  int               status;
+
+  if (w->dtype == ASSAY_DTYPE_F32)
+    status = cublas_check (self, cublasSgemm (cu->cublas, CUBLAS_OP_T, CUBLAS_OP_N, w->rows, rows, w->cols,
+                                              &one, static_cast<const float *> (w->data), w->cols, x, ldx,
+                                              &beta, y, ldy), "sgemm");
+  else
+    {
+      size_t         need = (size_t) rows * w->cols * 2;
+      cudaDataType_t type = w->dtype == ASSAY_DTYPE_BF16 ? CUDA_R_16BF : CUDA_R_16F;
+      if (need > cu->half_cap)
+        {
+          if (cu->half_buf != nullptr)
+            cudaFree (cu->half_buf);
+          cu->half_buf = nullptr;
+          cu->half_cap = 0;
+          if ((cu->half_buf = cuda_alloc (self, need)) == nullptr)
+            return ASSAY_BACKEND_E_OOM;
+          cu->half_cap = need;
+        }
+      to_half_kernel<<<grid_for ((size_t) rows * w->cols), kThreads, 0, cu->stream>>> (x, rows, w->cols, ldx, w->dtype, cu->half_buf);
+      if ((status = cuda_check (self, cudaGetLastError (), "convert")) != ASSAY_BACKEND_OK)
+        return status;
+      status = cublas_check (self, cublasGemmEx (cu->cublas, CUBLAS_OP_T, CUBLAS_OP_N, w->rows, rows, w->cols,
+                                                 &one, w->data, type, w->cols, cu->half_buf, type, w->cols,
+                                                 &beta, y, CUDA_R_32F, ldy, CUBLAS_COMPUTE_32F,
+                                                 CUBLAS_GEMM_DEFAULT), "GemmEx");
+    }
+  if (status != ASSAY_BACKEND_OK || bias == nullptr)
+    return status;
+  add_bias_kernel<<<grid_for ((size_t) rows * w->rows), kThreads, 0, cu->stream>>> (y, bias, rows, w->rows, ldy);
+  return cuda_check (self, cudaGetLastError (), "bias");
+}
+
+int
+cuda_embed (AssayBackend *self, const AssayBackendWeight *table, const int *ids, int rows,
+            float *out, bool accumulate)
+{
+  embed_kernel<<<rows, kThreads, 0, cuda_of (self)->stream>>> (table->data, table->dtype, table->cols, ids, out, accumulate);
+  return cuda_check (self, cudaGetLastError (), "embed");
+}
+
+int
+cuda_rmsnorm (AssayBackend *self, const float *x, const float *w, float *out, int rows, int cols,
+              float eps)
+{
+  rmsnorm_kernel<<<rows, kThreads, 0, cuda_of (self)->stream>>> (x, w, out, cols, eps);
+  return cuda_check (self, cudaGetLastError (), "rmsnorm");
+}
+
+int
+cuda_layernorm (AssayBackend *self, const float *x, const float *w, const float *b, float *out,
+                int rows, int cols, float eps)
+{
+  layernorm_kernel<<<rows, kThreads, 0, cuda_of (self)->stream>>> (x, w, b, out, cols, eps);
+  return cuda_check (self, cudaGetLastError (), "layernorm");
+}
+
+int
+cuda_rope (AssayBackend *self, float *x, int rows, int ld, int n_heads, int head_dim,
+           const int *positions, const float *inv_freq)
+{
+  InvFreq inv;
+
+  if (head_dim / 2 > 256)
+    return assay_backend_fail (self, ASSAY_BACKEND_E_INVALID, "rope: head_dim %d above 512", head_dim);
+  memcpy (inv.v, inv_freq, sizeof (float) * (head_dim / 2));
+  rope_kernel<<<rows, kThreads, 0, cuda_of (self)->stream>>> (x, ld, n_heads, head_dim, positions, inv);
+  return cuda_check (self, cudaGetLastError (), "rope");
+}
+
+int
+cuda_swiglu (AssayBackend *self, const float *gu, int rows, int inter, float *out)
+{
+  swiglu_kernel<<<grid_for ((size_t) rows * inter), kThreads, 0, cuda_of (self)->stream>>> (gu, rows, inter, out);
+  return cuda_check (self, cudaGetLastError (), "swiglu");
+}
+
+int
+cuda_gelu_tanh (AssayBackend *self, float *x, size_t n)
+{
+  gelu_kernel<<<grid_for (n), kThreads, 0, cuda_of (self)->stream>>> (x, n);
+  return cuda_check (self, cudaGetLastError (), "gelu");
+}
+
+size_t
+cuda_attention_scratch (AssayBackend *self, int max_len, int n_heads)
+{
+  return 1;
+}
+
+int
+cuda_attention (AssayBackend *self, const float *q, const float *k, const float *v, int ld,
+                float *out, int ld_out, const int *seq_offsets, int n_seqs, int n_heads,
+                int n_kv_heads, int head_dim, float scale, float *scratch)
+{
+  AssayBackendCuda *cu = cuda_of (self);
+
+  for (int s = 0; s < n_seqs; s++)
+    {
+      int    off = seq_offsets[s], len = seq_offsets[s + 1] - seq_offsets[s];
+      size_t shared = (size_t) len * sizeof (float);
+      if (len == 0)
+        continue;
+      if (shared > 48 * 1024)
+        return assay_backend_fail (self, ASSAY_BACKEND_E_INVALID,
+                                   "attention: sequences longer than %d tokens are not supported on CUDA",
+                                   48 * 1024 / (int) sizeof (float));
+      attention_kernel<<<dim3 (len, n_heads), 128, shared, cu->stream>>> (
+        q + (size_t) off * ld, k + (size_t) off * ld, v + (size_t) off * ld, ld,
+        out + (size_t) off * ld_out, ld_out, n_heads / n_kv_heads, head_dim, scale);
+      int status = cuda_check (self, cudaGetLastError (), "attention");
+      if (status != ASSAY_BACKEND_OK)
+        return status;
+    }
+  return ASSAY_BACKEND_OK;
+}
+
+int
+cuda_target_logprobs (AssayBackend *self, const float *logits, int rows, int cols, int ld,
+                      const int *targets, float *out)
+{
+  target_logprobs_kernel<<<rows, kThreads, 0, cuda_of (self)->stream>>> (logits, cols, ld, targets, out);
+  return cuda_check (self, cudaGetLastError (), "target_logprobs");
+}
+
 const AssayBackendVTable cuda_vtable = {
   cuda_destroy,      cuda_alloc, cuda_release,      cuda_upload,         cuda_download,
   cuda_synchronize,  cuda_sgemm, cuda_softmax_rows, cuda_logsumexp_rows,
+  cuda_weight_init,  cuda_weight_clear, cuda_linear, cuda_embed, cuda_rmsnorm, cuda_layernorm,
+  cuda_rope,         cuda_swiglu, cuda_gelu_tanh, cuda_attention_scratch, cuda_attention,
+  cuda_target_logprobs,
 };
 
 } // namespace

@@ -27,7 +27,7 @@ spec_of (AssayLmArch arch, AssayDType dtype)
   s.kv_heads = arch == ASSAY_LM_GPT2 ? 4 : 2;
   s.inter = 48;
   s.vocab = 300;
-  s.max_positions = 256;
+  s.max_positions = 512;
   s.tie_embeddings = arch == ASSAY_LM_QWEN2;
   s.rope_llama3 = arch == ASSAY_LM_LLAMA;
   s.dtype = dtype;
@@ -54,7 +54,7 @@ make_ids (int n, const int *lens, int vocab, guint32 seed)
 static double
 max_diff_vs_reference (AssayTestLm *lm, AssayBackend *backend, AssayLmModel *model)
 {
-  const int lens[] = { 7, 150, 1, 40 };
+  const int lens[] = { 7, 300, 1, 40 };
   const int starts[] = { 1, 20, 1, 39 };
   int       n = G_N_ELEMENTS (lens);
   int     **ids = make_ids (n, lens, assay_lm_model_config (model)->vocab, 7);
@@ -91,7 +91,7 @@ max_diff_vs_reference (AssayTestLm *lm, AssayBackend *backend, AssayLmModel *mod
       g_autofree float *alone = g_new0 (float, lens[s]);
       g_assert_true (assay_lm_scorer_run (scorer, &seqs[s], 1, &alone, &error));
       for (int i = 0; i < lens[s] - starts[s]; i++)
-        g_assert_cmpfloat_with_epsilon (alone[i], out[s][i], 2e-5);
+        g_assert_cmpfloat_with_epsilon (alone[i], out[s][i], 2e-5 * fmax (1.0, fabs (out[s][i])));
     }
   for (int s = 0; s < n; s++)
     {
@@ -126,6 +126,35 @@ check_arch (AssayLmArch arch, AssayDType dtype, guint32 seed)
   diff = max_diff_vs_reference (lm, cpu, model);
   g_test_message ("%s %s: max |assay - float64| = %.3g", assay_lm_arch_name (arch),
                   assay_lm_dtype_name (dtype), diff);
+  g_assert_cmpfloat (diff, <=, 1e-4);
+  assay_lm_model_unload (model);
+  assay_backend_free (cpu);
+}
+
+/* Wide enough that the matrix products are split across threads and the output layer spans
+ * several chunks of rows. */
+static void
+test_wide (void)
+{
+  AssayTestLmSpec spec = spec_of (ASSAY_LM_QWEN2, ASSAY_DTYPE_F32);
+  g_autofree char *dir = assay_test_path ("wide");
+  g_autoptr (AssayTestLm) lm = NULL;
+  g_autoptr (AssayLmModel) model = NULL;
+  char          err[256];
+  AssayBackend *cpu = assay_backend_cpu_new (2, err, sizeof err);
+  double        diff;
+
+  spec.hidden = 128;
+  spec.heads = 8;
+  spec.kv_heads = 2;
+  spec.inter = 384;
+  spec.vocab = 2000;
+  spec.scale = 0.4;
+  lm = assay_test_lm_write (dir, &spec, 31);
+  model = assay_lm_model_open (dir, NULL);
+  g_assert_nonnull (model);
+  diff = max_diff_vs_reference (lm, cpu, model);
+  g_test_message ("wide Qwen2: max |assay - float64| = %.3g", diff);
   g_assert_cmpfloat (diff, <=, 1e-4);
   assay_lm_model_unload (model);
   assay_backend_free (cpu);
@@ -603,6 +632,7 @@ main (int argc, char **argv)
   g_test_add_func ("/lm/reference/qwen2-bf16", test_qwen2_bf16);
   g_test_add_func ("/lm/reference/llama-f16", test_llama_f16);
   g_test_add_func ("/lm/reference/sharded", test_sharded);
+  g_test_add_func ("/lm/reference/wide", test_wide);
   g_test_add_func ("/lm/cuda-matches-cpu", test_cuda_matches_cpu);
   g_test_add_func ("/lm/parameters", test_parameters);
   g_test_add_func ("/lm/does-not-fit", test_does_not_fit);

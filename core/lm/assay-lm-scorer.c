@@ -45,8 +45,9 @@ assay_lm_scorer_activation_bytes (const AssayLmConfig *c, AssayBackendKind kind,
 {
   guint64 T = (guint64) tokens, f = sizeof (float);
   guint64 chunk = MIN ((guint64) HEAD_CHUNK, T);
+  /* CPU: a block of attention scores; CUDA: activations converted to 16 bits for GemmEx */
   guint64 scratch = kind == ASSAY_BACKEND_CPU ? (guint64) 128 * max_len
-                                              : (guint64) c->heads * max_len * max_len;
+                                              : T * MAX (c->inter, c->hidden) / 2;
 
   return f * (T * c->hidden * 2 + T * qkv_width (c) + T * c->heads * c->head_dim
               + T * mlp_width (c) + (c->arch == ASSAY_LM_GPT2 ? 0 : T * c->inter) + scratch
