@@ -7,7 +7,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "assay-lm-model.h"
 #include "assay-lm-scorer.h"
@@ -47,6 +46,20 @@ sgemm_gflops (AssayBackend *b, int m, int n, int k)
   return best;
 }
 
+/* Peak resident memory of this program: VmHWM, which starts afresh at exec (ru_maxrss keeps the
+ * parent's peak when the parent was larger). */
+static long
+peak_rss_bytes (void)
+{
+  g_autofree char *status = NULL;
+  const char      *p;
+
+  if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL)
+      && (p = strstr (status, "VmHWM:")) != NULL)
+    return (long) g_ascii_strtoll (p + 6, NULL, 10) * 1024;
+  return -1;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -73,7 +86,6 @@ main (int argc, char **argv)
   double load_s, t0, seconds, ceiling, flops_per_token, tps;
   double attn;
   gint64 scored = 0;
-  struct rusage ru;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error) || argc != 2)
@@ -137,14 +149,13 @@ main (int argc, char **argv)
                     + attn;
   if (c->arch == ASSAY_LM_GPT2)
     flops_per_token -= 2.0 * c->max_positions * c->hidden;
-  getrusage (RUSAGE_SELF, &ru);
   g_print ("{\"backend\": \"%s\", \"parameters\": %" G_GUINT64_FORMAT ", \"batch\": %d, \"length\": %d, "
            "\"tokens_per_second\": %.1f, \"seconds_per_batch\": %.3f, \"load_seconds\": %.2f, "
            "\"gemm_ceiling_gflops\": %.1f, \"achieved_gflops\": %.1f, \"fraction_of_ceiling\": %.3f, "
            "\"peak_rss_bytes\": %ld}\n",
            assay_backend_describe (b), assay_lm_model_parameters (model), batch, length, tps,
            seconds / rounds, load_s, ceiling, tps * flops_per_token / 1e9,
-           tps * flops_per_token / 1e9 / ceiling, ru.ru_maxrss * 1024L);
+           tps * flops_per_token / 1e9 / ceiling, peak_rss_bytes ());
   for (int s = 0; s < batch; s++)
     {
       g_free ((int *) seqs[s].ids);

@@ -254,7 +254,8 @@ def torch_bench(folder, batch, length, rounds):
     for _ in range(rounds):
         lm.logprobs(ids, 1)
     s = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    # VmHWM starts afresh at exec; ru_maxrss would keep the parent's peak
+    rss = next(int(l.split()[1]) * 1024 for l in open('/proc/self/status') if l.startswith('VmHWM:'))
     print(json.dumps({'tokens_per_second': rounds * batch * (length - 1) / s, 'seconds_per_batch': s / rounds,
                       'peak_rss_bytes': rss, 'threads': torch.get_num_threads()}))
 
@@ -282,6 +283,9 @@ def agree(build, folder):
                                                 '--json'], check=True, capture_output=True).stdout)['ids']
             ref = lm.logprobs(torch.tensor([prompt + r['token_ids']]), len(prompt)).numpy()[0]
             worst = max(worst, float(np.abs(np.array(r['logprobs']) - ref).max()))
+        del lm
+        import gc
+        gc.collect()
         return worst
 
 
