@@ -97,6 +97,59 @@ test_special_tokens (void)
   g_assert_cmpuint (assay_lm_tokenizer_vocab_size (tok), ==, 151665);
 }
 
+/* The byte tokens of GPT-2's bytes_to_unicode as a JSON vocab body, ids 0..255 */
+static void
+append_byte_vocab (GString *json)
+{
+  int extra = 0;
+
+  for (int b = 0; b < 256; b++)
+    {
+      char     buf[8] = { 0 };
+      gunichar c = ((b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF))
+                     ? (gunichar) b : (gunichar) (256 + extra++);
+      g_unichar_to_utf8 (c, buf);
+      g_string_append_printf (json, "\"%s%s\": %d, ", (c == '"' || c == '\\') ? "\\" : "", buf, b);
+    }
+}
+
+/* Llama 3's pre-tokenizer (digits in groups of at most three) and an NFC normaliser: the merge
+ * "3 4" must not join digits the regex put in different pieces, and a decomposed é is composed
+ * before the bytes are taken. */
+static void
+test_llama3_regex_nfc (void)
+{
+  const char *regex = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+  GString *json = g_string_new ("{\"normalizer\": {\"type\": \"NFC\"}, \"model\": {\"type\": \"BPE\", \"ignore_merges\": true, \"vocab\": {");
+  g_autofree char *path = NULL;
+  g_autoptr (AssayLmTokenizer) tok = NULL;
+  g_autoptr (GArray) ids = NULL, ids2 = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *escaped = g_strescape (regex, NULL);
+
+  append_byte_vocab (json);
+  g_string_append (json, "\"34\": 256, \"12\": 257}, \"merges\": [\"3 4\", \"1 2\"]}, ");
+  g_string_append_printf (json, "\"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": ["
+                                "{\"type\": \"Split\", \"pattern\": {\"Regex\": \"%s\"}, \"behavior\": \"Isolated\", \"invert\": false}, "
+                                "{\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"use_regex\": false}]}}", escaped);
+  path = assay_test_write_file ("llama3-tokenizer.json", json->str);
+  g_string_free (json, TRUE);
+  tok = assay_lm_tokenizer_load (path, &error);
+  g_assert_no_error (error);
+  /* "123" | "45": 12 merges inside the first piece, 3 and 4 stay apart */
+  ids = assay_lm_tokenizer_encode (tok, "12345", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ids->len, ==, 4);
+  g_assert_cmpint (g_array_index (ids, int, 0), ==, 257);
+  g_assert_cmpint (g_array_index (ids, int, 1), ==, '3');
+  g_assert_cmpint (g_array_index (ids, int, 2), ==, '4');
+  /* e + combining acute (3 bytes) becomes é (2 bytes) */
+  ids2 = assay_lm_tokenizer_encode (tok, "e\xcc\x81", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ids2->len, ==, 2);
+  g_assert_cmpint (g_array_index (ids2, int, 0), ==, 0xc3);
+}
+
 /* A tiny tokenizer.json: merges as [a, b] pairs, ignore_merges, a Llama-3-style post-processor. */
 static void
 test_pairs_and_bos (void)
@@ -182,5 +235,6 @@ main (int argc, char **argv)
   g_test_add_func ("/lm/tokenizer/special-tokens", test_special_tokens);
   g_test_add_func ("/lm/tokenizer/pairs-and-bos", test_pairs_and_bos);
   g_test_add_func ("/lm/tokenizer/bad-files", test_bad_files);
+  g_test_add_func ("/lm/tokenizer/llama3-regex-nfc", test_llama3_regex_nfc);
   return g_test_run ();
 }
