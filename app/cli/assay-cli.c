@@ -21,6 +21,7 @@ static const struct
   { "cpd", assay_cli_cpd, N_("Change points: series, CoRD-CPD and baseline scores, metrics") },
   { "gen", assay_cli_gen, N_("Generations: import, review, export for training, prompt batches") },
   { "lm", assay_cli_lm, N_("Language models: inspect, tokenize, score tokens on the CPU or CUDA") },
+  { "video", assay_cli_video, N_("Videos: probe files, sample frames") },
 };
 
 static void

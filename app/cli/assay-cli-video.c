@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-cli video probe|frames */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <errno.h>
+#include <glib/gstdio.h>
+
+#include "assay-cli-commands.h"
+#include "assay-video.h"
+
+static int
+verb_probe (AssayCliCommon *common, int argc, char **argv)
+{
+  int stream = -1;
+  const GOptionEntry entries[] = {
+    { "stream", 0, 0, G_OPTION_ARG_INT, &stream, N_("Video stream index (default: FFmpeg's best)"), N_("N") },
+    { NULL }
+  };
+  g_autoptr (AssayVideoInfo) info = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *o;
+  int status = assay_cli_parse (common, "video probe", "FILE", entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (argc != 2)
+    return assay_cli_usage (_("video probe takes one file"));
+  if ((info = assay_video_probe (argv[1], stream, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  o = json_object_new ();
+  json_object_set_string_member (o, "container", info->container);
+  json_object_set_string_member (o, "codec", info->codec);
+  json_object_set_int_member (o, "stream", info->stream);
+  json_object_set_int_member (o, "width", info->width);
+  json_object_set_int_member (o, "height", info->height);
+  json_object_set_int_member (o, "frames", info->frames);
+  json_object_set_double_member (o, "duration", info->duration);
+  json_object_set_double_member (o, "fps", info->fps);
+  if (common->json)
+    assay_cli_print_json_object (o);
+  else
+    {
+      assay_cli_print_object_text (o);
+      json_object_unref (o);
+    }
+  return ASSAY_CLI_OK;
+}
+
+static int
+verb_frames (AssayCliCommon *common, int argc, char **argv)
+{
+  int stream = -1, count = 10;
+  g_autofree char *out = NULL;
+  const GOptionEntry entries[] = {
+    { "count", 0, 0, G_OPTION_ARG_INT, &count, N_("Frames to sample (default 10)"), N_("N") },
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, N_("Folder for frame-<index>.png"), N_("DIR") },
+    { "stream", 0, 0, G_OPTION_ARG_INT, &stream, N_("Video stream index (default: FFmpeg's best)"), N_("N") },
+    { NULL }
+  };
+  g_autoptr (AssayVideoInfo) info = NULL;
+  g_autoptr (GPtrArray) frames = NULL;
+  g_autoptr (GArray) indices = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *o;
+  JsonArray  *a;
+  gint64      t0;
+  double      seconds;
+  int status = assay_cli_parse (common, "video frames", "FILE", entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (argc != 2 || out == NULL)
+    return assay_cli_usage (_("video frames takes one file and --out DIR"));
+  if (count < 1 || count > 100000)
+    return assay_cli_usage (_("--count must be between 1 and 100000"));
+  t0 = g_get_monotonic_time ();
+  if ((info = assay_video_probe (argv[1], stream, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  indices = assay_video_sample_indices (info->frames, count);
+  frames = assay_video_decode_frames (info, (const gint64 *) indices->data, (int) indices->len, NULL, &error);
+  if (frames == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  seconds = (g_get_monotonic_time () - t0) / 1e6;
+  if (g_mkdir_with_parents (out, 0755) != 0)
+    {
+      g_autoptr (GError) e = g_error_new (G_FILE_ERROR, g_file_error_from_errno (errno), "%s: %s", out, g_strerror (errno));
+      return assay_cli_fail (g_steal_pointer (&e));
+    }
+  for (guint i = 0; i < frames->len; i++)
+    {
+      AssayVideoFrame *f = frames->pdata[i];
+      g_autoptr (GBytes) png = assay_video_frame_encode_png (f, &error);
+      g_autofree char *name = g_strdup_printf ("frame-%" G_GINT64_FORMAT ".png", f->index);
+      g_autofree char *path = g_build_filename (out, name, NULL);
+      gsize len;
+      const char *data;
+      if (png == NULL)
+        return assay_cli_fail (g_steal_pointer (&error));
+      data = g_bytes_get_data (png, &len);
+      if (!g_file_set_contents (path, data, (gssize) len, &error))
+        return assay_cli_fail (g_steal_pointer (&error));
+    }
+  o = json_object_new ();
+  a = json_array_new ();
+  for (guint i = 0; i < indices->len; i++)
+    json_array_add_int_element (a, g_array_index (indices, gint64, i));
+  json_object_set_array_member (o, "indices", a);
+  json_object_set_double_member (o, "seconds", seconds);
+  if (common->json)
+    assay_cli_print_json_object (o);
+  else
+    {
+      g_print ("%u frames in %.3f s\n", indices->len, seconds);
+      json_object_unref (o);
+    }
+  return ASSAY_CLI_OK;
+}
+
+static const AssayCliVerb verbs[] = {
+  { "probe", verb_probe, N_("Container, codec, size, frames and duration of the video stream") },
+  { "frames", verb_frames, N_("Sample frames uniformly and write them as PNG") },
+  { NULL }
+};
+
+int
+assay_cli_video (int argc, char **argv)
+{
+  return assay_cli_dispatch ("video", verbs, argc, argv);
+}
