@@ -304,7 +304,13 @@ assay_video_decode_frames (const AssayVideoInfo *info, const gint64 *indices, in
                   continue;
                 }
               if (pkt->stream_index == info->stream)
-                avcodec_send_packet (dec, pkt); /* a damaged packet is skipped */
+                {
+                  /* frames that come before the target and that no other frame refers to need
+                   * not be decoded at all (B-frames, mostly) */
+                  dec->skip_frame = pkt->pts != AV_NOPTS_VALUE && pkt->pts < target ? AVDISCARD_NONREF
+                                                                                   : AVDISCARD_DEFAULT;
+                  avcodec_send_packet (dec, pkt); /* a damaged packet is skipped */
+                }
               av_packet_unref (pkt);
               continue;
             }
@@ -365,6 +371,8 @@ assay_video_frame_encode_png (const AssayVideoFrame *f, GError **error)
       enc->height = f->height;
       enc->pix_fmt = AV_PIX_FMT_RGBA;
       enc->time_base = (AVRational) { 1, 25 };
+      /* zlib level 1: thumbnails and frames are written often and read rarely */
+      enc->compression_level = 1;
       frame->format = AV_PIX_FMT_RGBA;
       frame->width = f->width;
       frame->height = f->height;
