@@ -89,6 +89,7 @@ assay_video_probe (const char *path, int stream, GError **error)
   AVStream      *st;
   AVPacket      *pkt;
   gint64         last_end = AV_NOPTS_VALUE, file_size;
+  AVRational     rate;
   int            err;
 
   if (fmt == NULL)
@@ -122,6 +123,7 @@ assay_video_probe (const char *path, int stream, GError **error)
   info->height = st->codecpar->height;
   info->tb_num = st->time_base.num;
   info->tb_den = st->time_base.den;
+  rate = st->avg_frame_rate; /* st goes with the format context below */
   info->pts = g_array_new (FALSE, FALSE, sizeof (gint64));
   info->key_pts = g_array_new (FALSE, FALSE, sizeof (gint64));
   pkt = av_packet_alloc ();
@@ -161,8 +163,8 @@ assay_video_probe (const char *path, int stream, GError **error)
   g_array_sort (info->key_pts, cmp_i64);
   info->frames = info->pts->len;
   info->duration = (double) (last_end - g_array_index (info->pts, gint64, 0)) * info->tb_num / info->tb_den;
-  if (st->avg_frame_rate.num > 0 && st->avg_frame_rate.den > 0)
-    info->fps = av_q2d (st->avg_frame_rate);
+  if (rate.num > 0 && rate.den > 0)
+    info->fps = av_q2d (rate);
   else
     info->fps = info->duration > 0 ? info->frames / info->duration : 0;
   return g_steal_pointer (&info);
