@@ -7,7 +7,11 @@ struct _AssayGenList
 
   AssayStore *store;
   GArray     *ids;   /* gint64 */
-  GPtrArray  *items; /* AssayGenItem or NULL, per position */
+  GPtrArray  *items; /* AssayGenItem (or the custom type) or NULL, per position */
+  GType              item_type;
+  AssayGenListMake   make;
+  AssayGenListReload reload;
+  gpointer           data;
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -18,7 +22,7 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (AssayGenList, assay_gen_list, G_TYPE_OBJECT,
 static GType
 get_item_type (GListModel *model)
 {
-  return ASSAY_TYPE_GEN_ITEM;
+  return ASSAY_GEN_LIST (model)->item_type;
 }
 
 static guint
@@ -36,7 +40,8 @@ get_item (GListModel *model, guint position)
     return NULL;
   if (g_ptr_array_index (self->items, position) == NULL)
     g_ptr_array_index (self->items, position) =
-      assay_gen_item_new (self->store, g_array_index (self->ids, gint64, position));
+      self->make != NULL ? self->make (self->store, g_array_index (self->ids, gint64, position), self->data)
+                         : (GObject *) assay_gen_item_new (self->store, g_array_index (self->ids, gint64, position));
   return g_object_ref (g_ptr_array_index (self->items, position));
 }
 
@@ -70,6 +75,20 @@ assay_gen_list_init (AssayGenList *self)
 {
   self->ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->item_type = ASSAY_TYPE_GEN_ITEM;
+}
+
+AssayGenList *
+assay_gen_list_new_custom (GType item_type, AssayGenListMake make, AssayGenListReload reload,
+                           gpointer data)
+{
+  AssayGenList *self = g_object_new (ASSAY_TYPE_GEN_LIST, NULL);
+
+  self->item_type = item_type;
+  self->make = make;
+  self->reload = reload;
+  self->data = data;
+  return self;
 }
 
 AssayGenList *
@@ -111,11 +130,17 @@ assay_gen_list_refresh (AssayGenList *self)
 {
   for (guint i = 0; i < self->items->len; i++)
     {
-      AssayGenItem *item = g_ptr_array_index (self->items, i);
+      GObject *item = g_ptr_array_index (self->items, i);
       if (item == NULL)
         continue;
-      if (G_OBJECT (item)->ref_count > 1)
-        assay_gen_item_reload (item, self->store); /* on screen or selected */
+      if (item->ref_count > 1)
+        {
+          /* on screen or selected */
+          if (self->reload != NULL)
+            self->reload (item, self->store, self->data);
+          else
+            assay_gen_item_reload (ASSAY_GEN_ITEM (item), self->store);
+        }
       else
         {
           g_ptr_array_index (self->items, i) = NULL;

@@ -14,6 +14,13 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (AssayGenList, assay_gen_list, ASSAY, GEN_LIST, GObject)
 
 AssayGenList *assay_gen_list_new (void);
+/* Items of another type, made and re-read by the given functions (data stays the caller's). */
+typedef GObject *(*AssayGenListMake) (AssayStore *store, gint64 id, gpointer data);
+typedef void (*AssayGenListReload) (GObject *item, AssayStore *store, gpointer data);
+AssayGenList *assay_gen_list_new_custom (GType              item_type,
+                                         AssayGenListMake   make,
+                                         AssayGenListReload reload,
+                                         gpointer           data);
 /* Replaces the rows (ids: gint64, taken); store is used to read items */
 void          assay_gen_list_set (AssayGenList *self, AssayStore *store, GArray *ids);
 /* Records changed in the store: items in use read themselves again, the others are dropped */

@@ -6,6 +6,7 @@
 #include "assay-changepoints-page.h"
 #include "assay-generations-page.h"
 #include "assay-labels-page.h"
+#include "assay-traces-page.h"
 
 static AssayPage *
 videos_page_new (void)
@@ -17,16 +18,6 @@ videos_page_new (void)
       "“assay-cli video import”."));
 }
 
-static AssayPage *
-traces_page_new (void)
-{
-  return assay_page_new (
-    "traces", _("Traces"), "assay-traces-symbolic", _("No Reasoning Traces"),
-    _("Token-level DPO credit on reasoning traces: per-token log-ratio of a policy to its "
-      "reference, step rewards, first-error steps and best-of-N re-ranking.\n\nImport "
-      "ProcessBench JSON or candidate JSONL with “assay-cli traces import”."));
-}
-
 AssayPage **
 assay_pages_create (void)
 {
@@ -36,6 +27,6 @@ assay_pages_create (void)
   pages[1] = assay_generations_page_new ();
   pages[2] = assay_changepoints_page_new ();
   pages[3] = videos_page_new ();
-  pages[4] = traces_page_new ();
+  pages[4] = assay_traces_page_new ();
   return pages;
 }

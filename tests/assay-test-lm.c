@@ -257,6 +257,19 @@ assay_test_lm_write (const char *dir, const AssayTestLmSpec *spec, guint32 seed)
       add (self, rand, "model.norm.weight", 1, H, 0, 1.0, 0.2);
       if (!spec->tie_embeddings)
         add (self, rand, "lm_head.weight", 2, V, H, 0, wh * 3);
+      if (spec->anchor)
+        {
+          double *e = assay_test_lm_tensor (self, "model.embed_tokens.weight");
+          for (int v = 0; v < V; v++)
+            e[(gsize) v * H] = 1.0;
+          for (int l = 0; l < spec->layers; l++)
+            {
+              g_snprintf (name, sizeof name, "model.layers.%d.self_attn.o_proj.weight", l);
+              memset (assay_test_lm_tensor (self, name), 0, sizeof (double) * q);
+              g_snprintf (name, sizeof name, "model.layers.%d.mlp.down_proj.weight", l);
+              memset (assay_test_lm_tensor (self, name), 0, sizeof (double) * I);
+            }
+        }
     }
   write_model (self);
   write_tokenizer (self);
@@ -299,6 +312,12 @@ assay_test_lm_favour (AssayTestLm *self, int id, double bias)
   /* logit_id += bias * sum_j h_j / sign... simplest exact lever: move the row of id towards
    * the mean direction of the final norm's weight, which every normalised state has a share in. */
   g_assert_nonnull (head);
+  if (self->spec.anchor)
+    {
+      head->v[(gsize) id * H] = round_to (self->spec.dtype, head->v[(gsize) id * H] + bias);
+      write_model (self);
+      return;
+    }
   for (int j = 0; j < H; j++)
     head->v[(gsize) id * H + j] = round_to (self->spec.dtype, head->v[(gsize) id * H + j] + bias * (norm[j] > 0 ? 1 : -1) / H);
   write_model (self);

@@ -18,6 +18,9 @@ typedef struct
   gboolean    rope_llama3; /* Llama: llama3 rope scaling */
   AssayDType  dtype;
   double      scale; /* weight scale (0: 1) */
+  gboolean    anchor; /* Llama/Qwen2: hidden dimension 0 held at 1 through every layer (the
+                       * embedding's column 0 is 1, no layer writes to it), so a favoured
+                       * token's logit can be raised at every position (assay_test_lm_favour) */
 } AssayTestLmSpec;
 
 typedef struct _AssayTestLm AssayTestLm;
@@ -29,7 +32,8 @@ const char   *assay_test_lm_dir (AssayTestLm *self);
 /* The values of a tensor as stored (rounded to the dtype), row-major. */
 double       *assay_test_lm_tensor (AssayTestLm *self, const char *name);
 /* Adds bias to the output layer column of token id and rewrites the weights (a copy of a model
- * whose output favours that token): lm_head must be untied. */
+ * whose output favours that token): lm_head must be untied. With spec.anchor the logit of id
+ * rises at every position (by bias x norm weight / rms of the state); without, on average. */
 void          assay_test_lm_favour (AssayTestLm *self, int id, double bias);
 /* float64 log p(ids[i] | ids[<i]) for i = start .. len-1 (len - start values, g_free). */
 double       *assay_test_lm_reference (AssayTestLm *self, const int *ids, int len, int start);

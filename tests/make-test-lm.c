@@ -45,6 +45,7 @@ main (int argc, char **argv)
   spec.max_positions = 256;
   spec.tie_embeddings = spec.arch == ASSAY_LM_QWEN2 && favour < 0;
   spec.rope_llama3 = spec.arch == ASSAY_LM_LLAMA;
+  spec.anchor = favour >= 0 && spec.arch != ASSAY_LM_GPT2;
   {
     g_autoptr (AssayTestLm) lm = assay_test_lm_write (argv[1], &spec, (guint32) seed);
     if (favour >= 0)

@@ -15,5 +15,6 @@ int assay_cli_cpd (int argc, char **argv);
 int assay_cli_gen (int argc, char **argv);
 int assay_cli_lm (int argc, char **argv);
 int assay_cli_video (int argc, char **argv);
+int assay_cli_traces (int argc, char **argv);
 
 G_END_DECLS

@@ -22,6 +22,7 @@ static const struct
   { "gen", assay_cli_gen, N_("Generations: import, review, export for training, prompt batches") },
   { "lm", assay_cli_lm, N_("Language models: inspect, tokenize, score tokens on the CPU or CUDA") },
   { "video", assay_cli_video, N_("Videos: probe files, sample frames") },
+  { "traces", assay_cli_traces, N_("Reasoning traces: import, token credit, first errors, re-ranking, heatmaps") },
 };
 
 static void

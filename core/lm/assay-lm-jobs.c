@@ -175,36 +175,45 @@ write_items (const char *path, GArray *items, AssayLmTokenizer *tok, gboolean wi
   return TRUE;
 }
 
-/* Scores items [from, to) with one model. */
-static gboolean
-score_range (AssayLmScorer *scorer, GArray *items, guint from, guint to, gboolean ref,
-             GError **error)
+typedef struct
 {
-  g_autofree AssayLmSequence *seqs = g_new (AssayLmSequence, to - from);
-  g_autofree float          **out = g_new (float *, to - from);
+  void   (*progress) (double, const char *, gpointer);
+  gpointer data;
+  guint    n;
+  double   base, share;
+  const char *what;
+} Progress;
 
-  for (guint k = from; k < to; k++)
+static void
+batch_done (int finished, gpointer data)
+{
+  Progress        *p = data;
+  g_autofree char *msg = NULL;
+
+  if (p->progress == NULL)
+    return;
+  msg = g_strdup_printf (p->what, (guint) finished, p->n);
+  p->progress (p->base + p->share * finished / MAX (p->n, 1), msg, p->data);
+}
+
+/* Scores every item with one model; ref selects the item's slot. */
+static gboolean
+score_all (AssayLmScorer *scorer, GArray *items, int budget, gboolean ref, Progress *p,
+           GCancellable *cancellable, GError **error)
+{
+  g_autofree AssayLmSequence *seqs = g_new (AssayLmSequence, MAX (items->len, 1));
+  g_autofree float          **out = g_new (float *, MAX (items->len, 1));
+
+  for (guint k = 0; k < items->len; k++)
     {
-      Item *it = &g_array_index (items, Item, k);
+      Item   *it = &g_array_index (items, Item, k);
       float **slot = ref ? &it->ref_lp : &it->lp;
-      seqs[k - from] = (AssayLmSequence) { (const int *) it->ids->data, (int) it->ids->len, MAX (it->start, 1) };
-      if (seqs[k - from].len == 0)
-        seqs[k - from] = (AssayLmSequence) { (const int *) it->ids->data, 0, 1 };
+      seqs[k] = (AssayLmSequence) { (const int *) it->ids->data, (int) it->ids->len, MAX (it->start, 1) };
       *slot = g_new0 (float, it->ids->len + 1);
-      out[k - from] = *slot;
+      out[k] = *slot;
     }
-  /* sequences with no tokens cannot run; they have nothing to score */
-  {
-    guint n = 0;
-    for (guint k = 0; k < to - from; k++)
-      if (seqs[k].len >= 1)
-        {
-          seqs[n] = seqs[k];
-          out[n] = out[k];
-          n++;
-        }
-    return assay_lm_scorer_run (scorer, seqs, (int) n, out, error);
-  }
+  return assay_lm_scorer_run_batches (scorer, seqs, (int) items->len, budget, out, batch_done, p,
+                                      cancellable, error);
 }
 
 gboolean
@@ -270,29 +279,20 @@ assay_lm_score_file (const AssayLmScoreOptions *options, AssayBackend *backend,
     ref_scorer = assay_lm_scorer_new (reference);
 
   t0 = g_get_monotonic_time ();
-  for (guint from = 0; from < items->len;)
+  {
+    Progress p = { progress, progress_data, items->len, 0.0, ref_scorer ? 0.5 : 1.0,
+                   ref_scorer ? _("Policy: %u of %u sequences") : _("%u of %u sequences") };
+    if (!score_all (policy_scorer, items, budget, FALSE, &p, cancellable, error))
+      return FALSE;
+    p.base = 0.5;
+    p.what = _("Reference: %u of %u sequences");
+    if (ref_scorer != NULL && !score_all (ref_scorer, items, budget, TRUE, &p, cancellable, error))
+      return FALSE;
+  }
+  for (guint k = 0; k < items->len; k++)
     {
-      guint to = from;
-      int   tokens = 0;
-      while (to < items->len && (to == from || tokens + (int) g_array_index (items, Item, to).ids->len <= budget))
-        tokens += (int) g_array_index (items, Item, to++).ids->len;
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-      if (!score_range (policy_scorer, items, from, to, FALSE, error)
-          || (ref_scorer != NULL && !score_range (ref_scorer, items, from, to, TRUE, error)))
-        return FALSE;
-      for (guint k = from; k < to; k++)
-        {
-          Item *it = &g_array_index (items, Item, k);
-          scored += (guint64) MAX (0, (int) it->ids->len - it->start);
-        }
-      from = to;
-      if (progress)
-        {
-          g_autofree char *msg = g_strdup_printf (_("%u of %u sequences, %.0f tokens/s"), from, items->len,
-                                                  scored / MAX (1e-9, (g_get_monotonic_time () - t0) / 1e6));
-          progress ((double) from / items->len, msg, progress_data);
-        }
+      Item *it = &g_array_index (items, Item, k);
+      scored += (guint64) MAX (0, (int) it->ids->len - it->start);
     }
   seconds = (g_get_monotonic_time () - t0) / 1e6;
   if (!write_items (options->output, items, tok, reference != NULL, error))

@@ -295,3 +295,34 @@ backend_failed:
                "%s", assay_backend_last_error (b));
   return FALSE;
 }
+
+gboolean
+assay_lm_scorer_run_batches (AssayLmScorer *self, const AssayLmSequence *seqs, int n, int budget,
+                             float *const *out, void (*done) (int, gpointer), gpointer data,
+                             GCancellable *cancellable, GError **error)
+{
+  g_autofree AssayLmSequence *batch = g_new (AssayLmSequence, MAX (n, 1));
+  g_autofree float          **batch_out = g_new (float *, MAX (n, 1));
+
+  for (int from = 0; from < n;)
+    {
+      int to = from, tokens = 0, m = 0;
+
+      while (to < n && (to == from || tokens + seqs[to].len <= budget))
+        tokens += seqs[to++].len;
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      for (int k = from; k < to; k++)
+        if (seqs[k].len >= 1 && seqs[k].start >= 1 && seqs[k].start < seqs[k].len)
+          {
+            batch[m] = seqs[k];
+            batch_out[m++] = out[k];
+          }
+      if (m > 0 && !assay_lm_scorer_run (self, batch, m, batch_out, error))
+        return FALSE;
+      from = to;
+      if (done != NULL)
+        done (from, data);
+    }
+  return TRUE;
+}

@@ -4,6 +4,8 @@
  * stored: the output layer runs over chunks of rows, each reduced by a log-sum-exp at once. */
 #pragma once
 
+#include <gio/gio.h>
+
 #include "assay-lm-model.h"
 
 G_BEGIN_DECLS
@@ -34,6 +36,19 @@ gboolean       assay_lm_scorer_run (AssayLmScorer         *self,
                                     int                    n,
                                     float *const          *out,
                                     GError               **error);
+
+/* Scores n sequences in batches of at most budget tokens (a longer sequence goes alone), in
+ * order; sequences with nothing to score are skipped. done(k) is told after each batch how many
+ * of the n are finished. Cancellation is checked between batches. */
+gboolean       assay_lm_scorer_run_batches (AssayLmScorer         *self,
+                                            const AssayLmSequence *seqs,
+                                            int                    n,
+                                            int                    budget,
+                                            float *const          *out,
+                                            void (*done) (int finished, gpointer data),
+                                            gpointer               data,
+                                            GCancellable          *cancellable,
+                                            GError               **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AssayLmScorer, assay_lm_scorer_free)
 

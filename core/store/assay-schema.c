@@ -203,6 +203,28 @@ static const AssayMigration migrations[] = {
     "CREATE TABLE gen_mappings (shape TEXT PRIMARY KEY, mapping TEXT NOT NULL);"
     /* The user's versions of the built-in prompt templates */
     "CREATE TABLE gen_templates (name TEXT PRIMARY KEY, body TEXT NOT NULL);" },
+  { 6, "traces",
+    /* Token credit of a trace (a gen_records row) under a run's model pair; side 0 is the record's
+     * text (a pair's chosen answer), side 1 a pair's rejected one. offsets: uint32 LE begin, end
+     * byte of each token in that text; logprobs / ref_logprobs: float32 LE per token under the
+     * policy and the reference (NaN: not scored); reward: R = sum of the credit; step_rewards:
+     * float32 per step; steps: uint32 LE begin, end byte of each step;
+     * first_error: the step predicted at the run's threshold (-1: none). */
+    "CREATE TABLE trace_tokens ("
+    "  id INTEGER PRIMARY KEY,"
+    "  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+    "  record_id INTEGER NOT NULL REFERENCES gen_records (id) ON DELETE CASCADE,"
+    "  side INTEGER NOT NULL,"
+    "  n_tokens INTEGER NOT NULL,"
+    "  offsets BLOB NOT NULL,"
+    "  logprobs BLOB NOT NULL,"
+    "  ref_logprobs BLOB NOT NULL,"
+    "  reward REAL NOT NULL,"
+    "  steps BLOB,"
+    "  step_rewards BLOB,"
+    "  first_error INTEGER);"
+    "CREATE UNIQUE INDEX trace_tokens_key ON trace_tokens (run_id, record_id, side);"
+    "CREATE INDEX trace_tokens_record ON trace_tokens (record_id);" },
 };
 
 const AssayMigration *

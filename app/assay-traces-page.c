@@ -1,0 +1,932 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "assay-traces-page.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "assay-answer.h"
+#include "assay-application.h"
+#include "assay-columns.h"
+#include "assay-credit.h"
+#include "assay-curve-chart.h"
+#include "assay-error.h"
+#include "assay-gen-list.h"
+#include "assay-gen-record.h"
+#include "assay-json.h"
+#include "assay-palette.h"
+#include "assay-token-export.h"
+#include "assay-trace-credit.h"
+#include "assay-trace-import.h"
+#include "assay-trace-item.h"
+#include "assay-trace-tokens.h"
+
+struct _AssayTracesPage
+{
+  AssayPage          parent_instance;
+
+  GtkDropDown       *run_dropdown;
+  GtkStringList     *run_list;
+  GtkLabel          *summary_label;
+  GtkSpinButton     *range_spin;
+  GtkColumnView     *column_view;
+  GtkLabel          *question_label;
+  GtkLabel          *trace_label;
+  GtkDrawingArea    *legend;
+  GtkLabel          *chosen_title;
+  AssayTokenHeatmap *heatmap;
+  GtkWidget         *rejected_box;
+  GtkLabel          *rejected_title;
+  AssayTokenHeatmap *heatmap_rejected;
+  GtkLabel          *token_label;
+  GtkLabel          *metrics_label;
+  AssayCurveChart   *chart;
+
+  AssayGenList       *list;
+  GtkSingleSelection *selection;
+  GArray             *run_ids;   /* gint64, as in run_list (none: empty) */
+  gint64              run;
+  gint64              trace;     /* shown */
+  gint64              want;      /* to select once listed */
+  AssayGenRecord     *record;    /* shown */
+  AssayTraceTokens   *tokens[2]; /* shown, or NULL */
+  GCancellable       *list_cancellable;
+  GCancellable       *trace_cancellable;
+  GtkNativeDialog    *chooser;
+  char               *policy, *reference; /* for the credit dialog */
+  gboolean            updating;
+};
+
+G_DEFINE_FINAL_TYPE (AssayTracesPage, assay_traces_page, ASSAY_TYPE_PAGE)
+
+static GSettings *
+settings (void)
+{
+  GApplication *app = g_application_get_default ();
+  return app != NULL && ASSAY_IS_APPLICATION (app) ? assay_application_get_settings (ASSAY_APPLICATION (app)) : NULL;
+}
+
+/* ---- the list ------------------------------------------------------------------------------------ */
+
+static GObject *
+make_item (AssayStore *store, gint64 id, gpointer data)
+{
+  return G_OBJECT (assay_trace_item_new (store, id, ((AssayTracesPage *) data)->run));
+}
+
+static void
+reload_item (GObject *item, AssayStore *store, gpointer data)
+{
+  assay_trace_item_reload (ASSAY_TRACE_ITEM (item), store, ((AssayTracesPage *) data)->run);
+}
+
+static gpointer
+list_load (AssayStore *store, gpointer data, GCancellable *cancellable, GError **error)
+{
+  sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT id FROM gen_records WHERE kind IN "
+                                                   ASSAY_TRACE_KINDS_SQL " ORDER BY id", error);
+  GArray *ids;
+
+  if (stmt == NULL)
+    return NULL;
+  ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  sqlite3_reset (stmt);
+  return ids;
+}
+
+static void
+list_done (AssayPage *page, gpointer result, const GError *error, gpointer data)
+{
+  AssayTracesPage *self = ASSAY_TRACES_PAGE (page);
+  GArray          *ids = result;
+  guint            position;
+
+  if (ids == NULL)
+    {
+      assay_page_toast (page, error->message);
+      return;
+    }
+  self->updating = TRUE;
+  assay_gen_list_set (self->list, assay_page_get_store (page), ids);
+  self->updating = FALSE;
+  assay_page_set_empty (page, g_list_model_get_n_items (G_LIST_MODEL (self->list)) == 0);
+  position = self->want != 0 ? assay_gen_list_find (self->list, self->want) : G_MAXUINT;
+  if (position == G_MAXUINT && g_list_model_get_n_items (G_LIST_MODEL (self->list)) > 0)
+    position = 0;
+  self->want = 0;
+  if (position != G_MAXUINT)
+    {
+      gtk_single_selection_set_selected (self->selection, position);
+    }
+}
+
+static void
+load_list (AssayTracesPage *self)
+{
+  assay_page_load (ASSAY_PAGE (self), &self->list_cancellable, "traces-list", list_load, list_done,
+                   NULL, NULL, (GDestroyNotify) g_array_unref);
+}
+
+/* ---- runs ---------------------------------------------------------------------------------------- */
+
+static JsonObject *
+run_metrics (AssayTracesPage *self)
+{
+  AssayStore   *store = assay_page_get_store (ASSAY_PAGE (self));
+  sqlite3_stmt *stmt;
+  JsonObject   *o = NULL;
+
+  if (store == NULL || self->run == 0
+      || (stmt = assay_store_prepare (store, "SELECT metrics FROM runs WHERE id = ?", NULL)) == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, self->run);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+    o = assay_json_object_from_string ((const char *) sqlite3_column_text (stmt, 0), NULL);
+  sqlite3_reset (stmt);
+  return o;
+}
+
+static double
+json_array_double (JsonArray *a, guint i)
+{
+  JsonNode *n = a != NULL && i < json_array_get_length (a) ? json_array_get_element (a, i) : NULL;
+  return n != NULL && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_double (n) : NAN;
+}
+
+static void
+show_metrics (AssayTracesPage *self)
+{
+  g_autoptr (JsonObject) m = run_metrics (self);
+  static const char *const keys[] = { "majority", "best_of_n", "weighted", "any_correct" };
+  const char *names[] = { _("majority vote"), _("best-of-N by R"), _("weighted by softmax(R)"), _("any correct") };
+  GString    *s = g_string_new (NULL);
+  JsonArray  *ns;
+
+  if (m == NULL)
+    {
+      gtk_label_set_text (self->metrics_label,
+                          self->run_ids->len == 0
+                            ? _("No token credit yet: choose a policy and its reference model with "
+                                "Compute Credit to colour the tokens, score the steps and re-rank "
+                                "candidates.")
+                            : "");
+      assay_curve_chart_set_data (self->chart, 0, NULL, 0, NULL, NULL, TRUE);
+      g_string_free (s, TRUE);
+      return;
+    }
+  g_string_append_printf (s, _("<b>First erroneous step</b>\nThreshold %.3f (%s on %lld labelled traces)\n"),
+                          assay_json_get_double (m, "threshold", 0),
+                          g_strcmp0 (assay_json_get_string (m, "threshold_source", ""), "calibrated") == 0
+                            ? _("calibrated") : _("default, no labels"),
+                          (long long) assay_json_get_int (m, "calibration_traces", 0));
+  if (json_object_has_member (m, "processbench_f1") && !json_object_get_null_member (m, "processbench_f1"))
+    {
+      g_string_append_printf (s, _("ProcessBench F1 %.3f on %lld held-out traces"),
+                              assay_json_get_double (m, "processbench_f1", 0),
+                              (long long) assay_json_get_int (m, "evaluated_traces", 0));
+      if (!json_object_get_null_member (m, "acc_erroneous"))
+        g_string_append_printf (s, _("\nerroneous %.3f"), assay_json_get_double (m, "acc_erroneous", 0));
+      if (!json_object_get_null_member (m, "acc_correct"))
+        g_string_append_printf (s, _(" · correct %.3f"), assay_json_get_double (m, "acc_correct", 0));
+    }
+  if (json_object_has_member (m, "pairs"))
+    {
+      JsonObject *p = json_object_get_object_member (m, "pairs");
+      g_string_append_printf (s, _("\n\n<b>Pairs</b>\n%lld pairs · DPO loss %.3f · R chosen &gt; rejected %.1f%%"),
+                              (long long) assay_json_get_int (p, "n", 0),
+                              assay_json_get_double (p, "mean_dpo_loss", 0),
+                              100.0 * assay_json_get_double (p, "reward_accuracy", 0));
+    }
+  if (json_object_has_member (m, "tokens_per_second"))
+    g_string_append_printf (s, _("\n\n%lld tokens scored at %.0f tokens/s"),
+                            (long long) assay_json_get_int (m, "tokens", 0),
+                            assay_json_get_double (m, "tokens_per_second", 0));
+  ns = json_object_has_member (m, "n") ? json_object_get_array_member (m, "n") : NULL;
+  if (ns != NULL)
+    {
+      guint            n = json_array_get_length (ns);
+      g_autofree double *x = g_new (double, MAX (n, 1)), *y = g_new (double, 4 * MAX (n, 1));
+      g_string_append_printf (s, _("\n\n<b>Re-ranking</b> over %lld questions\n"),
+                              (long long) assay_json_get_int (m, "questions", 0));
+      for (guint i = 0; i < n; i++)
+        x[i] = json_array_double (ns, i);
+      for (int k = 0; k < 4; k++)
+        {
+          JsonArray *a = json_object_has_member (m, keys[k]) ? json_object_get_array_member (m, keys[k]) : NULL;
+          for (guint i = 0; i < n; i++)
+            y[k * n + i] = json_array_double (a, i);
+          g_string_append_printf (s, _("%s at N = %g: %.3f\n"), names[k], x[n - 1], y[k * n + n - 1]);
+        }
+      assay_curve_chart_set_data (self->chart, (int) n, x, 4, names, y, TRUE);
+    }
+  else
+    assay_curve_chart_set_data (self->chart, 0, NULL, 0, NULL, NULL, TRUE);
+  gtk_label_set_markup (self->metrics_label, s->str);
+  g_string_free (s, TRUE);
+}
+
+static void
+refresh_runs (AssayTracesPage *self, gint64 select)
+{
+  AssayStore   *store = assay_page_get_store (ASSAY_PAGE (self));
+  sqlite3_stmt *stmt;
+  guint         position = 0;
+
+  self->updating = TRUE;
+  g_array_set_size (self->run_ids, 0);
+  gtk_string_list_splice (self->run_list, 0, g_list_model_get_n_items (G_LIST_MODEL (self->run_list)), NULL);
+  if (store != NULL
+      && (stmt = assay_store_prepare (store, "SELECT id, params, backend, seconds FROM runs WHERE "
+                                             "area = 'traces' AND kind = 'credit' AND status = 'done' "
+                                             "ORDER BY id DESC", NULL)) != NULL)
+    {
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          gint64           id = sqlite3_column_int64 (stmt, 0);
+          g_autoptr (JsonObject) p = assay_json_object_from_string ((const char *) sqlite3_column_text (stmt, 1), NULL);
+          g_autofree char *a = g_path_get_basename (p ? assay_json_get_string (p, "policy", "?") : "?");
+          g_autofree char *b = g_path_get_basename (p ? assay_json_get_string (p, "reference", "?") : "?");
+          g_autofree char *label = g_strdup_printf (_("Run %lld: %s against %s"), (long long) id, a, b);
+          if (id == select)
+            position = self->run_ids->len;
+          g_array_append_val (self->run_ids, id);
+          gtk_string_list_append (self->run_list, label);
+        }
+      sqlite3_reset (stmt);
+    }
+  if (self->run_ids->len == 0)
+    gtk_string_list_append (self->run_list, _("No credit run"));
+  gtk_drop_down_set_selected (self->run_dropdown, position);
+  self->run = self->run_ids->len > 0 ? g_array_index (self->run_ids, gint64, position) : 0;
+  self->updating = FALSE;
+  show_metrics (self);
+}
+
+/* ---- the selected trace -------------------------------------------------------------------------- */
+
+typedef struct
+{
+  AssayGenRecord   *record;
+  AssayTraceTokens *tokens[2];
+} Loaded;
+
+static void
+loaded_free (Loaded *l)
+{
+  assay_gen_record_free (l->record);
+  assay_trace_tokens_free (l->tokens[0]);
+  assay_trace_tokens_free (l->tokens[1]);
+  g_free (l);
+}
+
+typedef struct
+{
+  gint64 record, run;
+} TraceQuery;
+
+static gpointer
+trace_load (AssayStore *store, gpointer data, GCancellable *cancellable, GError **error)
+{
+  TraceQuery *q = data;
+  Loaded     *l = g_new0 (Loaded, 1);
+
+  if ((l->record = assay_gen_record_load (store, q->record, error)) == NULL)
+    {
+      g_free (l);
+      return NULL;
+    }
+  for (int side = 0; side < 2 && q->run != 0; side++)
+    {
+      g_autoptr (GError) local = NULL;
+      l->tokens[side] = assay_trace_tokens_load (store, q->run, q->record, side, &local);
+      if (l->tokens[side] == NULL && !g_error_matches (local, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          loaded_free (l);
+          return NULL;
+        }
+    }
+  return l;
+}
+
+/* The heatmap's data for one side: the credit run's tokens, or without one, the text with each
+ * step as one uncoloured piece (steps and labels still shown). */
+static void
+set_heatmap (AssayTracesPage *self, AssayTokenHeatmap *heatmap, int side)
+{
+  AssayGenRecord   *r = self->record;
+  AssayTraceTokens *t = self->tokens[side];
+  const char       *text = side == 0 ? r->text : r->rejected;
+  int               labelled = side == 0 && r->steps != NULL ? r->step_label : -2;
+  AssayTokenData    d = { 0 };
+
+  if (text == NULL)
+    {
+      assay_token_heatmap_set_data (heatmap, NULL, NULL, NULL);
+      return;
+    }
+  d.text = text;
+  d.labelled = labelled;
+  if (t != NULL)
+    {
+      d.n_tokens = t->n_tokens;
+      d.offsets = t->offsets;
+      d.credit = t->credit;
+      d.center = t->mean;
+      d.n_steps = t->n_steps;
+      d.steps = (const guint *) t->steps;
+      d.predicted = t->first_error;
+      assay_token_heatmap_set_data (heatmap, &d, t->logprobs, t->ref_logprobs);
+    }
+  else
+    {
+      g_autoptr (GArray) spans = assay_credit_steps (text, side == 0 ? (const char *const *) r->steps : NULL, NULL);
+      g_autofree guint *offsets = NULL;
+      if (spans == NULL)
+        spans = assay_credit_steps (text, NULL, NULL);
+      offsets = g_new (guint, 2 * MAX (spans->len, 1));
+      for (guint i = 0; i < spans->len; i++)
+        {
+          offsets[2 * i] = g_array_index (spans, AssaySpan, i).begin;
+          offsets[2 * i + 1] = i + 1 < spans->len ? g_array_index (spans, AssaySpan, i + 1).begin
+                                                  : (guint) strlen (text);
+        }
+      d.n_tokens = (int) spans->len;
+      d.offsets = offsets;
+      d.n_steps = (int) spans->len;
+      d.steps = (const guint *) spans->data;
+      d.predicted = -2;
+      assay_token_heatmap_set_data (heatmap, &d, NULL, NULL);
+    }
+  assay_token_heatmap_set_range (heatmap, gtk_spin_button_get_value (self->range_spin));
+}
+
+static void
+show_trace (AssayTracesPage *self)
+{
+  AssayGenRecord *r = self->record;
+  gboolean        pair = r != NULL && g_strcmp0 (r->kind, "pair") == 0 && r->rejected != NULL;
+  GString        *s = g_string_new (NULL);
+
+  if (r == NULL)
+    {
+      gtk_label_set_text (self->question_label, "");
+      gtk_label_set_text (self->trace_label, "");
+      assay_token_heatmap_set_data (self->heatmap, NULL, NULL, NULL);
+      assay_token_heatmap_set_data (self->heatmap_rejected, NULL, NULL, NULL);
+      g_string_free (s, TRUE);
+      return;
+    }
+  gtk_label_set_text (self->question_label, r->prompt != NULL ? r->prompt : "");
+  g_string_append_printf (s, _("Trace %lld"), (long long) r->id);
+  if (r->model != NULL)
+    g_string_append_printf (s, " · %s", r->model);
+  if (!pair && r->text != NULL)
+    {
+      g_autofree char *answer = assay_answer_extract (r->text, NULL);
+      if (answer != NULL)
+        g_string_append_printf (s, _(" · answer “%s”"), answer);
+      if (r->answer != NULL)
+        g_string_append_printf (s, _(" · reference “%s”"), r->answer);
+      g_string_append (s, r->correct == 1 ? _(" · correct") : r->correct == 0 ? _(" · wrong") : "");
+    }
+  if (r->steps != NULL)
+    {
+      if (r->step_label >= 0)
+        g_string_append_printf (s, _(" · labelled first error: step %d"), r->step_label);
+      else
+        g_string_append (s, _(" · labelled: no error"));
+    }
+  if (self->tokens[0] != NULL)
+    {
+      g_string_append_printf (s, _(" · predicted first error: %s · R = %.3f · %d tokens"),
+                              self->tokens[0]->first_error >= 0 ? "" : _("none"),
+                              self->tokens[0]->reward, self->tokens[0]->n_tokens);
+      if (self->tokens[0]->first_error >= 0)
+        {
+          /* put the step number where the empty string stands */
+          g_autofree char *step = g_strdup_printf (_("step %d"), self->tokens[0]->first_error);
+          g_autofree char *marker = g_strdup_printf (_(" · predicted first error: %s"), "");
+          char *at = strstr (s->str, marker);
+          if (at != NULL)
+            g_string_insert (s, (at - s->str) + strlen (marker), step);
+        }
+    }
+  else if (self->run != 0)
+    g_string_append (s, _(" · not scored in this run"));
+  gtk_label_set_text (self->trace_label, s->str);
+  g_string_free (s, TRUE);
+
+  set_heatmap (self, self->heatmap, 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->chosen_title), pair);
+  gtk_widget_set_visible (self->rejected_box, pair);
+  if (pair)
+    {
+      g_autofree char *a = self->tokens[0] ? g_strdup_printf (_("Chosen · R = %.3f"), self->tokens[0]->reward) : g_strdup (_("Chosen"));
+      g_autofree char *b = self->tokens[1] ? g_strdup_printf (_("Rejected · R = %.3f"), self->tokens[1]->reward) : g_strdup (_("Rejected"));
+      gtk_label_set_text (self->chosen_title, a);
+      gtk_label_set_text (self->rejected_title, b);
+      set_heatmap (self, self->heatmap_rejected, 1);
+    }
+  else
+    assay_token_heatmap_set_data (self->heatmap_rejected, NULL, NULL, NULL);
+  gtk_label_set_text (self->token_label, "");
+  gtk_widget_queue_draw (GTK_WIDGET (self->legend));
+}
+
+static void
+trace_done (AssayPage *page, gpointer result, const GError *error, gpointer data)
+{
+  AssayTracesPage *self = ASSAY_TRACES_PAGE (page);
+  Loaded          *l = result;
+
+  if (l == NULL)
+    {
+      assay_page_toast (page, error->message);
+      return;
+    }
+  g_clear_pointer (&self->record, assay_gen_record_free);
+  g_clear_pointer (&self->tokens[0], assay_trace_tokens_free);
+  g_clear_pointer (&self->tokens[1], assay_trace_tokens_free);
+  self->record = g_steal_pointer (&l->record);
+  self->tokens[0] = g_steal_pointer (&l->tokens[0]);
+  self->tokens[1] = g_steal_pointer (&l->tokens[1]);
+  self->trace = self->record->id;
+  loaded_free (l);
+  show_trace (self);
+}
+
+static void
+load_trace (AssayTracesPage *self, gint64 record)
+{
+  TraceQuery *q = g_new (TraceQuery, 1);
+
+  q->record = record;
+  q->run = self->run;
+  self->trace = 0;
+  assay_page_load (ASSAY_PAGE (self), &self->trace_cancellable, "traces-trace", trace_load,
+                   trace_done, q, g_free, (GDestroyNotify) loaded_free);
+}
+
+static void
+selection_changed_cb (GtkSingleSelection *selection, GParamSpec *pspec, AssayTracesPage *self)
+{
+  guint position = gtk_single_selection_get_selected (selection);
+
+  if (self->updating || position == GTK_INVALID_LIST_POSITION)
+    return;
+  load_trace (self, assay_gen_list_get_id (self->list, position));
+}
+
+static void
+run_changed_cb (GtkDropDown *dropdown, GParamSpec *pspec, AssayTracesPage *self)
+{
+  guint position = gtk_drop_down_get_selected (dropdown);
+
+  if (self->updating || position >= self->run_ids->len)
+    return;
+  self->run = g_array_index (self->run_ids, gint64, position);
+  show_metrics (self);
+  assay_gen_list_refresh (self->list);
+  if (self->record != NULL)
+    load_trace (self, self->record->id);
+}
+
+static void
+range_changed_cb (GtkSpinButton *spin, AssayTracesPage *self)
+{
+  assay_token_heatmap_set_range (self->heatmap, gtk_spin_button_get_value (spin));
+  assay_token_heatmap_set_range (self->heatmap_rejected, gtk_spin_button_get_value (spin));
+  gtk_widget_queue_draw (GTK_WIDGET (self->legend));
+}
+
+static void
+cursor_changed_cb (AssayTokenHeatmap *heatmap, int token, AssayTracesPage *self)
+{
+  g_autofree char *text = assay_token_heatmap_describe (heatmap, token);
+  AssayTokenHeatmap *other = heatmap == self->heatmap ? self->heatmap_rejected : self->heatmap;
+  int              step = assay_token_heatmap_get_cursor_step (heatmap);
+
+  gtk_label_set_text (self->token_label, text != NULL ? text : "");
+  /* a pair's sides: keep the same step in view on both */
+  if (gtk_widget_get_visible (self->rejected_box) && step >= 0
+      && step != assay_token_heatmap_get_cursor_step (other))
+    assay_token_heatmap_scroll_to_step (other, step);
+}
+
+static void
+legend_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
+{
+  AssayTracesPage *self = data;
+  GdkRGBA          fg;
+  double           rgb[3];
+
+  assay_palette_foreground (GTK_WIDGET (area), &fg);
+  rgb[0] = fg.red;
+  rgb[1] = fg.green;
+  rgb[2] = fg.blue;
+  assay_token_legend_draw (cr, gtk_widget_get_pango_context (GTK_WIDGET (area)), 0, 0, width, height,
+                           assay_token_heatmap_get_range (self->heatmap), rgb);
+}
+
+/* ---- actions ------------------------------------------------------------------------------------- */
+
+static void
+import_response_cb (GtkNativeDialog *dialog, int response, AssayTracesPage *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+      if (path != NULL)
+        {
+          g_autoptr (AssayJob) job = assay_trace_import_job_new (path, ASSAY_TRACE_FORMAT_AUTO, NULL);
+          assay_page_submit (ASSAY_PAGE (self), job);
+        }
+    }
+  g_clear_object (&self->chooser);
+}
+
+static void
+import_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  AssayTracesPage      *self = ASSAY_TRACES_PAGE (widget);
+  GtkFileChooserNative *native = gtk_file_chooser_native_new (
+    _("Import Traces"), GTK_WINDOW (gtk_widget_get_root (widget)), GTK_FILE_CHOOSER_ACTION_OPEN,
+    _("_Import"), _("_Cancel"));
+  GtkFileFilter        *filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, _("Traces (ProcessBench JSON, JSONL)"));
+  gtk_file_filter_add_pattern (filter, "*.json");
+  gtk_file_filter_add_pattern (filter, "*.jsonl");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
+  g_object_unref (filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  g_signal_connect (native, "response", G_CALLBACK (import_response_cb), self);
+  g_clear_object (&self->chooser);
+  self->chooser = GTK_NATIVE_DIALOG (native);
+  gtk_native_dialog_show (self->chooser);
+}
+
+static void
+export_response_cb (GtkNativeDialog *dialog, int response, AssayTracesPage *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT && self->record != NULL && self->tokens[0] != NULL)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+      g_autoptr (GError) error = NULL;
+      AssayTraceTokens *t = self->tokens[0];
+      g_autofree char  *title = g_strdup_printf (_("Trace %lld, run %lld: R = %.3f"),
+                                                 (long long) self->record->id, (long long) self->run, t->reward);
+      AssayTokenData    d = { self->record->text, t->n_tokens, t->offsets, t->credit, t->mean,
+                              t->n_steps, (const guint *) t->steps,
+                              self->record->steps != NULL ? self->record->step_label : -2, t->first_error };
+      if (path != NULL)
+        {
+          if (!assay_token_export (&d, gtk_spin_button_get_value (self->range_spin), title, 1000, path, &error))
+            assay_page_toast (ASSAY_PAGE (self), error->message);
+          else
+            {
+              g_autofree char *msg = g_strdup_printf (_("Heatmap saved to %s"), path);
+              assay_page_toast (ASSAY_PAGE (self), msg);
+            }
+        }
+    }
+  g_clear_object (&self->chooser);
+}
+
+static void
+export_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  AssayTracesPage      *self = ASSAY_TRACES_PAGE (widget);
+  GtkFileChooserNative *native;
+  g_autofree char      *suggested = NULL;
+
+  if (self->record == NULL || self->tokens[0] == NULL)
+    {
+      assay_page_toast (ASSAY_PAGE (self), _("This trace has no token credit to export yet"));
+      return;
+    }
+  native = gtk_file_chooser_native_new (_("Export Heatmap"), GTK_WINDOW (gtk_widget_get_root (widget)),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  suggested = g_strdup_printf ("trace-%lld-run-%lld.svg", (long long) self->record->id, (long long) self->run);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), suggested);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  g_signal_connect (native, "response", G_CALLBACK (export_response_cb), self);
+  g_clear_object (&self->chooser);
+  self->chooser = GTK_NATIVE_DIALOG (native);
+  gtk_native_dialog_show (self->chooser);
+}
+
+/* The credit dialog: two model folders (remembered), then a job on the compute thread. */
+static void credit_dialog (AssayTracesPage *self);
+
+static void
+folder_response_cb (GtkNativeDialog *dialog, int response, AssayTracesPage *self)
+{
+  gboolean reference = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "reference"));
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      char **slot = reference ? &self->reference : &self->policy;
+      g_free (*slot);
+      *slot = file != NULL ? g_file_get_path (file) : NULL;
+    }
+  g_clear_object (&self->chooser);
+  credit_dialog (self);
+}
+
+static void
+choose_folder (AssayTracesPage *self, gboolean reference)
+{
+  GtkFileChooserNative *native = gtk_file_chooser_native_new (
+    reference ? _("Reference Model Folder") : _("Policy Model Folder"),
+    GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+    _("_Select"), _("_Cancel"));
+
+  g_object_set_data (G_OBJECT (native), "reference", GINT_TO_POINTER (reference));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  g_signal_connect (native, "response", G_CALLBACK (folder_response_cb), self);
+  g_clear_object (&self->chooser);
+  self->chooser = GTK_NATIVE_DIALOG (native);
+  gtk_native_dialog_show (self->chooser);
+}
+
+static void
+credit_response_cb (AdwMessageDialog *dialog, const char *response, AssayTracesPage *self)
+{
+  if (g_str_equal (response, "policy"))
+    choose_folder (self, FALSE);
+  else if (g_str_equal (response, "reference"))
+    choose_folder (self, TRUE);
+  else if (g_str_equal (response, "compute") && self->policy != NULL && self->reference != NULL)
+    {
+      AssayTraceCreditOptions options = { self->policy, self->reference, 0, 4096, 0 };
+      g_autoptr (AssayJob) job = assay_trace_credit_job_new (&options);
+      GSettings *s = settings ();
+      if (s != NULL)
+        {
+          g_settings_set_string (s, "traces-policy", self->policy);
+          g_settings_set_string (s, "traces-reference", self->reference);
+        }
+      assay_page_submit (ASSAY_PAGE (self), job);
+    }
+}
+
+static void
+credit_dialog (AssayTracesPage *self)
+{
+  GtkWidget       *dialog;
+  g_autofree char *body = g_strdup_printf (
+    _("Every token of every trace is scored under both models (log π and log π_ref); its credit "
+      "is their difference.\n\nPolicy: %s\nReference: %s"),
+    self->policy != NULL ? self->policy : _("not chosen"),
+    self->reference != NULL ? self->reference : _("not chosen"));
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                   _("Compute Token Credit"), body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
+                                    "policy", _("_Policy…"), "reference", _("_Reference…"),
+                                    "compute", _("C_ompute"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "compute",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), "compute",
+                                           self->policy != NULL && self->reference != NULL);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog),
+                                           self->policy != NULL && self->reference != NULL ? "compute" : "policy");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (credit_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+credit_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  AssayTracesPage *self = ASSAY_TRACES_PAGE (widget);
+  GSettings       *s = settings ();
+
+  if (s != NULL && self->policy == NULL)
+    {
+      g_autofree char *p = g_settings_get_string (s, "traces-policy");
+      g_autofree char *r = g_settings_get_string (s, "traces-reference");
+      self->policy = *p ? g_steal_pointer (&p) : NULL;
+      self->reference = *r ? g_steal_pointer (&r) : NULL;
+    }
+  credit_dialog (self);
+}
+
+/* ---- page ---------------------------------------------------------------------------------------- */
+
+static void
+assay_traces_page_workspace_changed (AssayPage *page, AssayStore *store)
+{
+  AssayTracesPage *self = ASSAY_TRACES_PAGE (page);
+
+  g_clear_pointer (&self->record, assay_gen_record_free);
+  g_clear_pointer (&self->tokens[0], assay_trace_tokens_free);
+  g_clear_pointer (&self->tokens[1], assay_trace_tokens_free);
+  self->trace = self->want = 0;
+  self->updating = TRUE;
+  assay_gen_list_set (self->list, store, NULL);
+  self->updating = FALSE;
+  show_trace (self);
+  assay_page_set_empty (page, TRUE);
+  refresh_runs (self, 0);
+  if (store != NULL)
+    load_list (self);
+}
+
+static void
+assay_traces_page_job_finished (AssayPage *page, AssayJob *job)
+{
+  AssayTracesPage *self = ASSAY_TRACES_PAGE (page);
+  JsonNode        *result = assay_job_get_result (job);
+  const char      *kind = assay_job_get_kind (job);
+
+  if (assay_job_get_state (job) != ASSAY_JOB_SUCCEEDED || result == NULL
+      || !JSON_NODE_HOLDS_OBJECT (result) || !g_str_has_prefix (kind, "traces-"))
+    return;
+  if (g_str_equal (kind, "traces-credit"))
+    {
+      JsonObject      *o = json_node_get_object (result);
+      g_autofree char *msg = g_strdup_printf (_("Token credit of %lld traces computed on %s"),
+                                              (long long) assay_json_get_int (o, "traces", 0),
+                                              assay_json_get_string (o, "backend", "?"));
+      refresh_runs (self, assay_json_get_int (o, "run", 0));
+      assay_gen_list_refresh (self->list);
+      if (self->record != NULL)
+        load_trace (self, self->record->id);
+      assay_page_toast (page, msg);
+    }
+  else
+    {
+      self->want = self->record != NULL ? self->record->id : 0;
+      load_list (self);
+    }
+}
+
+static void
+assay_traces_page_store_changed (AssayPage *page, const char *table)
+{
+  AssayTracesPage *self = ASSAY_TRACES_PAGE (page);
+
+  if (g_strcmp0 (table, "gen_records") == 0)
+    assay_gen_list_refresh (self->list);
+}
+
+static void
+assay_traces_page_dispose (GObject *object)
+{
+  AssayTracesPage *self = ASSAY_TRACES_PAGE (object);
+
+  if (self->list_cancellable != NULL)
+    g_cancellable_cancel (self->list_cancellable);
+  if (self->trace_cancellable != NULL)
+    g_cancellable_cancel (self->trace_cancellable);
+  g_clear_object (&self->list_cancellable);
+  g_clear_object (&self->trace_cancellable);
+  g_clear_object (&self->chooser);
+  gtk_widget_dispose_template (GTK_WIDGET (self), ASSAY_TYPE_TRACES_PAGE);
+  G_OBJECT_CLASS (assay_traces_page_parent_class)->dispose (object);
+}
+
+static void
+assay_traces_page_finalize (GObject *object)
+{
+  AssayTracesPage *self = ASSAY_TRACES_PAGE (object);
+
+  g_clear_pointer (&self->record, assay_gen_record_free);
+  g_clear_pointer (&self->tokens[0], assay_trace_tokens_free);
+  g_clear_pointer (&self->tokens[1], assay_trace_tokens_free);
+  g_clear_pointer (&self->run_ids, g_array_unref);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->list);
+  g_free (self->policy);
+  g_free (self->reference);
+  G_OBJECT_CLASS (assay_traces_page_parent_class)->finalize (object);
+}
+
+static void
+assay_traces_page_class_init (AssayTracesPageClass *klass)
+{
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  AssayPageClass *page_class = ASSAY_PAGE_CLASS (klass);
+
+  object_class->dispose = assay_traces_page_dispose;
+  object_class->finalize = assay_traces_page_finalize;
+  page_class->workspace_changed = assay_traces_page_workspace_changed;
+  page_class->job_finished = assay_traces_page_job_finished;
+  page_class->store_changed = assay_traces_page_store_changed;
+
+  g_type_ensure (ASSAY_TYPE_TOKEN_HEATMAP);
+  g_type_ensure (ASSAY_TYPE_CURVE_CHART);
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/ui/assay-traces-page.ui");
+#define CHILD(name) gtk_widget_class_bind_template_child (widget_class, AssayTracesPage, name)
+  CHILD (run_dropdown);
+  CHILD (run_list);
+  CHILD (summary_label);
+  CHILD (range_spin);
+  CHILD (column_view);
+  CHILD (question_label);
+  CHILD (trace_label);
+  CHILD (legend);
+  CHILD (chosen_title);
+  CHILD (heatmap);
+  CHILD (rejected_box);
+  CHILD (rejected_title);
+  CHILD (heatmap_rejected);
+  CHILD (token_label);
+  CHILD (metrics_label);
+  CHILD (chart);
+#undef CHILD
+  gtk_widget_class_install_action (widget_class, "traces.import", NULL, import_action);
+  gtk_widget_class_install_action (widget_class, "traces.export", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "traces.credit", NULL, credit_action);
+}
+
+static void
+assay_traces_page_init (AssayTracesPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->run_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->list = assay_gen_list_new_custom (ASSAY_TYPE_TRACE_ITEM, make_item, reload_item, self);
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->list)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (g_object_ref (self->selection)));
+  assay_columns_add (self->column_view, ASSAY_TYPE_TRACE_ITEM, _("Trace"), "trace", FALSE, FALSE);
+  assay_columns_add (self->column_view, ASSAY_TYPE_TRACE_ITEM, _("OK"), "correct", FALSE, FALSE);
+  assay_columns_add (self->column_view, ASSAY_TYPE_TRACE_ITEM, "R", "reward", FALSE, FALSE);
+  assay_columns_add (self->column_view, ASSAY_TYPE_TRACE_ITEM, _("Label"), "label", FALSE, FALSE);
+  assay_columns_add (self->column_view, ASSAY_TYPE_TRACE_ITEM, _("Pred."), "predicted", FALSE, FALSE);
+  assay_columns_add (self->column_view, ASSAY_TYPE_TRACE_ITEM, _("Question"), "question", FALSE, TRUE);
+  gtk_drawing_area_set_draw_func (self->legend, legend_draw, self, NULL);
+  g_signal_connect (self->selection, "notify::selected", G_CALLBACK (selection_changed_cb), self);
+  g_signal_connect (self->run_dropdown, "notify::selected", G_CALLBACK (run_changed_cb), self);
+  g_signal_connect (self->range_spin, "value-changed", G_CALLBACK (range_changed_cb), self);
+  g_signal_connect (self->heatmap, "cursor-changed", G_CALLBACK (cursor_changed_cb), self);
+  g_signal_connect (self->heatmap_rejected, "cursor-changed", G_CALLBACK (cursor_changed_cb), self);
+  gtk_label_set_text (self->summary_label,
+                      _("←/→ token · ↑/↓ step · hover a token for its log-probs"));
+}
+
+AssayPage *
+assay_traces_page_new (void)
+{
+  return g_object_new (ASSAY_TYPE_TRACES_PAGE, "name", "traces", "title", _("Traces"), "icon-name",
+                       "assay-traces-symbolic", "empty-title", _("No Reasoning Traces"),
+                       "empty-description",
+                       _("Token-level DPO credit on reasoning traces: per-token log-ratio of a "
+                         "policy to its reference, step rewards, first-error steps and best-of-N "
+                         "re-ranking.\n\nImport ProcessBench JSON, candidate JSONL or preference "
+                         "pairs."),
+                       NULL);
+}
+
+guint
+assay_traces_page_get_n_traces (AssayTracesPage *self)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (self->list));
+}
+
+gboolean
+assay_traces_page_select_trace (AssayTracesPage *self, gint64 record)
+{
+  guint position = assay_gen_list_find (self->list, record);
+
+  if (position == G_MAXUINT)
+    return FALSE;
+  gtk_single_selection_set_selected (self->selection, position);
+  return TRUE;
+}
+
+gint64
+assay_traces_page_get_trace (AssayTracesPage *self)
+{
+  return self->trace;
+}
+
+gint64
+assay_traces_page_get_run (AssayTracesPage *self)
+{
+  return self->run;
+}
+
+AssayTokenHeatmap *
+assay_traces_page_get_heatmap (AssayTracesPage *self, gboolean rejected)
+{
+  return rejected ? self->heatmap_rejected : self->heatmap;
+}
+
+const char *
+assay_traces_page_get_metrics_text (AssayTracesPage *self)
+{
+  return gtk_label_get_text (self->metrics_label);
+}

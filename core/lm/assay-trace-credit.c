@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-trace-credit.c: see assay-trace-credit.h. The prompt and the response are tokenized apart
+ * (the response's token offsets then refer to its own text) and joined as [BOS] prompt response;
+ * the response's tokens are scored. */
+#include "assay-trace-credit.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#include "assay-error.h"
+#include "assay-json.h"
+#include "assay-lm-scorer.h"
+#include "assay-trace-eval.h"
+#include "assay-trace-tokens.h"
+
+void
+assay_trace_credit_options_clear (AssayTraceCreditOptions *o)
+{
+  g_clear_pointer (&o->policy, g_free);
+  g_clear_pointer (&o->reference, g_free);
+}
+
+char *
+assay_trace_context (const char *prompt)
+{
+  gsize n = prompt != NULL ? strlen (prompt) : 0;
+
+  if (n == 0)
+    return g_strdup ("");
+  if (g_ascii_isspace (prompt[n - 1]))
+    return g_strdup (prompt);
+  return g_strconcat (prompt, "\n\n", NULL);
+}
+
+typedef struct
+{
+  gint64  record;
+  int     side;
+  char   *response;
+  char  **steps;   /* from the data (side 0), or NULL */
+  GArray *ids;     /* [BOS] prompt response */
+  GArray *offsets; /* of the response's tokens */
+  int     first;   /* position of the first response token */
+  int     start;   /* first scored position (>= 1) */
+  float  *lp, *ref_lp;
+} Item;
+
+static void
+item_clear (Item *it)
+{
+  g_free (it->response);
+  g_strfreev (it->steps);
+  g_clear_pointer (&it->ids, g_array_unref);
+  g_clear_pointer (&it->offsets, g_array_unref);
+  g_free (it->lp);
+  g_free (it->ref_lp);
+}
+
+static char **
+parse_steps (const char *json)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  GStrvBuilder *b;
+  JsonArray    *a;
+
+  if (json == NULL || !json_parser_load_from_data (parser, json, -1, NULL)
+      || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+    return NULL;
+  a = json_node_get_array (json_parser_get_root (parser));
+  b = g_strv_builder_new ();
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      const char *s = json_node_get_string (json_array_get_element (a, i));
+      g_strv_builder_add (b, s != NULL ? s : "");
+    }
+  return g_strv_builder_end (b);
+}
+
+static gboolean
+add_item (GArray *items, AssayLmTokenizer *tok, gint64 record, int side, const char *context,
+          const char *response, const char *steps, GError **error)
+{
+  g_autoptr (GArray) p = NULL, r = NULL, offsets = NULL;
+  g_autoptr (GError) local = NULL;
+  int  bos = assay_lm_tokenizer_bos_id (tok);
+  Item it = { 0 };
+
+  if ((p = assay_lm_tokenizer_encode (tok, context, NULL, &local)) == NULL
+      || (r = assay_lm_tokenizer_encode (tok, response, &offsets, &local)) == NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("record %lld: %s"),
+                   (long long) record, local->message);
+      return FALSE;
+    }
+  it.record = record;
+  it.side = side;
+  it.response = g_strdup (response);
+  it.steps = side == 0 ? parse_steps (steps) : NULL;
+  it.ids = g_array_new (FALSE, FALSE, sizeof (int));
+  if (bos >= 0)
+    g_array_append_val (it.ids, bos);
+  g_array_append_vals (it.ids, p->data, p->len);
+  it.first = (int) it.ids->len;
+  g_array_append_vals (it.ids, r->data, r->len);
+  it.start = MAX (it.first, 1);
+  it.offsets = g_steal_pointer (&offsets);
+  g_array_append_val (items, it);
+  return TRUE;
+}
+
+static gboolean
+read_items (AssayStore *store, const AssayTraceCreditOptions *o, AssayLmTokenizer *tok,
+            GArray *items, GError **error)
+{
+  sqlite3_stmt *stmt = assay_store_prepare (store,
+                                            "SELECT id, prompt, text, rejected, steps, kind "
+                                            "FROM gen_records WHERE kind IN " ASSAY_TRACE_KINDS_SQL
+                                            " AND (?1 = 0 OR dataset_id = ?1) ORDER BY id LIMIT ?2",
+                                            error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, o->dataset);
+  sqlite3_bind_int64 (stmt, 2, o->limit > 0 ? o->limit : -1);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64           id = sqlite3_column_int64 (stmt, 0);
+      g_autofree char *context = assay_trace_context ((const char *) sqlite3_column_text (stmt, 1));
+      const char      *text = (const char *) sqlite3_column_text (stmt, 2);
+      const char      *rejected = (const char *) sqlite3_column_text (stmt, 3);
+      const char      *steps = (const char *) sqlite3_column_text (stmt, 4);
+      gboolean         pair = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 5), "pair") == 0;
+
+      if ((text != NULL && !add_item (items, tok, id, 0, context, text, steps, error))
+          || (pair && rejected != NULL && !add_item (items, tok, id, 1, context, rejected, NULL, error)))
+        {
+          sqlite3_reset (stmt);
+          return FALSE;
+        }
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return assay_store_set_error (store, error, "gen_records");
+  if (items->len == 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   o->dataset != 0 ? _("Dataset %lld has no traces to score")
+                                   : _("The workspace has no traces to score (import some first)"),
+                   (long long) o->dataset);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  void   (*progress) (double, const char *, gpointer);
+  gpointer data;
+  guint    n;
+  double   base;
+  const char *what;
+} Progress;
+
+static void
+batch_done (int finished, gpointer data)
+{
+  Progress        *p = data;
+  g_autofree char *msg = NULL;
+
+  if (p->progress == NULL)
+    return;
+  msg = g_strdup_printf (p->what, (guint) finished, p->n);
+  p->progress (p->base + 0.45 * finished / MAX (p->n, 1), msg, p->data);
+}
+
+static gboolean
+score_all (AssayLmScorer *scorer, GArray *items, int budget, gboolean ref, Progress *p,
+           GCancellable *cancellable, GError **error)
+{
+  g_autofree AssayLmSequence *seqs = g_new (AssayLmSequence, items->len);
+  g_autofree float          **out = g_new (float *, items->len);
+
+  for (guint k = 0; k < items->len; k++)
+    {
+      Item   *it = &g_array_index (items, Item, k);
+      float **slot = ref ? &it->ref_lp : &it->lp;
+      seqs[k] = (AssayLmSequence) { (const int *) it->ids->data, (int) it->ids->len, it->start };
+      *slot = g_new0 (float, it->ids->len + 1);
+      out[k] = *slot;
+    }
+  return assay_lm_scorer_run_batches (scorer, seqs, (int) items->len, budget, out, batch_done, p,
+                                      cancellable, error);
+}
+
+/* The stored form of an item: log-probs per response token (NaN where not scored), steps. */
+static AssayTraceTokens *
+item_tokens (Item *it, gint64 run, guint *steps_missing)
+{
+  int               n = (int) it->ids->len - it->first;
+  float            *lp = g_new (float, MAX (n, 1)), *ref = g_new (float, MAX (n, 1));
+  AssayTraceTokens *t;
+  GArray           *spans;
+  g_autoptr (GError) local = NULL;
+
+  for (int i = 0; i < n; i++)
+    {
+      int pos = it->first + i;
+      lp[i] = pos >= it->start ? it->lp[pos - it->start] : NAN;
+      ref[i] = pos >= it->start ? it->ref_lp[pos - it->start] : NAN;
+    }
+  t = assay_trace_tokens_new (n, g_memdup2 (it->offsets->data, MAX (1, it->offsets->len) * sizeof (guint)),
+                              lp, ref);
+  t->run = run;
+  t->record = it->record;
+  t->side = it->side;
+  spans = assay_credit_steps (it->response, (const char *const *) it->steps, &local);
+  if (spans == NULL)
+    {
+      /* The data's steps are not in the text as written: split the text itself. */
+      (*steps_missing)++;
+      spans = assay_credit_steps (it->response, NULL, NULL);
+    }
+  {
+    guint n_spans = spans->len;
+    assay_trace_tokens_set_steps (t, (AssaySpan *) g_array_free (spans, FALSE), (int) n_spans);
+  }
+  return t;
+}
+
+gboolean
+assay_trace_credit (AssayStore *store, const AssayTraceCreditOptions *options,
+                    AssayBackend *backend, void (*progress) (double, const char *, gpointer),
+                    gpointer progress_data, GCancellable *cancellable, JsonObject **result,
+                    GError **error)
+{
+  g_autoptr (AssayLmModel) policy = NULL, reference = NULL;
+  g_autoptr (AssayLmScorer) policy_scorer = NULL, ref_scorer = NULL;
+  g_autoptr (GArray) items = g_array_new (FALSE, TRUE, sizeof (Item));
+  g_autoptr (JsonObject) params = json_object_new ();
+  g_autoptr (JsonObject) metrics = NULL;
+  AssayLmTokenizer *tok;
+  int       budget = options->batch_tokens > 0 ? options->batch_tokens : 4096, max_len = 1;
+  guint64   scored = 0, extra;
+  guint     steps_missing = 0;
+  gint64    t0, run;
+  double    seconds;
+  JsonObject *o;
+  Progress  p = { progress, progress_data, 0, 0.05, NULL };
+
+  g_array_set_clear_func (items, (GDestroyNotify) item_clear);
+  if (options->policy == NULL || options->reference == NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   _("Token credit needs a policy and a reference model"));
+      return FALSE;
+    }
+  if ((policy = assay_lm_model_open (options->policy, error)) == NULL
+      || (reference = assay_lm_model_open (options->reference, error)) == NULL)
+    return FALSE;
+  if ((tok = assay_lm_model_tokenizer (policy)) == NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   _("%s: no tokenizer.json (or encoder.json + vocab.bpe) in the model folder"),
+                   options->policy);
+      return FALSE;
+    }
+  if (assay_lm_model_config (reference)->vocab != assay_lm_model_config (policy)->vocab)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   _("%s and %s do not share a vocabulary (%d and %d tokens)"), options->policy,
+                   options->reference, assay_lm_model_config (policy)->vocab,
+                   assay_lm_model_config (reference)->vocab);
+      return FALSE;
+    }
+  if (progress)
+    progress (0.0, _("Tokenizing traces"), progress_data);
+  if (!read_items (store, options, tok, items, error))
+    return FALSE;
+  for (guint k = 0; k < items->len; k++)
+    max_len = MAX (max_len, (int) g_array_index (items, Item, k).ids->len);
+  budget = MAX (budget, max_len);
+
+  if (progress)
+    progress (0.02, _("Loading weights"), progress_data);
+  extra = assay_lm_scorer_activation_bytes (assay_lm_model_config (policy), assay_backend_kind (backend),
+                                            budget, max_len)
+          + assay_lm_model_weight_bytes (reference, assay_backend_kind (backend))
+          + assay_lm_scorer_activation_bytes (assay_lm_model_config (reference),
+                                              assay_backend_kind (backend), budget, max_len);
+  if (!assay_lm_model_upload (policy, backend, extra, error)
+      || !assay_lm_model_upload (reference, backend, 0, error))
+    return FALSE;
+  policy_scorer = assay_lm_scorer_new (policy);
+  ref_scorer = assay_lm_scorer_new (reference);
+
+  t0 = g_get_monotonic_time ();
+  p.n = items->len;
+  p.what = _("Policy: %u of %u responses");
+  if (!score_all (policy_scorer, items, budget, FALSE, &p, cancellable, error))
+    return FALSE;
+  p.base = 0.5;
+  p.what = _("Reference: %u of %u responses");
+  if (!score_all (ref_scorer, items, budget, TRUE, &p, cancellable, error))
+    return FALSE;
+  seconds = (g_get_monotonic_time () - t0) / 1e6;
+  for (guint k = 0; k < items->len; k++)
+    {
+      Item *it = &g_array_index (items, Item, k);
+      scored += (guint64) MAX (0, (int) it->ids->len - it->start);
+    }
+
+  if (progress)
+    progress (0.95, _("Saving token credit"), progress_data);
+  json_object_set_string_member (params, "policy", options->policy);
+  json_object_set_string_member (params, "reference", options->reference);
+  if (options->dataset != 0)
+    json_object_set_int_member (params, "dataset", options->dataset);
+  json_object_set_int_member (params, "batch_tokens", budget);
+  if (!assay_store_begin (store, error))
+    return FALSE;
+  if ((run = assay_store_add_run (store, options->dataset != 0 ? options->dataset : 0, "traces",
+                                  "credit", params, assay_backend_describe (backend), error)) < 0)
+    goto failed;
+  for (guint k = 0; k < items->len; k++)
+    {
+      g_autoptr (AssayTraceTokens) t = item_tokens (&g_array_index (items, Item, k), run, &steps_missing);
+      if (!assay_trace_tokens_save (store, t, error))
+        goto failed;
+    }
+  if ((metrics = assay_trace_eval (store, run, error)) == NULL
+      || !assay_trace_apply_threshold (store, run, json_object_get_double_member (metrics, "threshold"),
+                                       error))
+    goto failed;
+  json_object_set_int_member (metrics, "tokens", (gint64) scored);
+  json_object_set_double_member (metrics, "tokens_per_second", seconds > 0 ? scored / seconds : 0);
+  if (steps_missing > 0)
+    json_object_set_int_member (metrics, "steps_not_in_text", steps_missing);
+  if (!assay_store_finish_run (store, run, "done", seconds, metrics, error)
+      || !assay_store_commit (store, error))
+    goto failed;
+  assay_store_emit_changed (store, "trace_tokens");
+
+  o = json_object_new ();
+  json_object_set_int_member (o, "run", run);
+  json_object_set_int_member (o, "traces", items->len);
+  json_object_set_int_member (o, "tokens", (gint64) scored);
+  json_object_set_double_member (o, "seconds", seconds);
+  json_object_set_double_member (o, "tokens_per_second", seconds > 0 ? scored / seconds : 0);
+  json_object_set_string_member (o, "backend", assay_backend_describe (backend));
+  json_object_set_double_member (o, "threshold", json_object_get_double_member (metrics, "threshold"));
+  *result = o;
+  return TRUE;
+
+failed:
+  assay_store_rollback (store);
+  return FALSE;
+}
+
+static gboolean
+credit_run (AssayJob *job, gpointer user_data, GError **error)
+{
+  AssayStore *store = assay_job_open_store (job, error);
+  JsonObject *result = NULL;
+
+  if (store == NULL
+      || !assay_trace_credit (store, user_data, assay_job_get_backend (job), assay_job_progress_func,
+                              job, assay_job_get_cancellable (job), &result, error))
+    return FALSE;
+  assay_job_take_result_object (job, result);
+  return TRUE;
+}
+
+static void
+options_free (AssayTraceCreditOptions *o)
+{
+  assay_trace_credit_options_clear (o);
+  g_free (o);
+}
+
+AssayJob *
+assay_trace_credit_job_new (const AssayTraceCreditOptions *options)
+{
+  AssayTraceCreditOptions *copy = g_new0 (AssayTraceCreditOptions, 1);
+  g_autofree char *a = g_path_get_basename (options->policy);
+  g_autofree char *b = g_path_get_basename (options->reference);
+  g_autofree char *title = g_strdup_printf (_("Token credit: %s against %s"), a, b);
+
+  *copy = *options;
+  copy->policy = g_strdup (options->policy);
+  copy->reference = g_strdup (options->reference);
+  return assay_job_new ("traces-credit", title, ASSAY_JOB_LANE_COMPUTE, credit_run, copy,
+                        (GDestroyNotify) options_free);
+}

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-curve-chart.c: see assay-curve-chart.h. y values are row-major: series then x. */
+#include "assay-curve-chart.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "assay-palette.h"
+
+struct _AssayCurveChart
+{
+  GtkWidget parent_instance;
+
+  int       n_x, n_series;
+  double   *x, *y;
+  GStrv     names;
+  gboolean  log2_x;
+  char     *x_label, *y_label;
+};
+
+G_DEFINE_FINAL_TYPE (AssayCurveChart, assay_curve_chart, GTK_TYPE_WIDGET)
+
+static double
+xv (AssayCurveChart *self, double v)
+{
+  return self->log2_x ? log2 (MAX (v, 1e-9)) : v;
+}
+
+static void
+text_at (cairo_t *cr, PangoLayout *layout, const char *text, double x, double y, double ax, double ay)
+{
+  PangoRectangle ext;
+
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_get_pixel_extents (layout, NULL, &ext);
+  cairo_move_to (cr, x - ax * ext.width, y - ay * ext.height);
+  pango_cairo_show_layout (cr, layout);
+}
+
+static void
+snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  AssayCurveChart *self = ASSAY_CURVE_CHART (widget);
+  int              width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  double           left = 44, right = 130, top = 10, bottom = 34;
+  double           pw = width - left - right, ph = height - top - bottom, x0, x1;
+  g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (widget, NULL);
+  GdkRGBA          fg;
+  cairo_t         *cr;
+
+  if (pw < 20 || ph < 20)
+    return;
+  assay_palette_foreground (widget, &fg);
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  cairo_set_line_width (cr, 1.0);
+  gdk_cairo_set_source_rgba (cr, &fg);
+  /* axes and grid */
+  for (int k = 0; k <= 4; k++)
+    {
+      double           yy = top + ph * (1.0 - k / 4.0);
+      g_autofree char *t = g_strdup_printf ("%.2f", k / 4.0);
+      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, k == 0 ? 0.8 : 0.15);
+      cairo_move_to (cr, left, floor (yy) + 0.5);
+      cairo_line_to (cr, left + pw, floor (yy) + 0.5);
+      cairo_stroke (cr);
+      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.8);
+      text_at (cr, layout, t, left - 4, yy, 1.0, 0.5);
+    }
+  if (self->n_x == 0)
+    {
+      text_at (cr, layout, _("No questions with several candidates"), left + pw / 2, top + ph / 2, 0.5, 0.5);
+      cairo_destroy (cr);
+      return;
+    }
+  x0 = xv (self, self->x[0]);
+  x1 = xv (self, self->x[self->n_x - 1]);
+  if (x1 <= x0)
+    x1 = x0 + 1;
+#define PX(v) (left + pw * (xv (self, v) - x0) / (x1 - x0))
+#define PY(v) (top + ph * (1.0 - CLAMP (v, 0.0, 1.0)))
+  for (int i = 0; i < self->n_x; i++)
+    {
+      g_autofree char *t = g_strdup_printf ("%g", self->x[i]);
+      text_at (cr, layout, t, PX (self->x[i]), top + ph + 3, 0.5, 0.0);
+    }
+  if (self->x_label)
+    text_at (cr, layout, self->x_label, left + pw / 2, height - 1, 0.5, 1.0);
+  for (int s = 0; s < self->n_series; s++)
+    {
+      GdkRGBA  c;
+      gboolean pen = FALSE;
+      assay_palette_series (s, &c);
+      gdk_cairo_set_source_rgba (cr, &c);
+      cairo_set_line_width (cr, 2.0);
+      for (int i = 0; i < self->n_x; i++)
+        {
+          double v = self->y[s * self->n_x + i];
+          if (isnan (v))
+            {
+              pen = FALSE;
+              continue;
+            }
+          if (pen)
+            cairo_line_to (cr, PX (self->x[i]), PY (v));
+          else
+            cairo_move_to (cr, PX (self->x[i]), PY (v));
+          pen = TRUE;
+        }
+      cairo_stroke (cr);
+      for (int i = 0; i < self->n_x; i++)
+        if (!isnan (self->y[s * self->n_x + i]))
+          {
+            cairo_arc (cr, PX (self->x[i]), PY (self->y[s * self->n_x + i]), 3.0, 0, 2 * G_PI);
+            cairo_fill (cr);
+          }
+      /* legend */
+      cairo_rectangle (cr, left + pw + 12, top + 4 + 18 * s, 14, 3);
+      cairo_fill (cr);
+      gdk_cairo_set_source_rgba (cr, &fg);
+      text_at (cr, layout, self->names[s], left + pw + 30, top + 6 + 18 * s, 0.0, 0.5);
+    }
+#undef PX
+#undef PY
+  cairo_destroy (cr);
+}
+
+static void
+measure (GtkWidget *widget, GtkOrientation orientation, int for_size, int *minimum, int *natural,
+         int *minimum_baseline, int *natural_baseline)
+{
+  *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? 300 : 120;
+  *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 480 : 180;
+}
+
+static void
+finalize (GObject *object)
+{
+  AssayCurveChart *self = ASSAY_CURVE_CHART (object);
+
+  g_free (self->x);
+  g_free (self->y);
+  g_strfreev (self->names);
+  g_free (self->x_label);
+  g_free (self->y_label);
+  G_OBJECT_CLASS (assay_curve_chart_parent_class)->finalize (object);
+}
+
+static void
+assay_curve_chart_class_init (AssayCurveChartClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = finalize;
+  GTK_WIDGET_CLASS (klass)->snapshot = snapshot;
+  GTK_WIDGET_CLASS (klass)->measure = measure;
+  gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "curvechart");
+  gtk_widget_class_set_accessible_role (GTK_WIDGET_CLASS (klass), GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+assay_curve_chart_init (AssayCurveChart *self)
+{
+}
+
+GtkWidget *
+assay_curve_chart_new (void)
+{
+  return g_object_new (ASSAY_TYPE_CURVE_CHART, NULL);
+}
+
+void
+assay_curve_chart_set_data (AssayCurveChart *self, int n_x, const double *x, int n_series,
+                            const char *const *names, const double *y, gboolean log2_x)
+{
+  g_return_if_fail (ASSAY_IS_CURVE_CHART (self));
+
+  g_free (self->x);
+  g_free (self->y);
+  g_strfreev (self->names);
+  self->n_x = MAX (n_x, 0);
+  self->n_series = self->n_x > 0 ? MAX (n_series, 0) : 0;
+  self->x = g_memdup2 (x != NULL ? (gconstpointer) x : "", sizeof (double) * MAX (self->n_x, 1));
+  self->y = g_memdup2 (y != NULL ? (gconstpointer) y : "", sizeof (double) * MAX (self->n_x * self->n_series, 1));
+  self->names = g_new0 (char *, self->n_series + 1);
+  for (int s = 0; s < self->n_series; s++)
+    self->names[s] = g_strdup (names[s]);
+  self->log2_x = log2_x;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+assay_curve_chart_set_labels (AssayCurveChart *self, const char *x_label, const char *y_label)
+{
+  g_free (self->x_label);
+  g_free (self->y_label);
+  self->x_label = g_strdup (x_label);
+  self->y_label = g_strdup (y_label);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
