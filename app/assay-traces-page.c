@@ -115,6 +115,12 @@ list_done (AssayPage *page, gpointer result, const GError *error, gpointer data)
   self->updating = TRUE;
   assay_gen_list_set (self->list, assay_page_get_store (page), ids);
   self->updating = FALSE;
+  {
+    g_autofree char *summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u trace", "%u traces",
+                                                             g_list_model_get_n_items (G_LIST_MODEL (self->list))),
+                                                g_list_model_get_n_items (G_LIST_MODEL (self->list)));
+    gtk_label_set_text (self->summary_label, summary);
+  }
   assay_page_set_empty (page, g_list_model_get_n_items (G_LIST_MODEL (self->list)) == 0);
   position = self->want != 0 ? assay_gen_list_find (self->list, self->want) : G_MAXUINT;
   if (position == G_MAXUINT && g_list_model_get_n_items (G_LIST_MODEL (self->list)) > 0)
@@ -182,8 +188,9 @@ show_metrics (AssayTracesPage *self)
     }
   g_string_append_printf (s, _("<b>First erroneous step</b>\nThreshold %.3f (%s on %lld labelled traces)\n"),
                           assay_json_get_double (m, "threshold", 0),
-                          g_strcmp0 (assay_json_get_string (m, "threshold_source", ""), "calibrated") == 0
-                            ? _("calibrated") : _("default, no labels"),
+                          g_strcmp0 (assay_json_get_string (m, "threshold_source", ""), "calibrated") == 0 ? _("calibrated")
+                          : g_strcmp0 (assay_json_get_string (m, "threshold_source", ""), "given") == 0 ? _("set by hand")
+                                                                                                     : _("default, no labels"),
                           (long long) assay_json_get_int (m, "calibration_traces", 0));
   if (json_object_has_member (m, "processbench_f1") && !json_object_get_null_member (m, "processbench_f1"))
     {
@@ -436,7 +443,7 @@ show_trace (AssayTracesPage *self)
     }
   else
     assay_token_heatmap_set_data (self->heatmap_rejected, NULL, NULL, NULL);
-  gtk_label_set_text (self->token_label, "");
+  gtk_label_set_text (self->token_label, _("Click a token, then ←/→ move token by token and ↑/↓ step by step; hover for log-probs"));
   gtk_widget_queue_draw (GTK_WIDGET (self->legend));
 }
 
@@ -863,7 +870,8 @@ assay_traces_page_init (AssayTracesPage *self)
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (g_object_ref (self->selection)));
   assay_columns_add (self->column_view, ASSAY_TYPE_TRACE_ITEM, _("Trace"), "trace", FALSE, FALSE);
   assay_columns_add (self->column_view, ASSAY_TYPE_TRACE_ITEM, _("OK"), "correct", FALSE, FALSE);
-  assay_columns_add (self->column_view, ASSAY_TYPE_TRACE_ITEM, "R", "reward", FALSE, FALSE);
+  gtk_column_view_column_set_fixed_width (
+    assay_columns_add (self->column_view, ASSAY_TYPE_TRACE_ITEM, "R", "reward", FALSE, FALSE), 76);
   assay_columns_add (self->column_view, ASSAY_TYPE_TRACE_ITEM, _("Label"), "label", FALSE, FALSE);
   assay_columns_add (self->column_view, ASSAY_TYPE_TRACE_ITEM, _("Pred."), "predicted", FALSE, FALSE);
   assay_columns_add (self->column_view, ASSAY_TYPE_TRACE_ITEM, _("Question"), "question", FALSE, TRUE);
@@ -873,8 +881,7 @@ assay_traces_page_init (AssayTracesPage *self)
   g_signal_connect (self->range_spin, "value-changed", G_CALLBACK (range_changed_cb), self);
   g_signal_connect (self->heatmap, "cursor-changed", G_CALLBACK (cursor_changed_cb), self);
   g_signal_connect (self->heatmap_rejected, "cursor-changed", G_CALLBACK (cursor_changed_cb), self);
-  gtk_label_set_text (self->summary_label,
-                      _("←/→ token · ↑/↓ step · hover a token for its log-probs"));
+
 }
 
 AssayPage *

@@ -54,6 +54,13 @@ snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
   cairo_set_line_width (cr, 1.0);
   gdk_cairo_set_source_rgba (cr, &fg);
+  if (self->n_x == 0)
+    {
+      gdk_cairo_set_source_rgba (cr, &fg);
+      text_at (cr, layout, _("No questions with several candidates"), width / 2.0, height / 2.0, 0.5, 0.5);
+      cairo_destroy (cr);
+      return;
+    }
   /* axes and grid */
   for (int k = 0; k <= 4; k++)
     {
@@ -65,12 +72,6 @@ snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       cairo_stroke (cr);
       cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.8);
       text_at (cr, layout, t, left - 4, yy, 1.0, 0.5);
-    }
-  if (self->n_x == 0)
-    {
-      text_at (cr, layout, _("No questions with several candidates"), left + pw / 2, top + ph / 2, 0.5, 0.5);
-      cairo_destroy (cr);
-      return;
     }
   x0 = xv (self, self->x[0]);
   x1 = xv (self, self->x[self->n_x - 1]);

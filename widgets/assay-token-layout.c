@@ -568,7 +568,7 @@ assay_token_legend_draw (cairo_t *cr, PangoContext *context, double x, double y,
                          double height, double range, const double fg[3])
 {
   PangoLayout *layout = pango_layout_new (context);
-  double       bar_w = MIN (220.0, width * 0.45), bar_h = MIN (12.0, height - 4.0);
+  double       bar_w = MIN (140.0, width * 0.3), bar_h = MIN (12.0, height - 4.0);
   double       bx = x, by = y + (height - bar_h) / 2.0, tx;
   char         buf[128];
   PangoRectangle ext;

@@ -165,7 +165,8 @@ first_errors (GArray *rows, JsonObject *o)
   json_object_set_string_member (o, "threshold_source", calibrate->len > 0 ? "calibrated" : "default");
   json_object_set_int_member (o, "calibration_traces", calibrate->len);
   json_object_set_int_member (o, "evaluated_traces", judge->len);
-  set_double_or_null (o, "processbench_f1", s.f1, judge->len > 0);
+  /* the harmonic mean needs both kinds of traces */
+  set_double_or_null (o, "processbench_f1", s.f1, s.n_erroneous > 0 && s.n_correct > 0);
   set_double_or_null (o, "acc_erroneous", s.acc_erroneous, s.n_erroneous > 0);
   set_double_or_null (o, "acc_correct", s.acc_correct, s.n_correct > 0);
 }

@@ -5,7 +5,7 @@
  * half of the labelled traces in id order and judged on the odd half (on all of them when there
  * are fewer than 4); without labelled traces it is 0. Keys: threshold, threshold_source
  * ("calibrated" | "default"), calibration_traces, evaluated_traces, processbench_f1,
- * acc_erroneous, acc_correct (null without labels).
+ * acc_erroneous, acc_correct (null without traces of that kind; processbench_f1 needs both).
  *
  * Re-ranking: the candidates of a question are the traces with the same prompt whose
  * correctness is known (from the data, or their extracted answer against the reference answer);

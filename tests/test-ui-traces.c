@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The token heatmap and the Traces page under Xvfb. The widget alone, offscreen, with known
+ * credit values: each token's background is the scale's colour of its value (clamped), an
+ * unscored token has none. The page on ProcessBench GSM8K traces scored by a tiny model pair
+ * whose policy favours "e": the list, a trace with a labelled and a predicted first error, the
+ * colours of a favoured and of another token, step moves, the run's metrics; screenshot. */
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "assay-error.h"
+#include "assay-gen-record.h"
+#include "assay-test-lm.h"
+#include "assay-test-ui.h"
+#include "assay-test-util.h"
+#include "assay-token-heatmap.h"
+#include "assay-trace-credit.h"
+#include "assay-trace-eval.h"
+#include "assay-trace-import.h"
+#include "assay-trace-tokens.h"
+#include "assay-traces-page.h"
+
+#define FAVOURED 101 /* "e" */
+#define TOLERANCE 3
+
+static void
+expect_color (GdkTexture *shot, int x, int y, const double rgb[3])
+{
+  guint32 p = assay_test_pixel (shot, x, y);
+  int     r = (p >> 16) & 0xff, g = (p >> 8) & 0xff, b = p & 0xff;
+
+  if (abs (r - (int) lround (rgb[0] * 255)) > TOLERANCE || abs (g - (int) lround (rgb[1] * 255)) > TOLERANCE
+      || abs (b - (int) lround (rgb[2] * 255)) > TOLERANCE)
+    g_error ("pixel (%d, %d) is #%02x%02x%02x, expected #%02x%02x%02x", x, y, r, g, b,
+             (int) lround (rgb[0] * 255), (int) lround (rgb[1] * 255), (int) lround (rgb[2] * 255));
+}
+
+/* The top row of a token's box (text starts below it). */
+static void
+token_point (AssayTokenHeatmap *h, int token, int *x, int *y)
+{
+  double bx, by, bw, bh;
+
+  g_assert_true (assay_token_layout_token_rect (assay_token_heatmap_get_layout (h), token, &bx, &by, &bw, &bh));
+  *x = (int) (bx + bw / 2);
+  *y = (int) by + 1; /* below the step rule on row 0, above the glyphs */
+}
+
+static void
+test_widget_colors (void)
+{
+  /* tokens: "aaaa" +2 (clamped to +1), "    \n" +0.5, "bbbb" -1, "    " NaN, "cccc" -0.25;
+   * steps: the first line, the second */
+  const char   text[] = "aaaa    \nbbbb    cccc";
+  const guint  offsets[] = { 0, 4, 4, 9, 9, 13, 13, 17, 17, 21 };
+  const double credit[] = { 2.0, 0.5, -1.0, NAN, -0.25 };
+  const guint  steps[] = { 0, 9, 9, 21 };
+  AssayTokenData d = { text, 5, offsets, credit, 0.0, 2, steps, 1, 0 };
+  GtkWidget   *window = gtk_window_new ();
+  GtkWidget   *heatmap = assay_token_heatmap_new ();
+  g_autoptr (GdkTexture) shot = NULL;
+  double       rgb[3];
+  int          x, y;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 500, 120);
+  gtk_window_set_child (GTK_WINDOW (window), heatmap);
+  gtk_window_present (GTK_WINDOW (window));
+  assay_token_heatmap_set_data (ASSAY_TOKEN_HEATMAP (heatmap), &d, NULL, NULL);
+  assay_token_heatmap_set_range (ASSAY_TOKEN_HEATMAP (heatmap), 1.0);
+  assay_test_wait (200);
+  shot = assay_test_render (heatmap);
+  for (int t = 0; t < 5; t++)
+    {
+      token_point (ASSAY_TOKEN_HEATMAP (heatmap), t, &x, &y);
+      if (isnan (credit[t]))
+        {
+          rgb[0] = rgb[1] = 0.995;
+          rgb[2] = 0.99; /* the paper */
+        }
+      else
+        g_assert_true (assay_token_color (credit[t], rgb));
+      expect_color (shot, x, y, rgb);
+    }
+  /* the ends of the scale: RdBu's blue and red */
+  assay_token_color (-1.0, rgb);
+  g_assert_cmpfloat (fabs (rgb[0] - 0.129), <, 1e-9);
+  assay_token_color (1.0, rgb);
+  g_assert_cmpfloat (fabs (rgb[0] - 0.698), <, 1e-9);
+  /* steps: token 2 starts step 1 */
+  g_assert_cmpint (assay_token_layout_token_step (assay_token_heatmap_get_layout (ASSAY_TOKEN_HEATMAP (heatmap)), 2), ==, 1);
+  g_assert_cmpint (assay_token_layout_step_token (assay_token_heatmap_get_layout (ASSAY_TOKEN_HEATMAP (heatmap)), 1), ==, 2);
+  /* the labelled first error (step 1) has the red bar, the predicted one (step 0) the orange */
+  {
+    GdkRGBA red = { 0.80, 0.10, 0.10, 1 }, orange = { 0.95, 0.55, 0.05, 1 };
+    g_assert_true (assay_test_has_color (shot, &red, TOLERANCE));
+    g_assert_true (assay_test_has_color (shot, &orange, TOLERANCE));
+  }
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static int
+compare_doubles (const double *a, const double *b)
+{
+  return (*a > *b) - (*a < *b);
+}
+
+typedef struct
+{
+  gint64 run;
+  gint64 trace; /* labelled and predicted first error */
+} Fixture;
+
+static char *
+make_workspace (Fixture *fx)
+{
+  g_autofree char *full = g_build_filename (assay_test_shared_data (), "reasoning", "processbench", "gsm8k.json", NULL);
+  g_autofree char *pb = assay_test_path ("ui-traces-gsm8k.json");
+  char            *path = assay_test_path ("ui-traces.db");
+  g_autofree char *ref = assay_test_path ("ui-traces-model");
+  g_autofree char *pol = assay_test_path ("ui-traces-model-policy");
+  AssayTestLmSpec  s = { ASSAY_LM_QWEN2, 32, 2, 4, 2, 48, 300, 1024, FALSE, FALSE, ASSAY_DTYPE_F32, 0, TRUE };
+  g_autoptr (AssayTestLm) r = assay_test_lm_write (ref, &s, 5);
+  g_autoptr (AssayTestLm) p = assay_test_lm_write (pol, &s, 5);
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  AssayTraceImportResult ir;
+  AssayTraceCreditOptions o = { pol, ref, 0, 4096, 120 };
+  char          err[128];
+  AssayBackend *b = assay_backend_cpu_new (2, err, sizeof err);
+  JsonObject   *result = NULL;
+
+  assay_test_lm_favour (p, FAVOURED, 6.0);
+  /* 60 erroneous and 60 correct traces (the file lists the erroneous ones first) */
+  {
+    g_autoptr (JsonParser) parser = json_parser_new ();
+    g_autoptr (JsonGenerator) gen = json_generator_new ();
+    JsonArray *all, *some = json_array_new ();
+    JsonNode  *root = json_node_new (JSON_NODE_ARRAY);
+    g_assert_true (json_parser_load_from_file (parser, full, &error));
+    all = json_node_get_array (json_parser_get_root (parser));
+    for (guint i = 0; i < 60; i++)
+      {
+        json_array_add_element (some, json_node_copy (json_array_get_element (all, i)));
+        json_array_add_element (some, json_node_copy (json_array_get_element (all, json_array_get_length (all) - 1 - i)));
+      }
+    json_node_take_array (root, some);
+    json_generator_set_root (gen, root);
+    g_assert_true (json_generator_to_file (gen, pb, &error));
+    json_node_unref (root);
+  }
+  g_remove (path);
+  store = assay_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (assay_trace_import (store, pb, ASSAY_TRACE_FORMAT_PROCESSBENCH, "ProcessBench GSM8K", &ir, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (assay_trace_credit (store, &o, b, NULL, NULL, NULL, &result, &error));
+  g_assert_no_error (error);
+  fx->run = json_object_get_int_member (result, "run");
+  json_object_unref (result);
+  assay_backend_free (b);
+  /* Random models predict nothing useful, and the calibrated threshold says so ("never"); for a
+   * view with predictions, set the threshold by hand at the median step reward. */
+  {
+    g_autofree char *sql = NULL;
+    double threshold = NAN;
+    sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT step_rewards FROM trace_tokens", &error);
+    g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (double));
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+      {
+        const float *f = sqlite3_column_blob (stmt, 0);
+        for (int k = 0; k < sqlite3_column_bytes (stmt, 0) / 4; k++)
+          {
+            double v = f[k];
+            g_array_append_val (all, v);
+          }
+      }
+    sqlite3_reset (stmt);
+    g_array_sort (all, (GCompareFunc) compare_doubles);
+    threshold = g_array_index (all, double, all->len / 2);
+    g_assert_true (assay_trace_apply_threshold (store, fx->run, threshold, &error));
+    sql = g_strdup_printf ("UPDATE runs SET metrics = json_set (metrics, '$.threshold', %.17g, "
+                           "'$.threshold_source', 'given') WHERE id = %lld", threshold, (long long) fx->run);
+    g_assert_true (assay_store_exec (store, sql, &error));
+  }
+  fx->trace = assay_store_query_int (store,
+                                     "SELECT t.record_id FROM trace_tokens t JOIN gen_records r ON r.id = t.record_id "
+                                     "WHERE t.first_error >= 0 AND r.step_label >= 0 AND t.n_tokens < 400 "
+                                     "ORDER BY t.first_error = r.step_label DESC, t.record_id LIMIT 1", 0);
+  if (fx->trace == 0)
+    /* Random models predict nothing useful, and the calibrated threshold says so ("never"); for a
+   * view with predictions, set the threshold by hand at the median step reward. */
+  {
+    g_autofree char *sql = NULL;
+    double threshold = NAN;
+    sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT step_rewards FROM trace_tokens", &error);
+    g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (double));
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+      {
+        const float *f = sqlite3_column_blob (stmt, 0);
+        for (int k = 0; k < sqlite3_column_bytes (stmt, 0) / 4; k++)
+          {
+            double v = f[k];
+            g_array_append_val (all, v);
+          }
+      }
+    sqlite3_reset (stmt);
+    g_array_sort (all, (GCompareFunc) compare_doubles);
+    threshold = g_array_index (all, double, all->len / 2);
+    g_assert_true (assay_trace_apply_threshold (store, fx->run, threshold, &error));
+    sql = g_strdup_printf ("UPDATE runs SET metrics = json_set (metrics, '$.threshold', %.17g, "
+                           "'$.threshold_source', 'given') WHERE id = %lld", threshold, (long long) fx->run);
+    g_assert_true (assay_store_exec (store, sql, &error));
+  }
+  fx->trace = assay_store_query_int (store, "SELECT min(record_id) FROM trace_tokens t JOIN gen_records r "
+                                              "ON r.id = t.record_id WHERE r.step_label >= 0", 0);
+  return path;
+}
+
+static void
+check_page (AssayWindow *window, gpointer data)
+{
+  Fixture           *fx = data;
+  AssayTracesPage   *page = ASSAY_TRACES_PAGE (assay_window_get_page (window, "traces"));
+  AssayStore        *store;
+  AssayTokenHeatmap *h;
+  g_autoptr (AssayTraceTokens) t = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GdkTexture) shot = NULL;
+  int                favoured = -1, other = -1, x, y;
+  double             rgb[3], range;
+
+  assay_window_show_page (window, "traces");
+  for (int i = 0; i < 200 && assay_traces_page_get_n_traces (page) == 0; i++)
+    assay_test_wait (50);
+  g_assert_cmpuint (assay_traces_page_get_n_traces (page), ==, 120);
+  g_assert_cmpint (assay_traces_page_get_run (page), ==, fx->run);
+  g_assert_true (assay_traces_page_select_trace (page, fx->trace));
+  for (int i = 0; i < 200 && assay_traces_page_get_trace (page) != fx->trace; i++)
+    assay_test_wait (50);
+  g_assert_cmpint (assay_traces_page_get_trace (page), ==, fx->trace);
+  assay_test_wait (300);
+  g_assert_nonnull (strstr (assay_traces_page_get_metrics_text (page), "ProcessBench F1"));
+
+  /* the heatmap holds the stored credit: a favoured token is warm, another cool, as the scale
+   * says for (credit - mean) / range */
+  store = assay_page_get_store (ASSAY_PAGE (page));
+  t = assay_trace_tokens_load (store, fx->run, fx->trace, 0, &error);
+  g_assert_no_error (error);
+  h = assay_traces_page_get_heatmap (page, FALSE);
+  range = assay_token_heatmap_get_range (h);
+  {
+    const char *text = NULL;
+    g_autoptr (AssayGenRecord) r = assay_gen_record_load (store, fx->trace, &error);
+    g_assert_no_error (error);
+    text = r->text;
+    for (int i = 0; i < t->n_tokens && i < 120; i++)
+      {
+        gboolean is_e = t->offsets[2 * i + 1] - t->offsets[2 * i] == 1 && text[t->offsets[2 * i]] == 'e';
+        if (is_e && favoured < 0)
+          favoured = i;
+        if (!is_e && other < 0 && t->credit[i] - t->mean < -0.3 * range)
+          other = i;
+      }
+  }
+  g_assert_cmpint (favoured, >=, 0);
+  g_assert_cmpint (other, >=, 0);
+  g_assert_cmpfloat (t->credit[favoured] - t->mean, >, 0.0);
+  shot = assay_test_render (GTK_WIDGET (h));
+  token_point (h, favoured, &x, &y);
+  g_assert_true (assay_token_color ((t->credit[favoured] - t->mean) / range, rgb));
+  g_assert_cmpfloat (rgb[0], >, rgb[2]); /* warm */
+  expect_color (shot, x, y, rgb);
+  token_point (h, other, &x, &y);
+  g_assert_true (assay_token_color ((t->credit[other] - t->mean) / range, rgb));
+  g_assert_cmpfloat (rgb[2], >, rgb[0]); /* cool */
+  expect_color (shot, x, y, rgb);
+
+  /* the cursor: a token, then its step */
+  assay_token_heatmap_set_cursor (h, favoured);
+  g_assert_cmpint (assay_token_heatmap_get_cursor (h), ==, favoured);
+  g_assert_cmpint (assay_token_heatmap_get_cursor_step (h), ==,
+                   assay_token_layout_token_step (assay_token_heatmap_get_layout (h), favoured));
+  assay_token_heatmap_set_cursor (h, -1 + 1);
+  {
+    g_autoptr (GdkTexture) whole = NULL;
+    assay_test_wait (300);
+    whole = assay_test_render (GTK_WIDGET (window));
+    assay_test_save_screenshot (whole, "traces.png");
+  }
+}
+
+static void
+test_page (void)
+{
+  Fixture          fx = { 0 };
+  g_autofree char *pb = g_build_filename (assay_test_shared_data (), "reasoning", "processbench", "gsm8k.json", NULL);
+  g_autofree char *path = NULL;
+
+  if (!g_file_test (pb, G_FILE_TEST_EXISTS)) /* the subset is made from it */
+    {
+      g_test_skip ("no ProcessBench data");
+      return;
+    }
+  path = make_workspace (&fx);
+  assay_test_run_app (path, check_page, &fx);
+}
+
+int
+main (int argc, char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/ui/traces/heatmap-colors", test_widget_colors);
+  g_test_add_func ("/ui/traces/page", test_page);
+  return g_test_run ();
+}
