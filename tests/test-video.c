@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Videos: sample indices as numpy.round(linspace), probing against ffprobe's counts and
  * torchcodec's per-frame timestamps, decoded frames against `ffmpeg -vf select` (PSNR >= 40 dB),
- * and bad files. */
+ * bad files; the import of videos with LLaVA-Hound rows, the pairs rule (DESIGN.md §6.4) with
+ * seeds, ratings and the reviewer's own pick, the TRL export and the command line. */
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
@@ -9,6 +10,9 @@
 #include "assay-error.h"
 #include "assay-json.h"
 #include "assay-test-util.h"
+#include "assay-gen-record.h"
+#include "assay-video-import.h"
+#include "assay-video-pairs.h"
 #include "assay-video.h"
 
 static void
@@ -217,6 +221,249 @@ test_bad_files (void)
   }
 }
 
+
+static const char hound[] =
+  "{\"id\": \"big_buck_bunny\", \"video\": \"big_buck_bunny.mp4\", \"conversations\": [{\"from\": \"human\", \"value\": \"<video>\\nDescribe the video in detail.\"}, {\"from\": \"gpt\", \"value\": \"A large rabbit wakes in a meadow.\"}]}\n"
+  "{\"id\": \"big_buck_bunny\", \"video\": \"big_buck_bunny.mp4\", \"conversations\": [{\"from\": \"human\", \"value\": \"What animal is shown?\"}, {\"from\": \"gpt\", \"value\": \"A large grey rabbit.\"}, {\"from\": \"human\", \"value\": \"Is it day?\"}, {\"from\": \"gpt\", \"value\": \"Yes.\"}]}\n"
+  "{\"id\": \"p1\", \"video\": \"big_buck_bunny\", \"prompt\": \"What animal is shown?\", \"answer\": \"A rabbit.\", \"chosen\": \"A big grey rabbit.\", \"rejected\": \"A brown dog.\", \"chosen_score\": 5, \"rejected_score\": 1}\n"
+  "{\"id\": \"p2\", \"video\": \"big_buck_bunny\", \"prompt\": \"What animal is shown?\", \"answer\": \"A rabbit.\", \"chosen\": \"A big grey rabbit.\", \"rejected\": \"A cat.\", \"chosen_score\": 5, \"rejected_score\": 2}\n"
+  "{\"id\": \"r1\", \"video\": \"big_buck_bunny\", \"prompt\": \"What animal is shown?\", \"response\": \"A hare.\", \"score\": 4}\n"
+  "{\"id\": \"r2\", \"video\": \"nasa_13013\", \"prompt\": \"What is shown?\", \"response\": \"Earth from space.\", \"score\": 4}\n"
+  "{\"id\": \"r3\", \"video\": \"nasa_13013\", \"prompt\": \"What is shown?\", \"response\": \"A planet.\", \"score\": \"3\"}\n"
+  "{\"id\": \"r4\", \"video\": \"nasa_13013\", \"prompt\": \"Any text?\", \"response\": \"No.\", \"score\": 1}\n"
+  "{\"id\": \"r5\", \"video\": \"nasa_13013\", \"prompt\": \"Any text?\", \"response\": \"None.\", \"score\": 2}\n";
+
+static AssayStore *
+import_fixture (const char *name, AssayVideoImportResult *r)
+{
+  g_autofree char *bunny = video_path ("big_buck_bunny.mp4");
+  g_autofree char *nasa = video_path ("nasa_13013.mp4");
+  g_autofree char *rows = assay_test_write_file ("hound.jsonl", hound);
+  g_autofree char *garbage = assay_test_write_file ("not-a-video.mp4", "no video here");
+  const char      *paths[] = { bunny, nasa, garbage, rows, NULL };
+  AssayStore      *store = assay_test_fresh_store (name);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (assay_video_import (store, paths, 10, NULL, r, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  return store;
+}
+
+static void
+test_import (void)
+{
+  g_autofree char *bunny = video_path ("big_buck_bunny.mp4");
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (AssayVideoInfo) info = NULL;
+  g_autoptr (GArray) want = NULL;
+  g_autoptr (GError) error = NULL;
+  AssayVideoImportResult r;
+  sqlite3_stmt *stmt;
+  int i = 0;
+
+  if (!g_file_test (bunny, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no sample videos");
+      return;
+    }
+  store = import_fixture ("video-import.db", &r);
+  /* two videos sampled, the garbage kept with its error, the others went on */
+  g_assert_cmpuint (r.videos, ==, 2);
+  g_assert_cmpuint (r.failed, ==, 1);
+  g_assert_cmpuint (r.errors->len, ==, 1);
+  g_assert_nonnull (strstr (r.errors->pdata[0], "not-a-video.mp4"));
+  g_assert_cmpuint (r.frames, ==, 20);
+  /* a caption, two QA turns, responses: the chosen text of p2 repeats p1's and is kept once */
+  g_assert_cmpuint (r.records, ==, 1 + 2 + 3 + 1 + 4);
+  g_assert_cmpuint (r.unmatched, ==, 0);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE kind = 'caption'", 0), ==, 1);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE kind = 'qa'", 0), ==, 2);
+  assay_video_import_result_clear (&r);
+
+  /* the stored frames are the sampled indices, PNG full size and 160 px thumbnails */
+  info = assay_video_probe (bunny, -1, &error);
+  g_assert_no_error (error);
+  want = assay_video_sample_indices (info->frames, 10);
+  stmt = assay_store_prepare (store, "SELECT f.frame, f.width, f.image, f.thumb FROM video_frames f JOIN videos v "
+                                     "ON v.id = f.video_id WHERE v.name = 'big_buck_bunny' ORDER BY position", &error);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const guint8 *png = sqlite3_column_blob (stmt, 2), *thumb = sqlite3_column_blob (stmt, 3);
+      g_assert_cmpint (sqlite3_column_int64 (stmt, 0), ==, g_array_index (want, gint64, i));
+      g_assert_cmpint (sqlite3_column_int (stmt, 1), ==, info->width);
+      g_assert_cmpint (memcmp (png, "\x89PNG", 4), ==, 0);
+      g_assert_cmpint (memcmp (thumb, "\x89PNG", 4), ==, 0);
+      /* PNG width: bytes 16..19 of the IHDR chunk, big-endian */
+      g_assert_cmpint ((thumb[16] << 24) | (thumb[17] << 16) | (thumb[18] << 8) | thumb[19], ==, 160);
+      i++;
+    }
+  sqlite3_reset (stmt);
+  g_assert_cmpint (i, ==, 10);
+}
+
+static AssayVideoPair *
+find_pair (GPtrArray *pairs, const char *question)
+{
+  for (guint i = 0; i < pairs->len; i++)
+    if (g_str_equal (((AssayVideoPair *) pairs->pdata[i])->question, question))
+      return pairs->pdata[i];
+  return NULL;
+}
+
+static void
+test_pairs (void)
+{
+  g_autofree char *bunny = video_path ("big_buck_bunny.mp4");
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) pairs = NULL;
+  AssayVideoImportResult r;
+  AssayVideoPair *p;
+  gboolean differs = FALSE;
+  gint64   first_chosen;
+
+  if (!g_file_test (bunny, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no sample videos");
+      return;
+    }
+  store = import_fixture ("video-pairs.db", &r);
+  assay_video_import_result_clear (&r);
+  pairs = assay_video_pairs (store, 0, 0, &error);
+  g_assert_no_error (error);
+  /* "What is shown?" scores 4 and 3 (all >= 3) and "Any text?" 1 and 2 (all < 3): no pairs */
+  g_assert_cmpuint (pairs->len, ==, 1);
+  p = find_pair (pairs, "What animal is shown?");
+  g_assert_nonnull (p);
+  g_assert_cmpfloat (p->chosen_score, >=, 3);
+  g_assert_cmpfloat (p->rejected_score, <, 3);
+  g_assert_false (p->manual);
+  g_assert_nonnull (strstr (p->path, "big_buck_bunny.mp4"));
+  first_chosen = p->chosen;
+  /* seeded: the same seed gives the same pair; among the seeds, the draws differ */
+  for (guint64 seed = 0; seed < 16; seed++)
+    {
+      g_autoptr (GPtrArray) a = assay_video_pairs (store, 0, seed, &error);
+      g_autoptr (GPtrArray) b = assay_video_pairs (store, 0, seed, &error);
+      AssayVideoPair *pa = a->pdata[0], *pb = b->pdata[0];
+      g_assert_cmpint (pa->chosen, ==, pb->chosen);
+      g_assert_cmpint (pa->rejected, ==, pb->rejected);
+      differs |= pa->chosen != first_chosen || pa->rejected != p->rejected;
+    }
+  g_assert_true (differs);
+  /* the reviewer's rating wins over the model's score: "Any text?" gets a 4, so it pairs */
+  {
+    gint64 none = assay_store_query_int (store, "SELECT id FROM gen_records WHERE text = 'None.'", 0);
+    g_autoptr (GPtrArray) after = NULL;
+    AssayVideoPair *q;
+    g_assert_true (assay_gen_set_rating (store, none, 4, &error));
+    after = assay_video_pairs (store, 0, 0, &error);
+    q = find_pair (after, "Any text?");
+    g_assert_nonnull (q);
+    g_assert_cmpint (q->chosen, ==, none);
+    g_assert_cmpfloat (q->chosen_score, ==, 4);
+    g_assert_cmpfloat (q->rejected_score, ==, 1);
+  }
+  /* the reviewer's own pair, then undone */
+  {
+    gint64 hare = assay_store_query_int (store, "SELECT id FROM gen_records WHERE text = 'A hare.'", 0);
+    gint64 cat = assay_store_query_int (store, "SELECT id FROM gen_records WHERE text = 'A cat.'", 0);
+    g_autoptr (GPtrArray) manual = NULL, undone = NULL;
+    g_assert_true (assay_video_choose (store, "big_buck_bunny", "What animal is shown?", hare, cat, &error));
+    g_assert_no_error (error);
+    manual = assay_video_pairs (store, 0, 0, &error);
+    p = find_pair (manual, "What animal is shown?");
+    g_assert_true (p->manual);
+    g_assert_cmpint (p->chosen, ==, hare);
+    g_assert_cmpint (p->rejected, ==, cat);
+    g_assert_true (assay_store_undo (store, NULL, &error));
+    undone = assay_video_pairs (store, 0, 0, &error);
+    p = find_pair (undone, "What animal is shown?");
+    g_assert_false (p->manual);
+    g_assert_cmpint (p->chosen, ==, first_chosen);
+  }
+  /* the TRL export with the video path and the frames */
+  {
+    g_autofree char *out = assay_test_path ("video-pairs.jsonl");
+    g_autofree char *contents = NULL;
+    g_autoptr (JsonObject) o = NULL;
+    guint n = 0;
+    JsonArray *frames;
+    g_assert_true (assay_video_pairs_export (store, 0, 0, out, TRUE, &n, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (n, ==, 2);
+    g_assert_true (g_file_get_contents (out, &contents, NULL, NULL));
+    *strchr (contents, '\n') = '\0';
+    o = assay_json_object_from_string (contents, &error);
+    g_assert_no_error (error);
+    for (const char *const *k = (const char *[]) { "prompt", "chosen", "rejected", "video", "chosen_score", "rejected_score", NULL }; *k; k++)
+      g_assert_true (json_object_has_member (o, *k));
+    frames = json_object_get_array_member (o, "frames");
+    g_assert_cmpuint (json_array_get_length (frames), ==, 10);
+    g_assert_true (g_file_test (json_array_get_string_element (frames, 9), G_FILE_TEST_EXISTS));
+  }
+}
+
+static void
+test_import_bad_rows (void)
+{
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("video-bad.db");
+  g_autofree char *bad = assay_test_write_file ("hound-bad.jsonl",
+    "{\"id\": \"a\", \"video\": \"a.mp4\", \"caption\": \"fine\"}\n{\"id\": \"b\", \"video\": \"b.mp4\"}\n");
+  g_autofree char *broken = assay_test_write_file ("hound-broken.jsonl", "{\"id\": \"a\", \"caption\": \"x\"}\n{\"id\": \n");
+  const char *p1[] = { bad, NULL }, *p2[] = { broken, NULL }, *p3[] = { "/nonexistent/videos", NULL };
+  g_autoptr (GError) error = NULL;
+  AssayVideoImportResult r;
+
+  g_assert_false (assay_video_import (store, p1, 10, NULL, &r, NULL, NULL, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "hound-bad.jsonl:2"));
+  assay_video_import_result_clear (&r);
+  g_clear_error (&error);
+  g_assert_false (assay_video_import (store, p2, 10, NULL, &r, NULL, NULL, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "hound-broken.jsonl:2"));
+  assay_video_import_result_clear (&r);
+  g_clear_error (&error);
+  g_assert_false (assay_video_import (store, p3, 10, NULL, &r, NULL, NULL, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "/nonexistent/videos"));
+  assay_video_import_result_clear (&r);
+  /* nothing half-imported */
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM datasets", -1), ==, 0);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records", -1), ==, 0);
+}
+
+static void
+test_cli_import (void)
+{
+  g_autofree char *bunny = video_path ("big_buck_bunny.mp4");
+  g_autofree char *cli = assay_test_build_path ("app/cli/assay-cli");
+  g_autofree char *ws = assay_test_path ("video-cli.db");
+  g_autofree char *rows = assay_test_write_file ("hound-cli.jsonl", hound);
+  g_autofree char *out = assay_test_path ("video-cli-pairs.jsonl");
+  g_autofree char *stdout_ = NULL, *stderr_ = NULL;
+  g_autoptr (JsonObject) o = NULL;
+
+  if (!g_file_test (bunny, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no sample videos");
+      return;
+    }
+  g_remove (ws);
+  g_assert_cmpint (assay_test_spawn ((const char *[]) { cli, "video", "import", "-w", ws, bunny, rows, "--json", NULL },
+                                     &stdout_, &stderr_), ==, 0);
+  o = assay_json_object_from_string (stdout_, NULL);
+  g_assert_nonnull (o);
+  g_assert_cmpint (json_object_get_int_member (o, "videos"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (o, "frames"), ==, 10);
+  g_clear_pointer (&stdout_, g_free);
+  g_clear_pointer (&stderr_, g_free);
+  g_clear_pointer (&o, json_object_unref);
+  g_assert_cmpint (assay_test_spawn ((const char *[]) { cli, "video", "pairs", "-w", ws, "--seed", "3", out, "--json", NULL },
+                                     &stdout_, &stderr_), ==, 0);
+  o = assay_json_object_from_string (stdout_, NULL);
+  g_assert_cmpint (json_object_get_int_member (o, "pairs"), ==, 1);
+  g_assert_true (g_file_test (out, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -226,5 +473,9 @@ main (int argc, char **argv)
   g_test_add_func ("/video/frames-bunny", test_frames_bunny);
   g_test_add_func ("/video/frames-nasa", test_frames_nasa);
   g_test_add_func ("/video/bad-files", test_bad_files);
+  g_test_add_func ("/video/import", test_import);
+  g_test_add_func ("/video/pairs", test_pairs);
+  g_test_add_func ("/video/import-bad-rows", test_import_bad_rows);
+  g_test_add_func ("/video/cli-import", test_cli_import);
   return g_test_run ();
 }

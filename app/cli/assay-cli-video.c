@@ -7,6 +7,8 @@
 #include <glib/gstdio.h>
 
 #include "assay-cli-commands.h"
+#include "assay-video-import.h"
+#include "assay-video-pairs.h"
 #include "assay-video.h"
 
 static int
@@ -117,9 +119,78 @@ verb_frames (AssayCliCommon *common, int argc, char **argv)
   return ASSAY_CLI_OK;
 }
 
+static int
+verb_import (AssayCliCommon *common, int argc, char **argv)
+{
+  int              count = 10;
+  g_autofree char *name = NULL;
+  const GOptionEntry entries[] = {
+    { "count", 0, 0, G_OPTION_ARG_INT, &count, N_("Frames sampled per video (default 10)"), N_("N") },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("Dataset name"), N_("NAME") },
+    { NULL }
+  };
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (AssayJob) job = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonNode *result = NULL;
+  int       status = assay_cli_parse (common, "video import", "PATH…", entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (argc < 2)
+    return assay_cli_usage (_("video import takes video files, folders of videos, or LLaVA-Hound JSONL files"));
+  if (count < 1 || count > 1000)
+    return assay_cli_usage (_("--count must be between 1 and 1000"));
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  job = assay_video_import_job_new ((const char *const *) argv + 1, count, name);
+  if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)
+    return status;
+  return assay_cli_output (common, result);
+}
+
+static int
+verb_pairs (AssayCliCommon *common, int argc, char **argv)
+{
+  gint64   seed = 0, dataset = 0;
+  gboolean frames = FALSE;
+  const GOptionEntry entries[] = {
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Seed of the draws (default 0)"), N_("S") },
+    { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("Only this dataset's responses"), N_("ID") },
+    { "frames", 0, 0, G_OPTION_ARG_NONE, &frames, N_("Also write the sampled frames and list their paths"), NULL },
+    { NULL }
+  };
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  guint       n = 0;
+  JsonObject *o;
+  int         status = assay_cli_parse (common, "video pairs", "OUT.jsonl", entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (argc != 2)
+    return assay_cli_usage (_("video pairs takes the output file"));
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL
+      || !assay_video_pairs_export (store, dataset, (guint64) seed, argv[1], frames, &n, &error))
+    return assay_cli_fail (g_steal_pointer (&error));
+  o = json_object_new ();
+  json_object_set_int_member (o, "pairs", n);
+  json_object_set_string_member (o, "output", argv[1]);
+  if (common->json)
+    assay_cli_print_json_object (o);
+  else
+    {
+      g_print (_("%u pairs written to %s\n"), n, argv[1]);
+      json_object_unref (o);
+    }
+  return ASSAY_CLI_OK;
+}
+
 static const AssayCliVerb verbs[] = {
   { "probe", verb_probe, N_("Container, codec, size, frames and duration of the video stream") },
   { "frames", verb_frames, N_("Sample frames uniformly and write them as PNG") },
+  { "import", verb_import, N_("Import videos (sampling their frames) and LLaVA-Hound captions, QA and scored responses") },
+  { "pairs", verb_pairs, N_("DPO pairs from the scored responses as TRL JSONL with the video paths") },
   { NULL }
 };
 

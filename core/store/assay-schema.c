@@ -225,6 +225,44 @@ static const AssayMigration migrations[] = {
     "  first_error INTEGER);"
     "CREATE UNIQUE INDEX trace_tokens_key ON trace_tokens (run_id, record_id, side);"
     "CREATE INDEX trace_tokens_record ON trace_tokens (record_id);" },
+  { 7, "videos",
+    /* A video file of a dataset: what the probe found (of the video stream), or why it could
+     * not be read (error). name: the file name, the key captions and responses refer to. */
+    "CREATE TABLE videos ("
+    "  id INTEGER PRIMARY KEY,"
+    "  dataset_id INTEGER NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  path TEXT NOT NULL,"
+    "  container TEXT,"
+    "  codec TEXT,"
+    "  width INTEGER,"
+    "  height INTEGER,"
+    "  frames INTEGER,"
+    "  duration REAL,"
+    "  fps REAL,"
+    "  error TEXT);"
+    "CREATE INDEX videos_name ON videos (name);"
+    /* The sampled frames (position 0.. in time order): frame index, time, PNG full size and a
+     * PNG thumbnail, so reopening a workspace never decodes again. */
+    "CREATE TABLE video_frames ("
+    "  video_id INTEGER NOT NULL REFERENCES videos (id) ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL,"
+    "  frame INTEGER NOT NULL,"
+    "  seconds REAL NOT NULL,"
+    "  width INTEGER NOT NULL,"
+    "  height INTEGER NOT NULL,"
+    "  image BLOB NOT NULL,"
+    "  thumb BLOB NOT NULL,"
+    "  PRIMARY KEY (video_id, position));"
+    /* The reviewer's own pair for a (video, question): chosen and rejected responses (edited
+     * through the undo journal); without one the pair follows the scores. */
+    "CREATE TABLE video_choices ("
+    "  id INTEGER PRIMARY KEY,"
+    "  video TEXT NOT NULL,"
+    "  question TEXT NOT NULL,"
+    "  chosen INTEGER REFERENCES gen_records (id) ON DELETE CASCADE,"
+    "  rejected INTEGER REFERENCES gen_records (id) ON DELETE CASCADE);"
+    "CREATE UNIQUE INDEX video_choices_key ON video_choices (video, question);" },
 };
 
 const AssayMigration *

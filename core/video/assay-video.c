@@ -391,3 +391,34 @@ assay_video_frame_encode_png (const AssayVideoFrame *f, GError **error)
   avcodec_free_context (&enc);
   return out;
 }
+
+AssayVideoFrame *
+assay_video_frame_scale (const AssayVideoFrame *f, int width)
+{
+  AssayVideoFrame   *out;
+  struct SwsContext *sws;
+  int                height;
+
+  g_return_val_if_fail (f != NULL && width > 0, NULL);
+  height = MAX (1, (int) lround ((double) f->height * width / MAX (f->width, 1)));
+  sws = sws_getContext (f->width, f->height, AV_PIX_FMT_RGBA, width, height, AV_PIX_FMT_RGBA,
+                        SWS_AREA, NULL, NULL, NULL);
+  if (sws == NULL)
+    return NULL;
+  out = g_new0 (AssayVideoFrame, 1);
+  out->index = f->index;
+  out->seconds = f->seconds;
+  out->width = width;
+  out->height = height;
+  out->stride = FFALIGN (width * 4, 64);
+  out->rgba = g_malloc ((gsize) out->stride * height);
+  {
+    const guint8 *src[4] = { f->rgba, NULL, NULL, NULL };
+    int           src_lines[4] = { f->stride, 0, 0, 0 };
+    guint8       *dst[4] = { out->rgba, NULL, NULL, NULL };
+    int           dst_lines[4] = { out->stride, 0, 0, 0 };
+    sws_scale (sws, src, src_lines, 0, f->height, dst, dst_lines);
+  }
+  sws_freeContext (sws);
+  return out;
+}

@@ -50,6 +50,8 @@ GPtrArray       *assay_video_decode_frames (const AssayVideoInfo *info,
                                             GCancellable         *cancellable,
                                             GError              **error);
 void             assay_video_frame_free (AssayVideoFrame *frame);
+/* The frame scaled to width (height in proportion; area averaging), e.g. a thumbnail. */
+AssayVideoFrame *assay_video_frame_scale (const AssayVideoFrame *frame, int width);
 /* PNG (FFmpeg's encoder) of a frame; encoded bytes, for files or the workspace. */
 GBytes          *assay_video_frame_encode_png (const AssayVideoFrame *frame, GError **error);
 
