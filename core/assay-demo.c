@@ -7,6 +7,8 @@
 #include "assay-cpd-run.h"
 #include "assay-error.h"
 #include "assay-gen-demo.h"
+#include "assay-video-demo.h"
+#include "assay-video-import.h"
 #include "assay-xmtc-demo.h"
 #include "assay-xmtc-jobs.h"
 
@@ -99,6 +101,32 @@ recipe_generations (AssayStore *store, AssayWorker *worker, GError **error)
   return assay_gen_demo_import (store, error);
 }
 
+/* Videos: three short clips drawn and encoded here, next to the workspace, with captions,
+ * questions and scored responses about them; imported (frames sampled) on the worker. */
+static gboolean
+recipe_videos (AssayStore *store, AssayWorker *worker, GError **error)
+{
+  g_autofree char *dir = g_strconcat (assay_store_get_path (store), "-videos", NULL);
+  g_auto (GStrv) paths = assay_video_demo_write (dir, error);
+
+  if (paths == NULL)
+    return FALSE;
+  if (worker != NULL)
+    {
+      g_autoptr (AssayJob) job = assay_video_import_job_new ((const char *const *) paths, 10, _("Demo clips"));
+      assay_job_set_workspace (job, assay_store_get_path (store));
+      assay_worker_submit (worker, job);
+      return TRUE;
+    }
+  else
+    {
+      AssayVideoImportResult r;
+      gboolean ok = assay_video_import (store, (const char *const *) paths, 10, _("Demo clips"), &r, NULL, NULL, NULL, error);
+      assay_video_import_result_clear (&r);
+      return ok;
+    }
+}
+
 /* One entry per area, in order. Names are stored in the workspace: never rename one. */
 static const struct
 {
@@ -109,6 +137,7 @@ static const struct
   { "labels", recipe_labels },
   { "changepoints", recipe_changepoints },
   { "generations", recipe_generations },
+  { "videos", recipe_videos },
 };
 
 char *

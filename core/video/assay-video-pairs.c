@@ -116,11 +116,19 @@ group_pair (AssayStore *store, const char *video, const char *question, GArray *
 GPtrArray *
 assay_video_pairs (AssayStore *store, gint64 dataset, guint64 seed, GError **error)
 {
+  return assay_video_pairs_of (store, dataset, NULL, seed, error);
+}
+
+GPtrArray *
+assay_video_pairs_of (AssayStore *store, gint64 dataset, const char *only, guint64 seed,
+                      GError **error)
+{
   sqlite3_stmt *stmt = assay_store_prepare (store,
                                             "SELECT g.id, g.source, coalesce (g.prompt, ''), g.text, g.rating, g.scores, "
                                             "(SELECT v.path FROM videos v WHERE v.name = g.source ORDER BY v.id DESC LIMIT 1) "
                                             "FROM gen_records g WHERE g.kind = 'response' AND g.source IS NOT NULL "
-                                            "AND (?1 = 0 OR g.dataset_id = ?1) ORDER BY g.source, g.prompt, g.id",
+                                            "AND (?1 = 0 OR g.dataset_id = ?1) AND (?2 IS NULL OR g.source = ?2) "
+                                            "ORDER BY g.source, g.prompt, g.id",
                                             error);
   GPtrArray *pairs;
   g_autoptr (GArray) group = g_array_new (FALSE, FALSE, sizeof (Response));
@@ -132,6 +140,8 @@ assay_video_pairs (AssayStore *store, gint64 dataset, guint64 seed, GError **err
   g_array_set_clear_func (group, (GDestroyNotify) response_clear);
   pairs = g_ptr_array_new_with_free_func ((GDestroyNotify) assay_video_pair_free);
   sqlite3_bind_int64 (stmt, 1, dataset);
+  if (only != NULL)
+    sqlite3_bind_text (stmt, 2, only, -1, SQLITE_TRANSIENT);
 #define FLUSH()                                                                                    \
   if (group->len > 0)                                                                              \
     {                                                                                              \

@@ -25,6 +25,9 @@ void       assay_video_pair_free (AssayVideoPair *pair);
 
 /* Pairs of the records of dataset (0: all), ordered by video and question. */
 GPtrArray *assay_video_pairs (AssayStore *store, gint64 dataset, guint64 seed, GError **error);
+/* The same for one video (its key) */
+GPtrArray *assay_video_pairs_of (AssayStore *store, gint64 dataset, const char *video,
+                                 guint64 seed, GError **error);
 
 /* The reviewer's pair for a question (chosen = rejected = 0 removes it); one undoable edit. */
 gboolean   assay_video_choose (AssayStore *store, const char *video, const char *question,
