@@ -261,7 +261,7 @@ test_import (void)
   sqlite3_stmt *stmt;
   int i = 0;
 
-  if (!g_file_test (bunny, G_FILE_TEST_EXISTS))
+  if (bunny == NULL || !g_file_test (bunny, G_FILE_TEST_EXISTS))
     {
       g_test_skip ("no sample videos");
       return;
@@ -322,7 +322,7 @@ test_pairs (void)
   gboolean differs = FALSE;
   gint64   first_chosen;
 
-  if (!g_file_test (bunny, G_FILE_TEST_EXISTS))
+  if (bunny == NULL || !g_file_test (bunny, G_FILE_TEST_EXISTS))
     {
       g_test_skip ("no sample videos");
       return;
@@ -442,7 +442,7 @@ test_cli_import (void)
   g_autofree char *stdout_ = NULL, *stderr_ = NULL;
   g_autoptr (JsonObject) o = NULL;
 
-  if (!g_file_test (bunny, G_FILE_TEST_EXISTS))
+  if (bunny == NULL || !g_file_test (bunny, G_FILE_TEST_EXISTS))
     {
       g_test_skip ("no sample videos");
       return;
