@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "assay-test-util.h"
 
+#include "assay-json.h"
+
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <stdlib.h>
@@ -116,4 +118,24 @@ assay_test_write_file (const char *name, const char *contents)
 
   g_assert_true (g_file_set_contents (path, contents, -1, NULL));
   return path;
+}
+
+JsonObject *
+assay_test_cli_json (const char *const *args, int want_status, char **err_out)
+{
+  g_autofree char *cli = assay_test_build_path ("app/cli/assay-cli");
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *out = NULL, *err = NULL;
+  int status;
+
+  g_ptr_array_add (argv, cli);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  status = assay_test_spawn ((const char *const *) argv->pdata, &out, &err);
+  if (status != want_status)
+    g_error ("assay-cli exit %d (want %d): %s", status, want_status, err);
+  if (err_out)
+    *err_out = g_steal_pointer (&err);
+  return want_status == 0 ? assay_json_object_from_string (out, NULL) : NULL;
 }

@@ -4,6 +4,8 @@
 
 #include <glib.h>
 
+#include <json-glib/json-glib.h>
+
 #include "assay-store.h"
 
 G_BEGIN_DECLS
@@ -23,5 +25,8 @@ const char *assay_test_shared_data (void);
 char       *assay_test_build_path (const char *relative);
 /* Runs argv, capturing stdout and stderr; returns the exit status. */
 int         assay_test_spawn (const char *const *argv, char **out, char **err);
+/* Runs assay-cli with args (NULL-terminated), failing the test unless it exits with
+ * want_status; returns its stdout as a JSON object when it succeeded (else NULL). */
+JsonObject *assay_test_cli_json (const char *const *args, int want_status, char **err_out);
 
 G_END_DECLS

@@ -526,25 +526,6 @@ test_half_conversions (void)
     g_assert_cmphex (assay_f32_to_f16 (assay_f16_to_f32 ((guint16) h)), ==, h);
 }
 
-static JsonObject *
-cli_json (const char *const *args, int want_status, char **err_out)
-{
-  g_autofree char *cli = assay_test_build_path ("app/cli/assay-cli");
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autofree char *out = NULL, *err = NULL;
-  int status;
-
-  g_ptr_array_add (argv, cli);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
-  g_ptr_array_add (argv, NULL);
-  status = assay_test_spawn ((const char *const *) argv->pdata, &out, &err);
-  if (status != want_status)
-    g_error ("assay-cli exit %d (want %d): %s", status, want_status, err);
-  if (err_out)
-    *err_out = g_steal_pointer (&err);
-  return want_status == 0 && args[0] != NULL ? assay_json_object_from_string (out, NULL) : NULL;
-}
 
 /* The command-line contract: lm info / tokenize / score keys, and failures on stderr. */
 static void
@@ -562,7 +543,7 @@ test_cli (void)
   g_autofree char *err = NULL, *text = NULL;
   JsonObject *o;
 
-  o = cli_json ((const char *[]) { "lm", "info", dir, "--json", NULL }, 0, NULL);
+  o = assay_test_cli_json ((const char *[]) { "lm", "info", dir, "--json", NULL }, 0, NULL);
   g_assert_cmpstr (json_object_get_string_member (o, "architecture"), ==, "LlamaForCausalLM");
   g_assert_cmpstr (json_object_get_string_member (o, "dtype"), ==, "BF16");
   g_assert_cmpint (json_object_get_int_member (o, "layers"), ==, 2);
@@ -571,7 +552,7 @@ test_cli (void)
   g_assert_cmpint (json_object_get_int_member (o, "parameters"), >, 0);
   json_object_unref (o);
 
-  o = cli_json ((const char *[]) { "lm", "tokenize", "--tokenizer", dir, "--text", "the answer", "--json", NULL }, 0, NULL);
+  o = assay_test_cli_json ((const char *[]) { "lm", "tokenize", "--tokenizer", dir, "--text", "the answer", "--json", NULL }, 0, NULL);
   {
     JsonArray *ids = json_object_get_array_member (o, "ids");
     /* "the" merges to one token (t h, th e); " answer" is Ġa, n, s, w, er */
@@ -580,7 +561,7 @@ test_cli (void)
   }
   json_object_unref (o);
 
-  o = cli_json ((const char *[]) { "lm", "score", "--model", dir, "--reference", dir, "--input", input,
+  o = assay_test_cli_json ((const char *[]) { "lm", "score", "--model", dir, "--reference", dir, "--input", input,
                                    "--output", output, "--json", NULL }, 0, NULL);
   g_assert_cmpint (json_object_get_int_member (o, "sequences"), ==, 2);
   json_object_unref (o);
@@ -609,16 +590,16 @@ test_cli (void)
   /* a line without a response: the file and line are named, nothing is written */
   {
     g_autofree char *out2 = assay_test_path ("cli-out2.jsonl");
-    cli_json ((const char *[]) { "lm", "score", "--model", dir, "--input", bad, "--output", out2, NULL }, 1, &err);
+    assay_test_cli_json ((const char *[]) { "lm", "score", "--model", dir, "--input", bad, "--output", out2, NULL }, 1, &err);
     g_assert_nonnull (strstr (err, "cli-bad.jsonl:1: field “response” is missing"));
     g_assert_false (g_file_test (out2, G_FILE_TEST_EXISTS));
     g_clear_pointer (&err, g_free);
   }
-  cli_json ((const char *[]) { "lm", "info", "/nonexistent", NULL }, 1, &err);
+  assay_test_cli_json ((const char *[]) { "lm", "info", "/nonexistent", NULL }, 1, &err);
   g_assert_nonnull (strstr (err, "not a model folder"));
   g_clear_pointer (&err, g_free);
-  cli_json ((const char *[]) { "lm", "tokenize", "--text", "x", NULL }, 2, NULL);
-  cli_json ((const char *[]) { "lm", "score", "--model", dir, NULL }, 2, NULL);
+  assay_test_cli_json ((const char *[]) { "lm", "tokenize", "--text", "x", NULL }, 2, NULL);
+  assay_test_cli_json ((const char *[]) { "lm", "score", "--model", dir, NULL }, 2, NULL);
 }
 
 int

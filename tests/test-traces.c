@@ -351,25 +351,6 @@ test_bad_input (void)
   pair_clear (&p);
 }
 
-static JsonObject *
-cli_json (const char *const *args, int want_status, char **err_out)
-{
-  g_autofree char *cli = assay_test_build_path ("app/cli/assay-cli");
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autofree char *out = NULL, *err = NULL;
-  int status;
-
-  g_ptr_array_add (argv, cli);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
-  g_ptr_array_add (argv, NULL);
-  status = assay_test_spawn ((const char *const *) argv->pdata, &out, &err);
-  if (status != want_status)
-    g_error ("assay-cli exit %d (want %d): %s", status, want_status, err);
-  if (err_out)
-    *err_out = g_steal_pointer (&err);
-  return want_status == 0 ? assay_json_object_from_string (out, NULL) : NULL;
-}
 
 static void
 test_cli (void)
@@ -386,33 +367,33 @@ test_cli (void)
 
   g_remove (ws);
   pair_make (&p, "traces-cli-model");
-  imp = cli_json ((const char *[]) { "traces", "import", "-w", ws, cand, "--format", "jsonl", "--json", NULL }, 0, NULL);
+  imp = assay_test_cli_json ((const char *[]) { "traces", "import", "-w", ws, cand, "--format", "jsonl", "--json", NULL }, 0, NULL);
   g_assert_cmpint (json_object_get_int_member (imp, "traces"), ==, 6);
   g_assert_cmpint (json_object_get_int_member (imp, "questions"), ==, 2);
-  credit = cli_json ((const char *[]) { "traces", "credit", "-w", ws, "--policy", assay_test_lm_dir (p.policy),
+  credit = assay_test_cli_json ((const char *[]) { "traces", "credit", "-w", ws, "--policy", assay_test_lm_dir (p.policy),
                                         "--reference", assay_test_lm_dir (p.reference), "--backend", "cpu", "--json", NULL }, 0, NULL);
   g_assert_true (json_object_has_member (credit, "run"));
   run = g_strdup_printf ("%lld", (long long) json_object_get_int_member (credit, "run"));
-  ev = cli_json ((const char *[]) { "traces", "eval", "-w", ws, "--run", run, "--json", NULL }, 0, NULL);
+  ev = assay_test_cli_json ((const char *[]) { "traces", "eval", "-w", ws, "--run", run, "--json", NULL }, 0, NULL);
   for (const char *const *k = (const char *[]) { "processbench_f1", "acc_erroneous", "acc_correct", "threshold",
                                                  "majority", "best_of_n", "weighted", NULL }; *k; k++)
     g_assert_true (json_object_has_member (ev, *k));
-  ren = cli_json ((const char *[]) { "traces", "render", "-w", ws, "--trace", "3", "--run", run, "--out", png, "--json", NULL }, 0, NULL);
+  ren = assay_test_cli_json ((const char *[]) { "traces", "render", "-w", ws, "--trace", "3", "--run", run, "--out", png, "--json", NULL }, 0, NULL);
   g_assert_cmpint (json_object_get_int_member (ren, "tokens"), >, 10);
   g_assert_true (g_file_get_contents (png, &contents, &len, NULL));
   g_assert_cmpuint (len, >, 1000);
   g_assert_cmpint (memcmp (contents, "\x89PNG", 4), ==, 0);
   g_clear_pointer (&contents, g_free);
-  cli_json ((const char *[]) { "traces", "render", "-w", ws, "--trace", "3", "--run", run, "--out", svg, NULL }, 0, NULL);
+  assay_test_cli_json ((const char *[]) { "traces", "render", "-w", ws, "--trace", "3", "--run", run, "--out", svg, NULL }, 0, NULL);
   g_assert_true (g_file_get_contents (svg, &contents, &len, NULL));
   g_assert_nonnull (strstr (contents, "<svg"));
   /* failures: a figure of another kind, an unknown trace, a missing option */
-  cli_json ((const char *[]) { "traces", "render", "-w", ws, "--trace", "3", "--run", run, "--out", "x.txt", NULL }, 1, &err);
+  assay_test_cli_json ((const char *[]) { "traces", "render", "-w", ws, "--trace", "3", "--run", run, "--out", "x.txt", NULL }, 1, &err);
   g_assert_nonnull (strstr (err, "x.txt"));
   g_clear_pointer (&err, g_free);
-  cli_json ((const char *[]) { "traces", "render", "-w", ws, "--trace", "999", "--run", run, "--out", png, NULL }, 1, &err);
+  assay_test_cli_json ((const char *[]) { "traces", "render", "-w", ws, "--trace", "999", "--run", run, "--out", png, NULL }, 1, &err);
   g_clear_pointer (&err, g_free);
-  cli_json ((const char *[]) { "traces", "credit", "-w", ws, NULL }, 2, NULL);
+  assay_test_cli_json ((const char *[]) { "traces", "credit", "-w", ws, NULL }, 2, NULL);
   pair_clear (&p);
 }
 
