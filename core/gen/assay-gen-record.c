@@ -73,7 +73,12 @@ column_object (sqlite3_stmt *stmt, int i)
 static char **
 column_steps (sqlite3_stmt *stmt, int i)
 {
-  const char *text = (const char *) sqlite3_column_text (stmt, i);
+  return assay_gen_steps_parse ((const char *) sqlite3_column_text (stmt, i));
+}
+
+char **
+assay_gen_steps_parse (const char *text)
+{
   g_autoptr (JsonParser) parser = NULL;
   JsonArray *a;
   GStrvBuilder *b;

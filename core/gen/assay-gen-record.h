@@ -48,6 +48,10 @@ void            assay_gen_record_free (AssayGenRecord *record);
 /* The text that counts: the reviewer's edit if any, else the generation */
 const char     *assay_gen_record_final_text (AssayGenRecord *record);
 
+/* The steps column (a JSON array of strings) as a NULL-terminated list; NULL when text is NULL
+ * or not an array (items that are not strings become ""). */
+char          **assay_gen_steps_parse (const char *text);
+
 const char     *assay_gen_status_name (AssayGenStatus status);
 gboolean        assay_gen_parse_status (const char *name, AssayGenStatus *status);
 

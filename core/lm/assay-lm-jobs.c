@@ -11,7 +11,7 @@
 
 #include "assay-error.h"
 #include "assay-json.h"
-#include "assay-lm-scorer.h"
+#include "assay-lm-pair.h"
 
 void
 assay_lm_score_options_clear (AssayLmScoreOptions *o)
@@ -24,24 +24,19 @@ assay_lm_score_options_clear (AssayLmScoreOptions *o)
 
 typedef struct
 {
-  JsonObject *line;   /* the input object */
-  GArray     *ids;    /* prompt (with BOS) then response */
-  int         start;  /* first scored position */
-  int         first;  /* position of the first response token */
-  float      *lp, *ref_lp;
+  JsonObject  *line; /* the input object */
+  AssayLmText  text;
 } Item;
 
 static void
 item_clear (Item *it)
 {
   json_object_unref (it->line);
-  g_array_unref (it->ids);
-  g_free (it->lp);
-  g_free (it->ref_lp);
+  assay_lm_text_clear (&it->text);
 }
 
 static gboolean
-read_items (const char *path, AssayLmTokenizer *tok, GArray *items, GError **error)
+read_items (const char *path, AssayLmPair *pair, GArray *items, GError **error)
 {
   g_autoptr (GFile) file = g_file_new_for_path (path);
   g_autoptr (GFileInputStream) in = NULL;
@@ -50,7 +45,6 @@ read_items (const char *path, AssayLmTokenizer *tok, GArray *items, GError **err
   char  *line;
   gsize  len;
   guint  number = 0;
-  int    bos = assay_lm_tokenizer_bos_id (tok);
 
   if ((in = g_file_read (file, NULL, &local)) == NULL)
     {
@@ -67,7 +61,6 @@ read_items (const char *path, AssayLmTokenizer *tok, GArray *items, GError **err
       JsonObject *o;
       const char *prompt, *response;
       Item        it = { 0 };
-      g_autoptr (GArray) p = NULL, r = NULL;
 
       number++;
       if (*g_strstrip (text) == '\0')
@@ -88,8 +81,7 @@ read_items (const char *path, AssayLmTokenizer *tok, GArray *items, GError **err
                        prompt == NULL ? "prompt" : "response");
           return FALSE;
         }
-      if ((p = assay_lm_tokenizer_encode (tok, prompt, NULL, &parse_error)) == NULL
-          || (r = assay_lm_tokenizer_encode (tok, response, NULL, &parse_error)) == NULL)
+      if (!assay_lm_pair_encode (pair, prompt, response, FALSE, &it.text, &parse_error))
         {
           json_object_unref (o);
           g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s:%u: %s", path, number,
@@ -97,15 +89,6 @@ read_items (const char *path, AssayLmTokenizer *tok, GArray *items, GError **err
           return FALSE;
         }
       it.line = o;
-      it.ids = g_array_new (FALSE, FALSE, sizeof (int));
-      if (bos >= 0)
-        g_array_append_val (it.ids, bos);
-      g_array_append_vals (it.ids, p->data, p->len);
-      it.first = (int) it.ids->len;
-      g_array_append_vals (it.ids, r->data, r->len);
-      it.start = MAX (it.first, 1);
-      if ((int) it.ids->len < it.start)
-        it.start = (int) it.ids->len; /* empty response and prompt: nothing to score */
       g_array_append_val (items, it);
     }
   if (local != NULL)
@@ -118,7 +101,7 @@ read_items (const char *path, AssayLmTokenizer *tok, GArray *items, GError **err
 }
 
 static void
-add_logprobs (JsonObject *o, const char *member, const Item *it, const float *lp)
+add_logprobs (JsonObject *o, const char *member, const AssayLmText *it, const float *lp)
 {
   JsonArray *a = json_array_new ();
 
@@ -146,7 +129,8 @@ write_items (const char *path, GArray *items, AssayLmTokenizer *tok, gboolean wi
     }
   for (guint k = 0; k < items->len; k++)
     {
-      Item            *it = &g_array_index (items, Item, k);
+      Item            *item = &g_array_index (items, Item, k);
+      AssayLmText     *it = &item->text;
       JsonArray       *tokens = json_array_new (), *ids = json_array_new ();
       g_autofree char *text = NULL;
 
@@ -157,12 +141,12 @@ write_items (const char *path, GArray *items, AssayLmTokenizer *tok, gboolean wi
           json_array_add_string_element (tokens, piece);
           json_array_add_int_element (ids, id);
         }
-      json_object_set_array_member (it->line, "tokens", tokens);
-      json_object_set_array_member (it->line, "token_ids", ids);
-      add_logprobs (it->line, "logprobs", it, it->lp);
+      json_object_set_array_member (item->line, "tokens", tokens);
+      json_object_set_array_member (item->line, "token_ids", ids);
+      add_logprobs (item->line, "logprobs", it, it->lp);
       if (with_ref)
-        add_logprobs (it->line, "ref_logprobs", it, it->ref_lp);
-      text = assay_json_object_to_string (it->line, FALSE);
+        add_logprobs (item->line, "ref_logprobs", it, it->ref_lp);
+      text = assay_json_object_to_string (item->line, FALSE);
       fputs (text, out);
       fputc ('\n', out);
     }
@@ -175,127 +159,42 @@ write_items (const char *path, GArray *items, AssayLmTokenizer *tok, gboolean wi
   return TRUE;
 }
 
-typedef struct
-{
-  void   (*progress) (double, const char *, gpointer);
-  gpointer data;
-  guint    n;
-  double   base, share;
-  const char *what;
-} Progress;
-
-static void
-batch_done (int finished, gpointer data)
-{
-  Progress        *p = data;
-  g_autofree char *msg = NULL;
-
-  if (p->progress == NULL)
-    return;
-  msg = g_strdup_printf (p->what, (guint) finished, p->n);
-  p->progress (p->base + p->share * finished / MAX (p->n, 1), msg, p->data);
-}
-
-/* Scores every item with one model; ref selects the item's slot. */
-static gboolean
-score_all (AssayLmScorer *scorer, GArray *items, int budget, gboolean ref, Progress *p,
-           GCancellable *cancellable, GError **error)
-{
-  g_autofree AssayLmSequence *seqs = g_new (AssayLmSequence, MAX (items->len, 1));
-  g_autofree float          **out = g_new (float *, MAX (items->len, 1));
-
-  for (guint k = 0; k < items->len; k++)
-    {
-      Item   *it = &g_array_index (items, Item, k);
-      float **slot = ref ? &it->ref_lp : &it->lp;
-      seqs[k] = (AssayLmSequence) { (const int *) it->ids->data, (int) it->ids->len, MAX (it->start, 1) };
-      *slot = g_new0 (float, it->ids->len + 1);
-      out[k] = *slot;
-    }
-  return assay_lm_scorer_run_batches (scorer, seqs, (int) items->len, budget, out, batch_done, p,
-                                      cancellable, error);
-}
-
 gboolean
 assay_lm_score_file (const AssayLmScoreOptions *options, AssayBackend *backend,
                      void (*progress) (double, const char *, gpointer), gpointer progress_data,
                      GCancellable *cancellable, JsonObject **result, GError **error)
 {
-  g_autoptr (AssayLmModel) policy = NULL, reference = NULL;
-  g_autoptr (AssayLmScorer) policy_scorer = NULL, ref_scorer = NULL;
+  g_autoptr (AssayLmPair) pair = NULL;
   g_autoptr (GArray) items = g_array_new (FALSE, TRUE, sizeof (Item));
-  AssayLmTokenizer *tok;
-  int      budget = options->batch_tokens > 0 ? options->batch_tokens : 4096;
-  int      max_len = 1;
-  guint64  scored = 0, extra;
+  g_autofree AssayLmText **texts = NULL;
+  int      budget = options->batch_tokens;
+  guint64  scored = 0;
   gint64   t0;
   double   seconds;
   JsonObject *o;
 
   g_array_set_clear_func (items, (GDestroyNotify) item_clear);
-  if ((policy = assay_lm_model_open (options->policy, error)) == NULL)
+  if ((pair = assay_lm_pair_open (options->policy, options->reference, error)) == NULL)
     return FALSE;
-  if (options->reference != NULL && (reference = assay_lm_model_open (options->reference, error)) == NULL)
-    return FALSE;
-  if ((tok = assay_lm_model_tokenizer (policy)) == NULL)
-    {
-      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                   "%s: no tokenizer.json (or encoder.json + vocab.bpe) in the model folder", options->policy);
-      return FALSE;
-    }
-  if (reference != NULL && assay_lm_model_config (reference)->vocab != assay_lm_model_config (policy)->vocab)
-    {
-      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                   "%s and %s do not share a vocabulary (%d and %d tokens)", options->policy,
-                   options->reference, assay_lm_model_config (policy)->vocab,
-                   assay_lm_model_config (reference)->vocab);
-      return FALSE;
-    }
   if (progress)
     progress (0.0, _("Tokenizing"), progress_data);
-  if (!read_items (options->input, tok, items, error))
+  if (!read_items (options->input, pair, items, error))
     return FALSE;
+  texts = g_new (AssayLmText *, MAX (items->len, 1));
   for (guint k = 0; k < items->len; k++)
-    {
-      Item *it = &g_array_index (items, Item, k);
-      max_len = MAX (max_len, (int) it->ids->len);
-    }
-  budget = MAX (budget, max_len);
-
+    texts[k] = &g_array_index (items, Item, k).text;
   if (progress)
     progress (0.0, _("Loading weights"), progress_data);
-  extra = assay_lm_scorer_activation_bytes (assay_lm_model_config (policy), assay_backend_kind (backend),
-                                            budget, max_len);
-  if (reference != NULL)
-    extra += assay_lm_model_weight_bytes (reference, assay_backend_kind (backend))
-             + assay_lm_scorer_activation_bytes (assay_lm_model_config (reference),
-                                                 assay_backend_kind (backend), budget, max_len);
-  if (!assay_lm_model_upload (policy, backend, extra, error))
+  if (!assay_lm_pair_load (pair, backend, texts, items->len, &budget, error))
     return FALSE;
-  if (reference != NULL && !assay_lm_model_upload (reference, backend, 0, error))
-    return FALSE;
-  policy_scorer = assay_lm_scorer_new (policy);
-  if (reference != NULL)
-    ref_scorer = assay_lm_scorer_new (reference);
-
   t0 = g_get_monotonic_time ();
-  {
-    Progress p = { progress, progress_data, items->len, 0.0, ref_scorer ? 0.5 : 1.0,
-                   ref_scorer ? _("Policy: %u of %u sequences") : _("%u of %u sequences") };
-    if (!score_all (policy_scorer, items, budget, FALSE, &p, cancellable, error))
-      return FALSE;
-    p.base = 0.5;
-    p.what = _("Reference: %u of %u sequences");
-    if (ref_scorer != NULL && !score_all (ref_scorer, items, budget, TRUE, &p, cancellable, error))
-      return FALSE;
-  }
+  if (!assay_lm_pair_score (pair, texts, items->len, budget, progress, progress_data, 0.0, 1.0,
+                            cancellable, error))
+    return FALSE;
   for (guint k = 0; k < items->len; k++)
-    {
-      Item *it = &g_array_index (items, Item, k);
-      scored += (guint64) MAX (0, (int) it->ids->len - it->start);
-    }
+    scored += (guint64) assay_lm_text_scored (texts[k]);
   seconds = (g_get_monotonic_time () - t0) / 1e6;
-  if (!write_items (options->output, items, tok, reference != NULL, error))
+  if (!write_items (options->output, items, assay_lm_pair_tokenizer (pair), options->reference != NULL, error))
     return FALSE;
   o = json_object_new ();
   json_object_set_int_member (o, "sequences", items->len);

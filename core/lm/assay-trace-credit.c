@@ -10,7 +10,8 @@
 
 #include "assay-error.h"
 #include "assay-json.h"
-#include "assay-lm-scorer.h"
+#include "assay-gen-record.h"
+#include "assay-lm-pair.h"
 #include "assay-trace-eval.h"
 #include "assay-trace-tokens.h"
 
@@ -35,15 +36,11 @@ assay_trace_context (const char *prompt)
 
 typedef struct
 {
-  gint64  record;
-  int     side;
-  char   *response;
-  char  **steps;   /* from the data (side 0), or NULL */
-  GArray *ids;     /* [BOS] prompt response */
-  GArray *offsets; /* of the response's tokens */
-  int     first;   /* position of the first response token */
-  int     start;   /* first scored position (>= 1) */
-  float  *lp, *ref_lp;
+  gint64      record;
+  int         side;
+  char       *response;
+  char      **steps; /* from the data (side 0), or NULL */
+  AssayLmText text;  /* [BOS] prompt response, with the response's token offsets */
 } Item;
 
 static void
@@ -51,43 +48,17 @@ item_clear (Item *it)
 {
   g_free (it->response);
   g_strfreev (it->steps);
-  g_clear_pointer (&it->ids, g_array_unref);
-  g_clear_pointer (&it->offsets, g_array_unref);
-  g_free (it->lp);
-  g_free (it->ref_lp);
-}
-
-static char **
-parse_steps (const char *json)
-{
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  GStrvBuilder *b;
-  JsonArray    *a;
-
-  if (json == NULL || !json_parser_load_from_data (parser, json, -1, NULL)
-      || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
-    return NULL;
-  a = json_node_get_array (json_parser_get_root (parser));
-  b = g_strv_builder_new ();
-  for (guint i = 0; i < json_array_get_length (a); i++)
-    {
-      const char *s = json_node_get_string (json_array_get_element (a, i));
-      g_strv_builder_add (b, s != NULL ? s : "");
-    }
-  return g_strv_builder_end (b);
+  assay_lm_text_clear (&it->text);
 }
 
 static gboolean
-add_item (GArray *items, AssayLmTokenizer *tok, gint64 record, int side, const char *context,
+add_item (GArray *items, AssayLmPair *pair, gint64 record, int side, const char *context,
           const char *response, const char *steps, GError **error)
 {
-  g_autoptr (GArray) p = NULL, r = NULL, offsets = NULL;
   g_autoptr (GError) local = NULL;
-  int  bos = assay_lm_tokenizer_bos_id (tok);
   Item it = { 0 };
 
-  if ((p = assay_lm_tokenizer_encode (tok, context, NULL, &local)) == NULL
-      || (r = assay_lm_tokenizer_encode (tok, response, &offsets, &local)) == NULL)
+  if (!assay_lm_pair_encode (pair, context, response, TRUE, &it.text, &local))
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("record %lld: %s"),
                    (long long) record, local->message);
@@ -96,22 +67,14 @@ add_item (GArray *items, AssayLmTokenizer *tok, gint64 record, int side, const c
   it.record = record;
   it.side = side;
   it.response = g_strdup (response);
-  it.steps = side == 0 ? parse_steps (steps) : NULL;
-  it.ids = g_array_new (FALSE, FALSE, sizeof (int));
-  if (bos >= 0)
-    g_array_append_val (it.ids, bos);
-  g_array_append_vals (it.ids, p->data, p->len);
-  it.first = (int) it.ids->len;
-  g_array_append_vals (it.ids, r->data, r->len);
-  it.start = MAX (it.first, 1);
-  it.offsets = g_steal_pointer (&offsets);
+  it.steps = side == 0 ? assay_gen_steps_parse (steps) : NULL;
   g_array_append_val (items, it);
   return TRUE;
 }
 
 static gboolean
-read_items (AssayStore *store, const AssayTraceCreditOptions *o, AssayLmTokenizer *tok,
-            GArray *items, GError **error)
+read_items (AssayStore *store, const AssayTraceCreditOptions *o, AssayLmPair *lm, GArray *items,
+            GError **error)
 {
   sqlite3_stmt *stmt = assay_store_prepare (store,
                                             "SELECT id, prompt, text, rejected, steps, kind "
@@ -133,8 +96,8 @@ read_items (AssayStore *store, const AssayTraceCreditOptions *o, AssayLmTokenize
       const char      *steps = (const char *) sqlite3_column_text (stmt, 4);
       gboolean         pair = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 5), "pair") == 0;
 
-      if ((text != NULL && !add_item (items, tok, id, 0, context, text, steps, error))
-          || (pair && rejected != NULL && !add_item (items, tok, id, 1, context, rejected, NULL, error)))
+      if ((text != NULL && !add_item (items, lm, id, 0, context, text, steps, error))
+          || (pair && rejected != NULL && !add_item (items, lm, id, 1, context, rejected, NULL, error)))
         {
           sqlite3_reset (stmt);
           return FALSE;
@@ -154,50 +117,11 @@ read_items (AssayStore *store, const AssayTraceCreditOptions *o, AssayLmTokenize
   return TRUE;
 }
 
-typedef struct
-{
-  void   (*progress) (double, const char *, gpointer);
-  gpointer data;
-  guint    n;
-  double   base;
-  const char *what;
-} Progress;
-
-static void
-batch_done (int finished, gpointer data)
-{
-  Progress        *p = data;
-  g_autofree char *msg = NULL;
-
-  if (p->progress == NULL)
-    return;
-  msg = g_strdup_printf (p->what, (guint) finished, p->n);
-  p->progress (p->base + 0.45 * finished / MAX (p->n, 1), msg, p->data);
-}
-
-static gboolean
-score_all (AssayLmScorer *scorer, GArray *items, int budget, gboolean ref, Progress *p,
-           GCancellable *cancellable, GError **error)
-{
-  g_autofree AssayLmSequence *seqs = g_new (AssayLmSequence, items->len);
-  g_autofree float          **out = g_new (float *, items->len);
-
-  for (guint k = 0; k < items->len; k++)
-    {
-      Item   *it = &g_array_index (items, Item, k);
-      float **slot = ref ? &it->ref_lp : &it->lp;
-      seqs[k] = (AssayLmSequence) { (const int *) it->ids->data, (int) it->ids->len, it->start };
-      *slot = g_new0 (float, it->ids->len + 1);
-      out[k] = *slot;
-    }
-  return assay_lm_scorer_run_batches (scorer, seqs, (int) items->len, budget, out, batch_done, p,
-                                      cancellable, error);
-}
-
 /* The stored form of an item: log-probs per response token (NaN where not scored), steps. */
 static AssayTraceTokens *
-item_tokens (Item *it, gint64 run, guint *steps_missing)
+item_tokens (Item *item, gint64 run, guint *steps_missing)
 {
+  AssayLmText      *it = &item->text;
   int               n = (int) it->ids->len - it->first;
   float            *lp = g_new (float, MAX (n, 1)), *ref = g_new (float, MAX (n, 1));
   AssayTraceTokens *t;
@@ -213,14 +137,14 @@ item_tokens (Item *it, gint64 run, guint *steps_missing)
   t = assay_trace_tokens_new (n, g_memdup2 (it->offsets->data, MAX (1, it->offsets->len) * sizeof (guint)),
                               lp, ref);
   t->run = run;
-  t->record = it->record;
-  t->side = it->side;
-  spans = assay_credit_steps (it->response, (const char *const *) it->steps, &local);
+  t->record = item->record;
+  t->side = item->side;
+  spans = assay_credit_steps (item->response, (const char *const *) item->steps, &local);
   if (spans == NULL)
     {
       /* The data's steps are not in the text as written: split the text itself. */
       (*steps_missing)++;
-      spans = assay_credit_steps (it->response, NULL, NULL);
+      spans = assay_credit_steps (item->response, NULL, NULL);
     }
   {
     guint n_spans = spans->len;
@@ -235,19 +159,17 @@ assay_trace_credit (AssayStore *store, const AssayTraceCreditOptions *options,
                     gpointer progress_data, GCancellable *cancellable, JsonObject **result,
                     GError **error)
 {
-  g_autoptr (AssayLmModel) policy = NULL, reference = NULL;
-  g_autoptr (AssayLmScorer) policy_scorer = NULL, ref_scorer = NULL;
+  g_autoptr (AssayLmPair) pair = NULL;
   g_autoptr (GArray) items = g_array_new (FALSE, TRUE, sizeof (Item));
   g_autoptr (JsonObject) params = json_object_new ();
   g_autoptr (JsonObject) metrics = NULL;
-  AssayLmTokenizer *tok;
-  int       budget = options->batch_tokens > 0 ? options->batch_tokens : 4096, max_len = 1;
-  guint64   scored = 0, extra;
+  g_autofree AssayLmText **texts = NULL;
+  int       budget = options->batch_tokens;
+  guint64   scored = 0;
   guint     steps_missing = 0;
   gint64    t0, run;
   double    seconds;
   JsonObject *o;
-  Progress  p = { progress, progress_data, 0, 0.05, NULL };
 
   g_array_set_clear_func (items, (GDestroyNotify) item_clear);
   if (options->policy == NULL || options->reference == NULL)
@@ -256,60 +178,26 @@ assay_trace_credit (AssayStore *store, const AssayTraceCreditOptions *options,
                    _("Token credit needs a policy and a reference model"));
       return FALSE;
     }
-  if ((policy = assay_lm_model_open (options->policy, error)) == NULL
-      || (reference = assay_lm_model_open (options->reference, error)) == NULL)
+  if ((pair = assay_lm_pair_open (options->policy, options->reference, error)) == NULL)
     return FALSE;
-  if ((tok = assay_lm_model_tokenizer (policy)) == NULL)
-    {
-      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                   _("%s: no tokenizer.json (or encoder.json + vocab.bpe) in the model folder"),
-                   options->policy);
-      return FALSE;
-    }
-  if (assay_lm_model_config (reference)->vocab != assay_lm_model_config (policy)->vocab)
-    {
-      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                   _("%s and %s do not share a vocabulary (%d and %d tokens)"), options->policy,
-                   options->reference, assay_lm_model_config (policy)->vocab,
-                   assay_lm_model_config (reference)->vocab);
-      return FALSE;
-    }
   if (progress)
     progress (0.0, _("Tokenizing traces"), progress_data);
-  if (!read_items (store, options, tok, items, error))
+  if (!read_items (store, options, pair, items, error))
     return FALSE;
+  texts = g_new (AssayLmText *, items->len);
   for (guint k = 0; k < items->len; k++)
-    max_len = MAX (max_len, (int) g_array_index (items, Item, k).ids->len);
-  budget = MAX (budget, max_len);
-
+    texts[k] = &g_array_index (items, Item, k).text;
   if (progress)
     progress (0.02, _("Loading weights"), progress_data);
-  extra = assay_lm_scorer_activation_bytes (assay_lm_model_config (policy), assay_backend_kind (backend),
-                                            budget, max_len)
-          + assay_lm_model_weight_bytes (reference, assay_backend_kind (backend))
-          + assay_lm_scorer_activation_bytes (assay_lm_model_config (reference),
-                                              assay_backend_kind (backend), budget, max_len);
-  if (!assay_lm_model_upload (policy, backend, extra, error)
-      || !assay_lm_model_upload (reference, backend, 0, error))
+  if (!assay_lm_pair_load (pair, backend, texts, items->len, &budget, error))
     return FALSE;
-  policy_scorer = assay_lm_scorer_new (policy);
-  ref_scorer = assay_lm_scorer_new (reference);
-
   t0 = g_get_monotonic_time ();
-  p.n = items->len;
-  p.what = _("Policy: %u of %u responses");
-  if (!score_all (policy_scorer, items, budget, FALSE, &p, cancellable, error))
-    return FALSE;
-  p.base = 0.5;
-  p.what = _("Reference: %u of %u responses");
-  if (!score_all (ref_scorer, items, budget, TRUE, &p, cancellable, error))
+  if (!assay_lm_pair_score (pair, texts, items->len, budget, progress, progress_data, 0.05, 0.9,
+                            cancellable, error))
     return FALSE;
   seconds = (g_get_monotonic_time () - t0) / 1e6;
   for (guint k = 0; k < items->len; k++)
-    {
-      Item *it = &g_array_index (items, Item, k);
-      scored += (guint64) MAX (0, (int) it->ids->len - it->start);
-    }
+    scored += (guint64) assay_lm_text_scored (texts[k]);
 
   if (progress)
     progress (0.95, _("Saving token credit"), progress_data);
