@@ -52,7 +52,6 @@ struct _AssayChangepointsPage
   AssayCpdSeriesView *view;        /* of series under run, or NULL while loading */
   GCancellable       *list_cancellable;
   GCancellable       *series_cancellable;
-  GtkNativeDialog    *chooser;
   gboolean            updating;
 };
 
@@ -735,38 +734,26 @@ assay_changepoints_page_import (AssayChangepointsPage *self, const char *path)
 }
 
 static void
-chooser_response_cb (GtkNativeDialog *dialog, int response, AssayChangepointsPage *self)
+import_chosen (AssayPage *page, GListModel *files, gpointer data)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
-      if (path != NULL)
-        assay_changepoints_page_import (self, path);
-    }
-  g_clear_object (&self->chooser);
+  g_autoptr (GFile) file = g_list_model_get_item (files, 0);
+  g_autofree char *path = g_file_get_path (file);
+
+  if (path != NULL)
+    assay_changepoints_page_import (ASSAY_CHANGEPOINTS_PAGE (page), path);
 }
 
 static void
 import_action (GtkWidget *widget, const char *name, GVariant *param)
 {
-  AssayChangepointsPage *self = ASSAY_CHANGEPOINTS_PAGE (widget);
-  GtkFileChooserNative  *native = gtk_file_chooser_native_new (
-    _("Import Time Series"), GTK_WINDOW (gtk_widget_get_root (widget)),
-    GTK_FILE_CHOOSER_ACTION_OPEN, _("_Import"), _("_Cancel"));
-  GtkFileFilter         *filter = gtk_file_filter_new ();
+  GtkFileFilter *filter = gtk_file_filter_new ();
 
   gtk_file_filter_set_name (filter, _("Series (CSV, TCPD JSON, JSONL)"));
   gtk_file_filter_add_pattern (filter, "*.csv");
   gtk_file_filter_add_pattern (filter, "*.json");
   gtk_file_filter_add_pattern (filter, "*.jsonl");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
-  g_object_unref (filter);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  g_signal_connect (native, "response", G_CALLBACK (chooser_response_cb), self);
-  g_clear_object (&self->chooser);
-  self->chooser = GTK_NATIVE_DIALOG (native);
-  gtk_native_dialog_show (self->chooser);
+  assay_page_choose (ASSAY_PAGE (widget), GTK_FILE_CHOOSER_ACTION_OPEN, _("Import Time Series"),
+                     _("_Import"), filter, NULL, FALSE, import_chosen, NULL);
 }
 
 /* ---- page ---------------------------------------------------------------------------------------- */
@@ -830,7 +817,6 @@ assay_changepoints_page_dispose (GObject *object)
     g_cancellable_cancel (self->series_cancellable);
   g_clear_object (&self->list_cancellable);
   g_clear_object (&self->series_cancellable);
-  g_clear_object (&self->chooser);
   gtk_widget_dispose_template (GTK_WIDGET (self), ASSAY_TYPE_CHANGEPOINTS_PAGE);
   G_OBJECT_CLASS (assay_changepoints_page_parent_class)->dispose (object);
 }

@@ -14,6 +14,7 @@ typedef struct
   AdwStatusPage *status;
   GtkWidget     *content;
   gulong         changed_handler;
+  GtkNativeDialog *chooser;
 } AssayPagePrivate;
 
 enum
@@ -53,6 +54,9 @@ assay_page_dispose (GObject *object)
     g_clear_signal_handler (&priv->changed_handler, priv->store);
   g_clear_object (&priv->store);
   g_clear_object (&priv->worker);
+  if (priv->chooser != NULL)
+    gtk_native_dialog_destroy (priv->chooser);
+  g_clear_object (&priv->chooser);
   G_OBJECT_CLASS (assay_page_parent_class)->dispose (object);
 }
 
@@ -446,4 +450,59 @@ assay_page_load (AssayPage *self, GCancellable **slot, const char *name, AssayPa
   g_task_set_task_data (task, load, (GDestroyNotify) load_free);
   g_task_set_name (task, name);
   g_task_run_in_thread (task, load_thread);
+}
+
+typedef struct
+{
+  AssayPage      *page;
+  AssayPageChosen done;
+  gpointer        data;
+} Choice;
+
+static void
+chosen_cb (GtkNativeDialog *dialog, int response, Choice *choice)
+{
+  AssayPagePrivate *priv = assay_page_get_instance_private (choice->page);
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (dialog));
+      if (g_list_model_get_n_items (files) > 0)
+        choice->done (choice->page, files, choice->data);
+    }
+  g_signal_handlers_disconnect_by_data (dialog, choice);
+  if (priv->chooser == dialog)
+    g_clear_object (&priv->chooser);
+}
+
+void
+assay_page_choose (AssayPage *self, GtkFileChooserAction action, const char *title,
+                   const char *accept, GtkFileFilter *filter, const char *suggested_name,
+                   gboolean multiple, AssayPageChosen done, gpointer data)
+{
+  AssayPagePrivate     *priv = assay_page_get_instance_private (self);
+  GtkFileChooserNative *native = gtk_file_chooser_native_new (
+    title, GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), action, accept, _("_Cancel"));
+  Choice               *choice = g_new0 (Choice, 1);
+
+  choice->page = self;
+  choice->done = done;
+  choice->data = data;
+  if (filter != NULL)
+    {
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
+      g_object_unref (filter);
+    }
+  if (suggested_name != NULL)
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), suggested_name);
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (native), multiple);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  g_signal_connect_data (native, "response", G_CALLBACK (chosen_cb), choice, (GClosureNotify) g_free, 0);
+  if (priv->chooser != NULL)
+    {
+      gtk_native_dialog_destroy (priv->chooser);
+      g_clear_object (&priv->chooser);
+    }
+  priv->chooser = GTK_NATIVE_DIALOG (native);
+  gtk_native_dialog_show (priv->chooser);
 }

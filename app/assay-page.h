@@ -75,6 +75,19 @@ void         assay_page_load (AssayPage        *self,
                               gpointer          data,
                               GDestroyNotify    data_free,
                               GDestroyNotify    result_free);
+/* A file chooser (one per page at a time, modal on the page's window); done is called with the
+ * chosen files (GFile items; one unless multiple) when the user accepts. filter (taken) and
+ * suggested_name may be NULL. */
+typedef void (*AssayPageChosen) (AssayPage *self, GListModel *files, gpointer data);
+void         assay_page_choose (AssayPage           *self,
+                                GtkFileChooserAction action,
+                                const char          *title,
+                                const char          *accept,
+                                GtkFileFilter       *filter,
+                                const char          *suggested_name,
+                                gboolean             multiple,
+                                AssayPageChosen      done,
+                                gpointer             data);
 /* Shows a short message in the window (emits "toast"). */
 void         assay_page_toast (AssayPage *self, const char *message);
 

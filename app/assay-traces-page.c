@@ -53,7 +53,6 @@ struct _AssayTracesPage
   AssayTraceTokens   *tokens[2]; /* shown, or NULL */
   GCancellable       *list_cancellable;
   GCancellable       *trace_cancellable;
-  GtkNativeDialog    *chooser;
   char               *policy, *reference; /* for the credit dialog */
   gboolean            updating;
 };
@@ -545,126 +544,94 @@ legend_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer 
 /* ---- actions ------------------------------------------------------------------------------------- */
 
 static void
-import_response_cb (GtkNativeDialog *dialog, int response, AssayTracesPage *self)
+import_chosen (AssayPage *page, GListModel *files, gpointer data)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
+  g_autoptr (GFile) file = g_list_model_get_item (files, 0);
+  g_autofree char *path = g_file_get_path (file);
+
+  if (path != NULL)
     {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
-      if (path != NULL)
-        {
-          g_autoptr (AssayJob) job = assay_trace_import_job_new (path, ASSAY_TRACE_FORMAT_AUTO, NULL);
-          assay_page_submit (ASSAY_PAGE (self), job);
-        }
+      g_autoptr (AssayJob) job = assay_trace_import_job_new (path, ASSAY_TRACE_FORMAT_AUTO, NULL);
+      assay_page_submit (page, job);
     }
-  g_clear_object (&self->chooser);
 }
 
 static void
 import_action (GtkWidget *widget, const char *name, GVariant *param)
 {
-  AssayTracesPage      *self = ASSAY_TRACES_PAGE (widget);
-  GtkFileChooserNative *native = gtk_file_chooser_native_new (
-    _("Import Traces"), GTK_WINDOW (gtk_widget_get_root (widget)), GTK_FILE_CHOOSER_ACTION_OPEN,
-    _("_Import"), _("_Cancel"));
-  GtkFileFilter        *filter = gtk_file_filter_new ();
+  GtkFileFilter *filter = gtk_file_filter_new ();
 
   gtk_file_filter_set_name (filter, _("Traces (ProcessBench JSON, JSONL)"));
   gtk_file_filter_add_pattern (filter, "*.json");
   gtk_file_filter_add_pattern (filter, "*.jsonl");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
-  g_object_unref (filter);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  g_signal_connect (native, "response", G_CALLBACK (import_response_cb), self);
-  g_clear_object (&self->chooser);
-  self->chooser = GTK_NATIVE_DIALOG (native);
-  gtk_native_dialog_show (self->chooser);
+  assay_page_choose (ASSAY_PAGE (widget), GTK_FILE_CHOOSER_ACTION_OPEN, _("Import Traces"), _("_Import"),
+                     filter, NULL, FALSE, import_chosen, NULL);
 }
 
 static void
-export_response_cb (GtkNativeDialog *dialog, int response, AssayTracesPage *self)
+export_chosen (AssayPage *page, GListModel *files, gpointer data)
 {
-  if (response == GTK_RESPONSE_ACCEPT && self->record != NULL && self->tokens[0] != NULL)
+  AssayTracesPage  *self = ASSAY_TRACES_PAGE (page);
+  g_autoptr (GFile) file = g_list_model_get_item (files, 0);
+  g_autofree char  *path = g_file_get_path (file);
+  g_autoptr (GError) error = NULL;
+  AssayTraceTokens *t = self->tokens[0];
+  g_autofree char  *title = NULL;
+  AssayTokenData    d;
+
+  if (path == NULL || self->record == NULL || t == NULL)
+    return;
+  title = g_strdup_printf (_("Trace %lld, run %lld: R = %.3f"), (long long) self->record->id,
+                           (long long) self->run, t->reward);
+  d = (AssayTokenData) { self->record->text, t->n_tokens, t->offsets, t->credit, t->mean, t->n_steps,
+                         (const guint *) t->steps, self->record->steps != NULL ? self->record->step_label : -2,
+                         t->first_error };
+  if (!assay_token_export (&d, gtk_spin_button_get_value (self->range_spin), title, 1000, path, &error))
+    assay_page_toast (page, error->message);
+  else
     {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
-      g_autoptr (GError) error = NULL;
-      AssayTraceTokens *t = self->tokens[0];
-      g_autofree char  *title = g_strdup_printf (_("Trace %lld, run %lld: R = %.3f"),
-                                                 (long long) self->record->id, (long long) self->run, t->reward);
-      AssayTokenData    d = { self->record->text, t->n_tokens, t->offsets, t->credit, t->mean,
-                              t->n_steps, (const guint *) t->steps,
-                              self->record->steps != NULL ? self->record->step_label : -2, t->first_error };
-      if (path != NULL)
-        {
-          if (!assay_token_export (&d, gtk_spin_button_get_value (self->range_spin), title, 1000, path, &error))
-            assay_page_toast (ASSAY_PAGE (self), error->message);
-          else
-            {
-              g_autofree char *msg = g_strdup_printf (_("Heatmap saved to %s"), path);
-              assay_page_toast (ASSAY_PAGE (self), msg);
-            }
-        }
+      g_autofree char *msg = g_strdup_printf (_("Heatmap saved to %s"), path);
+      assay_page_toast (page, msg);
     }
-  g_clear_object (&self->chooser);
 }
 
 static void
 export_action (GtkWidget *widget, const char *name, GVariant *param)
 {
-  AssayTracesPage      *self = ASSAY_TRACES_PAGE (widget);
-  GtkFileChooserNative *native;
-  g_autofree char      *suggested = NULL;
+  AssayTracesPage *self = ASSAY_TRACES_PAGE (widget);
+  g_autofree char *suggested = NULL;
 
   if (self->record == NULL || self->tokens[0] == NULL)
     {
       assay_page_toast (ASSAY_PAGE (self), _("This trace has no token credit to export yet"));
       return;
     }
-  native = gtk_file_chooser_native_new (_("Export Heatmap"), GTK_WINDOW (gtk_widget_get_root (widget)),
-                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
   suggested = g_strdup_printf ("trace-%lld-run-%lld.svg", (long long) self->record->id, (long long) self->run);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), suggested);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  g_signal_connect (native, "response", G_CALLBACK (export_response_cb), self);
-  g_clear_object (&self->chooser);
-  self->chooser = GTK_NATIVE_DIALOG (native);
-  gtk_native_dialog_show (self->chooser);
+  assay_page_choose (ASSAY_PAGE (self), GTK_FILE_CHOOSER_ACTION_SAVE, _("Export Heatmap"), _("_Export"),
+                     NULL, suggested, FALSE, export_chosen, NULL);
 }
 
 /* The credit dialog: two model folders (remembered), then a job on the compute thread. */
 static void credit_dialog (AssayTracesPage *self);
 
 static void
-folder_response_cb (GtkNativeDialog *dialog, int response, AssayTracesPage *self)
+folder_chosen (AssayPage *page, GListModel *files, gpointer data)
 {
-  gboolean reference = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "reference"));
+  AssayTracesPage *self = ASSAY_TRACES_PAGE (page);
+  g_autoptr (GFile) file = g_list_model_get_item (files, 0);
+  char           **slot = GPOINTER_TO_INT (data) ? &self->reference : &self->policy;
 
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      char **slot = reference ? &self->reference : &self->policy;
-      g_free (*slot);
-      *slot = file != NULL ? g_file_get_path (file) : NULL;
-    }
-  g_clear_object (&self->chooser);
+  g_free (*slot);
+  *slot = g_file_get_path (file);
   credit_dialog (self);
 }
 
 static void
 choose_folder (AssayTracesPage *self, gboolean reference)
 {
-  GtkFileChooserNative *native = gtk_file_chooser_native_new (
-    reference ? _("Reference Model Folder") : _("Policy Model Folder"),
-    GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
-    _("_Select"), _("_Cancel"));
-
-  g_object_set_data (G_OBJECT (native), "reference", GINT_TO_POINTER (reference));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  g_signal_connect (native, "response", G_CALLBACK (folder_response_cb), self);
-  g_clear_object (&self->chooser);
-  self->chooser = GTK_NATIVE_DIALOG (native);
-  gtk_native_dialog_show (self->chooser);
+  assay_page_choose (ASSAY_PAGE (self), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                     reference ? _("Reference Model Folder") : _("Policy Model Folder"), _("_Select"),
+                     NULL, NULL, FALSE, folder_chosen, GINT_TO_POINTER (reference));
 }
 
 static void
@@ -799,7 +766,6 @@ assay_traces_page_dispose (GObject *object)
     g_cancellable_cancel (self->trace_cancellable);
   g_clear_object (&self->list_cancellable);
   g_clear_object (&self->trace_cancellable);
-  g_clear_object (&self->chooser);
   gtk_widget_dispose_template (GTK_WIDGET (self), ASSAY_TYPE_TRACES_PAGE);
   G_OBJECT_CLASS (assay_traces_page_parent_class)->dispose (object);
 }

@@ -35,7 +35,6 @@ struct _AssayVideosPage
   gint64              want;
   GCancellable       *list_cancellable;
   GCancellable       *view_cancellable;
-  GtkNativeDialog    *chooser;
   gboolean            updating;
 };
 
@@ -475,86 +474,62 @@ selection_changed_cb (GtkSingleSelection *selection, GParamSpec *pspec, AssayVid
 /* ---- actions ------------------------------------------------------------------------------------- */
 
 static void
-import_response_cb (GtkNativeDialog *dialog, int response, AssayVideosPage *self)
+import_chosen (AssayPage *page, GListModel *files, gpointer data)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
+  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < g_list_model_get_n_items (files); i++)
     {
-      g_autoptr (GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (dialog));
-      g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
-      for (guint i = 0; i < g_list_model_get_n_items (files); i++)
-        {
-          g_autoptr (GFile) file = g_list_model_get_item (files, i);
-          char *path = g_file_get_path (file);
-          if (path != NULL)
-            g_ptr_array_add (paths, path);
-        }
-      g_ptr_array_add (paths, NULL);
-      if (paths->len > 1)
-        {
-          g_autoptr (AssayJob) job = assay_video_import_job_new ((const char *const *) paths->pdata, 10, NULL);
-          assay_page_submit (ASSAY_PAGE (self), job);
-        }
+      g_autoptr (GFile) file = g_list_model_get_item (files, i);
+      char *path = g_file_get_path (file);
+      if (path != NULL)
+        g_ptr_array_add (paths, path);
     }
-  g_clear_object (&self->chooser);
+  g_ptr_array_add (paths, NULL);
+  if (paths->len > 1)
+    {
+      g_autoptr (AssayJob) job = assay_video_import_job_new ((const char *const *) paths->pdata, 10, NULL);
+      assay_page_submit (page, job);
+    }
 }
 
 static void
 import_action (GtkWidget *widget, const char *name, GVariant *param)
 {
-  AssayVideosPage      *self = ASSAY_VIDEOS_PAGE (widget);
-  GtkFileChooserNative *native = gtk_file_chooser_native_new (
-    _("Import Videos"), GTK_WINDOW (gtk_widget_get_root (widget)), GTK_FILE_CHOOSER_ACTION_OPEN,
-    _("_Import"), _("_Cancel"));
-  GtkFileFilter        *filter = gtk_file_filter_new ();
+  GtkFileFilter *filter = gtk_file_filter_new ();
 
   gtk_file_filter_set_name (filter, _("Videos and LLaVA-Hound JSONL"));
   gtk_file_filter_add_mime_type (filter, "video/*");
   gtk_file_filter_add_pattern (filter, "*.jsonl");
   gtk_file_filter_add_pattern (filter, "*.json");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
-  g_object_unref (filter);
-  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (native), TRUE);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  g_signal_connect (native, "response", G_CALLBACK (import_response_cb), self);
-  g_clear_object (&self->chooser);
-  self->chooser = GTK_NATIVE_DIALOG (native);
-  gtk_native_dialog_show (self->chooser);
+  assay_page_choose (ASSAY_PAGE (widget), GTK_FILE_CHOOSER_ACTION_OPEN, _("Import Videos"), _("_Import"),
+                     filter, NULL, TRUE, import_chosen, NULL);
 }
 
 static void
-export_response_cb (GtkNativeDialog *dialog, int response, AssayVideosPage *self)
+export_chosen (AssayPage *page, GListModel *files, gpointer data)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
+  g_autoptr (GFile) file = g_list_model_get_item (files, 0);
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr (GError) error = NULL;
+  guint n = 0;
+
+  if (path == NULL)
+    return;
+  if (!assay_video_pairs_export (assay_page_get_store (page), 0, PAIR_SEED, path, FALSE, &n, &error))
+    assay_page_toast (page, error->message);
+  else
     {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
-      g_autoptr (GError) error = NULL;
-      guint n = 0;
-      if (path != NULL && !assay_video_pairs_export (assay_page_get_store (ASSAY_PAGE (self)), 0, PAIR_SEED, path, FALSE, &n, &error))
-        assay_page_toast (ASSAY_PAGE (self), error->message);
-      else if (path != NULL)
-        {
-          g_autofree char *msg = g_strdup_printf (_("%u pairs written to %s"), n, path);
-          assay_page_toast (ASSAY_PAGE (self), msg);
-        }
+      g_autofree char *msg = g_strdup_printf (_("%u pairs written to %s"), n, path);
+      assay_page_toast (page, msg);
     }
-  g_clear_object (&self->chooser);
 }
 
 static void
 export_action (GtkWidget *widget, const char *name, GVariant *param)
 {
-  AssayVideosPage      *self = ASSAY_VIDEOS_PAGE (widget);
-  GtkFileChooserNative *native = gtk_file_chooser_native_new (
-    _("Export Pairs"), GTK_WINDOW (gtk_widget_get_root (widget)), GTK_FILE_CHOOSER_ACTION_SAVE,
-    _("_Export"), _("_Cancel"));
-
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), "video-dpo.jsonl");
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  g_signal_connect (native, "response", G_CALLBACK (export_response_cb), self);
-  g_clear_object (&self->chooser);
-  self->chooser = GTK_NATIVE_DIALOG (native);
-  gtk_native_dialog_show (self->chooser);
+  assay_page_choose (ASSAY_PAGE (widget), GTK_FILE_CHOOSER_ACTION_SAVE, _("Export Pairs"), _("_Export"),
+                     NULL, "video-dpo.jsonl", FALSE, export_chosen, NULL);
 }
 
 /* ---- page ---------------------------------------------------------------------------------------- */
@@ -608,7 +583,6 @@ assay_videos_page_dispose (GObject *object)
     g_cancellable_cancel (self->view_cancellable);
   g_clear_object (&self->list_cancellable);
   g_clear_object (&self->view_cancellable);
-  g_clear_object (&self->chooser);
   gtk_widget_dispose_template (GTK_WIDGET (self), ASSAY_TYPE_VIDEOS_PAGE);
   G_OBJECT_CLASS (assay_videos_page_parent_class)->dispose (object);
 }
