@@ -63,7 +63,6 @@ struct _AssayGenerationsPage
   guint               grid_cells;
   guint               reviewed, total;
   GCancellable       *load_cancellable;
-  GtkNativeDialog    *chooser;
   char               *export_format;
   gboolean            export_accepted;
   GCancellable       *count_cancellable;
@@ -1132,72 +1131,57 @@ assay_generations_page_import (AssayGenerationsPage *self, const char *path)
 }
 
 static void
-chooser_response_cb (GtkNativeDialog *dialog, int response, AssayGenerationsPage *self)
+import_chosen (AssayPage *page, GListModel *files, gpointer data)
 {
-  g_autoptr (GFile) file = response == GTK_RESPONSE_ACCEPT
-                             ? gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog))
-                             : NULL;
-  g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+  g_autoptr (GFile) file = g_list_model_get_item (files, 0);
+  g_autofree char *path = g_file_get_path (file);
 
-  if (path != NULL && gtk_file_chooser_get_action (GTK_FILE_CHOOSER (dialog)) == GTK_FILE_CHOOSER_ACTION_OPEN)
-    assay_generations_page_import (self, path);
-  else if (path != NULL)
-    {
-      AssayStore          *store = assay_page_get_store (ASSAY_PAGE (self));
-      g_autoptr (GError) error = NULL;
-      AssayGenExportFormat format = ASSAY_GEN_EXPORT_SFT;
-      AssayGenFilter       f;
-      guint                n = 0;
-      current_filter (self, &f);
-      if (self->export_accepted)
-        {
-          assay_gen_filter_init (&f);
-          f.dataset = self->dataset;
-          f.status = ASSAY_GEN_ACCEPTED;
-        }
-      assay_gen_parse_export_format (self->export_format, &format);
-      if (store == NULL || !assay_gen_export (store, &f, format, path, &n, &error))
-        assay_page_toast (ASSAY_PAGE (self), error != NULL ? error->message : _("Nothing exported"));
-      else
-        {
-          g_autofree char *base = g_path_get_basename (path);
-          g_autofree char *msg = g_strdup_printf (_("Exported %u rows to %s"), n, base);
-          assay_page_toast (ASSAY_PAGE (self), msg);
-        }
-    }
-  g_clear_object (&self->chooser);
+  if (path != NULL)
+    assay_generations_page_import (ASSAY_GENERATIONS_PAGE (page), path);
 }
 
 static void
-choose (AssayGenerationsPage *self, GtkFileChooserAction action, const char *suggested)
+export_chosen (AssayPage *page, GListModel *files, gpointer data)
 {
-  GtkFileChooserNative *native = gtk_file_chooser_native_new (
-    action == GTK_FILE_CHOOSER_ACTION_OPEN ? _("Import Generation Records") : _("Export Records"),
-    GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), action,
-    action == GTK_FILE_CHOOSER_ACTION_OPEN ? _("_Import") : _("_Export"), _("_Cancel"));
+  AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (page);
+  g_autoptr (GFile)     file = g_list_model_get_item (files, 0);
+  g_autofree char      *path = g_file_get_path (file);
+  AssayStore           *store = assay_page_get_store (page);
+  g_autoptr (GError)    error = NULL;
+  AssayGenExportFormat  format = ASSAY_GEN_EXPORT_SFT;
+  AssayGenFilter        f;
+  guint                 n = 0;
 
-  if (action == GTK_FILE_CHOOSER_ACTION_OPEN)
+  if (path == NULL)
+    return;
+  current_filter (self, &f);
+  if (self->export_accepted)
     {
-      GtkFileFilter *filter = gtk_file_filter_new ();
-      gtk_file_filter_set_name (filter, _("JSONL or JSON records"));
-      gtk_file_filter_add_pattern (filter, "*.jsonl");
-      gtk_file_filter_add_pattern (filter, "*.json");
-      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
-      g_object_unref (filter);
+      assay_gen_filter_init (&f);
+      f.dataset = self->dataset;
+      f.status = ASSAY_GEN_ACCEPTED;
     }
+  assay_gen_parse_export_format (self->export_format, &format);
+  if (store == NULL || !assay_gen_export (store, &f, format, path, &n, &error))
+    assay_page_toast (page, error != NULL ? error->message : _("Nothing exported"));
   else
-    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), suggested);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  g_signal_connect (native, "response", G_CALLBACK (chooser_response_cb), self);
-  g_clear_object (&self->chooser);
-  self->chooser = GTK_NATIVE_DIALOG (native);
-  gtk_native_dialog_show (self->chooser);
+    {
+      g_autofree char *base = g_path_get_basename (path);
+      g_autofree char *msg = g_strdup_printf (_("Exported %u rows to %s"), n, base);
+      assay_page_toast (page, msg);
+    }
 }
 
 static void
 import_action (GtkWidget *widget, const char *name, GVariant *param)
 {
-  choose (ASSAY_GENERATIONS_PAGE (widget), GTK_FILE_CHOOSER_ACTION_OPEN, NULL);
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, _("JSONL or JSON records"));
+  gtk_file_filter_add_pattern (filter, "*.jsonl");
+  gtk_file_filter_add_pattern (filter, "*.json");
+  assay_page_choose (ASSAY_PAGE (widget), GTK_FILE_CHOOSER_ACTION_OPEN, _("Import Generation Records"),
+                     _("_Import"), filter, NULL, FALSE, import_chosen, NULL);
 }
 
 static void
@@ -1210,7 +1194,8 @@ export_action (GtkWidget *widget, const char *name, GVariant *param)
   self->export_format = g_strdup (param != NULL ? g_variant_get_string (param, NULL) : "sft");
   self->export_accepted = param == NULL;
   suggested = g_strdup_printf ("%s.jsonl", self->export_format);
-  choose (self, GTK_FILE_CHOOSER_ACTION_SAVE, suggested);
+  assay_page_choose (ASSAY_PAGE (self), GTK_FILE_CHOOSER_ACTION_SAVE, _("Export Records"), _("_Export"),
+                     NULL, suggested, FALSE, export_chosen, NULL);
 }
 
 static void
@@ -1269,7 +1254,6 @@ assay_generations_page_dispose (GObject *object)
   g_clear_object (&self->choices_cancellable);
   g_clear_object (&self->load_cancellable);
   g_clear_object (&self->count_cancellable);
-  g_clear_object (&self->chooser);
   gtk_widget_dispose_template (GTK_WIDGET (self), ASSAY_TYPE_GENERATIONS_PAGE);
   G_OBJECT_CLASS (assay_generations_page_parent_class)->dispose (object);
 }
