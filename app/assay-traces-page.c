@@ -126,9 +126,7 @@ list_done (AssayPage *page, gpointer result, const GError *error, gpointer data)
     position = 0;
   self->want = 0;
   if (position != G_MAXUINT)
-    {
-      gtk_single_selection_set_selected (self->selection, position);
-    }
+    gtk_single_selection_set_selected (self->selection, position);
 }
 
 static void
@@ -248,7 +246,7 @@ refresh_runs (AssayTracesPage *self, gint64 select)
   g_array_set_size (self->run_ids, 0);
   gtk_string_list_splice (self->run_list, 0, g_list_model_get_n_items (G_LIST_MODEL (self->run_list)), NULL);
   if (store != NULL
-      && (stmt = assay_store_prepare (store, "SELECT id, params, backend, seconds FROM runs WHERE "
+      && (stmt = assay_store_prepare (store, "SELECT id, params FROM runs WHERE "
                                              "area = 'traces' AND kind = 'credit' AND status = 'done' "
                                              "ORDER BY id DESC", NULL)) != NULL)
     {
@@ -321,6 +319,23 @@ trace_load (AssayStore *store, gpointer data, GCancellable *cancellable, GError 
   return l;
 }
 
+/* What the heatmap draws of one side's credit (the arrays stay the tokens'). */
+static AssayTokenData
+token_data (AssayGenRecord *r, AssayTraceTokens *t, int side)
+{
+  return (AssayTokenData) {
+    .text = side == 0 ? r->text : r->rejected,
+    .n_tokens = t->n_tokens,
+    .offsets = t->offsets,
+    .credit = t->credit,
+    .center = t->mean,
+    .n_steps = t->n_steps,
+    .steps = (const guint *) t->steps,
+    .labelled = side == 0 && r->steps != NULL ? r->step_label : -2,
+    .predicted = t->first_error,
+  };
+}
+
 /* The heatmap's data for one side: the credit run's tokens, or without one, the text with each
  * step as one uncoloured piece (steps and labels still shown). */
 static void
@@ -337,17 +352,9 @@ set_heatmap (AssayTracesPage *self, AssayTokenHeatmap *heatmap, int side)
       assay_token_heatmap_set_data (heatmap, NULL, NULL, NULL);
       return;
     }
-  d.text = text;
-  d.labelled = labelled;
   if (t != NULL)
     {
-      d.n_tokens = t->n_tokens;
-      d.offsets = t->offsets;
-      d.credit = t->credit;
-      d.center = t->mean;
-      d.n_steps = t->n_steps;
-      d.steps = (const guint *) t->steps;
-      d.predicted = t->first_error;
+      d = token_data (r, t, side);
       assay_token_heatmap_set_data (heatmap, &d, t->logprobs, t->ref_logprobs);
     }
   else
@@ -363,6 +370,8 @@ set_heatmap (AssayTracesPage *self, AssayTokenHeatmap *heatmap, int side)
           offsets[2 * i + 1] = i + 1 < spans->len ? g_array_index (spans, AssaySpan, i + 1).begin
                                                   : (guint) strlen (text);
         }
+      d.text = text;
+      d.labelled = labelled;
       d.n_tokens = (int) spans->len;
       d.offsets = offsets;
       d.n_steps = (int) spans->len;
@@ -411,18 +420,11 @@ show_trace (AssayTracesPage *self)
     }
   if (self->tokens[0] != NULL)
     {
-      g_string_append_printf (s, _(" · predicted first error: %s · R = %.3f · %d tokens"),
-                              self->tokens[0]->first_error >= 0 ? "" : _("none"),
+      g_autofree char *predicted = self->tokens[0]->first_error >= 0
+                                     ? g_strdup_printf (_("step %d"), self->tokens[0]->first_error)
+                                     : g_strdup (_("none"));
+      g_string_append_printf (s, _(" · predicted first error: %s · R = %.3f · %d tokens"), predicted,
                               self->tokens[0]->reward, self->tokens[0]->n_tokens);
-      if (self->tokens[0]->first_error >= 0)
-        {
-          /* put the step number where the empty string stands */
-          g_autofree char *step = g_strdup_printf (_("step %d"), self->tokens[0]->first_error);
-          g_autofree char *marker = g_strdup_printf (_(" · predicted first error: %s"), "");
-          char *at = strstr (s->str, marker);
-          if (at != NULL)
-            g_string_insert (s, (at - s->str) + strlen (marker), step);
-        }
     }
   else if (self->run != 0)
     g_string_append (s, _(" · not scored in this run"));
@@ -583,9 +585,7 @@ export_chosen (AssayPage *page, GListModel *files, gpointer data)
     return;
   title = g_strdup_printf (_("Trace %lld, run %lld: R = %.3f"), (long long) self->record->id,
                            (long long) self->run, t->reward);
-  d = (AssayTokenData) { self->record->text, t->n_tokens, t->offsets, t->credit, t->mean, t->n_steps,
-                         (const guint *) t->steps, self->record->steps != NULL ? self->record->step_label : -2,
-                         t->first_error };
+  d = token_data (self->record, t, 0);
   if (!assay_token_export (&d, gtk_spin_button_get_value (self->range_spin), title, 1000, path, &error))
     assay_page_toast (page, error->message);
   else

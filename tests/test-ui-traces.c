@@ -188,31 +188,7 @@ make_workspace (Fixture *fx)
                                      "WHERE t.first_error >= 0 AND r.step_label >= 0 AND t.n_tokens < 400 "
                                      "ORDER BY t.first_error = r.step_label DESC, t.record_id LIMIT 1", 0);
   if (fx->trace == 0)
-    /* Random models predict nothing useful, and the calibrated threshold says so ("never"); for a
-   * view with predictions, set the threshold by hand at the median step reward. */
-  {
-    g_autofree char *sql = NULL;
-    double threshold = NAN;
-    sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT step_rewards FROM trace_tokens", &error);
-    g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (double));
-    while (sqlite3_step (stmt) == SQLITE_ROW)
-      {
-        const float *f = sqlite3_column_blob (stmt, 0);
-        for (int k = 0; k < sqlite3_column_bytes (stmt, 0) / 4; k++)
-          {
-            double v = f[k];
-            g_array_append_val (all, v);
-          }
-      }
-    sqlite3_reset (stmt);
-    g_array_sort (all, (GCompareFunc) compare_doubles);
-    threshold = g_array_index (all, double, all->len / 2);
-    g_assert_true (assay_trace_apply_threshold (store, fx->run, threshold, &error));
-    sql = g_strdup_printf ("UPDATE runs SET metrics = json_set (metrics, '$.threshold', %.17g, "
-                           "'$.threshold_source', 'given') WHERE id = %lld", threshold, (long long) fx->run);
-    g_assert_true (assay_store_exec (store, sql, &error));
-  }
-  fx->trace = assay_store_query_int (store, "SELECT min(record_id) FROM trace_tokens t JOIN gen_records r "
+    fx->trace = assay_store_query_int (store, "SELECT min(record_id) FROM trace_tokens t JOIN gen_records r "
                                               "ON r.id = t.record_id WHERE r.step_label >= 0", 0);
   return path;
 }
@@ -247,6 +223,8 @@ check_page (AssayWindow *window, gpointer data)
   store = assay_page_get_store (ASSAY_PAGE (page));
   t = assay_trace_tokens_load (store, fx->run, fx->trace, 0, &error);
   g_assert_no_error (error);
+  /* the fixture's trace has both a labelled and a predicted first error */
+  g_assert_cmpint (t->first_error, >=, 0);
   h = assay_traces_page_get_heatmap (page, FALSE);
   range = assay_token_heatmap_get_range (h);
   {
@@ -281,7 +259,7 @@ check_page (AssayWindow *window, gpointer data)
   g_assert_cmpint (assay_token_heatmap_get_cursor (h), ==, favoured);
   g_assert_cmpint (assay_token_heatmap_get_cursor_step (h), ==,
                    assay_token_layout_token_step (assay_token_heatmap_get_layout (h), favoured));
-  assay_token_heatmap_set_cursor (h, -1 + 1);
+  assay_token_heatmap_set_cursor (h, 0);
   {
     g_autoptr (GdkTexture) whole = NULL;
     assay_test_wait (300);

@@ -602,7 +602,7 @@ assay_token_legend_draw (cairo_t *cr, PangoContext *context, double x, double y,
   cairo_set_source_rgb (cr, 0.80, 0.10, 0.10);
   cairo_rectangle (cr, tx, by, 4.0, bar_h);
   cairo_fill (cr);
-  pango_layout_set_text (layout, _("labelled first error"), -1);
+  pango_layout_set_text (layout, _("labelled error"), -1);
   pango_layout_get_pixel_extents (layout, NULL, &ext);
   cairo_set_source_rgb (cr, fg[0], fg[1], fg[2]);
   cairo_move_to (cr, tx + 8.0, y + (height - ext.height) / 2.0);
@@ -611,7 +611,7 @@ assay_token_legend_draw (cairo_t *cr, PangoContext *context, double x, double y,
   cairo_set_source_rgb (cr, 0.95, 0.55, 0.05);
   cairo_rectangle (cr, tx, by, 4.0, bar_h);
   cairo_fill (cr);
-  pango_layout_set_text (layout, _("predicted first error"), -1);
+  pango_layout_set_text (layout, _("predicted error"), -1);
   cairo_set_source_rgb (cr, fg[0], fg[1], fg[2]);
   cairo_move_to (cr, tx + 8.0, y + (height - ext.height) / 2.0);
   pango_cairo_show_layout (cr, layout);
