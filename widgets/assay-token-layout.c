@@ -593,7 +593,7 @@ assay_token_legend_draw (cairo_t *cr, PangoContext *context, double x, double y,
   cairo_stroke (cr);
   tx = bx + bar_w + 8.0;
   /* the scale's ends under the bar would crowd it: write them after it */
-  g_snprintf (buf, sizeof buf, _("credit − mean: −%.3g … 0 … +%.3g nats"), range, range);
+  g_snprintf (buf, sizeof buf, _("±%.3g nats from the mean"), range);
   pango_layout_set_text (layout, buf, -1);
   pango_layout_get_pixel_extents (layout, NULL, &ext);
   cairo_move_to (cr, tx, y + (height - ext.height) / 2.0);
