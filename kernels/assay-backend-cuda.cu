@@ -116,12 +116,13 @@ softmax_rows_kernel (float *x, int cols, int ld)
     row[j] = expf (row[j] - mx) * inv;
 }
 
-__global__ void
-logsumexp_rows_kernel (const float *x, int cols, int ld, float *out)
+/* The log-sum-exp of a row as its maximum mx and log (sum exp (row - mx)), every thread of the
+ * block taking part; FALSE (ls unset) when the row holds a NaN (mx is then NaN) or its maximum
+ * is infinite. */
+__device__ bool
+row_logsumexp (const float *row, int cols, float *shared, float *mx_out, float *ls_out)
 {
-  __shared__ float shared[32];
-  const float     *row = x + (size_t) blockIdx.x * ld;
-  float            mx = -INFINITY, sum = 0.0f, nan_seen = 0.0f;
+  float mx = -INFINITY, sum = 0.0f, nan_seen = 0.0f;
 
   for (int j = threadIdx.x; j < cols; j += blockDim.x)
     {
@@ -132,17 +133,25 @@ logsumexp_rows_kernel (const float *x, int cols, int ld, float *out)
     }
   mx = block_max (mx, shared);
   nan_seen = block_max (nan_seen, shared);
+  *mx_out = nan_seen > 0.0f ? NAN : mx;
   if (nan_seen > 0.0f || isinf (mx))
-    {
-      if (threadIdx.x == 0)
-        out[blockIdx.x] = nan_seen > 0.0f ? NAN : mx;
-      return;
-    }
+    return false;
   for (int j = threadIdx.x; j < cols; j += blockDim.x)
     sum += expf (row[j] - mx);
   sum = block_sum (sum, shared);
+  *ls_out = logf (sum);
+  return true;
+}
+
+__global__ void
+logsumexp_rows_kernel (const float *x, int cols, int ld, float *out)
+{
+  __shared__ float shared[32];
+  float            mx, ls;
+  bool             finite = row_logsumexp (x + (size_t) blockIdx.x * ld, cols, shared, &mx, &ls);
+
   if (threadIdx.x == 0)
-    out[blockIdx.x] = mx + logf (sum);
+    out[blockIdx.x] = finite ? mx + ls : mx;
 }
 
 void
@@ -404,28 +413,11 @@ target_logprobs_kernel (const float *x, int cols, int ld, const int *targets, fl
 {
   __shared__ float shared[32];
   const float     *row = x + (size_t) blockIdx.x * ld;
-  float            mx = -INFINITY, sum = 0.0f, nan_seen = 0.0f;
+  float            mx, ls;
+  bool             finite = row_logsumexp (row, cols, shared, &mx, &ls);
 
-  for (int j = threadIdx.x; j < cols; j += blockDim.x)
-    {
-      float v = row[j];
-      if (isnan (v))
-        nan_seen = 1.0f;
-      mx = fmaxf (mx, v);
-    }
-  mx = block_max (mx, shared);
-  nan_seen = block_max (nan_seen, shared);
-  if (nan_seen > 0.0f || isinf (mx))
-    {
-      if (threadIdx.x == 0)
-        out[blockIdx.x] = nan_seen > 0.0f ? NAN : row[targets[blockIdx.x]] - mx;
-      return;
-    }
-  for (int j = threadIdx.x; j < cols; j += blockDim.x)
-    sum += expf (row[j] - mx);
-  sum = block_sum (sum, shared);
   if (threadIdx.x == 0)
-    out[blockIdx.x] = row[targets[blockIdx.x]] - mx - logf (sum);
+    out[blockIdx.x] = finite ? row[targets[blockIdx.x]] - mx - ls : row[targets[blockIdx.x]] - mx;
 }
 
 inline int
