@@ -9,13 +9,9 @@ struct _AssayTokenHeatmap
 {
   GtkWidget         parent_instance;
 
-  AssayTokenLayout *layout;
-  char             *text;
-  guint            *offsets;
-  double           *credit;
+  AssayTokenLayout *layout;    /* the text, tokens and credit */
   float            *logprobs, *ref_logprobs;
   int               n_tokens;
-  double            center;
   double            range;    /* 0: the layout's own */
   int               cursor;
   int               wrapped_width;
@@ -215,13 +211,12 @@ assay_token_heatmap_describe (AssayTokenHeatmap *self, int token)
 {
   g_autofree char *piece = NULL, *shown = NULL;
   GString         *s;
-  guint            b, e;
+  double           credit;
 
-  if (token < 0 || token >= self->n_tokens)
+  if (self->layout == NULL || token < 0 || token >= self->n_tokens)
     return NULL;
-  b = self->offsets[2 * token];
-  e = self->offsets[2 * token + 1];
-  piece = g_utf8_make_valid (self->text + b, e - b);
+  piece = assay_token_layout_dup_token_text (self->layout, token);
+  credit = assay_token_layout_get_credit (self->layout, token);
   s = g_string_new (NULL);
   for (const char *p = piece; *p; p = g_utf8_next_char (p))
     {
@@ -234,10 +229,10 @@ assay_token_heatmap_describe (AssayTokenHeatmap *self, int token)
         g_string_append_unichar (s, u);
     }
   shown = g_string_free (s, FALSE);
-  if (self->logprobs != NULL && self->ref_logprobs != NULL && !isnan (self->credit[token]))
+  if (self->logprobs != NULL && self->ref_logprobs != NULL && !isnan (credit))
     return g_strdup_printf (_("token %d “%s”  log π %.4f  log π_ref %.4f  credit %+.4f (%+.4f from the mean)"),
-                            token, shown, self->logprobs[token], self->ref_logprobs[token],
-                            self->credit[token], self->credit[token] - self->center);
+                            token, shown, self->logprobs[token], self->ref_logprobs[token], credit,
+                            credit - assay_token_layout_get_center (self->layout));
   return g_strdup_printf (_("token %d “%s”  not scored"), token, shown);
 }
 
@@ -311,9 +306,6 @@ static void
 clear_data (AssayTokenHeatmap *self)
 {
   g_clear_pointer (&self->layout, assay_token_layout_free);
-  g_clear_pointer (&self->text, g_free);
-  g_clear_pointer (&self->offsets, g_free);
-  g_clear_pointer (&self->credit, g_free);
   g_clear_pointer (&self->logprobs, g_free);
   g_clear_pointer (&self->ref_logprobs, g_free);
   self->n_tokens = 0;
@@ -397,12 +389,6 @@ assay_token_heatmap_set_data (AssayTokenHeatmap *self, const AssayTokenData *dat
     {
       int n = MAX (data->n_tokens, 0);
       self->n_tokens = n;
-      self->text = g_strdup (data->text != NULL ? data->text : "");
-      self->offsets = g_memdup2 (data->offsets != NULL ? (gconstpointer) data->offsets : "", 2 * sizeof (guint) * MAX (n, 1));
-      self->credit = g_new (double, MAX (n, 1));
-      for (int i = 0; i < n; i++)
-        self->credit[i] = data->credit != NULL ? data->credit[i] : NAN;
-      self->center = data->center;
       if (logprobs != NULL && ref_logprobs != NULL)
         {
           self->logprobs = g_memdup2 (logprobs, sizeof (float) * MAX (n, 1));

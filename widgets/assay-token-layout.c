@@ -224,6 +224,35 @@ assay_token_layout_free (AssayTokenLayout *self)
   g_free (self);
 }
 
+int
+assay_token_layout_get_n_tokens (AssayTokenLayout *self)
+{
+  return self->n_tokens;
+}
+
+char *
+assay_token_layout_dup_token_text (AssayTokenLayout *self, int token)
+{
+  guint b, e;
+
+  g_return_val_if_fail (token >= 0 && token < self->n_tokens, NULL);
+  b = self->offsets[2 * token];
+  e = self->offsets[2 * token + 1];
+  return g_utf8_make_valid (self->text + b, e - b);
+}
+
+double
+assay_token_layout_get_credit (AssayTokenLayout *self, int token)
+{
+  return token >= 0 && token < self->n_tokens ? self->credit[token] : NAN;
+}
+
+double
+assay_token_layout_get_center (AssayTokenLayout *self)
+{
+  return self->center;
+}
+
 static void
 add_piece (AssayTokenLayout *self, Piece *cur)
 {

@@ -31,6 +31,12 @@ AssayTokenLayout *assay_token_layout_new (const AssayTokenData *data, PangoConte
                                           const char *font);
 void              assay_token_layout_free (AssayTokenLayout *self);
 
+int               assay_token_layout_get_n_tokens (AssayTokenLayout *self);
+/* The token's text (valid UTF-8, g_free) and its credit minus the center (NaN: not scored). */
+char             *assay_token_layout_dup_token_text (AssayTokenLayout *self, int token);
+double            assay_token_layout_get_credit (AssayTokenLayout *self, int token);
+double            assay_token_layout_get_center (AssayTokenLayout *self);
+
 /* Lays the text out for a width in pixels (gutter included). */
 void              assay_token_layout_wrap (AssayTokenLayout *self, double width);
 double            assay_token_layout_get_height (AssayTokenLayout *self);
