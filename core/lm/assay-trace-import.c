@@ -25,6 +25,43 @@ assay_trace_parse_format (const char *name, AssayTraceFormat *format)
   return TRUE;
 }
 
+/* The first object of a JSON array file, read alone (the whole array is parsed once, by the
+ * importer): the text from its "{" to the matching "}", strings and escapes skipped. */
+static JsonObject *
+first_array_object (const char *path)
+{
+  g_autoptr (GMappedFile) map = g_mapped_file_new (path, FALSE, NULL);
+  const char *p, *end, *begin = NULL;
+  int         depth = 0;
+  gboolean    in_string = FALSE;
+
+  if (map == NULL)
+    return NULL;
+  p = g_mapped_file_get_contents (map);
+  end = p + g_mapped_file_get_length (map);
+  for (; p < end; p++)
+    {
+      if (in_string)
+        {
+          if (*p == '\\')
+            p++;
+          else if (*p == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (*p == '"')
+        in_string = TRUE;
+      else if (*p == '{' && depth++ == 0)
+        begin = p;
+      else if (*p == '}' && begin != NULL && --depth == 0)
+        {
+          g_autofree char *object = g_strndup (begin, p + 1 - begin);
+          return assay_json_object_from_string (object, NULL);
+        }
+    }
+  return NULL;
+}
+
 /* The first row of a JSONL file or JSON array, or NULL (the importer then names the problem). */
 static JsonObject *
 first_row (const char *path)
@@ -43,17 +80,7 @@ first_row (const char *path)
       if (*g_strstrip (text) == '\0')
         continue;
       if (text[0] == '[')
-        {
-          /* a JSON array: read it whole */
-          g_autoptr (JsonParser) parser = json_parser_new ();
-          JsonNode *root;
-          if (!json_parser_load_from_mapped_file (parser, path, NULL))
-            return NULL;
-          root = json_parser_get_root (parser);
-          if (!JSON_NODE_HOLDS_ARRAY (root) || json_array_get_length (json_node_get_array (root)) == 0)
-            return NULL;
-          return json_object_ref (json_array_get_object_element (json_node_get_array (root), 0));
-        }
+        return first_array_object (path);
       return assay_json_object_from_string (text, NULL);
     }
   return NULL;
