@@ -260,6 +260,16 @@ check_page (AssayWindow *window, gpointer data)
   g_assert_cmpint (assay_token_heatmap_get_cursor_step (h), ==,
                    assay_token_layout_token_step (assay_token_heatmap_get_layout (h), favoured));
   assay_token_heatmap_set_cursor (h, 0);
+  /* the import action opens one file chooser; a second asking replaces it */
+  {
+    guint before = g_list_model_get_n_items (gtk_window_get_toplevels ());
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "traces.import", NULL));
+    assay_test_wait (300);
+    g_assert_cmpuint (g_list_model_get_n_items (gtk_window_get_toplevels ()), ==, before + 1);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "traces.import", NULL));
+    assay_test_wait (300);
+    g_assert_cmpuint (g_list_model_get_n_items (gtk_window_get_toplevels ()), ==, before + 1);
+  }
   {
     g_autoptr (GdkTexture) whole = NULL;
     assay_test_wait (300);
