@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "assay-error.h"
 #include "assay-json.h"
@@ -561,10 +562,27 @@ test_cli (void)
   }
   json_object_unref (o);
 
-  o = assay_test_cli_json ((const char *[]) { "lm", "score", "--model", dir, "--reference", dir, "--input", input,
-                                   "--output", output, "--json", NULL }, 0, NULL);
-  g_assert_cmpint (json_object_get_int_member (o, "sequences"), ==, 2);
-  json_object_unref (o);
+  /* links planted where the output goes (the old temporary name, and the output itself) are
+   * replaced, never written through */
+  {
+    g_autofree char *victim = assay_test_write_file ("cli-victim", "precious");
+    g_autofree char *victim2 = assay_test_write_file ("cli-victim2", "precious too");
+    g_autofree char *part = g_strconcat (output, ".part", NULL);
+    g_autofree char *kept = NULL;
+
+    g_assert_cmpint (symlink (victim, part), ==, 0);
+    g_assert_cmpint (symlink (victim2, output), ==, 0);
+    o = assay_test_cli_json ((const char *[]) { "lm", "score", "--model", dir, "--reference", dir, "--input", input,
+                                     "--output", output, "--json", NULL }, 0, NULL);
+    g_assert_cmpint (json_object_get_int_member (o, "sequences"), ==, 2);
+    json_object_unref (o);
+    g_assert_true (g_file_get_contents (victim, &kept, NULL, NULL));
+    g_assert_cmpstr (kept, ==, "precious");
+    g_clear_pointer (&kept, g_free);
+    g_assert_true (g_file_get_contents (victim2, &kept, NULL, NULL));
+    g_assert_cmpstr (kept, ==, "precious too");
+    g_assert_false (g_file_test (output, G_FILE_TEST_IS_SYMLINK));
+  }
   g_assert_true (g_file_get_contents (output, &text, NULL, NULL));
   {
     g_auto (GStrv) lines = g_strsplit (text, "\n", -1);

@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "assay-error.h"
 #include "assay-json.h"
@@ -389,7 +390,15 @@ test_pairs (void)
     g_autoptr (JsonObject) o = NULL;
     guint n = 0;
     JsonArray *frames;
+    g_autofree char *victim = assay_test_write_file ("video-victim", "precious");
+    g_autofree char *part = g_strconcat (out, ".part", NULL);
+    g_autofree char *kept = NULL;
+
+    /* a link planted at the old temporary name is never written through */
+    g_assert_cmpint (symlink (victim, part), ==, 0);
     g_assert_true (assay_video_pairs_export (store, 0, 0, out, TRUE, &n, &error));
+    g_assert_true (g_file_get_contents (victim, &kept, NULL, NULL));
+    g_assert_cmpstr (kept, ==, "precious");
     g_assert_no_error (error);
     g_assert_cmpuint (n, ==, 2);
     g_assert_true (g_file_get_contents (out, &contents, NULL, NULL));

@@ -31,6 +31,13 @@ title_height (PangoContext *context, const char *title, double width, PangoLayou
   return ext.height + 8.0;
 }
 
+static cairo_status_t
+append_bytes (void *closure, const unsigned char *data, unsigned int length)
+{
+  g_byte_array_append (closure, data, length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
 gboolean
 assay_token_export (const AssayTokenData *data, double range, const char *title, double width,
                     const char *path, GError **error)
@@ -45,6 +52,7 @@ assay_token_export (const AssayTokenData *data, double range, const char *title,
   cairo_surface_t  *surface;
   cairo_status_t    status;
   cairo_t          *cr;
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
 
   if (!svg && !g_str_has_suffix (path, ".png") && !g_str_has_suffix (path, ".PNG"))
     {
@@ -59,7 +67,8 @@ assay_token_export (const AssayTokenData *data, double range, const char *title,
   assay_token_layout_wrap (layout, inner);
   th = title_height (context, title, inner, &title_layout);
   height = MARGIN + th + LEGEND + 8.0 + assay_token_layout_get_height (layout) + MARGIN;
-  surface = svg ? cairo_svg_surface_create (path, width, height)
+  /* drawn into memory, then written whole through a new temporary file and a rename */
+  surface = svg ? cairo_svg_surface_create_for_stream (append_bytes, bytes, width, height)
                 : cairo_image_surface_create (CAIRO_FORMAT_RGB24, (int) ceil (width), (int) ceil (height));
   cr = cairo_create (surface);
   cairo_set_source_rgb (cr, 1, 1, 1);
@@ -77,7 +86,8 @@ assay_token_export (const AssayTokenData *data, double range, const char *title,
   assay_token_layout_draw (layout, cr, 0, assay_token_layout_get_height (layout));
   cairo_destroy (cr);
   cairo_surface_flush (surface);
-  status = svg ? cairo_surface_status (surface) : cairo_surface_write_to_png (surface, path);
+  status = svg ? cairo_surface_status (surface)
+               : cairo_surface_write_to_png_stream (surface, append_bytes, bytes);
   cairo_surface_finish (surface);
   if (status == CAIRO_STATUS_SUCCESS)
     status = cairo_surface_status (surface);
@@ -89,5 +99,6 @@ assay_token_export (const AssayTokenData *data, double range, const char *title,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", path, cairo_status_to_string (status));
       return FALSE;
     }
-  return TRUE;
+  return g_file_set_contents_full (path, (const char *) bytes->data, (gssize) bytes->len,
+                                   G_FILE_SET_CONTENTS_CONSISTENT, 0666, error);
 }

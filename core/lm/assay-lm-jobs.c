@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "assay-atomic-file.h"
 #include "assay-error.h"
 #include "assay-json.h"
 #include "assay-lm-pair.h"
@@ -119,14 +120,12 @@ static gboolean
 write_items (const char *path, GArray *items, AssayLmTokenizer *tok, gboolean with_ref,
              GError **error)
 {
-  g_autofree char *tmp = g_strconcat (path, ".part", NULL);
-  FILE            *out = fopen (tmp, "w");
+  g_autoptr (AssayAtomicFile) file = assay_atomic_file_new (path, error);
+  FILE *out;
 
-  if (out == NULL)
-    {
-      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "%s: %s", tmp, g_strerror (errno));
-      return FALSE;
-    }
+  if (file == NULL)
+    return FALSE;
+  out = assay_atomic_file_get_stream (file);
   for (guint k = 0; k < items->len; k++)
     {
       Item            *item = &g_array_index (items, Item, k);
@@ -150,13 +149,7 @@ write_items (const char *path, GArray *items, AssayLmTokenizer *tok, gboolean wi
       fputs (text, out);
       fputc ('\n', out);
     }
-  if (fclose (out) != 0 || g_rename (tmp, path) != 0)
-    {
-      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "%s: %s", path, g_strerror (errno));
-      g_unlink (tmp);
-      return FALSE;
-    }
-  return TRUE;
+  return assay_atomic_file_commit (file, error);
 }
 
 gboolean

@@ -256,7 +256,8 @@ pick_backup_path (const char *path, int version)
 {
   char *candidate = g_strdup_printf ("%s.v%d.bak", path, version);
 
-  for (int i = 1; g_file_test (candidate, G_FILE_TEST_EXISTS); i++)
+  /* a link counts as taken, dangling or not: VACUUM INTO would write through it */
+  for (int i = 1; g_file_test (candidate, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK); i++)
     {
       g_free (candidate);
       candidate = g_strdup_printf ("%s.v%d.%d.bak", path, version, i);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "assay-atomic-file.h"
 #include "assay-error.h"
 #include "assay-json.h"
 
@@ -270,16 +271,12 @@ assay_video_pairs_export (AssayStore *store, gint64 dataset, guint64 seed, const
                           gboolean frames, guint *n_pairs, GError **error)
 {
   g_autoptr (GPtrArray) pairs = assay_video_pairs (store, dataset, seed, error);
-  g_autofree char *tmp = g_strconcat (out, ".part", NULL);
+  g_autoptr (AssayAtomicFile) file = NULL;
   FILE *f;
 
-  if (pairs == NULL)
+  if (pairs == NULL || (file = assay_atomic_file_new (out, error)) == NULL)
     return FALSE;
-  if ((f = fopen (tmp, "w")) == NULL)
-    {
-      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "%s: %s", tmp, g_strerror (errno));
-      return FALSE;
-    }
+  f = assay_atomic_file_get_stream (file);
   for (guint i = 0; i < pairs->len; i++)
     {
       AssayVideoPair  *p = pairs->pdata[i];
@@ -297,8 +294,6 @@ assay_video_pairs_export (AssayStore *store, gint64 dataset, guint64 seed, const
           if (a == NULL)
             {
               json_object_unref (o);
-              fclose (f);
-              g_unlink (tmp);
               return FALSE;
             }
           json_object_set_array_member (o, "frames", a);
@@ -308,12 +303,8 @@ assay_video_pairs_export (AssayStore *store, gint64 dataset, guint64 seed, const
       fputs (line, f);
       fputc ('\n', f);
     }
-  if (fclose (f) != 0 || g_rename (tmp, out) != 0)
-    {
-      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "%s: %s", out, g_strerror (errno));
-      g_unlink (tmp);
-      return FALSE;
-    }
+  if (!assay_atomic_file_commit (file, error))
+    return FALSE;
   if (n_pairs != NULL)
     *n_pairs = pairs->len;
   return TRUE;
