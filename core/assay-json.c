@@ -1,7 +1,218 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "assay-json.h"
 
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "assay-error.h"
+
+static gboolean
+check_fail (GError **error, const char *text, const char *at, const char *format, ...)
+  G_GNUC_PRINTF (4, 5);
+
+static gboolean
+check_fail (GError **error, const char *text, const char *at, const char *format, ...)
+{
+  g_autofree char *what = NULL;
+  va_list          args;
+  gsize            line = 1;
+  const char      *line_start = text;
+
+  for (const char *p = text; p < at; p++)
+    if (*p == '\n')
+      {
+        line++;
+        line_start = p + 1;
+      }
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (line == 1)
+    g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s (column %zu)", what,
+                 (gsize) (at - line_start) + 1);
+  else
+    g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s (line %zu, column %zu)", what,
+                 line, (gsize) (at - line_start) + 1);
+  return FALSE;
+}
+
+/* Checks the number starting at p (end = the end of the text); sets *next past it. */
+static gboolean
+check_number (const char *text, const char *p, const char *end, const char **next, GError **error)
+{
+  const char      *q = p;
+  gboolean         real = FALSE;
+  g_autofree char *token = NULL;
+  char            *stop = NULL;
+
+  if (*q == '-' || *q == '+')
+    q++;
+  while (q < end && (g_ascii_isdigit (*q) || *q == '.' || *q == 'e' || *q == 'E'
+                     || ((*q == '-' || *q == '+') && (q[-1] == 'e' || q[-1] == 'E'))))
+    {
+      if (*q == '.' || *q == 'e' || *q == 'E')
+        real = TRUE;
+      q++;
+    }
+  *next = q;
+  if (q - p > 64 * 1024)
+    return check_fail (error, text, p, "a number of %zu characters", (gsize) (q - p));
+  token = g_strndup (p, q - p);
+  errno = 0;
+  if (!real)
+    {
+      (void) g_ascii_strtoll (token, &stop, 10);
+      if (errno == ERANGE)
+        return check_fail (error, text, p, "the integer %.40s%s does not fit in 64 bits", token,
+                           strlen (token) > 40 ? "…" : "");
+    }
+  else
+    {
+      double v = g_ascii_strtod (token, &stop);
+
+      if (isinf (v) || isnan (v))
+        return check_fail (error, text, p, "the number %.40s%s is out of range for a double",
+                           token, strlen (token) > 40 ? "…" : "");
+    }
+  return TRUE;
+}
+
+gboolean
+assay_json_check (const char *text, gssize len, GError **error)
+{
+  const char *end = len < 0 ? text + strlen (text) : text + len;
+  const char *p = text;
+  guint       depth = 0;
+  gboolean    any = FALSE;
+
+  while (p < end)
+    {
+      char c = *p;
+
+      switch (c)
+        {
+        case ' ': case '\t': case '\n': case '\r':
+          p++;
+          continue;
+        case '/':
+          if (p + 1 < end && p[1] == '/')
+            {
+              const char *nl = memchr (p, '\n', end - p);
+              p = nl != NULL ? nl + 1 : end;
+              continue;
+            }
+          if (p + 1 < end && p[1] == '*')
+            {
+              const char *q = p + 2;
+              while (q + 1 < end && !(q[0] == '*' && q[1] == '/'))
+                q++;
+              p = q + 1 < end ? q + 2 : end;
+              continue;
+            }
+          any = TRUE;
+          p++;
+          continue;
+        case '"':
+          any = TRUE;
+          for (p++; p < end && *p != '"'; p++)
+            if (*p == '\\' && p + 1 < end)
+              p++;
+          p++;
+          continue;
+        case '[': case '{':
+          any = TRUE;
+          if (++depth > ASSAY_JSON_MAX_DEPTH)
+            return check_fail (error, text, p, "JSON nested deeper than %d levels",
+                               ASSAY_JSON_MAX_DEPTH);
+          p++;
+          continue;
+        case ']': case '}':
+          if (depth > 0)
+            depth--;
+          p++;
+          continue;
+        default:
+          any = TRUE;
+          if (c == '-' || g_ascii_isdigit (c))
+            {
+              if (!check_number (text, p, end, &p, error))
+                return FALSE;
+              continue;
+            }
+          p++;
+          continue;
+        }
+    }
+  if (!any)
+    {
+      g_set_error_literal (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                           end == text ? "empty, no JSON value" : "no JSON value, only blanks or comments");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+assay_json_parser_load (JsonParser *parser, const char *text, gssize len, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  const char *m;
+  guint       line = 0, column = 0;
+  int         used = 0;
+
+  if (!assay_json_check (text, len, error))
+    return FALSE;
+  if (json_parser_load_from_data (parser, text, len, &local))
+    return TRUE;
+  /* json-glib says "<data>:L:C: Parse error: what"; say "what (line L, column C)" */
+  m = local->message;
+  if (g_str_has_prefix (m, "<data>:") && sscanf (m + 7, "%u:%u: %n", &line, &column, &used) == 2
+      && used > 0)
+    {
+      m += 7 + used;
+      if (g_str_has_prefix (m, "Parse error: "))
+        m += strlen ("Parse error: ");
+      if (line <= 1)
+        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s (column %u)", m, column);
+      else
+        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s (line %u, column %u)", m,
+                     line, column);
+      return FALSE;
+    }
+  g_propagate_error (error, g_steal_pointer (&local));
+  return FALSE;
+}
+
+gboolean
+assay_json_parser_load_file (JsonParser *parser, const char *path, GError **error)
+{
+  g_autoptr (GMappedFile) mapped = NULL;
+  const char *data;
+  gsize       len;
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error_literal (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                           "is a folder, not a JSON file");
+      return FALSE;
+    }
+  if ((mapped = g_mapped_file_new (path, FALSE, error)) == NULL)
+    return FALSE;
+  data = g_mapped_file_get_contents (mapped);
+  len = g_mapped_file_get_length (mapped);
+  if (data == NULL || len == 0)
+    return assay_json_parser_load (parser, "", 0, error);
+  if (!g_utf8_validate_len (data, len, NULL))
+    {
+      const char *bad = NULL;
+
+      g_utf8_validate_len (data, len, &bad);
+      return check_fail (error, data, bad, "not UTF-8 text");
+    }
+  return assay_json_parser_load (parser, data, (gssize) len, error);
+}
 
 char *
 assay_json_node_to_string (JsonNode *node, gboolean pretty)
@@ -28,7 +239,7 @@ assay_json_object_from_string (const char *text, GError **error)
   g_autoptr (JsonParser) parser = json_parser_new ();
   JsonNode *root;
 
-  if (!json_parser_load_from_data (parser, text, -1, error))
+  if (!assay_json_parser_load (parser, text, -1, error))
     return NULL;
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))

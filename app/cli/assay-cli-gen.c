@@ -58,6 +58,14 @@ verb_import (AssayCliCommon *common, int argc, char **argv)
              (long long) json_object_get_int_member (o, "imported"),
              json_object_get_string_member (o, "mapping"),
              (long long) json_object_get_int_member (o, "dataset"));
+      if (assay_json_get_int (o, "numbers_as_text", 0) > 0)
+        {
+          gint64 n = assay_json_get_int (o, "numbers_as_text", 0);
+          g_print (ngettext ("%lld number in a text field was stored as text of the same value\n",
+                             "%lld numbers in text fields were stored as text of the same value\n",
+                             (gulong) n),
+                   (long long) n);
+        }
       json_node_unref (result);
     }
   return ASSAY_CLI_OK;

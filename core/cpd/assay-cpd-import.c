@@ -56,16 +56,30 @@ is_missing_token (const char *s)
          || g_ascii_strcasecmp (s, "null") == 0 || g_ascii_strcasecmp (s, "none") == 0;
 }
 
-/* Fills NaNs of each channel by linear interpolation (edges: nearest), or names the first. */
+/* Refuses a series of fewer than 2 steps and a channel with no value at all; fills NaNs of
+ * each channel by linear interpolation (edges: nearest), or names the first. */
 static gboolean
 handle_missing (AssaySeries *series, const char *path, gboolean refuse, GError **error)
 {
   const guint T = series->T, N = series->N, M = series->M;
 
+  if (T < 2)
+    return fail (error, path,
+                 ngettext ("series “%s” has %u step; a series needs at least 2",
+                           "series “%s” has %u steps; a series needs at least 2", T),
+                 series->name, T);
   for (guint n = 0; n < N; n++)
     for (guint m = 0; m < M; m++)
       {
-        int prev = -1;
+        int      prev = -1;
+        gboolean any = FALSE;
+
+        for (guint t = 0; t < T && !any; t++)
+          any = !isnan (assay_series_at (series, t, n)[m]);
+        if (!any)
+          return fail (error, path, _("series “%s”: every value of %s%s%s is missing"),
+                       series->name, series->var_names[n], M > 1 ? "." : "",
+                       M > 1 ? series->feat_names[m] : "");
         for (guint t = 0; t <= T; t++)
           {
             if (t < T && isnan (assay_series_at (series, t, n)[m]))
@@ -95,7 +109,7 @@ handle_missing (AssaySeries *series, const char *path, gboolean refuse, GError *
                       v = a + (b - a) * (float) (q - prev) / (float) (t - prev);
                     }
                   else
-                    v = 0.0f; /* the whole channel is missing */
+                    v = 0.0f; /* not reached: a channel with no value was refused above */
                   assay_series_at (series, q, n)[m] = v;
                 }
             prev = (int) t;
@@ -324,7 +338,7 @@ read_tcpd (const char *path, JsonObject *annotations, GError **error)
   guint        N;
   AssaySeries *series;
 
-  if (!json_parser_load_from_file (parser, path, &json_error))
+  if (!assay_json_parser_load_file (parser, path, &json_error))
     {
       fail (error, path, _("not JSON: %s"), json_error->message);
       return NULL;
@@ -601,7 +615,7 @@ read_jsonl (const char *path, GPtrArray *out, GError **error)
         p++;
       if (p < line_end)
         {
-          if (!json_parser_load_from_data (parser, p, line_end - p, &json_error))
+          if (!assay_json_parser_load (parser, p, line_end - p, &json_error))
             return fail (error, path, _("line %u: not JSON: %s"), line, json_error->message);
           if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
             return fail (error, path, _("line %u: expected a JSON object"), line);

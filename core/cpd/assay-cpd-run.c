@@ -588,7 +588,7 @@ assay_cpd_evaluate_run (AssayStore *store, gint64 run, GError **error)
       if (sqlite3_step (stmt) == SQLITE_ROW)
         {
           g_autoptr (JsonParser) parser = json_parser_new ();
-          if (json_parser_load_from_data (parser, (const char *) sqlite3_column_text (stmt, 0), -1,
+          if (assay_json_parser_load (parser, (const char *) sqlite3_column_text (stmt, 0), -1,
                                           NULL)
               && JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
             {

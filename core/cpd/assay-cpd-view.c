@@ -286,7 +286,7 @@ assay_cpd_series_view_load (AssayStore *store, gint64 series_id, gint64 run, GEr
       g_autoptr (JsonParser) parser = json_parser_new ();
       gsize bytes = (gsize) sqlite3_column_bytes (stmt, 3);
 
-      if (json_parser_load_from_data (parser, (const char *) sqlite3_column_text (stmt, 0), -1, NULL)
+      if (assay_json_parser_load (parser, (const char *) sqlite3_column_text (stmt, 0), -1, NULL)
           && JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
         {
           JsonArray *a = json_node_get_array (json_parser_get_root (parser));
@@ -297,7 +297,7 @@ assay_cpd_series_view_load (AssayStore *store, gint64 series_id, gint64 run, GEr
             }
         }
       if (sqlite3_column_type (stmt, 1) == SQLITE_TEXT
-          && json_parser_load_from_data (parser, (const char *) sqlite3_column_text (stmt, 1), -1, NULL)
+          && assay_json_parser_load (parser, (const char *) sqlite3_column_text (stmt, 1), -1, NULL)
           && JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
         {
           JsonArray *a = json_node_get_array (json_parser_get_root (parser));

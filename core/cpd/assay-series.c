@@ -106,7 +106,7 @@ names_from_json (const char *text, guint expected)
   JsonArray *array;
   char     **out;
 
-  if (text == NULL || !json_parser_load_from_data (parser, text, -1, NULL)
+  if (text == NULL || !assay_json_parser_load (parser, text, -1, NULL)
       || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
     return NULL;
   array = json_node_get_array (json_parser_get_root (parser));

@@ -137,9 +137,40 @@ messages_text (JsonArray *a, guint first, guint end)
   return g_string_free (s, FALSE);
 }
 
-/* A text field: a string, a number, or a conversational message list. */
+typedef struct
+{
+  JsonObject *row;
+  GHashTable *used;    /* keys consumed */
+  guint       numbers; /* numbers read as text */
+} Fields;
+
+/* A number as text, exactly: integers as written, reals in the shortest form that reads back
+ * as the same double. */
 static char *
-node_text (JsonNode *node)
+number_text (JsonNode *node)
+{
+  char   buf[G_ASCII_DTOSTR_BUF_SIZE];
+  double v;
+
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+  v = json_node_get_double (node);
+  for (int digits = 1; digits <= 17; digits++)
+    {
+      char format[8];
+
+      g_snprintf (format, sizeof format, "%%.%dg", digits);
+      g_ascii_formatd (buf, sizeof buf, format, v);
+      if (g_ascii_strtod (buf, NULL) == v)
+        break;
+    }
+  return g_strdup (buf);
+}
+
+/* A text field: a string, a number (kept exactly and counted in f->numbers, so the import
+ * can say so), or a conversational message list. */
+static char *
+node_text (Fields *f, JsonNode *node)
 {
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     return NULL;
@@ -153,21 +184,16 @@ node_text (JsonNode *node)
       GType t = json_node_get_value_type (node);
       if (t == G_TYPE_STRING)
         return g_strdup (json_node_get_string (node));
-      if (t == G_TYPE_INT64)
-        return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-      if (t == G_TYPE_DOUBLE)
-        return g_strdup_printf ("%.17g", json_node_get_double (node));
+      if (t == G_TYPE_INT64 || t == G_TYPE_DOUBLE)
+        {
+          f->numbers++;
+          return number_text (node);
+        }
       if (t == G_TYPE_BOOLEAN)
         return g_strdup (json_node_get_boolean (node) ? "true" : "false");
     }
   return assay_json_node_to_string (node, FALSE);
 }
-
-typedef struct
-{
-  JsonObject *row;
-  GHashTable *used; /* keys consumed */
-} Fields;
 
 static JsonNode *
 take (Fields *f, const char *key)
@@ -197,7 +223,7 @@ take_any (Fields *f, const char *const *keys)
 static char *
 take_text (Fields *f, const char *key)
 {
-  return node_text (take (f, key));
+  return node_text (f, take (f, key));
 }
 
 static gboolean
@@ -281,9 +307,9 @@ map_pair (Fields *f, Row *r, const char *prompt_key, const char *where, GError *
     }
   else
     {
-      r->prompt = node_text (prompt);
-      r->text = node_text (chosen);
-      r->rejected = node_text (rejected);
+      r->prompt = node_text (f, prompt);
+      r->text = node_text (f, chosen);
+      r->rejected = node_text (f, rejected);
     }
   if (r->text == NULL || r->rejected == NULL)
     return fail (error, where, _("“chosen” or “rejected” is not text"));
@@ -312,14 +338,14 @@ map_row (AssayGenMapping mapping, JsonObject *fields, Fields *f, Row *r, const c
   switch (mapping)
     {
     case ASSAY_GEN_MAP_TRL:
-      r->ext_id = node_text (take_any (f, id_keys));
+      r->ext_id = node_text (f, take_any (f, id_keys));
       return map_pair (f, r, "prompt", where, error);
 
     case ASSAY_GEN_MAP_LLAVA_REASONER:
       {
         static const char *const media[] = { "image", "video", NULL };
-        r->ext_id = node_text (take_any (f, id_keys));
-        r->source = node_text (take_any (f, media));
+        r->ext_id = node_text (f, take_any (f, id_keys));
+        r->source = node_text (f, take_any (f, media));
         return map_pair (f, r, json_object_has_member (f->row, "question") ? "question" : "prompt",
                          where, error);
       }
@@ -330,7 +356,7 @@ map_row (AssayGenMapping mapping, JsonObject *fields, Fields *f, Row *r, const c
         JsonArray *a;
         GString   *text;
         gint64     label;
-        r->ext_id = node_text (take_any (f, id_keys));
+        r->ext_id = node_text (f, take_any (f, id_keys));
         r->prompt = take_text (f, "problem");
         if (r->prompt == NULL)
           return fail (error, where, _("no “problem”"));
@@ -368,7 +394,7 @@ map_row (AssayGenMapping mapping, JsonObject *fields, Fields *f, Row *r, const c
 
     case ASSAY_GEN_MAP_LLMINER:
       {
-        r->ext_id = node_text (take_any (f, id_keys));
+        r->ext_id = node_text (f, take_any (f, id_keys));
         r->source = take_text (f, "passage");
         r->highlight = take_text (f, "sentence");
         r->prompt = take_text (f, "question");
@@ -386,10 +412,10 @@ map_row (AssayGenMapping mapping, JsonObject *fields, Fields *f, Row *r, const c
         static const char *const text[] = { "text", "generation", "elaboration", "output", NULL };
         static const char *const doc_id[] = { "doc_id", "document_id", NULL };
         JsonNode *d = take_any (f, doc_id);
-        r->ext_id = node_text (take_any (f, id_keys));
-        r->source = node_text (take_any (f, doc));
-        r->condition = node_text (take_any (f, cond));
-        r->text = node_text (take_any (f, text));
+        r->ext_id = node_text (f, take_any (f, id_keys));
+        r->source = node_text (f, take_any (f, doc));
+        r->condition = node_text (f, take_any (f, cond));
+        r->text = node_text (f, take_any (f, text));
         if (d != NULL)
           {
             r->extra = json_object_new ();
@@ -427,7 +453,7 @@ map_row (AssayGenMapping mapping, JsonObject *fields, Fields *f, Row *r, const c
   if (g_str_equal (field, #name))                                                                  \
     {                                                                                              \
       g_free (r->name);                                                                            \
-      r->name = node_text (n);                                                                     \
+      r->name = node_text (f, n);                                                                     \
       continue;                                                                                    \
     }
             SET (ext_id) SET (kind) SET (source) SET (highlight) SET (condition) SET (prompt)
@@ -527,6 +553,7 @@ typedef struct
   JsonObject      *fields;
   const char      *path;
   guint            imported;
+  guint            numbers_as_text;
   gboolean         resolved;
   char            *first_shape;
 } Import;
@@ -586,6 +613,7 @@ import_row (Import *im, JsonNode *node, const char *where, GError **error)
   if (!im->resolved && !resolve (im, f.row, where, error))
     return FALSE;
   f.used = g_hash_table_new (g_str_hash, g_str_equal);
+  f.numbers = 0;
   ok = map_row (im->mapping, im->fields, &f, &r, where, error);
   if (ok)
     {
@@ -625,7 +653,10 @@ import_row (Import *im, JsonNode *node, const char *where, GError **error)
       bind_text (im->insert, 17, extra);
       ok = assay_store_step_done (im->store, im->insert, error);
       if (ok)
-        im->imported++;
+        {
+          im->imported++;
+          im->numbers_as_text += f.numbers;
+        }
     }
   g_hash_table_unref (f.used);
   row_clear (&r);
@@ -707,7 +738,7 @@ assay_gen_import (AssayStore *store, const char *path, const AssayGenImportOptio
     {
       g_autoptr (JsonParser) parser = json_parser_new ();
       JsonArray *a;
-      if (!json_parser_load_from_file (parser, path, &local))
+      if (!assay_json_parser_load_file (parser, path, &local))
         {
           g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: %s", path, local->message);
           ok = FALSE;
@@ -763,7 +794,7 @@ assay_gen_import (AssayStore *store, const char *path, const AssayGenImportOptio
             continue;
           {
             g_autofree char *where = g_strdup_printf (_("%s: line %u"), path, line_no);
-            if (!json_parser_load_from_data (parser, p, -1, &local))
+            if (!assay_json_parser_load (parser, p, -1, &local))
               {
                 ok = fail (error, where, _("not JSON (%s)"), local->message);
                 break;
@@ -827,6 +858,7 @@ assay_gen_import (AssayStore *store, const char *path, const AssayGenImportOptio
         {
           result->dataset = im.dataset;
           result->imported = im.imported;
+          result->numbers_as_text = im.numbers_as_text;
           result->mapping = im.mapping;
         }
     }

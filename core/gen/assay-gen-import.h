@@ -46,6 +46,7 @@ typedef struct
 {
   gint64 dataset;
   guint  imported;
+  guint  numbers_as_text;  /* numbers found where text belongs, stored as their exact text */
   AssayGenMapping mapping; /* the one used */
 } AssayGenImportResult;
 

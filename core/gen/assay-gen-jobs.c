@@ -35,6 +35,7 @@ import_run (AssayJob *job, gpointer user_data, GError **error)
   o = json_object_new ();
   json_object_set_int_member (o, "dataset", r.dataset);
   json_object_set_int_member (o, "imported", r.imported);
+  json_object_set_int_member (o, "numbers_as_text", r.numbers_as_text);
   json_object_set_string_member (o, "mapping", assay_gen_mapping_name (r.mapping));
   assay_job_take_result_object (job, o);
   return TRUE;

@@ -258,7 +258,7 @@ assay_gen_import_answers (AssayStore *store, const char *path, guint *n_read, gu
 
       if (*line == '\0')
         continue;
-      if (!json_parser_load_from_data (parser, line, -1, &local)
+      if (!assay_json_parser_load (parser, line, -1, &local)
           || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         {
           g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("%s: not a JSON object"), where);

@@ -86,7 +86,7 @@ assay_gen_steps_parse (const char *text)
   if (text == NULL)
     return NULL;
   parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, text, -1, NULL)
+  if (!assay_json_parser_load (parser, text, -1, NULL)
       || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
     return NULL;
   a = json_node_get_array (json_parser_get_root (parser));

@@ -50,11 +50,24 @@ get_int (JsonObject *o, const char *member, gboolean required, int fallback, int
       *out = fallback;
       return TRUE;
     }
-  if (!JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64
-      || (v = json_node_get_int (n)) < min_value || v > (1 << 30))
+  if (!JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                   "%s: field “%s” must be an integer of at least %d", label, member, min_value);
+                   "%s: field “%s” must be an integer", label, member);
+      return FALSE;
+    }
+  if ((v = json_node_get_int (n)) < min_value)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   "%s: field “%s” is %" G_GINT64_FORMAT "; it must be at least %d", label, member,
+                   v, min_value);
+      return FALSE;
+    }
+  if (v > (1 << 30))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   "%s: field “%s” is %" G_GINT64_FORMAT "; Assay reads models up to %d",
+                   label, member, v, 1 << 30);
       return FALSE;
     }
   *out = (int) v;

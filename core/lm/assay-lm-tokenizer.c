@@ -382,7 +382,7 @@ load_tokenizer_json (const char *path, GError **error)
   JsonNode      *value;
   JsonArray     *merges;
 
-  if (!json_parser_load_from_mapped_file (parser, path, &local))
+  if (!assay_json_parser_load_file (parser, path, &local))
     {
       g_set_error (error, ASSAY_ERROR,
                    g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? ASSAY_ERROR_NOT_FOUND
@@ -540,7 +540,7 @@ load_gpt2_files (const char *dir, GError **error)
   JsonNode      *value;
   guint          rank = 0;
 
-  if (!json_parser_load_from_mapped_file (parser, encoder, &local)
+  if (!assay_json_parser_load_file (parser, encoder, &local)
       || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: %s", encoder,

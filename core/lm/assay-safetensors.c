@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "assay-error.h"
+#include "assay-json.h"
 
 #define MAX_HEADER ((guint64) 100 << 20)
 
@@ -190,7 +191,7 @@ parse_into (AssaySafetensors *self, const guint8 *data, gsize len, const char *l
                  header_len, len);
   if (memchr (data + 8, '\0', header_len) != NULL)
     return fail (error, label, "header holds a NUL byte");
-  if (!json_parser_load_from_data (parser, (const char *) data + 8, (gssize) header_len, &local))
+  if (!assay_json_parser_load (parser, (const char *) data + 8, (gssize) header_len, &local))
     return fail (error, label, "header is not JSON: %s", local->message);
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
@@ -401,7 +402,7 @@ assay_safetensors_open_dir (const char *dir, GError **error)
       return NULL;
     }
   parser = json_parser_new ();
-  if (!json_parser_load_from_mapped_file (parser, index, &local))
+  if (!assay_json_parser_load_file (parser, index, &local))
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: %s", index, local->message);
       return NULL;

@@ -28,12 +28,14 @@ assay_trace_parse_format (const char *name, AssayTraceFormat *format)
 /* The first object of a JSON array file, read alone (the whole array is parsed once, by the
  * importer): the text from its "{" to the matching "}", strings and escapes skipped. */
 static JsonObject *
-first_array_object (const char *path)
+first_array_object (const char *path, GError **error)
 {
-  g_autoptr (GMappedFile) map = g_mapped_file_new (path, FALSE, NULL);
+  g_autoptr (GMappedFile) map = g_mapped_file_new (path, FALSE, error);
+  g_autoptr (GError) local = NULL;
   const char *p, *end, *begin = NULL;
   int         depth = 0;
   gboolean    in_string = FALSE;
+  JsonObject *object;
 
   if (map == NULL)
     return NULL;
@@ -55,34 +57,73 @@ first_array_object (const char *path)
         begin = p;
       else if (*p == '}' && begin != NULL && --depth == 0)
         {
-          g_autofree char *object = g_strndup (begin, p + 1 - begin);
-          return assay_json_object_from_string (object, NULL);
+          g_autofree char *text = g_strndup (begin, p + 1 - begin);
+          if ((object = assay_json_object_from_string (text, &local)) == NULL)
+            g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                         _("%s: the first row is not JSON: %s"), path, local->message);
+          return object;
         }
+      else if (begin == NULL && *p != '[' && !g_ascii_isspace (*p))
+        break;
     }
+  g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+               _("%s: a JSON array whose first item is not an object"), path);
   return NULL;
 }
 
-/* The first row of a JSONL file or JSON array, or NULL (the importer then names the problem). */
+/* The first row of a JSONL file or JSON array, or NULL with an error that says what is wrong
+ * with the file: missing, a folder, unreadable, empty, not UTF-8, not JSON, not an object. */
 static JsonObject *
-first_row (const char *path)
+first_row (const char *path, GError **error)
 {
   g_autoptr (GFile) file = g_file_new_for_path (path);
-  g_autoptr (GFileInputStream) in = g_file_read (file, NULL, NULL);
+  g_autoptr (GFileInputStream) in = NULL;
   g_autoptr (GDataInputStream) data = NULL;
-  char *line;
+  g_autoptr (GError) local = NULL;
+  char    *line;
+  guint    number = 0;
 
-  if (in == NULL)
-    return NULL;
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("%s: no such file"), path);
+      return NULL;
+    }
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   _("%s: a folder, not a JSONL or JSON file"), path);
+      return NULL;
+    }
+  if ((in = g_file_read (file, NULL, &local)) == NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("%s: cannot be read: %s"), path,
+                   local->message);
+      return NULL;
+    }
   data = g_data_input_stream_new (G_INPUT_STREAM (in));
-  while ((line = g_data_input_stream_read_line_utf8 (data, NULL, NULL, NULL)) != NULL)
+  while ((line = g_data_input_stream_read_line_utf8 (data, NULL, NULL, &local)) != NULL)
     {
       g_autofree char *text = line;
+      JsonObject      *row;
+
+      number++;
       if (*g_strstrip (text) == '\0')
         continue;
       if (text[0] == '[')
-        return first_array_object (path);
-      return assay_json_object_from_string (text, NULL);
+        return first_array_object (path, error);
+      if ((row = assay_json_object_from_string (text, &local)) == NULL)
+        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                     _("%s: line %u: not a JSON object: %s"), path, number, local->message);
+      return row;
     }
+  if (local != NULL)
+    g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("%s: line %u: %s"), path,
+                 number + 1,
+                 g_error_matches (local, G_CONVERT_ERROR, G_CONVERT_ERROR_ILLEGAL_SEQUENCE)
+                   ? _("not UTF-8 text") : local->message);
+  else
+    g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("%s: no rows (the file is empty)"),
+                 path);
   return NULL;
 }
 
@@ -186,10 +227,11 @@ assay_trace_import (AssayStore *store, const char *path, AssayTraceFormat format
   options.name = name;
   if (format == ASSAY_TRACE_FORMAT_AUTO)
     {
-      row = first_row (path);
-      if (row != NULL && json_object_has_member (row, "problem") && json_object_has_member (row, "steps"))
+      if ((row = first_row (path, error)) == NULL)
+        return FALSE;
+      if (json_object_has_member (row, "problem") && json_object_has_member (row, "steps"))
         format = ASSAY_TRACE_FORMAT_PROCESSBENCH;
-      else if (row != NULL && json_object_has_member (row, "chosen") && json_object_has_member (row, "rejected"))
+      else if (json_object_has_member (row, "chosen") && json_object_has_member (row, "rejected"))
         format = json_object_has_member (row, "prompt") ? ASSAY_TRACE_FORMAT_TRL
                                                         : ASSAY_TRACE_FORMAT_LLAVA_REASONER;
       else
@@ -209,13 +251,8 @@ assay_trace_import (AssayStore *store, const char *path, AssayTraceFormat format
     case ASSAY_TRACE_FORMAT_JSONL:
     case ASSAY_TRACE_FORMAT_AUTO:
     default:
-      if (row == NULL)
-        row = first_row (path);
-      if (row == NULL && !g_file_test (path, G_FILE_TEST_EXISTS))
-        {
-          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("%s: no such file"), path);
-          return FALSE;
-        }
+      if (row == NULL && (row = first_row (path, error)) == NULL)
+        return FALSE;
       if ((fields = candidate_fields (path, row, error)) == NULL)
         return FALSE;
       options.mapping = ASSAY_GEN_MAP_CUSTOM;

@@ -242,7 +242,7 @@ read_rows (Rows *rows, const char *path, GError **error)
           /* a JSON array of rows */
           g_autoptr (JsonParser) parser = json_parser_new ();
           JsonArray *a;
-          if (!json_parser_load_from_mapped_file (parser, path, &parse)
+          if (!assay_json_parser_load_file (parser, path, &parse)
               || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
             {
               g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: %s", path,

@@ -10,6 +10,7 @@
 
 #include "assay-csv-reader.h"
 #include "assay-error.h"
+#include "assay-json.h"
 #include "assay-names.h"
 
 typedef struct
@@ -736,7 +737,7 @@ parse_jsonl_file (Corpus *corpus, const char *path, gboolean test_file, GCancell
             return FALSE;
           report (corpus, 0.6 * (p - data) / MAX (len, 1), _("Reading documents"));
         }
-      if (!json_parser_load_from_data (parser, p, line_end - p, &json_error))
+      if (!assay_json_parser_load (parser, p, line_end - p, &json_error))
         return bad_line (error, path, line, _("not JSON: %s"), json_error->message);
       node = json_parser_get_root (parser);
       if (!JSON_NODE_HOLDS_OBJECT (node))

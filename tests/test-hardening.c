@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Hostile input: every reader refuses what it cannot read with one clear line and never crashes
+ * (deep nesting, numbers out of range, empty and comment-only files, folders, wrong encodings). */
+#include <json-glib/json-glib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "assay-atomic-file.h"
+#include "assay-error.h"
+#include "assay-json.h"
+#include "assay-safetensors.h"
+#include "assay-test-util.h"
+
+static char *
+repeat (const char *unit, guint n)
+{
+  GString *s = g_string_sized_new (strlen (unit) * n + 1);
+
+  for (guint i = 0; i < n; i++)
+    g_string_append (s, unit);
+  return g_string_free (s, FALSE);
+}
+
+/* Runs assay-cli with args; asserts it exits with 1 and says exactly one line on stderr that
+ * holds every string in want (NULL-terminated). */
+static void
+assert_refused (const char *const *args, const char *const *want)
+{
+  g_autofree char *err = NULL;
+  g_autofree char *joined = g_strjoinv (" ", (char **) args);
+
+  assay_test_cli_json (args, 1, &err);
+  g_test_message ("assay-cli %s → %s", joined, err);
+  g_assert_true (g_str_has_prefix (err, "assay-cli: "));
+  g_assert_nonnull (strchr (err, '\n'));
+  g_assert_cmpstr (strchr (err, '\n') + 1, ==, ""); /* one line: no CRITICAL or warning before it */
+  for (guint i = 0; want[i] != NULL; i++)
+    if (strstr (err, want[i]) == NULL)
+      g_error ("“%s” lacks “%s”", err, want[i]);
+}
+
+static void
+test_json_check (void)
+{
+  g_autofree char *deep_ok = NULL, *deep_bad = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *opened = repeat ("[", ASSAY_JSON_MAX_DEPTH);
+  g_autofree char *closed = repeat ("]", ASSAY_JSON_MAX_DEPTH);
+  g_autofree char *in_string = NULL;
+
+  deep_ok = g_strconcat (opened, closed, NULL);
+  g_assert_true (assay_json_check (deep_ok, -1, &error));
+  g_assert_no_error (error);
+  deep_bad = g_strconcat ("\n  ", opened, "[", "]", closed, NULL);
+  g_assert_false (assay_json_check (deep_bad, -1, &error));
+  g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "nested deeper than 512"));
+  g_assert_nonnull (strstr (error->message, "line 2, column 515"));
+  g_clear_error (&error);
+
+  /* brackets inside strings (with escaped quotes) and comments do not count */
+  in_string = g_strconcat ("{\"a\": \"\\\"", opened, opened, "\", /* ", opened, opened,
+                           " */ \"b\": 1 // ", opened, opened, "\n}", NULL);
+  g_assert_true (assay_json_check (in_string, -1, &error));
+  g_assert_no_error (error);
+
+  /* numbers: the edges of int64 and double */
+  g_assert_true (assay_json_check ("[-9223372036854775808, 9223372036854775807, 1.7e308, 4.9e-324]",
+                                   -1, NULL));
+  g_assert_false (assay_json_check ("[9223372036854775808]", -1, &error));
+  g_assert_nonnull (strstr (error->message, "does not fit in 64 bits (column 2)"));
+  g_clear_error (&error);
+  g_assert_false (assay_json_check ("{\"x\":\n -1e999}", -1, &error));
+  g_assert_nonnull (strstr (error->message, "-1e999 is out of range for a double (line 2, column 2)"));
+  g_clear_error (&error);
+
+  /* nothing to parse */
+  g_assert_false (assay_json_check ("", 0, &error));
+  g_assert_nonnull (strstr (error->message, "empty"));
+  g_clear_error (&error);
+  g_assert_false (assay_json_check ("  // a comment\n /* another */ ", -1, &error));
+  g_assert_nonnull (strstr (error->message, "only blanks or comments"));
+  g_clear_error (&error);
+
+  /* and json-glib's own errors read "what (line, column)" */
+  {
+    g_autoptr (JsonParser) parser = json_parser_new ();
+    g_assert_false (assay_json_parser_load (parser, "{\"a\": 1,\n \"b\": nope}", -1, &error));
+    g_assert_nonnull (strstr (error->message, "(line 2, column"));
+    g_assert_null (strstr (error->message, "<data>"));
+  }
+}
+
+/* 100 000 opening brackets crashed json-glib (stack overflow) in every reader */
+static void
+test_deep_json_everywhere (void)
+{
+  g_autofree char *deep = repeat ("[", 100000);
+  g_autofree char *deep_row = g_strconcat ("{\"text\": \"a\", \"labels\": ", deep, "}\n", NULL);
+  g_autofree char *ws = assay_test_path ("deep.assay");
+  g_autofree char *json = assay_test_write_file ("deep.json", deep);
+  g_autofree char *jsonl = assay_test_write_file ("deep.jsonl", deep_row);
+  g_autofree char *model = assay_test_path ("deep-model");
+  g_autofree char *config = NULL, *st = NULL;
+  const char *const want[] = { "nested deeper than 512 levels", NULL };
+
+  assert_refused ((const char *[]){ "gen", "import", "-w", ws, json, NULL }, want);
+  assert_refused ((const char *[]){ "gen", "import", "-w", ws, jsonl, NULL }, want);
+  assert_refused ((const char *[]){ "xmtc", "import", "-w", ws, jsonl, NULL }, want);
+  assert_refused ((const char *[]){ "cpd", "import", "-w", ws, json, NULL }, want);
+  assert_refused ((const char *[]){ "cpd", "import", "-w", ws, "--format", "jsonl", jsonl, NULL }, want);
+  assert_refused ((const char *[]){ "video", "import", "-w", ws, jsonl, NULL }, want);
+  assert_refused ((const char *[]){ "traces", "import", "-w", ws, jsonl, NULL }, want);
+
+  g_assert_cmpint (g_mkdir_with_parents (model, 0755), ==, 0);
+  config = g_build_filename (model, "config.json", NULL);
+  g_assert_true (g_file_set_contents (config, deep, -1, NULL));
+  assert_refused ((const char *[]){ "lm", "info", model, NULL }, want);
+
+  /* a safetensors header of 100 001 "[" */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GByteArray) file = g_byte_array_new ();
+    guint64 n = 100001;
+    AssaySafetensors *s;
+
+    for (int i = 0; i < 8; i++)
+      g_byte_array_append (file, (guint8[]){ (guint8) (n >> (8 * i)) }, 1);
+    for (guint64 i = 0; i < n; i++)
+      g_byte_array_append (file, (const guint8 *) "[", 1);
+    st = g_build_filename (model, "model.safetensors", NULL);
+    g_assert_true (g_file_set_contents (st, (const char *) file->data, file->len, NULL));
+    s = assay_safetensors_open (st, &error);
+    g_assert_null (s);
+    g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT);
+    g_assert_nonnull (strstr (error->message, "nested deeper than 512 levels"));
+  }
+}
+
+static void
+test_numbers_in_generations (void)
+{
+  g_autofree char *ws = assay_test_path ("numbers.assay");
+  g_autofree char *inf = assay_test_write_file (
+    "inf.jsonl", "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\", \"x\": 1e999}\n");
+  g_autofree char *big = assay_test_write_file (
+    "big.jsonl", "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\", \"x\": 99999999999999999999}\n");
+  g_autofree char *ok = assay_test_write_file (
+    "numbers.jsonl",
+    "{\"prompt\": \"p\", \"chosen\": 0.1, \"rejected\": 72, \"x\": 1.5e300, \"y\": -9223372036854775808}\n");
+  g_autoptr (JsonObject) imported = NULL, list = NULL;
+  JsonObject *record;
+  g_autoptr (JsonObject) extra = NULL;
+
+  assert_refused ((const char *[]){ "gen", "import", "-w", ws, inf, NULL },
+                  (const char *[]){ "inf.jsonl: line 1", "1e999 is out of range", NULL });
+  assert_refused ((const char *[]){ "gen", "import", "-w", ws, big, NULL },
+                  (const char *[]){ "big.jsonl: line 1", "99999999999999999999 does not fit in 64 bits", NULL });
+
+  imported = assay_test_cli_json ((const char *[]){ "gen", "import", "-w", ws, ok, "--json", NULL }, 0, NULL);
+  g_assert_cmpint (json_object_get_int_member (imported, "imported"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (imported, "numbers_as_text"), ==, 2);
+  list = assay_test_cli_json ((const char *[]){ "gen", "list", "-w", ws, "--json", NULL }, 0, NULL);
+  record = json_array_get_object_element (json_object_get_array_member (list, "records"), 0);
+  g_assert_cmpstr (json_object_get_string_member (record, "text"), ==, "0.1"); /* not 0.10000000000000001 */
+  g_assert_cmpstr (json_object_get_string_member (record, "rejected"), ==, "72");
+}
+
+static void
+test_trace_import_says_what_is_wrong (void)
+{
+  g_autofree char *ws = assay_test_path ("traces.assay");
+  g_autofree char *empty = assay_test_write_file ("empty.jsonl", "");
+  g_autofree char *blank = assay_test_write_file ("blank.jsonl", "\n  \n");
+  g_autofree char *garbage = assay_test_write_file ("garbage.jsonl", "garbage\n");
+  g_autofree char *latin1 = assay_test_write_file ("latin1.jsonl", "{\"question\": \"caf\xe9\"}\n");
+  g_autofree char *nan = assay_test_write_file ("nan.jsonl", "{\"question\": NaN}\n");
+  g_autofree char *numbers = assay_test_write_file ("numbers.json", "[1, 2]");
+  g_autofree char *folder = assay_test_path ("a-folder");
+  g_autofree char *missing = assay_test_path ("missing.jsonl");
+
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0755), ==, 0);
+  assert_refused ((const char *[]){ "traces", "import", "-w", ws, empty, NULL },
+                  (const char *[]){ "empty.jsonl: no rows (the file is empty)", NULL });
+  assert_refused ((const char *[]){ "traces", "import", "-w", ws, blank, NULL },
+                  (const char *[]){ "blank.jsonl: no rows", NULL });
+  assert_refused ((const char *[]){ "traces", "import", "-w", ws, garbage, NULL },
+                  (const char *[]){ "garbage.jsonl: line 1: not a JSON object", "garbage", NULL });
+  assert_refused ((const char *[]){ "traces", "import", "-w", ws, latin1, NULL },
+                  (const char *[]){ "latin1.jsonl: line 1: not UTF-8 text", NULL });
+  assert_refused ((const char *[]){ "traces", "import", "-w", ws, nan, NULL },
+                  (const char *[]){ "nan.jsonl: line 1: not a JSON object", "NaN", NULL });
+  assert_refused ((const char *[]){ "traces", "import", "-w", ws, numbers, NULL },
+                  (const char *[]){ "numbers.json: a JSON array whose first item is not an object", NULL });
+  assert_refused ((const char *[]){ "traces", "import", "-w", ws, folder, NULL },
+                  (const char *[]){ "a-folder: a folder, not a JSONL or JSON file", NULL });
+  assert_refused ((const char *[]){ "traces", "import", "-w", ws, missing, NULL },
+                  (const char *[]){ "missing.jsonl: no such file", NULL });
+}
+
+static void
+test_series_without_values (void)
+{
+  g_autofree char *ws = assay_test_path ("series.assay");
+  g_autofree char *nulls = assay_test_write_file (
+    "nulls.json", "{\"name\": \"all-null\", \"n_obs\": 3, \"time\": {\"index\": [0, 1, 2]}, "
+                  "\"series\": [{\"label\": \"V1\", \"type\": \"float\", \"raw\": [null, null, null]}]}");
+  g_autofree char *header = assay_test_write_file ("header.csv", "time,a,b\n");
+  g_autofree char *one = assay_test_write_file ("one.csv", "time,a,b\n0,1,2\n");
+  g_autofree char *empty = assay_test_write_file ("empty.json", "");
+  g_autofree char *comment = assay_test_write_file ("comment.jsonl", "// nothing here\n");
+
+  assert_refused ((const char *[]){ "cpd", "import", "-w", ws, nulls, NULL },
+                  (const char *[]){ "nulls.json", "every value of V1 is missing", NULL });
+  assert_refused ((const char *[]){ "cpd", "import", "-w", ws, header, NULL },
+                  (const char *[]){ "header.csv", "has 0 steps", NULL });
+  assert_refused ((const char *[]){ "cpd", "import", "-w", ws, one, NULL },
+                  (const char *[]){ "one.csv", "has 1 step;", NULL });
+  assert_refused ((const char *[]){ "cpd", "import", "-w", ws, empty, NULL },
+                  (const char *[]){ "empty.json", "empty, no JSON value", NULL });
+  assert_refused ((const char *[]){ "xmtc", "import", "-w", ws, comment, NULL },
+                  (const char *[]){ "comment.jsonl:1", "only blanks or comments", NULL });
+  assert_refused ((const char *[]){ "gen", "import", "-w", ws, comment, NULL },
+                  (const char *[]){ "comment.jsonl: line 1", "only blanks or comments", NULL });
+  /* nothing of it was kept */
+  {
+    g_autoptr (JsonObject) info = assay_test_cli_json (
+      (const char *[]){ "cpd", "list", "-w", ws, "--json", NULL }, 0, NULL);
+    g_assert_nonnull (info);
+  }
+}
+
+static void
+test_config_sizes (void)
+{
+  g_autofree char *model = assay_test_path ("huge-model");
+  g_autofree char *config = g_build_filename (model, "config.json", NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (model, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (
+    config,
+    "{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\", \"hidden_size\": 1099511627776,"
+    " \"num_hidden_layers\": 2, \"num_attention_heads\": 2, \"intermediate_size\": 8,"
+    " \"vocab_size\": 16}", -1, NULL));
+  assert_refused ((const char *[]){ "lm", "info", model, NULL },
+                  (const char *[]){ "“hidden_size” is 1099511627776", "up to 1073741824", NULL });
+}
+
+static void
+test_atomic_file (void)
+{
+  g_autofree char *target = assay_test_write_file ("atomic.txt", "old");
+  g_autofree char *victim = assay_test_write_file ("atomic-victim.txt", "precious");
+  g_autofree char *link = assay_test_path ("atomic-link.txt");
+  g_autofree char *contents = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDir) dir = NULL;
+  const char *name;
+
+  /* abandoned: the target keeps what it had */
+  {
+    g_autoptr (AssayAtomicFile) f = assay_atomic_file_new (target, &error);
+    g_assert_no_error (error);
+    fputs ("half written", assay_atomic_file_get_stream (f));
+  }
+  g_assert_true (g_file_get_contents (target, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "old");
+  g_clear_pointer (&contents, g_free);
+
+  /* committed onto a link: the link is replaced, its target untouched */
+  g_assert_cmpint (symlink (victim, link), ==, 0);
+  {
+    g_autoptr (AssayAtomicFile) f = assay_atomic_file_new (link, &error);
+    g_assert_no_error (error);
+    fputs ("new", assay_atomic_file_get_stream (f));
+    g_assert_true (assay_atomic_file_commit (f, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_false (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+  g_assert_true (g_file_get_contents (link, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "new");
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (victim, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "precious");
+
+  /* a folder, or a folder that does not exist: an error naming the path */
+  g_assert_null (assay_atomic_file_new (assay_test_tmpdir (), &error));
+  g_assert_nonnull (strstr (error->message, "is a folder"));
+  g_clear_error (&error);
+  {
+    g_autofree char *nowhere = assay_test_path ("no-such-folder/out.jsonl");
+    g_assert_null (assay_atomic_file_new (nowhere, &error));
+    g_assert_nonnull (strstr (error->message, "no-such-folder/out.jsonl"));
+    g_clear_error (&error);
+  }
+
+  /* no temporary file is left behind */
+  dir = g_dir_open (assay_test_tmpdir (), 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_assert_false (g_str_has_prefix (name, ".atomic"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/hardening/json-check", test_json_check);
+  g_test_add_func ("/hardening/deep-json-everywhere", test_deep_json_everywhere);
+  g_test_add_func ("/hardening/numbers-in-generations", test_numbers_in_generations);
+  g_test_add_func ("/hardening/trace-import-errors", test_trace_import_says_what_is_wrong);
+  g_test_add_func ("/hardening/series-without-values", test_series_without_values);
+  g_test_add_func ("/hardening/config-sizes", test_config_sizes);
+  g_test_add_func ("/hardening/atomic-file", test_atomic_file);
+  return g_test_run ();
+}
