@@ -226,6 +226,117 @@ test_bad_files (void)
   }
 }
 
+/* The plain quadratic BPE, from tokenizer.json's own vocab and merges: for a word of ASCII
+ * letters (one pre-token, bytes that are their own symbols) merge the pair of lowest rank,
+ * leftmost first, until none is left. */
+static GArray *
+reference_bpe (JsonObject *model, GHashTable *ranks, const char *word)
+{
+  JsonObject *vocab = json_object_get_object_member (model, "vocab");
+  g_autoptr (GPtrArray) sym = g_ptr_array_new_with_free_func (g_free);
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (int));
+
+  if (json_object_get_boolean_member_with_default (model, "ignore_merges", FALSE)
+      && json_object_has_member (vocab, word))
+    {
+      int id = (int) json_object_get_int_member (vocab, word);
+      g_array_append_val (ids, id);
+      return ids;
+    }
+  for (const char *p = word; *p; p++)
+    g_ptr_array_add (sym, g_strndup (p, 1));
+  for (;;)
+    {
+      guint best = G_MAXUINT, at = 0;
+      for (guint i = 0; i + 1 < sym->len; i++)
+        {
+          g_autofree char *pair = g_strconcat (sym->pdata[i], " ", sym->pdata[i + 1], NULL);
+          gpointer         rank;
+          if (g_hash_table_lookup_extended (ranks, pair, NULL, &rank) && GPOINTER_TO_UINT (rank) < best)
+            {
+              best = GPOINTER_TO_UINT (rank);
+              at = i;
+            }
+        }
+      if (best == G_MAXUINT)
+        break;
+      {
+        char *merged = g_strconcat (sym->pdata[at], sym->pdata[at + 1], NULL);
+        g_free (sym->pdata[at]);
+        sym->pdata[at] = merged;
+        g_ptr_array_remove_index (sym, at + 1);
+      }
+    }
+  for (guint i = 0; i < sym->len; i++)
+    {
+      int id = (int) json_object_get_int_member (vocab, sym->pdata[i]);
+      g_array_append_val (ids, id);
+    }
+  return ids;
+}
+
+/* Long words: the heap-ordered merge gives the ids of the plain quadratic one on the real
+ * Qwen2.5 vocabulary (151 643 entries, 151 387 merges), and a word of 10^6 letters is encoded
+ * (the quadratic merge took 15 s for 32 000) and decodes back to itself. */
+static void
+test_long_words (void)
+{
+  const char *data = assay_test_shared_data ();
+  g_autofree char *dir = NULL, *json_path = NULL;
+  g_autoptr (AssayLmTokenizer) tok = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GHashTable) ranks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (7);
+  static const char *const alphabets[] = { "x", "ab", "aeiou", "abcdefghijklmnopqrstuvwxyz", "thenrsiao", "Zz" };
+  JsonObject *model;
+  JsonArray  *merges;
+
+  if (data == NULL)
+    return;
+  dir = g_build_filename (data, "tokenizers", "qwen2_5", NULL);
+  json_path = g_build_filename (dir, "tokenizer.json", NULL);
+  tok = assay_lm_tokenizer_load (dir, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_parser_load_from_file (parser, json_path, &error));
+  model = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "model");
+  merges = json_object_get_array_member (model, "merges");
+  for (guint i = 0; i < json_array_get_length (merges); i++)
+    g_hash_table_insert (ranks, g_strdup (json_array_get_string_element (merges, i)), GUINT_TO_POINTER (i));
+
+  for (guint w = 0; w < 120; w++)
+    {
+      const char *alphabet = alphabets[w % G_N_ELEMENTS (alphabets)];
+      guint       len = w < 6 ? 2000 : (guint) g_rand_int_range (rand, 1, 1500);
+      g_autofree char *word = g_malloc (len + 1);
+      g_autoptr (GArray) want = NULL, got = NULL;
+
+      for (guint i = 0; i < len; i++)
+        word[i] = alphabet[w % 3 == 0 ? i % strlen (alphabet) : (guint) g_rand_int_range (rand, 0, (gint32) strlen (alphabet))];
+      word[len] = '\0';
+      want = reference_bpe (model, ranks, word);
+      got = assay_lm_tokenizer_encode (tok, word, NULL, &error);
+      g_assert_no_error (error);
+      if (got->len != want->len || memcmp (got->data, want->data, want->len * sizeof (int)) != 0)
+        g_error ("word %u (%u letters of “%s”): %u ids, the reference %u", w, len, alphabet, got->len, want->len);
+    }
+
+  {
+    gsize            n = 1000000;
+    g_autofree char *word = g_malloc (n + 1);
+    g_autofree char *back = NULL;
+    g_autoptr (GArray) ids = NULL;
+
+    memset (word, 'x', n);
+    word[n] = '\0';
+    ids = assay_lm_tokenizer_encode (tok, word, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (ids->len, <, n / 4);
+    back = assay_lm_tokenizer_decode (tok, (const int *) ids->data, ids->len);
+    g_assert_cmpstr (back, ==, word);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -236,5 +347,6 @@ main (int argc, char **argv)
   g_test_add_func ("/lm/tokenizer/pairs-and-bos", test_pairs_and_bos);
   g_test_add_func ("/lm/tokenizer/bad-files", test_bad_files);
   g_test_add_func ("/lm/tokenizer/llama3-regex-nfc", test_llama3_regex_nfc);
+  g_test_add_func ("/lm/tokenizer/long-words", test_long_words);
   return g_test_run ();
 }

@@ -619,6 +619,146 @@ assay_lm_tokenizer_load (const char *path, GError **error)
   return load_tokenizer_json (path, error);
 }
 
+/* A candidate merge: the merges table's value (rank << 32 | merged id) and the position of its
+ * left symbol. Ordered by rank, then position: the lowest rank first, leftmost among equals. */
+typedef struct
+{
+  guint64 value;
+  guint   pos;
+} Candidate;
+
+static inline gboolean
+candidate_less (const Candidate *a, const Candidate *b)
+{
+  return a->value < b->value || (a->value == b->value && a->pos < b->pos);
+}
+
+static void
+heap_push (GArray *heap, guint64 value, guint pos)
+{
+  Candidate *h;
+  guint      i;
+
+  g_array_set_size (heap, heap->len + 1);
+  h = (Candidate *) heap->data;
+  i = heap->len - 1;
+  h[i] = (Candidate) { value, pos };
+  while (i > 0 && candidate_less (&h[i], &h[(i - 1) / 2]))
+    {
+      Candidate t = h[i];
+      h[i] = h[(i - 1) / 2];
+      h[(i - 1) / 2] = t;
+      i = (i - 1) / 2;
+    }
+}
+
+static Candidate
+heap_pop (GArray *heap)
+{
+  Candidate *h = (Candidate *) heap->data;
+  Candidate  top = h[0];
+  guint      n = heap->len - 1, i = 0;
+
+  h[0] = h[n];
+  g_array_set_size (heap, n);
+  for (;;)
+    {
+      guint l = 2 * i + 1, r = l + 1, m = i;
+      if (l < n && candidate_less (&h[l], &h[m]))
+        m = l;
+      if (r < n && candidate_less (&h[r], &h[m]))
+        m = r;
+      if (m == i)
+        break;
+      Candidate t = h[i];
+      h[i] = h[m];
+      h[m] = t;
+      i = m;
+    }
+  return top;
+}
+
+static gboolean
+merge_of (AssayLmTokenizer *self, int left, int right, guint64 *value)
+{
+  gint64   k = ((gint64) left << 32) | (guint32) right;
+  gpointer v;
+
+  if (!g_hash_table_lookup_extended (self->merges, &k, NULL, &v))
+    return FALSE;
+  *value = (guint64) GPOINTER_TO_SIZE (v);
+  return TRUE;
+}
+
+/* Byte-level BPE of one word, appended to sym: start from the bytes' symbols and apply the
+ * merge of lowest rank (leftmost first) until none applies, as the Hugging Face tokenizers do:
+ * the symbols form a linked list and the candidate merges a heap, so a word of n bytes takes
+ * O(n log n) instead of the O(n^2) of rescanning the word after each merge. A candidate whose
+ * symbols have changed since it was pushed is skipped when it comes up. */
+static void
+merge_word (AssayLmTokenizer *self, const char *piece, gsize len, GArray *sym)
+{
+  g_autofree int   *id = g_new (int, len);
+  g_autofree guint *prev = g_new (guint, len);
+  g_autofree guint *next = g_new (guint, len);
+  g_autoptr (GArray) heap = g_array_sized_new (FALSE, FALSE, sizeof (Candidate), (guint) len);
+  const guint none = G_MAXUINT;
+  guint64     value;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      id[i] = self->byte_id[(guint8) piece[i]];
+      prev[i] = i == 0 ? none : (guint) i - 1;
+      next[i] = i + 1 == len ? none : (guint) i + 1;
+    }
+  for (gsize i = 0; i + 1 < len; i++)
+    if (merge_of (self, id[i], id[i + 1], &value))
+      heap_push (heap, value, (guint) i);
+  while (heap->len > 0)
+    {
+      Candidate c = heap_pop (heap);
+      guint     at = c.pos, right = next[at];
+
+      /* stale: the left symbol was merged into its neighbour (id -1), or either symbol changed */
+      if (id[at] < 0 || right == none || !merge_of (self, id[at], id[right], &value)
+          || value != c.value)
+        continue;
+      id[at] = (int) (guint32) value;
+      id[right] = -1;
+      next[at] = next[right];
+      if (next[at] != none)
+        prev[next[at]] = at;
+      if (prev[at] != none && merge_of (self, id[prev[at]], id[at], &value))
+        heap_push (heap, value, prev[at]);
+      if (next[at] != none && merge_of (self, id[at], id[next[at]], &value))
+        heap_push (heap, value, at);
+    }
+  for (guint i = 0; i != none && i < len; i = next[i])
+    g_array_append_val (sym, id[i]);
+}
+
+/* Words longer than this are merged in pieces of at most this many bytes, cut at character
+ * boundaries: it bounds the memory a pathological line (a 100 MB run of one letter, a base64
+ * blob) takes. Ids can then differ from an uncut merge only at the cuts; no real word is so long. */
+#define MAX_WORD_BYTES (64 * 1024)
+
+static void
+merge_all (AssayLmTokenizer *self, const char *piece, gsize len, GArray *sym)
+{
+  while (len > MAX_WORD_BYTES)
+    {
+      gsize cut = MAX_WORD_BYTES;
+
+      while (cut > MAX_WORD_BYTES - 4 && ((guint8) piece[cut] & 0xC0) == 0x80)
+        cut--;
+      merge_word (self, piece, cut, sym);
+      piece += cut;
+      len -= cut;
+    }
+  if (len > 0)
+    merge_word (self, piece, len, sym);
+}
+
 /* BPE of one piece (bytes), appended to ids. */
 static void
 bpe_piece (AssayLmTokenizer *self, const char *piece, gsize len, GArray *ids)
@@ -650,31 +790,7 @@ bpe_piece (AssayLmTokenizer *self, const char *piece, gsize len, GArray *ids)
         g_array_append_val (sym, id);
     }
   if (sym->len == 0)
-    {
-      for (gsize i = 0; i < len; i++)
-        g_array_append_val (sym, self->byte_id[(guint8) piece[i]]);
-      for (;;)
-        {
-          guint64 best = G_MAXUINT64;
-          guint   at = 0;
-          int    *s = (int *) sym->data;
-          for (guint i = 0; i + 1 < sym->len; i++)
-            {
-              gint64   k = ((gint64) s[i] << 32) | (guint32) s[i + 1];
-              gpointer v;
-              if (g_hash_table_lookup_extended (self->merges, &k, NULL, &v)
-                  && (guint64) GPOINTER_TO_SIZE (v) < best)
-                {
-                  best = GPOINTER_TO_SIZE (v);
-                  at = i;
-                }
-            }
-          if (best == G_MAXUINT64)
-            break;
-          s[at] = (int) (guint32) best;
-          g_array_remove_index (sym, at + 1);
-        }
-    }
+    merge_all (self, piece, len, sym);
   g_array_append_vals (ids, sym->data, sym->len);
   g_mutex_lock (&self->lock);
   if (len <= 256 && g_hash_table_size (self->cache) < 200000)
