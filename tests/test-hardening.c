@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Hostile input: every reader refuses what it cannot read with one clear line and never crashes
  * (deep nesting, numbers out of range, empty and comment-only files, folders, wrong encodings). */
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
+#include <sqlite3.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -300,6 +302,84 @@ test_atomic_file (void)
     g_assert_false (g_str_has_prefix (name, ".atomic"));
 }
 
+/* Three processes creating one new workspace at once: SQLite answered "busy" to the switch to
+ * WAL without waiting, and 2–6 of 20 such races failed. */
+static void
+test_create_race (void)
+{
+  g_autofree char *cli = assay_test_build_path ("app/cli/assay-cli");
+
+  for (guint round = 0; round < 30; round++)
+    {
+      g_autofree char *name = g_strdup_printf ("race-%u.assay", round);
+      g_autofree char *ws = assay_test_path (name);
+      GSubprocess *p[3];
+
+      for (guint i = 0; i < G_N_ELEMENTS (p); i++)
+        {
+          g_autoptr (GError) error = NULL;
+          p[i] = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                                   &error, cli, "info", "-w", ws, NULL);
+          g_assert_no_error (error);
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (p); i++)
+        {
+          g_autofree char *err = NULL;
+          g_autoptr (GError) error = NULL;
+          g_subprocess_communicate_utf8 (p[i], NULL, NULL, NULL, &err, &error);
+          g_assert_no_error (error);
+          if (!g_subprocess_get_successful (p[i]))
+            g_error ("round %u, process %u: %s", round, i, err);
+          g_object_unref (p[i]);
+        }
+    }
+}
+
+/* The job's closing update waits out another writer's lock instead of leaving the job
+ * "running" (to be called "interrupted" on the next open). */
+typedef struct
+{
+  AssayStore *holder;
+  guint       hold_ms;
+} Holder;
+
+static gpointer
+release_later (gpointer data)
+{
+  Holder *h = data;
+
+  g_usleep (h->hold_ms * 1000);
+  g_assert_true (assay_store_commit (h->holder, NULL));
+  return NULL;
+}
+
+static void
+test_job_end_waits_for_lock (void)
+{
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("job-lock.assay");
+  g_autoptr (AssayStore) other = assay_store_open (assay_store_get_path (store), NULL);
+  g_autoptr (GError) error = NULL;
+  gint64  job;
+  Holder  h = { other, 1200 };
+  GThread *thread;
+  sqlite3_stmt *stmt;
+
+  g_assert_nonnull (other);
+  job = assay_store_add_job (store, "test", "A job", "CPU", &error);
+  g_assert_no_error (error);
+  assay_store_set_busy_timeout (store, 100);
+  g_assert_true (assay_store_begin (other, &error)); /* BEGIN IMMEDIATE: the write lock */
+  thread = g_thread_new ("holder", release_later, &h);
+  g_assert_true (assay_store_finish_job (store, job, "succeeded", NULL, &error));
+  g_assert_no_error (error);
+  g_thread_join (thread);
+  stmt = assay_store_prepare (store, "SELECT status FROM jobs WHERE id = ?", &error);
+  sqlite3_bind_int64 (stmt, 1, job);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "succeeded");
+  sqlite3_reset (stmt);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -311,5 +391,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hardening/series-without-values", test_series_without_values);
   g_test_add_func ("/hardening/config-sizes", test_config_sizes);
   g_test_add_func ("/hardening/atomic-file", test_atomic_file);
+  g_test_add_func ("/hardening/create-race", test_create_race);
+  g_test_add_func ("/hardening/job-end-waits-for-lock", test_job_end_waits_for_lock);
   return g_test_run ();
 }

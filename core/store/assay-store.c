@@ -89,6 +89,13 @@ assay_store_set_error (AssayStore *self, GError **error, const char *context)
   return FALSE;
 }
 
+void
+assay_store_set_busy_timeout (AssayStore *self, int milliseconds)
+{
+  g_return_if_fail (ASSAY_IS_STORE (self));
+  sqlite3_busy_timeout (self->db, milliseconds);
+}
+
 gboolean
 assay_store_exec (AssayStore *self, const char *sql, GError **error)
 {
@@ -410,12 +417,28 @@ assay_store_open_at_version (const char *path, gboolean primary, int target, GEr
       return NULL;
     }
   {
+    /* Switching a new file to WAL needs it alone for a moment; a second process creating or
+     * opening the same new workspace makes SQLite answer "busy" at once, without waiting (the
+     * busy handler is skipped where waiting could deadlock). Try again for up to 10 s. */
     sqlite3_stmt *stmt = assay_store_prepare (self, "PRAGMA journal_mode = WAL", error);
+    gint64        give_up = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
     if (stmt == NULL)
       return NULL;
-    if (sqlite3_step (stmt) == SQLITE_ROW)
-      mode = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-    sqlite3_reset (stmt);
+    for (guint attempt = 0;; attempt++)
+      {
+        int rc = sqlite3_step (stmt);
+
+        g_clear_pointer (&mode, g_free);
+        if (rc == SQLITE_ROW)
+          mode = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+        sqlite3_reset (stmt);
+        if (g_strcmp0 (mode, "wal") == 0 || g_get_monotonic_time () > give_up
+            || (rc != SQLITE_ROW && (sqlite3_errcode (self->db) & 0xff) != SQLITE_BUSY
+                && (sqlite3_errcode (self->db) & 0xff) != SQLITE_LOCKED))
+          break;
+        g_usleep ((1 + g_random_int_range (0, 4 + MIN (attempt, 20u) * 2)) * 1000);
+      }
     if (g_strcmp0 (mode, "wal") != 0)
       {
         g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_DATABASE,
@@ -596,6 +619,7 @@ assay_store_finish_job (AssayStore *self, gint64 job_id, const char *status,
                         const GError *job_error, GError **error)
 {
   sqlite3_stmt *stmt;
+  gint64        give_up = g_get_monotonic_time () + 600 * G_USEC_PER_SEC;
 
   stmt = assay_store_prepare (self,
                               "UPDATE jobs SET status = ?, error = ?, "
@@ -603,11 +627,25 @@ assay_store_finish_job (AssayStore *self, gint64 job_id, const char *status,
                               error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, status, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, job_error != NULL ? job_error->message : NULL, -1,
-                     SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 3, job_id);
-  return assay_store_step_done (self, stmt, error);
+  for (;;)
+    {
+      g_autoptr (GError) local = NULL;
+      int code;
+
+      sqlite3_bind_text (stmt, 1, status, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, job_error != NULL ? job_error->message : NULL, -1,
+                         SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (stmt, 3, job_id);
+      if (assay_store_step_done (self, stmt, &local))
+        return TRUE;
+      code = sqlite3_errcode (self->db) & 0xff;
+      if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || g_get_monotonic_time () > give_up)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      g_usleep (20 * 1000);
+    }
 }
 
 gboolean

@@ -41,6 +41,8 @@ gboolean      assay_store_bind_variant (AssayStore   *self,
                                         GError      **error);
 gint64        assay_store_query_int (AssayStore *self, const char *sql, gint64 fallback);
 gboolean      assay_store_set_error (AssayStore *self, GError **error, const char *context);
+/* How long one statement waits for another connection's write lock (10 s by default). */
+void          assay_store_set_busy_timeout (AssayStore *self, int milliseconds);
 
 /* Transactions (nest through savepoints). */
 gboolean assay_store_begin (AssayStore *self, GError **error);
@@ -72,6 +74,8 @@ gint64   assay_store_add_job (AssayStore *self,
                               const char *title,
                               const char *backend,
                               GError    **error);
+/* Records the job's end. Another writer's lock does not lose it: a busy database is retried
+ * for up to ten minutes (the job's own results are already committed by then). */
 gboolean assay_store_finish_job (AssayStore   *self,
                                  gint64        job_id,
                                  const char   *status,
