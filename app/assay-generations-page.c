@@ -137,7 +137,7 @@ refresh_datasets (AssayGenerationsPage *self)
     g_array_append_val (self->dataset_ids, zero);
   }
   stmt = store != NULL ? assay_store_prepare (store, "SELECT id, name FROM datasets WHERE area = "
-                                                     "'gen' ORDER BY id",
+                                                     "'gen' AND importing IS NULL ORDER BY id",
                                               NULL)
                        : NULL;
   while (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
@@ -216,7 +216,8 @@ read_choices (AssayStore *store, gpointer data, GCancellable *cancellable, GErro
   c->models = assay_gen_distinct (store, dataset, "model");
   c->conditions = assay_gen_distinct (store, dataset, "condition");
   stmt = assay_store_prepare (store, "SELECT EXISTS (SELECT 1 FROM gen_records WHERE kind IN "
-                                     "('rewrite', 'elaboration') AND (?1 = 0 OR dataset_id = ?1))",
+                                     "('rewrite', 'elaboration') AND (?1 = 0 OR dataset_id = ?1) AND "
+                                     ASSAY_DATASET_VISIBLE ("dataset_id") ")",
                               NULL);
   if (stmt != NULL)
     {
@@ -370,7 +371,7 @@ build_grid (AssayGenerationsPage *self)
     "SELECT coalesce (json_extract (extra, '$.doc_id'), source), source, "
     "coalesce (condition, ?2), coalesce (edited, text), status FROM gen_records "
     "WHERE kind IN ('rewrite', 'elaboration') AND (?1 = 0 OR dataset_id = ?1) "
-    "ORDER BY id LIMIT 20000",
+    "AND " ASSAY_DATASET_VISIBLE ("dataset_id") " ORDER BY id LIMIT 20000",
     NULL);
   if (stmt == NULL)
     return;
@@ -1217,7 +1218,8 @@ assay_generations_page_workspace_changed (AssayPage *page, AssayStore *store)
   g_clear_pointer (&self->record, assay_gen_record_free);
   assay_gen_list_set (self->list, store, NULL);
   any = store != NULL
-        && assay_store_query_int (store, "SELECT EXISTS (SELECT 1 FROM gen_records)", 0) > 0;
+        && assay_store_query_int (store, "SELECT EXISTS (SELECT 1 FROM gen_records WHERE "
+                                           ASSAY_DATASET_VISIBLE ("dataset_id") ")", 0) > 0;
   assay_page_set_empty (page, !any);
   if (!any)
     return;

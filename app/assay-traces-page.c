@@ -84,7 +84,9 @@ static gpointer
 list_load (AssayStore *store, gpointer data, GCancellable *cancellable, GError **error)
 {
   sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT id FROM gen_records WHERE kind IN "
-                                                   ASSAY_TRACE_KINDS_SQL " ORDER BY id", error);
+                                                   ASSAY_TRACE_KINDS_SQL " AND "
+                                                   ASSAY_DATASET_VISIBLE ("dataset_id")
+                                                   " ORDER BY id", error);
   GArray *ids;
 
   if (stmt == NULL)

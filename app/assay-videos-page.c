@@ -50,7 +50,8 @@ list_load (AssayStore *store, gpointer data, GCancellable *cancellable, GError *
   sqlite3_stmt *stmt = assay_store_prepare (store,
                                             "SELECT v.id, v.name, v.frames, v.duration, v.width, v.height, v.error, "
                                             "(SELECT count(*) FROM gen_records g WHERE g.source = v.name AND g.kind = 'response') "
-                                            "FROM videos v ORDER BY v.name, v.id", error);
+                                            "FROM videos v WHERE " ASSAY_DATASET_VISIBLE ("v.dataset_id")
+                                            " ORDER BY v.name, v.id", error);
   GPtrArray *rows;
 
   if (stmt == NULL)

@@ -9,6 +9,9 @@
 
 #include "assay-atomic-file.h"
 #include "assay-error.h"
+#include "assay-gen-import.h"
+#include "assay-gen-query.h"
+#include "assay-gen-record.h"
 #include "assay-json.h"
 #include "assay-safetensors.h"
 #include "assay-test-util.h"
@@ -380,6 +383,194 @@ test_job_end_waits_for_lock (void)
   sqlite3_reset (stmt);
 }
 
+/* A JSONL file of n generated pairs */
+static char *
+write_pairs (const char *name, guint n)
+{
+  g_autofree char *path = assay_test_path (name);
+  FILE *f = fopen (path, "w");
+
+  g_assert_nonnull (f);
+  for (guint i = 0; i < n; i++)
+    fprintf (f, "{\"prompt\": \"question %u about the weather in town %u\", \"chosen\": \"a careful "
+                "answer number %u that explains the reasoning step by step\", \"rejected\": \"a hasty "
+                "answer %u\"}\n", i, i % 97, i, i);
+  g_assert_cmpint (fclose (f), ==, 0);
+  return g_steal_pointer (&path);
+}
+
+static gint64
+count_rows (const char *ws, const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 n = -1;
+
+  g_assert_cmpint (sqlite3_open_v2 (ws, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return n;
+}
+
+typedef struct
+{
+  char     *ws;
+  char     *path;
+  gboolean  ok;
+  gint64    dataset;
+  gint      done;
+} ImportRun;
+
+static gpointer
+import_thread (gpointer data)
+{
+  ImportRun *run = data;
+  g_autoptr (AssayStore) store = assay_store_open (run->ws, NULL);
+  g_autoptr (GError) error = NULL;
+  AssayGenImportResult r;
+
+  run->ok = assay_gen_import (store, run->path, NULL, &r, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  run->dataset = r.dataset;
+  g_atomic_int_set (&run->done, 1);
+  return NULL;
+}
+
+/* A long import commits in chunks into a hidden dataset: another connection's decisions get
+ * in within a 1 s wait (the whole import held the lock before), and no list shows the
+ * import's records until it is complete. */
+static void
+test_import_interleaves (void)
+{
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("interleave.assay");
+  g_autofree char *small = write_pairs ("interleave-small.jsonl", 1);
+  g_autoptr (GError) error = NULL;
+  AssayGenImportResult r;
+  ImportRun run = { 0 };
+  GThread  *thread;
+  guint     decisions = 0, hidden_seen = 0;
+
+  g_assert_true (assay_gen_import (store, small, NULL, &r, NULL, NULL, NULL, &error));
+  run.ws = g_strdup (assay_store_get_path (store));
+  run.path = write_pairs ("interleave-big.jsonl", 60000);
+  assay_store_set_busy_timeout (store, 1000);
+  thread = g_thread_new ("import", import_thread, &run);
+  while (!g_atomic_int_get (&run.done))
+    {
+      g_autoptr (GArray) ids = NULL;
+      AssayGenFilter filter = { 0 };
+
+      filter.status = -1;
+      g_assert_true (assay_gen_set_status (store, 1, decisions % 2 ? ASSAY_GEN_ACCEPTED : ASSAY_GEN_REJECTED,
+                                           &error));
+      g_assert_no_error (error);
+      decisions++;
+      if (count_rows (run.ws, "SELECT count(*) FROM datasets WHERE importing IS NOT NULL") == 1)
+        {
+          hidden_seen++;
+          ids = assay_gen_query_ids (store, &filter, &error);
+          g_assert_no_error (error);
+          g_assert_cmpuint (ids->len, ==, 1); /* the imported chunks are not listed */
+        }
+      g_usleep (20000);
+    }
+  g_thread_join (thread);
+  g_assert_true (run.ok);
+  g_test_message ("%u decisions during the import, %u while its dataset was hidden", decisions, hidden_seen);
+  g_assert_cmpuint (hidden_seen, >=, 3);
+  g_assert_cmpint (count_rows (run.ws, "SELECT count(*) FROM datasets WHERE importing IS NOT NULL"), ==, 0);
+  g_assert_cmpint (count_rows (run.ws, "SELECT count(*) FROM gen_records"), ==, 60001);
+  g_free (run.ws);
+  g_free (run.path);
+}
+
+/* Kills an assay-cli import once its hidden dataset exists; the next open removes it whole. */
+static void
+kill_mid_import (const char *ws, const char *const *argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                                         | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  gint64 give_up = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  g_assert_no_error (error);
+  while (count_rows (ws, "SELECT count(*) FROM datasets WHERE importing IS NOT NULL") < 1)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, give_up);
+      g_usleep (5000);
+    }
+  g_usleep (g_random_int_range (0, 200000));
+  g_subprocess_force_exit (p);
+  g_subprocess_wait (p, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_signaled (p));
+}
+
+static void
+test_killed_imports_leave_nothing (void)
+{
+  g_autofree char *cli = assay_test_build_path ("app/cli/assay-cli");
+  g_autofree char *ws = assay_test_path ("killed.assay");
+  g_autofree char *big = write_pairs ("killed.jsonl", 40000);
+  const char *data = assay_test_shared_data ();
+  g_autoptr (JsonObject) o = NULL;
+
+  o = assay_test_cli_json ((const char *[]){ "info", "-w", ws, "--json", NULL }, 0, NULL);
+  for (guint i = 0; i < 3; i++)
+    {
+      kill_mid_import (ws, (const char *[]){ cli, "gen", "import", "-w", ws, big, NULL });
+      kill_mid_import (ws, (const char *[]){ cli, "traces", "import", "-w", ws, big, NULL });
+    }
+  /* the next command removes what the killed imports left */
+  g_clear_pointer (&o, json_object_unref);
+  o = assay_test_cli_json ((const char *[]){ "info", "-w", ws, "--json", NULL }, 0, NULL);
+  g_assert_cmpint (count_rows (ws, "SELECT count(*) FROM datasets"), ==, 0);
+  g_assert_cmpint (count_rows (ws, "SELECT count(*) FROM gen_records"), ==, 0);
+  g_assert_cmpint (count_rows (ws, "SELECT count(*) FROM gen_fts"), ==, 0);
+
+  if (data != NULL)
+    {
+      g_autofree char *videos = g_build_filename (data, "video", NULL);
+      for (guint i = 0; i < 3; i++)
+        kill_mid_import (ws, (const char *[]){ cli, "video", "import", "-w", ws, videos, NULL });
+      g_clear_pointer (&o, json_object_unref);
+      o = assay_test_cli_json ((const char *[]){ "video", "import", "-w", ws, videos, "--count", "3", "--json", NULL },
+                               0, NULL);
+      g_assert_cmpint (count_rows (ws, "SELECT count(*) FROM datasets"), ==, 1); /* the rerun's, alone */
+      g_assert_cmpint (count_rows (ws, "SELECT count(*) FROM videos"), ==, 2);
+    }
+  {
+    sqlite3 *db = NULL;
+    char   **table = NULL;
+    int      rows, cols;
+    g_assert_cmpint (sqlite3_open (ws, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_get_table (db, "PRAGMA integrity_check", &table, &rows, &cols, NULL), ==, SQLITE_OK);
+    g_assert_cmpstr (table[1], ==, "ok");
+    sqlite3_free_table (table);
+    sqlite3_close (db);
+  }
+}
+
+/* video import of inputs none of which can be read fails with every reason, and keeps nothing */
+static void
+test_video_nothing_readable (void)
+{
+  g_autofree char *ws = assay_test_path ("videos-broken.assay");
+  g_autofree char *empty = assay_test_write_file ("empty.mp4", "");
+  g_autofree char *garbage = assay_test_write_file ("garbage.mkv", "not a video at all, just text");
+  g_autofree char *rows = assay_test_write_file ("no-rows.jsonl", "\n");
+  g_autofree char *folder = assay_test_path ("no-videos-here");
+
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0755), ==, 0);
+  assert_refused ((const char *[]){ "video", "import", "-w", ws, empty, garbage, rows, folder, NULL },
+                  (const char *[]){ "Nothing could be read", "empty.mp4: ", "garbage.mkv: ",
+                                    "no-rows.jsonl: no rows", "no-videos-here: no video files", NULL });
+  g_assert_cmpint (count_rows (ws, "SELECT count(*) FROM datasets"), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -393,5 +584,8 @@ main (int argc, char **argv)
   g_test_add_func ("/hardening/atomic-file", test_atomic_file);
   g_test_add_func ("/hardening/create-race", test_create_race);
   g_test_add_func ("/hardening/job-end-waits-for-lock", test_job_end_waits_for_lock);
+  g_test_add_func ("/hardening/import-interleaves", test_import_interleaves);
+  g_test_add_func ("/hardening/killed-imports-leave-nothing", test_killed_imports_leave_nothing);
+  g_test_add_func ("/hardening/video-nothing-readable", test_video_nothing_readable);
   return g_test_run ();
 }

@@ -214,7 +214,7 @@ verb_list (AssayCliCommon *common, int argc, char **argv)
   json_builder_begin_object (b);
   if (!assay_cli_add_rows (common, store, b, "datasets",
                            "SELECT d.id, d.name, (SELECT count(*) FROM cpd_series s WHERE "
-                           "s.dataset_id = d.id) FROM datasets d WHERE d.area = 'cpd' ORDER BY d.id",
+                           "s.dataset_id = d.id) FROM datasets d WHERE d.area = 'cpd' AND d.importing IS NULL ORDER BY d.id",
                            dataset_keys, &error)
       || !assay_cli_add_rows (common, store, b, "runs",
                               "SELECT id, dataset_id, kind, json_extract (metrics, '$.auc'), "

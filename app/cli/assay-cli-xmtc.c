@@ -305,7 +305,7 @@ verb_list (AssayCliCommon *common, int argc, char **argv)
   if (!assay_cli_add_rows (common, store, b, "datasets",
                            "SELECT d.id, d.name, (SELECT count(*) FROM xmtc_documents x WHERE "
                            "x.dataset_id = d.id), (SELECT count(*) FROM xmtc_labels l WHERE "
-                           "l.dataset_id = d.id) FROM datasets d WHERE d.area = 'xmtc' ORDER BY d.id",
+                           "l.dataset_id = d.id) FROM datasets d WHERE d.area = 'xmtc' AND d.importing IS NULL ORDER BY d.id",
                            dataset_keys, &error)
       || !assay_cli_add_rows (common, store, b, "runs",
                               "SELECT id, dataset_id, status, seconds, json_extract (metrics, '$.\"p@1\"') "

@@ -31,7 +31,7 @@ assay_cpd_dataset_list (AssayStore *store, GPtrArray *names)
 {
   GArray       *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT id, name FROM datasets WHERE area = 'cpd' "
-                                                   "ORDER BY id DESC",
+                                                   "AND importing IS NULL ORDER BY id DESC",
                                             NULL);
 
   while (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)

@@ -544,6 +544,9 @@ detect (JsonObject *row)
 
 /* ---- the import ----------------------------------------------------------------------------- */
 
+/* How long one chunk of an import holds the write lock */
+#define CHUNK_MS 300
+
 typedef struct
 {
   AssayStore      *store;
@@ -690,7 +693,7 @@ assay_gen_import (AssayStore *store, const char *path, const AssayGenImportOptio
   g_autofree char *base = g_path_get_basename (path);
   g_autoptr (JsonObject) params = json_object_new ();
   Import           im = { 0 };
-  gboolean         ok = TRUE, is_array;
+  gboolean         ok = TRUE, is_array, nested;
   goffset          size = 0;
 
   if (options == NULL)
@@ -719,11 +722,15 @@ assay_gen_import (AssayStore *store, const char *path, const AssayGenImportOptio
   im.mapping = options->fields != NULL ? ASSAY_GEN_MAP_CUSTOM : options->mapping;
   im.fields = options->fields != NULL ? json_object_ref (options->fields) : NULL;
 
+  /* Alone, the import commits in chunks into a dataset hidden until the end, so other writers
+   * (a review, another import) get in between; inside a caller's transaction it is one. */
+  nested = assay_store_in_transaction (store);
   if (!assay_store_begin (store, error))
     return FALSE;
   json_object_set_string_member (params, "file", base);
-  im.dataset = assay_store_add_dataset (store, "gen", options->name != NULL ? options->name : base,
-                                        path, params, error);
+  im.dataset = assay_store_add_hidden_dataset (store, "gen",
+                                               options->name != NULL ? options->name : base,
+                                               path, params, error);
   im.insert = im.dataset != 0 ? assay_store_prepare (
                                   store,
                                   "INSERT INTO gen_records (dataset_id, ext_id, kind, source, "
@@ -751,7 +758,8 @@ assay_gen_import (AssayStore *store, const char *path, const AssayGenImportOptio
           for (guint i = 0; ok && i < json_array_get_length (a); i++)
             {
               g_autofree char *where = g_strdup_printf (_("%s: item %u"), path, i + 1);
-              ok = import_row (&im, json_array_get_element (a, i), where, error);
+              ok = import_row (&im, json_array_get_element (a, i), where, error)
+                   && assay_store_checkpoint (store, CHUNK_MS, error);
               if (ok && i % 4096 == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
                 ok = FALSE;
             }
@@ -799,7 +807,8 @@ assay_gen_import (AssayStore *store, const char *path, const AssayGenImportOptio
                 ok = fail (error, where, _("not JSON (%s)"), local->message);
                 break;
               }
-            ok = import_row (&im, json_parser_get_root (parser), where, error);
+            ok = import_row (&im, json_parser_get_root (parser), where, error)
+                 && assay_store_checkpoint (store, CHUNK_MS, error);
           }
           if (ok && line_no % 4096 == 0)
             {
@@ -847,10 +856,18 @@ assay_gen_import (AssayStore *store, const char *path, const AssayGenImportOptio
           ok = assay_store_step_done (store, stmt, error);
         }
     }
+  if (ok && !options->keep_hidden)
+    ok = assay_store_publish_dataset (store, im.dataset, error);
   if (ok)
     ok = assay_store_commit (store, error);
   if (!ok)
-    assay_store_rollback (store);
+    {
+      if (assay_store_in_transaction (store)) /* not when a checkpoint could not begin again */
+        assay_store_rollback (store);
+      /* earlier chunks are committed: remove them (the dataset is still hidden) */
+      if (!nested && im.dataset > 0)
+        assay_store_drop_dataset (store, im.dataset, NULL);
+    }
   else
     {
       assay_store_emit_changed (store, "gen_records");

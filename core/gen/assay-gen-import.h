@@ -40,6 +40,7 @@ typedef struct
   AssayGenMapping mapping;
   const char     *name;   /* of the dataset (default: the file's name) */
   JsonObject     *fields; /* custom: record field -> row field; kind may be a literal "=qa" */
+  gboolean        keep_hidden; /* the caller publishes the dataset (assay_store_publish_dataset) */
 } AssayGenImportOptions;
 
 typedef struct

@@ -104,10 +104,12 @@ build (Clause *c, const AssayGenFilter *f, gboolean with_status)
   c->texts = g_ptr_array_new_with_free_func (g_free);
   c->ints = g_array_new (FALSE, FALSE, sizeof (gint64));
   c->kinds = g_array_new (FALSE, FALSE, sizeof (int));
+  if (f != NULL && f->dataset > 0)
+    add_int (c, "dataset_id = ?", f->dataset);
+  else /* not the records of an import still running */
+    g_string_append (c->where, " WHERE " ASSAY_DATASET_VISIBLE ("dataset_id"));
   if (f == NULL)
     return;
-  if (f->dataset > 0)
-    add_int (c, "dataset_id = ?", f->dataset);
   if (with_status && f->status == ASSAY_GEN_ACCEPTED)
     g_string_append (c->where, c->where->len ? " AND status IN ('accepted', 'edited')"
                                              : " WHERE status IN ('accepted', 'edited')");
@@ -224,8 +226,9 @@ assay_gen_distinct (AssayStore *store, gint64 dataset, const char *column)
   if (!g_str_equal (column, "kind") && !g_str_equal (column, "model")
       && !g_str_equal (column, "condition"))
     return out;
-  sql = g_strdup_printf ("SELECT DISTINCT %s FROM gen_records WHERE %s IS NOT NULL%s ORDER BY 1",
-                         column, column, dataset > 0 ? " AND dataset_id = ?" : "");
+  sql = g_strdup_printf ("SELECT DISTINCT %s FROM gen_records WHERE %s IS NOT NULL AND %s ORDER BY 1",
+                         column, column,
+                         dataset > 0 ? "dataset_id = ?" : ASSAY_DATASET_VISIBLE ("dataset_id"));
   stmt = assay_store_prepare (store, sql, NULL);
   if (stmt == NULL)
     return out;

@@ -79,7 +79,8 @@ read_items (AssayStore *store, const AssayTraceCreditOptions *o, AssayLmPair *lm
   sqlite3_stmt *stmt = assay_store_prepare (store,
                                             "SELECT id, prompt, text, rejected, steps, kind "
                                             "FROM gen_records WHERE kind IN " ASSAY_TRACE_KINDS_SQL
-                                            " AND (?1 = 0 OR dataset_id = ?1) ORDER BY id LIMIT ?2",
+                                            " AND (?1 = 0 OR dataset_id = ?1) AND " ASSAY_DATASET_VISIBLE ("dataset_id")
+                                            " ORDER BY id LIMIT ?2",
                                             error);
   int rc;
 

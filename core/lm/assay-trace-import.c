@@ -259,20 +259,23 @@ assay_trace_import (AssayStore *store, const char *path, AssayTraceFormat format
       options.fields = fields;
       break;
     }
-  if (!assay_store_begin (store, error))
+  /* the records come in chunks into a hidden dataset; judged and published in one step */
+  options.keep_hidden = TRUE;
+  if (!assay_gen_import (store, path, &options, &r, NULL, NULL, cancellable, error))
     return FALSE;
-  if (!assay_gen_import (store, path, &options, &r, NULL, NULL, cancellable, error)
-      || !judge (store, r.dataset, error))
+  if (!assay_store_begin (store, error))
     {
-      assay_store_rollback (store);
+      assay_store_drop_dataset (store, r.dataset, NULL);
       return FALSE;
     }
-  if ((stmt = assay_store_prepare (store,
-                                   "SELECT count(*), count(DISTINCT prompt), sum(correct = 1), "
-                                   "count(correct) FROM gen_records WHERE dataset_id = ?",
-                                   error)) == NULL)
+  if (!judge (store, r.dataset, error) || !assay_store_publish_dataset (store, r.dataset, error)
+      || (stmt = assay_store_prepare (store,
+                                      "SELECT count(*), count(DISTINCT prompt), sum(correct = 1), "
+                                      "count(correct) FROM gen_records WHERE dataset_id = ?",
+                                      error)) == NULL)
     {
       assay_store_rollback (store);
+      assay_store_drop_dataset (store, r.dataset, NULL);
       return FALSE;
     }
   sqlite3_bind_int64 (stmt, 1, r.dataset);
@@ -286,7 +289,11 @@ assay_trace_import (AssayStore *store, const char *path, AssayTraceFormat format
   sqlite3_reset (stmt);
   result->dataset = r.dataset;
   if (!assay_store_commit (store, error))
-    return FALSE;
+    {
+      assay_store_rollback (store);
+      assay_store_drop_dataset (store, r.dataset, NULL);
+      return FALSE;
+    }
   assay_store_emit_changed (store, "gen_records");
   return TRUE;
 }

@@ -263,6 +263,11 @@ static const AssayMigration migrations[] = {
     "  chosen INTEGER REFERENCES gen_records (id) ON DELETE CASCADE,"
     "  rejected INTEGER REFERENCES gen_records (id) ON DELETE CASCADE);"
     "CREATE UNIQUE INDEX video_choices_key ON video_choices (video, question);" },
+  { 8, "dataset-imports",
+    /* A dataset being imported: the importing process's id. Imports commit in short chunks so
+     * other writers get in between; until the import publishes the dataset (NULL) every list
+     * leaves it out, and one whose process is gone is removed on the next open. */
+    "ALTER TABLE datasets ADD COLUMN importing INTEGER;" },
 };
 
 const AssayMigration *

@@ -22,6 +22,9 @@ struct _AssayStore
   int         schema_version;
   GHashTable *statements; /* SQL text -> sqlite3_stmt */
   int         tx_depth;
+  gint64      tx_began;     /* monotonic time the outermost transaction began */
+  int         busy_ms;      /* how long a statement waits for another writer */
+  gint64      busy_since;   /* when the present wait began */
 
   /* Edit in progress */
   gboolean    in_edit;
@@ -89,11 +92,29 @@ assay_store_set_error (AssayStore *self, GError **error, const char *context)
   return FALSE;
 }
 
+/* SQLite's own busy timeout sleeps up to 100 ms between tries: against an import that commits
+ * every 100 ms and begins again at once it may never find the lock free. Try every 0.5 ms. */
+static int
+busy_handler (void *data, int count)
+{
+  AssayStore *self = data;
+  gint64      now = g_get_monotonic_time ();
+
+  /* one statement at a time per connection (SQLITE_OPEN_FULLMUTEX): one wait at a time */
+  if (count == 0)
+    self->busy_since = now;
+  if (now - self->busy_since >= (gint64) self->busy_ms * 1000)
+    return 0;
+  g_usleep (count < 200 ? 500 : 2000);
+  return 1;
+}
+
 void
 assay_store_set_busy_timeout (AssayStore *self, int milliseconds)
 {
   g_return_if_fail (ASSAY_IS_STORE (self));
-  sqlite3_busy_timeout (self->db, milliseconds);
+  self->busy_ms = milliseconds;
+  sqlite3_busy_handler (self->db, busy_handler, self);
 }
 
 gboolean
@@ -211,8 +232,29 @@ assay_store_begin (AssayStore *self, GError **error)
     sql = g_strdup_printf ("SAVEPOINT sp%d", self->tx_depth);
   if (!assay_store_exec (self, sql, error))
     return FALSE;
+  if (self->tx_depth == 0)
+    self->tx_began = g_get_monotonic_time ();
   self->tx_depth++;
   return TRUE;
+}
+
+gboolean
+assay_store_in_transaction (AssayStore *self)
+{
+  return self->tx_depth > 0;
+}
+
+gboolean
+assay_store_checkpoint (AssayStore *self, guint interval_ms, GError **error)
+{
+  g_return_val_if_fail (ASSAY_IS_STORE (self), FALSE);
+  if (self->tx_depth != 1 || g_get_monotonic_time () - self->tx_began < (gint64) interval_ms * 1000)
+    return TRUE;
+  if (!assay_store_commit (self, error))
+    return FALSE;
+  /* a moment with the lock free: a writer waiting in busy_handler tries every 0.5 ms */
+  g_usleep (2000);
+  return assay_store_begin (self, error);
 }
 
 gboolean
@@ -329,6 +371,29 @@ backup (AssayStore *self, int version, GError **error)
   return TRUE;
 }
 
+/* Datasets whose import was cut off (the importing process is gone) are removed whole. */
+static void
+drop_abandoned_imports (AssayStore *self)
+{
+  g_autoptr (GArray) gone = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *stmt = assay_store_prepare (
+    self, "SELECT id, importing FROM datasets WHERE importing IS NOT NULL", NULL);
+
+  if (stmt == NULL)
+    return;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      pid_t  pid = (pid_t) sqlite3_column_int64 (stmt, 1);
+
+      if (pid <= 0 || (kill (pid, 0) == -1 && errno == ESRCH))
+        g_array_append_val (gone, id);
+    }
+  sqlite3_reset (stmt);
+  for (guint i = 0; i < gone->len; i++)
+    assay_store_drop_dataset (self, g_array_index (gone, gint64, i), NULL);
+}
+
 /* Jobs recorded as running whose process is gone were cut off (a crash, a kill): say so. */
 static void
 mark_interrupted_jobs (AssayStore *self)
@@ -379,7 +444,7 @@ assay_store_open_at_version (const char *path, gboolean primary, int target, GEr
       return NULL;
     }
   sqlite3_extended_result_codes (self->db, 1);
-  sqlite3_busy_timeout (self->db, 10000);
+  assay_store_set_busy_timeout (self, 10000);
 
   /* Reading the header tells a database from anything else. */
   if (sqlite3_exec (self->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK)
@@ -468,6 +533,7 @@ assay_store_open_at_version (const char *path, gboolean primary, int target, GEr
         return NULL;
     }
   mark_interrupted_jobs (self);
+  drop_abandoned_imports (self);
   return g_steal_pointer (&self);
 }
 
@@ -528,24 +594,74 @@ bind_json (sqlite3_stmt *stmt, int index, JsonObject *object)
     sqlite3_bind_text (stmt, index, assay_json_object_to_string (object, FALSE), -1, g_free);
 }
 
-gint64
-assay_store_add_dataset (AssayStore *self, const char *area, const char *name,
-                         const char *source, JsonObject *params, GError **error)
+static gint64
+add_dataset (AssayStore *self, const char *area, const char *name, const char *source,
+             JsonObject *params, gboolean hidden, GError **error)
 {
   sqlite3_stmt *stmt;
 
   g_return_val_if_fail (ASSAY_IS_STORE (self), 0);
+  /* (an open at an older schema version, as the migration tests do, has no "importing") */
   stmt = assay_store_prepare (
-    self, "INSERT INTO datasets (area, name, source, params) VALUES (?, ?, ?, ?)", error);
+    self,
+    hidden ? "INSERT INTO datasets (area, name, source, params, importing) VALUES (?, ?, ?, ?, ?)"
+           : "INSERT INTO datasets (area, name, source, params) VALUES (?, ?, ?, ?)",
+    error);
   if (stmt == NULL)
     return 0;
   sqlite3_bind_text (stmt, 1, area, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, name, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 3, source, -1, SQLITE_TRANSIENT);
   bind_json (stmt, 4, params);
+  if (hidden)
+    sqlite3_bind_int64 (stmt, 5, getpid ());
   if (!assay_store_step_done (self, stmt, error))
     return 0;
   return sqlite3_last_insert_rowid (self->db);
+}
+
+gint64
+assay_store_add_dataset (AssayStore *self, const char *area, const char *name,
+                         const char *source, JsonObject *params, GError **error)
+{
+  return add_dataset (self, area, name, source, params, FALSE, error);
+}
+
+gint64
+assay_store_add_hidden_dataset (AssayStore *self, const char *area, const char *name,
+                                const char *source, JsonObject *params, GError **error)
+{
+  return add_dataset (self, area, name, source, params, TRUE, error);
+}
+
+gboolean
+assay_store_publish_dataset (AssayStore *self, gint64 dataset_id, GError **error)
+{
+  sqlite3_stmt *stmt = assay_store_prepare (self, "UPDATE datasets SET importing = NULL WHERE id = ?",
+                                            error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, dataset_id);
+  return assay_store_step_done (self, stmt, error);
+}
+
+gboolean
+assay_store_drop_dataset (AssayStore *self, gint64 dataset_id, GError **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (!assay_store_begin (self, error))
+    return FALSE;
+  stmt = assay_store_prepare (self, "DELETE FROM datasets WHERE id = ?", error);
+  if (stmt != NULL)
+    sqlite3_bind_int64 (stmt, 1, dataset_id);
+  if (stmt == NULL || !assay_store_step_done (self, stmt, error))
+    {
+      assay_store_rollback (self);
+      return FALSE;
+    }
+  return assay_store_commit (self, error);
 }
 
 gint64

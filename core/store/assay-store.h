@@ -49,6 +49,19 @@ gboolean assay_store_begin (AssayStore *self, GError **error);
 gboolean assay_store_commit (AssayStore *self, GError **error);
 void     assay_store_rollback (AssayStore *self);
 
+/* Writing in chunks. checkpoint commits the store's transaction and begins a new one when at
+ * least interval_ms have passed since the last, leaving other connections a moment to take the
+ * write lock; it does nothing inside a caller's transaction (nested: tx depth > 1) or outside
+ * any. */
+gboolean assay_store_checkpoint (AssayStore *self, guint interval_ms, GError **error);
+gboolean assay_store_in_transaction (AssayStore *self);
+
+/* A condition on a dataset id column that leaves out datasets still being imported, for every
+ * query that lists datasets or records across datasets, e.g.
+ * "SELECT ... FROM gen_records WHERE " ASSAY_DATASET_VISIBLE ("dataset_id"). */
+#define ASSAY_DATASET_VISIBLE(column) \
+  "(" column " NOT IN (SELECT id FROM datasets WHERE importing IS NOT NULL))"
+
 /* Bookkeeping shared by all areas. params / metrics are JSON objects (may be NULL). */
 gint64   assay_store_add_dataset (AssayStore *self,
                                   const char *area,
@@ -56,6 +69,17 @@ gint64   assay_store_add_dataset (AssayStore *self,
                                   const char *source,
                                   JsonObject *params,
                                   GError    **error);
+/* A dataset hidden until published: for imports that commit in chunks. If the process dies
+ * first, the next open of the workspace removes it. */
+gint64   assay_store_add_hidden_dataset (AssayStore *self,
+                                         const char *area,
+                                         const char *name,
+                                         const char *source,
+                                         JsonObject *params,
+                                         GError    **error);
+gboolean assay_store_publish_dataset (AssayStore *self, gint64 dataset_id, GError **error);
+/* Deletes a dataset with all that depends on it (runs, records, series, videos, ...). */
+gboolean assay_store_drop_dataset (AssayStore *self, gint64 dataset_id, GError **error);
 gint64   assay_store_add_run (AssayStore *self,
                               gint64      dataset_id,
                               const char *area,

@@ -391,6 +391,7 @@ assay_video_import (AssayStore *store, const char *const *paths, int count, cons
 {
   g_autoptr (GPtrArray) videos = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) tables = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) unread = g_ptr_array_new_with_free_func (g_free); /* inputs with nothing */
   g_autofree char *base = NULL;
   Rows rows = { store };
 
@@ -415,6 +416,8 @@ assay_video_import (AssayStore *store, const char *const *paths, int count, cons
               g_ptr_array_add (names, g_build_filename (paths[i], entry, NULL));
           /* sorted by name: the workspace does not depend on the folder's order */
           g_ptr_array_sort (names, compare_paths);
+          if (names->len == 0)
+            g_ptr_array_add (unread, g_strdup_printf (_("%s: no video files in this folder"), paths[i]));
           for (guint k = 0; k < names->len; k++)
             g_ptr_array_add (videos, g_strdup (names->pdata[k]));
         }
@@ -429,10 +432,13 @@ assay_video_import (AssayStore *store, const char *const *paths, int count, cons
         g_ptr_array_add (videos, g_strdup (paths[i]));
     }
 
+  /* The dataset stays hidden until every video is in (each in a transaction of its own, so
+   * other writers get in between); a failure, a cancel or a kill leaves nothing behind. */
   base = g_path_get_basename (paths[0]);
   if (!assay_store_begin (store, error))
     return FALSE;
-  if ((r->dataset = assay_store_add_dataset (store, "video", name != NULL ? name : base, paths[0], NULL, error)) < 0)
+  if ((r->dataset = assay_store_add_hidden_dataset (store, "video", name != NULL ? name : base,
+                                                    paths[0], NULL, error)) <= 0)
     goto failed;
   rows.dataset = r->dataset;
   rows.seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -444,13 +450,19 @@ assay_video_import (AssayStore *store, const char *const *paths, int count, cons
     {
       if (progress)
         progress (0.0, _("Reading captions and responses"), progress_data);
+      guint before = rows.records;
       if (!read_rows (&rows, tables->pdata[i], error))
         goto failed;
+      if (rows.records == before)
+        g_ptr_array_add (unread, g_strdup_printf (_("%s: no rows"), (char *) tables->pdata[i]));
     }
   g_clear_pointer (&rows.seen, g_hash_table_unref);
   r->records = rows.records;
   if (!assay_store_commit (store, error))
-    return FALSE;
+    {
+      assay_store_rollback (store);
+      return FALSE;
+    }
 
   for (guint i = 0; i < videos->len; i++)
     {
@@ -461,7 +473,29 @@ assay_video_import (AssayStore *store, const char *const *paths, int count, cons
           progress ((double) i / videos->len, msg, progress_data);
         }
       if (!store_video (store, r->dataset, videos->pdata[i], count > 0 ? count : 10, r, cancellable, error))
-        return FALSE;
+        {
+          assay_store_drop_dataset (store, r->dataset, NULL);
+          return FALSE;
+        }
+    }
+  if (r->videos == 0 && r->records == 0)
+    {
+      /* nothing could be read: no empty dataset, and every reason */
+      g_autoptr (GString) why = g_string_new (_("Nothing could be read"));
+      for (guint i = 0; i < r->errors->len; i++)
+        g_ptr_array_add (unread, g_strdup (r->errors->pdata[i]));
+      for (guint i = 0; i < unread->len && i < 8; i++)
+        g_string_append_printf (why, "%s%s", i == 0 ? ": " : "; ", (char *) unread->pdata[i]);
+      if (unread->len > 8)
+        g_string_append_printf (why, _("; and %u more"), unread->len - 8);
+      assay_store_drop_dataset (store, r->dataset, NULL);
+      g_set_error_literal (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, why->str);
+      return FALSE;
+    }
+  if (!assay_store_publish_dataset (store, r->dataset, error))
+    {
+      assay_store_drop_dataset (store, r->dataset, NULL);
+      return FALSE;
     }
   {
     sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT count(*) FROM gen_records g WHERE g.dataset_id = ? "

@@ -126,8 +126,10 @@ assay_video_pairs_of (AssayStore *store, gint64 dataset, const char *only, guint
 {
   sqlite3_stmt *stmt = assay_store_prepare (store,
                                             "SELECT g.id, g.source, coalesce (g.prompt, ''), g.text, g.rating, g.scores, "
-                                            "(SELECT v.path FROM videos v WHERE v.name = g.source ORDER BY v.id DESC LIMIT 1) "
+                                            "(SELECT v.path FROM videos v WHERE v.name = g.source AND "
+                                            ASSAY_DATASET_VISIBLE ("v.dataset_id") " ORDER BY v.id DESC LIMIT 1) "
                                             "FROM gen_records g WHERE g.kind = 'response' AND g.source IS NOT NULL "
+                                            "AND " ASSAY_DATASET_VISIBLE ("g.dataset_id") " "
                                             "AND (?1 = 0 OR g.dataset_id = ?1) AND (?2 IS NULL OR g.source = ?2) "
                                             "ORDER BY g.source, g.prompt, g.id",
                                             error);
@@ -234,7 +236,8 @@ write_frames (AssayStore *store, const char *out, const AssayVideoPair *p, GErro
 {
   sqlite3_stmt    *stmt = assay_store_prepare (store,
                                                "SELECT f.frame, f.image FROM video_frames f JOIN videos v ON v.id = f.video_id "
-                                               "WHERE v.name = ? AND v.id = (SELECT max(id) FROM videos WHERE name = ?) "
+                                               "WHERE v.name = ? AND v.id = (SELECT max(id) FROM videos WHERE name = ? AND "
+                                               ASSAY_DATASET_VISIBLE ("dataset_id") ") "
                                                "ORDER BY f.position", error);
   g_autofree char *dir = g_strdup_printf ("%s.frames%c%s", out, G_DIR_SEPARATOR, p->video);
   JsonArray       *a;

@@ -113,7 +113,7 @@ assay_video_view_load (AssayStore *store, gint64 video, guint64 seed, GError **e
 
   if ((stmt = assay_store_prepare (store, "SELECT id, kind, coalesce (prompt, ''), text, answer, rating, scores "
                                           "FROM gen_records WHERE source = ? AND kind IN ('caption', 'qa', 'response') "
-                                          "ORDER BY id", error)) == NULL)
+                                          "AND " ASSAY_DATASET_VISIBLE ("dataset_id") " ORDER BY id", error)) == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, v->name, -1, SQLITE_TRANSIENT);
   while (sqlite3_step (stmt) == SQLITE_ROW)

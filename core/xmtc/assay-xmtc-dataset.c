@@ -247,7 +247,7 @@ assay_xmtc_dataset_list (AssayStore *store, GPtrArray *names)
   GArray       *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   sqlite3_stmt *stmt = assay_store_prepare (store,
                                             "SELECT id, name FROM datasets WHERE area = 'xmtc' "
-                                            "ORDER BY id DESC",
+                                            "AND importing IS NULL ORDER BY id DESC",
                                             NULL);
 
   if (stmt == NULL)

@@ -92,7 +92,7 @@ assay_xmtc_overview_load (AssayStore *store, gint64 dataset, gint64 run, GError 
   GArray       *n_train, *n_test;
 
   if (dataset <= 0)
-    dataset = assay_store_query_int (store, "SELECT max(id) FROM datasets WHERE area = 'xmtc'", 0);
+    dataset = assay_store_query_int (store, "SELECT max(id) FROM datasets WHERE area = 'xmtc' AND importing IS NULL", 0);
   if (dataset <= 0)
     {
       g_set_error_literal (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND,
