@@ -150,6 +150,8 @@ refresh_datasets (AssayGenerationsPage *self)
     }
   if (stmt != NULL)
     sqlite3_reset (stmt);
+  if (selected == 0)
+    self->dataset = 0; /* the chosen dataset is gone (deleted in another process) */
   g_ptr_array_add (names, NULL);
   self->updating = TRUE;
   gtk_string_list_splice (self->dataset_list, 0,
@@ -1243,6 +1245,21 @@ assay_generations_page_job_finished (AssayPage *page, AssayJob *job)
 }
 
 static void
+assay_generations_page_datasets_changed (AssayPage *page)
+{
+  AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (page);
+
+  if (assay_page_get_empty (page))
+    {
+      assay_generations_page_workspace_changed (page, assay_page_get_store (page));
+      return;
+    }
+  refresh_datasets (self);
+  refresh_choices (self);
+  reload (self, self->record != NULL ? self->record->id : 0);
+}
+
+static void
 assay_generations_page_dispose (GObject *object)
 {
   AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (object);
@@ -1288,6 +1305,7 @@ assay_generations_page_class_init (AssayGenerationsPageClass *klass)
   page_class->workspace_changed = assay_generations_page_workspace_changed;
   page_class->job_finished = assay_generations_page_job_finished;
   page_class->store_changed = assay_generations_page_store_changed;
+  page_class->datasets_changed = assay_generations_page_datasets_changed;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/ui/assay-generations-page.ui");

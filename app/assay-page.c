@@ -254,6 +254,16 @@ assay_page_get_store (AssayPage *self)
 static void
 store_changed_cb (AssayPage *self, const char *table)
 {
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+
+  if (g_str_equal (table, "datasets"))
+    {
+      if (ASSAY_PAGE_GET_CLASS (self)->datasets_changed != NULL)
+        ASSAY_PAGE_GET_CLASS (self)->datasets_changed (self);
+      else if (assay_page_get_empty (self) && ASSAY_PAGE_GET_CLASS (self)->workspace_changed != NULL)
+        ASSAY_PAGE_GET_CLASS (self)->workspace_changed (self, priv->store);
+      return;
+    }
   if (ASSAY_PAGE_GET_CLASS (self)->store_changed != NULL)
     ASSAY_PAGE_GET_CLASS (self)->store_changed (self, table);
 }

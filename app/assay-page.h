@@ -23,8 +23,12 @@ struct _AssayPageClass
   void (*job_finished) (AssayPage *self, AssayJob *job);
   /* Rows of a table of the workspace changed (an edit, undo or redo; see AssayStore::changed). */
   void (*store_changed) (AssayPage *self, const char *table);
+  /* Datasets came or went outside this page (another process, another page's job): refresh
+   * the dataset choices, keeping the user's place. Without it an empty page reads anew and a
+   * page with content stays as it is. */
+  void (*datasets_changed) (AssayPage *self);
 
-  gpointer padding[7];
+  gpointer padding[6];
 };
 
 AssayPage   *assay_page_new (const char *name,

@@ -27,6 +27,7 @@ struct _AssayWindow
 
   GPtrArray           *pages; /* AssayPage, sidebar order */
   AssayStore          *store;
+  guint                watch_id; /* looks for other processes' writes */
   GtkNativeDialog     *chooser;
 };
 
@@ -177,14 +178,33 @@ assay_window_get_store (AssayWindow *self)
   return self->store;
 }
 
+/* Another process (assay-cli, a second window) or one of our own jobs committed: the store
+ * tells the pages which tables to read again. Once a second: "within 2 s" for the user. */
+static gboolean
+watch_cb (gpointer data)
+{
+  AssayWindow *self = data;
+
+  if (self->store != NULL)
+    assay_store_check_external (self->store);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 set_store (AssayWindow *self, AssayStore *store)
 {
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
+  g_clear_handle_id (&self->watch_id, g_source_remove);
   g_set_object (&self->store, store);
   if (store != NULL)
-    g_signal_connect (store, "changed::journal", G_CALLBACK (journal_changed_cb), self);
+    {
+      /* the app's undo takes back the app's decisions, not a script's (assay-cli: "cli") */
+      assay_store_set_session (store, "app");
+      assay_store_check_external (store); /* takes note of where the workspace is now */
+      self->watch_id = g_timeout_add (1000, watch_cb, self);
+      g_signal_connect (store, "changed::journal", G_CALLBACK (journal_changed_cb), self);
+    }
   for (guint i = 0; i < self->pages->len; i++)
     assay_page_set_store (g_ptr_array_index (self->pages, i), store);
   gtk_stack_set_visible_child_name (self->main_stack, store != NULL ? "pages" : "welcome");
@@ -495,6 +515,7 @@ assay_window_dispose (GObject *object)
 
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
+  g_clear_handle_id (&self->watch_id, g_source_remove);
   g_clear_object (&self->store);
   g_clear_object (&self->chooser);
   gtk_widget_dispose_template (GTK_WIDGET (self), ASSAY_TYPE_WINDOW);

@@ -437,6 +437,124 @@ test_interrupted_jobs (void)
   g_assert_cmpstr (status, ==, "interrupted");
 }
 
+static void
+check_note (AssayStore *store, gint64 id, const char *want)
+{
+  g_autofree char *text = note_text (store, id);
+  g_assert_cmpstr (text, ==, want);
+}
+
+static gint64
+add_note (AssayStore *store, const char *text)
+{
+  const char *columns[] = { "text" };
+  GVariant   *values[] = { g_variant_new_string (text) };
+  g_autoptr (GError) error = NULL;
+  gint64 id;
+
+  g_assert_true (assay_store_edit_begin (store, "Add note", &error));
+  id = assay_store_edit_insert (store, "notes", columns, values, 1, &error);
+  g_assert_true (assay_store_edit_commit (store, &error));
+  g_assert_no_error (error);
+  return id;
+}
+
+static void
+set_note (AssayStore *store, gint64 id, const char *label, const char *text)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (assay_store_edit_begin (store, label, &error));
+  g_assert_true (assay_store_edit_update (store, "notes", id, "text", g_variant_new_string (text), &error));
+  g_assert_true (assay_store_edit_commit (store, &error));
+  g_assert_no_error (error);
+}
+
+/* Two sessions on one workspace (the app and a script): each undoes and redoes its own
+ * decisions only, and an undo that would throw away the other's later change is refused. */
+static void
+test_undo_sessions (void)
+{
+  g_autoptr (AssayStore) app = assay_test_fresh_store ("sessions.assay");
+  g_autoptr (AssayStore) cli = assay_store_open (assay_store_get_path (app), NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *label = NULL;
+  gint64 a, b, c;
+
+  g_assert_true (assay_store_exec (app, notes_schema, NULL));
+  a = add_note (app, "a0");
+  b = add_note (app, "b0");
+  c = add_note (app, "c0");
+  assay_store_set_session (app, "app");
+  assay_store_set_session (cli, "cli");
+  g_assert_false (assay_store_can_undo (app)); /* the set-up's entries have no session */
+
+  set_note (app, a, "App edits a", "a1");
+  set_note (cli, b, "Script edits b", "b1");
+  set_note (app, c, "App edits c", "c1");
+  {
+    g_autofree char *next = assay_store_dup_undo_label (cli);
+    g_assert_cmpstr (next, ==, "Script edits b");
+  }
+
+  /* the script's undo takes back b, not the app's later c */
+  g_assert_true (assay_store_undo (cli, &label, &error));
+  g_assert_cmpstr (label, ==, "Script edits b");
+  g_clear_pointer (&label, g_free);
+  check_note (app, b, "b0");
+  check_note (app, c, "c1");
+  g_assert_false (assay_store_can_undo (cli));
+  g_assert_true (assay_store_can_redo (cli));
+  /* a new app decision keeps the script's redo */
+  set_note (app, a, "App edits a again", "a2");
+  g_assert_true (assay_store_can_redo (cli));
+
+  /* the script changes c after the app did: the app's undo of c would lose it, so it is refused */
+  set_note (cli, c, "Script edits c", "c2");
+  g_assert_true (assay_store_undo (app, &label, &error)); /* a2 -> a1 */
+  g_assert_cmpstr (label, ==, "App edits a again");
+  g_clear_pointer (&label, g_free);
+  g_assert_false (assay_store_undo (app, &label, &error));
+  g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "App edits c"));
+  g_clear_error (&error);
+  check_note (app, c, "c2");
+  /* once the script takes its change back, the app's undo goes through */
+  g_assert_true (assay_store_undo (cli, NULL, &error));
+  g_assert_true (assay_store_undo (app, NULL, &error));
+  g_assert_no_error (error);
+  check_note (app, c, "c0");
+  g_assert_true (assay_store_undo (app, NULL, &error));
+  check_note (app, a, "a0");
+  g_assert_false (assay_store_can_undo (app));
+}
+
+/* commits by another connection are noticed, with "datasets" when a dataset was published */
+static void
+test_check_external (void)
+{
+  g_autoptr (AssayStore) view = assay_test_fresh_store ("external.assay");
+  g_autoptr (AssayStore) other = assay_store_open (assay_store_get_path (view), NULL);
+  g_autoptr (GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
+  gint64 id;
+
+  g_signal_connect (view, "changed", G_CALLBACK (changed_cb), seen);
+  g_assert_false (assay_store_check_external (view)); /* takes note */
+  g_assert_false (assay_store_check_external (view));
+  g_assert_true (assay_store_exec (view, notes_schema, NULL)); /* our own commit: not external */
+  g_assert_false (assay_store_check_external (view));
+  id = assay_store_add_hidden_dataset (other, "gen", "hidden", NULL, NULL, NULL);
+  g_assert_true (assay_store_check_external (view));
+  g_assert_true (g_ptr_array_find_with_equal_func (seen, "gen_records", g_str_equal, NULL));
+  g_assert_false (g_ptr_array_find_with_equal_func (seen, "datasets", g_str_equal, NULL));
+  g_ptr_array_set_size (seen, 0);
+  g_assert_true (assay_store_publish_dataset (other, id, NULL));
+  g_assert_true (assay_store_check_external (view));
+  g_assert_true (g_ptr_array_find_with_equal_func (seen, "datasets", g_str_equal, NULL));
+  g_assert_true (g_ptr_array_find_with_equal_func (seen, "journal", g_str_equal, NULL));
+  g_assert_false (assay_store_check_external (view));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -452,5 +570,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/store/crash-safety", test_crash_safety);
   g_test_add_func ("/store/bookkeeping", test_bookkeeping);
   g_test_add_func ("/store/interrupted-jobs", test_interrupted_jobs);
+  g_test_add_func ("/store/undo-sessions", test_undo_sessions);
+  g_test_add_func ("/store/check-external", test_check_external);
   return g_test_run ();
 }

@@ -197,10 +197,127 @@ test_generations_page (void)
   assay_test_run_app (path, check_page, NULL);
 }
 
+static char *
+run_cli (const char *const *args)
+{
+  g_autofree char *cli = assay_test_build_path ("app/cli/assay-cli");
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *out = NULL;
+  char *err = NULL;
+  int status;
+
+  g_ptr_array_add (argv, cli);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  status = assay_test_spawn ((const char *const *) argv->pdata, &out, &err);
+  if (status != 0)
+    g_test_message ("assay-cli %s: %s", args[0], err);
+  return err;
+}
+
+/* Waits (up to 5 s) for the page to show reviewed/total; returns the ms it took. */
+static gint64
+wait_progress (AssayGenerationsPage *page, guint want_reviewed, guint want_total)
+{
+  gint64 start = g_get_monotonic_time ();
+  guint  reviewed = 0, total = 0;
+
+  while (g_get_monotonic_time () - start < 5 * G_USEC_PER_SEC)
+    {
+      assay_generations_page_get_progress (page, &reviewed, &total);
+      if (reviewed == want_reviewed && total == want_total)
+        return (g_get_monotonic_time () - start) / 1000;
+      assay_test_wait (20);
+    }
+  g_error ("the page shows %u of %u reviewed, not %u of %u", reviewed, total, want_reviewed, want_total);
+  return -1;
+}
+
+/* Another process writes the workspace while the window is open: its decisions and its import
+ * show within 2 s, and its undo takes back its own decision, not the app's. */
+static void
+check_other_process (AssayWindow *window, gpointer data)
+{
+  const char           *path = data;
+  AssayGenerationsPage *page;
+  guint                 reviewed0, total0;
+  g_autofree char *extra = NULL;
+  GString              *rows = g_string_new (NULL);
+  gint64                app_id, ms;
+  g_autoptr (GPtrArray) pending = g_ptr_array_new_with_free_func (g_free);
+
+  assay_window_show_page (window, "generations");
+  page = wait_loaded (window);
+  assay_generations_page_get_progress (page, &reviewed0, &total0);
+
+  /* the app decides on the record it shows */
+  app_id = assay_generations_page_get_current (page);
+  press (page, GDK_KEY_a, 0);
+  {
+    g_autoptr (AssayGenRecord) r = current (page);
+    g_assert_cmpint (r->status, ==, ASSAY_GEN_ACCEPTED);
+  }
+
+  /* assay-cli rejects three pending records and imports 25 more */
+  {
+    AssayGenFilter filter = { 0 };
+    g_autoptr (GArray) ids = NULL;
+    g_autoptr (GError) error = NULL;
+    filter.status = ASSAY_GEN_PENDING;
+    ids = assay_gen_query_ids (assay_page_get_store (ASSAY_PAGE (page)), &filter, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (ids->len, >=, 3);
+    for (guint i = 0; i < 3; i++)
+      g_ptr_array_add (pending, g_strdup_printf ("%" G_GINT64_FORMAT, g_array_index (ids, gint64, i)));
+  }
+  for (guint i = 0; i < 3; i++)
+    g_free (run_cli ((const char *[]){ "gen", "review", "-w", path, "--id", pending->pdata[i], "--reject", NULL }));
+  ms = wait_progress (page, reviewed0 + 4, total0);
+  g_test_message ("three decisions by assay-cli shown after %" G_GINT64_FORMAT " ms", ms);
+  g_assert_cmpint (ms, <=, 2000);
+
+  for (guint i = 0; i < 25; i++)
+    g_string_append_printf (rows, "{\"prompt\": \"q%u\", \"chosen\": \"yes %u\", \"rejected\": \"no %u\"}\n", i, i, i);
+  extra = assay_test_write_file ("other-process.jsonl", rows->str);
+  g_string_free (rows, TRUE);
+  g_free (run_cli ((const char *[]){ "gen", "import", "-w", path, extra, NULL }));
+  ms = wait_progress (page, reviewed0 + 4, total0 + 25);
+  g_test_message ("an import by assay-cli shown after %" G_GINT64_FORMAT " ms", ms);
+  g_assert_cmpint (ms, <=, 2000);
+
+  /* assay-cli's undo takes back its own last decision; the app's stays */
+  g_free (run_cli ((const char *[]){ "undo", "-w", path, NULL }));
+  wait_progress (page, reviewed0 + 3, total0 + 25);
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (AssayGenRecord) mine = assay_gen_record_load (assay_page_get_store (ASSAY_PAGE (page)), app_id, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (mine->status, ==, ASSAY_GEN_ACCEPTED);
+  }
+  /* and the app's undo takes back the app's */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+  wait_progress (page, reviewed0 + 2, total0 + 25);
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (AssayGenRecord) mine = assay_gen_record_load (assay_page_get_store (ASSAY_PAGE (page)), app_id, &error);
+    g_assert_cmpint (mine->status, ==, ASSAY_GEN_PENDING);
+  }
+}
+
+static void
+test_other_process (void)
+{
+  g_autofree char *path = make_workspace ();
+
+  assay_test_run_app (path, check_other_process, path);
+}
+
 int
 main (int argc, char *argv[])
 {
   gtk_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ui/generations/page", test_generations_page);
+  g_test_add_func ("/ui/generations/other-process", test_other_process);
   return g_test_run ();
 }

@@ -15,6 +15,7 @@ assay_cli_common_clear (AssayCliCommon *common)
 {
   g_clear_pointer (&common->workspace, g_free);
   g_clear_pointer (&common->backend, g_free);
+  g_clear_pointer (&common->session, g_free);
 }
 
 int
@@ -55,6 +56,9 @@ assay_cli_parse (AssayCliCommon *common, const char *command, const char *parame
       N_("Compute backend: auto, cpu or cuda"), N_("BACKEND") },
     { "threads", 0, 0, G_OPTION_ARG_INT, &common->threads, N_("CPU threads (0: all cores)"),
       N_("N") },
+    { "session", 0, 0, G_OPTION_ARG_STRING, &common->session,
+      N_("Whose decisions undo and redo take back (default: cli; the app has its own)"),
+      N_("NAME") },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new (parameter);
@@ -111,6 +115,7 @@ AssayStore *
 assay_cli_open_workspace (AssayCliCommon *common, GError **error)
 {
   g_autofree char *dir = NULL;
+  AssayStore      *store;
 
   if (common->workspace == NULL)
     {
@@ -124,7 +129,10 @@ assay_cli_open_workspace (AssayCliCommon *common, GError **error)
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, _("could not create folder “%s”"), dir);
       return NULL;
     }
-  return assay_store_open (common->workspace, error);
+  store = assay_store_open (common->workspace, error);
+  if (store != NULL)
+    assay_store_set_session (store, common->session != NULL ? common->session : "cli");
+  return store;
 }
 
 AssayWorker *

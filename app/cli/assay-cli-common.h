@@ -23,6 +23,7 @@ typedef struct
   gboolean json;
   char    *backend;
   int      threads;
+  char    *session;
 } AssayCliCommon;
 
 typedef int (*AssayCliVerbFunc) (AssayCliCommon *common, int argc, char **argv);

@@ -268,6 +268,13 @@ static const AssayMigration migrations[] = {
      * other writers get in between; until the import publishes the dataset (NULL) every list
      * leaves it out, and one whose process is gone is removed on the next open. */
     "ALTER TABLE datasets ADD COLUMN importing INTEGER;" },
+  { 9, "journal-sessions",
+    /* Who made a journal entry: "app", "cli" or a name given with assay-cli --session. Undo and
+     * redo take a session's own entries only; NULL (entries from before) belongs to whoever
+     * has no session name. */
+    "ALTER TABLE journal ADD COLUMN session TEXT;"
+    "DROP INDEX journal_undone;"
+    "CREATE INDEX journal_session ON journal (session, undone, id);" },
 };
 
 const AssayMigration *

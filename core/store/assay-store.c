@@ -25,6 +25,9 @@ struct _AssayStore
   gint64      tx_began;     /* monotonic time the outermost transaction began */
   int         busy_ms;      /* how long a statement waits for another writer */
   gint64      busy_since;   /* when the present wait began */
+  char       *session;      /* journal entries' session (NULL: none) */
+  gint64      data_version; /* PRAGMA data_version at the last check_external */
+  char       *datasets_seen; /* ids of the complete datasets then */
 
   /* Edit in progress */
   gboolean    in_edit;
@@ -54,6 +57,8 @@ assay_store_finalize (GObject *object)
   g_clear_pointer (&self->edit_tables, g_ptr_array_unref);
   g_free (self->path);
   g_free (self->backup_path);
+  g_free (self->session);
+  g_free (self->datasets_seen);
   G_OBJECT_CLASS (assay_store_parent_class)->finalize (object);
 }
 
@@ -930,15 +935,20 @@ assay_store_edit_begin (AssayStore *self, const char *label, GError **error)
     }
   if (!assay_store_begin (self, error))
     return FALSE;
-  /* A new action makes what was undone unreachable. */
-  if (!assay_store_exec (self, "DELETE FROM journal WHERE undone = 1", error)
-      || (stmt = assay_store_prepare (self, "INSERT INTO journal (label) VALUES (?)", error))
+  /* A new action makes what this session undid unreachable (other sessions keep theirs). */
+  stmt = assay_store_prepare (self, "DELETE FROM journal WHERE undone = 1 AND session IS ?", error);
+  if (stmt != NULL)
+    sqlite3_bind_text (stmt, 1, self->session, -1, SQLITE_TRANSIENT);
+  if (stmt == NULL || !assay_store_step_done (self, stmt, error)
+      || (stmt = assay_store_prepare (self, "INSERT INTO journal (label, session) VALUES (?, ?)",
+                                      error))
            == NULL)
     {
       assay_store_rollback (self);
       return FALSE;
     }
   sqlite3_bind_text (stmt, 1, label, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, self->session, -1, SQLITE_TRANSIENT);
   if (!assay_store_step_done (self, stmt, error))
     {
       assay_store_rollback (self);
@@ -1219,13 +1229,18 @@ apply_image (AssayStore *self, const char *table, gint64 row_id, const char *ima
 static gboolean
 replay (AssayStore *self, gboolean undo, char **label_out, GError **error)
 {
-  const char *find = undo
-                       ? "SELECT id, label FROM journal WHERE undone = 0 ORDER BY id DESC LIMIT 1"
-                       : "SELECT id, label FROM journal WHERE undone = 1 ORDER BY id ASC LIMIT 1";
-  const char *changes = undo ? "SELECT tbl, row_id, before FROM journal_changes "
+  const char *find = undo ? "SELECT id, label FROM journal WHERE undone = 0 AND session IS ? "
+                            "ORDER BY id DESC LIMIT 1"
+                          : "SELECT id, label FROM journal WHERE undone = 1 AND session IS ? "
+                            "ORDER BY id ASC LIMIT 1";
+  /* the image to restore, and the one the row must still have (else another session changed
+   * it since, and restoring would throw its change away) */
+  const char *changes = undo ? "SELECT tbl, row_id, before, after FROM journal_changes "
                                "WHERE journal_id = ? ORDER BY id DESC"
-                             : "SELECT tbl, row_id, after FROM journal_changes "
+                             : "SELECT tbl, row_id, after, before FROM journal_changes "
                                "WHERE journal_id = ? ORDER BY id ASC";
+  g_autoptr (GPtrArray) expected = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable) checked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autofree char *label = NULL;
   g_autoptr (GPtrArray) tables = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) images = g_ptr_array_new_with_free_func (g_free);
@@ -1244,6 +1259,7 @@ replay (AssayStore *self, gboolean undo, char **label_out, GError **error)
   stmt = assay_store_prepare (self, find, error);
   if (stmt == NULL)
     goto fail;
+  sqlite3_bind_text (stmt, 1, self->session, -1, SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     {
       entry = sqlite3_column_int64 (stmt, 0);
@@ -1268,9 +1284,41 @@ replay (AssayStore *self, gboolean undo, char **label_out, GError **error)
       g_ptr_array_add (tables, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
       g_array_append_val (rows, row_id);
       g_ptr_array_add (images, g_strdup ((const char *) sqlite3_column_text (stmt, 2)));
+      g_ptr_array_add (expected, g_strdup ((const char *) sqlite3_column_text (stmt, 3)));
     }
   sqlite3_reset (stmt);
 
+  for (guint i = 0; i < tables->len; i++)
+    {
+      g_autoptr (GError) local = NULL;
+      const char      *table = g_ptr_array_index (tables, i);
+      g_autofree char *now = NULL;
+
+      char            *key = g_strdup_printf ("%s:%" G_GINT64_FORMAT, table,
+                                                  g_array_index (rows, gint64, i));
+
+      /* a row changed twice in the entry: only its first image in this order is the row's */
+      if (!g_hash_table_add (checked, key))
+        continue;
+      if (!check_identifier (table, error))
+        goto fail;
+      now = row_image (self, table, g_array_index (rows, gint64, i), &local);
+      if (local != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          goto fail;
+        }
+      if (g_strcmp0 (now, g_ptr_array_index (expected, i)) != 0)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED,
+                       undo ? _("Cannot undo “%s”: it was changed since in another window or "
+                                "process")
+                            : _("Cannot redo “%s”: it was changed since in another window or "
+                                "process"),
+                       label);
+          goto fail;
+        }
+    }
   for (guint i = 0; i < tables->len; i++)
     {
       if (!apply_image (self, g_ptr_array_index (tables, i), g_array_index (rows, gint64, i),
@@ -1325,6 +1373,7 @@ peek_label (AssayStore *self, const char *sql)
 
   if (stmt == NULL)
     return NULL;
+  sqlite3_bind_text (stmt, 1, self->session, -1, SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     label = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   sqlite3_reset (stmt);
@@ -1334,24 +1383,116 @@ peek_label (AssayStore *self, const char *sql)
 char *
 assay_store_dup_undo_label (AssayStore *self)
 {
-  return peek_label (self,
-                     "SELECT label FROM journal WHERE undone = 0 ORDER BY id DESC LIMIT 1");
+  return peek_label (self, "SELECT label FROM journal WHERE undone = 0 AND session IS ? "
+                          "ORDER BY id DESC LIMIT 1");
 }
 
 char *
 assay_store_dup_redo_label (AssayStore *self)
 {
-  return peek_label (self, "SELECT label FROM journal WHERE undone = 1 ORDER BY id ASC LIMIT 1");
+  return peek_label (self, "SELECT label FROM journal WHERE undone = 1 AND session IS ? "
+                          "ORDER BY id ASC LIMIT 1");
+}
+
+static gboolean
+journal_has (AssayStore *self, int undone)
+{
+  sqlite3_stmt *stmt = assay_store_prepare (
+    self, "SELECT EXISTS (SELECT 1 FROM journal WHERE undone = ? AND session IS ?)", NULL);
+  gboolean      found = FALSE;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, undone);
+  sqlite3_bind_text (stmt, 2, self->session, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    found = sqlite3_column_int (stmt, 0) != 0;
+  sqlite3_reset (stmt);
+  return found;
 }
 
 gboolean
 assay_store_can_undo (AssayStore *self)
 {
-  return assay_store_query_int (self, "SELECT EXISTS (SELECT 1 FROM journal WHERE undone = 0)", 0);
+  return journal_has (self, 0);
 }
 
 gboolean
 assay_store_can_redo (AssayStore *self)
 {
-  return assay_store_query_int (self, "SELECT EXISTS (SELECT 1 FROM journal WHERE undone = 1)", 0);
+  return journal_has (self, 1);
+}
+
+void
+assay_store_set_session (AssayStore *self, const char *session)
+{
+  g_return_if_fail (ASSAY_IS_STORE (self));
+  g_free (self->session);
+  self->session = g_strdup (session);
+}
+
+const char *
+assay_store_get_session (AssayStore *self)
+{
+  return self->session;
+}
+
+static char *
+complete_datasets (AssayStore *self)
+{
+  sqlite3_stmt *stmt = assay_store_prepare (
+    self, "SELECT group_concat (id) FROM datasets WHERE importing IS NULL", NULL);
+  char *ids = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+    ids = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return ids;
+}
+
+gboolean
+assay_store_check_external (AssayStore *self)
+{
+  gint64           version;
+  g_autofree char *datasets = NULL;
+  g_autoptr (GPtrArray) tables = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt    *stmt;
+
+  g_return_val_if_fail (ASSAY_IS_STORE (self), FALSE);
+  if (self->tx_depth > 0)
+    return FALSE;
+  version = assay_store_query_int (self, "PRAGMA data_version", 0);
+  if (self->data_version == 0)
+    {
+      /* the first call only takes note */
+      self->data_version = version;
+      self->datasets_seen = complete_datasets (self);
+      return FALSE;
+    }
+  if (version == self->data_version)
+    return FALSE;
+  self->data_version = version;
+  datasets = complete_datasets (self);
+  if (g_strcmp0 (datasets, self->datasets_seen) != 0)
+    {
+      g_free (self->datasets_seen);
+      self->datasets_seen = g_steal_pointer (&datasets);
+      assay_store_emit_changed (self, "datasets");
+    }
+  stmt = assay_store_prepare (self, "SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                                    "name NOT LIKE 'sqlite_%' AND name NOT LIKE '%fts%' AND "
+                                    "name NOT IN ('datasets', 'journal', 'journal_changes', 'meta') "
+                                    "ORDER BY name", NULL);
+  if (stmt != NULL)
+    {
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        g_ptr_array_add (tables, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      sqlite3_reset (stmt);
+    }
+  for (guint i = 0; i < tables->len; i++)
+    assay_store_emit_changed (self, tables->pdata[i]);
+  assay_store_emit_changed (self, "journal");
+  return TRUE;
 }

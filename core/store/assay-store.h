@@ -140,6 +140,10 @@ gboolean assay_store_edit_delete (AssayStore *self,
 gboolean assay_store_edit_commit (AssayStore *self, GError **error);
 void     assay_store_edit_abort (AssayStore *self);
 
+/* The session whose journal entries this connection makes, undoes and redoes (NULL, the
+ * default: the entries without a session). */
+void        assay_store_set_session (AssayStore *self, const char *session);
+const char *assay_store_get_session (AssayStore *self);
 gboolean assay_store_can_undo (AssayStore *self);
 gboolean assay_store_can_redo (AssayStore *self);
 /* Label of the action undo/redo would revert/reapply (free with g_free), or NULL. */
@@ -153,5 +157,11 @@ gboolean assay_store_redo (AssayStore *self, char **label, GError **error);
  * "journal" after the undo/redo state changed. Areas that write outside the edit API may call
  * assay_store_emit_changed() to tell views. */
 void assay_store_emit_changed (AssayStore *self, const char *table);
+
+/* Notices commits by other connections (other processes, the app's own jobs) since the last
+ * call (PRAGMA data_version) and tells views: changed::TABLE for every table of the workspace,
+ * "journal", and "datasets" when the set of complete datasets changed. Cheap when nothing
+ * changed; the app calls it from a timer. Returns TRUE when something changed. */
+gboolean assay_store_check_external (AssayStore *self);
 
 G_END_DECLS
