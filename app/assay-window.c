@@ -42,7 +42,10 @@ get_app (AssayWindow *self)
 void
 assay_window_toast (AssayWindow *self, const char *message)
 {
-  AdwToast *toast = adw_toast_new (message);
+  /* a toast's title is Pango markup (libadwaita 1.2 has no plain-text toasts): escaped, a
+   * message with "<" or "&" (most parse errors) would show as nothing */
+  g_autofree char *escaped = g_markup_escape_text (message, -1);
+  AdwToast        *toast = adw_toast_new (escaped);
 
   adw_toast_set_timeout (toast, 4);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
@@ -95,7 +98,13 @@ update_title (AssayWindow *self)
   base = g_path_get_basename (assay_store_get_path (self->store));
   adw_window_title_set_title (self->title_widget,
                               visible != NULL ? assay_page_get_title (ASSAY_PAGE (visible)) : "");
-  adw_window_title_set_subtitle (self->title_widget, base);
+  if (assay_store_is_read_only (self->store))
+    {
+      g_autofree char *subtitle = g_strdup_printf (_("%s (read-only)"), base);
+      adw_window_title_set_subtitle (self->title_widget, subtitle);
+    }
+  else
+    adw_window_title_set_subtitle (self->title_widget, base);
   gtk_window_set_title (GTK_WINDOW (self), base);
 }
 
@@ -229,6 +238,13 @@ assay_window_open_workspace (AssayWindow *self, const char *path, GError **error
   store = assay_store_open (path, error);
   if (store == NULL)
     return FALSE;
+  if (assay_store_is_read_only (store))
+    {
+      g_autofree char *msg = g_strdup_printf (_("%s is read-only: you can browse and export, "
+                                                "not review or import"),
+                                              assay_store_get_path (store));
+      assay_window_toast (self, msg);
+    }
   if (assay_store_get_backup_path (store) != NULL)
     {
       g_autofree char *msg = g_strdup_printf (_("Workspace upgraded; the old file was kept as %s"),

@@ -19,6 +19,7 @@ typedef enum
   ASSAY_ERROR_OUT_OF_MEMORY,
   ASSAY_ERROR_UNSUPPORTED,
   ASSAY_ERROR_NOTHING_TO_DO, /* e.g. undo with an empty journal */
+  ASSAY_ERROR_READ_ONLY,     /* a write to a workspace opened read-only */
 } AssayError;
 
 GQuark assay_error_quark (void);

@@ -2,6 +2,7 @@
 /* Hostile input: every reader refuses what it cannot read with one clear line and never crashes
  * (deep nesting, numbers out of range, empty and comment-only files, folders, wrong encodings). */
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -571,6 +572,91 @@ test_video_nothing_readable (void)
   g_assert_cmpint (count_rows (ws, "SELECT count(*) FROM datasets"), ==, 0);
 }
 
+/* Runs assay-cli as a user who may not write the workspace: as root (CI), through setpriv as
+ * nobody; else as ourselves. Returns the exit status; stdout and stderr in out and err. */
+static int
+run_unprivileged (const char *const *args, char **out, char **err)
+{
+  g_autofree char *cli = assay_test_build_path ("app/cli/assay-cli");
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+
+  if (getuid () == 0)
+    {
+      for (const char *const *a = (const char *[]){ "setpriv", "--reuid=65534", "--regid=65534",
+                                                    "--clear-groups", NULL }; *a; a++)
+        g_ptr_array_add (argv, (char *) *a);
+    }
+  g_ptr_array_add (argv, cli);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  return assay_test_spawn ((const char *const *) argv->pdata, out, err);
+}
+
+/* A workspace the user may not write is opened read-only: lists and exports work, decisions
+ * and imports say why they cannot (it was refused as "not an Assay workspace"). */
+static void
+test_read_only_workspace (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("assay-ro-XXXXXX", NULL);
+  g_autofree char *outdir = g_dir_make_tmp ("assay-ro-out-XXXXXX", NULL);
+  g_autofree char *ws = g_build_filename (dir, "shared.assay", NULL);
+  g_autofree char *export = g_build_filename (outdir, "accepted.jsonl", NULL);
+  g_autofree char *pairs = write_pairs ("ro-pairs.jsonl", 5);
+  g_autofree char *out = NULL, *err = NULL, *exported = NULL;
+  g_autoptr (JsonObject) o = NULL;
+
+  if (getuid () == 0 && !g_find_program_in_path ("setpriv"))
+    {
+      g_test_skip ("running as root without setpriv: no user to be refused writing");
+      return;
+    }
+  o = assay_test_cli_json ((const char *[]){ "gen", "import", "-w", ws, pairs, "--json", NULL }, 0, NULL);
+  g_clear_pointer (&o, json_object_unref);
+  o = assay_test_cli_json ((const char *[]){ "gen", "review", "-w", ws, "--id", "2", "--accept", NULL }, 0, NULL);
+  g_assert_cmpint (g_chmod (pairs, 0644), ==, 0);
+  g_assert_cmpint (g_chmod (ws, 0444), ==, 0);
+  g_assert_cmpint (g_chmod (dir, 0555), ==, 0);
+  g_assert_cmpint (g_chmod (outdir, 0777), ==, 0);
+
+  g_assert_cmpint (run_unprivileged ((const char *[]){ "info", "-w", ws, "--json", NULL }, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "\"read_only\":true"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_unprivileged ((const char *[]){ "gen", "list", "-w", ws, "--json", NULL }, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "\"total\":5"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_unprivileged ((const char *[]){ "gen", "export", "-w", ws, "--format", "trl-dpo",
+                                                       "--status", "accepted", export, NULL }, &out, &err), ==, 0);
+  g_assert_true (g_file_get_contents (export, &exported, NULL, NULL));
+  g_assert_nonnull (strstr (exported, "question 1 about"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_unprivileged ((const char *[]){ "gen", "review", "-w", ws, "--id", "1", "--reject", NULL }, &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "is open read-only"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  {
+    g_autofree char *readable = g_build_filename (outdir, "more.jsonl", NULL);
+    g_autofree char *rows = NULL;
+    g_assert_true (g_file_get_contents (pairs, &rows, NULL, NULL));
+    g_assert_true (g_file_set_contents (readable, rows, -1, NULL));
+    g_chmod (readable, 0644);
+    g_assert_cmpint (run_unprivileged ((const char *[]){ "gen", "import", "-w", ws, readable, NULL }, &out, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "is open read-only"));
+    g_remove (readable);
+  }
+
+  g_chmod (dir, 0755);
+  g_chmod (ws, 0644);
+  g_assert_cmpint (count_rows (ws, "SELECT count(*) FROM gen_records WHERE status = 'pending'"), ==, 4);
+  g_remove (ws);
+  g_remove (export);
+  g_rmdir (dir);
+  g_rmdir (outdir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -587,5 +673,6 @@ main (int argc, char **argv)
   g_test_add_func ("/hardening/import-interleaves", test_import_interleaves);
   g_test_add_func ("/hardening/killed-imports-leave-nothing", test_killed_imports_leave_nothing);
   g_test_add_func ("/hardening/video-nothing-readable", test_video_nothing_readable);
+  g_test_add_func ("/hardening/read-only-workspace", test_read_only_workspace);
   return g_test_run ();
 }

@@ -52,6 +52,8 @@ assay_cli_info (int argc, char **argv)
         json_builder_add_string_value (b, assay_store_get_path (store));
       else
         json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "read_only");
+      json_builder_add_boolean_value (b, store != NULL && assay_store_is_read_only (store));
       json_builder_set_member_name (b, "backend");
       json_builder_add_string_value (b, backend);
       json_builder_set_member_name (b, "backend_kind");
@@ -72,8 +74,9 @@ assay_cli_info (int argc, char **argv)
     {
       g_print ("Assay %s\n", PACKAGE_VERSION);
       if (store != NULL)
-        g_print (_("Workspace: %s (format %d)\n"), assay_store_get_path (store),
-                 assay_store_get_schema_version (store));
+        g_print (assay_store_is_read_only (store) ? _("Workspace: %s (format %d, read-only)\n")
+                                                  : _("Workspace: %s (format %d)\n"),
+                 assay_store_get_path (store), assay_store_get_schema_version (store));
       g_print (_("Workspace format: %d (the newest this version reads)\n"),
                assay_store_latest_schema_version ());
       g_print (_("Backend: %s\n"), backend);

@@ -26,6 +26,7 @@ struct _AssayStore
   int         busy_ms;      /* how long a statement waits for another writer */
   gint64      busy_since;   /* when the present wait began */
   char       *session;      /* journal entries' session (NULL: none) */
+  gboolean    read_only;    /* the file or its folder cannot be written: reading and exports only */
   gint64      data_version; /* PRAGMA data_version at the last check_external */
   char       *datasets_seen; /* ids of the complete datasets then */
 
@@ -227,10 +228,24 @@ assay_store_bind_variant (AssayStore *self, sqlite3_stmt *stmt, int index, GVari
 /* ---- transactions ---------------------------------------------------------------------- */
 
 gboolean
+assay_store_is_read_only (AssayStore *self)
+{
+  g_return_val_if_fail (ASSAY_IS_STORE (self), FALSE);
+  return self->read_only;
+}
+
+gboolean
 assay_store_begin (AssayStore *self, GError **error)
 {
   g_autofree char *sql = NULL;
 
+  if (self->read_only)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_READ_ONLY,
+                   _("“%s” is open read-only: decisions, imports and runs need a workspace "
+                     "Assay may write"), self->path);
+      return FALSE;
+    }
   if (self->tx_depth == 0)
     sql = g_strdup ("BEGIN IMMEDIATE");
   else
@@ -442,11 +457,36 @@ assay_store_open_at_version (const char *path, gboolean primary, int target, GEr
   self->path = g_strdup (path);
   if (primary)
     flags |= SQLITE_OPEN_CREATE;
+  /* A workspace we may not write (a shared, write-protected file; a read-only folder, where the
+   * write-ahead log cannot be made) is opened for reading: browsing and exports work. */
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *dir = g_path_get_dirname (path);
+      self->read_only = g_access (path, W_OK) != 0 || g_access (dir, W_OK) != 0;
+    }
+  if (self->read_only)
+    flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI;
   if (sqlite3_open_v2 (path, &self->db, flags, NULL) != SQLITE_OK)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_DATABASE, _("Could not open “%s”: %s"), path,
                    self->db != NULL ? sqlite3_errmsg (self->db) : "out of memory");
       return NULL;
+    }
+  if (self->read_only
+      && sqlite3_exec (self->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      /* WAL reading needs a -shm file we cannot create: read the file as it stands (a workspace
+       * closed cleanly has everything in it; nobody else can be writing it) */
+      g_autofree char *escaped = g_uri_escape_string (path, "/", FALSE);
+      g_autofree char *uri = g_strdup_printf ("file:%s?immutable=1", escaped);
+      sqlite3_close (self->db);
+      self->db = NULL;
+      if (sqlite3_open_v2 (uri, &self->db, flags, NULL) != SQLITE_OK)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_DATABASE, _("Could not open “%s”: %s"), path,
+                       self->db != NULL ? sqlite3_errmsg (self->db) : "out of memory");
+          return NULL;
+        }
     }
   sqlite3_extended_result_codes (self->db, 1);
   assay_store_set_busy_timeout (self, 10000);
@@ -474,6 +514,27 @@ assay_store_open_at_version (const char *path, gboolean primary, int target, GEr
                      "version reads up to %d). Open it with a newer Assay."),
                    path, version, latest);
       return NULL;
+    }
+
+  self->schema_version = version;
+  if (self->read_only)
+    {
+      if (version < latest)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_READ_ONLY,
+                       _("“%s” is read-only and in an older workspace format (%d; this version "
+                         "needs %d): make it writable once so Assay can upgrade it"),
+                       path, version, latest);
+          return NULL;
+        }
+      if (sqlite3_exec (self->db, "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; "
+                                  "PRAGMA temp_store = MEMORY; PRAGMA query_only = ON",
+                        NULL, NULL, NULL) != SQLITE_OK)
+        {
+          assay_store_set_error (self, error, "pragmas");
+          return NULL;
+        }
+      return g_steal_pointer (&self);
     }
 
   /* a 64 MiB page cache (allocated only as used): large imports write each page once instead of

@@ -44,6 +44,10 @@ gboolean      assay_store_set_error (AssayStore *self, GError **error, const cha
 /* How long one statement waits for another connection's write lock (10 s by default). */
 void          assay_store_set_busy_timeout (AssayStore *self, int milliseconds);
 
+/* Opened for reading only (the file or its folder is not writable): every write fails with
+ * ASSAY_ERROR_READ_ONLY; reading and exports work. */
+gboolean      assay_store_is_read_only (AssayStore *self);
+
 /* Transactions (nest through savepoints). */
 gboolean assay_store_begin (AssayStore *self, GError **error);
 gboolean assay_store_commit (AssayStore *self, GError **error);
