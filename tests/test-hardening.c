@@ -657,6 +657,52 @@ test_read_only_workspace (void)
   g_rmdir (outdir);
 }
 
+/* Two review loops and two imports at once, each an assay-cli process per command: every
+ * command succeeds and every decision and record is there. */
+static void
+test_writers_at_once (void)
+{
+  g_autofree char *cli = assay_test_build_path ("app/cli/assay-cli");
+  g_autofree char *ws = assay_test_path ("at-once.assay");
+  g_autofree char *small = write_pairs ("at-once-small.jsonl", 200);
+  g_autofree char *a = write_pairs ("at-once-a.jsonl", 30000);
+  g_autofree char *b = write_pairs ("at-once-b.jsonl", 20000);
+  g_autoptr (GPtrArray) procs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (JsonObject) o = NULL;
+
+  o = assay_test_cli_json ((const char *[]){ "gen", "import", "-w", ws, small, "--json", NULL }, 0, NULL);
+  for (guint loop = 0; loop < 2; loop++)
+    {
+      /* loop 0 accepts the odd records 1..79, loop 1 rejects the even ones 2..80 */
+      g_autofree char *script = g_strdup_printf (
+        "for i in $(seq %u 2 80); do \"$0\" gen review -w \"$1\" --id $i %s || exit 1; done",
+        loop + 1, loop == 0 ? "--accept" : "--reject");
+      g_autoptr (GError) error = NULL;
+      g_ptr_array_add (procs, g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                                                &error, "sh", "-c", script, cli, ws, NULL));
+      g_assert_no_error (error);
+    }
+  for (const char *const *f = (const char *[]){ a, b, NULL }; *f; f++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_ptr_array_add (procs, g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                                                &error, cli, "gen", "import", "-w", ws, *f, NULL));
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < procs->len; i++)
+    {
+      g_autofree char *err = NULL;
+      g_subprocess_communicate_utf8 (procs->pdata[i], NULL, NULL, NULL, &err, NULL);
+      if (!g_subprocess_get_successful (procs->pdata[i]))
+        g_error ("writer %u failed: %s", i, err);
+    }
+  g_assert_cmpint (count_rows (ws, "SELECT count(*) FROM gen_records"), ==, 200 + 30000 + 20000);
+  g_assert_cmpint (count_rows (ws, "SELECT count(*) FROM gen_records WHERE id <= 80 AND id % 2 = 1 "
+                                   "AND status = 'accepted'"), ==, 40);
+  g_assert_cmpint (count_rows (ws, "SELECT count(*) FROM gen_records WHERE id <= 80 AND id % 2 = 0 "
+                                   "AND status = 'rejected'"), ==, 40);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -674,5 +720,6 @@ main (int argc, char **argv)
   g_test_add_func ("/hardening/killed-imports-leave-nothing", test_killed_imports_leave_nothing);
   g_test_add_func ("/hardening/video-nothing-readable", test_video_nothing_readable);
   g_test_add_func ("/hardening/read-only-workspace", test_read_only_workspace);
+  g_test_add_func ("/hardening/writers-at-once", test_writers_at_once);
   return g_test_run ();
 }
