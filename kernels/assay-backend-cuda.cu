@@ -594,14 +594,9 @@ const AssayBackendVTable cuda_vtable = {
 
 } // namespace
 
-extern "C" bool
-assay_backend_cuda_compiled (void)
-{
-  return true;
-}
-
-extern "C" AssayBackend *
-assay_backend_cuda_new (int device, char *err, size_t err_len)
+/* The module's one entry point, looked up by assay-backend-cuda-loader.c */
+extern "C" __attribute__ ((visibility ("default"))) AssayBackend *
+assay_backend_cuda_module_new (int device, char *err, size_t err_len)
 {
   int              count = 0;
   cudaError_t      status = cudaGetDeviceCount (&count);

@@ -266,6 +266,45 @@ cuda_or_skip (void)
   return cuda;
 }
 
+static gboolean
+mapped (const char *name)
+{
+  g_autofree char *maps = NULL;
+
+  g_assert_true (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
+  return strstr (maps, name) != NULL;
+}
+
+/* The CUDA backend is a module loaded on first use: a program that never asks for it does not
+ * map cuBLAS (its static initialisers cost 0.1 s at every start); asked for, the module loads
+ * and what can fail is the device, not the loading. */
+static void
+test_cuda_module (void)
+{
+  char          err[512] = "";
+  AssayBackend *cuda;
+
+  g_assert_false (mapped ("libcublas"));
+  g_assert_false (mapped ("libcudart"));
+  if (!assay_backend_cuda_compiled ())
+    {
+      g_test_skip ("SKIP: this build has no CUDA backend (configure with -Dcuda=enabled)");
+      return;
+    }
+  cuda = assay_backend_cuda_new (0, err, sizeof err);
+  g_assert_true (mapped ("libassay-cuda"));
+  g_assert_true (mapped ("libcublas"));
+  if (cuda == NULL)
+    {
+      g_test_message ("no GPU: %s", err);
+      g_assert_null (strstr (err, "could not be loaded"));
+      g_assert_null (strstr (err, "module is missing"));
+      g_assert_null (strstr (err, "not Assay's CUDA backend"));
+    }
+  else
+    assay_backend_free (cuda);
+}
+
 static void
 test_cuda_matches_cpu (void)
 {
@@ -295,6 +334,7 @@ int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/kernels/cuda-module", test_cuda_module);
   g_test_add_func ("/kernels/cpu/sgemm", test_cpu_sgemm);
   g_test_add_func ("/kernels/cpu/sgemm-bad-shapes", test_cpu_sgemm_rejects_bad_shapes);
   g_test_add_func ("/kernels/cpu/softmax-logsumexp", test_cpu_softmax_logsumexp);
