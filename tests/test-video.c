@@ -4,6 +4,7 @@
  * bad files; the import of videos with LLaVA-Hound rows, the pairs rule (DESIGN.md §6.4) with
  * seeds, ratings and the reviewer's own pick, the TRL export and the command line. */
 #include <glib/gstdio.h>
+#include <libavcodec/avcodec.h>
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -473,11 +474,92 @@ test_cli_import (void)
   g_assert_true (g_file_test (out, G_FILE_TEST_EXISTS));
 }
 
+/* Decodes a PNG with FFmpeg's decoder (CRCs checked) into RGBA rows of width * 4 bytes */
+static guint8 *
+decode_png_with_ffmpeg (GBytes *png, int *width, int *height)
+{
+  const AVCodec  *codec = avcodec_find_decoder (AV_CODEC_ID_PNG);
+  AVCodecContext *dec = avcodec_alloc_context3 (codec);
+  AVPacket       *pkt = av_packet_alloc ();
+  AVFrame        *frame = av_frame_alloc ();
+  gsize           len;
+  const guint8   *data = g_bytes_get_data (png, &len);
+  guint8         *rgba = NULL;
+
+  dec->err_recognition = AV_EF_CRCCHECK | AV_EF_EXPLODE;
+  g_assert_cmpint (avcodec_open2 (dec, codec, NULL), >=, 0);
+  pkt->data = (guint8 *) data;
+  pkt->size = (int) len;
+  g_assert_cmpint (avcodec_send_packet (dec, pkt), >=, 0);
+  g_assert_cmpint (avcodec_receive_frame (dec, frame), >=, 0);
+  *width = frame->width;
+  *height = frame->height;
+  rgba = g_malloc ((gsize) frame->width * frame->height * 4);
+  for (int y = 0; y < frame->height; y++)
+    for (int x = 0; x < frame->width; x++)
+      {
+        const guint8 *p = frame->data[0] + (gsize) y * frame->linesize[0];
+        guint8       *q = rgba + ((gsize) y * frame->width + x) * 4;
+        if (frame->format == AV_PIX_FMT_RGB24)
+          {
+            memcpy (q, p + 3 * x, 3);
+            q[3] = 255;
+          }
+        else
+          {
+            g_assert_cmpint (frame->format, ==, AV_PIX_FMT_RGBA);
+            memcpy (q, p + 4 * x, 4);
+          }
+      }
+  av_frame_free (&frame);
+  av_packet_free (&pkt);
+  avcodec_free_context (&dec);
+  return rgba;
+}
+
+/* Our PNG writer (libdeflate, Sub filter, RGB when opaque) read back by FFmpeg's decoder with
+ * CRC checks: the same pixels, at odd sizes, opaque or not. */
+static void
+test_png_roundtrip (void)
+{
+  static const int sizes[][2] = { { 1, 1 }, { 427, 241 }, { 64, 3 }, { 3, 200 } };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (11);
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    for (int opaque = 0; opaque < 2; opaque++)
+      {
+        AssayVideoFrame f = { 0 };
+        g_autoptr (GError) error = NULL;
+        g_autoptr (GBytes) png = NULL;
+        g_autofree guint8 *back = NULL;
+        int w = 0, h = 0;
+
+        f.width = sizes[s][0];
+        f.height = sizes[s][1];
+        f.stride = ((f.width * 4 + 63) / 64) * 64;
+        f.rgba = g_malloc0 ((gsize) f.stride * f.height);
+        for (int y = 0; y < f.height; y++)
+          for (int x = 0; x < f.width * 4; x++)
+            /* smooth stretches and noise, so both filtering and compression are exercised */
+            f.rgba[(gsize) y * f.stride + x] = (x % 4 == 3 && opaque) ? 255
+                                               : (guint8) (g_rand_int_range (rand, 0, 4) == 0 ? g_rand_int (rand) : (guint32) (x + y));
+        png = assay_video_frame_encode_png (&f, &error);
+        g_assert_no_error (error);
+        back = decode_png_with_ffmpeg (png, &w, &h);
+        g_assert_cmpint (w, ==, f.width);
+        g_assert_cmpint (h, ==, f.height);
+        for (int y = 0; y < h; y++)
+          g_assert_cmpmem (back + (gsize) y * w * 4, (gsize) w * 4, f.rgba + (gsize) y * f.stride, (gsize) w * 4);
+        g_free (f.rgba);
+      }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/video/indices", test_indices);
+  g_test_add_func ("/video/png-roundtrip", test_png_roundtrip);
   g_test_add_func ("/video/probe-oracle", test_probe_oracle);
   g_test_add_func ("/video/frames-bunny", test_frames_bunny);
   g_test_add_func ("/video/frames-nasa", test_frames_nasa);

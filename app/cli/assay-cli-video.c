@@ -80,7 +80,7 @@ verb_frames (AssayCliCommon *common, int argc, char **argv)
   if ((info = assay_video_probe (argv[1], stream, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
   indices = assay_video_sample_indices (info->frames, count);
-  frames = assay_video_decode_frames (info, (const gint64 *) indices->data, (int) indices->len, NULL, &error);
+  frames = assay_video_sample_png (info, (const gint64 *) indices->data, (int) indices->len, 0, NULL, &error);
   if (frames == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
   seconds = (g_get_monotonic_time () - t0) / 1e6;
@@ -91,15 +91,11 @@ verb_frames (AssayCliCommon *common, int argc, char **argv)
     }
   for (guint i = 0; i < frames->len; i++)
     {
-      AssayVideoFrame *f = frames->pdata[i];
-      g_autoptr (GBytes) png = assay_video_frame_encode_png (f, &error);
+      AssayVideoPng   *f = frames->pdata[i];
       g_autofree char *name = g_strdup_printf ("frame-%" G_GINT64_FORMAT ".png", f->index);
       g_autofree char *path = g_build_filename (out, name, NULL);
       gsize len;
-      const char *data;
-      if (png == NULL)
-        return assay_cli_fail (g_steal_pointer (&error));
-      data = g_bytes_get_data (png, &len);
+      const char *data = g_bytes_get_data (f->png, &len);
       if (!g_file_set_contents (path, data, (gssize) len, &error))
         return assay_cli_fail (g_steal_pointer (&error));
     }

@@ -297,7 +297,6 @@ store_video (AssayStore *store, gint64 dataset, const char *path, int count,
   g_autoptr (GError) local = NULL;
   g_autoptr (AssayVideoInfo) info = assay_video_probe (path, -1, &local);
   g_autoptr (GPtrArray) frames = NULL;
-  g_autoptr (GPtrArray) pngs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   g_autofree char *key = assay_video_key (path);
   sqlite3_stmt *stmt;
   gint64 video;
@@ -305,19 +304,9 @@ store_video (AssayStore *store, gint64 dataset, const char *path, int count,
   if (info != NULL)
     {
       g_autoptr (GArray) indices = assay_video_sample_indices (info->frames, count);
-      frames = assay_video_decode_frames (info, (const gint64 *) indices->data, (int) indices->len,
-                                          cancellable, &local);
-      for (guint i = 0; frames != NULL && i < frames->len && local == NULL; i++)
-        {
-          AssayVideoFrame *f = frames->pdata[i];
-          g_autoptr (AssayVideoFrame) thumb = assay_video_frame_scale (f, MIN (THUMB_WIDTH, f->width));
-          GBytes *full = assay_video_frame_encode_png (f, &local);
-          GBytes *small = full != NULL && thumb != NULL ? assay_video_frame_encode_png (thumb, &local) : NULL;
-          if (full != NULL)
-            g_ptr_array_add (pngs, full);
-          if (small != NULL)
-            g_ptr_array_add (pngs, small);
-        }
+      /* PNG and thumbnail encoded beside the decoding */
+      frames = assay_video_sample_png (info, (const gint64 *) indices->data, (int) indices->len,
+                                       THUMB_WIDTH, cancellable, &local);
     }
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
@@ -354,10 +343,10 @@ store_video (AssayStore *store, gint64 dataset, const char *path, int count,
         goto failed;
       for (guint i = 0; i < frames->len; i++)
         {
-          AssayVideoFrame *f = frames->pdata[i];
+          AssayVideoPng *f = frames->pdata[i];
           gsize n1, n2;
-          const void *full = g_bytes_get_data (pngs->pdata[2 * i], &n1);
-          const void *thumb = g_bytes_get_data (pngs->pdata[2 * i + 1], &n2);
+          const void *full = g_bytes_get_data (f->png, &n1);
+          const void *thumb = g_bytes_get_data (f->thumb, &n2);
           sqlite3_bind_int64 (stmt, 1, video);
           sqlite3_bind_int (stmt, 2, (int) i);
           sqlite3_bind_int64 (stmt, 3, f->index);

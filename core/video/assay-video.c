@@ -5,9 +5,11 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/imgutils.h>
+#include <libdeflate.h>
 #include <libswscale/swscale.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "assay-error.h"
 
@@ -212,11 +214,11 @@ convert (struct SwsContext **sws, const AVFrame *f, gint64 index, double seconds
   return out;
 }
 
-GPtrArray *
-assay_video_decode_frames (const AssayVideoInfo *info, const gint64 *indices, int n,
-                           GCancellable *cancellable, GError **error)
+gboolean
+assay_video_decode_each (const AssayVideoInfo *info, const gint64 *indices, int n,
+                         AssayVideoFrameFunc func, gpointer data, GCancellable *cancellable,
+                         GError **error)
 {
-  g_autoptr (GPtrArray) frames = g_ptr_array_new_with_free_func ((GDestroyNotify) assay_video_frame_free);
   AVFormatContext   *fmt = NULL;
   AVCodecContext    *dec = NULL;
   AVPacket          *pkt = NULL;
@@ -233,10 +235,10 @@ assay_video_decode_frames (const AssayVideoInfo *info, const gint64 *indices, in
       {
         g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
                      "%s: frame indices must ascend within 0..%" G_GINT64_FORMAT, info->path, info->frames - 1);
-        return NULL;
+        return FALSE;
       }
   if ((fmt = open_input (info->path, error)) == NULL)
-    return NULL;
+    return FALSE;
   if (info->stream >= (int) fmt->nb_streams)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: the file changed since it was probed", info->path);
@@ -331,8 +333,9 @@ assay_video_decode_frames (const AssayVideoInfo *info, const gint64 *indices, in
                                info->path, indices[t]);
                   goto out;
                 }
-              g_ptr_array_add (frames, f);
               t++;
+              if (!func (f, data, error))
+                goto out;
               /* the next target may be this same decoded stretch: go on from here */
               break;
             }
@@ -354,42 +357,240 @@ out:
   av_packet_free (&pkt);
   avcodec_free_context (&dec);
   avformat_close_input (&fmt);
-  return ok ? g_steal_pointer (&frames) : NULL;
+  return ok;
 }
 
+static gboolean
+collect_frame (AssayVideoFrame *frame, gpointer data, GError **error)
+{
+  g_ptr_array_add (data, frame);
+  return TRUE;
+}
+
+GPtrArray *
+assay_video_decode_frames (const AssayVideoInfo *info, const gint64 *indices, int n,
+                           GCancellable *cancellable, GError **error)
+{
+  g_autoptr (GPtrArray) frames = g_ptr_array_new_with_free_func ((GDestroyNotify) assay_video_frame_free);
+
+  if (!assay_video_decode_each (info, indices, n, collect_frame, frames, cancellable, error))
+    return NULL;
+  return g_steal_pointer (&frames);
+}
+
+/* ---- sampling to PNG, encoding beside decoding ------------------------------------------------ */
+
+void
+assay_video_png_free (AssayVideoPng *png)
+{
+  if (png == NULL)
+    return;
+  g_clear_pointer (&png->png, g_bytes_unref);
+  g_clear_pointer (&png->thumb, g_bytes_unref);
+  g_free (png);
+}
+
+typedef struct
+{
+  GThreadPool *pool;
+  GPtrArray   *out;   /* AssayVideoPng per target, filled by the encoders */
+  int          thumb_width;
+  GMutex       lock;
+  GError      *error; /* the first encoder failure */
+  guint        next;  /* position of the next decoded frame */
+} Sampling;
+
+typedef struct
+{
+  AssayVideoFrame *frame;
+  AssayVideoPng   *slot;
+} EncodeTask;
+
+static void
+encode_task (gpointer data, gpointer user_data)
+{
+  EncodeTask      *task = data;
+  Sampling        *s = user_data;
+  g_autoptr (GError) local = NULL;
+  AssayVideoFrame *f = task->frame;
+
+  task->slot->png = assay_video_frame_encode_png (f, &local);
+  if (task->slot->png != NULL && s->thumb_width > 0)
+    {
+      g_autoptr (AssayVideoFrame) thumb = assay_video_frame_scale (f, MIN (s->thumb_width, f->width));
+      task->slot->thumb = thumb != NULL ? assay_video_frame_encode_png (thumb, &local) : NULL;
+      if (thumb == NULL && local == NULL)
+        g_set_error (&local, ASSAY_ERROR, ASSAY_ERROR_FAILED, "cannot scale frame %" G_GINT64_FORMAT,
+                     f->index);
+    }
+  if (local != NULL)
+    {
+      g_mutex_lock (&s->lock);
+      if (s->error == NULL)
+        s->error = g_steal_pointer (&local);
+      g_mutex_unlock (&s->lock);
+    }
+  assay_video_frame_free (f);
+  g_free (task);
+}
+
+static gboolean
+push_frame (AssayVideoFrame *frame, gpointer data, GError **error)
+{
+  Sampling      *s = data;
+  AssayVideoPng *slot = g_new0 (AssayVideoPng, 1);
+  EncodeTask    *task = g_new (EncodeTask, 1);
+
+  slot->index = frame->index;
+  slot->seconds = frame->seconds;
+  slot->width = frame->width;
+  slot->height = frame->height;
+  g_ptr_array_add (s->out, slot);
+  task->frame = frame;
+  task->slot = slot;
+  return g_thread_pool_push (s->pool, task, error);
+}
+
+GPtrArray *
+assay_video_sample_png (const AssayVideoInfo *info, const gint64 *indices, int n, int thumb_width,
+                        GCancellable *cancellable, GError **error)
+{
+  Sampling s = { 0 };
+  gboolean ok;
+
+  s.out = g_ptr_array_new_with_free_func ((GDestroyNotify) assay_video_png_free);
+  s.thumb_width = thumb_width;
+  g_mutex_init (&s.lock);
+  /* one encoder beside the decoder: the frame threads of a small or key-frame-bound video leave
+   * a core idle much of the time, and a frame is freed as soon as it is encoded */
+  s.pool = g_thread_pool_new (encode_task, &s, 1, FALSE, NULL);
+  ok = assay_video_decode_each (info, indices, n, push_frame, &s, cancellable, error);
+  g_thread_pool_free (s.pool, FALSE, TRUE); /* waits for the encoder */
+  if (ok && s.error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&s.error));
+      ok = FALSE;
+    }
+  g_clear_error (&s.error);
+  g_mutex_clear (&s.lock);
+  if (!ok)
+    {
+      g_ptr_array_unref (s.out);
+      return NULL;
+    }
+  return s.out;
+}
+
+static void
+put_be32 (guint8 *p, guint32 v)
+{
+  p[0] = (guint8) (v >> 24);
+  p[1] = (guint8) (v >> 16);
+  p[2] = (guint8) (v >> 8);
+  p[3] = (guint8) v;
+}
+
+/* Appends a PNG chunk: length, type, data, CRC of type and data. */
+static void
+append_chunk (GByteArray *png, const char *type, const guint8 *data, gsize len)
+{
+  guint8  head[8], tail[4];
+  guint32 crc;
+
+  put_be32 (head, (guint32) len);
+  memcpy (head + 4, type, 4);
+  g_byte_array_append (png, head, 8);
+  if (len > 0)
+    g_byte_array_append (png, data, (guint) len);
+  crc = libdeflate_crc32 (0, head + 4, 4);
+  if (len > 0) /* (a NULL buffer asks libdeflate for the initial value, whatever crc holds) */
+    crc = libdeflate_crc32 (crc, data, len);
+  put_be32 (tail, crc);
+  g_byte_array_append (png, tail, 4);
+}
+
+/* PNG written here with libdeflate at level 1 (three times zlib's speed at its fastest level):
+ * RGB when every pixel is opaque (decoded video always is), else RGBA; rows filtered with "Sub",
+ * which costs little and keeps files near zlib's size. */
 GBytes *
 assay_video_frame_encode_png (const AssayVideoFrame *f, GError **error)
 {
-  const AVCodec  *codec = avcodec_find_encoder (AV_CODEC_ID_PNG);
-  AVCodecContext *enc = codec ? avcodec_alloc_context3 (codec) : NULL;
-  AVFrame        *frame = av_frame_alloc ();
-  AVPacket       *pkt = av_packet_alloc ();
-  GBytes         *out = NULL;
-  int             err = AVERROR (ENOMEM);
+  static const guint8 signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+  struct libdeflate_compressor *z;
+  gboolean   opaque = TRUE;
+  int        bpp, row;
+  gsize      raw_len, bound, zlen;
+  guint8    *raw, *zdata, ihdr[13];
+  GByteArray *png;
 
-  if (enc != NULL)
+  if (f->width <= 0 || f->height <= 0)
     {
-      enc->width = f->width;
-      enc->height = f->height;
-      enc->pix_fmt = AV_PIX_FMT_RGBA;
-      enc->time_base = (AVRational) { 1, 25 };
-      /* zlib level 1: thumbnails and frames are written often and read rarely */
-      enc->compression_level = 1;
-      frame->format = AV_PIX_FMT_RGBA;
-      frame->width = f->width;
-      frame->height = f->height;
-      frame->data[0] = f->rgba;
-      frame->linesize[0] = f->stride;
-      if ((err = avcodec_open2 (enc, codec, NULL)) >= 0 && (err = avcodec_send_frame (enc, frame)) >= 0
-          && (err = avcodec_receive_packet (enc, pkt)) >= 0)
-        out = g_bytes_new (pkt->data, pkt->size);
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "png: an empty frame");
+      return NULL;
     }
-  if (out == NULL)
-    set_av_error (error, ASSAY_ERROR_FAILED, "png", "cannot encode", err);
-  av_packet_free (&pkt);
-  av_frame_free (&frame);
-  avcodec_free_context (&enc);
-  return out;
+  for (int y = 0; y < f->height && opaque; y++)
+    {
+      const guint8 *p = f->rgba + (gsize) y * f->stride;
+      for (int x = 0; x < f->width; x++)
+        if (p[4 * x + 3] != 255)
+          {
+            opaque = FALSE;
+            break;
+          }
+    }
+  bpp = opaque ? 3 : 4;
+  row = 1 + f->width * bpp;
+  raw_len = (gsize) row * f->height;
+  raw = g_malloc (raw_len);
+  for (int y = 0; y < f->height; y++)
+    {
+      const guint8 *src = f->rgba + (gsize) y * f->stride;
+      guint8       *dst = raw + (gsize) y * row;
+
+      dst[0] = 1; /* Sub: each byte minus the same channel of the pixel to its left */
+      dst++;
+      if (opaque)
+        for (int x = 0; x < f->width; x++)
+          {
+            dst[3 * x] = src[4 * x];
+            dst[3 * x + 1] = src[4 * x + 1];
+            dst[3 * x + 2] = src[4 * x + 2];
+          }
+      else
+        memcpy (dst, src, (gsize) f->width * 4);
+      for (int i = row - 2; i >= bpp; i--)
+        dst[i] = (guint8) (dst[i] - dst[i - bpp]);
+    }
+  z = libdeflate_alloc_compressor (1);
+  if (z == NULL)
+    {
+      g_free (raw);
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_OUT_OF_MEMORY, "png: no memory for the compressor");
+      return NULL;
+    }
+  bound = libdeflate_zlib_compress_bound (z, raw_len);
+  zdata = g_malloc (bound);
+  zlen = libdeflate_zlib_compress (z, raw, raw_len, zdata, bound);
+  libdeflate_free_compressor (z);
+  g_free (raw);
+  if (zlen == 0)
+    {
+      g_free (zdata);
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "png: compression failed");
+      return NULL;
+    }
+  png = g_byte_array_sized_new ((guint) (zlen + 64));
+  g_byte_array_append (png, signature, 8);
+  put_be32 (ihdr, (guint32) f->width);
+  put_be32 (ihdr + 4, (guint32) f->height);
+  ihdr[8] = 8;                  /* bits per channel */
+  ihdr[9] = opaque ? 2 : 6;     /* RGB or RGBA */
+  ihdr[10] = ihdr[11] = ihdr[12] = 0;
+  append_chunk (png, "IHDR", ihdr, sizeof ihdr);
+  append_chunk (png, "IDAT", zdata, zlen);
+  append_chunk (png, "IEND", NULL, 0);
+  g_free (zdata);
+  return g_byte_array_free_to_bytes (png);
 }
 
 AssayVideoFrame *

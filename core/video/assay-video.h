@@ -50,6 +50,39 @@ GPtrArray       *assay_video_decode_frames (const AssayVideoInfo *info,
                                             GCancellable         *cancellable,
                                             GError              **error);
 void             assay_video_frame_free (AssayVideoFrame *frame);
+
+/* The same, handing each frame (to own) to func as soon as it is decoded; func returning FALSE
+ * (with an error) stops. */
+typedef gboolean (*AssayVideoFrameFunc) (AssayVideoFrame *frame, gpointer data, GError **error);
+gboolean         assay_video_decode_each (const AssayVideoInfo *info,
+                                          const gint64         *indices,
+                                          int                   n,
+                                          AssayVideoFrameFunc   func,
+                                          gpointer              data,
+                                          GCancellable         *cancellable,
+                                          GError              **error);
+
+/* A sampled frame as PNG, and its thumbnail (NULL unless asked for) */
+typedef struct
+{
+  gint64  index;
+  double  seconds;
+  int     width;
+  int     height;
+  GBytes *png;
+  GBytes *thumb;
+} AssayVideoPng;
+
+void             assay_video_png_free (AssayVideoPng *png);
+/* Decodes the frames at indices and encodes each as PNG (and a thumbnail thumb_width wide when
+ * thumb_width > 0) on a second thread while the next ones decode: the decode chain's time plus
+ * little, and never more than one frame held beyond the decoder's. AssayVideoPng per index. */
+GPtrArray       *assay_video_sample_png (const AssayVideoInfo *info,
+                                         const gint64         *indices,
+                                         int                   n,
+                                         int                   thumb_width,
+                                         GCancellable         *cancellable,
+                                         GError              **error);
 /* The frame scaled to width (height in proportion; area averaging), e.g. a thumbnail. */
 AssayVideoFrame *assay_video_frame_scale (const AssayVideoFrame *frame, int width);
 /* PNG (FFmpeg's encoder) of a frame; encoded bytes, for files or the workspace. */
@@ -57,5 +90,6 @@ GBytes          *assay_video_frame_encode_png (const AssayVideoFrame *frame, GEr
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AssayVideoInfo, assay_video_info_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AssayVideoFrame, assay_video_frame_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AssayVideoPng, assay_video_png_free)
 
 G_END_DECLS
