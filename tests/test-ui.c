@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The window under Xvfb: opens a workspace, visits the five pages, and checks each drew. */
+#include <adwaita.h>
+
 #include "assay-test-ui.h"
 #include "assay-test-util.h"
 
@@ -69,11 +71,129 @@ test_welcome (void)
   assay_test_run_app (NULL, welcome, NULL);
 }
 
+static GtkWindow *
+find_toplevel (const char *type_name)
+{
+  GListModel *list = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr (GtkWindow) w = g_list_model_get_item (list, i);
+      if (g_str_equal (G_OBJECT_TYPE_NAME (w), type_name) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return w;
+    }
+  return NULL;
+}
+
+static void
+collect_rows (GtkWidget *widget, GPtrArray *rows)
+{
+  if (ADW_IS_ACTION_ROW (widget) || ADW_IS_COMBO_ROW (widget))
+    g_ptr_array_add (rows, widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    collect_rows (c, rows);
+}
+
+/* Preferences (it opened empty on libadwaita 1.2: a property from a newer release in the
+ * template), the shortcuts window and About open with no warning; the backend in use is shown. */
+static void
+open_windows (AssayWindow *window, gpointer data)
+{
+  GtkWindow *prefs, *other;
+  g_autoptr (GPtrArray) rows = g_ptr_array_new ();
+  gboolean   in_use = FALSE;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "app.preferences", NULL));
+  assay_test_wait (300);
+  prefs = find_toplevel ("AssayPreferencesWindow");
+  g_assert_nonnull (prefs);
+  collect_rows (GTK_WIDGET (prefs), rows);
+  g_assert_cmpuint (rows->len, >=, 3); /* backend, in use, threads */
+  for (guint i = 0; i < rows->len; i++)
+    if (ADW_IS_ACTION_ROW (rows->pdata[i])
+        && g_strcmp0 (adw_preferences_row_get_title (rows->pdata[i]), "In use") == 0)
+      {
+        const char *subtitle = adw_action_row_get_subtitle (rows->pdata[i]);
+        in_use = TRUE;
+        g_assert_true (g_str_has_prefix (subtitle, "CPU") || g_str_has_prefix (subtitle, "CUDA"));
+      }
+  g_assert_true (in_use);
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (prefs));
+    g_assert_cmpuint (assay_test_count_colors (shot), >, 8);
+    assay_test_save_screenshot (shot, "preferences.png");
+  }
+  gtk_window_destroy (prefs);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL));
+  assay_test_wait (300);
+  other = find_toplevel ("GtkShortcutsWindow");
+  g_assert_nonnull (other);
+  gtk_window_destroy (other);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "app.about", NULL));
+  assay_test_wait (300);
+  other = find_toplevel ("AdwAboutWindow");
+  g_assert_nonnull (other);
+  gtk_window_destroy (other);
+  assay_test_wait (50);
+}
+
+static void
+test_open_windows (void)
+{
+  g_autofree char *path = assay_test_path ("windows.assay");
+
+  assay_test_run_app (path, open_windows, NULL);
+}
+
+/* A toast shows its message as written: "<" and "&" (most parse errors) made the markup title
+ * fail to parse, and the toast showed nothing. */
+static void
+toast_text (AssayWindow *window, gpointer data)
+{
+  const char *message = "line 3: expected \"<\" & found \">\" in <data>";
+  AdwToastOverlay *overlay = NULL;
+  g_autoptr (GPtrArray) labels = g_ptr_array_new ();
+  gboolean         shown = FALSE;
+
+  assay_window_toast (window, message);
+  assay_test_wait (400);
+  /* the toast's label, as drawn */
+  {
+    GtkWidget *w = GTK_WIDGET (window);
+    GPtrArray *stack = g_ptr_array_new ();
+    g_ptr_array_add (stack, w);
+    while (stack->len > 0)
+      {
+        GtkWidget *top = g_ptr_array_steal_index (stack, stack->len - 1);
+        if (ADW_IS_TOAST_OVERLAY (top))
+          overlay = ADW_TOAST_OVERLAY (top);
+        if (GTK_IS_LABEL (top) && gtk_widget_get_mapped (top)
+            && g_strcmp0 (gtk_label_get_text (GTK_LABEL (top)), message) == 0)
+          shown = TRUE;
+        for (GtkWidget *c = gtk_widget_get_first_child (top); c != NULL; c = gtk_widget_get_next_sibling (c))
+          g_ptr_array_add (stack, c);
+      }
+    g_ptr_array_unref (stack);
+  }
+  g_assert_nonnull (overlay);
+  g_assert_true (shown);
+}
+
+static void
+test_toast_text (void)
+{
+  assay_test_run_app (NULL, toast_text, NULL);
+}
+
 int
 main (int argc, char *argv[])
 {
   gtk_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ui/welcome", test_welcome);
   g_test_add_func ("/ui/visit-pages", test_visit_pages);
+  g_test_add_func ("/ui/open-windows", test_open_windows);
+  g_test_add_func ("/ui/toast-text", test_toast_text);
   return g_test_run ();
 }
