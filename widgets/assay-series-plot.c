@@ -64,6 +64,7 @@ struct _AssaySeriesPlot
   GArray        *marks;     /* guint */
 
   double         view_start, view_end;
+  double         pointer_x;   /* where the pointer is (motion controller), -1: outside */
   int            cursor;
   GskRenderNode *cache;
   int            cache_w, cache_h;
@@ -561,7 +562,7 @@ assay_series_plot_set_view (AssaySeriesPlot *self, double start, double end)
 {
   double span, min_span = MIN (10.0, MAX (self->T, 1));
 
-  if (self->T == 0)
+  if (self->T == 0 || !isfinite (start) || !isfinite (end))
     return;
   span = CLAMP (end - start, min_span, (double) self->T);
   start = CLAMP (start, 0.0, self->T - span);
@@ -619,19 +620,22 @@ static gboolean
 scroll_cb (GtkEventControllerScroll *controller, double dx, double dy, AssaySeriesPlot *self)
 {
   GdkModifierType mods = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
-  double          x = 0, y = 0, around;
-  GdkEvent       *event = gtk_event_controller_get_current_event (GTK_EVENT_CONTROLLER (controller));
-  double          span = self->view_end - self->view_start;
+  double          span = self->view_end - self->view_start, around;
 
-  if (event != NULL)
-    gdk_event_get_position (event, &x, &y);
+  if (!isfinite (dx) || !isfinite (dy))
+    return FALSE;
   if ((mods & GDK_SHIFT_MASK) || dx != 0)
     {
       double shift = (dx != 0 ? dx : dy) * span * 0.1;
       assay_series_plot_set_view (self, self->view_start + shift, self->view_end + shift);
       return TRUE;
     }
-  around = self->view_start + (x - LEFT) / plot_width (self) * span;
+  /* around the step under the pointer, as the motion controller saw it in our coordinates (a
+   * scroll event's own position is the surface's, or NaN on X11); else the middle */
+  if (self->pointer_x >= LEFT && self->pointer_x <= LEFT + plot_width (self))
+    around = self->view_start + (self->pointer_x - LEFT) / plot_width (self) * span;
+  else
+    around = (self->view_start + self->view_end) / 2;
   assay_series_plot_zoom (self, pow (1.25, dy), around);
   return TRUE;
 }
@@ -678,12 +682,19 @@ motion_cb (GtkEventControllerMotion *controller, double x, double y, AssaySeries
 {
   int step = assay_series_plot_step_at (self, x);
 
+  self->pointer_x = x;
   if (step >= 0 && step != self->cursor)
     {
       self->cursor = step;
       gtk_widget_queue_draw (GTK_WIDGET (self));
       g_signal_emit (self, signals[CURSOR_MOVED], 0, (guint) step);
     }
+}
+
+static void
+pointer_left_cb (AssaySeriesPlot *self)
+{
+  self->pointer_x = -1;
 }
 
 static gboolean
@@ -849,6 +860,7 @@ assay_series_plot_init (AssaySeriesPlot *self)
   self->marks = g_array_new (FALSE, FALSE, sizeof (guint));
   self->feature = -1;
   self->cursor = -1;
+  self->pointer_x = -1;
   self->var_names = g_new0 (char *, 1);
   self->feat_names = g_new0 (char *, 1);
 
@@ -860,6 +872,8 @@ assay_series_plot_init (AssaySeriesPlot *self)
   g_signal_connect (click, "released", G_CALLBACK (released_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
   g_signal_connect (motion, "motion", G_CALLBACK (motion_cb), self);
+  g_signal_connect (motion, "enter", G_CALLBACK (motion_cb), self);
+  g_signal_connect_swapped (motion, "leave", G_CALLBACK (pointer_left_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), motion);
   g_signal_connect (key, "key-pressed", G_CALLBACK (key_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), key);
