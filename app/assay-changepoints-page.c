@@ -646,10 +646,9 @@ job_message_cb (AssayJob *job, AssayChangepointsPage *self)
 {
   JsonNode *result = assay_job_get_result (job);
 
-  if (assay_job_get_state (job) == ASSAY_JOB_FAILED && assay_job_get_error (job) != NULL)
-    assay_page_toast (ASSAY_PAGE (self), assay_job_get_error (job)->message);
-  else if (assay_job_get_state (job) == ASSAY_JOB_SUCCEEDED && result != NULL
-           && JSON_NODE_HOLDS_OBJECT (result) && g_str_equal (assay_job_get_kind (job), "cpd-score"))
+  /* (a failure is toasted by the window) */
+  if (assay_job_get_state (job) == ASSAY_JOB_SUCCEEDED && result != NULL
+      && JSON_NODE_HOLDS_OBJECT (result) && g_str_equal (assay_job_get_kind (job), "cpd-score"))
     {
       JsonObject      *o = json_node_get_object (result);
       g_autofree char *msg = g_strdup_printf (_("Scored in %.1f s: AUC %.3f, F1 %.3f"),

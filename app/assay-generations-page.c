@@ -1112,9 +1112,8 @@ import_finished_cb (AssayJob *job, AssayGenerationsPage *self)
 {
   JsonNode *result = assay_job_get_result (job);
 
-  if (assay_job_get_state (job) == ASSAY_JOB_FAILED && assay_job_get_error (job) != NULL)
-    assay_page_toast (ASSAY_PAGE (self), assay_job_get_error (job)->message);
-  else if (assay_job_get_state (job) == ASSAY_JOB_SUCCEEDED && result != NULL)
+  /* (a failure is toasted by the window) */
+  if (assay_job_get_state (job) == ASSAY_JOB_SUCCEEDED && result != NULL)
     {
       JsonObject      *o = json_node_get_object (result);
       g_autofree char *msg = g_strdup_printf (_("Imported %lld records (%s)"),

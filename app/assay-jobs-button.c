@@ -130,3 +130,11 @@ assay_jobs_button_init (AssayJobsButton *self)
   adw_bin_set_child (ADW_BIN (self), GTK_WIDGET (self->button));
   update (self);
 }
+
+void
+assay_jobs_button_popup (AssayJobsButton *self)
+{
+  g_return_if_fail (ASSAY_IS_JOBS_BUTTON (self));
+  gtk_widget_set_visible (GTK_WIDGET (self), TRUE);
+  gtk_menu_button_popup (self->button);
+}

@@ -12,5 +12,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (AssayJobsButton, assay_jobs_button, ASSAY, JOBS_BUTTON, AdwBin)
 
 void assay_jobs_button_set_worker (AssayJobsButton *self, AssayWorker *worker);
+/* Opens the list of jobs (a failed job's toast offers it as Details). */
+void assay_jobs_button_popup (AssayJobsButton *self);
 
 G_END_DECLS

@@ -965,8 +965,6 @@ train_finished_cb (AssayJob *job, AssayLabelsPage *self)
                                               100 * assay_json_get_double (o, "psp@5", 0));
       assay_page_toast (ASSAY_PAGE (self), msg);
     }
-  else if (assay_job_get_state (job) == ASSAY_JOB_FAILED && assay_job_get_error (job) != NULL)
-    assay_page_toast (ASSAY_PAGE (self), assay_job_get_error (job)->message);
 }
 
 void
@@ -1036,8 +1034,6 @@ import_finished_cb (AssayJob *job, AssayLabelsPage *self)
         (long long) json_object_get_int_member (o, "labels"));
       assay_page_toast (ASSAY_PAGE (self), msg);
     }
-  else if (assay_job_get_state (job) == ASSAY_JOB_FAILED && assay_job_get_error (job) != NULL)
-    assay_page_toast (ASSAY_PAGE (self), assay_job_get_error (job)->message);
 }
 
 void

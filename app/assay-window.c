@@ -475,8 +475,29 @@ backend_changed_cb (AssayWorker *worker, GParamSpec *pspec, AssayWindow *self)
 static void
 job_finished_cb (AssayJob *job, AssayWindow *self)
 {
+  const GError *error = assay_job_get_error (job);
+
   for (guint i = 0; i < self->pages->len; i++)
     assay_page_job_finished (g_ptr_array_index (self->pages, i), job);
+  /* a failure is said here, for every page's jobs, with the way to the details */
+  if (assay_job_get_state (job) == ASSAY_JOB_FAILED && error != NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("%s failed: %s"), assay_job_get_title (job),
+                                                  error->message);
+      g_autofree char *escaped = g_markup_escape_text (message, -1);
+      AdwToast        *toast = adw_toast_new (escaped);
+
+      adw_toast_set_timeout (toast, 8);
+      adw_toast_set_button_label (toast, _("_Details"));
+      adw_toast_set_action_name (toast, "win.show-jobs");
+      adw_toast_overlay_add_toast (self->toast_overlay, toast);
+    }
+}
+
+static void
+show_jobs_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  assay_jobs_button_popup (ASSAY_WINDOW (widget)->jobs_button);
 }
 
 static void
@@ -576,6 +597,7 @@ assay_window_class_init (AssayWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK,
                                        "win.open-workspace", NULL);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
+  gtk_widget_class_install_action (widget_class, "win.show-jobs", NULL, show_jobs_action);
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo",
                                        NULL);

@@ -2,6 +2,9 @@
 /* The window under Xvfb: opens a workspace, visits the five pages, and checks each drew. */
 #include <adwaita.h>
 
+#include <string.h>
+
+#include "assay-generations-page.h"
 #include "assay-test-ui.h"
 #include "assay-test-util.h"
 
@@ -187,6 +190,48 @@ test_toast_text (void)
   assay_test_run_app (NULL, toast_text, NULL);
 }
 
+static gboolean
+find_label (GtkWidget *widget, const char *part)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget)
+      && strstr (gtk_label_get_text (GTK_LABEL (widget)), part) != NULL)
+    return TRUE;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (find_label (c, part))
+      return TRUE;
+  return FALSE;
+}
+
+/* A job that fails says so where the user looks, with the way to the details: it was only
+ * inside the jobs popover (e.g. an import of a file that is not there). */
+static void
+failed_job (AssayWindow *window, gpointer data)
+{
+  AssayPage *page = assay_window_get_page (window, "generations");
+
+  assay_window_show_page (window, "generations");
+  assay_generations_page_import (ASSAY_GENERATIONS_PAGE (page), "/nonexistent/generations.jsonl");
+  for (int i = 0; i < 100 && !find_label (GTK_WIDGET (window), "failed:"); i++)
+    assay_test_wait (30);
+  g_assert_true (find_label (GTK_WIDGET (window), "failed:"));
+  g_assert_true (find_label (GTK_WIDGET (window), "/nonexistent/generations.jsonl"));
+  /* Details opens the jobs list */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-jobs", NULL));
+  assay_test_wait (200);
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (window));
+    assay_test_save_screenshot (shot, "failed-job.png");
+  }
+}
+
+static void
+test_failed_job (void)
+{
+  g_autofree char *path = assay_test_path ("failed-job.assay");
+
+  assay_test_run_app (path, failed_job, NULL);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -195,5 +240,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/visit-pages", test_visit_pages);
   g_test_add_func ("/ui/open-windows", test_open_windows);
   g_test_add_func ("/ui/toast-text", test_toast_text);
+  g_test_add_func ("/ui/failed-job", test_failed_job);
   return g_test_run ();
 }
