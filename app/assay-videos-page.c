@@ -380,6 +380,13 @@ show_view (AssayVideosPage *self)
             g_ptr_array_add (textures, t);
         }
       assay_filmstrip_set_frames (self->filmstrip, textures);
+      /* a video that could not be read has no frames: nothing of the one shown before stays */
+      if (textures->len == 0)
+        {
+          show_frame (self, -1);
+          gtk_label_set_text (self->frame_label, v->error != NULL ? _("No frames: the video could not be read")
+                                                                  : _("No frames"));
+        }
     }
   else
     show_frame (self, keep);
@@ -694,4 +701,10 @@ GtkWidget *
 assay_videos_page_get_picture (AssayVideosPage *self)
 {
   return GTK_WIDGET (self->picture);
+}
+
+const char *
+assay_videos_page_get_frame_text (AssayVideosPage *self)
+{
+  return gtk_label_get_text (self->frame_label);
 }

@@ -21,6 +21,7 @@ gboolean   assay_videos_page_select_video (AssayVideosPage *self, gint64 video);
 gint64     assay_videos_page_get_video (AssayVideosPage *self); /* shown, 0 while loading */
 GtkWidget *assay_videos_page_get_filmstrip (AssayVideosPage *self);
 GtkWidget *assay_videos_page_get_picture (AssayVideosPage *self);
+const char *assay_videos_page_get_frame_text (AssayVideosPage *self);
 /* Sets the reviewer's score of a response as the number keys do. */
 gboolean   assay_videos_page_rate (AssayVideosPage *self, gint64 record, int score);
 

@@ -25,6 +25,7 @@ static const char hound[] =
 typedef struct
 {
   gint64 bunny;
+  gint64 broken;
   gint64 cat_record;
 } Fixture;
 
@@ -39,7 +40,8 @@ make_workspace (Fixture *fx)
   g_autoptr (AssayStore) store = NULL;
   g_autoptr (GError) error = NULL;
   AssayVideoImportResult r;
-  const char *paths[] = { bunny, rows, NULL };
+  g_autofree char *broken = assay_test_write_file ("ui-videos-broken.mp4", "not a video at all");
+  const char *paths[] = { bunny, rows, broken, NULL };
 
   g_remove (path);
   store = assay_store_open (path, &error);
@@ -55,6 +57,8 @@ make_workspace (Fixture *fx)
   g_assert_cmpuint (r.failed, ==, 0);
   assay_video_import_result_clear (&r);
   fx->bunny = assay_store_query_int (store, "SELECT id FROM videos WHERE name = 'big_buck_bunny'", 0);
+  fx->broken = assay_store_query_int (store, "SELECT id FROM videos WHERE name = 'ui-videos-broken'", 0);
+  g_assert_cmpint (fx->broken, >, 0);
   fx->cat_record = assay_store_query_int (store, "SELECT id FROM gen_records WHERE text = 'It is snowing heavily.'", 0);
   return path;
 }
@@ -109,7 +113,7 @@ check_page (AssayWindow *window, gpointer data)
   assay_window_show_page (window, "videos");
   for (int i = 0; i < 200 && assay_videos_page_get_n_videos (page) == 0; i++)
     assay_test_wait (50);
-  g_assert_cmpuint (assay_videos_page_get_n_videos (page), ==, 4);
+  g_assert_cmpuint (assay_videos_page_get_n_videos (page), ==, 5);
   store = assay_page_get_store (ASSAY_PAGE (page));
   check_red_ball (store);
   g_assert_true (assay_videos_page_select_video (page, fx->bunny));
@@ -123,6 +127,19 @@ check_page (AssayWindow *window, gpointer data)
   assay_filmstrip_set_selected (strip, 4);
   assay_test_wait (100);
   g_assert_nonnull (gtk_picture_get_paintable (GTK_PICTURE (assay_videos_page_get_picture (page))));
+  g_assert_nonnull (strstr (assay_videos_page_get_frame_text (page), "Frame"));
+  /* a video that could not be read: none of the bunny's frame, strip or "Frame 4 of 555" stays */
+  g_assert_true (assay_videos_page_select_video (page, fx->broken));
+  for (int i = 0; i < 200 && assay_videos_page_get_video (page) != fx->broken; i++)
+    assay_test_wait (50);
+  assay_test_wait (100);
+  g_assert_null (gtk_picture_get_paintable (GTK_PICTURE (assay_videos_page_get_picture (page))));
+  g_assert_cmpuint (assay_filmstrip_get_n_frames (strip), ==, 0);
+  g_assert_cmpstr (assay_videos_page_get_frame_text (page), ==, "No frames: the video could not be read");
+  g_assert_true (assay_videos_page_select_video (page, fx->bunny));
+  for (int i = 0; i < 200 && assay_videos_page_get_video (page) != fx->bunny; i++)
+    assay_test_wait (50);
+  assay_test_wait (100);
   /* "What is the weather like?" pairs the 4 against the 1; scoring the 1 as a 5 (as the number
    * keys do) leaves that question without a pair */
   {
