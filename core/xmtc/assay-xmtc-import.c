@@ -961,7 +961,8 @@ store_corpus (AssayStore *store, Corpus *corpus, const char *name, const char *s
   guint *new_index = g_new (guint, MAX (n_labels, 1));
   g_autoptr (GArray) order = g_array_new (FALSE, FALSE, sizeof (guint));
   sqlite3_stmt *stmt;
-  gint64        dataset;
+  gint64        dataset = 0;
+  gboolean      nested = FALSE;
   guint         kept = 0;
   gboolean      ok = FALSE;
 
@@ -1000,9 +1001,12 @@ store_corpus (AssayStore *store, Corpus *corpus, const char *name, const char *s
   json_object_set_int_member (params, "out_of_range", corpus->result->out_of_range);
   json_object_set_int_member (params, "labels_dropped", corpus->result->labels_dropped);
 
+  /* Alone, the rows go in chunks into a dataset hidden until the end (other writers get in
+   * between); inside a caller's transaction, all at once. */
+  nested = assay_store_in_transaction (store);
   if (!assay_store_begin (store, error))
     goto out;
-  dataset = assay_store_add_dataset (store, "xmtc", name, source, params, error);
+  dataset = assay_store_add_hidden_dataset (store, "xmtc", name, source, params, error);
   if (dataset == 0)
     goto fail;
 
@@ -1055,7 +1059,7 @@ store_corpus (AssayStore *store, Corpus *corpus, const char *name, const char *s
                            (int) (doc->features->len * 2 * sizeof (guint32)), SQLITE_STATIC);
       else
         sqlite3_bind_null (stmt, 7);
-      if (!assay_store_step_done (store, stmt, error))
+      if (!assay_store_step_done (store, stmt, error) || !assay_store_checkpoint (store, 300, error))
         goto fail;
       if (d % 4096 == 0)
         report (corpus, 0.6 + 0.4 * d / corpus->docs->len, _("Storing documents"));
@@ -1079,7 +1083,7 @@ store_corpus (AssayStore *store, Corpus *corpus, const char *name, const char *s
             goto fail;
         }
     }
-  if (!assay_store_commit (store, error))
+  if (!assay_store_publish_dataset (store, dataset, error) || !assay_store_commit (store, error))
     goto fail;
   corpus->result->dataset = dataset;
   corpus->result->documents = corpus->docs->len;
@@ -1088,7 +1092,11 @@ store_corpus (AssayStore *store, Corpus *corpus, const char *name, const char *s
   goto out;
 
 fail:
-  assay_store_rollback (store);
+  if (assay_store_in_transaction (store))
+    assay_store_rollback (store);
+  /* chunks already committed go with the hidden dataset */
+  if (!nested && dataset > 0)
+    assay_store_drop_dataset (store, dataset, NULL);
 out:
   g_free (n_train);
   g_free (n_test);
