@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "assay-atomic-file.h"
 #include "assay-error.h"
 
 static void
@@ -102,10 +103,39 @@ drain (AVCodecContext *enc, AVFormatContext *fmt, AVStream *st, AVPacket *pkt)
   return err == AVERROR (EAGAIN) || err == AVERROR_EOF ? 0 : err;
 }
 
+/* FFmpeg writes through our own stream: the clip goes to a new temporary file beside the
+ * target (never through a link planted there) and is renamed into place when complete. */
+static int
+write_packet (void *opaque, uint8_t *buf, int size)
+{
+  FILE *f = assay_atomic_file_get_stream (opaque);
+  return fwrite (buf, 1, (size_t) size, f) == (size_t) size ? size : AVERROR (EIO);
+}
+
+static int64_t
+seek_stream (void *opaque, int64_t offset, int whence)
+{
+  FILE *f = assay_atomic_file_get_stream (opaque);
+
+  if (whence & AVSEEK_SIZE)
+    {
+      off_t here = ftello (f), size;
+      if (fseeko (f, 0, SEEK_END) != 0)
+        return AVERROR (EIO);
+      size = ftello (f);
+      fseeko (f, here, SEEK_SET);
+      return size;
+    }
+  if (fseeko (f, offset, whence & ~AVSEEK_FORCE) != 0)
+    return AVERROR (EIO);
+  return ftello (f);
+}
+
 gboolean
 assay_video_demo_clip (const char *path, int kind, int width, int height, int fps, double seconds,
                        GError **error)
 {
+  g_autoptr (AssayAtomicFile) out = NULL;
   const AVCodec     *codec = avcodec_find_encoder (AV_CODEC_ID_MPEG4);
   AVFormatContext   *fmt = NULL;
   AVCodecContext    *enc = NULL;
@@ -141,7 +171,20 @@ assay_video_demo_clip (const char *path, int kind, int width, int height, int fp
       goto done;
     }
   st->time_base = enc->time_base;
-  if ((err = avio_open (&fmt->pb, path, AVIO_FLAG_WRITE)) < 0 || (err = avformat_write_header (fmt, NULL)) < 0)
+  if ((out = assay_atomic_file_new (path, error)) == NULL)
+    goto done;
+  {
+    guint8 *buffer = av_malloc (65536);
+    fmt->pb = buffer != NULL ? avio_alloc_context (buffer, 65536, 1, out, NULL, write_packet, seek_stream) : NULL;
+    if (fmt->pb == NULL)
+      {
+        av_free (buffer);
+        err = AVERROR (ENOMEM);
+      }
+    else
+      err = avformat_write_header (fmt, NULL);
+  }
+  if (err < 0)
     {
       av_fail (error, path, _("cannot write"), err);
       goto done;
@@ -171,10 +214,12 @@ assay_video_demo_clip (const char *path, int kind, int width, int height, int fp
     }
   if (err >= 0 && (err = avcodec_send_frame (enc, NULL)) >= 0 && (err = drain (enc, fmt, st, pkt)) >= 0)
     err = av_write_trailer (fmt);
+  if (err >= 0)
+    avio_flush (fmt->pb);
   if (err < 0)
     av_fail (error, path, _("cannot encode"), err);
   else
-    ok = TRUE;
+    ok = assay_atomic_file_commit (out, error);
 
 done:
   sws_freeContext (sws);
@@ -182,7 +227,10 @@ done:
   av_frame_free (&frame);
   avcodec_free_context (&enc);
   if (fmt != NULL && fmt->pb != NULL)
-    avio_closep (&fmt->pb);
+    {
+      av_freep (&fmt->pb->buffer);
+      avio_context_free (&fmt->pb);
+    }
   avformat_free_context (fmt);
   return ok;
 }
