@@ -136,10 +136,19 @@ check_page (AssayWindow *window, gpointer data)
     g_assert_cmpint (r->rating, ==, 4);
   }
 
-  /* e edits in place; Ctrl+Enter saves beside the original */
+  /* e edits in place; Ctrl+Enter saves beside the original. The editor wraps in the space
+   * there is: the window's minimum width does not grow (it grew to fit the text on one line) */
   press (page, GDK_KEY_k, 0);
   id = assay_generations_page_get_current (page);
-  press (page, GDK_KEY_e, 0);
+  {
+    int before = 0, after = 0;
+    gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &before, NULL, NULL, NULL);
+    press (page, GDK_KEY_e, 0);
+    assay_test_wait (200);
+    gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &after, NULL, NULL, NULL);
+    g_test_message ("window minimum width %d before editing, %d while editing", before, after);
+    g_assert_cmpint (after, <=, before);
+  }
   g_assert_true (assay_generations_page_is_editing (page));
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (assay_generations_page_get_text_view (page))),
                             "A corrected generation.", -1);
