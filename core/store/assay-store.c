@@ -834,7 +834,9 @@ gboolean
 assay_store_get_dataset (AssayStore *self, gint64 dataset_id, char **area, char **name,
                          GError **error)
 {
-  sqlite3_stmt *stmt = assay_store_prepare (self, "SELECT area, name FROM datasets WHERE id = ?",
+  /* a dataset still being imported is not there yet */
+  sqlite3_stmt *stmt = assay_store_prepare (self, "SELECT area, name FROM datasets WHERE id = ? "
+                                                  "AND importing IS NULL",
                                             error);
   gboolean found;
 
