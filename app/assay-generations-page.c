@@ -46,6 +46,7 @@ struct _AssayGenerationsPage
   GtkStack           *text_stack;
   GtkLabel           *text_label;
   GtkTextView        *text_view;
+  guint               focus_idle;
   GtkWidget          *rejected_box;
   GtkLabel           *rejected_label;
   GtkGrid            *grid;
@@ -77,6 +78,51 @@ G_DEFINE_FINAL_TYPE (AssayGenerationsPage, assay_generations_page, ASSAY_TYPE_PA
 static void reload (AssayGenerationsPage *self, gint64 keep);
 static void show_record (AssayGenerationsPage *self, gint64 id);
 static void build_grid (AssayGenerationsPage *self);
+
+/* Keyboard focus on the selected row. GTK 4.8's list view, asked to grab focus, gives it to
+ * the row it last tracked, which a reload resets to the first: the review keys then acted on
+ * the selected record while the focus ring sat on row 1. The row widgets know their list item
+ * (setup_row); the one at the selected position takes the focus itself. */
+static void
+focus_selected_row (AssayGenerationsPage *self)
+{
+  guint pos = gtk_single_selection_get_selected (self->selection);
+
+  if (pos != GTK_INVALID_LIST_POSITION)
+    for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->list_view)); row != NULL;
+         row = gtk_widget_get_next_sibling (row))
+      {
+        GtkWidget   *box = gtk_widget_get_first_child (row);
+        GtkListItem *item = box != NULL ? g_object_get_data (G_OBJECT (box), "assay-list-item") : NULL;
+
+        if (item != NULL && gtk_list_item_get_position (item) == pos && gtk_widget_grab_focus (row))
+          return;
+      }
+  gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
+}
+
+static gboolean
+focus_idle_cb (gpointer data)
+{
+  AssayGenerationsPage *self = data;
+
+  self->focus_idle = 0;
+  focus_selected_row (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The selection moved (j/k, a decision): when the list has the keyboard focus it moves along,
+ * once the list has laid out the row (it may have just scrolled into view). */
+static void
+follow_with_focus (AssayGenerationsPage *self)
+{
+  GtkRoot   *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  if (focus == NULL || !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->list_view)) || self->focus_idle != 0)
+    return;
+  self->focus_idle = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE + 20, focus_idle_cb, self, NULL);
+}
 
 /* GTK 4.8 has no gtk_list_view_scroll_to(): its list action does the same */
 static void
@@ -769,6 +815,7 @@ move (AssayGenerationsPage *self, int delta)
     next = MIN (pos + 1, n - 1);
   gtk_single_selection_set_selected (self->selection, next);
   scroll_to (self, next);
+  follow_with_focus (self);
 }
 
 static void
@@ -820,7 +867,7 @@ finish_edit (AssayGenerationsPage *self, gboolean save)
           decided (self, ok, error, FALSE);
         }
     }
-  gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
+  focus_selected_row (self);
   show_record (self, id);
 }
 
@@ -909,7 +956,7 @@ key_pressed_cb (GtkEventControllerKey *controller, guint keyval, guint keycode,
     {
       if (keyval == GDK_KEY_Escape)
         {
-          gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
+          focus_selected_row (self);
           return TRUE;
         }
       return FALSE;
@@ -993,6 +1040,7 @@ setup_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
   gtk_box_append (GTK_BOX (box), strip);
   gtk_box_append (GTK_BOX (box), texts);
   gtk_list_item_set_child (item, box);
+  g_object_set_data (G_OBJECT (box), "assay-list-item", item); /* for focus_selected_row */
 }
 
 static void
@@ -1059,12 +1107,20 @@ assay_generations_page_store_changed (AssayPage *page, const char *table)
   AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (page);
   gint64                id = self->record != NULL ? self->record->id : 0;
 
+  GtkWidget            *focus;
+  gboolean              list_focused;
+
   if (!g_str_equal (table, "gen_records"))
     return;
+  focus = gtk_root_get_focus (gtk_widget_get_root (GTK_WIDGET (self)));
+  list_focused = focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self->list_view));
   assay_gen_list_refresh (self->list);
   update_progress (self);
   if (!self->editing && id > 0)
     show_record (self, id);
+  /* the rows were bound anew (a decision, an undo): the focus stays on the selected one */
+  if (list_focused && !self->editing)
+    focus_selected_row (self);
   /* the grid follows the records when it is shown, else when it is shown next */
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->view_stack), "grid") == 0)
     build_grid (self);
@@ -1244,6 +1300,12 @@ assay_generations_page_job_finished (AssayPage *page, AssayJob *job)
 }
 
 static void
+assay_generations_page_focus_content (AssayPage *page)
+{
+  focus_selected_row (ASSAY_GENERATIONS_PAGE (page));
+}
+
+static void
 assay_generations_page_datasets_changed (AssayPage *page)
 {
   AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (page);
@@ -1263,6 +1325,7 @@ assay_generations_page_dispose (GObject *object)
 {
   AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (object);
 
+  g_clear_handle_id (&self->focus_idle, g_source_remove);
   if (self->load_cancellable != NULL)
     g_cancellable_cancel (self->load_cancellable);
   if (self->count_cancellable != NULL)
@@ -1305,6 +1368,7 @@ assay_generations_page_class_init (AssayGenerationsPageClass *klass)
   page_class->job_finished = assay_generations_page_job_finished;
   page_class->store_changed = assay_generations_page_store_changed;
   page_class->datasets_changed = assay_generations_page_datasets_changed;
+  page_class->focus_content = assay_generations_page_focus_content;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/ui/assay-generations-page.ui");
@@ -1494,4 +1558,16 @@ assay_generations_page_set_condition_filter (AssayGenerationsPage *self, const c
       choice = i + 1;
   self->loaded = FALSE;
   gtk_drop_down_set_selected (self->condition_dropdown, choice);
+}
+
+GtkWidget *
+assay_generations_page_get_list_view (AssayGenerationsPage *self)
+{
+  return GTK_WIDGET (self->list_view);
+}
+
+guint
+assay_generations_page_get_selected (AssayGenerationsPage *self)
+{
+  return gtk_single_selection_get_selected (self->selection);
 }

@@ -37,6 +37,8 @@ void        assay_generations_page_set_rating_filter (AssayGenerationsPage *self
 void        assay_generations_page_set_condition_filter (AssayGenerationsPage *self,
                                                          const char *label);
 /* Reviewed (not pending) and total under the filters without their status */
+GtkWidget  *assay_generations_page_get_list_view (AssayGenerationsPage *self);
+guint       assay_generations_page_get_selected (AssayGenerationsPage *self);
 void        assay_generations_page_get_progress (AssayGenerationsPage *self, guint *reviewed,
                                                  guint *total);
 /* Marked differing words in the chosen and rejected sides */

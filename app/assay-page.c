@@ -516,3 +516,16 @@ assay_page_choose (AssayPage *self, GtkFileChooserAction action, const char *tit
   priv->chooser = GTK_NATIVE_DIALOG (native);
   gtk_native_dialog_show (priv->chooser);
 }
+
+void
+assay_page_focus_content (AssayPage *self)
+{
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+
+  g_return_if_fail (ASSAY_IS_PAGE (self));
+  if (ASSAY_PAGE_GET_CLASS (self)->focus_content != NULL && priv->store != NULL
+      && !assay_page_get_empty (self))
+    ASSAY_PAGE_GET_CLASS (self)->focus_content (self);
+  else
+    gtk_widget_child_focus (GTK_WIDGET (self), GTK_DIR_TAB_FORWARD);
+}

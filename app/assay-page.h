@@ -27,8 +27,11 @@ struct _AssayPageClass
    * the dataset choices, keeping the user's place. Without it an empty page reads anew and a
    * page with content stays as it is. */
   void (*datasets_changed) (AssayPage *self);
+  /* The page was chosen in the sidebar: put the keyboard focus where its keys work (default:
+   * the first focusable widget of the content). */
+  void (*focus_content) (AssayPage *self);
 
-  gpointer padding[6];
+  gpointer padding[5];
 };
 
 AssayPage   *assay_page_new (const char *name,
@@ -56,6 +59,7 @@ void         assay_page_set_empty_child (AssayPage *self, GtkWidget *child);
 void         assay_page_submit (AssayPage *self, AssayJob *job);
 /* Called by the window for every job that ends; forwards those of the page's workspace. */
 void         assay_page_job_finished (AssayPage *self, AssayJob *job);
+void         assay_page_focus_content (AssayPage *self);
 /* Reading for a view, on a thread with its own connection to the page's workspace: returns the
  * result, or NULL with error. */
 typedef gpointer (*AssayPageLoadFunc) (AssayStore   *store,

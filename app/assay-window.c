@@ -143,7 +143,11 @@ assay_window_get_page (AssayWindow *self, const char *name)
 static void
 sidebar_row_activated_cb (GtkListBox *box, GtkListBoxRow *row, AssayWindow *self)
 {
-  assay_window_show_page (self, gtk_widget_get_name (GTK_WIDGET (row)));
+  const char *name = gtk_widget_get_name (GTK_WIDGET (row));
+
+  /* chosen in the sidebar: the page's keys work at once, without a click into it first */
+  if (assay_window_show_page (self, name))
+    assay_page_focus_content (assay_window_get_page (self, name));
 }
 
 static void
@@ -370,8 +374,9 @@ show_page_action (GtkWidget *widget, const char *name, GVariant *param)
 {
   AssayWindow *self = ASSAY_WINDOW (widget);
 
-  if (self->store != NULL)
-    assay_window_show_page (self, g_variant_get_string (param, NULL));
+  /* Alt+1..5: as from the sidebar, the page takes the keyboard focus */
+  if (self->store != NULL && assay_window_show_page (self, g_variant_get_string (param, NULL)))
+    assay_page_focus_content (assay_window_get_page (self, g_variant_get_string (param, NULL)));
 }
 
 static void

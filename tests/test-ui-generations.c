@@ -322,11 +322,72 @@ test_other_process (void)
   assay_test_run_app (path, check_other_process, path);
 }
 
+static guint
+focused_row (AssayGenerationsPage *page, GtkWidget *list_view)
+{
+  GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (list_view));
+
+  g_assert_nonnull (focus);
+  g_assert_true (gtk_widget_is_ancestor (focus, list_view));
+  /* the focused row is the list view's child holding the focus */
+  for (GtkWidget *row = gtk_widget_get_first_child (list_view); row != NULL; row = gtk_widget_get_next_sibling (row))
+    if (row == focus || gtk_widget_is_ancestor (focus, row))
+      {
+        GtkListItem *item = g_object_get_data (G_OBJECT (gtk_widget_get_first_child (row)), "assay-list-item");
+        return gtk_list_item_get_position (item);
+      }
+  g_assert_not_reached ();
+  return 0;
+}
+
+/* Choosing the page (sidebar, Alt+2) puts the keyboard focus on the selected record, and a
+ * decision or an undo leaves it there: the keys did nothing until the list was clicked, and
+ * after Ctrl+Z the focus ring jumped to row 1 while the selection stayed. */
+static void
+check_focus (AssayWindow *window, gpointer data)
+{
+  AssayGenerationsPage *page;
+  GtkWidget            *list_view;
+  guint                 selected;
+
+  assay_window_show_page (window, "labels");
+  page = wait_loaded (window);
+  list_view = assay_generations_page_get_list_view (page);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s", "generations"));
+  assay_test_wait (200);
+  press (page, GDK_KEY_j, 0);
+  press (page, GDK_KEY_j, 0);
+  press (page, GDK_KEY_j, 0);
+  selected = assay_generations_page_get_selected (page);
+  g_assert_cmpuint (selected, ==, 3);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s", "labels"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s", "generations"));
+  assay_test_wait (200);
+  g_assert_cmpuint (focused_row (page, list_view), ==, selected);
+  /* a decision moves on: the focus follows the selection */
+  press (page, GDK_KEY_x, 0);
+  assay_test_wait (200);
+  g_assert_cmpuint (focused_row (page, list_view), ==, assay_generations_page_get_selected (page));
+  /* undo returns to the undone record, focus and all */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+  assay_test_wait (300);
+  g_assert_cmpuint (focused_row (page, list_view), ==, assay_generations_page_get_selected (page));
+}
+
+static void
+test_focus (void)
+{
+  g_autofree char *path = make_workspace ();
+
+  assay_test_run_app (path, check_focus, NULL);
+}
+
 int
 main (int argc, char *argv[])
 {
   gtk_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ui/generations/page", test_generations_page);
   g_test_add_func ("/ui/generations/other-process", test_other_process);
+  g_test_add_func ("/ui/generations/focus", test_focus);
   return g_test_run ();
 }
