@@ -1571,3 +1571,9 @@ assay_generations_page_get_selected (AssayGenerationsPage *self)
 {
   return gtk_single_selection_get_selected (self->selection);
 }
+
+GtkWidget *
+assay_generations_page_get_grid (AssayGenerationsPage *self)
+{
+  return GTK_WIDGET (self->grid);
+}

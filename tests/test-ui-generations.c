@@ -2,7 +2,9 @@
 /* The Generations page under Xvfb: the list and detail of a demo workspace's records, a pair
  * with its differing words marked, keyboard decisions (accept, reject, rate, edit) committed at
  * once and undone, progress, search, and the GenCo grid. */
+#include <adwaita.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "assay-gen-demo.h"
@@ -25,6 +27,23 @@ make_workspace (void)
   g_assert_true (assay_gen_demo_import (store, &error));
   g_assert_no_error (error);
   return path;
+}
+
+/* WCAG 2 contrast ratio of two sRGB colours */
+static double
+luminance (double r, double g, double b)
+{
+  double c[3] = { r, g, b };
+  for (int i = 0; i < 3; i++)
+    c[i] = c[i] <= 0.03928 ? c[i] / 12.92 : pow ((c[i] + 0.055) / 1.055, 2.4);
+  return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+}
+
+static double
+contrast (double r1, double g1, double b1, double r2, double g2, double b2)
+{
+  double a = luminance (r1, g1, b1), b = luminance (r2, g2, b2);
+  return (MAX (a, b) + 0.05) / (MIN (a, b) + 0.05);
 }
 
 static AssayGenerationsPage *
@@ -191,6 +210,38 @@ check_page (AssayWindow *window, gpointer data)
   assay_generations_page_show_grid (page, TRUE);
   assay_test_wait (150);
   g_assert_cmpuint (assay_generations_page_get_grid_cells (page), ==, 12);
+  /* text on every coloured cell readable: WCAG contrast >= 4.5:1, light and dark style */
+  for (int dark = 0; dark < 2; dark++)
+    {
+      guint coloured = 0;
+      adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                          dark ? ADW_COLOR_SCHEME_FORCE_DARK : ADW_COLOR_SCHEME_FORCE_LIGHT);
+      assay_test_wait (150);
+      for (GtkWidget *cell = gtk_widget_get_first_child (assay_generations_page_get_grid (page)); cell != NULL;
+           cell = gtk_widget_get_next_sibling (cell))
+        {
+          g_autoptr (GdkTexture) shot = NULL;
+          GdkRGBA  text;
+          guint32  bg;
+          double   ratio;
+          if (!gtk_widget_has_css_class (cell, "accepted") && !gtk_widget_has_css_class (cell, "rejected")
+              && !gtk_widget_has_css_class (cell, "edited"))
+            continue;
+          shot = assay_test_render (cell);
+          bg = assay_test_pixel (shot, gdk_texture_get_width (shot) / 2, 2); /* in the padding */
+          gtk_style_context_get_color (gtk_widget_get_style_context (cell), &text);
+          ratio = contrast (text.red, text.green, text.blue,
+                            ((bg >> 16) & 0xff) / 255.0, ((bg >> 8) & 0xff) / 255.0, (bg & 0xff) / 255.0);
+          g_test_message ("%s cell (%s style): contrast %.2f",
+                          gtk_widget_has_css_class (cell, "accepted") ? "accepted"
+                          : gtk_widget_has_css_class (cell, "rejected") ? "rejected" : "edited",
+                          dark ? "dark" : "light", ratio);
+          g_assert_cmpfloat (ratio, >=, 4.5);
+          coloured++;
+        }
+      g_assert_cmpuint (coloured, >, 0);
+    }
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
   {
     g_autoptr (GdkTexture) whole = assay_test_render (GTK_WIDGET (window));
     assay_test_save_screenshot (whole, "generations-grid.png");
