@@ -541,8 +541,10 @@ legend_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer 
   rgb[0] = fg.red;
   rgb[1] = fg.green;
   rgb[2] = fg.blue;
+  /* a light foreground means a dark style */
   assay_token_legend_draw (cr, gtk_widget_get_pango_context (GTK_WIDGET (area)), 0, 0, width, height,
-                           assay_token_heatmap_get_range (self->heatmap), rgb);
+                           assay_token_heatmap_get_range (self->heatmap), rgb,
+                           0.2126 * fg.red + 0.7152 * fg.green + 0.0722 * fg.blue > 0.5);
 }
 
 /* ---- actions ------------------------------------------------------------------------------------- */

@@ -6,6 +6,7 @@
  * colours of a favoured and of another token, step moves, the run's metrics; screenshot. */
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <adwaita.h>
 #include <math.h>
 #include <string.h>
 
@@ -96,7 +97,101 @@ test_widget_colors (void)
     g_assert_true (assay_test_has_color (shot, &red, TOLERANCE));
     g_assert_true (assay_test_has_color (shot, &orange, TOLERANCE));
   }
+  /* dark style: the dark scheme's colours, not the paper (the heatmap stayed white) */
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  assay_test_wait (200);
+  g_clear_object (&shot);
+  shot = assay_test_render (heatmap);
+  g_assert_true (assay_token_layout_get_dark (assay_token_heatmap_get_layout (ASSAY_TOKEN_HEATMAP (heatmap))));
+  for (int t = 0; t < 5; t++)
+    {
+      token_point (ASSAY_TOKEN_HEATMAP (heatmap), t, &x, &y);
+      if (isnan (credit[t]))
+        rgb[0] = rgb[1] = rgb[2] = 0.14; /* the dark paper */
+      else
+        g_assert_true (assay_token_color_scheme (credit[t], TRUE, rgb));
+      expect_color (shot, x, y, rgb);
+    }
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  assay_test_wait (100);
   gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Lines break at blanks, not inside words, also where a word is several BPE tokens ("group"
+ * "s" was split across lines) */
+static void
+test_word_wrap (void)
+{
+  const char *words[] = { "Each", " group", "s", " costs", " $", "1", ",", " so", " eighteen", " pencil",
+                          "s", " cost", " six", " times", " one", " dollar", ",", " which", " is", " $",
+                          "6", ".", " White", " rabbits", " jump", "ed", " over", " the", " lazy", " dog",
+                          "s", " again", " and", " again", NULL };
+  GString          *text = g_string_new (NULL);
+  g_autoptr (GArray) offsets = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) credit = g_array_new (FALSE, FALSE, sizeof (double));
+  PangoFontMap     *map = pango_cairo_font_map_get_default ();
+  PangoContext     *context = pango_font_map_create_context (map);
+  AssayTokenLayout *layout;
+  AssayTokenData    d = { 0 };
+  guint             checked = 0;
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      guint  b = (guint) text->len, e;
+      double v = (i % 5) / 5.0 - 0.4;
+      g_string_append (text, words[i]);
+      e = (guint) text->len;
+      g_array_append_val (offsets, b);
+      g_array_append_val (offsets, e);
+      g_array_append_val (credit, v);
+    }
+  d.text = text->str;
+  d.n_tokens = (int) credit->len;
+  d.offsets = (const guint *) offsets->data;
+  d.credit = (const double *) credit->data;
+  d.labelled = d.predicted = -1;
+  layout = assay_token_layout_new (&d, context, NULL);
+  for (double width = 180; width <= 420; width += 7)
+    {
+      assay_token_layout_wrap (layout, width);
+      for (int t = 1; t < d.n_tokens; t++)
+        {
+          double x, y, w, h;
+          /* a token that continues a word (no blank before it) stays on its word's line: the
+           * cell just left of it holds the word's previous token */
+          if (words[t][0] == ' ')
+            continue;
+          g_assert_true (assay_token_layout_token_rect (layout, t, &x, &y, &w, &h));
+          if (assay_token_layout_token_at (layout, x - 1.0, y + h / 2) != t - 1)
+            g_error ("width %.0f: “%s%s” broken across lines", width, words[t - 1], words[t]);
+          checked++;
+        }
+    }
+  g_assert_cmpuint (checked, >, 100);
+  assay_token_layout_free (layout);
+  g_object_unref (context);
+  g_string_free (text, TRUE);
+}
+
+/* Text on every colour of the scale, in both schemes, at WCAG contrast >= 4.5:1 */
+static void
+test_scale_contrast (void)
+{
+  for (int dark = 0; dark < 2; dark++)
+    {
+      double worst = 100;
+      for (int i = -200; i <= 200; i++)
+        {
+          double bg[3], text[3], c;
+          g_assert_true (assay_token_color_scheme (i / 200.0, dark, bg));
+          assay_token_text_color (bg, dark, text);
+          c = assay_token_contrast (text, bg);
+          worst = MIN (worst, c);
+          if (c < 4.5)
+            g_error ("%s scheme, credit %.3f of the range: text contrast %.2f", dark ? "dark" : "light", i / 200.0, c);
+        }
+      g_test_message ("%s scheme: lowest text contrast %.2f", dark ? "dark" : "light", worst);
+    }
 }
 
 static int
@@ -299,6 +394,8 @@ main (int argc, char *argv[])
 {
   gtk_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ui/traces/heatmap-colors", test_widget_colors);
+  g_test_add_func ("/ui/traces/scale-contrast", test_scale_contrast);
+  g_test_add_func ("/ui/traces/word-wrap", test_word_wrap);
   g_test_add_func ("/ui/traces/page", test_page);
   return g_test_run ();
 }

@@ -81,7 +81,8 @@ assay_token_export (const AssayTokenData *data, double range, const char *title,
       pango_cairo_show_layout (cr, title_layout);
       g_object_unref (title_layout);
     }
-  assay_token_legend_draw (cr, context, 0, th, inner, LEGEND, assay_token_layout_get_range (layout), black);
+  assay_token_legend_draw (cr, context, 0, th, inner, LEGEND, assay_token_layout_get_range (layout), black,
+                           FALSE);
   cairo_translate (cr, 0, th + LEGEND + 8.0);
   assay_token_layout_draw (layout, cr, 0, assay_token_layout_get_height (layout));
   cairo_destroy (cr);

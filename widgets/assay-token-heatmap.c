@@ -2,6 +2,8 @@
 /* assay-token-heatmap.c: see assay-token-heatmap.h. Signals: "cursor-changed" (int token). */
 #include "assay-token-heatmap.h"
 
+#include "assay-palette.h"
+
 #include <glib/gi18n.h>
 #include <math.h>
 
@@ -90,8 +92,18 @@ snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   if (self->layout == NULL || width <= 0 || height <= 0)
     return;
   ensure_wrapped (self);
+  {
+    /* the scheme follows the style: a light foreground means a dark style */
+    GdkRGBA fg;
+    assay_palette_foreground (widget, &fg);
+    assay_token_layout_set_dark (self->layout, 0.2126 * fg.red + 0.7152 * fg.green + 0.0722 * fg.blue > 0.5);
+  }
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  cairo_set_source_rgb (cr, 0.995, 0.995, 0.99);
+  /* the paper (below the last line too): as the layout's scheme draws it */
+  if (assay_token_layout_get_dark (self->layout))
+    cairo_set_source_rgb (cr, 0.14, 0.14, 0.14);
+  else
+    cairo_set_source_rgb (cr, 0.995, 0.995, 0.99);
   cairo_paint (cr);
   cairo_translate (cr, 0, -top);
   assay_token_layout_draw (self->layout, cr, top, top + height);

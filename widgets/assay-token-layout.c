@@ -50,30 +50,84 @@ struct _AssayTokenLayout
 
   /* after wrap */
   double        width, gutter;
+  gboolean      dark;
   int           columns;
   GArray       *pieces;     /* Piece */
   GArray       *lines;      /* int: first piece of each line, plus one past the end */
   int          *token_piece; /* first piece of each token, -1 none */
 };
 
-gboolean
-assay_token_color (double v, double rgb[3])
+/* The two colour schemes: light (paper) and dark. Each end of the diverging scale carries
+ * white text at >= 4.5:1; the middle carries the scheme's text. The light text is black: of
+ * black and white one always reads at >= 4.58:1, whatever the colour between the ends. */
+typedef struct
 {
-  /* Blue (cool) <-> near-white <-> red (warm), as ColorBrewer's RdBu */
-  static const double cool[3] = { 0.129, 0.400, 0.675 };
-  static const double mid[3] = { 0.969, 0.969, 0.969 };
-  static const double warm[3] = { 0.698, 0.094, 0.169 };
+  double paper[3], gutter[3], mid[3], cool[3], warm[3], text[3], rule[4], number[3], cursor[3];
+} Scheme;
+
+static const Scheme light_scheme = {
+  /* blue (cool) <-> near-white <-> red (warm), as ColorBrewer's RdBu */
+  { 0.995, 0.995, 0.99 }, { 0.93, 0.93, 0.92 }, { 0.969, 0.969, 0.969 },
+  { 0.129, 0.400, 0.675 }, { 0.698, 0.094, 0.169 }, { 0.0, 0.0, 0.0 },
+  { 0.2, 0.2, 0.2, 0.55 }, { 0.40, 0.40, 0.40 }, { 0.05, 0.05, 0.05 },
+};
+
+static const Scheme dark_scheme = {
+  /* the same hues around the dark paper of libadwaita's dark style */
+  { 0.14, 0.14, 0.14 }, { 0.19, 0.19, 0.19 }, { 0.16, 0.16, 0.17 },
+  { 0.110, 0.443, 0.847 }, { 0.753, 0.110, 0.157 }, { 0.93, 0.93, 0.93 },
+  { 0.85, 0.85, 0.85, 0.55 }, { 0.65, 0.65, 0.65 }, { 0.98, 0.98, 0.98 },
+};
+
+gboolean
+assay_token_color_scheme (double v, gboolean dark, double rgb[3])
+{
+  const Scheme *s = dark ? &dark_scheme : &light_scheme;
   const double *end;
   double t;
 
   if (isnan (v))
     return FALSE;
   v = CLAMP (v, -1.0, 1.0);
-  end = v < 0 ? cool : warm;
+  end = v < 0 ? s->cool : s->warm;
   t = fabs (v);
   for (int i = 0; i < 3; i++)
-    rgb[i] = mid[i] + (end[i] - mid[i]) * t;
+    rgb[i] = s->mid[i] + (end[i] - s->mid[i]) * t;
   return TRUE;
+}
+
+gboolean
+assay_token_color (double v, double rgb[3])
+{
+  return assay_token_color_scheme (v, FALSE, rgb);
+}
+
+static double
+relative_luminance (const double rgb[3])
+{
+  double l = 0, w[3] = { 0.2126, 0.7152, 0.0722 };
+
+  for (int i = 0; i < 3; i++)
+    l += w[i] * (rgb[i] <= 0.03928 ? rgb[i] / 12.92 : pow ((rgb[i] + 0.055) / 1.055, 2.4));
+  return l;
+}
+
+double
+assay_token_contrast (const double a[3], const double b[3])
+{
+  double la = relative_luminance (a), lb = relative_luminance (b);
+  return (MAX (la, lb) + 0.05) / (MIN (la, lb) + 0.05);
+}
+
+void
+assay_token_text_color (const double background[3], gboolean dark, double text[3])
+{
+  static const double white[3] = { 1.0, 1.0, 1.0 };
+  const double       *own = (dark ? &dark_scheme : &light_scheme)->text;
+  const double       *best = assay_token_contrast (own, background) >= assay_token_contrast (white, background)
+                               ? own : white;
+
+  memcpy (text, best, 3 * sizeof (double));
 }
 
 static int
@@ -304,23 +358,29 @@ assay_token_layout_wrap (AssayTokenLayout *self, double width)
       /* the run of characters of this token (or of text outside tokens) */
       while (end < self->n_chars && self->char_token[end] == token)
         end++;
-      /* word wrap: a token that does not fit the rest of the line but fits a line starts one */
-      {
-        int cells = 0;
-        for (int k = c; k < end && self->char_value[k] != '\n'; k++)
-          cells += self->char_cells[k];
-        if (col > 0 && col + cells > self->columns && cells <= self->columns
-            && self->char_value[c] != '\n')
-          {
-            cur.c1 = c;
-            NEW_LINE ();
-          }
-      }
+
       add_piece (self, &cur);
       cur = (Piece) { token, line, col, 0, c, c };
       for (; c < end; c++)
         {
           int w = self->char_cells[c];
+          /* word wrap at blanks, whatever the tokens: a word (its characters up to the next
+           * blank, across tokens) that does not fit the rest of the line but fits a line starts
+           * one. Before a credit run the text is one run without tokens and wrapped inside words
+           * ("whit|e"); the BPE pieces of one word ("group" "s") did too. */
+          if (col > 0 && !g_unichar_isspace (self->char_value[c])
+              && (c == 0 || g_unichar_isspace (self->char_value[c - 1])))
+            {
+              int cells = 0;
+              for (int k = c; k < self->n_chars && !g_unichar_isspace (self->char_value[k]); k++)
+                cells += self->char_cells[k];
+              if (col + cells > self->columns && cells <= self->columns)
+                {
+                  cur.c1 = c;
+                  NEW_LINE ();
+                  cur.token = token;
+                }
+            }
           if (self->char_value[c] == '\n')
             {
               cur.c1 = c + 1;
@@ -420,12 +480,6 @@ line_step (AssayTokenLayout *self, int line)
   return self->n_steps > 0 ? 0 : -1;
 }
 
-static double
-luminance (const double rgb[3])
-{
-  return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
-}
-
 static void
 draw_line_text (AssayTokenLayout *self, cairo_t *cr, int line, double y)
 {
@@ -448,10 +502,15 @@ draw_line_text (AssayTokenLayout *self, cairo_t *cr, int line, double y)
           g_string_append_unichar (s, u);
         }
       if (pc->token >= 0 && pc->token != self->cursor
-          && assay_token_color ((self->credit[pc->token] - self->center) / self->range, rgb)
-          && luminance (rgb) < 0.45)
+          && assay_token_color_scheme ((self->credit[pc->token] - self->center) / self->range,
+                                       self->dark, rgb))
         {
-          PangoAttribute *a = pango_attr_foreground_new (65535, 65535, 65535);
+          /* the text colour (the scheme's or white) that reads best on this token's colour */
+          double          text[3];
+          PangoAttribute *a;
+          assay_token_text_color (rgb, self->dark, text);
+          a = pango_attr_foreground_new ((guint16) (text[0] * 65535), (guint16) (text[1] * 65535),
+                                         (guint16) (text[2] * 65535));
           a->start_index = start;
           a->end_index = (guint) s->len;
           pango_attr_list_insert (attrs, a);
@@ -459,7 +518,10 @@ draw_line_text (AssayTokenLayout *self, cairo_t *cr, int line, double y)
     }
   pango_layout_set_text (self->pango, s->str, (int) s->len);
   pango_layout_set_attributes (self->pango, attrs);
-  cairo_set_source_rgb (cr, 0.10, 0.10, 0.12);
+  {
+    const double *text = (self->dark ? &dark_scheme : &light_scheme)->text;
+    cairo_set_source_rgb (cr, text[0], text[1], text[2]);
+  }
   cairo_move_to (cr, self->gutter, y + self->baseline);
   pango_cairo_show_layout (cr, self->pango);
   pango_attr_list_unref (attrs);
@@ -473,12 +535,14 @@ assay_token_layout_draw (AssayTokenLayout *self, cairo_t *cr, double y0, double 
   int    last = MIN (assay_token_layout_get_n_lines (self), (int) ceil (y1 / self->line_h));
   double tx = self->gutter;
 
+  const Scheme *sc = self->dark ? &dark_scheme : &light_scheme;
+
   /* paper and gutter */
   cairo_save (cr);
-  cairo_set_source_rgb (cr, 0.995, 0.995, 0.99);
+  cairo_set_source_rgb (cr, sc->paper[0], sc->paper[1], sc->paper[2]);
   cairo_rectangle (cr, 0, y0, self->width, y1 - y0);
   cairo_fill (cr);
-  cairo_set_source_rgb (cr, 0.93, 0.93, 0.92);
+  cairo_set_source_rgb (cr, sc->gutter[0], sc->gutter[1], sc->gutter[2]);
   cairo_rectangle (cr, 0, y0, self->gutter - 4.0, y1 - y0);
   cairo_fill (cr);
 
@@ -494,7 +558,8 @@ assay_token_layout_draw (AssayTokenLayout *self, cairo_t *cr, double y0, double 
           const Piece *pc = piece (self, i);
           double       rgb[3];
           if (pc->token < 0 || pc->cells == 0
-              || !assay_token_color ((self->credit[pc->token] - self->center) / self->range, rgb))
+              || !assay_token_color_scheme ((self->credit[pc->token] - self->center) / self->range,
+                                            self->dark, rgb))
             continue;
           cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
           cairo_rectangle (cr, tx + pc->col * self->cell_w, y, pc->cells * self->cell_w, self->line_h);
@@ -526,11 +591,14 @@ assay_token_layout_draw (AssayTokenLayout *self, cairo_t *cr, double y0, double 
             pango_layout_set_attributes (self->pango, NULL);
             pango_layout_set_text (self->pango, num, -1);
             pango_layout_get_pixel_extents (self->pango, NULL, &ink);
-            cairo_set_source_rgb (cr, s == self->labelled ? 0.70 : 0.40, 0.40, 0.40);
+            if (s == self->labelled)
+              cairo_set_source_rgb (cr, self->dark ? 0.95 : 0.70, 0.40, 0.40);
+            else
+              cairo_set_source_rgb (cr, sc->number[0], sc->number[1], sc->number[2]);
             cairo_move_to (cr, self->gutter - 8.0 - ink.width, y + self->baseline);
             pango_cairo_show_layout (cr, self->pango);
           }
-          cairo_set_source_rgba (cr, 0.2, 0.2, 0.2, 0.55);
+          cairo_set_source_rgba (cr, sc->rule[0], sc->rule[1], sc->rule[2], sc->rule[3]);
           if (pc->col == 0)
             cairo_rectangle (cr, tx, y, self->columns * self->cell_w, 1.0);
           else
@@ -543,7 +611,7 @@ assay_token_layout_draw (AssayTokenLayout *self, cairo_t *cr, double y0, double 
   /* the cursor's token */
   if (self->cursor >= 0 && self->token_piece[self->cursor] >= 0)
     {
-      cairo_set_source_rgb (cr, 0.05, 0.05, 0.05);
+      cairo_set_source_rgb (cr, sc->cursor[0], sc->cursor[1], sc->cursor[2]);
       cairo_set_line_width (cr, 2.0);
       for (int i = self->token_piece[self->cursor]; i < (int) self->pieces->len && piece (self, i)->token == self->cursor; i++)
         {
@@ -594,7 +662,7 @@ assay_token_layout_token_rect (AssayTokenLayout *self, int token, double *x, dou
 
 void
 assay_token_legend_draw (cairo_t *cr, PangoContext *context, double x, double y, double width,
-                         double height, double range, const double fg[3])
+                         double height, double range, const double fg[3], gboolean dark)
 {
   PangoLayout *layout = pango_layout_new (context);
   double       bar_w = MIN (140.0, width * 0.3), bar_h = MIN (12.0, height - 4.0);
@@ -611,7 +679,7 @@ assay_token_legend_draw (cairo_t *cr, PangoContext *context, double x, double y,
   for (int i = 0; i < (int) bar_w; i++)
     {
       double rgb[3];
-      assay_token_color (2.0 * i / (bar_w - 1.0) - 1.0, rgb);
+      assay_token_color_scheme (2.0 * i / (bar_w - 1.0) - 1.0, dark, rgb);
       cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
       cairo_rectangle (cr, bx + i, by, 1.0, bar_h);
       cairo_fill (cr);
@@ -646,4 +714,16 @@ assay_token_legend_draw (cairo_t *cr, PangoContext *context, double x, double y,
   pango_cairo_show_layout (cr, layout);
   cairo_restore (cr);
   g_object_unref (layout);
+}
+
+void
+assay_token_layout_set_dark (AssayTokenLayout *self, gboolean dark)
+{
+  self->dark = dark;
+}
+
+gboolean
+assay_token_layout_get_dark (AssayTokenLayout *self)
+{
+  return self->dark;
 }

@@ -63,8 +63,17 @@ int               assay_token_layout_step_token (AssayTokenLayout *self, int ste
 /* The colour scale as a bar with its end values (range), and the gutter's marks explained. */
 void              assay_token_legend_draw (cairo_t *cr, PangoContext *context, double x, double y,
                                            double width, double height, double range,
-                                           const double foreground[3]);
-/* Diverging colour of v in [-1, 1] (NaN: none, returns FALSE). */
+                                           const double foreground[3], gboolean dark);
+/* Diverging colour of v in [-1, 1] (NaN: none, returns FALSE), on paper (light) or in the dark
+ * scheme; assay_token_color is the light one. */
 gboolean          assay_token_color (double v, double rgb[3]);
+gboolean          assay_token_color_scheme (double v, gboolean dark, double rgb[3]);
+/* The text colour drawn on a token of that background: the scheme's or white, whichever
+ * contrasts more; and the WCAG contrast ratio of two colours. */
+void              assay_token_text_color (const double background[3], gboolean dark, double text[3]);
+double            assay_token_contrast (const double a[3], const double b[3]);
+/* Dark: the scheme for a dark style (the widget follows its own foreground colour). */
+void              assay_token_layout_set_dark (AssayTokenLayout *self, gboolean dark);
+gboolean          assay_token_layout_get_dark (AssayTokenLayout *self);
 
 G_END_DECLS
