@@ -30,6 +30,7 @@ struct _AssayVideosPage
 
   GListStore         *rows;
   GtkSingleSelection *selection;
+  gboolean            can_export;
   AssayVideoView     *view;
   gint64              shown;
   gint64              want;
@@ -73,6 +74,17 @@ list_load (AssayStore *store, gpointer data, GCancellable *cancellable, GError *
   return rows;
 }
 
+/* Export Pairs only when there is a pair to export (it wrote an empty file) */
+static void
+update_export (AssayVideosPage *self)
+{
+  AssayStore *store = assay_page_get_store (ASSAY_PAGE (self));
+  g_autoptr (GPtrArray) pairs = store != NULL ? assay_video_pairs (store, 0, PAIR_SEED, NULL) : NULL;
+
+  self->can_export = pairs != NULL && pairs->len > 0;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "videos.export", self->can_export);
+}
+
 static void
 list_done (AssayPage *page, gpointer result, const GError *error, gpointer data)
 {
@@ -96,6 +108,7 @@ list_done (AssayPage *page, gpointer result, const GError *error, gpointer data)
     gtk_label_set_text (self->summary_label, summary);
   }
   assay_page_set_empty (page, rows->len == 0);
+  update_export (self);
   if (rows->len > 0)
     {
       gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
@@ -576,8 +589,12 @@ assay_videos_page_store_changed (AssayPage *page, const char *table)
   AssayVideosPage *self = ASSAY_VIDEOS_PAGE (page);
 
   /* a score, a pick, or their undo: read the shown video again */
-  if (self->view != NULL && (g_strcmp0 (table, "gen_records") == 0 || g_strcmp0 (table, "video_choices") == 0))
-    load_view (self, self->view->id);
+  if (g_strcmp0 (table, "gen_records") == 0 || g_strcmp0 (table, "video_choices") == 0)
+    {
+      if (self->view != NULL)
+        load_view (self, self->view->id);
+      update_export (self);
+    }
 }
 
 static void
@@ -707,4 +724,10 @@ const char *
 assay_videos_page_get_frame_text (AssayVideosPage *self)
 {
   return gtk_label_get_text (self->frame_label);
+}
+
+gboolean
+assay_videos_page_can_export (AssayVideosPage *self)
+{
+  return self->can_export;
 }

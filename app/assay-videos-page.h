@@ -22,6 +22,7 @@ gint64     assay_videos_page_get_video (AssayVideosPage *self); /* shown, 0 whil
 GtkWidget *assay_videos_page_get_filmstrip (AssayVideosPage *self);
 GtkWidget *assay_videos_page_get_picture (AssayVideosPage *self);
 const char *assay_videos_page_get_frame_text (AssayVideosPage *self);
+gboolean   assay_videos_page_can_export (AssayVideosPage *self);
 /* Sets the reviewer's score of a response as the number keys do. */
 gboolean   assay_videos_page_rate (AssayVideosPage *self, gint64 record, int score);
 

@@ -703,6 +703,24 @@ test_writers_at_once (void)
                                    "AND status = 'rejected'"), ==, 40);
 }
 
+/* video pairs with no pair to make: an error saying why, and no empty file */
+static void
+test_video_pairs_nothing (void)
+{
+  g_autofree char *ws = assay_test_path ("no-pairs.assay");
+  g_autofree char *out = assay_test_path ("no-pairs.jsonl");
+  g_autofree char *rows = assay_test_write_file (
+    "all-good.jsonl",
+    "{\"id\": \"a\", \"video\": \"a.mp4\", \"prompt\": \"What happens?\", \"response\": \"A cat sleeps.\", \"score\": 4}\n"
+    "{\"id\": \"a\", \"video\": \"a.mp4\", \"prompt\": \"What happens?\", \"response\": \"A cat naps.\", \"score\": 5}\n");
+  g_autoptr (JsonObject) o = NULL;
+
+  o = assay_test_cli_json ((const char *[]){ "video", "import", "-w", ws, rows, "--json", NULL }, 0, NULL);
+  assert_refused ((const char *[]){ "video", "pairs", "-w", ws, out, NULL },
+                  (const char *[]){ "No preference pairs to export", NULL });
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -721,5 +739,6 @@ main (int argc, char **argv)
   g_test_add_func ("/hardening/video-nothing-readable", test_video_nothing_readable);
   g_test_add_func ("/hardening/read-only-workspace", test_read_only_workspace);
   g_test_add_func ("/hardening/writers-at-once", test_writers_at_once);
+  g_test_add_func ("/hardening/video-pairs-nothing", test_video_pairs_nothing);
   return g_test_run ();
 }

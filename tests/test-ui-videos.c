@@ -114,6 +114,7 @@ check_page (AssayWindow *window, gpointer data)
   for (int i = 0; i < 200 && assay_videos_page_get_n_videos (page) == 0; i++)
     assay_test_wait (50);
   g_assert_cmpuint (assay_videos_page_get_n_videos (page), ==, 5);
+  g_assert_true (assay_videos_page_can_export (page)); /* the sample's rows make pairs */
   store = assay_page_get_store (ASSAY_PAGE (page));
   check_red_ball (store);
   g_assert_true (assay_videos_page_select_video (page, fx->bunny));

@@ -277,7 +277,17 @@ assay_video_pairs_export (AssayStore *store, gint64 dataset, guint64 seed, const
   g_autoptr (AssayAtomicFile) file = NULL;
   FILE *f;
 
-  if (pairs == NULL || (file = assay_atomic_file_new (out, error)) == NULL)
+  if (pairs == NULL)
+    return FALSE;
+  if (pairs->len == 0)
+    {
+      /* no empty file: say why there is nothing */
+      g_set_error_literal (error, ASSAY_ERROR, ASSAY_ERROR_NOTHING_TO_DO,
+                           _("No preference pairs to export: no question has both a response "
+                             "scored 3 or more and one scored below 3"));
+      return FALSE;
+    }
+  if ((file = assay_atomic_file_new (out, error)) == NULL)
     return FALSE;
   f = assay_atomic_file_get_stream (file);
   for (guint i = 0; i < pairs->len; i++)
