@@ -993,3 +993,9 @@ assay_changepoints_page_get_forecast_text (AssayChangepointsPage *self)
 {
   return gtk_label_get_text (self->forecast_label);
 }
+
+GtkWidget *
+assay_changepoints_page_get_summary (AssayChangepointsPage *self)
+{
+  return GTK_WIDGET (self->summary_label);
+}

@@ -35,4 +35,6 @@ int         assay_changepoints_page_get_cursor (AssayChangepointsPage *self);
 void        assay_changepoints_page_set_cursor (AssayChangepointsPage *self, int step);
 const char *assay_changepoints_page_get_forecast_text (AssayChangepointsPage *self);
 
+GtkWidget   *assay_changepoints_page_get_summary (AssayChangepointsPage *self);
+
 G_END_DECLS

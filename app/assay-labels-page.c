@@ -236,15 +236,24 @@ update_summary (AssayLabelsPage *self)
     }
   g_snprintf (macro_key, sizeof macro_key, "macro_f1@%u", k);
   g_snprintf (tail_key, sizeof tail_key, "tail_macro_f1@%u", k);
-  text = g_strdup_printf (_("P@1 %.1f · P@3 %.1f · P@5 %.1f · nDCG@5 %.1f · PSP@5 %.1f · "
-                            "macro-F1@%u %.1f · tail macro-F1@%u %.1f (%d tail labels)"),
-                          100 * metric (m, "p@1"), 100 * metric (m, "p@3"),
-                          100 * metric (m, "p@5"), 100 * metric (m, "ndcg@5"),
+  /* the tail-label metrics first: they are what the page is for; the rest in the tooltip */
+  text = g_strdup_printf (_("PSP@5 %.1f · macro-F1@%u %.1f · tail macro-F1@%u %.1f (%d tail labels) · "
+                            "P@1 %.1f"),
                           100 * metric (m, "psp@5"), k, 100 * metric (m, macro_key), k,
-                          100 * metric (m, tail_key),
-                          (int) assay_json_get_int (m, "tail_labels", 0));
+                          100 * metric (m, tail_key), (int) assay_json_get_int (m, "tail_labels", 0),
+                          100 * metric (m, "p@1"));
   gtk_label_set_text (self->summary_label, text);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->summary_label), text);
+  {
+    g_autofree char *all = g_strdup_printf (_("PSP@5 %.1f · macro-F1@%u %.1f · tail macro-F1@%u %.1f "
+                                              "(%d tail labels)\nP@1 %.1f · P@3 %.1f · P@5 %.1f · "
+                                              "nDCG@5 %.1f"),
+                                            100 * metric (m, "psp@5"), k, 100 * metric (m, macro_key), k,
+                                            100 * metric (m, tail_key),
+                                            (int) assay_json_get_int (m, "tail_labels", 0),
+                                            100 * metric (m, "p@1"), 100 * metric (m, "p@3"),
+                                            100 * metric (m, "p@5"), 100 * metric (m, "ndcg@5"));
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->summary_label), all);
+  }
 }
 
 /* ---- dropdown contents -------------------------------------------------------------------------- */
@@ -1347,4 +1356,10 @@ const char *
 assay_labels_page_get_pseudo_description (AssayLabelsPage *self)
 {
   return gtk_label_get_text (self->pseudo_label);
+}
+
+GtkWidget *
+assay_labels_page_get_summary (AssayLabelsPage *self)
+{
+  return GTK_WIDGET (self->summary_label);
 }

@@ -26,4 +26,6 @@ GtkWidget  *assay_labels_page_get_keyword_bars (AssayLabelsPage *self);
 GtkWidget  *assay_labels_page_get_chart (AssayLabelsPage *self);
 const char *assay_labels_page_get_pseudo_description (AssayLabelsPage *self);
 
+GtkWidget   *assay_labels_page_get_summary (AssayLabelsPage *self);
+
 G_END_DECLS

@@ -141,6 +141,13 @@ check_page (AssayWindow *window, gpointer data)
     g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (plot));
     g_assert_cmpuint (assay_test_count_colors (shot), >, 20);
   }
+  /* the run's metrics whole, not "AUC 0.…" */
+  {
+    GtkLabel *summary = GTK_LABEL (assay_changepoints_page_get_summary (page));
+    g_assert_nonnull (strstr (gtk_label_get_text (summary), "AUC "));
+    g_assert_nonnull (strstr (gtk_label_get_text (summary), "F1 "));
+    g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (summary)));
+  }
   {
     g_autoptr (GdkTexture) whole = assay_test_render (GTK_WIDGET (window));
     assay_test_save_screenshot (whole, "changepoints.png");

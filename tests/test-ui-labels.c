@@ -117,6 +117,14 @@ check_page (AssayWindow *window, gpointer data)
 
   shot = assay_test_render (GTK_WIDGET (page));
   g_assert_cmpuint (assay_test_count_colors (shot), >, 50);
+  /* the metrics users come for are shown whole at this size (PSP@5 and macro-F1 showed as "P…") */
+  {
+    GtkLabel *summary = GTK_LABEL (assay_labels_page_get_summary (page));
+    g_test_message ("metrics at %d px: %s", gtk_widget_get_width (GTK_WIDGET (window)), gtk_label_get_text (summary));
+    g_assert_true (g_str_has_prefix (gtk_label_get_text (summary), "PSP@5 "));
+    g_assert_nonnull (strstr (gtk_label_get_text (summary), "macro-F1@"));
+    g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (summary)));
+  }
   {
     g_autoptr (GdkTexture) whole = assay_test_render (GTK_WIDGET (window));
     assay_test_save_screenshot (whole, "labels.png");
