@@ -472,7 +472,12 @@ apply_view (AssayChangepointsPage *self, AssayCpdSeriesView *v)
 
   g_clear_pointer (&self->view, assay_cpd_series_view_free);
   self->view = v;
-  title = g_strdup_printf (_("%s — %u steps, %u variables × %u features"), x->name, x->T, x->N, x->M);
+  {
+    g_autofree char *steps = g_strdup_printf (ngettext ("%u step", "%u steps", x->T), x->T);
+    g_autofree char *vars = g_strdup_printf (ngettext ("%u variable", "%u variables", x->N), x->N);
+    g_autofree char *feats = g_strdup_printf (ngettext ("%u feature", "%u features", x->M), x->M);
+    title = g_strdup_printf (_("%s — %s, %s × %s"), x->name, steps, vars, feats);
+  }
   gtk_label_set_text (self->series_title, title);
 
   assay_series_plot_set_series (self->plot, x->x, x->T, x->N, x->M,

@@ -761,18 +761,29 @@ show_profile (AssayLabelsPage *self, int label)
   if (ov == NULL || label < 0 || (guint) label >= ov->n_labels)
     return;
   gtk_label_set_text (self->profile_title, ov->names[label]);
-  subtitle = g_strdup_printf (_("%u training · %u test documents · %s label"),
-                              ov->n_train[label], ov->n_test[label],
-                              assay_xmtc_label_bin_name (assay_xmtc_label_bin (ov->n_train[label])));
+  {
+    /* each count with its own plural */
+    g_autofree char *train = g_strdup_printf (ngettext ("%u training document", "%u training documents",
+                                                        ov->n_train[label]), ov->n_train[label]);
+    g_autofree char *test = g_strdup_printf (ngettext ("%u test document", "%u test documents",
+                                                       ov->n_test[label]), ov->n_test[label]);
+    subtitle = g_strdup_printf (_("%s · %s · %s label"), train, test,
+                                assay_xmtc_label_bin_name (assay_xmtc_label_bin (ov->n_train[label])));
+  }
   gtk_label_set_text (self->profile_subtitle, subtitle);
   if (ov->tp[ki] != NULL)
     {
       guint tp = ov->tp[ki][label], fp = ov->fp[ki][label], fn = ov->fn[ki][label];
-      scores = g_strdup_printf (_("<b>F1@%u %.3f</b>   precision %.3f   recall %.3f   "
+      /* as in the table: "—" where a score is undefined (nothing predicted, nothing to find) */
+      g_autofree char *f1 = 2 * tp + fp + fn > 0 ? g_strdup_printf ("%.3f", assay_xmtc_f1 (tp, fp, fn))
+                                                : g_strdup ("—");
+      g_autofree char *precision = tp + fp > 0 ? g_strdup_printf ("%.3f", (double) tp / (tp + fp))
+                                               : g_strdup ("—");
+      g_autofree char *recall = tp + fn > 0 ? g_strdup_printf ("%.3f", (double) tp / (tp + fn))
+                                            : g_strdup ("—");
+      scores = g_strdup_printf (_("<b>F1@%u %s</b>   precision %s   recall %s   "
                                   "<span alpha='60%%'>(TP %u · FP %u · FN %u)</span>"),
-                                k, assay_xmtc_f1 (tp, fp, fn),
-                                tp + fp > 0 ? (double) tp / (tp + fp) : 0.0,
-                                tp + fn > 0 ? (double) tp / (tp + fn) : 0.0, tp, fp, fn);
+                                k, f1, precision, recall, tp, fp, fn);
     }
   else
     scores = g_strdup (_("No run yet"));

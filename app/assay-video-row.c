@@ -78,7 +78,11 @@ assay_video_row_get_thumbnail (AssayVideoRow *self, AssayStore *store)
   if (self->thumb_read || store == NULL)
     return self->thumb;
   self->thumb_read = TRUE;
-  stmt = assay_store_prepare (store, "SELECT thumb FROM video_frames WHERE video_id = ? ORDER BY position LIMIT 1", NULL);
+  /* the middle sampled frame: videos open on black or a title card (Big Buck Bunny's first
+   * frame is black) */
+  stmt = assay_store_prepare (store, "SELECT thumb FROM video_frames WHERE video_id = ?1 ORDER BY position "
+                                     "LIMIT 1 OFFSET (SELECT count(*) / 2 FROM video_frames WHERE video_id = ?1)",
+                              NULL);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, self->id);
