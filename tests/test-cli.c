@@ -108,6 +108,78 @@ test_failures_one_line (void)
   g_assert_cmpint ((int) (strchr (err, '\n') - err), ==, (int) strlen (err) - 1);
 }
 
+/* datasets and runs across areas: list, rename (undoable), delete; a run id of another area
+ * is named for what it is */
+static void
+test_datasets_and_runs (void)
+{
+  g_autofree char *ws = assay_test_path ("datasets.assay");
+  g_autofree char *rows = assay_test_write_file ("datasets.jsonl",
+    "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\"}\n{\"prompt\": \"q\", \"chosen\": \"c\", \"rejected\": \"d\"}\n");
+  g_autofree char *err = NULL;
+  g_autoptr (JsonObject) o = NULL;
+  JsonArray *a;
+  gint64 run, cpd;
+
+  g_clear_pointer (&o, json_object_unref);
+  o = assay_test_cli_json ((const char *[]){ "gen", "import", "-w", ws, rows, "--json", NULL }, 0, NULL);
+  g_clear_pointer (&o, json_object_unref);
+  o = assay_test_cli_json ((const char *[]){ "cpd", "simulate", "-w", ws, "--type", "connection", "--count", "3",
+                                             "--seed", "1", "--json", NULL }, 0, NULL);
+  cpd = json_object_get_int_member (o, "dataset");
+  g_clear_pointer (&o, json_object_unref);
+  {
+    g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, cpd);
+    o = assay_test_cli_json ((const char *[]){ "cpd", "score", "-w", ws, "--dataset", id, "--json", NULL }, 0, NULL);
+    run = json_object_get_int_member (o, "run");
+  }
+  g_clear_pointer (&o, json_object_unref);
+  o = assay_test_cli_json ((const char *[]){ "datasets", "list", "-w", ws, "--json", NULL }, 0, NULL);
+  a = json_object_get_array_member (o, "datasets");
+  g_assert_cmpuint (json_array_get_length (a), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 0), "area"), ==, "gen");
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (a, 0), "rows"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (a, 1), "rows"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (a, 1), "runs"), ==, 1);
+
+  /* a change-point run given to a label-model verb says what it is */
+  {
+    g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, run);
+    assay_test_cli_json ((const char *[]){ "xmtc", "eval", "-w", ws, "--run", id, NULL }, 1, &err);
+    g_assert_nonnull (strstr (err, "is a change-point run (cord)"));
+    g_clear_pointer (&err, g_free);
+  }
+  /* rename, undone */
+  g_clear_pointer (&o, json_object_unref);
+  o = assay_test_cli_json ((const char *[]){ "datasets", "rename", "-w", ws, "--id", "1", "--name", "reviewed pairs",
+                                             "--json", NULL }, 0, NULL);
+  g_clear_pointer (&o, json_object_unref);
+  o = assay_test_cli_json ((const char *[]){ "datasets", "list", "-w", ws, "--json", NULL }, 0, NULL);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (o, "datasets"), 0), "name"),
+                   ==, "reviewed pairs");
+  assay_test_cli_json ((const char *[]){ "undo", "-w", ws, NULL }, 0, NULL);
+  g_clear_pointer (&o, json_object_unref);
+  o = assay_test_cli_json ((const char *[]){ "datasets", "list", "-w", ws, "--json", NULL }, 0, NULL);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (o, "datasets"), 0), "name"),
+                   ==, "datasets.jsonl");
+  /* delete: the series and the run go with it */
+  g_clear_pointer (&o, json_object_unref);
+  {
+    g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, cpd);
+    o = assay_test_cli_json ((const char *[]){ "datasets", "delete", "-w", ws, "--id", id, "--json", NULL }, 0, NULL);
+  }
+  g_assert_cmpint (json_object_get_int_member (o, "rows"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (o, "runs"), ==, 1);
+  g_clear_pointer (&o, json_object_unref);
+  o = assay_test_cli_json ((const char *[]){ "runs", "list", "-w", ws, "--json", NULL }, 0, NULL);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "runs")), ==, 0);
+  assay_test_cli_json ((const char *[]){ "datasets", "delete", "-w", ws, "--id", "99", NULL }, 1, &err);
+  g_assert_nonnull (strstr (err, "No dataset 99"));
+  g_clear_pointer (&err, g_free);
+  assay_test_cli_json ((const char *[]){ "runs", "delete", "-w", ws, "--id", "99", NULL }, 1, &err);
+  g_assert_nonnull (strstr (err, "No run 99"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -118,5 +190,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/info-without-display", test_info_without_display);
   g_test_add_func ("/cli/usage-errors", test_usage_errors);
   g_test_add_func ("/cli/failures-one-line", test_failures_one_line);
+  g_test_add_func ("/cli/datasets-and-runs", test_datasets_and_runs);
   return g_test_run ();
 }

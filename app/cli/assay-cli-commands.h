@@ -16,5 +16,7 @@ int assay_cli_gen (int argc, char **argv);
 int assay_cli_lm (int argc, char **argv);
 int assay_cli_video (int argc, char **argv);
 int assay_cli_traces (int argc, char **argv);
+int assay_cli_datasets (int argc, char **argv);
+int assay_cli_runs (int argc, char **argv);
 
 G_END_DECLS

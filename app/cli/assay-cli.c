@@ -23,6 +23,8 @@ static const struct
   { "lm", assay_cli_lm, N_("Language models: inspect, tokenize, score tokens on the CPU or CUDA") },
   { "video", assay_cli_video, N_("Videos: probe files, sample frames") },
   { "traces", assay_cli_traces, N_("Reasoning traces: import, token credit, first errors, re-ranking, heatmaps") },
+  { "datasets", assay_cli_datasets, N_("Datasets of every area: list, rename, delete") },
+  { "runs", assay_cli_runs, N_("Runs of every area: list, delete") },
 };
 
 static void

@@ -545,8 +545,9 @@ assay_cpd_evaluate_run (AssayStore *store, gint64 run, GError **error)
   sqlite3_reset (stmt);
   if (dataset == 0)
     {
-      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("No finished change-point run %lld"),
-                   (long long) run);
+      g_autofree char *what = assay_store_describe_run (store, run);
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("No finished change-point run %lld: %s"),
+                   (long long) run, what);
       return NULL;
     }
   alpha = assay_json_get_double (params, "alpha", 0.75);

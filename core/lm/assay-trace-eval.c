@@ -311,8 +311,9 @@ assay_trace_eval (AssayStore *store, gint64 run, GError **error)
     return NULL;
   if (rows->len == 0)
     {
-      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("Run %lld has no scored traces"),
-                   (long long) run);
+      g_autofree char *what = assay_store_describe_run (store, run);
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("Run %lld has no scored traces: %s"),
+                   (long long) run, what);
       return NULL;
     }
   o = json_object_new ();

@@ -713,6 +713,57 @@ assay_store_publish_dataset (AssayStore *self, gint64 dataset_id, GError **error
 }
 
 gboolean
+assay_store_delete_run (AssayStore *self, gint64 run_id, GError **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (!assay_store_begin (self, error))
+    return FALSE;
+  stmt = assay_store_prepare (self, "DELETE FROM runs WHERE id = ?", error);
+  if (stmt != NULL)
+    sqlite3_bind_int64 (stmt, 1, run_id);
+  if (stmt == NULL || !assay_store_step_done (self, stmt, error))
+    {
+      assay_store_rollback (self);
+      return FALSE;
+    }
+  if (sqlite3_changes (self->db) == 0)
+    {
+      assay_store_rollback (self);
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("No run %lld"), (long long) run_id);
+      return FALSE;
+    }
+  return assay_store_commit (self, error);
+}
+
+char *
+assay_store_describe_run (AssayStore *self, gint64 run_id)
+{
+  sqlite3_stmt *stmt = assay_store_prepare (self, "SELECT area, kind, dataset_id FROM runs WHERE id = ?",
+                                            NULL);
+  char         *text = NULL;
+
+  if (stmt == NULL)
+    return g_strdup_printf (_("there is no run %lld"), (long long) run_id);
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *area = (const char *) sqlite3_column_text (stmt, 0);
+      const char *what = g_strcmp0 (area, "xmtc") == 0     ? _("a label-model run")
+                         : g_strcmp0 (area, "cpd") == 0    ? _("a change-point run")
+                         : g_strcmp0 (area, "traces") == 0 ? _("a token-credit run")
+                                                           : _("a run");
+      text = g_strdup_printf (_("run %lld is %s (%s) of dataset %lld"), (long long) run_id, what,
+                              (const char *) sqlite3_column_text (stmt, 1),
+                              (long long) sqlite3_column_int64 (stmt, 2));
+    }
+  else
+    text = g_strdup_printf (_("there is no run %lld"), (long long) run_id);
+  sqlite3_reset (stmt);
+  return text;
+}
+
+gboolean
 assay_store_drop_dataset (AssayStore *self, gint64 dataset_id, GError **error)
 {
   sqlite3_stmt *stmt;

@@ -84,6 +84,11 @@ gint64   assay_store_add_hidden_dataset (AssayStore *self,
 gboolean assay_store_publish_dataset (AssayStore *self, gint64 dataset_id, GError **error);
 /* Deletes a dataset with all that depends on it (runs, records, series, videos, ...). */
 gboolean assay_store_drop_dataset (AssayStore *self, gint64 dataset_id, GError **error);
+/* Deletes a run with its results (scores, weights, token credit, ...). */
+gboolean assay_store_delete_run (AssayStore *self, gint64 run_id, GError **error);
+/* What a run id is, for messages (run ids are shared by all areas): "run 7 is a change-point
+ * run (cord-relational) of dataset 2", or "there is no run 7". Free with g_free. */
+char    *assay_store_describe_run (AssayStore *self, gint64 run_id);
 gint64   assay_store_add_run (AssayStore *self,
                               gint64      dataset_id,
                               const char *area,

@@ -122,8 +122,11 @@ assay_xmtc_run_dataset (AssayStore *store, gint64 run_id, GError **error)
     dataset = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
   if (dataset == 0)
-    g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("No label-model run %lld"),
-                 (long long) run_id);
+    {
+      g_autofree char *what = assay_store_describe_run (store, run_id);
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("No label-model run %lld: %s"),
+                   (long long) run_id, what);
+    }
   return dataset;
 }
 

@@ -72,8 +72,9 @@ assay_xmtc_model_load (AssayStore *store, gint64 run_id, GError **error)
   sqlite3_reset (stmt);
   if (self->dataset == 0)
     {
-      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("No finished label-model run %lld"),
-                   (long long) run_id);
+      g_autofree char *what = assay_store_describe_run (store, run_id);
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("No finished label-model run %lld: %s"),
+                   (long long) run_id, what);
       return NULL;
     }
   self->keywords_k = (guint) assay_json_get_int (params, "keywords", 16);
