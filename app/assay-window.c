@@ -7,6 +7,7 @@
 
 #include "assay-application.h"
 #include "assay-error.h"
+#include "assay-datasets-window.h"
 #include "assay-jobs-button.h"
 #include "assay-pages.h"
 
@@ -222,6 +223,7 @@ set_store (AssayWindow *self, AssayStore *store)
     assay_page_set_store (g_ptr_array_index (self->pages, i), store);
   gtk_stack_set_visible_child_name (self->main_stack, store != NULL ? "pages" : "welcome");
   gtk_widget_set_sensitive (GTK_WIDGET (self->sidebar_list), store != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.datasets", store != NULL);
   update_undo_actions (self);
   update_title (self);
 }
@@ -500,6 +502,15 @@ job_finished_cb (AssayJob *job, AssayWindow *self)
 }
 
 static void
+datasets_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  AssayWindow *self = ASSAY_WINDOW (widget);
+
+  if (self->store != NULL)
+    gtk_window_present (assay_datasets_window_new (GTK_WINDOW (self), self->store));
+}
+
+static void
 show_jobs_action (GtkWidget *widget, const char *name, GVariant *param)
 {
   assay_jobs_button_popup (ASSAY_WINDOW (widget)->jobs_button);
@@ -603,6 +614,7 @@ assay_window_class_init (AssayWindowClass *klass)
                                        "win.open-workspace", NULL);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
   gtk_widget_class_install_action (widget_class, "win.show-jobs", NULL, show_jobs_action);
+  gtk_widget_class_install_action (widget_class, "win.datasets", NULL, datasets_action);
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo",
                                        NULL);

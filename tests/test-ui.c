@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "assay-datasets-window.h"
 #include "assay-generations-page.h"
 #include "assay-test-ui.h"
 #include "assay-test-util.h"
@@ -232,6 +233,113 @@ test_failed_job (void)
   assay_test_run_app (path, failed_job, NULL);
 }
 
+/* The Datasets window lists every area's datasets; rename goes through the journal (undo takes
+ * it back), delete asks first and takes the rows with it; the pages follow. */
+static void
+datasets_window (AssayWindow *window, gpointer data)
+{
+  AssayStore          *store = assay_window_get_store (window);
+  AssayDatasetsWindow *dw;
+  AdwMessageDialog    *dialog;
+  GtkWidget           *row, *button;
+  g_autoptr (GPtrArray) before = NULL, after = NULL;
+
+  before = assay_store_list_datasets (store, NULL);
+  g_assert_cmpuint (before->len, ==, 2);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.datasets", NULL));
+  assay_test_wait (300);
+  dw = ASSAY_DATASETS_WINDOW (find_toplevel ("AssayDatasetsWindow"));
+  g_assert_nonnull (dw);
+  g_assert_cmpuint (assay_datasets_window_get_n_rows (dw), ==, 2);
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (dw));
+    assay_test_save_screenshot (shot, "datasets.png");
+  }
+  /* rename the first: its pencil button, a name, Rename */
+  row = assay_datasets_window_get_row (dw, 0);
+  button = NULL;
+  {
+    g_autoptr (GPtrArray) buttons = g_ptr_array_new ();
+    GPtrArray *stack = g_ptr_array_new ();
+    g_ptr_array_add (stack, row);
+    while (stack->len > 0)
+      {
+        GtkWidget *w = g_ptr_array_steal_index (stack, stack->len - 1);
+        if (GTK_IS_BUTTON (w) && gtk_widget_get_tooltip_text (w) != NULL)
+          g_ptr_array_add (buttons, w);
+        for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+          g_ptr_array_add (stack, c);
+      }
+    g_ptr_array_unref (stack);
+    g_assert_cmpuint (buttons->len, ==, 2);
+    for (guint i = 0; i < buttons->len; i++)
+      if (g_str_equal (gtk_widget_get_tooltip_text (buttons->pdata[i]), "Rename"))
+        button = buttons->pdata[i];
+  }
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  assay_test_wait (200);
+  dialog = assay_datasets_window_get_dialog (dw);
+  g_assert_nonnull (dialog);
+  gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog)), "  renamed pairs ");
+  adw_message_dialog_response (dialog, "rename");
+  assay_test_wait (200);
+  after = assay_store_list_datasets (store, NULL);
+  g_assert_cmpstr (((AssayDatasetInfo *) after->pdata[0])->name, ==, "renamed pairs");
+  g_clear_pointer (&after, g_ptr_array_unref);
+  g_assert_true (assay_store_can_undo (store));
+
+  /* delete the second: the trash button, Delete */
+  row = assay_datasets_window_get_row (dw, 1);
+  {
+    GPtrArray *stack = g_ptr_array_new ();
+    button = NULL;
+    g_ptr_array_add (stack, row);
+    while (stack->len > 0)
+      {
+        GtkWidget *w = g_ptr_array_steal_index (stack, stack->len - 1);
+        if (GTK_IS_BUTTON (w) && g_strcmp0 (gtk_widget_get_tooltip_text (w), "Delete") == 0)
+          button = w;
+        for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+          g_ptr_array_add (stack, c);
+      }
+    g_ptr_array_unref (stack);
+  }
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  assay_test_wait (200);
+  dialog = assay_datasets_window_get_dialog (dw);
+  g_assert_nonnull (dialog);
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (dialog));
+    assay_test_save_screenshot (shot, "datasets-delete.png");
+  }
+  adw_message_dialog_response (dialog, "delete");
+  assay_test_wait (300);
+  after = assay_store_list_datasets (store, NULL);
+  g_assert_cmpuint (after->len, ==, 1);
+  g_assert_cmpuint (assay_datasets_window_get_n_rows (dw), ==, 1);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM cpd_series", -1), ==, 0);
+  gtk_window_destroy (GTK_WINDOW (dw));
+}
+
+static void
+test_datasets_window (void)
+{
+  g_autofree char *path = assay_test_path ("datasets-window.assay");
+  g_autofree char *rows = assay_test_write_file ("datasets-window.jsonl",
+    "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\"}\n");
+  g_autofree char *cli = assay_test_build_path ("app/cli/assay-cli");
+  const char *gen[] = { cli, "gen", "import", "-w", path, rows, NULL };
+  const char *cpd[] = { cli, "cpd", "simulate", "-w", path, "--type", "location", "--count", "2", "--seed", "1", NULL };
+
+  g_autofree char *out1 = NULL, *out2 = NULL, *err1 = NULL, *err2 = NULL;
+
+  g_assert_cmpint (assay_test_spawn (gen, &out1, &err1), ==, 0);
+  g_assert_cmpint (assay_test_spawn (cpd, &out2, &err2), ==, 0);
+  assay_test_run_app (path, datasets_window, NULL);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -241,5 +349,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/open-windows", test_open_windows);
   g_test_add_func ("/ui/toast-text", test_toast_text);
   g_test_add_func ("/ui/failed-job", test_failed_job);
+  g_test_add_func ("/ui/datasets-window", test_datasets_window);
   return g_test_run ();
 }

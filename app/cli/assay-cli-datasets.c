@@ -11,31 +11,40 @@
 static int
 verb_list (AssayCliCommon *common, int argc, char **argv)
 {
-  static const char *const keys[] = { "dataset", "area", "name", "rows", "runs", "created", NULL };
   g_autoptr (AssayStore) store = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (GPtrArray) list = NULL;
+  JsonObject *o;
+  JsonArray  *a;
   int status = assay_cli_parse (common, "datasets list", NULL, NULL, &argc, &argv);
 
   if (status != ASSAY_CLI_OK)
     return status;
-  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL
+      || (list = assay_store_list_datasets (store, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
-  json_builder_begin_object (b);
-  /* rows: records, documents, series or videos, as the area keeps them */
-  if (!assay_cli_add_rows (common, store, b, "datasets",
-                           "SELECT d.id, d.area, d.name, CASE d.area "
-                           "WHEN 'gen' THEN (SELECT count(*) FROM gen_records x WHERE x.dataset_id = d.id) "
-                           "WHEN 'video' THEN (SELECT count(*) FROM videos x WHERE x.dataset_id = d.id) "
-                           "WHEN 'xmtc' THEN (SELECT count(*) FROM xmtc_documents x WHERE x.dataset_id = d.id) "
-                           "WHEN 'cpd' THEN (SELECT count(*) FROM cpd_series x WHERE x.dataset_id = d.id) END, "
-                           "(SELECT count(*) FROM runs r WHERE r.dataset_id = d.id), d.created "
-                           "FROM datasets d WHERE d.importing IS NULL ORDER BY d.id",
-                           keys, &error))
-    return assay_cli_fail (g_steal_pointer (&error));
-  json_builder_end_object (b);
+  o = json_object_new ();
+  a = json_array_new ();
+  for (guint i = 0; i < list->len; i++)
+    {
+      AssayDatasetInfo *d = list->pdata[i];
+      JsonObject       *row = json_object_new ();
+      json_object_set_int_member (row, "dataset", d->id);
+      json_object_set_string_member (row, "area", d->area);
+      json_object_set_string_member (row, "name", d->name);
+      json_object_set_int_member (row, "rows", d->rows);
+      json_object_set_int_member (row, "runs", d->runs);
+      json_object_set_string_member (row, "created", d->created);
+      json_array_add_object_element (a, row);
+      if (!common->json)
+        g_print ("%lld  %-6s %-40s %8lld rows  %3lld runs  %s\n", (long long) d->id, d->area, d->name,
+                 (long long) d->rows, (long long) d->runs, d->created);
+    }
+  json_object_set_array_member (o, "datasets", a);
   if (common->json)
-    assay_cli_print_json (json_builder_get_root (b));
+    assay_cli_print_json_object (o);
+  else
+    json_object_unref (o);
   return ASSAY_CLI_OK;
 }
 

@@ -712,6 +712,58 @@ assay_store_publish_dataset (AssayStore *self, gint64 dataset_id, GError **error
   return assay_store_step_done (self, stmt, error);
 }
 
+void
+assay_dataset_info_free (AssayDatasetInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->area);
+  g_free (info->name);
+  g_free (info->created);
+  g_free (info);
+}
+
+GPtrArray *
+assay_store_list_datasets (AssayStore *self, GError **error)
+{
+  sqlite3_stmt *stmt = assay_store_prepare (
+    self,
+    "SELECT d.id, d.area, d.name, CASE d.area "
+    "WHEN 'gen' THEN (SELECT count(*) FROM gen_records x WHERE x.dataset_id = d.id) "
+    "WHEN 'video' THEN (SELECT count(*) FROM videos x WHERE x.dataset_id = d.id) "
+    "WHEN 'xmtc' THEN (SELECT count(*) FROM xmtc_documents x WHERE x.dataset_id = d.id) "
+    "WHEN 'cpd' THEN (SELECT count(*) FROM cpd_series x WHERE x.dataset_id = d.id) ELSE 0 END, "
+    "(SELECT count(*) FROM runs r WHERE r.dataset_id = d.id), d.created "
+    "FROM datasets d WHERE d.importing IS NULL ORDER BY d.id",
+    error);
+  GPtrArray *out;
+  int        rc;
+
+  if (stmt == NULL)
+    return NULL;
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) assay_dataset_info_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      AssayDatasetInfo *d = g_new0 (AssayDatasetInfo, 1);
+      d->id = sqlite3_column_int64 (stmt, 0);
+      d->area = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      d->name = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      d->rows = sqlite3_column_int64 (stmt, 3);
+      d->runs = sqlite3_column_int64 (stmt, 4);
+      d->created = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+      g_ptr_array_add (out, d);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      assay_store_set_error (self, error, "datasets");
+      sqlite3_reset (stmt);
+      g_ptr_array_unref (out);
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+  return out;
+}
+
 gboolean
 assay_store_delete_run (AssayStore *self, gint64 run_id, GError **error)
 {

@@ -84,6 +84,20 @@ gint64   assay_store_add_hidden_dataset (AssayStore *self,
 gboolean assay_store_publish_dataset (AssayStore *self, gint64 dataset_id, GError **error);
 /* Deletes a dataset with all that depends on it (runs, records, series, videos, ...). */
 gboolean assay_store_drop_dataset (AssayStore *self, gint64 dataset_id, GError **error);
+/* A complete dataset of any area, as lists show it */
+typedef struct
+{
+  gint64 id;
+  char  *area;
+  char  *name;
+  gint64 rows;    /* records, documents, series or videos, as the area keeps them */
+  gint64 runs;
+  char  *created;
+} AssayDatasetInfo;
+
+void       assay_dataset_info_free (AssayDatasetInfo *info);
+/* AssayDatasetInfo of every complete dataset, oldest first; NULL with an error. */
+GPtrArray *assay_store_list_datasets (AssayStore *self, GError **error);
 /* Deletes a run with its results (scores, weights, token credit, ...). */
 gboolean assay_store_delete_run (AssayStore *self, gint64 run_id, GError **error);
 /* What a run id is, for messages (run ids are shared by all areas): "run 7 is a change-point
