@@ -528,38 +528,50 @@ assay_video_frame_encode_png (const AssayVideoFrame *f, GError **error)
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "png: an empty frame");
       return NULL;
     }
+  /* opaque? (decoded video always is) */
   for (int y = 0; y < f->height && opaque; y++)
     {
       const guint8 *p = f->rgba + (gsize) y * f->stride;
+      guint8        all = 255;
       for (int x = 0; x < f->width; x++)
-        if (p[4 * x + 3] != 255)
-          {
-            opaque = FALSE;
-            break;
-          }
+        all &= p[4 * x + 3];
+      opaque = all == 255;
     }
   bpp = opaque ? 3 : 4;
   row = 1 + f->width * bpp;
   raw_len = (gsize) row * f->height;
   raw = g_malloc (raw_len);
+  /* one pass: the Sub filter (each byte minus the same channel of the pixel to its left)
+   * straight from the RGBA rows */
   for (int y = 0; y < f->height; y++)
     {
       const guint8 *src = f->rgba + (gsize) y * f->stride;
       guint8       *dst = raw + (gsize) y * row;
 
-      dst[0] = 1; /* Sub: each byte minus the same channel of the pixel to its left */
-      dst++;
+      *dst++ = 1;
       if (opaque)
-        for (int x = 0; x < f->width; x++)
-          {
-            dst[3 * x] = src[4 * x];
-            dst[3 * x + 1] = src[4 * x + 1];
-            dst[3 * x + 2] = src[4 * x + 2];
-          }
+        {
+          guint8 r = 0, g = 0, b = 0;
+          for (int x = 0; x < f->width; x++, src += 4, dst += 3)
+            {
+              dst[0] = (guint8) (src[0] - r);
+              dst[1] = (guint8) (src[1] - g);
+              dst[2] = (guint8) (src[2] - b);
+              r = src[0];
+              g = src[1];
+              b = src[2];
+            }
+        }
       else
-        memcpy (dst, src, (gsize) f->width * 4);
-      for (int i = row - 2; i >= bpp; i--)
-        dst[i] = (guint8) (dst[i] - dst[i - bpp]);
+        {
+          guint8 prev[4] = { 0, 0, 0, 0 };
+          for (int x = 0; x < f->width; x++, src += 4, dst += 4)
+            for (int c = 0; c < 4; c++)
+              {
+                dst[c] = (guint8) (src[c] - prev[c]);
+                prev[c] = src[c];
+              }
+        }
     }
   z = libdeflate_alloc_compressor (1);
   if (z == NULL)
