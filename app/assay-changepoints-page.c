@@ -15,6 +15,7 @@
 #include "assay-json.h"
 #include "assay-matrix-heatmap.h"
 #include "assay-series-plot.h"
+#include "assay-wrap-box.h"
 
 #define SIMULATED_COUNT 20
 #define FORECAST_ROWS   8
@@ -853,6 +854,7 @@ assay_changepoints_page_class_init (AssayChangepointsPageClass *klass)
 
   g_type_ensure (ASSAY_TYPE_SERIES_PLOT);
   g_type_ensure (ASSAY_TYPE_MATRIX_HEATMAP);
+  g_type_ensure (ASSAY_TYPE_WRAP_BOX);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/ui/assay-changepoints-page.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, AssayChangepointsPage, name)

@@ -12,6 +12,7 @@
 #include "assay-gen-query.h"
 #include "assay-json.h"
 #include "assay-word-diff.h"
+#include "assay-wrap-box.h"
 
 #define DIFF_MAX_CELLS (4u << 20)
 #define GRID_MAX_DOCS  60
@@ -1370,6 +1371,7 @@ assay_generations_page_class_init (AssayGenerationsPageClass *klass)
   page_class->datasets_changed = assay_generations_page_datasets_changed;
   page_class->focus_content = assay_generations_page_focus_content;
 
+  g_type_ensure (ASSAY_TYPE_WRAP_BOX);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/ui/assay-generations-page.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, AssayGenerationsPage, name)

@@ -14,6 +14,7 @@
 #include "assay-longtail-chart.h"
 #include "assay-tokenizer.h"
 #include "assay-train-dialog.h"
+#include "assay-wrap-box.h"
 #include "assay-xmtc-eval.h"
 #include "assay-xmtc-jobs.h"
 #include "assay-xmtc-metrics.h"
@@ -1208,6 +1209,7 @@ assay_labels_page_class_init (AssayLabelsPageClass *klass)
 
   g_type_ensure (ASSAY_TYPE_LONGTAIL_CHART);
   g_type_ensure (ASSAY_TYPE_KEYWORD_BARS);
+  g_type_ensure (ASSAY_TYPE_WRAP_BOX);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/ui/assay-labels-page.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, AssayLabelsPage, name)

@@ -21,6 +21,7 @@
 #include "assay-trace-import.h"
 #include "assay-trace-item.h"
 #include "assay-trace-tokens.h"
+#include "assay-wrap-box.h"
 
 struct _AssayTracesPage
 {
@@ -805,6 +806,7 @@ assay_traces_page_class_init (AssayTracesPageClass *klass)
 
   g_type_ensure (ASSAY_TYPE_TOKEN_HEATMAP);
   g_type_ensure (ASSAY_TYPE_CURVE_CHART);
+  g_type_ensure (ASSAY_TYPE_WRAP_BOX);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/ui/assay-traces-page.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, AssayTracesPage, name)
   CHILD (run_dropdown);

@@ -12,6 +12,7 @@
 #include "assay-video-pairs.h"
 #include "assay-video-row.h"
 #include "assay-video-view.h"
+#include "assay-wrap-box.h"
 
 #define PAIR_SEED 0
 
@@ -637,6 +638,7 @@ assay_videos_page_class_init (AssayVideosPageClass *klass)
   page_class->store_changed = assay_videos_page_store_changed;
 
   g_type_ensure (ASSAY_TYPE_FILMSTRIP);
+  g_type_ensure (ASSAY_TYPE_WRAP_BOX);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/ui/assay-videos-page.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, AssayVideosPage, name)
   CHILD (summary_label);

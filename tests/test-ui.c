@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "assay-datasets-window.h"
+#include "assay-demo.h"
 #include "assay-generations-page.h"
 #include "assay-test-ui.h"
 #include "assay-test-util.h"
@@ -340,6 +341,121 @@ test_datasets_window (void)
   assay_test_run_app (path, datasets_window, NULL);
 }
 
+/* Every page of a populated workspace at 1920x1080, 1366x768, 960x1000 (half a screen) and
+ * 800x600, light and dark: the window can be that small (its minimum width was 1034 px), each
+ * page fits its allocation (nothing cut off), toolbars wrap; screenshots of the two small sizes. */
+/* A paned's child given less than its minimum width is cut off: finds the first such, if any */
+static GtkWidget *
+clipped (GtkWidget *w)
+{
+  if (!gtk_widget_get_mapped (w))
+    return NULL;
+  if (GTK_IS_PANED (w))
+    for (int k = 0; k < 2; k++)
+      {
+        GtkWidget *c = k == 0 ? gtk_paned_get_start_child (GTK_PANED (w)) : gtk_paned_get_end_child (GTK_PANED (w));
+        int        min = 0;
+        if (c == NULL || !gtk_widget_get_visible (c))
+          continue;
+        gtk_widget_measure (c, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+        /* (the measure counts the margins, the width does not) */
+        if (gtk_widget_get_width (c) + gtk_widget_get_margin_start (c) + gtk_widget_get_margin_end (c) < min)
+          return c;
+      }
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = clipped (c);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+sizes (AssayWindow *window, gpointer data)
+{
+  static const int sizes[][2] = { { 1920, 1080 }, { 1366, 768 }, { 960, 1000 }, { 800, 600 } };
+  const char *const *names = assay_window_page_names ();
+  int                wmin = 0, w0 = 0, h0 = 0;
+
+  /* no crossfades: a page's inner stack, resized while hidden, would be drawn mid-transition
+   * before its next allocation (a GTK warning, fatal here) */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  /* everything loads first */
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      assay_window_show_page (window, names[i]);
+      assay_test_wait (600);
+    }
+  gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &wmin, NULL, NULL, NULL);
+  g_test_message ("window minimum width %d px", wmin);
+  g_assert_cmpint (wmin, <=, 800);
+  gtk_window_get_default_size (GTK_WINDOW (window), &w0, &h0);
+  for (int dark = 0; dark < 2; dark++)
+    {
+      adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                          dark ? ADW_COLOR_SCHEME_FORCE_DARK : ADW_COLOR_SCHEME_FORCE_LIGHT);
+      for (guint i = 0; names[i] != NULL; i++)
+        {
+          GtkWidget *page = GTK_WIDGET (assay_window_get_page (window, names[i]));
+
+          /* pages are switched at the size they were last drawn at: GTK 4.8 warns when a page
+           * hidden through a resize is drawn before its next allocation */
+          gtk_window_set_default_size (GTK_WINDOW (window), w0, h0);
+          assay_test_wait (300);
+          assay_window_show_page (window, names[i]);
+          assay_test_wait (300);
+          for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+            {
+              int pmin = 0;
+
+              gtk_window_set_default_size (GTK_WINDOW (window), sizes[s][0], sizes[s][1]);
+              assay_test_wait (400);
+              gtk_widget_measure (page, GTK_ORIENTATION_HORIZONTAL, -1, &pmin, NULL, NULL, NULL);
+              if (pmin > gtk_widget_get_width (page) || gtk_widget_get_width (GTK_WIDGET (window)) > sizes[s][0])
+                g_error ("%s at %dx%d (%s): the page needs %d px, has %d (window %d wide)", names[i], sizes[s][0],
+                         sizes[s][1], dark ? "dark" : "light", pmin, gtk_widget_get_width (page),
+                         gtk_widget_get_width (GTK_WIDGET (window)));
+              {
+                GtkWidget *cut = clipped (page);
+                if (cut != NULL)
+                  {
+                    int min = 0;
+                    gtk_widget_measure (cut, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+                    g_error ("%s at %dx%d: a %s in a pane is cut off (%d px of %d)", names[i], sizes[s][0], sizes[s][1],
+                             G_OBJECT_TYPE_NAME (cut), gtk_widget_get_width (cut), min);
+                  }
+              }
+              if (sizes[s][0] <= 960)
+                {
+                  g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (window));
+                  g_autofree char *file = g_strdup_printf ("%s-%dx%d-%s.png", names[i], sizes[s][0], sizes[s][1],
+                                                           dark ? "dark" : "light");
+                  assay_test_save_screenshot (shot, file);
+                }
+            }
+        }
+    }
+  gtk_window_set_default_size (GTK_WINDOW (window), w0, h0);
+  assay_test_wait (300);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+}
+
+static void
+test_sizes (void)
+{
+  g_autofree char *path = assay_test_path ("sizes.assay");
+  g_autoptr (GError) error = NULL;
+
+  {
+    g_autoptr (AssayStore) store = assay_store_open (path, &error);
+    g_assert_no_error (error);
+    g_assert_true (assay_demo_populate (store, NULL, &error));
+    g_assert_no_error (error);
+  }
+  assay_test_run_app (path, sizes, NULL);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -350,5 +466,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/toast-text", test_toast_text);
   g_test_add_func ("/ui/failed-job", test_failed_job);
   g_test_add_func ("/ui/datasets-window", test_datasets_window);
+  g_test_add_func ("/ui/sizes", test_sizes);
   return g_test_run ();
 }
