@@ -438,6 +438,35 @@ sizes (AssayWindow *window, gpointer data)
     }
   gtk_window_set_default_size (GTK_WINDOW (window), w0, h0);
   assay_test_wait (300);
+
+  /* every page's dialog opens with no warning, in the same populated workspace */
+  {
+    static const struct { const char *page, *action, *type; } dialogs[] = {
+      { "labels", "labels.train", "AssayTrainDialog" },
+      { "changepoints", "cpd.score", "AssayDetectorDialog" },
+      { "traces", "traces.credit", "AdwMessageDialog" },
+    };
+    for (guint d = 0; d < G_N_ELEMENTS (dialogs); d++)
+      {
+        GtkWindow *dialog;
+        g_autofree char *file = g_strdup_printf ("dialog-%s.png", dialogs[d].action);
+
+        assay_window_show_page (window, dialogs[d].page);
+        assay_test_wait (200);
+        g_assert_true (gtk_widget_activate_action (GTK_WIDGET (assay_window_get_page (window, dialogs[d].page)),
+                                                   dialogs[d].action, NULL));
+        assay_test_wait (300);
+        dialog = find_toplevel (dialogs[d].type);
+        if (dialog == NULL)
+          g_error ("%s opened no %s", dialogs[d].action, dialogs[d].type);
+        {
+          g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (dialog));
+          assay_test_save_screenshot (shot, file);
+        }
+        gtk_window_destroy (dialog);
+        assay_test_wait (100);
+      }
+  }
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
 }
 
