@@ -133,6 +133,7 @@ read_csv (const char *path, const AssayCpdImportOptions *options, GError **error
   g_autoptr (GPtrArray) feats = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) read_error = NULL;
   g_autofree int *column_of = NULL; /* grid slot (n * M + m) -> csv column */
+  g_autoptr (GHashTable) seen = NULL; /* value column names */
   GPtrArray       *fields;
   int              time_col = -1;
   guint            n_cols, N, M, T = 0;
@@ -176,7 +177,9 @@ read_csv (const char *path, const AssayCpdImportOptions *options, GError **error
       return NULL;
     }
 
-  /* variable.feature columns form a grid when every variable has the same features */
+  /* variable.feature columns form a grid when every variable has the same features, each in
+   * one column (a repeated column would leave another cell of the grid without one) */
+  seen = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < n_cols && grid; i++)
     {
       const char *h = g_ptr_array_index (header, i), *dot;
@@ -185,7 +188,7 @@ read_csv (const char *path, const AssayCpdImportOptions *options, GError **error
       if ((int) i == time_col)
         continue;
       dot = strrchr (h, '.');
-      if (dot == NULL || dot == h || dot[1] == '\0')
+      if (dot == NULL || dot == h || dot[1] == '\0' || !g_hash_table_add (seen, (gpointer) h))
         {
           grid = FALSE;
           break;
@@ -279,7 +282,8 @@ read_csv (const char *path, const AssayCpdImportOptions *options, GError **error
       *dot = '\0';
   }
   series = assay_series_new (base, T, N, M);
-  memcpy (series->x, values->data, (gsize) T * N * M * sizeof (float));
+  if (T > 0) /* a header alone: no values (values->data is NULL), refused as under 2 steps */
+    memcpy (series->x, values->data, (gsize) T * N * M * sizeof (float));
   for (guint n = 0; n < N; n++)
     {
       g_free (series->var_names[n]);
