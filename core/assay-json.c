@@ -79,10 +79,16 @@ check_number (const char *text, const char *p, const char *end, const char **nex
   return TRUE;
 }
 
-gboolean
-assay_json_check (const char *text, gssize len, GError **error)
+/* The check proper. json-glib (1.6) does not know "//" line comments: its scanner's single-line
+ * comment pair is "//", so a '/' opens a comment that the next '/' closes ("// x" is an empty
+ * comment, then x), and it reads single-quoted strings (no escapes) besides double-quoted ones.
+ * The check reads text the same way, and "//" to the end of the line as a comment; *line_comments
+ * says whether there was one, and blank (a copy of text, or NULL) gets each of them overwritten
+ * with spaces, so that json-glib is given exactly what the check read. */
+static gboolean
+check_text (const char *text, const char *end, gboolean *line_comments, char *blank,
+            GError **error)
 {
-  const char *end = len < 0 ? text + strlen (text) : text + len;
   const char *p = text;
   guint       depth = 0;
   gboolean    any = FALSE;
@@ -100,6 +106,11 @@ assay_json_check (const char *text, gssize len, GError **error)
           if (p + 1 < end && p[1] == '/')
             {
               const char *nl = memchr (p, '\n', end - p);
+              const char *stop = nl != NULL ? nl : end;
+              if (line_comments != NULL)
+                *line_comments = TRUE;
+              if (blank != NULL)
+                memset (blank + (p - text), ' ', stop - p);
               p = nl != NULL ? nl + 1 : end;
               continue;
             }
@@ -111,8 +122,10 @@ assay_json_check (const char *text, gssize len, GError **error)
               p = q + 1 < end ? q + 2 : end;
               continue;
             }
-          any = TRUE;
-          p++;
+          {
+            const char *q = memchr (p + 1, '/', end - (p + 1));
+            p = q != NULL ? q + 1 : end;
+          }
           continue;
         case '"':
           any = TRUE;
@@ -120,6 +133,13 @@ assay_json_check (const char *text, gssize len, GError **error)
             if (*p == '\\' && p + 1 < end)
               p++;
           p++;
+          continue;
+        case '\'':
+          any = TRUE;
+          {
+            const char *q = memchr (p + 1, '\'', end - (p + 1));
+            p = q != NULL ? q + 1 : end;
+          }
           continue;
         case '[': case '{':
           any = TRUE;
@@ -155,17 +175,42 @@ assay_json_check (const char *text, gssize len, GError **error)
 }
 
 gboolean
+assay_json_check (const char *text, gssize len, GError **error)
+{
+  return check_text (text, len < 0 ? text + strlen (text) : text + len, NULL, NULL, error);
+}
+
+gboolean
 assay_json_parser_load (JsonParser *parser, const char *text, gssize len, GError **error)
 {
   g_autoptr (GError) local = NULL;
-  const char *m;
-  guint       line = 0, column = 0;
-  int         used = 0;
+  g_autofree char *blanked = NULL;
+  const char      *m;
+  guint            line = 0, column = 0;
+  int              used = 0;
+  gsize            size = len < 0 ? strlen (text) : (gsize) len;
+  gboolean         line_comments = FALSE;
 
-  if (!assay_json_check (text, len, error))
+  if (!check_text (text, text + size, &line_comments, NULL, error))
     return FALSE;
-  if (json_parser_load_from_data (parser, text, len, &local))
-    return TRUE;
+  if (line_comments)
+    {
+      /* json-glib would read on after "//": give it the text with those comments blanked */
+      blanked = g_malloc (size + 1);
+      memcpy (blanked, text, size);
+      blanked[size] = '\0';
+      check_text (text, text + size, NULL, blanked, NULL);
+      text = blanked;
+    }
+  if (json_parser_load_from_data (parser, text, (gssize) size, &local))
+    {
+      if (json_parser_get_root (parser) != NULL)
+        return TRUE;
+      /* whatever the check took for a value, json-glib found none */
+      g_set_error_literal (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                           "no JSON value, only blanks or comments");
+      return FALSE;
+    }
   /* json-glib says "<data>:L:C: Parse error: what"; say "what (line L, column C)" */
   m = local->message;
   if (g_str_has_prefix (m, "<data>:") && sscanf (m + 7, "%u:%u: %n", &line, &column, &used) == 2
