@@ -498,9 +498,27 @@ assay_store_open_at_version (const char *path, gboolean primary, int target, GEr
                    _("“%s” is not an Assay workspace: %s"), path, sqlite3_errmsg (self->db));
       return NULL;
     }
-  version = (int) assay_store_query_int (self, "PRAGMA user_version", 0);
-  app_id = (int) assay_store_query_int (self, "PRAGMA application_id", 0);
-  tables = assay_store_query_int (self, "SELECT count(*) FROM sqlite_master", 0);
+  /* one statement, one snapshot: read apart, another process creating the workspace could
+   * commit in between, and its tables would be seen with the version from before them */
+  {
+    sqlite3_stmt *stmt = assay_store_prepare (
+      self,
+      "SELECT (SELECT user_version FROM pragma_user_version), "
+      "(SELECT application_id FROM pragma_application_id), (SELECT count(*) FROM sqlite_master)",
+      error);
+    if (stmt == NULL)
+      return NULL;
+    if (sqlite3_step (stmt) != SQLITE_ROW)
+      {
+        assay_store_set_error (self, error, "reading the workspace header");
+        sqlite3_reset (stmt);
+        return NULL;
+      }
+    version = sqlite3_column_int (stmt, 0);
+    app_id = sqlite3_column_int (stmt, 1);
+    tables = sqlite3_column_int64 (stmt, 2);
+    sqlite3_reset (stmt);
+  }
   if ((version == 0 && tables > 0) || (version > 0 && app_id != ASSAY_APPLICATION_ID))
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_WORKSPACE,
