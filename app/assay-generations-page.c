@@ -872,6 +872,41 @@ finish_edit (AssayGenerationsPage *self, gboolean save)
   show_record (self, id);
 }
 
+/* n: the next record still pending after the one shown, in this view's filter (wrapping) */
+static void
+next_pending (AssayGenerationsPage *self)
+{
+  AssayStore     *store = assay_page_get_store (ASSAY_PAGE (self));
+  AssayGenFilter  f;
+  g_autoptr (GError) error = NULL;
+  gint64          next;
+  guint           pos;
+
+  if (store == NULL)
+    return;
+  current_filter (self, &f);
+  if (f.status >= 0 && f.status != ASSAY_GEN_PENDING)
+    {
+      assay_page_toast (ASSAY_PAGE (self), _("The status filter hides pending records"));
+      return;
+    }
+  f.status = ASSAY_GEN_PENDING;
+  next = assay_gen_query_next (store, &f, self->record != NULL ? self->record->id : 0, &error);
+  if (next < 0)
+    {
+      assay_page_toast (ASSAY_PAGE (self), error->message);
+      return;
+    }
+  if (next == 0 || (pos = assay_gen_list_find (self->list, next)) == G_MAXUINT)
+    {
+      assay_page_toast (ASSAY_PAGE (self), _("Nothing left to review here"));
+      return;
+    }
+  gtk_single_selection_set_selected (self->selection, pos);
+  scroll_to (self, pos);
+  follow_with_focus (self);
+}
+
 gboolean
 assay_generations_page_key (AssayGenerationsPage *self, guint keyval, GdkModifierType state)
 {
@@ -904,6 +939,9 @@ assay_generations_page_key (AssayGenerationsPage *self, guint keyval, GdkModifie
       return TRUE;
     case GDK_KEY_slash:
       gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+      return TRUE;
+    case GDK_KEY_n:
+      next_pending (self);
       return TRUE;
     default:
       break;

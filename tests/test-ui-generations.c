@@ -180,6 +180,24 @@ check_page (AssayWindow *window, gpointer data)
     g_assert_nonnull (r->text);
     g_assert_cmpstr (r->text, !=, r->edited);
   }
+  /* n goes to the next pending record after this one */
+  {
+    gint64 here = assay_generations_page_get_current (page), there;
+    press (page, GDK_KEY_n, 0);
+    there = assay_generations_page_get_current (page);
+    {
+      g_autoptr (AssayGenRecord) r = current (page);
+      g_assert_cmpint (r->status, ==, ASSAY_GEN_PENDING);
+    }
+    g_assert_cmpint (there, !=, here);
+    /* nothing pending between them */
+    for (gint64 between = MIN (here, there) + 1; there > here && between < there; between++)
+      {
+        g_autoptr (AssayGenRecord) r = assay_gen_record_load (assay_page_get_store (ASSAY_PAGE (page)), between, NULL);
+        if (r != NULL)
+          g_assert_cmpint (r->status, !=, ASSAY_GEN_PENDING);
+      }
+  }
   /* Esc cancels an edit */
   press (page, GDK_KEY_e, 0);
   press (page, GDK_KEY_Escape, 0);

@@ -153,6 +153,37 @@ clear (Clause *c)
   g_array_unref (c->kinds);
 }
 
+gint64
+assay_gen_query_next (AssayStore *store, const AssayGenFilter *filter, gint64 after, GError **error)
+{
+  gint64 next = 0;
+
+  /* after it (a range of the id index), else from the start */
+  for (int round = 0; round < 2 && next == 0; round++)
+    {
+      Clause           c;
+      g_autofree char *sql = NULL;
+      sqlite3_stmt    *stmt;
+
+      build (&c, filter, TRUE);
+      if (round == 0)
+        add_int (&c, "id > ?", after);
+      sql = g_strdup_printf ("SELECT id FROM gen_records%s ORDER BY id LIMIT 1", c.where->str);
+      stmt = assay_store_prepare (store, sql, error);
+      if (stmt == NULL)
+        {
+          clear (&c);
+          return -1;
+        }
+      bind (&c, stmt);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        next = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+      clear (&c);
+    }
+  return next;
+}
+
 GArray *
 assay_gen_query_ids (AssayStore *store, const AssayGenFilter *filter, GError **error)
 {

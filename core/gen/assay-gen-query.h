@@ -25,6 +25,10 @@ void    assay_gen_filter_init (AssayGenFilter *filter);
 /* A copy that owns its strings (for another thread), freed with assay_gen_filter_free */
 AssayGenFilter *assay_gen_filter_dup (const AssayGenFilter *filter);
 void    assay_gen_filter_free (AssayGenFilter *filter);
+/* The first record after `after` (by id) that the filter keeps, wrapping round to the first;
+ * 0 when it keeps none. One indexed query: for "next pending" as the reviewer goes. */
+gint64  assay_gen_query_next (AssayStore *store, const AssayGenFilter *filter, gint64 after,
+                              GError **error);
 /* Record ids in order (gint64) */
 GArray *assay_gen_query_ids (AssayStore *store, const AssayGenFilter *filter, GError **error);
 /* Counts per status over the filter without its status: out[AssayGenStatus] */
