@@ -995,6 +995,10 @@ key_pressed_cb (GtkEventControllerKey *controller, guint keyval, guint keycode,
     {
       if (keyval == GDK_KEY_Escape)
         {
+          /* Esc clears the search (the place is kept), then leaves the field */
+          if (gtk_widget_is_ancestor (focus, GTK_WIDGET (self->search_entry))
+              && *gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) != '\0')
+            gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
           focus_selected_row (self);
           return TRUE;
         }
@@ -1125,7 +1129,9 @@ filters_changed_cb (GObject *object, GParamSpec *pspec, AssayGenerationsPage *se
 static void
 search_changed_cb (GtkSearchEntry *entry, AssayGenerationsPage *self)
 {
-  reload (self, 0);
+  /* the record shown stays shown when the new results hold it (clearing the search keeps the
+   * reviewer's place) */
+  reload (self, self->record != NULL ? self->record->id : 0);
 }
 
 static void
@@ -1527,7 +1533,8 @@ assay_generations_page_set_search (AssayGenerationsPage *self, const char *text)
 {
   self->loaded = FALSE;
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text);
-  reload (self, 0);
+  /* as typing does, without the entry's delay */
+  reload (self, self->record != NULL ? self->record->id : 0);
 }
 
 void

@@ -207,9 +207,18 @@ check_page (AssayWindow *window, gpointer data)
   assay_generations_page_set_search (page, "Canberra");
   page = wait_loaded (window);
   g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 1);
-  assay_generations_page_set_search (page, "");
-  page = wait_loaded (window);
-  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 26);
+  {
+    /* clearing the search keeps the place: the found record stays shown and selected */
+    gint64 found = assay_generations_page_get_current (page);
+    assay_generations_page_set_search (page, "");
+    page = wait_loaded (window);
+    g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 26);
+    g_assert_cmpint (assay_generations_page_get_current (page), ==, found);
+    {
+      g_autoptr (AssayGenItem) item = g_list_model_get_item (rows, assay_generations_page_get_selected (page));
+      g_assert_cmpint (assay_gen_item_get_id (item), ==, found);
+    }
+  }
 
   /* label and rating filters (from the popover) */
   assay_generations_page_set_condition_filter (page, "World");
