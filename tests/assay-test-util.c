@@ -79,6 +79,12 @@ assay_test_shared_data (void)
 }
 
 char *
+assay_test_source_path (const char *relative)
+{
+  return g_build_filename (ASSAY_SOURCE_ROOT, relative, NULL);
+}
+
+char *
 assay_test_build_path (const char *relative)
 {
   return g_build_filename (ASSAY_BUILD_ROOT, relative, NULL);

@@ -21,6 +21,8 @@ char       *assay_test_write_file (const char *name, const char *contents);
 /* The shared data folder (ASSAY_SHARED_DATA, default ../shared/data next to the source tree), or
  * NULL with a visible skip when it is missing. */
 const char *assay_test_shared_data (void);
+/* Path of a file in the source tree, e.g. "tests/fuzz/seeds/video/tiny-vp8.webm". */
+char       *assay_test_source_path (const char *relative);
 /* Path of a built program (ASSAY_BUILD_ROOT-relative), e.g. "app/cli/assay-cli". */
 char       *assay_test_build_path (const char *relative);
 /* Runs argv, capturing stdout and stderr; returns the exit status. */

@@ -16,6 +16,7 @@
 #include "assay-json.h"
 #include "assay-safetensors.h"
 #include "assay-test-util.h"
+#include "assay-video.h"
 
 static char *
 repeat (const char *unit, guint n)
@@ -572,6 +573,36 @@ test_video_nothing_readable (void)
   g_assert_cmpint (count_rows (ws, "SELECT count(*) FROM datasets"), ==, 0);
 }
 
+/* A 1.9 KB WebM whose stream says 32x24 while its second key frame says 9600x9525 (found by the
+ * video-probe fuzz target: 365 MB of RGBA for one frame, the peak memory the fuzzer saw grow to
+ * 1.5 GB). Decoders refuse frames past 8K; whatever decodes is at most that size. */
+static void
+test_video_huge_frames (void)
+{
+  g_autofree char *path = assay_test_source_path ("tests/fuzz/seeds/video/huge-frame-vp8.webm");
+  g_autoptr (GError) error = NULL;
+  AssayVideoInfo *info = assay_video_probe (path, -1, &error);
+  GPtrArray      *frames;
+  gint64          all[2] = { 0, 1 };
+
+  g_assert_no_error (error);
+  g_assert_nonnull (info);
+  g_assert_cmpint (info->frames, ==, 2);
+  frames = assay_video_decode_frames (info, all, 2, NULL, &error);
+  if (frames != NULL)
+    {
+      for (guint i = 0; i < frames->len; i++)
+        {
+          const AssayVideoFrame *f = frames->pdata[i];
+          g_assert_cmpint ((gint64) f->width * f->height, <=, 8192 * 4352);
+        }
+      g_ptr_array_unref (frames);
+    }
+  else
+    g_assert_nonnull (strstr (error->message, "huge-frame-vp8.webm"));
+  assay_video_info_free (info);
+}
+
 /* Runs assay-cli as a user who may not write the workspace: as root (CI), through setpriv as
  * nobody; else as ourselves. Returns the exit status; stdout and stderr in out and err. */
 static int
@@ -737,6 +768,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hardening/import-interleaves", test_import_interleaves);
   g_test_add_func ("/hardening/killed-imports-leave-nothing", test_killed_imports_leave_nothing);
   g_test_add_func ("/hardening/video-nothing-readable", test_video_nothing_readable);
+  g_test_add_func ("/hardening/video-huge-frames", test_video_huge_frames);
   g_test_add_func ("/hardening/read-only-workspace", test_read_only_workspace);
   g_test_add_func ("/hardening/writers-at-once", test_writers_at_once);
   g_test_add_func ("/hardening/video-pairs-nothing", test_video_pairs_nothing);

@@ -13,6 +13,9 @@
 
 #include "assay-error.h"
 
+/* The largest frame decoded: 8K DCI (8192 x 4320) and a little more; 142 MB as RGBA. */
+#define MAX_PIXELS (8192 * 4352)
+
 static void
 set_av_error (GError **error, int code, const char *path, const char *what, int averr)
 {
@@ -73,7 +76,18 @@ open_input (const char *path, GError **error)
                     path, "cannot open as a video", err);
       return NULL;
     }
-  if ((err = avformat_find_stream_info (fmt, NULL)) < 0)
+  /* A corrupt or hostile header can declare frames of up to 16383 x 16383 (VP8), 1 GiB as RGBA
+   * from a file of 2 KB: decoders refuse frames past MAX_PIXELS, here and in decode_each. */
+  {
+    AVDictionary **opts = g_new0 (AVDictionary *, fmt->nb_streams + 1);
+    for (unsigned i = 0; i < fmt->nb_streams; i++)
+      av_dict_set_int (&opts[i], "max_pixels", MAX_PIXELS, 0);
+    err = avformat_find_stream_info (fmt, opts);
+    for (unsigned i = 0; i < fmt->nb_streams; i++)
+      av_dict_free (&opts[i]);
+    g_free (opts);
+  }
+  if (err < 0)
     {
       set_av_error (error, ASSAY_ERROR_INVALID_INPUT, path, "no stream information", err);
       avformat_close_input (&fmt);
@@ -113,6 +127,14 @@ assay_video_probe (const char *path, int stream, GError **error)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED, "%s: no decoder for codec %s", path,
                    avcodec_get_name (st->codecpar->codec_id));
+      avformat_close_input (&fmt);
+      return NULL;
+    }
+  if ((gint64) st->codecpar->width * st->codecpar->height > MAX_PIXELS)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
+                   "%s: frames of %d\u00d7%d are larger than Assay decodes (at most %.1f megapixels, 8K)",
+                   path, st->codecpar->width, st->codecpar->height, MAX_PIXELS / 1e6);
       avformat_close_input (&fmt);
       return NULL;
     }
@@ -254,6 +276,7 @@ assay_video_decode_each (const AssayVideoInfo *info, const gint64 *indices, int 
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "%s: cannot set up the decoder", info->path);
       goto out;
     }
+  dec->max_pixels = MAX_PIXELS;
   dec->thread_count = 0;
   dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
   dec->pkt_timebase = st->time_base;
