@@ -56,6 +56,16 @@ assay_backend_cuda_compiled (void)
 AssayBackend *
 assay_backend_cuda_new (int device, char *err, size_t err_len)
 {
+  void *driver;
+
+  /* Without the driver library the runtime's own word is "CUDA driver version is insufficient
+   * for CUDA runtime version", which reads as a version problem on a machine with no GPU. */
+  if ((driver = dlopen ("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL)) == NULL)
+    {
+      assay_backend_write_error (err, err_len, "no NVIDIA driver (libcuda.so.1 is not installed)");
+      return NULL;
+    }
+  dlclose (driver);
   pthread_once (&once, load);
   if (module_new == NULL)
     {

@@ -606,9 +606,11 @@ assay_backend_cuda_module_new (int device, char *err, size_t err_len)
   if (status != cudaSuccess || count == 0)
     {
       cudaGetLastError ();
-      assay_backend_write_error (err, err_len, "no CUDA device: %s",
-                                 status != cudaSuccess ? cudaGetErrorString (status)
-                                                       : "none found");
+      if (status == cudaSuccess || status == cudaErrorNoDevice)
+        assay_backend_write_error (err, err_len, "no NVIDIA GPU found");
+      else
+        assay_backend_write_error (err, err_len, "no usable CUDA device: %s",
+                                   cudaGetErrorString (status));
       return nullptr;
     }
   if (device < 0 || device >= count)

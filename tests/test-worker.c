@@ -208,7 +208,28 @@ test_cuda_preference_falls_back (void)
       /* No GPU: the CPU is used and the worker says why. */
       g_assert_true (g_str_has_prefix (description, "CPU: "));
       g_assert_nonnull (note);
-      g_assert_true (g_str_has_prefix (note, "CUDA unavailable"));
+      g_assert_true (g_str_has_prefix (note, "CUDA was chosen but cannot be used: "));
+      /* the reason in words a user can act on, not the runtime's "driver version is
+       * insufficient" on a machine without a driver */
+      g_assert_true (strstr (note, "no NVIDIA driver") != NULL || strstr (note, "no NVIDIA GPU") != NULL
+                     || strstr (note, "no CUDA backend") != NULL || strstr (note, "CUDA device") != NULL);
+      g_assert_null (strstr (note, "insufficient"));
+    }
+}
+
+/* Auto on a machine without a GPU uses the CPU; it says so only where a CUDA backend was built. */
+static void
+test_auto_preference_note (void)
+{
+  g_autoptr (AssayWorker) worker = assay_worker_new (ASSAY_BACKEND_PREFERENCE_AUTO, 1);
+  g_autofree char *note = assay_worker_dup_backend_note (worker);
+
+  if (assay_worker_get_backend_kind (worker) == ASSAY_BACKEND_CUDA || !assay_backend_cuda_compiled ())
+    g_assert_null (note);
+  else
+    {
+      g_assert_nonnull (note);
+      g_assert_true (g_str_has_prefix (note, "No GPU in use: "));
     }
 }
 
@@ -222,5 +243,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/worker/failure-is-reported", test_failure_is_reported);
   g_test_add_func ("/worker/io-lane-and-workspace", test_io_lane_and_workspace);
   g_test_add_func ("/worker/cuda-preference-falls-back", test_cuda_preference_falls_back);
+  g_test_add_func ("/worker/auto-preference-note", test_auto_preference_note);
   return g_test_run ();
 }

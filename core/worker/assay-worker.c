@@ -89,9 +89,14 @@ choose_backend (AssayWorker *self, AssayBackendPreference preference)
   if (preference != ASSAY_BACKEND_PREFERENCE_CPU)
     {
       if (!assay_backend_cuda_compiled ())
-        note = g_strdup (_("CUDA unavailable: this build has no CUDA backend"));
-      else if ((backend = assay_backend_cuda_new (0, err, sizeof err)) == NULL)
-        note = g_strdup_printf (_("CUDA unavailable: %s"), err);
+        g_strlcpy (err, _("this build has no CUDA backend"), sizeof err);
+      else
+        backend = assay_backend_cuda_new (0, err, sizeof err);
+      /* Auto falls back to the CPU as it should; CUDA chosen in Preferences did not happen. */
+      if (backend == NULL)
+        note = g_strdup_printf (preference == ASSAY_BACKEND_PREFERENCE_AUTO
+                                  ? _("No GPU in use: %s")
+                                  : _("CUDA was chosen but cannot be used: %s"), err);
       if (preference == ASSAY_BACKEND_PREFERENCE_AUTO && backend == NULL
           && !assay_backend_cuda_compiled ())
         g_clear_pointer (&note, g_free); /* nothing to say: auto on a CPU-only build */

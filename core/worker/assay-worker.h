@@ -50,7 +50,7 @@ void             assay_worker_clear_finished (AssayWorker *self);
 /* Waits until the compute thread chose its backend. */
 char            *assay_worker_dup_backend_description (AssayWorker *self);
 AssayBackendKind assay_worker_get_backend_kind (AssayWorker *self);
-/* Why the preferred backend is not in use (e.g. "CUDA unavailable: no CUDA device"), or NULL. */
+/* Why the preferred backend is not in use (e.g. "No GPU in use: no NVIDIA driver (libcuda.so.1 is not installed)"), or NULL. */
 char            *assay_worker_dup_backend_note (AssayWorker *self);
 int              assay_worker_get_cpu_threads (AssayWorker *self);
 
