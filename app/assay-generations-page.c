@@ -1173,6 +1173,27 @@ assay_generations_page_store_changed (AssayPage *page, const char *table)
     self->grid_dirty = TRUE;
 }
 
+/* Ctrl+Z / Shift+Ctrl+Z: back to the record undone or redone, when the list holds it (a
+ * decision moved on to the next record; the undo brings the reviewer back to decide again). */
+static gboolean
+assay_generations_page_reveal (AssayPage *page, const char *table, gint64 row_id)
+{
+  AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (page);
+  guint                 position;
+
+  if (!g_str_equal (table, "gen_records"))
+    return FALSE;
+  position = assay_gen_list_find (self->list, row_id);
+  if (position != G_MAXUINT && !self->editing)
+    {
+      gtk_single_selection_set_selected (self->selection, position);
+      scroll_to (self, position);
+      if (self->focus_idle == 0)
+        self->focus_idle = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE + 20, focus_idle_cb, self, NULL);
+    }
+  return TRUE;
+}
+
 static void
 view_changed_cb (GtkStack *stack, GParamSpec *pspec, AssayGenerationsPage *self)
 {
@@ -1412,6 +1433,7 @@ assay_generations_page_class_init (AssayGenerationsPageClass *klass)
   page_class->workspace_changed = assay_generations_page_workspace_changed;
   page_class->job_finished = assay_generations_page_job_finished;
   page_class->store_changed = assay_generations_page_store_changed;
+  page_class->reveal = assay_generations_page_reveal;
   page_class->datasets_changed = assay_generations_page_datasets_changed;
   page_class->focus_content = assay_generations_page_focus_content;
 

@@ -517,6 +517,16 @@ assay_page_choose (AssayPage *self, GtkFileChooserAction action, const char *tit
   gtk_native_dialog_show (priv->chooser);
 }
 
+gboolean
+assay_page_reveal (AssayPage *self, const char *table, gint64 row_id)
+{
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+
+  g_return_val_if_fail (ASSAY_IS_PAGE (self), FALSE);
+  return ASSAY_PAGE_GET_CLASS (self)->reveal != NULL && priv->store != NULL && table != NULL
+         && ASSAY_PAGE_GET_CLASS (self)->reveal (self, table, row_id);
+}
+
 void
 assay_page_focus_content (AssayPage *self)
 {

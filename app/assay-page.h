@@ -30,8 +30,11 @@ struct _AssayPageClass
   /* The page was chosen in the sidebar: put the keyboard focus where its keys work (default:
    * the first focusable widget of the content). */
   void (*focus_content) (AssayPage *self);
+  /* An undo or redo changed row_id of table (assay_store_get_replayed): a page that shows that
+   * table goes to the row and returns TRUE (the window then shows the page). */
+  gboolean (*reveal) (AssayPage *self, const char *table, gint64 row_id);
 
-  gpointer padding[5];
+  gpointer padding[4];
 };
 
 AssayPage   *assay_page_new (const char *name,
@@ -60,6 +63,7 @@ void         assay_page_submit (AssayPage *self, AssayJob *job);
 /* Called by the window for every job that ends; forwards those of the page's workspace. */
 void         assay_page_job_finished (AssayPage *self, AssayJob *job);
 void         assay_page_focus_content (AssayPage *self);
+gboolean     assay_page_reveal (AssayPage *self, const char *table, gint64 row_id);
 /* Reading for a view, on a thread with its own connection to the page's workspace: returns the
  * result, or NULL with error. */
 typedef gpointer (*AssayPageLoadFunc) (AssayStore   *store,

@@ -357,6 +357,20 @@ undo_redo (AssayWindow *self, gboolean undo)
     }
   msg = g_strdup_printf (undo ? _("Undone: %s") : _("Redone: %s"), label);
   assay_window_toast (self, msg);
+  /* back to what was undone: its page, its record */
+  {
+    const char *table = NULL;
+    gint64      row = assay_store_get_replayed (self->store, &table);
+    for (guint i = 0; i < self->pages->len; i++)
+      {
+        AssayPage *page = g_ptr_array_index (self->pages, i);
+        if (assay_page_reveal (page, table, row))
+          {
+            assay_window_show_page (self, assay_page_get_name (page));
+            break;
+          }
+      }
+  }
 }
 
 static void

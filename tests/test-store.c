@@ -189,9 +189,20 @@ test_undo_redo_across_reopen (void)
   g_assert_no_error (error);
   g_assert_true (assay_store_can_undo (store));
   g_assert_false (assay_store_can_redo (store));
+  {
+    const char *table = "x";
+    g_assert_cmpint (assay_store_get_replayed (store, &table), ==, 0);
+    g_assert_null (table);
+  }
   g_assert_true (assay_store_undo (store, &label, &error));
   g_assert_cmpstr (label, ==, "Delete note");
   g_clear_pointer (&label, g_free);
+  {
+    /* the undone action's row, for views to go back to */
+    const char *table = NULL;
+    g_assert_cmpint (assay_store_get_replayed (store, &table), ==, b);
+    g_assert_cmpstr (table, ==, "notes");
+  }
   {
     g_autofree char *t = note_text (store, b);
     g_assert_cmpstr (t, ==, "second");
@@ -199,6 +210,7 @@ test_undo_redo_across_reopen (void)
   g_assert_true (assay_store_undo (store, &label, &error));
   g_assert_cmpstr (label, ==, "Edit note");
   g_clear_pointer (&label, g_free);
+  g_assert_cmpint (assay_store_get_replayed (store, NULL), ==, a);
   {
     g_autofree char *t = note_text (store, a);
     g_autofree char *score = query_text (store, "SELECT score FROM notes WHERE text = 'first'");

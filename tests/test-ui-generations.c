@@ -154,6 +154,31 @@ check_page (AssayWindow *window, gpointer data)
     g_assert_cmpint (r->status, ==, ASSAY_GEN_ACCEPTED);
     g_assert_cmpint (r->rating, ==, 4);
   }
+  /* ... and goes back to the record it reverted (x had moved on to the next one) */
+  g_assert_cmpint (assay_generations_page_get_current (page), ==, id);
+  {
+    g_autoptr (AssayGenItem) item = g_list_model_get_item (rows, assay_generations_page_get_selected (page));
+    g_assert_cmpint (assay_gen_item_get_id (item), ==, id);
+  }
+  /* from another page too: the window shows Generations again, on that record */
+  press (page, GDK_KEY_x, 0);
+  g_assert_cmpint (assay_generations_page_get_current (page), !=, id);
+  assay_window_show_page (window, "labels");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+  assay_test_wait (60);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (page)));
+  g_assert_cmpint (assay_generations_page_get_current (page), ==, id);
+  /* redo goes to it as well */
+  press (page, GDK_KEY_j, 0);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL);
+  assay_test_wait (60);
+  g_assert_cmpint (assay_generations_page_get_current (page), ==, id);
+  {
+    g_autoptr (AssayGenRecord) r = assay_gen_record_load (assay_page_get_store (ASSAY_PAGE (page)), id, NULL);
+    g_assert_cmpint (r->status, ==, ASSAY_GEN_REJECTED);
+  }
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+  assay_test_wait (60);
 
   /* e edits in place; Ctrl+Enter saves beside the original. The editor wraps in the space
    * there is: the window's minimum width does not grow (it grew to fit the text on one line) */

@@ -26,6 +26,8 @@ struct _AssayStore
   int         busy_ms;      /* how long a statement waits for another writer */
   gint64      busy_since;   /* when the present wait began */
   char       *session;      /* journal entries' session (NULL: none) */
+  char       *replayed_table; /* the first row the last undo/redo changed, in action order */
+  gint64      replayed_row;
   gboolean    read_only;    /* the file or its folder cannot be written: reading and exports only */
   gint64      data_version; /* PRAGMA data_version at the last check_external */
   char       *datasets_seen; /* ids of the complete datasets then */
@@ -59,6 +61,7 @@ assay_store_finalize (GObject *object)
   g_free (self->path);
   g_free (self->backup_path);
   g_free (self->session);
+  g_free (self->replayed_table);
   g_free (self->datasets_seen);
   G_OBJECT_CLASS (assay_store_parent_class)->finalize (object);
 }
@@ -1517,6 +1520,14 @@ replay (AssayStore *self, gboolean undo, char **label_out, GError **error)
   if (!assay_store_step_done (self, stmt, error) || !assay_store_commit (self, error))
     goto fail;
 
+  /* undo read the changes newest first: the action's first change is the last one read */
+  g_clear_pointer (&self->replayed_table, g_free);
+  self->replayed_row = 0;
+  if (tables->len > 0)
+    {
+      self->replayed_table = g_strdup (g_ptr_array_index (tables, undo ? tables->len - 1 : 0));
+      self->replayed_row = g_array_index (rows, gint64, undo ? rows->len - 1 : 0);
+    }
   for (guint i = 0; i < tables->len; i++)
     {
       const char *table = g_ptr_array_index (tables, i);
@@ -1547,6 +1558,15 @@ gboolean
 assay_store_redo (AssayStore *self, char **label, GError **error)
 {
   return replay (self, FALSE, label, error);
+}
+
+gint64
+assay_store_get_replayed (AssayStore *self, const char **table)
+{
+  g_return_val_if_fail (ASSAY_IS_STORE (self), 0);
+  if (table != NULL)
+    *table = self->replayed_table;
+  return self->replayed_table != NULL ? self->replayed_row : 0;
 }
 
 static char *

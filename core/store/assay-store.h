@@ -175,6 +175,10 @@ char    *assay_store_dup_redo_label (AssayStore *self);
 /* On success *label (optional) is the label of the action undone / redone. */
 gboolean assay_store_undo (AssayStore *self, char **label, GError **error);
 gboolean assay_store_redo (AssayStore *self, char **label, GError **error);
+/* The row the last successful undo or redo of this connection changed first (in the action's
+ * own order) and its table (owned by the store, valid until the next undo or redo); 0 and NULL
+ * before any. Views use it to go back to what was undone. */
+gint64   assay_store_get_replayed (AssayStore *self, const char **table);
 
 /* Emitted (detail: the table name) after an edit, undo or redo changed rows of a table, and
  * "journal" after the undo/redo state changed. Areas that write outside the edit API may call
