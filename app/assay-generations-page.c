@@ -134,6 +134,30 @@ scroll_to (AssayGenerationsPage *self, guint position)
 
 /* ---- filters --------------------------------------------------------------------------------- */
 
+/* "#N" in the search field goes to record N instead of searching (a lone "#" is its start). */
+static gboolean
+is_goto (const char *text, gint64 *id)
+{
+  const char *p = text != NULL ? text : "";
+  gint64      n = 0;
+
+  while (g_ascii_isspace (*p))
+    p++;
+  if (*p++ != '#')
+    return FALSE;
+  while (g_ascii_isspace (*p))
+    p++;
+  for (; g_ascii_isdigit (*p) && n < G_MAXINT64 / 10 - 10; p++)
+    n = n * 10 + (*p - '0');
+  while (g_ascii_isspace (*p))
+    p++;
+  if (*p != '\0')
+    return FALSE;
+  if (id != NULL)
+    *id = n;
+  return TRUE;
+}
+
 static void
 current_filter (AssayGenerationsPage *self, AssayGenFilter *f)
 {
@@ -147,7 +171,7 @@ current_filter (AssayGenerationsPage *self, AssayGenFilter *f)
   f->kind = k >= 1 && self->kinds != NULL && k - 1 < self->kinds->len
               ? g_ptr_array_index (self->kinds, k - 1)
               : NULL;
-  f->search = search != NULL && *search ? search : NULL;
+  f->search = search != NULL && *search && !is_goto (search, NULL) ? search : NULL;
   {
     guint m = gtk_drop_down_get_selected (self->model_dropdown);
     guint c = gtk_drop_down_get_selected (self->condition_dropdown);
@@ -486,6 +510,8 @@ typedef struct
 {
   AssayGenFilter *filter;
   gint64          keep;
+  gint64          fallback; /* "#N": where to stay when the view does not hold record N */
+  gboolean        go;
 } LoadData;
 
 static void
@@ -539,6 +565,14 @@ load_done (AssayPage *page, gpointer result, const GError *error, gpointer data)
   self->updating = TRUE;
   assay_gen_list_set (self->list, assay_page_get_store (page), g_steal_pointer (&l->ids));
   position = d->keep != 0 ? assay_gen_list_find (self->list, d->keep) : G_MAXUINT;
+  if (position == G_MAXUINT && d->go)
+    {
+      g_autofree char *msg = g_strdup_printf (_("Record #%" G_GINT64_FORMAT " is not in this view: "
+                                                "another dataset, or the filters leave it out"),
+                                              d->keep);
+      assay_page_toast (page, msg);
+      position = d->fallback != 0 ? assay_gen_list_find (self->list, d->fallback) : G_MAXUINT;
+    }
   if (position == G_MAXUINT && g_list_model_get_n_items (G_LIST_MODEL (self->list)) > 0)
     position = 0;
   gtk_single_selection_set_selected (self->selection, position == G_MAXUINT
@@ -553,7 +587,7 @@ load_done (AssayPage *page, gpointer result, const GError *error, gpointer data)
 }
 
 static void
-reload (AssayGenerationsPage *self, gint64 keep)
+reload_full (AssayGenerationsPage *self, gint64 keep, gint64 fallback, gboolean go)
 {
   AssayGenFilter f;
   LoadData      *d = g_new (LoadData, 1);
@@ -561,9 +595,17 @@ reload (AssayGenerationsPage *self, gint64 keep)
   current_filter (self, &f);
   d->filter = assay_gen_filter_dup (&f);
   d->keep = keep;
+  d->fallback = fallback;
+  d->go = go;
   assay_page_load (ASSAY_PAGE (self), &self->load_cancellable, "[assay] generation records",
                    read_records, load_done, d, (GDestroyNotify) load_data_free,
                    (GDestroyNotify) loaded_free);
+}
+
+static void
+reload (AssayGenerationsPage *self, gint64 keep)
+{
+  reload_full (self, keep, 0, FALSE);
 }
 
 /* ---- the detail pane ------------------------------------------------------------------------- */
@@ -943,6 +985,12 @@ assay_generations_page_key (AssayGenerationsPage *self, guint keyval, GdkModifie
     case GDK_KEY_n:
       next_pending (self);
       return TRUE;
+    case GDK_KEY_numbersign:
+      /* # then the record's number: the search field goes there */
+      gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "#");
+      gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+      gtk_editable_set_position (GTK_EDITABLE (self->search_entry), -1);
+      return TRUE;
     default:
       break;
     }
@@ -1129,9 +1177,24 @@ filters_changed_cb (GObject *object, GParamSpec *pspec, AssayGenerationsPage *se
 static void
 search_changed_cb (GtkSearchEntry *entry, AssayGenerationsPage *self)
 {
+  gint64 current = self->record != NULL ? self->record->id : 0, target = 0;
+
+  /* "#N" goes to record N, with the list unfiltered by text */
+  if (is_goto (gtk_editable_get_text (GTK_EDITABLE (entry)), &target))
+    {
+      reload_full (self, target > 0 ? target : current, current, target > 0);
+      return;
+    }
   /* the record shown stays shown when the new results hold it (clearing the search keeps the
    * reviewer's place) */
-  reload (self, self->record != NULL ? self->record->id : 0);
+  reload (self, current);
+}
+
+/* Enter in the search field: to the list, on the record found */
+static void
+search_activate_cb (GtkSearchEntry *entry, AssayGenerationsPage *self)
+{
+  focus_selected_row (self);
 }
 
 static void
@@ -1510,6 +1573,7 @@ assay_generations_page_init (AssayGenerationsPage *self)
   g_signal_connect (self->condition_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
   g_signal_connect (self->rating_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
   g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
+  g_signal_connect (self->search_entry, "activate", G_CALLBACK (search_activate_cb), self);
   g_signal_connect (self->view_stack, "notify::visible-child-name", G_CALLBACK (view_changed_cb), self);
 }
 
@@ -1556,7 +1620,7 @@ assay_generations_page_set_search (AssayGenerationsPage *self, const char *text)
   self->loaded = FALSE;
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text);
   /* as typing does, without the entry's delay */
-  reload (self, self->record != NULL ? self->record->id : 0);
+  search_changed_cb (self->search_entry, self);
 }
 
 void
@@ -1645,4 +1709,10 @@ GtkWidget *
 assay_generations_page_get_grid (AssayGenerationsPage *self)
 {
   return GTK_WIDGET (self->grid);
+}
+
+GtkWidget *
+assay_generations_page_get_search_entry (AssayGenerationsPage *self)
+{
+  return GTK_WIDGET (self->search_entry);
 }

@@ -38,6 +38,7 @@ void        assay_generations_page_set_condition_filter (AssayGenerationsPage *s
                                                          const char *label);
 /* Reviewed (not pending) and total under the filters without their status */
 GtkWidget  *assay_generations_page_get_list_view (AssayGenerationsPage *self);
+GtkWidget  *assay_generations_page_get_search_entry (AssayGenerationsPage *self);
 GtkWidget  *assay_generations_page_get_grid (AssayGenerationsPage *self);
 guint       assay_generations_page_get_selected (AssayGenerationsPage *self);
 void        assay_generations_page_get_progress (AssayGenerationsPage *self, guint *reviewed,

@@ -245,6 +245,31 @@ check_page (AssayWindow *window, gpointer data)
     }
   }
 
+  /* "#N" goes to record N without filtering the list; a record the view leaves out keeps the
+   * place (and says so) */
+  {
+    assay_generations_page_set_search (page, "#14");
+    page = wait_loaded (window);
+    g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 26);
+    g_assert_cmpint (assay_generations_page_get_current (page), ==, 14);
+    {
+      g_autoptr (AssayGenItem) item = g_list_model_get_item (rows, assay_generations_page_get_selected (page));
+      g_assert_cmpint (assay_gen_item_get_id (item), ==, 14);
+    }
+    assay_generations_page_set_search (page, " # 3 ");
+    page = wait_loaded (window);
+    g_assert_cmpint (assay_generations_page_get_current (page), ==, 3);
+    assay_generations_page_set_search (page, "#99999");
+    page = wait_loaded (window);
+    g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 26);
+    g_assert_cmpint (assay_generations_page_get_current (page), ==, 3);
+    /* the # key starts it in the search field */
+    press (page, GDK_KEY_numbersign, 0);
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (assay_generations_page_get_search_entry (page))), ==, "#");
+    assay_generations_page_set_search (page, "");
+    page = wait_loaded (window);
+  }
+
   /* label and rating filters (from the popover) */
   assay_generations_page_set_condition_filter (page, "World");
   page = wait_loaded (window);
