@@ -33,6 +33,8 @@ struct _AssayGenerationsPage
   GtkStringList      *condition_list;
   GtkDropDown        *rating_dropdown;
   GtkSearchEntry     *search_entry;
+  GtkStack           *results_stack;
+  GtkWidget          *clear_filters_button;
   GtkLabel           *progress_label;
   GtkProgressBar     *progress_bar;
   GtkStackSwitcher   *view_switcher;
@@ -581,6 +583,9 @@ load_done (AssayPage *page, gpointer result, const GError *error, gpointer data)
   show_record (self, position != G_MAXUINT ? assay_gen_list_get_id (self->list, position) : 0);
   if (position != G_MAXUINT)
     scroll_to (self, position);
+  /* filters that match nothing say so, with the way back */
+  gtk_stack_set_visible_child_name (self->results_stack,
+                                    g_list_model_get_n_items (G_LIST_MODEL (self->list)) > 0 ? "records" : "none");
   show_progress (self, l->counts);
   loaded_free (l);
   self->loaded = TRUE;
@@ -1175,6 +1180,21 @@ filters_changed_cb (GObject *object, GParamSpec *pspec, AssayGenerationsPage *se
 }
 
 static void
+clear_filters_cb (GtkButton *button, AssayGenerationsPage *self)
+{
+  GtkDropDown *dropdowns[] = { self->status_dropdown, self->kind_dropdown, self->model_dropdown,
+                               self->condition_dropdown, self->rating_dropdown };
+
+  self->updating = TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (dropdowns); i++)
+    gtk_drop_down_set_selected (dropdowns[i], 0);
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  self->updating = FALSE;
+  reload (self, self->record != NULL ? self->record->id : 0);
+  gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
+}
+
+static void
 search_changed_cb (GtkSearchEntry *entry, AssayGenerationsPage *self)
 {
   gint64 current = self->record != NULL ? self->record->id : 0, target = 0;
@@ -1514,6 +1534,8 @@ assay_generations_page_class_init (AssayGenerationsPageClass *klass)
   CHILD (condition_dropdown);
   CHILD (condition_list);
   CHILD (rating_dropdown);
+  CHILD (results_stack);
+  CHILD (clear_filters_button);
   CHILD (search_entry);
   CHILD (progress_label);
   CHILD (progress_bar);
@@ -1574,6 +1596,7 @@ assay_generations_page_init (AssayGenerationsPage *self)
   g_signal_connect (self->rating_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
   g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
   g_signal_connect (self->search_entry, "activate", G_CALLBACK (search_activate_cb), self);
+  g_signal_connect (self->clear_filters_button, "clicked", G_CALLBACK (clear_filters_cb), self);
   g_signal_connect (self->view_stack, "notify::visible-child-name", G_CALLBACK (view_changed_cb), self);
 }
 
@@ -1715,4 +1738,17 @@ GtkWidget *
 assay_generations_page_get_search_entry (AssayGenerationsPage *self)
 {
   return GTK_WIDGET (self->search_entry);
+}
+
+gboolean
+assay_generations_page_shows_no_results (AssayGenerationsPage *self)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (self->results_stack), "none") == 0;
+}
+
+void
+assay_generations_page_clear_filters (AssayGenerationsPage *self)
+{
+  self->loaded = FALSE;
+  g_signal_emit_by_name (self->clear_filters_button, "clicked");
 }

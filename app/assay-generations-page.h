@@ -39,6 +39,9 @@ void        assay_generations_page_set_condition_filter (AssayGenerationsPage *s
 /* Reviewed (not pending) and total under the filters without their status */
 GtkWidget  *assay_generations_page_get_list_view (AssayGenerationsPage *self);
 GtkWidget  *assay_generations_page_get_search_entry (AssayGenerationsPage *self);
+/* The "No Matching Records" state, and its Clear Search and Filters button */
+gboolean    assay_generations_page_shows_no_results (AssayGenerationsPage *self);
+void        assay_generations_page_clear_filters (AssayGenerationsPage *self);
 GtkWidget  *assay_generations_page_get_grid (AssayGenerationsPage *self);
 guint       assay_generations_page_get_selected (AssayGenerationsPage *self);
 void        assay_generations_page_get_progress (AssayGenerationsPage *self, guint *reviewed,

@@ -270,6 +270,24 @@ check_page (AssayWindow *window, gpointer data)
     page = wait_loaded (window);
   }
 
+  /* a search nothing matches: a status page, whose button clears search and filters */
+  assay_generations_page_set_status_filter (page, 1);
+  page = wait_loaded (window);
+  assay_generations_page_set_search (page, "zzzz no such text");
+  page = wait_loaded (window);
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 0);
+  g_assert_true (assay_generations_page_shows_no_results (page));
+  {
+    g_autoptr (GdkTexture) whole = assay_test_render (GTK_WIDGET (window));
+    assay_test_save_screenshot (whole, "generations-no-results.png");
+  }
+  assay_generations_page_clear_filters (page);
+  page = wait_loaded (window);
+  g_test_message ("after clearing: %u records, search \"%s\"", g_list_model_get_n_items (rows), gtk_editable_get_text (GTK_EDITABLE (assay_generations_page_get_search_entry (page))));
+  g_assert_false (assay_generations_page_shows_no_results (page));
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 26);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (assay_generations_page_get_search_entry (page))), ==, "");
+
   /* label and rating filters (from the popover) */
   assay_generations_page_set_condition_filter (page, "World");
   page = wait_loaded (window);
