@@ -13,12 +13,23 @@ struct _AssayJobRow
   AssayWorker    *worker;
   GtkLabel       *title;
   GtkLabel       *message;
+  GtkLabel       *time;
   GtkProgressBar *progress;
+  guint           tick;
   GtkButton      *cancel;
   GtkButton      *retry;
 };
 
 G_DEFINE_FINAL_TYPE (AssayJobRow, assay_job_row, GTK_TYPE_WIDGET)
+
+static void update (AssayJobRow *self);
+
+static gboolean
+tick_cb (gpointer data)
+{
+  update (data);
+  return G_SOURCE_CONTINUE;
+}
 
 static void
 update (AssayJobRow *self)
@@ -51,6 +62,16 @@ update (AssayJobRow *self)
       break;
     }
   gtk_label_set_text (self->message, text);
+  {
+    /* elapsed time and time left, every second while it runs */
+    g_autofree char *time = assay_job_dup_time_text (self->job);
+    gtk_label_set_text (self->time, time != NULL ? time : "");
+    gtk_widget_set_visible (GTK_WIDGET (self->time), time != NULL);
+    if (state == ASSAY_JOB_RUNNING && self->tick == 0)
+      self->tick = g_timeout_add_seconds (1, tick_cb, self);
+    else if (state != ASSAY_JOB_RUNNING)
+      g_clear_handle_id (&self->tick, g_source_remove);
+  }
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->message), text);
   gtk_progress_bar_set_fraction (self->progress, assay_job_get_fraction (self->job));
   gtk_widget_set_visible (GTK_WIDGET (self->progress), state <= ASSAY_JOB_RUNNING);
@@ -88,6 +109,7 @@ assay_job_row_dispose (GObject *object)
   AssayJobRow *self = ASSAY_JOB_ROW (object);
   GtkWidget   *child;
 
+  g_clear_handle_id (&self->tick, g_source_remove);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
   g_clear_object (&self->job);
@@ -125,6 +147,11 @@ assay_job_row_init (AssayJobRow *self)
   gtk_label_set_wrap_mode (self->message, PANGO_WRAP_WORD_CHAR);
   gtk_label_set_max_width_chars (self->message, 48);
   gtk_widget_add_css_class (GTK_WIDGET (self->message), "caption");
+  self->time = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->time, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (self->time), "caption");
+  gtk_widget_add_css_class (GTK_WIDGET (self->time), "dim-label");
+  gtk_widget_add_css_class (GTK_WIDGET (self->time), "numeric");
   self->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
   self->cancel = GTK_BUTTON (gtk_button_new_from_icon_name ("process-stop-symbolic"));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->cancel), _("Cancel"));
@@ -138,6 +165,7 @@ assay_job_row_init (AssayJobRow *self)
 
   gtk_widget_set_parent (GTK_WIDGET (self->title), GTK_WIDGET (self));
   gtk_widget_set_parent (GTK_WIDGET (self->message), GTK_WIDGET (self));
+  gtk_widget_set_parent (GTK_WIDGET (self->time), GTK_WIDGET (self));
   gtk_widget_set_parent (GTK_WIDGET (self->progress), GTK_WIDGET (self));
   gtk_widget_set_parent (buttons, GTK_WIDGET (self));
   g_object_set (gtk_layout_manager_get_layout_child (GTK_LAYOUT_MANAGER (layout),
@@ -147,10 +175,13 @@ assay_job_row_init (AssayJobRow *self)
                                                      GTK_WIDGET (self->message)),
                 "row", 1, "column", 0, NULL);
   g_object_set (gtk_layout_manager_get_layout_child (GTK_LAYOUT_MANAGER (layout),
-                                                     GTK_WIDGET (self->progress)),
+                                                     GTK_WIDGET (self->time)),
                 "row", 2, "column", 0, NULL);
+  g_object_set (gtk_layout_manager_get_layout_child (GTK_LAYOUT_MANAGER (layout),
+                                                     GTK_WIDGET (self->progress)),
+                "row", 3, "column", 0, NULL);
   g_object_set (gtk_layout_manager_get_layout_child (GTK_LAYOUT_MANAGER (layout), buttons),
-                "row", 0, "column", 1, "row-span", 3, NULL);
+                "row", 0, "column", 1, "row-span", 4, NULL);
 
   g_signal_connect (self->cancel, "clicked", G_CALLBACK (cancel_clicked_cb), self);
   g_signal_connect (self->retry, "clicked", G_CALLBACK (retry_clicked_cb), self);
@@ -167,4 +198,16 @@ assay_job_row_new (AssayJob *job, AssayWorker *worker)
   g_signal_connect_object (job, "notify", G_CALLBACK (job_notify_cb), self, 0);
   update (self);
   return GTK_WIDGET (self);
+}
+
+const char *
+assay_job_row_get_time_text (AssayJobRow *self)
+{
+  return gtk_widget_get_visible (GTK_WIDGET (self->time)) ? gtk_label_get_text (self->time) : NULL;
+}
+
+AssayJob *
+assay_job_row_get_job (AssayJobRow *self)
+{
+  return self->job;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "assay-page.h"
 
+#include "assay-job-row.h"
+
 #include <glib/gi18n.h>
 
 typedef struct
@@ -15,6 +17,7 @@ typedef struct
   GtkWidget     *content;
   gulong         changed_handler;
   GtkNativeDialog *chooser;
+  GtkWidget     *jobs_box; /* the running jobs this page started, over its lower right corner */
 } AssayPagePrivate;
 
 enum
@@ -212,7 +215,17 @@ assay_page_init (AssayPage *self)
   priv->status = ADW_STATUS_PAGE (adw_status_page_new ());
   gtk_widget_set_vexpand (GTK_WIDGET (priv->status), TRUE);
   gtk_stack_add_named (priv->stack, GTK_WIDGET (priv->status), "empty");
-  adw_bin_set_child (ADW_BIN (self), GTK_WIDGET (priv->stack));
+  {
+    GtkWidget *overlay = gtk_overlay_new ();
+    gtk_overlay_set_child (GTK_OVERLAY (overlay), GTK_WIDGET (priv->stack));
+    priv->jobs_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+    g_object_set (priv->jobs_box, "halign", GTK_ALIGN_END, "valign", GTK_ALIGN_END, "margin-end", 12,
+                  "margin-bottom", 12, "margin-start", 12, "visible", FALSE, NULL);
+    gtk_widget_add_css_class (priv->jobs_box, "card");
+    gtk_widget_add_css_class (priv->jobs_box, "assay-page-jobs");
+    gtk_overlay_add_overlay (GTK_OVERLAY (overlay), priv->jobs_box);
+    adw_bin_set_child (ADW_BIN (self), overlay);
+  }
 }
 
 AssayPage *
@@ -345,6 +358,32 @@ assay_page_set_empty_child (AssayPage *self, GtkWidget *child)
   adw_status_page_set_child (priv->status, child);
 }
 
+static void
+page_job_state_cb (AssayJob *job, GParamSpec *pspec, AssayPage *self)
+{
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+
+  if (!assay_job_is_finished (job))
+    return;
+  for (GtkWidget *row = gtk_widget_get_first_child (priv->jobs_box); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (assay_job_row_get_job (ASSAY_JOB_ROW (row)) == job)
+      {
+        gtk_box_remove (GTK_BOX (priv->jobs_box), row);
+        break;
+      }
+  gtk_widget_set_visible (priv->jobs_box, gtk_widget_get_first_child (priv->jobs_box) != NULL);
+}
+
+/* The rows of the running jobs this page shows (AssayJobRow), for tests */
+GtkWidget *
+assay_page_get_jobs_box (AssayPage *self)
+{
+  AssayPagePrivate *priv = assay_page_get_instance_private (self);
+
+  return priv->jobs_box;
+}
+
 void
 assay_page_submit (AssayPage *self, AssayJob *job)
 {
@@ -354,6 +393,13 @@ assay_page_submit (AssayPage *self, AssayJob *job)
   g_return_if_fail (priv->worker != NULL);
   assay_job_set_workspace (job, priv->store != NULL ? assay_store_get_path (priv->store) : NULL);
   assay_worker_submit (priv->worker, job);
+  /* its progress where it was started (the jobs popover lists it too) */
+  if (!assay_job_is_finished (job))
+    {
+      gtk_box_append (GTK_BOX (priv->jobs_box), assay_job_row_new (job, priv->worker));
+      gtk_widget_set_visible (priv->jobs_box, TRUE);
+      g_signal_connect_object (job, "notify::state", G_CALLBACK (page_job_state_cb), self, 0);
+    }
 }
 
 void

@@ -60,6 +60,8 @@ void         assay_page_set_empty_child (AssayPage *self, GtkWidget *child);
 
 /* Queues a job for the page's workspace on the worker. */
 void         assay_page_submit (AssayPage *self, AssayJob *job);
+/* The running jobs the page started, shown over its lower right corner (AssayJobRow each) */
+GtkWidget   *assay_page_get_jobs_box (AssayPage *self);
 /* Called by the window for every job that ends; forwards those of the page's workspace. */
 void         assay_page_job_finished (AssayPage *self, AssayJob *job);
 void         assay_page_focus_content (AssayPage *self);

@@ -65,15 +65,23 @@ assay_test_render (GtkWidget *widget)
   int            width = gtk_widget_get_width (widget);
   int            height = gtk_widget_get_height (widget);
   GdkPaintable  *paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot   *snapshot = gtk_snapshot_new ();
-  GskRenderNode *node;
+  GtkSnapshot   *snapshot;
+  GskRenderNode *node = NULL;
   GskRenderer   *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
   GdkTexture    *texture;
 
   g_assert_cmpint (width, >, 0);
   g_assert_cmpint (height, >, 0);
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
+  /* a widget waiting for its allocation (a label changed since the last frame) draws nothing
+   * until the next frame lays it out */
+  for (int i = 0; i < 50 && node == NULL; i++)
+    {
+      if (i > 0)
+        assay_test_wait (20);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+    }
   g_assert_nonnull (node);
   texture = gsk_renderer_render_texture (renderer, node,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));

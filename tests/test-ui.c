@@ -7,6 +7,7 @@
 #include "assay-datasets-window.h"
 #include "assay-demo.h"
 #include "assay-generations-page.h"
+#include "assay-job-row.h"
 #include "assay-test-ui.h"
 #include "assay-test-util.h"
 
@@ -232,6 +233,72 @@ test_failed_job (void)
   g_autofree char *path = assay_test_path ("failed-job.assay");
 
   assay_test_run_app (path, failed_job, NULL);
+}
+
+/* A long job shows its progress, elapsed time and time left on the page that started it, and
+ * goes away from there when it ends (it was only in the jobs popover, without any time). */
+static gboolean
+slow_job (AssayJob *job, gpointer data, GError **error)
+{
+  volatile gint *release = data;
+
+  for (int i = 1; i <= 40 && !g_atomic_int_get (release); i++)
+    {
+      if (assay_job_check_cancelled (job, error))
+        return FALSE;
+      g_usleep (50 * 1000);
+      assay_job_set_progress (job, i / 100.0, "Working through the records");
+    }
+  while (!g_atomic_int_get (release))
+    g_usleep (10 * 1000);
+  return TRUE;
+}
+
+static void
+page_progress (AssayWindow *window, gpointer data)
+{
+  AssayPage     *page = assay_window_get_page (window, "labels");
+  GtkWidget     *box = assay_page_get_jobs_box (page);
+  volatile gint  release = 0;
+  g_autoptr (AssayJob) job = assay_job_new ("test", "A long job", ASSAY_JOB_LANE_COMPUTE, slow_job,
+                                            (gpointer) &release, NULL);
+  const char    *text = NULL;
+
+  assay_window_show_page (window, "labels");
+  assay_page_submit (page, job);
+  g_assert_true (gtk_widget_get_visible (box));
+  for (int i = 0; i < 150; i++)
+    {
+      GtkWidget *row = gtk_widget_get_first_child (box);
+      assay_test_wait (30);
+      text = row != NULL ? assay_job_row_get_time_text (ASSAY_JOB_ROW (row)) : NULL;
+      if (text != NULL && strstr (text, " left") != NULL)
+        break;
+    }
+  g_test_message ("page job row: %s", text);
+  g_assert_nonnull (text);
+  g_assert_nonnull (strstr (text, " elapsed · "));
+  g_assert_nonnull (strstr (text, " left"));
+  g_assert_true (find_label (GTK_WIDGET (window), "A long job"));
+  g_assert_true (find_label (GTK_WIDGET (window), " left"));
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (window));
+    assay_test_save_screenshot (shot, "page-job.png");
+  }
+  g_atomic_int_set (&release, 1);
+  for (int i = 0; i < 100 && !assay_job_is_finished (job); i++)
+    assay_test_wait (30);
+  assay_test_wait (50);
+  g_assert_false (gtk_widget_get_visible (box));
+  g_assert_null (gtk_widget_get_first_child (box));
+}
+
+static void
+test_page_progress (void)
+{
+  g_autofree char *path = assay_test_path ("page-progress.assay");
+
+  assay_test_run_app (path, page_progress, NULL);
 }
 
 /* The Datasets window lists every area's datasets; rename goes through the journal (undo takes
@@ -494,6 +561,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/open-windows", test_open_windows);
   g_test_add_func ("/ui/toast-text", test_toast_text);
   g_test_add_func ("/ui/failed-job", test_failed_job);
+  g_test_add_func ("/ui/page-progress", test_page_progress);
   g_test_add_func ("/ui/datasets-window", test_datasets_window);
   g_test_add_func ("/ui/sizes", test_sizes);
   return g_test_run ();

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The compute worker: progress announced on the main context, cancellation within a second,
  * errors, both lanes, and jobs recorded in the workspace. */
+#include <math.h>
+#include <string.h>
+
 #include "assay-error.h"
 #include "assay-test-util.h"
 #include "assay-worker.h"
@@ -217,6 +220,58 @@ test_cuda_preference_falls_back (void)
     }
 }
 
+/* Elapsed time and the estimate of time left, as the jobs list and the pages show them */
+static void
+time_cb (AssayJob *job, GParamSpec *pspec, GPtrArray *texts)
+{
+  char *t = assay_job_dup_time_text (job);
+  if (t != NULL)
+    g_ptr_array_add (texts, t);
+}
+
+static void
+test_time_left (void)
+{
+  g_autoptr (AssayWorker) worker = assay_worker_new (ASSAY_BACKEND_PREFERENCE_CPU, 1);
+  Spec spec = { 6, 250, FALSE };
+  g_autoptr (AssayJob) job = assay_job_new ("count", "Counting", ASSAY_JOB_LANE_COMPUTE,
+                                            counting_job, &spec, NULL);
+  g_autoptr (GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *t1 = NULL, *t2 = NULL, *t3 = NULL, *t4 = NULL, *t5 = NULL, *t6 = NULL;
+
+  /* the pace so far: 1.5 s for a quarter leaves 4.5 s; too early under 1 % or 1 s */
+  g_assert_cmpfloat_with_epsilon (assay_job_estimate_remaining (1.5, 0.25), 4.5, 1e-12);
+  g_assert_cmpfloat (assay_job_estimate_remaining (0.5, 0.5), ==, -1);
+  g_assert_cmpfloat (assay_job_estimate_remaining (30, 0.005), ==, -1);
+  g_assert_cmpfloat (assay_job_estimate_remaining (30, 1.0), ==, -1);
+  g_assert_cmpfloat (assay_job_estimate_remaining (NAN, 0.5), ==, -1);
+  t1 = assay_job_format_time (0.4, 0.0);
+  g_assert_cmpstr (t1, ==, "0 s elapsed");
+  t2 = assay_job_format_time (12, 0.5);
+  g_assert_cmpstr (t2, ==, "12 s elapsed · about 10 s left");
+  t3 = assay_job_format_time (83, 0.25);
+  g_assert_cmpstr (t3, ==, "1:23 elapsed · about 4 min left");
+  t4 = assay_job_format_time (3725, 0.5);
+  g_assert_cmpstr (t4, ==, "1:02:05 elapsed · about 62 min left");
+  t5 = assay_job_format_time (9, 0.95);
+  g_assert_cmpstr (t5, ==, "9 s elapsed · a few seconds left");
+  t6 = assay_job_format_time (20000, 0.2);
+  g_assert_cmpstr (t6, ==, "5:33:20 elapsed · about 22.2 h left");
+
+  /* a running job: its elapsed time grows with the clock, and once finished it is its run time */
+  g_signal_connect (job, "notify::fraction", G_CALLBACK (time_cb), texts);
+  g_assert_true (assay_worker_run_sync (worker, job, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (texts->len, >=, 3);
+  g_assert_nonnull (strstr (g_ptr_array_index (texts, 0), " elapsed"));
+  /* from the fourth step on (1 s in) there is an estimate */
+  g_assert_nonnull (strstr (g_ptr_array_index (texts, texts->len - 2), " left"));
+  g_assert_cmpfloat (assay_job_get_elapsed (job), >=, 1.4);
+  g_assert_cmpfloat (assay_job_get_elapsed (job), ==, assay_job_get_seconds (job));
+  g_assert_null (assay_job_dup_time_text (job));
+}
+
 /* Auto on a machine without a GPU uses the CPU; it says so only where a CUDA backend was built. */
 static void
 test_auto_preference_note (void)
@@ -244,5 +299,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/worker/io-lane-and-workspace", test_io_lane_and_workspace);
   g_test_add_func ("/worker/cuda-preference-falls-back", test_cuda_preference_falls_back);
   g_test_add_func ("/worker/auto-preference-note", test_auto_preference_note);
+  g_test_add_func ("/worker/time-left", test_time_left);
   return g_test_run ();
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "assay-job.h"
 
+#include <math.h>
+
 #include <glib/gi18n.h>
 
 #include "assay-error.h"
@@ -37,6 +39,7 @@ struct _AssayJob
   GError        *error;
   JsonNode      *result;
   double         seconds;
+  gint64         started_us; /* monotonic time it started running (0: not yet) */
   char          *backend_description;
   guint          idle_source;
 
@@ -391,7 +394,6 @@ void
 assay_job_execute (AssayJob *self, AssayBackend *backend)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GTimer) timer = NULL;
   AssayJobState final_state;
   gboolean      ok;
 
@@ -408,6 +410,7 @@ assay_job_execute (AssayJob *self, AssayBackend *backend)
   g_mutex_lock (&self->lock);
   g_free (self->backend_description);
   self->backend_description = g_strdup (backend != NULL ? assay_backend_describe (backend) : NULL);
+  self->started_us = g_get_monotonic_time ();
   g_mutex_unlock (&self->lock);
   set_state (self, ASSAY_JOB_RUNNING);
 
@@ -420,7 +423,6 @@ assay_job_execute (AssayJob *self, AssayBackend *backend)
                                              self->backend_description, NULL);
     }
 
-  timer = g_timer_new ();
   ok = self->func (self, self->user_data, &error);
   if (!ok && error == NULL)
     error = g_error_new (ASSAY_ERROR, ASSAY_ERROR_FAILED, _("%s failed"), self->title);
@@ -440,7 +442,7 @@ assay_job_execute (AssayJob *self, AssayBackend *backend)
   self->backend = NULL;
 
   g_mutex_lock (&self->lock);
-  self->seconds = g_timer_elapsed (timer, NULL);
+  self->seconds = (g_get_monotonic_time () - self->started_us) / 1e6;
   self->error = g_steal_pointer (&error);
   if (final_state == ASSAY_JOB_SUCCEEDED)
     self->fraction = 1.0;
@@ -494,6 +496,71 @@ assay_job_get_result (AssayJob *self)
   result = self->result;
   g_mutex_unlock (&self->lock);
   return result;
+}
+
+double
+assay_job_get_elapsed (AssayJob *self)
+{
+  double elapsed = 0;
+
+  g_return_val_if_fail (ASSAY_IS_JOB (self), 0);
+  g_mutex_lock (&self->lock);
+  if (self->shown_state >= ASSAY_JOB_SUCCEEDED)
+    elapsed = self->seconds;
+  else if (self->started_us > 0)
+    elapsed = (g_get_monotonic_time () - self->started_us) / 1e6;
+  g_mutex_unlock (&self->lock);
+  return elapsed;
+}
+
+static char *
+format_clock (double s)
+{
+  long t = (long) (s + 0.5);
+
+  if (t < 60)
+    return g_strdup_printf (_("%ld s"), t);
+  if (t < 3600)
+    return g_strdup_printf ("%ld:%02ld", t / 60, t % 60);
+  return g_strdup_printf ("%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+}
+
+double
+assay_job_estimate_remaining (double elapsed, double fraction)
+{
+  /* too early to say: the first percent and the first second are mostly start-up */
+  if (!isfinite (elapsed) || !isfinite (fraction) || fraction < 0.01 || fraction >= 1.0 || elapsed < 1.0)
+    return -1;
+  return elapsed * (1.0 - fraction) / fraction;
+}
+
+char *
+assay_job_format_time (double elapsed, double fraction)
+{
+  g_autofree char *clock = format_clock (elapsed);
+  double           left = assay_job_estimate_remaining (elapsed, fraction);
+  g_autofree char *rest = NULL;
+
+  if (left < 0)
+    return g_strdup_printf (_("%s elapsed"), clock);
+  if (left < 10)
+    rest = g_strdup (_("a few seconds left"));
+  else if (left < 90)
+    rest = g_strdup_printf (_("about %d s left"), (int) (round (left / 10) * 10));
+  else if (left < 3600 * 1.5)
+    rest = g_strdup_printf (_("about %d min left"), (int) round (left / 60));
+  else
+    rest = g_strdup_printf (_("about %.1f h left"), left / 3600);
+  return g_strdup_printf (_("%s elapsed · %s"), clock, rest);
+}
+
+char *
+assay_job_dup_time_text (AssayJob *self)
+{
+  g_return_val_if_fail (ASSAY_IS_JOB (self), NULL);
+  if (self->shown_state != ASSAY_JOB_RUNNING)
+    return NULL;
+  return assay_job_format_time (assay_job_get_elapsed (self), self->shown_fraction);
 }
 
 double

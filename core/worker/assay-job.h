@@ -76,6 +76,13 @@ char         *assay_job_dup_message (AssayJob *self);
 const GError *assay_job_get_error (AssayJob *self);
 JsonNode     *assay_job_get_result (AssayJob *self);
 double        assay_job_get_seconds (AssayJob *self);
+/* Seconds since it started running (its run time once finished; 0 while queued) */
+double        assay_job_get_elapsed (AssayJob *self);
+/* While running: "1:23 elapsed · about 2 min left" (the estimate once there is one), else NULL */
+char         *assay_job_dup_time_text (AssayJob *self);
+/* Seconds left at this pace, or -1 while too early to say (under 1 % or 1 s) */
+double        assay_job_estimate_remaining (double elapsed, double fraction);
+char         *assay_job_format_time (double elapsed, double fraction);
 const char   *assay_job_get_backend_description (AssayJob *self);
 gboolean      assay_job_is_finished (AssayJob *self);
 
