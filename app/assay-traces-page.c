@@ -15,6 +15,7 @@
 #include "assay-gen-list.h"
 #include "assay-gen-record.h"
 #include "assay-json.h"
+#include "assay-gen-query.h"
 #include "assay-palette.h"
 #include "assay-token-export.h"
 #include "assay-trace-credit.h"
@@ -27,6 +28,10 @@ struct _AssayTracesPage
 {
   AssayPage          parent_instance;
 
+  GtkDropDown       *dataset_dropdown;
+  GtkStringList     *dataset_list;
+  GtkSearchEntry    *search_entry;
+  GtkToggleButton   *wrong_toggle;
   GtkDropDown       *run_dropdown;
   GtkStringList     *run_list;
   GtkLabel          *summary_label;
@@ -35,6 +40,9 @@ struct _AssayTracesPage
   GtkLabel          *question_label;
   GtkLabel          *trace_label;
   GtkDrawingArea    *legend;
+  GtkLabel          *legend_range;
+  GtkDrawingArea    *legend_labelled;
+  GtkDrawingArea    *legend_predicted;
   GtkLabel          *chosen_title;
   AssayTokenHeatmap *heatmap;
   GtkWidget         *rejected_box;
@@ -47,6 +55,8 @@ struct _AssayTracesPage
   AssayGenList       *list;
   GtkSingleSelection *selection;
   GArray             *run_ids;   /* gint64, as in run_list (none: empty) */
+  GArray             *dataset_ids; /* gint64, as in dataset_list (0: all) */
+  gint64              dataset;
   gint64              run;
   gint64              trace;     /* shown */
   gint64              want;      /* to select once listed */
@@ -59,6 +69,8 @@ struct _AssayTracesPage
 };
 
 G_DEFINE_FINAL_TYPE (AssayTracesPage, assay_traces_page, ASSAY_TYPE_PAGE)
+
+static void update_legend (AssayTracesPage *self);
 
 static GSettings *
 settings (void)
@@ -81,62 +93,171 @@ reload_item (GObject *item, AssayStore *store, gpointer data)
   assay_trace_item_reload (ASSAY_TRACE_ITEM (item), store, ((AssayTracesPage *) data)->run);
 }
 
+typedef struct
+{
+  GArray *ids;   /* the traces the filters keep */
+  gint64  total; /* traces in the workspace */
+} Listed;
+
+static void
+listed_free (Listed *l)
+{
+  if (l->ids != NULL)
+    g_array_unref (l->ids);
+  g_free (l);
+}
+
 static gpointer
 list_load (AssayStore *store, gpointer data, GCancellable *cancellable, GError **error)
 {
-  sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT id FROM gen_records WHERE kind IN "
-                                                   ASSAY_TRACE_KINDS_SQL " AND "
-                                                   ASSAY_DATASET_VISIBLE ("dataset_id")
-                                                   " ORDER BY id", error);
-  GArray *ids;
+  AssayGenFilter *filter = data;
+  AssayGenFilter  all;
+  Listed         *l = g_new0 (Listed, 1);
+  g_autoptr (GArray) every = NULL;
 
-  if (stmt == NULL)
-    return NULL;
-  ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  if ((l->ids = assay_gen_query_ids (store, filter, error)) == NULL)
     {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (ids, id);
+      listed_free (l);
+      return NULL;
     }
-  sqlite3_reset (stmt);
-  return ids;
+  assay_gen_filter_init (&all);
+  all.traces = TRUE;
+  if ((every = assay_gen_query_ids (store, &all, error)) == NULL)
+    {
+      listed_free (l);
+      return NULL;
+    }
+  l->total = every->len;
+  return l;
 }
 
 static void
 list_done (AssayPage *page, gpointer result, const GError *error, gpointer data)
 {
   AssayTracesPage *self = ASSAY_TRACES_PAGE (page);
-  GArray          *ids = result;
-  guint            position;
+  Listed          *l = result;
+  guint            position, n;
 
-  if (ids == NULL)
+  if (l == NULL)
     {
       assay_page_toast (page, error->message);
       return;
     }
   self->updating = TRUE;
-  assay_gen_list_set (self->list, assay_page_get_store (page), ids);
+  assay_gen_list_set (self->list, assay_page_get_store (page), g_steal_pointer (&l->ids));
   self->updating = FALSE;
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->list));
   {
-    g_autofree char *summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u trace", "%u traces",
-                                                             g_list_model_get_n_items (G_LIST_MODEL (self->list))),
-                                                g_list_model_get_n_items (G_LIST_MODEL (self->list)));
+    g_autofree char *summary = NULL;
+    if (n == (guint) l->total)
+      summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u trace", "%u traces", n), n);
+    else if (n == 0)
+      summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "No trace matches (of %lld)",
+                                              "No trace matches (of %lld)", (gulong) l->total),
+                                 (long long) l->total);
+    else
+      summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %lld trace", "%u of %lld traces",
+                                              (gulong) l->total),
+                                 n, (long long) l->total);
     gtk_label_set_text (self->summary_label, summary);
   }
-  assay_page_set_empty (page, g_list_model_get_n_items (G_LIST_MODEL (self->list)) == 0);
+  /* the empty state is for a workspace without traces, not for filters that match none */
+  assay_page_set_empty (page, l->total == 0);
   position = self->want != 0 ? assay_gen_list_find (self->list, self->want) : G_MAXUINT;
-  if (position == G_MAXUINT && g_list_model_get_n_items (G_LIST_MODEL (self->list)) > 0)
+  if (position == G_MAXUINT && n > 0)
     position = 0;
   self->want = 0;
   if (position != G_MAXUINT)
     gtk_single_selection_set_selected (self->selection, position);
+  listed_free (l);
 }
 
 static void
 load_list (AssayTracesPage *self)
 {
+  AssayGenFilter f;
+  const char    *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  assay_gen_filter_init (&f);
+  f.traces = TRUE;
+  f.dataset = self->dataset;
+  f.wrong = gtk_toggle_button_get_active (self->wrong_toggle);
+  f.search = search != NULL && *search ? search : NULL;
   assay_page_load (ASSAY_PAGE (self), &self->list_cancellable, "traces-list", list_load, list_done,
-                   NULL, NULL, (GDestroyNotify) g_array_unref);
+                   assay_gen_filter_dup (&f), (GDestroyNotify) assay_gen_filter_free,
+                   (GDestroyNotify) listed_free);
+}
+
+/* Datasets that hold traces; the chosen one is kept while it is there */
+static void
+refresh_datasets (AssayTracesPage *self)
+{
+  AssayStore *store = assay_page_get_store (ASSAY_PAGE (self));
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+  guint         selected = 0;
+  gint64        zero = 0;
+
+  g_array_set_size (self->dataset_ids, 0);
+  g_array_append_val (self->dataset_ids, zero);
+  g_ptr_array_add (names, g_strdup (_("All datasets")));
+  stmt = store != NULL ? assay_store_prepare (store, "SELECT d.id, d.name FROM datasets d WHERE d.area = 'gen' "
+                                                     "AND d.importing IS NULL AND EXISTS (SELECT 1 FROM "
+                                                     "gen_records r WHERE r.dataset_id = d.id AND r.kind IN "
+                                                     ASSAY_TRACE_KINDS_SQL ") ORDER BY d.id", NULL)
+                       : NULL;
+  while (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (self->dataset_ids, id);
+      g_ptr_array_add (names, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+      if (id == self->dataset)
+        selected = self->dataset_ids->len - 1;
+    }
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  if (selected == 0)
+    self->dataset = 0;
+  g_ptr_array_add (names, NULL);
+  self->updating = TRUE;
+  gtk_string_list_splice (self->dataset_list, 0, g_list_model_get_n_items (G_LIST_MODEL (self->dataset_list)),
+                          (const char *const *) names->pdata);
+  gtk_drop_down_set_selected (self->dataset_dropdown, selected);
+  self->updating = FALSE;
+  /* one dataset: nothing to choose */
+  gtk_widget_set_visible (GTK_WIDGET (self->dataset_dropdown), self->dataset_ids->len > 2);
+}
+
+static void
+filters_changed (AssayTracesPage *self)
+{
+  if (self->updating)
+    return;
+  self->want = self->record != NULL ? self->record->id : 0;
+  load_list (self);
+}
+
+static void
+dataset_changed_cb (GtkDropDown *dropdown, GParamSpec *pspec, AssayTracesPage *self)
+{
+  guint i = gtk_drop_down_get_selected (dropdown);
+
+  if (self->updating || i >= self->dataset_ids->len)
+    return;
+  self->dataset = g_array_index (self->dataset_ids, gint64, i);
+  filters_changed (self);
+}
+
+static void
+search_changed_cb (GtkSearchEntry *entry, AssayTracesPage *self)
+{
+  filters_changed (self);
+}
+
+static void
+wrong_toggled_cb (GtkToggleButton *button, AssayTracesPage *self)
+{
+  filters_changed (self);
 }
 
 /* ---- runs ---------------------------------------------------------------------------------------- */
@@ -183,6 +304,8 @@ show_metrics (AssayTracesPage *self)
                                 "candidates.")
                             : "");
       assay_curve_chart_set_data (self->chart, 0, NULL, 0, NULL, NULL, TRUE);
+      /* no chart without curves: the heatmaps keep the room */
+      gtk_widget_set_visible (GTK_WIDGET (self->chart), FALSE);
       g_string_free (s, TRUE);
       return;
     }
@@ -233,7 +356,11 @@ show_metrics (AssayTracesPage *self)
       assay_curve_chart_set_data (self->chart, (int) n, x, 4, names, y, TRUE);
     }
   else
-    assay_curve_chart_set_data (self->chart, 0, NULL, 0, NULL, NULL, TRUE);
+    {
+      assay_curve_chart_set_data (self->chart, 0, NULL, 0, NULL, NULL, TRUE);
+      g_string_append (s, _("\n\nNo re-ranking: no question has several candidates."));
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->chart), ns != NULL && json_array_get_length (ns) > 0);
   gtk_label_set_markup (self->metrics_label, s->str);
   g_string_free (s, TRUE);
 }
@@ -448,7 +575,7 @@ show_trace (AssayTracesPage *self)
   else
     assay_token_heatmap_set_data (self->heatmap_rejected, NULL, NULL, NULL);
   gtk_label_set_text (self->token_label, _("Click a token, then ←/→ move token by token and ↑/↓ step by step; hover for log-probs"));
-  gtk_widget_queue_draw (GTK_WIDGET (self->legend));
+  update_legend (self);
 }
 
 static void
@@ -514,7 +641,7 @@ range_changed_cb (GtkSpinButton *spin, AssayTracesPage *self)
 {
   assay_token_heatmap_set_range (self->heatmap, gtk_spin_button_get_value (spin));
   assay_token_heatmap_set_range (self->heatmap_rejected, gtk_spin_button_get_value (spin));
-  gtk_widget_queue_draw (GTK_WIDGET (self->legend));
+  update_legend (self);
 }
 
 static void
@@ -531,21 +658,57 @@ cursor_changed_cb (AssayTokenHeatmap *heatmap, int token, AssayTracesPage *self)
     assay_token_heatmap_scroll_to_step (other, step);
 }
 
+static gboolean
+dark_style (GtkWidget *widget)
+{
+  GdkRGBA fg;
+
+  /* a light foreground means a dark style */
+  assay_palette_foreground (widget, &fg);
+  return 0.2126 * fg.red + 0.7152 * fg.green + 0.0722 * fg.blue > 0.5;
+}
+
+/* The colour scale: mean - range (blue) to mean + range (red), as the heatmaps colour tokens */
 static void
 legend_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
 {
-  AssayTracesPage *self = data;
-  GdkRGBA          fg;
-  double           rgb[3];
+  gboolean dark = dark_style (GTK_WIDGET (area));
+  GdkRGBA  fg;
 
+  for (int i = 0; i < width; i++)
+    {
+      double rgb[3];
+      assay_token_color_scheme (width > 1 ? 2.0 * i / (width - 1.0) - 1.0 : 0.0, dark, rgb);
+      cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
+      cairo_rectangle (cr, i, 0, 1.0, height);
+      cairo_fill (cr);
+    }
   assay_palette_foreground (GTK_WIDGET (area), &fg);
-  rgb[0] = fg.red;
-  rgb[1] = fg.green;
-  rgb[2] = fg.blue;
-  /* a light foreground means a dark style */
-  assay_token_legend_draw (cr, gtk_widget_get_pango_context (GTK_WIDGET (area)), 0, 0, width, height,
-                           assay_token_heatmap_get_range (self->heatmap), rgb,
-                           0.2126 * fg.red + 0.7152 * fg.green + 0.0722 * fg.blue > 0.5);
+  gdk_cairo_set_source_rgba (cr, &fg);
+  cairo_set_line_width (cr, 1.0);
+  cairo_rectangle (cr, 0.5, 0.5, width - 1.0, height - 1.0);
+  cairo_stroke (cr);
+}
+
+/* The marks of the labelled (red) and predicted (orange) first error, as the heatmaps draw them */
+static void
+swatch_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
+{
+  if (GPOINTER_TO_INT (data))
+    cairo_set_source_rgb (cr, 0.95, 0.55, 0.05);
+  else
+    cairo_set_source_rgb (cr, 0.80, 0.10, 0.10);
+  cairo_paint (cr);
+}
+
+static void
+update_legend (AssayTracesPage *self)
+{
+  g_autofree char *text = g_strdup_printf (_("±%.3g nats from the mean"),
+                                           assay_token_heatmap_get_range (self->heatmap));
+
+  gtk_label_set_text (self->legend_range, text);
+  gtk_widget_queue_draw (GTK_WIDGET (self->legend));
 }
 
 /* ---- actions ------------------------------------------------------------------------------------- */
@@ -717,6 +880,8 @@ assay_traces_page_workspace_changed (AssayPage *page, AssayStore *store)
   self->updating = FALSE;
   show_trace (self);
   assay_page_set_empty (page, TRUE);
+  self->dataset = 0;
+  refresh_datasets (self);
   refresh_runs (self, 0);
   if (store != NULL)
     load_list (self);
@@ -747,6 +912,7 @@ assay_traces_page_job_finished (AssayPage *page, AssayJob *job)
   else
     {
       self->want = self->record != NULL ? self->record->id : 0;
+      refresh_datasets (self);
       load_list (self);
     }
 }
@@ -758,6 +924,16 @@ assay_traces_page_store_changed (AssayPage *page, const char *table)
 
   if (g_strcmp0 (table, "gen_records") == 0)
     assay_gen_list_refresh (self->list);
+}
+
+static void
+assay_traces_page_datasets_changed (AssayPage *page)
+{
+  AssayTracesPage *self = ASSAY_TRACES_PAGE (page);
+
+  refresh_datasets (self);
+  self->want = self->record != NULL ? self->record->id : 0;
+  load_list (self);
 }
 
 static void
@@ -784,6 +960,7 @@ assay_traces_page_finalize (GObject *object)
   g_clear_pointer (&self->tokens[0], assay_trace_tokens_free);
   g_clear_pointer (&self->tokens[1], assay_trace_tokens_free);
   g_clear_pointer (&self->run_ids, g_array_unref);
+  g_clear_pointer (&self->dataset_ids, g_array_unref);
   g_clear_object (&self->selection);
   g_clear_object (&self->list);
   g_free (self->policy);
@@ -803,12 +980,17 @@ assay_traces_page_class_init (AssayTracesPageClass *klass)
   page_class->workspace_changed = assay_traces_page_workspace_changed;
   page_class->job_finished = assay_traces_page_job_finished;
   page_class->store_changed = assay_traces_page_store_changed;
+  page_class->datasets_changed = assay_traces_page_datasets_changed;
 
   g_type_ensure (ASSAY_TYPE_TOKEN_HEATMAP);
   g_type_ensure (ASSAY_TYPE_CURVE_CHART);
   g_type_ensure (ASSAY_TYPE_WRAP_BOX);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/ui/assay-traces-page.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, AssayTracesPage, name)
+  CHILD (dataset_dropdown);
+  CHILD (dataset_list);
+  CHILD (search_entry);
+  CHILD (wrong_toggle);
   CHILD (run_dropdown);
   CHILD (run_list);
   CHILD (summary_label);
@@ -817,6 +999,9 @@ assay_traces_page_class_init (AssayTracesPageClass *klass)
   CHILD (question_label);
   CHILD (trace_label);
   CHILD (legend);
+  CHILD (legend_range);
+  CHILD (legend_labelled);
+  CHILD (legend_predicted);
   CHILD (chosen_title);
   CHILD (heatmap);
   CHILD (rejected_box);
@@ -836,6 +1021,7 @@ assay_traces_page_init (AssayTracesPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->run_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->dataset_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->list = assay_gen_list_new_custom (ASSAY_TYPE_TRACE_ITEM, make_item, reload_item, self);
   self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->list)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
@@ -848,8 +1034,14 @@ assay_traces_page_init (AssayTracesPage *self)
   assay_columns_add (self->column_view, ASSAY_TYPE_TRACE_ITEM, _("Pred."), "predicted", FALSE, FALSE);
   assay_columns_add (self->column_view, ASSAY_TYPE_TRACE_ITEM, _("Question"), "question", FALSE, TRUE);
   gtk_drawing_area_set_draw_func (self->legend, legend_draw, self, NULL);
+  gtk_drawing_area_set_draw_func (self->legend_labelled, swatch_draw, GINT_TO_POINTER (0), NULL);
+  gtk_drawing_area_set_draw_func (self->legend_predicted, swatch_draw, GINT_TO_POINTER (1), NULL);
+  update_legend (self);
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (selection_changed_cb), self);
   g_signal_connect (self->run_dropdown, "notify::selected", G_CALLBACK (run_changed_cb), self);
+  g_signal_connect (self->dataset_dropdown, "notify::selected", G_CALLBACK (dataset_changed_cb), self);
+  g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
+  g_signal_connect (self->wrong_toggle, "toggled", G_CALLBACK (wrong_toggled_cb), self);
   g_signal_connect (self->range_spin, "value-changed", G_CALLBACK (range_changed_cb), self);
   g_signal_connect (self->heatmap, "cursor-changed", G_CALLBACK (cursor_changed_cb), self);
   g_signal_connect (self->heatmap_rejected, "cursor-changed", G_CALLBACK (cursor_changed_cb), self);
@@ -908,4 +1100,24 @@ const char *
 assay_traces_page_get_metrics_text (AssayTracesPage *self)
 {
   return gtk_label_get_text (self->metrics_label);
+}
+
+void
+assay_traces_page_set_filters (AssayTracesPage *self, gint64 dataset, gboolean wrong, const char *search)
+{
+  self->updating = TRUE;
+  for (guint i = 0; i < self->dataset_ids->len; i++)
+    if (g_array_index (self->dataset_ids, gint64, i) == dataset)
+      gtk_drop_down_set_selected (self->dataset_dropdown, i);
+  self->dataset = dataset;
+  gtk_toggle_button_set_active (self->wrong_toggle, wrong);
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), search != NULL ? search : "");
+  self->updating = FALSE;
+  filters_changed (self);
+}
+
+const char *
+assay_traces_page_get_summary (AssayTracesPage *self)
+{
+  return gtk_label_get_text (self->summary_label);
 }

@@ -23,4 +23,9 @@ gint64             assay_traces_page_get_run (AssayTracesPage *self);
 AssayTokenHeatmap *assay_traces_page_get_heatmap (AssayTracesPage *self, gboolean rejected);
 const char        *assay_traces_page_get_metrics_text (AssayTracesPage *self);
 
+/* The list's filters: a dataset (0: all), only wrong traces, search words */
+void        assay_traces_page_set_filters (AssayTracesPage *self, gint64 dataset, gboolean wrong,
+                                           const char *search);
+const char *assay_traces_page_get_summary (AssayTracesPage *self);
+
 G_END_DECLS

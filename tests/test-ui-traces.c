@@ -288,6 +288,87 @@ make_workspace (Fixture *fx)
   return path;
 }
 
+/* True when a word of text (split at anything but letters and digits, any case) starts with
+ * prefix: the search's own rule (its last word matches as a prefix), counted here by hand. */
+static gboolean
+has_word_prefix (const char *text, const char *prefix)
+{
+  g_autofree char *lower = g_ascii_strdown (text != NULL ? text : "", -1);
+  size_t           n = strlen (prefix);
+
+  for (const char *p = lower; *p; p++)
+    if ((p == lower || !g_ascii_isalnum (p[-1])) && strncmp (p, prefix, n) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+wait_list (AssayTracesPage *page, guint want)
+{
+  for (int i = 0; i < 100 && assay_traces_page_get_n_traces (page) != want; i++)
+    assay_test_wait (30);
+  assay_test_wait (50);
+}
+
+/* Only wrong, search and dataset narrow the list to what a plain reading of the rows gives */
+static void
+check_filters (AssayTracesPage *page, AssayStore *store, Fixture *fx)
+{
+  sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT kind, correct, step_label, steps IS NOT NULL, "
+                                                   "prompt, text, rejected, dataset_id FROM gen_records", NULL);
+  guint         wrong = 0, found = 0, all = 0;
+  gint64        dataset = 0;
+  const char   *word = "pencil";
+
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *kind = (const char *) sqlite3_column_text (stmt, 0);
+      if (g_strcmp0 (kind, "trace") != 0 && g_strcmp0 (kind, "pair") != 0)
+        continue;
+      all++;
+      dataset = sqlite3_column_int64 (stmt, 7);
+      if (g_str_equal (kind, "trace")
+          && ((sqlite3_column_type (stmt, 1) != SQLITE_NULL && sqlite3_column_int (stmt, 1) == 0)
+              || (sqlite3_column_type (stmt, 2) != SQLITE_NULL && sqlite3_column_int (stmt, 2) >= 0
+                  && sqlite3_column_int (stmt, 3))))
+        wrong++;
+      for (int c = 4; c <= 6; c++)
+        if (has_word_prefix ((const char *) sqlite3_column_text (stmt, c), word))
+          {
+            found++;
+            break;
+          }
+    }
+  sqlite3_reset (stmt);
+  g_test_message ("traces %u, wrong %u, with a word starting \"%s\" %u", all, wrong, word, found);
+  g_assert_cmpuint (all, ==, 120);
+  g_assert_cmpuint (wrong, >, 0);
+  g_assert_cmpuint (wrong, <, all);
+  g_assert_cmpuint (found, >, 0);
+
+  assay_traces_page_set_filters (page, 0, TRUE, NULL);
+  wait_list (page, wrong);
+  g_assert_cmpuint (assay_traces_page_get_n_traces (page), ==, wrong);
+  {
+    g_autofree char *want = g_strdup_printf ("%u of 120 traces", wrong);
+    g_assert_cmpstr (assay_traces_page_get_summary (page), ==, want);
+  }
+  assay_traces_page_set_filters (page, 0, FALSE, word);
+  wait_list (page, found);
+  g_assert_cmpuint (assay_traces_page_get_n_traces (page), ==, found);
+  assay_traces_page_set_filters (page, dataset, FALSE, "zzzzqqq");
+  wait_list (page, 0);
+  g_assert_cmpuint (assay_traces_page_get_n_traces (page), ==, 0);
+  g_assert_cmpstr (assay_traces_page_get_summary (page), ==, "No trace matches (of 120)");
+  /* the page keeps its content (the empty state is for a workspace without traces) */
+  g_assert_false (assay_page_get_empty (ASSAY_PAGE (page)));
+  assay_traces_page_set_filters (page, dataset, FALSE, NULL);
+  wait_list (page, 120);
+  g_assert_cmpuint (assay_traces_page_get_n_traces (page), ==, 120);
+  g_assert_cmpstr (assay_traces_page_get_summary (page), ==, "120 traces");
+  (void) fx;
+}
+
 static void
 check_page (AssayWindow *window, gpointer data)
 {
@@ -371,6 +452,7 @@ check_page (AssayWindow *window, gpointer data)
     whole = assay_test_render (GTK_WIDGET (window));
     assay_test_save_screenshot (whole, "traces.png");
   }
+  check_filters (page, store, fx);
 }
 
 static void

@@ -117,6 +117,14 @@ build (Clause *c, const AssayGenFilter *f, gboolean with_status)
     add_text (c, "status = ?", assay_gen_status_name ((AssayGenStatus) f->status));
   if (f->kind != NULL)
     add_text (c, "kind = ?", f->kind);
+  if (f->traces)
+    g_string_append (c->where, c->where->len ? " AND kind IN ('trace', 'pair')"
+                                             : " WHERE kind IN ('trace', 'pair')");
+  if (f->wrong)
+    g_string_append (c->where, c->where->len ? " AND kind = 'trace' AND (correct = 0 OR "
+                                               "(step_label >= 0 AND steps IS NOT NULL))"
+                                             : " WHERE kind = 'trace' AND (correct = 0 OR "
+                                               "(step_label >= 0 AND steps IS NOT NULL))");
   if (f->model != NULL)
     add_text (c, "model = ?", f->model);
   if (f->condition != NULL)

@@ -19,6 +19,8 @@ typedef struct
   int         min_rating; /* 0: any */
   int         max_rating;
   const char *search;     /* words; the last one matches as a prefix */
+  gboolean    traces;     /* only reasoning traces and trace pairs (kinds trace, pair) */
+  gboolean    wrong;      /* only traces judged wrong or with a labelled first error */
 } AssayGenFilter;
 
 void    assay_gen_filter_init (AssayGenFilter *filter);
