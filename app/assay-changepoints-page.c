@@ -14,6 +14,7 @@
 #include "assay-error.h"
 #include "assay-json.h"
 #include "assay-matrix-heatmap.h"
+#include "assay-palette.h"
 #include "assay-series-plot.h"
 #include "assay-wrap-box.h"
 
@@ -24,6 +25,10 @@ struct _AssayChangepointsPage
 {
   AssayPage           parent_instance;
 
+  GtkDrawingArea      *key_truth;
+  GtkDrawingArea      *key_detected;
+  GtkDrawingArea      *key_marks;
+  GtkLabel            *key_scores;
   GtkDropDown        *dataset_dropdown;
   GtkStringList      *dataset_list;
   GtkDropDown        *run_dropdown;
@@ -486,9 +491,17 @@ apply_view (AssayChangepointsPage *self, AssayCpdSeriesView *v)
                                 (const char *const *) x->feat_names);
   update_feature_list (self, x);
   assay_series_plot_clear_scores (self->plot);
-  for (guint i = 0; i < v->scores->len; i++)
-    assay_series_plot_add_score (self->plot, g_ptr_array_index (v->score_names, i),
-                                 g_ptr_array_index (v->scores, i), x->T);
+  {
+    gboolean cord = FALSE;
+    for (guint i = 0; i < v->scores->len; i++)
+      {
+        assay_series_plot_add_score (self->plot, g_ptr_array_index (v->score_names, i),
+                                     g_ptr_array_index (v->scores, i), x->T);
+        cord |= g_strcmp0 (g_ptr_array_index (v->score_names, i), "s_r") == 0;
+      }
+    /* the words for CoRD's three score lanes; other detectors have one "score" */
+    gtk_widget_set_visible (GTK_WIDGET (self->key_scores), cord);
+  }
   if (v->runlength != NULL)
     assay_series_plot_add_heatmap (self->plot, _("run length"), v->runlength, x->T, v->R);
   assay_series_plot_set_forecast (self->plot, v->forecast);
@@ -839,6 +852,29 @@ assay_changepoints_page_finalize (GObject *object)
   G_OBJECT_CLASS (assay_changepoints_page_parent_class)->finalize (object);
 }
 
+/* The legend's line samples, drawn as the plot draws those lines (assay-series-plot.c) */
+static void
+key_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
+{
+  int     kind = GPOINTER_TO_INT (data);
+  double  dash[] = { kind == 1 ? 4 : 2, kind == 1 ? 4 : 2 };
+  GdkRGBA color;
+
+  if (kind == 0)
+    assay_palette_positive (&color);
+  else if (kind == 1)
+    assay_palette_negative (&color);
+  else
+    assay_palette_series (3, &color);
+  gdk_cairo_set_source_rgba (cr, &color);
+  cairo_set_line_width (cr, 1.5);
+  cairo_set_dash (cr, dash, kind == 0 ? 0 : 2, 0);
+  /* upright, as in the plot */
+  cairo_move_to (cr, width / 2 + 0.5, 0);
+  cairo_line_to (cr, width / 2 + 0.5, height);
+  cairo_stroke (cr);
+}
+
 static void
 assay_changepoints_page_class_init (AssayChangepointsPageClass *klass)
 {
@@ -868,6 +904,10 @@ assay_changepoints_page_class_init (AssayChangepointsPageClass *klass)
   CHILD (column_view);
   CHILD (series_title);
   CHILD (plot);
+  CHILD (key_truth);
+  CHILD (key_detected);
+  CHILD (key_marks);
+  CHILD (key_scores);
   CHILD (cursor_label);
   CHILD (heatmap_before);
   CHILD (heatmap_after);
@@ -884,6 +924,9 @@ static void
 assay_changepoints_page_init (AssayChangepointsPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_drawing_area_set_draw_func (self->key_truth, key_draw, GINT_TO_POINTER (0), NULL);
+  gtk_drawing_area_set_draw_func (self->key_detected, key_draw, GINT_TO_POINTER (1), NULL);
+  gtk_drawing_area_set_draw_func (self->key_marks, key_draw, GINT_TO_POINTER (2), NULL);
   assay_matrix_heatmap_set_title (self->heatmap_before, _("A before the step"));
   assay_matrix_heatmap_set_title (self->heatmap_after, _("A after the step"));
 
