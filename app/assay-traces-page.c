@@ -612,6 +612,15 @@ load_trace (AssayTracesPage *self, gint64 record)
                    trace_done, q, g_free, (GDestroyNotify) loaded_free);
 }
 
+/* The trace selected in the list (its view may still be loading), or 0 */
+static gint64
+selected_trace (AssayTracesPage *self)
+{
+  guint position = gtk_single_selection_get_selected (self->selection);
+
+  return position != GTK_INVALID_LIST_POSITION ? assay_gen_list_get_id (self->list, position) : 0;
+}
+
 static void
 selection_changed_cb (GtkSingleSelection *selection, GParamSpec *pspec, AssayTracesPage *self)
 {
@@ -632,8 +641,8 @@ run_changed_cb (GtkDropDown *dropdown, GParamSpec *pspec, AssayTracesPage *self)
   self->run = g_array_index (self->run_ids, gint64, position);
   show_metrics (self);
   assay_gen_list_refresh (self->list);
-  if (self->record != NULL)
-    load_trace (self, self->record->id);
+  if (selected_trace (self) != 0)
+    load_trace (self, selected_trace (self));
 }
 
 static void
@@ -905,8 +914,10 @@ assay_traces_page_job_finished (AssayPage *page, AssayJob *job)
                                               assay_json_get_string (o, "backend", "?"));
       refresh_runs (self, assay_json_get_int (o, "run", 0));
       assay_gen_list_refresh (self->list);
-      if (self->record != NULL)
-        load_trace (self, self->record->id);
+      /* the selected trace in the new run, also when its first view is still loading (the
+       * demo's run ends while the page opens) */
+      if (selected_trace (self) != 0)
+        load_trace (self, selected_trace (self));
       assay_page_toast (page, msg);
     }
   else

@@ -7,6 +7,8 @@
 #include "assay-cpd-run.h"
 #include "assay-error.h"
 #include "assay-gen-demo.h"
+#include "assay-lm-demo.h"
+#include "assay-trace-credit.h"
 #include "assay-video-demo.h"
 #include "assay-video-import.h"
 #include "assay-xmtc-demo.h"
@@ -101,6 +103,72 @@ recipe_generations (AssayStore *store, AssayWorker *worker, GError **error)
   return assay_gen_demo_import (store, error);
 }
 
+/* Traces: a credit run over the demo's traces and trace pairs, with a toy policy/reference pair
+ * written next to the workspace (assay-lm-demo.h: the policy favours the characters of the
+ * chosen answers), so that the page shows coloured tokens, step rewards and first errors. The
+ * models stay for Compute Credit. */
+static gboolean
+recipe_traces (AssayStore *store, AssayWorker *worker, GError **error)
+{
+  g_autofree char *dir = g_strconcat (assay_store_get_path (store), "-models", NULL);
+  g_autoptr (GStrvBuilder) chosen = g_strv_builder_new ();
+  g_autoptr (GStrvBuilder) rejected = g_strv_builder_new ();
+  g_auto (GStrv) good = NULL, bad = NULL;
+  g_autofree char *policy = NULL, *reference = NULL;
+  AssayTraceCreditOptions options = { 0 };
+  sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT kind, text, rejected, correct FROM gen_records "
+                                                   "WHERE kind IN " ASSAY_TRACE_KINDS_SQL, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *kind = (const char *) sqlite3_column_text (stmt, 0);
+      const char *text = (const char *) sqlite3_column_text (stmt, 1);
+      const char *other = (const char *) sqlite3_column_text (stmt, 2);
+      if (g_strcmp0 (kind, "pair") == 0 && text != NULL && other != NULL)
+        {
+          g_strv_builder_add (chosen, text);
+          g_strv_builder_add (rejected, other);
+        }
+      else if (text != NULL && sqlite3_column_type (stmt, 3) != SQLITE_NULL)
+        g_strv_builder_add (sqlite3_column_int (stmt, 3) ? chosen : rejected, text);
+    }
+  sqlite3_reset (stmt);
+  good = g_strv_builder_end (chosen);
+  bad = g_strv_builder_end (rejected);
+  if (!assay_lm_demo_write_pair (dir, (const char *const *) good, (const char *const *) bad, &policy,
+                                 &reference, error))
+    return FALSE;
+  options.policy = policy;
+  options.reference = reference;
+  if (worker != NULL)
+    {
+      g_autoptr (AssayJob) job = assay_trace_credit_job_new (&options);
+      assay_job_set_workspace (job, assay_store_get_path (store));
+      assay_worker_submit (worker, job);
+      return TRUE;
+    }
+  else
+    {
+      char          err[256] = "";
+      AssayBackend *backend = assay_backend_cpu_new (2, err, sizeof err);
+      JsonObject   *result = NULL;
+      gboolean      ok;
+
+      if (backend == NULL)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "%s", err);
+          return FALSE;
+        }
+      ok = assay_trace_credit (store, &options, backend, NULL, NULL, NULL, &result, error);
+      if (result != NULL)
+        json_object_unref (result);
+      assay_backend_free (backend);
+      return ok;
+    }
+}
+
 /* Videos: three short clips drawn and encoded here, next to the workspace, with captions,
  * questions and scored responses about them; imported (frames sampled) on the worker. */
 static gboolean
@@ -138,6 +206,7 @@ static const struct
   { "changepoints", recipe_changepoints },
   { "generations", recipe_generations },
   { "videos", recipe_videos },
+  { "traces", recipe_traces },
 };
 
 char *

@@ -11,6 +11,7 @@
 
 #include "assay-error.h"
 #include "assay-json.h"
+#include "assay-lm-demo.h"
 #include "assay-lm-tokenizer.h"
 #include "assay-test-lm.h"
 #include "assay-test-util.h"
@@ -397,6 +398,58 @@ test_cli (void)
   pair_clear (&p);
 }
 
+/* The demo's toy policy/reference pair: two loadable model folders whose credit favours what the
+ * chosen texts use. Held-out pairs written with the chosen side's letters win by the DPO reward,
+ * those written the other way round lose: the page has a meaningful picture to show. */
+static void
+test_demo_pair (void)
+{
+  g_autofree char *dir = assay_test_path ("demo-models");
+  g_autofree char *policy = NULL, *reference = NULL;
+  const char *chosen[] = { "The answer is 6: six apples, seen in the basket.", "Add the tens then the ones; the sum is seen.", NULL };
+  const char *rejected[] = { "Wrong: 54, by mixing up units, you know.", "Guessing, I would say maybe around 40 or so.", NULL };
+  g_autofree char *pairs = assay_test_write_file (
+    "demo-pairs.jsonl",
+    "{\"prompt\": \"Q1\", \"chosen\": \"eee seen see\", \"rejected\": \"wuwu yoyo\"}\n"
+    "{\"prompt\": \"Q2\", \"chosen\": \"these sheep\", \"rejected\": \"mumu kuku\"}\n"
+    "{\"prompt\": \"Q3\", \"chosen\": \"yoyo wuwu\", \"rejected\": \"eee seen see\"}\n");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("demo-pair.assay");
+  g_autoptr (GError) error = NULL;
+  AssayTraceImportResult ir;
+  AssayTraceCreditOptions o = { 0 };
+  char          err[128];
+  AssayBackend *b = assay_backend_cpu_new (1, err, sizeof err);
+  JsonObject   *result = NULL;
+  double        r[3][2];
+
+  g_assert_true (assay_lm_demo_write_pair (dir, chosen, rejected, &policy, &reference, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_suffix (policy, "policy"));
+  g_assert_true (assay_trace_import (store, pairs, ASSAY_TRACE_FORMAT_TRL, NULL, &ir, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ir.traces, ==, 3);
+  o.policy = policy;
+  o.reference = reference;
+  g_assert_true (assay_trace_credit (store, &o, b, NULL, NULL, NULL, &result, &error));
+  g_assert_no_error (error);
+  for (int i = 0; i < 3; i++)
+    for (int side = 0; side < 2; side++)
+      {
+        g_autofree char *sql = g_strdup_printf ("SELECT t.reward * 1000000 FROM trace_tokens t JOIN gen_records g "
+                                                "ON g.id = t.record_id WHERE g.prompt = 'Q%d' AND t.side = %d "
+                                                "AND t.run_id = %lld", i + 1, side,
+                                                (long long) json_object_get_int_member (result, "run"));
+        r[i][side] = assay_store_query_int (store, sql, 0) / 1e6;
+      }
+  g_test_message ("rewards chosen/rejected: %.3f/%.3f %.3f/%.3f %.3f/%.3f", r[0][0], r[0][1], r[1][0],
+                  r[1][1], r[2][0], r[2][1]);
+  g_assert_cmpfloat (r[0][0], >, r[0][1]);
+  g_assert_cmpfloat (r[1][0], >, r[1][1]);
+  g_assert_cmpfloat (r[2][0], <, r[2][1]);
+  json_object_unref (result);
+  assay_backend_free (b);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -405,5 +458,6 @@ main (int argc, char **argv)
   g_test_add_func ("/traces/import-processbench", test_import_processbench);
   g_test_add_func ("/traces/bad-input", test_bad_input);
   g_test_add_func ("/traces/cli", test_cli);
+  g_test_add_func ("/traces/demo-pair", test_demo_pair);
   return g_test_run ();
 }

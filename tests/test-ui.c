@@ -548,6 +548,10 @@ test_sizes (void)
     g_assert_no_error (error);
     g_assert_true (assay_demo_populate (store, NULL, &error));
     g_assert_no_error (error);
+    /* the demo shows the Traces page's main feature: a credit run over its traces */
+    g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM runs WHERE area = 'traces' "
+                                                   "AND kind = 'credit' AND status = 'done'", 0), ==, 1);
+    g_assert_cmpint (assay_store_query_int (store, "SELECT count(DISTINCT record_id) FROM trace_tokens", 0), ==, 11);
   }
   assay_test_run_app (path, sizes, NULL);
 }
