@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "assay-filmstrip.h"
+#include "assay-gen-query.h"
 #include "assay-gen-record.h"
 #include "assay-video-import.h"
 #include "assay-video-pairs.h"
@@ -21,6 +22,7 @@ struct _AssayVideosPage
   AssayPage       parent_instance;
 
   GtkLabel       *summary_label;
+  GtkSearchEntry *search_entry;
   GtkListView    *list_view;
   GtkLabel       *title_label;
   GtkPicture     *picture;
@@ -43,21 +45,48 @@ struct _AssayVideosPage
 G_DEFINE_FINAL_TYPE (AssayVideosPage, assay_videos_page, ASSAY_TYPE_PAGE)
 
 static void load_view (AssayVideosPage *self, gint64 video);
+static void show_view (AssayVideosPage *self);
 
 /* ---- the list ------------------------------------------------------------------------------------ */
 
+/* data: the search words (NULL: every video), matched against the video's name and, through the
+ * generation full-text index, its captions, questions and responses */
 static gpointer
 list_load (AssayStore *store, gpointer data, GCancellable *cancellable, GError **error)
 {
-  sqlite3_stmt *stmt = assay_store_prepare (store,
-                                            "SELECT v.id, v.name, v.frames, v.duration, v.width, v.height, v.error, "
-                                            "(SELECT count(*) FROM gen_records g WHERE g.source = v.name AND g.kind = 'response') "
-                                            "FROM videos v WHERE " ASSAY_DATASET_VISIBLE ("v.dataset_id")
-                                            " ORDER BY v.name, v.id", error);
+  g_autofree char *fts = assay_gen_fts_query (data);
+  g_autofree char *like = NULL;
+  sqlite3_stmt    *stmt = assay_store_prepare (store,
+                                            fts == NULL
+                                              ? "SELECT v.id, v.name, v.frames, v.duration, v.width, v.height, v.error, "
+                                                "(SELECT count(*) FROM gen_records g WHERE g.source = v.name AND g.kind = 'response') "
+                                                "FROM videos v WHERE " ASSAY_DATASET_VISIBLE ("v.dataset_id")
+                                                " ORDER BY v.name, v.id"
+                                              : "SELECT v.id, v.name, v.frames, v.duration, v.width, v.height, v.error, "
+                                                "(SELECT count(*) FROM gen_records g WHERE g.source = v.name AND g.kind = 'response') "
+                                                "FROM videos v WHERE " ASSAY_DATASET_VISIBLE ("v.dataset_id")
+                                                " AND (v.name LIKE ?2 ESCAPE '\\' OR EXISTS (SELECT 1 FROM gen_records g "
+                                                "WHERE g.source = v.name AND g.id IN (SELECT rowid FROM gen_fts "
+                                                "WHERE gen_fts MATCH ?1))) ORDER BY v.name, v.id",
+                                            error);
   GPtrArray *rows;
 
   if (stmt == NULL)
     return NULL;
+  if (fts != NULL)
+    {
+      GString *l = g_string_new ("%");
+      for (const char *p = g_strstrip ((char *) data); *p; p++)
+        {
+          if (*p == '%' || *p == '_' || *p == '\\')
+            g_string_append_c (l, '\\');
+          g_string_append_c (l, *p);
+        }
+      g_string_append_c (l, '%');
+      like = g_string_free (l, FALSE);
+      sqlite3_bind_text (stmt, 1, fts, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, like, -1, SQLITE_TRANSIENT);
+    }
   rows = g_ptr_array_new_with_free_func (g_object_unref);
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
@@ -105,10 +134,24 @@ list_done (AssayPage *page, gpointer result, const GError *error, gpointer data)
     if (assay_video_row_get_id (rows->pdata[i]) == self->want)
       select = i;
   {
-    g_autofree char *summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u video", "%u videos", rows->len), rows->len);
+    g_autofree char *summary = data != NULL && rows->len == 0
+                                 ? g_strdup (_("No video matches the search"))
+                                 : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                                 data != NULL ? "%u video matches" : "%u video",
+                                                                 data != NULL ? "%u videos match" : "%u videos",
+                                                                 rows->len),
+                                                    rows->len);
     gtk_label_set_text (self->summary_label, summary);
   }
-  assay_page_set_empty (page, rows->len == 0);
+  /* the empty state is for a workspace without videos, not for a search that finds none */
+  if (data == NULL)
+    assay_page_set_empty (page, rows->len == 0);
+  if (rows->len == 0)
+    {
+      g_clear_pointer (&self->view, assay_video_view_free);
+      self->shown = 0;
+      show_view (self);
+    }
   update_export (self);
   if (rows->len > 0)
     {
@@ -121,8 +164,18 @@ list_done (AssayPage *page, gpointer result, const GError *error, gpointer data)
 static void
 load_list (AssayVideosPage *self)
 {
+  const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
   assay_page_load (ASSAY_PAGE (self), &self->list_cancellable, "videos-list", list_load, list_done,
-                   NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
+                   search != NULL && *search ? g_strdup (search) : NULL, g_free,
+                   (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+search_changed_cb (GtkSearchEntry *entry, AssayVideosPage *self)
+{
+  self->want = self->view != NULL ? self->view->id : 0;
+  load_list (self);
 }
 
 static void
@@ -557,6 +610,73 @@ export_action (GtkWidget *widget, const char *name, GVariant *param)
 /* ---- page ---------------------------------------------------------------------------------------- */
 
 static void
+delete_response_cb (AdwMessageDialog *dialog, const char *response, AssayVideosPage *self)
+{
+  gint64 video = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (dialog), "video"));
+  g_autoptr (GError) error = NULL;
+  guint  records = 0;
+
+  if (g_strcmp0 (response, "delete") != 0 || assay_page_get_store (ASSAY_PAGE (self)) == NULL)
+    return;
+  if (!assay_video_delete (assay_page_get_store (ASSAY_PAGE (self)), video, &records, &error))
+    {
+      assay_page_toast (ASSAY_PAGE (self), error->message);
+      return;
+    }
+  {
+    g_autofree char *msg = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Video deleted, with %u record",
+                                                         "Video deleted, with %u records", records),
+                                            records);
+    assay_page_toast (ASSAY_PAGE (self), msg);
+  }
+  self->want = 0;
+  load_list (self);
+}
+
+/* Delete (the key or the button): asks first, naming what goes with the video */
+static void
+delete_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  AssayVideosPage *self = ASSAY_VIDEOS_PAGE (widget);
+  AssayStore      *store = assay_page_get_store (ASSAY_PAGE (self));
+  g_autofree char *heading = NULL, *body = NULL;
+  gint64           records;
+  AdwMessageDialog *dialog;
+
+  if (store == NULL || self->view == NULL)
+    return;
+  {
+    g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM gen_records g JOIN videos v ON v.id = %lld "
+                                            "WHERE g.dataset_id = v.dataset_id AND g.source = v.name",
+                                            (long long) self->view->id);
+    records = assay_store_query_int (store, sql, 0);
+  }
+  heading = g_strdup_printf (_("Delete “%s”?"), self->view->name);
+  {
+    guint            frames = self->view->images != NULL ? self->view->images->len : 0;
+    g_autofree char *f = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "its %u sampled frame", "its %u sampled frames", frames), frames);
+    g_autofree char *r = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "the %lld caption, question or response imported with it",
+                                                       "the %lld captions, questions and responses imported with it", (gulong) records),
+                                          (long long) records);
+    const char      *end = _("This cannot be undone; the video file stays.");
+    if (frames > 0 && records > 0)
+      body = g_strdup_printf (_("The video goes with %s and %s. %s"), f, r, end);
+    else if (frames > 0 || records > 0)
+      body = g_strdup_printf (_("The video goes with %s. %s"), frames > 0 ? f : r, end);
+    else
+      body = g_strdup_printf (_("The video has no frames or records here. %s"), end);
+  }
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)), heading, body));
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "delete", _("_Delete"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "delete", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data (G_OBJECT (dialog), "video", GSIZE_TO_POINTER (self->view->id));
+  g_signal_connect_object (dialog, "response", G_CALLBACK (delete_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 assay_videos_page_workspace_changed (AssayPage *page, AssayStore *store)
 {
   AssayVideosPage *self = ASSAY_VIDEOS_PAGE (page);
@@ -642,6 +762,7 @@ assay_videos_page_class_init (AssayVideosPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/ui/assay-videos-page.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, AssayVideosPage, name)
   CHILD (summary_label);
+  CHILD (search_entry);
   CHILD (list_view);
   CHILD (title_label);
   CHILD (picture);
@@ -652,6 +773,8 @@ assay_videos_page_class_init (AssayVideosPageClass *klass)
 #undef CHILD
   gtk_widget_class_install_action (widget_class, "videos.import", NULL, import_action);
   gtk_widget_class_install_action (widget_class, "videos.export", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "videos.delete", NULL, delete_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "videos.delete", NULL);
 }
 
 static void
@@ -670,6 +793,7 @@ assay_videos_page_init (AssayVideosPage *self)
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (g_object_ref (self->selection)));
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (selection_changed_cb), self);
   g_signal_connect (self->filmstrip, "selected", G_CALLBACK (filmstrip_selected_cb), self);
+  g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
 }
 
 AssayPage *
@@ -732,4 +856,10 @@ gboolean
 assay_videos_page_can_export (AssayVideosPage *self)
 {
   return self->can_export;
+}
+
+GtkWidget *
+assay_videos_page_get_search_entry (AssayVideosPage *self)
+{
+  return GTK_WIDGET (self->search_entry);
 }

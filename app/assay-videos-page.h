@@ -23,6 +23,7 @@ GtkWidget *assay_videos_page_get_filmstrip (AssayVideosPage *self);
 GtkWidget *assay_videos_page_get_picture (AssayVideosPage *self);
 const char *assay_videos_page_get_frame_text (AssayVideosPage *self);
 gboolean   assay_videos_page_can_export (AssayVideosPage *self);
+GtkWidget *assay_videos_page_get_search_entry (AssayVideosPage *self);
 /* Sets the reviewer's score of a response as the number keys do. */
 gboolean   assay_videos_page_rate (AssayVideosPage *self, gint64 record, int score);
 

@@ -472,6 +472,47 @@ test_cli_import (void)
   o = assay_json_object_from_string (stdout_, NULL);
   g_assert_cmpint (json_object_get_int_member (o, "pairs"), ==, 1);
   g_assert_true (g_file_test (out, G_FILE_TEST_EXISTS));
+  /* video list and video delete: the video, its frames and its records go; a second delete
+   * says there is no such video */
+  {
+    gint64     id, records;
+    JsonArray *videos;
+    g_clear_pointer (&stdout_, g_free);
+    g_clear_pointer (&stderr_, g_free);
+    g_clear_pointer (&o, json_object_unref);
+    g_assert_cmpint (assay_test_spawn ((const char *[]) { cli, "video", "list", "-w", ws, "--json", NULL },
+                                       &stdout_, &stderr_), ==, 0);
+    o = assay_json_object_from_string (stdout_, NULL);
+    videos = json_object_get_array_member (o, "videos");
+    g_assert_cmpuint (json_array_get_length (videos), ==, 1);
+    id = json_object_get_int_member (json_array_get_object_element (videos, 0), "id");
+    records = json_object_get_int_member (json_array_get_object_element (videos, 0), "records");
+    g_assert_cmpint (records, >, 0);
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (videos, 0), "frames"), >, 0);
+    {
+      g_autofree char *ids = g_strdup_printf ("%lld", (long long) id);
+      g_clear_pointer (&stdout_, g_free);
+      g_clear_pointer (&stderr_, g_free);
+      g_clear_pointer (&o, json_object_unref);
+      g_assert_cmpint (assay_test_spawn ((const char *[]) { cli, "video", "delete", "-w", ws, "--id", ids, "--json", NULL },
+                                         &stdout_, &stderr_), ==, 0);
+      o = assay_json_object_from_string (stdout_, NULL);
+      g_assert_cmpint (json_object_get_int_member (o, "records"), ==, records);
+      g_clear_pointer (&stdout_, g_free);
+      g_clear_pointer (&stderr_, g_free);
+      g_assert_cmpint (assay_test_spawn ((const char *[]) { cli, "video", "delete", "-w", ws, "--id", ids, NULL },
+                                         &stdout_, &stderr_), ==, 1);
+      g_assert_nonnull (strstr (stderr_, "no video"));
+    }
+    {
+      g_autoptr (AssayStore) store = assay_store_open (ws, NULL);
+      g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM videos", 0), ==, 0);
+      g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM video_frames", 0), ==, 0);
+      g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE source = 'big_buck_bunny'", 0), ==, 0);
+      /* the rows about a video not in the workspace stay */
+      g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE source = 'nasa_13013'", 0), ==, 4);
+    }
+  }
 }
 
 /* Decodes a PNG with FFmpeg's decoder (CRCs checked) into RGBA rows of width * 4 bytes */

@@ -182,11 +182,105 @@ verb_pairs (AssayCliCommon *common, int argc, char **argv)
   return ASSAY_CLI_OK;
 }
 
+static int
+verb_list (AssayCliCommon *common, int argc, char **argv)
+{
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  sqlite3_stmt *stmt;
+  JsonArray    *rows = json_array_new ();
+  int status = assay_cli_parse (common, "video list", NULL, NULL, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    {
+      json_array_unref (rows);
+      return status;
+    }
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL
+      || (stmt = assay_store_prepare (store, "SELECT v.id, v.dataset_id, v.name, v.path, v.frames, v.duration, "
+                                             "v.error, (SELECT count(*) FROM gen_records g WHERE g.dataset_id = "
+                                             "v.dataset_id AND g.source = v.name) FROM videos v WHERE "
+                                             ASSAY_DATASET_VISIBLE ("v.dataset_id") " ORDER BY v.id", &error)) == NULL)
+    {
+      json_array_unref (rows);
+      return assay_cli_fail (g_steal_pointer (&error));
+    }
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      JsonObject *o = json_object_new ();
+      json_object_set_int_member (o, "id", sqlite3_column_int64 (stmt, 0));
+      json_object_set_int_member (o, "dataset", sqlite3_column_int64 (stmt, 1));
+      json_object_set_string_member (o, "name", (const char *) sqlite3_column_text (stmt, 2));
+      json_object_set_string_member (o, "path", (const char *) sqlite3_column_text (stmt, 3));
+      json_object_set_int_member (o, "frames", sqlite3_column_int64 (stmt, 4));
+      json_object_set_double_member (o, "duration", sqlite3_column_double (stmt, 5));
+      if (sqlite3_column_type (stmt, 6) != SQLITE_NULL)
+        json_object_set_string_member (o, "error", (const char *) sqlite3_column_text (stmt, 6));
+      json_object_set_int_member (o, "records", sqlite3_column_int64 (stmt, 7));
+      json_array_add_object_element (rows, o);
+    }
+  sqlite3_reset (stmt);
+  if (common->json)
+    {
+      JsonObject *o = json_object_new ();
+      json_object_set_array_member (o, "videos", rows);
+      assay_cli_print_json_object (o);
+      return ASSAY_CLI_OK;
+    }
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonObject *o = json_array_get_object_element (rows, i);
+      g_print ("%4lld  %-28s %6lld frames  %4lld records  %s\n", (long long) json_object_get_int_member (o, "id"),
+               json_object_get_string_member (o, "name"), (long long) json_object_get_int_member (o, "frames"),
+               (long long) json_object_get_int_member (o, "records"),
+               json_object_has_member (o, "error") ? json_object_get_string_member (o, "error")
+                                                   : json_object_get_string_member (o, "path"));
+    }
+  json_array_unref (rows);
+  return ASSAY_CLI_OK;
+}
+
+static int
+verb_delete (AssayCliCommon *common, int argc, char **argv)
+{
+  gint64 id = 0;
+  guint  records = 0;
+  const GOptionEntry entries[] = {
+    { "id", 0, 0, G_OPTION_ARG_INT64, &id, N_("Video (video list)"), N_("ID") },
+    { NULL }
+  };
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  int status = assay_cli_parse (common, "video delete", NULL, entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (id <= 0)
+    return assay_cli_usage (_("video delete takes --id ID (see video list)"));
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL
+      || !assay_video_delete (store, id, &records, &error))
+    return assay_cli_fail (g_steal_pointer (&error));
+  if (common->json)
+    {
+      JsonObject *o = json_object_new ();
+      json_object_set_int_member (o, "deleted", id);
+      json_object_set_int_member (o, "records", records);
+      assay_cli_print_json_object (o);
+    }
+  else
+    g_print (g_dngettext (GETTEXT_PACKAGE, "Video %lld deleted, with %u record\n",
+                          "Video %lld deleted, with %u records\n", records),
+             (long long) id, records);
+  return ASSAY_CLI_OK;
+}
+
 static const AssayCliVerb verbs[] = {
   { "probe", verb_probe, N_("Container, codec, size, frames and duration of the video stream") },
   { "frames", verb_frames, N_("Sample frames uniformly and write them as PNG") },
   { "import", verb_import, N_("Import videos (sampling their frames) and LLaVA-Hound captions, QA and scored responses") },
   { "pairs", verb_pairs, N_("DPO pairs from the scored responses as TRL JSONL with the video paths") },
+  { "list", verb_list, N_("The workspace's videos: id, name, frames, records") },
+  { "delete", verb_delete, N_("Delete a video with its frames and the records imported with it") },
   { NULL }
 };
 

@@ -567,3 +567,62 @@ assay_video_import_job_new (const char *const *paths, int count, const char *nam
   return assay_job_new ("video-import", title, ASSAY_JOB_LANE_IO, import_run, d,
                         (GDestroyNotify) import_data_free);
 }
+
+gboolean
+assay_video_delete (AssayStore *store, gint64 video, guint *records, GError **error)
+{
+  sqlite3_stmt    *stmt;
+  g_autofree char *name = NULL;
+  gint64           dataset = 0;
+  gboolean         shared = FALSE;
+
+  if (records != NULL)
+    *records = 0;
+  if (!assay_store_begin (store, error))
+    return FALSE;
+  if ((stmt = assay_store_prepare (store, "SELECT name, dataset_id FROM videos WHERE id = ?", error)) == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, video);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      name = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      dataset = sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+  if (name == NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("there is no video %lld"), (long long) video);
+      goto fail;
+    }
+  if ((stmt = assay_store_prepare (store, "SELECT count(*) FROM videos WHERE dataset_id = ? AND name = ? AND id != ?",
+                                   error)) == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, dataset);
+  sqlite3_bind_text (stmt, 2, name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 3, video);
+  shared = sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_int64 (stmt, 0) > 0;
+  sqlite3_reset (stmt);
+  if (!shared)
+    {
+      if ((stmt = assay_store_prepare (store, "DELETE FROM gen_records WHERE dataset_id = ? AND source = ?", error)) == NULL)
+        goto fail;
+      sqlite3_bind_int64 (stmt, 1, dataset);
+      sqlite3_bind_text (stmt, 2, name, -1, SQLITE_TRANSIENT);
+      if (!assay_store_step_done (store, stmt, error))
+        goto fail;
+      if (records != NULL)
+        *records = (guint) sqlite3_changes (assay_store_get_db (store));
+    }
+  if ((stmt = assay_store_prepare (store, "DELETE FROM videos WHERE id = ?", error)) == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, video);
+  if (!assay_store_step_done (store, stmt, error) || !assay_store_commit (store, error))
+    goto fail;
+  assay_store_emit_changed (store, "videos");
+  assay_store_emit_changed (store, "gen_records");
+  return TRUE;
+
+fail:
+  assay_store_rollback (store);
+  return FALSE;
+}

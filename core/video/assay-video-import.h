@@ -46,6 +46,12 @@ gboolean  assay_video_import (AssayStore             *store,
                               GCancellable           *cancellable,
                               GError                **error);
 
+/* Removes a video: its row, its sampled frames and the records imported with it in its dataset
+ * (captions, questions, responses whose video is this one, unless another video of that dataset
+ * has the same name), and the reviewer's pairs on those. Not undoable (frames are not journalled).
+ * *records (optional): how many records went. */
+gboolean  assay_video_delete (AssayStore *store, gint64 video, guint *records, GError **error);
+
 /* The key of a video file or a row's video field: its base name without the extension. */
 char     *assay_video_key (const char *name);
 
