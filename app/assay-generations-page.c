@@ -34,6 +34,8 @@ struct _AssayGenerationsPage
   GtkDropDown        *rating_dropdown;
   GtkSearchEntry     *search_entry;
   GtkStack           *results_stack;
+  GtkBox             *stats_box;
+  GCancellable       *stats_cancellable;
   GtkWidget          *clear_filters_button;
   GtkLabel           *progress_label;
   GtkProgressBar     *progress_bar;
@@ -79,6 +81,7 @@ struct _AssayGenerationsPage
 G_DEFINE_FINAL_TYPE (AssayGenerationsPage, assay_generations_page, ASSAY_TYPE_PAGE)
 
 static void reload (AssayGenerationsPage *self, gint64 keep);
+static void build_stats (AssayGenerationsPage *self);
 static void show_record (AssayGenerationsPage *self, gint64 id);
 static void build_grid (AssayGenerationsPage *self);
 
@@ -589,6 +592,8 @@ load_done (AssayPage *page, gpointer result, const GError *error, gpointer data)
   show_progress (self, l->counts);
   loaded_free (l);
   self->loaded = TRUE;
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->view_stack), "stats") == 0)
+    build_stats (self);
 }
 
 static void
@@ -1254,6 +1259,153 @@ assay_generations_page_store_changed (AssayPage *page, const char *table)
     build_grid (self);
   else
     self->grid_dirty = TRUE;
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->view_stack), "stats") == 0)
+    build_stats (self);
+}
+
+/* ---- statistics ------------------------------------------------------------------------------ */
+
+static gpointer
+read_stats (AssayStore *store, gpointer data, GCancellable *cancellable, GError **error)
+{
+  return assay_gen_stats (store, data, error);
+}
+
+/* A row: name, a bar of n out of total, the count and its share */
+static void
+stats_bar (GtkGrid *grid, int row, const char *name, guint n, guint total)
+{
+  GtkWidget       *label = gtk_label_new (name);
+  GtkWidget       *bar = gtk_progress_bar_new ();
+  g_autofree char *text = total > 0 ? g_strdup_printf ("%u · %.0f %%", n, 100.0 * n / total) : g_strdup ("0");
+  GtkWidget       *count = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_xalign (GTK_LABEL (count), 1);
+  gtk_widget_add_css_class (count, "numeric");
+  gtk_widget_set_hexpand (bar, TRUE);
+  gtk_widget_set_valign (bar, GTK_ALIGN_CENTER);
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (bar), total > 0 ? (double) n / total : 0);
+  gtk_grid_attach (grid, label, 0, row, 1, 1);
+  gtk_grid_attach (grid, bar, 1, row, 1, 1);
+  gtk_grid_attach (grid, count, 2, row, 1, 1);
+}
+
+static GtkWidget *
+stats_heading (const char *text)
+{
+  GtkWidget *h = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (h), 0);
+  gtk_widget_add_css_class (h, "heading");
+  gtk_widget_set_margin_top (h, 12);
+  return h;
+}
+
+static void
+stats_done (AssayPage *page, gpointer result, const GError *error, gpointer data)
+{
+  AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (page);
+  g_autoptr (GPtrArray) stats = result;
+  static const char *const status_names[] = { N_("Pending"), N_("Accepted"), N_("Rejected"), N_("Edited") };
+  static const char *const stars[] = { N_("Unrated"), "★", "★★", "★★★", "★★★★", "★★★★★" };
+  AssayGenStats *all;
+  GtkWidget     *child;
+  GtkGrid       *grid;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->stats_box))) != NULL)
+    gtk_box_remove (self->stats_box, child);
+  if (stats == NULL)
+    {
+      assay_page_toast (page, error->message);
+      return;
+    }
+  all = stats->pdata[0];
+  {
+    g_autofree char *title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u record", "%u records", all->total),
+                                              all->total);
+    GtkWidget *t = gtk_label_new (title);
+    GtkWidget *note = gtk_label_new (_("Over the dataset, kind, model, label, rating and search chosen above, every status."));
+    gtk_label_set_xalign (GTK_LABEL (t), 0);
+    gtk_widget_add_css_class (t, "title-3");
+    gtk_label_set_xalign (GTK_LABEL (note), 0);
+    gtk_label_set_wrap (GTK_LABEL (note), TRUE);
+    gtk_widget_add_css_class (note, "dim-label");
+    gtk_box_append (self->stats_box, t);
+    gtk_box_append (self->stats_box, note);
+  }
+  gtk_box_append (self->stats_box, stats_heading (_("Status")));
+  grid = GTK_GRID (gtk_grid_new ());
+  gtk_grid_set_row_spacing (grid, 4);
+  gtk_grid_set_column_spacing (grid, 12);
+  for (int i = 0; i < 4; i++)
+    stats_bar (grid, i, _(status_names[i == 2 ? 3 : i == 3 ? 2 : i]), all->status[i == 2 ? 3 : i == 3 ? 2 : i], all->total);
+  gtk_box_append (self->stats_box, GTK_WIDGET (grid));
+  gtk_box_append (self->stats_box, stats_heading (_("Rating")));
+  grid = GTK_GRID (gtk_grid_new ());
+  gtk_grid_set_row_spacing (grid, 4);
+  gtk_grid_set_column_spacing (grid, 12);
+  for (int r = 5; r >= 0; r--)
+    stats_bar (grid, 5 - r, r == 0 ? _(stars[0]) : stars[r], all->rating[r], all->total);
+  {
+    guint  rated = all->total - all->rating[0];
+    double sum = 0;
+    for (int r = 1; r <= 5; r++)
+      sum += (double) r * all->rating[r];
+    if (rated > 0)
+      {
+        g_autofree char *mean = g_strdup_printf (_("Mean rating %.2f over %u rated"), sum / rated, rated);
+        GtkWidget       *m = gtk_label_new (mean);
+        gtk_label_set_xalign (GTK_LABEL (m), 0);
+        gtk_widget_add_css_class (m, "dim-label");
+        gtk_grid_attach (grid, m, 0, 6, 3, 1);
+      }
+  }
+  gtk_box_append (self->stats_box, GTK_WIDGET (grid));
+  if (stats->len > 2)
+    {
+      static const char *const cols[] = { N_("Kind"), N_("Records"), N_("Pending"), N_("Accepted"), N_("Edited"), N_("Rejected") };
+      gtk_box_append (self->stats_box, stats_heading (_("By kind")));
+      grid = GTK_GRID (gtk_grid_new ());
+      gtk_grid_set_row_spacing (grid, 4);
+      gtk_grid_set_column_spacing (grid, 18);
+      for (int c = 0; c < 6; c++)
+        {
+          GtkWidget *h = gtk_label_new (_(cols[c]));
+          gtk_label_set_xalign (GTK_LABEL (h), c == 0 ? 0 : 1);
+          gtk_widget_add_css_class (h, "dim-label");
+          gtk_grid_attach (grid, h, c, 0, 1, 1);
+        }
+      for (guint k = 1; k < stats->len; k++)
+        {
+          AssayGenStats *s = stats->pdata[k];
+          guint          v[5] = { s->total, s->status[ASSAY_GEN_PENDING], s->status[ASSAY_GEN_ACCEPTED],
+                                  s->status[ASSAY_GEN_EDITED], s->status[ASSAY_GEN_REJECTED] };
+          GtkWidget     *name = gtk_label_new (s->kind);
+          gtk_label_set_xalign (GTK_LABEL (name), 0);
+          gtk_grid_attach (grid, name, 0, (int) k, 1, 1);
+          for (int c = 0; c < 5; c++)
+            {
+              g_autofree char *t = g_strdup_printf ("%u", v[c]);
+              GtkWidget       *l = gtk_label_new (t);
+              gtk_label_set_xalign (GTK_LABEL (l), 1);
+              gtk_widget_add_css_class (l, "numeric");
+              gtk_grid_attach (grid, l, c + 1, (int) k, 1, 1);
+            }
+        }
+      gtk_box_append (self->stats_box, GTK_WIDGET (grid));
+    }
+}
+
+static void
+build_stats (AssayGenerationsPage *self)
+{
+  AssayGenFilter f;
+
+  current_filter (self, &f);
+  assay_page_load (ASSAY_PAGE (self), &self->stats_cancellable, "[assay] generation statistics", read_stats,
+                   stats_done, assay_gen_filter_dup (&f), (GDestroyNotify) assay_gen_filter_free,
+                   (GDestroyNotify) g_ptr_array_unref);
 }
 
 /* Ctrl+Z / Shift+Ctrl+Z: back to the record undone or redone, when the list holds it (a
@@ -1282,6 +1434,8 @@ view_changed_cb (GtkStack *stack, GParamSpec *pspec, AssayGenerationsPage *self)
 {
   if (self->grid_dirty && g_strcmp0 (gtk_stack_get_visible_child_name (stack), "grid") == 0)
     build_grid (self);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (stack), "stats") == 0)
+    build_stats (self);
 }
 
 /* ---- actions --------------------------------------------------------------------------------- */
@@ -1481,6 +1635,9 @@ assay_generations_page_dispose (GObject *object)
     g_cancellable_cancel (self->count_cancellable);
   if (self->choices_cancellable != NULL)
     g_cancellable_cancel (self->choices_cancellable);
+  if (self->stats_cancellable != NULL)
+    g_cancellable_cancel (self->stats_cancellable);
+  g_clear_object (&self->stats_cancellable);
   g_clear_object (&self->choices_cancellable);
   g_clear_object (&self->load_cancellable);
   g_clear_object (&self->count_cancellable);
@@ -1535,6 +1692,7 @@ assay_generations_page_class_init (AssayGenerationsPageClass *klass)
   CHILD (condition_list);
   CHILD (rating_dropdown);
   CHILD (results_stack);
+  CHILD (stats_box);
   CHILD (clear_filters_button);
   CHILD (search_entry);
   CHILD (progress_label);
@@ -1751,4 +1909,30 @@ assay_generations_page_clear_filters (AssayGenerationsPage *self)
 {
   self->loaded = FALSE;
   g_signal_emit_by_name (self->clear_filters_button, "clicked");
+}
+
+void
+assay_generations_page_show_stats (AssayGenerationsPage *self)
+{
+  gtk_stack_set_visible_child_name (self->view_stack, "stats");
+}
+
+/* The statistics view's text, in reading order (for tests) */
+char *
+assay_generations_page_dup_stats_text (AssayGenerationsPage *self)
+{
+  GString *s = g_string_new (NULL);
+
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (self->stats_box)); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    {
+      if (GTK_IS_LABEL (c))
+        g_string_append_printf (s, "%s\n", gtk_label_get_text (GTK_LABEL (c)));
+      else if (GTK_IS_GRID (c))
+        for (GtkWidget *l = gtk_widget_get_first_child (c); l != NULL; l = gtk_widget_get_next_sibling (l))
+          if (GTK_IS_LABEL (l))
+            g_string_append_printf (s, "%s|", gtk_label_get_text (GTK_LABEL (l)));
+      g_string_append_c (s, '\n');
+    }
+  return g_string_free (s, FALSE);
 }

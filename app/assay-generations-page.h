@@ -42,6 +42,9 @@ GtkWidget  *assay_generations_page_get_search_entry (AssayGenerationsPage *self)
 /* The "No Matching Records" state, and its Clear Search and Filters button */
 gboolean    assay_generations_page_shows_no_results (AssayGenerationsPage *self);
 void        assay_generations_page_clear_filters (AssayGenerationsPage *self);
+/* The Statistics view: status and rating distributions under the filters */
+void        assay_generations_page_show_stats (AssayGenerationsPage *self);
+char       *assay_generations_page_dup_stats_text (AssayGenerationsPage *self);
 GtkWidget  *assay_generations_page_get_grid (AssayGenerationsPage *self);
 guint       assay_generations_page_get_selected (AssayGenerationsPage *self);
 void        assay_generations_page_get_progress (AssayGenerationsPage *self, guint *reviewed,

@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #include "assay-error.h"
+#include "assay-gen-demo.h"
 #include "assay-gen-export.h"
 #include "assay-gen-import.h"
 #include "assay-gen-prompts.h"
+#include "assay-gen-query.h"
 #include "assay-json.h"
 #include "assay-test-util.h"
 #include "assay-word-diff.h"
@@ -634,6 +636,84 @@ test_word_diff (void)
   }
 }
 
+/* The statistics view's counts, against a plain reading of every row: per status and rating,
+ * over all records and per kind, with the filter's kind and search applied and its status not */
+static void
+test_stats (void)
+{
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("gen-stats.assay");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) stats = NULL;
+  AssayGenFilter f;
+  sqlite3_stmt  *stmt;
+  guint          status[4] = { 0 }, rating[6] = { 0 }, total = 0, pair_total = 0, pair_rejected = 0;
+
+  g_assert_true (assay_gen_demo_import (store, &error));
+  g_assert_no_error (error);
+  /* decisions and ratings of every kind */
+  g_assert_true (assay_store_exec (store, "UPDATE gen_records SET rating = (id % 6) WHERE id % 6 != 0; "
+                                          "UPDATE gen_records SET status = 'rejected' WHERE id % 5 = 1; "
+                                          "UPDATE gen_records SET status = 'accepted' WHERE id % 5 = 2", &error));
+  stmt = assay_store_prepare (store, "SELECT kind, status, rating FROM gen_records", &error);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      AssayGenStatus st;
+      int r = sqlite3_column_type (stmt, 2) == SQLITE_NULL ? 0 : sqlite3_column_int (stmt, 2);
+      g_assert_true (assay_gen_parse_status ((const char *) sqlite3_column_text (stmt, 1), &st));
+      status[st]++;
+      rating[r]++;
+      total++;
+      if (g_str_equal ((const char *) sqlite3_column_text (stmt, 0), "pair"))
+        {
+          pair_total++;
+          pair_rejected += st == ASSAY_GEN_REJECTED;
+        }
+    }
+  sqlite3_reset (stmt);
+
+  assay_gen_filter_init (&f);
+  f.status = ASSAY_GEN_ACCEPTED; /* not applied: the view shows every status */
+  stats = assay_gen_stats (store, &f, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (stats);
+  {
+    AssayGenStats *all = stats->pdata[0];
+    guint          sum = 0;
+    g_assert_null (all->kind);
+    g_assert_cmpuint (all->total, ==, total);
+    for (int i = 0; i < 4; i++)
+      g_assert_cmpuint (all->status[i], ==, status[i]);
+    for (int i = 0; i < 6; i++)
+      g_assert_cmpuint (all->rating[i], ==, rating[i]);
+    g_assert_cmpuint (rating[0], >, 0);
+    g_assert_cmpuint (rating[5], >, 0);
+    for (guint k = 1; k < stats->len; k++)
+      {
+        AssayGenStats *s = stats->pdata[k];
+        sum += s->total;
+        if (g_str_equal (s->kind, "pair"))
+          {
+            g_assert_cmpuint (s->total, ==, pair_total);
+            g_assert_cmpuint (s->status[ASSAY_GEN_REJECTED], ==, pair_rejected);
+          }
+      }
+    g_assert_cmpuint (sum, ==, total);
+  }
+  g_clear_pointer (&stats, g_ptr_array_unref);
+  /* a kind filter: one kind, the same counts as above for it */
+  f.kind = "pair";
+  stats = assay_gen_stats (store, &f, &error);
+  g_assert_cmpuint (stats->len, ==, 2);
+  g_assert_cmpuint (((AssayGenStats *) stats->pdata[0])->total, ==, pair_total);
+  g_clear_pointer (&stats, g_ptr_array_unref);
+  /* a search that matches nothing: zero counts, no kinds */
+  f.kind = NULL;
+  f.search = "zzqqxxnothing";
+  stats = assay_gen_stats (store, &f, &error);
+  g_assert_cmpuint (stats->len, ==, 1);
+  g_assert_cmpuint (((AssayGenStats *) stats->pdata[0])->total, ==, 0);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -647,5 +727,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/gen/export", test_export);
   g_test_add_func ("/gen/prompts", test_prompts);
   g_test_add_func ("/gen/word-diff", test_word_diff);
+  g_test_add_func ("/gen/stats", test_stats);
   return g_test_run ();
 }

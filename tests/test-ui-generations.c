@@ -301,6 +301,35 @@ check_page (AssayWindow *window, gpointer data)
   page = wait_loaded (window);
   g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 26);
 
+  /* Statistics: every status and rating of the 26 records, as counted here */
+  {
+    AssayStore      *store = assay_page_get_store (ASSAY_PAGE (page));
+    g_autofree char *text = NULL, *pending = NULL, *five = NULL;
+    gint64           n_pending = assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE status = 'pending'", 0);
+    gint64           n_five = assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE rating = 5", 0);
+    assay_generations_page_show_stats (page);
+    for (int i = 0; i < 100; i++)
+      {
+        g_free (text);
+        text = assay_generations_page_dup_stats_text (page);
+        if (strstr (text, "26 records") != NULL)
+          break;
+        assay_test_wait (30);
+      }
+    g_test_message ("%s", text);
+    g_assert_nonnull (strstr (text, "26 records"));
+    pending = g_strdup_printf ("Pending|%lld · %.0f %%|", (long long) n_pending, 100.0 * n_pending / 26);
+    five = g_strdup_printf ("★★★★★|%lld · %.0f %%|", (long long) n_five, 100.0 * n_five / 26);
+    g_assert_nonnull (strstr (text, pending));
+    g_assert_nonnull (strstr (text, five));
+    g_assert_nonnull (strstr (text, "By kind"));
+    {
+      g_autoptr (GdkTexture) whole = assay_test_render (GTK_WIDGET (window));
+      assay_test_save_screenshot (whole, "generations-stats.png");
+    }
+    assay_generations_page_show_grid (page, FALSE); /* back to Review */
+  }
+
   /* the GenCo grid: 4 documents x (elaboration + labels) */
   assay_generations_page_show_grid (page, TRUE);
   assay_test_wait (150);

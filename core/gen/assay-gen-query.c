@@ -255,6 +255,66 @@ assay_gen_count_status (AssayStore *store, const AssayGenFilter *filter, guint o
   return TRUE;
 }
 
+void
+assay_gen_stats_free (AssayGenStats *stats)
+{
+  if (stats == NULL)
+    return;
+  g_free (stats->kind);
+  g_free (stats);
+}
+
+GPtrArray *
+assay_gen_stats (AssayStore *store, const AssayGenFilter *filter, GError **error)
+{
+  Clause           c;
+  g_autofree char *sql = NULL;
+  sqlite3_stmt    *stmt;
+  GPtrArray       *out;
+  AssayGenStats   *all = g_new0 (AssayGenStats, 1);
+
+  build (&c, filter, FALSE);
+  sql = g_strdup_printf ("SELECT kind, status, rating, count(*) FROM gen_records%s "
+                         "GROUP BY kind, status, rating ORDER BY kind", c.where->str);
+  stmt = assay_store_prepare (store, sql, error);
+  if (stmt == NULL)
+    {
+      clear (&c);
+      g_free (all);
+      return NULL;
+    }
+  out = g_ptr_array_new_with_free_func ((GDestroyNotify) assay_gen_stats_free);
+  g_ptr_array_add (out, all);
+  bind (&c, stmt);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char    *kind = (const char *) sqlite3_column_text (stmt, 0);
+      AssayGenStats *k = out->len > 1 ? out->pdata[out->len - 1] : NULL;
+      AssayGenStatus s;
+      int            rating = sqlite3_column_type (stmt, 2) == SQLITE_NULL ? 0 : sqlite3_column_int (stmt, 2);
+      guint          n = (guint) sqlite3_column_int64 (stmt, 3);
+
+      if (k == NULL || g_strcmp0 (k->kind, kind) != 0)
+        {
+          k = g_new0 (AssayGenStats, 1);
+          k->kind = g_strdup (kind != NULL ? kind : "");
+          g_ptr_array_add (out, k);
+        }
+      if (rating < 0 || rating > 5)
+        rating = 0;
+      for (AssayGenStats *t = all; t != NULL; t = t == all ? k : NULL)
+        {
+          t->total += n;
+          t->rating[rating] += n;
+          if (assay_gen_parse_status ((const char *) sqlite3_column_text (stmt, 1), &s))
+            t->status[s] += n;
+        }
+    }
+  sqlite3_reset (stmt);
+  clear (&c);
+  return out;
+}
+
 GPtrArray *
 assay_gen_distinct (AssayStore *store, gint64 dataset, const char *column)
 {

@@ -36,6 +36,18 @@ GArray *assay_gen_query_ids (AssayStore *store, const AssayGenFilter *filter, GE
 /* Counts per status over the filter without its status: out[AssayGenStatus] */
 gboolean assay_gen_count_status (AssayStore *store, const AssayGenFilter *filter, guint out[4],
                                  GError **error);
+/* The statistics view: counts per status and per rating (rating[0]: unrated, 1..5) of the records
+ * the filter keeps (its status aside), for all of them (kind NULL, first) and per kind. */
+typedef struct
+{
+  char  *kind;
+  guint  total;
+  guint  status[4];
+  guint  rating[6];
+} AssayGenStats;
+
+void       assay_gen_stats_free (AssayGenStats *stats);
+GPtrArray *assay_gen_stats (AssayStore *store, const AssayGenFilter *filter, GError **error);
 /* Distinct values of a column (kind, model, condition) over a dataset (0: all) */
 GPtrArray *assay_gen_distinct (AssayStore *store, gint64 dataset, const char *column);
 /* The FTS5 query for user words (each quoted; the last a prefix), or NULL when empty */
