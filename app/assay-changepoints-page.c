@@ -825,6 +825,14 @@ assay_changepoints_page_job_finished (AssayPage *page, AssayJob *job)
 }
 
 static void
+assay_changepoints_page_focus_content (AssayPage *page)
+{
+  /* the plot: ←/→ move the cursor, +/−/0 zoom, m marks (Tab reaches the series list) */
+  AssayChangepointsPage *self = ASSAY_CHANGEPOINTS_PAGE (page);
+  gtk_widget_grab_focus (GTK_WIDGET (self->plot));
+}
+
+static void
 assay_changepoints_page_dispose (GObject *object)
 {
   AssayChangepointsPage *self = ASSAY_CHANGEPOINTS_PAGE (object);
@@ -885,6 +893,7 @@ assay_changepoints_page_class_init (AssayChangepointsPageClass *klass)
   object_class->dispose = assay_changepoints_page_dispose;
   object_class->finalize = assay_changepoints_page_finalize;
   page_class->workspace_changed = assay_changepoints_page_workspace_changed;
+  page_class->focus_content = assay_changepoints_page_focus_content;
   page_class->job_finished = assay_changepoints_page_job_finished;
   page_class->store_changed = assay_changepoints_page_store_changed;
 

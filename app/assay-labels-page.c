@@ -1167,6 +1167,14 @@ assay_labels_page_job_finished (AssayPage *page, AssayJob *job)
 }
 
 static void
+assay_labels_page_focus_content (AssayPage *page)
+{
+  /* the label list: arrows move from label to label */
+  AssayLabelsPage *self = ASSAY_LABELS_PAGE (page);
+  gtk_widget_grab_focus (GTK_WIDGET (self->column_view));
+}
+
+static void
 assay_labels_page_dispose (GObject *object)
 {
   AssayLabelsPage *self = ASSAY_LABELS_PAGE (object);
@@ -1205,6 +1213,7 @@ assay_labels_page_class_init (AssayLabelsPageClass *klass)
   object_class->dispose = assay_labels_page_dispose;
   object_class->finalize = assay_labels_page_finalize;
   page_class->workspace_changed = assay_labels_page_workspace_changed;
+  page_class->focus_content = assay_labels_page_focus_content;
   page_class->job_finished = assay_labels_page_job_finished;
 
   g_type_ensure (ASSAY_TYPE_LONGTAIL_CHART);

@@ -948,6 +948,14 @@ assay_traces_page_datasets_changed (AssayPage *page)
 }
 
 static void
+assay_traces_page_focus_content (AssayPage *page)
+{
+  /* the trace list: arrows move from trace to trace; Tab goes on to the tokens */
+  AssayTracesPage *self = ASSAY_TRACES_PAGE (page);
+  gtk_widget_grab_focus (GTK_WIDGET (self->column_view));
+}
+
+static void
 assay_traces_page_dispose (GObject *object)
 {
   AssayTracesPage *self = ASSAY_TRACES_PAGE (object);
@@ -989,6 +997,7 @@ assay_traces_page_class_init (AssayTracesPageClass *klass)
   object_class->dispose = assay_traces_page_dispose;
   object_class->finalize = assay_traces_page_finalize;
   page_class->workspace_changed = assay_traces_page_workspace_changed;
+  page_class->focus_content = assay_traces_page_focus_content;
   page_class->job_finished = assay_traces_page_job_finished;
   page_class->store_changed = assay_traces_page_store_changed;
   page_class->datasets_changed = assay_traces_page_datasets_changed;

@@ -719,6 +719,14 @@ assay_videos_page_store_changed (AssayPage *page, const char *table)
 }
 
 static void
+assay_videos_page_focus_content (AssayPage *page)
+{
+  /* the video list: arrows move from video to video; Tab goes on to the frames and responses */
+  AssayVideosPage *self = ASSAY_VIDEOS_PAGE (page);
+  gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
+}
+
+static void
 assay_videos_page_dispose (GObject *object)
 {
   AssayVideosPage *self = ASSAY_VIDEOS_PAGE (object);
@@ -754,6 +762,7 @@ assay_videos_page_class_init (AssayVideosPageClass *klass)
   object_class->dispose = assay_videos_page_dispose;
   object_class->finalize = assay_videos_page_finalize;
   page_class->workspace_changed = assay_videos_page_workspace_changed;
+  page_class->focus_content = assay_videos_page_focus_content;
   page_class->job_finished = assay_videos_page_job_finished;
   page_class->store_changed = assay_videos_page_store_changed;
 
@@ -862,4 +871,10 @@ GtkWidget *
 assay_videos_page_get_search_entry (AssayVideosPage *self)
 {
   return GTK_WIDGET (self->search_entry);
+}
+
+GtkWidget *
+assay_videos_page_get_responses (AssayVideosPage *self)
+{
+  return GTK_WIDGET (self->questions_box);
 }

@@ -24,6 +24,8 @@ GtkWidget *assay_videos_page_get_picture (AssayVideosPage *self);
 const char *assay_videos_page_get_frame_text (AssayVideosPage *self);
 gboolean   assay_videos_page_can_export (AssayVideosPage *self);
 GtkWidget *assay_videos_page_get_search_entry (AssayVideosPage *self);
+/* The box of questions and their responses (keyboard tests) */
+GtkWidget *assay_videos_page_get_responses (AssayVideosPage *self);
 /* Sets the reviewer's score of a response as the number keys do. */
 gboolean   assay_videos_page_rate (AssayVideosPage *self, gint64 record, int score);
 
