@@ -1385,3 +1385,9 @@ assay_labels_page_get_summary (AssayLabelsPage *self)
 {
   return GTK_WIDGET (self->summary_label);
 }
+
+GtkWidget *
+assay_labels_page_get_list (AssayLabelsPage *self)
+{
+  return GTK_WIDGET (self->column_view);
+}

@@ -23,6 +23,7 @@ gboolean    assay_labels_page_is_loaded (AssayLabelsPage *self);
 void        assay_labels_page_set_k (AssayLabelsPage *self, guint k);
 void        assay_labels_page_set_search (AssayLabelsPage *self, const char *text);
 GtkWidget  *assay_labels_page_get_keyword_bars (AssayLabelsPage *self);
+GtkWidget  *assay_labels_page_get_list (AssayLabelsPage *self);
 GtkWidget  *assay_labels_page_get_chart (AssayLabelsPage *self);
 const char *assay_labels_page_get_pseudo_description (AssayLabelsPage *self);
 
