@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "assay-gen-export.h"
+#include "assay-gen-import-dialog.h"
 #include "assay-gen-jobs.h"
 #include "assay-gen-list.h"
 #include "assay-gen-query.h"
@@ -1492,13 +1493,45 @@ assay_generations_page_import (AssayGenerationsPage *self, const char *path)
 }
 
 static void
+import_options_chosen (const char *path, const AssayGenImportOptions *options, gpointer data)
+{
+  AssayGenerationsPage *self = data;
+  g_autoptr (AssayJob) job = assay_gen_import_job_new (path, options);
+
+  g_signal_connect_object (job, "finished", G_CALLBACK (import_finished_cb), self, 0);
+  assay_page_submit (ASSAY_PAGE (self), job);
+}
+
+/* The file chosen: a preview with the mapping to confirm or choose */
+static void
 import_chosen (AssayPage *page, GListModel *files, gpointer data)
 {
   g_autoptr (GFile) file = g_list_model_get_item (files, 0);
   g_autofree char *path = g_file_get_path (file);
+  g_autoptr (GError) error = NULL;
+  AssayGenImportDialog *dialog;
 
-  if (path != NULL)
-    assay_generations_page_import (ASSAY_GENERATIONS_PAGE (page), path);
+  if (path == NULL)
+    return;
+  dialog = assay_gen_import_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (page))),
+                                        assay_page_get_store (page), path, import_options_chosen, page, &error);
+  if (dialog == NULL)
+    {
+      assay_page_toast (page, error->message);
+      return;
+    }
+  /* the page outlives its dialogs (both go with the window) */
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+void
+assay_generations_page_import_with_preview (AssayGenerationsPage *self, const char *path)
+{
+  g_autoptr (GListStore) files = g_list_store_new (G_TYPE_FILE);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+
+  g_list_store_append (files, file);
+  import_chosen (ASSAY_PAGE (self), G_LIST_MODEL (files), NULL);
 }
 
 static void

@@ -39,6 +39,8 @@ void        assay_generations_page_set_condition_filter (AssayGenerationsPage *s
 /* Reviewed (not pending) and total under the filters without their status */
 GtkWidget  *assay_generations_page_get_list_view (AssayGenerationsPage *self);
 GtkWidget  *assay_generations_page_get_search_entry (AssayGenerationsPage *self);
+/* As the file chooser does: the import dialog with its preview (a toast when nothing previews) */
+void        assay_generations_page_import_with_preview (AssayGenerationsPage *self, const char *path);
 /* The "No Matching Records" state, and its Clear Search and Filters button */
 gboolean    assay_generations_page_shows_no_results (AssayGenerationsPage *self);
 void        assay_generations_page_clear_filters (AssayGenerationsPage *self);

@@ -714,6 +714,76 @@ test_stats (void)
   g_assert_cmpuint (((AssayGenStats *) stats->pdata[0])->total, ==, 0);
 }
 
+/* The import dialog's preview and guess: the first rows and their fields; a built-in mapping when
+ * one fits; for {instruction, output} a guessed field map that imports; then that map remembered
+ * for files of the same shape */
+static void
+test_preview_guess (void)
+{
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("gen-preview.assay");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *alpaca = assay_test_write_file ("alpaca.jsonl",
+    "{\"id\": 1, \"instruction\": \"Name a colour.\", \"output\": \"Blue.\"}\n"
+    "not json at all\n"
+    "\n"
+    "{\"id\": 2, \"instruction\": \"Name a fruit.\", \"output\": \"A pear.\", \"note\": \"x\"}\n");
+  g_autofree char *trl = assay_test_write_file ("prefs.json",
+    "[{\"prompt\": \"Q\", \"chosen\": \"good\", \"rejected\": \"bad\"}, 3, {\"prompt\": \"R\", \"chosen\": \"a\", \"rejected\": \"b\"}]");
+  g_autofree char *empty = assay_test_write_file ("nothing.jsonl", "1\n2\n");
+  g_autoptr (AssayGenPreview) p = assay_gen_preview (alpaca, 10, &error);
+  g_autoptr (JsonObject) fields = NULL;
+  AssayGenImportOptions o;
+  AssayGenImportResult  r;
+
+  g_assert_no_error (error);
+  g_assert_false (p->array);
+  g_assert_cmpuint (p->rows->len, ==, 2);
+  g_assert_cmpuint (p->keys->len, ==, 4);
+  g_assert_cmpstr (p->keys->pdata[0], ==, "id");
+  g_assert_cmpstr (p->keys->pdata[3], ==, "note");
+  g_assert_cmpint (assay_gen_guess (store, p->rows->pdata[0], &fields), ==, ASSAY_GEN_MAP_AUTO);
+  g_assert_nonnull (fields);
+  g_assert_cmpstr (json_object_get_string_member (fields, "prompt"), ==, "instruction");
+  g_assert_cmpstr (json_object_get_string_member (fields, "text"), ==, "output");
+  g_assert_cmpstr (json_object_get_string_member (fields, "ext_id"), ==, "id");
+  /* the plain import of the same file has no mapping for it (the reason the dialog exists) */
+  g_assert_false (assay_gen_import (store, alpaca, NULL, &r, NULL, NULL, NULL, &error));
+  g_clear_error (&error);
+  {
+    /* a file of the first row's shape only */
+    g_autofree char *same = assay_test_write_file ("alpaca2.jsonl",
+      "{\"id\": 1, \"instruction\": \"Name a colour.\", \"output\": \"Blue.\"}\n"
+      "{\"id\": 2, \"instruction\": \"Name a fruit.\", \"output\": \"A pear.\"}\n");
+    assay_gen_import_options_init (&o);
+    o.fields = fields;
+    g_assert_true (assay_gen_import (store, same, &o, &r, NULL, NULL, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (r.imported, ==, 2);
+    g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE prompt = 'Name a fruit.' "
+                                                   "AND text = 'A pear.' AND ext_id = '2'", 0), ==, 1);
+  }
+  g_clear_pointer (&fields, json_object_unref);
+  /* remembered for that shape */
+  g_assert_cmpint (assay_gen_guess (store, p->rows->pdata[0], &fields), ==, ASSAY_GEN_MAP_CUSTOM);
+  g_assert_cmpstr (json_object_get_string_member (fields, "text"), ==, "output");
+  g_clear_pointer (&fields, json_object_unref);
+  g_clear_pointer (&p, assay_gen_preview_free);
+
+  /* a JSON array of preference rows: TRL, non-objects skipped */
+  p = assay_gen_preview (trl, 10, &error);
+  g_assert_no_error (error);
+  g_assert_true (p->array);
+  g_assert_cmpuint (p->rows->len, ==, 2);
+  g_assert_cmpint (assay_gen_guess (store, p->rows->pdata[0], &fields), ==, ASSAY_GEN_MAP_TRL);
+  g_assert_null (fields);
+  g_clear_pointer (&p, assay_gen_preview_free);
+
+  /* nothing to show: an error naming the file */
+  p = assay_gen_preview (empty, 10, &error);
+  g_assert_null (p);
+  g_assert_nonnull (strstr (error->message, "nothing.jsonl"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -728,5 +798,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/gen/prompts", test_prompts);
   g_test_add_func ("/gen/word-diff", test_word_diff);
   g_test_add_func ("/gen/stats", test_stats);
+  g_test_add_func ("/gen/preview-guess", test_preview_guess);
   return g_test_run ();
 }

@@ -11,6 +11,7 @@
 #include "assay-gen-item.h"
 #include "assay-gen-query.h"
 #include "assay-generations-page.h"
+#include "assay-gen-import-dialog.h"
 #include "assay-test-ui.h"
 #include "assay-test-util.h"
 
@@ -557,6 +558,101 @@ test_focus (void)
   assay_test_run_app (path, check_focus, NULL);
 }
 
+static AssayGenImportDialog *
+find_import_dialog (void)
+{
+  GListModel *tops = gtk_window_get_toplevels ();
+
+  for (int round = 0; round < 40; round++)
+    {
+      for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+        {
+          g_autoptr (GObject) w = g_list_model_get_item (tops, i);
+          if (ASSAY_IS_GEN_IMPORT_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+            return ASSAY_GEN_IMPORT_DIALOG (w);
+        }
+      assay_test_wait (50);
+    }
+  return NULL;
+}
+
+/* Import with a preview: an {instruction, output} file (no built-in mapping; the plain import
+ * refused it) gets a guessed field map and imports; TRL rows are detected; rows with nothing to
+ * guess from wait for the text field; a file with no JSON object says so in a toast */
+static void
+check_import_dialog (AssayWindow *window, gpointer data)
+{
+  AssayGenerationsPage *page = ASSAY_GENERATIONS_PAGE (assay_window_get_page (window, "generations"));
+  AssayStore           *store = assay_window_get_store (window);
+  g_autofree char *alpaca = assay_test_write_file ("ui-alpaca.jsonl",
+    "{\"id\": \"a1\", \"instruction\": \"Name a colour.\", \"input\": \"\", \"output\": \"Blue.\"}\n"
+    "{\"id\": \"a2\", \"instruction\": \"Name a fruit.\", \"input\": \"\", \"output\": \"A pear.\"}\n"
+    "{\"id\": \"a3\", \"instruction\": \"Add 2 and 3.\", \"input\": \"\", \"output\": \"5\"}\n");
+  g_autofree char *trl = assay_test_write_file ("ui-prefs.jsonl",
+    "{\"prompt\": \"Q\", \"chosen\": \"good\", \"rejected\": \"bad\"}\n");
+  g_autofree char *odd = assay_test_write_file ("ui-odd.jsonl", "{\"foo\": \"x\", \"bar\": \"y\"}\n");
+  AssayGenImportDialog *dialog;
+
+  assay_window_show_page (window, "generations");
+  assay_generations_page_import_with_preview (page, alpaca);
+  dialog = find_import_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpint (assay_gen_import_dialog_get_mapping (dialog), ==, ASSAY_GEN_MAP_CUSTOM);
+  g_assert_cmpstr (assay_gen_import_dialog_get_field (dialog, "prompt"), ==, "instruction");
+  g_assert_cmpstr (assay_gen_import_dialog_get_field (dialog, "text"), ==, "output");
+  g_assert_cmpstr (assay_gen_import_dialog_get_field (dialog, "ext_id"), ==, "id");
+  g_assert_true (assay_gen_import_dialog_can_import (dialog));
+  assay_test_wait (300);
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (dialog));
+    assay_test_save_screenshot (shot, "import-dialog.png");
+  }
+  assay_gen_import_dialog_import (dialog);
+  for (int i = 0; i < 100 && assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE prompt = 'Add 2 and 3.' AND text = '5'", 0) == 0; i++)
+    assay_test_wait (50);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE prompt = 'Add 2 and 3.' AND text = '5' AND ext_id = 'a3'", 0), ==, 1);
+  /* the map is remembered: the next file of that shape opens with it */
+  assay_generations_page_import_with_preview (page, alpaca);
+  dialog = find_import_dialog ();
+  g_assert_cmpint (assay_gen_import_dialog_get_mapping (dialog), ==, ASSAY_GEN_MAP_CUSTOM);
+  g_assert_cmpstr (assay_gen_import_dialog_get_field (dialog, "text"), ==, "output");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  assay_test_wait (100);
+
+  assay_generations_page_import_with_preview (page, trl);
+  dialog = find_import_dialog ();
+  g_assert_cmpint (assay_gen_import_dialog_get_mapping (dialog), ==, ASSAY_GEN_MAP_AUTO);
+  g_assert_true (assay_gen_import_dialog_can_import (dialog));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  assay_test_wait (100);
+
+  assay_generations_page_import_with_preview (page, odd);
+  dialog = find_import_dialog ();
+  g_assert_cmpint (assay_gen_import_dialog_get_mapping (dialog), ==, ASSAY_GEN_MAP_CUSTOM);
+  g_assert_false (assay_gen_import_dialog_can_import (dialog));
+  assay_gen_import_dialog_set_field (dialog, "text", "bar");
+  g_assert_true (assay_gen_import_dialog_can_import (dialog));
+  assay_gen_import_dialog_set_mapping (dialog, ASSAY_GEN_MAP_AUTO);
+  g_assert_false (assay_gen_import_dialog_can_import (dialog));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  assay_test_wait (100);
+  /* nothing to preview: no dialog, the reason in a toast */
+  {
+    g_autofree char *bad = assay_test_write_file ("ui-bad.jsonl", "just text\n");
+    assay_generations_page_import_with_preview (page, bad);
+    assay_test_wait (200);
+    g_assert_true (find_import_dialog () == NULL);
+  }
+}
+
+static void
+test_import_dialog (void)
+{
+  g_autofree char *path = make_workspace ();
+
+  assay_test_run_app (path, check_import_dialog, NULL);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -564,5 +660,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/generations/page", test_generations_page);
   g_test_add_func ("/ui/generations/other-process", test_other_process);
   g_test_add_func ("/ui/generations/focus", test_focus);
+  g_test_add_func ("/ui/generations/import-dialog", test_import_dialog);
   return g_test_run ();
 }

@@ -883,3 +883,180 @@ assay_gen_import (AssayStore *store, const char *path, const AssayGenImportOptio
   g_free (im.first_shape);
   return ok;
 }
+
+/* ---- preview and guess ---------------------------------------------------------------------- */
+
+void
+assay_gen_preview_free (AssayGenPreview *preview)
+{
+  if (preview == NULL)
+    return;
+  g_ptr_array_unref (preview->rows);
+  g_ptr_array_unref (preview->keys);
+  g_free (preview);
+}
+
+static void
+preview_add (AssayGenPreview *p, GHashTable *seen, JsonObject *row)
+{
+  g_autoptr (GList) members = json_object_get_members (row);
+
+  g_ptr_array_add (p->rows, json_object_ref (row));
+  for (GList *l = members; l != NULL; l = l->next)
+    if (g_hash_table_add (seen, g_strdup (l->data)))
+      g_ptr_array_add (p->keys, g_strdup (l->data));
+}
+
+AssayGenPreview *
+assay_gen_preview (const char *path, guint max_rows, GError **error)
+{
+  g_autoptr (AssayGenPreview) p = g_new0 (AssayGenPreview, 1);
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GError) local = NULL;
+
+  p->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  p->keys = g_ptr_array_new_with_free_func (g_free);
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("%s: no such file"), path);
+      return NULL;
+    }
+  p->array = starts_with_array (path, &local);
+  if (local != NULL)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), "%s: ", path);
+      return NULL;
+    }
+  if (p->array)
+    {
+      g_autoptr (JsonParser) parser = json_parser_new ();
+      JsonArray *a;
+      if (!assay_json_parser_load_file (parser, path, &local))
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: %s", path, local->message);
+          return NULL;
+        }
+      if (!JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("%s: not a JSON array of records"), path);
+          return NULL;
+        }
+      a = json_node_get_array (json_parser_get_root (parser));
+      for (guint i = 0; i < json_array_get_length (a) && p->rows->len < max_rows; i++)
+        if (JSON_NODE_HOLDS_OBJECT (json_array_get_element (a, i)))
+          preview_add (p, seen, json_array_get_object_element (a, i));
+    }
+  else
+    {
+      g_autoptr (GFile) file = g_file_new_for_path (path);
+      g_autoptr (GFileInputStream) in = g_file_read (file, NULL, error);
+      g_autoptr (GDataInputStream) data = NULL;
+      guint line_no = 0;
+
+      if (in == NULL)
+        return NULL;
+      data = g_data_input_stream_new (G_INPUT_STREAM (in));
+      /* a preview reads at most 4000 lines, whatever they hold */
+      while (p->rows->len < max_rows && line_no < 4000)
+        {
+          gsize len = 0;
+          g_autofree char *line = g_data_input_stream_read_line_utf8 (data, &len, NULL, &local);
+          g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+          if (line == NULL)
+            break;
+          line_no++;
+          g_strstrip (line);
+          if (*line == '\0')
+            continue;
+          if (!assay_json_parser_load (parser, line, -1, NULL))
+            continue;
+          if (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+            preview_add (p, seen, json_node_get_object (json_parser_get_root (parser)));
+        }
+      if (local != NULL && p->rows->len == 0)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: %s", path, local->message);
+          return NULL;
+        }
+    }
+  if (p->rows->len == 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   _("%s: no JSON object in the first lines (JSONL with one record per line, or a JSON array of records)"),
+                   path);
+      return NULL;
+    }
+  return g_steal_pointer (&p);
+}
+
+const char *const *
+assay_gen_record_fields (void)
+{
+  return record_fields;
+}
+
+/* The first key of row among names (exact, then ignoring case) */
+static const char *
+first_key (JsonObject *row, const char *const *names)
+{
+  g_autoptr (GList) members = json_object_get_members (row);
+
+  for (const char *const *n = names; *n != NULL; n++)
+    if (json_object_has_member (row, *n))
+      return *n;
+  for (const char *const *n = names; *n != NULL; n++)
+    for (GList *l = members; l != NULL; l = l->next)
+      if (g_ascii_strcasecmp (l->data, *n) == 0)
+        return l->data;
+  return NULL;
+}
+
+AssayGenMapping
+assay_gen_guess (AssayStore *store, JsonObject *row, JsonObject **fields)
+{
+  static const struct
+  {
+    const char *field;
+    const char *names[12];
+  } synonyms[] = {
+    { "prompt", { "prompt", "instruction", "question", "query", "input", "problem", "context", "user", NULL } },
+    { "text", { "text", "output", "response", "completion", "generation", "answer", "target", "assistant", "content", NULL } },
+    { "rejected", { "rejected", "negative", "bad", NULL } },
+    { "model", { "model", "generator", "model_name", NULL } },
+    { "ext_id", { "id", "uid", "idx", "example_id", NULL } },
+    { "condition", { "label", "condition", "category", "class", NULL } },
+    { "source", { "source", "document", "passage", "image", "video", NULL } },
+    { "rating", { "rating", "score", NULL } },
+  };
+  g_autofree char *shape = shape_of (row);
+  JsonObject      *saved = store != NULL ? saved_mapping (store, shape) : NULL;
+  AssayGenMapping  m;
+  JsonObject      *guess;
+  GHashTable      *used;
+
+  *fields = NULL;
+  if (saved != NULL)
+    {
+      *fields = saved;
+      return ASSAY_GEN_MAP_CUSTOM;
+    }
+  if ((m = detect (row)) != ASSAY_GEN_MAP_AUTO)
+    return m;
+  guess = json_object_new ();
+  used = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < G_N_ELEMENTS (synonyms); i++)
+    {
+      const char *key = first_key (row, synonyms[i].names);
+      /* one row field feeds one record field (answer is text unless something else is) */
+      if (key != NULL && g_hash_table_add (used, (gpointer) key))
+        json_object_set_string_member (guess, synonyms[i].field, key);
+    }
+  g_hash_table_unref (used);
+  if (!json_object_has_member (guess, "text"))
+    {
+      json_object_unref (guess);
+      return ASSAY_GEN_MAP_AUTO;
+    }
+  *fields = guess;
+  return ASSAY_GEN_MAP_AUTO;
+}

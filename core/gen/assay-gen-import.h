@@ -67,4 +67,25 @@ gboolean    assay_gen_import (AssayStore                  *store,
                               GCancellable                *cancellable,
                               GError                     **error);
 
+/* An import preview: the first rows of a JSONL file or JSON array (at most max_rows objects; lines
+ * that are not objects are skipped) and the fields they use, in first-seen order. */
+typedef struct
+{
+  GPtrArray *rows;  /* JsonObject */
+  GPtrArray *keys;  /* char * */
+  gboolean   array; /* a JSON array, not JSONL */
+} AssayGenPreview;
+
+AssayGenPreview   *assay_gen_preview (const char *path, guint max_rows, GError **error);
+void               assay_gen_preview_free (AssayGenPreview *preview);
+/* What "auto" does with a first row in this workspace: a field map remembered for rows of its
+ * shape (CUSTOM, *fields set), else a built-in mapping that fits; when none fits, AUTO with *fields
+ * a guessed map (prompt from instruction/question/input…, text from output/response/answer…), or
+ * NULL when nothing could be guessed. *fields is NULL unless said. */
+AssayGenMapping    assay_gen_guess (AssayStore *store, JsonObject *row, JsonObject **fields);
+/* The record fields a custom map may fill (NULL-terminated) */
+const char *const *assay_gen_record_fields (void);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AssayGenPreview, assay_gen_preview_free)
+
 G_END_DECLS
