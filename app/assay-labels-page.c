@@ -3,6 +3,8 @@
 
 #include "assay-labels-page.h"
 
+#include "assay-xmtc-import-dialog.h"
+
 #include <glib/gi18n.h>
 #include <math.h>
 
@@ -1067,6 +1069,31 @@ assay_labels_page_import (AssayLabelsPage *self, const char *path)
 }
 
 static void
+import_options_chosen (const char *path, const AssayXmtcImportOptions *options, gpointer data)
+{
+  AssayLabelsPage *self = data;
+  g_autoptr (AssayJob) job = assay_xmtc_import_job_new (path, options);
+
+  g_signal_connect_object (job, "finished", G_CALLBACK (import_finished_cb), self, 0);
+  assay_page_submit (ASSAY_PAGE (self), job);
+}
+
+void
+assay_labels_page_import_with_preview (AssayLabelsPage *self, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  AssayXmtcImportDialog *dialog = assay_xmtc_import_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                                                path, import_options_chosen, self, &error);
+
+  if (dialog == NULL)
+    {
+      assay_page_toast (ASSAY_PAGE (self), error->message);
+      return;
+    }
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 chooser_response_cb (GtkNativeDialog *dialog, int response, AssayLabelsPage *self)
 {
   if (response == GTK_RESPONSE_ACCEPT)
@@ -1074,7 +1101,7 @@ chooser_response_cb (GtkNativeDialog *dialog, int response, AssayLabelsPage *sel
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = g_file_get_path (file);
       if (path != NULL)
-        assay_labels_page_import (self, path);
+        assay_labels_page_import_with_preview (self, path);
     }
   g_clear_object (&self->chooser);
 }

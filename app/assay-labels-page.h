@@ -17,6 +17,8 @@ void       assay_labels_page_select_label (AssayLabelsPage *self, int label);
 int        assay_labels_page_get_selected_label (AssayLabelsPage *self);
 void       assay_labels_page_train (AssayLabelsPage *self, const AssayXmtcTrainOptions *options);
 void       assay_labels_page_import (AssayLabelsPage *self, const char *path);
+/* As the file chooser does: the import dialog (columns and a preview for CSV) */
+void       assay_labels_page_import_with_preview (AssayLabelsPage *self, const char *path);
 /* For tests: the table's rows as shown (filtered and sorted), and the page's parts. */
 GListModel *assay_labels_page_get_rows (AssayLabelsPage *self);
 gboolean    assay_labels_page_is_loaded (AssayLabelsPage *self);

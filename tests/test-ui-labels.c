@@ -11,6 +11,7 @@
 #include "assay-test-ui.h"
 #include "assay-test-util.h"
 #include "assay-xmtc-demo.h"
+#include "assay-xmtc-import-dialog.h"
 #include "assay-xmtc-import.h"
 #include "assay-xmtc-train.h"
 
@@ -166,10 +167,112 @@ test_labels_page (void)
   assay_test_run_app (path, check_page, NULL);
 }
 
+static AssayXmtcImportDialog *
+find_dialog (void)
+{
+  GListModel *tops = gtk_window_get_toplevels ();
+
+  for (int round = 0; round < 40; round++)
+    {
+      for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+        {
+          g_autoptr (GObject) w = g_list_model_get_item (tops, i);
+          if (ASSAY_IS_XMTC_IMPORT_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+            return ASSAY_XMTC_IMPORT_DIALOG (w);
+        }
+      assay_test_wait (50);
+    }
+  return NULL;
+}
+
+/* A CSV without a "text" column (which the plain import asks for): the dialog guesses the
+ * delimiter and the columns from their names, then from their contents; the import takes them */
+static void
+check_import (AssayWindow *window, gpointer data)
+{
+  AssayLabelsPage *page = ASSAY_LABELS_PAGE (assay_window_get_page (window, "labels"));
+  AssayStore      *store = assay_window_get_store (window);
+  GString         *csv = g_string_new ("id;abstract;tags;split\n");
+  GString         *bare = g_string_new (NULL);
+  g_autofree char *path = NULL, *bare_path = NULL;
+  AssayXmtcImportDialog *dialog;
+  AssayXmtcImportResult  r;
+  g_autoptr (GError) error = NULL;
+
+  for (int i = 0; i < 30; i++)
+    {
+      g_string_append_printf (csv, "d%d;\"A study of topic %d; with a semicolon, and words about %s\";%s;%s\n", i, i,
+                              i % 2 ? "galaxies" : "proteins", i % 2 ? "astro|physics" : "bio", i < 24 ? "train" : "test");
+      g_string_append_printf (bare, "%s,\"Long text number %d about many things, at length\"\n", i % 2 ? "x" : "y", i);
+    }
+  path = assay_test_write_file ("ui-corpus.csv", csv->str);
+  bare_path = assay_test_write_file ("ui-bare.csv", bare->str);
+  g_string_free (csv, TRUE);
+  g_string_free (bare, TRUE);
+  {
+    g_autoptr (AssayStore) scratch = assay_test_fresh_store ("ui-corpus-plain.assay");
+    g_assert_false (assay_xmtc_import (scratch, path, NULL, &r, NULL, NULL, NULL, &error));
+    g_clear_error (&error);
+  }
+
+  assay_labels_page_import_with_preview (page, path);
+  dialog = find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpint (assay_xmtc_import_dialog_get_format (dialog), ==, ASSAY_XMTC_FORMAT_CSV);
+  g_assert_cmpint (assay_xmtc_import_dialog_get_delimiter (dialog), ==, ';');
+  g_assert_cmpuint (assay_xmtc_import_dialog_get_n_columns (dialog), ==, 4);
+  g_assert_cmpstr (assay_xmtc_import_dialog_get_column (dialog, "text"), ==, "abstract");
+  g_assert_cmpstr (assay_xmtc_import_dialog_get_column (dialog, "label"), ==, "tags");
+  g_assert_cmpstr (assay_xmtc_import_dialog_get_column (dialog, "split"), ==, "split");
+  g_assert_true (assay_xmtc_import_dialog_can_import (dialog));
+  /* the same column twice cannot import */
+  assay_xmtc_import_dialog_set_column (dialog, "label", "abstract");
+  g_assert_false (assay_xmtc_import_dialog_can_import (dialog));
+  assay_xmtc_import_dialog_set_column (dialog, "label", "tags");
+  assay_test_wait (200);
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (dialog));
+    assay_test_save_screenshot (shot, "labels-import-dialog.png");
+  }
+  assay_xmtc_import_dialog_import (dialog);
+  for (int i = 0; i < 100 && assay_store_query_int (store, "SELECT count(*) FROM datasets WHERE name = 'ui-corpus.csv' "
+                                                           "AND importing IS NULL", 0) == 0; i++)
+    assay_test_wait (50);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM xmtc_documents d JOIN datasets s ON s.id = d.dataset_id "
+                                                 "WHERE s.name = 'ui-corpus.csv'", 0), ==, 30);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM xmtc_documents d JOIN datasets s ON s.id = d.dataset_id "
+                                                 "WHERE s.name = 'ui-corpus.csv' AND d.split = 'test'", 0), ==, 6);
+
+  /* no header, no names: the longest column is the text, the other the labels */
+  assay_labels_page_import_with_preview (page, bare_path);
+  dialog = find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpint (assay_xmtc_import_dialog_get_delimiter (dialog), ==, ',');
+  g_assert_cmpstr (assay_xmtc_import_dialog_get_column (dialog, "text"), ==, "Long text number 0 about many things, at length");
+  assay_xmtc_import_dialog_set_header (dialog, FALSE);
+  g_assert_cmpstr (assay_xmtc_import_dialog_get_column (dialog, "text"), ==, "Column 2");
+  g_assert_cmpstr (assay_xmtc_import_dialog_get_column (dialog, "label"), ==, "Column 1");
+  assay_xmtc_import_dialog_import (dialog);
+  for (int i = 0; i < 100 && assay_store_query_int (store, "SELECT count(*) FROM datasets WHERE name = 'ui-bare.csv' "
+                                                           "AND importing IS NULL", 0) == 0; i++)
+    assay_test_wait (50);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM xmtc_documents d JOIN datasets s ON s.id = d.dataset_id "
+                                                 "WHERE s.name = 'ui-bare.csv'", 0), ==, 30);
+}
+
+static void
+test_import_dialog (void)
+{
+  g_autofree char *path = make_workspace ("labels-import.assay", 300);
+
+  assay_test_run_app (path, check_import, NULL);
+}
+
 int
 main (int argc, char *argv[])
 {
   gtk_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ui/labels/page", test_labels_page);
+  g_test_add_func ("/ui/labels/import-dialog", test_import_dialog);
   return g_test_run ();
 }

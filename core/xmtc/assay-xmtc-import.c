@@ -77,6 +77,27 @@ assay_xmtc_parse_format (const char *name, AssayXmtcFormat *format)
   return TRUE;
 }
 
+/* The first max bytes of a file (NUL-terminated), or NULL */
+static char *
+read_head (const char *path, gsize max, gsize *len)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFileInputStream) in = g_file_read (file, NULL, NULL);
+  char *buf;
+
+  *len = 0;
+  if (in == NULL)
+    return NULL;
+  buf = g_malloc (max + 1);
+  if (!g_input_stream_read_all (G_INPUT_STREAM (in), buf, max, len, NULL, NULL))
+    {
+      g_free (buf);
+      return NULL;
+    }
+  buf[*len] = '\0';
+  return buf;
+}
+
 AssayXmtcFormat
 assay_xmtc_guess_format (const char *path)
 {
@@ -91,8 +112,8 @@ assay_xmtc_guess_format (const char *path)
     return ASSAY_XMTC_FORMAT_JSONL;
   if (g_str_has_suffix (lower, ".csv") || g_str_has_suffix (lower, ".tsv"))
     return ASSAY_XMTC_FORMAT_CSV;
-  /* The XC header is three integers. */
-  if (g_file_get_contents (path, &head, &len, NULL))
+  /* The XC header is three integers (only the start of the file is read: corpora run to GBs). */
+  if ((head = read_head (path, 4096, &len)) != NULL)
     {
       guint a, b, c;
       char  rest;
@@ -1182,4 +1203,72 @@ assay_xmtc_import (AssayStore *store, const char *path, const AssayXmtcImportOpt
   if (ok)
     assay_store_emit_changed (store, "xmtc_documents");
   return ok;
+}
+
+char
+assay_xmtc_guess_delimiter (const char *path)
+{
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+  gsize            len = 0;
+  g_autofree char *head = read_head (path, 65536, &len);
+  guint            counts[4] = { 0 };
+  static const char delimiters[] = { ',', '\t', ';', '|' };
+  guint            best = 0;
+  gboolean         quoted = FALSE;
+
+  if (g_str_has_suffix (lower, ".tsv"))
+    return '\t';
+  /* the most frequent candidate on the first line, outside quotes */
+  for (const char *p = head; p != NULL && *p && *p != '\n'; p++)
+    {
+      if (*p == '"')
+        quoted = !quoted;
+      for (guint d = 0; d < G_N_ELEMENTS (delimiters) && !quoted; d++)
+        counts[d] += *p == delimiters[d];
+    }
+  for (guint d = 1; d < G_N_ELEMENTS (delimiters); d++)
+    if (counts[d] > counts[best])
+      best = d;
+  return delimiters[best];
+}
+
+GPtrArray *
+assay_xmtc_csv_preview (const char *path, char delimiter, guint max_rows, GError **error)
+{
+  gsize      len = 0;
+  g_autofree char *head = read_head (path, 256 * 1024, &len);
+  g_autoptr (AssayCsvReader) reader = NULL;
+  g_autoptr (GError) local = NULL;
+  GPtrArray *rows;
+  GPtrArray *fields = NULL;
+
+  if (head == NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("%s: cannot be read"), path);
+      return NULL;
+    }
+  reader = assay_csv_reader_new (path, head, len, delimiter);
+  rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  while (rows->len < max_rows && assay_csv_reader_next (reader, &fields, &local))
+    {
+      GStrvBuilder *b = g_strv_builder_new ();
+      for (guint i = 0; i < fields->len; i++)
+        g_strv_builder_add (b, fields->pdata[i]);
+      g_ptr_array_add (rows, g_strv_builder_end (b));
+      g_strv_builder_unref (b);
+    }
+  /* a record cut by the end of what was read is not an error of the file */
+  if (local != NULL && (rows->len == 0 || len < 256 * 1024))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      g_ptr_array_unref (rows);
+      return NULL;
+    }
+  if (rows->len == 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("%s: no rows"), path);
+      g_ptr_array_unref (rows);
+      return NULL;
+    }
+  return rows;
 }

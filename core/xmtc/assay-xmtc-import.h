@@ -69,6 +69,10 @@ typedef void (*AssayXmtcImportProgress) (double fraction, const char *message, g
 void            assay_xmtc_import_options_init (AssayXmtcImportOptions *options);
 gboolean        assay_xmtc_parse_format (const char *name, AssayXmtcFormat *format);
 AssayXmtcFormat assay_xmtc_guess_format (const char *path);
+/* CSV: the delimiter of a file (tab for .tsv, else the most frequent of , tab ; | on the first
+ * line) and its first rows (GStrv each) for an import preview */
+char            assay_xmtc_guess_delimiter (const char *path);
+GPtrArray      *assay_xmtc_csv_preview (const char *path, char delimiter, guint max_rows, GError **error);
 
 gboolean        assay_xmtc_import (AssayStore                   *store,
                                    const char                   *path,
