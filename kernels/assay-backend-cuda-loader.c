@@ -58,6 +58,12 @@ assay_backend_cuda_new (int device, char *err, size_t err_len)
 {
   void *driver;
 
+  pthread_once (&once, load);
+  if (module_new == NULL)
+    {
+      assay_backend_write_error (err, err_len, "%s", load_error);
+      return NULL;
+    }
   /* Without the driver library the runtime's own word is "CUDA driver version is insufficient
    * for CUDA runtime version", which reads as a version problem on a machine with no GPU. */
   if ((driver = dlopen ("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL)) == NULL)
@@ -66,11 +72,5 @@ assay_backend_cuda_new (int device, char *err, size_t err_len)
       return NULL;
     }
   dlclose (driver);
-  pthread_once (&once, load);
-  if (module_new == NULL)
-    {
-      assay_backend_write_error (err, err_len, "%s", load_error);
-      return NULL;
-    }
   return module_new (device, err, err_len);
 }
