@@ -12,6 +12,7 @@
 #include "assay-cpd-view.h"
 #include "assay-detector-dialog.h"
 #include "assay-error.h"
+#include "assay-import-dialog.h"
 #include "assay-json.h"
 #include "assay-matrix-heatmap.h"
 #include "assay-palette.h"
@@ -752,13 +753,51 @@ assay_changepoints_page_import (AssayChangepointsPage *self, const char *path)
 }
 
 static void
+import_dialog_cb (AssayImportDialog *dialog, gpointer data)
+{
+  static const char delimiters[] = { ',', '\t', ';' };
+  AssayCpdImportOptions o;
+  g_autofree char *time = g_strstrip (g_strdup (assay_import_dialog_get_text (dialog, "time")));
+  g_autoptr (AssayJob) job = NULL;
+
+  assay_cpd_import_options_init (&o);
+  o.format = (AssayCpdFormat) assay_import_dialog_get_choice (dialog, "format"); /* in AssayCpdFormat's order */
+  o.name = assay_import_dialog_get_name (dialog);
+  o.time_column = *time != '\0' ? time : NULL;
+  o.delimiter = delimiters[MIN (assay_import_dialog_get_choice (dialog, "delimiter"), G_N_ELEMENTS (delimiters) - 1)];
+  o.refuse_missing = assay_import_dialog_get_switch (dialog, "refuse-missing");
+  job = assay_cpd_import_job_new (assay_import_dialog_get_files (dialog), &o);
+  submit (ASSAY_CHANGEPOINTS_PAGE (data), job);
+}
+
+AssayImportDialog *
+assay_changepoints_page_import_with_options (AssayChangepointsPage *self, const char *path)
+{
+  const char *files[] = { path, NULL };
+  const char *formats[] = { _("Automatic"), _("CSV (a column per variable)"), _("TCPD JSON"), _("JSONL"), NULL };
+  const char *delimiters[] = { _("Comma"), _("Tab"), _("Semicolon"), NULL };
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+  AssayImportDialog *dialog = assay_import_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                                       _("Import Series"), files, import_dialog_cb, self);
+
+  assay_import_dialog_add_choice (dialog, "format", _("Format"), NULL, formats, ASSAY_CPD_FORMAT_AUTO);
+  assay_import_dialog_add_text (dialog, "time", _("Time column (CSV; empty: none)"), NULL);
+  assay_import_dialog_add_choice (dialog, "delimiter", _("Delimiter (CSV)"), NULL, delimiters,
+                                  g_str_has_suffix (lower, ".tsv") ? 1 : 0);
+  assay_import_dialog_add_switch (dialog, "refuse-missing", _("Refuse missing values"),
+                                  _("Fail on a missing value instead of interpolating it"), FALSE);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return dialog;
+}
+
+static void
 import_chosen (AssayPage *page, GListModel *files, gpointer data)
 {
   g_autoptr (GFile) file = g_list_model_get_item (files, 0);
   g_autofree char *path = g_file_get_path (file);
 
   if (path != NULL)
-    assay_changepoints_page_import (ASSAY_CHANGEPOINTS_PAGE (page), path);
+    assay_changepoints_page_import_with_options (ASSAY_CHANGEPOINTS_PAGE (page), path);
 }
 
 static void

@@ -5,6 +5,7 @@
  * step and the decoder's forecast against the observed values. */
 #pragma once
 
+#include "assay-import-dialog.h"
 #include "assay-page.h"
 #include "assay-cpd-run.h"
 
@@ -36,5 +37,9 @@ void        assay_changepoints_page_set_cursor (AssayChangepointsPage *self, int
 const char *assay_changepoints_page_get_forecast_text (AssayChangepointsPage *self);
 
 GtkWidget   *assay_changepoints_page_get_summary (AssayChangepointsPage *self);
+
+/* As the file chooser does: the import's options (format, time column, delimiter, missing values,
+ * dataset name) asked first */
+AssayImportDialog *assay_changepoints_page_import_with_options (AssayChangepointsPage *self, const char *path);
 
 G_END_DECLS

@@ -16,6 +16,7 @@
 #include "assay-gen-record.h"
 #include "assay-json.h"
 #include "assay-gen-query.h"
+#include "assay-import-dialog.h"
 #include "assay-palette.h"
 #include "assay-token-export.h"
 #include "assay-trace-credit.h"
@@ -723,16 +724,38 @@ update_legend (AssayTracesPage *self)
 /* ---- actions ------------------------------------------------------------------------------------- */
 
 static void
+import_dialog_cb (AssayImportDialog *dialog, gpointer data)
+{
+  /* the choices in AssayTraceFormat's order */
+  g_autoptr (AssayJob) job = assay_trace_import_job_new (assay_import_dialog_get_files (dialog)[0],
+                                                         (AssayTraceFormat) assay_import_dialog_get_choice (dialog, "format"),
+                                                         assay_import_dialog_get_name (dialog));
+  assay_page_submit (ASSAY_PAGE (data), job);
+}
+
+AssayImportDialog *
+assay_traces_page_import_with_options (AssayTracesPage *self, const char *path)
+{
+  const char *files[] = { path, NULL };
+  const char *formats[] = { _("Automatic (from the first row)"), _("ProcessBench (labelled steps)"),
+                            _("Candidate JSONL (question, response, answer)"), _("TRL preference pairs"),
+                            _("LLaVA-Reasoner pairs"), NULL };
+  AssayImportDialog *dialog = assay_import_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                                       _("Import Traces"), files, import_dialog_cb, self);
+
+  assay_import_dialog_add_choice (dialog, "format", _("Format"), NULL, formats, ASSAY_TRACE_FORMAT_AUTO);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return dialog;
+}
+
+static void
 import_chosen (AssayPage *page, GListModel *files, gpointer data)
 {
   g_autoptr (GFile) file = g_list_model_get_item (files, 0);
   g_autofree char *path = g_file_get_path (file);
 
   if (path != NULL)
-    {
-      g_autoptr (AssayJob) job = assay_trace_import_job_new (path, ASSAY_TRACE_FORMAT_AUTO, NULL);
-      assay_page_submit (page, job);
-    }
+    assay_traces_page_import_with_options (ASSAY_TRACES_PAGE (page), path);
 }
 
 static void

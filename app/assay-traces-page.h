@@ -5,6 +5,7 @@
  * re-ranking curves of the run. Without a run, traces show with their steps and labels. */
 #pragma once
 
+#include "assay-import-dialog.h"
 #include "assay-page.h"
 #include "assay-token-heatmap.h"
 
@@ -27,5 +28,8 @@ const char        *assay_traces_page_get_metrics_text (AssayTracesPage *self);
 void        assay_traces_page_set_filters (AssayTracesPage *self, gint64 dataset, gboolean wrong,
                                            const char *search);
 const char *assay_traces_page_get_summary (AssayTracesPage *self);
+
+/* As the file chooser does: the import's options (format, dataset name) asked first */
+AssayImportDialog *assay_traces_page_import_with_options (AssayTracesPage *self, const char *path);
 
 G_END_DECLS

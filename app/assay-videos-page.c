@@ -9,6 +9,7 @@
 #include "assay-filmstrip.h"
 #include "assay-gen-query.h"
 #include "assay-gen-record.h"
+#include "assay-import-dialog.h"
 #include "assay-video-import.h"
 #include "assay-video-pairs.h"
 #include "assay-video-row.h"
@@ -549,6 +550,27 @@ selection_changed_cb (GtkSingleSelection *selection, GParamSpec *pspec, AssayVid
 /* ---- actions ------------------------------------------------------------------------------------- */
 
 static void
+import_dialog_cb (AssayImportDialog *dialog, gpointer data)
+{
+  g_autoptr (AssayJob) job = assay_video_import_job_new (assay_import_dialog_get_files (dialog),
+                                                         (int) assay_import_dialog_get_number (dialog, "count"),
+                                                         assay_import_dialog_get_name (dialog));
+  assay_page_submit (ASSAY_PAGE (data), job);
+}
+
+AssayImportDialog *
+assay_videos_page_import_with_options (AssayVideosPage *self, const char *const *paths)
+{
+  AssayImportDialog *dialog = assay_import_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                                       _("Import Videos"), paths, import_dialog_cb, self);
+
+  assay_import_dialog_add_number (dialog, "count", _("Frames per video"),
+                                  _("Sampled uniformly over each video, first and last frame included"), 1, 256, 10);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return dialog;
+}
+
+static void
 import_chosen (AssayPage *page, GListModel *files, gpointer data)
 {
   g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
@@ -562,10 +584,7 @@ import_chosen (AssayPage *page, GListModel *files, gpointer data)
     }
   g_ptr_array_add (paths, NULL);
   if (paths->len > 1)
-    {
-      g_autoptr (AssayJob) job = assay_video_import_job_new ((const char *const *) paths->pdata, 10, NULL);
-      assay_page_submit (page, job);
-    }
+    assay_videos_page_import_with_options (ASSAY_VIDEOS_PAGE (page), (const char *const *) paths->pdata);
 }
 
 static void

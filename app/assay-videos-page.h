@@ -6,6 +6,7 @@
  * from the scores marked, which the reviewer can replace (undoable). */
 #pragma once
 
+#include "assay-import-dialog.h"
 #include "assay-page.h"
 
 G_BEGIN_DECLS
@@ -28,5 +29,8 @@ GtkWidget *assay_videos_page_get_search_entry (AssayVideosPage *self);
 GtkWidget *assay_videos_page_get_responses (AssayVideosPage *self);
 /* Sets the reviewer's score of a response as the number keys do. */
 gboolean   assay_videos_page_rate (AssayVideosPage *self, gint64 record, int score);
+
+/* As the file chooser does: the import's options (frames per video, dataset name) asked first */
+AssayImportDialog *assay_videos_page_import_with_options (AssayVideosPage *self, const char *const *paths);
 
 G_END_DECLS

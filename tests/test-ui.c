@@ -2,12 +2,18 @@
 /* The window under Xvfb: opens a workspace, visits the five pages, and checks each drew. */
 #include <adwaita.h>
 
+#include <math.h>
 #include <string.h>
 
 #include "assay-datasets-window.h"
 #include "assay-demo.h"
 #include "assay-generations-page.h"
+#include "assay-changepoints-page.h"
 #include "assay-job-row.h"
+#include "assay-trace-import.h"
+#include "assay-traces-page.h"
+#include "assay-video-demo.h"
+#include "assay-videos-page.h"
 #include "assay-test-ui.h"
 #include "assay-test-util.h"
 
@@ -556,6 +562,75 @@ test_sizes (void)
   assay_test_run_app (path, sizes, NULL);
 }
 
+/* The imports of Traces, Videos and Change Points ask for their options first (the CLI's
+ * --format, --count, --time-column, --name); what is chosen is what is imported */
+static void
+import_options (AssayWindow *window, gpointer data)
+{
+  AssayStore        *store = assay_window_get_store (window);
+  AssayImportDialog *dialog;
+  g_autofree char   *pairs = assay_test_write_file ("opts-pairs.jsonl",
+                                                    "{\"prompt\": \"Q1\", \"chosen\": \"yes\", \"rejected\": \"no\"}\n"
+                                                    "{\"prompt\": \"Q2\", \"chosen\": \"up\", \"rejected\": \"down\"}\n");
+  GString          *csv = g_string_new ("time,a,b\n");
+  g_autofree char  *series = NULL;
+  g_autofree char  *dir = assay_test_path ("opts-clips");
+  g_auto (GStrv)    clips = NULL;
+  g_autoptr (GError) error = NULL;
+
+  for (int t = 0; t < 60; t++)
+    g_string_append_printf (csv, "%d,%g,%g\n", 1000 + 10 * t, t < 30 ? 0.0 : 3.0, sin (t / 5.0));
+  series = assay_test_write_file ("opts-series.csv", csv->str);
+  g_string_free (csv, TRUE);
+
+  dialog = assay_traces_page_import_with_options (ASSAY_TRACES_PAGE (assay_window_get_page (window, "traces")), pairs);
+  assay_import_dialog_set_choice (dialog, "format", ASSAY_TRACE_FORMAT_TRL);
+  assay_import_dialog_set_text (dialog, "name", "My pairs");
+  assay_test_wait (200);
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (dialog));
+    assay_test_save_screenshot (shot, "import-options-traces.png");
+  }
+  assay_import_dialog_import (dialog);
+  for (int i = 0; i < 100 && assay_store_query_int (store, "SELECT count(*) FROM datasets WHERE name = 'My pairs' AND importing IS NULL", 0) == 0; i++)
+    assay_test_wait (50);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records g JOIN datasets d ON d.id = g.dataset_id "
+                                                 "WHERE d.name = 'My pairs' AND g.kind = 'pair'", 0), ==, 2);
+
+  dialog = assay_changepoints_page_import_with_options (ASSAY_CHANGEPOINTS_PAGE (assay_window_get_page (window, "changepoints")), series);
+  assay_import_dialog_set_text (dialog, "time", "time");
+  assay_test_wait (100);
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (dialog));
+    assay_test_save_screenshot (shot, "import-options-series.png");
+  }
+  assay_import_dialog_import (dialog);
+  for (int i = 0; i < 100 && assay_store_query_int (store, "SELECT count(*) FROM cpd_series", 0) == 0; i++)
+    assay_test_wait (50);
+  /* two variables: the time column is the time, not a third variable */
+  g_assert_cmpint (assay_store_query_int (store, "SELECT n_vars FROM cpd_series", 0), ==, 2);
+
+  clips = assay_video_demo_write (dir, &error);
+  g_assert_no_error (error);
+  dialog = assay_videos_page_import_with_options (ASSAY_VIDEOS_PAGE (assay_window_get_page (window, "videos")),
+                                                  (const char *const *) clips);
+  assay_import_dialog_set_number (dialog, "count", 4);
+  assay_import_dialog_import (dialog);
+  for (int i = 0; i < 200 && assay_store_query_int (store, "SELECT count(*) FROM videos v JOIN datasets d ON d.id = v.dataset_id "
+                                                           "WHERE d.importing IS NULL", 0) < 3; i++)
+    assay_test_wait (50);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM videos", 0), ==, 3);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM video_frames", 0), ==, 12);
+}
+
+static void
+test_import_options (void)
+{
+  g_autofree char *path = assay_test_path ("import-options.assay");
+
+  assay_test_run_app (path, import_options, NULL);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -566,6 +641,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/toast-text", test_toast_text);
   g_test_add_func ("/ui/failed-job", test_failed_job);
   g_test_add_func ("/ui/page-progress", test_page_progress);
+  g_test_add_func ("/ui/import-options", test_import_options);
   g_test_add_func ("/ui/datasets-window", test_datasets_window);
   g_test_add_func ("/ui/sizes", test_sizes);
   return g_test_run ();
