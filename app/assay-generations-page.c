@@ -1020,6 +1020,26 @@ assay_generations_page_key (AssayGenerationsPage *self, guint keyval, GdkModifie
     case GDK_KEY_e:
       begin_edit (self);
       return TRUE;
+    case GDK_KEY_Delete:
+      {
+        /* the record goes (with its token credit), undoable; the next one is shown */
+        guint  pos = gtk_single_selection_get_selected (self->selection);
+        guint  n = g_list_model_get_n_items (G_LIST_MODEL (self->list));
+        gint64 next = pos + 1 < n ? assay_gen_list_get_id (self->list, pos + 1)
+                    : pos > 0 && pos != GTK_INVALID_LIST_POSITION ? assay_gen_list_get_id (self->list, pos - 1)
+                                                                 : 0;
+        if (!assay_gen_delete (store, &id, 1, &error))
+          {
+            decided (self, FALSE, error, FALSE);
+            return TRUE;
+          }
+        {
+          g_autofree char *msg = g_strdup_printf (_("Record #%lld deleted (Ctrl+Z undoes)"), (long long) id);
+          assay_page_toast (ASSAY_PAGE (self), msg);
+        }
+        reload (self, next);
+        return TRUE;
+      }
     case GDK_KEY_1:
     case GDK_KEY_2:
     case GDK_KEY_3:
@@ -1420,6 +1440,12 @@ assay_generations_page_reveal (AssayPage *page, const char *table, gint64 row_id
   if (!g_str_equal (table, "gen_records"))
     return FALSE;
   position = assay_gen_list_find (self->list, row_id);
+  if (position == G_MAXUINT && !self->editing)
+    {
+      /* not listed: a deletion undone, or another filter; read the list again on it */
+      reload_full (self, row_id, self->record != NULL ? self->record->id : 0, FALSE);
+      return TRUE;
+    }
   if (position != G_MAXUINT && !self->editing)
     {
       gtk_single_selection_set_selected (self->selection, position);

@@ -784,6 +784,38 @@ test_preview_guess (void)
   g_assert_nonnull (strstr (error->message, "nothing.jsonl"));
 }
 
+/* gen delete: records go as one undoable edit; undo brings them back; bad ids are refused */
+static void
+test_cli_delete (void)
+{
+  g_autofree char *ws = assay_test_path ("gen-delete.assay");
+  g_autoptr (JsonObject) o = NULL;
+  g_autofree char *err = NULL;
+
+  {
+    g_autoptr (AssayStore) store = assay_test_fresh_store ("gen-delete.assay");
+    g_autoptr (GError) error = NULL;
+    g_assert_true (assay_gen_demo_import (store, &error));
+  }
+  o = assay_test_cli_json ((const char *[]) { "gen", "delete", "-w", ws, "--id", "3,5", "--json", NULL }, 0, NULL);
+  g_assert_cmpint (json_object_get_int_member (o, "deleted"), ==, 2);
+  {
+    g_autoptr (AssayStore) store = assay_store_open (ws, NULL);
+    g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE id IN (3, 5)", 0), ==, 0);
+  }
+  g_clear_pointer (&o, json_object_unref);
+  assay_test_cli_json ((const char *[]) { "gen", "delete", "-w", ws, "--id", "3", NULL }, 1, &err);
+  g_assert_nonnull (strstr (err, "3"));
+  g_clear_pointer (&err, g_free);
+  assay_test_cli_json ((const char *[]) { "gen", "delete", "-w", ws, "--id", "-1", NULL }, 2, &err);
+  g_clear_pointer (&err, g_free);
+  assay_test_cli_json ((const char *[]) { "undo", "-w", ws, NULL }, 0, NULL);
+  {
+    g_autoptr (AssayStore) store = assay_store_open (ws, NULL);
+    g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE id IN (3, 5)", 0), ==, 2);
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -799,5 +831,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/gen/word-diff", test_word_diff);
   g_test_add_func ("/gen/stats", test_stats);
   g_test_add_func ("/gen/preview-guess", test_preview_guess);
+  g_test_add_func ("/gen/cli-delete", test_cli_delete);
   return g_test_run ();
 }

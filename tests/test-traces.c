@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "assay-error.h"
+#include "assay-gen-record.h"
 #include "assay-json.h"
 #include "assay-lm-demo.h"
 #include "assay-lm-tokenizer.h"
@@ -446,6 +447,42 @@ test_demo_pair (void)
   g_assert_cmpfloat (r[0][0], >, r[0][1]);
   g_assert_cmpfloat (r[1][0], >, r[1][1]);
   g_assert_cmpfloat (r[2][0], <, r[2][1]);
+
+  /* deleting a record takes its token credit with it; undo brings back both, as they were */
+  {
+    gint64 id = assay_store_query_int (store, "SELECT id FROM gen_records WHERE prompt = 'Q2'", 0);
+    g_autofree char *before = NULL, *after = NULL;
+    g_autofree char *sql = g_strdup_printf ("SELECT group_concat (hex (logprobs) || hex (ref_logprobs) || ':' || reward || ':' || hex (step_rewards), ',') FROM "
+                                            "(SELECT logprobs, ref_logprobs, reward, step_rewards FROM trace_tokens WHERE record_id = %lld "
+                                            "ORDER BY side)", (long long) id);
+    g_autofree char *label = NULL;
+    sqlite3_stmt *stmt = assay_store_prepare (store, sql, &error);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    before = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+    sqlite3_reset (stmt);
+    g_assert_nonnull (before);
+    g_assert_true (assay_gen_delete (store, &id, 1, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE prompt = 'Q2'", 0), ==, 0);
+    g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM trace_tokens t LEFT JOIN gen_records g "
+                                                   "ON g.id = t.record_id WHERE g.id IS NULL", 0), ==, 0);
+    g_assert_true (assay_store_undo (store, &label, &error));
+    g_assert_cmpstr (label, ==, "Delete record 2");
+    stmt = assay_store_prepare (store, sql, &error);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    after = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+    sqlite3_reset (stmt);
+    g_assert_cmpstr (after, ==, before);
+    /* and the search index has it again */
+    g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_fts WHERE gen_fts MATCH 'sheep'", 0), ==, 1);
+    /* a record that is not there */
+    {
+      gint64 none = 99999;
+      g_assert_false (assay_gen_delete (store, &none, 1, &error));
+      g_assert_nonnull (error);
+      g_clear_error (&error);
+    }
+  }
   json_object_unref (result);
   assay_backend_free (b);
 }

@@ -372,6 +372,30 @@ check_page (AssayWindow *window, gpointer data)
     assay_test_save_screenshot (whole, "generations-grid.png");
   }
   assay_generations_page_show_grid (page, FALSE);
+
+  /* Delete removes the record shown and shows the next; Ctrl+Z brings it back, shown again */
+  {
+    AssayStore *store = assay_page_get_store (ASSAY_PAGE (page));
+    gint64      gone;
+    assay_generations_page_select (page, 3);
+    assay_test_wait (100);
+    gone = assay_generations_page_get_current (page);
+    press (page, GDK_KEY_Delete, 0);
+    page = wait_loaded (window);
+    g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 25);
+    g_assert_cmpint (assay_generations_page_get_current (page), !=, gone);
+    g_assert_cmpint (assay_generations_page_get_current (page), >, 0);
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM gen_records WHERE id = %lld", (long long) gone);
+      g_assert_cmpint (assay_store_query_int (store, sql, 0), ==, 0);
+    }
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+    for (int i = 0; i < 100 && g_list_model_get_n_items (rows) != 26; i++)
+      assay_test_wait (30);
+    assay_test_wait (100);
+    g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 26);
+    g_assert_cmpint (assay_generations_page_get_current (page), ==, gone);
+  }
 }
 
 static void

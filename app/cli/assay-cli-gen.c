@@ -293,6 +293,48 @@ verb_review (AssayCliCommon *common, int argc, char **argv)
 }
 
 static int
+verb_delete (AssayCliCommon *common, int argc, char **argv)
+{
+  g_autofree char   *ids_text = NULL;
+  const GOptionEntry entries[] = {
+    { "id", 0, 0, G_OPTION_ARG_STRING, &ids_text, N_("The records, comma-separated"), N_("N[,N…]") },
+    { NULL }
+  };
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_auto (GStrv) parts = NULL;
+  int status = assay_cli_parse (common, "gen delete", NULL, entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (ids_text == NULL)
+    return assay_cli_usage (_("gen delete takes --id N[,N…]"));
+  parts = g_strsplit (ids_text, ",", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      gint64 id = 0;
+      if (!g_ascii_string_to_signed (g_strstrip (parts[i]), 10, 1, G_MAXINT64, &id, NULL))
+        return assay_cli_usage (_("gen delete: record ids are positive integers"));
+      g_array_append_val (ids, id);
+    }
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL
+      || !assay_gen_delete (store, (const gint64 *) ids->data, ids->len, &error))
+    return assay_cli_fail (g_steal_pointer (&error));
+  if (common->json)
+    {
+      JsonObject *o = json_object_new ();
+      json_object_set_int_member (o, "deleted", ids->len);
+      assay_cli_print_json_object (o);
+    }
+  else
+    g_print (g_dngettext (GETTEXT_PACKAGE, "%u record deleted (assay-cli undo takes it back)\n",
+                          "%u records deleted (assay-cli undo takes them back)\n", ids->len),
+             ids->len);
+  return ASSAY_CLI_OK;
+}
+
+static int
 verb_export (AssayCliCommon *common, int argc, char **argv)
 {
   g_auto (FilterArgs) fa = { 0 };
@@ -445,6 +487,7 @@ static const AssayCliVerb verbs[] = {
   { "import", verb_import, N_("Import generation records (JSONL or JSON array)") },
   { "list", verb_list, N_("Records by status and search, paged") },
   { "review", verb_review, N_("Accept, reject, rate or edit a record (undoable)") },
+  { "delete", verb_delete, N_("Delete records with their token credit (undoable)") },
   { "export", verb_export, N_("Training files: TRL DPO, KTO, stepwise PRM, SFT") },
   { "prompts", verb_prompts, N_("A batch of filled prompt templates for a model server") },
   { "answers", verb_answers, N_("Read a model server's answers back by id") },

@@ -251,3 +251,64 @@ assay_gen_set_status_many (AssayStore *store, const gint64 *ids, guint n, AssayG
       }
   return assay_store_edit_commit (store, error);
 }
+
+/* The ids of rows of table whose column names record id */
+static GArray *
+dependents (AssayStore *store, const char *sql, gint64 id, GError **error)
+{
+  sqlite3_stmt *stmt = assay_store_prepare (store, sql, error);
+  GArray       *out;
+
+  if (stmt == NULL)
+    return NULL;
+  out = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_bind_int64 (stmt, 1, id);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 row = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (out, row);
+    }
+  sqlite3_reset (stmt);
+  return out;
+}
+
+gboolean
+assay_gen_delete (AssayStore *store, const gint64 *ids, guint n, GError **error)
+{
+  static const struct
+  {
+    const char *table;
+    const char *sql;
+  } deps[] = {
+    { "trace_tokens", "SELECT id FROM trace_tokens WHERE record_id = ?1" },
+    { "video_choices", "SELECT id FROM video_choices WHERE chosen = ?1 OR rejected = ?1" },
+  };
+  g_autofree char *label = n == 1 ? g_strdup_printf (_("Delete record %lld"), (long long) ids[0])
+                                  : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Delete %u record",
+                                                                  "Delete %u records", n), n);
+
+  for (guint i = 0; i < n; i++)
+    if (!exists (store, ids[i], error))
+      return FALSE;
+  if (!assay_store_edit_begin (store, label, error))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      for (guint d = 0; d < G_N_ELEMENTS (deps); d++)
+        {
+          g_autoptr (GArray) rows = dependents (store, deps[d].sql, ids[i], error);
+          if (rows == NULL)
+            goto fail;
+          for (guint r = 0; r < rows->len; r++)
+            if (!assay_store_edit_delete (store, deps[d].table, g_array_index (rows, gint64, r), error))
+              goto fail;
+        }
+      if (!assay_store_edit_delete (store, "gen_records", ids[i], error))
+        goto fail;
+    }
+  return assay_store_edit_commit (store, error);
+
+fail:
+  assay_store_edit_abort (store);
+  return FALSE;
+}

@@ -66,6 +66,10 @@ gboolean        assay_gen_set_edited (AssayStore *store, gint64 id, const char *
 gboolean        assay_gen_set_status_many (AssayStore *store, const gint64 *ids, guint n,
                                            AssayGenStatus status, GError **error);
 
+/* Deletes records as one undoable edit, with what depends on them (their token credit in every
+ * run, the reviewer's video pairs naming them), all of which undo restores. */
+gboolean        assay_gen_delete (AssayStore *store, const gint64 *ids, guint n, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AssayGenRecord, assay_gen_record_free)
 
 G_END_DECLS
