@@ -778,6 +778,28 @@ test_preview_guess (void)
   g_assert_null (fields);
   g_clear_pointer (&p, assay_gen_preview_free);
 
+  /* elements are cut out of the start of the array by hand: brackets and quotes inside strings,
+   * nested values, non-objects between, and a last element cut off by the end of the read */
+  {
+    GString *big = g_string_new ("[\n {\"prompt\": \"a } ] { [ \\\" ,\", \"text\": \"t1\", \"steps\": [[1, {\"x\": \"]\"}], []]},\n"
+                                 "  42, \"s\", null, [1, 2],\n {\"prompt\": \"b\", \"text\": \"t2\"}");
+    g_autofree char *path = NULL;
+    /* past the 4 MiB a preview reads */
+    for (int i = 0; i < 60000; i++)
+      g_string_append_printf (big, ", {\"prompt\": \"p%d\", \"text\": \"%0100d\"}", i, i);
+    g_string_append (big, "]");
+    path = assay_test_write_file ("big-array.json", big->str);
+    g_string_free (big, TRUE);
+    p = assay_gen_preview (path, 5, &error);
+    g_assert_no_error (error);
+    g_assert_true (p->array);
+    g_assert_cmpuint (p->rows->len, ==, 5);
+    g_assert_cmpstr (json_object_get_string_member (p->rows->pdata[0], "prompt"), ==, "a } ] { [ \" ,");
+    g_assert_cmpstr (json_object_get_string_member (p->rows->pdata[1], "text"), ==, "t2");
+    g_assert_cmpstr (json_object_get_string_member (p->rows->pdata[4], "prompt"), ==, "p2");
+    g_clear_pointer (&p, assay_gen_preview_free);
+  }
+
   /* nothing to show: an error naming the file */
   p = assay_gen_preview (empty, 10, &error);
   g_assert_null (p);

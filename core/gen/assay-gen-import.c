@@ -929,22 +929,71 @@ assay_gen_preview (const char *path, guint max_rows, GError **error)
     }
   if (p->array)
     {
-      g_autoptr (JsonParser) parser = json_parser_new ();
-      JsonArray *a;
-      if (!assay_json_parser_load_file (parser, path, &local))
+      /* Only the start of the file: the array's first elements, cut out one by one (a preview of
+       * a 2 GB array must not parse 2 GB) */
+      const gsize      cap = 4 << 20;
+      g_autoptr (GFile) file = g_file_new_for_path (path);
+      g_autoptr (GFileInputStream) in = g_file_read (file, NULL, error);
+      g_autofree char *buf = NULL;
+      gsize            len = 0, i;
+
+      if (in == NULL)
+        return NULL;
+      buf = g_malloc (cap + 1);
+      if (!g_input_stream_read_all (G_INPUT_STREAM (in), buf, cap, &len, NULL, error))
+        return NULL;
+      buf[len] = '\0';
+      i = strchr (buf, '[') - buf + 1;
+      while (i < len && p->rows->len < max_rows)
         {
-          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: %s", path, local->message);
-          return NULL;
+          gsize    start, depth = 0;
+          gboolean in_string = FALSE, done = FALSE;
+          while (i < len && (g_ascii_isspace (buf[i]) || buf[i] == ','))
+            i++;
+          if (i >= len || buf[i] == ']')
+            break;
+          start = i;
+          /* to the end of this element: brackets outside strings, or a comma/] at depth 0 */
+          for (; i < len && !done; i++)
+            {
+              char c = buf[i];
+              if (in_string)
+                {
+                  if (c == '\\')
+                    i++;
+                  else if (c == '"')
+                    in_string = FALSE;
+                }
+              else if (c == '"')
+                in_string = TRUE;
+              else if (c == '{' || c == '[')
+                depth++;
+              else if (c == '}' || c == ']')
+                {
+                  if (depth == 0)
+                    {
+                      i--; /* the array's own end */
+                      done = TRUE;
+                    }
+                  else if (--depth == 0)
+                    done = TRUE;
+                }
+              else if (c == ',' && depth == 0)
+                {
+                  i--;
+                  done = TRUE;
+                }
+            }
+          if (!done && i >= len)
+            break; /* cut by the end of what was read */
+          if (buf[start] == '{')
+            {
+              g_autoptr (JsonParser) parser = json_parser_new ();
+              if (assay_json_parser_load (parser, buf + start, (gssize) (i - start), NULL)
+                  && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+                preview_add (p, seen, json_node_get_object (json_parser_get_root (parser)));
+            }
         }
-      if (!JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
-        {
-          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("%s: not a JSON array of records"), path);
-          return NULL;
-        }
-      a = json_node_get_array (json_parser_get_root (parser));
-      for (guint i = 0; i < json_array_get_length (a) && p->rows->len < max_rows; i++)
-        if (JSON_NODE_HOLDS_OBJECT (json_array_get_element (a, i)))
-          preview_add (p, seen, json_array_get_object_element (a, i));
     }
   else
     {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fuzz target: the generation importer (JSONL, or a JSON array of records) on arbitrary bytes,
- * with auto mapping, every built-in mapping and a custom field map. Every input must end in
- * success or a clean error: never a crash, leak or hang. */
+ * with auto mapping, every built-in mapping and a custom field map, and the import dialog's preview
+ * (its own cut of a JSON array's first elements) and guess. Every input must end in success or a
+ * clean error: never a crash, leak or hang. */
 #include <glib/gstdio.h>
 #include <stdint.h>
 
@@ -55,6 +56,22 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       else if (result.imported == 0)
         __builtin_trap (); /* success means at least one record */
     }
+  {
+    g_autoptr (GError) error = NULL;
+    AssayGenPreview *p = assay_gen_preview (input_path, 8, &error);
+    if (p == NULL)
+      g_assert (error != NULL && error->message != NULL);
+    else
+      {
+        JsonObject *fields = NULL;
+        if (p->rows->len == 0 || p->rows->len > 8)
+          __builtin_trap ();
+        assay_gen_guess (store, p->rows->pdata[0], &fields);
+        if (fields != NULL)
+          json_object_unref (fields);
+        assay_gen_preview_free (p);
+      }
+  }
   /* Keep the workspace small and every input independent of the ones before */
   assay_store_exec (store, "DELETE FROM datasets; DELETE FROM gen_mappings", NULL);
   return 0;
