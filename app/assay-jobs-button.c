@@ -14,6 +14,7 @@ struct _AssayJobsButton
   GtkSpinner    *spinner;
   GtkLabel      *count;
   GtkListBox    *list;
+  GtkWidget     *clear;
 };
 
 G_DEFINE_FINAL_TYPE (AssayJobsButton, assay_jobs_button, ADW_TYPE_BIN)
@@ -36,12 +37,21 @@ update (AssayJobsButton *self)
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), active > 0);
   gtk_widget_set_visible (GTK_WIDGET (self->count), active > 0);
   gtk_label_set_text (self->count, text);
+  /* something to clear only once a job has ended */
+  gtk_widget_set_sensitive (self->clear, self->worker != NULL
+                                           && g_list_model_get_n_items (assay_worker_get_jobs (self->worker)) > active);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->button),
                                active > 0 ? _("Jobs running") : _("Jobs"));
 }
 
 static void
 active_changed_cb (AssayWorker *worker, GParamSpec *pspec, AssayJobsButton *self)
+{
+  update (self);
+}
+
+static void
+jobs_changed_cb (GListModel *jobs, guint position, guint removed, guint added, AssayJobsButton *self)
 {
   update (self);
 }
@@ -59,12 +69,18 @@ assay_jobs_button_set_worker (AssayJobsButton *self, AssayWorker *worker)
   g_return_if_fail (ASSAY_IS_JOBS_BUTTON (self));
 
   if (self->worker != NULL)
-    g_signal_handlers_disconnect_by_data (self->worker, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->worker, self);
+      g_signal_handlers_disconnect_by_data (assay_worker_get_jobs (self->worker), self);
+    }
   g_set_object (&self->worker, worker);
   gtk_list_box_bind_model (self->list, worker != NULL ? assay_worker_get_jobs (worker) : NULL,
                            create_row, self, NULL);
   if (worker != NULL)
-    g_signal_connect (worker, "notify::n-active", G_CALLBACK (active_changed_cb), self);
+    {
+      g_signal_connect (worker, "notify::n-active", G_CALLBACK (active_changed_cb), self);
+      g_signal_connect (assay_worker_get_jobs (worker), "items-changed", G_CALLBACK (jobs_changed_cb), self);
+    }
   update (self);
 }
 
@@ -74,7 +90,10 @@ assay_jobs_button_dispose (GObject *object)
   AssayJobsButton *self = ASSAY_JOBS_BUTTON (object);
 
   if (self->worker != NULL)
-    g_signal_handlers_disconnect_by_data (self->worker, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->worker, self);
+      g_signal_handlers_disconnect_by_data (assay_worker_get_jobs (self->worker), self);
+    }
   g_clear_object (&self->worker);
   G_OBJECT_CLASS (assay_jobs_button_parent_class)->dispose (object);
 }
@@ -92,7 +111,7 @@ assay_jobs_button_init (AssayJobsButton *self)
   GtkWidget *popover_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   GtkWidget *scroller = gtk_scrolled_window_new ();
   GtkWidget *heading = gtk_label_new (_("Jobs"));
-  GtkWidget *clear = gtk_button_new_with_mnemonic (_("C_lear Finished"));
+  GtkWidget *clear = self->clear = gtk_button_new_with_mnemonic (_("C_lear Finished"));
   GtkWidget *placeholder = gtk_label_new (_("No jobs yet"));
   GtkWidget *popover = gtk_popover_new ();
 

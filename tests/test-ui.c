@@ -631,6 +631,71 @@ test_import_options (void)
   assay_test_run_app (path, import_options, NULL);
 }
 
+/* Every menu and popover of every page opens (and shows something) with warnings fatal: the
+ * main menu, the workspace menu, the jobs list, the filter popovers and the pages' menus */
+static void
+collect_menu_buttons (GtkWidget *w, GPtrArray *out)
+{
+  if (GTK_IS_MENU_BUTTON (w) && gtk_widget_get_mapped (w))
+    g_ptr_array_add (out, w);
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    collect_menu_buttons (c, out);
+}
+
+static void
+popovers (AssayWindow *window, gpointer data)
+{
+  const char *const *names = assay_window_page_names ();
+  guint              opened = 0;
+
+  for (guint p = 0; names[p] != NULL; p++)
+    {
+      g_autoptr (GPtrArray) buttons = g_ptr_array_new ();
+      assay_window_show_page (window, names[p]);
+      assay_test_wait (400);
+      collect_menu_buttons (GTK_WIDGET (window), buttons);
+      g_assert_cmpuint (buttons->len, >=, 2); /* the main menu and the jobs button at least */
+      for (guint i = 0; i < buttons->len; i++)
+        {
+          GtkMenuButton *b = buttons->pdata[i];
+          GtkPopover    *pop;
+          if (!gtk_widget_is_sensitive (GTK_WIDGET (b)))
+            continue;
+          gtk_menu_button_popup (b);
+          assay_test_wait (150);
+          pop = gtk_menu_button_get_popover (b);
+          g_assert_nonnull (pop);
+          g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (pop)));
+          g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (pop)), >, 20);
+          if (p == 1 && i == 0)
+            {
+              g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (pop));
+              assay_test_save_screenshot (shot, "popover.png");
+            }
+          gtk_menu_button_popdown (b);
+          assay_test_wait (50);
+          opened++;
+        }
+    }
+  g_test_message ("%u menus and popovers opened", opened);
+  g_assert_cmpuint (opened, >=, 10);
+}
+
+static void
+test_popovers (void)
+{
+  g_autofree char *path = assay_test_path ("popovers.assay");
+  g_autoptr (GError) error = NULL;
+
+  {
+    g_autoptr (AssayStore) store = assay_store_open (path, &error);
+    g_assert_no_error (error);
+    g_assert_true (assay_demo_populate (store, NULL, &error));
+    g_assert_no_error (error);
+  }
+  assay_test_run_app (path, popovers, NULL);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -642,6 +707,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/failed-job", test_failed_job);
   g_test_add_func ("/ui/page-progress", test_page_progress);
   g_test_add_func ("/ui/import-options", test_import_options);
+  g_test_add_func ("/ui/popovers", test_popovers);
   g_test_add_func ("/ui/datasets-window", test_datasets_window);
   g_test_add_func ("/ui/sizes", test_sizes);
   return g_test_run ();
