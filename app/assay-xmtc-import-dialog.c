@@ -204,7 +204,7 @@ reread (AssayXmtcImportDialog *self)
     {
       char **first = self->rows->len > 0 ? self->rows->pdata[0] : NULL;
       if (has_header (self) && first != NULL && c < g_strv_length (first) && *first[c] != '\0')
-        g_ptr_array_add (self->columns, g_strdup (first[c]));
+        g_ptr_array_add (self->columns, g_utf8_make_valid (first[c], -1)); /* a name as shown */
       else
         g_ptr_array_add (self->columns, g_strdup_printf (_("Column %u"), c + 1));
     }
@@ -246,13 +246,12 @@ changed_cb (GObject *object, GParamSpec *pspec, AssayXmtcImportDialog *self)
     update (self);
 }
 
-/* A column as the importer takes it: its name under a header, else its 1-based number */
+/* A column as the importer takes it: its 1-based number (a name may hold a comma, or bytes the
+ * dialog shows made valid) */
 static char *
 column_spec (AssayXmtcImportDialog *self, int c)
 {
-  if (c < 0)
-    return NULL;
-  return has_header (self) ? g_strdup (self->columns->pdata[c]) : g_strdup_printf ("%d", c + 1);
+  return c >= 0 ? g_strdup_printf ("%d", c + 1) : NULL;
 }
 
 static void

@@ -258,6 +258,29 @@ check_import (AssayWindow *window, gpointer data)
     assay_test_wait (50);
   g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM xmtc_documents d JOIN datasets s ON s.id = d.dataset_id "
                                                  "WHERE s.name = 'ui-bare.csv'", 0), ==, 30);
+
+  /* a header without rows cannot import; random bytes open without a warning (invalid UTF-8
+   * shown made valid) or say why in a toast */
+  {
+    g_autofree char *tiny = assay_test_write_file ("ui-tiny.csv", "text,labels\n");
+    g_autofree char *junk = assay_test_path ("ui-junk.csv");
+    guint8           bytes[3000];
+    for (guint i = 0; i < sizeof bytes; i++)
+      bytes[i] = (guint8) g_random_int_range (1, 256);
+    g_assert_true (g_file_set_contents (junk, (const char *) bytes, sizeof bytes, NULL));
+    assay_labels_page_import_with_preview (page, tiny);
+    dialog = find_dialog ();
+    g_assert_nonnull (dialog);
+    g_assert_false (assay_xmtc_import_dialog_can_import (dialog));
+    gtk_window_destroy (GTK_WINDOW (dialog));
+    assay_test_wait (100);
+    assay_labels_page_import_with_preview (page, junk);
+    assay_test_wait (300);
+    dialog = find_dialog ();
+    if (dialog != NULL)
+      gtk_window_destroy (GTK_WINDOW (dialog));
+    assay_test_wait (100);
+  }
 }
 
 static void
