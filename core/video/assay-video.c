@@ -37,6 +37,8 @@ assay_video_info_free (AssayVideoInfo *info)
     g_array_unref (info->pts);
   if (info->key_pts)
     g_array_unref (info->key_pts);
+  if (info->key_pos)
+    g_array_unref (info->key_pos);
   g_free (info);
 }
 
@@ -56,8 +58,12 @@ cmp_i64 (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
+/* Opens a file; analyse: read the streams' parameters with avformat_find_stream_info (which
+ * decodes frames of every stream). Without, only when the header leaves stream `want` without a
+ * codec or a frame size (as raw or transport streams do): sampling opens a file probed before,
+ * and the analysis was a fifth of the time of ten frames from a short small clip. */
 static AVFormatContext *
-open_input (const char *path, GError **error)
+open_input (const char *path, gboolean analyse, int want, GError **error)
 {
   static gsize     quiet = 0;
   AVFormatContext *fmt = NULL;
@@ -76,6 +82,10 @@ open_input (const char *path, GError **error)
                     path, "cannot open as a video", err);
       return NULL;
     }
+  if (!analyse && want >= 0 && want < (int) fmt->nb_streams
+      && fmt->streams[want]->codecpar->codec_id != AV_CODEC_ID_NONE
+      && fmt->streams[want]->codecpar->width > 0 && fmt->streams[want]->codecpar->height > 0)
+    return fmt;
   /* A corrupt or hostile header can declare frames of up to 16383 x 16383 (VP8), 1 GiB as RGBA
    * from a file of 2 KB: decoders refuse frames past MAX_PIXELS, here and in decode_each. */
   {
@@ -99,13 +109,15 @@ open_input (const char *path, GError **error)
 AssayVideoInfo *
 assay_video_probe (const char *path, int stream, GError **error)
 {
-  AVFormatContext *fmt = open_input (path, error);
+  AVFormatContext *fmt = open_input (path, TRUE, -1, error);
   g_autoptr (AssayVideoInfo) info = NULL;
   const AVCodec *codec = NULL;
   AVStream      *st;
   AVPacket      *pkt;
   gint64         last_end = AV_NOPTS_VALUE, file_size;
   AVRational     rate;
+  g_autoptr (GArray) keys = g_array_new (FALSE, FALSE, 2 * sizeof (gint64)); /* pts, pos */
+  gint64         last_pos = -1, max_t = AV_NOPTS_VALUE, step = 0;
   int            err;
 
   if (fmt == NULL)
@@ -150,24 +162,41 @@ assay_video_probe (const char *path, int stream, GError **error)
   rate = st->avg_frame_rate; /* st goes with the format context below */
   info->pts = g_array_new (FALSE, FALSE, sizeof (gint64));
   info->key_pts = g_array_new (FALSE, FALSE, sizeof (gint64));
+  info->key_pos = g_array_new (FALSE, FALSE, sizeof (gint64));
   pkt = av_packet_alloc ();
   file_size = fmt->pb != NULL ? avio_size (fmt->pb) : -1;
   while ((err = av_read_frame (fmt, pkt)) >= 0)
     {
       /* a packet cut off by the end of a truncated file is not a frame */
       gboolean whole = pkt->pos < 0 || file_size <= 0 || pkt->pos + pkt->size <= file_size;
+      gint64   here = pkt->pos;
       if (pkt->stream_index == stream && whole && !(pkt->flags & AV_PKT_FLAG_CORRUPT))
         {
           gint64 t = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+          /* a packet without a pts (a program stream's last, say) shows after every frame seen so
+           * far when its dts says nothing later: one frame on from the latest */
+          if (pkt->pts == AV_NOPTS_VALUE && t != AV_NOPTS_VALUE && max_t != AV_NOPTS_VALUE && t <= max_t)
+            t = max_t + (pkt->duration > 0 ? pkt->duration : step > 0 ? step : 1);
           if (t != AV_NOPTS_VALUE)
             {
+              if (max_t != AV_NOPTS_VALUE && t > max_t && pkt->pts != AV_NOPTS_VALUE)
+                step = t - max_t;
+              if (max_t == AV_NOPTS_VALUE || t > max_t)
+                max_t = t;
               g_array_append_val (info->pts, t);
               if (pkt->flags & AV_PKT_FLAG_KEY)
-                g_array_append_val (info->key_pts, t);
+                {
+                  /* a packet of a program stream may not know where it starts: the last place
+                   * known before it (decoding from there reaches the key frame) */
+                  gint64 pair[2] = { t, pkt->pos >= 0 ? pkt->pos : last_pos };
+                  g_array_append_vals (keys, pair, 1);
+                }
               if (last_end == AV_NOPTS_VALUE || t + pkt->duration > last_end)
                 last_end = t + pkt->duration;
             }
         }
+      if (here >= 0)
+        last_pos = here;
       av_packet_unref (pkt);
     }
   av_packet_free (&pkt);
@@ -177,14 +206,21 @@ assay_video_probe (const char *path, int stream, GError **error)
       set_av_error (error, ASSAY_ERROR_INVALID_INPUT, path, "cannot read packets", err);
       return NULL;
     }
-  if (info->pts->len == 0 || info->key_pts->len == 0 || info->width <= 0 || info->height <= 0)
+  if (info->pts->len == 0 || keys->len == 0 || info->width <= 0 || info->height <= 0)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
                    "%s: the video stream has no decodable frames (truncated?)", path);
       return NULL;
     }
   g_array_sort (info->pts, cmp_i64);
-  g_array_sort (info->key_pts, cmp_i64);
+  /* key frames by pts, each with its position */
+  g_array_sort (keys, cmp_i64);
+  for (guint k = 0; k < keys->len; k++)
+    {
+      const gint64 *pair = &g_array_index (keys, gint64, 2 * k);
+      g_array_append_val (info->key_pts, pair[0]);
+      g_array_append_val (info->key_pos, pair[1]);
+    }
   info->frames = info->pts->len;
   info->duration = (double) (last_end - g_array_index (info->pts, gint64, 0)) * info->tb_num / info->tb_den;
   if (rate.num > 0 && rate.den > 0)
@@ -251,6 +287,7 @@ assay_video_decode_each (const AssayVideoInfo *info, const gint64 *indices, int 
   gint64             decoded_upto = G_MININT64; /* pts of the last frame out of the decoder */
   gboolean           started = FALSE, eof = FALSE, ok = FALSE;
   int                t = 0, err;
+  gint64             step = 0; /* a frame's time in the stream's time base */
 
   for (int i = 0; i < n; i++)
     if (indices[i] < 0 || indices[i] >= info->frames || (i > 0 && indices[i] <= indices[i - 1]))
@@ -259,7 +296,7 @@ assay_video_decode_each (const AssayVideoInfo *info, const gint64 *indices, int 
                      "%s: frame indices must ascend within 0..%" G_GINT64_FORMAT, info->path, info->frames - 1);
         return FALSE;
       }
-  if ((fmt = open_input (info->path, error)) == NULL)
+  if ((fmt = open_input (info->path, FALSE, info->stream, error)) == NULL)
     return FALSE;
   if (info->stream >= (int) fmt->nb_streams)
     {
@@ -287,20 +324,37 @@ assay_video_decode_each (const AssayVideoInfo *info, const gint64 *indices, int 
     }
   pkt = av_packet_alloc ();
   frame = av_frame_alloc ();
+  /* a frame's time: the least gap between frames */
+  for (guint i = 1; i < info->pts->len; i++)
+    {
+      gint64 d = g_array_index (info->pts, gint64, i) - g_array_index (info->pts, gint64, i - 1);
+      if (d > 0 && (step == 0 || d < step))
+        step = d;
+    }
 
   while (t < n)
     {
       gint64 target = g_array_index (info->pts, gint64, indices[t]);
       gint64 key = g_array_index (info->key_pts, gint64, 0);
+      gint64 key_pos = info->key_pos != NULL && info->key_pos->len > 0 ? g_array_index (info->key_pos, gint64, 0) : -1;
 
       for (guint k = 0; k < info->key_pts->len && g_array_index (info->key_pts, gint64, k) <= target; k++)
-        key = g_array_index (info->key_pts, gint64, k);
+        {
+          key = g_array_index (info->key_pts, gint64, k);
+          key_pos = info->key_pos != NULL && k < info->key_pos->len ? g_array_index (info->key_pos, gint64, k) : -1;
+        }
       /* seek only when the key frame before the target lies beyond what was decoded */
       if (!started || key > decoded_upto)
         {
           if (started || key > g_array_index (info->pts, gint64, 0))
             {
-              if ((err = av_seek_frame (fmt, info->stream, key, AVSEEK_FLAG_BACKWARD)) < 0)
+              /* MPEG transport and program streams seek by time with a search over their
+               * timestamps that lands past the last key frames: go to the key frame's bytes */
+              if ((fmt->iformat->flags & AVFMT_TS_DISCONT) && key_pos >= 0)
+                err = av_seek_frame (fmt, info->stream, key_pos, AVSEEK_FLAG_BYTE);
+              else
+                err = av_seek_frame (fmt, info->stream, key, AVSEEK_FLAG_BACKWARD);
+              if (err < 0)
                 {
                   set_av_error (error, ASSAY_ERROR_INVALID_INPUT, info->path, "cannot seek", err);
                   goto out;
@@ -344,6 +398,10 @@ assay_video_decode_each (const AssayVideoInfo *info, const gint64 *indices, int 
           if (err < 0)
             break; /* end of stream (or a decoder failure): the remaining targets are missing */
           pts = frame->best_effort_timestamp != AV_NOPTS_VALUE ? frame->best_effort_timestamp : frame->pts;
+          /* a frame without a timestamp follows the one before by a frame's time (as the probe
+           * counted its packet) */
+          if (pts == AV_NOPTS_VALUE)
+            pts = decoded_upto != G_MININT64 ? decoded_upto + step : g_array_index (info->pts, gint64, 0);
           decoded_upto = pts;
           if (pts >= target)
             {

@@ -20,6 +20,7 @@ typedef struct
   int     tb_num, tb_den;  /* the stream's time base */
   GArray *pts;        /* gint64 per frame, presentation order */
   GArray *key_pts;    /* gint64 pts of the key frames, ascending */
+  GArray *key_pos;    /* gint64 byte position of each of those key frames' packets (-1: unknown) */
 } AssayVideoInfo;
 
 typedef struct
