@@ -6,6 +6,7 @@
 #include <json-glib/json-glib.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "assay-atomic-file.h"
@@ -17,6 +18,7 @@
 #include "assay-safetensors.h"
 #include "assay-test-util.h"
 #include "assay-video.h"
+#include "assay-xmtc-import.h"
 
 static char *
 repeat (const char *unit, guint n)
@@ -752,6 +754,34 @@ test_video_pairs_nothing (void)
   g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
 }
 
+/* An XC file without documents whose header counts 11 million labels: refused as "no documents"
+ * without first naming every label (it took 10 s and over 1 GB; found by the xmtc-import fuzz
+ * target). The import runs in a child whose peak memory is checked. */
+static void
+test_xc_empty_huge_header (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *path = assay_test_write_file ("huge-header.xc", "0 4 11111111\n");
+      g_autoptr (AssayStore) store = assay_test_fresh_store ("huge-header.assay");
+      g_autoptr (GError) error = NULL;
+      AssayXmtcImportResult r;
+      AssayXmtcImportOptions o;
+      struct rusage ru;
+
+      assay_xmtc_import_options_init (&o);
+      o.format = ASSAY_XMTC_FORMAT_XC;
+      g_assert_false (assay_xmtc_import (store, path, &o, &r, NULL, NULL, NULL, &error));
+      g_assert_nonnull (strstr (error->message, "no documents"));
+      g_assert_cmpint (getrusage (RUSAGE_SELF, &ru), ==, 0);
+      g_test_message ("peak RSS %ld KB", ru.ru_maxrss);
+      g_assert_cmpint (ru.ru_maxrss, <, 300 * 1024); /* the old code: 462 MB */
+      return;
+    }
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -769,6 +799,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hardening/killed-imports-leave-nothing", test_killed_imports_leave_nothing);
   g_test_add_func ("/hardening/video-nothing-readable", test_video_nothing_readable);
   g_test_add_func ("/hardening/video-huge-frames", test_video_huge_frames);
+  g_test_add_func ("/hardening/xc-empty-huge-header", test_xc_empty_huge_header);
   g_test_add_func ("/hardening/read-only-workspace", test_read_only_workspace);
   g_test_add_func ("/hardening/writers-at-once", test_writers_at_once);
   g_test_add_func ("/hardening/video-pairs-nothing", test_video_pairs_nothing);
