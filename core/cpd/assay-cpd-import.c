@@ -330,6 +330,32 @@ find_annotations (const char *path)
   return NULL;
 }
 
+/* Change-point steps from a JSON array (annotations, change_points): integers, those outside
+ * 0..n-1 dropped; anything else is an error naming the file and the field. */
+static GArray *
+read_steps (JsonArray *steps, gint64 n, const char *path, const char *field, GError **error)
+{
+  g_autoptr (GArray) a = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  for (guint i = 0; i < json_array_get_length (steps); i++)
+    {
+      JsonNode *node = json_array_get_element (steps, i);
+      gint64    v;
+      guint     u;
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       _("%s: %s: step %u is not an integer"), path, field, i + 1);
+          return NULL;
+        }
+      v = json_node_get_int (node);
+      u = (guint) v;
+      if (v >= 0 && v < n)
+        g_array_append_val (a, u);
+    }
+  return g_steal_pointer (&a);
+}
+
 static AssaySeries *
 read_tcpd (const char *path, JsonObject *annotations, GError **error)
 {
@@ -441,15 +467,14 @@ read_tcpd (const char *path, JsonObject *annotations, GError **error)
           for (GList *l = members; l; l = l->next)
             {
               JsonNode *steps = json_object_get_member (json_node_get_object (node), l->data);
-              g_autoptr (GArray) a = g_array_new (FALSE, FALSE, sizeof (guint));
+              g_autoptr (GArray) a = NULL;
+              g_autofree char *field = g_strdup_printf ("annotations.%s", (char *) l->data);
               if (!JSON_NODE_HOLDS_ARRAY (steps))
                 continue;
-              for (guint i = 0; i < json_array_get_length (json_node_get_array (steps)); i++)
+              if ((a = read_steps (json_node_get_array (steps), n_obs, path, field, error)) == NULL)
                 {
-                  gint64 v = json_array_get_int_element (json_node_get_array (steps), i);
-                  guint  u = (guint) v;
-                  if (v >= 0 && v < n_obs)
-                    g_array_append_val (a, u);
+                  assay_series_free (series);
+                  return NULL;
                 }
               assay_series_add_annotation (series, l->data, (guint *) a->data, a->len);
             }
@@ -564,15 +589,14 @@ series_from_json (JsonObject *o, const char *path, guint line, GError **error)
       for (GList *l = members; l; l = l->next)
         {
           JsonNode *steps = json_object_get_member (ann, l->data);
-          g_autoptr (GArray) a = g_array_new (FALSE, FALSE, sizeof (guint));
+          g_autoptr (GArray) a = NULL;
+          g_autofree char *field = g_strdup_printf (_("line %u, annotations.%s"), line, (char *) l->data);
           if (!JSON_NODE_HOLDS_ARRAY (steps))
             continue;
-          for (guint i = 0; i < json_array_get_length (json_node_get_array (steps)); i++)
+          if ((a = read_steps (json_node_get_array (steps), T, path, field, error)) == NULL)
             {
-              gint64 v = json_array_get_int_element (json_node_get_array (steps), i);
-              guint  u = (guint) v;
-              if (v >= 0 && v < T)
-                g_array_append_val (a, u);
+              assay_series_free (series);
+              return NULL;
             }
           assay_series_add_annotation (series, l->data, (guint *) a->data, a->len);
         }
@@ -580,13 +604,12 @@ series_from_json (JsonObject *o, const char *path, guint line, GError **error)
   else if (json_object_has_member (o, "change_points") && JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, "change_points")))
     {
       JsonArray *cps = json_object_get_array_member (o, "change_points");
-      g_autoptr (GArray) a = g_array_new (FALSE, FALSE, sizeof (guint));
-      for (guint i = 0; i < json_array_get_length (cps); i++)
+      g_autofree char *field = g_strdup_printf (_("line %u, change_points"), line);
+      g_autoptr (GArray) a = read_steps (cps, T, path, field, error);
+      if (a == NULL)
         {
-          gint64 v = json_array_get_int_element (cps, i);
-          guint  u = (guint) v;
-          if (v >= 0 && v < T)
-            g_array_append_val (a, u);
+          assay_series_free (series);
+          return NULL;
         }
       assay_series_add_annotation (series, "truth", (guint *) a->data, a->len);
     }

@@ -986,6 +986,11 @@ assay_gen_preview (const char *path, guint max_rows, GError **error)
             }
           if (!done && i >= len)
             break; /* cut by the end of what was read */
+          if (i <= start)
+            {
+              i = start + 1; /* a stray closing bracket: past it (no element, no progress else) */
+              continue;
+            }
           if (buf[start] == '{')
             {
               g_autoptr (JsonParser) parser = json_parser_new ();
