@@ -775,7 +775,11 @@ test_xc_empty_huge_header (void)
       g_assert_nonnull (strstr (error->message, "no documents"));
       g_assert_cmpint (getrusage (RUSAGE_SELF, &ru), ==, 0);
       g_test_message ("peak RSS %ld KB", ru.ru_maxrss);
-      g_assert_cmpint (ru.ru_maxrss, <, 300 * 1024); /* the old code: 462 MB */
+      /* 6 MB here; the old code: 462 MB. (Under ASan the peak says more about ASan than about
+       * the import: the plain build of the suite holds the bound.) */
+#if !defined(__SANITIZE_ADDRESS__)
+      g_assert_cmpint (ru.ru_maxrss, <, 100 * 1024);
+#endif
       return;
     }
   g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
