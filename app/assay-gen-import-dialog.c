@@ -3,6 +3,8 @@
 
 #include <glib/gi18n.h>
 
+#include "assay-import-dialog.h"
+
 #define PREVIEW_ROWS 12
 #define PREVIEW_COLS 8
 
@@ -218,7 +220,7 @@ assay_gen_import_dialog_new (GtkWindow *parent, AssayStore *store, const char *p
   g_autoptr (GtkStringList) key_names = gtk_string_list_new (NULL);
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *title = NULL;
-  GtkWidget *box, *header, *cancel, *scroller, *clamp, *content, *group, *row, *table_scroller;
+  GtkWidget *content, *group, *row, *table_scroller;
   GString   *keys_text = g_string_new (NULL);
 
   if (preview == NULL)
@@ -236,29 +238,8 @@ assay_gen_import_dialog_new (GtkWindow *parent, AssayStore *store, const char *p
   title = g_strdup_printf (_("Import “%s”"), base);
   gtk_window_set_title (GTK_WINDOW (self), title);
 
-  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  header = adw_header_bar_new ();
-  adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), adw_window_title_new (_("Import Generations"), base));
-  cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
-  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_destroy), self);
-  adw_header_bar_pack_start (ADW_HEADER_BAR (header), cancel);
-  self->import_button = gtk_button_new_with_mnemonic (_("_Import"));
-  gtk_widget_add_css_class (self->import_button, "suggested-action");
+  content = assay_import_dialog_frame (ADW_WINDOW (self), _("Import Generations"), base, &self->import_button);
   g_signal_connect (self->import_button, "clicked", G_CALLBACK (import_clicked_cb), self);
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->import_button);
-  gtk_box_append (GTK_BOX (box), header);
-
-  scroller = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  gtk_widget_set_vexpand (scroller, TRUE);
-  clamp = adw_clamp_new ();
-  adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 900);
-  content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
-  g_object_set (content, "margin-start", 12, "margin-end", 12, "margin-top", 18, "margin-bottom", 18, NULL);
-  adw_clamp_set_child (ADW_CLAMP (clamp), content);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), clamp);
-  gtk_box_append (GTK_BOX (box), scroller);
 
   /* the file and its dataset */
   for (guint i = 0; i < preview->keys->len; i++)
@@ -344,21 +325,12 @@ assay_gen_import_dialog_new (GtkWindow *parent, AssayStore *store, const char *p
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), table_scroller);
   gtk_box_append (GTK_BOX (content), group);
 
-  adw_window_set_content (ADW_WINDOW (self), box);
   /* remembered or guessed fields: the field map is shown, filled in */
   adw_combo_row_set_selected (self->format_row,
                               format_index (self->detected == ASSAY_GEN_MAP_AUTO || self->detected == ASSAY_GEN_MAP_CUSTOM
                                               ? ASSAY_GEN_MAP_CUSTOM : ASSAY_GEN_MAP_AUTO));
   g_signal_connect (self->format_row, "notify::selected", G_CALLBACK (changed_cb), self);
   update (self);
-  {
-    /* Escape cancels */
-    GtkEventController *keys = gtk_shortcut_controller_new ();
-    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (keys),
-                                          gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
-                                                            gtk_named_action_new ("window.close")));
-    gtk_widget_add_controller (GTK_WIDGET (self), keys);
-  }
   return self;
 }
 

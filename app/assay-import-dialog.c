@@ -41,6 +41,42 @@ assay_import_dialog_init (AssayImportDialog *self)
   self->widgets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
+GtkWidget *
+assay_import_dialog_frame (AdwWindow *window, const char *title, const char *subtitle, GtkWidget **import)
+{
+  GtkWidget          *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget          *header = adw_header_bar_new ();
+  GtkWidget          *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
+  GtkWidget          *scroller = gtk_scrolled_window_new ();
+  GtkWidget          *clamp = adw_clamp_new ();
+  GtkWidget          *content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
+  GtkEventController *keys = gtk_shortcut_controller_new ();
+
+  *import = gtk_button_new_with_mnemonic (_("_Import"));
+  adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
+  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), adw_window_title_new (title, subtitle));
+  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_destroy), window);
+  adw_header_bar_pack_start (ADW_HEADER_BAR (header), cancel);
+  gtk_widget_add_css_class (*import, "suggested-action");
+  adw_header_bar_pack_end (ADW_HEADER_BAR (header), *import);
+  gtk_box_append (GTK_BOX (box), header);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
+  gtk_widget_set_vexpand (scroller, TRUE);
+  adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 900);
+  g_object_set (content, "margin-start", 12, "margin-end", 12, "margin-top", 18, "margin-bottom", 18, NULL);
+  adw_clamp_set_child (ADW_CLAMP (clamp), content);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), clamp);
+  gtk_box_append (GTK_BOX (box), scroller);
+  adw_window_set_content (window, box);
+  gtk_window_set_default_widget (GTK_WINDOW (window), *import);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (keys),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
+                                                          gtk_named_action_new ("window.close")));
+  gtk_widget_add_controller (GTK_WIDGET (window), keys);
+  return content;
+}
+
 static void
 import_clicked_cb (GtkButton *button, AssayImportDialog *self)
 {
@@ -67,42 +103,19 @@ assay_import_dialog_new (GtkWindow *parent, const char *what, const char *const 
                                                                 g_strv_length ((GStrv) files) - 1),
                                                    base, g_strv_length ((GStrv) files) - 1)
                                 : g_strdup (base);
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *header = adw_header_bar_new ();
-  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
-  GtkWidget *import = gtk_button_new_with_mnemonic (_("_Import"));
-  GtkWidget *content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
-  GtkWidget *clamp = adw_clamp_new ();
+  GtkWidget *import, *content;
 
   self->files = g_strdupv ((GStrv) files);
   self->func = func;
   self->data = data;
-  adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), adw_window_title_new (what, subtitle));
-  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_destroy), self);
-  adw_header_bar_pack_start (ADW_HEADER_BAR (header), cancel);
-  gtk_widget_add_css_class (import, "suggested-action");
+  content = assay_import_dialog_frame (ADW_WINDOW (self), what, subtitle, &import);
   g_signal_connect (import, "clicked", G_CALLBACK (import_clicked_cb), self);
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), import);
-  gtk_box_append (GTK_BOX (box), header);
-  g_object_set (content, "margin-start", 12, "margin-end", 12, "margin-top", 18, "margin-bottom", 18, NULL);
   self->group = adw_preferences_group_new ();
   self->name_row = ADW_ENTRY_ROW (adw_entry_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->name_row), _("Dataset name"));
   gtk_editable_set_text (GTK_EDITABLE (self->name_row), base);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->group), GTK_WIDGET (self->name_row));
   gtk_box_append (GTK_BOX (content), self->group);
-  adw_clamp_set_child (ADW_CLAMP (clamp), content);
-  gtk_box_append (GTK_BOX (box), clamp);
-  adw_window_set_content (ADW_WINDOW (self), box);
-  gtk_window_set_default_widget (GTK_WINDOW (self), import);
-  {
-    GtkEventController *keys = gtk_shortcut_controller_new ();
-    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (keys),
-                                          gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
-                                                            gtk_named_action_new ("window.close")));
-    gtk_widget_add_controller (GTK_WIDGET (self), keys);
-  }
   return self;
 }
 

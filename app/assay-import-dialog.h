@@ -9,6 +9,14 @@
 
 G_BEGIN_DECLS
 
+/* The frame every import dialog has: a header bar (title, subtitle, Cancel, a suggested Import)
+ * over a scrolling, clamped column, and Escape to cancel. Returns the column to fill; *import is
+ * the Import button (the caller connects its "clicked"). */
+GtkWidget *assay_import_dialog_frame (AdwWindow  *window,
+                                      const char *title,
+                                      const char *subtitle,
+                                      GtkWidget **import);
+
 #define ASSAY_TYPE_IMPORT_DIALOG (assay_import_dialog_get_type ())
 G_DECLARE_FINAL_TYPE (AssayImportDialog, assay_import_dialog, ASSAY, IMPORT_DIALOG, AdwWindow)
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "assay-error.h"
+#include "assay-import-dialog.h"
 
 #define PREVIEW_ROWS 10
 #define PREVIEW_COLS 8
@@ -321,7 +322,7 @@ assay_xmtc_import_dialog_new (GtkWindow *parent, const char *path, AssayXmtcImpo
                                               N_("Reuters-21578 SGML"), N_("JSONL"), N_("CSV") };
   AssayXmtcImportDialog *self;
   g_autofree char *base = g_path_get_basename (path);
-  GtkWidget *box, *header, *cancel, *scroller, *clamp, *content, *group, *row;
+  GtkWidget *content, *group, *row, *scroller;
   AssayXmtcFormat format = assay_xmtc_guess_format (path);
 
   if (format == ASSAY_XMTC_FORMAT_CSV && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
@@ -337,29 +338,8 @@ assay_xmtc_import_dialog_new (GtkWindow *parent, const char *path, AssayXmtcImpo
   self->chosen = chosen;
   self->data = data;
 
-  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  header = adw_header_bar_new ();
-  adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header), adw_window_title_new (_("Import Labelled Corpus"), base));
-  cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
-  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_destroy), self);
-  adw_header_bar_pack_start (ADW_HEADER_BAR (header), cancel);
-  self->import_button = gtk_button_new_with_mnemonic (_("_Import"));
-  gtk_widget_add_css_class (self->import_button, "suggested-action");
+  content = assay_import_dialog_frame (ADW_WINDOW (self), _("Import Labelled Corpus"), base, &self->import_button);
   g_signal_connect (self->import_button, "clicked", G_CALLBACK (import_clicked_cb), self);
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->import_button);
-  gtk_box_append (GTK_BOX (box), header);
-
-  scroller = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  gtk_widget_set_vexpand (scroller, TRUE);
-  clamp = adw_clamp_new ();
-  adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 900);
-  content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
-  g_object_set (content, "margin-start", 12, "margin-end", 12, "margin-top", 18, "margin-bottom", 18, NULL);
-  adw_clamp_set_child (ADW_CLAMP (clamp), content);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), clamp);
-  gtk_box_append (GTK_BOX (box), scroller);
 
   group = adw_preferences_group_new ();
   row = adw_action_row_new ();
@@ -438,15 +418,7 @@ assay_xmtc_import_dialog_new (GtkWindow *parent, const char *path, AssayXmtcImpo
   else
     gtk_box_append (GTK_BOX (content), GTK_WIDGET (self->problem));
 
-  adw_window_set_content (ADW_WINDOW (self), box);
   update (self);
-  {
-    GtkEventController *keys = gtk_shortcut_controller_new ();
-    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (keys),
-                                          gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
-                                                            gtk_named_action_new ("window.close")));
-    gtk_widget_add_controller (GTK_WIDGET (self), keys);
-  }
   return self;
 }
 
