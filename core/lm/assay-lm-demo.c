@@ -103,8 +103,8 @@ write_safetensors (const char *path, GPtrArray *tensors, GError **error)
 
 /* GPT-2's byte-level vocabulary (the 256 byte tokens, printable bytes as themselves and the rest
  * from U+0100 on) and a few merges of common English pairs. */
-static char *
-tokenizer_json (void)
+char *
+assay_lm_demo_tokenizer_json (void)
 {
   static const char *pairs[][2] = { { "t", "h" }, { "th", "e" }, { "Ġ", "t" }, { "h", "e" },
                                     { "Ġt", "he" }, { "i", "n" }, { "Ġ", "a" }, { "e", "r" } };
@@ -140,7 +140,7 @@ write_folder (const char *dir, GPtrArray *tensors, GError **error)
     "\"rope_theta\": 10000.0, \"hidden_act\": \"silu\", \"tie_word_embeddings\": false, "
     "\"torch_dtype\": \"float32\"}",
     HIDDEN, LAYERS, HEADS, KV_HEADS, INTER, VOCAB, POSITIONS);
-  g_autofree char *tokenizer = tokenizer_json ();
+  g_autofree char *tokenizer = assay_lm_demo_tokenizer_json ();
   g_autofree char *config_path = g_build_filename (dir, "config.json", NULL);
   g_autofree char *tokenizer_path = g_build_filename (dir, "tokenizer.json", NULL);
   g_autofree char *model_path = g_build_filename (dir, "model.safetensors", NULL);

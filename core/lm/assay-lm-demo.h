@@ -21,4 +21,8 @@ gboolean assay_lm_demo_write_pair (const char        *dir,
                                    char             **reference,
                                    GError           **error);
 
+/* The toy models' tokenizer.json: GPT-2's byte-level vocabulary (the 256 byte tokens) and eight
+ * merges of common English pairs, 264 entries (the test models use it too) */
+char    *assay_lm_demo_tokenizer_json (void);
+
 G_END_DECLS
