@@ -114,21 +114,18 @@ list_load (AssayStore *store, gpointer data, GCancellable *cancellable, GError *
   AssayGenFilter *filter = data;
   AssayGenFilter  all;
   Listed         *l = g_new0 (Listed, 1);
-  g_autoptr (GArray) every = NULL;
+  guint           counts[4];
 
-  if ((l->ids = assay_gen_query_ids (store, filter, error)) == NULL)
-    {
-      listed_free (l);
-      return NULL;
-    }
+  /* the traces the filters keep, and how many there are in all (counted, not listed) */
   assay_gen_filter_init (&all);
   all.traces = TRUE;
-  if ((every = assay_gen_query_ids (store, &all, error)) == NULL)
+  if ((l->ids = assay_gen_query_ids (store, filter, error)) == NULL
+      || !assay_gen_count_status (store, &all, counts, error))
     {
       listed_free (l);
       return NULL;
     }
-  l->total = every->len;
+  l->total = (gint64) counts[0] + counts[1] + counts[2] + counts[3];
   return l;
 }
 
@@ -668,21 +665,11 @@ cursor_changed_cb (AssayTokenHeatmap *heatmap, int token, AssayTracesPage *self)
     assay_token_heatmap_scroll_to_step (other, step);
 }
 
-static gboolean
-dark_style (GtkWidget *widget)
-{
-  GdkRGBA fg;
-
-  /* a light foreground means a dark style */
-  assay_palette_foreground (widget, &fg);
-  return 0.2126 * fg.red + 0.7152 * fg.green + 0.0722 * fg.blue > 0.5;
-}
-
 /* The colour scale: mean - range (blue) to mean + range (red), as the heatmaps colour tokens */
 static void
 legend_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
 {
-  gboolean dark = dark_style (GTK_WIDGET (area));
+  gboolean dark = assay_palette_is_dark (GTK_WIDGET (area));
   GdkRGBA  fg;
 
   for (int i = 0; i < width; i++)

@@ -18,6 +18,15 @@ assay_palette_foreground (GtkWidget *widget, GdkRGBA *color)
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), color);
 }
 
+gboolean
+assay_palette_is_dark (GtkWidget *widget)
+{
+  GdkRGBA fg;
+
+  assay_palette_foreground (widget, &fg);
+  return 0.2126 * fg.red + 0.7152 * fg.green + 0.0722 * fg.blue > 0.5;
+}
+
 void
 assay_palette_bin (guint n_train, GdkRGBA *color)
 {

@@ -8,6 +8,8 @@ G_BEGIN_DECLS
 
 /* The widget's text colour (axes, labels). */
 void assay_palette_foreground (GtkWidget *widget, GdkRGBA *color);
+/* TRUE in a dark style: the widget's foreground is light */
+gboolean assay_palette_is_dark (GtkWidget *widget);
 /* Label bins by training count: none, tail (1-9), torso (10-99), head (100+). */
 void assay_palette_bin (guint n_train, GdkRGBA *color);
 void assay_palette_curve (GdkRGBA *color);

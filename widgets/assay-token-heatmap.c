@@ -92,12 +92,8 @@ snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   if (self->layout == NULL || width <= 0 || height <= 0)
     return;
   ensure_wrapped (self);
-  {
-    /* the scheme follows the style: a light foreground means a dark style */
-    GdkRGBA fg;
-    assay_palette_foreground (widget, &fg);
-    assay_token_layout_set_dark (self->layout, 0.2126 * fg.red + 0.7152 * fg.green + 0.0722 * fg.blue > 0.5);
-  }
+  /* the scheme follows the style */
+  assay_token_layout_set_dark (self->layout, assay_palette_is_dark (widget));
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
   /* the paper (below the last line too): as the layout's scheme draws it */
   if (assay_token_layout_get_dark (self->layout))
