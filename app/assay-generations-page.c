@@ -1328,7 +1328,13 @@ stats_done (AssayPage *page, gpointer result, const GError *error, gpointer data
 {
   AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (page);
   g_autoptr (GPtrArray) stats = result;
-  static const char *const status_names[] = { N_("Pending"), N_("Accepted"), N_("Rejected"), N_("Edited") };
+  /* in the order a review goes: pending, accepted, edited, rejected */
+  static const struct
+  {
+    AssayGenStatus status;
+    const char    *name;
+  } statuses[] = { { ASSAY_GEN_PENDING, N_("Pending") }, { ASSAY_GEN_ACCEPTED, N_("Accepted") },
+                   { ASSAY_GEN_EDITED, N_("Edited") }, { ASSAY_GEN_REJECTED, N_("Rejected") } };
   static const char *const stars[] = { N_("Unrated"), "★", "★★", "★★★", "★★★★", "★★★★★" };
   AssayGenStats *all;
   GtkWidget     *child;
@@ -1359,8 +1365,8 @@ stats_done (AssayPage *page, gpointer result, const GError *error, gpointer data
   grid = GTK_GRID (gtk_grid_new ());
   gtk_grid_set_row_spacing (grid, 4);
   gtk_grid_set_column_spacing (grid, 12);
-  for (int i = 0; i < 4; i++)
-    stats_bar (grid, i, _(status_names[i == 2 ? 3 : i == 3 ? 2 : i]), all->status[i == 2 ? 3 : i == 3 ? 2 : i], all->total);
+  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
+    stats_bar (grid, (int) i, _(statuses[i].name), all->status[statuses[i].status], all->total);
   gtk_box_append (self->stats_box, GTK_WIDGET (grid));
   gtk_box_append (self->stats_box, stats_heading (_("Rating")));
   grid = GTK_GRID (gtk_grid_new ());
