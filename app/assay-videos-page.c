@@ -637,6 +637,7 @@ delete_response_cb (AdwMessageDialog *dialog, const char *response, AssayVideosP
 
   if (g_strcmp0 (response, "delete") != 0 || assay_page_get_store (ASSAY_PAGE (self)) == NULL)
     return;
+  /* the list follows through store_changed ("videos") */
   if (!assay_video_delete (assay_page_get_store (ASSAY_PAGE (self)), video, &records, &error))
     {
       assay_page_toast (ASSAY_PAGE (self), error->message);
@@ -648,8 +649,6 @@ delete_response_cb (AdwMessageDialog *dialog, const char *response, AssayVideosP
                                             records);
     assay_page_toast (ASSAY_PAGE (self), msg);
   }
-  self->want = 0;
-  load_list (self);
 }
 
 /* Delete (the key or the button): asks first, naming what goes with the video */
@@ -728,6 +727,14 @@ assay_videos_page_store_changed (AssayPage *page, const char *table)
 {
   AssayVideosPage *self = ASSAY_VIDEOS_PAGE (page);
 
+  /* videos came or went (a delete here or in another process): the list again, on the same
+   * video while it is there (else on the first) */
+  if (g_strcmp0 (table, "videos") == 0)
+    {
+      self->want = self->view != NULL ? self->view->id : 0;
+      load_list (self);
+      return;
+    }
   /* a score, a pick, or their undo: read the shown video again */
   if (g_strcmp0 (table, "gen_records") == 0 || g_strcmp0 (table, "video_choices") == 0)
     {

@@ -196,6 +196,17 @@ check_search_and_delete (AssayWindow *window, AssayVideosPage *page, AssayStore 
     g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM video_frames WHERE video_id = %lld", (long long) fx->bunny);
     g_assert_cmpint (assay_store_query_int (store, sql, 0), ==, 0);
   }
+  /* another process deletes a video: the list follows within the window's poll (1 s) */
+  {
+    g_autofree char *cli = assay_test_build_path ("app/cli/assay-cli");
+    g_autofree char *out = NULL, *err = NULL;
+    g_autofree char *id = g_strdup_printf ("%lld", (long long) assay_store_query_int (store, "SELECT min(id) FROM videos", 0));
+    g_assert_cmpint (assay_test_spawn ((const char *[]) { cli, "video", "delete", "-w", assay_store_get_path (store),
+                                                          "--id", id, NULL }, &out, &err), ==, 0);
+    for (int i = 0; i < 100 && assay_videos_page_get_n_videos (page) != 2; i++)
+      assay_test_wait (30);
+    g_assert_cmpuint (assay_videos_page_get_n_videos (page), ==, 2);
+  }
   (void) window;
 }
 
