@@ -229,7 +229,7 @@ assay_gen_import_dialog_new (GtkWindow *parent, AssayStore *store, const char *p
       return NULL;
     }
   self = g_object_new (ASSAY_TYPE_GEN_IMPORT_DIALOG, "modal", TRUE, "transient-for", parent,
-                       "default-width", 760, "default-height", 720, NULL);
+                       "default-width", 760, "default-height", 560, NULL);
   self->path = g_strdup (path);
   self->preview = preview;
   self->chosen = chosen;

@@ -331,7 +331,7 @@ assay_xmtc_import_dialog_new (GtkWindow *parent, const char *path, AssayXmtcImpo
       return NULL;
     }
   self = g_object_new (ASSAY_TYPE_XMTC_IMPORT_DIALOG, "modal", TRUE, "transient-for", parent,
-                       "default-width", 720, "default-height", format == ASSAY_XMTC_FORMAT_CSV ? 760 : 360,
+                       "default-width", 720, "default-height", format == ASSAY_XMTC_FORMAT_CSV ? 560 : 360,
                        "title", _("Import Labelled Corpus"), NULL);
   self->path = g_strdup (path);
   self->format = format;

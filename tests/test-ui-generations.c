@@ -631,6 +631,17 @@ check_import_dialog (AssayWindow *window, gpointer data)
     g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (dialog));
     assay_test_save_screenshot (shot, "import-dialog.png");
   }
+  {
+    /* and in dark style: every row and cell readable */
+    g_autoptr (GdkTexture) shot = NULL;
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+    assay_test_wait (300);
+    shot = assay_test_render (GTK_WIDGET (dialog));
+    g_assert_cmpuint (assay_test_count_colors (shot), >, 8);
+    assay_test_save_screenshot (shot, "import-dialog-dark.png");
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+    assay_test_wait (100);
+  }
   assay_gen_import_dialog_import (dialog);
   for (int i = 0; i < 100 && assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE prompt = 'Add 2 and 3.' AND text = '5'", 0) == 0; i++)
     assay_test_wait (50);
