@@ -1022,12 +1022,8 @@ assay_generations_page_key (AssayGenerationsPage *self, guint keyval, GdkModifie
       return TRUE;
     case GDK_KEY_Delete:
       {
-        /* the record goes (with its token credit), undoable; the next one is shown */
-        guint  pos = gtk_single_selection_get_selected (self->selection);
-        guint  n = g_list_model_get_n_items (G_LIST_MODEL (self->list));
-        gint64 next = pos + 1 < n ? assay_gen_list_get_id (self->list, pos + 1)
-                    : pos > 0 && pos != GTK_INVALID_LIST_POSITION ? assay_gen_list_get_id (self->list, pos - 1)
-                                                                 : 0;
+        /* the record goes (with its token credit), undoable; the list follows through
+         * store_changed, which opens it on the record after */
         if (!assay_gen_delete (store, &id, 1, &error))
           {
             decided (self, FALSE, error, FALSE);
@@ -1037,7 +1033,6 @@ assay_generations_page_key (AssayGenerationsPage *self, guint keyval, GdkModifie
           g_autofree char *msg = g_strdup_printf (_("Record #%lld deleted (Ctrl+Z undoes)"), (long long) id);
           assay_page_toast (ASSAY_PAGE (self), msg);
         }
-        reload (self, next);
         return TRUE;
       }
     case GDK_KEY_1:
@@ -1266,6 +1261,22 @@ assay_generations_page_store_changed (AssayPage *page, const char *table)
 
   if (!g_str_equal (table, "gen_records"))
     return;
+  /* the record shown was deleted (another process, or an undone import): the list again, on the
+   * record after it */
+  if (id > 0 && !self->editing)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM gen_records WHERE id = %" G_GINT64_FORMAT, id);
+      if (assay_store_query_int (assay_page_get_store (page), sql, 1) == 0)
+        {
+          guint pos = assay_gen_list_find (self->list, id);
+          guint n = g_list_model_get_n_items (G_LIST_MODEL (self->list));
+          reload (self, pos == G_MAXUINT ? 0
+                        : pos + 1 < n ? assay_gen_list_get_id (self->list, pos + 1)
+                        : pos > 0     ? assay_gen_list_get_id (self->list, pos - 1)
+                                      : 0);
+          return;
+        }
+    }
   focus = gtk_root_get_focus (gtk_widget_get_root (GTK_WIDGET (self)));
   list_focused = focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self->list_view));
   assay_gen_list_refresh (self->list);

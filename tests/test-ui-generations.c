@@ -395,6 +395,20 @@ check_page (AssayWindow *window, gpointer data)
     assay_test_wait (100);
     g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 26);
     g_assert_cmpint (assay_generations_page_get_current (page), ==, gone);
+    /* another process deletes the record shown: the page moves on within its poll (1 s) */
+    {
+      g_autofree char *cli = assay_test_build_path ("app/cli/assay-cli");
+      g_autofree char *ids = g_strdup_printf ("%lld", (long long) gone);
+      g_autofree char *out = NULL, *err = NULL;
+      g_assert_cmpint (assay_test_spawn ((const char *[]) { cli, "gen", "delete", "-w", assay_store_get_path (store),
+                                                            "--id", ids, NULL }, &out, &err), ==, 0);
+      for (int i = 0; i < 100 && g_list_model_get_n_items (rows) != 25; i++)
+        assay_test_wait (30);
+      assay_test_wait (100);
+      g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 25);
+      g_assert_cmpint (assay_generations_page_get_current (page), !=, gone);
+      g_assert_cmpint (assay_generations_page_get_current (page), >, 0);
+    }
   }
 }
 
