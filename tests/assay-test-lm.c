@@ -403,8 +403,10 @@ rope (AssayTestLm *self, double *v, int pos)
     }
 }
 
-double *
-assay_test_lm_reference (AssayTestLm *self, const int *ids, int len, int start)
+/* The forward pass: log p(ids[t] | ids[<t]) for t = start .. len-1 into a new array, and when
+ * dist is given the whole next-token distribution after ids (V log-probabilities). */
+static double *
+forward (AssayTestLm *self, const int *ids, int len, int start, double *dist)
 {
   const AssayTestLmSpec *s = &self->spec;
   gboolean gpt2 = s->arch == ASSAY_LM_GPT2;
@@ -511,7 +513,7 @@ assay_test_lm_reference (AssayTestLm *self, const int *ids, int len, int start)
   {
     const double *head = gpt2 || s->tie_embeddings ? E : assay_test_lm_tensor (self, "lm_head.weight");
     double       *logits = g_new (double, V);
-    for (int t = start; t < len; t++)
+    for (int t = start; t < len + (dist != NULL); t++)
       {
         double *xt = x + (gsize) (t - 1) * H, mx = -INFINITY, sum = 0;
         if (gpt2)
@@ -523,10 +525,29 @@ assay_test_lm_reference (AssayTestLm *self, const int *ids, int len, int start)
           mx = fmax (mx, logits[j]);
         for (int j = 0; j < V; j++)
           sum += exp (logits[j] - mx);
-        out[t - start] = logits[ids[t]] - mx - log (sum);
+        if (t == len)
+          for (int j = 0; j < V; j++)
+            dist[j] = logits[j] - mx - log (sum);
+        else
+          out[t - start] = logits[ids[t]] - mx - log (sum);
       }
     g_free (logits);
   }
   g_free (x); g_free (q); g_free (k); g_free (v); g_free (att); g_free (xn); g_free (tmp); g_free (p); g_free (o);
   return out;
+}
+
+double *
+assay_test_lm_reference (AssayTestLm *self, const int *ids, int len, int start)
+{
+  return forward (self, ids, len, start, NULL);
+}
+
+double *
+assay_test_lm_next (AssayTestLm *self, const int *ids, int len)
+{
+  double *dist = g_new (double, self->spec.vocab);
+
+  g_free (forward (self, ids, len, len, dist));
+  return dist;
 }
