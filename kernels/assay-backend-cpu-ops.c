@@ -385,3 +385,83 @@ assay_cpu_target_logprobs (AssayBackend *self, const float *logits, int rows, in
     }
   return ASSAY_BACKEND_OK;
 }
+
+int
+assay_cpu_scatter_rows (AssayBackend *self, const float *src, int ld_src, int cols, int n,
+                        const int *rows, float *dst)
+{
+  for (int r = 0; r < n; r++)
+    {
+      if (rows[r] < 0)
+        return assay_backend_fail (self, ASSAY_BACKEND_E_INVALID, "scatter_rows: row %d", rows[r]);
+      memcpy (dst + (size_t) rows[r] * cols, src + (size_t) r * ld_src, (size_t) cols * sizeof (float));
+    }
+  return ASSAY_BACKEND_OK;
+}
+
+size_t
+assay_cpu_attention_cached_scratch (AssayBackend *self, int n, int max_keys, int n_heads)
+{
+  return (size_t) (self->threads > 0 ? self->threads : 1) * max_keys;
+}
+
+/* One query head against its keys: scores, softmax, the weighted sum of values. Decoding reads
+ * each cached row once; the loops are memory-bound and vectorise over head_dim. */
+VECTOR_CLONES static void
+attend_one (const float *qh, const float *k_cache, const float *v_cache, int kv_dim, int kv_off,
+            const int *span, int head_dim, float scale, float *p, float *oh)
+{
+  int   n_keys = span[3], n_prefix = span[1] < n_keys ? span[1] : n_keys;
+  float mx = -INFINITY, sum = 0.0f, inv;
+
+  for (int j = 0; j < n_keys; j++)
+    {
+      const float *kj = k_cache + (size_t) (j < n_prefix ? span[0] + j : span[2] + j) * kv_dim + kv_off;
+      float        d = 0.0f;
+      for (int i = 0; i < head_dim; i++)
+        d += qh[i] * kj[i];
+      p[j] = d * scale;
+      mx = p[j] > mx ? p[j] : mx;
+    }
+  for (int j = 0; j < n_keys; j++)
+    {
+      p[j] = exp_approx (p[j] - mx);
+      sum += p[j];
+    }
+  inv = 1.0f / sum;
+  for (int i = 0; i < head_dim; i++)
+    oh[i] = 0.0f;
+  for (int j = 0; j < n_keys; j++)
+    {
+      const float *vj = v_cache + (size_t) (j < n_prefix ? span[0] + j : span[2] + j) * kv_dim + kv_off;
+      float        w = p[j] * inv;
+      for (int i = 0; i < head_dim; i++)
+        oh[i] += w * vj[i];
+    }
+}
+
+int
+assay_cpu_attention_cached (AssayBackend *self, const float *q, int ldq, int n,
+                            const float *k_cache, const float *v_cache, const int *span,
+                            int max_keys, float *out, int ld_out, int n_heads, int n_kv_heads,
+                            int head_dim, float scale, float *scratch)
+{
+  int threads = self->threads > 0 ? self->threads : 1;
+  int group = n_heads / n_kv_heads, kv_dim = n_kv_heads * head_dim;
+
+  for (int r = 0; r < n; r++)
+    if (span[4 * r + 3] < 1 || span[4 * r + 3] > max_keys || span[4 * r] < 0 || span[4 * r + 2] < 0)
+      return assay_backend_fail (self, ASSAY_BACKEND_E_INVALID,
+                                 "attention_cached: row %d sees %d keys (at most %d)", r,
+                                 span[4 * r + 3], max_keys);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if ((long) n * n_heads > 1)
+  for (long t = 0; t < (long) n * n_heads; t++)
+    {
+      int r = (int) (t / n_heads), h = (int) (t % n_heads);
+      attend_one (q + (size_t) r * ldq + (size_t) h * head_dim, k_cache, v_cache, kv_dim,
+                  (h / group) * head_dim, span + 4 * r, head_dim, scale,
+                  scratch + (size_t) omp_get_thread_num () * max_keys,
+                  out + (size_t) r * ld_out + (size_t) h * head_dim);
+    }
+  return ASSAY_BACKEND_OK;
+}

@@ -176,6 +176,9 @@ static const AssayBackendVTable cpu_vtable = {
   .attention_scratch = assay_cpu_attention_scratch,
   .attention = assay_cpu_attention,
   .target_logprobs = assay_cpu_target_logprobs,
+  .scatter_rows = assay_cpu_scatter_rows,
+  .attention_cached_scratch = assay_cpu_attention_cached_scratch,
+  .attention_cached = assay_cpu_attention_cached,
 };
 
 static void

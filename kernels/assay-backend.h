@@ -200,6 +200,41 @@ int    assay_backend_attention (AssayBackend *self,
                                 int           head_dim,
                                 float         scale,
                                 float        *scratch);
+/* ---- Decoding with a key/value cache ----
+ * A cache holds rows of kv_dim = n_kv_heads * head_dim floats, one row per (sequence, position),
+ * for keys and for values alike; the caller lays sequences out in it. */
+
+/* dst[rows[r]] = src[r] for r < n: rows of cols floats, src row stride ld_src, dst row stride
+ * cols. rows: n ints in backend memory. */
+int assay_backend_scatter_rows (AssayBackend *self,
+                                const float  *src,
+                                int           ld_src,
+                                int           cols,
+                                int           n,
+                                const int    *rows,
+                                float        *dst);
+/* Attention of n query rows against cached keys and values. Row r sees span[4r+3] keys; key j
+ * is cache row span[4r] + j when j < span[4r+1] (a prefix shared with other sequences), else
+ * cache row span[4r+2] + j (the sequence's own rows). span: 4n ints in backend memory;
+ * max_keys bounds every span[4r+3]. q has n_heads * head_dim columns (row stride ldq), out
+ * likewise (ld_out). scratch: assay_backend_attention_cached_scratch() floats. */
+size_t assay_backend_attention_cached_scratch (AssayBackend *self, int n, int max_keys, int n_heads);
+int    assay_backend_attention_cached (AssayBackend *self,
+                                       const float  *q,
+                                       int           ldq,
+                                       int           n,
+                                       const float  *k_cache,
+                                       const float  *v_cache,
+                                       const int    *span,
+                                       int           max_keys,
+                                       float        *out,
+                                       int           ld_out,
+                                       int           n_heads,
+                                       int           n_kv_heads,
+                                       int           head_dim,
+                                       float         scale,
+                                       float        *scratch);
+
 /* out[r] = logits[r][targets[r]] - log(sum_j exp(logits[r][j])): the log-probability of each
  * row's target under the softmax of the row. NaN rows give NaN. */
 int assay_backend_target_logprobs (AssayBackend *self,

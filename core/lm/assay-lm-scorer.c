@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* assay-lm-scorer.c: the forward pass.
- *
- * x = embed(ids) (+ positions for GPT-2); per layer
- *   Llama/Qwen2: x += W_o attn(rope(W_qkv rmsnorm(x) + b)); x += W_down swiglu(W_gu rmsnorm(x))
- *   GPT-2:       x += W_o attn(W_qkv ln(x) + b) + b_o;      x += W_proj gelu(W_fc ln(x) + b) + b
- * (residual adds are the GEMMs' beta = 1); then for the rows that predict a scored token only:
- * norm, output layer by chunks of rows, log-softmax at the target. */
+/* assay-lm-scorer.c: the forward pass with causal attention within each packed sequence
+ * (assay-lm-forward.c), then for the rows that predict a scored token only: norm, output layer by
+ * chunks of rows, log-softmax at the target. */
 #include "assay-lm-scorer.h"
+
+#include "assay-lm-forward.h"
 
 #include <math.h>
 #include <string.h>
@@ -27,18 +25,6 @@ struct _AssayLmScorer
   float        *h_lp;
 };
 
-static int
-qkv_width (const AssayLmConfig *c)
-{
-  return (c->heads + 2 * c->kv_heads) * c->head_dim;
-}
-
-static int
-mlp_width (const AssayLmConfig *c)
-{
-  return c->arch == ASSAY_LM_GPT2 ? c->inter : 2 * c->inter;
-}
-
 guint64
 assay_lm_scorer_activation_bytes (const AssayLmConfig *c, AssayBackendKind kind, int tokens,
                                   int max_len)
@@ -49,8 +35,8 @@ assay_lm_scorer_activation_bytes (const AssayLmConfig *c, AssayBackendKind kind,
   guint64 scratch = kind == ASSAY_BACKEND_CPU ? (guint64) 128 * max_len
                                               : T * MAX (c->inter, c->hidden) / 2;
 
-  return f * (T * c->hidden * 2 + T * qkv_width (c) + T * c->heads * c->head_dim
-              + T * mlp_width (c) + (c->arch == ASSAY_LM_GPT2 ? 0 : T * c->inter) + scratch
+  return f * (T * c->hidden * 2 + T * assay_lm_qkv_width (c) + T * c->heads * c->head_dim
+              + T * assay_lm_mlp_width (c) + (c->arch == ASSAY_LM_GPT2 ? 0 : T * c->inter) + scratch
               + T * c->hidden + chunk * c->vocab + T)
          + 4 * sizeof (int) * T;
 }
@@ -109,9 +95,9 @@ ensure (AssayLmScorer *self, int tokens, int max_len, GError **error)
   T = (gsize) tokens;
   if ((self->x = assay_backend_alloc (b, T * c->hidden * f)) == NULL
       || (self->xn = assay_backend_alloc (b, T * c->hidden * f)) == NULL
-      || (self->qkv = assay_backend_alloc (b, T * qkv_width (c) * f)) == NULL
+      || (self->qkv = assay_backend_alloc (b, T * assay_lm_qkv_width (c) * f)) == NULL
       || (self->att = assay_backend_alloc (b, T * c->heads * c->head_dim * f)) == NULL
-      || (self->mlp = assay_backend_alloc (b, T * mlp_width (c) * f)) == NULL
+      || (self->mlp = assay_backend_alloc (b, T * assay_lm_mlp_width (c) * f)) == NULL
       || (c->arch != ASSAY_LM_GPT2 && (self->act = assay_backend_alloc (b, T * c->inter * f)) == NULL)
       || (self->scratch = assay_backend_alloc (b, assay_backend_attention_scratch (b, max_len, c->heads) * f)) == NULL
       || (self->hs = assay_backend_alloc (b, T * c->hidden * f)) == NULL
@@ -145,6 +131,25 @@ ensure (AssayLmScorer *self, int tokens, int max_len, GError **error)
     }                                                                                              \
   while (0)
 
+typedef struct
+{
+  AssayLmScorer *self;
+  const int     *offsets;
+  int            n;
+} Causal;
+
+static int
+attend_causal (int layer, const float *qkv, int ld, float *att, gpointer data)
+{
+  Causal              *c = data;
+  const AssayLmConfig *cfg = assay_lm_model_config (c->self->model);
+  int                  Q = cfg->heads * cfg->head_dim, KV = cfg->kv_heads * cfg->head_dim;
+
+  return assay_backend_attention (c->self->b, qkv, qkv + Q, qkv + Q + KV, ld, att, Q, c->offsets,
+                                  c->n, cfg->heads, cfg->kv_heads, cfg->head_dim,
+                                  (float) (1.0 / sqrt ((double) cfg->head_dim)), c->self->scratch);
+}
+
 gboolean
 assay_lm_scorer_run (AssayLmScorer *self, const AssayLmSequence *seqs, int n, float *const *out,
                      GError **error)
@@ -153,10 +158,8 @@ assay_lm_scorer_run (AssayLmScorer *self, const AssayLmSequence *seqs, int n, fl
   AssayBackend        *b = self->b;
   gboolean             gpt2 = c->arch == ASSAY_LM_GPT2;
   int                  T = 0, R = 0, max_len = 0;
-  int                  H = c->hidden, Q = c->heads * c->head_dim, KV = c->kv_heads * c->head_dim;
-  int                  D = qkv_width (c);
+  int                  H = c->hidden;
   g_autofree int      *offsets = g_new (int, n + 1);
-  float                eps = (float) c->norm_eps;
 
   if (b == NULL)
     {
@@ -219,54 +222,17 @@ assay_lm_scorer_run (AssayLmScorer *self, const AssayLmSequence *seqs, int n, fl
     TRY (assay_backend_upload (b, self->targets, self->h_targets, (gsize) MAX (R, 1) * sizeof (int)));
   }
 
-  TRY (assay_backend_embed (b, assay_lm_model_embed (self->model), self->ids, T, self->x, false));
-  if (gpt2)
-    TRY (assay_backend_embed (b, assay_lm_model_positions (self->model), self->pos, T, self->x, true));
-
-  for (int l = 0; l < c->layers; l++)
-    {
-      const AssayLmLayer *L = assay_lm_model_layer (self->model, l);
-
-      if (gpt2)
-        TRY (assay_backend_layernorm (b, self->x, L->ln1_w, L->ln1_b, self->xn, T, H, eps));
-      else
-        TRY (assay_backend_rmsnorm (b, self->x, L->ln1_w, self->xn, T, H, eps));
-      TRY (assay_backend_linear (b, self->xn, T, H, L->qkv, L->qkv_b, 0.0f, self->qkv, D));
-      if (!gpt2)
-        {
-          const float *inv_freq = assay_lm_model_inv_freq (self->model);
-          TRY (assay_backend_rope (b, self->qkv, T, D, c->heads, c->head_dim, self->pos, inv_freq));
-          TRY (assay_backend_rope (b, self->qkv + Q, T, D, c->kv_heads, c->head_dim, self->pos, inv_freq));
-        }
-      TRY (assay_backend_attention (b, self->qkv, self->qkv + Q, self->qkv + Q + KV, D, self->att, Q,
-                                    offsets, n, c->heads, c->kv_heads, c->head_dim,
-                                    (float) (1.0 / sqrt ((double) c->head_dim)), self->scratch));
-      TRY (assay_backend_linear (b, self->att, T, Q, L->o, L->o_b, 1.0f, self->x, H));
-
-      if (gpt2)
-        {
-          TRY (assay_backend_layernorm (b, self->x, L->ln2_w, L->ln2_b, self->xn, T, H, eps));
-          TRY (assay_backend_linear (b, self->xn, T, H, L->up, L->up_b, 0.0f, self->mlp, c->inter));
-          TRY (assay_backend_gelu_tanh (b, self->mlp, (size_t) T * c->inter));
-          TRY (assay_backend_linear (b, self->mlp, T, c->inter, L->down, L->down_b, 1.0f, self->x, H));
-        }
-      else
-        {
-          TRY (assay_backend_rmsnorm (b, self->x, L->ln2_w, self->xn, T, H, eps));
-          TRY (assay_backend_linear (b, self->xn, T, H, L->up, NULL, 0.0f, self->mlp, 2 * c->inter));
-          TRY (assay_backend_swiglu (b, self->mlp, T, c->inter, self->act));
-          TRY (assay_backend_linear (b, self->act, T, c->inter, L->down, NULL, 1.0f, self->x, H));
-        }
-    }
+  {
+    AssayLmActivations acts = { self->x, self->xn, self->qkv, self->att, self->mlp, self->act, self->pos };
+    Causal causal = { self, offsets, n };
+    TRY (assay_lm_forward_embed (self->model, &acts, self->ids, T));
+    TRY (assay_lm_forward_layers (self->model, &acts, T, attend_causal, &causal));
+  }
 
   if (R > 0)
     {
       TRY (assay_backend_gather_rows (b, self->x, T, H, self->rows, R, self->hs));
-      if (gpt2)
-        TRY (assay_backend_layernorm (b, self->hs, assay_lm_model_norm_w (self->model),
-                                      assay_lm_model_norm_b (self->model), self->hs, R, H, eps));
-      else
-        TRY (assay_backend_rmsnorm (b, self->hs, assay_lm_model_norm_w (self->model), self->hs, R, H, eps));
+      TRY (assay_lm_forward_norm (self->model, self->hs, self->hs, R));
       for (int r0 = 0; r0 < R; r0 += HEAD_CHUNK)
         {
           int m = MIN (HEAD_CHUNK, R - r0);
