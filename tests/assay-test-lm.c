@@ -190,7 +190,7 @@ assay_test_lm_write (const char *dir, const AssayTestLmSpec *spec, guint32 seed)
   g_mkdir_with_parents (dir, 0755);
   if (spec->arch == ASSAY_LM_GPT2)
     {
-      add (self, rand, "transformer.wte.weight", 2, V, H, 0, 1.0);
+      add (self, rand, "transformer.wte.weight", 2, V, H, 0, spec->scale > 0 ? 0.5 * sc : 1.0);
       add (self, rand, "transformer.wpe.weight", 2, spec->max_positions, H, 0, 0.5);
       for (int l = 0; l < spec->layers; l++)
         {
@@ -404,7 +404,7 @@ rope (AssayTestLm *self, double *v, int pos)
 }
 
 /* The forward pass: log p(ids[t] | ids[<t]) for t = start .. len-1 into a new array, and when
- * dist is given the whole next-token distribution after ids (V log-probabilities). */
+ * dist is given the logits of the next token after ids (V values). */
 static double *
 forward (AssayTestLm *self, const int *ids, int len, int start, double *dist)
 {
@@ -526,8 +526,7 @@ forward (AssayTestLm *self, const int *ids, int len, int start, double *dist)
         for (int j = 0; j < V; j++)
           sum += exp (logits[j] - mx);
         if (t == len)
-          for (int j = 0; j < V; j++)
-            dist[j] = logits[j] - mx - log (sum);
+          memcpy (dist, logits, V * sizeof (double));
         else
           out[t - start] = logits[ids[t]] - mx - log (sum);
       }

@@ -37,7 +37,7 @@ double       *assay_test_lm_tensor (AssayTestLm *self, const char *name);
 void          assay_test_lm_favour (AssayTestLm *self, int id, double bias);
 /* float64 log p(ids[i] | ids[<i]) for i = start .. len-1 (len - start values, g_free). */
 double       *assay_test_lm_reference (AssayTestLm *self, const int *ids, int len, int start);
-/* float64 log p(v | ids) for every v of the vocabulary after the len ids (g_free). */
+/* float64 logits of the token after the len ids, V values (g_free). */
 double       *assay_test_lm_next (AssayTestLm *self, const int *ids, int len);
 /* Writes a safetensors file of the named tensors (name, dtype, n_dims, shape, values). */
 gboolean      assay_test_write_safetensors (const char *path, GPtrArray *names, GPtrArray *tensors,

@@ -19,6 +19,39 @@ assay_lm_config_free (AssayLmConfig *config)
   g_free (config);
 }
 
+static void
+add_eos_id (AssayLmConfig *c, JsonNode *node)
+{
+  int id;
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return;
+  id = (int) CLAMP (json_node_get_int (node), -1, G_MAXINT);
+  if (id < 0 || c->n_eos == G_N_ELEMENTS (c->eos_ids))
+    return;
+  for (int i = 0; i < c->n_eos; i++)
+    if (c->eos_ids[i] == id)
+      return;
+  c->eos_ids[c->n_eos++] = id;
+}
+
+void
+assay_lm_config_add_eos (AssayLmConfig *c, JsonObject *o)
+{
+  JsonNode *eos = json_object_get_member (o, "eos_token_id");
+
+  if (eos == NULL)
+    return;
+  if (JSON_NODE_HOLDS_ARRAY (eos))
+    {
+      JsonArray *a = json_node_get_array (eos);
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        add_eos_id (c, json_array_get_element (a, i));
+    }
+  else
+    add_eos_id (c, eos);
+}
+
 const char *
 assay_lm_arch_name (AssayLmArch arch)
 {
@@ -203,6 +236,7 @@ assay_lm_config_parse (const char *text, const char *label, GError **error)
     if (bos != NULL && JSON_NODE_HOLDS_VALUE (bos) && json_node_get_value_type (bos) == G_TYPE_INT64)
       c->bos_token_id = (int) json_node_get_int (bos);
   }
+  assay_lm_config_add_eos (c, o);
 
   if (c->arch == ASSAY_LM_GPT2)
     {

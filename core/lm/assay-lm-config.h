@@ -3,6 +3,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -37,11 +38,15 @@ typedef struct
   double      rope_high_freq_factor;
   int         rope_original_max;
   int         bos_token_id; /* -1 when none */
+  int         eos_ids[8];   /* eos_token_id (a number or a list), n_eos of them */
+  int         n_eos;
 } AssayLmConfig;
 
 AssayLmConfig *assay_lm_config_load (const char *path, GError **error);
 AssayLmConfig *assay_lm_config_parse (const char *text, const char *label, GError **error);
 void           assay_lm_config_free (AssayLmConfig *config);
+/* Adds the ids of an "eos_token_id" member (a number or a list) to config->eos_ids, once each. */
+void           assay_lm_config_add_eos (AssayLmConfig *config, JsonObject *object);
 const char    *assay_lm_arch_name (AssayLmArch arch);
 /* The head_dim / 2 inverse frequencies of the rotary embedding, scaling applied. */
 float         *assay_lm_config_inv_freq (const AssayLmConfig *config);

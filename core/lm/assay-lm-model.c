@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "assay-error.h"
+#include "assay-json.h"
 
 struct _AssayLmModel
 {
@@ -224,6 +225,18 @@ assay_lm_model_open (const char *dir, GError **error)
     }
   if ((self->config = assay_lm_config_load (config, error)) == NULL)
     return NULL;
+  {
+    /* generation_config.json may name more end-of-sequence tokens (Llama 3.1's <|eom_id|>) */
+    g_autofree char *gen = g_build_filename (dir, "generation_config.json", NULL);
+    g_autofree char *text = NULL;
+    JsonObject      *o;
+    if (g_file_get_contents (gen, &text, NULL, NULL)
+        && (o = assay_json_object_from_string (text, NULL)) != NULL)
+      {
+        assay_lm_config_add_eos (self->config, o);
+        json_object_unref (o);
+      }
+  }
   if ((self->tensors = assay_safetensors_open_dir (dir, error)) == NULL)
     return NULL;
   if (!check_tensors (self, error))

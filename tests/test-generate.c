@@ -1,0 +1,565 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Generation with a key/value cache on tiny random Llama, Qwen2 and GPT-2 models (F32, BF16):
+ * greedy decoding equals, token for token, the argmax of the float64 reference forward pass over
+ * the growing sequence; the recorded log-probs equal the scorer's (teacher forcing) on the
+ * generated ids; batching changes nothing; sampling draws from the distribution it claims
+ * (chi-square against probabilities computed here in float64 from the reference); seeds, stop
+ * strings, end-of-sequence tokens, the context limit and cancellation. */
+#include <math.h>
+#include <string.h>
+
+#include "assay-error.h"
+#include "assay-lm-generator.h"
+#include "assay-lm-model.h"
+#include "assay-lm-scorer.h"
+#include "assay-test-lm.h"
+#include "assay-test-util.h"
+
+typedef struct
+{
+  AssayTestLm  *lm;
+  AssayLmModel *model;
+  AssayBackend *cpu;
+} Fixture;
+
+/* The float64 reference's log-probs of the next token after ids. */
+static double *
+next_logprobs (AssayTestLm *lm, const int *ids, int len, int V)
+{
+  double *z = assay_test_lm_next (lm, ids, len), mx = -INFINITY, sum = 0;
+
+  for (int v = 0; v < V; v++)
+    mx = fmax (mx, z[v]);
+  for (int v = 0; v < V; v++)
+    sum += exp (z[v] - mx);
+  for (int v = 0; v < V; v++)
+    z[v] -= mx + log (sum);
+  return z;
+}
+
+static void
+fixture_open_scaled (Fixture *f, AssayLmArch arch, AssayDType dtype, guint32 seed, double scale)
+{
+  AssayTestLmSpec s = { 0 };
+  g_autofree char *dir = NULL;
+  g_autoptr (GError) error = NULL;
+  char err[256];
+
+  s.arch = arch;
+  s.hidden = 32;
+  s.layers = 2;
+  s.heads = 4;
+  s.kv_heads = arch == ASSAY_LM_GPT2 ? 4 : 2;
+  s.inter = 48;
+  s.vocab = 300;
+  s.max_positions = 256;
+  s.tie_embeddings = arch == ASSAY_LM_QWEN2 && scale == 0; /* scaled: an output layer of its own */
+  s.rope_llama3 = arch == ASSAY_LM_LLAMA;
+  s.dtype = dtype;
+  s.scale = scale;
+  dir = assay_test_path (g_strdup_printf ("gen-%s-%d-%u", assay_lm_arch_name (arch), dtype, seed));
+  f->lm = assay_test_lm_write (dir, &s, seed);
+  f->model = assay_lm_model_open (dir, &error);
+  g_assert_no_error (error);
+  f->cpu = assay_backend_cpu_new (2, err, sizeof err);
+  g_assert_true (assay_lm_model_upload (f->model, f->cpu, 0, &error));
+  g_assert_no_error (error);
+}
+
+static void
+fixture_open (Fixture *f, AssayLmArch arch, AssayDType dtype, guint32 seed)
+{
+  fixture_open_scaled (f, arch, dtype, seed, 0);
+}
+
+static void
+fixture_close (Fixture *f)
+{
+  assay_lm_model_unload (f->model);
+  assay_lm_model_free (f->model);
+  assay_backend_free (f->cpu);
+  assay_test_lm_free (f->lm);
+}
+
+static AssayLmGenerateOptions
+greedy_options (int n, int max_tokens)
+{
+  AssayLmGenerateOptions o = { 0 };
+
+  o.sampling = ASSAY_SAMPLING_DEFAULT;
+  o.sampling.temperature = 0;
+  o.n = n;
+  o.max_tokens = max_tokens;
+  return o;
+}
+
+static int *
+random_ids (GRand *rand, int n, int vocab)
+{
+  int *ids = g_new (int, n);
+
+  for (int i = 0; i < n; i++)
+    ids[i] = g_rand_int_range (rand, 0, vocab);
+  return ids;
+}
+
+static void
+candidates_free (AssayLmCandidate *c, int n)
+{
+  for (int i = 0; i < n; i++)
+    assay_lm_candidate_clear (&c[i]);
+  g_free (c);
+}
+
+/* Greedy: each token is the argmax of the float64 next-token distribution of the prompt and the
+ * tokens before it (near ties, where float32 may rightly pick the other, are counted and must be
+ * rare); the recorded model log-probs equal the scorer's on the same ids within 1e-5. */
+static void
+check_greedy (AssayLmArch arch, AssayDType dtype, guint32 seed)
+{
+  Fixture f;
+  const int lens[] = { 5, 17, 1 }, n_prompts = 3, new_tokens = 24;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
+  int *prompts[3];
+  AssayLmGenerateOptions o = greedy_options (2, new_tokens);
+  AssayLmCandidate *batched = g_new0 (AssayLmCandidate, n_prompts * 2);
+  g_autoptr (AssayLmGenerator) gen = NULL;
+  g_autoptr (AssayLmScorer) scorer = NULL;
+  g_autoptr (GError) error = NULL;
+  int compared = 0, ties = 0;
+  double worst_lp = 0;
+
+  /* weights scaled down: the argmax moves from token to token (at full scale a random model
+   * repeats one token, which would hide a wrong cache) */
+  fixture_open_scaled (&f, arch, dtype, seed, 0.6);
+  gen = assay_lm_generator_new (f.model);
+  scorer = assay_lm_scorer_new (f.model);
+  for (int p = 0; p < n_prompts; p++)
+    prompts[p] = random_ids (rand, lens[p], 300);
+  g_assert_true (assay_lm_generator_run (gen, (const int *const *) prompts, lens, n_prompts, &o,
+                                         batched, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  for (int p = 0; p < n_prompts; p++)
+    {
+      AssayLmCandidate *c = &batched[2 * p];
+      int  len = lens[p] + (int) c->ids->len;
+      g_autofree int *seq = g_new (int, len);
+      g_autofree float *lp = g_new (float, len);
+      AssayLmSequence sq = { seq, len, lens[p] };
+      AssayLmCandidate alone = { 0 };
+
+      g_assert_cmpint (c->finish, ==, ASSAY_LM_FINISH_LENGTH);
+      g_assert_cmpint (c->ids->len, ==, new_tokens);
+      /* both greedy candidates of a prompt are the same */
+      g_assert_cmpmem (c->ids->data, c->ids->len * sizeof (int), batched[2 * p + 1].ids->data,
+                       batched[2 * p + 1].ids->len * sizeof (int));
+      memcpy (seq, prompts[p], lens[p] * sizeof (int));
+      memcpy (seq + lens[p], c->ids->data, c->ids->len * sizeof (int));
+      for (int t = 0; t < new_tokens; t++)
+        {
+          g_autofree double *dist = next_logprobs (f.lm, seq, lens[p] + t, 300);
+          int best = 0, second = -1;
+          for (int v = 1; v < 300; v++)
+            if (dist[v] > dist[best])
+              second = best, best = v;
+            else if (second < 0 || dist[v] > dist[second])
+              second = v;
+          if (dist[best] - dist[second] < 1e-4)
+            {
+              ties++;
+              g_assert_true (seq[lens[p] + t] == best || seq[lens[p] + t] == second);
+              break; /* the rest follows another path than the reference's argmax */
+            }
+          g_assert_cmpint (seq[lens[p] + t], ==, best);
+          compared++;
+        }
+      /* the recorded log-probs against teacher forcing on the same ids */
+      g_assert_true (assay_lm_scorer_run (scorer, &sq, 1, &lp, &error));
+      g_assert_no_error (error);
+      for (int t = 0; t < new_tokens; t++)
+        worst_lp = fmax (worst_lp, fabs (g_array_index (c->model_logprobs, float, t) - lp[t]));
+      /* one prompt alone, one candidate: the same tokens as in the batch */
+      {
+        AssayLmGenerateOptions o1 = greedy_options (1, new_tokens);
+        const int *pp = prompts[p];
+        g_assert_true (assay_lm_generator_run (gen, &pp, &lens[p], 1, &o1, &alone, NULL, NULL, NULL, &error));
+        g_assert_cmpmem (alone.ids->data, alone.ids->len * sizeof (int), c->ids->data, c->ids->len * sizeof (int));
+        assay_lm_candidate_clear (&alone);
+      }
+    }
+  {
+    g_autoptr (GHashTable) distinct = g_hash_table_new (NULL, NULL);
+    for (int p = 0; p < n_prompts; p++)
+      for (guint t = 0; t < batched[2 * p].ids->len; t++)
+        g_hash_table_add (distinct, GINT_TO_POINTER (g_array_index (batched[2 * p].ids, int, t)));
+    g_test_message ("%s %s greedy: %d tokens equal the float64 argmax (%d near ties, %u distinct "
+                    "tokens), recorded log-probs vs teacher forcing max %.3g", assay_lm_arch_name (arch),
+                    assay_lm_dtype_name (dtype), compared, ties, g_hash_table_size (distinct), worst_lp);
+    g_assert_cmpuint (g_hash_table_size (distinct), >=, 10);
+  }
+  g_assert_cmpint (compared, >=, 3 * new_tokens - 24);
+  g_assert_cmpfloat (worst_lp, <=, 1e-5);
+  candidates_free (batched, n_prompts * 2);
+  for (int p = 0; p < n_prompts; p++)
+    g_free (prompts[p]);
+  g_clear_pointer (&scorer, assay_lm_scorer_free);
+  fixture_close (&f);
+}
+
+static void test_greedy_llama (void) { check_greedy (ASSAY_LM_LLAMA, ASSAY_DTYPE_F32, 21); }
+static void test_greedy_qwen2 (void) { check_greedy (ASSAY_LM_QWEN2, ASSAY_DTYPE_F32, 22); }
+static void test_greedy_gpt2 (void) { check_greedy (ASSAY_LM_GPT2, ASSAY_DTYPE_F32, 23); }
+static void test_greedy_qwen2_bf16 (void) { check_greedy (ASSAY_LM_QWEN2, ASSAY_DTYPE_BF16, 24); }
+static void test_greedy_llama_bf16 (void) { check_greedy (ASSAY_LM_LLAMA, ASSAY_DTYPE_BF16, 25); }
+
+/* Upper tail of the chi-square distribution with k degrees of freedom (Wilson-Hilferty). */
+static double
+chi2_tail (double x, int k)
+{
+  double z = (pow (x / k, 1.0 / 3) - (1 - 2.0 / (9 * k))) / sqrt (2.0 / (9 * k));
+  return 0.5 * erfc (z / sqrt (2));
+}
+
+/* The distribution the settings claim, from float64 log-probs, written here from the
+ * definitions (penalty on the history's tokens, temperature, top-k, top-p, min-p). */
+static void
+expected (const double *logits, int V, const AssaySampling *s, const int *history, int n_history,
+          double *q)
+{
+  g_autofree double *z = g_new (double, V);
+  g_autofree int *order = g_new (int, V);
+  double mx = -INFINITY, sum = 0, cum = 0;
+  int keep = V;
+
+  for (int v = 0; v < V; v++)
+    {
+      gboolean seen = FALSE;
+      for (int i = 0; i < n_history; i++)
+        seen = seen || history[i] == v;
+      z[v] = logits[v];
+      if (seen)
+        z[v] = z[v] > 0 ? z[v] / s->repetition_penalty : z[v] * s->repetition_penalty;
+      z[v] /= s->temperature;
+      mx = fmax (mx, z[v]);
+      order[v] = v;
+    }
+  for (int v = 0; v < V; v++)
+    sum += (q[v] = exp (z[v] - mx));
+  for (int v = 0; v < V; v++)
+    q[v] /= sum;
+  for (int i = 0; i < V; i++) /* selection sort, most likely first */
+    for (int j = i + 1; j < V; j++)
+      if (q[order[j]] > q[order[i]])
+        {
+          int t = order[i];
+          order[i] = order[j];
+          order[j] = t;
+        }
+  if (s->top_k > 0)
+    keep = MIN (keep, s->top_k);
+  if (s->top_p < 1)
+    {
+      double total = 0;
+      for (int i = 0; i < keep; i++)
+        total += q[order[i]];
+      for (int i = 0; i < keep; i++)
+        if ((cum += q[order[i]] / total) >= s->top_p)
+          {
+            keep = i + 1;
+            break;
+          }
+    }
+  if (s->min_p > 0)
+    for (int i = 1; i < keep; i++)
+      if (q[order[i]] < s->min_p * q[order[0]])
+        {
+          keep = i;
+          break;
+        }
+  sum = 0;
+  for (int i = 0; i < keep; i++)
+    sum += q[order[i]];
+  for (int i = 0; i < V; i++)
+    q[order[i]] = i < keep ? q[order[i]] / sum : 0;
+}
+
+/* 20 000 draws of the first token (20 000 candidates of one prompt: one prefill, 20 000
+ * samplers) against the expected distribution; a token outside its support fails at once. */
+static void
+check_sampling (Fixture *f, const AssaySampling *s, const char *label)
+{
+  const int draws = 20000, V = 300, len = 9;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (99);
+  g_autofree int *prompt = random_ids (rand, len, V);
+  g_autofree double *logits = assay_test_lm_next (f->lm, prompt, len);
+  g_autofree double *logp = next_logprobs (f->lm, prompt, len, V);
+  g_autofree double *q = g_new (double, V);
+  g_autofree int *count = g_new0 (int, V);
+  AssayLmGenerateOptions o = greedy_options (draws, 1);
+  AssayLmCandidate *out = g_new0 (AssayLmCandidate, draws);
+  g_autoptr (AssayLmGenerator) gen = assay_lm_generator_new (f->model);
+  g_autoptr (GError) error = NULL;
+  const int *pp = prompt;
+  double chi2 = 0, pooled_e = 0, pooled_o = 0, p, worst_lq = 0;
+  int bins = 0, support = 0;
+
+  o.sampling = *s;
+  o.seed = 1234;
+  expected (logits, V, s, prompt, len, q);
+  g_assert_true (assay_lm_generator_run (gen, &pp, &len, 1, &o, out, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  for (int i = 0; i < draws; i++)
+    {
+      int tok = g_array_index (out[i].ids, int, 0);
+      g_assert_cmpfloat (q[tok], >, 0);
+      count[tok]++;
+      /* the recorded sampling log-prob is the claimed distribution's */
+      worst_lq = fmax (worst_lq, fabs (g_array_index (out[i].logprobs, float, 0) - log (q[tok])));
+      g_assert_cmpfloat (fabs (g_array_index (out[i].model_logprobs, float, 0) - logp[tok]), <=, 1e-4);
+    }
+  for (int v = 0; v < V; v++)
+    {
+      double e = q[v] * draws;
+      if (q[v] > 0)
+        support++;
+      if (e >= 5)
+        {
+          chi2 += (count[v] - e) * (count[v] - e) / e;
+          bins++;
+        }
+      else
+        {
+          pooled_e += e;
+          pooled_o += count[v];
+        }
+    }
+  if (pooled_e >= 5)
+    {
+      chi2 += (pooled_o - pooled_e) * (pooled_o - pooled_e) / pooled_e;
+      bins++;
+    }
+  p = bins > 1 ? chi2_tail (chi2, bins - 1) : 1.0;
+  g_test_message ("%s: %d tokens in the support, chi-square %.1f on %d bins, p = %.3g; "
+                  "sampling log-prob vs float64 max %.2g", label, support, chi2, bins, p, worst_lq);
+  g_assert_cmpfloat (p, >, 0.001);
+  g_assert_cmpfloat (worst_lq, <=, 1e-4);
+  candidates_free (out, draws);
+}
+
+static void
+test_sampling_distribution (void)
+{
+  Fixture f;
+  AssaySampling s;
+
+  /* small weights: a flat next-token distribution, so every setting cuts somewhere */
+  fixture_open_scaled (&f, ASSAY_LM_QWEN2, ASSAY_DTYPE_F32, 31, 0.6);
+  s = ASSAY_SAMPLING_DEFAULT;
+  check_sampling (&f, &s, "T 1");
+  s.temperature = 0.7;
+  check_sampling (&f, &s, "T 0.7");
+  s = ASSAY_SAMPLING_DEFAULT;
+  s.top_k = 20;
+  check_sampling (&f, &s, "T 1, top-k 20");
+  s = ASSAY_SAMPLING_DEFAULT;
+  s.temperature = 0.8;
+  s.top_p = 0.9;
+  check_sampling (&f, &s, "T 0.8, top-p 0.9");
+  s = ASSAY_SAMPLING_DEFAULT;
+  s.min_p = 0.05;
+  check_sampling (&f, &s, "T 1, min-p 0.05");
+  s = ASSAY_SAMPLING_DEFAULT;
+  s.repetition_penalty = 1.5;
+  check_sampling (&f, &s, "T 1, repetition penalty 1.5");
+  fixture_close (&f);
+}
+
+/* The same seed gives the same tokens, another seed others; candidates decoded 1, 3 or 64 at a
+ * time are the same tokens. */
+static void
+test_seeds_and_batching (void)
+{
+  Fixture f;
+  const int lens[] = { 4, 11, 7 };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (5);
+  int *prompts[3];
+  AssayLmCandidate *runs[4];
+  const int batches[4] = { 64, 1, 3, 64 };
+  const guint64 seeds[4] = { 7, 7, 7, 8 };
+  g_autoptr (AssayLmGenerator) gen = NULL;
+  int differ = 0;
+
+  fixture_open (&f, ASSAY_LM_LLAMA, ASSAY_DTYPE_F32, 41);
+  gen = assay_lm_generator_new (f.model);
+  for (int p = 0; p < 3; p++)
+    prompts[p] = random_ids (rand, lens[p], 300);
+  for (int r = 0; r < 4; r++)
+    {
+      AssayLmGenerateOptions o = greedy_options (4, 30);
+      g_autoptr (GError) error = NULL;
+      o.sampling = ASSAY_SAMPLING_DEFAULT;
+      o.sampling.top_p = 0.95;
+      o.seed = seeds[r];
+      o.max_batch = batches[r];
+      runs[r] = g_new0 (AssayLmCandidate, 12);
+      g_assert_true (assay_lm_generator_run (gen, (const int *const *) prompts, lens, 3, &o, runs[r], NULL, NULL, NULL, &error));
+      g_assert_no_error (error);
+    }
+  for (int i = 0; i < 12; i++)
+    {
+      for (int r = 1; r < 3; r++)
+        g_assert_cmpmem (runs[r][i].ids->data, runs[r][i].ids->len * sizeof (int), runs[0][i].ids->data,
+                         runs[0][i].ids->len * sizeof (int));
+      differ += runs[3][i].ids->len != runs[0][i].ids->len
+                || memcmp (runs[3][i].ids->data, runs[0][i].ids->data, runs[0][i].ids->len * sizeof (int)) != 0;
+      /* the 4 candidates of a prompt differ from each other */
+      if (i % 4 > 0)
+        g_assert_true (memcmp (runs[0][i].ids->data, runs[0][i - 1].ids->data, 30 * sizeof (int)) != 0);
+    }
+  g_assert_cmpint (differ, ==, 12);
+  for (int r = 0; r < 4; r++)
+    candidates_free (runs[r], 12);
+  for (int p = 0; p < 3; p++)
+    g_free (prompts[p]);
+  fixture_close (&f);
+}
+
+/* An end-of-sequence token ends a candidate without being kept; a stop string cuts the text
+ * before it. The stops are taken from a first run, so they do occur. */
+static void
+test_stops (void)
+{
+  Fixture f;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (3);
+  g_autofree int *prompt = random_ids (rand, 6, 300);
+  const int len = 6;
+  const int *pp = prompt;
+  AssayLmGenerateOptions o = greedy_options (1, 20);
+  AssayLmCandidate base = { 0 }, eos = { 0 }, stop = { 0 };
+  g_autoptr (AssayLmGenerator) gen = NULL;
+  g_autoptr (GError) error = NULL;
+  AssayLmTokenizer *tok;
+  int eos_id;
+  g_autofree char *piece = NULL;
+  char *stops[2] = { NULL, NULL };
+  const char *at;
+
+  /* sampled (a greedy random model repeats one token): the same seed replays the same tokens */
+  o.sampling = ASSAY_SAMPLING_DEFAULT;
+  o.seed = 17;
+  fixture_open_scaled (&f, ASSAY_LM_QWEN2, ASSAY_DTYPE_F32, 51, 0.6);
+  tok = assay_lm_model_tokenizer (f.model);
+  gen = assay_lm_generator_new (f.model);
+  g_assert_true (assay_lm_generator_run (gen, &pp, &len, 1, &o, &base, NULL, NULL, NULL, &error));
+  g_assert_cmpint (base.ids->len, ==, 20);
+  g_assert_cmpstr (base.text, !=, NULL);
+
+  eos_id = g_array_index (base.ids, int, 9);
+  o.eos = &eos_id;
+  o.n_eos = 1;
+  g_assert_true (assay_lm_generator_run (gen, &pp, &len, 1, &o, &eos, NULL, NULL, NULL, &error));
+  g_assert_cmpint (eos.finish, ==, ASSAY_LM_FINISH_EOS);
+  g_assert_cmpint (eos.ids->len, <=, 9);
+  g_assert_cmpint (eos.ids->len, ==, eos.logprobs->len);
+  for (guint i = 0; i < eos.ids->len; i++)
+    g_assert_cmpint (g_array_index (eos.ids, int, i), ==, g_array_index (base.ids, int, i));
+
+  o.eos = NULL;
+  o.n_eos = 0;
+  /* the stop: the bytes of the first printable ASCII token from the sixth on */
+  {
+    g_autoptr (GString) raw = g_string_new (NULL);
+    g_autofree char *want = NULL;
+    for (guint i = 0; i < base.ids->len; i++)
+      {
+        gsize       n = 0;
+        const char *b = assay_lm_tokenizer_token_bytes (tok, g_array_index (base.ids, int, i), &n);
+        gboolean    ascii;
+        if (b == NULL)
+          n = 0; /* an id past the tokenizer's vocabulary: no text */
+        ascii = n > 0;
+        for (gsize j = 0; j < n; j++)
+          ascii = ascii && g_ascii_isprint (b[j]);
+        if (piece == NULL && i >= 5 && ascii)
+          piece = g_strndup (b, n);
+        if (n > 0)
+          g_string_append_len (raw, b, (gssize) n);
+      }
+    g_assert_nonnull (piece);
+    at = strstr (raw->str, piece);
+    want = g_utf8_make_valid (raw->str, at - raw->str);
+    stops[0] = piece;
+    o.stop = stops;
+    g_assert_true (assay_lm_generator_run (gen, &pp, &len, 1, &o, &stop, NULL, NULL, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (stop.finish, ==, ASSAY_LM_FINISH_STOP);
+    /* the text is the greedy text up to the first occurrence of the stop string */
+    g_assert_cmpstr (stop.text, ==, want);
+  }
+  assay_lm_candidate_clear (&base);
+  assay_lm_candidate_clear (&eos);
+  assay_lm_candidate_clear (&stop);
+  fixture_close (&f);
+}
+
+static void
+cancel_after (guint64 tokens, int finished, gpointer data)
+{
+  if (tokens >= 40)
+    g_cancellable_cancel (data);
+}
+
+/* A prompt that leaves no room in the context and bad settings are refused naming the cause; a
+ * cancelled run leaves no candidate behind. */
+static void
+test_refusals (void)
+{
+  Fixture f;
+  g_autofree int *prompt = g_new0 (int, 250);
+  int len = 250, bad = 300, one = 1;
+  const int *pp = prompt;
+  AssayLmGenerateOptions o = greedy_options (2, 10);
+  AssayLmCandidate out[2] = { { 0 } };
+  g_autoptr (AssayLmGenerator) gen = NULL;
+  g_autoptr (GCancellable) cancel = g_cancellable_new ();
+  g_autoptr (GError) error = NULL;
+
+  fixture_open (&f, ASSAY_LM_GPT2, ASSAY_DTYPE_F32, 61);
+  gen = assay_lm_generator_new (f.model);
+  g_assert_false (assay_lm_generator_run (gen, &pp, &len, 1, &o, out, NULL, NULL, NULL, &error));
+  g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "context of 256"));
+  g_clear_error (&error);
+  pp = &bad;
+  g_assert_false (assay_lm_generator_run (gen, &pp, &one, 1, &o, out, NULL, NULL, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "token id 300"));
+  g_clear_error (&error);
+  pp = prompt;
+  o.sampling.top_p = 1.5;
+  g_assert_false (assay_lm_generator_run (gen, &pp, &one, 1, &o, out, NULL, NULL, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "top-p"));
+  g_clear_error (&error);
+  o.sampling.top_p = 1;
+  o.max_tokens = 100;
+  g_assert_false (assay_lm_generator_run (gen, &pp, &one, 1, &o, out, cancel_after, cancel, cancel, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (out[0].ids);
+  g_assert_null (out[1].ids);
+  fixture_close (&f);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/generate/greedy/llama-f32", test_greedy_llama);
+  g_test_add_func ("/generate/greedy/qwen2-f32", test_greedy_qwen2);
+  g_test_add_func ("/generate/greedy/gpt2-f32", test_greedy_gpt2);
+  g_test_add_func ("/generate/greedy/qwen2-bf16", test_greedy_qwen2_bf16);
+  g_test_add_func ("/generate/greedy/llama-bf16", test_greedy_llama_bf16);
+  g_test_add_func ("/generate/sampling-distribution", test_sampling_distribution);
+  g_test_add_func ("/generate/seeds-and-batching", test_seeds_and_batching);
+  g_test_add_func ("/generate/stops", test_stops);
+  g_test_add_func ("/generate/refusals", test_refusals);
+  return g_test_run ();
+}
