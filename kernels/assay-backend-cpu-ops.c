@@ -40,27 +40,58 @@ exp_approx (float x)
  * against the keys up to its last row, which skips most of the masked upper triangle. */
 #define ATTN_BLOCK 128
 
+/* bf16 weights stay bf16 (half the memory and half the bytes each product reads: decoding is
+ * bound by them); products convert blocks of rows to float32 as they go. f16 becomes float32. */
 int
 assay_cpu_weight_init (AssayBackend *self, AssayBackendWeight *w, const void *host)
 {
-  size_t n = (size_t) w->rows * w->cols;
-  float *data = assay_cpu_alloc (self, n * sizeof (float));
+  size_t     n = (size_t) w->rows * w->cols;
   AssayDType from = w->dtype;
+  void      *data = assay_cpu_alloc (self, n * (from == ASSAY_DTYPE_BF16 ? 2 : sizeof (float)));
 
   if (data == NULL)
     return ASSAY_BACKEND_E_OOM;
   if (from == ASSAY_DTYPE_F32)
     memcpy (data, host, n * sizeof (float));
+  else if (from == ASSAY_DTYPE_BF16)
+    memcpy (data, host, n * 2);
   else
     {
       const uint16_t *src = host;
+      float          *dst = data;
 #pragma omp parallel for schedule(static) if (n > 65536)
       for (size_t i = 0; i < n; i++)
-        data[i] = from == ASSAY_DTYPE_BF16 ? assay_bf16_to_f32 (src[i]) : assay_f16_to_f32 (src[i]);
+        dst[i] = assay_f16_to_f32 (src[i]);
+      w->dtype = ASSAY_DTYPE_F32;
     }
   w->data = data;
-  w->dtype = ASSAY_DTYPE_F32;
   return ASSAY_BACKEND_OK;
+}
+
+/* n bf16 values to float32: the 16 bits are the top half of the float. */
+VECTOR_CLONES static void
+bf16_to_f32 (const uint16_t *src, size_t n, float *dst)
+{
+  uint32_t *d = (uint32_t *) dst;
+
+  for (size_t i = 0; i < n; i++)
+    d[i] = (uint32_t) src[i] << 16;
+}
+
+/* A thread's buffer for converted rows, kept for the thread's life (OpenMP threads persist). */
+static float *
+thread_buffer (size_t floats)
+{
+  static __thread float *buf;
+  static __thread size_t cap;
+
+  if (floats > cap)
+    {
+      free (buf);
+      buf = malloc (floats * sizeof (float));
+      cap = buf != NULL ? floats : 0;
+    }
+  return buf;
 }
 
 void
@@ -78,20 +109,43 @@ assay_cpu_linear (AssayBackend *self, const float *x, int rows, int ldx,
   int          n = w->rows, k = w->cols;
   int          per = ((n + parts - 1) / parts + 15) & ~15;
   const float *W = w->data;
+  int          failed = 0;
 
   /* Each thread multiplies by its own slice of W's rows (y's columns); OpenBLAS runs in the
-   * calling thread. */
-  if ((long) rows * n * k < 4L << 20)
+   * calling thread. bf16 slices go by blocks of rows converted to float32 first. */
+  if ((long) rows * n * k < 4L << 20 && w->dtype != ASSAY_DTYPE_BF16)
     parts = 1, per = n;
   assay_cpu_blas_threads (self, 1);
-#pragma omp parallel for num_threads(parts) schedule(static) if (parts > 1)
+#pragma omp parallel for num_threads(parts) schedule(static) if (parts > 1) reduction(| : failed)
   for (int t = 0; t < parts; t++)
     {
       int n0 = t * per, n1 = n0 + per < n ? n0 + per : n;
-      if (n0 < n1)
+      if (n0 >= n1)
+        continue;
+      if (w->dtype != ASSAY_DTYPE_BF16)
         cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, n1 - n0, k, 1.0f, x, ldx,
                      W + (size_t) n0 * k, k, beta, y + n0, ldy);
+      else
+        {
+          int    block = rows >= 64 ? 256 : 32;
+          float *buf = thread_buffer ((size_t) block * k);
+          if (buf == NULL)
+            {
+              failed = 1;
+              continue;
+            }
+          for (int b0 = n0; b0 < n1; b0 += block)
+            {
+              int m = b0 + block < n1 ? block : n1 - b0;
+              bf16_to_f32 ((const uint16_t *) w->data + (size_t) b0 * k, (size_t) m * k, buf);
+              cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, m, k, 1.0f, x, ldx,
+                           buf, k, beta, y + b0, ldy);
+            }
+        }
     }
+  if (failed)
+    return assay_backend_fail (self, ASSAY_BACKEND_E_OOM, "linear: no memory for a block of %d x %d",
+                               256, k);
   if (bias != NULL)
     {
 #pragma omp parallel for schedule(static) if ((long) rows * w->rows > 65536)
@@ -111,6 +165,7 @@ assay_cpu_embed (AssayBackend *self, const AssayBackendWeight *table, const int 
 {
   const float *data = table->data;
   int          cols = table->cols;
+  bool        bf16 = table->dtype == ASSAY_DTYPE_BF16;
 
   for (int r = 0; r < rows; r++)
     if (ids[r] < 0 || ids[r] >= table->rows)
@@ -122,7 +177,13 @@ assay_cpu_embed (AssayBackend *self, const AssayBackendWeight *table, const int 
     {
       const float *src = data + (size_t) ids[r] * cols;
       float       *dst = out + (size_t) r * cols;
-      if (accumulate)
+      if (bf16)
+        {
+          const uint16_t *h = (const uint16_t *) table->data + (size_t) ids[r] * cols;
+          for (int j = 0; j < cols; j++)
+            dst[j] = (accumulate ? dst[j] : 0.0f) + assay_bf16_to_f32 (h[j]);
+        }
+      else if (accumulate)
         for (int j = 0; j < cols; j++)
           dst[j] += src[j];
       else

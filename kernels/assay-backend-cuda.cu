@@ -408,6 +408,61 @@ attention_kernel (const float *q, const float *k, const float *v, int ld, float 
     }
 }
 
+/* One block per (row, head): scores of the row's query against its keys (in the scratch row of
+ * that pair), softmax, the weighted sum of values. Key j is cache row span[0] + j below
+ * span[1], else span[2] + j. */
+__global__ void
+attention_cached_kernel (const float *q, int ldq, const float *k_cache, const float *v_cache,
+                         int kv_dim, const int *span, int max_keys, float *out, int ld_out,
+                         int group, int head_dim, float scale, float *scratch)
+{
+  __shared__ float shared[32];
+  int              r = blockIdx.x, h = blockIdx.y, n_heads = gridDim.y;
+  const int       *sp = span + 4 * r;
+  int              n_keys = sp[3], n_prefix = sp[1] < n_keys ? sp[1] : n_keys;
+  int              off = (h / group) * head_dim;
+  const float     *qh = q + (size_t) r * ldq + (size_t) h * head_dim;
+  float           *p = scratch + ((size_t) r * n_heads + h) * max_keys;
+  float            mx = -INFINITY, sum = 0.0f, inv;
+
+  for (int j = threadIdx.x; j < n_keys; j += blockDim.x)
+    {
+      const float *kj = k_cache + (size_t) (j < n_prefix ? sp[0] + j : sp[2] + j) * kv_dim + off;
+      float        d = 0.0f;
+      for (int t = 0; t < head_dim; t++)
+        d += qh[t] * kj[t];
+      p[j] = d * scale;
+      mx = fmaxf (mx, p[j]);
+    }
+  mx = block_max (mx, shared);
+  for (int j = threadIdx.x; j < n_keys; j += blockDim.x)
+    {
+      p[j] = expf (p[j] - mx);
+      sum += p[j];
+    }
+  sum = block_sum (sum, shared);
+  inv = 1.0f / sum;
+  __syncthreads ();
+  for (int t = threadIdx.x; t < head_dim; t += blockDim.x)
+    {
+      float acc = 0.0f;
+      for (int j = 0; j < n_keys; j++)
+        acc += p[j] * v_cache[(size_t) (j < n_prefix ? sp[0] + j : sp[2] + j) * kv_dim + off + t];
+      out[(size_t) r * ld_out + (size_t) h * head_dim + t] = acc * inv;
+    }
+}
+
+__global__ void
+scatter_rows_kernel (const float *src, int ld_src, int cols, const int *rows, float *dst)
+{
+  int          r = blockIdx.x;
+  const float *s = src + (size_t) r * ld_src;
+  float       *d = dst + (size_t) rows[r] * cols;
+
+  for (int j = threadIdx.x; j < cols; j += blockDim.x)
+    d[j] = s[j];
+}
+
 __global__ void
 target_logprobs_kernel (const float *x, int cols, int ld, const int *targets, float *out)
 {
@@ -584,12 +639,38 @@ cuda_target_logprobs (AssayBackend *self, const float *logits, int rows, int col
   return cuda_check (self, cudaGetLastError (), "target_logprobs");
 }
 
+int
+cuda_scatter_rows (AssayBackend *self, const float *src, int ld_src, int cols, int n,
+                   const int *rows, float *dst)
+{
+  scatter_rows_kernel<<<n, 128, 0, cuda_of (self)->stream>>> (src, ld_src, cols, rows, dst);
+  return cuda_check (self, cudaGetLastError (), "scatter_rows");
+}
+
+size_t
+cuda_attention_cached_scratch (AssayBackend *self, int n, int max_keys, int n_heads)
+{
+  return (size_t) n * n_heads * max_keys;
+}
+
+int
+cuda_attention_cached (AssayBackend *self, const float *q, int ldq, int n, const float *k_cache,
+                       const float *v_cache, const int *span, int max_keys, float *out,
+                       int ld_out, int n_heads, int n_kv_heads, int head_dim, float scale,
+                       float *scratch)
+{
+  attention_cached_kernel<<<dim3 (n, n_heads), 128, 0, cuda_of (self)->stream>>> (
+    q, ldq, k_cache, v_cache, n_kv_heads * head_dim, span, max_keys, out, ld_out,
+    n_heads / n_kv_heads, head_dim, scale, scratch);
+  return cuda_check (self, cudaGetLastError (), "attention_cached");
+}
+
 const AssayBackendVTable cuda_vtable = {
   cuda_destroy,      cuda_alloc, cuda_release,      cuda_upload,         cuda_download,
   cuda_synchronize,  cuda_sgemm, cuda_softmax_rows, cuda_logsumexp_rows,
   cuda_weight_init,  cuda_weight_clear, cuda_linear, cuda_embed, cuda_rmsnorm, cuda_layernorm,
   cuda_rope,         cuda_swiglu, cuda_gelu_tanh, cuda_attention_scratch, cuda_attention,
-  cuda_target_logprobs,
+  cuda_target_logprobs, cuda_scatter_rows, cuda_attention_cached_scratch, cuda_attention_cached,
 };
 
 } // namespace

@@ -246,7 +246,7 @@ assay_f32_to_f16 (float v)
 AssayDType
 assay_backend_weight_dtype (AssayBackendKind kind, AssayDType dtype)
 {
-  return kind == ASSAY_BACKEND_CPU ? ASSAY_DTYPE_F32 : dtype;
+  return kind == ASSAY_BACKEND_CPU && dtype == ASSAY_DTYPE_F16 ? ASSAY_DTYPE_F32 : dtype;
 }
 
 AssayBackendWeight *

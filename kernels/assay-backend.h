@@ -107,7 +107,8 @@ uint16_t assay_f32_to_bf16 (float v); /* round to nearest even */
 uint16_t assay_f32_to_f16 (float v);  /* round to nearest even */
 
 /* A weight matrix of rows x cols (out x in features), row-major, in backend memory. The CPU
- * backend keeps float32 (converting f16/bf16 once); the CUDA backend keeps the given dtype and
+ * backend keeps float32 and bf16 as given (bf16 rows are converted block by block inside each
+ * product) and converts f16 to float32 once; the CUDA backend keeps the given dtype and
  * multiplies with cuBLAS GemmEx accumulating in float32. */
 typedef struct AssayBackendWeight AssayBackendWeight;
 
