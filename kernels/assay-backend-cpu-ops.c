@@ -78,6 +78,101 @@ bf16_to_f32 (const uint16_t *src, size_t n, float *dst)
     d[i] = (uint32_t) src[i] << 16;
 }
 
+typedef float    v16f __attribute__ ((vector_size (64)));
+typedef uint32_t v16u __attribute__ ((vector_size (64)));
+typedef uint16_t v16h __attribute__ ((vector_size (32)));
+
+/* Rows of bf16 W that a GEMV takes at once (rows of x at most). */
+#define GEMV_ROWS 4
+
+/* y[r][j] = x[r] . W[j] (+ beta y) for j in n0..n1-1 and up to GEMV_ROWS rows of x: each weight
+ * row is read once, converted in registers, and multiplied with every row of x (decoding is a
+ * few rows: the weights' bytes are the cost). */
+/* 16 bf16 values as floats, and 16 floats, loaded unaligned (macros: a function returning a
+ * 64-byte vector would change the ABI outside the AVX-512 clone). */
+#define bf16x16(p)                                                                                 \
+  ({                                                                                               \
+    v16h h_;                                                                                       \
+    v16u u_;                                                                                       \
+    v16f f_;                                                                                       \
+    memcpy (&h_, (p), sizeof h_);                                                                  \
+    u_ = __builtin_convertvector (h_, v16u) << 16;                                                 \
+    memcpy (&f_, &u_, sizeof f_);                                                                  \
+    f_;                                                                                            \
+  })
+#define f32x16(p)                                                                                  \
+  ({                                                                                               \
+    v16f f_;                                                                                       \
+    memcpy (&f_, (p), sizeof f_);                                                                  \
+    f_;                                                                                            \
+  })
+
+/* One row of x: four independent accumulators, so the adds do not wait on each other. */
+VECTOR_CLONES static void
+gemv_bf16_one (const float *x, const uint16_t *W, int n0, int n1, int k, float beta, float *y)
+{
+  for (int j = n0; j < n1; j++)
+    {
+      const uint16_t *w = W + (size_t) j * k;
+      v16f            a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
+      float           sum = 0.0f;
+      int             i = 0;
+
+      for (; i + 64 <= k; i += 64)
+        {
+          a0 += f32x16 (x + i) * bf16x16 (w + i);
+          a1 += f32x16 (x + i + 16) * bf16x16 (w + i + 16);
+          a2 += f32x16 (x + i + 32) * bf16x16 (w + i + 32);
+          a3 += f32x16 (x + i + 48) * bf16x16 (w + i + 48);
+        }
+      for (; i + 16 <= k; i += 16)
+        a0 += f32x16 (x + i) * bf16x16 (w + i);
+      a0 += a1 + a2 + a3;
+      for (int l = 0; l < 16; l++)
+        sum += a0[l];
+      for (; i < k; i++)
+        sum += x[i] * assay_bf16_to_f32 (w[i]);
+      y[j] = beta == 0.0f ? sum : sum + beta * y[j];
+    }
+}
+
+VECTOR_CLONES static void
+gemv_bf16 (const float *x, int rows, int ldx, const uint16_t *W, int n0, int n1, int k,
+           float beta, float *y, int ldy)
+{
+  if (rows == 1)
+    {
+      gemv_bf16_one (x, W, n0, n1, k, beta, y);
+      return;
+    }
+  for (int j = n0; j < n1; j++)
+    {
+      const uint16_t *w = W + (size_t) j * k;
+      v16f            acc[GEMV_ROWS];
+      int             i = 0;
+
+      for (int r = 0; r < rows; r++)
+        acc[r] = (v16f) { 0 };
+      for (; i + 16 <= k; i += 16)
+        {
+          v16f wf = bf16x16 (w + i);
+          for (int r = 0; r < rows; r++)
+            acc[r] += f32x16 (x + (size_t) r * ldx + i) * wf;
+        }
+      for (int r = 0; r < rows; r++)
+        {
+          float        sum = 0.0f;
+          const float *xr = x + (size_t) r * ldx;
+          float       *out = y + (size_t) r * ldy + j;
+          for (int l = 0; l < 16; l++)
+            sum += acc[r][l];
+          for (int t = i; t < k; t++)
+            sum += xr[t] * assay_bf16_to_f32 (w[t]);
+          *out = beta == 0.0f ? sum : sum + beta * *out;
+        }
+    }
+}
+
 /* A thread's buffer for converted rows, kept for the thread's life (OpenMP threads persist). */
 static float *
 thread_buffer (size_t floats)
@@ -125,9 +220,11 @@ assay_cpu_linear (AssayBackend *self, const float *x, int rows, int ldx,
       if (w->dtype != ASSAY_DTYPE_BF16)
         cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, n1 - n0, k, 1.0f, x, ldx,
                      W + (size_t) n0 * k, k, beta, y + n0, ldy);
+      else if (rows <= GEMV_ROWS)
+        gemv_bf16 (x, rows, ldx, w->data, n0, n1, k, beta, y, ldy);
       else
         {
-          int    block = rows >= 64 ? 256 : 32;
+          int    block = 256;
           float *buf = thread_buffer ((size_t) block * k);
           if (buf == NULL)
             {

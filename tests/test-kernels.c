@@ -230,6 +230,57 @@ test_cpu_softmax_logsumexp (void)
   assay_backend_free (cpu);
 }
 
+/* y = x W^T + bias + beta y with bf16 weights (kept bf16 on the CPU): every path (one row, a few
+ * rows, blocks converted for sgemm), a width that is no multiple of 16, against float64. */
+static void
+test_cpu_linear_bf16 (void)
+{
+  AssayBackend *cpu = assay_backend_cpu_new (2, NULL, 0);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (13);
+  const int n = 301, k = 1000, row_counts[] = { 1, 2, 4, 5, 64 };
+  g_autofree guint16 *wh = g_new (guint16, (gsize) n * k);
+  g_autofree float *bias = g_new (float, n);
+  AssayBackendWeight *w;
+
+  for (gsize i = 0; i < (gsize) n * k; i++)
+    wh[i] = assay_f32_to_bf16 ((float) g_rand_double_range (rand, -1, 1));
+  for (int j = 0; j < n; j++)
+    bias[j] = (float) g_rand_double_range (rand, -1, 1);
+  w = assay_backend_weight_new (cpu, wh, ASSAY_DTYPE_BF16, n, k);
+  g_assert_nonnull (w);
+  g_assert_cmpint (assay_backend_weight_dtype (ASSAY_BACKEND_CPU, ASSAY_DTYPE_BF16), ==, ASSAY_DTYPE_BF16);
+  for (guint c = 0; c < G_N_ELEMENTS (row_counts); c++)
+    for (int with_beta = 0; with_beta < 2; with_beta++)
+      {
+        int rows = row_counts[c], ldx = k + 3, ldy = n + 5;
+        g_autofree float *x = g_new (float, (gsize) rows * ldx);
+        g_autofree float *y = g_new (float, (gsize) rows * ldy);
+        g_autofree float *y0 = NULL;
+        double worst = 0;
+
+        for (gsize i = 0; i < (gsize) rows * ldx; i++)
+          x[i] = (float) g_rand_double_range (rand, -1, 1);
+        for (gsize i = 0; i < (gsize) rows * ldy; i++)
+          y[i] = (float) g_rand_double_range (rand, -1, 1);
+        y0 = g_memdup2 (y, (gsize) rows * ldy * sizeof (float));
+        g_assert_cmpint (assay_backend_linear (cpu, x, rows, ldx, w, with_beta ? bias : NULL,
+                                               with_beta ? 1.0f : 0.0f, y, ldy), ==, 0);
+        for (int r = 0; r < rows; r++)
+          for (int j = 0; j < n; j++)
+            {
+              double ref = with_beta ? bias[j] + y0[(gsize) r * ldy + j] : 0;
+              for (int i = 0; i < k; i++)
+                ref += (double) x[(gsize) r * ldx + i] * assay_bf16_to_f32 (wh[(gsize) j * k + i]);
+              worst = fmax (worst, fabs (y[(gsize) r * ldy + j] - ref));
+            }
+        g_test_message ("bf16 linear, %d rows%s: max |cpu - float64| = %.2g", rows,
+                        with_beta ? ", bias, beta 1" : "", worst);
+        g_assert_cmpfloat (worst, <=, 2e-4);
+      }
+  assay_backend_weight_free (cpu, w);
+  assay_backend_free (cpu);
+}
+
 /* Log-probabilities over a real-size vocabulary (151 936) with logits of std 3, as a trained
  * model's: against float64, within 1e-5 (a float32 sum of the row lost up to 3e-4). */
 static void
@@ -376,6 +427,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/kernels/cpu/softmax-logsumexp", test_cpu_softmax_logsumexp);
   g_test_add_func ("/kernels/cpu/logsumexp-special", test_cpu_logsumexp_special_values);
   g_test_add_func ("/kernels/cpu/target-logprobs-real-vocab", test_cpu_target_logprobs_real_vocab);
+  g_test_add_func ("/kernels/cpu/linear-bf16", test_cpu_linear_bf16);
   g_test_add_func ("/kernels/cuda/matches-reference", test_cuda_matches_cpu);
   return g_test_run ();
 }
