@@ -8,7 +8,10 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "assay-error.h"
+#include "assay-json.h"
 #include "assay-lm-generator.h"
 #include "assay-lm-model.h"
 #include "assay-lm-scorer.h"
@@ -548,6 +551,154 @@ test_refusals (void)
   fixture_close (&f);
 }
 
+static GPtrArray *
+read_lines (const char *path)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (*lines[i] != '\0')
+      {
+        g_autoptr (GError) error = NULL;
+        JsonObject *o = assay_json_object_from_string (lines[i], &error);
+        g_assert_no_error (error);
+        g_ptr_array_add (out, o);
+      }
+  return out;
+}
+
+/* assay-cli lm generate: one line per candidate with its fields, the same file for the same
+ * seed, greedy candidates alike, and bad input refused with the file and line, nothing written. */
+static void
+test_cli (void)
+{
+  Fixture f;
+  g_autofree char *input = assay_test_write_file ("gen-prompts.jsonl",
+    "{\"id\": \"a\", \"prompt\": \"the answer is\"}\n"
+    "\n"
+    "{\"id\": 7, \"prompt\": \"one two\"}\n"
+    "{\"prompt\": \"x\"}\n");
+  g_autofree char *bad = assay_test_write_file ("gen-bad.jsonl",
+    "{\"id\": 1, \"prompt\": \"fine\"}\n{\"id\": 2, \"text\": \"no prompt\"}\n");
+  g_autofree char *msgs = assay_test_write_file ("gen-messages.jsonl",
+    "{\"id\": 1, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n");
+  g_autofree char *out1 = assay_test_path ("gen-out1.jsonl");
+  g_autofree char *out2 = assay_test_path ("gen-out2.jsonl");
+  g_autofree char *out3 = assay_test_path ("gen-out3.jsonl");
+  g_autofree char *t1 = NULL, *t2 = NULL;
+  g_autoptr (JsonObject) r = NULL;
+  g_autoptr (GPtrArray) lines = NULL;
+  const char *dir;
+  char *err = NULL;
+
+  fixture_open_scaled (&f, ASSAY_LM_LLAMA, ASSAY_DTYPE_BF16, 71, 0.6);
+  dir = assay_test_lm_dir (f.lm);
+  for (int k = 0; k < 2; k++)
+    {
+      g_autoptr (JsonObject) o = assay_test_cli_json ((const char *[]) { "lm", "generate", "--model", dir,
+        "--input", input, "--output", k == 0 ? out1 : out2, "--n", "3", "--temperature", "0.8",
+        "--top-p", "0.95", "--max-tokens", "12", "--seed", "5", "--json", NULL }, 0, NULL);
+      g_assert_cmpint (json_object_get_int_member (o, "prompts"), ==, 3);
+      g_assert_cmpint (json_object_get_int_member (o, "candidates"), ==, 9);
+    }
+  g_assert_true (g_file_get_contents (out1, &t1, NULL, NULL));
+  g_assert_true (g_file_get_contents (out2, &t2, NULL, NULL));
+  g_assert_cmpstr (t1, ==, t2);
+  lines = read_lines (out1);
+  g_assert_cmpuint (lines->len, ==, 9);
+  for (guint i = 0; i < lines->len; i++)
+    {
+      JsonObject *o = lines->pdata[i];
+      guint n = json_array_get_length (json_object_get_array_member (o, "token_ids"));
+      g_assert_cmpint (json_object_get_int_member (o, "candidate"), ==, i % 3);
+      g_assert_cmpuint (n, >=, 1);
+      g_assert_cmpuint (n, <=, 12);
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "tokens")), ==, n);
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "logprobs")), ==, n);
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "sample_logprobs")), ==, n);
+      g_assert_true (json_object_has_member (o, "text"));
+      g_assert_nonnull (json_object_get_string_member (o, "finish_reason"));
+    }
+  g_assert_cmpstr (json_object_get_string_member (lines->pdata[0], "id"), ==, "a");
+  g_assert_cmpint (json_object_get_int_member (lines->pdata[3], "id"), ==, 7);
+  g_assert_cmpint (json_object_get_int_member (lines->pdata[6], "id"), ==, 3); /* its line number */
+
+  /* greedy: the candidates of a prompt are the same */
+  r = assay_test_cli_json ((const char *[]) { "lm", "generate", "--model", dir, "--input", input,
+    "--output", out3, "--n", "2", "--temperature", "0", "--max-tokens", "8", "--json", NULL }, 0, NULL);
+  g_clear_pointer (&lines, g_ptr_array_unref);
+  lines = read_lines (out3);
+  for (guint i = 0; i < lines->len; i += 2)
+    {
+      g_autofree char *a = json_to_string (json_object_get_member (lines->pdata[i], "token_ids"), FALSE);
+      g_autofree char *b = json_to_string (json_object_get_member (lines->pdata[i + 1], "token_ids"), FALSE);
+      g_assert_cmpstr (a, ==, b);
+    }
+
+  /* --chat: the messages through the folder's chat template (tokenizer_config.json); the prompt
+   * is the text `lm chat-template` prints, encoded */
+  {
+    const char *data = assay_test_shared_data ();
+    g_autofree char *tmpl_path = data ? g_build_filename (data, "chat-templates", "Qwen-Qwen2.5-7B-Instruct.jinja", NULL) : NULL;
+    g_autofree char *tmpl = NULL, *config = NULL, *config_text = NULL, *m = NULL, *out4 = assay_test_path ("gen-out4.jsonl");
+    g_autoptr (JsonObject) cfg = json_object_new ();
+    g_autoptr (JsonObject) rendered = NULL, tokens = NULL, res = NULL;
+    g_autoptr (GPtrArray) chat_lines = NULL;
+
+    if (tmpl_path != NULL && g_file_get_contents (tmpl_path, &tmpl, NULL, NULL))
+      {
+        json_object_set_string_member (cfg, "chat_template", tmpl);
+        json_object_set_string_member (cfg, "eos_token", "<|im_end|>");
+        config = g_build_filename (dir, "tokenizer_config.json", NULL);
+        config_text = assay_json_object_to_string (cfg, FALSE);
+        g_assert_true (g_file_set_contents (config, config_text, -1, NULL));
+        m = assay_test_write_file ("gen-m.json", "[{\"role\": \"user\", \"content\": \"hi\"}]");
+        rendered = assay_test_cli_json ((const char *[]) { "lm", "chat-template", "--model", dir, "--messages", m,
+          "--add-generation-prompt", "--json", NULL }, 0, NULL);
+        g_assert_true (g_str_has_suffix (json_object_get_string_member (rendered, "text"), "<|im_start|>assistant\n"));
+        tokens = assay_test_cli_json ((const char *[]) { "lm", "tokenize", "--tokenizer", dir, "--text",
+          json_object_get_string_member (rendered, "text"), "--json", NULL }, 0, NULL);
+        res = assay_test_cli_json ((const char *[]) { "lm", "generate", "--model", dir, "--input", msgs,
+          "--output", out4, "--chat", "--max-tokens", "4", "--json", NULL }, 0, NULL);
+        chat_lines = read_lines (out4);
+        g_assert_cmpuint (chat_lines->len, ==, 1);
+        g_assert_cmpint (json_object_get_int_member (chat_lines->pdata[0], "prompt_tokens"), ==,
+                         json_array_get_length (json_object_get_array_member (tokens, "ids")));
+        g_unlink (config);
+      }
+  }
+
+  /* refusals: nothing is written */
+  g_unlink (out3);
+  assay_test_cli_json ((const char *[]) { "lm", "generate", "--model", dir, "--input", bad,
+    "--output", out3, NULL }, 1, &err);
+  g_assert_nonnull (strstr (err, "gen-bad.jsonl:2"));
+  g_assert_nonnull (strstr (err, "prompt"));
+  g_clear_pointer (&err, g_free);
+  assay_test_cli_json ((const char *[]) { "lm", "generate", "--model", dir, "--input", msgs,
+    "--output", out3, NULL }, 1, &err);
+  g_assert_nonnull (strstr (err, "--chat"));
+  g_clear_pointer (&err, g_free);
+  assay_test_cli_json ((const char *[]) { "lm", "generate", "--model", dir, "--input", msgs,
+    "--output", out3, "--chat", NULL }, 1, &err);
+  g_assert_nonnull (strstr (err, "chat template"));
+  g_clear_pointer (&err, g_free);
+  assay_test_cli_json ((const char *[]) { "lm", "generate", "--model", dir, "--input", input,
+    "--output", out3, "--max-tokens", "5000", NULL }, 1, &err);
+  g_assert_nonnull (strstr (err, "context"));
+  g_clear_pointer (&err, g_free);
+  assay_test_cli_json ((const char *[]) { "lm", "generate", "--model", dir, "--input", input,
+    "--output", out3, "--top-p", "0", NULL }, 2, &err);
+  g_assert_nonnull (strstr (err, "top-p"));
+  g_clear_pointer (&err, g_free);
+  g_assert_false (g_file_test (out3, G_FILE_TEST_EXISTS));
+  fixture_close (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -561,5 +712,6 @@ main (int argc, char **argv)
   g_test_add_func ("/generate/seeds-and-batching", test_seeds_and_batching);
   g_test_add_func ("/generate/stops", test_stops);
   g_test_add_func ("/generate/refusals", test_refusals);
+  g_test_add_func ("/generate/cli", test_cli);
   return g_test_run ();
 }

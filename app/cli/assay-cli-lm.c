@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* assay-cli lm info|tokenize|score */
+/* assay-cli lm info|tokenize|score|generate */
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "assay-cli-commands.h"
+#include "assay-chat-template.h"
 #include "assay-error.h"
 #include "assay-json.h"
+#include "assay-lm-generate-job.h"
 #include "assay-lm-jobs.h"
 #include "assay-lm-model.h"
 #include "assay-lm-scorer.h"
@@ -77,7 +80,7 @@ verb_info (AssayCliCommon *common, int argc, char **argv)
                kind == ASSAY_BACKEND_CPU ? "memory cpu" : "memory cuda",
                json_object_get_int_member (m, "total") / 1073741824.0,
                json_object_get_int_member (m, "weights") / 1073741824.0,
-               kind == ASSAY_BACKEND_CPU ? "F32" : assay_lm_dtype_name (assay_lm_model_dtype (model)),
+               assay_lm_dtype_name (assay_backend_weight_dtype (kind, assay_lm_model_dtype (model))),
                batch, length, json_object_get_int_member (m, "activations") / 1073741824.0);
     }
   json_object_unref (memory);
@@ -202,10 +205,166 @@ verb_score (AssayCliCommon *common, int argc, char **argv)
   return assay_cli_output (common, result);
 }
 
+static int
+verb_generate (AssayCliCommon *common, int argc, char **argv)
+{
+  AssayLmGenerateFileOptions options = { 0 };
+  double temperature = 1.0, top_p = 1.0, min_p = 0.0, penalty = 1.0;
+  int top_k = 0, n = 1, max_tokens = 256, max_batch = 64;
+  gint64 seed = 0;
+  gboolean chat = FALSE;
+  char **stop = NULL;
+  const GOptionEntry entries[] = {
+    { "model", 0, 0, G_OPTION_ARG_FILENAME, &options.model, N_("Model folder"), N_("DIR") },
+    { "input", 0, 0, G_OPTION_ARG_FILENAME, &options.input, N_("JSONL of {id, prompt} or {id, messages}"), N_("FILE") },
+    { "output", 0, 0, G_OPTION_ARG_FILENAME, &options.output, N_("JSONL written with one line per candidate"), N_("FILE") },
+    { "n", 0, 0, G_OPTION_ARG_INT, &n, N_("Candidates per prompt (default 1)"), N_("N") },
+    { "temperature", 0, 0, G_OPTION_ARG_DOUBLE, &temperature, N_("Sampling temperature; 0 is greedy (default 1)"), N_("T") },
+    { "top-p", 0, 0, G_OPTION_ARG_DOUBLE, &top_p, N_("Nucleus: the most likely tokens holding P (default 1: all)"), N_("P") },
+    { "top-k", 0, 0, G_OPTION_ARG_INT, &top_k, N_("Only the K most likely tokens (default 0: all)"), N_("K") },
+    { "min-p", 0, 0, G_OPTION_ARG_DOUBLE, &min_p, N_("Drop tokens below P times the most likely one (default 0)"), N_("P") },
+    { "repetition-penalty", 0, 0, G_OPTION_ARG_DOUBLE, &penalty, N_("Penalty on tokens already present (default 1: none)"), N_("X") },
+    { "max-tokens", 0, 0, G_OPTION_ARG_INT, &max_tokens, N_("New tokens per candidate at most (default 256)"), N_("M") },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Random seed (default 0)"), N_("S") },
+    { "stop", 0, 0, G_OPTION_ARG_STRING_ARRAY, &stop, N_("Stop before this text (repeatable)"), N_("TEXT") },
+    { "chat", 0, 0, G_OPTION_ARG_NONE, &chat, N_("Render prompts with the model's chat template"), NULL },
+    { "max-batch", 0, 0, G_OPTION_ARG_INT, &max_batch, N_("Candidates decoded at once (default 64)"), N_("N") },
+    { NULL }
+  };
+  g_autoptr (AssayJob) job = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonNode *result;
+  int status = assay_cli_parse (common, "lm generate", NULL, entries, &argc, &argv);
+
+  if (status == ASSAY_CLI_OK && (options.model == NULL || options.input == NULL || options.output == NULL || argc > 1))
+    status = assay_cli_usage (_("lm generate needs --model DIR, --input FILE and --output FILE"));
+  if (status == ASSAY_CLI_OK && (n < 1 || n > 100000 || max_tokens < 1 || max_tokens > 1000000 || max_batch < 1 || seed < 0))
+    status = assay_cli_usage (_("--n, --max-tokens and --max-batch must be positive, --seed not negative"));
+  options.sampling = (AssaySampling) { temperature, top_k, top_p, min_p, penalty };
+  if (status == ASSAY_CLI_OK && !assay_sampling_check (&options.sampling, &error))
+    status = assay_cli_usage ("%s", error->message);
+  if (status != ASSAY_CLI_OK)
+    {
+      assay_lm_generate_file_options_clear (&options);
+      g_strfreev (stop);
+      return status;
+    }
+  options.n = n;
+  options.max_tokens = max_tokens;
+  options.max_batch = max_batch;
+  options.seed = (guint64) seed;
+  options.chat = chat;
+  options.stop = stop;
+  job = assay_lm_generate_job_new (&options);
+  assay_lm_generate_file_options_clear (&options);
+  if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)
+    return status;
+  return assay_cli_output (common, result);
+}
+
+static int
+verb_chat_template (AssayCliCommon *common, int argc, char **argv)
+{
+  g_autofree char *model = NULL, *template_path = NULL, *messages_path = NULL, *contexts_path = NULL;
+  g_autofree char *bos = NULL, *eos = NULL, *source = NULL;
+  gboolean         add_generation_prompt = FALSE;
+  const GOptionEntry entries[] = {
+    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model, N_("Model folder whose chat template to use"), N_("DIR") },
+    { "template", 0, 0, G_OPTION_ARG_FILENAME, &template_path, N_("Jinja chat template file"), N_("FILE") },
+    { "messages", 0, 0, G_OPTION_ARG_FILENAME, &messages_path, N_("JSON list of {role, content}, or an object with messages and other template variables"), N_("FILE") },
+    { "add-generation-prompt", 0, 0, G_OPTION_ARG_NONE, &add_generation_prompt, N_("End with the opening of an assistant turn"), NULL },
+    /* for the peer test: a JSON list of inputs as --messages takes them, rendered in one run */
+    { "contexts", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &contexts_path, NULL, NULL },
+    { NULL }
+  };
+  g_autoptr (AssayChatTemplate) template = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (GError) error = NULL;
+  JsonNode *root;
+  int status = assay_cli_parse (common, "lm chat-template", NULL, entries, &argc, &argv);
+
+  if (status == ASSAY_CLI_OK
+      && ((model == NULL) == (template_path == NULL) || (messages_path == NULL) == (contexts_path == NULL) || argc > 1))
+    status = assay_cli_usage (_("lm chat-template needs --model DIR or --template FILE, and --messages FILE"));
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (model != NULL)
+    template = assay_chat_template_load_model (model, &bos, &eos, &error);
+  else if (g_file_get_contents (template_path, &source, NULL, &error)
+           && (template = assay_chat_template_new (source, &error)) == NULL)
+    g_prefix_error (&error, "%s: ", template_path);
+  if (template == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  if (!assay_json_parser_load_file (parser, messages_path != NULL ? messages_path : contexts_path, &error))
+    {
+      g_prefix_error (&error, "%s: ", messages_path != NULL ? messages_path : contexts_path);
+      return assay_cli_fail (g_steal_pointer (&error));
+    }
+  root = json_parser_get_root (parser);
+  if (contexts_path != NULL && !JSON_NODE_HOLDS_ARRAY (root))
+    {
+      g_set_error (&error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: not a JSON list", contexts_path);
+      return assay_cli_fail (g_steal_pointer (&error));
+    }
+  if (contexts_path != NULL)
+    {
+      JsonArray *results = json_array_new ();
+      JsonNode  *node = json_node_new (JSON_NODE_ARRAY);
+
+      json_node_take_array (node, results);
+      for (guint i = 0; i < json_array_get_length (json_node_get_array (root)); i++)
+        {
+          g_autoptr (JsonObject) context = NULL;
+          g_autoptr (GError) local = NULL;
+          g_autofree char *text = NULL;
+          JsonObject *r = json_object_new ();
+
+          context = assay_chat_template_context_new (json_array_get_element (json_node_get_array (root), i), bos, eos, &local);
+          if (context != NULL && add_generation_prompt)
+            json_object_set_boolean_member (context, "add_generation_prompt", TRUE);
+          if (context != NULL)
+            text = assay_chat_template_render (template, context, &local);
+          if (text != NULL)
+            json_object_set_string_member (r, "text", text);
+          else
+            json_object_set_string_member (r, "error", local->message);
+          json_array_add_object_element (results, r);
+        }
+      assay_cli_print_json (node);
+      return ASSAY_CLI_OK;
+    }
+  {
+    g_autoptr (JsonObject) context = assay_chat_template_context_new (root, bos, eos, &error);
+    g_autofree char *text = NULL;
+
+    if (context == NULL)
+      {
+        g_prefix_error (&error, "%s: ", messages_path);
+        return assay_cli_fail (g_steal_pointer (&error));
+      }
+    if (add_generation_prompt)
+      json_object_set_boolean_member (context, "add_generation_prompt", TRUE);
+    if ((text = assay_chat_template_render (template, context, &error)) == NULL)
+      return assay_cli_fail (g_steal_pointer (&error));
+    if (common->json)
+      {
+        JsonObject *o = json_object_new ();
+
+        json_object_set_string_member (o, "text", text);
+        assay_cli_print_json_object (o);
+      }
+    else
+      fwrite (text, 1, strlen (text), stdout);
+  }
+  return ASSAY_CLI_OK;
+}
+
 static const AssayCliVerb verbs[] = {
   { "info", verb_info, N_("Architecture, parameters, dtype and memory of a model folder") },
   { "tokenize", verb_tokenize, N_("Token ids of a text or of each line of a file") },
   { "score", verb_score, N_("Per-token log-probs of responses under one or two models") },
+  { "generate", verb_generate, N_("Sample candidates for prompts with a local model") },
+  { "chat-template", verb_chat_template, N_("The prompt a model's chat template makes of messages") },
   { NULL }
 };
 

@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-lm-generate-job.c: see assay-lm-generate-job.h. Output lines: {"id", "candidate", "text",
+ * "tokens", "token_ids", "logprobs" (under the model, T = 1: ready for a credit run),
+ * "sample_logprobs" (under the distribution sampled from), "finish_reason", "prompt_tokens"}. */
+#include "assay-lm-generate-job.h"
+
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "assay-atomic-file.h"
+#include "assay-chat-template.h"
+#include "assay-error.h"
+#include "assay-json.h"
+
+void
+assay_lm_generate_file_options_clear (AssayLmGenerateFileOptions *o)
+{
+  g_clear_pointer (&o->model, g_free);
+  g_clear_pointer (&o->input, g_free);
+  g_clear_pointer (&o->output, g_free);
+  g_clear_pointer (&o->stop, g_strfreev);
+}
+
+typedef struct
+{
+  JsonNode *id;
+  GArray   *ids;
+} Prompt;
+
+static void
+prompt_clear (Prompt *p)
+{
+  g_clear_pointer (&p->id, json_node_unref);
+  g_clear_pointer (&p->ids, g_array_unref);
+}
+
+/* The text a line asks to continue: its prompt, or its messages through the chat template. */
+static char *
+line_text (JsonObject *o, AssayChatTemplate *tmpl, const char *bos, const char *eos,
+           gboolean *special, GError **error)
+{
+  const char *prompt = assay_json_get_string (o, "prompt", NULL);
+  JsonNode   *messages = json_object_get_member (o, "messages");
+  g_autoptr (JsonObject) context = NULL;
+
+  *special = FALSE;
+  if (tmpl == NULL)
+    {
+      if (prompt == NULL)
+        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                     messages != NULL ? "field “messages” needs --chat (a chat template)"
+                                      : "field “prompt” is missing or not a string");
+      return g_strdup (prompt);
+    }
+  context = json_object_new ();
+  if (messages != NULL && JSON_NODE_HOLDS_ARRAY (messages))
+    json_object_set_member (context, "messages", json_node_copy (messages));
+  else if (prompt != NULL)
+    {
+      JsonArray  *a = json_array_new ();
+      JsonObject *m = json_object_new ();
+      json_object_set_string_member (m, "role", "user");
+      json_object_set_string_member (m, "content", prompt);
+      json_array_add_object_element (a, m);
+      json_object_set_array_member (context, "messages", a);
+    }
+  else
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   "neither “messages” (a list) nor “prompt” (a string)");
+      return NULL;
+    }
+  json_object_set_boolean_member (context, "add_generation_prompt", TRUE);
+  json_object_set_string_member (context, "bos_token", bos != NULL ? bos : "");
+  json_object_set_string_member (context, "eos_token", eos != NULL ? eos : "");
+  *special = TRUE;
+  return assay_chat_template_render (tmpl, context, error);
+}
+
+static gboolean
+read_prompts (const AssayLmGenerateFileOptions *o, AssayLmModel *model, GArray *prompts,
+              GError **error)
+{
+  AssayLmTokenizer *tok = assay_lm_model_tokenizer (model);
+  g_autoptr (AssayChatTemplate) tmpl = NULL;
+  g_autofree char *bos = NULL, *eos = NULL, *contents = NULL;
+  g_autoptr (GError) local = NULL;
+  g_auto (GStrv) lines = NULL;
+  gsize length;
+
+  if (tok == NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   "%s has no tokenizer (tokenizer.json): prompts cannot be encoded", o->model);
+      return FALSE;
+    }
+  if (o->chat && (tmpl = assay_chat_template_load_model (o->model, &bos, &eos, error)) == NULL)
+    return FALSE;
+  if (!g_file_get_contents (o->input, &contents, &length, &local))
+    {
+      g_set_error (error, ASSAY_ERROR,
+                   g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? ASSAY_ERROR_NOT_FOUND : ASSAY_ERROR_FAILED,
+                   "%s", local->message);
+      return FALSE;
+    }
+  if (!g_utf8_validate (contents, (gssize) length, NULL))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: not UTF-8 text", o->input);
+      return FALSE;
+    }
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr (GError) e = NULL;
+      g_autoptr (JsonObject) line = NULL;
+      g_autofree char *text = NULL;
+      gboolean special;
+      Prompt   p = { 0 };
+      int      bos_id = assay_lm_tokenizer_bos_id (tok);
+
+      if (*g_strstrip (lines[i]) == '\0')
+        continue;
+      if ((line = assay_json_object_from_string (lines[i], &e)) == NULL
+          || (text = line_text (line, tmpl, bos, eos, &special, &e)) == NULL)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s:%u: %s", o->input, i + 1,
+                       e != NULL ? e->message : "not a JSON object");
+          return FALSE;
+        }
+      p.ids = g_array_new (FALSE, FALSE, sizeof (int));
+      /* a plain prompt starts with the beginning-of-sequence token as `lm score` puts it; a chat
+       * template writes its own */
+      if (!special && bos_id >= 0)
+        g_array_append_val (p.ids, bos_id);
+      {
+        g_autoptr (GArray) enc = assay_lm_tokenizer_encode (tok, text, NULL, &e);
+        if (enc == NULL)
+          {
+            g_array_unref (p.ids);
+            g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s:%u: %s", o->input,
+                         i + 1, e->message);
+            return FALSE;
+          }
+        g_array_append_vals (p.ids, enc->data, enc->len);
+      }
+      if (p.ids->len == 0)
+        {
+          g_array_unref (p.ids);
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       "%s:%u: the prompt is empty and the model has no beginning-of-sequence token",
+                       o->input, i + 1);
+          return FALSE;
+        }
+      p.id = json_object_has_member (line, "id") ? json_node_copy (json_object_get_member (line, "id"))
+                                                 : json_node_init_int (json_node_alloc (), prompts->len + 1);
+      g_array_append_val (prompts, p);
+    }
+  if (prompts->len == 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: no prompts", o->input);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_output (const char *path, GArray *prompts, const AssayLmCandidate *cands, int n,
+              AssayLmTokenizer *tok, GError **error)
+{
+  g_autoptr (AssayAtomicFile) file = assay_atomic_file_new (path, error);
+  FILE *out;
+
+  if (file == NULL)
+    return FALSE;
+  out = assay_atomic_file_get_stream (file);
+  for (guint p = 0; p < prompts->len; p++)
+    for (int c = 0; c < n; c++)
+      {
+        const AssayLmCandidate *cand = &cands[p * n + c];
+        Prompt     *pr = &g_array_index (prompts, Prompt, p);
+        g_autoptr (JsonObject) o = json_object_new ();
+        JsonArray  *tokens = json_array_new (), *ids = json_array_new ();
+        JsonArray  *lp = json_array_new (), *lq = json_array_new ();
+        g_autofree char *text = NULL;
+
+        json_object_set_member (o, "id", json_node_copy (pr->id));
+        json_object_set_int_member (o, "candidate", c);
+        json_object_set_string_member (o, "text", cand->text != NULL ? cand->text : "");
+        for (guint i = 0; i < cand->ids->len; i++)
+          {
+            int              id = g_array_index (cand->ids, int, i);
+            g_autofree char *piece = assay_lm_tokenizer_decode (tok, &id, 1);
+            json_array_add_string_element (tokens, piece);
+            json_array_add_int_element (ids, id);
+            json_array_add_double_element (lp, g_array_index (cand->model_logprobs, float, i));
+            json_array_add_double_element (lq, g_array_index (cand->logprobs, float, i));
+          }
+        json_object_set_array_member (o, "tokens", tokens);
+        json_object_set_array_member (o, "token_ids", ids);
+        json_object_set_array_member (o, "logprobs", lp);
+        json_object_set_array_member (o, "sample_logprobs", lq);
+        json_object_set_string_member (o, "finish_reason", assay_lm_finish_name (cand->finish));
+        json_object_set_int_member (o, "prompt_tokens", pr->ids->len);
+        text = assay_json_object_to_string (o, FALSE);
+        fputs (text, out);
+        fputc ('\n', out);
+      }
+  return assay_atomic_file_commit (file, error);
+}
+
+typedef struct
+{
+  void (*progress) (double, const char *, gpointer);
+  gpointer data;
+  int      total;
+  gint64   t0;
+} Progress;
+
+static void
+on_step (guint64 tokens, int finished, gpointer data)
+{
+  Progress        *p = data;
+  double           s = (g_get_monotonic_time () - p->t0) / 1e6;
+  g_autofree char *msg = g_strdup_printf (_("%d of %d candidates, %.0f tokens/s"), finished,
+                                          p->total, s > 0 ? tokens / s : 0.0);
+  if (p->progress != NULL)
+    p->progress ((double) finished / MAX (p->total, 1), msg, p->data);
+}
+
+gboolean
+assay_lm_generate_file (const AssayLmGenerateFileOptions *o, AssayBackend *backend,
+                        void (*progress) (double, const char *, gpointer), gpointer progress_data,
+                        GCancellable *cancellable, JsonObject **result, GError **error)
+{
+  g_autoptr (AssayLmModel) model = NULL;
+  g_autoptr (GArray) prompts = g_array_new (FALSE, TRUE, sizeof (Prompt));
+  g_autoptr (AssayLmGenerator) gen = NULL;
+  g_autofree const int **ids = NULL;
+  g_autofree int *lens = NULL;
+  AssayLmCandidate *cands;
+  AssayLmGenerateOptions go = { 0 };
+  const AssayLmConfig *c;
+  Progress pr = { progress, progress_data, 0, 0 };
+  guint64  tokens = 0;
+  int      longest = 0;
+  gboolean ok;
+  double   seconds;
+  JsonObject *r;
+
+  g_array_set_clear_func (prompts, (GDestroyNotify) prompt_clear);
+  if ((model = assay_lm_model_open (o->model, error)) == NULL)
+    return FALSE;
+  c = assay_lm_model_config (model);
+  if (progress)
+    progress (0.0, _("Reading prompts"), progress_data);
+  if (!read_prompts (o, model, prompts, error))
+    return FALSE;
+  ids = g_new (const int *, prompts->len);
+  lens = g_new (int, prompts->len);
+  for (guint p = 0; p < prompts->len; p++)
+    {
+      GArray *a = g_array_index (prompts, Prompt, p).ids;
+      ids[p] = (const int *) a->data;
+      lens[p] = (int) a->len;
+      longest = MAX (longest, lens[p]);
+    }
+  go.sampling = o->sampling;
+  go.seed = o->seed;
+  go.n = o->n;
+  go.max_tokens = o->max_tokens;
+  go.stop = o->stop;
+  go.eos = c->eos_ids;
+  go.n_eos = c->n_eos;
+  go.max_batch = o->max_batch;
+  if (progress)
+    progress (0.0, _("Loading weights"), progress_data);
+  if (!assay_lm_model_upload (model, backend,
+                              assay_lm_generator_memory (c, MAX (longest, MIN (4096, longest * 64)),
+                                                         MAX (o->n, o->max_batch > 0 ? o->max_batch : 64),
+                                                         o->max_tokens),
+                              error))
+    return FALSE;
+  gen = assay_lm_generator_new (model);
+  cands = g_new0 (AssayLmCandidate, (gsize) prompts->len * o->n);
+  pr.total = (int) prompts->len * o->n;
+  pr.t0 = g_get_monotonic_time ();
+  ok = assay_lm_generator_run (gen, ids, lens, (int) prompts->len, &go, cands, on_step, &pr,
+                               cancellable, error);
+  seconds = (g_get_monotonic_time () - pr.t0) / 1e6;
+  if (ok)
+    {
+      for (int i = 0; i < pr.total; i++)
+        tokens += cands[i].ids->len;
+      ok = write_output (o->output, prompts, cands, o->n, assay_lm_model_tokenizer (model), error);
+    }
+  for (int i = 0; i < pr.total; i++)
+    assay_lm_candidate_clear (&cands[i]);
+  g_free (cands);
+  if (!ok)
+    return FALSE;
+  r = json_object_new ();
+  json_object_set_int_member (r, "prompts", prompts->len);
+  json_object_set_int_member (r, "candidates", pr.total);
+  json_object_set_int_member (r, "tokens", (gint64) tokens);
+  json_object_set_double_member (r, "seconds", seconds);
+  json_object_set_double_member (r, "tokens_per_second", seconds > 0 ? tokens / seconds : 0);
+  json_object_set_string_member (r, "backend", assay_backend_describe (backend));
+  json_object_set_string_member (r, "output", o->output);
+  *result = r;
+  return TRUE;
+}
+
+static gboolean
+generate_run (AssayJob *job, gpointer user_data, GError **error)
+{
+  JsonObject *result = NULL;
+
+  if (!assay_lm_generate_file (user_data, assay_job_get_backend (job), assay_job_progress_func, job,
+                               assay_job_get_cancellable (job), &result, error))
+    return FALSE;
+  assay_job_take_result_object (job, result);
+  return TRUE;
+}
+
+static void
+options_free (AssayLmGenerateFileOptions *o)
+{
+  assay_lm_generate_file_options_clear (o);
+  g_free (o);
+}
+
+AssayJob *
+assay_lm_generate_job_new (const AssayLmGenerateFileOptions *options)
+{
+  AssayLmGenerateFileOptions *copy = g_new0 (AssayLmGenerateFileOptions, 1);
+  g_autofree char *base = g_path_get_basename (options->model);
+  g_autofree char *title = g_strdup_printf (_("Generate with %s"), base);
+
+  *copy = *options;
+  copy->model = g_strdup (options->model);
+  copy->input = g_strdup (options->input);
+  copy->output = g_strdup (options->output);
+  copy->stop = g_strdupv (options->stop);
+  return assay_job_new ("lm-generate", title, ASSAY_JOB_LANE_COMPUTE, generate_run, copy,
+                        (GDestroyNotify) options_free);
+}
