@@ -35,14 +35,21 @@ prompt_clear (Prompt *p)
   g_clear_pointer (&p->ids, g_array_unref);
 }
 
-/* The text a line asks to continue: its prompt, or its messages through the chat template. */
+/* The text a line asks to continue: its prompt, or its messages (and any other variables of the
+ * line, such as tools) through the chat template, with the generation prompt unless the line
+ * says otherwise. A prompt with --chat is one user turn. */
 static char *
 line_text (JsonObject *o, AssayChatTemplate *tmpl, const char *bos, const char *eos,
            gboolean *special, GError **error)
 {
   const char *prompt = assay_json_get_string (o, "prompt", NULL);
   JsonNode   *messages = json_object_get_member (o, "messages");
+  g_autoptr (JsonObject) vars = NULL;
   g_autoptr (JsonObject) context = NULL;
+  g_autoptr (JsonNode) input = NULL;
+  JsonObjectIter iter;
+  const char    *name;
+  JsonNode      *member;
 
   *special = FALSE;
   if (tmpl == NULL)
@@ -53,27 +60,36 @@ line_text (JsonObject *o, AssayChatTemplate *tmpl, const char *bos, const char *
                                       : "field “prompt” is missing or not a string");
       return g_strdup (prompt);
     }
-  context = json_object_new ();
-  if (messages != NULL && JSON_NODE_HOLDS_ARRAY (messages))
-    json_object_set_member (context, "messages", json_node_copy (messages));
-  else if (prompt != NULL)
+  vars = json_object_new ();
+  json_object_iter_init (&iter, o);
+  while (json_object_iter_next (&iter, &name, &member))
+    if (!g_str_equal (name, "id") && !g_str_equal (name, "prompt"))
+      json_object_set_member (vars, name, json_node_copy (member));
+  if (messages == NULL)
     {
       JsonArray  *a = json_array_new ();
       JsonObject *m = json_object_new ();
+      if (prompt == NULL)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       "neither “messages” (a list) nor “prompt” (a string)");
+          return NULL;
+        }
       json_object_set_string_member (m, "role", "user");
       json_object_set_string_member (m, "content", prompt);
       json_array_add_object_element (a, m);
-      json_object_set_array_member (context, "messages", a);
+      json_object_set_array_member (vars, "messages", a);
     }
-  else
+  else if (!JSON_NODE_HOLDS_ARRAY (messages))
     {
-      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                   "neither “messages” (a list) nor “prompt” (a string)");
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "field “messages” is not a list");
       return NULL;
     }
-  json_object_set_boolean_member (context, "add_generation_prompt", TRUE);
-  json_object_set_string_member (context, "bos_token", bos != NULL ? bos : "");
-  json_object_set_string_member (context, "eos_token", eos != NULL ? eos : "");
+  if (!json_object_has_member (vars, "add_generation_prompt"))
+    json_object_set_boolean_member (vars, "add_generation_prompt", TRUE);
+  input = json_node_init_object (json_node_alloc (), vars);
+  if ((context = assay_chat_template_context_new (input, bos, eos, error)) == NULL)
+    return NULL;
   *special = TRUE;
   return assay_chat_template_render (tmpl, context, error);
 }
