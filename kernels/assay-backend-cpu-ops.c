@@ -107,6 +107,20 @@ typedef uint16_t v16h __attribute__ ((vector_size (32)));
     f_;                                                                                            \
   })
 
+typedef float v8f __attribute__ ((vector_size (32)));
+typedef float v4f __attribute__ ((vector_size (16)));
+
+/* The sum of a vector's 16 lanes by halves (a chain of 16 scalar adds cost as much as a whole
+ * 896-wide dot product). */
+#define hsum16(v)                                                                                  \
+  ({                                                                                               \
+    v16f v_ = (v);                                                                                 \
+    v8f  e_ = __builtin_shufflevector (v_, v_, 0, 1, 2, 3, 4, 5, 6, 7)                             \
+             + __builtin_shufflevector (v_, v_, 8, 9, 10, 11, 12, 13, 14, 15);                     \
+    v4f  f_ = __builtin_shufflevector (e_, e_, 0, 1, 2, 3) + __builtin_shufflevector (e_, e_, 4, 5, 6, 7); \
+    (f_[0] + f_[2]) + (f_[1] + f_[3]);                                                             \
+  })
+
 /* One row of x: four independent accumulators, so the adds do not wait on each other. */
 VECTOR_CLONES static void
 gemv_bf16_one (const float *x, const uint16_t *W, int n0, int n1, int k, float beta, float *y)
@@ -127,9 +141,7 @@ gemv_bf16_one (const float *x, const uint16_t *W, int n0, int n1, int k, float b
         }
       for (; i + 16 <= k; i += 16)
         a0 += f32x16 (x + i) * bf16x16 (w + i);
-      a0 += a1 + a2 + a3;
-      for (int l = 0; l < 16; l++)
-        sum += a0[l];
+      sum = hsum16 (a0 + a1 + a2 + a3);
       for (; i < k; i++)
         sum += x[i] * assay_bf16_to_f32 (w[i]);
       y[j] = beta == 0.0f ? sum : sum + beta * y[j];
@@ -161,11 +173,9 @@ gemv_bf16 (const float *x, int rows, int ldx, const uint16_t *W, int n0, int n1,
         }
       for (int r = 0; r < rows; r++)
         {
-          float        sum = 0.0f;
           const float *xr = x + (size_t) r * ldx;
           float       *out = y + (size_t) r * ldy + j;
-          for (int l = 0; l < 16; l++)
-            sum += acc[r][l];
+          float        sum = hsum16 (acc[r]);
           for (int t = i; t < k; t++)
             sum += xr[t] * assay_bf16_to_f32 (w[t]);
           *out = beta == 0.0f ? sum : sum + beta * *out;
