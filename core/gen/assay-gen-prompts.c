@@ -213,9 +213,8 @@ assay_gen_export_requests (AssayStore *store, const AssayGenFilter *filter, cons
   return TRUE;
 }
 
-/* The first rating 1-5 after "Rating:", else the first lone digit 1-5; 0 if none. */
-static int
-parse_rating (const char *text)
+int
+assay_gen_parse_rating (const char *text)
 {
   const char *p = strstr (text, "Rating:");
   if (p == NULL)
@@ -224,6 +223,86 @@ parse_rating (const char *text)
     if (*q >= '1' && *q <= '5' && !g_ascii_isdigit (q[1]) && (q == text || !g_ascii_isdigit (q[-1])))
       return *q - '0';
   return 0;
+}
+
+gboolean
+assay_gen_template_is_judge (const char *name)
+{
+  int t = template_index (name);
+  return t >= 0 && templates[t].kind == NULL;
+}
+
+gboolean
+assay_gen_store_answer (AssayStore *store, const char *template_name, AssayGenRecord *r,
+                        const char *answer, const char *ext_id, const char *model,
+                        JsonObject *params, const char *dataset_name, const char *dataset_source,
+                        gint64 *dataset, gboolean *was_rating, GError **error)
+{
+  int           t = template_index (template_name);
+  sqlite3_stmt *stmt;
+
+  *was_rating = FALSE;
+  if (t < 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("No template “%s”"), template_name);
+      return FALSE;
+    }
+  if (templates[t].kind == NULL)
+    {
+      /* a judge: the record's model score */
+      int              rating = assay_gen_parse_rating (answer);
+      g_autoptr (JsonObject) scores = r->scores != NULL ? json_object_ref (r->scores) : json_object_new ();
+      g_autofree char *text = NULL;
+      if (rating == 0)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       _("the judge's answer has no rating 1-5"));
+          return FALSE;
+        }
+      json_object_set_int_member (scores, "judge", rating);
+      text = assay_json_object_to_string (scores, FALSE);
+      if ((stmt = assay_store_prepare (store, "UPDATE gen_records SET scores = ? WHERE id = ?", error)) == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, text, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (stmt, 2, r->id);
+      *was_rating = TRUE;
+      return assay_store_step_done (store, stmt, error);
+    }
+  {
+    g_autoptr (JsonObject) extra = json_object_new ();
+    g_autofree char *extra_text = NULL, *params_text = NULL;
+    if (*dataset == 0)
+      {
+        *dataset = assay_store_add_dataset (store, "gen", dataset_name, dataset_source, NULL, error);
+        if (*dataset == 0)
+          return FALSE;
+      }
+    json_object_set_int_member (extra, "from", r->id);
+    json_object_set_string_member (extra, "template", templates[t].name);
+    extra_text = assay_json_object_to_string (extra, FALSE);
+    params_text = params != NULL ? assay_json_object_to_string (params, FALSE) : NULL;
+    stmt = assay_store_prepare (
+      store,
+      "INSERT INTO gen_records (dataset_id, ext_id, kind, source, highlight, condition, "
+      "prompt, text, model, extra, params) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      error);
+    if (stmt == NULL)
+      return FALSE;
+    sqlite3_bind_int64 (stmt, 1, *dataset);
+    sqlite3_bind_text (stmt, 2, ext_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 3, templates[t].kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 4, r->source, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 5, r->highlight, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 6, g_str_equal (templates[t].name, "genco-conditional") ? r->condition : NULL,
+                       -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 7, g_str_has_prefix (templates[t].name, "llminer-answer") ? r->prompt : NULL,
+                       -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 8, answer, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 9, model, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 10, extra_text, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 11, params_text, -1, SQLITE_TRANSIENT);
+    return assay_store_step_done (store, stmt, error);
+  }
 }
 
 gboolean
@@ -289,74 +368,19 @@ assay_gen_import_answers (AssayStore *store, const char *path, guint *n_read, gu
           break;
         }
       read++;
-      if (templates[t].kind == NULL)
-        {
-          /* a judge: the record's model score */
-          int              rating = parse_rating (answer);
-          g_autoptr (JsonObject) scores = r->scores != NULL ? json_object_ref (r->scores) : json_object_new ();
-          g_autofree char *text = NULL;
-          sqlite3_stmt    *stmt;
-          if (rating == 0)
-            {
-              g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                           _("%s: the judge's answer has no rating 1-5"), where);
-              ok = FALSE;
-              break;
-            }
-          json_object_set_int_member (scores, "judge", rating);
-          text = assay_json_object_to_string (scores, FALSE);
-          stmt = assay_store_prepare (store, "UPDATE gen_records SET scores = ? WHERE id = ?", error);
-          ok = stmt != NULL;
-          if (ok)
-            {
-              sqlite3_bind_text (stmt, 1, text, -1, SQLITE_TRANSIENT);
-              sqlite3_bind_int64 (stmt, 2, record);
-              ok = assay_store_step_done (store, stmt, error);
-            }
-          rated++;
-        }
-      else
-        {
-          sqlite3_stmt    *stmt;
-          g_autoptr (JsonObject) extra = json_object_new ();
-          g_autofree char *extra_text = NULL;
-          if (dataset == 0)
-            {
-              g_autofree char *name = g_strdup_printf (_("answers: %s"), base);
-              dataset = assay_store_add_dataset (store, "gen", name, path, NULL, error);
-              if (dataset == 0)
-                {
-                  ok = FALSE;
-                  break;
-                }
-            }
-          json_object_set_int_member (extra, "from", record);
-          json_object_set_string_member (extra, "template", templates[t].name);
-          extra_text = assay_json_object_to_string (extra, FALSE);
-          stmt = assay_store_prepare (
-            store,
-            "INSERT INTO gen_records (dataset_id, ext_id, kind, source, highlight, condition, "
-            "prompt, text, model, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            error);
-          ok = stmt != NULL;
-          if (ok)
-            {
-              const char *model = assay_json_get_string (o, "model", NULL);
-              sqlite3_bind_int64 (stmt, 1, dataset);
-              sqlite3_bind_text (stmt, 2, id, -1, SQLITE_TRANSIENT);
-              sqlite3_bind_text (stmt, 3, templates[t].kind, -1, SQLITE_STATIC);
-              sqlite3_bind_text (stmt, 4, r->source, -1, SQLITE_TRANSIENT);
-              sqlite3_bind_text (stmt, 5, r->highlight, -1, SQLITE_TRANSIENT);
-              sqlite3_bind_text (stmt, 6, g_str_equal (templates[t].name, "genco-conditional")
-                                            ? r->condition : NULL, -1, SQLITE_TRANSIENT);
-              sqlite3_bind_text (stmt, 7, g_str_has_prefix (templates[t].name, "llminer-answer")
-                                            ? r->prompt : NULL, -1, SQLITE_TRANSIENT);
-              sqlite3_bind_text (stmt, 8, answer, -1, SQLITE_TRANSIENT);
-              sqlite3_bind_text (stmt, 9, model, -1, SQLITE_TRANSIENT);
-              sqlite3_bind_text (stmt, 10, extra_text, -1, SQLITE_TRANSIENT);
-              ok = assay_store_step_done (store, stmt, error);
-            }
-        }
+      {
+        gboolean was_rating = FALSE;
+        g_autofree char *name = g_strdup_printf (_("answers: %s"), base);
+        ok = assay_gen_store_answer (store, templates[t].name, r, answer, id,
+                                     assay_json_get_string (o, "model", NULL), NULL, name, path,
+                                     &dataset, &was_rating, &local);
+        if (!ok)
+          {
+            g_set_error (error, local->domain, local->code, "%s: %s", where, local->message);
+            break;
+          }
+        rated += was_rating;
+      }
     }
   if (ok && read == 0)
     {

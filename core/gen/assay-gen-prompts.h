@@ -36,6 +36,27 @@ char              *assay_gen_render (const char *body, AssayGenRecord *record);
 gboolean           assay_gen_export_requests (AssayStore *store, const AssayGenFilter *filter,
                                               const char *template_name, const char *path,
                                               guint *written, GError **error);
+/* The first rating 1-5 after "Rating:", else the first lone digit 1-5; 0 if none. */
+int                assay_gen_parse_rating (const char *text);
+/* TRUE for a template whose answers are ratings of the record (the judge). */
+gboolean           assay_gen_template_is_judge (const char *name);
+/* Stores one answer to template_name asked about record r, inside the caller's transaction: a
+ * judge's rating becomes the record's model score "judge" (*was_rating set; an answer without
+ * a rating is an error); any other answer a new record of the template's kind in *dataset
+ * (created as dataset_name from dataset_source when 0), with the source, sentence and label of
+ * r, and params (the provenance of a generation; may be NULL). */
+gboolean           assay_gen_store_answer (AssayStore     *store,
+                                           const char     *template_name,
+                                           AssayGenRecord *r,
+                                           const char     *answer,
+                                           const char     *ext_id,
+                                           const char     *model,
+                                           JsonObject     *params,
+                                           const char     *dataset_name,
+                                           const char     *dataset_source,
+                                           gint64         *dataset,
+                                           gboolean       *was_rating,
+                                           GError        **error);
 /* Returns the number of answers read; *rated of them were judge ratings; *dataset gets the
  * dataset of new records (0 if none). */
 gboolean           assay_gen_import_answers (AssayStore *store, const char *path, guint *read,
