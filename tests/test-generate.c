@@ -625,7 +625,7 @@ test_cli (void)
     }
   g_assert_cmpstr (json_object_get_string_member (lines->pdata[0], "id"), ==, "a");
   g_assert_cmpint (json_object_get_int_member (lines->pdata[3], "id"), ==, 7);
-  g_assert_cmpint (json_object_get_int_member (lines->pdata[6], "id"), ==, 3); /* its line number */
+  g_assert_cmpint (json_object_get_int_member (lines->pdata[6], "id"), ==, 4); /* its line number */
 
   /* greedy: the candidates of a prompt are the same */
   r = assay_test_cli_json ((const char *[]) { "lm", "generate", "--model", dir, "--input", input,

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "assay-atomic-file.h"
-#include "assay-chat-template.h"
+#include "assay-lm-prompt.h"
 #include "assay-error.h"
 #include "assay-json.h"
 
@@ -35,83 +35,56 @@ prompt_clear (Prompt *p)
   g_clear_pointer (&p->ids, g_array_unref);
 }
 
-/* The text a line asks to continue: its prompt, or its messages (and any other variables of the
- * line, such as tools) through the chat template, with the generation prompt unless the line
- * says otherwise. A prompt with --chat is one user turn. */
-static char *
-line_text (JsonObject *o, AssayChatTemplate *tmpl, const char *bos, const char *eos,
-           gboolean *special, GError **error)
+/* The ids a line asks to continue: its prompt, or its messages (and any other variables of the
+ * line, such as tools) through the chat template. A prompt with --chat is one user turn. */
+static GArray *
+line_ids (JsonObject *o, AssayLmPrompt *prompter, GError **error)
 {
   const char *prompt = assay_json_get_string (o, "prompt", NULL);
   JsonNode   *messages = json_object_get_member (o, "messages");
   g_autoptr (JsonObject) vars = NULL;
-  g_autoptr (JsonObject) context = NULL;
-  g_autoptr (JsonNode) input = NULL;
+  g_autofree char *text = NULL;
   JsonObjectIter iter;
   const char    *name;
   JsonNode      *member;
 
-  *special = FALSE;
-  if (tmpl == NULL)
+  if (messages == NULL)
     {
       if (prompt == NULL)
-        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                     messages != NULL ? "field “messages” needs --chat (a chat template)"
-                                      : "field “prompt” is missing or not a string");
-      return g_strdup (prompt);
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       "field “prompt” is missing or not a string");
+          return NULL;
+        }
+      return assay_lm_prompt_encode (prompter, prompt, error);
+    }
+  if (!assay_lm_prompt_is_chat (prompter))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   "field “messages” needs --chat (a chat template)");
+      return NULL;
     }
   vars = json_object_new ();
   json_object_iter_init (&iter, o);
   while (json_object_iter_next (&iter, &name, &member))
     if (!g_str_equal (name, "id") && !g_str_equal (name, "prompt"))
       json_object_set_member (vars, name, json_node_copy (member));
-  if (messages == NULL)
-    {
-      JsonArray  *a = json_array_new ();
-      JsonObject *m = json_object_new ();
-      if (prompt == NULL)
-        {
-          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                       "neither “messages” (a list) nor “prompt” (a string)");
-          return NULL;
-        }
-      json_object_set_string_member (m, "role", "user");
-      json_object_set_string_member (m, "content", prompt);
-      json_array_add_object_element (a, m);
-      json_object_set_array_member (vars, "messages", a);
-    }
-  else if (!JSON_NODE_HOLDS_ARRAY (messages))
-    {
-      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "field “messages” is not a list");
-      return NULL;
-    }
-  if (!json_object_has_member (vars, "add_generation_prompt"))
-    json_object_set_boolean_member (vars, "add_generation_prompt", TRUE);
-  input = json_node_init_object (json_node_alloc (), vars);
-  if ((context = assay_chat_template_context_new (input, bos, eos, error)) == NULL)
+  if ((text = assay_lm_prompt_render (prompter, vars, error)) == NULL)
     return NULL;
-  *special = TRUE;
-  return assay_chat_template_render (tmpl, context, error);
+  return assay_lm_prompt_encode_rendered (prompter, text, error);
 }
 
 static gboolean
 read_prompts (const AssayLmGenerateFileOptions *o, AssayLmModel *model, GArray *prompts,
               GError **error)
 {
-  AssayLmTokenizer *tok = assay_lm_model_tokenizer (model);
-  g_autoptr (AssayChatTemplate) tmpl = NULL;
-  g_autofree char *bos = NULL, *eos = NULL, *contents = NULL;
+  g_autoptr (AssayLmPrompt) prompter = NULL;
+  g_autofree char *contents = NULL;
   g_autoptr (GError) local = NULL;
   g_auto (GStrv) lines = NULL;
   gsize length;
 
-  if (tok == NULL)
-    {
-      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                   "%s has no tokenizer (tokenizer.json): prompts cannot be encoded", o->model);
-      return FALSE;
-    }
-  if (o->chat && (tmpl = assay_chat_template_load_model (o->model, &bos, &eos, error)) == NULL)
+  if ((prompter = assay_lm_prompt_new (model, o->chat, error)) == NULL)
     return FALSE;
   if (!g_file_get_contents (o->input, &contents, &length, &local))
     {
@@ -130,36 +103,17 @@ read_prompts (const AssayLmGenerateFileOptions *o, AssayLmModel *model, GArray *
     {
       g_autoptr (GError) e = NULL;
       g_autoptr (JsonObject) line = NULL;
-      g_autofree char *text = NULL;
-      gboolean special;
-      Prompt   p = { 0 };
-      int      bos_id = assay_lm_tokenizer_bos_id (tok);
+      Prompt p = { 0 };
 
       if (*g_strstrip (lines[i]) == '\0')
         continue;
       if ((line = assay_json_object_from_string (lines[i], &e)) == NULL
-          || (text = line_text (line, tmpl, bos, eos, &special, &e)) == NULL)
+          || (p.ids = line_ids (line, prompter, &e)) == NULL)
         {
           g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s:%u: %s", o->input, i + 1,
                        e != NULL ? e->message : "not a JSON object");
           return FALSE;
         }
-      p.ids = g_array_new (FALSE, FALSE, sizeof (int));
-      /* a plain prompt starts with the beginning-of-sequence token as `lm score` puts it; a chat
-       * template writes its own */
-      if (!special && bos_id >= 0)
-        g_array_append_val (p.ids, bos_id);
-      {
-        g_autoptr (GArray) enc = assay_lm_tokenizer_encode (tok, text, NULL, &e);
-        if (enc == NULL)
-          {
-            g_array_unref (p.ids);
-            g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s:%u: %s", o->input,
-                         i + 1, e->message);
-            return FALSE;
-          }
-        g_array_append_vals (p.ids, enc->data, enc->len);
-      }
       if (p.ids->len == 0)
         {
           g_array_unref (p.ids);
@@ -169,7 +123,7 @@ read_prompts (const AssayLmGenerateFileOptions *o, AssayLmModel *model, GArray *
           return FALSE;
         }
       p.id = json_object_has_member (line, "id") ? json_node_copy (json_object_get_member (line, "id"))
-                                                 : json_node_init_int (json_node_alloc (), prompts->len + 1);
+                                                 : json_node_init_int (json_node_alloc (), i + 1);
       g_array_append_val (prompts, p);
     }
   if (prompts->len == 0)
