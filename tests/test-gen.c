@@ -518,7 +518,7 @@ test_prompts (void)
 
   body = assay_gen_template_get (store, "llminer-question", &error);
   g_assert_no_error (error);
-  rendered = assay_gen_render (body, r);
+  rendered = assay_gen_render (store, body, r);
   g_assert_nonnull (strstr (rendered, "Passage:\nAda wrote notes. They described loops."));
   g_assert_nonnull (strstr (rendered, "Analysis:\nAbout notes."));
   g_assert_null (strstr (rendered, "{"));

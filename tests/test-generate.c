@@ -55,7 +55,7 @@ fixture_open_scaled (Fixture *f, AssayLmArch arch, AssayDType dtype, guint32 see
   s.kv_heads = arch == ASSAY_LM_GPT2 ? 4 : 2;
   s.inter = 48;
   s.vocab = 300;
-  s.max_positions = 256;
+  s.max_positions = 1024;
   s.tie_embeddings = arch == ASSAY_LM_QWEN2 && scale == 0; /* scaled: an output layer of its own */
   s.rope_llama3 = arch == ASSAY_LM_LLAMA;
   s.dtype = dtype;
@@ -518,8 +518,8 @@ static void
 test_refusals (void)
 {
   Fixture f;
-  g_autofree int *prompt = g_new0 (int, 250);
-  int len = 250, bad = 300, one = 1;
+  g_autofree int *prompt = g_new0 (int, 1020);
+  int len = 1020, bad = 300, one = 1;
   const int *pp = prompt;
   AssayLmGenerateOptions o = greedy_options (2, 10);
   AssayLmCandidate out[2] = { { 0 } };
@@ -531,7 +531,7 @@ test_refusals (void)
   gen = assay_lm_generator_new (f.model);
   g_assert_false (assay_lm_generator_run (gen, &pp, &len, 1, &o, out, NULL, NULL, NULL, &error));
   g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT);
-  g_assert_nonnull (strstr (error->message, "context of 256"));
+  g_assert_nonnull (strstr (error->message, "context of 1024"));
   g_clear_error (&error);
   pp = &bad;
   g_assert_false (assay_lm_generator_run (gen, &pp, &one, 1, &o, out, NULL, NULL, NULL, &error));
@@ -699,6 +699,118 @@ test_cli (void)
   fixture_close (&f);
 }
 
+/* assay-cli gen generate: GenCo's elaborations of bare documents (Table 3.3 prompts), N answers
+ * per record, each a record with its provenance (model folder and config hash, template and its
+ * hash, sampling settings, seed, candidate), which the export keeps; the conditional prompt in
+ * the thesis's words; refusals before any work. */
+static void
+test_gen_generate (void)
+{
+  Fixture f;
+  g_autofree char *ws = assay_test_path ("gen-generate.assay");
+  g_autofree char *docs = assay_test_write_file ("gen-docs.jsonl",
+    "{\"id\": \"d1\", \"document\": \"The match ended in a draw after extra time.\"}\n"
+    "{\"id\": \"d2\", \"document\": \"Shares fell as the bank cut its forecast.\"}\n"
+    "{\"id\": \"d3\", \"document\": \"A new chip doubles the speed of phones.\", \"label\": \"Sci/Tech\"}\n");
+  g_autofree char *req = assay_test_path ("gen-requests.jsonl");
+  g_autofree char *sft = assay_test_path ("gen-sft.jsonl");
+  g_autofree char *config_sha = NULL, *config_text = NULL, *config_path = NULL;
+  g_autofree char *requests = NULL, *dataset_s = NULL, *ds2 = NULL;
+  g_autoptr (JsonObject) imp = NULL, gen = NULL, list = NULL, cond = NULL, exp = NULL;
+  g_autoptr (GPtrArray) lines = NULL;
+  g_autoptr (AssayStore) fresh = assay_test_fresh_store ("gen-generate.assay");
+  JsonArray *records;
+  const char *dir;
+  char *err = NULL;
+  gsize len;
+
+  g_clear_pointer (&fresh, g_object_unref);
+  fixture_open_scaled (&f, ASSAY_LM_QWEN2, ASSAY_DTYPE_F32, 81, 0.6);
+  dir = assay_test_lm_dir (f.lm);
+  config_path = g_build_filename (dir, "config.json", NULL);
+  g_assert_true (g_file_get_contents (config_path, &config_text, &len, NULL));
+  config_sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) config_text, len);
+
+  imp = assay_test_cli_json ((const char *[]) { "gen", "import", "-w", ws, docs, "--json", NULL }, 0, NULL);
+  g_assert_cmpint (json_object_get_int_member (imp, "imported"), ==, 3);
+  gen = assay_test_cli_json ((const char *[]) { "gen", "generate", "-w", ws, "--template", "genco-elaboration",
+    "--model", dir, "--kind", "document", "--n", "2", "--max-tokens", "8", "--seed", "4", "--json", NULL }, 0, NULL);
+  g_assert_cmpint (json_object_get_int_member (gen, "records"), ==, 6);
+  g_assert_cmpint (json_object_get_int_member (gen, "prompts"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (gen, "tokens"), >, 0);
+  dataset_s = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (gen, "dataset"));
+  list = assay_test_cli_json ((const char *[]) { "gen", "list", "-w", ws, "--dataset", dataset_s, "--json", NULL }, 0, NULL);
+  records = json_object_get_array_member (list, "records");
+  g_assert_cmpuint (json_array_get_length (records), ==, 6);
+  for (guint i = 0; i < 6; i++)
+    {
+      JsonObject *r = json_array_get_object_element (records, i);
+      JsonObject *p = json_object_get_object_member (r, "params");
+      g_assert_cmpstr (json_object_get_string_member (r, "kind"), ==, "elaboration");
+      g_assert_nonnull (json_object_get_string_member (r, "source"));
+      g_assert_cmpstr (json_object_get_string_member (p, "generator"), ==, "assay");
+      g_assert_cmpstr (json_object_get_string_member (p, "model_dir"), ==, dir);
+      g_assert_cmpstr (json_object_get_string_member (p, "model_config_sha256"), ==, config_sha);
+      g_assert_cmpstr (json_object_get_string_member (p, "template"), ==, "genco-elaboration");
+      g_assert_cmpint (json_object_get_int_member (p, "candidate"), ==, i % 2);
+      g_assert_cmpfloat (json_object_get_double_member (p, "temperature"), ==, 0.8);
+      g_assert_cmpfloat (json_object_get_double_member (p, "top_p"), ==, 0.95);
+      g_assert_true (json_object_has_member (p, "finish_reason"));
+    }
+  /* the provenance goes out with the export */
+  exp = assay_test_cli_json ((const char *[]) { "gen", "export", "-w", ws, "--dataset", dataset_s, "--format", "sft",
+    sft, "--json", NULL }, 0, NULL);
+  lines = read_lines (sft);
+  g_assert_cmpuint (lines->len, ==, 6);
+  for (guint i = 0; i < lines->len; i++)
+    {
+      JsonObject *p = json_object_get_object_member (lines->pdata[i], "provenance");
+      g_assert_nonnull (p);
+      g_assert_cmpstr (json_object_get_string_member (p, "model_config_sha256"), ==, config_sha);
+      g_assert_cmpstr (json_object_get_string_member (p, "template"), ==, "genco-elaboration");
+    }
+
+  /* the conditional prompt: Table 3.3's words with the pseudo label */
+  assay_test_cli_json ((const char *[]) { "gen", "prompts", "-w", ws, "--template", "genco-conditional",
+    "--kind", "document", req, NULL }, 0, NULL);
+  g_assert_true (g_file_get_contents (req, &requests, NULL, NULL));
+  g_assert_nonnull (strstr (requests, "Elaborate the text in a few sentences. (Discuss the Sci/Tech aspects of the article.)"));
+  g_assert_nonnull (strstr (requests, "### Input:\\nA new chip doubles the speed of phones."));
+  cond = assay_test_cli_json ((const char *[]) { "gen", "generate", "-w", ws, "--template", "genco-conditional",
+    "--model", dir, "--kind", "document", "--search", "chip", "--max-tokens", "4", "--json", NULL }, 0, NULL);
+  g_assert_cmpint (json_object_get_int_member (cond, "records"), ==, 1);
+  ds2 = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (cond, "dataset"));
+  g_clear_pointer (&list, json_object_unref);
+  list = assay_test_cli_json ((const char *[]) { "gen", "list", "-w", ws, "--dataset", ds2, "--json", NULL }, 0, NULL);
+  {
+    JsonObject *r = json_array_get_object_element (json_object_get_array_member (list, "records"), 0);
+    g_assert_cmpstr (json_object_get_string_member (r, "kind"), ==, "rewrite");
+    g_assert_cmpstr (json_object_get_string_member (r, "condition"), ==, "Sci/Tech");
+  }
+
+  /* refusals, before any record is written */
+  assay_test_cli_json ((const char *[]) { "gen", "generate", "-w", ws, "--template", "nope", "--model", dir, NULL }, 1, &err);
+  g_assert_nonnull (strstr (err, "nope"));
+  g_clear_pointer (&err, g_free);
+  assay_test_cli_json ((const char *[]) { "gen", "generate", "-w", ws, "--template", "genco-elaboration", "--model", dir,
+    "--kind", "document", "--max-tokens", "4000", NULL }, 1, &err);
+  g_assert_nonnull (strstr (err, "context"));
+  g_clear_pointer (&err, g_free);
+  assay_test_cli_json ((const char *[]) { "gen", "generate", "-w", ws, "--template", "genco-elaboration", "--model", dir,
+    "--kind", "document", "--chat", NULL }, 1, &err);
+  g_assert_nonnull (strstr (err, "chat template"));
+  g_clear_pointer (&err, g_free);
+  assay_test_cli_json ((const char *[]) { "gen", "generate", "-w", ws, "--template", "genco-elaboration", "--model", dir,
+    "--kind", "no-such-kind", NULL }, 1, &err);
+  g_assert_nonnull (strstr (err, "No records"));
+  g_clear_pointer (&err, g_free);
+  {
+    g_autoptr (JsonObject) all = assay_test_cli_json ((const char *[]) { "gen", "list", "-w", ws, "--json", NULL }, 0, NULL);
+    g_assert_cmpint (json_object_get_int_member (all, "total"), ==, 3 + 6 + 1);
+  }
+  fixture_close (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -713,5 +825,6 @@ main (int argc, char **argv)
   g_test_add_func ("/generate/stops", test_stops);
   g_test_add_func ("/generate/refusals", test_refusals);
   g_test_add_func ("/generate/cli", test_cli);
+  g_test_add_func ("/generate/gen-generate", test_gen_generate);
   return g_test_run ();
 }

@@ -44,11 +44,18 @@ messages (const char *role, const char *content)
   return node;
 }
 
+/* A line of the export; a record made by a model keeps what made it (params) beside the fields
+ * of the format, which trainers ignore. */
 static void
-write_object (GString *out, JsonObject *o)
+write_object (GString *out, JsonObject *o, AssayGenRecord *r)
 {
-  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), o);
-  g_autofree char *text = json_to_string (node, FALSE);
+  g_autoptr (JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+
+  if (r->params != NULL && json_object_get_size (r->params) > 0)
+    json_object_set_object_member (o, "provenance", json_object_ref (r->params));
+  node = json_node_init_object (json_node_alloc (), o);
+  text = json_to_string (node, FALSE);
 
   g_string_append (out, text);
   g_string_append_c (out, '\n');
@@ -72,7 +79,7 @@ export_record (AssayGenRecord *r, AssayGenExportFormat format, GString *out)
       json_object_set_string_member (o, "prompt", prompt);
       json_object_set_string_member (o, "chosen", text);
       json_object_set_string_member (o, "rejected", r->rejected);
-      write_object (out, o);
+      write_object (out, o, r);
       return 1;
 
     case ASSAY_GEN_EXPORT_TRL_DPO_CHAT:
@@ -81,7 +88,7 @@ export_record (AssayGenRecord *r, AssayGenExportFormat format, GString *out)
       json_object_set_member (o, "prompt", messages ("user", prompt));
       json_object_set_member (o, "chosen", messages ("assistant", text));
       json_object_set_member (o, "rejected", messages ("assistant", r->rejected));
-      write_object (out, o);
+      write_object (out, o, r);
       return 1;
 
     case ASSAY_GEN_EXPORT_KTO:
@@ -91,11 +98,11 @@ export_record (AssayGenRecord *r, AssayGenExportFormat format, GString *out)
           json_object_set_string_member (o, "prompt", prompt);
           json_object_set_string_member (o, "completion", text);
           json_object_set_boolean_member (o, "label", TRUE);
-          write_object (out, o);
+          write_object (out, o, r);
           json_object_set_string_member (o2, "prompt", prompt);
           json_object_set_string_member (o2, "completion", r->rejected);
           json_object_set_boolean_member (o2, "label", FALSE);
-          write_object (out, o2);
+          write_object (out, o2, r);
           return 2;
         }
       if (r->status == ASSAY_GEN_PENDING)
@@ -103,7 +110,7 @@ export_record (AssayGenRecord *r, AssayGenExportFormat format, GString *out)
       json_object_set_string_member (o, "prompt", prompt);
       json_object_set_string_member (o, "completion", text);
       json_object_set_boolean_member (o, "label", r->status != ASSAY_GEN_REJECTED);
-      write_object (out, o);
+      write_object (out, o, r);
       return 1;
 
     case ASSAY_GEN_EXPORT_PRM:
@@ -127,7 +134,7 @@ export_record (AssayGenRecord *r, AssayGenExportFormat format, GString *out)
         json_object_set_string_member (o, "prompt", prompt);
         json_object_set_array_member (o, "completions", completions);
         json_object_set_array_member (o, "labels", labels);
-        write_object (out, o);
+        write_object (out, o, r);
         return 1;
       }
 
@@ -135,7 +142,7 @@ export_record (AssayGenRecord *r, AssayGenExportFormat format, GString *out)
     default:
       json_object_set_string_member (o, "prompt", prompt);
       json_object_set_string_member (o, "completion", text);
-      write_object (out, o);
+      write_object (out, o, r);
       return 1;
     }
 }

@@ -399,9 +399,10 @@ map_row (AssayGenMapping mapping, JsonObject *fields, Fields *f, Row *r, const c
         r->highlight = take_text (f, "sentence");
         r->prompt = take_text (f, "question");
         r->text = take_text (f, "answer");
-        if (r->text == NULL)
-          return fail (error, where, _("no “answer”"));
-        r->kind = g_strdup ("qa");
+        if (r->text == NULL && r->source == NULL)
+          return fail (error, where, _("no “passage” and no “answer”"));
+        /* a bare passage is what mining starts from */
+        r->kind = g_strdup (r->text != NULL ? "qa" : "passage");
         return TRUE;
       }
 
@@ -421,9 +422,10 @@ map_row (AssayGenMapping mapping, JsonObject *fields, Fields *f, Row *r, const c
             r->extra = json_object_new ();
             json_object_set_member (r->extra, "doc_id", json_node_copy (d));
           }
-        if (r->text == NULL)
-          return fail (error, where, _("no generated “text”"));
-        r->kind = g_strdup (r->condition != NULL ? "rewrite" : "elaboration");
+        if (r->text == NULL && r->source == NULL)
+          return fail (error, where, _("no “document” and no generated “text”"));
+        /* a document without a generation is what GenCo elaborates */
+        r->kind = g_strdup (r->text == NULL ? "document" : r->condition != NULL ? "rewrite" : "elaboration");
         return TRUE;
       }
 
@@ -528,8 +530,10 @@ detect (JsonObject *row)
 #define HAS(k) json_object_has_member (row, k)
   if (HAS ("problem") && HAS ("steps"))
     return ASSAY_GEN_MAP_PROCESSBENCH;
-  if (HAS ("passage") && HAS ("answer"))
+  if (HAS ("passage"))
     return ASSAY_GEN_MAP_LLMINER;
+  if ((HAS ("document") || HAS ("doc_text")) && !HAS ("prompt") && !HAS ("chosen"))
+    return ASSAY_GEN_MAP_GENCO;
   if (HAS ("chosen") && HAS ("rejected"))
     return (HAS ("question") || HAS ("image") || HAS ("video")) && !HAS ("prompt")
              ? ASSAY_GEN_MAP_LLAVA_REASONER

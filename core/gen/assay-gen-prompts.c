@@ -18,14 +18,13 @@ static const struct
   const char *kind; /* of the records its answers make */
   const char *body;
 } templates[] = {
+  /* GenCo, Table 3.3 of the thesis, word for word */
   { "genco-elaboration", "elaboration",
-    ALPACA_HEAD "### Instruction:\nElaborate on the following text: explain what it is about and "
-                "add the background a reader needs, in a few sentences.\n\n### Input:\n{document}"
+    ALPACA_HEAD "### Instruction:\nElaborate the text in a few sentences.\n\n### Input:\n{document}"
                 "\n\n### Response:\n" },
   { "genco-conditional", "rewrite",
-    ALPACA_HEAD "### Instruction:\nThe following text is about {label}. Elaborate on it as a "
-                "text about {label}: explain what it says and add related details, in a few "
-                "sentences.\n\n### Input:\n{document}\n\n### Response:\n" },
+    ALPACA_HEAD "### Instruction:\nElaborate the text in a few sentences. (Discuss the {label} "
+                "aspects of the article.)\n\n### Input:\n{document}\n\n### Response:\n" },
   { "llminer-analysis", "qa",
     "Passage:\n{passage}\n\nSentence:\n{sentence}\n\nAnalyse the sentence in the context of the "
     "passage: what does it state, which entities and facts does it involve, and what would a "
@@ -43,9 +42,27 @@ static const struct
     "passage. Reply in the form:\nAnalysis: ...\nQuestion: ...\nAnswer: ..." },
   { "judge", NULL,
     "You are grading a response to a question.\n\nQuestion:\n{question}\n\nReference "
-    "information:\n{source}\n\nResponse:\n{response}\n\nRate the response from 1 (wrong or "
-    "unhelpful) to 5 (fully correct and helpful). Judge correctness against the reference "
-    "information first, then helpfulness. Reply with one line of reasoning, then \"Rating: N\"." },
+    "answer:\n{answer}\n\nReference information:\n{context}\n\nResponse:\n{response}\n\n"
+    "Rate the response from 1 (wrong or unhelpful) to 5 (fully correct and helpful). Judge "
+    "correctness against the reference answer and information first, then helpfulness. Reply "
+    "with one line of reasoning, then \"Rating: N\"." },
+  /* LLaVA-Hound-DPO's language-model reward for video responses (its evaluation prompt, with the
+   * video's caption standing in for the video) */
+  { "judge-video", NULL,
+    "Given the following inputs:\n\n1. **Ground Truth Video Caption**: {caption}\n2. **Question "
+    "Related to the Caption**: {question}\n3. **Ground Truth Answer**: {answer}\n4. **Model "
+    "Predicted Answer**: {response}\n\nYour task is to evaluate the model's predicted answer "
+    "against the ground truth answer, based on the context provided by the video caption and the "
+    "question. Consider the following criteria for evaluation:\n\n- **Relevance**: Does the "
+    "predicted answer directly address the question posed, considering the information provided "
+    "in the video caption?\n- **Accuracy**: Compare the predicted answer to the ground truth "
+    "answer. Does the prediction accurately reflect the information given in the ground truth "
+    "answer without introducing factual inaccuracies?\n- **Clarity**: Assess the clarity of the "
+    "predicted answer. Look for issues such as repetition, unclear descriptions, or any "
+    "grammatical errors that could hinder understanding.\n- **Completeness**: Determine if the "
+    "predicted answer fully covers the scope of the ground truth answer. Does it leave out "
+    "critical information or does it include all necessary details?\n\n**Output Format**:\n"
+    "Explanation: <brief judgement of prediction>\nScore: <an integer score of quality from 1-5>\n" },
 };
 
 const char *const *
@@ -118,8 +135,36 @@ assay_gen_template_set (AssayStore *store, const char *name, const char *body, G
   return assay_store_step_done (store, stmt, error);
 }
 
+/* The caption of the video a record answers about: a caption record with the same video (its
+ * source) in the same dataset; NULL for records of no video. */
+static char *
+video_caption (AssayStore *store, AssayGenRecord *r)
+{
+  sqlite3_stmt *stmt;
+  char         *caption = NULL;
+
+  if (store == NULL || r->source == NULL || g_strcmp0 (r->kind, "caption") == 0)
+    return NULL;
+  stmt = assay_store_prepare (store, "SELECT text FROM gen_records WHERE dataset_id = ? AND "
+                                     "source = ? AND kind = 'caption' ORDER BY id LIMIT 1", NULL);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, r->dataset);
+  sqlite3_bind_text (stmt, 2, r->source, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+    caption = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return caption;
+}
+
+static const char *const placeholders[] = {
+  "document", "passage", "source", "sentence", "highlight", "label", "condition", "question",
+  "prompt", "response", "text", "rejected", "answer", "analysis", "caption", "context", NULL
+};
+
+/* The value of a placeholder for r (NULL: empty); *owned gets what must be freed. */
 static const char *
-field (AssayGenRecord *r, const char *name)
+field (AssayStore *store, AssayGenRecord *r, const char *name, char **owned)
 {
   if (g_str_equal (name, "document") || g_str_equal (name, "passage") || g_str_equal (name, "source"))
     return r->source;
@@ -137,11 +182,20 @@ field (AssayGenRecord *r, const char *name)
     return r->answer;
   if (g_str_equal (name, "analysis"))
     return r->extra != NULL ? assay_json_get_string (r->extra, "analysis", NULL) : NULL;
+  if (g_str_equal (name, "caption"))
+    return *owned = video_caption (store, r);
+  if (g_str_equal (name, "context"))
+    {
+      /* what a judge reads beside the question: the video's caption, else the source text */
+      if ((*owned = video_caption (store, r)) != NULL)
+        return *owned;
+      return r->source;
+    }
   return NULL;
 }
 
 char *
-assay_gen_render (const char *body, AssayGenRecord *r)
+assay_gen_render (AssayStore *store, const char *body, AssayGenRecord *r)
 {
   GString *out = g_string_new (NULL);
 
@@ -151,17 +205,10 @@ assay_gen_render (const char *body, AssayGenRecord *r)
       if (*p == '{' && (close = strchr (p + 1, '}')) != NULL && close - p < 24)
         {
           g_autofree char *name = g_strndup (p + 1, close - p - 1);
-          const char      *value = field (r, name);
-          gboolean         known = value != NULL || g_str_equal (name, "document")
-                           || g_str_equal (name, "passage") || g_str_equal (name, "source")
-                           || g_str_equal (name, "sentence") || g_str_equal (name, "highlight")
-                           || g_str_equal (name, "label") || g_str_equal (name, "condition")
-                           || g_str_equal (name, "question") || g_str_equal (name, "prompt")
-                           || g_str_equal (name, "response") || g_str_equal (name, "text")
-                           || g_str_equal (name, "rejected") || g_str_equal (name, "answer")
-                           || g_str_equal (name, "analysis");
-          if (known)
+          if (g_strv_contains (placeholders, name))
             {
+              g_autofree char *owned = NULL;
+              const char      *value = field (store, r, name, &owned);
               g_string_append (out, value != NULL ? value : "");
               p = close + 1;
               continue;
@@ -194,7 +241,7 @@ assay_gen_export_requests (AssayStore *store, const AssayGenFilter *filter, cons
       if (r == NULL)
         return FALSE;
       id = g_strdup_printf ("%lld:%s", (long long) r->id, name);
-      prompt = assay_gen_render (body, r);
+      prompt = assay_gen_render (store, body, r);
       json_object_set_string_member (o, "id", id);
       json_object_set_string_member (o, "prompt", prompt);
       line = assay_json_object_to_string (o, FALSE);
@@ -216,10 +263,13 @@ assay_gen_export_requests (AssayStore *store, const AssayGenFilter *filter, cons
 int
 assay_gen_parse_rating (const char *text)
 {
-  const char *p = strstr (text, "Rating:");
-  if (p == NULL)
-    p = strstr (text, "rating:");
-  for (const char *q = p != NULL ? p + 7 : text; *q; q++)
+  static const char *const marks[] = { "Rating:", "rating:", "Score:", "score:" };
+  const char *p = NULL;
+
+  for (guint i = 0; p == NULL && i < G_N_ELEMENTS (marks); i++)
+    if ((p = strstr (text, marks[i])) != NULL)
+      p += strlen (marks[i]);
+  for (const char *q = p != NULL ? p : text; *q; q++)
     if (*q >= '1' && *q <= '5' && !g_ascii_isdigit (q[1]) && (q == text || !g_ascii_isdigit (q[-1])))
       return *q - '0';
   return 0;

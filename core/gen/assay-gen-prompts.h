@@ -9,13 +9,18 @@
  *   llminer-question    LLMiner: propose a question the sentence answers, from the analysis
  *   llminer-answer      LLMiner: answer the question from the passage
  *   llminer-single      LLMiner: analysis, question and answer in one prompt
- *   judge               an LLM judge's 1-5 rating of a response
+ *   judge               an LLM judge's 1-5 rating of a response, against the reference answer
+ *                       and the context (the video's caption, else the record's source)
+ *   judge-video         LLaVA-Hound-DPO's judge of a video response: caption, question,
+ *                       ground-truth answer, prediction; "Score: N"
  * Placeholders: {document} {passage} {source}, {sentence} {highlight}, {label} {condition},
- * {question} {prompt}, {response} {text}, {rejected}, {answer}, {analysis}.
+ * {question} {prompt}, {response} {text}, {rejected}, {answer}, {analysis}, {caption} (of the
+ * record's video: the caption record with the same video in its dataset), {context} (that
+ * caption, else the source).
  *
  * A request is {"id": "RECORD:TEMPLATE", "prompt": ...}. An answer is {"id", and one of
  * "answer", "text", "output", "response", "completion"}: a judge's answer sets the record's
- * model score "judge" (the first 1-5 after "Rating:", else the first digit 1-5); any other
+ * model score "judge" (the first 1-5 after "Rating:" or "Score:", else the first digit 1-5); any other
  * becomes a new record in a dataset of answers, with the source, sentence and label of the
  * record it was asked about. */
 #pragma once
@@ -31,12 +36,13 @@ const char        *assay_gen_template_builtin (const char *name);
 char              *assay_gen_template_get (AssayStore *store, const char *name, GError **error);
 gboolean           assay_gen_template_set (AssayStore *store, const char *name, const char *body,
                                            GError **error);
-/* The template with the record's fields in place of its placeholders */
-char              *assay_gen_render (const char *body, AssayGenRecord *record);
+/* The template with the record's fields in place of its placeholders; store (may be NULL) is
+ * where {caption} looks up the caption of the record's video. */
+char              *assay_gen_render (AssayStore *store, const char *body, AssayGenRecord *record);
 gboolean           assay_gen_export_requests (AssayStore *store, const AssayGenFilter *filter,
                                               const char *template_name, const char *path,
                                               guint *written, GError **error);
-/* The first rating 1-5 after "Rating:", else the first lone digit 1-5; 0 if none. */
+/* The first rating 1-5 after "Rating:" or "Score:", else the first lone digit 1-5; 0 if none. */
 int                assay_gen_parse_rating (const char *text);
 /* TRUE for a template whose answers are ratings of the record (the judge). */
 gboolean           assay_gen_template_is_judge (const char *name);

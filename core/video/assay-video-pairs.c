@@ -39,6 +39,20 @@ response_clear (Response *r)
   g_free (r->text);
 }
 
+double
+assay_video_model_score (const char *scores)
+{
+  g_autoptr (JsonObject) o = scores != NULL ? assay_json_object_from_string (scores, NULL) : NULL;
+
+  if (o == NULL)
+    return NAN;
+  if (json_object_has_member (o, "judge"))
+    return assay_json_get_double (o, "judge", NAN);
+  if (json_object_has_member (o, "score"))
+    return assay_json_get_double (o, "score", NAN);
+  return NAN;
+}
+
 static double
 record_score (sqlite3_stmt *stmt, int rating_col, int scores_col)
 {
@@ -47,13 +61,7 @@ record_score (sqlite3_stmt *stmt, int rating_col, int scores_col)
 
   if (rating > 0)
     return rating;
-  if (scores != NULL)
-    {
-      g_autoptr (JsonObject) o = assay_json_object_from_string (scores, NULL);
-      if (o != NULL && json_object_has_member (o, "score"))
-        return assay_json_get_double (o, "score", NAN);
-    }
-  return NAN;
+  return assay_video_model_score (scores);
 }
 
 /* The group's pair: manual when the reviewer picked one, else drawn with the seed. */

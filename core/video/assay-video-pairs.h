@@ -22,6 +22,9 @@ typedef struct
 } AssayVideoPair;
 
 void       assay_video_pair_free (AssayVideoPair *pair);
+/* A response's model score from its scores column: a judge run's "judge" rating, else the
+ * imported "score"; NaN when neither. (The reviewer's rating, when set, comes before both.) */
+double     assay_video_model_score (const char *scores_json);
 
 /* Pairs of the records of dataset (0: all), ordered by video and question. */
 GPtrArray *assay_video_pairs (AssayStore *store, gint64 dataset, guint64 seed, GError **error);

@@ -139,12 +139,7 @@ assay_video_view_load (AssayStore *store, gint64 video, guint64 seed, GError **e
           r->text = g_strdup (text);
           r->rating = sqlite3_column_int (stmt, 5);
           r->model_score = NAN;
-          if (scores != NULL)
-            {
-              g_autoptr (JsonObject) o = assay_json_object_from_string (scores, NULL);
-              if (o != NULL && json_object_has_member (o, "score"))
-                r->model_score = assay_json_get_double (o, "score", NAN);
-            }
+          r->model_score = assay_video_model_score (scores);
           if (q->reference == NULL && answer != NULL)
             q->reference = g_strdup (answer);
           g_ptr_array_add (q->responses, r);

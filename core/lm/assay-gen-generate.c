@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-gen-generate.c: see assay-gen-generate.h. */
+#include "assay-gen-generate.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "assay-error.h"
+#include "assay-gen-prompts.h"
+#include "assay-gen-record.h"
+#include "assay-json.h"
+#include "assay-lm-generator.h"
+#include "assay-lm-prompt.h"
+
+void
+assay_gen_generate_options_clear (AssayGenGenerateOptions *o)
+{
+  g_clear_pointer (&o->model, g_free);
+  g_clear_pointer (&o->template_name, g_free);
+  g_clear_pointer (&o->filter, assay_gen_filter_free);
+}
+
+static char *
+file_sha256 (const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *text = NULL;
+  gsize            len;
+
+  if (!g_file_get_contents (path, &text, &len, NULL))
+    return NULL;
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) text, len);
+}
+
+/* What made an answer: shared by every answer of the run but for candidate and finish. */
+static JsonObject *
+provenance (const AssayGenGenerateOptions *o, const char *model_dir, const char *body)
+{
+  JsonObject      *p = json_object_new ();
+  g_autofree char *config = file_sha256 (model_dir, "config.json");
+  g_autofree char *tmpl = g_compute_checksum_for_string (G_CHECKSUM_SHA256, body, -1);
+
+  json_object_set_string_member (p, "generator", "assay");
+  json_object_set_string_member (p, "model_dir", model_dir);
+  if (config != NULL)
+    json_object_set_string_member (p, "model_config_sha256", config);
+  json_object_set_string_member (p, "template", o->template_name);
+  json_object_set_string_member (p, "template_sha256", tmpl);
+  json_object_set_boolean_member (p, "chat", o->chat);
+  json_object_set_double_member (p, "temperature", o->sampling.temperature);
+  json_object_set_double_member (p, "top_p", o->sampling.top_p);
+  json_object_set_int_member (p, "top_k", o->sampling.top_k);
+  json_object_set_double_member (p, "min_p", o->sampling.min_p);
+  json_object_set_double_member (p, "repetition_penalty", o->sampling.repetition_penalty);
+  json_object_set_int_member (p, "max_tokens", o->max_tokens);
+  json_object_set_int_member (p, "seed", (gint64) o->seed);
+  return p;
+}
+
+gboolean
+assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBackend *backend,
+                    void (*progress) (double, const char *, gpointer), gpointer progress_data,
+                    GCancellable *cancellable, JsonObject **result, GError **error)
+{
+  g_autofree char *body = NULL, *model_name = NULL, *dataset_name = NULL;
+  g_autoptr (GArray) ids = NULL;
+  g_autoptr (AssayLmModel) model = NULL;
+  g_autoptr (AssayLmPrompt) prompter = NULL;
+  g_autoptr (AssayLmGenerator) gen = NULL;
+  g_autoptr (JsonObject) base = NULL;
+  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) assay_gen_record_free);
+  g_autoptr (GPtrArray) prompts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  const AssayLmConfig *c;
+  AssayLmGenerateOptions go = { 0 };
+  gboolean judge;
+  gint64   dataset = 0, t0;
+  guint64  tokens = 0;
+  guint    made = 0, rated = 0, unrated = 0, longest = 0;
+  int      n, per_group;
+  double   seconds;
+  JsonObject *r;
+
+  if ((body = assay_gen_template_get (store, o->template_name, error)) == NULL)
+    return FALSE;
+  judge = assay_gen_template_is_judge (o->template_name);
+  n = judge ? 1 : o->n;
+  if (n < 1 || o->max_tokens < 1)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   _("Answers per record and new tokens must be at least 1"));
+      return FALSE;
+    }
+  if (!assay_sampling_check (&o->sampling, error))
+    return FALSE;
+  if ((ids = assay_gen_query_ids (store, o->filter, error)) == NULL)
+    return FALSE;
+  if (o->limit > 0 && ids->len > (guint) o->limit)
+    g_array_set_size (ids, o->limit);
+  if (ids->len == 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOTHING_TO_DO, _("No records selected"));
+      return FALSE;
+    }
+  if ((model = assay_lm_model_open (o->model, error)) == NULL)
+    return FALSE;
+  c = assay_lm_model_config (model);
+  if ((prompter = assay_lm_prompt_new (model, o->chat, error)) == NULL)
+    return FALSE;
+
+  /* every prompt first: a record the template cannot be filled from fails before any work */
+  if (progress != NULL)
+    progress (0.0, _("Filling the template"), progress_data);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      AssayGenRecord  *rec = assay_gen_record_load (store, g_array_index (ids, gint64, i), error);
+      g_autofree char *text = NULL;
+      GArray          *p;
+
+      if (rec == NULL)
+        return FALSE;
+      g_ptr_array_add (records, rec);
+      text = assay_gen_render (store, body, rec);
+      if ((p = assay_lm_prompt_encode (prompter, text, error)) == NULL)
+        {
+          g_prefix_error (error, _("Record %" G_GINT64_FORMAT ": "), rec->id);
+          return FALSE;
+        }
+      if ((gint64) p->len + o->max_tokens > c->max_positions)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       _("Record %" G_GINT64_FORMAT ": the prompt has %u tokens; with %d new tokens "
+                         "it needs more than the model's context of %d"),
+                       rec->id, p->len, o->max_tokens, c->max_positions);
+          g_array_unref (p);
+          return FALSE;
+        }
+      longest = MAX (longest, p->len);
+      g_ptr_array_add (prompts, p);
+    }
+
+  if (progress != NULL)
+    progress (0.0, _("Loading weights"), progress_data);
+  if (!assay_lm_model_upload (model, backend,
+                              assay_lm_generator_memory (c, (int) MIN (longest * 64u, 65536u),
+                                                         MAX (n, o->max_batch > 0 ? o->max_batch : 64),
+                                                         o->max_tokens),
+                              error))
+    return FALSE;
+  gen = assay_lm_generator_new (model);
+  base = provenance (o, o->model, body);
+  model_name = g_path_get_basename (o->model);
+  dataset_name = g_strdup_printf (_("%s by %s"), o->template_name, model_name);
+  go.sampling = o->sampling;
+  go.n = n;
+  go.max_tokens = o->max_tokens;
+  go.eos = c->eos_ids;
+  go.n_eos = c->n_eos;
+  go.max_batch = o->max_batch;
+  per_group = MAX (1, (o->max_batch > 0 ? o->max_batch : 64) / n);
+  t0 = g_get_monotonic_time ();
+
+  /* groups of records: generate, then store that group's answers in one transaction */
+  for (guint g0 = 0; g0 < records->len; g0 += per_group)
+    {
+      guint             g1 = MIN (records->len, g0 + per_group), np = g1 - g0;
+      g_autofree const int **pp = g_new (const int *, np);
+      g_autofree int   *lens = g_new (int, np);
+      AssayLmCandidate *cands = g_new0 (AssayLmCandidate, (gsize) np * n);
+      gboolean          ok;
+
+      for (guint i = 0; i < np; i++)
+        {
+          GArray *p = prompts->pdata[g0 + i];
+          pp[i] = (const int *) p->data;
+          lens[i] = (int) p->len;
+        }
+      /* the seed of a record's answers: the run's seed and its place in the run */
+      go.seed = o->seed + g0;
+      ok = assay_lm_generator_run (gen, pp, lens, (int) np, &go, cands, NULL, NULL, cancellable, error);
+      ok = ok && assay_store_begin (store, error);
+      for (guint i = 0; ok && i < np; i++)
+        for (int k = 0; ok && k < n; k++)
+          {
+            AssayGenRecord  *rec = records->pdata[g0 + i];
+            AssayLmCandidate *cand = &cands[i * n + k];
+            g_autoptr (JsonObject) params = json_object_ref (base);
+            g_autoptr (GError) local = NULL;
+            g_autofree char *ext = g_strdup_printf ("%" G_GINT64_FORMAT ":%s:%d", rec->id, o->template_name, k);
+            gboolean was_rating = FALSE;
+
+            params = json_object_new ();
+            {
+              JsonObjectIter iter;
+              const char    *name;
+              JsonNode      *member;
+              json_object_iter_init (&iter, base);
+              while (json_object_iter_next (&iter, &name, &member))
+                json_object_set_member (params, name, json_node_copy (member));
+            }
+            json_object_set_int_member (params, "seed", (gint64) go.seed);
+            json_object_set_int_member (params, "candidate", k);
+            json_object_set_string_member (params, "finish_reason", assay_lm_finish_name (cand->finish));
+            json_object_set_int_member (params, "tokens", cand->ids->len);
+            tokens += cand->ids->len;
+            if (!assay_gen_store_answer (store, o->template_name, rec, cand->text != NULL ? cand->text : "",
+                                         ext, model_name, params, dataset_name, o->model, &dataset,
+                                         &was_rating, &local))
+              {
+                if (judge && g_error_matches (local, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT))
+                  unrated++; /* the judge gave no rating: the record keeps none */
+                else
+                  {
+                    g_propagate_error (error, g_steal_pointer (&local));
+                    ok = FALSE;
+                  }
+              }
+            else if (was_rating)
+              rated++;
+            else
+              made++;
+          }
+      for (guint j = 0; j < np * (guint) n; j++)
+        assay_lm_candidate_clear (&cands[j]);
+      g_free (cands);
+      if (ok)
+        ok = assay_store_commit (store, error);
+      else
+        assay_store_rollback (store);
+      if (!ok)
+        return FALSE;
+      assay_store_emit_changed (store, "gen_records");
+      if (progress != NULL)
+        {
+          double           s = (g_get_monotonic_time () - t0) / 1e6;
+          g_autofree char *msg = g_strdup_printf (_("%u of %u records, %.0f tokens/s"), g1,
+                                                  records->len, s > 0 ? tokens / s : 0.0);
+          progress ((double) g1 / records->len, msg, progress_data);
+        }
+    }
+  seconds = (g_get_monotonic_time () - t0) / 1e6;
+  r = json_object_new ();
+  json_object_set_int_member (r, "dataset", dataset);
+  json_object_set_int_member (r, "records", made);
+  json_object_set_int_member (r, "rated", rated);
+  json_object_set_int_member (r, "unrated", unrated);
+  json_object_set_int_member (r, "prompts", records->len);
+  json_object_set_int_member (r, "tokens", (gint64) tokens);
+  json_object_set_double_member (r, "seconds", seconds);
+  json_object_set_double_member (r, "tokens_per_second", seconds > 0 ? tokens / seconds : 0);
+  json_object_set_string_member (r, "backend", assay_backend_describe (backend));
+  json_object_set_string_member (r, "model", o->model);
+  json_object_set_string_member (r, "template", o->template_name);
+  *result = r;
+  return TRUE;
+}
+
+static gboolean
+generate_run (AssayJob *job, gpointer user_data, GError **error)
+{
+  AssayStore *store = assay_job_open_store (job, error);
+  JsonObject *result = NULL;
+
+  if (store == NULL
+      || !assay_gen_generate (store, user_data, assay_job_get_backend (job), assay_job_progress_func,
+                              job, assay_job_get_cancellable (job), &result, error))
+    return FALSE;
+  assay_job_take_result_object (job, result);
+  return TRUE;
+}
+
+static void
+options_free (AssayGenGenerateOptions *o)
+{
+  assay_gen_generate_options_clear (o);
+  g_free (o);
+}
+
+AssayJob *
+assay_gen_generate_job_new (const AssayGenGenerateOptions *options)
+{
+  AssayGenGenerateOptions *copy = g_new0 (AssayGenGenerateOptions, 1);
+  g_autofree char *base = g_path_get_basename (options->model);
+  g_autofree char *title = g_strdup_printf (_("%s with %s"), options->template_name, base);
+
+  *copy = *options;
+  copy->model = g_strdup (options->model);
+  copy->template_name = g_strdup (options->template_name);
+  copy->filter = options->filter != NULL ? assay_gen_filter_dup (options->filter) : NULL;
+  return assay_job_new ("gen-generate", title, ASSAY_JOB_LANE_COMPUTE, generate_run, copy,
+                        (GDestroyNotify) options_free);
+}
