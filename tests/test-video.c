@@ -12,6 +12,7 @@
 #include "assay-error.h"
 #include "assay-json.h"
 #include "assay-test-util.h"
+#include "assay-gen-prompts.h"
 #include "assay-gen-record.h"
 #include "assay-video-import.h"
 #include "assay-video-pairs.h"
@@ -412,6 +413,45 @@ test_pairs (void)
     g_assert_cmpfloat (q->chosen_score, ==, 4);
     g_assert_cmpfloat (q->rejected_score, ==, 1);
   }
+  /* a judge: its prompt reads the video's caption, the question and the reference answer; its
+   * rating of a response comes before the imported score ("What is shown?" had 4 and 3) */
+  {
+    gint64 resp = assay_store_query_int (store, "SELECT id FROM gen_records WHERE kind = 'response' AND "
+                                                "prompt = 'What is shown?' ORDER BY id LIMIT 1", 0);
+    gint64 bunny_resp = assay_store_query_int (store, "SELECT id FROM gen_records WHERE kind = 'response' AND "
+                                                      "prompt = 'What animal is shown?' AND answer IS NOT NULL "
+                                                      "ORDER BY id LIMIT 1", 0);
+    g_autoptr (AssayGenRecord) rec = assay_gen_record_load (store, bunny_resp, &error);
+    g_autofree char *body = assay_gen_template_get (store, "judge-video", &error);
+    g_autofree char *prompt = assay_gen_render (store, body, rec);
+    g_autofree char *caption = NULL;
+    g_autofree char *answers = g_strdup_printf ("{\"id\": \"%lld:judge-video\", \"output\": "
+                                                "\"Explanation: wrong animal.\\nScore: 1\"}\n", (long long) resp);
+    g_autofree char *path = assay_test_write_file ("video-judge.jsonl", answers);
+    g_autoptr (GPtrArray) judged = NULL;
+    sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT text FROM gen_records WHERE kind = 'caption' "
+                                                     "AND source = ?", &error);
+    AssayVideoPair *q;
+    guint read = 0, rated = 0;
+    gint64 made = 0;
+
+    sqlite3_bind_text (stmt, 1, rec->source, -1, SQLITE_TRANSIENT);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    caption = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+    sqlite3_reset (stmt);
+    g_assert_nonnull (strstr (prompt, caption));
+    g_assert_nonnull (strstr (prompt, "**Question Related to the Caption**: What animal is shown?"));
+    g_assert_nonnull (strstr (prompt, "**Model Predicted Answer**: A big grey rabbit."));
+    g_assert_nonnull (strstr (prompt, "**Ground Truth Answer**: A rabbit."));
+    g_assert_true (assay_gen_import_answers (store, path, &read, &rated, &made, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (rated, ==, 1);
+    judged = assay_video_pairs (store, 0, 0, &error);
+    q = find_pair (judged, "What is shown?");
+    g_assert_nonnull (q);
+    g_assert_cmpint (q->rejected, ==, resp);
+    g_assert_cmpfloat (q->rejected_score, ==, 1);
+  }
   /* the reviewer's own pair, then undone */
   {
     gint64 hare = assay_store_query_int (store, "SELECT id FROM gen_records WHERE text = 'A hare.'", 0);
@@ -447,7 +487,7 @@ test_pairs (void)
     g_assert_true (g_file_get_contents (victim, &kept, NULL, NULL));
     g_assert_cmpstr (kept, ==, "precious");
     g_assert_no_error (error);
-    g_assert_cmpuint (n, ==, 2);
+    g_assert_cmpuint (n, ==, 3);
     g_assert_true (g_file_get_contents (out, &contents, NULL, NULL));
     *strchr (contents, '\n') = '\0';
     o = assay_json_object_from_string (contents, &error);
