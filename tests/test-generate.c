@@ -10,8 +10,11 @@
 
 #include <glib/gstdio.h>
 
+#include "assay-answer.h"
 #include "assay-error.h"
+#include "assay-gen-export.h"
 #include "assay-json.h"
+#include "assay-trace-sample.h"
 #include "assay-lm-generator.h"
 #include "assay-lm-model.h"
 #include "assay-lm-scorer.h"
@@ -811,6 +814,148 @@ test_gen_generate (void)
   fixture_close (&f);
 }
 
+/* assay-cli traces sample on ProcessBench GSM8K: questions with a ground truth (the answer of a
+ * trace known correct), N candidates each with steps, the reference and provenance; then a credit
+ * run and an evaluation with re-ranking curves up to N. */
+static void
+test_traces_sample (void)
+{
+  Fixture f, ref;
+  const char *data = assay_test_shared_data ();
+  g_autofree char *ws = assay_test_path ("traces-sample.assay");
+  g_autofree char *gsm = NULL, *contents = NULL, *truth = NULL, *ds = NULL, *run = NULL;
+  g_autoptr (AssayStore) fresh = NULL;
+  g_autoptr (JsonObject) imp = NULL, smp = NULL, list = NULL, credit = NULL, ev = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GHashTable) solved = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) truths = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr (GPtrArray) order = g_ptr_array_new ();
+  JsonArray *rows, *records, *ns;
+  guint unsolved = 0;
+
+  if (data == NULL)
+    return;
+  gsm = g_build_filename (data, "reasoning", "processbench", "gsm8k.json", NULL);
+  /* the first question with a trace known correct, and its answer: the ground truth */
+  g_assert_true (g_file_get_contents (gsm, &contents, NULL, NULL));
+  root = json_from_string (contents, NULL);
+  rows = json_node_get_array (root);
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonObject *row = json_array_get_object_element (rows, i);
+      const char *problem = json_object_get_string_member (row, "problem");
+      gboolean    ok = json_object_get_boolean_member (row, "final_answer_correct");
+      g_autofree char *answer = NULL;
+      if (ok)
+        {
+          JsonArray *steps = json_object_get_array_member (row, "steps");
+          g_autoptr (GString) text = g_string_new (NULL);
+          for (guint k = 0; k < json_array_get_length (steps); k++)
+            g_string_append_printf (text, k ? "\n\n%s" : "%s", json_array_get_string_element (steps, k));
+          answer = assay_answer_extract (text->str, NULL);
+          if (answer != NULL && !g_hash_table_contains (truths, problem))
+            g_hash_table_insert (truths, (gpointer) problem, g_strdup (answer));
+        }
+      if (!g_hash_table_contains (solved, problem))
+        g_ptr_array_add (order, (gpointer) problem);
+      /* a question has a ground truth when a trace known correct has an answer to extract */
+      g_hash_table_insert (solved, (gpointer) problem,
+                           GINT_TO_POINTER (answer != NULL || GPOINTER_TO_INT (g_hash_table_lookup (solved, problem))));
+    }
+  /* the first question, in order of first appearance, with a ground truth */
+  for (guint i = 0; truth == NULL && i < order->len; i++)
+    truth = g_strdup (g_hash_table_lookup (truths, order->pdata[i]));
+  {
+    GHashTableIter iter;
+    gpointer       value;
+    g_hash_table_iter_init (&iter, solved);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      unsolved += !GPOINTER_TO_INT (value);
+  }
+  g_assert_nonnull (truth);
+  fresh = assay_test_fresh_store ("traces-sample.assay");
+  g_clear_pointer (&fresh, g_object_unref);
+  fixture_open_scaled (&f, ASSAY_LM_QWEN2, ASSAY_DTYPE_F32, 91, 0.6);
+  fixture_open_scaled (&ref, ASSAY_LM_QWEN2, ASSAY_DTYPE_F32, 92, 0.6);
+  imp = assay_test_cli_json ((const char *[]) { "traces", "import", "-w", ws, gsm, "--json", NULL }, 0, NULL);
+  smp = assay_test_cli_json ((const char *[]) { "traces", "sample", "-w", ws, "--model", assay_test_lm_dir (f.lm),
+    "--n", "4", "--limit", "3", "--max-tokens", "12", "--seed", "2", "--json", NULL }, 0, NULL);
+  g_assert_cmpint (json_object_get_int_member (smp, "questions"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (smp, "candidates"), ==, 12);
+  /* distinct questions none of whose traces is known correct */
+  g_assert_cmpint (json_object_get_int_member (smp, "no_ground_truth"), ==, unsolved);
+  ds = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (smp, "dataset"));
+  list = assay_test_cli_json ((const char *[]) { "gen", "list", "-w", ws, "--dataset", ds, "--json", NULL }, 0, NULL);
+  records = json_object_get_array_member (list, "records");
+  g_assert_cmpuint (json_array_get_length (records), ==, 12);
+  {
+    JsonObject *first = json_array_get_object_element (records, 0);
+    g_assert_cmpstr (json_object_get_string_member (first, "kind"), ==, "trace");
+    g_assert_cmpstr (json_object_get_string_member (first, "answer"), ==, truth);
+    g_assert_true (json_object_has_member (first, "steps"));
+    g_assert_true (json_object_has_member (first, "correct"));
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (first, "params"), "template"),
+                     ==, "traces-sample");
+  }
+  /* credit and re-ranking with real N */
+  credit = assay_test_cli_json ((const char *[]) { "traces", "credit", "-w", ws, "--policy", assay_test_lm_dir (f.lm),
+    "--reference", assay_test_lm_dir (ref.lm), "--dataset", ds, "--json", NULL }, 0, NULL);
+  run = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (credit, "run"));
+  g_assert_cmpint (json_object_get_int_member (credit, "traces"), ==, 12);
+  ev = assay_test_cli_json ((const char *[]) { "traces", "eval", "-w", ws, "--run", run, "--json", NULL }, 0, NULL);
+  ns = json_object_get_array_member (ev, "n");
+  g_assert_cmpint (json_array_get_int_element (ns, json_array_get_length (ns) - 1), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (ev, "questions"), ==, 3);
+  fixture_close (&ref);
+  fixture_close (&f);
+}
+
+/* Checking and storing candidates: answers against the ground truth, pairs only for questions
+ * with accuracy in [0.25, 0.85], at most 3, exported as TRL DPO rows. */
+static void
+test_traces_sample_pairs (void)
+{
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("traces-pairs.assay");
+  g_autoptr (GError) error = NULL;
+  AssayTraceSampleOptions o = { 0 };
+  AssayTraceSampleStored st;
+  const char *questions[] = { "What is 2 + 3?", "What is 1 + 1?" };
+  const char *truths[] = { "5", "2" };
+  const char *texts[] = {
+    "2 + 3 = 5.\n\n### Answer: 5", "2 + 3 = 6.\n\n### Answer: 6", "Add them.\n\n### Answer: 5.00",
+    "Guess.\n\n### Answer: 7",
+    "### Answer: 2", "### Answer: 2", "The answer is 2", "\\boxed{2}",
+  };
+  g_autofree char *out = assay_test_path ("traces-pairs.jsonl");
+  g_autoptr (GPtrArray) lines = NULL;
+  AssayGenFilter flt;
+  guint exported = 0;
+
+  o.model = (char *) "/models/tiny";
+  o.n = 4;
+  o.seed = 1;
+  g_assert_true (assay_trace_sample_store (store, &o, questions, truths, 2, texts, NULL, NULL, &st, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (st.correct, ==, 2 + 4);
+  g_assert_cmpuint (st.pairs, ==, 3); /* 2 + 3: accuracy 0.5, four possible pairs, three drawn */
+  g_assert_cmpint (st.pairs_dataset, >, 0);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE kind = 'trace'", 0), ==, 8);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE kind = 'pair' AND "
+                                                 "prompt = 'What is 2 + 3?'", 0), ==, 3);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE kind = 'pair' AND "
+                                                 "(text LIKE '%Answer: 6' OR text LIKE '%Answer: 7' OR "
+                                                 "rejected LIKE '%Answer: 5%')", -1), ==, 0);
+  assay_gen_filter_init (&flt);
+  flt.dataset = st.pairs_dataset;
+  g_assert_true (assay_gen_export (store, &flt, ASSAY_GEN_EXPORT_TRL_DPO, out, &exported, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (exported, ==, 3);
+  lines = read_lines (out);
+  g_assert_cmpuint (lines->len, ==, 3);
+  g_assert_cmpstr (json_object_get_string_member (lines->pdata[0], "prompt"), ==, "What is 2 + 3?");
+  g_assert_nonnull (json_object_get_object_member (lines->pdata[0], "provenance"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -826,5 +971,7 @@ main (int argc, char **argv)
   g_test_add_func ("/generate/refusals", test_refusals);
   g_test_add_func ("/generate/cli", test_cli);
   g_test_add_func ("/generate/gen-generate", test_gen_generate);
+  g_test_add_func ("/generate/traces-sample", test_traces_sample);
+  g_test_add_func ("/generate/traces-sample-pairs", test_traces_sample_pairs);
   return g_test_run ();
 }
