@@ -15,6 +15,7 @@
 #include "assay-gen-prompts.h"
 #include "assay-gen-query.h"
 #include "assay-json.h"
+#include "assay-sentences.h"
 #include "assay-test-util.h"
 #include "assay-word-diff.h"
 
@@ -838,10 +839,40 @@ test_cli_delete (void)
   }
 }
 
+/* Sentences of a passage, as LLMiner highlights them. */
+static void
+test_sentences (void)
+{
+  static const struct { const char *text; const char *want[8]; } cases[] = {
+    { "Ada wrote notes. They described loops.", { "Ada wrote notes.", "They described loops." } },
+    { "Dr. Smith met J. Doe at 3 p.m. on Friday. It rained!  Was it cold? Yes.",
+      { "Dr. Smith met J. Doe at 3 p.m. on Friday.", "It rained!", "Was it cold?", "Yes." } },
+    { "Pi is 3.14 (about). \"Really?\" she asked. e.g. this stays.",
+      { "Pi is 3.14 (about).", "\"Really?\" she asked. e.g. this stays." } },
+    { "A title\n\nThe body starts here. And ends here", { "A title", "The body starts here.", "And ends here" } },
+    { "It costs $5. 20 people came... Then they left.", { "It costs $5.", "20 people came...", "Then they left." } },
+    { "猫が好きです。犬も好き！本当？", { "猫が好きです。", "犬も好き！", "本当？" } },
+    { "   ", { NULL } },
+    { "no end", { "no end" } },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto (GStrv) got = assay_sentences_split (cases[i].text);
+      guint n = 0;
+      while (cases[i].want[n] != NULL)
+        n++;
+      g_assert_cmpuint (g_strv_length (got), ==, n);
+      for (guint k = 0; k < n; k++)
+        g_assert_cmpstr (got[k], ==, cases[i].want[k]);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/gen/sentences", test_sentences);
   g_test_add_func ("/gen/import/processbench", test_processbench);
   g_test_add_func ("/gen/import/mappings", test_mappings);
   g_test_add_func ("/gen/import/malformed", test_malformed);
