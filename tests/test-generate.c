@@ -13,7 +13,9 @@
 #include "assay-answer.h"
 #include "assay-error.h"
 #include "assay-gen-export.h"
+#include "assay-gen-record.h"
 #include "assay-json.h"
+#include "assay-llminer.h"
 #include "assay-trace-sample.h"
 #include "assay-lm-generator.h"
 #include "assay-lm-model.h"
@@ -956,6 +958,114 @@ test_traces_sample_pairs (void)
   g_assert_nonnull (json_object_get_object_member (lines->pdata[0], "provenance"));
 }
 
+static gboolean
+fake_miner (const char *const *prompts, guint n, char **out, guint *tokens, gpointer data,
+            GError **error)
+{
+  guint *calls = data;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const char *p = prompts[i];
+      tokens[i] = 3;
+      if (strstr (p, "Analyse whether the highlighted sentence") != NULL)
+        {
+          /* the analysis sees the passage and the highlighted sentence */
+          g_assert_nonnull (strstr (p, "Passage:\nAda wrote notes. They described loops. It was 1843."));
+          g_assert_nonnull (strstr (p, "four criteria"));
+          out[i] = g_strdup (strstr (p, "Highlighted sentence:\nThey described loops.") != NULL
+                               ? "1. Informative: yes, a method.\n2-4: yes.\nDecision: Yes"
+                               : "1. Informative: no, narration.\nDecision: No");
+          calls[0]++;
+        }
+      else if (strstr (p, "Based on the analysis") != NULL)
+        {
+          /* the question step reads the analysis the model wrote */
+          g_assert_nonnull (strstr (p, "Analysis:\n1. Informative: yes, a method.\n2-4: yes.\nDecision: Yes"));
+          g_assert_nonnull (strstr (p, "Highlighted sentence:\nThey described loops."));
+          out[i] = g_strdup ("Question: What did Ada's notes describe?\nA second line.");
+          calls[1]++;
+        }
+      else
+        {
+          /* the answer step reads the question the model wrote */
+          g_assert_nonnull (strstr (p, "Question:\nWhat did Ada's notes describe?\n"));
+          g_assert_nonnull (strstr (p, "Passage:\nAda wrote notes."));
+          out[i] = g_strdup ("  Loops.  ");
+          calls[2]++;
+        }
+    }
+  return TRUE;
+}
+
+/* LLMiner: a bare passage, its sentences analysed one by one; "No" ends a chain (stored as
+ * skipped with its analysis); "Yes" goes on to a question written from that analysis and an
+ * answer to that question. The chain once with a generator of the test's own (to check what each
+ * step reads), once with the tiny model through the CLI. */
+static void
+test_llminer (void)
+{
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("llminer.assay");
+  g_autofree char *ws = assay_test_path ("llminer.assay");
+  g_autofree char *passages = assay_test_write_file ("passages.jsonl",
+    "{\"id\": \"p1\", \"passage\": \"Ada wrote notes. They described loops. It was 1843.\"}\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) r = NULL, imp = NULL, gen = NULL;
+  AssayGenGenerateOptions o = { 0 };
+  AssayGenFilter flt;
+  guint calls[3] = { 0, 0, 0 };
+  Fixture f;
+
+  g_assert_cmpstr (assay_llminer_decision ("criteria...\nDecision: No\n"), ==, "no");
+  g_assert_cmpstr (assay_llminer_decision ("**Decision:** yes."), ==, "yes");
+  g_assert_cmpstr (assay_llminer_decision ("Decision: No. Wait. Decision: Yes"), ==, "yes");
+  g_assert_cmpstr (assay_llminer_decision ("undecided"), ==, "none");
+  g_clear_pointer (&store, g_object_unref);
+  imp = assay_test_cli_json ((const char *[]) { "gen", "import", "-w", ws, passages, "--json", NULL }, 0, NULL);
+  g_assert_cmpint (json_object_get_int_member (imp, "imported"), ==, 1);
+  store = assay_store_open (ws, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE kind = 'passage'", 0), ==, 1);
+
+  assay_gen_filter_init (&flt);
+  flt.kind = "passage";
+  o.model = (char *) "/models/fake";
+  o.template_name = (char *) ASSAY_LLMINER_CHAIN;
+  o.filter = &flt;
+  o.sampling = ASSAY_SAMPLING_DEFAULT;
+  o.max_tokens = 16;
+  g_assert_true (assay_llminer_run_with (store, &o, fake_miner, calls, NULL, NULL, &r, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (calls[0], ==, 3);
+  g_assert_cmpuint (calls[1], ==, 1);
+  g_assert_cmpuint (calls[2], ==, 1);
+  g_assert_cmpint (json_object_get_int_member (r, "sentences"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (r, "records"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (r, "skipped"), ==, 2);
+  {
+    gint64 id = assay_store_query_int (store, "SELECT id FROM gen_records WHERE kind = 'qa'", 0);
+    g_autoptr (AssayGenRecord) qa = assay_gen_record_load (store, id, &error);
+    g_assert_cmpstr (qa->prompt, ==, "What did Ada's notes describe?");
+    g_assert_cmpstr (qa->text, ==, "Loops.");
+    g_assert_cmpstr (qa->highlight, ==, "They described loops.");
+    g_assert_cmpstr (qa->source, ==, "Ada wrote notes. They described loops. It was 1843.");
+    g_assert_cmpstr (assay_json_get_string (qa->extra, "decision", NULL), ==, "yes");
+    g_assert_nonnull (strstr (assay_json_get_string (qa->extra, "analysis", NULL), "Decision: Yes"));
+    g_assert_cmpstr (assay_json_get_string (qa->params, "template", NULL), ==, "llminer");
+  }
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE kind = 'skipped' AND "
+                                                 "text LIKE '%Decision: No' AND highlight IS NOT NULL", 0), ==, 2);
+  g_clear_object (&store);
+
+  /* the tiny model, end to end: every sentence ends as a pair or as skipped */
+  fixture_open_scaled (&f, ASSAY_LM_LLAMA, ASSAY_DTYPE_F32, 101, 0.6);
+  gen = assay_test_cli_json ((const char *[]) { "gen", "generate", "-w", ws, "--template", "llminer",
+    "--model", assay_test_lm_dir (f.lm), "--kind", "passage", "--max-tokens", "6", "--json", NULL }, 0, NULL);
+  g_assert_cmpint (json_object_get_int_member (gen, "sentences"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (gen, "records") + json_object_get_int_member (gen, "skipped"), ==, 3);
+  fixture_close (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -972,6 +1082,7 @@ main (int argc, char **argv)
   g_test_add_func ("/generate/cli", test_cli);
   g_test_add_func ("/generate/gen-generate", test_gen_generate);
   g_test_add_func ("/generate/traces-sample", test_traces_sample);
+  g_test_add_func ("/generate/llminer", test_llminer);
   g_test_add_func ("/generate/traces-sample-pairs", test_traces_sample_pairs);
   return g_test_run ();
 }

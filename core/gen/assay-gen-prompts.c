@@ -25,14 +25,22 @@ static const struct
   { "genco-conditional", "rewrite",
     ALPACA_HEAD "### Instruction:\nElaborate the text in a few sentences. (Discuss the {label} "
                 "aspects of the article.)\n\n### Input:\n{document}\n\n### Response:\n" },
+  /* LLMiner's chain: analyse one highlighted sentence against four criteria and decide (a "No"
+   * ends the chain), then a question from that analysis, then its answer from the passage */
   { "llminer-analysis", "qa",
-    "Passage:\n{passage}\n\nSentence:\n{sentence}\n\nAnalyse the sentence in the context of the "
-    "passage: what does it state, which entities and facts does it involve, and what would a "
-    "reader need from the rest of the passage to understand it?\n\nAnalysis:" },
+    "Passage:\n{passage}\n\nHighlighted sentence:\n{sentence}\n\nAnalyse whether the highlighted "
+    "sentence should become a question-answer pair for learning the knowledge of this passage. "
+    "Judge it by four criteria:\n1. Informative: it states knowledge of the domain (a fact, a "
+    "definition, a cause, a method or a result), not narration, formatting or a reference.\n"
+    "2. Self-contained: together with the passage it can be understood without other sources.\n"
+    "3. Answerable: a question about it has a definite answer in the passage.\n4. Worth asking: "
+    "a reader learning the domain would ask about it; it is not trivial or common knowledge.\n\n"
+    "Discuss each criterion briefly, then end with one line: \"Decision: Yes\" if the sentence "
+    "meets all four, else \"Decision: No\".\n\nAnalysis:" },
   { "llminer-question", "qa",
-    "Passage:\n{passage}\n\nSentence:\n{sentence}\n\nAnalysis:\n{analysis}\n\nBased on the "
-    "analysis, write one question that the sentence answers and that can be understood without "
-    "seeing the passage.\n\nQuestion:" },
+    "Passage:\n{passage}\n\nHighlighted sentence:\n{sentence}\n\nAnalysis:\n{analysis}\n\nBased on "
+    "the analysis, write one question that the highlighted sentence answers and that can be "
+    "understood without seeing the passage.\n\nQuestion:" },
   { "llminer-answer", "qa",
     "Passage:\n{passage}\n\nQuestion:\n{question}\n\nAnswer the question using only the passage. "
     "Be complete but concise.\n\nAnswer:" },

@@ -9,6 +9,7 @@
 #include "assay-gen-prompts.h"
 #include "assay-gen-record.h"
 #include "assay-json.h"
+#include "assay-llminer.h"
 #include "assay-lm-generator.h"
 #include "assay-lm-prompt.h"
 
@@ -80,6 +81,8 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
   double   seconds;
   JsonObject *r;
 
+  if (g_strcmp0 (o->template_name, ASSAY_LLMINER_CHAIN) == 0)
+    return assay_llminer_run (store, o, backend, progress, progress_data, cancellable, result, error);
   if ((body = assay_gen_template_get (store, o->template_name, error)) == NULL)
     return FALSE;
   judge = assay_gen_template_is_judge (o->template_name);
