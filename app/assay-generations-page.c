@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "assay-gen-export.h"
+#include "assay-gen-generate-dialog.h"
 #include "assay-gen-import-dialog.h"
 #include "assay-gen-jobs.h"
 #include "assay-gen-list.h"
@@ -72,6 +73,7 @@ struct _AssayGenerationsPage
   GCancellable       *load_cancellable;
   char               *export_format;
   gboolean            export_accepted;
+  char               *generate_model; /* the model folder Generate… used last */
   GCancellable       *count_cancellable;
   GCancellable       *choices_cancellable;
   gboolean            grid_dirty; /* records changed while the grid was hidden */
@@ -1636,6 +1638,71 @@ export_action (GtkWidget *widget, const char *name, GVariant *param)
 }
 
 static void
+generate_finished_cb (AssayJob *job, AssayGenerationsPage *self)
+{
+  JsonNode *result = assay_job_get_result (job);
+
+  /* (a failure or a cancellation is told by the window; the records stored so far stay) */
+  if (assay_job_get_state (job) == ASSAY_JOB_SUCCEEDED && result != NULL)
+    {
+      JsonObject      *o = json_node_get_object (result);
+      gint64           made = assay_json_get_int (o, "records", 0), rated = assay_json_get_int (o, "rated", 0);
+      g_autofree char *msg = NULL;
+      if (rated > 0 || assay_json_get_int (o, "unrated", 0) > 0)
+        msg = g_strdup_printf (_("Rated %lld records (%lld answers had no rating), %.0f tokens/s"),
+                               (long long) rated, (long long) assay_json_get_int (o, "unrated", 0),
+                               assay_json_get_double (o, "tokens_per_second", 0));
+      else if (json_object_has_member (o, "skipped"))
+        msg = g_strdup_printf (_("Mined %lld question-answer pairs from %lld sentences (%lld skipped)"),
+                               (long long) made, (long long) assay_json_get_int (o, "sentences", 0),
+                               (long long) assay_json_get_int (o, "skipped", 0));
+      else
+        msg = g_strdup_printf (_("Generated %lld records, %.0f tokens/s"), (long long) made,
+                               assay_json_get_double (o, "tokens_per_second", 0));
+      assay_page_toast (ASSAY_PAGE (self), msg);
+    }
+}
+
+static void
+generate_chosen (const AssayGenGenerateOptions *options, gpointer data)
+{
+  AssayGenerationsPage   *self = data;
+  AssayGenGenerateOptions o = *options;
+  AssayGenFilter          f;
+  g_autoptr (AssayJob)    job = NULL;
+
+  g_free (self->generate_model);
+  self->generate_model = g_strdup (options->model);
+  current_filter (self, &f);
+  o.filter = &f;
+  job = assay_gen_generate_job_new (&o);
+  g_signal_connect_object (job, "finished", G_CALLBACK (generate_finished_cb), self, 0);
+  assay_page_submit (ASSAY_PAGE (self), job);
+}
+
+/* Generate… for the records the filter shows */
+AssayGenGenerateDialog *
+assay_generations_page_generate (AssayGenerationsPage *self)
+{
+  AssayGenGenerateDialog *dialog;
+  GtkRoot                *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (assay_page_get_store (ASSAY_PAGE (self)) == NULL)
+    return NULL;
+  dialog = assay_gen_generate_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                          g_list_model_get_n_items (G_LIST_MODEL (self->list)),
+                                          self->generate_model, generate_chosen, self);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return dialog;
+}
+
+static void
+generate_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  assay_generations_page_generate (ASSAY_GENERATIONS_PAGE (widget));
+}
+
+static void
 focus_search_action (GtkWidget *widget, const char *name, GVariant *param)
 {
   gtk_widget_grab_focus (GTK_WIDGET (ASSAY_GENERATIONS_PAGE (widget)->search_entry));
@@ -1734,6 +1801,7 @@ assay_generations_page_finalize (GObject *object)
   g_clear_object (&self->list);
   g_clear_object (&self->selection);
   g_free (self->export_format);
+  g_free (self->generate_model);
   G_OBJECT_CLASS (assay_generations_page_parent_class)->finalize (object);
 }
 
@@ -1791,6 +1859,7 @@ assay_generations_page_class_init (AssayGenerationsPageClass *klass)
 #undef CHILD
 
   gtk_widget_class_install_action (widget_class, "gen.import", NULL, import_action);
+  gtk_widget_class_install_action (widget_class, "gen.generate", NULL, generate_action);
   gtk_widget_class_install_action (widget_class, "gen.export", "s", export_action);
   gtk_widget_class_install_action (widget_class, "gen.export-accepted", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "gen.bulk", "s", bulk_action);

@@ -9,6 +9,8 @@
 #include "assay-page.h"
 #include "assay-gen-record.h"
 
+#include "assay-gen-generate-dialog.h"
+
 G_BEGIN_DECLS
 
 #define ASSAY_TYPE_GENERATIONS_PAGE (assay_generations_page_get_type ())
@@ -60,5 +62,7 @@ void        assay_generations_page_show_grid (AssayGenerationsPage *self, gboole
 /* Cells in the GenCo grid (documents x labels filled) */
 guint       assay_generations_page_get_grid_cells (AssayGenerationsPage *self);
 GtkScrolledWindow *assay_generations_page_get_list_scroller (AssayGenerationsPage *self);
+/* Opens Generate… for the records the filter shows (NULL without a workspace) */
+AssayGenGenerateDialog *assay_generations_page_generate (AssayGenerationsPage *self);
 
 G_END_DECLS

@@ -12,6 +12,7 @@
 #include "assay-gen-query.h"
 #include "assay-generations-page.h"
 #include "assay-gen-import-dialog.h"
+#include "assay-test-lm.h"
 #include "assay-test-ui.h"
 #include "assay-test-util.h"
 
@@ -702,6 +703,93 @@ test_import_dialog (void)
   assay_test_run_app (path, check_import_dialog, NULL);
 }
 
+/* Generate… with a local model: the dialog (light, dark, 800 x 600), the template's settings,
+ * no Generate without a model folder, then a job whose answers become records with provenance. */
+static void
+check_generate (AssayWindow *window, gpointer data)
+{
+  AssayGenerationsPage   *page = ASSAY_GENERATIONS_PAGE (assay_window_get_page (window, "generations"));
+  AssayStore             *store = assay_window_get_store (window);
+  const char             *model = data;
+  AssayGenGenerateDialog *dialog;
+  gint64                  before = assay_store_query_int (store, "SELECT count(*) FROM gen_records", 0);
+  gint64                  want;
+  AssayGenFilter          f;
+
+  assay_window_show_page (window, "generations");
+  assay_test_wait (300);
+  /* only the records the reviewer accepted: the status filter */
+  assay_generations_page_set_status_filter (page, ASSAY_GEN_ACCEPTED);
+  assay_test_wait (400);
+  assay_gen_filter_init (&f);
+  f.status = ASSAY_GEN_ACCEPTED;
+  {
+    g_autoptr (GArray) ids = assay_gen_query_ids (store, &f, NULL);
+    want = ids->len;
+  }
+  g_assert_cmpint (want, >, 0);
+  dialog = assay_generations_page_generate (page);
+  g_assert_nonnull (dialog);
+  g_assert_false (assay_gen_generate_dialog_can_generate (dialog));
+  assay_gen_generate_dialog_set_template (dialog, "genco-elaboration");
+  g_assert_cmpfloat (assay_gen_generate_dialog_get_number (dialog, "n"), ==, 5);
+  g_assert_cmpfloat (assay_gen_generate_dialog_get_number (dialog, "temperature"), ==, 0.8);
+  g_assert_cmpfloat (assay_gen_generate_dialog_get_number (dialog, "top-p"), ==, 0.95);
+  assay_gen_generate_dialog_set_template (dialog, "judge");
+  g_assert_cmpfloat (assay_gen_generate_dialog_get_number (dialog, "temperature"), ==, 0);
+  assay_gen_generate_dialog_set_template (dialog, "genco-elaboration");
+  assay_gen_generate_dialog_set_model (dialog, "/nonexistent/folder");
+  g_assert_false (assay_gen_generate_dialog_can_generate (dialog));
+  assay_gen_generate_dialog_set_model (dialog, model);
+  g_assert_true (assay_gen_generate_dialog_can_generate (dialog));
+  assay_test_wait (300);
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (dialog));
+    g_assert_cmpint (gdk_texture_get_height (shot), <=, 600);
+    assay_test_save_screenshot (shot, "generate-dialog.png");
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+    assay_test_wait (300);
+  }
+  {
+    g_autoptr (GdkTexture) dark = assay_test_render (GTK_WIDGET (dialog));
+    g_assert_cmpuint (assay_test_count_colors (dark), >, 8);
+    assay_test_save_screenshot (dark, "generate-dialog-dark.png");
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+    assay_test_wait (100);
+  }
+  assay_gen_generate_dialog_set_number (dialog, "n", 2);
+  assay_gen_generate_dialog_set_number (dialog, "max-tokens", 6);
+  assay_gen_generate_dialog_generate (dialog);
+  for (int i = 0; i < 400 && assay_store_query_int (store, "SELECT count(*) FROM gen_records", 0) < before + 2 * want; i++)
+    assay_test_wait (50);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records", 0), ==, before + 2 * want);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE "
+                                                 "json_extract (params, '$.generator') = 'assay' AND "
+                                                 "json_extract (params, '$.template') = 'genco-elaboration'", 0), ==, 2 * want);
+  assay_test_wait (300);
+}
+
+static void
+test_generate (void)
+{
+  g_autofree char *path = make_workspace ();
+  g_autofree char *dir = assay_test_path ("ui-generate-model");
+  AssayTestLmSpec spec = { 0 };
+  g_autoptr (AssayTestLm) lm = NULL;
+
+  spec.arch = ASSAY_LM_LLAMA;
+  spec.hidden = 32;
+  spec.layers = 2;
+  spec.heads = 4;
+  spec.kv_heads = 2;
+  spec.inter = 48;
+  spec.vocab = 300;
+  spec.max_positions = 1024;
+  spec.dtype = ASSAY_DTYPE_F32;
+  lm = assay_test_lm_write (dir, &spec, 5);
+  assay_test_run_app (path, check_generate, dir);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -710,5 +798,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/generations/other-process", test_other_process);
   g_test_add_func ("/ui/generations/focus", test_focus);
   g_test_add_func ("/ui/generations/import-dialog", test_import_dialog);
+  g_test_add_func ("/ui/generations/generate", test_generate);
   return g_test_run ();
 }
