@@ -818,6 +818,22 @@ show_record (AssayGenerationsPage *self, gint64 id)
             g_string_append (meta, s);
         }
     }
+  /* how a record made in Assay was made: the line says the template and the settings, the
+   * tooltip all of the provenance (model folder, config hash, ...) */
+  if (r->params != NULL && g_strcmp0 (assay_json_get_string (r->params, "generator", NULL), "assay") == 0)
+    {
+      g_autofree char *s = g_markup_printf_escaped (
+        _(" · %s, T %.2g, top-p %.2g, seed %lld, answer %lld (%s)"),
+        assay_json_get_string (r->params, "template", "?"), assay_json_get_double (r->params, "temperature", 0),
+        assay_json_get_double (r->params, "top_p", 1), (long long) assay_json_get_int (r->params, "seed", 0),
+        (long long) assay_json_get_int (r->params, "candidate", 0) + 1,
+        assay_json_get_string (r->params, "finish_reason", "?"));
+      g_autofree char *tip = assay_json_object_to_string (r->params, TRUE);
+      g_string_append (meta, s);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->detail_meta), tip);
+    }
+  else
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->detail_meta), NULL);
   gtk_label_set_markup (self->detail_meta, meta->str);
   g_string_free (meta, TRUE);
 
