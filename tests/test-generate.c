@@ -13,6 +13,7 @@
 #include "assay-answer.h"
 #include "assay-error.h"
 #include "assay-gen-export.h"
+#include "assay-gen-generate.h"
 #include "assay-gen-record.h"
 #include "assay-json.h"
 #include "assay-llminer.h"
@@ -556,6 +557,150 @@ test_refusals (void)
   fixture_close (&f);
 }
 
+/* On a GPU: greedy decoding with the cache on CUDA gives the tokens of the CPU, and model
+ * log-probs within 1e-3 (F32) of the scorer on the CPU (skipped, visibly, without a device). */
+static void
+test_cuda (void)
+{
+  char          err[256];
+  AssayBackend *cuda = assay_backend_cuda_new (0, err, sizeof err);
+  AssayDType    dtypes[] = { ASSAY_DTYPE_F32, ASSAY_DTYPE_BF16 };
+
+  if (cuda == NULL)
+    {
+      g_test_skip_printf ("no CUDA device: %s", err);
+      return;
+    }
+  for (guint d = 0; d < G_N_ELEMENTS (dtypes); d++)
+    for (AssayLmArch arch = ASSAY_LM_LLAMA; arch <= ASSAY_LM_GPT2; arch++)
+      {
+        Fixture f;
+        const int lens[] = { 5, 17, 1 };
+        g_autoptr (GRand) rand = g_rand_new_with_seed (d * 10 + arch);
+        int *prompts[3];
+        AssayLmGenerateOptions o = greedy_options (2, 16);
+        AssayLmCandidate on_cpu[6] = { { 0 } }, on_gpu[6] = { { 0 } };
+        g_autoptr (AssayLmModel) gpu_model = NULL;
+        g_autoptr (GError) error = NULL;
+        double worst = 0;
+        guint same = 0;
+
+        fixture_open_scaled (&f, arch, dtypes[d], 110 + arch, 0.6);
+        for (int p = 0; p < 3; p++)
+          prompts[p] = random_ids (rand, lens[p], 300);
+        {
+          g_autoptr (AssayLmGenerator) gen = assay_lm_generator_new (f.model);
+          g_assert_true (assay_lm_generator_run (gen, (const int *const *) prompts, lens, 3, &o, on_cpu, NULL, NULL, NULL, &error));
+        }
+        gpu_model = assay_lm_model_open (assay_test_lm_dir (f.lm), &error);
+        g_assert_true (assay_lm_model_upload (gpu_model, cuda, 0, &error));
+        g_assert_no_error (error);
+        {
+          g_autoptr (AssayLmGenerator) gen = assay_lm_generator_new (gpu_model);
+          g_assert_true (assay_lm_generator_run (gen, (const int *const *) prompts, lens, 3, &o, on_gpu, NULL, NULL, NULL, &error));
+          g_assert_no_error (error);
+        }
+        for (int i = 0; i < 6; i++)
+          {
+            guint n = MIN (on_cpu[i].ids->len, on_gpu[i].ids->len), k = 0;
+            while (k < n && g_array_index (on_cpu[i].ids, int, k) == g_array_index (on_gpu[i].ids, int, k))
+              {
+                worst = fmax (worst, fabs (g_array_index (on_cpu[i].model_logprobs, float, k)
+                                           - g_array_index (on_gpu[i].model_logprobs, float, k)));
+                k++;
+              }
+            same += k;
+            assay_lm_candidate_clear (&on_cpu[i]);
+            assay_lm_candidate_clear (&on_gpu[i]);
+          }
+        g_test_message ("CUDA %s %s: %u of 96 greedy tokens as on the CPU before any difference, "
+                        "log-probs within %.2g", assay_lm_arch_name (arch), assay_lm_dtype_name (dtypes[d]),
+                        same, worst);
+        g_assert_cmpuint (same, >=, 80);
+        g_assert_cmpfloat (worst, <=, dtypes[d] == ASSAY_DTYPE_F32 ? 1e-3 : 3e-2);
+        assay_lm_model_unload (gpu_model);
+        for (int p = 0; p < 3; p++)
+          g_free (prompts[p]);
+        fixture_close (&f);
+      }
+  assay_backend_free (cuda);
+}
+
+static void
+cancel_on_progress (double fraction, const char *message, gpointer data)
+{
+  /* the first group stored: cancel the rest */
+  if (fraction > 0)
+    g_cancellable_cancel (data);
+}
+
+/* Cancelling gen generate keeps the groups already stored, never a part of one; cancelling
+ * traces sample stores nothing (one transaction). */
+static void
+test_cancel (void)
+{
+  Fixture f;
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("gen-cancel.assay");
+  g_autoptr (GCancellable) cancel = g_cancellable_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) docs = g_string_new (NULL);
+  g_autofree char *path = NULL;
+  JsonObject *result = NULL;
+  AssayGenGenerateOptions o = { 0 };
+  AssayTraceSampleOptions t = { 0 };
+  AssayGenFilter flt;
+  gint64 made;
+
+  for (int i = 0; i < 40; i++)
+    g_string_append_printf (docs, "{\"id\": \"d%d\", \"document\": \"Document number %d.\"}\n", i, i);
+  path = assay_test_write_file ("cancel-docs.jsonl", docs->str);
+  g_clear_object (&store);
+  {
+    g_autofree char *ws = assay_test_path ("gen-cancel.assay");
+    g_autoptr (JsonObject) imp = assay_test_cli_json ((const char *[]) { "gen", "import", "-w", ws, path, "--json", NULL }, 0, NULL);
+    store = assay_store_open (ws, &error);
+    g_assert_no_error (error);
+  }
+  fixture_open_scaled (&f, ASSAY_LM_QWEN2, ASSAY_DTYPE_F32, 121, 0.6);
+  assay_gen_filter_init (&flt);
+  flt.kind = "document";
+  o.model = (char *) assay_test_lm_dir (f.lm);
+  o.template_name = (char *) "genco-elaboration";
+  o.filter = &flt;
+  o.n = 2;
+  o.sampling = ASSAY_SAMPLING_DEFAULT;
+  o.max_tokens = 4;
+  o.max_batch = 16; /* groups of 8 records */
+  g_assert_false (assay_gen_generate (store, &o, f.cpu, cancel_on_progress, cancel, cancel, &result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  made = assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE kind = 'elaboration'", -1);
+  g_test_message ("cancelled after the first group: %" G_GINT64_FORMAT " of 80 answers stored", made);
+  g_assert_cmpint (made, ==, 16);
+
+  /* traces sample: all or nothing */
+  {
+    const char *tr = "{\"question\": \"1 + 1?\", \"response\": \"### Answer: 2\", \"answer\": \"2\"}\n"
+                     "{\"question\": \"2 + 2?\", \"response\": \"### Answer: 4\", \"answer\": \"4\"}\n";
+    g_autofree char *tpath = assay_test_write_file ("cancel-traces.jsonl", tr);
+    g_autofree char *ws = assay_test_path ("gen-cancel.assay");
+    g_autoptr (JsonObject) imp = assay_test_cli_json ((const char *[]) { "traces", "import", "-w", ws, tpath, "--json", NULL }, 0, NULL);
+    gint64 before = assay_store_query_int (store, "SELECT count(*) FROM gen_records", -1);
+    gint64 sets = assay_store_query_int (store, "SELECT count(*) FROM datasets", -1);
+    g_autoptr (GCancellable) now = g_cancellable_new ();
+    t.model = (char *) assay_test_lm_dir (f.lm);
+    t.n = 4;
+    t.sampling = ASSAY_SAMPLING_DEFAULT;
+    t.max_tokens = 50;
+    g_cancellable_cancel (now);
+    g_assert_false (assay_trace_sample (store, &t, f.cpu, NULL, NULL, now, &result, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records", -1), ==, before);
+    g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM datasets", -1), ==, sets);
+  }
+  fixture_close (&f);
+}
+
 static GPtrArray *
 read_lines (const char *path)
 {
@@ -1080,6 +1225,8 @@ main (int argc, char **argv)
   g_test_add_func ("/generate/stops", test_stops);
   g_test_add_func ("/generate/refusals", test_refusals);
   g_test_add_func ("/generate/cli", test_cli);
+  g_test_add_func ("/generate/cuda", test_cuda);
+  g_test_add_func ("/generate/cancel", test_cancel);
   g_test_add_func ("/generate/gen-generate", test_gen_generate);
   g_test_add_func ("/generate/traces-sample", test_traces_sample);
   g_test_add_func ("/generate/llminer", test_llminer);

@@ -169,7 +169,7 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
       g_autofree const int **pp = g_new (const int *, np);
       g_autofree int   *lens = g_new (int, np);
       AssayLmCandidate *cands = g_new0 (AssayLmCandidate, (gsize) np * n);
-      gboolean          ok;
+      gboolean          ok, begun;
 
       for (guint i = 0; i < np; i++)
         {
@@ -180,7 +180,8 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
       /* the seed of a record's answers: the run's seed and its place in the run */
       go.seed = o->seed + g0;
       ok = assay_lm_generator_run (gen, pp, lens, (int) np, &go, cands, NULL, NULL, cancellable, error);
-      ok = ok && assay_store_begin (store, error);
+      begun = ok && assay_store_begin (store, error);
+      ok = begun;
       for (guint i = 0; ok && i < np; i++)
         for (int k = 0; ok && k < n; k++)
           {
@@ -227,7 +228,7 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
       g_free (cands);
       if (ok)
         ok = assay_store_commit (store, error);
-      else
+      else if (begun)
         assay_store_rollback (store);
       if (!ok)
         return FALSE;
