@@ -12,6 +12,7 @@
 #include "assay-llminer.h"
 #include "assay-lm-generator.h"
 #include "assay-lm-prompt.h"
+#include "assay-lm-provenance.h"
 
 void
 assay_gen_generate_options_clear (AssayGenGenerateOptions *o)
@@ -19,43 +20,6 @@ assay_gen_generate_options_clear (AssayGenGenerateOptions *o)
   g_clear_pointer (&o->model, g_free);
   g_clear_pointer (&o->template_name, g_free);
   g_clear_pointer (&o->filter, assay_gen_filter_free);
-}
-
-static char *
-file_sha256 (const char *dir, const char *name)
-{
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autofree char *text = NULL;
-  gsize            len;
-
-  if (!g_file_get_contents (path, &text, &len, NULL))
-    return NULL;
-  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) text, len);
-}
-
-/* What made an answer: shared by every answer of the run but for candidate and finish. */
-static JsonObject *
-provenance (const AssayGenGenerateOptions *o, const char *model_dir, const char *body)
-{
-  JsonObject      *p = json_object_new ();
-  g_autofree char *config = file_sha256 (model_dir, "config.json");
-  g_autofree char *tmpl = g_compute_checksum_for_string (G_CHECKSUM_SHA256, body, -1);
-
-  json_object_set_string_member (p, "generator", "assay");
-  json_object_set_string_member (p, "model_dir", model_dir);
-  if (config != NULL)
-    json_object_set_string_member (p, "model_config_sha256", config);
-  json_object_set_string_member (p, "template", o->template_name);
-  json_object_set_string_member (p, "template_sha256", tmpl);
-  json_object_set_boolean_member (p, "chat", o->chat);
-  json_object_set_double_member (p, "temperature", o->sampling.temperature);
-  json_object_set_double_member (p, "top_p", o->sampling.top_p);
-  json_object_set_int_member (p, "top_k", o->sampling.top_k);
-  json_object_set_double_member (p, "min_p", o->sampling.min_p);
-  json_object_set_double_member (p, "repetition_penalty", o->sampling.repetition_penalty);
-  json_object_set_int_member (p, "max_tokens", o->max_tokens);
-  json_object_set_int_member (p, "seed", (gint64) o->seed);
-  return p;
 }
 
 gboolean
@@ -150,7 +114,11 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
                               error))
     return FALSE;
   gen = assay_lm_generator_new (model);
-  base = provenance (o, o->model, body);
+  base = assay_lm_provenance_new (o->model, o->template_name, &o->sampling, o->max_tokens, o->seed, o->chat);
+  {
+    g_autofree char *tmpl = g_compute_checksum_for_string (G_CHECKSUM_SHA256, body, -1);
+    json_object_set_string_member (base, "template_sha256", tmpl);
+  }
   model_name = g_path_get_basename (o->model);
   dataset_name = g_strdup_printf (_("%s by %s"), o->template_name, model_name);
   go.sampling = o->sampling;
@@ -187,20 +155,11 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
           {
             AssayGenRecord  *rec = records->pdata[g0 + i];
             AssayLmCandidate *cand = &cands[i * n + k];
-            g_autoptr (JsonObject) params = json_object_ref (base);
+            g_autoptr (JsonObject) params = assay_lm_provenance_copy (base);
             g_autoptr (GError) local = NULL;
             g_autofree char *ext = g_strdup_printf ("%" G_GINT64_FORMAT ":%s:%d", rec->id, o->template_name, k);
             gboolean was_rating = FALSE;
 
-            params = json_object_new ();
-            {
-              JsonObjectIter iter;
-              const char    *name;
-              JsonNode      *member;
-              json_object_iter_init (&iter, base);
-              while (json_object_iter_next (&iter, &name, &member))
-                json_object_set_member (params, name, json_node_copy (member));
-            }
             json_object_set_int_member (params, "seed", (gint64) go.seed);
             json_object_set_int_member (params, "candidate", k);
             json_object_set_string_member (params, "finish_reason", assay_lm_finish_name (cand->finish));

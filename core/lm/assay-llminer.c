@@ -11,6 +11,7 @@
 #include "assay-json.h"
 #include "assay-lm-generator.h"
 #include "assay-lm-prompt.h"
+#include "assay-lm-provenance.h"
 #include "assay-sentences.h"
 
 /* Passages per group: their chains are decoded together and stored in one transaction. */
@@ -247,16 +248,9 @@ store_items (Chain *ch, GPtrArray *items, JsonObject *base, const char *model_na
       Item            *it = items->pdata[i];
       gboolean         mined = g_str_equal (it->decision, "yes") && it->question != NULL && *it->question != '\0';
       g_autoptr (JsonObject) extra = json_object_new ();
-      g_autoptr (JsonObject) params = json_object_new ();
+      g_autoptr (JsonObject) params = assay_lm_provenance_copy (base);
       g_autofree char *extra_text = NULL, *params_text = NULL;
       g_autofree char *ext = g_strdup_printf ("%" G_GINT64_FORMAT ":llminer:%u", it->passage->id, i);
-      JsonObjectIter   iter;
-      const char      *name;
-      JsonNode        *member;
-
-      json_object_iter_init (&iter, base);
-      while (json_object_iter_next (&iter, &name, &member))
-        json_object_set_member (params, name, json_node_copy (member));
       json_object_set_int_member (params, "tokens", it->tokens);
       json_object_set_int_member (extra, "from", it->passage->id);
       json_object_set_string_member (extra, "template", ASSAY_LLMINER_CHAIN);
@@ -289,33 +283,6 @@ store_items (Chain *ch, GPtrArray *items, JsonObject *base, const char *model_na
 failed:
   assay_store_rollback (ch->store);
   return FALSE;
-}
-
-static JsonObject *
-provenance (const AssayGenGenerateOptions *o)
-{
-  JsonObject      *p = json_object_new ();
-  g_autofree char *path = g_build_filename (o->model, "config.json", NULL);
-  g_autofree char *text = NULL;
-  gsize            len;
-
-  json_object_set_string_member (p, "generator", "assay");
-  json_object_set_string_member (p, "model_dir", o->model);
-  if (g_file_get_contents (path, &text, &len, NULL))
-    {
-      g_autofree char *sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) text, len);
-      json_object_set_string_member (p, "model_config_sha256", sha);
-    }
-  json_object_set_string_member (p, "template", ASSAY_LLMINER_CHAIN);
-  json_object_set_boolean_member (p, "chat", o->chat);
-  json_object_set_double_member (p, "temperature", o->sampling.temperature);
-  json_object_set_double_member (p, "top_p", o->sampling.top_p);
-  json_object_set_int_member (p, "top_k", o->sampling.top_k);
-  json_object_set_double_member (p, "min_p", o->sampling.min_p);
-  json_object_set_double_member (p, "repetition_penalty", o->sampling.repetition_penalty);
-  json_object_set_int_member (p, "max_tokens", o->max_tokens);
-  json_object_set_int_member (p, "seed", (gint64) o->seed);
-  return p;
 }
 
 gboolean
@@ -356,7 +323,7 @@ assay_llminer_run_with (AssayStore *store, const AssayGenGenerateOptions *o,
                    _("No records with a passage selected (import bare passages as {\"passage\": TEXT})"));
       return FALSE;
     }
-  base = provenance (o);
+  base = assay_lm_provenance_new (o->model, ASSAY_LLMINER_CHAIN, &o->sampling, o->max_tokens, o->seed, o->chat);
   model_name = g_path_get_basename (o->model);
   dataset_name = g_strdup_printf (_("llminer by %s"), model_name);
   ch.store = store;

@@ -10,6 +10,7 @@
 
 #include "assay-atomic-file.h"
 #include "assay-lm-prompt.h"
+#include "assay-lm-provenance.h"
 #include "assay-error.h"
 #include "assay-json.h"
 
@@ -179,25 +180,6 @@ write_output (const char *path, GArray *prompts, const AssayLmCandidate *cands, 
   return assay_atomic_file_commit (file, error);
 }
 
-typedef struct
-{
-  void (*progress) (double, const char *, gpointer);
-  gpointer data;
-  int      total;
-  gint64   t0;
-} Progress;
-
-static void
-on_step (guint64 tokens, int finished, gpointer data)
-{
-  Progress        *p = data;
-  double           s = (g_get_monotonic_time () - p->t0) / 1e6;
-  g_autofree char *msg = g_strdup_printf (_("%d of %d candidates, %.0f tokens/s"), finished,
-                                          p->total, s > 0 ? tokens / s : 0.0);
-  if (p->progress != NULL)
-    p->progress ((double) finished / MAX (p->total, 1), msg, p->data);
-}
-
 gboolean
 assay_lm_generate_file (const AssayLmGenerateFileOptions *o, AssayBackend *backend,
                         void (*progress) (double, const char *, gpointer), gpointer progress_data,
@@ -211,7 +193,7 @@ assay_lm_generate_file (const AssayLmGenerateFileOptions *o, AssayBackend *backe
   AssayLmCandidate *cands;
   AssayLmGenerateOptions go = { 0 };
   const AssayLmConfig *c;
-  Progress pr = { progress, progress_data, 0, 0 };
+  AssayLmProgress pr = { progress, progress_data, 0, 0 };
   guint64  tokens = 0;
   int      longest = 0;
   gboolean ok;
@@ -255,16 +237,16 @@ assay_lm_generate_file (const AssayLmGenerateFileOptions *o, AssayBackend *backe
   cands = g_new0 (AssayLmCandidate, (gsize) prompts->len * o->n);
   pr.total = (int) prompts->len * o->n;
   pr.t0 = g_get_monotonic_time ();
-  ok = assay_lm_generator_run (gen, ids, lens, (int) prompts->len, &go, cands, on_step, &pr,
-                               cancellable, error);
+  ok = assay_lm_generator_run (gen, ids, lens, (int) prompts->len, &go, cands, assay_lm_progress_step,
+                               &pr, cancellable, error);
   seconds = (g_get_monotonic_time () - pr.t0) / 1e6;
   if (ok)
     {
-      for (int i = 0; i < pr.total; i++)
+      for (guint i = 0; i < pr.total; i++)
         tokens += cands[i].ids->len;
       ok = write_output (o->output, prompts, cands, o->n, assay_lm_model_tokenizer (model), error);
     }
-  for (int i = 0; i < pr.total; i++)
+  for (guint i = 0; i < pr.total; i++)
     assay_lm_candidate_clear (&cands[i]);
   g_free (cands);
   if (!ok)

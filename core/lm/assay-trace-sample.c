@@ -12,6 +12,7 @@
 #include "assay-json.h"
 #include "assay-lm-generator.h"
 #include "assay-lm-prompt.h"
+#include "assay-lm-provenance.h"
 #include "assay-trace-credit.h"
 
 void
@@ -123,27 +124,9 @@ steps_json (const char *text)
 static JsonObject *
 params_of (const AssayTraceSampleOptions *o, int candidate, const char *finish, guint tokens)
 {
-  JsonObject      *p = json_object_new ();
-  g_autofree char *path = g_build_filename (o->model, "config.json", NULL);
-  g_autofree char *text = NULL;
-  gsize            len;
+  JsonObject *p = assay_lm_provenance_new (o->model, "traces-sample", &o->sampling, o->max_tokens,
+                                           o->seed, o->chat);
 
-  json_object_set_string_member (p, "generator", "assay");
-  json_object_set_string_member (p, "model_dir", o->model);
-  if (g_file_get_contents (path, &text, &len, NULL))
-    {
-      g_autofree char *sha = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) text, len);
-      json_object_set_string_member (p, "model_config_sha256", sha);
-    }
-  json_object_set_string_member (p, "template", "traces-sample");
-  json_object_set_boolean_member (p, "chat", o->chat);
-  json_object_set_double_member (p, "temperature", o->sampling.temperature);
-  json_object_set_double_member (p, "top_p", o->sampling.top_p);
-  json_object_set_int_member (p, "top_k", o->sampling.top_k);
-  json_object_set_double_member (p, "min_p", o->sampling.min_p);
-  json_object_set_double_member (p, "repetition_penalty", o->sampling.repetition_penalty);
-  json_object_set_int_member (p, "max_tokens", o->max_tokens);
-  json_object_set_int_member (p, "seed", (gint64) o->seed);
   if (candidate >= 0)
     json_object_set_int_member (p, "candidate", candidate);
   if (finish != NULL)
@@ -176,28 +159,6 @@ insert (sqlite3_stmt *stmt, AssayStore *store, gint64 dataset, const char *ext, 
   else
     sqlite3_bind_int (stmt, 11, correct);
   return assay_store_step_done (store, stmt, error);
-}
-
-typedef struct
-{
-  void (*progress) (double, const char *, gpointer);
-  gpointer data;
-  guint    total;
-  gint64   t0;
-} Progress;
-
-static void
-on_step (guint64 tokens, int finished, gpointer data)
-{
-  Progress        *p = data;
-  double           s = (g_get_monotonic_time () - p->t0) / 1e6;
-  g_autofree char *msg = NULL;
-
-  if (p->progress == NULL)
-    return;
-  msg = g_strdup_printf (_("%d of %u candidates, %.0f tokens/s"), finished, p->total,
-                         s > 0 ? tokens / s : 0.0);
-  p->progress ((double) finished / MAX (p->total, 1u), msg, p->data);
 }
 
 #define INSERT_SQL                                                                                 \
@@ -357,15 +318,15 @@ assay_trace_sample (AssayStore *store, const AssayTraceSampleOptions *o, AssayBa
   {
     g_autofree const int **pp = g_new (const int *, qs->len);
     g_autofree int *lens = g_new (int, qs->len);
-    Progress pr = { progress, progress_data, qs->len * (guint) o->n, t0 };
+    AssayLmProgress pr = { progress, progress_data, qs->len * (guint) o->n, t0 };
     for (guint i = 0; i < qs->len; i++)
       {
         GArray *p = prompts->pdata[i];
         pp[i] = (const int *) p->data;
         lens[i] = (int) p->len;
       }
-    ok = assay_lm_generator_run (gen, pp, lens, (int) qs->len, &go, cands, on_step, &pr,
-                                 cancellable, error);
+    ok = assay_lm_generator_run (gen, pp, lens, (int) qs->len, &go, cands, assay_lm_progress_step,
+                                 &pr, cancellable, error);
   }
   seconds = (g_get_monotonic_time () - t0) / 1e6;
 
