@@ -12,7 +12,10 @@
 #include "assay-error.h"
 #include "assay-json.h"
 #include "assay-test-util.h"
+#include "assay-gen-generate.h"
 #include "assay-gen-prompts.h"
+#include "assay-lm-model.h"
+#include "assay-test-lm.h"
 #include "assay-gen-record.h"
 #include "assay-video-import.h"
 #include "assay-video-pairs.h"
@@ -681,6 +684,79 @@ test_png_roundtrip (void)
       }
 }
 
+/* A judge run with a local model (a tiny one that always answers "4") rates a response, and the
+ * rating makes a pair the imported scores did not: "Any text?" had 1 and 2. */
+static void
+test_judge_run (void)
+{
+  g_autofree char *bunny = video_path ("big_buck_bunny.mp4");
+  g_autofree char *dir = assay_test_path ("judge-model");
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (AssayTestLm) lm = NULL;
+  g_autoptr (AssayLmModel) model = NULL;
+  g_autoptr (GPtrArray) before = NULL, after = NULL;
+  g_autoptr (GError) error = NULL;
+  AssayVideoImportResult r;
+  AssayTestLmSpec spec = { 0 };
+  AssayGenGenerateOptions o = { 0 };
+  AssayGenFilter f;
+  AssayBackend *cpu;
+  JsonObject *result = NULL;
+  AssayVideoPair *p;
+  int four;
+  char err[256];
+
+  if (bunny == NULL || !g_file_test (bunny, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no sample videos");
+      return;
+    }
+  store = import_fixture ("video-judge-run.db", &r);
+  assay_video_import_result_clear (&r);
+  before = assay_video_pairs (store, 0, 0, &error);
+  g_assert_null (find_pair (before, "Any text?"));
+
+  spec.arch = ASSAY_LM_LLAMA;
+  spec.hidden = 32;
+  spec.layers = 1;
+  spec.heads = 4;
+  spec.kv_heads = 2;
+  spec.inter = 48;
+  spec.vocab = 300;
+  spec.max_positions = 2048;
+  spec.dtype = ASSAY_DTYPE_F32;
+  spec.anchor = TRUE;
+  lm = assay_test_lm_write (dir, &spec, 9);
+  model = assay_lm_model_open (dir, &error);
+  g_assert_no_error (error);
+  four = assay_lm_tokenizer_token_id (assay_lm_model_tokenizer (model), "4");
+  g_assert_cmpint (four, >=, 0);
+  assay_test_lm_favour (lm, four, 60.0);
+
+  cpu = assay_backend_cpu_new (2, err, sizeof err);
+  assay_gen_filter_init (&f);
+  f.kind = "response";
+  f.search = "None";
+  o.model = (char *) dir;
+  o.template_name = (char *) "judge-video";
+  o.filter = &f;
+  o.n = 1;
+  o.sampling = ASSAY_SAMPLING_DEFAULT;
+  o.sampling.temperature = 0;
+  o.max_tokens = 1;
+  g_assert_true (assay_gen_generate (store, &o, cpu, NULL, NULL, NULL, &result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (json_object_get_int_member (result, "rated"), ==, 1);
+  json_object_unref (result);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT json_extract (scores, '$.judge') FROM gen_records "
+                                                 "WHERE text = 'None.'", 0), ==, 4);
+  after = assay_video_pairs (store, 0, 0, &error);
+  p = find_pair (after, "Any text?");
+  g_assert_nonnull (p);
+  g_assert_cmpfloat (p->chosen_score, ==, 4);
+  assay_backend_free (cpu);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -694,6 +770,7 @@ main (int argc, char **argv)
   g_test_add_func ("/video/bad-files", test_bad_files);
   g_test_add_func ("/video/import", test_import);
   g_test_add_func ("/video/pairs", test_pairs);
+  g_test_add_func ("/video/judge-run", test_judge_run);
   g_test_add_func ("/video/import-bad-rows", test_import_bad_rows);
   g_test_add_func ("/video/cli-import", test_cli_import);
   return g_test_run ();
