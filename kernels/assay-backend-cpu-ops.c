@@ -556,13 +556,21 @@ assay_cpu_target_logprobs (AssayBackend *self, const float *logits, int rows, in
 
 int
 assay_cpu_scatter_rows (AssayBackend *self, const float *src, int ld_src, int cols, int n,
-                        const int *rows, float *dst)
+                        const int *rows, void *dst, AssayDType cache_dtype)
 {
   for (int r = 0; r < n; r++)
     {
+      const float *s = src + (size_t) r * ld_src;
       if (rows[r] < 0)
         return assay_backend_fail (self, ASSAY_BACKEND_E_INVALID, "scatter_rows: row %d", rows[r]);
-      memcpy (dst + (size_t) rows[r] * cols, src + (size_t) r * ld_src, (size_t) cols * sizeof (float));
+      if (cache_dtype == ASSAY_DTYPE_BF16)
+        {
+          uint16_t *d = (uint16_t *) dst + (size_t) rows[r] * cols;
+          for (int j = 0; j < cols; j++)
+            d[j] = assay_f32_to_bf16 (s[j]);
+        }
+      else
+        memcpy ((float *) dst + (size_t) rows[r] * cols, s, (size_t) cols * sizeof (float));
     }
   return ASSAY_BACKEND_OK;
 }
@@ -573,21 +581,40 @@ assay_cpu_attention_cached_scratch (AssayBackend *self, int n, int max_keys, int
   return (size_t) (self->threads > 0 ? self->threads : 1) * max_keys;
 }
 
+/* Key or value j of a span: its row in the cache. */
+#define SPAN_ROW(span, j, n_prefix) ((size_t) ((j) < (n_prefix) ? (span)[0] + (j) : (span)[2] + (j)))
+
 /* One query head against its keys: scores, softmax, the weighted sum of values. Decoding reads
- * each cached row once; the loops are memory-bound and vectorise over head_dim. */
+ * each cached row once; the loops are memory-bound and vectorise over head_dim. A bf16 cache is
+ * converted as it is read. */
 VECTOR_CLONES static void
-attend_one (const float *qh, const float *k_cache, const float *v_cache, int kv_dim, int kv_off,
-            const int *span, int head_dim, float scale, float *p, float *oh)
+attend_one (const float *qh, const void *k_cache, const void *v_cache, bool bf16, int kv_dim,
+            int kv_off, const int *span, int head_dim, float scale, float *p, float *oh)
 {
   int   n_keys = span[3], n_prefix = span[1] < n_keys ? span[1] : n_keys;
   float mx = -INFINITY, sum = 0.0f, inv;
 
   for (int j = 0; j < n_keys; j++)
     {
-      const float *kj = k_cache + (size_t) (j < n_prefix ? span[0] + j : span[2] + j) * kv_dim + kv_off;
-      float        d = 0.0f;
-      for (int i = 0; i < head_dim; i++)
-        d += qh[i] * kj[i];
+      size_t at = SPAN_ROW (span, j, n_prefix) * kv_dim + kv_off;
+      float  d = 0.0f;
+      if (bf16)
+        {
+          const uint16_t *kj = (const uint16_t *) k_cache + at;
+          for (int i = 0; i < head_dim; i++)
+            {
+              uint32_t u = (uint32_t) kj[i] << 16;
+              float    k;
+              memcpy (&k, &u, sizeof k);
+              d += qh[i] * k;
+            }
+        }
+      else
+        {
+          const float *kj = (const float *) k_cache + at;
+          for (int i = 0; i < head_dim; i++)
+            d += qh[i] * kj[i];
+        }
       p[j] = d * scale;
       mx = p[j] > mx ? p[j] : mx;
     }
@@ -601,21 +628,37 @@ attend_one (const float *qh, const float *k_cache, const float *v_cache, int kv_
     oh[i] = 0.0f;
   for (int j = 0; j < n_keys; j++)
     {
-      const float *vj = v_cache + (size_t) (j < n_prefix ? span[0] + j : span[2] + j) * kv_dim + kv_off;
-      float        w = p[j] * inv;
-      for (int i = 0; i < head_dim; i++)
-        oh[i] += w * vj[i];
+      size_t at = SPAN_ROW (span, j, n_prefix) * kv_dim + kv_off;
+      float  w = p[j] * inv;
+      if (bf16)
+        {
+          const uint16_t *vj = (const uint16_t *) v_cache + at;
+          for (int i = 0; i < head_dim; i++)
+            {
+              uint32_t u = (uint32_t) vj[i] << 16;
+              float    v;
+              memcpy (&v, &u, sizeof v);
+              oh[i] += w * v;
+            }
+        }
+      else
+        {
+          const float *vj = (const float *) v_cache + at;
+          for (int i = 0; i < head_dim; i++)
+            oh[i] += w * vj[i];
+        }
     }
 }
 
 int
 assay_cpu_attention_cached (AssayBackend *self, const float *q, int ldq, int n,
-                            const float *k_cache, const float *v_cache, const int *span,
-                            int max_keys, float *out, int ld_out, int n_heads, int n_kv_heads,
-                            int head_dim, float scale, float *scratch)
+                            const void *k_cache, const void *v_cache, AssayDType cache_dtype,
+                            const int *span, int max_keys, float *out, int ld_out, int n_heads,
+                            int n_kv_heads, int head_dim, float scale, float *scratch)
 {
-  int threads = self->threads > 0 ? self->threads : 1;
-  int group = n_heads / n_kv_heads, kv_dim = n_kv_heads * head_dim;
+  int  threads = self->threads > 0 ? self->threads : 1;
+  int  group = n_heads / n_kv_heads, kv_dim = n_kv_heads * head_dim;
+  bool bf16 = cache_dtype == ASSAY_DTYPE_BF16;
 
   for (int r = 0; r < n; r++)
     if (span[4 * r + 3] < 1 || span[4 * r + 3] > max_keys || span[4 * r] < 0 || span[4 * r + 2] < 0)
@@ -626,7 +669,7 @@ assay_cpu_attention_cached (AssayBackend *self, const float *q, int ldq, int n,
   for (long t = 0; t < (long) n * n_heads; t++)
     {
       int r = (int) (t / n_heads), h = (int) (t % n_heads);
-      attend_one (q + (size_t) r * ldq + (size_t) h * head_dim, k_cache, v_cache, kv_dim,
+      attend_one (q + (size_t) r * ldq + (size_t) h * head_dim, k_cache, v_cache, bf16, kv_dim,
                   (h / group) * head_dim, span + 4 * r, head_dim, scale,
                   scratch + (size_t) omp_get_thread_num () * max_keys,
                   out + (size_t) r * ld_out + (size_t) h * head_dim);

@@ -408,11 +408,36 @@ attention_kernel (const float *q, const float *k, const float *v, int ld, float 
     }
 }
 
+__device__ inline float
+cache_value (const float *c, size_t i)
+{
+  return c[i];
+}
+
+__device__ inline float
+cache_value (const __nv_bfloat16 *c, size_t i)
+{
+  return __bfloat162float (c[i]);
+}
+
+__device__ inline void
+cache_store (float *c, size_t i, float v)
+{
+  c[i] = v;
+}
+
+__device__ inline void
+cache_store (__nv_bfloat16 *c, size_t i, float v)
+{
+  c[i] = __float2bfloat16_rn (v);
+}
+
 /* One block per (row, head): scores of the row's query against its keys (in the scratch row of
  * that pair), softmax, the weighted sum of values. Key j is cache row span[0] + j below
  * span[1], else span[2] + j. */
+template <typename T>
 __global__ void
-attention_cached_kernel (const float *q, int ldq, const float *k_cache, const float *v_cache,
+attention_cached_kernel (const float *q, int ldq, const T *k_cache, const T *v_cache,
                          int kv_dim, const int *span, int max_keys, float *out, int ld_out,
                          int group, int head_dim, float scale, float *scratch)
 {
@@ -427,10 +452,10 @@ attention_cached_kernel (const float *q, int ldq, const float *k_cache, const fl
 
   for (int j = threadIdx.x; j < n_keys; j += blockDim.x)
     {
-      const float *kj = k_cache + (size_t) (j < n_prefix ? sp[0] + j : sp[2] + j) * kv_dim + off;
-      float        d = 0.0f;
+      size_t at = (size_t) (j < n_prefix ? sp[0] + j : sp[2] + j) * kv_dim + off;
+      float  d = 0.0f;
       for (int t = 0; t < head_dim; t++)
-        d += qh[t] * kj[t];
+        d += qh[t] * cache_value (k_cache, at + t);
       p[j] = d * scale;
       mx = fmaxf (mx, p[j]);
     }
@@ -447,20 +472,20 @@ attention_cached_kernel (const float *q, int ldq, const float *k_cache, const fl
     {
       float acc = 0.0f;
       for (int j = 0; j < n_keys; j++)
-        acc += p[j] * v_cache[(size_t) (j < n_prefix ? sp[0] + j : sp[2] + j) * kv_dim + off + t];
+        acc += p[j] * cache_value (v_cache, (size_t) (j < n_prefix ? sp[0] + j : sp[2] + j) * kv_dim + off + t);
       out[(size_t) r * ld_out + (size_t) h * head_dim + t] = acc * inv;
     }
 }
 
+template <typename T>
 __global__ void
-scatter_rows_kernel (const float *src, int ld_src, int cols, const int *rows, float *dst)
+scatter_rows_kernel (const float *src, int ld_src, int cols, const int *rows, T *dst)
 {
   int          r = blockIdx.x;
   const float *s = src + (size_t) r * ld_src;
-  float       *d = dst + (size_t) rows[r] * cols;
 
   for (int j = threadIdx.x; j < cols; j += blockDim.x)
-    d[j] = s[j];
+    cache_store (dst, (size_t) rows[r] * cols + j, s[j]);
 }
 
 __global__ void
@@ -641,9 +666,14 @@ cuda_target_logprobs (AssayBackend *self, const float *logits, int rows, int col
 
 int
 cuda_scatter_rows (AssayBackend *self, const float *src, int ld_src, int cols, int n,
-                   const int *rows, float *dst)
+                   const int *rows, void *dst, AssayDType cache_dtype)
 {
-  scatter_rows_kernel<<<n, 128, 0, cuda_of (self)->stream>>> (src, ld_src, cols, rows, dst);
+  cudaStream_t stream = cuda_of (self)->stream;
+
+  if (cache_dtype == ASSAY_DTYPE_BF16)
+    scatter_rows_kernel<<<n, 128, 0, stream>>> (src, ld_src, cols, rows, (__nv_bfloat16 *) dst);
+  else
+    scatter_rows_kernel<<<n, 128, 0, stream>>> (src, ld_src, cols, rows, (float *) dst);
   return cuda_check (self, cudaGetLastError (), "scatter_rows");
 }
 
@@ -654,14 +684,22 @@ cuda_attention_cached_scratch (AssayBackend *self, int n, int max_keys, int n_he
 }
 
 int
-cuda_attention_cached (AssayBackend *self, const float *q, int ldq, int n, const float *k_cache,
-                       const float *v_cache, const int *span, int max_keys, float *out,
-                       int ld_out, int n_heads, int n_kv_heads, int head_dim, float scale,
-                       float *scratch)
+cuda_attention_cached (AssayBackend *self, const float *q, int ldq, int n, const void *k_cache,
+                       const void *v_cache, AssayDType cache_dtype, const int *span, int max_keys,
+                       float *out, int ld_out, int n_heads, int n_kv_heads, int head_dim,
+                       float scale, float *scratch)
 {
-  attention_cached_kernel<<<dim3 (n, n_heads), 128, 0, cuda_of (self)->stream>>> (
-    q, ldq, k_cache, v_cache, n_kv_heads * head_dim, span, max_keys, out, ld_out,
-    n_heads / n_kv_heads, head_dim, scale, scratch);
+  cudaStream_t stream = cuda_of (self)->stream;
+  dim3         grid (n, n_heads);
+
+  if (cache_dtype == ASSAY_DTYPE_BF16)
+    attention_cached_kernel<<<grid, 128, 0, stream>>> (
+      q, ldq, (const __nv_bfloat16 *) k_cache, (const __nv_bfloat16 *) v_cache, n_kv_heads * head_dim,
+      span, max_keys, out, ld_out, n_heads / n_kv_heads, head_dim, scale, scratch);
+  else
+    attention_cached_kernel<<<grid, 128, 0, stream>>> (
+      q, ldq, (const float *) k_cache, (const float *) v_cache, n_kv_heads * head_dim, span,
+      max_keys, out, ld_out, n_heads / n_kv_heads, head_dim, scale, scratch);
   return cuda_check (self, cudaGetLastError (), "attention_cached");
 }
 

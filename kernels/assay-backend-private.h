@@ -44,12 +44,12 @@ typedef struct
   int (*target_logprobs) (AssayBackend *self, const float *logits, int rows, int cols, int ld,
                           const int *targets, float *out);
   int (*scatter_rows) (AssayBackend *self, const float *src, int ld_src, int cols, int n,
-                       const int *rows, float *dst);
+                       const int *rows, void *dst, AssayDType cache_dtype);
   size_t (*attention_cached_scratch) (AssayBackend *self, int n, int max_keys, int n_heads);
   int (*attention_cached) (AssayBackend *self, const float *q, int ldq, int n,
-                           const float *k_cache, const float *v_cache, const int *span,
-                           int max_keys, float *out, int ld_out, int n_heads, int n_kv_heads,
-                           int head_dim, float scale, float *scratch);
+                           const void *k_cache, const void *v_cache, AssayDType cache_dtype,
+                           const int *span, int max_keys, float *out, int ld_out, int n_heads,
+                           int n_kv_heads, int head_dim, float scale, float *scratch);
 } AssayBackendVTable;
 
 struct AssayBackendWeight

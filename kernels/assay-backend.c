@@ -431,16 +431,18 @@ assay_backend_target_logprobs (AssayBackend *self, const float *logits, int rows
 
 int
 assay_backend_scatter_rows (AssayBackend *self, const float *src, int ld_src, int cols, int n,
-                            const int *rows, float *dst)
+                            const int *rows, void *dst, AssayDType cache_dtype)
 {
   CHECK (cols > 0 && ld_src >= cols && n >= 0, "scatter_rows: bad shape");
+  CHECK (cache_dtype == ASSAY_DTYPE_F32 || cache_dtype == ASSAY_DTYPE_BF16,
+         "scatter_rows: a cache is F32 or BF16");
   if (n == 0)
     return ASSAY_BACKEND_OK;
   CHECK (src && rows && dst, "scatter_rows: NULL input");
   if (self->vt->scatter_rows == NULL)
     return assay_backend_fail (self, ASSAY_BACKEND_E_UNAVAILABLE, "scatter_rows: not on %s",
                                assay_backend_describe (self));
-  return self->vt->scatter_rows (self, src, ld_src, cols, n, rows, dst);
+  return self->vt->scatter_rows (self, src, ld_src, cols, n, rows, dst, cache_dtype);
 }
 
 size_t
@@ -454,20 +456,22 @@ assay_backend_attention_cached_scratch (AssayBackend *self, int n, int max_keys,
 
 int
 assay_backend_attention_cached (AssayBackend *self, const float *q, int ldq, int n,
-                                const float *k_cache, const float *v_cache, const int *span,
-                                int max_keys, float *out, int ld_out, int n_heads,
+                                const void *k_cache, const void *v_cache, AssayDType cache_dtype,
+                                const int *span, int max_keys, float *out, int ld_out, int n_heads,
                                 int n_kv_heads, int head_dim, float scale, float *scratch)
 {
   CHECK (n >= 0 && n_heads > 0 && n_kv_heads > 0 && head_dim > 0 && n_heads % n_kv_heads == 0,
          "attention_cached: %d heads cannot share %d key/value heads", n_heads, n_kv_heads);
   CHECK (ldq >= n_heads * head_dim && ld_out >= n_heads * head_dim && max_keys > 0,
          "attention_cached: bad strides");
+  CHECK (cache_dtype == ASSAY_DTYPE_F32 || cache_dtype == ASSAY_DTYPE_BF16,
+         "attention_cached: a cache is F32 or BF16");
   if (n == 0)
     return ASSAY_BACKEND_OK;
   CHECK (q && k_cache && v_cache && span && out && scratch, "attention_cached: NULL input");
   if (self->vt->attention_cached == NULL)
     return assay_backend_fail (self, ASSAY_BACKEND_E_UNAVAILABLE, "attention_cached: not on %s",
                                assay_backend_describe (self));
-  return self->vt->attention_cached (self, q, ldq, n, k_cache, v_cache, span, max_keys, out,
-                                     ld_out, n_heads, n_kv_heads, head_dim, scale, scratch);
+  return self->vt->attention_cached (self, q, ldq, n, k_cache, v_cache, cache_dtype, span, max_keys,
+                                     out, ld_out, n_heads, n_kv_heads, head_dim, scale, scratch);
 }

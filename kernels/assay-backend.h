@@ -202,30 +202,34 @@ int    assay_backend_attention (AssayBackend *self,
                                 float         scale,
                                 float        *scratch);
 /* ---- Decoding with a key/value cache ----
- * A cache holds rows of kv_dim = n_kv_heads * head_dim floats, one row per (sequence, position),
- * for keys and for values alike; the caller lays sequences out in it. */
+ * A cache holds rows of kv_dim = n_kv_heads * head_dim values, one row per (sequence, position),
+ * for keys and for values alike, in float32 or bf16 (cache_dtype); the caller lays sequences out
+ * in it. */
 
-/* dst[rows[r]] = src[r] for r < n: rows of cols floats, src row stride ld_src, dst row stride
- * cols. rows: n ints in backend memory. */
+/* dst[rows[r]] = src[r] for r < n: rows of cols floats (src row stride ld_src) stored as
+ * cache_dtype (F32, or BF16 rounded to nearest even) with dst row stride cols. rows: n ints in
+ * backend memory. */
 int assay_backend_scatter_rows (AssayBackend *self,
                                 const float  *src,
                                 int           ld_src,
                                 int           cols,
                                 int           n,
                                 const int    *rows,
-                                float        *dst);
-/* Attention of n query rows against cached keys and values. Row r sees span[4r+3] keys; key j
- * is cache row span[4r] + j when j < span[4r+1] (a prefix shared with other sequences), else
- * cache row span[4r+2] + j (the sequence's own rows). span: 4n ints in backend memory;
- * max_keys bounds every span[4r+3]. q has n_heads * head_dim columns (row stride ldq), out
- * likewise (ld_out). scratch: assay_backend_attention_cached_scratch() floats. */
+                                void         *dst,
+                                AssayDType    cache_dtype);
+/* Attention of n query rows against cached keys and values (cache_dtype F32 or BF16). Row r sees
+ * span[4r+3] keys; key j is cache row span[4r] + j when j < span[4r+1] (a prefix shared with other
+ * sequences), else cache row span[4r+2] + j (the sequence's own rows). span: 4n ints in backend
+ * memory; max_keys bounds every span[4r+3]. q has n_heads * head_dim columns (row stride ldq),
+ * out likewise (ld_out). scratch: assay_backend_attention_cached_scratch() floats. */
 size_t assay_backend_attention_cached_scratch (AssayBackend *self, int n, int max_keys, int n_heads);
 int    assay_backend_attention_cached (AssayBackend *self,
                                        const float  *q,
                                        int           ldq,
                                        int           n,
-                                       const float  *k_cache,
-                                       const float  *v_cache,
+                                       const void   *k_cache,
+                                       const void   *v_cache,
+                                       AssayDType    cache_dtype,
                                        const int    *span,
                                        int           max_keys,
                                        float        *out,

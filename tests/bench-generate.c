@@ -69,7 +69,7 @@ int
 main (int argc, char **argv)
 {
   int prompt_len = 256, n = 16, new_tokens = 256, single = 64, threads = 2;
-  g_autofree char *backend_name = NULL;
+  g_autofree char *backend_name = NULL, *kv = NULL;
   const GOptionEntry entries[] = {
     { "prompt", 0, 0, G_OPTION_ARG_INT, &prompt_len, "prompt tokens of the N candidates", "N" },
     { "n", 0, 0, G_OPTION_ARG_INT, &n, "candidates of the prompt", "N" },
@@ -77,6 +77,7 @@ main (int argc, char **argv)
     { "single", 0, 0, G_OPTION_ARG_INT, &single, "new tokens of the one-sequence decode", "N" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "CPU threads", "N" },
     { "backend", 0, 0, G_OPTION_ARG_STRING, &backend_name, "cpu or cuda", "B" },
+    { "kv-cache", 0, 0, G_OPTION_ARG_STRING, &kv, "f32 or bf16", "TYPE" },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("MODEL_DIR");
@@ -117,6 +118,7 @@ main (int argc, char **argv)
       return 1;
     }
   c = assay_lm_model_config (model);
+  o.kv_cache = kv != NULL && g_str_equal (kv, "bf16") ? ASSAY_DTYPE_BF16 : ASSAY_DTYPE_F32;
   bandwidth = read_bandwidth ((size_t) 1 << 30, threads);
   /* the peak from here on: the model and the generation, not the bandwidth buffer */
   {
@@ -127,7 +129,7 @@ main (int argc, char **argv)
         fclose (f);
       }
   }
-  if (!assay_lm_model_upload (model, b, assay_lm_generator_memory (c, prompt_len, n, new_tokens), &error))
+  if (!assay_lm_model_upload (model, b, assay_lm_generator_memory (c, prompt_len, n, new_tokens, o.kv_cache), &error))
     {
       g_printerr ("%s\n", error->message);
       return 1;
@@ -197,11 +199,11 @@ main (int argc, char **argv)
            "\"single_seconds_per_token\": %.4f, \"single_bound_seconds\": %.4f, "
            "\"fraction_of_bandwidth_bound\": %.3f, \"n\": %d, \"prompt\": %d, \"new\": %d, "
            "\"many_tokens\": %" G_GINT64_FORMAT ", \"many_seconds\": %.2f, \"many_tokens_per_second\": %.1f, "
-           "\"peak_rss_bytes\": %ld}\n",
+           "\"peak_rss_bytes\": %ld, \"kv_cache\": \"%s\"}\n",
            assay_backend_describe (b), assay_lm_model_parameters (model),
            assay_lm_dtype_name (assay_backend_weight_dtype (assay_backend_kind (b), assay_lm_model_dtype (model))),
            weight_bytes, bandwidth / 1e9, single_s, bound, bound / single_s, n, prompt_len, new_tokens,
-           many_tokens, many_s, many_tokens / many_s, peak);
+           many_tokens, many_s, many_tokens / many_s, peak, assay_lm_dtype_name (o.kv_cache));
   g_clear_pointer (&gen, assay_lm_generator_free);
   assay_lm_model_unload (model);
   assay_backend_free (b);

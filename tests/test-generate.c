@@ -221,6 +221,62 @@ static void test_greedy_gpt2 (void) { check_greedy (ASSAY_LM_GPT2, ASSAY_DTYPE_F
 static void test_greedy_qwen2_bf16 (void) { check_greedy (ASSAY_LM_QWEN2, ASSAY_DTYPE_BF16, 24); }
 static void test_greedy_llama_bf16 (void) { check_greedy (ASSAY_LM_LLAMA, ASSAY_DTYPE_BF16, 25); }
 
+/* A bf16 key/value cache: half the cache memory, the greedy tokens of the float32 cache (until
+ * a near tie), model log-probs within 2e-2 of them. */
+static void
+test_kv_bf16 (void)
+{
+  Fixture f;
+  const int lens[] = { 5, 40, 1 };
+  g_autoptr (GRand) rand = g_rand_new_with_seed (77);
+  int *prompts[3];
+  AssayLmGenerateOptions o = greedy_options (2, 32);
+  AssayLmCandidate exact[6] = { { 0 } }, half[6] = { { 0 } };
+  g_autoptr (AssayLmGenerator) gen = NULL;
+  g_autoptr (GError) error = NULL;
+  double worst = 0;
+  guint same = 0;
+  const AssayLmConfig *c;
+
+  fixture_open_scaled (&f, ASSAY_LM_QWEN2, ASSAY_DTYPE_BF16, 131, 0.6);
+  c = assay_lm_model_config (f.model);
+  g_assert_cmpuint (assay_lm_generator_memory (c, 46, 6, 32, ASSAY_DTYPE_F32)
+                      - assay_lm_generator_memory (c, 46, 6, 32, ASSAY_DTYPE_BF16),
+                    ==, 2 * (guint64) c->layers * c->kv_heads * c->head_dim * (46 + 6 * 32) * 2);
+  gen = assay_lm_generator_new (f.model);
+  for (int p = 0; p < 3; p++)
+    prompts[p] = random_ids (rand, lens[p], 300);
+  g_assert_true (assay_lm_generator_run (gen, (const int *const *) prompts, lens, 3, &o, exact, NULL, NULL, NULL, &error));
+  o.kv_cache = ASSAY_DTYPE_BF16;
+  g_assert_true (assay_lm_generator_run (gen, (const int *const *) prompts, lens, 3, &o, half, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  for (int i = 0; i < 6; i++)
+    {
+      guint k = 0;
+      while (k < exact[i].ids->len && k < half[i].ids->len
+             && g_array_index (exact[i].ids, int, k) == g_array_index (half[i].ids, int, k))
+        {
+          worst = fmax (worst, fabs (g_array_index (exact[i].model_logprobs, float, k)
+                                     - g_array_index (half[i].model_logprobs, float, k)));
+          k++;
+        }
+      same += k;
+      assay_lm_candidate_clear (&exact[i]);
+      assay_lm_candidate_clear (&half[i]);
+    }
+  g_test_message ("bf16 cache: %u of 192 tokens as with float32 before any difference, log-probs within %.2g",
+                  same, worst);
+  g_assert_cmpuint (same, >=, 150);
+  g_assert_cmpfloat (worst, <=, 2e-2);
+  g_assert_cmpfloat (worst, >, 0); /* the cache is rounded: the numbers do move */
+  o.kv_cache = ASSAY_DTYPE_F16;
+  g_assert_false (assay_lm_generator_run (gen, (const int *const *) prompts, lens, 3, &o, exact, NULL, NULL, NULL, &error));
+  g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT);
+  for (int p = 0; p < 3; p++)
+    g_free (prompts[p]);
+  fixture_close (&f);
+}
+
 /* Upper tail of the chi-square distribution with k degrees of freedom (Wilson-Hilferty). */
 static double
 chi2_tail (double x, int k)
@@ -1225,6 +1281,7 @@ main (int argc, char **argv)
   g_test_add_func ("/generate/stops", test_stops);
   g_test_add_func ("/generate/refusals", test_refusals);
   g_test_add_func ("/generate/cli", test_cli);
+  g_test_add_func ("/generate/kv-bf16", test_kv_bf16);
   g_test_add_func ("/generate/cuda", test_cuda);
   g_test_add_func ("/generate/cancel", test_cancel);
   g_test_add_func ("/generate/gen-generate", test_gen_generate);

@@ -214,6 +214,7 @@ verb_generate (AssayCliCommon *common, int argc, char **argv)
   gint64 seed = 0;
   gboolean chat = FALSE;
   char **stop = NULL;
+  g_autofree char *kv = NULL;
   const GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &options.model, N_("Model folder"), N_("DIR") },
     { "input", 0, 0, G_OPTION_ARG_FILENAME, &options.input, N_("JSONL of {id, prompt} or {id, messages}"), N_("FILE") },
@@ -229,6 +230,7 @@ verb_generate (AssayCliCommon *common, int argc, char **argv)
     { "stop", 0, 0, G_OPTION_ARG_STRING_ARRAY, &stop, N_("Stop before this text (repeatable)"), N_("TEXT") },
     { "chat", 0, 0, G_OPTION_ARG_NONE, &chat, N_("Render prompts with the model's chat template"), NULL },
     { "max-batch", 0, 0, G_OPTION_ARG_INT, &max_batch, N_("Candidates decoded at once (default 64)"), N_("N") },
+    { "kv-cache", 0, 0, G_OPTION_ARG_STRING, &kv, N_("f32 (default: the numbers of lm score) or bf16 (half the memory)"), N_("TYPE") },
     { NULL }
   };
   g_autoptr (AssayJob) job = NULL;
@@ -238,6 +240,8 @@ verb_generate (AssayCliCommon *common, int argc, char **argv)
 
   if (status == ASSAY_CLI_OK && (options.model == NULL || options.input == NULL || options.output == NULL || argc > 1))
     status = assay_cli_usage (_("lm generate needs --model DIR, --input FILE and --output FILE"));
+  if (status == ASSAY_CLI_OK && kv != NULL && !g_str_equal (kv, "f32") && !g_str_equal (kv, "bf16"))
+    status = assay_cli_usage (_("--kv-cache is f32 or bf16"));
   if (status == ASSAY_CLI_OK && (n < 1 || n > 100000 || max_tokens < 1 || max_tokens > 1000000 || max_batch < 1 || seed < 0))
     status = assay_cli_usage (_("--n, --max-tokens and --max-batch must be positive, --seed not negative"));
   options.sampling = (AssaySampling) { temperature, top_k, top_p, min_p, penalty };
@@ -255,6 +259,7 @@ verb_generate (AssayCliCommon *common, int argc, char **argv)
   options.seed = (guint64) seed;
   options.chat = chat;
   options.stop = stop;
+  options.kv_cache = kv != NULL && g_str_equal (kv, "bf16") ? ASSAY_DTYPE_BF16 : ASSAY_DTYPE_F32;
   job = assay_lm_generate_job_new (&options);
   assay_lm_generate_file_options_clear (&options);
   if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)

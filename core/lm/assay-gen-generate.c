@@ -110,7 +110,7 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
   if (!assay_lm_model_upload (model, backend,
                               assay_lm_generator_memory (c, (int) MIN (longest * 64u, 65536u),
                                                          MAX (n, o->max_batch > 0 ? o->max_batch : 64),
-                                                         o->max_tokens),
+                                                         o->max_tokens, ASSAY_DTYPE_F32),
                               error))
     return FALSE;
   gen = assay_lm_generator_new (model);

@@ -414,7 +414,7 @@ assay_llminer_run (AssayStore *store, const AssayGenGenerateOptions *o, AssayBac
     progress (0.0, _("Loading weights"), progress_data);
   if (!assay_lm_model_upload (model, backend,
                               assay_lm_generator_memory (c, 16384, o->max_batch > 0 ? o->max_batch : 64,
-                                                         o->max_tokens),
+                                                         o->max_tokens, ASSAY_DTYPE_F32),
                               error))
     return FALSE;
   gen = assay_lm_generator_new (model);

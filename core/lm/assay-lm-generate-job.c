@@ -225,12 +225,13 @@ assay_lm_generate_file (const AssayLmGenerateFileOptions *o, AssayBackend *backe
   go.eos = c->eos_ids;
   go.n_eos = c->n_eos;
   go.max_batch = o->max_batch;
+  go.kv_cache = o->kv_cache;
   if (progress)
     progress (0.0, _("Loading weights"), progress_data);
   if (!assay_lm_model_upload (model, backend,
                               assay_lm_generator_memory (c, MAX (longest, MIN (4096, longest * 64)),
                                                          MAX (o->n, o->max_batch > 0 ? o->max_batch : 64),
-                                                         o->max_tokens),
+                                                         o->max_tokens, o->kv_cache),
                               error))
     return FALSE;
   gen = assay_lm_generator_new (model);

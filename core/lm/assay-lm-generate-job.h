@@ -20,6 +20,7 @@ typedef struct
   int           max_tokens;
   char        **stop;   /* NULL-terminated, or NULL */
   int           max_batch;
+  AssayDType    kv_cache;  /* F32 (default) or BF16 */
 } AssayLmGenerateFileOptions;
 
 void     assay_lm_generate_file_options_clear (AssayLmGenerateFileOptions *options);

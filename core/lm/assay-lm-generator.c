@@ -59,15 +59,16 @@ assay_lm_generator_free (AssayLmGenerator *self)
 
 guint64
 assay_lm_generator_memory (const AssayLmConfig *c, int prompt_tokens, int candidates,
-                           int max_tokens)
+                           int max_tokens, AssayDType kv_cache)
 {
   guint64 rows = (guint64) MAX (prompt_tokens, candidates), f = sizeof (float);
   guint64 kv = (guint64) c->kv_heads * c->head_dim;
   guint64 cache = 2 * (guint64) c->layers * kv * ((guint64) prompt_tokens + (guint64) candidates * max_tokens);
 
-  return f * (cache + rows * (3 * (guint64) c->hidden + assay_lm_qkv_width (c) + c->heads * c->head_dim
-                              + assay_lm_mlp_width (c) + c->inter)
-              + 2 * (guint64) candidates * c->vocab)
+  return cache * (kv_cache == ASSAY_DTYPE_BF16 ? 2 : 4)
+         + f * (rows * (3 * (guint64) c->hidden + assay_lm_qkv_width (c) + c->heads * c->head_dim
+                        + assay_lm_mlp_width (c) + c->inter)
+                + 2 * (guint64) candidates * c->vocab)
          + rows * 8 * sizeof (int);
 }
 
@@ -95,7 +96,8 @@ typedef struct
   float                        *scratch, *hs, *logits, *h_logits;
   int                          *ids, *rows, *span, *last;
   int                          *h_ids, *h_pos, *h_rows, *h_span;
-  float                       **k, **v;
+  void                        **k, **v;    /* per layer, of cache_dtype values */
+  AssayDType                    cache_dtype;
   /* the attention of the pass under way */
   gboolean                      prefill;
   int                          *offsets; /* host, prefill */
@@ -118,15 +120,18 @@ attend (int l, const float *qkv, int ld, float *att, gpointer data)
   int                  Q = c->heads * c->head_dim, KV = c->kv_heads * c->head_dim, status;
   float                scale = (float) (1.0 / sqrt ((double) c->head_dim));
 
-  if ((status = assay_backend_scatter_rows (g->b, qkv + Q, ld, KV, g->n_rows, g->rows, g->k[l])) != 0
-      || (status = assay_backend_scatter_rows (g->b, qkv + Q + KV, ld, KV, g->n_rows, g->rows, g->v[l])) != 0)
+  if ((status = assay_backend_scatter_rows (g->b, qkv + Q, ld, KV, g->n_rows, g->rows, g->k[l],
+                                            g->cache_dtype)) != 0
+      || (status = assay_backend_scatter_rows (g->b, qkv + Q + KV, ld, KV, g->n_rows, g->rows, g->v[l],
+                                               g->cache_dtype)) != 0)
     return status;
+  /* (prefill attends to the rows it just computed, in float32, as teacher forcing does) */
   if (g->prefill)
     return assay_backend_attention (g->b, qkv, qkv + Q, qkv + Q + KV, ld, att, Q, g->offsets,
                                     g->n_seqs, c->heads, c->kv_heads, c->head_dim, scale, g->scratch);
-  return assay_backend_attention_cached (g->b, qkv, ld, g->n_rows, g->k[l], g->v[l], g->span,
-                                         g->max_keys, att, Q, c->heads, c->kv_heads, c->head_dim,
-                                         scale, g->scratch);
+  return assay_backend_attention_cached (g->b, qkv, ld, g->n_rows, g->k[l], g->v[l], g->cache_dtype,
+                                         g->span, g->max_keys, att, Q, c->heads, c->kv_heads,
+                                         c->head_dim, scale, g->scratch);
 }
 
 static void
@@ -165,8 +170,8 @@ group_alloc (Group *g, int prompt_tokens, int n_prompts, int max_len, int candid
                                       assay_backend_attention_cached_scratch (b, candidates, g->max_keys, c->heads));
   gboolean             ok;
 
-  g->k = g_new0 (float *, c->layers);
-  g->v = g_new0 (float *, c->layers);
+  g->k = g_new0 (void *, c->layers);
+  g->v = g_new0 (void *, c->layers);
   ok = (g->a.x = assay_backend_alloc (b, R * c->hidden * f)) != NULL
        && (g->a.xn = assay_backend_alloc (b, R * c->hidden * f)) != NULL
        && (g->a.qkv = assay_backend_alloc (b, R * assay_lm_qkv_width (c) * f)) != NULL
@@ -182,8 +187,8 @@ group_alloc (Group *g, int prompt_tokens, int n_prompts, int max_len, int candid
        && (g->span = assay_backend_alloc (b, 4 * (gsize) candidates * sizeof (int))) != NULL
        && (g->last = assay_backend_alloc (b, (gsize) n_prompts * sizeof (int))) != NULL;
   for (int l = 0; ok && l < c->layers; l++)
-    ok = (g->k[l] = assay_backend_alloc (b, cache_rows * kv * f)) != NULL
-         && (g->v[l] = assay_backend_alloc (b, cache_rows * kv * f)) != NULL;
+    ok = (g->k[l] = assay_backend_alloc (b, cache_rows * kv * assay_dtype_size (g->cache_dtype))) != NULL
+         && (g->v[l] = assay_backend_alloc (b, cache_rows * kv * assay_dtype_size (g->cache_dtype))) != NULL;
   if (!ok)
     {
       g_set_error (error, ASSAY_ERROR,
@@ -290,6 +295,7 @@ run_group (AssayLmGenerator *self, const int *const *prompts, const int *lens, i
   g.c = c;
   g.b = self->b;
   g.o = o;
+  g.cache_dtype = o->kv_cache == ASSAY_DTYPE_BF16 ? ASSAY_DTYPE_BF16 : ASSAY_DTYPE_F32;
   for (int p = p0; p < p1; p++)
     {
       T += lens[p];
@@ -456,6 +462,11 @@ assay_lm_generator_run (AssayLmGenerator *self, const int *const *prompts, const
     }
   if (!assay_sampling_check (&o->sampling, error))
     return FALSE;
+  if (o->kv_cache != ASSAY_DTYPE_F32 && o->kv_cache != ASSAY_DTYPE_BF16)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "a key/value cache is F32 or BF16");
+      return FALSE;
+    }
   if (o->n < 1 || o->max_tokens < 1)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,

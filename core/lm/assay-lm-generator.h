@@ -31,6 +31,8 @@ typedef struct
   int           n_eos;
   int           max_batch;  /* candidates decoded at once (0: 64) */
   int           batch_tokens; /* prompt tokens per prefill (0: 4096) */
+  AssayDType    kv_cache;   /* F32 (0, exact: the same numbers as teacher forcing) or BF16 (half
+                             * the memory; log-probs within about 1e-2) */
 } AssayLmGenerateOptions;
 
 typedef struct
@@ -66,12 +68,13 @@ gboolean          assay_lm_generator_run (AssayLmGenerator             *self,
                                           GCancellable                 *cancellable,
                                           GError                      **error);
 
-/* Bytes of cache and activations for a group of prompts of `prompt_tokens` tokens in all, with
- * `candidates` candidates of up to max_tokens each. */
+/* Bytes of cache (of kv_cache values) and activations for a group of prompts of
+ * `prompt_tokens` tokens in all, with `candidates` candidates of up to max_tokens each. */
 guint64           assay_lm_generator_memory (const AssayLmConfig *config,
                                              int                  prompt_tokens,
                                              int                  candidates,
-                                             int                  max_tokens);
+                                             int                  max_tokens,
+                                             AssayDType           kv_cache);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AssayLmGenerator, assay_lm_generator_free)
 
