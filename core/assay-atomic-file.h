@@ -2,7 +2,9 @@
 /* assay-atomic-file.h: a file written whole or not at all. The bytes go to a new temporary
  * file beside the target, created with O_CREAT|O_EXCL (so never through a link planted at that
  * name); commit flushes it to disk and renames it onto the target, which replaces a link at the
- * target rather than writing through it. Until then the target keeps what it had. */
+ * target rather than writing through it. Until then the target keeps what it had. A target that
+ * is a character device, a pipe or a socket (/dev/stdout, /dev/null, a FIFO) is written in
+ * place as a stream; other special files are refused. */
 #pragma once
 
 #include <stdio.h>
@@ -17,6 +19,7 @@ typedef struct _AssayAtomicFile AssayAtomicFile;
 AssayAtomicFile *assay_atomic_file_new (const char *path, GError **error);
 /* The stream to write to (owned by the file). */
 FILE            *assay_atomic_file_get_stream (AssayAtomicFile *self);
+/* NULL when the target is written in place */
 const char      *assay_atomic_file_get_temp_path (AssayAtomicFile *self);
 /* Flushes, syncs, closes and renames onto the target; on failure the temporary file is removed
  * and the target is as it was. Either way the stream is closed. */

@@ -214,6 +214,8 @@ assay_backend_cpu_new (int n_threads, char *err, size_t err_len)
     n_threads = omp_get_max_threads ();
   if (n_threads <= 0)
     n_threads = 1;
+  if (n_threads > ASSAY_BACKEND_MAX_THREADS)
+    n_threads = ASSAY_BACKEND_MAX_THREADS;
   openblas_set_num_threads (n_threads);
   self->blas_threads = n_threads;
   omp_set_num_threads (n_threads);

@@ -39,6 +39,9 @@ typedef enum
   ASSAY_BACKEND_E_DEVICE = 4,      /* a device-side failure (CUDA/cuBLAS error) */
 } AssayBackendStatus;
 
+/* The most CPU threads a backend takes (OpenMP cannot start many more). */
+#define ASSAY_BACKEND_MAX_THREADS 1024
+
 /* Construction. On failure they return NULL and write a message into err (if given). */
 AssayBackend *assay_backend_cpu_new (int n_threads, char *err, size_t err_len);
 AssayBackend *assay_backend_cuda_new (int device, char *err, size_t err_len);

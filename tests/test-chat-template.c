@@ -110,6 +110,11 @@ test_errors (void)
   check_error ("{% include 'other.jinja' %}", "{}", ASSAY_ERROR_UNSUPPORTED, "template line 1", "“include”");
   check_error ("\n{% for x in xs recursive %}{% endfor %}", "{}", ASSAY_ERROR_UNSUPPORTED, "template line 2", "recursive");
   check_error ("{{ 'a'.encode() }}", "{}", ASSAY_ERROR_UNSUPPORTED, "template line 1", "“encode”");
+  /* sizes a template could make without end: refused, never built */
+  check_error ("{{ 'x' | center(2**40) }}", "{}", ASSAY_ERROR_OUT_OF_MEMORY, "template line 1", "too long");
+  check_error ("{{ 'x'.ljust(2**40) }}", "{}", ASSAY_ERROR_OUT_OF_MEMORY, "template line 1", "too long");
+  check_error ("{{ 'x' | indent(20000) }}", "{}", ASSAY_ERROR_UNSUPPORTED, "template line 1", "10000");
+  check_error ("{{ [1] | tojson(indent=5000) }}", "{}", ASSAY_ERROR_UNSUPPORTED, "template line 1", "1000");
   check_error ("{{ cycler(1, 2) }}", "{}", ASSAY_ERROR_UNSUPPORTED, "template line 1", "“cycler”");
   /* not Jinja at all */
   check_error ("{% frobnicate %}", "{}", ASSAY_ERROR_INVALID_INPUT, "template line 1", "unknown tag “frobnicate”");

@@ -6,6 +6,7 @@
  * (chi-square against probabilities computed here in float64 from the reference); seeds, stop
  * strings, end-of-sequence tokens, the context limit and cancellation. */
 #include <math.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -902,6 +903,21 @@ test_cli (void)
   g_assert_nonnull (strstr (err, "top-p"));
   g_clear_pointer (&err, g_free);
   g_assert_false (g_file_test (out3, G_FILE_TEST_EXISTS));
+  /* a device is written in place, never replaced by a file: /dev/full says it is full */
+  if (g_file_test ("/dev/full", G_FILE_TEST_EXISTS))
+    {
+      GStatBuf st;
+      assay_test_cli_json ((const char *[]) { "lm", "generate", "--model", dir, "--input", input,
+        "--output", "/dev/full", "--max-tokens", "2", NULL }, 1, &err);
+      g_assert_nonnull (strstr (err, "/dev/full"));
+      g_clear_pointer (&err, g_free);
+      g_assert_cmpint (g_stat ("/dev/full", &st), ==, 0);
+      g_assert_true (S_ISCHR (st.st_mode));
+    }
+  assay_test_cli_json ((const char *[]) { "lm", "generate", "--model", dir, "--input", input,
+    "--output", out3, "--threads", "100000", NULL }, 2, &err);
+  g_assert_nonnull (strstr (err, "--threads"));
+  g_clear_pointer (&err, g_free);
   fixture_close (&f);
 }
 

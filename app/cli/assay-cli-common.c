@@ -75,6 +75,8 @@ assay_cli_parse (AssayCliCommon *common, const char *command, const char *parame
     return assay_cli_usage ("%s", error->message);
   if (common->backend != NULL && !assay_worker_parse_preference (common->backend, &preference))
     return assay_cli_usage (_("unknown backend “%s”: use auto, cpu or cuda"), common->backend);
+  if (common->threads < 0 || common->threads > ASSAY_BACKEND_MAX_THREADS)
+    return assay_cli_usage (_("--threads must be between 0 (all cores) and %d"), ASSAY_BACKEND_MAX_THREADS);
   return ASSAY_CLI_OK;
 }
 

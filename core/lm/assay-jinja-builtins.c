@@ -531,6 +531,9 @@ filter_title_text (const char *s)
   return g_string_free (out, FALSE);
 }
 
+/* The longest string or list an operation builds (a prompt is far shorter). */
+#define MAX_LENGTH (1u << 24)
+
 static char *
 str_center (const char *s, gint64 width, gunichar fill)
 {
@@ -941,6 +944,8 @@ string_method (AssayJinjaValue *self, const char *name, AssayJinjaArgs *args, GE
       if (!assay_jinja_args_check (args, what, name[0] == 'z' ? 1 : 2, NULL, error)
           || !int_arg (assay_jinja_args_get (args, 0, NULL), 0, &width, what, error))
         return NULL;
+      if (width > (gint64) MAX_LENGTH)
+        return (fail (error, ASSAY_ERROR_OUT_OF_MEMORY, "the padded string would be too long"), NULL);
       if (args->args->len > 1)
         {
           AssayJinjaValue *f = g_ptr_array_index (args->args, 1);
@@ -1504,7 +1509,7 @@ repeat (AssayJinjaValue *seq, gint64 times, GError **error)
 {
   if (times > 0
       && (seq->kind == ASSAY_JINJA_STRING ? seq->str.len : seq->list.items->len) * (guint64)times
-             > (1u << 28))
+             > MAX_LENGTH)
     return (fail (error, ASSAY_ERROR_OUT_OF_MEMORY, "the repeated sequence would be too long"),
             NULL);
   if (seq->kind == ASSAY_JINJA_STRING)
@@ -2046,7 +2051,9 @@ f_tojson (AssayJinjaValue *value, AssayJinjaArgs *args, GError **error)
         {
           gint64 n = int_of (indent);
 
-          indent_text = g_strnfill (n > 0 ? (gsize)MIN (n, 1000) : 0, ' ');
+          if (n > 1000)
+            return (fail (error, ASSAY_ERROR_UNSUPPORTED, "tojson: an indent over 1000 is not supported"), NULL);
+          indent_text = g_strnfill (n > 0 ? (gsize) n : 0, ' ');
         }
       else if (indent->kind == ASSAY_JINJA_STRING)
         indent_text = g_strdup (indent->str.s);
@@ -2832,8 +2839,10 @@ f_indent (AssayJinjaValue *value, AssayJinjaArgs *args, GError **error)
     indention = g_strdup ("    ");
   else if (width->kind == ASSAY_JINJA_STRING)
     indention = g_strdup (width->str.s);
+  else if (is_int_like (width) && int_of (width) > 10000)
+    return (fail (error, ASSAY_ERROR_UNSUPPORTED, "indent: a width over 10000 is not supported"), NULL);
   else if (is_int_like (width))
-    indention = g_strnfill (int_of (width) > 0 ? (gsize)MIN (int_of (width), 10000) : 0, ' ');
+    indention = g_strnfill (int_of (width) > 0 ? (gsize) int_of (width) : 0, ' ');
   else
     return FAIL_NULL ("indent: width must be an integer or a string");
   text = g_strconcat (s->str.s, "\n", NULL);
@@ -2881,6 +2890,8 @@ f_center (AssayJinjaValue *value, AssayJinjaArgs *args, GError **error)
       || (s = as_string (value, error)) == NULL
       || !int_arg (assay_jinja_args_get (args, 0, "width"), 80, &width, "center", error))
     return NULL;
+  if (width > (gint64) MAX_LENGTH)
+    return (fail (error, ASSAY_ERROR_OUT_OF_MEMORY, "the centred string would be too long"), NULL);
   return assay_jinja_string_new_take (str_center (s->str.s, width, ' '));
 }
 
