@@ -758,6 +758,42 @@ test_cancel (void)
   fixture_close (&f);
 }
 
+/* A model whose scores are NaN (a broken output row): generation stops naming where, and
+ * lm score writes null, never a NaN that is not JSON. */
+static void
+test_nan_model (void)
+{
+  Fixture f;
+  g_autoptr (AssayLmModel) model = NULL;
+  g_autoptr (AssayLmGenerator) gen = NULL;
+  g_autoptr (GError) error = NULL;
+  const int prompt[] = { 1, 2, 3 }, len = 3;
+  const int *pp = prompt;
+  AssayLmGenerateOptions o = greedy_options (1, 4);
+  AssayLmCandidate out = { 0 };
+  g_autofree char *input = assay_test_write_file ("nan-score.jsonl", "{\"id\": 1, \"prompt\": \"a\", \"response\": \"bc\"}\n");
+  g_autofree char *output = assay_test_path ("nan-score-out.jsonl");
+  g_autofree char *text = NULL;
+
+  fixture_open (&f, ASSAY_LM_LLAMA, ASSAY_DTYPE_F32, 141);
+  assay_test_lm_favour (f.lm, 7, NAN);
+  model = assay_lm_model_open (assay_test_lm_dir (f.lm), &error);
+  g_assert_no_error (error);
+  g_assert_true (assay_lm_model_upload (model, f.cpu, 0, &error));
+  gen = assay_lm_generator_new (model);
+  g_assert_false (assay_lm_generator_run (gen, &pp, &len, 1, &o, &out, NULL, NULL, NULL, &error));
+  g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "not finite"));
+  g_assert_null (out.ids);
+  assay_lm_model_unload (model);
+  assay_test_cli_json ((const char *[]) { "lm", "score", "--model", assay_test_lm_dir (f.lm), "--input", input,
+    "--output", output, NULL }, 0, NULL);
+  g_assert_true (g_file_get_contents (output, &text, NULL, NULL));
+  g_assert_null (strstr (text, "nan"));
+  g_assert_nonnull (strstr (text, "null"));
+  fixture_close (&f);
+}
+
 static GPtrArray *
 read_lines (const char *path)
 {
@@ -1300,6 +1336,7 @@ main (int argc, char **argv)
   g_test_add_func ("/generate/kv-bf16", test_kv_bf16);
   g_test_add_func ("/generate/cuda", test_cuda);
   g_test_add_func ("/generate/cancel", test_cancel);
+  g_test_add_func ("/generate/nan-model", test_nan_model);
   g_test_add_func ("/generate/gen-generate", test_gen_generate);
   g_test_add_func ("/generate/traces-sample", test_traces_sample);
   g_test_add_func ("/generate/llminer", test_llminer);

@@ -230,6 +230,29 @@ is_eos (const AssayLmGenerateOptions *o, int id)
   return FALSE;
 }
 
+/* NaN or infinite scores (broken weights, an overflow) would sample nonsense and write log-probs
+ * that are not JSON: the run stops, naming where. */
+static gboolean
+row_finite (const float *row, int n)
+{
+  int bad = 0;
+
+  for (int j = 0; j < n; j++)
+    bad |= !isfinite (row[j]);
+  return !bad;
+}
+
+static gboolean
+check_row (const float *row, int n, int prompt, int produced, GError **error)
+{
+  if (row_finite (row, n))
+    return TRUE;
+  g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+               "prompt %d, new token %d: the model's scores are not finite (NaN or infinity): its "
+               "weights or its activations overflow", prompt + 1, produced + 1);
+  return FALSE;
+}
+
 /* Takes the token drawn for slot s; finishes the candidate when it ends. */
 static void
 accept (Group *g, Slot *s, AssayLmCandidate *out, int token, double lp_sample, double lp_model)
@@ -354,6 +377,8 @@ run_group (AssayLmGenerator *self, const int *const *prompts, const int *lens, i
       out[s->index].ids = g_array_new (FALSE, FALSE, sizeof (int));
       out[s->index].logprobs = g_array_new (FALSE, FALSE, sizeof (float));
       out[s->index].model_logprobs = g_array_new (FALSE, FALSE, sizeof (float));
+      if (!check_row (g.h_logits + (gsize) (p - p0) * V, V, p, 0, error))
+        goto out;
       token = assay_lm_sampler_draw (s->sampler, g.h_logits + (gsize) (p - p0) * V,
                                      (const int *) s->history->data, (int) s->history->len, &lq, &lp);
       accept (&g, s, &out[s->index], token, lq, lp);
@@ -402,7 +427,10 @@ run_group (AssayLmGenerator *self, const int *const *prompts, const int *lens, i
         {
           Slot  *s = &slots[which[r]];
           double lq, lp;
-          int    token = assay_lm_sampler_draw (s->sampler, g.h_logits + (gsize) r * V,
+          int    token;
+          if (!check_row (g.h_logits + (gsize) r * V, V, s->prompt, s->t, error))
+            goto out;
+          token = assay_lm_sampler_draw (s->sampler, g.h_logits + (gsize) r * V,
                                                 (const int *) s->history->data, (int) s->history->len,
                                                 &lq, &lp);
           accept (&g, s, &out[s->index], token, lq, lp);

@@ -4,6 +4,7 @@
 #include "assay-lm-jobs.h"
 
 #include <errno.h>
+#include <math.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -108,7 +109,8 @@ add_logprobs (JsonObject *o, const char *member, const AssayLmText *it, const fl
 
   for (int i = it->first; i < (int) it->ids->len; i++)
     {
-      if (i < it->start)
+      /* JSON has no NaN: a log-prob that is not finite is null */
+      if (i < it->start || !isfinite (lp[i - it->start]))
         json_array_add_null_element (a);
       else
         json_array_add_double_element (a, lp[i - it->start]);
