@@ -92,6 +92,7 @@ check_text (const char *text, const char *end, gboolean *line_comments, char *bl
   const char *p = text;
   guint       depth = 0;
   gboolean    any = FALSE;
+  gboolean    closed = FALSE; /* a whole top-level object, array or string has been read */
 
   while (p < end)
     {
@@ -128,7 +129,10 @@ check_text (const char *text, const char *end, gboolean *line_comments, char *bl
           }
           continue;
         case '"':
+          if (closed && depth == 0)
+            return check_fail (error, text, p, "a second JSON value after the first");
           any = TRUE;
+          closed = depth == 0;
           for (p++; p < end && *p != '"'; p++)
             if (*p == '\\' && p + 1 < end)
               p++;
@@ -142,6 +146,9 @@ check_text (const char *text, const char *end, gboolean *line_comments, char *bl
           }
           continue;
         case '[': case '{':
+          /* json-glib reads the first value and drops the rest of "{...} {...}" */
+          if (closed && depth == 0)
+            return check_fail (error, text, p, "a second JSON value after the first");
           any = TRUE;
           if (++depth > ASSAY_JSON_MAX_DEPTH)
             return check_fail (error, text, p, "JSON nested deeper than %d levels",
@@ -149,8 +156,8 @@ check_text (const char *text, const char *end, gboolean *line_comments, char *bl
           p++;
           continue;
         case ']': case '}':
-          if (depth > 0)
-            depth--;
+          if (depth > 0 && --depth == 0)
+            closed = TRUE;
           p++;
           continue;
         default:

@@ -73,6 +73,15 @@ test_json_check (void)
   g_assert_true (assay_json_check (in_string, -1, &error));
   g_assert_no_error (error);
 
+  /* one value per text: json-glib would read the first of two and drop the other */
+  for (const char *const *t = (const char *[]) { "{\"a\": 1} {\"b\": 2}", "[1] {}", "\"s\" [1]", "{} \"x\"", NULL }; *t; t++)
+    {
+      g_assert_false (assay_json_check (*t, -1, &error));
+      g_assert_nonnull (strstr (error->message, "a second JSON value"));
+      g_clear_error (&error);
+    }
+  g_assert_true (assay_json_check ("  {\"a\": [1, {\"b\": \"}\"}]}  // end\n", -1, NULL));
+
   /* numbers: the edges of int64 and double */
   g_assert_true (assay_json_check ("[-9223372036854775808, 9223372036854775807, 1.7e308, 4.9e-324]",
                                    -1, NULL));
