@@ -525,6 +525,12 @@ test_prompts (void)
   g_assert_null (strstr (rendered, "{"));
   g_assert_null (assay_gen_template_get (store, "nope", &error));
   g_clear_error (&error);
+  /* a template must be text */
+  g_assert_false (assay_gen_template_set (store, "judge", "\xff\xfe", &error));
+  g_assert_nonnull (strstr (error->message, "not UTF-8"));
+  g_clear_error (&error);
+  g_assert_false (assay_gen_template_set (store, "judge", "", &error));
+  g_clear_error (&error);
   /* an edited template is used */
   g_assert_true (assay_gen_template_set (store, "judge", "Q={question} R={response} {unknown}", &error));
   assay_gen_filter_init (&f);

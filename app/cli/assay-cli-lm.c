@@ -243,7 +243,8 @@ verb_generate (AssayCliCommon *common, int argc, char **argv)
   if (status == ASSAY_CLI_OK && kv != NULL && !g_str_equal (kv, "f32") && !g_str_equal (kv, "bf16"))
     status = assay_cli_usage (_("--kv-cache is f32 or bf16"));
   if (status == ASSAY_CLI_OK && (n < 1 || n > 100000 || max_tokens < 1 || max_tokens > 1000000 || max_batch < 1 || seed < 0))
-    status = assay_cli_usage (_("--n, --max-tokens and --max-batch must be positive, --seed not negative"));
+    status = assay_cli_usage (_("--n must be 1 to 100000, --max-tokens 1 to 1000000, --max-batch at least 1 "
+                                "and --seed not negative"));
   options.sampling = (AssaySampling) { temperature, top_k, top_p, min_p, penalty };
   if (status == ASSAY_CLI_OK && !assay_sampling_check (&options.sampling, &error))
     status = assay_cli_usage ("%s", error->message);
@@ -290,7 +291,7 @@ verb_chat_template (AssayCliCommon *common, int argc, char **argv)
 
   if (status == ASSAY_CLI_OK
       && ((model == NULL) == (template_path == NULL) || (messages_path == NULL) == (contexts_path == NULL) || argc > 1))
-    status = assay_cli_usage (_("lm chat-template needs --model DIR or --template FILE, and --messages FILE"));
+    status = assay_cli_usage (_("lm chat-template needs one of --model DIR and --template FILE (not both), and --messages FILE"));
   if (status != ASSAY_CLI_OK)
     return status;
   if (model != NULL)

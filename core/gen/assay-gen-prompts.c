@@ -134,6 +134,13 @@ assay_gen_template_set (AssayStore *store, const char *name, const char *body, G
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("No template “%s”"), name);
       return FALSE;
     }
+  if (!g_utf8_validate (body, -1, NULL) || *body == '\0')
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   *body == '\0' ? _("Template “%s”: the text is empty") : _("Template “%s”: the text is not UTF-8"),
+                   name);
+      return FALSE;
+    }
   stmt = assay_store_prepare (store, "INSERT OR REPLACE INTO gen_templates (name, body) VALUES (?, ?)",
                               error);
   if (stmt == NULL)

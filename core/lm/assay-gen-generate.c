@@ -40,7 +40,7 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
   gboolean judge;
   gint64   dataset = 0, t0;
   guint64  tokens = 0;
-  guint    made = 0, rated = 0, unrated = 0, longest = 0;
+  guint    made = 0, rated = 0, unrated = 0;
   int      n, per_group;
   double   seconds;
   JsonObject *r;
@@ -101,18 +101,25 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
           g_array_unref (p);
           return FALSE;
         }
-      longest = MAX (longest, p->len);
       g_ptr_array_add (prompts, p);
     }
 
   if (progress != NULL)
     progress (0.0, _("Loading weights"), progress_data);
-  if (!assay_lm_model_upload (model, backend,
-                              assay_lm_generator_memory (c, (int) MIN (longest * 64u, 65536u),
-                                                         MAX (n, o->max_batch > 0 ? o->max_batch : 64),
-                                                         o->max_tokens, ASSAY_DTYPE_F32),
-                              error))
-    return FALSE;
+  go.sampling = o->sampling;
+  go.n = n;
+  go.max_tokens = o->max_tokens;
+  go.eos = c->eos_ids;
+  go.n_eos = c->n_eos;
+  go.max_batch = o->max_batch;
+  {
+    g_autofree int *lens = g_new (int, prompts->len);
+    for (guint i = 0; i < prompts->len; i++)
+      lens[i] = (int) ((GArray *) prompts->pdata[i])->len;
+    if (!assay_lm_model_upload (model, backend,
+                                assay_lm_generator_peak_memory (c, lens, (int) prompts->len, &go), error))
+      return FALSE;
+  }
   gen = assay_lm_generator_new (model);
   base = assay_lm_provenance_new (o->model, o->template_name, &o->sampling, o->max_tokens, o->seed, o->chat);
   {
@@ -121,12 +128,6 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
   }
   model_name = g_path_get_basename (o->model);
   dataset_name = g_strdup_printf (_("%s by %s"), o->template_name, model_name);
-  go.sampling = o->sampling;
-  go.n = n;
-  go.max_tokens = o->max_tokens;
-  go.eos = c->eos_ids;
-  go.n_eos = c->n_eos;
-  go.max_batch = o->max_batch;
   per_group = MAX (1, (o->max_batch > 0 ? o->max_batch : 64) / n);
   t0 = g_get_monotonic_time ();
 

@@ -413,7 +413,9 @@ assay_llminer_run (AssayStore *store, const AssayGenGenerateOptions *o, AssayBac
   if (progress != NULL)
     progress (0.0, _("Loading weights"), progress_data);
   if (!assay_lm_model_upload (model, backend,
-                              assay_lm_generator_memory (c, 16384, o->max_batch > 0 ? o->max_batch : 64,
+                              /* the stages' prompts are not known yet: a group of the batch's
+                               * prompts of up to 4096 tokens in all */
+                              assay_lm_generator_memory (c, 4096, o->max_batch > 0 ? o->max_batch : 64,
                                                          o->max_tokens, ASSAY_DTYPE_F32),
                               error))
     return FALSE;

@@ -195,7 +195,6 @@ assay_lm_generate_file (const AssayLmGenerateFileOptions *o, AssayBackend *backe
   const AssayLmConfig *c;
   AssayLmProgress pr = { progress, progress_data, 0, 0 };
   guint64  tokens = 0;
-  int      longest = 0;
   gboolean ok;
   double   seconds;
   JsonObject *r;
@@ -215,7 +214,6 @@ assay_lm_generate_file (const AssayLmGenerateFileOptions *o, AssayBackend *backe
       GArray *a = g_array_index (prompts, Prompt, p).ids;
       ids[p] = (const int *) a->data;
       lens[p] = (int) a->len;
-      longest = MAX (longest, lens[p]);
     }
   go.sampling = o->sampling;
   go.seed = o->seed;
@@ -229,10 +227,7 @@ assay_lm_generate_file (const AssayLmGenerateFileOptions *o, AssayBackend *backe
   if (progress)
     progress (0.0, _("Loading weights"), progress_data);
   if (!assay_lm_model_upload (model, backend,
-                              assay_lm_generator_memory (c, MAX (longest, MIN (4096, longest * 64)),
-                                                         MAX (o->n, o->max_batch > 0 ? o->max_batch : 64),
-                                                         o->max_tokens, o->kv_cache),
-                              error))
+                              assay_lm_generator_peak_memory (c, lens, (int) prompts->len, &go), error))
     return FALSE;
   gen = assay_lm_generator_new (model);
   cands = g_new0 (AssayLmCandidate, (gsize) prompts->len * o->n);

@@ -471,6 +471,38 @@ out:
   return ok;
 }
 
+/* The end of the group that starts at prompt p0: prompts while their candidates fit max_batch
+ * and their tokens the prefill budget (a group has at least one prompt); *tokens gets its
+ * prompt tokens. */
+static int
+next_group (const int *lens, int n_prompts, int p0, const AssayLmGenerateOptions *o, int *tokens)
+{
+  int max_batch = o->max_batch > 0 ? o->max_batch : 64;
+  int budget = o->batch_tokens > 0 ? o->batch_tokens : 4096;
+  int p1 = p0, tok = 0;
+
+  while (p1 < n_prompts && (p1 == p0 || ((p1 - p0 + 1) * o->n <= max_batch && tok + lens[p1] <= budget)))
+    tok += lens[p1++];
+  if (tokens != NULL)
+    *tokens = tok;
+  return p1;
+}
+
+guint64
+assay_lm_generator_peak_memory (const AssayLmConfig *c, const int *lens, int n_prompts,
+                                const AssayLmGenerateOptions *o)
+{
+  guint64 peak = 0;
+
+  for (int p0 = 0; p0 < n_prompts;)
+    {
+      int tok, p1 = next_group (lens, n_prompts, p0, o, &tok);
+      peak = MAX (peak, assay_lm_generator_memory (c, tok, (p1 - p0) * o->n, o->max_tokens, o->kv_cache));
+      p0 = p1;
+    }
+  return peak;
+}
+
 gboolean
 assay_lm_generator_run (AssayLmGenerator *self, const int *const *prompts, const int *lens,
                         int n_prompts, const AssayLmGenerateOptions *o, AssayLmCandidate *out,
@@ -478,8 +510,6 @@ assay_lm_generator_run (AssayLmGenerator *self, const int *const *prompts, const
                         GCancellable *cancellable, GError **error)
 {
   const AssayLmConfig *c = assay_lm_model_config (self->model);
-  int      max_batch = o->max_batch > 0 ? o->max_batch : 64;
-  int      budget = o->batch_tokens > 0 ? o->batch_tokens : 4096;
   guint64  tokens = 0;
   int      finished = 0;
 
@@ -537,10 +567,7 @@ assay_lm_generator_run (AssayLmGenerator *self, const int *const *prompts, const
     }
   for (int p0 = 0; p0 < n_prompts;)
     {
-      int p1 = p0, tok = 0;
-      while (p1 < n_prompts
-             && (p1 == p0 || ((p1 - p0 + 1) * o->n <= max_batch && tok + lens[p1] <= budget)))
-        tok += lens[p1++];
+      int p1 = next_group (lens, n_prompts, p0, o, NULL);
       if (!run_group (self, prompts, lens, p0, p1, o, out, &tokens, &finished, step, data,
                       cancellable, error))
         {

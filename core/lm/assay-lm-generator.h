@@ -76,6 +76,12 @@ guint64           assay_lm_generator_memory (const AssayLmConfig *config,
                                              int                  max_tokens,
                                              AssayDType           kv_cache);
 
+/* The most bytes any group of a run over these prompts takes (the groups run() would form). */
+guint64           assay_lm_generator_peak_memory (const AssayLmConfig          *config,
+                                                  const int                    *lens,
+                                                  int                           n_prompts,
+                                                  const AssayLmGenerateOptions *options);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AssayLmGenerator, assay_lm_generator_free)
 
 G_END_DECLS

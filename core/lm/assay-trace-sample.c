@@ -245,7 +245,7 @@ assay_trace_sample (AssayStore *store, const AssayTraceSampleOptions *o, AssayBa
   AssayLmCandidate *cands = NULL;
   AssayLmGenerateOptions go = { 0 };
   const AssayLmConfig *c;
-  guint    no_truth = 0, longest = 0, n_correct = 0, n_pairs = 0;
+  guint    no_truth = 0, n_correct = 0, n_pairs = 0;
   guint64  tokens = 0;
   gint64   dataset = 0, pairs_dataset = 0, t0;
   double   seconds;
@@ -294,18 +294,10 @@ assay_trace_sample (AssayStore *store, const AssayTraceSampleOptions *o, AssayBa
           g_array_unref (p);
           return FALSE;
         }
-      longest = MAX (longest, p->len);
       g_ptr_array_add (prompts, p);
     }
   if (progress != NULL)
     progress (0.0, _("Loading weights"), progress_data);
-  if (!assay_lm_model_upload (model, backend,
-                              assay_lm_generator_memory (c, (int) MIN (longest * 64u, 65536u),
-                                                         MAX (o->n, o->max_batch > 0 ? o->max_batch : 64),
-                                                         o->max_tokens, ASSAY_DTYPE_F32),
-                              error))
-    return FALSE;
-  gen = assay_lm_generator_new (model);
   go.sampling = o->sampling;
   go.seed = o->seed;
   go.n = o->n;
@@ -313,6 +305,15 @@ assay_trace_sample (AssayStore *store, const AssayTraceSampleOptions *o, AssayBa
   go.eos = c->eos_ids;
   go.n_eos = c->n_eos;
   go.max_batch = o->max_batch;
+  {
+    g_autofree int *lens = g_new (int, qs->len);
+    for (guint i = 0; i < qs->len; i++)
+      lens[i] = (int) ((GArray *) prompts->pdata[i])->len;
+    if (!assay_lm_model_upload (model, backend,
+                                assay_lm_generator_peak_memory (c, lens, (int) qs->len, &go), error))
+      return FALSE;
+  }
+  gen = assay_lm_generator_new (model);
   cands = g_new0 (AssayLmCandidate, (gsize) qs->len * o->n);
   t0 = g_get_monotonic_time ();
   {
