@@ -115,6 +115,8 @@ test_errors (void)
   check_error ("{{ 'x'.ljust(2**40) }}", "{}", ASSAY_ERROR_OUT_OF_MEMORY, "template line 1", "too long");
   check_error ("{{ 'x' | indent(20000) }}", "{}", ASSAY_ERROR_UNSUPPORTED, "template line 1", "10000");
   check_error ("{{ [1] | tojson(indent=5000) }}", "{}", ASSAY_ERROR_UNSUPPORTED, "template line 1", "1000");
+  check_error ("{% for a in range(2000) %}\n{% for b in range(2000) %}{% endfor %}{% endfor %}", "{}",
+               ASSAY_ERROR_UNSUPPORTED, "template line 2", "runs too long");
   check_error ("{{ cycler(1, 2) }}", "{}", ASSAY_ERROR_UNSUPPORTED, "template line 1", "“cycler”");
   /* not Jinja at all */
   check_error ("{% frobnicate %}", "{}", ASSAY_ERROR_INVALID_INPUT, "template line 1", "unknown tag “frobnicate”");

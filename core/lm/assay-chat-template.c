@@ -2316,7 +2316,13 @@ typedef struct
   GPtrArray       *frames; /* every frame, freed when rendering ends */
   int              call_depth;
   gboolean         raised; /* the error is a raise_exception() message: no line prefix */
+  guint64          steps;  /* loop iterations so far */
 } Render;
+
+/* A rendering's bounds: a chat prompt takes a few thousand iterations and a few hundred
+ * kilobytes; a template of a model folder that nests loops without end is stopped. */
+#define MAX_STEPS  (1u << 20)
+#define MAX_OUTPUT (1u << 26)
 
 typedef enum
 {
@@ -3060,8 +3066,18 @@ exec_for (Render *R, Frame *frame, Node *node, GString *out, GError **error)
     }
   for (guint i = 0; i < items->len; i++)
     {
-      Frame *iteration = frame_new (R, frame);
+      Frame *iteration;
 
+      if (++R->steps > MAX_STEPS || out->len > MAX_OUTPUT)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
+                       R->steps > MAX_STEPS ? "the template runs too long (more than %u loop iterations)"
+                                            : "the template writes too much (more than %u bytes)",
+                       R->steps > MAX_STEPS ? MAX_STEPS : MAX_OUTPUT);
+          at_line (R, node, error);
+          return FLOW_ERROR;
+        }
+      iteration = frame_new (R, frame);
       frame_set (iteration, "loop", assay_jinja_loop_new (items, i, depth));
       if (!assign (R, iteration, node->a, g_ptr_array_index (items, i), error))
         {
