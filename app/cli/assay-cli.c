@@ -19,10 +19,10 @@ static const struct
   { "redo", assay_cli_redo, N_("Redo the last undone decision") },
   { "xmtc", assay_cli_xmtc, N_("Labels: corpora, one-vs-rest SVM, keyword profiles, metrics") },
   { "cpd", assay_cli_cpd, N_("Change points: series, CoRD-CPD and baseline scores, metrics") },
-  { "gen", assay_cli_gen, N_("Generations: import, review, export for training, prompt batches") },
-  { "lm", assay_cli_lm, N_("Language models: inspect, tokenize, score tokens on the CPU or CUDA") },
+  { "gen", assay_cli_gen, N_("Generations: import, review, export for training, prompts answered here or elsewhere") },
+  { "lm", assay_cli_lm, N_("Language models: inspect, tokenize, chat templates, score tokens, generate") },
   { "video", assay_cli_video, N_("Videos: probe files, sample frames") },
-  { "traces", assay_cli_traces, N_("Reasoning traces: import, token credit, first errors, re-ranking, heatmaps") },
+  { "traces", assay_cli_traces, N_("Reasoning traces: import, sample, token credit, first errors, re-ranking, heatmaps") },
   { "datasets", assay_cli_datasets, N_("Datasets of every area: list, rename, delete") },
   { "runs", assay_cli_runs, N_("Runs of every area: list, delete") },
 };
