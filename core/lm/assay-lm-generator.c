@@ -396,8 +396,6 @@ run_group (AssayLmGenerator *self, const int *const *prompts, const int *lens, i
       int n = 0;
       g_autofree int *which = g_new (int, n_cands);
 
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        goto out;
       for (int j = 0; j < n_cands; j++)
         {
           Slot *s = &slots[j];
@@ -414,7 +412,9 @@ run_group (AssayLmGenerator *self, const int *const *prompts, const int *lens, i
           which[n++] = j;
         }
       if (n == 0)
-        break;
+        break; /* all finished: a cancel now comes too late to lose them */
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        goto out;
       g.n_rows = n;
       TRY (assay_backend_upload (g.b, g.ids, g.h_ids, (gsize) n * sizeof (int)));
       TRY (assay_backend_upload (g.b, g.a.pos, g.h_pos, (gsize) n * sizeof (int)));
