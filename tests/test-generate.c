@@ -6,9 +6,11 @@
  * (chi-square against probabilities computed here in float64 from the reference); seeds, stop
  * strings, end-of-sequence tokens, the context limit and cancellation. */
 #include <math.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <string.h>
 
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 
 #include "assay-answer.h"
@@ -794,6 +796,34 @@ test_nan_model (void)
   fixture_close (&f);
 }
 
+/* Ctrl+C on the command line cancels the job: exit 1 saying so, and no output file. */
+static void
+test_sigint (void)
+{
+  Fixture f;
+  g_autofree char *cli = assay_test_build_path ("app/cli/assay-cli");
+  g_autofree char *input = assay_test_write_file ("sigint.jsonl", "{\"id\": 1, \"prompt\": \"a long one\"}\n");
+  g_autofree char *output = assay_test_path ("sigint-out.jsonl");
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *err = NULL;
+
+  fixture_open (&f, ASSAY_LM_LLAMA, ASSAY_DTYPE_F32, 151);
+  g_unlink (output);
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                           cli, "lm", "generate", "--model", assay_test_lm_dir (f.lm), "--input", input,
+                           "--output", output, "--n", "256", "--max-tokens", "1000", NULL);
+  g_assert_no_error (error);
+  g_usleep (G_USEC_PER_SEC / 2); /* 256 x 1 000 tokens take far longer */
+  g_subprocess_send_signal (proc, SIGINT);
+  g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, NULL, &err, &error));
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 1);
+  g_assert_nonnull (strstr (err, "cancelled"));
+  g_assert_false (g_file_test (output, G_FILE_TEST_EXISTS));
+  fixture_close (&f);
+}
+
 static GPtrArray *
 read_lines (const char *path)
 {
@@ -1336,6 +1366,7 @@ main (int argc, char **argv)
   g_test_add_func ("/generate/kv-bf16", test_kv_bf16);
   g_test_add_func ("/generate/cuda", test_cuda);
   g_test_add_func ("/generate/cancel", test_cancel);
+  g_test_add_func ("/generate/sigint", test_sigint);
   g_test_add_func ("/generate/nan-model", test_nan_model);
   g_test_add_func ("/generate/gen-generate", test_gen_generate);
   g_test_add_func ("/generate/traces-sample", test_traces_sample);

@@ -3,7 +3,9 @@
 
 #include "assay-cli-common.h"
 
+#include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -161,16 +163,36 @@ progress_cb (AssayJob *job, GParamSpec *pspec, gpointer data)
   fflush (stderr);
 }
 
+/* Ctrl+C or SIGTERM: the job is cancelled and stops at its next check, leaving nothing half
+ * written (its output's temporary file removed, its transaction rolled back); a second signal
+ * ends the process at once. */
+static gboolean
+interrupted_cb (gpointer data)
+{
+  AssayJob *job = data;
+
+  if (g_cancellable_is_cancelled (assay_job_get_cancellable (job)))
+    _exit (130);
+  fprintf (stderr, "%s%s\n", isatty (STDERR_FILENO) ? "\r\033[K" : "", _("Cancelling… (again to stop at once)"));
+  assay_job_cancel (job);
+  return G_SOURCE_CONTINUE;
+}
+
 gboolean
 assay_cli_run_job (AssayWorker *worker, AssayJob *job, GError **error)
 {
   gboolean tty = isatty (STDERR_FILENO);
   gulong   handler = 0;
+  guint    sigint, sigterm;
   gboolean ok;
 
   if (tty)
     handler = g_signal_connect (job, "notify::fraction", G_CALLBACK (progress_cb), NULL);
+  sigint = g_unix_signal_add (SIGINT, interrupted_cb, job);
+  sigterm = g_unix_signal_add (SIGTERM, interrupted_cb, job);
   ok = assay_worker_run_sync (worker, job, error);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
   if (tty)
     {
       g_signal_handler_disconnect (job, handler);
