@@ -230,29 +230,6 @@ is_eos (const AssayLmGenerateOptions *o, int id)
   return FALSE;
 }
 
-/* NaN or infinite scores (broken weights, an overflow) would sample nonsense and write log-probs
- * that are not JSON: the run stops, naming where. */
-static gboolean
-row_finite (const float *row, int n)
-{
-  int bad = 0;
-
-  for (int j = 0; j < n; j++)
-    bad |= !isfinite (row[j]);
-  return !bad;
-}
-
-static gboolean
-check_row (const float *row, int n, int prompt, int produced, GError **error)
-{
-  if (row_finite (row, n))
-    return TRUE;
-  g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-               "prompt %d, new token %d: the model's scores are not finite (NaN or infinity): its "
-               "weights or its activations overflow", prompt + 1, produced + 1);
-  return FALSE;
-}
-
 /* Takes the token drawn for slot s; finishes the candidate when it ends. */
 static void
 accept (Group *g, Slot *s, AssayLmCandidate *out, int token, double lp_sample, double lp_model)
@@ -270,9 +247,10 @@ accept (Group *g, Slot *s, AssayLmCandidate *out, int token, double lp_sample, d
   g_array_append_val (out->ids, token);
   g_array_append_val (out->logprobs, lq);
   g_array_append_val (out->model_logprobs, lp);
-  g_array_append_val (s->history, token);
+  if (s->history != NULL)
+    g_array_append_val (s->history, token);
   s->t++;
-  if (o->stop != NULL && tok != NULL)
+  if (s->bytes != NULL && tok != NULL)
     {
       gsize       len = 0, before = s->bytes->len;
       const char *piece = assay_lm_tokenizer_token_bytes (tok, token, &len);
@@ -301,6 +279,32 @@ accept (Group *g, Slot *s, AssayLmCandidate *out, int token, double lp_sample, d
     }
 }
 
+/* Draws slot s's next token from its row of logits and takes it. Scores that are not finite
+ * (broken weights, an overflow) would sample nonsense and write log-probs that are not JSON:
+ * the model's log-prob of the drawn token, NaN then, stops the run naming where. */
+static gboolean
+draw (Group *g, Slot *s, AssayLmCandidate *out, const float *logits, guint64 *tokens,
+      int *finished, GError **error)
+{
+  double lq, lp;
+  int    token = assay_lm_sampler_draw (s->sampler, logits,
+                                        s->history != NULL ? (const int *) s->history->data : NULL,
+                                        s->history != NULL ? (int) s->history->len : 0, &lq, &lp);
+
+  if (isnan (lp) || lp == INFINITY)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   "prompt %d, new token %d: the model's scores are not finite (NaN or infinity): "
+                   "its weights or its activations overflow", s->prompt + 1, s->t + 1);
+      return FALSE;
+    }
+  accept (g, s, out, token, lq, lp);
+  (*tokens)++;
+  if (!s->active)
+    (*finished)++;
+  return TRUE;
+}
+
 static gboolean
 run_group (AssayLmGenerator *self, const int *const *prompts, const int *lens, int p0, int p1,
            const AssayLmGenerateOptions *o, AssayLmCandidate *out, guint64 *tokens, int *finished,
@@ -312,6 +316,7 @@ run_group (AssayLmGenerator *self, const int *const *prompts, const int *lens, i
   int                  n_prompts = p1 - p0, n_cands = n_prompts * o->n, T = 0, max_len = 0;
   int                  V = c->vocab, H = c->hidden;
   Slot                *slots = g_new0 (Slot, n_cands);
+  g_autofree int      *which = NULL; /* slots of the rows of a decode step */
   gboolean             ok = FALSE;
 
   g.self = self;
@@ -363,38 +368,35 @@ run_group (AssayLmGenerator *self, const int *const *prompts, const int *lens, i
     {
       Slot *s = &slots[j];
       int   p = p0 + j / o->n;
-      double lq, lp;
-      int    token;
 
       s->prompt = p;
       s->index = p * o->n + j % o->n;
       s->base = T + j * o->max_tokens;
       s->active = TRUE;
       s->sampler = assay_lm_sampler_new (&o->sampling, o->seed, (guint64) s->index, V);
-      s->history = g_array_new (FALSE, FALSE, sizeof (int));
-      g_array_append_vals (s->history, prompts[p], lens[p]);
-      s->bytes = g_string_new (NULL);
+      /* the sequence so far only for a repetition penalty, its text only for stop strings */
+      if (o->sampling.repetition_penalty != 1.0)
+        {
+          s->history = g_array_new (FALSE, FALSE, sizeof (int));
+          g_array_append_vals (s->history, prompts[p], lens[p]);
+        }
+      if (o->stop != NULL && o->stop[0] != NULL)
+        s->bytes = g_string_new (NULL);
       out[s->index].ids = g_array_new (FALSE, FALSE, sizeof (int));
       out[s->index].logprobs = g_array_new (FALSE, FALSE, sizeof (float));
       out[s->index].model_logprobs = g_array_new (FALSE, FALSE, sizeof (float));
-      if (!check_row (g.h_logits + (gsize) (p - p0) * V, V, p, 0, error))
+      if (!draw (&g, s, &out[s->index], g.h_logits + (gsize) (p - p0) * V, tokens, finished, error))
         goto out;
-      token = assay_lm_sampler_draw (s->sampler, g.h_logits + (gsize) (p - p0) * V,
-                                     (const int *) s->history->data, (int) s->history->len, &lq, &lp);
-      accept (&g, s, &out[s->index], token, lq, lp);
-      (*tokens)++;
-      if (!s->active)
-        (*finished)++;
     }
   if (step != NULL)
     step (*tokens, *finished, data);
 
   /* decode: one row per unfinished candidate, its last token at position P + t - 1 */
   g.prefill = FALSE;
+  which = g_new (int, n_cands);
   for (;;)
     {
       int n = 0;
-      g_autofree int *which = g_new (int, n_cands);
 
       for (int j = 0; j < n_cands; j++)
         {
@@ -424,20 +426,9 @@ run_group (AssayLmGenerator *self, const int *const *prompts, const int *lens, i
       TRY (assay_lm_forward_layers (self->model, &g.a, n, attend, &g));
       TRY (head (&g, g.a.x, n));
       for (int r = 0; r < n; r++)
-        {
-          Slot  *s = &slots[which[r]];
-          double lq, lp;
-          int    token;
-          if (!check_row (g.h_logits + (gsize) r * V, V, s->prompt, s->t, error))
-            goto out;
-          token = assay_lm_sampler_draw (s->sampler, g.h_logits + (gsize) r * V,
-                                                (const int *) s->history->data, (int) s->history->len,
-                                                &lq, &lp);
-          accept (&g, s, &out[s->index], token, lq, lp);
-          (*tokens)++;
-          if (!s->active)
-            (*finished)++;
-        }
+        if (!draw (&g, &slots[which[r]], &out[slots[which[r]].index], g.h_logits + (gsize) r * V,
+                   tokens, finished, error))
+          goto out;
       if (step != NULL)
         step (*tokens, *finished, data);
     }
