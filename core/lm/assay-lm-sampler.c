@@ -175,7 +175,7 @@ kept (AssayLmSampler *self)
    * 1 - top_p, so they lie in the tail top-p removes): they stay out of the sort. */
   floor_p = s->top_p < 1 && s->top_k == 0 && s->min_p == 0 ? (1.0 - s->top_p) / V : 0.0;
   for (int j = 0; j < V; j++)
-    if (z[j] > floor_p || floor_p == 0)
+    if (z[j] > floor_p) /* (0 without top-p: every token that has a probability at all) */
       self->idx[k++] = j;
   if (s->top_k == 0 && s->top_p >= 1 && s->min_p == 0)
     return k; /* everything, in id order */
@@ -217,25 +217,6 @@ kept (AssayLmSampler *self)
   for (int i = 0; i < k; i++)
     z[self->idx[i]] /= sum;
   return k;
-}
-
-void
-assay_lm_sampler_distribution (AssayLmSampler *self, const float *logits, const int *history,
-                               int n_history, double *probs)
-{
-  int k;
-
-  penalised (self, logits, history, n_history);
-  for (int j = 0; j < self->vocab; j++)
-    probs[j] = 0;
-  if (self->s.temperature == 0)
-    {
-      probs[greedy (self->z, self->vocab)] = 1;
-      return;
-    }
-  k = kept (self);
-  for (int i = 0; i < k; i++)
-    probs[self->idx[i]] = self->z[self->idx[i]];
 }
 
 int

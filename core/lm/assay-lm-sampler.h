@@ -37,12 +37,6 @@ int             assay_lm_sampler_draw (AssayLmSampler *self,
                                        int             n_history,
                                        double         *lp_sample,
                                        double         *lp_model);
-/* The distribution draw() samples from, as vocab probabilities (for tests). */
-void            assay_lm_sampler_distribution (AssayLmSampler *self,
-                                               const float    *logits,
-                                               const int      *history,
-                                               int             n_history,
-                                               double         *probs);
 /* log softmax(logits)[token] in float64. */
 double          assay_lm_logprob (const float *logits, int vocab, int token);
 
