@@ -193,7 +193,7 @@ assay_lm_generate_file (const AssayLmGenerateFileOptions *o, AssayBackend *backe
   AssayLmCandidate *cands;
   AssayLmGenerateOptions go = { 0 };
   const AssayLmConfig *c;
-  AssayLmProgress pr = { progress, progress_data, 0, 0 };
+  AssayLmProgress pr = { progress, progress_data, 0, 0, 0, 0 };
   guint64  tokens = 0;
   gboolean ok;
   double   seconds;

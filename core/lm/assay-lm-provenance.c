@@ -55,7 +55,7 @@ assay_lm_progress_step (guint64 tokens, int finished, gpointer data)
 
   if (p->progress == NULL)
     return;
-  msg = g_strdup_printf (_("%d of %u candidates, %.0f tokens/s"), finished, p->total,
-                         s > 0 ? tokens / s : 0.0);
-  p->progress ((double) finished / MAX (p->total, 1u), msg, p->data);
+  msg = g_strdup_printf (_("%u of %u candidates, %.0f tokens/s"), p->done + finished, p->total,
+                         s > 0 ? (p->before + tokens) / s : 0.0);
+  p->progress ((double) (p->done + finished) / MAX (p->total, 1u), msg, p->data);
 }

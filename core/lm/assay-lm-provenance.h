@@ -21,13 +21,16 @@ JsonObject *assay_lm_provenance_new (const char          *model_dir,
 JsonObject *assay_lm_provenance_copy (JsonObject *provenance);
 
 /* The generator's step callback turned into a job's progress: finished of total candidates and
- * the tokens per second since t0. */
+ * the tokens per second since t0. A run made of several generator runs sets done and before to
+ * the candidates and tokens of the runs before this one. */
 typedef struct
 {
   void (*progress) (double fraction, const char *message, gpointer data);
   gpointer data;
   guint    total;
-  gint64   t0; /* g_get_monotonic_time () at the start */
+  gint64   t0;     /* g_get_monotonic_time () at the start */
+  guint    done;   /* candidates finished before this generator run */
+  guint64  before; /* tokens before this generator run */
 } AssayLmProgress;
 
 void        assay_lm_progress_step (guint64 tokens, int finished, gpointer progress);
