@@ -22,30 +22,6 @@ assay_gen_generate_options_clear (AssayGenGenerateOptions *o)
   g_clear_pointer (&o->filter, assay_gen_filter_free);
 }
 
-/* Progress within a group: answers finished of the run's, and tokens per second so far. */
-typedef struct
-{
-  void (*progress) (double, const char *, gpointer);
-  gpointer data;
-  guint    done, total;   /* answers finished before this group; answers of the run */
-  guint64  before;        /* tokens before this group */
-  gint64   t0;
-} Step;
-
-static void
-on_step (guint64 tokens, int finished, gpointer data)
-{
-  Step            *st = data;
-  double           s = (g_get_monotonic_time () - st->t0) / 1e6;
-  g_autofree char *msg = NULL;
-
-  if (st->progress == NULL)
-    return;
-  msg = g_strdup_printf (_("%u of %u answers, %.0f tokens/s"), st->done + finished, st->total,
-                         s > 0 ? (st->before + tokens) / s : 0.0);
-  st->progress ((double) (st->done + finished) / MAX (st->total, 1u), msg, st->data);
-}
-
 gboolean
 assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBackend *backend,
                     void (*progress) (double, const char *, gpointer), gpointer progress_data,
@@ -64,7 +40,7 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
   gboolean judge;
   gint64   dataset = 0, t0;
   guint64  tokens = 0;
-  Step     step;
+  AssayLmProgress step = { 0 };
   guint    made = 0, rated = 0, unrated = 0;
   int      n, per_group;
   double   seconds;
@@ -117,16 +93,12 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
           g_prefix_error (error, _("Record %" G_GINT64_FORMAT ": "), rec->id);
           return FALSE;
         }
-      if ((gint64) p->len + o->max_tokens > c->max_positions)
+      g_ptr_array_add (prompts, p);
+      if (!assay_lm_generator_fits (c, (int) p->len, o->max_tokens, error))
         {
-          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                       _("Record %" G_GINT64_FORMAT ": the prompt has %u tokens; with %d new tokens "
-                         "it needs more than the model's context of %d"),
-                       rec->id, p->len, o->max_tokens, c->max_positions);
-          g_array_unref (p);
+          g_prefix_error (error, _("Record %" G_GINT64_FORMAT ": "), rec->id);
           return FALSE;
         }
-      g_ptr_array_add (prompts, p);
     }
 
   if (progress != NULL)
@@ -155,7 +127,7 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
   dataset_name = g_strdup_printf (_("%s by %s"), o->template_name, model_name);
   per_group = MAX (1, (o->max_batch > 0 ? o->max_batch : 64) / n);
   t0 = g_get_monotonic_time ();
-  step = (Step) { progress, progress_data, 0, records->len * (guint) n, 0, t0 };
+  step = (AssayLmProgress) { progress, progress_data, records->len * (guint) n, t0, 0, 0 };
 
   /* groups of records: generate, then store that group's answers in one transaction */
   for (guint g0 = 0; g0 < records->len; g0 += per_group)
@@ -176,7 +148,8 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
       go.seed = o->seed + g0;
       step.done = g0 * (guint) n;
       step.before = tokens;
-      ok = assay_lm_generator_run (gen, pp, lens, (int) np, &go, cands, on_step, &step, cancellable, error);
+      ok = assay_lm_generator_run (gen, pp, lens, (int) np, &go, cands, assay_lm_progress_step, &step,
+                                   cancellable, error);
       begun = ok && assay_store_begin (store, error);
       ok = begun;
       for (guint i = 0; ok && i < np; i++)
@@ -221,13 +194,6 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
       if (!ok)
         return FALSE;
       assay_store_emit_changed (store, "gen_records");
-      if (progress != NULL)
-        {
-          double           s = (g_get_monotonic_time () - t0) / 1e6;
-          g_autofree char *msg = g_strdup_printf (_("%u of %u records, %.0f tokens/s"), g1,
-                                                  records->len, s > 0 ? tokens / s : 0.0);
-          progress ((double) g1 / records->len, msg, progress_data);
-        }
     }
   seconds = (g_get_monotonic_time () - t0) / 1e6;
   r = json_object_new ();

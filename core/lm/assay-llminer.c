@@ -110,15 +110,9 @@ local_generate (const char *const *prompts, guint n, char **out, guint *tokens, 
       GArray *p = assay_lm_prompt_encode (lo->prompter, prompts[i], error);
       if (p == NULL)
         return FALSE;
-      if ((gint64) p->len + lo->max_tokens > c->max_positions)
-        {
-          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                       _("A prompt of %u tokens with %d new tokens needs more than the model's "
-                         "context of %d"), p->len, lo->max_tokens, c->max_positions);
-          g_array_unref (p);
-          return FALSE;
-        }
       g_ptr_array_add (ids, p);
+      if (!assay_lm_generator_fits (c, (int) p->len, lo->max_tokens, error))
+        return FALSE;
       pp[i] = (const int *) p->data;
       lens[i] = (int) p->len;
     }

@@ -462,6 +462,18 @@ out:
   return ok;
 }
 
+gboolean
+assay_lm_generator_fits (const AssayLmConfig *c, int len, int max_tokens, GError **error)
+{
+  if ((gint64) len + max_tokens <= c->max_positions)
+    return TRUE;
+  g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+               "the prompt has %d tokens; with %d new tokens it needs %" G_GINT64_FORMAT
+               " positions, more than the model's context of %d",
+               len, max_tokens, (gint64) len + max_tokens, c->max_positions);
+  return FALSE;
+}
+
 /* The end of the group that starts at prompt p0: prompts while their candidates fit max_batch
  * and their tokens the prefill budget (a group has at least one prompt); *tokens gets its
  * prompt tokens. */
@@ -538,13 +550,9 @@ assay_lm_generator_run (AssayLmGenerator *self, const int *const *prompts, const
                        "prompt %d has no tokens (a model needs at least one to continue)", p + 1);
           return FALSE;
         }
-      if ((gint64) lens[p] + o->max_tokens > c->max_positions)
+      if (!assay_lm_generator_fits (c, lens[p], o->max_tokens, error))
         {
-          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                       "prompt %d has %d tokens; with %d new tokens it needs %" G_GINT64_FORMAT
-                       " positions, more than the model's context of %d",
-                       p + 1, lens[p], o->max_tokens, (gint64) lens[p] + o->max_tokens,
-                       c->max_positions);
+          g_prefix_error (error, "prompt %d: ", p + 1);
           return FALSE;
         }
       for (int i = 0; i < lens[p]; i++)

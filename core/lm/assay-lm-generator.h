@@ -76,6 +76,13 @@ guint64           assay_lm_generator_memory (const AssayLmConfig *config,
                                              int                  max_tokens,
                                              AssayDType           kv_cache);
 
+/* Whether a prompt of len tokens leaves room for max_tokens more in the model's context; else
+ * an error saying so (callers prefix which prompt). */
+gboolean          assay_lm_generator_fits (const AssayLmConfig *config,
+                                           int                  len,
+                                           int                  max_tokens,
+                                           GError             **error);
+
 /* The most bytes any group of a run over these prompts takes (the groups run() would form). */
 guint64           assay_lm_generator_peak_memory (const AssayLmConfig          *config,
                                                   const int                    *lens,

@@ -286,15 +286,12 @@ assay_trace_sample (AssayStore *store, const AssayTraceSampleOptions *o, AssayBa
       GArray          *p = assay_lm_prompt_encode (prompter, text, error);
       if (p == NULL)
         return FALSE;
-      if ((gint64) p->len + o->max_tokens > c->max_positions)
+      g_ptr_array_add (prompts, p);
+      if (!assay_lm_generator_fits (c, (int) p->len, o->max_tokens, error))
         {
-          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                       _("Question %u: the prompt has %u tokens; with %d new tokens it needs more "
-                         "than the model's context of %d"), i + 1, p->len, o->max_tokens, c->max_positions);
-          g_array_unref (p);
+          g_prefix_error (error, _("Question %u: "), i + 1);
           return FALSE;
         }
-      g_ptr_array_add (prompts, p);
     }
   if (progress != NULL)
     progress (0.0, _("Loading weights"), progress_data);
@@ -319,7 +316,7 @@ assay_trace_sample (AssayStore *store, const AssayTraceSampleOptions *o, AssayBa
   {
     g_autofree const int **pp = g_new (const int *, qs->len);
     g_autofree int *lens = g_new (int, qs->len);
-    AssayLmProgress pr = { progress, progress_data, qs->len * (guint) o->n, t0 };
+    AssayLmProgress pr = { progress, progress_data, qs->len * (guint) o->n, t0, 0, 0 };
     for (guint i = 0; i < qs->len; i++)
       {
         GArray *p = prompts->pdata[i];
@@ -364,7 +361,6 @@ assay_trace_sample (AssayStore *store, const AssayTraceSampleOptions *o, AssayBa
   g_free (cands);
   if (!ok)
     return FALSE;
-  assay_store_emit_changed (store, "gen_records");
   r = json_object_new ();
   json_object_set_int_member (r, "dataset", dataset);
   json_object_set_int_member (r, "pairs_dataset", pairs_dataset);
