@@ -308,3 +308,19 @@ assay_cli_add_rows (AssayCliCommon *common, AssayStore *store, JsonBuilder *b, c
   json_builder_end_array (b);
   return TRUE;
 }
+
+int
+assay_cli_sampling_check (const AssayCliSampling *s)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (s->max_tokens < 1 || s->max_tokens > 1000000)
+    return assay_cli_usage (_("--max-tokens must be 1 to 1000000"));
+  if (s->max_batch < 1)
+    return assay_cli_usage (_("--max-batch must be at least 1"));
+  if (s->seed < 0)
+    return assay_cli_usage (_("--seed must not be negative"));
+  if (!assay_sampling_check (&s->sampling, &error))
+    return assay_cli_usage ("%s", error->message);
+  return ASSAY_CLI_OK;
+}

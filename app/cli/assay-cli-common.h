@@ -5,6 +5,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "assay-lm-sampler.h"
 #include "assay-store.h"
 #include "assay-worker.h"
 
@@ -75,6 +76,39 @@ gboolean     assay_cli_add_rows (AssayCliCommon    *common,
                                  GError           **error);
 /* An object node as JSON with --json, else as text lines. Takes the node. */
 int          assay_cli_output (AssayCliCommon *common, JsonNode *node);
+
+/* The options every generating verb takes (lm generate, gen generate, traces sample); the verb
+ * sets its defaults in the struct before parsing and says them in its line of the area's help. */
+typedef struct
+{
+  AssaySampling sampling;
+  int           max_tokens;
+  gint64        seed;
+  gboolean      chat;
+  int           max_batch;
+} AssayCliSampling;
+
+#define ASSAY_CLI_SAMPLING_ENTRIES(s)                                                              \
+  { "temperature", 0, 0, G_OPTION_ARG_DOUBLE, &(s).sampling.temperature,                           \
+    N_("Sampling temperature; 0 is greedy"), N_("T") },                                            \
+  { "top-p", 0, 0, G_OPTION_ARG_DOUBLE, &(s).sampling.top_p,                                       \
+    N_("Nucleus: the most likely tokens holding P (1: all)"), N_("P") },                            \
+  { "top-k", 0, 0, G_OPTION_ARG_INT, &(s).sampling.top_k,                                          \
+    N_("Only the K most likely tokens (0: all)"), N_("K") },                                       \
+  { "min-p", 0, 0, G_OPTION_ARG_DOUBLE, &(s).sampling.min_p,                                       \
+    N_("Drop tokens below P times the most likely one (0: none)"), N_("P") },                      \
+  { "repetition-penalty", 0, 0, G_OPTION_ARG_DOUBLE, &(s).sampling.repetition_penalty,             \
+    N_("Penalty on tokens already present (1: none)"), N_("X") },                                  \
+  { "max-tokens", 0, 0, G_OPTION_ARG_INT, &(s).max_tokens, N_("New tokens per answer at most"),   \
+    N_("M") },                                                                                     \
+  { "seed", 0, 0, G_OPTION_ARG_INT64, &(s).seed, N_("Random seed (0 unless given)"), N_("S") },   \
+  { "chat", 0, 0, G_OPTION_ARG_NONE, &(s).chat, N_("Ask through the model's chat template"),      \
+    NULL },                                                                                        \
+  { "max-batch", 0, 0, G_OPTION_ARG_INT, &(s).max_batch,                                           \
+    N_("Answers decoded at once (64 unless given)"), N_("N") }
+
+/* ASSAY_CLI_OK, or a usage error (printed) naming the option out of range. */
+int          assay_cli_sampling_check (const AssayCliSampling *sampling);
 void         assay_cli_common_clear (AssayCliCommon *common);
 
 G_END_DECLS

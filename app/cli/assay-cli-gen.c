@@ -494,25 +494,15 @@ verb_generate (AssayCliCommon *common, int argc, char **argv)
 {
   g_auto (FilterArgs) fa = { 0 };
   AssayGenGenerateOptions options = { 0 };
-  double temperature = 0.8, top_p = 0.95, min_p = 0.0, penalty = 1.0;
-  int top_k = 0, n = 1, max_tokens = 128, limit = 0, max_batch = 64;
-  gint64 seed = 0;
-  gboolean chat = FALSE;
+  AssayCliSampling s = { { 0.8, 0, 0.95, 0.0, 1.0 }, 128, 0, FALSE, 64 }; /* GenCo's, Table 3.3 */
+  int n = 1, limit = 0;
   const GOptionEntry entries[] = {
     { "template", 0, 0, G_OPTION_ARG_STRING, &options.template_name, N_("Template name (see gen templates)"), N_("NAME") },
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &options.model, N_("Model folder"), N_("DIR") },
     FILTER_ENTRIES (fa),
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, N_("At most this many records"), N_("N") },
     { "n", 0, 0, G_OPTION_ARG_INT, &n, N_("Answers per record (default 1; the judge rates once)"), N_("N") },
-    { "temperature", 0, 0, G_OPTION_ARG_DOUBLE, &temperature, N_("Sampling temperature; 0 is greedy (default 0.8)"), N_("T") },
-    { "top-p", 0, 0, G_OPTION_ARG_DOUBLE, &top_p, N_("Nucleus (default 0.95)"), N_("P") },
-    { "top-k", 0, 0, G_OPTION_ARG_INT, &top_k, N_("Only the K most likely tokens (default 0: all)"), N_("K") },
-    { "min-p", 0, 0, G_OPTION_ARG_DOUBLE, &min_p, N_("Drop tokens below P times the most likely one (default 0)"), N_("P") },
-    { "repetition-penalty", 0, 0, G_OPTION_ARG_DOUBLE, &penalty, N_("Penalty on tokens already present (default 1: none)"), N_("X") },
-    { "max-tokens", 0, 0, G_OPTION_ARG_INT, &max_tokens, N_("New tokens per answer at most (default 128)"), N_("M") },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Random seed (default 0)"), N_("S") },
-    { "chat", 0, 0, G_OPTION_ARG_NONE, &chat, N_("Ask through the model's chat template"), NULL },
-    { "max-batch", 0, 0, G_OPTION_ARG_INT, &max_batch, N_("Answers decoded at once (default 64)"), N_("N") },
+    ASSAY_CLI_SAMPLING_ENTRIES (s),
     { NULL }
   };
   g_autoptr (AssayStore) store = NULL;
@@ -526,11 +516,10 @@ verb_generate (AssayCliCommon *common, int argc, char **argv)
     status = assay_cli_usage (_("gen generate needs --template NAME and --model DIR"));
   if (status == ASSAY_CLI_OK && !make_filter (&fa, &f))
     status = assay_cli_usage (_("unknown status"));
-  if (status == ASSAY_CLI_OK && (n < 1 || n > 1024 || max_tokens < 1 || limit < 0 || max_batch < 1 || seed < 0))
-    status = assay_cli_usage (_("--n (at most 1024), --max-tokens and --max-batch must be positive, --limit and --seed not negative"));
-  options.sampling = (AssaySampling) { temperature, top_k, top_p, min_p, penalty };
-  if (status == ASSAY_CLI_OK && !assay_sampling_check (&options.sampling, &error))
-    status = assay_cli_usage ("%s", error->message);
+  if (status == ASSAY_CLI_OK && (n < 1 || n > 1024 || limit < 0))
+    status = assay_cli_usage (_("--n must be 1 to 1024 and --limit not negative"));
+  if (status == ASSAY_CLI_OK)
+    status = assay_cli_sampling_check (&s);
   if (status == ASSAY_CLI_OK && (store = assay_cli_open_workspace (common, &error)) == NULL)
     status = assay_cli_fail (g_steal_pointer (&error));
   if (status != ASSAY_CLI_OK)
@@ -539,12 +528,13 @@ verb_generate (AssayCliCommon *common, int argc, char **argv)
       return status;
     }
   options.filter = assay_gen_filter_dup (&f);
+  options.sampling = s.sampling;
   options.n = n;
-  options.max_tokens = max_tokens;
-  options.seed = (guint64) seed;
-  options.chat = chat;
+  options.max_tokens = s.max_tokens;
+  options.seed = (guint64) s.seed;
+  options.chat = s.chat;
   options.limit = limit;
-  options.max_batch = max_batch;
+  options.max_batch = s.max_batch;
   job = assay_gen_generate_job_new (&options);
   assay_gen_generate_options_clear (&options);
   if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)
@@ -560,7 +550,7 @@ static const AssayCliVerb verbs[] = {
   { "export", verb_export, N_("Training files: TRL DPO, KTO, stepwise PRM, SFT") },
   { "prompts", verb_prompts, N_("A batch of filled prompt templates for a model server") },
   { "answers", verb_answers, N_("Read a model server's answers back by id") },
-  { "generate", verb_generate, N_("Fill a template from records and answer it with a local model") },
+  { "generate", verb_generate, N_("Fill a template from records and answer it with a local model (T 0.8, top-p 0.95, 128 tokens)") },
   { "templates", verb_templates, N_("List, show or replace the prompt templates") },
   { NULL }
 };

@@ -209,10 +209,8 @@ static int
 verb_generate (AssayCliCommon *common, int argc, char **argv)
 {
   AssayLmGenerateFileOptions options = { 0 };
-  double temperature = 1.0, top_p = 1.0, min_p = 0.0, penalty = 1.0;
-  int top_k = 0, n = 1, max_tokens = 256, max_batch = 64;
-  gint64 seed = 0;
-  gboolean chat = FALSE;
+  AssayCliSampling s = { ASSAY_SAMPLING_DEFAULT, 256, 0, FALSE, 64 };
+  int n = 1;
   char **stop = NULL;
   g_autofree char *kv = NULL;
   const GOptionEntry entries[] = {
@@ -220,21 +218,12 @@ verb_generate (AssayCliCommon *common, int argc, char **argv)
     { "input", 0, 0, G_OPTION_ARG_FILENAME, &options.input, N_("JSONL of {id, prompt} or {id, messages}"), N_("FILE") },
     { "output", 0, 0, G_OPTION_ARG_FILENAME, &options.output, N_("JSONL written with one line per candidate"), N_("FILE") },
     { "n", 0, 0, G_OPTION_ARG_INT, &n, N_("Candidates per prompt (default 1)"), N_("N") },
-    { "temperature", 0, 0, G_OPTION_ARG_DOUBLE, &temperature, N_("Sampling temperature; 0 is greedy (default 1)"), N_("T") },
-    { "top-p", 0, 0, G_OPTION_ARG_DOUBLE, &top_p, N_("Nucleus: the most likely tokens holding P (default 1: all)"), N_("P") },
-    { "top-k", 0, 0, G_OPTION_ARG_INT, &top_k, N_("Only the K most likely tokens (default 0: all)"), N_("K") },
-    { "min-p", 0, 0, G_OPTION_ARG_DOUBLE, &min_p, N_("Drop tokens below P times the most likely one (default 0)"), N_("P") },
-    { "repetition-penalty", 0, 0, G_OPTION_ARG_DOUBLE, &penalty, N_("Penalty on tokens already present (default 1: none)"), N_("X") },
-    { "max-tokens", 0, 0, G_OPTION_ARG_INT, &max_tokens, N_("New tokens per candidate at most (default 256)"), N_("M") },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Random seed (default 0)"), N_("S") },
+    ASSAY_CLI_SAMPLING_ENTRIES (s),
     { "stop", 0, 0, G_OPTION_ARG_STRING_ARRAY, &stop, N_("Stop before this text (repeatable)"), N_("TEXT") },
-    { "chat", 0, 0, G_OPTION_ARG_NONE, &chat, N_("Render prompts with the model's chat template"), NULL },
-    { "max-batch", 0, 0, G_OPTION_ARG_INT, &max_batch, N_("Candidates decoded at once (default 64)"), N_("N") },
     { "kv-cache", 0, 0, G_OPTION_ARG_STRING, &kv, N_("f32 (default: the numbers of lm score) or bf16 (half the memory)"), N_("TYPE") },
     { NULL }
   };
   g_autoptr (AssayJob) job = NULL;
-  g_autoptr (GError) error = NULL;
   JsonNode *result;
   int status = assay_cli_parse (common, "lm generate", NULL, entries, &argc, &argv);
 
@@ -242,23 +231,22 @@ verb_generate (AssayCliCommon *common, int argc, char **argv)
     status = assay_cli_usage (_("lm generate needs --model DIR, --input FILE and --output FILE"));
   if (status == ASSAY_CLI_OK && kv != NULL && !g_str_equal (kv, "f32") && !g_str_equal (kv, "bf16"))
     status = assay_cli_usage (_("--kv-cache is f32 or bf16"));
-  if (status == ASSAY_CLI_OK && (n < 1 || n > 100000 || max_tokens < 1 || max_tokens > 1000000 || max_batch < 1 || seed < 0))
-    status = assay_cli_usage (_("--n must be 1 to 100000, --max-tokens 1 to 1000000, --max-batch at least 1 "
-                                "and --seed not negative"));
-  options.sampling = (AssaySampling) { temperature, top_k, top_p, min_p, penalty };
-  if (status == ASSAY_CLI_OK && !assay_sampling_check (&options.sampling, &error))
-    status = assay_cli_usage ("%s", error->message);
+  if (status == ASSAY_CLI_OK && (n < 1 || n > 100000))
+    status = assay_cli_usage (_("--n must be 1 to 100000"));
+  if (status == ASSAY_CLI_OK)
+    status = assay_cli_sampling_check (&s);
   if (status != ASSAY_CLI_OK)
     {
       assay_lm_generate_file_options_clear (&options);
       g_strfreev (stop);
       return status;
     }
+  options.sampling = s.sampling;
   options.n = n;
-  options.max_tokens = max_tokens;
-  options.max_batch = max_batch;
-  options.seed = (guint64) seed;
-  options.chat = chat;
+  options.max_tokens = s.max_tokens;
+  options.max_batch = s.max_batch;
+  options.seed = (guint64) s.seed;
+  options.chat = s.chat;
   options.stop = stop;
   options.kv_cache = kv != NULL && g_str_equal (kv, "bf16") ? ASSAY_DTYPE_BF16 : ASSAY_DTYPE_F32;
   job = assay_lm_generate_job_new (&options);
@@ -369,7 +357,7 @@ static const AssayCliVerb verbs[] = {
   { "info", verb_info, N_("Architecture, parameters, dtype and memory of a model folder") },
   { "tokenize", verb_tokenize, N_("Token ids of a text or of each line of a file") },
   { "score", verb_score, N_("Per-token log-probs of responses under one or two models") },
-  { "generate", verb_generate, N_("Sample candidates for prompts with a local model") },
+  { "generate", verb_generate, N_("Sample candidates for prompts with a local model (T 1, 256 tokens)") },
   { "chat-template", verb_chat_template, N_("The prompt a model's chat template makes of messages") },
   { NULL }
 };

@@ -89,23 +89,15 @@ static int
 verb_sample (AssayCliCommon *common, int argc, char **argv)
 {
   AssayTraceSampleOptions options = { 0 };
-  double temperature = 1.0, top_p = 1.0, min_p = 0.0;
-  int top_k = 0, n = 8, max_tokens = 512, limit = 0, max_batch = 64;
-  gint64 seed = 0, dataset = 0;
-  gboolean chat = FALSE;
+  AssayCliSampling s = { ASSAY_SAMPLING_DEFAULT, 512, 0, FALSE, 64 };
+  int n = 8, limit = 0;
+  gint64 dataset = 0;
   const GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &options.model, N_("Model folder"), N_("DIR") },
     { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("Questions of this traces dataset only"), N_("ID") },
     { "n", 0, 0, G_OPTION_ARG_INT, &n, N_("Candidates per question (default 8)"), N_("N") },
-    { "temperature", 0, 0, G_OPTION_ARG_DOUBLE, &temperature, N_("Sampling temperature (default 1)"), N_("T") },
-    { "top-p", 0, 0, G_OPTION_ARG_DOUBLE, &top_p, N_("Nucleus (default 1: all)"), N_("P") },
-    { "top-k", 0, 0, G_OPTION_ARG_INT, &top_k, N_("Only the K most likely tokens (default 0: all)"), N_("K") },
-    { "min-p", 0, 0, G_OPTION_ARG_DOUBLE, &min_p, N_("Drop tokens below P times the most likely one"), N_("P") },
-    { "max-tokens", 0, 0, G_OPTION_ARG_INT, &max_tokens, N_("New tokens per candidate at most (default 512)"), N_("M") },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Random seed (default 0)"), N_("S") },
-    { "chat", 0, 0, G_OPTION_ARG_NONE, &chat, N_("Ask through the model's chat template"), NULL },
+    ASSAY_CLI_SAMPLING_ENTRIES (s),
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, N_("At most this many questions"), N_("N") },
-    { "max-batch", 0, 0, G_OPTION_ARG_INT, &max_batch, N_("Candidates decoded at once (default 64)"), N_("N") },
     { NULL }
   };
   g_autoptr (AssayStore) store = NULL;
@@ -116,11 +108,10 @@ verb_sample (AssayCliCommon *common, int argc, char **argv)
 
   if (status == ASSAY_CLI_OK && (options.model == NULL || argc > 1))
     status = assay_cli_usage (_("traces sample needs --model DIR"));
-  if (status == ASSAY_CLI_OK && (n < 1 || n > 4096 || max_tokens < 1 || limit < 0 || max_batch < 1 || seed < 0))
-    status = assay_cli_usage (_("--n (at most 4096), --max-tokens and --max-batch must be positive, --limit and --seed not negative"));
-  options.sampling = (AssaySampling) { temperature, top_k, top_p, min_p, 1.0 };
-  if (status == ASSAY_CLI_OK && !assay_sampling_check (&options.sampling, &error))
-    status = assay_cli_usage ("%s", error->message);
+  if (status == ASSAY_CLI_OK && (n < 1 || n > 4096 || limit < 0))
+    status = assay_cli_usage (_("--n must be 1 to 4096 and --limit not negative"));
+  if (status == ASSAY_CLI_OK)
+    status = assay_cli_sampling_check (&s);
   if (status == ASSAY_CLI_OK && (store = assay_cli_open_workspace (common, &error)) == NULL)
     status = assay_cli_fail (g_steal_pointer (&error));
   if (status != ASSAY_CLI_OK)
@@ -129,12 +120,13 @@ verb_sample (AssayCliCommon *common, int argc, char **argv)
       return status;
     }
   options.dataset = dataset;
+  options.sampling = s.sampling;
   options.n = n;
-  options.max_tokens = max_tokens;
-  options.seed = (guint64) seed;
-  options.chat = chat;
+  options.max_tokens = s.max_tokens;
+  options.seed = (guint64) s.seed;
+  options.chat = s.chat;
   options.limit = limit;
-  options.max_batch = max_batch;
+  options.max_batch = s.max_batch;
   job = assay_trace_sample_job_new (&options);
   assay_trace_sample_options_clear (&options);
   if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)
@@ -241,7 +233,7 @@ verb_render (AssayCliCommon *common, int argc, char **argv)
 
 static const AssayCliVerb verbs[] = {
   { "import", verb_import, N_("Import ProcessBench JSON, candidate JSONL or preference pairs") },
-  { "sample", verb_sample, N_("N candidates per question from a local model, checked, with DPO pairs") },
+  { "sample", verb_sample, N_("N candidates per question from a local model, checked, with DPO pairs (T 1, 512 tokens)") },
   { "credit", verb_credit, N_("Token credit of every trace under a policy and a reference model") },
   { "eval", verb_eval, N_("First-error F1, re-ranking accuracy against N, pair rewards of a run") },
   { "render", verb_render, N_("A trace's token heatmap as PNG or SVG") },
