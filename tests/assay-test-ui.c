@@ -2,6 +2,7 @@
 #include "assay-test-ui.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "assay-application.h"
 
@@ -271,4 +272,16 @@ assay_test_scroll_frames (GtkScrolledWindow *scrolled, double step, guint max_fr
   gtk_adjustment_set_value (s.adjustment, 0);
   assay_test_wait (100);
   return assay_test_frames (GTK_WIDGET (scrolled), scroll_step, &s, max_frames, p50, p95, max);
+}
+
+gboolean
+assay_test_find_label (GtkWidget *widget, const char *part)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget)
+      && strstr (gtk_label_get_text (GTK_LABEL (widget)), part) != NULL)
+    return TRUE;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (assay_test_find_label (c, part))
+      return TRUE;
+  return FALSE;
 }

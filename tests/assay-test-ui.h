@@ -46,5 +46,7 @@ guint       assay_test_scroll_frames (GtkScrolledWindow *scrolled,
                                       double            *max);
 /* Saves into $ASSAY_SCREENSHOT_DIR when set (for the README and closing notes). */
 void        assay_test_save_screenshot (GdkTexture *texture, const char *name);
+/* Whether a mapped label under widget has text containing part */
+gboolean    assay_test_find_label (GtkWidget *widget, const char *part);
 
 G_END_DECLS

@@ -703,19 +703,6 @@ test_import_dialog (void)
   assay_test_run_app (path, check_import_dialog, NULL);
 }
 
-/* A visible label under widget whose text contains part */
-static gboolean
-find_label (GtkWidget *widget, const char *part)
-{
-  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget)
-      && strstr (gtk_label_get_text (GTK_LABEL (widget)), part) != NULL)
-    return TRUE;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    if (find_label (c, part))
-      return TRUE;
-  return FALSE;
-}
-
 /* Generate… with a local model: the dialog (light, dark, 800 x 600), the template's settings,
  * no Generate without a model folder, then a job whose answers become records with provenance. */
 static void
@@ -784,7 +771,7 @@ check_generate (AssayWindow *window, gpointer data)
   assay_test_wait (600);
   assay_generations_page_select (page, g_list_model_get_n_items (assay_generations_page_get_rows (page)) - 1);
   assay_test_wait (400);
-  g_assert_true (find_label (GTK_WIDGET (page), "genco-elaboration, T 0.8, top-p 0.95, seed 0, answer 2"));
+  g_assert_true (assay_test_find_label (GTK_WIDGET (page), "genco-elaboration, T 0.8, top-p 0.95, seed 0, answer 2"));
   {
     g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (window));
     assay_test_save_screenshot (shot, "generated-record.png");

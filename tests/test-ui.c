@@ -199,18 +199,6 @@ test_toast_text (void)
   assay_test_run_app (NULL, toast_text, NULL);
 }
 
-static gboolean
-find_label (GtkWidget *widget, const char *part)
-{
-  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget)
-      && strstr (gtk_label_get_text (GTK_LABEL (widget)), part) != NULL)
-    return TRUE;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    if (find_label (c, part))
-      return TRUE;
-  return FALSE;
-}
-
 /* A job that fails says so where the user looks, with the way to the details: it was only
  * inside the jobs popover (e.g. an import of a file that is not there). */
 static void
@@ -220,10 +208,10 @@ failed_job (AssayWindow *window, gpointer data)
 
   assay_window_show_page (window, "generations");
   assay_generations_page_import (ASSAY_GENERATIONS_PAGE (page), "/nonexistent/generations.jsonl");
-  for (int i = 0; i < 100 && !find_label (GTK_WIDGET (window), "failed:"); i++)
+  for (int i = 0; i < 100 && !assay_test_find_label (GTK_WIDGET (window), "failed:"); i++)
     assay_test_wait (30);
-  g_assert_true (find_label (GTK_WIDGET (window), "failed:"));
-  g_assert_true (find_label (GTK_WIDGET (window), "/nonexistent/generations.jsonl"));
+  g_assert_true (assay_test_find_label (GTK_WIDGET (window), "failed:"));
+  g_assert_true (assay_test_find_label (GTK_WIDGET (window), "/nonexistent/generations.jsonl"));
   /* Details opens the jobs list */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-jobs", NULL));
   assay_test_wait (200);
@@ -285,8 +273,8 @@ page_progress (AssayWindow *window, gpointer data)
   g_assert_nonnull (text);
   g_assert_nonnull (strstr (text, " elapsed · "));
   g_assert_nonnull (strstr (text, " left"));
-  g_assert_true (find_label (GTK_WIDGET (window), "A long job"));
-  g_assert_true (find_label (GTK_WIDGET (window), " left"));
+  g_assert_true (assay_test_find_label (GTK_WIDGET (window), "A long job"));
+  g_assert_true (assay_test_find_label (GTK_WIDGET (window), " left"));
   {
     g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (window));
     assay_test_save_screenshot (shot, "page-job.png");
