@@ -170,6 +170,25 @@ write_config (AssayTestLm *self)
   g_assert_true (g_file_set_contents (path, text, -1, NULL));
 }
 
+AssayTestLmSpec
+assay_test_lm_spec (AssayLmArch arch, AssayDType dtype)
+{
+  AssayTestLmSpec s = { 0 };
+
+  s.arch = arch;
+  s.hidden = 32;
+  s.layers = 2;
+  s.heads = 4;
+  s.kv_heads = arch == ASSAY_LM_GPT2 ? 4 : 2;
+  s.inter = 48;
+  s.vocab = 300;
+  s.max_positions = 512;
+  s.tie_embeddings = arch == ASSAY_LM_QWEN2;
+  s.rope_llama3 = arch == ASSAY_LM_LLAMA;
+  s.dtype = dtype;
+  return s;
+}
+
 AssayTestLm *
 assay_test_lm_write (const char *dir, const AssayTestLmSpec *spec, guint32 seed)
 {

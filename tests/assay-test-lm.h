@@ -25,6 +25,10 @@ typedef struct
 
 typedef struct _AssayTestLm AssayTestLm;
 
+/* The tiny model the tests use: hidden 32, 2 layers, 4 heads (2 key/value heads but for GPT-2),
+ * intermediate 48, vocabulary 300, 512 positions; Qwen2 ties its embeddings, Llama scales its
+ * rotary frequencies as Llama 3 does. */
+AssayTestLmSpec assay_test_lm_spec (AssayLmArch arch, AssayDType dtype);
 /* Writes the folder dir (created) with weights drawn from seed. */
 AssayTestLm  *assay_test_lm_write (const char *dir, const AssayTestLmSpec *spec, guint32 seed);
 void          assay_test_lm_free (AssayTestLm *self);

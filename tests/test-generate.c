@@ -52,22 +52,13 @@ next_logprobs (AssayTestLm *lm, const int *ids, int len, int V)
 static void
 fixture_open_scaled (Fixture *f, AssayLmArch arch, AssayDType dtype, guint32 seed, double scale)
 {
-  AssayTestLmSpec s = { 0 };
+  AssayTestLmSpec s = assay_test_lm_spec (arch, dtype);
   g_autofree char *dir = NULL;
   g_autoptr (GError) error = NULL;
   char err[256];
 
-  s.arch = arch;
-  s.hidden = 32;
-  s.layers = 2;
-  s.heads = 4;
-  s.kv_heads = arch == ASSAY_LM_GPT2 ? 4 : 2;
-  s.inter = 48;
-  s.vocab = 300;
   s.max_positions = 1024;
-  s.tie_embeddings = arch == ASSAY_LM_QWEN2 && scale == 0; /* scaled: an output layer of its own */
-  s.rope_llama3 = arch == ASSAY_LM_LLAMA;
-  s.dtype = dtype;
+  s.tie_embeddings = s.tie_embeddings && scale == 0; /* scaled: an output layer of its own */
   s.scale = scale;
   dir = assay_test_path (g_strdup_printf ("gen-%s-%d-%u", assay_lm_arch_name (arch), dtype, seed));
   f->lm = assay_test_lm_write (dir, &s, seed);

@@ -16,25 +16,6 @@
 #include "assay-test-lm.h"
 #include "assay-test-util.h"
 
-static AssayTestLmSpec
-spec_of (AssayLmArch arch, AssayDType dtype)
-{
-  AssayTestLmSpec s = { 0 };
-
-  s.arch = arch;
-  s.hidden = 32;
-  s.layers = 2;
-  s.heads = 4;
-  s.kv_heads = arch == ASSAY_LM_GPT2 ? 4 : 2;
-  s.inter = 48;
-  s.vocab = 300;
-  s.max_positions = 512;
-  s.tie_embeddings = arch == ASSAY_LM_QWEN2;
-  s.rope_llama3 = arch == ASSAY_LM_LLAMA;
-  s.dtype = dtype;
-  return s;
-}
-
 /* Random ids of n sequences with lengths lens; start 1 for the first, later starts grow. */
 static int **
 make_ids (int n, const int *lens, int vocab, guint32 seed)
@@ -106,7 +87,7 @@ max_diff_vs_reference (AssayTestLm *lm, AssayBackend *backend, AssayLmModel *mod
 static void
 check_arch (AssayLmArch arch, AssayDType dtype, guint32 seed)
 {
-  AssayTestLmSpec spec = spec_of (arch, dtype);
+  AssayTestLmSpec spec = assay_test_lm_spec (arch, dtype);
   g_autofree char *dir = assay_test_path (assay_lm_arch_name (arch));
   g_autoptr (AssayTestLm) lm = NULL;
   g_autoptr (AssayLmModel) model = NULL;
@@ -137,7 +118,7 @@ check_arch (AssayLmArch arch, AssayDType dtype, guint32 seed)
 static void
 test_wide (void)
 {
-  AssayTestLmSpec spec = spec_of (ASSAY_LM_QWEN2, ASSAY_DTYPE_F32);
+  AssayTestLmSpec spec = assay_test_lm_spec (ASSAY_LM_QWEN2, ASSAY_DTYPE_F32);
   g_autofree char *dir = assay_test_path ("wide");
   g_autoptr (AssayTestLm) lm = NULL;
   g_autoptr (AssayLmModel) model = NULL;
@@ -166,7 +147,7 @@ test_wide (void)
 static void
 test_real_vocab (void)
 {
-  AssayTestLmSpec spec = spec_of (ASSAY_LM_QWEN2, ASSAY_DTYPE_F32);
+  AssayTestLmSpec spec = assay_test_lm_spec (ASSAY_LM_QWEN2, ASSAY_DTYPE_F32);
   g_autofree char *dir = assay_test_path ("real-vocab");
   g_autoptr (AssayTestLm) lm = NULL;
   g_autoptr (AssayLmModel) model = NULL;
@@ -221,7 +202,7 @@ static void test_llama_f16 (void) { check_arch (ASSAY_LM_LLAMA, ASSAY_DTYPE_F16,
 static void
 test_parameters (void)
 {
-  AssayTestLmSpec spec = spec_of (ASSAY_LM_QWEN2, ASSAY_DTYPE_BF16);
+  AssayTestLmSpec spec = assay_test_lm_spec (ASSAY_LM_QWEN2, ASSAY_DTYPE_BF16);
   g_autofree char *dir = assay_test_path ("params");
   g_autoptr (AssayTestLm) lm = assay_test_lm_write (dir, &spec, 3);
   g_autoptr (AssayLmModel) model = NULL;
@@ -246,7 +227,7 @@ test_parameters (void)
 static void
 test_does_not_fit (void)
 {
-  AssayTestLmSpec spec = spec_of (ASSAY_LM_LLAMA, ASSAY_DTYPE_F32);
+  AssayTestLmSpec spec = assay_test_lm_spec (ASSAY_LM_LLAMA, ASSAY_DTYPE_F32);
   g_autofree char *dir = assay_test_path ("fit");
   g_autoptr (AssayTestLm) lm = assay_test_lm_write (dir, &spec, 3);
   g_autoptr (AssayLmModel) model = assay_lm_model_open (dir, NULL);
@@ -277,7 +258,7 @@ test_cuda_matches_cpu (void)
   for (guint d = 0; d < G_N_ELEMENTS (dtypes); d++)
     for (AssayLmArch arch = ASSAY_LM_LLAMA; arch <= ASSAY_LM_GPT2; arch++)
       {
-        AssayTestLmSpec spec = spec_of (arch, dtypes[d]);
+        AssayTestLmSpec spec = assay_test_lm_spec (arch, dtypes[d]);
         g_autofree char *dir = g_strdup_printf ("%s/cuda-%d-%d", assay_test_tmpdir (), arch, d);
         g_autoptr (AssayTestLm) lm = assay_test_lm_write (dir, &spec, 40 + arch);
         g_autoptr (AssayLmModel) model = assay_lm_model_open (dir, NULL);
@@ -307,7 +288,7 @@ expect_open_error (const char *dir, const char *needle)
 static char *
 fresh_model (const char *name, AssayTestLm **lm_out)
 {
-  AssayTestLmSpec spec = spec_of (ASSAY_LM_QWEN2, ASSAY_DTYPE_F32);
+  AssayTestLmSpec spec = assay_test_lm_spec (ASSAY_LM_QWEN2, ASSAY_DTYPE_F32);
   char *dir = assay_test_path (name);
   AssayTestLm *lm = assay_test_lm_write (dir, &spec, 5);
 
@@ -586,7 +567,7 @@ test_half_conversions (void)
 static void
 test_cli (void)
 {
-  AssayTestLmSpec spec = spec_of (ASSAY_LM_LLAMA, ASSAY_DTYPE_BF16);
+  AssayTestLmSpec spec = assay_test_lm_spec (ASSAY_LM_LLAMA, ASSAY_DTYPE_BF16);
   g_autofree char *dir = assay_test_path ("cli-model");
   g_autoptr (AssayTestLm) lm = assay_test_lm_write (dir, &spec, 21);
   g_autofree char *input = assay_test_write_file ("cli-in.jsonl",

@@ -783,18 +783,10 @@ test_generate (void)
 {
   g_autofree char *path = make_workspace ();
   g_autofree char *dir = assay_test_path ("ui-generate-model");
-  AssayTestLmSpec spec = { 0 };
+  AssayTestLmSpec spec = assay_test_lm_spec (ASSAY_LM_LLAMA, ASSAY_DTYPE_F32);
   g_autoptr (AssayTestLm) lm = NULL;
 
-  spec.arch = ASSAY_LM_LLAMA;
-  spec.hidden = 32;
-  spec.layers = 2;
-  spec.heads = 4;
-  spec.kv_heads = 2;
-  spec.inter = 48;
-  spec.vocab = 300;
   spec.max_positions = 1024;
-  spec.dtype = ASSAY_DTYPE_F32;
   lm = assay_test_lm_write (dir, &spec, 5);
   assay_test_run_app (path, check_generate, dir);
 }

@@ -697,7 +697,7 @@ test_judge_run (void)
   g_autoptr (GPtrArray) before = NULL, after = NULL;
   g_autoptr (GError) error = NULL;
   AssayVideoImportResult r;
-  AssayTestLmSpec spec = { 0 };
+  AssayTestLmSpec spec;
   AssayGenGenerateOptions o = { 0 };
   AssayGenFilter f;
   AssayBackend *cpu;
@@ -716,15 +716,8 @@ test_judge_run (void)
   before = assay_video_pairs (store, 0, 0, &error);
   g_assert_null (find_pair (before, "Any text?"));
 
-  spec.arch = ASSAY_LM_LLAMA;
-  spec.hidden = 32;
-  spec.layers = 1;
-  spec.heads = 4;
-  spec.kv_heads = 2;
-  spec.inter = 48;
-  spec.vocab = 300;
+  spec = assay_test_lm_spec (ASSAY_LM_LLAMA, ASSAY_DTYPE_F32);
   spec.max_positions = 2048;
-  spec.dtype = ASSAY_DTYPE_F32;
   spec.anchor = TRUE;
   lm = assay_test_lm_write (dir, &spec, 9);
   model = assay_lm_model_open (dir, &error);
