@@ -15,24 +15,7 @@
 
 #include "assay-lm-generator.h"
 #include "assay-lm-model.h"
-
-static double
-now (void)
-{
-  return g_get_monotonic_time () / 1e6;
-}
-
-static long
-peak_rss_bytes (void)
-{
-  g_autofree char *status = NULL;
-  const char      *p;
-
-  if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL)
-      && (p = strstr (status, "VmHWM:")) != NULL)
-    return (long) g_ascii_strtoll (p + 6, NULL, 10) * 1024;
-  return -1;
-}
+#include "bench-util.h"
 
 /* Best of a few streaming reads of bytes (a sum of 64-bit words, which vectorises, with
  * `threads` threads), in bytes/s. */
@@ -51,12 +34,12 @@ read_bandwidth (size_t bytes, int threads)
     a[i] = i;
   for (int r = 0; r < 10; r++)
     {
-      double  t0 = now (), t;
+      double  t0 = bench_now (), t;
       guint64 sum = 0;
 #pragma omp parallel for num_threads(threads) reduction(+ : sum)
       for (size_t i = 0; i < n; i++)
         sum += a[i];
-      t = now () - t0;
+      t = bench_now () - t0;
       sink += sum;
       if (r > 0)
         best = MAX (best, bytes / t);
@@ -86,7 +69,6 @@ main (int argc, char **argv)
   g_autoptr (AssayLmGenerator) gen = NULL;
   g_autoptr (GRand) rand = g_rand_new_with_seed (1);
   AssayBackend *b;
-  char err[256];
   const AssayLmConfig *c;
   g_autofree int *prompt = NULL;
   AssayLmGenerateOptions o = { 0 };
@@ -103,15 +85,8 @@ main (int argc, char **argv)
       g_printerr ("%s\n", error ? error->message : "bench-generate MODEL_DIR");
       return 2;
     }
-  if (backend_name != NULL && g_str_equal (backend_name, "cuda"))
-    b = assay_backend_cuda_new (0, err, sizeof err);
-  else
-    b = assay_backend_cpu_new (threads, err, sizeof err);
-  if (b == NULL)
-    {
-      g_printerr ("%s\n", err);
-      return 77;
-    }
+  if ((b = bench_backend (backend_name, threads)) == NULL)
+    return 77;
   if ((model = assay_lm_model_open (argv[1], &error)) == NULL)
     {
       g_printerr ("%s\n", error->message);
@@ -159,14 +134,14 @@ main (int argc, char **argv)
     }
   assay_lm_candidate_clear (&one[0]);
   o.max_tokens = 1;
-  t0 = now ();
+  t0 = bench_now ();
   assay_lm_generator_run (gen, &pp, &short_len, 1, &o, one, NULL, NULL, NULL, &error);
-  single_s = now () - t0;
+  single_s = bench_now () - t0;
   assay_lm_candidate_clear (&one[0]);
   o.max_tokens = single;
-  t0 = now ();
+  t0 = bench_now ();
   assay_lm_generator_run (gen, &pp, &short_len, 1, &o, one, NULL, NULL, NULL, &error);
-  single_s = (now () - t0 - single_s) / (single - 1);
+  single_s = (bench_now () - t0 - single_s) / (single - 1);
   assay_lm_candidate_clear (&one[0]);
 
   /* N candidates of one prompt, sampled */
@@ -175,20 +150,20 @@ main (int argc, char **argv)
   o.n = n;
   o.max_tokens = new_tokens;
   many = g_new0 (AssayLmCandidate, n);
-  t0 = now ();
+  t0 = bench_now ();
   if (!assay_lm_generator_run (gen, &pp, &prompt_len, 1, &o, many, NULL, NULL, NULL, &error))
     {
       g_printerr ("%s\n", error->message);
       return 1;
     }
-  many_s = now () - t0;
+  many_s = bench_now () - t0;
   for (int i = 0; i < n; i++)
     {
       many_tokens += many[i].ids->len;
       assay_lm_candidate_clear (&many[i]);
     }
   g_free (many);
-  peak = peak_rss_bytes ();
+  peak = bench_peak_rss_bytes ();
   /* the machine's bandwidth moves when others share it: the bound takes the best of a
    * measurement before and one after the decoding (the stricter bound); after the peak memory
    * is read, as its buffer is not the generator's */

@@ -9,13 +9,8 @@
 #include <string.h>
 
 #include "assay-lm-model.h"
+#include "bench-util.h"
 #include "assay-lm-scorer.h"
-
-static double
-now (void)
-{
-  return g_get_monotonic_time () / 1e6;
-}
 
 /* Best of a few sgemm runs of m x n x k, in GFLOP/s. */
 static double
@@ -32,10 +27,10 @@ sgemm_gflops (AssayBackend *b, int m, int n, int k)
   assay_backend_upload (b, B, h, (gsize) n * k * 4);
   for (int r = 0; r < 4; r++)
     {
-      double t0 = now (), t;
+      double t0 = bench_now (), t;
       assay_backend_sgemm (b, ASSAY_TRANS_N, ASSAY_TRANS_T, m, n, k, 1.0f, A, k, B, k, 0.0f, C, n);
       assay_backend_synchronize (b);
-      t = now () - t0;
+      t = bench_now () - t0;
       if (r > 0)
         best = MAX (best, 2.0 * m * n * k / t / 1e9);
     }
@@ -44,20 +39,6 @@ sgemm_gflops (AssayBackend *b, int m, int n, int k)
   assay_backend_release (b, C);
   g_free (h);
   return best;
-}
-
-/* Peak resident memory of this program: VmHWM, which starts afresh at exec (ru_maxrss keeps the
- * parent's peak when the parent was larger). */
-static long
-peak_rss_bytes (void)
-{
-  g_autofree char *status = NULL;
-  const char      *p;
-
-  if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL)
-      && (p = strstr (status, "VmHWM:")) != NULL)
-    return (long) g_ascii_strtoll (p + 6, NULL, 10) * 1024;
-  return -1;
 }
 
 int
@@ -79,7 +60,6 @@ main (int argc, char **argv)
   g_autoptr (AssayLmScorer) scorer = NULL;
   g_autoptr (GRand) rand = g_rand_new_with_seed (1);
   AssayBackend *b;
-  char err[256];
   const AssayLmConfig *c;
   AssayLmSequence *seqs;
   float **out;
@@ -93,15 +73,8 @@ main (int argc, char **argv)
       g_printerr ("%s\n", error ? error->message : "bench-lm MODEL_DIR");
       return 2;
     }
-  if (backend_name != NULL && g_str_equal (backend_name, "cuda"))
-    b = assay_backend_cuda_new (0, err, sizeof err);
-  else
-    b = assay_backend_cpu_new (threads, err, sizeof err);
-  if (b == NULL)
-    {
-      g_printerr ("%s\n", err);
-      return 77;
-    }
+  if ((b = bench_backend (backend_name, threads)) == NULL)
+    return 77;
   if ((model = assay_lm_model_open (argv[1], &error)) == NULL)
     {
       g_printerr ("%s\n", error->message);
@@ -109,13 +82,13 @@ main (int argc, char **argv)
     }
   c = assay_lm_model_config (model);
   ceiling = MAX (sgemm_gflops (b, 4096, 4096, 4096), sgemm_gflops (b, batch * length, 2 * c->inter, c->hidden));
-  t0 = now ();
+  t0 = bench_now ();
   if (!assay_lm_model_upload (model, b, assay_lm_scorer_activation_bytes (c, assay_backend_kind (b), batch * length, length), &error))
     {
       g_printerr ("%s\n", error->message);
       return 1;
     }
-  load_s = now () - t0;
+  load_s = bench_now () - t0;
   scorer = assay_lm_scorer_new (model);
   seqs = g_new (AssayLmSequence, batch);
   out = g_new (float *, batch);
@@ -133,13 +106,13 @@ main (int argc, char **argv)
       g_printerr ("%s\n", error->message);
       return 1;
     }
-  t0 = now ();
+  t0 = bench_now ();
   for (int r = 0; r < rounds; r++)
     {
       assay_lm_scorer_run (scorer, seqs, batch, out, &error);
       scored += (gint64) batch * (length - 1);
     }
-  seconds = now () - t0;
+  seconds = bench_now () - t0;
   tps = scored / seconds;
   /* FLOPs per token: 2 x (parameters without the embedding lookup, with the output layer) plus
    * attention's Q K^T and P V over the causal context (mean (length + 1) / 2). */
@@ -155,7 +128,7 @@ main (int argc, char **argv)
            "\"peak_rss_bytes\": %ld}\n",
            assay_backend_describe (b), assay_lm_model_parameters (model), batch, length, tps,
            seconds / rounds, load_s, ceiling, tps * flops_per_token / 1e9,
-           tps * flops_per_token / 1e9 / ceiling, peak_rss_bytes ());
+           tps * flops_per_token / 1e9 / ceiling, bench_peak_rss_bytes ());
   for (int s = 0; s < batch; s++)
     {
       g_free ((int *) seqs[s].ids);
