@@ -1565,23 +1565,31 @@ parse_pow (Parser *P)
   return left;
 }
 
+typedef Node *(*ParseFunc) (Parser *P);
+
+/* A left-associative level: operands from next, joined while the current token is one of ops
+ * (NULL-terminated; names when keywords, else operators). */
 static Node *
-parse_math2 (Parser *P)
+parse_left (Parser *P, ParseFunc next, const char *const *ops, gboolean keywords, NodeKind kind)
 {
   int   depth = P->depth;
-  Node *left = parse_pow (P);
+  Node *left = next (P);
 
-  while (left != NULL
-         && (is_op (cur (P), "*") || is_op (cur (P), "/") || is_op (cur (P), "//")
-             || is_op (cur (P), "%")))
+  while (left != NULL)
     {
-      Token *op = advance (P);
-      Node  *right = parse_pow (P);
+      Token      *t = cur (P);
+      const char *op = NULL;
+      int         line;
+      Node       *right;
 
-      if (right == NULL)
-        g_clear_pointer (&left, node_free);
-      else
-        left = binop (N_BINOP, op->text, op->line, left, right);
+      for (guint i = 0; op == NULL && ops[i] != NULL; i++)
+        if (keywords ? is_name (t, ops[i]) : is_op (t, ops[i]))
+          op = ops[i];
+      if (op == NULL)
+        break;
+      line = advance (P)->line;
+      right = next (P);
+      left = right == NULL ? (node_free (left), NULL) : binop (kind, op, line, left, right);
       if (left != NULL && !chain (P))
         g_clear_pointer (&left, node_free);
     }
@@ -1590,47 +1598,25 @@ parse_math2 (Parser *P)
 }
 
 static Node *
+parse_math2 (Parser *P)
+{
+  static const char *const ops[] = { "*", "/", "//", "%", NULL };
+  return parse_left (P, parse_pow, ops, FALSE, N_BINOP);
+}
+
+
+static Node *
 parse_concat (Parser *P)
 {
-  int   depth = P->depth;
-  Node *left = parse_math2 (P);
-
-  while (left != NULL && is_op (cur (P), "~"))
-    {
-      int   line = advance (P)->line;
-      Node *right = parse_math2 (P);
-
-      if (right == NULL)
-        g_clear_pointer (&left, node_free);
-      else
-        left = binop (N_BINOP, "~", line, left, right);
-      if (left != NULL && !chain (P))
-        g_clear_pointer (&left, node_free);
-    }
-  P->depth = depth;
-  return left;
+  static const char *const ops[] = { "~", NULL };
+  return parse_left (P, parse_math2, ops, FALSE, N_BINOP);
 }
 
 static Node *
 parse_math1 (Parser *P)
 {
-  int   depth = P->depth;
-  Node *left = parse_concat (P);
-
-  while (left != NULL && (is_op (cur (P), "+") || is_op (cur (P), "-")))
-    {
-      Token *op = advance (P);
-      Node  *right = parse_concat (P);
-
-      if (right == NULL)
-        g_clear_pointer (&left, node_free);
-      else
-        left = binop (N_BINOP, op->text, op->line, left, right);
-      if (left != NULL && !chain (P))
-        g_clear_pointer (&left, node_free);
-    }
-  P->depth = depth;
-  return left;
+  static const char *const ops[] = { "+", "-", NULL };
+  return parse_left (P, parse_concat, ops, FALSE, N_BINOP);
 }
 
 static Node *
@@ -1702,39 +1688,15 @@ parse_not (Parser *P)
 static Node *
 parse_and (Parser *P)
 {
-  int   depth = P->depth;
-  Node *left = parse_not (P);
-
-  while (left != NULL && is_name (cur (P), "and"))
-    {
-      int   line = advance (P)->line;
-      Node *right = parse_not (P);
-
-      left = right == NULL ? (node_free (left), NULL) : binop (N_AND, "and", line, left, right);
-      if (left != NULL && !chain (P))
-        g_clear_pointer (&left, node_free);
-    }
-  P->depth = depth;
-  return left;
+  static const char *const ops[] = { "and", NULL };
+  return parse_left (P, parse_not, ops, TRUE, N_AND);
 }
 
 static Node *
 parse_or (Parser *P)
 {
-  int   depth = P->depth;
-  Node *left = parse_and (P);
-
-  while (left != NULL && is_name (cur (P), "or"))
-    {
-      int   line = advance (P)->line;
-      Node *right = parse_and (P);
-
-      left = right == NULL ? (node_free (left), NULL) : binop (N_OR, "or", line, left, right);
-      if (left != NULL && !chain (P))
-        g_clear_pointer (&left, node_free);
-    }
-  P->depth = depth;
-  return left;
+  static const char *const ops[] = { "or", NULL };
+  return parse_left (P, parse_and, ops, TRUE, N_OR);
 }
 
 static Node *
