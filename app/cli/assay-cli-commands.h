@@ -18,5 +18,6 @@ int assay_cli_video (int argc, char **argv);
 int assay_cli_traces (int argc, char **argv);
 int assay_cli_datasets (int argc, char **argv);
 int assay_cli_runs (int argc, char **argv);
+int assay_cli_merge (int argc, char **argv);
 
 G_END_DECLS

@@ -139,6 +139,41 @@ assay_cli_open_workspace (AssayCliCommon *common, GError **error)
   return store;
 }
 
+int
+assay_cli_shard_check (AssayCliShard *shard)
+{
+  g_autoptr (GError) error = NULL;
+
+  shard->parsed.n = 0;
+  if (shard->shard == NULL && shard->shard_out == NULL)
+    return ASSAY_CLI_OK;
+  if (shard->shard == NULL || shard->shard_out == NULL)
+    return assay_cli_usage (_("--shard K/N and --shard-out FILE go together"));
+  if (!assay_shard_parse (shard->shard, &shard->parsed, &error))
+    return assay_cli_usage ("%s", error->message);
+  return ASSAY_CLI_OK;
+}
+
+void
+assay_cli_shard_clear (AssayCliShard *shard)
+{
+  g_clear_pointer (&shard->shard, g_free);
+  g_clear_pointer (&shard->shard_out, g_free);
+}
+
+AssayStore *
+assay_cli_open_input (AssayCliCommon *common, const AssayCliShard *shard, GError **error)
+{
+  if (shard == NULL || shard->parsed.n == 0)
+    return assay_cli_open_workspace (common, error);
+  if (common->workspace == NULL)
+    {
+      g_set_error_literal (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, _("no workspace given (use -w FILE)"));
+      return NULL;
+    }
+  return assay_store_open_reader (common->workspace, error);
+}
+
 AssayWorker *
 assay_cli_worker (AssayCliCommon *common)
 {

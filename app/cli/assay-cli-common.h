@@ -6,6 +6,7 @@
 #include <json-glib/json-glib.h>
 
 #include "assay-lm-sampler.h"
+#include "assay-shard.h"
 #include "assay-store.h"
 #include "assay-worker.h"
 
@@ -107,8 +108,32 @@ typedef struct
   { "max-batch", 0, 0, G_OPTION_ARG_INT, &(s).max_batch,                                           \
     N_("Answers decoded at once (64 unless given)"), N_("N") }
 
+/* The options of every verb that can run as one shard of N (a task of a cluster job array). */
+typedef struct
+{
+  char      *shard;     /* "K/N" */
+  char      *shard_out; /* the shard file */
+  AssayShard parsed;    /* n = 0 unless --shard was given */
+} AssayCliShard;
+
+#define ASSAY_CLI_SHARD_ENTRIES(s)                                                                 \
+  { "shard", 0, 0, G_OPTION_ARG_STRING, &(s).shard,                                                \
+    N_("Do only shard K (0-based) of N of the work, into --shard-out"), N_("K/N") },              \
+  { "shard-out", 0, 0, G_OPTION_ARG_FILENAME, &(s).shard_out,                                      \
+    N_("The shard's result file, for assay-cli merge"), N_("FILE") }
+
+/* Parses --shard and checks that it comes with --shard-out (and the reverse): ASSAY_CLI_OK or a
+ * usage error (printed). */
+int          assay_cli_shard_check (AssayCliShard *shard);
+void         assay_cli_shard_clear (AssayCliShard *shard);
+/* The workspace a verb reads: opened as usual, or, for a shard, only read (never written, so
+ * that many tasks may read it at once). */
+AssayStore  *assay_cli_open_input (AssayCliCommon *common, const AssayCliShard *shard, GError **error);
+
 /* ASSAY_CLI_OK, or a usage error (printed) naming the option out of range. */
 int          assay_cli_sampling_check (const AssayCliSampling *sampling);
 void         assay_cli_common_clear (AssayCliCommon *common);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AssayCliShard, assay_cli_shard_clear)
 
 G_END_DECLS

@@ -48,6 +48,7 @@ static int
 verb_credit (AssayCliCommon *common, int argc, char **argv)
 {
   AssayTraceCreditOptions options = { 0 };
+  g_auto (AssayCliShard) shard = { 0 };
   int       batch_tokens = 4096, limit = 0;
   gint64    dataset = 0;
   const GOptionEntry entries[] = {
@@ -56,6 +57,7 @@ verb_credit (AssayCliCommon *common, int argc, char **argv)
     { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("Only this dataset's traces"), N_("ID") },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, N_("At most this many records"), N_("N") },
     { "batch-tokens", 0, 0, G_OPTION_ARG_INT, &batch_tokens, N_("Tokens per forward pass (default 4096)"), N_("N") },
+    ASSAY_CLI_SHARD_ENTRIES (shard),
     { NULL }
   };
   g_autoptr (AssayStore) store = NULL;
@@ -64,11 +66,14 @@ verb_credit (AssayCliCommon *common, int argc, char **argv)
   JsonNode *result;
   int status = assay_cli_parse (common, "traces credit", NULL, entries, &argc, &argv);
 
+  if (status == ASSAY_CLI_OK)
+    status = assay_cli_shard_check (&shard);
+
   if (status == ASSAY_CLI_OK && (options.policy == NULL || options.reference == NULL || argc > 1))
     status = assay_cli_usage (_("traces credit needs --policy DIR and --reference DIR"));
   if (status == ASSAY_CLI_OK && (batch_tokens < 1 || batch_tokens > (1 << 24) || limit < 0))
     status = assay_cli_usage (_("--batch-tokens must be between 1 and 16777216, --limit not negative"));
-  if (status == ASSAY_CLI_OK && (store = assay_cli_open_workspace (common, &error)) == NULL)
+  if (status == ASSAY_CLI_OK && (store = assay_cli_open_input (common, &shard, &error)) == NULL)
     status = assay_cli_fail (g_steal_pointer (&error));
   if (status != ASSAY_CLI_OK)
     {
@@ -78,6 +83,8 @@ verb_credit (AssayCliCommon *common, int argc, char **argv)
   options.batch_tokens = batch_tokens;
   options.dataset = dataset;
   options.limit = limit;
+  options.shard = shard.parsed;
+  options.shard_out = g_strdup (shard.shard_out);
   job = assay_trace_credit_job_new (&options);
   assay_trace_credit_options_clear (&options);
   if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)

@@ -262,6 +262,33 @@ backend_failed:
   return FALSE;
 }
 
+/* How many of the n lengths (stride bytes apart) from the first go in one batch of budget tokens:
+ * as many as fit, at least one. */
+static int
+batch_length (const int *len, size_t stride, int n, int budget)
+{
+  int m = 0, tokens = 0;
+
+  while (m < n && (m == 0 || tokens + *(const int *) ((const char *) len + m * stride) <= budget))
+    tokens += *(const int *) ((const char *) len + (m++) * stride);
+  return m;
+}
+
+guint *
+assay_lm_batch_plan (const int *lengths, guint n, int budget, guint *n_batches)
+{
+  GArray *starts = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  for (guint from = 0; from < n;)
+    {
+      g_array_append_val (starts, from);
+      from += (guint) batch_length ((const int *) lengths + from, sizeof (int), (int) (n - from), budget);
+    }
+  *n_batches = starts->len;
+  g_array_append_val (starts, n);
+  return (guint *) g_array_free (starts, FALSE);
+}
+
 gboolean
 assay_lm_scorer_run_batches (AssayLmScorer *self, const AssayLmSequence *seqs, int n, int budget,
                              float *const *out, void (*done) (int, gpointer), gpointer data,
@@ -272,10 +299,8 @@ assay_lm_scorer_run_batches (AssayLmScorer *self, const AssayLmSequence *seqs, i
 
   for (int from = 0; from < n;)
     {
-      int to = from, tokens = 0, m = 0;
+      int to = from + batch_length (&seqs[from].len, sizeof *seqs, n - from, budget), m = 0;
 
-      while (to < n && (to == from || tokens + seqs[to].len <= budget))
-        tokens += seqs[to++].len;
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
       for (int k = from; k < to; k++)

@@ -37,6 +37,11 @@ gboolean       assay_lm_scorer_run (AssayLmScorer         *self,
                                     float *const          *out,
                                     GError               **error);
 
+/* The batches run_batches makes of sequences of these lengths: *n_batches + 1 indices, batch b
+ * being [plan[b], plan[b + 1]). Free with g_free. Shards split work along them, so that each
+ * sequence is computed in the same batch as in one run. */
+guint         *assay_lm_batch_plan (const int *lengths, guint n, int budget, guint *n_batches);
+
 /* Scores n sequences in batches of at most budget tokens (a longer sequence goes alone), in
  * order; sequences with nothing to score are skipped. done(k) is told after each batch how many
  * of the n are finished. Cancellation is checked between batches. */

@@ -12,6 +12,7 @@
 #include "assay-json.h"
 #include "assay-gen-record.h"
 #include "assay-lm-pair.h"
+#include "assay-lm-scorer.h"
 #include "assay-trace-eval.h"
 #include "assay-trace-tokens.h"
 
@@ -20,6 +21,7 @@ assay_trace_credit_options_clear (AssayTraceCreditOptions *o)
 {
   g_clear_pointer (&o->policy, g_free);
   g_clear_pointer (&o->reference, g_free);
+  g_clear_pointer (&o->shard_out, g_free);
 }
 
 char *
@@ -154,6 +156,71 @@ item_tokens (Item *item, gint64 run, guint *steps_missing)
   return t;
 }
 
+/* What makes the run: the settings, the models' fingerprints and a hash of every input text
+ * (its tokens, record, side and steps), so that shards of different inputs never merge. */
+static JsonObject *
+provenance_new (const AssayTraceCreditOptions *o, GArray *items, int budget, GError **error)
+{
+  g_autoptr (JsonObject) p = json_object_new ();
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree char *fp_policy = NULL, *fp_reference = NULL;
+  JsonObject *params = json_object_new ();
+
+  if ((fp_policy = assay_shard_fingerprint_folder (o->policy, error)) == NULL
+      || (fp_reference = assay_shard_fingerprint_folder (o->reference, error)) == NULL)
+    {
+      json_object_unref (params);
+      return NULL;
+    }
+  json_object_set_string_member (params, "policy", o->policy);
+  json_object_set_string_member (params, "reference", o->reference);
+  if (o->dataset != 0)
+    json_object_set_int_member (params, "dataset", o->dataset);
+  json_object_set_int_member (params, "batch_tokens", budget);
+  for (guint k = 0; k < items->len; k++)
+    {
+      Item  *it = &g_array_index (items, Item, k);
+      gint64 head[2] = { it->record, it->side };
+      g_checksum_update (sum, (const guchar *) head, sizeof head);
+      g_checksum_update (sum, (const guchar *) it->text.ids->data, it->text.ids->len * sizeof (int));
+      g_checksum_update (sum, (const guchar *) it->response, strlen (it->response) + 1);
+      for (char **step = it->steps; step != NULL && *step != NULL; step++)
+        g_checksum_update (sum, (const guchar *) *step, strlen (*step) + 1);
+    }
+  json_object_set_string_member (p, "verb", "traces credit");
+  json_object_set_object_member (p, "params", params);
+  json_object_set_string_member (p, "policy_fingerprint", fp_policy);
+  json_object_set_string_member (p, "reference_fingerprint", fp_reference);
+  json_object_set_int_member (p, "texts", items->len);
+  json_object_set_string_member (p, "inputs_sha256", g_checksum_get_string (sum));
+  return g_steal_pointer (&p);
+}
+
+/* Token credit, steps, step rewards and, over the run's rows, the threshold and first errors. */
+static gboolean
+finish_run (AssayStore *store, gint64 run, guint64 scored, double seconds, guint steps_missing,
+            JsonObject *extra, double *threshold, GError **error)
+{
+  g_autoptr (JsonObject) metrics = NULL;
+
+  if ((metrics = assay_trace_eval (store, run, error)) == NULL
+      || !assay_trace_apply_threshold (store, run, json_object_get_double_member (metrics, "threshold"),
+                                       error))
+    return FALSE;
+  json_object_set_int_member (metrics, "tokens", (gint64) scored);
+  json_object_set_double_member (metrics, "tokens_per_second", seconds > 0 ? scored / seconds : 0);
+  if (steps_missing > 0)
+    json_object_set_int_member (metrics, "steps_not_in_text", steps_missing);
+  if (extra != NULL)
+    {
+      g_autoptr (GList) members = json_object_get_members (extra);
+      for (GList *l = members; l != NULL; l = l->next)
+        json_object_set_member (metrics, l->data, json_node_copy (json_object_get_member (extra, l->data)));
+    }
+  *threshold = json_object_get_double_member (metrics, "threshold");
+  return assay_store_finish_run (store, run, "done", seconds, metrics, error);
+}
+
 gboolean
 assay_trace_credit (AssayStore *store, const AssayTraceCreditOptions *options,
                     AssayBackend *backend, void (*progress) (double, const char *, gpointer),
@@ -163,13 +230,17 @@ assay_trace_credit (AssayStore *store, const AssayTraceCreditOptions *options,
   g_autoptr (AssayLmPair) pair = NULL;
   g_autoptr (GArray) items = g_array_new (FALSE, TRUE, sizeof (Item));
   g_autoptr (JsonObject) params = json_object_new ();
-  g_autoptr (JsonObject) metrics = NULL;
+  g_autoptr (JsonObject) provenance = NULL, summary = NULL;
+  g_autoptr (AssayShardWriter) writer = NULL;
   g_autofree AssayLmText **texts = NULL;
+  g_autofree guint *plan = NULL;
+  gboolean  sharded = options->shard.n > 0;
   int       budget = options->batch_tokens;
   guint64   scored = 0;
-  guint     steps_missing = 0;
+  guint     steps_missing = 0, begin = 0, end, n_batches = 0, b0 = 0, b1 = 0;
   gint64    t0, run;
-  double    seconds;
+  double    seconds, threshold = NAN;
+  AssayStore *out = store;
   JsonObject *o;
 
   g_array_set_clear_func (items, (GDestroyNotify) item_clear);
@@ -177,6 +248,11 @@ assay_trace_credit (AssayStore *store, const AssayTraceCreditOptions *options,
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
                    _("Token credit needs a policy and a reference model"));
+      return FALSE;
+    }
+  if (sharded && options->shard_out == NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("A shard needs a file to go to"));
       return FALSE;
     }
   if ((pair = assay_lm_pair_open (options->policy, options->reference, error)) == NULL)
@@ -192,12 +268,30 @@ assay_trace_credit (AssayStore *store, const AssayTraceCreditOptions *options,
     progress (0.02, _("Loading weights"), progress_data);
   if (!assay_lm_pair_load (pair, backend, texts, items->len, &budget, error))
     return FALSE;
+  end = items->len;
+  if (sharded)
+    {
+      /* a shard takes whole batches of the one-run plan: each text is scored in the batch it
+       * would be in one run, so the merged numbers are that run's to the bit */
+      g_autofree int *lengths = g_new (int, MAX (items->len, 1));
+      for (guint k = 0; k < items->len; k++)
+        lengths[k] = (int) texts[k]->ids->len;
+      plan = assay_lm_batch_plan (lengths, items->len, budget, &n_batches);
+      assay_shard_range (&options->shard, n_batches, &b0, &b1);
+      begin = plan[b0];
+      end = plan[b1];
+      if ((provenance = provenance_new (options, items, budget, error)) == NULL
+          || (writer = assay_shard_writer_new (options->shard_out, "traces credit", provenance,
+                                               &options->shard, n_batches, b0, b1, error)) == NULL)
+        return FALSE;
+      out = assay_shard_writer_get_store (writer);
+    }
   t0 = g_get_monotonic_time ();
-  if (!assay_lm_pair_score (pair, texts, items->len, budget, progress, progress_data, 0.05, 0.9,
-                            cancellable, error))
+  if (!assay_lm_pair_score (pair, texts + begin, end - begin, budget, progress, progress_data, 0.05,
+                            0.9, cancellable, error))
     return FALSE;
   seconds = (g_get_monotonic_time () - t0) / 1e6;
-  for (guint k = 0; k < items->len; k++)
+  for (guint k = begin; k < end; k++)
     scored += (guint64) assay_lm_text_scored (texts[k]);
 
   if (progress)
@@ -207,52 +301,110 @@ assay_trace_credit (AssayStore *store, const AssayTraceCreditOptions *options,
   if (options->dataset != 0)
     json_object_set_int_member (params, "dataset", options->dataset);
   json_object_set_int_member (params, "batch_tokens", budget);
-  if (!assay_store_begin (store, error))
+  if (!sharded && !assay_store_begin (out, error))
     return FALSE;
-  if ((run = assay_store_add_run (store, options->dataset != 0 ? options->dataset : 0, "traces",
+  if ((run = assay_store_add_run (out, options->dataset != 0 ? options->dataset : 0, "traces",
                                   "credit", params, assay_backend_describe (backend), error)) < 0)
     goto failed;
-  for (guint k = 0; k < items->len; k++)
+  for (guint k = begin; k < end; k++)
     {
       g_autoptr (AssayTraceTokens) t = item_tokens (&g_array_index (items, Item, k), run, &steps_missing);
-      if (!assay_trace_tokens_save (store, t, error))
+      if (!assay_trace_tokens_save (out, t, error))
         goto failed;
     }
-  if ((metrics = assay_trace_eval (store, run, error)) == NULL
-      || !assay_trace_apply_threshold (store, run, json_object_get_double_member (metrics, "threshold"),
-                                       error))
-    goto failed;
-  json_object_set_int_member (metrics, "tokens", (gint64) scored);
-  json_object_set_double_member (metrics, "tokens_per_second", seconds > 0 ? scored / seconds : 0);
-  if (steps_missing > 0)
-    json_object_set_int_member (metrics, "steps_not_in_text", steps_missing);
-  if (!assay_store_finish_run (store, run, "done", seconds, metrics, error)
-      || !assay_store_commit (store, error))
-    goto failed;
-  assay_store_emit_changed (store, "trace_tokens");
-
-  o = json_object_new ();
-  json_object_set_int_member (o, "run", run);
-  json_object_set_int_member (o, "traces", items->len);
+  if (sharded)
+    {
+      summary = json_object_new ();
+      json_object_set_int_member (summary, "texts", end - begin);
+      json_object_set_int_member (summary, "tokens", (gint64) scored);
+      json_object_set_double_member (summary, "seconds", seconds);
+      json_object_set_int_member (summary, "steps_not_in_text", steps_missing);
+      json_object_set_string_member (summary, "backend", assay_backend_describe (backend));
+      if (!assay_shard_writer_finish (writer, summary, error))
+        return FALSE;
+      o = json_object_new ();
+      json_object_set_string_member (o, "shard_out", options->shard_out);
+      json_object_set_int_member (o, "k", options->shard.k);
+      json_object_set_int_member (o, "n", options->shard.n);
+      json_object_set_int_member (o, "batches", b1 - b0);
+      json_object_set_int_member (o, "traces", end - begin);
+    }
+  else
+    {
+      if (!finish_run (out, run, scored, seconds, steps_missing, NULL, &threshold, error)
+          || !assay_store_commit (out, error))
+        goto failed;
+      assay_store_emit_changed (out, "trace_tokens");
+      o = json_object_new ();
+      json_object_set_int_member (o, "run", run);
+      json_object_set_int_member (o, "traces", items->len);
+    }
   json_object_set_int_member (o, "tokens", (gint64) scored);
   json_object_set_double_member (o, "seconds", seconds);
   json_object_set_double_member (o, "tokens_per_second", seconds > 0 ? scored / seconds : 0);
   json_object_set_string_member (o, "backend", assay_backend_describe (backend));
-  json_object_set_double_member (o, "threshold", json_object_get_double_member (metrics, "threshold"));
+  if (!sharded)
+    json_object_set_double_member (o, "threshold", threshold);
   *result = o;
   return TRUE;
 
 failed:
-  assay_store_rollback (store);
+  if (!sharded)
+    assay_store_rollback (out);
   return FALSE;
+}
+
+gboolean
+assay_trace_credit_merge (AssayMergeContext *ctx, GError **error)
+{
+  JsonObject *params = json_object_get_object_member (ctx->provenance, "params");
+  guint64     tokens = 0;
+  guint       missing_steps = 0;
+  double      seconds = 0, threshold;
+  g_autoptr (JsonObject) extra = json_object_new ();
+
+  if (ctx->run == 0)
+    {
+      gint64 dataset = assay_json_get_int (params, "dataset", 0);
+      g_autoptr (JsonObject) run_params = assay_merge_params (ctx);
+      if ((ctx->run = assay_store_add_run (ctx->store, dataset, "traces", "credit", run_params,
+                                           assay_merge_backend (ctx), error)) < 0)
+        return FALSE;
+    }
+  for (guint i = 0; i < ctx->n_shards; i++)
+    if (!assay_shard_copy_rows (ctx->store, ctx->shards[i], "trace_tokens",
+                                "SELECT record_id, side, n_tokens, offsets, logprobs, ref_logprobs, "
+                                "reward, steps, step_rewards, first_error FROM trace_tokens ORDER BY id",
+                                "INSERT INTO trace_tokens (run_id, record_id, side, n_tokens, offsets, "
+                                "logprobs, ref_logprobs, reward, steps, step_rewards, first_error) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                ctx->run, error))
+      return FALSE;
+  for (guint i = 0; i < ctx->summaries->len; i++)
+    {
+      JsonObject *s = g_ptr_array_index (ctx->summaries, i);
+      tokens += (guint64) assay_json_get_int (s, "tokens", 0);
+      seconds += assay_json_get_double (s, "seconds", 0);
+      missing_steps += (guint) assay_json_get_int (s, "steps_not_in_text", 0);
+    }
+  assay_merge_describe (ctx, extra);
+  if (!finish_run (ctx->store, ctx->run, tokens, seconds, missing_steps, extra, &threshold, error))
+    return FALSE;
+  assay_store_emit_changed (ctx->store, "trace_tokens");
+  return TRUE;
 }
 
 static gboolean
 credit_run (AssayJob *job, gpointer user_data, GError **error)
 {
-  AssayStore *store = assay_job_open_store (job, error);
+  AssayTraceCreditOptions *o = user_data;
+  g_autoptr (AssayStore) reader = NULL;
+  AssayStore *store;
   JsonObject *result = NULL;
 
+  /* a shard only reads the workspace (its tasks may run on many machines at once) */
+  store = o->shard.n > 0 ? (reader = assay_store_open_reader (assay_job_get_workspace (job), error))
+                         : assay_job_open_store (job, error);
   if (store == NULL
       || !assay_trace_credit (store, user_data, assay_job_get_backend (job), assay_job_progress_func,
                               job, assay_job_get_cancellable (job), &result, error))
@@ -275,10 +427,14 @@ assay_trace_credit_job_new (const AssayTraceCreditOptions *options)
   g_autofree char *a = g_path_get_basename (options->policy);
   g_autofree char *b = g_path_get_basename (options->reference);
   g_autofree char *title = g_strdup_printf (_("Token credit: %s against %s"), a, b);
+  AssayJob *job;
 
   *copy = *options;
   copy->policy = g_strdup (options->policy);
   copy->reference = g_strdup (options->reference);
-  return assay_job_new ("traces-credit", title, ASSAY_JOB_LANE_COMPUTE, credit_run, copy,
-                        (GDestroyNotify) options_free);
+  copy->shard_out = g_strdup (options->shard_out);
+  job = assay_job_new ("traces-credit", title, ASSAY_JOB_LANE_COMPUTE, credit_run, copy,
+                       (GDestroyNotify) options_free);
+  assay_job_set_reads_only (job, options->shard.n > 0);
+  return job;
 }

@@ -275,6 +275,34 @@ static const AssayMigration migrations[] = {
     "ALTER TABLE journal ADD COLUMN session TEXT;"
     "DROP INDEX journal_undone;"
     "CREATE INDEX journal_session ON journal (session, undone, id);" },
+  { 10, "shards",
+    /* The shards of a sharded run merged into this workspace: run_key is the hash of the run's
+     * provenance (verb, settings, model fingerprints, input hash, N), k the shard (0-based) of n;
+     * the merged result is a run or a dataset. Merging a shard again finds it here. */
+    "CREATE TABLE shard_merges ("
+    "  run_key TEXT NOT NULL,"
+    "  k INTEGER NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  verb TEXT NOT NULL,"
+    "  run_id INTEGER REFERENCES runs (id) ON DELETE CASCADE,"
+    "  dataset_id INTEGER REFERENCES datasets (id) ON DELETE CASCADE,"
+    "  file TEXT,"
+    "  summary TEXT,"
+    "  merged TEXT NOT NULL DEFAULT " NOW ","
+    "  PRIMARY KEY (run_key, k));"
+    /* Cluster jobs submitted for this workspace: a Slurm job array of n shards written into
+     * folder, and the job that merges them (0: none). */
+    "CREATE TABLE cluster_jobs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  scheduler TEXT NOT NULL DEFAULT 'slurm',"
+    "  array_job TEXT NOT NULL,"
+    "  merge_job TEXT,"
+    "  verb TEXT NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  folder TEXT NOT NULL,"
+    "  command TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'submitted',"
+    "  submitted TEXT NOT NULL DEFAULT " NOW ");" },
 };
 
 const AssayMigration *

@@ -445,8 +445,8 @@ mark_interrupted_jobs (AssayStore *self)
     }
 }
 
-AssayStore *
-assay_store_open_at_version (const char *path, gboolean primary, int target, GError **error)
+static AssayStore *
+open_store (const char *path, gboolean primary, gboolean reader, int target, GError **error)
 {
   g_autoptr (AssayStore) self = NULL;
   int    flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
@@ -462,10 +462,15 @@ assay_store_open_at_version (const char *path, gboolean primary, int target, GEr
     flags |= SQLITE_OPEN_CREATE;
   /* A workspace we may not write (a shared, write-protected file; a read-only folder, where the
    * write-ahead log cannot be made) is opened for reading: browsing and exports work. */
+  if (reader && !g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("There is no workspace “%s”"), path);
+      return NULL;
+    }
   if (g_file_test (path, G_FILE_TEST_EXISTS))
     {
       g_autofree char *dir = g_path_get_dirname (path);
-      self->read_only = g_access (path, W_OK) != 0 || g_access (dir, W_OK) != 0;
+      self->read_only = reader || g_access (path, W_OK) != 0 || g_access (dir, W_OK) != 0;
     }
   if (self->read_only)
     flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI;
@@ -542,10 +547,16 @@ assay_store_open_at_version (const char *path, gboolean primary, int target, GEr
     {
       if (version < latest)
         {
-          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_READ_ONLY,
-                       _("“%s” is read-only and in an older workspace format (%d; this version "
-                         "needs %d): make it writable once so Assay can upgrade it"),
-                       path, version, latest);
+          if (reader)
+            g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_VERSION,
+                         _("“%s” is in an older workspace format (%d; this version needs %d): "
+                           "open it once with this version of Assay to upgrade it"),
+                         path, version, latest);
+          else
+            g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_READ_ONLY,
+                         _("“%s” is read-only and in an older workspace format (%d; this version "
+                           "needs %d): make it writable once so Assay can upgrade it"),
+                         path, version, latest);
           return NULL;
         }
       if (sqlite3_exec (self->db, "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; "
@@ -622,6 +633,18 @@ assay_store_open_at_version (const char *path, gboolean primary, int target, GEr
   mark_interrupted_jobs (self);
   drop_abandoned_imports (self);
   return g_steal_pointer (&self);
+}
+
+AssayStore *
+assay_store_open_at_version (const char *path, gboolean primary, int target, GError **error)
+{
+  return open_store (path, primary, FALSE, target, error);
+}
+
+AssayStore *
+assay_store_open_reader (const char *path, GError **error)
+{
+  return open_store (path, FALSE, TRUE, assay_store_latest_schema_version (), error);
 }
 
 AssayStore *

@@ -22,6 +22,10 @@ G_DECLARE_FINAL_TYPE (AssayStore, assay_store, ASSAY, STORE, GObject)
 
 AssayStore *assay_store_open (const char *path, GError **error);
 AssayStore *assay_store_open_secondary (const char *path, GError **error);
+/* Opened for reading only, whatever the file's permissions: nothing is written to the file (no
+ * job rows, no clean-up), so many processes on other machines may read one workspace (the
+ * shards of a cluster job). */
+AssayStore *assay_store_open_reader (const char *path, GError **error);
 
 const char *assay_store_get_path (AssayStore *self);
 int         assay_store_get_schema_version (AssayStore *self);

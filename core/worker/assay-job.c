@@ -20,6 +20,7 @@ struct _AssayJob
   GDestroyNotify destroy;
   GCancellable  *cancellable;
   gboolean       force_cpu;
+  gboolean       reads_only;
 
   /* Set by the worker before the job runs */
   GMainContext  *context;
@@ -210,6 +211,13 @@ const char *
 assay_job_get_workspace (AssayJob *self)
 {
   return self->workspace_path;
+}
+
+void
+assay_job_set_reads_only (AssayJob *self, gboolean reads_only)
+{
+  g_return_if_fail (ASSAY_IS_JOB (self));
+  self->reads_only = reads_only;
 }
 
 void
@@ -414,7 +422,7 @@ assay_job_execute (AssayJob *self, AssayBackend *backend)
   g_mutex_unlock (&self->lock);
   set_state (self, ASSAY_JOB_RUNNING);
 
-  if (self->workspace_path != NULL)
+  if (self->workspace_path != NULL && !self->reads_only)
     {
       g_autoptr (GError) record_error = NULL;
       AssayStore *store = assay_job_open_store (self, &record_error);

@@ -54,6 +54,9 @@ void          assay_job_cancel (AssayJob *self);
 /* The workspace the job opens with assay_job_open_store(); unset: the worker's. */
 void          assay_job_set_workspace (AssayJob *self, const char *path);
 const char   *assay_job_get_workspace (AssayJob *self);
+/* The job only reads the workspace (opening it with assay_store_open_reader) and writes its
+ * results elsewhere (a shard file): no row of the jobs table is written for it. */
+void          assay_job_set_reads_only (AssayJob *self, gboolean reads_only);
 /* Run on the CPU backend even where CUDA is in use (retry after a device failure). */
 void          assay_job_set_force_cpu (AssayJob *self, gboolean force_cpu);
 gboolean      assay_job_get_force_cpu (AssayJob *self);
