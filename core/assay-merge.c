@@ -12,6 +12,7 @@
 #include "assay-json.h"
 #include "assay-merge-context.h"
 #include "assay-shard.h"
+#include "assay-cpd-run.h"
 #include "assay-trace-credit.h"
 
 typedef gboolean (*MergeFunc) (AssayMergeContext *ctx, GError **error);
@@ -23,6 +24,7 @@ static const struct
   gboolean    file;
 } verbs[] = {
   { "traces credit", assay_trace_credit_merge, FALSE },
+  { "cpd score", assay_cpd_score_merge, FALSE },
 };
 
 static int

@@ -93,6 +93,7 @@ verb_score (AssayCliCommon *common, int argc, char **argv)
   gint64           dataset = 0;
   g_autofree char *detector = NULL, *encoder = NULL;
   int              window = -1, k = -1, min_size = -1, lag = -1;
+  g_auto (AssayCliShard) shard = { 0 };
   double           alpha = NAN, tau = NAN, threshold = NAN, penalty = NAN, lambda = NAN;
   const GOptionEntry entries[] = {
     { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("Dataset to score"), N_("ID") },
@@ -107,6 +108,7 @@ verb_score (AssayCliCommon *common, int argc, char **argv)
     { "min-size", 0, 0, G_OPTION_ARG_INT, &min_size, N_("Shortest segment (default 5)"), N_("N") },
     { "lambda", 0, 0, G_OPTION_ARG_DOUBLE, &lambda, N_("bocpd: expected run length (default 100)"), N_("L") },
     { "lag", 0, 0, G_OPTION_ARG_INT, &lag, N_("bocpd: score delay (default 5)"), N_("N") },
+    ASSAY_CLI_SHARD_ENTRIES (shard),
     { NULL }
   };
   AssayCpdScoreOptions options;
@@ -116,6 +118,8 @@ verb_score (AssayCliCommon *common, int argc, char **argv)
   JsonNode *result;
   int       status = assay_cli_parse (common, "cpd score", NULL, entries, &argc, &argv);
 
+  if (status == ASSAY_CLI_OK)
+    status = assay_cli_shard_check (&shard);
   if (status != ASSAY_CLI_OK)
     return status;
   if (dataset <= 0)
@@ -144,7 +148,9 @@ verb_score (AssayCliCommon *common, int argc, char **argv)
   if (lag >= 0)
     options.baseline.lag = (guint) lag;
   options.threads = common->threads;
-  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+  options.shard = shard.parsed;
+  options.shard_out = shard.shard_out;
+  if ((store = assay_cli_open_input (common, &shard, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
   job = assay_cpd_score_job_new (dataset, &options);
   if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)

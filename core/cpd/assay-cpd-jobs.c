@@ -105,13 +105,24 @@ typedef struct
 {
   gint64               dataset;
   AssayCpdScoreOptions options;
+  char                *shard_out;
 } ScoreData;
+
+static void
+score_data_free (ScoreData *data)
+{
+  g_free (data->shard_out);
+  g_free (data);
+}
 
 static gboolean
 score_run (AssayJob *job, gpointer user_data, GError **error)
 {
   ScoreData    *data = user_data;
-  AssayStore   *store = assay_job_open_store (job, error);
+  g_autoptr (AssayStore) reader = NULL;
+  AssayStore   *store = data->options.shard.n > 0
+                          ? (reader = assay_store_open_reader (assay_job_get_workspace (job), error))
+                          : assay_job_open_store (job, error);
   AssayBackend *backend = assay_job_get_backend (job);
   AssayCpdScoreOptions options = data->options;
   g_autoptr (JsonObject) metrics = NULL;
@@ -126,6 +137,17 @@ score_run (AssayJob *job, gpointer user_data, GError **error)
   if (!assay_cpd_score_dataset (store, data->dataset, &options, assay_job_progress_func, job,
                                 assay_job_get_cancellable (job), &run, error))
     return FALSE;
+  if (options.shard.n > 0)
+    {
+      o = json_object_new ();
+      json_object_set_string_member (o, "shard_out", options.shard_out);
+      json_object_set_int_member (o, "k", options.shard.k);
+      json_object_set_int_member (o, "n", options.shard.n);
+      json_object_set_int_member (o, "dataset", data->dataset);
+      json_object_set_double_member (o, "seconds", g_timer_elapsed (timer, NULL));
+      assay_job_take_result_object (job, o);
+      return TRUE;
+    }
   metrics = assay_cpd_evaluate_run (store, run, error);
   if (metrics == NULL)
     return FALSE;
@@ -148,12 +170,18 @@ assay_cpd_score_job_new (gint64 dataset, const AssayCpdScoreOptions *options)
 {
   ScoreData       *data = g_new0 (ScoreData, 1);
   g_autofree char *title = NULL;
+  AssayJob        *job;
 
   data->dataset = dataset;
   if (options != NULL)
     data->options = *options;
   else
     assay_cpd_score_options_init (&data->options);
+  data->shard_out = g_strdup (data->options.shard_out);
+  data->options.shard_out = data->shard_out;
   title = g_strdup_printf (_("Score change points (%s)"), assay_detector_name (data->options.detector));
-  return assay_job_new ("cpd-score", title, ASSAY_JOB_LANE_COMPUTE, score_run, data, g_free);
+  job = assay_job_new ("cpd-score", title, ASSAY_JOB_LANE_COMPUTE, score_run, data,
+                       (GDestroyNotify) score_data_free);
+  assay_job_set_reads_only (job, data->options.shard.n > 0);
+  return job;
 }

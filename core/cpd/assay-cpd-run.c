@@ -326,6 +326,100 @@ steps_json (GArray *steps)
   return assay_json_node_to_string (node, FALSE);
 }
 
+/* SHA-256 over every series of the dataset: id, shape, data and annotations. */
+static char *
+series_hash (AssayStore *store, gint64 dataset, GError **error)
+{
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  sqlite3_stmt *stmt = assay_store_prepare (store,
+                                            "SELECT id, n_steps, n_vars, n_feats, data, annotations, "
+                                            "change_type FROM cpd_series WHERE dataset_id = ? ORDER BY id",
+                                            error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, dataset);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 head[4] = { sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 1),
+                         sqlite3_column_int64 (stmt, 2), sqlite3_column_int64 (stmt, 3) };
+      g_checksum_update (sum, (const guchar *) head, sizeof head);
+      g_checksum_update (sum, sqlite3_column_blob (stmt, 4), sqlite3_column_bytes (stmt, 4));
+      for (int c = 5; c <= 6; c++)
+        {
+          const char *text = (const char *) sqlite3_column_text (stmt, c);
+          g_checksum_update (sum, (const guchar *) (text != NULL ? text : ""), -1);
+          g_checksum_update (sum, (const guchar *) "", 1);
+        }
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      assay_store_set_error (store, error, "cpd_series");
+      return NULL;
+    }
+  return g_strdup (g_checksum_get_string (sum));
+}
+
+gboolean
+assay_cpd_score_merge (AssayMergeContext *ctx, GError **error)
+{
+  g_autoptr (JsonArray) per_series = json_array_new ();
+  g_autoptr (JsonObject) summary = NULL;
+  sqlite3_stmt *stmt;
+  double        seconds = 0;
+  int           rc;
+
+  if (ctx->run == 0)
+    {
+      JsonObject *options = json_object_get_object_member (ctx->provenance, "params");
+      g_autofree char *text = assay_json_object_to_string (options, FALSE);
+      g_autoptr (JsonObject) params = assay_json_object_from_string (text, NULL);
+      json_object_set_int_member (params, "shards", ctx->n);
+      json_object_set_string_member (params, "run_key", ctx->shards[0]->key);
+      if ((ctx->run = assay_store_add_run (ctx->store,
+                                           assay_json_get_int (ctx->provenance, "dataset", 0), "cpd",
+                                           assay_json_get_string (ctx->provenance, "detector", "cord"),
+                                           params, "CPU", error)) <= 0)
+        return FALSE;
+    }
+  for (guint i = 0; i < ctx->n_shards; i++)
+    if (!assay_shard_copy_rows (ctx->store, ctx->shards[i], "cpd_scores",
+                                "SELECT series_id, name, data FROM cpd_scores",
+                                "INSERT INTO cpd_scores (run_id, series_id, name, data) VALUES (?1, ?2, ?3, ?4)",
+                                ctx->run, error)
+        || !assay_shard_copy_rows (ctx->store, ctx->shards[i], "cpd_results",
+                                   "SELECT series_id, change_points, change_types, metrics, graphs "
+                                   "FROM cpd_results",
+                                   "INSERT INTO cpd_results (run_id, series_id, change_points, "
+                                   "change_types, metrics, graphs) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                                   ctx->run, error))
+      return FALSE;
+  /* the run's metrics: the per-series ones, summarised in series order as one run does */
+  if ((stmt = assay_store_prepare (ctx->store, "SELECT metrics FROM cpd_results WHERE run_id = ? "
+                                               "ORDER BY series_id", error)) == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, ctx->run);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *m = assay_json_object_from_string ((const char *) sqlite3_column_text (stmt, 0), NULL);
+      json_array_add_object_element (per_series, m != NULL ? m : json_object_new ());
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return assay_store_set_error (ctx->store, error, "cpd_results");
+  for (guint i = 0; i < ctx->summaries->len; i++)
+    seconds += assay_json_get_double (g_ptr_array_index (ctx->summaries, i), "seconds", 0);
+  summary = summarise (per_series);
+  json_object_remove_member (summary, "per_series");
+  assay_merge_describe (ctx, summary);
+  if (!assay_store_finish_run (ctx->store, ctx->run, "done", seconds, summary, error))
+    return FALSE;
+  assay_store_emit_changed (ctx->store, "runs");
+  return TRUE;
+}
+
 gboolean
 assay_cpd_score_dataset (AssayStore *store, gint64 dataset, const AssayCpdScoreOptions *options,
                          AssayCpdProgress progress, gpointer progress_data,
@@ -335,9 +429,12 @@ assay_cpd_score_dataset (AssayStore *store, gint64 dataset, const AssayCpdScoreO
   g_autoptr (JsonObject) params = assay_cpd_score_options_to_json (options);
   g_autoptr (GTimer) timer = g_timer_new ();
   g_autofree char *area = NULL;
+  g_autoptr (AssayShardWriter) writer = NULL;
+  AssayStore  *out_store = store;
+  gboolean     sharded = options->shard.n > 0;
   JsonArray   *per_series = NULL;
   Work        *work = NULL;
-  guint        n, done = 0;
+  guint        n, done = 0, begin = 0, end = 0;
   gint64       run = 0;
   gboolean     ok = FALSE;
   int          threads = options->threads > 0 ? options->threads : omp_get_max_threads ();
@@ -354,14 +451,35 @@ assay_cpd_score_dataset (AssayStore *store, gint64 dataset, const AssayCpdScoreO
   ids = assay_series_list (store, dataset, error);
   if (ids == NULL)
     return FALSE;
-  n = ids->len;
-  if (n == 0)
+  if (ids->len == 0)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("Dataset %lld has no series"),
                    (long long) dataset);
       return FALSE;
     }
-  work = g_new0 (Work, n);
+  if (sharded)
+    {
+      /* a shard scores a contiguous range of the series (each on its own, as in one run) */
+      g_autoptr (JsonObject) provenance = NULL;
+      g_autofree char *inputs = series_hash (store, dataset, error);
+      if (inputs == NULL)
+        return FALSE;
+      assay_shard_range (&options->shard, ids->len, &begin, &end);
+      provenance = json_object_new ();
+      json_object_set_string_member (provenance, "verb", "cpd score");
+      json_object_set_string_member (provenance, "detector", assay_detector_name (options->detector));
+      json_object_set_int_member (provenance, "dataset", dataset);
+      json_object_set_object_member (provenance, "params", assay_cpd_score_options_to_json (options));
+      json_object_set_string_member (provenance, "inputs_sha256", inputs);
+      if ((writer = assay_shard_writer_new (options->shard_out, "cpd score", provenance, &options->shard,
+                                            ids->len, begin, end, error)) == NULL)
+        return FALSE;
+      out_store = assay_shard_writer_get_store (writer);
+      g_array_remove_range (ids, end, ids->len - end);
+      g_array_remove_range (ids, 0, begin);
+    }
+  n = ids->len;
+  work = g_new0 (Work, MAX (n, 1));
   for (guint i = 0; i < n; i++)
     {
       work[i].series = assay_series_load (store, g_array_index (ids, gint64, i), error);
@@ -396,9 +514,9 @@ assay_cpd_score_dataset (AssayStore *store, gint64 dataset, const AssayCpdScoreO
   if (progress != NULL)
     progress (0.9, _("Saving scores"), progress_data);
   per_series = json_array_new ();
-  if (!assay_store_begin (store, error))
+  if (!sharded && !assay_store_begin (out_store, error))
     goto out;
-  run = assay_store_add_run (store, dataset, "cpd", assay_detector_name (options->detector), params,
+  run = assay_store_add_run (out_store, dataset, "cpd", assay_detector_name (options->detector), params,
                              "CPU", error);
   if (run == 0)
     goto fail;
@@ -412,7 +530,7 @@ assay_cpd_score_dataset (AssayStore *store, gint64 dataset, const AssayCpdScoreO
       g_autofree char *metrics_text = NULL;
       JsonObject   *metrics;
 
-      stmt = assay_store_prepare (store, "INSERT INTO cpd_scores (run_id, series_id, name, data) "
+      stmt = assay_store_prepare (out_store, "INSERT INTO cpd_scores (run_id, series_id, name, data) "
                                          "VALUES (?, ?, ?, ?)",
                                   error);
       if (stmt == NULL)
@@ -423,7 +541,7 @@ assay_cpd_score_dataset (AssayStore *store, gint64 dataset, const AssayCpdScoreO
           sqlite3_bind_int64 (stmt, 2, w->series->id);
           sqlite3_bind_text (stmt, 3, g_ptr_array_index (w->names, c), -1, SQLITE_STATIC);
           bind_floats (stmt, 4, g_ptr_array_index (w->curves, c), T);
-          if (!assay_store_step_done (store, stmt, error))
+          if (!assay_store_step_done (out_store, stmt, error))
             goto fail;
         }
       if (w->forecast != NULL)
@@ -432,7 +550,7 @@ assay_cpd_score_dataset (AssayStore *store, gint64 dataset, const AssayCpdScoreO
           sqlite3_bind_int64 (stmt, 2, w->series->id);
           sqlite3_bind_text (stmt, 3, "forecast", -1, SQLITE_STATIC);
           bind_floats (stmt, 4, w->forecast, T * w->series->N * w->series->M);
-          if (!assay_store_step_done (store, stmt, error))
+          if (!assay_store_step_done (out_store, stmt, error))
             goto fail;
         }
       if (w->runlength != NULL)
@@ -442,14 +560,14 @@ assay_cpd_score_dataset (AssayStore *store, gint64 dataset, const AssayCpdScoreO
           sqlite3_bind_int64 (stmt, 2, w->series->id);
           sqlite3_bind_text (stmt, 3, name, -1, SQLITE_STATIC);
           bind_floats (stmt, 4, w->runlength, T * w->R);
-          if (!assay_store_step_done (store, stmt, error))
+          if (!assay_store_step_done (out_store, stmt, error))
             goto fail;
         }
       metrics = series_metrics (w->series, g_ptr_array_index (w->curves, 0), curve (w, "s_r"),
                                 curve (w, "s_d"), w->cps, options->cord.alpha, options->cord.tau);
       metrics_text = assay_json_object_to_string (metrics, FALSE);
       json_array_add_object_element (per_series, metrics);
-      stmt = assay_store_prepare (store, "INSERT INTO cpd_results (run_id, series_id, "
+      stmt = assay_store_prepare (out_store, "INSERT INTO cpd_results (run_id, series_id, "
                                          "change_points, change_types, metrics, graphs) "
                                          "VALUES (?, ?, ?, ?, ?, ?)",
                                   error);
@@ -465,23 +583,36 @@ assay_cpd_score_dataset (AssayStore *store, gint64 dataset, const AssayCpdScoreO
                              2 * T * w->series->N * w->series->N * sizeof (float), SQLITE_STATIC);
       else
         sqlite3_bind_null (stmt, 6);
-      if (!assay_store_step_done (store, stmt, error))
+      if (!assay_store_step_done (out_store, stmt, error))
         goto fail;
+    }
+  if (sharded)
+    {
+      g_autoptr (JsonObject) summary = json_object_new ();
+      json_object_set_int_member (summary, "series", n);
+      json_object_set_double_member (summary, "seconds", g_timer_elapsed (timer, NULL));
+      json_object_set_string_member (summary, "backend", "CPU");
+      if (!assay_shard_writer_finish (writer, summary, error))
+        goto out;
+      *run_out = 0;
+      ok = TRUE;
+      goto out;
     }
   {
     g_autoptr (JsonObject) summary = summarise (per_series);
     json_object_remove_member (summary, "per_series");
-    if (!assay_store_finish_run (store, run, "done", g_timer_elapsed (timer, NULL), summary, error)
-        || !assay_store_commit (store, error))
+    if (!assay_store_finish_run (out_store, run, "done", g_timer_elapsed (timer, NULL), summary, error)
+        || !assay_store_commit (out_store, error))
       goto fail;
   }
   *run_out = run;
-  assay_store_emit_changed (store, "runs");
+  assay_store_emit_changed (out_store, "runs");
   ok = TRUE;
   goto out;
 
 fail:
-  assay_store_rollback (store);
+  if (!sharded)
+    assay_store_rollback (out_store);
 out:
   if (per_series != NULL)
     json_array_unref (per_series);

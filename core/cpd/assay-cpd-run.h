@@ -15,6 +15,8 @@
 #include "assay-cord.h"
 #include "assay-cpd-baselines.h"
 #include "assay-spring-sim.h"
+#include "assay-merge-context.h"
+#include "assay-shard.h"
 #include "assay-store.h"
 
 G_BEGIN_DECLS
@@ -25,6 +27,8 @@ typedef struct
   AssayCordOptions     cord;
   AssayBaselineOptions baseline;
   int                  threads; /* 0: all cores */
+  AssayShard           shard;     /* n > 0: only this shard's series, into shard_out */
+  const char          *shard_out; /* (not owned) */
 } AssayCpdScoreOptions;
 
 typedef void (*AssayCpdProgress) (double fraction, const char *message, gpointer data);
@@ -47,6 +51,11 @@ gboolean    assay_cpd_score_dataset (AssayStore                 *store,
                                      GCancellable               *cancellable,
                                      gint64                     *run,
                                      GError                    **error);
+/* (with options->shard, the store is only read, the series of the shard go to shard_out and
+ * *run is 0) */
+
+/* Merges shards of "cpd score": the rows, then the run's metrics over every series merged. */
+gboolean    assay_cpd_score_merge (AssayMergeContext *ctx, GError **error);
 
 /* Recomputes every metric from what the run stored. */
 JsonObject *assay_cpd_evaluate_run (AssayStore *store, gint64 run, GError **error);
