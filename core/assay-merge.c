@@ -37,6 +37,21 @@ find_verb (const char *verb)
 }
 
 gboolean
+assay_merge_verb_known (const char *verb)
+{
+  return find_verb (verb) >= 0;
+}
+
+char *
+assay_merge_verbs (void)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (verbs); i++)
+    g_string_append_printf (s, "%s%s", i > 0 ? ", " : "", verbs[i].verb);
+  return g_string_free (s, FALSE);
+}
+
+gboolean
 assay_merge_verb_writes_file (const char *verb)
 {
   int i = find_verb (verb);

@@ -26,6 +26,9 @@ gboolean assay_merge (AssayStore              *store,
                       const AssayMergeOptions *options,
                       JsonObject             **result,
                       GError                 **error);
+/* TRUE for the verbs that take --shard ("traces credit", ...); their names, comma-separated. */
+gboolean assay_merge_verb_known (const char *verb);
+char    *assay_merge_verbs (void);
 /* TRUE when the verb's result is a file rather than workspace rows. */
 gboolean assay_merge_verb_writes_file (const char *verb);
 

@@ -19,5 +19,6 @@ int assay_cli_traces (int argc, char **argv);
 int assay_cli_datasets (int argc, char **argv);
 int assay_cli_runs (int argc, char **argv);
 int assay_cli_merge (int argc, char **argv);
+int assay_cli_slurm (int argc, char **argv);
 
 G_END_DECLS

@@ -25,6 +25,7 @@ static const struct
   { "traces", assay_cli_traces, N_("Reasoning traces: import, sample, token credit, first errors, re-ranking, heatmaps") },
   { "datasets", assay_cli_datasets, N_("Datasets of every area: list, rename, delete") },
   { "runs", assay_cli_runs, N_("Runs of every area: list, delete") },
+  { "slurm", assay_cli_slurm, N_("Run a verb on a Slurm cluster as a job array of shards; where such jobs are") },
   { "merge", assay_cli_merge, N_("Merge the shards of a run made on many machines (--shard K/N)") },
 };
 
