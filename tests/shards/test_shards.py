@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Shards and merge, through assay-cli: for each sharded verb, N shards merged equal one run row
+for row and bit for bit; merging is idempotent and partial merges complete later; a shard task
+never writes the workspace; a killed task leaves no shard file; and every wrong set of shards is
+refused with a message naming the file.
+
+usage: test_shards.py ASSAY_CLI MAKE_TEST_LM"""
+import hashlib
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from shard_util import Cli, make_models, same_run, write_traces  # noqa: E402
+
+checks = 0
+
+
+def check(cond, what):
+    global checks
+    if not cond:
+        raise AssertionError(what)
+    checks += 1
+
+
+def digest(path):
+    h = hashlib.sha256()
+    for p in (path, path + "-wal"):
+        if os.path.exists(p):
+            with open(p, "rb") as f:
+                h.update(f.read())
+    return h.hexdigest()
+
+
+def refused(p, *words):
+    check(p.returncode == 1, "expected failure (exit 1), got %d: %s" % (p.returncode, p.stdout + p.stderr))
+    for w in words:
+        check(w in p.stderr, "expected “%s” in: %s" % (w, p.stderr.strip()))
+
+
+def main():
+    cli = Cli(sys.argv[1])
+    make_lm = sys.argv[2]
+    tmp = tempfile.mkdtemp(prefix="assay-shards-")
+    try:
+        ws = os.path.join(tmp, "ws.assay")
+        policy, reference = make_models(make_lm, tmp)
+        traces = os.path.join(tmp, "traces.jsonl")
+        write_traces(traces, 61)
+        cli.run("traces", "import", "-w", ws, traces)
+        credit = ["traces", "credit", "-w", ws, "--policy", policy, "--reference", reference,
+                  "--batch-tokens", "700"]
+
+        # ---- traces credit: one run, then 4 shards merged (partly, then the rest) ----------
+        single = cli.run(*credit)["run"]
+        before = digest(ws)
+        shards = []
+        for k in range(4):
+            out = os.path.join(tmp, "credit-%d.assay" % k)
+            r = cli.run(*credit, "--shard", "%d/4" % k, "--shard-out", out)
+            check(r["k"] == k and r["n"] == 4 and r["traces"] > 0, "shard %d did some work: %r" % (k, r))
+            shards.append(out)
+        check(digest(ws) == before, "shard tasks did not write the workspace")
+        refused(cli.run("merge", "-w", ws, shards[2], shards[0], ok=False), "missing", "1, 3 of 4")
+        m = cli.run("merge", "-w", ws, shards[2], shards[0], "--partial")
+        check(m["merged"] == [0, 2] and m["missing"] == [1, 3] and not m["complete"], "partial merge: %r" % m)
+        m = cli.run("merge", "-w", ws, *shards)
+        check(m["merged"] == [1, 3] and m["already"] == [0, 2] and m["complete"], "rest merged: %r" % m)
+        merged = m["run"]
+        n = same_run(ws, single, merged, "traces credit")
+        check(n == 61, "every trace compared (%d)" % n)
+        print("traces credit: 4 shards merged equal one run, %d rows, bit for bit" % n)
+
+        # idempotent: merging again changes nothing
+        before = digest(ws)
+        m = cli.run("merge", "-w", ws, *reversed(shards))
+        check(m["merged"] == [] and m["already"] == [0, 1, 2, 3] and m["run"] == merged, "again: %r" % m)
+        db = sqlite3.connect(ws)
+        check(db.execute("SELECT count(*) FROM trace_tokens WHERE run_id = ?", (merged,)).fetchone()[0] == 61,
+              "no rows added by merging twice")
+        check(db.execute("SELECT count(*) FROM runs WHERE kind = 'credit'").fetchone()[0] == 2,
+              "no run added by merging twice")
+        db.close()
+
+        # ---- wrong sets of shards -----------------------------------------------------------
+        dup = os.path.join(tmp, "copy.assay")
+        shutil.copy(shards[1], dup)
+        refused(cli.run("merge", "-w", ws, shards[1], dup, ok=False), "both shard 1 of 4")
+        other = os.path.join(tmp, "other.assay")
+        cli.run(*credit[:-1], "300", "--shard", "0/4", "--shard-out", other)
+        refused(cli.run("merge", "-w", ws, shards[0], other, ok=False), "different runs")
+        three = os.path.join(tmp, "three.assay")
+        cli.run(*credit, "--shard", "0/3", "--shard-out", three)
+        refused(cli.run("merge", "-w", ws, shards[0], three, ok=False), "different runs")
+        garbage = os.path.join(tmp, "garbage.assay")
+        with open(garbage, "wb") as f:
+            f.write(b"SQLite format 3\0" + os.urandom(3000))
+        refused(cli.run("merge", "-w", ws, garbage, ok=False), garbage)
+        refused(cli.run("merge", "-w", ws, ws, ok=False), "not a finished shard")
+        refused(cli.run("merge", "-w", ws, os.path.join(tmp, "none.assay"), ok=False), "no such shard")
+        p = cli.run(*credit, "--shard", "4/4", "--shard-out", other, ok=False)
+        check(p.returncode == 2 and "K must be" in p.stderr, "--shard 4/4 is wrong usage: %s" % p.stderr)
+        p = cli.run(*credit, "--shard", "1/4", ok=False)
+        check(p.returncode == 2 and "--shard-out" in p.stderr, "--shard needs --shard-out: %s" % p.stderr)
+        # the records a shard refers to are gone: refused, nothing merged
+        ws2 = os.path.join(tmp, "ws2.assay")
+        shutil.copy(ws, ws2)
+        db = sqlite3.connect(ws2)
+        db.execute("DELETE FROM shard_merges")
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("DELETE FROM gen_records WHERE id = (SELECT min(id) FROM gen_records)")
+        db.commit()
+        db.close()
+        refused(cli.run("merge", "-w", ws2, *shards, ok=False), "no longer has")
+
+        # ---- a task killed half-way leaves no shard file ------------------------------------
+        big = os.path.join(tmp, "big.jsonl")
+        write_traces(big, 1500, steps_per=8, words=20)
+        ws3 = os.path.join(tmp, "ws3.assay")
+        cli.run("traces", "import", "-w", ws3, big)
+        out = os.path.join(tmp, "killed.assay")
+        cmd = [cli.exe, "traces", "credit", "-w", ws3, "--policy", policy, "--reference", reference,
+               "--batch-tokens", "256", "--shard", "0/2", "--shard-out", out]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.5)
+        still_running = proc.poll() is None
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        check(still_running, "the task was still working when killed (make the workload larger)")
+        check(not os.path.exists(out), "no shard file after a kill")
+        refused(cli.run("merge", "-w", ws3, out, ok=False), "no such shard")
+        leftovers = [f for f in os.listdir(tmp) if f.startswith(".killed.assay.")]
+        print("killed task: no shard file (%d temporary file(s) left beside it, never merged)" % len(leftovers))
+
+        # ---- cpd score: 5 shards of 12 series ----------------------------------------------
+        d = cli.run("cpd", "simulate", "-w", ws, "--type", "connection", "--count", "12", "--seed", "5")["dataset"]
+        single = cli.run("cpd", "score", "-w", ws, "--dataset", d)["run"]
+        cshards = []
+        for k in range(5):
+            out = os.path.join(tmp, "cpd-%d.assay" % k)
+            cli.run("cpd", "score", "-w", ws, "--dataset", d, "--shard", "%d/5" % k, "--shard-out", out)
+            cshards.append(out)
+        m = cli.run("merge", "-w", ws, *cshards)
+        check(m["complete"] and m["merged"] == [0, 1, 2, 3, 4], "cpd merged: %r" % m)
+        n = same_run(ws, single, m["run"], "cpd score")
+        print("cpd score: 5 shards merged equal one run, %d rows, bit for bit" % n)
+        refused(cli.run("merge", "-w", ws, cshards[0], shards[0], ok=False), "different runs")
+
+        print("%d checks passed" % checks)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
