@@ -13,6 +13,7 @@
 #include "assay-merge-context.h"
 #include "assay-shard.h"
 #include "assay-cpd-run.h"
+#include "assay-lm-jobs.h"
 #include "assay-trace-credit.h"
 
 typedef gboolean (*MergeFunc) (AssayMergeContext *ctx, GError **error);
@@ -25,6 +26,7 @@ static const struct
 } verbs[] = {
   { "traces credit", assay_trace_credit_merge, FALSE },
   { "cpd score", assay_cpd_score_merge, FALSE },
+  { "lm score", assay_lm_lines_merge, TRUE },
 };
 
 static int

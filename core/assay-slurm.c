@@ -101,8 +101,16 @@ assay_slurm_merge_script (const AssaySlurmSubmit *o, const char *folder)
   g_string_append (s, "exec");
   append_quoted (s, o->cli);
   append_quoted (s, "merge");
-  append_quoted (s, "-w");
-  append_quoted (s, o->workspace);
+  if (o->output != NULL)
+    {
+      append_quoted (s, "--output");
+      append_quoted (s, o->output);
+    }
+  else
+    {
+      append_quoted (s, "-w");
+      append_quoted (s, o->workspace);
+    }
   g_string_append (s, " --json");
   for (guint k = 0; k < o->n; k++)
     {

@@ -28,6 +28,7 @@ typedef struct
   int                cpus_per_task; /* 0: the cluster's default */
   gboolean           merge_job;
   const char        *folder;       /* NULL: WORKSPACE-cluster/VERB-TIMESTAMP */
+  const char        *output;       /* verbs whose result is a file: merged into it */
 } AssaySlurmSubmit;
 
 /* The scripts (for --dry-run and for submit): folder is where shards and logs go. */

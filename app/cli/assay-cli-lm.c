@@ -175,6 +175,7 @@ static int
 verb_score (AssayCliCommon *common, int argc, char **argv)
 {
   AssayLmScoreOptions options = { 0 };
+  g_auto (AssayCliShard) shard = { 0 };
   int batch_tokens = 4096;
   const GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &options.policy, N_("Model folder (the policy)"), N_("DIR") },
@@ -182,14 +183,19 @@ verb_score (AssayCliCommon *common, int argc, char **argv)
     { "input", 0, 0, G_OPTION_ARG_FILENAME, &options.input, N_("JSONL of {id, prompt, response}"), N_("FILE") },
     { "output", 0, 0, G_OPTION_ARG_FILENAME, &options.output, N_("JSONL written with tokens and log-probs"), N_("FILE") },
     { "batch-tokens", 0, 0, G_OPTION_ARG_INT, &batch_tokens, N_("Tokens per forward pass (default 4096)"), N_("N") },
+    ASSAY_CLI_SHARD_ENTRIES (shard),
     { NULL }
   };
   g_autoptr (AssayJob) job = NULL;
   JsonNode *result;
   int status = assay_cli_parse (common, "lm score", NULL, entries, &argc, &argv);
 
-  if (status == ASSAY_CLI_OK && (options.policy == NULL || options.input == NULL || options.output == NULL || argc > 1))
-    status = assay_cli_usage (_("lm score needs --model DIR, --input FILE and --output FILE"));
+  if (status == ASSAY_CLI_OK)
+    status = assay_cli_shard_check (&shard);
+  if (status == ASSAY_CLI_OK
+      && (options.policy == NULL || options.input == NULL
+          || (options.output == NULL && shard.parsed.n == 0) || argc > 1))
+    status = assay_cli_usage (_("lm score needs --model DIR, --input FILE and --output FILE (or --shard K/N --shard-out FILE)"));
   if (status == ASSAY_CLI_OK && (batch_tokens < 1 || batch_tokens > (1 << 24)))
     status = assay_cli_usage (_("--batch-tokens must be between 1 and 16777216"));
   if (status != ASSAY_CLI_OK)
@@ -198,6 +204,8 @@ verb_score (AssayCliCommon *common, int argc, char **argv)
       return status;
     }
   options.batch_tokens = batch_tokens;
+  options.shard = shard.parsed;
+  options.shard_out = g_strdup (shard.shard_out);
   job = assay_lm_score_job_new (&options);
   assay_lm_score_options_clear (&options);
   if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)

@@ -61,6 +61,7 @@ verb_submit (int argc, char **argv)
   SubmitArgs a = { 0 };
   g_autoptr (GPtrArray) verb = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *array = NULL, *gpus = NULL, *cpus = NULL, *exe = NULL, *workspace = NULL, *name = NULL;
+  g_autofree char *output = NULL;
   g_autoptr (AssayStore) store = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) result = NULL;
@@ -126,6 +127,31 @@ verb_submit (int argc, char **argv)
       status = assay_cli_usage (_("“%s” does not run in shards (these do: %s)"), name, verbs);
       goto out;
     }
+  if (assay_merge_verb_writes_file (name))
+    {
+      /* the tasks write shards; the merge job writes the verb's --output */
+      for (guint i = 2; i < verb->len; i++)
+        {
+          const char *arg = verb->pdata[i];
+          if ((g_str_equal (arg, "--output") || g_str_equal (arg, "-o")) && i + 1 < verb->len)
+            {
+              output = g_canonicalize_filename (verb->pdata[i + 1], NULL);
+              g_ptr_array_remove_range (verb, i, 2);
+              break;
+            }
+          if (g_str_has_prefix (arg, "--output="))
+            {
+              output = g_canonicalize_filename (arg + strlen ("--output="), NULL);
+              g_ptr_array_remove_index (verb, i);
+              break;
+            }
+        }
+      if (output == NULL)
+        {
+          status = assay_cli_usage (_("%s writes a file: give its --output FILE, which the merge job writes"), name);
+          goto out;
+        }
+    }
   g_ptr_array_add (verb, NULL);
   /* the tasks run this very program, on the workspace by its full path */
   exe = g_file_read_link ("/proc/self/exe", NULL);
@@ -146,6 +172,7 @@ verb_submit (int argc, char **argv)
   submit.time = a.time;
   submit.merge_job = !a.no_merge;
   submit.folder = a.folder;
+  submit.output = output;
   if (!assay_slurm_submit (store, &submit, a.dry_run, &result, &error))
     {
       status = assay_cli_fail (g_steal_pointer (&error));

@@ -13,6 +13,7 @@
 #include "assay-atomic-file.h"
 #include "assay-error.h"
 #include "assay-json.h"
+#include "assay-lm-scorer.h"
 #include "assay-lm-pair.h"
 
 void
@@ -22,6 +23,7 @@ assay_lm_score_options_clear (AssayLmScoreOptions *o)
   g_clear_pointer (&o->reference, g_free);
   g_clear_pointer (&o->input, g_free);
   g_clear_pointer (&o->output, g_free);
+  g_clear_pointer (&o->shard_out, g_free);
 }
 
 typedef struct
@@ -118,9 +120,31 @@ add_logprobs (JsonObject *o, const char *member, const AssayLmText *it, const fl
   json_object_set_array_member (o, member, a);
 }
 
+/* An item's output line: its input line with the tokens and log-probs added. */
+static char *
+item_line (Item *item, AssayLmTokenizer *tok, gboolean with_ref)
+{
+  AssayLmText *it = &item->text;
+  JsonArray   *tokens = json_array_new (), *ids = json_array_new ();
+
+  for (int i = it->first; i < (int) it->ids->len; i++)
+    {
+      int              id = g_array_index (it->ids, int, i);
+      g_autofree char *piece = assay_lm_tokenizer_decode (tok, &id, 1);
+      json_array_add_string_element (tokens, piece);
+      json_array_add_int_element (ids, id);
+    }
+  json_object_set_array_member (item->line, "tokens", tokens);
+  json_object_set_array_member (item->line, "token_ids", ids);
+  add_logprobs (item->line, "logprobs", it, it->lp);
+  if (with_ref)
+    add_logprobs (item->line, "ref_logprobs", it, it->ref_lp);
+  return assay_json_object_to_string (item->line, FALSE);
+}
+
 static gboolean
-write_items (const char *path, GArray *items, AssayLmTokenizer *tok, gboolean with_ref,
-             GError **error)
+write_items (const char *path, GArray *items, guint begin, guint end, AssayLmTokenizer *tok,
+             gboolean with_ref, GError **error)
 {
   g_autoptr (AssayAtomicFile) file = assay_atomic_file_new (path, error);
   FILE *out;
@@ -128,30 +152,84 @@ write_items (const char *path, GArray *items, AssayLmTokenizer *tok, gboolean wi
   if (file == NULL)
     return FALSE;
   out = assay_atomic_file_get_stream (file);
-  for (guint k = 0; k < items->len; k++)
+  for (guint k = begin; k < end; k++)
     {
-      Item            *item = &g_array_index (items, Item, k);
-      AssayLmText     *it = &item->text;
-      JsonArray       *tokens = json_array_new (), *ids = json_array_new ();
-      g_autofree char *text = NULL;
-
-      for (int i = it->first; i < (int) it->ids->len; i++)
-        {
-          int              id = g_array_index (it->ids, int, i);
-          g_autofree char *piece = assay_lm_tokenizer_decode (tok, &id, 1);
-          json_array_add_string_element (tokens, piece);
-          json_array_add_int_element (ids, id);
-        }
-      json_object_set_array_member (item->line, "tokens", tokens);
-      json_object_set_array_member (item->line, "token_ids", ids);
-      add_logprobs (item->line, "logprobs", it, it->lp);
-      if (with_ref)
-        add_logprobs (item->line, "ref_logprobs", it, it->ref_lp);
-      text = assay_json_object_to_string (item->line, FALSE);
+      g_autofree char *text = item_line (&g_array_index (items, Item, k), tok, with_ref);
       fputs (text, out);
       fputc ('\n', out);
     }
   return assay_atomic_file_commit (file, error);
+}
+
+/* A shard's lines, numbered as in the whole output, for merge to write in order. */
+static gboolean
+write_shard (AssayShardWriter *writer, GArray *items, guint begin, guint end, AssayLmTokenizer *tok,
+             gboolean with_ref, JsonObject *summary, GError **error)
+{
+  AssayStore   *store = assay_shard_writer_get_store (writer);
+  sqlite3_stmt *stmt;
+
+  if (!assay_store_exec (store, "CREATE TABLE shard_lines (idx INTEGER PRIMARY KEY, line TEXT NOT NULL)",
+                         error)
+      || (stmt = assay_store_prepare (store, "INSERT INTO shard_lines (idx, line) VALUES (?, ?)", error)) == NULL)
+    return FALSE;
+  for (guint k = begin; k < end; k++)
+    {
+      g_autofree char *text = item_line (&g_array_index (items, Item, k), tok, with_ref);
+      sqlite3_bind_int64 (stmt, 1, k);
+      sqlite3_bind_text (stmt, 2, text, -1, SQLITE_TRANSIENT);
+      if (!assay_store_step_done (store, stmt, error))
+        return FALSE;
+    }
+  return assay_shard_writer_finish (writer, summary, error);
+}
+
+gboolean
+assay_lm_lines_merge (AssayMergeContext *ctx, GError **error)
+{
+  g_autoptr (AssayAtomicFile) file = assay_atomic_file_new (ctx->output, error);
+  FILE *out;
+
+  if (file == NULL)
+    return FALSE;
+  out = assay_atomic_file_get_stream (file);
+  for (guint i = 0; i < ctx->n_shards; i++)
+    {
+      sqlite3_stmt *stmt = NULL;
+      int           rc;
+
+      if (sqlite3_prepare_v2 (ctx->shards[i]->db, "SELECT line FROM shard_lines ORDER BY idx", -1, &stmt,
+                              NULL) != SQLITE_OK)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("“%s”: %s"),
+                       ctx->shards[i]->path, sqlite3_errmsg (ctx->shards[i]->db));
+          return FALSE;
+        }
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          fputs ((const char *) sqlite3_column_text (stmt, 0), out);
+          fputc ('\n', out);
+        }
+      sqlite3_finalize (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("“%s”: reading its lines failed"),
+                       ctx->shards[i]->path);
+          return FALSE;
+        }
+    }
+  return assay_atomic_file_commit (file, error);
+}
+
+static char *
+file_hash (const char *path, GError **error)
+{
+  g_autoptr (GMappedFile) map = g_mapped_file_new (path, FALSE, error);
+
+  if (map == NULL)
+    return NULL;
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) g_mapped_file_get_contents (map),
+                                      g_mapped_file_get_length (map));
 }
 
 gboolean
@@ -162,7 +240,9 @@ assay_lm_score_file (const AssayLmScoreOptions *options, AssayBackend *backend,
   g_autoptr (AssayLmPair) pair = NULL;
   g_autoptr (GArray) items = g_array_new (FALSE, TRUE, sizeof (Item));
   g_autofree AssayLmText **texts = NULL;
+  g_autoptr (AssayShardWriter) writer = NULL;
   int      budget = options->batch_tokens;
+  guint    begin = 0, end;
   guint64  scored = 0;
   gint64   t0;
   double   seconds;
@@ -182,17 +262,73 @@ assay_lm_score_file (const AssayLmScoreOptions *options, AssayBackend *backend,
     progress (0.0, _("Loading weights"), progress_data);
   if (!assay_lm_pair_load (pair, backend, texts, items->len, &budget, error))
     return FALSE;
+  end = items->len;
+  if (options->shard.n > 0)
+    {
+      /* whole batches of the one-run plan, as traces credit takes them */
+      g_autofree int   *lengths = g_new (int, MAX (items->len, 1));
+      g_autofree guint *plan = NULL;
+      g_autoptr (JsonObject) provenance = json_object_new ();
+      JsonObject       *params = json_object_new ();
+      g_autofree char  *fp_policy = NULL, *fp_reference = NULL, *inputs = NULL;
+      guint             n_batches, b0, b1;
+
+      for (guint k = 0; k < items->len; k++)
+        lengths[k] = (int) texts[k]->ids->len;
+      plan = assay_lm_batch_plan (lengths, items->len, budget, &n_batches);
+      assay_shard_range (&options->shard, n_batches, &b0, &b1);
+      begin = plan[b0];
+      end = plan[b1];
+      json_object_set_object_member (provenance, "params", params);
+      json_object_set_string_member (params, "policy", options->policy);
+      if (options->reference != NULL)
+        json_object_set_string_member (params, "reference", options->reference);
+      json_object_set_int_member (params, "batch_tokens", budget);
+      if ((fp_policy = assay_shard_fingerprint_folder (options->policy, error)) == NULL
+          || (options->reference != NULL
+              && (fp_reference = assay_shard_fingerprint_folder (options->reference, error)) == NULL)
+          || (inputs = file_hash (options->input, error)) == NULL)
+        return FALSE;
+      json_object_set_string_member (provenance, "policy_fingerprint", fp_policy);
+      if (fp_reference != NULL)
+        json_object_set_string_member (provenance, "reference_fingerprint", fp_reference);
+      json_object_set_string_member (provenance, "input_sha256", inputs);
+      if ((writer = assay_shard_writer_new (options->shard_out, "lm score", provenance, &options->shard,
+                                            n_batches, b0, b1, error)) == NULL)
+        return FALSE;
+    }
   t0 = g_get_monotonic_time ();
-  if (!assay_lm_pair_score (pair, texts, items->len, budget, progress, progress_data, 0.0, 1.0,
+  if (!assay_lm_pair_score (pair, texts + begin, end - begin, budget, progress, progress_data, 0.0, 1.0,
                             cancellable, error))
     return FALSE;
-  for (guint k = 0; k < items->len; k++)
+  for (guint k = begin; k < end; k++)
     scored += (guint64) assay_lm_text_scored (texts[k]);
   seconds = (g_get_monotonic_time () - t0) / 1e6;
-  if (!write_items (options->output, items, assay_lm_pair_tokenizer (pair), options->reference != NULL, error))
-    return FALSE;
   o = json_object_new ();
-  json_object_set_int_member (o, "sequences", items->len);
+  json_object_set_int_member (o, "sequences", end - begin);
+  if (writer != NULL)
+    {
+      json_object_set_int_member (o, "tokens", (gint64) scored);
+      json_object_set_double_member (o, "seconds", seconds);
+      json_object_set_string_member (o, "backend", assay_backend_describe (backend));
+      if (!write_shard (writer, items, begin, end, assay_lm_pair_tokenizer (pair), options->reference != NULL,
+                        o, error))
+        {
+          json_object_unref (o);
+          return FALSE;
+        }
+      json_object_set_string_member (o, "shard_out", options->shard_out);
+      json_object_set_int_member (o, "k", options->shard.k);
+      json_object_set_int_member (o, "n", options->shard.n);
+      *result = o;
+      return TRUE;
+    }
+  if (!write_items (options->output, items, 0, items->len, assay_lm_pair_tokenizer (pair),
+                    options->reference != NULL, error))
+    {
+      json_object_unref (o);
+      return FALSE;
+    }
   json_object_set_int_member (o, "tokens", (gint64) scored);
   json_object_set_double_member (o, "seconds", seconds);
   json_object_set_double_member (o, "tokens_per_second", seconds > 0 ? scored / seconds : 0);
@@ -233,6 +369,8 @@ assay_lm_score_job_new (const AssayLmScoreOptions *options)
   copy->input = g_strdup (options->input);
   copy->output = g_strdup (options->output);
   copy->batch_tokens = options->batch_tokens;
+  copy->shard = options->shard;
+  copy->shard_out = g_strdup (options->shard_out);
   return assay_job_new ("lm-score", title, ASSAY_JOB_LANE_COMPUTE, score_run, copy,
                         (GDestroyNotify) options_free);
 }

@@ -5,6 +5,8 @@
 
 #include "assay-job.h"
 #include "assay-lm-model.h"
+#include "assay-merge-context.h"
+#include "assay-shard.h"
 
 G_BEGIN_DECLS
 
@@ -15,6 +17,8 @@ typedef struct
   char *input;       /* JSONL: {"id", "prompt", "response"} per line */
   char *output;      /* JSONL: the input lines plus tokens, token_ids, logprobs (, ref_logprobs) */
   int   batch_tokens; /* tokens per forward pass (default 4096) */
+  AssayShard shard;   /* n > 0: only this shard's batches, into shard_out (output unused) */
+  char *shard_out;
 } AssayLmScoreOptions;
 
 void      assay_lm_score_options_clear (AssayLmScoreOptions *options);
@@ -28,6 +32,10 @@ gboolean  assay_lm_score_file (const AssayLmScoreOptions *options,
                                GCancellable              *cancellable,
                                JsonObject               **result,
                                GError                   **error);
+
+/* Writes the lines of the shards of "lm score" (or any verb whose shards hold shard_lines) to
+ * ctx->output in the order one run writes them. */
+gboolean  assay_lm_lines_merge (AssayMergeContext *ctx, GError **error);
 
 /* Takes the options (copied). Result: {"sequences", "tokens", "seconds", "tokens_per_second",
  * "backend", "output"} */

@@ -7,6 +7,7 @@ refused with a message naming the file.
 
 usage: test_shards.py ASSAY_CLI MAKE_TEST_LM"""
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -151,6 +152,46 @@ def main():
         n = same_run(ws, single, m["run"], "cpd score")
         print("cpd score: 5 shards merged equal one run, %d rows, bit for bit" % n)
         refused(cli.run("merge", "-w", ws, cshards[0], shards[0], ok=False), "different runs")
+
+        # ---- lm score: a file verb, merged into --output in input order --------------------
+        pairs = os.path.join(tmp, "pairs.jsonl")
+        with open(pairs, "w") as f:
+            for i in range(45):
+                f.write(json.dumps({"id": i, "prompt": "Question %d: what is %d + %d?" % (i, i, 2 * i),
+                                    "response": " ".join(["The answer is %d." % (3 * i)] * (1 + i % 4))}) + "\n")
+        one = os.path.join(tmp, "one.jsonl")
+        score = ["lm", "score", "--model", policy, "--reference", reference, "--input", pairs,
+                 "--batch-tokens", "300"]
+        cli.run(*score, "--output", one)
+        lshards = []
+        for k in range(3):
+            out = os.path.join(tmp, "lm-%d.assay" % k)
+            cli.run(*score, "--shard", "%d/3" % k, "--shard-out", out)
+            lshards.append(out)
+        refused(cli.run("merge", "-w", ws, *lshards, ok=False), "--output")
+        refused(cli.run("merge", "--output", os.path.join(tmp, "x.jsonl"), lshards[0], lshards[2], ok=False),
+                "missing")
+        merged_file = os.path.join(tmp, "merged.jsonl")
+        m = cli.run("merge", "--output", merged_file, *reversed(lshards))
+        check(m["complete"] and m["output"] == merged_file, "lm score merged: %r" % m)
+        with open(one, "rb") as a, open(merged_file, "rb") as b:
+            one_bytes, merged_bytes = a.read(), b.read()
+        check(one_bytes == merged_bytes, "lm score: the merged file equals one run's, byte for byte")
+        print("lm score: 3 shards merged into a file equal to one run's (%d lines, %d bytes)"
+              % (one_bytes.count(b"\n"), len(one_bytes)))
+
+        # ---- slurm submit --dry-run: the scripts ---------------------------------------------
+        dry = cli.run("slurm", "submit", "-w", ws, "--array", "3", "--partition", "gpu", "--gpus-per-task", "1",
+                      "--time", "01:00:00", "--dry-run", *credit[:2], *credit[4:])
+        check("#SBATCH --array=0-2" in dry["array"] and "--gpus-per-task=1" in dry["array"]
+              and "--partition=gpu" in dry["array"] and '--shard "${SLURM_ARRAY_TASK_ID}/3"' in dry["array"],
+              "array script: %s" % dry["array"])
+        check("merge" in dry["merge"] and "shard-2.assay" in dry["merge"], "merge script: %s" % dry["merge"])
+        check(not os.path.exists(dry["folder"]), "a dry run writes nothing")
+        p = cli.run("slurm", "submit", "-w", ws, "--array", "2", "--dry-run", "traces", "import", "x", ok=False)
+        check(p.returncode == 2 and "does not run in shards" in p.stderr, "unsharded verb refused: %s" % p.stderr)
+        dry = cli.run("slurm", "submit", "-w", ws, "--array", "2", "--dry-run", *score, "--output", one)
+        check("'--output'" in dry["merge"] and "'--output'" not in dry["array"], "lm score: merge writes --output")
 
         print("%d checks passed" % checks)
     finally:
