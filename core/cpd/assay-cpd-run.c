@@ -371,6 +371,20 @@ assay_cpd_score_merge (AssayMergeContext *ctx, GError **error)
   double        seconds = 0;
   int           rc;
 
+  {
+    g_autofree char *inputs = series_hash (ctx->store, assay_json_get_int (ctx->provenance, "dataset", 0),
+                                           error);
+    if (inputs == NULL)
+      return FALSE;
+    if (g_strcmp0 (inputs, assay_json_get_string (ctx->provenance, "inputs_sha256", "")) != 0)
+      {
+        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                     _("“%s” was made from other series than this workspace holds (another "
+                       "workspace, or series changed since)"),
+                     ctx->shards[0]->path);
+        return FALSE;
+      }
+  }
   if (ctx->run == 0)
     {
       JsonObject *options = json_object_get_object_member (ctx->provenance, "params");

@@ -156,43 +156,72 @@ item_tokens (Item *item, gint64 run, guint *steps_missing)
   return t;
 }
 
-/* What makes the run: the settings, the models' fingerprints and a hash of every input text
- * (its tokens, record, side and steps), so that shards of different inputs never merge. */
-static JsonObject *
-provenance_new (const AssayTraceCreditOptions *o, GArray *items, int budget, GError **error)
+/* SHA-256 of the records a run reads (as read_items selects them): shards of other inputs never
+ * merge, nor do shards made from another workspace. */
+static char *
+records_hash (AssayStore *store, gint64 dataset, int limit, GError **error)
 {
-  g_autoptr (JsonObject) p = json_object_new ();
   g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autofree char *fp_policy = NULL, *fp_reference = NULL;
-  JsonObject *params = json_object_new ();
+  sqlite3_stmt *stmt = assay_store_prepare (store,
+                                            "SELECT id, kind, prompt, text, rejected, steps "
+                                            "FROM gen_records WHERE kind IN " ASSAY_TRACE_KINDS_SQL
+                                            " AND (?1 = 0 OR dataset_id = ?1) AND " ASSAY_DATASET_VISIBLE ("dataset_id")
+                                            " ORDER BY id LIMIT ?2",
+                                            error);
+  int rc;
 
-  if ((fp_policy = assay_shard_fingerprint_folder (o->policy, error)) == NULL
-      || (fp_reference = assay_shard_fingerprint_folder (o->reference, error)) == NULL)
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, dataset);
+  sqlite3_bind_int64 (stmt, 2, limit > 0 ? limit : -1);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      json_object_unref (params);
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_checksum_update (sum, (const guchar *) &id, sizeof id);
+      for (int c = 1; c <= 5; c++)
+        {
+          const char *text = (const char *) sqlite3_column_text (stmt, c);
+          guchar      null = text == NULL;
+          g_checksum_update (sum, &null, 1);
+          if (text != NULL)
+            g_checksum_update (sum, (const guchar *) text, strlen (text) + 1);
+        }
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      assay_store_set_error (store, error, "gen_records");
       return NULL;
     }
+  return g_strdup (g_checksum_get_string (sum));
+}
+
+/* What makes the run: the settings, the models' fingerprints and the hash of its records. */
+static JsonObject *
+provenance_new (AssayStore *store, const AssayTraceCreditOptions *o, guint n_texts, int budget,
+                GError **error)
+{
+  g_autoptr (JsonObject) p = json_object_new ();
+  g_autofree char *fp_policy = NULL, *fp_reference = NULL, *inputs = NULL;
+  JsonObject *params;
+
+  if ((fp_policy = assay_shard_fingerprint_folder (o->policy, error)) == NULL
+      || (fp_reference = assay_shard_fingerprint_folder (o->reference, error)) == NULL
+      || (inputs = records_hash (store, o->dataset, o->limit, error)) == NULL)
+    return NULL;
+  params = json_object_new ();
   json_object_set_string_member (params, "policy", o->policy);
   json_object_set_string_member (params, "reference", o->reference);
   if (o->dataset != 0)
     json_object_set_int_member (params, "dataset", o->dataset);
   json_object_set_int_member (params, "batch_tokens", budget);
-  for (guint k = 0; k < items->len; k++)
-    {
-      Item  *it = &g_array_index (items, Item, k);
-      gint64 head[2] = { it->record, it->side };
-      g_checksum_update (sum, (const guchar *) head, sizeof head);
-      g_checksum_update (sum, (const guchar *) it->text.ids->data, it->text.ids->len * sizeof (int));
-      g_checksum_update (sum, (const guchar *) it->response, strlen (it->response) + 1);
-      for (char **step = it->steps; step != NULL && *step != NULL; step++)
-        g_checksum_update (sum, (const guchar *) *step, strlen (*step) + 1);
-    }
   json_object_set_string_member (p, "verb", "traces credit");
   json_object_set_object_member (p, "params", params);
+  json_object_set_int_member (p, "limit", o->limit);
   json_object_set_string_member (p, "policy_fingerprint", fp_policy);
   json_object_set_string_member (p, "reference_fingerprint", fp_reference);
-  json_object_set_int_member (p, "texts", items->len);
-  json_object_set_string_member (p, "inputs_sha256", g_checksum_get_string (sum));
+  json_object_set_int_member (p, "texts", n_texts);
+  json_object_set_string_member (p, "inputs_sha256", inputs);
   return g_steal_pointer (&p);
 }
 
@@ -280,7 +309,7 @@ assay_trace_credit (AssayStore *store, const AssayTraceCreditOptions *options,
       assay_shard_range (&options->shard, n_batches, &b0, &b1);
       begin = plan[b0];
       end = plan[b1];
-      if ((provenance = provenance_new (options, items, budget, error)) == NULL
+      if ((provenance = provenance_new (store, options, items->len, budget, error)) == NULL
           || (writer = assay_shard_writer_new (options->shard_out, "traces credit", provenance,
                                                &options->shard, n_batches, b0, b1, error)) == NULL)
         return FALSE;
@@ -363,6 +392,21 @@ assay_trace_credit_merge (AssayMergeContext *ctx, GError **error)
   double      seconds = 0, threshold;
   g_autoptr (JsonObject) extra = json_object_new ();
 
+  {
+    /* the records the shards were made from must be this workspace's, as they are now */
+    g_autofree char *inputs = records_hash (ctx->store, assay_json_get_int (params, "dataset", 0),
+                                            (int) assay_json_get_int (ctx->provenance, "limit", 0), error);
+    if (inputs == NULL)
+      return FALSE;
+    if (g_strcmp0 (inputs, assay_json_get_string (ctx->provenance, "inputs_sha256", "")) != 0)
+      {
+        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                     _("“%s” was made from other traces than this workspace holds (another "
+                       "workspace, or records changed since)"),
+                     ctx->shards[0]->path);
+        return FALSE;
+      }
+  }
   if (ctx->run == 0)
     {
       gint64 dataset = assay_json_get_int (params, "dataset", 0);

@@ -177,6 +177,19 @@ assay_shard_writer_new (const char *path, const char *verb, JsonObject *provenan
     json_object_set_string_member (copy, "verb", verb);
   json_object_set_int_member (copy, "n", shard->n);
   key = assay_shard_key (copy);
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      /* a task run again replaces its shard; nothing else is overwritten (least of all the
+       * workspace itself, given by mistake) */
+      g_autoptr (GError) why = NULL;
+      g_autoptr (AssayShardFile) old = assay_shard_file_open (path, &why);
+      if (old == NULL)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       _("“%s” exists and is not a shard file: it is left as it is"), path);
+          return NULL;
+        }
+    }
   if ((self->file = assay_atomic_file_new (path, error)) == NULL)
     return NULL;
   if (assay_atomic_file_get_temp_path (self->file) == NULL)

@@ -109,16 +109,24 @@ def main():
         check(p.returncode == 2 and "K must be" in p.stderr, "--shard 4/4 is wrong usage: %s" % p.stderr)
         p = cli.run(*credit, "--shard", "1/4", ok=False)
         check(p.returncode == 2 and "--shard-out" in p.stderr, "--shard needs --shard-out: %s" % p.stderr)
-        # the records a shard refers to are gone: refused, nothing merged
+        # the shard file may not replace anything but a shard (the workspace, given by mistake)
+        before = digest(ws)
+        refused(cli.run(*credit, "--shard", "0/4", "--shard-out", ws, ok=False), "not a shard file")
+        check(digest(ws) == before, "the workspace is left as it was")
+        cli.run(*credit, "--shard", "0/4", "--shard-out", shards[0])  # a task run again: replaced
+        # the records the shards were made from changed, or another workspace: refused
         ws2 = os.path.join(tmp, "ws2.assay")
         shutil.copy(ws, ws2)
         db = sqlite3.connect(ws2)
         db.execute("DELETE FROM shard_merges")
-        db.execute("PRAGMA foreign_keys = ON")
-        db.execute("DELETE FROM gen_records WHERE id = (SELECT min(id) FROM gen_records)")
+        db.execute("UPDATE gen_records SET text = text || ' (edited)' WHERE id = (SELECT max(id) FROM gen_records)")
         db.commit()
         db.close()
-        refused(cli.run("merge", "-w", ws2, *shards, ok=False), "no longer has")
+        refused(cli.run("merge", "-w", ws2, *shards, ok=False), "other traces than this workspace holds")
+        ws4 = os.path.join(tmp, "ws4.assay")
+        write_traces(os.path.join(tmp, "few.jsonl"), 61, words=3)
+        cli.run("traces", "import", "-w", ws4, os.path.join(tmp, "few.jsonl"))
+        refused(cli.run("merge", "-w", ws4, *shards, ok=False), "other traces than this workspace holds")
 
         # ---- a task killed half-way leaves no shard file ------------------------------------
         big = os.path.join(tmp, "big.jsonl")
