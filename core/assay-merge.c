@@ -27,6 +27,7 @@ static const struct
   { "traces credit", assay_trace_credit_merge, FALSE },
   { "cpd score", assay_cpd_score_merge, FALSE },
   { "lm score", assay_lm_lines_merge, TRUE },
+  { "lm generate", assay_lm_lines_merge, TRUE },
 };
 
 static int

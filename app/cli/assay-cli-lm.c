@@ -221,6 +221,7 @@ verb_generate (AssayCliCommon *common, int argc, char **argv)
   int n = 1;
   char **stop = NULL;
   g_autofree char *kv = NULL;
+  g_auto (AssayCliShard) shard = { 0 };
   const GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &options.model, N_("Model folder"), N_("DIR") },
     { "input", 0, 0, G_OPTION_ARG_FILENAME, &options.input, N_("JSONL of {id, prompt} or {id, messages}"), N_("FILE") },
@@ -229,14 +230,19 @@ verb_generate (AssayCliCommon *common, int argc, char **argv)
     ASSAY_CLI_SAMPLING_ENTRIES (s),
     { "stop", 0, 0, G_OPTION_ARG_STRING_ARRAY, &stop, N_("Stop before this text (repeatable)"), N_("TEXT") },
     { "kv-cache", 0, 0, G_OPTION_ARG_STRING, &kv, N_("f32 (default: the numbers of lm score) or bf16 (half the memory)"), N_("TYPE") },
+    ASSAY_CLI_SHARD_ENTRIES (shard),
     { NULL }
   };
   g_autoptr (AssayJob) job = NULL;
   JsonNode *result;
   int status = assay_cli_parse (common, "lm generate", NULL, entries, &argc, &argv);
 
-  if (status == ASSAY_CLI_OK && (options.model == NULL || options.input == NULL || options.output == NULL || argc > 1))
-    status = assay_cli_usage (_("lm generate needs --model DIR, --input FILE and --output FILE"));
+  if (status == ASSAY_CLI_OK)
+    status = assay_cli_shard_check (&shard);
+  if (status == ASSAY_CLI_OK
+      && (options.model == NULL || options.input == NULL || (options.output == NULL && shard.parsed.n == 0)
+          || argc > 1))
+    status = assay_cli_usage (_("lm generate needs --model DIR, --input FILE and --output FILE (or --shard K/N --shard-out FILE)"));
   if (status == ASSAY_CLI_OK && kv != NULL && !g_str_equal (kv, "f32") && !g_str_equal (kv, "bf16"))
     status = assay_cli_usage (_("--kv-cache is f32 or bf16"));
   if (status == ASSAY_CLI_OK && (n < 1 || n > 100000))
@@ -257,6 +263,8 @@ verb_generate (AssayCliCommon *common, int argc, char **argv)
   options.chat = s.chat;
   options.stop = stop;
   options.kv_cache = kv != NULL && g_str_equal (kv, "bf16") ? ASSAY_DTYPE_BF16 : ASSAY_DTYPE_F32;
+  options.shard = shard.parsed;
+  options.shard_out = g_strdup (shard.shard_out);
   job = assay_lm_generate_job_new (&options);
   assay_lm_generate_file_options_clear (&options);
   if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)

@@ -21,6 +21,7 @@ assay_lm_generate_file_options_clear (AssayLmGenerateFileOptions *o)
   g_clear_pointer (&o->input, g_free);
   g_clear_pointer (&o->output, g_free);
   g_clear_pointer (&o->stop, g_strfreev);
+  g_clear_pointer (&o->shard_out, g_free);
 }
 
 typedef struct
@@ -135,49 +136,119 @@ read_prompts (const AssayLmGenerateFileOptions *o, AssayLmModel *model, GArray *
   return TRUE;
 }
 
-static gboolean
-write_output (const char *path, GArray *prompts, const AssayLmCandidate *cands, int n,
-              AssayLmTokenizer *tok, GError **error)
+/* Candidate c of prompt p as its output line. */
+static char *
+candidate_line (Prompt *pr, const AssayLmCandidate *cand, int c, AssayLmTokenizer *tok)
 {
-  g_autoptr (AssayAtomicFile) file = assay_atomic_file_new (path, error);
-  FILE *out;
+  g_autoptr (JsonObject) o = json_object_new ();
+  JsonArray *tokens = json_array_new (), *ids = json_array_new ();
+  JsonArray *lp = json_array_new (), *lq = json_array_new ();
 
-  if (file == NULL)
-    return FALSE;
-  out = assay_atomic_file_get_stream (file);
-  for (guint p = 0; p < prompts->len; p++)
+  json_object_set_member (o, "id", json_node_copy (pr->id));
+  json_object_set_int_member (o, "candidate", c);
+  json_object_set_string_member (o, "text", cand->text != NULL ? cand->text : "");
+  for (guint i = 0; i < cand->ids->len; i++)
+    {
+      int              id = g_array_index (cand->ids, int, i);
+      g_autofree char *piece = assay_lm_tokenizer_decode (tok, &id, 1);
+      json_array_add_string_element (tokens, piece);
+      json_array_add_int_element (ids, id);
+      json_array_add_double_element (lp, g_array_index (cand->model_logprobs, float, i));
+      json_array_add_double_element (lq, g_array_index (cand->logprobs, float, i));
+    }
+  json_object_set_array_member (o, "tokens", tokens);
+  json_object_set_array_member (o, "token_ids", ids);
+  json_object_set_array_member (o, "logprobs", lp);
+  json_object_set_array_member (o, "sample_logprobs", lq);
+  json_object_set_string_member (o, "finish_reason", assay_lm_finish_name (cand->finish));
+  json_object_set_int_member (o, "prompt_tokens", pr->ids->len);
+  return assay_json_object_to_string (o, FALSE);
+}
+
+/* The candidates of prompts [begin, end) (cands holds theirs only), to a file or, for a shard,
+ * as numbered lines of the shard file. */
+static gboolean
+write_output (const char *path, AssayShardWriter *writer, JsonObject *summary, GArray *prompts,
+              guint begin, guint end, const AssayLmCandidate *cands, int n, AssayLmTokenizer *tok,
+              GError **error)
+{
+  g_autoptr (AssayAtomicFile) file = NULL;
+  AssayStore   *store = writer != NULL ? assay_shard_writer_get_store (writer) : NULL;
+  sqlite3_stmt *stmt = NULL;
+  FILE         *out = NULL;
+
+  if (store != NULL)
+    {
+      if (!assay_store_exec (store, "CREATE TABLE shard_lines (idx INTEGER PRIMARY KEY, line TEXT NOT NULL)",
+                             error)
+          || (stmt = assay_store_prepare (store, "INSERT INTO shard_lines (idx, line) VALUES (?, ?)",
+                                          error)) == NULL)
+        return FALSE;
+    }
+  else
+    {
+      if ((file = assay_atomic_file_new (path, error)) == NULL)
+        return FALSE;
+      out = assay_atomic_file_get_stream (file);
+    }
+  for (guint p = begin; p < end; p++)
     for (int c = 0; c < n; c++)
       {
-        const AssayLmCandidate *cand = &cands[p * n + c];
-        Prompt     *pr = &g_array_index (prompts, Prompt, p);
-        g_autoptr (JsonObject) o = json_object_new ();
-        JsonArray  *tokens = json_array_new (), *ids = json_array_new ();
-        JsonArray  *lp = json_array_new (), *lq = json_array_new ();
-        g_autofree char *text = NULL;
-
-        json_object_set_member (o, "id", json_node_copy (pr->id));
-        json_object_set_int_member (o, "candidate", c);
-        json_object_set_string_member (o, "text", cand->text != NULL ? cand->text : "");
-        for (guint i = 0; i < cand->ids->len; i++)
+        g_autofree char *text = candidate_line (&g_array_index (prompts, Prompt, p),
+                                                &cands[(gsize) (p - begin) * n + c], c, tok);
+        if (store != NULL)
           {
-            int              id = g_array_index (cand->ids, int, i);
-            g_autofree char *piece = assay_lm_tokenizer_decode (tok, &id, 1);
-            json_array_add_string_element (tokens, piece);
-            json_array_add_int_element (ids, id);
-            json_array_add_double_element (lp, g_array_index (cand->model_logprobs, float, i));
-            json_array_add_double_element (lq, g_array_index (cand->logprobs, float, i));
+            sqlite3_bind_int64 (stmt, 1, (gint64) p * n + c);
+            sqlite3_bind_text (stmt, 2, text, -1, SQLITE_TRANSIENT);
+            if (!assay_store_step_done (store, stmt, error))
+              return FALSE;
           }
-        json_object_set_array_member (o, "tokens", tokens);
-        json_object_set_array_member (o, "token_ids", ids);
-        json_object_set_array_member (o, "logprobs", lp);
-        json_object_set_array_member (o, "sample_logprobs", lq);
-        json_object_set_string_member (o, "finish_reason", assay_lm_finish_name (cand->finish));
-        json_object_set_int_member (o, "prompt_tokens", pr->ids->len);
-        text = assay_json_object_to_string (o, FALSE);
-        fputs (text, out);
-        fputc ('\n', out);
+        else
+          {
+            fputs (text, out);
+            fputc ('\n', out);
+          }
       }
+  if (store != NULL)
+    return assay_shard_writer_finish (writer, summary, error);
   return assay_atomic_file_commit (file, error);
+}
+
+/* What makes the run, for a shard: every setting that changes a token, the model's fingerprint
+ * and the input file's hash. */
+static JsonObject *
+provenance_new (const AssayLmGenerateFileOptions *o, GError **error)
+{
+  g_autoptr (JsonObject) p = json_object_new ();
+  g_autofree char *fp = assay_shard_fingerprint_folder (o->model, error);
+  g_autofree char *inputs = fp != NULL ? assay_shard_hash_file (o->input, error) : NULL;
+  JsonObject *s;
+  JsonArray  *stop = json_array_new ();
+
+  if (inputs == NULL)
+    {
+      json_array_unref (stop);
+      return NULL;
+    }
+  s = json_object_new ();
+  json_object_set_double_member (s, "temperature", o->sampling.temperature);
+  json_object_set_double_member (s, "top_p", o->sampling.top_p);
+  json_object_set_int_member (s, "top_k", o->sampling.top_k);
+  json_object_set_double_member (s, "min_p", o->sampling.min_p);
+  json_object_set_double_member (s, "repetition_penalty", o->sampling.repetition_penalty);
+  json_object_set_int_member (s, "seed", (gint64) o->seed);
+  json_object_set_int_member (s, "n", o->n);
+  json_object_set_int_member (s, "max_tokens", o->max_tokens);
+  json_object_set_int_member (s, "max_batch", o->max_batch);
+  json_object_set_boolean_member (s, "chat", o->chat);
+  json_object_set_string_member (s, "kv_cache", o->kv_cache == ASSAY_DTYPE_BF16 ? "bf16" : "f32");
+  for (char **t = o->stop; t != NULL && *t != NULL; t++)
+    json_array_add_string_element (stop, *t);
+  json_object_set_array_member (s, "stop", stop);
+  json_object_set_object_member (p, "params", s);
+  json_object_set_string_member (p, "model_fingerprint", fp);
+  json_object_set_string_member (p, "input_sha256", inputs);
+  return g_steal_pointer (&p);
 }
 
 gboolean
@@ -190,8 +261,10 @@ assay_lm_generate_file (const AssayLmGenerateFileOptions *o, AssayBackend *backe
   g_autoptr (AssayLmGenerator) gen = NULL;
   g_autofree const int **ids = NULL;
   g_autofree int *lens = NULL;
+  g_autoptr (AssayShardWriter) writer = NULL;
   AssayLmCandidate *cands;
   AssayLmGenerateOptions go = { 0 };
+  guint    begin = 0, end;
   const AssayLmConfig *c;
   AssayLmProgress pr = { progress, progress_data, 0, 0, 0, 0 };
   guint64  tokens = 0;
@@ -229,18 +302,43 @@ assay_lm_generate_file (const AssayLmGenerateFileOptions *o, AssayBackend *backe
   if (!assay_lm_model_upload (model, backend,
                               assay_lm_generator_peak_memory (c, lens, (int) prompts->len, &go), error))
     return FALSE;
+  end = prompts->len;
+  if (o->shard.n > 0)
+    {
+      /* whole groups of the one-run plan, each candidate on its own random stream */
+      int               n_groups;
+      g_autofree int   *plan = assay_lm_generator_plan (lens, (int) prompts->len, &go, &n_groups);
+      g_autoptr (JsonObject) provenance = provenance_new (o, error);
+      guint             g0, g1;
+
+      if (provenance == NULL)
+        return FALSE;
+      assay_shard_range (&o->shard, (guint) n_groups, &g0, &g1);
+      begin = (guint) plan[g0];
+      end = (guint) plan[g1];
+      go.prompt_offset = (int) begin;
+      if ((writer = assay_shard_writer_new (o->shard_out, "lm generate", provenance, &o->shard,
+                                            (guint) n_groups, g0, g1, error)) == NULL)
+        return FALSE;
+    }
   gen = assay_lm_generator_new (model);
-  cands = g_new0 (AssayLmCandidate, (gsize) prompts->len * o->n);
-  pr.total = (int) prompts->len * o->n;
+  cands = g_new0 (AssayLmCandidate, (gsize) MAX (end - begin, 1) * o->n);
+  pr.total = (int) (end - begin) * o->n;
   pr.t0 = g_get_monotonic_time ();
-  ok = assay_lm_generator_run (gen, ids, lens, (int) prompts->len, &go, cands, assay_lm_progress_step,
-                               &pr, cancellable, error);
+  ok = assay_lm_generator_run (gen, ids + begin, lens + begin, (int) (end - begin), &go, cands,
+                               assay_lm_progress_step, &pr, cancellable, error);
   seconds = (g_get_monotonic_time () - pr.t0) / 1e6;
   if (ok)
     {
+      g_autoptr (JsonObject) summary = json_object_new ();
       for (guint i = 0; i < pr.total; i++)
         tokens += cands[i].ids->len;
-      ok = write_output (o->output, prompts, cands, o->n, assay_lm_model_tokenizer (model), error);
+      json_object_set_int_member (summary, "prompts", end - begin);
+      json_object_set_int_member (summary, "tokens", (gint64) tokens);
+      json_object_set_double_member (summary, "seconds", seconds);
+      json_object_set_string_member (summary, "backend", assay_backend_describe (backend));
+      ok = write_output (o->output, writer, summary, prompts, begin, end, cands, o->n,
+                         assay_lm_model_tokenizer (model), error);
     }
   for (guint i = 0; i < pr.total; i++)
     assay_lm_candidate_clear (&cands[i]);
@@ -248,13 +346,20 @@ assay_lm_generate_file (const AssayLmGenerateFileOptions *o, AssayBackend *backe
   if (!ok)
     return FALSE;
   r = json_object_new ();
-  json_object_set_int_member (r, "prompts", prompts->len);
+  json_object_set_int_member (r, "prompts", end - begin);
   json_object_set_int_member (r, "candidates", pr.total);
   json_object_set_int_member (r, "tokens", (gint64) tokens);
   json_object_set_double_member (r, "seconds", seconds);
   json_object_set_double_member (r, "tokens_per_second", seconds > 0 ? tokens / seconds : 0);
   json_object_set_string_member (r, "backend", assay_backend_describe (backend));
-  json_object_set_string_member (r, "output", o->output);
+  if (writer != NULL)
+    {
+      json_object_set_string_member (r, "shard_out", o->shard_out);
+      json_object_set_int_member (r, "k", o->shard.k);
+      json_object_set_int_member (r, "n", o->shard.n);
+    }
+  else
+    json_object_set_string_member (r, "output", o->output);
   *result = r;
   return TRUE;
 }
@@ -290,6 +395,7 @@ assay_lm_generate_job_new (const AssayLmGenerateFileOptions *options)
   copy->input = g_strdup (options->input);
   copy->output = g_strdup (options->output);
   copy->stop = g_strdupv (options->stop);
+  copy->shard_out = g_strdup (options->shard_out);
   return assay_job_new ("lm-generate", title, ASSAY_JOB_LANE_COMPUTE, generate_run, copy,
                         (GDestroyNotify) options_free);
 }

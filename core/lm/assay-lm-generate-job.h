@@ -5,6 +5,7 @@
 
 #include "assay-job.h"
 #include "assay-lm-generator.h"
+#include "assay-shard.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +22,8 @@ typedef struct
   char        **stop;   /* NULL-terminated, or NULL */
   int           max_batch;
   AssayDType    kv_cache;  /* F32 (default) or BF16 */
+  AssayShard    shard;     /* n > 0: only this shard's groups of prompts, into shard_out */
+  char         *shard_out;
 } AssayLmGenerateFileOptions;
 
 void     assay_lm_generate_file_options_clear (AssayLmGenerateFileOptions *options);

@@ -373,7 +373,8 @@ run_group (AssayLmGenerator *self, const int *const *prompts, const int *lens, i
       s->index = p * o->n + j % o->n;
       s->base = T + j * o->max_tokens;
       s->active = TRUE;
-      s->sampler = assay_lm_sampler_new (&o->sampling, o->seed, (guint64) s->index, V);
+      s->sampler = assay_lm_sampler_new (&o->sampling, o->seed,
+                                         (guint64) o->prompt_offset * (guint64) o->n + (guint64) s->index, V);
       /* the sequence so far only for a repetition penalty, its text only for stop strings */
       if (o->sampling.repetition_penalty != 1.0)
         {
@@ -489,6 +490,21 @@ next_group (const int *lens, int n_prompts, int p0, const AssayLmGenerateOptions
   if (tokens != NULL)
     *tokens = tok;
   return p1;
+}
+
+int *
+assay_lm_generator_plan (const int *lens, int n_prompts, const AssayLmGenerateOptions *o, int *n_groups)
+{
+  GArray *starts = g_array_new (FALSE, FALSE, sizeof (int));
+
+  for (int p0 = 0; p0 < n_prompts;)
+    {
+      g_array_append_val (starts, p0);
+      p0 = next_group (lens, n_prompts, p0, o, NULL);
+    }
+  *n_groups = (int) starts->len;
+  g_array_append_val (starts, n_prompts);
+  return (int *) g_array_free (starts, FALSE);
 }
 
 guint64

@@ -33,6 +33,8 @@ typedef struct
   int           batch_tokens; /* prompt tokens per prefill (0: 4096) */
   AssayDType    kv_cache;   /* F32 (0, exact: the same numbers as teacher forcing) or BF16 (half
                              * the memory; log-probs within about 1e-2) */
+  int           prompt_offset; /* the first prompt's index in the whole run (a shard's prompts):
+                                * candidate c of prompt p draws from stream (offset + p) * n + c */
 } AssayLmGenerateOptions;
 
 typedef struct
@@ -82,6 +84,14 @@ gboolean          assay_lm_generator_fits (const AssayLmConfig *config,
                                            int                  len,
                                            int                  max_tokens,
                                            GError             **error);
+
+/* The groups run() forms of these prompts: *n_groups + 1 prompt indices, group g being
+ * [plan[g], plan[g + 1]). Free with g_free. A shard takes whole groups (and sets prompt_offset),
+ * so its candidates are decoded exactly as in one run. */
+int              *assay_lm_generator_plan (const int                    *lens,
+                                           int                           n_prompts,
+                                           const AssayLmGenerateOptions *options,
+                                           int                          *n_groups);
 
 /* The most bytes any group of a run over these prompts takes (the groups run() would form). */
 guint64           assay_lm_generator_peak_memory (const AssayLmConfig          *config,

@@ -221,17 +221,6 @@ assay_lm_lines_merge (AssayMergeContext *ctx, GError **error)
   return assay_atomic_file_commit (file, error);
 }
 
-static char *
-file_hash (const char *path, GError **error)
-{
-  g_autoptr (GMappedFile) map = g_mapped_file_new (path, FALSE, error);
-
-  if (map == NULL)
-    return NULL;
-  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) g_mapped_file_get_contents (map),
-                                      g_mapped_file_get_length (map));
-}
-
 gboolean
 assay_lm_score_file (const AssayLmScoreOptions *options, AssayBackend *backend,
                      void (*progress) (double, const char *, gpointer), gpointer progress_data,
@@ -287,7 +276,7 @@ assay_lm_score_file (const AssayLmScoreOptions *options, AssayBackend *backend,
       if ((fp_policy = assay_shard_fingerprint_folder (options->policy, error)) == NULL
           || (options->reference != NULL
               && (fp_reference = assay_shard_fingerprint_folder (options->reference, error)) == NULL)
-          || (inputs = file_hash (options->input, error)) == NULL)
+          || (inputs = assay_shard_hash_file (options->input, error)) == NULL)
         return FALSE;
       json_object_set_string_member (provenance, "policy_fingerprint", fp_policy);
       if (fp_reference != NULL)

@@ -146,6 +146,17 @@ assay_shard_fingerprint_folder (const char *dir, GError **error)
 }
 
 char *
+assay_shard_hash_file (const char *path, GError **error)
+{
+  g_autoptr (GMappedFile) map = g_mapped_file_new (path, FALSE, error);
+
+  if (map == NULL)
+    return NULL;
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) g_mapped_file_get_contents (map),
+                                      g_mapped_file_get_length (map));
+}
+
+char *
 assay_shard_key (JsonObject *provenance)
 {
   g_autofree char *text = assay_json_object_to_string (provenance, FALSE);

@@ -39,6 +39,8 @@ void        assay_shard_range (const AssayShard *shard, guint n_units, guint *be
  * and of large ones (weights) the first and last MiB (a safetensors header with the offsets of
  * every tensor is in the first). */
 char       *assay_shard_fingerprint_folder (const char *dir, GError **error);
+/* SHA-256 of a file's bytes (an input file of a file verb). */
+char       *assay_shard_hash_file (const char *path, GError **error);
 /* The run key of a provenance object: SHA-256 of its JSON. */
 char       *assay_shard_key (JsonObject *provenance);
 

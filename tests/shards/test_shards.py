@@ -188,6 +188,33 @@ def main():
         print("lm score: 3 shards merged into a file equal to one run's (%d lines, %d bytes)"
               % (one_bytes.count(b"\n"), len(one_bytes)))
 
+        # ---- lm generate: whole groups of prompts, each candidate on its own random stream -----
+        prompts = os.path.join(tmp, "prompts.jsonl")
+        with open(prompts, "w") as f:
+            for i in range(13):
+                f.write(json.dumps({"id": "q%d" % i, "prompt": "Tell me about %d and %s" % (i, "x" * (i % 7))}) + "\n")
+        gen = ["lm", "generate", "--model", policy, "--input", prompts, "--n", "3", "--temperature", "1.0",
+               "--top-p", "0.9", "--max-tokens", "24", "--seed", "7", "--max-batch", "6"]
+        one = os.path.join(tmp, "gen-one.jsonl")
+        cli.run(*gen, "--output", one)
+        gshards = []
+        for k in range(4):
+            out = os.path.join(tmp, "gen-%d.assay" % k)
+            cli.run(*gen, "--shard", "%d/4" % k, "--shard-out", out)
+            gshards.append(out)
+        merged_file = os.path.join(tmp, "gen-merged.jsonl")
+        cli.run("merge", "--output", merged_file, *gshards)
+        with open(one, "rb") as a, open(merged_file, "rb") as b:
+            one_bytes, merged_bytes = a.read(), b.read()
+        check(one_bytes.count(b"\n") == 39, "13 prompts x 3 candidates")
+        check(one_bytes == merged_bytes, "lm generate: the merged file equals one run's, byte for byte")
+        other = os.path.join(tmp, "gen-seed8.assay")
+        cli.run(*gen[:-3], "8", *gen[-2:], "--shard", "1/4", "--shard-out", other)  # another seed
+        refused(cli.run("merge", "--output", merged_file, gshards[0], other, gshards[2], gshards[3], ok=False),
+                "different runs")
+        print("lm generate: 4 shards merged into a file equal to one run's (%d candidates, %d bytes)"
+              % (one_bytes.count(b"\n"), len(one_bytes)))
+
         # ---- slurm submit --dry-run: the scripts ---------------------------------------------
         dry = cli.run("slurm", "submit", "-w", ws, "--array", "3", "--partition", "gpu", "--gpus-per-task", "1",
                       "--time", "01:00:00", "--dry-run", *credit[:2], *credit[4:])
