@@ -15,6 +15,7 @@
 #include "assay-cpd-run.h"
 #include "assay-lm-jobs.h"
 #include "assay-trace-credit.h"
+#include "assay-trace-sample.h"
 
 typedef gboolean (*MergeFunc) (AssayMergeContext *ctx, GError **error);
 
@@ -28,6 +29,7 @@ static const struct
   { "cpd score", assay_cpd_score_merge, FALSE },
   { "lm score", assay_lm_lines_merge, TRUE },
   { "lm generate", assay_lm_lines_merge, TRUE },
+  { "traces sample", assay_trace_sample_merge, FALSE },
 };
 
 static int

@@ -97,6 +97,7 @@ verb_sample (AssayCliCommon *common, int argc, char **argv)
 {
   AssayTraceSampleOptions options = { 0 };
   AssayCliSampling s = { ASSAY_SAMPLING_DEFAULT, 512, 0, FALSE, 64 };
+  g_auto (AssayCliShard) shard = { 0 };
   int n = 8, limit = 0;
   gint64 dataset = 0;
   const GOptionEntry entries[] = {
@@ -105,6 +106,7 @@ verb_sample (AssayCliCommon *common, int argc, char **argv)
     { "n", 0, 0, G_OPTION_ARG_INT, &n, N_("Candidates per question (default 8)"), N_("N") },
     ASSAY_CLI_SAMPLING_ENTRIES (s),
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, N_("At most this many questions"), N_("N") },
+    ASSAY_CLI_SHARD_ENTRIES (shard),
     { NULL }
   };
   g_autoptr (AssayStore) store = NULL;
@@ -113,13 +115,16 @@ verb_sample (AssayCliCommon *common, int argc, char **argv)
   JsonNode *result;
   int status = assay_cli_parse (common, "traces sample", NULL, entries, &argc, &argv);
 
+  if (status == ASSAY_CLI_OK)
+    status = assay_cli_shard_check (&shard);
+
   if (status == ASSAY_CLI_OK && (options.model == NULL || argc > 1))
     status = assay_cli_usage (_("traces sample needs --model DIR"));
   if (status == ASSAY_CLI_OK && (n < 1 || n > 4096 || limit < 0))
     status = assay_cli_usage (_("--n must be 1 to 4096 and --limit not negative"));
   if (status == ASSAY_CLI_OK)
     status = assay_cli_sampling_check (&s);
-  if (status == ASSAY_CLI_OK && (store = assay_cli_open_workspace (common, &error)) == NULL)
+  if (status == ASSAY_CLI_OK && (store = assay_cli_open_input (common, &shard, &error)) == NULL)
     status = assay_cli_fail (g_steal_pointer (&error));
   if (status != ASSAY_CLI_OK)
     {
@@ -134,6 +139,8 @@ verb_sample (AssayCliCommon *common, int argc, char **argv)
   options.chat = s.chat;
   options.limit = limit;
   options.max_batch = s.max_batch;
+  options.shard = shard.parsed;
+  options.shard_out = g_strdup (shard.shard_out);
   job = assay_trace_sample_job_new (&options);
   assay_trace_sample_options_clear (&options);
   if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)

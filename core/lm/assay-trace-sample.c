@@ -19,6 +19,7 @@ void
 assay_trace_sample_options_clear (AssayTraceSampleOptions *o)
 {
   g_clear_pointer (&o->model, g_free);
+  g_clear_pointer (&o->shard_out, g_free);
 }
 
 char *
@@ -165,11 +166,13 @@ insert (sqlite3_stmt *stmt, AssayStore *store, gint64 dataset, const char *ext, 
   "INSERT INTO gen_records (dataset_id, ext_id, kind, prompt, text, rejected, model, params, "   \
   "steps, answer, correct) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
-gboolean
-assay_trace_sample_store (AssayStore *store, const AssayTraceSampleOptions *o,
-                          const char *const *questions, const char *const *truths, guint n_questions,
-                          const char *const *texts, const char *const *finish, const guint *tokens,
-                          AssayTraceSampleStored *out, GError **error)
+/* first: the index of questions[0] among the run's questions (a shard's), for the records'
+ * names and the draw of each question's pairs */
+static gboolean
+store_from (AssayStore *store, const AssayTraceSampleOptions *o, guint first,
+            const char *const *questions, const char *const *truths, guint n_questions,
+            const char *const *texts, const char *const *finish, const guint *tokens,
+            AssayTraceSampleStored *out, GError **error)
 {
   g_autofree char *model_name = g_path_get_basename (o->model);
   g_autofree char *name = g_strdup_printf (_("%d candidates by %s"), o->n, model_name);
@@ -191,7 +194,7 @@ assay_trace_sample_store (AssayStore *store, const AssayTraceSampleOptions *o,
           const char      *text = texts[i * o->n + k];
           g_autofree char *extracted = assay_answer_extract (text, NULL);
           g_autofree char *steps = steps_json (text);
-          g_autofree char *ext = g_strdup_printf ("q%u:%d", i + 1, k);
+          g_autofree char *ext = g_strdup_printf ("q%u:%d", first + i + 1, k);
           g_autoptr (JsonObject) params = params_of (o, k, finish != NULL ? finish[i * o->n + k] : NULL,
                                                      tokens != NULL ? tokens[i * o->n + k] : 0);
           correct[k] = extracted != NULL && assay_answer_equal (extracted, truths[i]);
@@ -199,11 +202,11 @@ assay_trace_sample_store (AssayStore *store, const AssayTraceSampleOptions *o,
           ok = insert (stmt, store, out->dataset, ext, "trace", questions[i], text, NULL, model_name,
                        params, steps, truths[i], correct[k], error);
         }
-      drawn = assay_credit_pairs (correct, o->n, o->seed + i, 3);
+      drawn = assay_credit_pairs (correct, o->n, o->seed + first + i, 3);
       for (guint p = 0; ok && p < drawn->len / 2; p++)
         {
           int w = g_array_index (drawn, int, 2 * p), l = g_array_index (drawn, int, 2 * p + 1);
-          g_autofree char *ext = g_strdup_printf ("q%u:%d>%d", i + 1, w, l);
+          g_autofree char *ext = g_strdup_printf ("q%u:%d>%d", first + i + 1, w, l);
           g_autoptr (JsonObject) params = params_of (o, -1, NULL, 0);
           if (out->pairs_dataset == 0)
             {
@@ -233,6 +236,89 @@ assay_trace_sample_store (AssayStore *store, const AssayTraceSampleOptions *o,
 }
 
 gboolean
+assay_trace_sample_store (AssayStore *store, const AssayTraceSampleOptions *o,
+                          const char *const *questions, const char *const *truths, guint n_questions,
+                          const char *const *texts, const char *const *finish, const guint *tokens,
+                          AssayTraceSampleStored *out, GError **error)
+{
+  return store_from (store, o, 0, questions, truths, n_questions, texts, finish, tokens, out, error);
+}
+
+/* SHA-256 of the questions asked and their ground truths, in order. */
+static char *
+questions_hash (GArray *qs)
+{
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+
+  for (guint i = 0; i < qs->len; i++)
+    {
+      Question *q = &g_array_index (qs, Question, i);
+      g_checksum_update (sum, (const guchar *) q->question, strlen (q->question) + 1);
+      g_checksum_update (sum, (const guchar *) q->truth, strlen (q->truth) + 1);
+    }
+  return g_strdup (g_checksum_get_string (sum));
+}
+
+/* The questions a run over dataset (limit) asks, as read_questions gives them. */
+static gboolean
+run_questions (AssayStore *store, gint64 dataset, int limit, GArray *qs, guint *no_truth, GError **error)
+{
+  if (!read_questions (store, dataset, qs, no_truth, error))
+    return FALSE;
+  if (limit > 0 && qs->len > (guint) limit)
+    g_array_set_size (qs, limit);
+  return TRUE;
+}
+
+static JsonObject *
+provenance_new (const AssayTraceSampleOptions *o, GArray *qs, GError **error)
+{
+  g_autofree char *fp = assay_shard_fingerprint_folder (o->model, error);
+  g_autofree char *inputs = NULL;
+  JsonObject *p, *params;
+
+  if (fp == NULL)
+    return NULL;
+  inputs = questions_hash (qs);
+  params = assay_lm_provenance_new (o->model, "traces-sample", &o->sampling, o->max_tokens, o->seed, o->chat);
+  json_object_set_int_member (params, "n", o->n);
+  json_object_set_int_member (params, "max_batch", o->max_batch);
+  p = json_object_new ();
+  json_object_set_string_member (p, "verb", "traces sample");
+  json_object_set_object_member (p, "params", params);
+  json_object_set_int_member (p, "dataset", o->dataset);
+  json_object_set_int_member (p, "limit", o->limit);
+  json_object_set_string_member (p, "model_fingerprint", fp);
+  json_object_set_string_member (p, "inputs_sha256", inputs);
+  return p;
+}
+
+gboolean
+assay_trace_sample_merge (AssayMergeContext *ctx, GError **error)
+{
+  g_autoptr (GArray) qs = g_array_new (FALSE, TRUE, sizeof (Question));
+  g_autofree char *inputs = NULL;
+  guint no_truth = 0;
+
+  g_array_set_clear_func (qs, (GDestroyNotify) question_clear);
+  /* the questions must be this workspace's, as they are now */
+  if (!run_questions (ctx->store, assay_json_get_int (ctx->provenance, "dataset", 0),
+                      (int) assay_json_get_int (ctx->provenance, "limit", 0), qs, &no_truth, error))
+    return FALSE;
+  inputs = questions_hash (qs);
+  if (g_strcmp0 (inputs, assay_json_get_string (ctx->provenance, "inputs_sha256", "")) != 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   _("“%s” was made from other questions than this workspace holds (another "
+                     "workspace, or traces changed since)"),
+                   ctx->shards[0]->path);
+      return FALSE;
+    }
+  /* the shard's first dataset holds the candidates, its second (when there is one) the pairs */
+  return assay_merge_records (ctx, 0, "candidates", error) && assay_merge_records (ctx, 1, "pairs", error);
+}
+
+gboolean
 assay_trace_sample (AssayStore *store, const AssayTraceSampleOptions *o, AssayBackend *backend,
                     void (*progress) (double, const char *, gpointer), gpointer progress_data,
                     GCancellable *cancellable, JsonObject **result, GError **error)
@@ -242,9 +328,13 @@ assay_trace_sample (AssayStore *store, const AssayTraceSampleOptions *o, AssayBa
   g_autoptr (AssayLmPrompt) prompter = NULL;
   g_autoptr (AssayLmGenerator) gen = NULL;
   g_autoptr (GPtrArray) prompts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g_autoptr (AssayShardWriter) writer = NULL;
   AssayLmCandidate *cands = NULL;
   AssayLmGenerateOptions go = { 0 };
   const AssayLmConfig *c;
+  AssayStore *out = store;
+  gboolean    sharded = o->shard.n > 0;
+  guint       begin = 0, end;
   guint    no_truth = 0, n_correct = 0, n_pairs = 0;
   guint64  tokens = 0;
   gint64   dataset = 0, pairs_dataset = 0, t0;
@@ -261,10 +351,8 @@ assay_trace_sample (AssayStore *store, const AssayTraceSampleOptions *o, AssayBa
     }
   if (!assay_sampling_check (&o->sampling, error))
     return FALSE;
-  if (!read_questions (store, o->dataset, qs, &no_truth, error))
+  if (!run_questions (store, o->dataset, o->limit, qs, &no_truth, error))
     return FALSE;
-  if (o->limit > 0 && qs->len > (guint) o->limit)
-    g_array_set_size (qs, o->limit);
   if (qs->len == 0)
     {
       if (no_truth > 0)
@@ -311,20 +399,42 @@ assay_trace_sample (AssayStore *store, const AssayTraceSampleOptions *o, AssayBa
       return FALSE;
   }
   gen = assay_lm_generator_new (model);
-  cands = g_new0 (AssayLmCandidate, (gsize) qs->len * o->n);
-  t0 = g_get_monotonic_time ();
+  end = qs->len;
   {
     g_autofree const int **pp = g_new (const int *, qs->len);
     g_autofree int *lens = g_new (int, qs->len);
-    AssayLmProgress pr = { progress, progress_data, qs->len * (guint) o->n, t0, 0, 0 };
+    AssayLmProgress pr = { progress, progress_data, 0, 0, 0, 0 };
     for (guint i = 0; i < qs->len; i++)
       {
         GArray *p = prompts->pdata[i];
         pp[i] = (const int *) p->data;
         lens[i] = (int) p->len;
       }
-    ok = assay_lm_generator_run (gen, pp, lens, (int) qs->len, &go, cands, assay_lm_progress_step,
-                                 &pr, cancellable, error);
+    if (sharded)
+      {
+        /* whole groups of the one-run plan, each candidate on its run-wide random stream */
+        int              n_groups;
+        g_autofree int  *plan = assay_lm_generator_plan (lens, (int) qs->len, &go, &n_groups);
+        g_autoptr (JsonObject) provenance = provenance_new (o, qs, error);
+        guint            g0, g1;
+
+        if (provenance == NULL)
+          return FALSE;
+        assay_shard_range (&o->shard, (guint) n_groups, &g0, &g1);
+        begin = (guint) plan[g0];
+        end = (guint) plan[g1];
+        go.prompt_offset = (int) begin;
+        if ((writer = assay_shard_writer_new (o->shard_out, "traces sample", provenance, &o->shard,
+                                              (guint) n_groups, g0, g1, error)) == NULL)
+          return FALSE;
+        out = assay_shard_writer_get_store (writer);
+      }
+    cands = g_new0 (AssayLmCandidate, (gsize) MAX (end - begin, 1) * o->n);
+    t0 = g_get_monotonic_time ();
+    pr.total = (end - begin) * (guint) o->n;
+    pr.t0 = t0;
+    ok = assay_lm_generator_run (gen, pp + begin, lens + begin, (int) (end - begin), &go, cands,
+                                 assay_lm_progress_step, &pr, cancellable, error);
   }
   seconds = (g_get_monotonic_time () - t0) / 1e6;
 
@@ -337,31 +447,51 @@ assay_trace_sample (AssayStore *store, const AssayTraceSampleOptions *o, AssayBa
     g_autofree guint *counts = g_new (guint, (gsize) qs->len * o->n);
     AssayTraceSampleStored stored = { 0 };
 
-    for (guint i = 0; i < qs->len; i++)
+    for (guint i = begin; i < end; i++)
       {
-        questions[i] = g_array_index (qs, Question, i).question;
-        truths[i] = g_array_index (qs, Question, i).truth;
+        questions[i - begin] = g_array_index (qs, Question, i).question;
+        truths[i - begin] = g_array_index (qs, Question, i).truth;
       }
-    for (guint j = 0; ok && j < qs->len * (guint) o->n; j++)
+    for (guint j = 0; ok && j < (end - begin) * (guint) o->n; j++)
       {
         texts[j] = cands[j].text != NULL ? cands[j].text : "";
         finish[j] = assay_lm_finish_name (cands[j].finish);
         counts[j] = cands[j].ids->len;
         tokens += cands[j].ids->len;
       }
-    ok = ok && assay_trace_sample_store (store, o, questions, truths, qs->len, texts, finish, counts,
-                                         &stored, error);
+    ok = ok && store_from (out, o, begin, questions, truths, end - begin, texts, finish, counts,
+                           &stored, error);
     dataset = stored.dataset;
     pairs_dataset = stored.pairs_dataset;
     n_correct = stored.correct;
     n_pairs = stored.pairs;
   }
-  for (guint j = 0; j < qs->len * (guint) o->n; j++)
+  for (guint j = 0; j < (end - begin) * (guint) o->n; j++)
     assay_lm_candidate_clear (&cands[j]);
   g_free (cands);
   if (!ok)
     return FALSE;
   r = json_object_new ();
+  if (sharded)
+    {
+      json_object_set_int_member (r, "questions", end - begin);
+      json_object_set_int_member (r, "candidates", (gint64) (end - begin) * o->n);
+      json_object_set_int_member (r, "correct", n_correct);
+      json_object_set_int_member (r, "pairs", n_pairs);
+      json_object_set_int_member (r, "tokens", (gint64) tokens);
+      json_object_set_double_member (r, "seconds", seconds);
+      json_object_set_string_member (r, "backend", assay_backend_describe (backend));
+      if (!assay_shard_writer_finish (writer, r, error))
+        {
+          json_object_unref (r);
+          return FALSE;
+        }
+      json_object_set_string_member (r, "shard_out", o->shard_out);
+      json_object_set_int_member (r, "k", o->shard.k);
+      json_object_set_int_member (r, "n", o->shard.n);
+      *result = r;
+      return TRUE;
+    }
   json_object_set_int_member (r, "dataset", dataset);
   json_object_set_int_member (r, "pairs_dataset", pairs_dataset);
   json_object_set_int_member (r, "questions", qs->len);
@@ -380,7 +510,10 @@ assay_trace_sample (AssayStore *store, const AssayTraceSampleOptions *o, AssayBa
 static gboolean
 sample_run (AssayJob *job, gpointer user_data, GError **error)
 {
-  AssayStore *store = assay_job_open_store (job, error);
+  AssayTraceSampleOptions *o = user_data;
+  g_autoptr (AssayStore) reader = NULL;
+  AssayStore *store = o->shard.n > 0 ? (reader = assay_store_open_reader (assay_job_get_workspace (job), error))
+                                     : assay_job_open_store (job, error);
   JsonObject *result = NULL;
 
   if (store == NULL
@@ -405,8 +538,13 @@ assay_trace_sample_job_new (const AssayTraceSampleOptions *options)
   g_autofree char *base = g_path_get_basename (options->model);
   g_autofree char *title = g_strdup_printf (_("Sample %d candidates per question with %s"), options->n, base);
 
+  AssayJob *job;
+
   *copy = *options;
   copy->model = g_strdup (options->model);
-  return assay_job_new ("traces-sample", title, ASSAY_JOB_LANE_COMPUTE, sample_run, copy,
-                        (GDestroyNotify) options_free);
+  copy->shard_out = g_strdup (options->shard_out);
+  job = assay_job_new ("traces-sample", title, ASSAY_JOB_LANE_COMPUTE, sample_run, copy,
+                       (GDestroyNotify) options_free);
+  assay_job_set_reads_only (job, options->shard.n > 0);
+  return job;
 }

@@ -13,6 +13,8 @@
 
 #include "assay-job.h"
 #include "assay-lm-sampler.h"
+#include "assay-merge-context.h"
+#include "assay-shard.h"
 #include "assay-store.h"
 
 G_BEGIN_DECLS
@@ -32,6 +34,8 @@ typedef struct
   gboolean      chat;
   int           limit;      /* at most this many questions (0: all) */
   int           max_batch;
+  AssayShard    shard;      /* n > 0: only this shard's groups of questions, into shard_out */
+  char         *shard_out;
 } AssayTraceSampleOptions;
 
 void      assay_trace_sample_options_clear (AssayTraceSampleOptions *options);
@@ -70,6 +74,9 @@ gboolean  assay_trace_sample (AssayStore                    *store,
                               GCancellable                  *cancellable,
                               JsonObject                   **result,
                               GError                       **error);
+
+/* Merges shards of "traces sample": the candidates and pairs into their two datasets. */
+gboolean  assay_trace_sample_merge (AssayMergeContext *ctx, GError **error);
 
 AssayJob *assay_trace_sample_job_new (const AssayTraceSampleOptions *options);
 

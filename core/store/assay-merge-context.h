@@ -31,4 +31,10 @@ const char *assay_merge_backend (AssayMergeContext *ctx);
 /* Adds "shards": "K of N merged" and "shards_missing": [k...] (when some are) to a metrics object. */
 void        assay_merge_describe (AssayMergeContext *ctx, JsonObject *metrics);
 
+/* For verbs that make datasets of records: copies the gen_records of each shard's nth dataset
+ * (by id: 0 its first) into the merged dataset of that role, made when first needed with the
+ * shard dataset's area, name and source and params {"run_key", "role", "shards"}. The role of
+ * nth 0 is the merge's dataset (ctx->dataset). Shards without an nth dataset add nothing. */
+gboolean    assay_merge_records (AssayMergeContext *ctx, guint nth, const char *role, GError **error);
+
 G_END_DECLS

@@ -39,6 +39,7 @@ def write_traces(path, n, steps_per=4, words=6):
                                                                for w in range(words)))
                      for s in range(steps_per)]
             label = -1 if i % 3 == 0 else i % steps_per
+            steps[-1] += " The answer is %d." % (i + (i + 1) * (i % 5))
             f.write(json.dumps({"id": "p%d" % i, "problem": "What is %d plus %d times %d?" % (i, i + 1, i % 5),
                                 "steps": steps, "label": label,
                                 "final_answer_correct": label == -1}) + "\n")
@@ -80,5 +81,25 @@ def same_run(workspace, single, merged, verb):
         ma, mb = metrics(db, single), metrics(db, merged)
         assert ma == mb, "run metrics differ:\n%r\n%r" % (ma, mb)
         return n
+    finally:
+        db.close()
+
+
+RECORD_COLUMNS = ("ext_id, kind, source, highlight, condition, prompt, text, rejected, model, params, steps, "
+                  "step_label, answer, correct, scores, rating, status, edited, extra")
+
+
+def same_records(workspace, single, merged):
+    """Asserts that two datasets hold the same records (by ext_id); returns how many."""
+    db = sqlite3.connect(workspace)
+    try:
+        q = "SELECT %s FROM gen_records WHERE dataset_id = ? ORDER BY ext_id" % RECORD_COLUMNS
+        a, b = db.execute(q, (single,)).fetchall(), db.execute(q, (merged,)).fetchall()
+        assert len(a) == len(b) and len(a) > 0, "%d records in one run, %d merged" % (len(a), len(b))
+        for x, y in zip(a, b):
+            assert x == y, "a record differs:\n%r\n%r" % (x, y)
+        names = db.execute("SELECT name FROM datasets WHERE id IN (?, ?)", (single, merged)).fetchall()
+        assert len(set(names)) == 1, "dataset names differ: %r" % names
+        return len(a)
     finally:
         db.close()

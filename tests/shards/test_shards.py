@@ -18,7 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from shard_util import Cli, make_models, same_run, write_traces  # noqa: E402
+from shard_util import Cli, make_models, same_records, same_run, write_traces  # noqa: E402
 
 checks = 0
 
@@ -214,6 +214,27 @@ def main():
                 "different runs")
         print("lm generate: 4 shards merged into a file equal to one run's (%d candidates, %d bytes)"
               % (one_bytes.count(b"\n"), len(one_bytes)))
+
+        # ---- traces sample: a verb that makes datasets -------------------------------------
+        sample = ["traces", "sample", "-w", ws, "--model", policy, "--n", "3", "--max-tokens", "12",
+                  "--temperature", "1.0", "--seed", "3", "--max-batch", "9", "--limit", "20"]
+        r = cli.run(*sample)
+        single = r["dataset"]
+        sshards = []
+        for k in range(3):
+            out = os.path.join(tmp, "sample-%d.assay" % k)
+            cli.run(*sample, "--shard", "%d/3" % k, "--shard-out", out)
+            sshards.append(out)
+        m = cli.run("merge", "-w", ws, sshards[1], "--partial")
+        check(m["dataset"] > 0 and m["missing"] == [0, 2], "partial sample merge: %r" % m)
+        m2 = cli.run("merge", "-w", ws, *sshards)
+        check(m2["dataset"] == m["dataset"] and m2["merged"] == [0, 2], "rest into the same dataset: %r" % m2)
+        n = same_records(ws, single, m2["dataset"])
+        check(n == r["candidates"] == 60, "every candidate compared (%d)" % n)
+        if r["pairs_dataset"]:
+            same_records(ws, r["pairs_dataset"], m2["dataset"] + 1)
+        print("traces sample: 3 shards merged equal one run, %d records (%d pairs in one run)"
+              % (n, r["pairs"]))
 
         # ---- slurm submit --dry-run: the scripts ---------------------------------------------
         dry = cli.run("slurm", "submit", "-w", ws, "--array", "3", "--partition", "gpu", "--gpus-per-task", "1",
