@@ -13,6 +13,7 @@
 #include "assay-merge-context.h"
 #include "assay-shard.h"
 #include "assay-cpd-run.h"
+#include "assay-gen-generate.h"
 #include "assay-lm-jobs.h"
 #include "assay-trace-credit.h"
 #include "assay-trace-sample.h"
@@ -30,6 +31,7 @@ static const struct
   { "lm score", assay_lm_lines_merge, TRUE },
   { "lm generate", assay_lm_lines_merge, TRUE },
   { "traces sample", assay_trace_sample_merge, FALSE },
+  { "gen generate", assay_gen_generate_merge, FALSE },
 };
 
 static int

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* make-test-lm DIR [--arch llama|qwen2|gpt2] [--dtype f32|bf16|f16] [--seed N] [--favour ID]
+ *              [--max-positions N]
  * Writes a tiny random model folder (the one the tests use) for the peer scripts; --favour
  * also writes DIR-favoured: the same model with token ID pushed up in the output layer. */
 #include <stdlib.h>
@@ -12,8 +13,9 @@ main (int argc, char **argv)
 {
   g_autofree char *arch = NULL, *dtype = NULL;
   gint64 seed = 1;
-  int    favour = -1;
+  int    favour = -1, positions = 256;
   const GOptionEntry entries[] = {
+    { "max-positions", 0, 0, G_OPTION_ARG_INT, &positions, "context length (default 256)", "N" },
     { "arch", 0, 0, G_OPTION_ARG_STRING, &arch, "llama, qwen2 or gpt2", "ARCH" },
     { "dtype", 0, 0, G_OPTION_ARG_STRING, &dtype, "f32, bf16 or f16", "DTYPE" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "random seed", "N" },
@@ -42,7 +44,7 @@ main (int argc, char **argv)
   spec.kv_heads = spec.arch == ASSAY_LM_GPT2 ? 4 : 2;
   spec.inter = 48;
   spec.vocab = 300;
-  spec.max_positions = 256;
+  spec.max_positions = CLAMP (positions, 16, 1 << 16);
   spec.tie_embeddings = spec.arch == ASSAY_LM_QWEN2 && favour < 0;
   spec.rope_llama3 = spec.arch == ASSAY_LM_LLAMA;
   spec.anchor = favour >= 0 && spec.arch != ASSAY_LM_GPT2;

@@ -495,6 +495,7 @@ verb_generate (AssayCliCommon *common, int argc, char **argv)
   g_auto (FilterArgs) fa = { 0 };
   AssayGenGenerateOptions options = { 0 };
   AssayCliSampling s = { { 0.8, 0, 0.95, 0.0, 1.0 }, 128, 0, FALSE, 64 }; /* GenCo's, Table 3.3 */
+  g_auto (AssayCliShard) shard = { 0 };
   int n = 1, limit = 0;
   const GOptionEntry entries[] = {
     { "template", 0, 0, G_OPTION_ARG_STRING, &options.template_name, N_("Template name (see gen templates)"), N_("NAME") },
@@ -503,6 +504,7 @@ verb_generate (AssayCliCommon *common, int argc, char **argv)
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, N_("At most this many records"), N_("N") },
     { "n", 0, 0, G_OPTION_ARG_INT, &n, N_("Answers per record (default 1; the judge rates once)"), N_("N") },
     ASSAY_CLI_SAMPLING_ENTRIES (s),
+    ASSAY_CLI_SHARD_ENTRIES (shard),
     { NULL }
   };
   g_autoptr (AssayStore) store = NULL;
@@ -512,6 +514,9 @@ verb_generate (AssayCliCommon *common, int argc, char **argv)
   JsonNode *result;
   int status = assay_cli_parse (common, "gen generate", NULL, entries, &argc, &argv);
 
+  if (status == ASSAY_CLI_OK)
+    status = assay_cli_shard_check (&shard);
+
   if (status == ASSAY_CLI_OK && (options.template_name == NULL || options.model == NULL || argc > 1))
     status = assay_cli_usage (_("gen generate needs --template NAME and --model DIR"));
   if (status == ASSAY_CLI_OK && !make_filter (&fa, &f))
@@ -520,7 +525,7 @@ verb_generate (AssayCliCommon *common, int argc, char **argv)
     status = assay_cli_usage (_("--n must be 1 to 1024 and --limit not negative"));
   if (status == ASSAY_CLI_OK)
     status = assay_cli_sampling_check (&s);
-  if (status == ASSAY_CLI_OK && (store = assay_cli_open_workspace (common, &error)) == NULL)
+  if (status == ASSAY_CLI_OK && (store = assay_cli_open_input (common, &shard, &error)) == NULL)
     status = assay_cli_fail (g_steal_pointer (&error));
   if (status != ASSAY_CLI_OK)
     {
@@ -535,6 +540,8 @@ verb_generate (AssayCliCommon *common, int argc, char **argv)
   options.chat = s.chat;
   options.limit = limit;
   options.max_batch = s.max_batch;
+  options.shard = shard.parsed;
+  options.shard_out = g_strdup (shard.shard_out);
   job = assay_gen_generate_job_new (&options);
   assay_gen_generate_options_clear (&options);
   if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)

@@ -20,6 +20,133 @@ assay_gen_generate_options_clear (AssayGenGenerateOptions *o)
   g_clear_pointer (&o->model, g_free);
   g_clear_pointer (&o->template_name, g_free);
   g_clear_pointer (&o->filter, assay_gen_filter_free);
+  g_clear_pointer (&o->shard_out, g_free);
+}
+
+/* SHA-256 of what a template is filled from in a record (its texts; not its scores, which a
+ * judge changes). */
+static char *
+record_hash (AssayStore *store, gint64 id, GError **error)
+{
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  sqlite3_stmt *stmt = assay_store_prepare (store,
+                                            "SELECT kind, source, highlight, condition, prompt, text, "
+                                            "rejected, steps, answer FROM gen_records WHERE id = ?",
+                                            error);
+  gboolean found;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if ((found = sqlite3_step (stmt) == SQLITE_ROW))
+    for (int c = 0; c < 9; c++)
+      {
+        const char *text = (const char *) sqlite3_column_text (stmt, c);
+        guchar      null = text == NULL;
+        g_checksum_update (sum, &null, 1);
+        if (text != NULL)
+          g_checksum_update (sum, (const guchar *) text, strlen (text) + 1);
+      }
+  sqlite3_reset (stmt);
+  if (!found)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("There is no record %" G_GINT64_FORMAT), id);
+      return NULL;
+    }
+  return g_strdup (g_checksum_get_string (sum));
+}
+
+/* A shard keeps the records it was made from (id and record_hash), for merge to check, and the
+ * judge's ratings, which one run writes into those records. */
+static gboolean
+shard_tables (AssayStore *out, GError **error)
+{
+  return assay_store_exec (out,
+                           "CREATE TABLE shard_sources (record_id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL);"
+                           "CREATE TABLE shard_ratings (record_id INTEGER PRIMARY KEY, rating INTEGER NOT NULL);",
+                           error);
+}
+
+static gboolean
+shard_source (AssayStore *store, AssayStore *out, gint64 id, GError **error)
+{
+  g_autofree char *hash = record_hash (store, id, error);
+  sqlite3_stmt    *stmt;
+
+  if (hash == NULL
+      || (stmt = assay_store_prepare (out, "INSERT INTO shard_sources (record_id, sha256) VALUES (?, ?)",
+                                      error)) == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  sqlite3_bind_text (stmt, 2, hash, -1, SQLITE_TRANSIENT);
+  return assay_store_step_done (out, stmt, error);
+}
+
+gboolean
+assay_gen_generate_merge (AssayMergeContext *ctx, GError **error)
+{
+  for (guint i = 0; i < ctx->n_shards; i++)
+    {
+      AssayShardFile *shard = ctx->shards[i];
+      sqlite3_stmt   *stmt = NULL;
+      int             rc;
+
+      /* the records answered must be this workspace's, as they were */
+      if (sqlite3_prepare_v2 (shard->db, "SELECT record_id, sha256 FROM shard_sources ORDER BY record_id",
+                              -1, &stmt, NULL) != SQLITE_OK)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("“%s”: %s"), shard->path,
+                       sqlite3_errmsg (shard->db));
+          return FALSE;
+        }
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          gint64           id = sqlite3_column_int64 (stmt, 0);
+          g_autoptr (GError) local = NULL;
+          g_autofree char *now = record_hash (ctx->store, id, &local);
+          if (now == NULL || g_strcmp0 (now, (const char *) sqlite3_column_text (stmt, 1)) != 0)
+            {
+              g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                           _("“%s” was made from record %" G_GINT64_FORMAT ", which this workspace %s"),
+                           shard->path, id, now == NULL ? _("does not hold") : _("holds changed"));
+              sqlite3_finalize (stmt);
+              return FALSE;
+            }
+        }
+      sqlite3_finalize (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("“%s”: reading its sources failed"),
+                       shard->path);
+          return FALSE;
+        }
+      /* the judge's ratings, into the records' scores as one run writes them */
+      if (sqlite3_prepare_v2 (shard->db, "SELECT record_id, rating FROM shard_ratings ORDER BY record_id",
+                              -1, &stmt, NULL) != SQLITE_OK)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("“%s”: %s"), shard->path,
+                       sqlite3_errmsg (shard->db));
+          return FALSE;
+        }
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          g_autoptr (AssayGenRecord) rec = assay_gen_record_load (ctx->store, sqlite3_column_int64 (stmt, 0), error);
+          g_autofree char *answer = g_strdup_printf ("%d", sqlite3_column_int (stmt, 1));
+          gint64   unused = 0;
+          gboolean was_rating;
+          if (rec == NULL
+              || !assay_gen_store_answer (ctx->store, assay_json_get_string (ctx->provenance, "template", ""),
+                                          rec, answer, NULL, NULL, NULL, NULL, NULL, &unused, &was_rating,
+                                          error))
+            {
+              sqlite3_finalize (stmt);
+              return FALSE;
+            }
+        }
+      sqlite3_finalize (stmt);
+    }
+  /* the answers that are records: into one dataset */
+  return assay_merge_records (ctx, 0, "records", error);
 }
 
 gboolean
@@ -41,13 +168,26 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
   gint64   dataset = 0, t0;
   guint64  tokens = 0;
   AssayLmProgress step = { 0 };
-  guint    made = 0, rated = 0, unrated = 0;
+  guint    made = 0, rated = 0, unrated = 0, first = 0, last;
   int      n, per_group;
+  gboolean sharded = o->shard.n > 0;
+  g_autoptr (AssayShardWriter) writer = NULL;
+  AssayStore *out = store;
   double   seconds;
   JsonObject *r;
 
   if (g_strcmp0 (o->template_name, ASSAY_LLMINER_CHAIN) == 0)
-    return assay_llminer_run (store, o, backend, progress, progress_data, cancellable, result, error);
+    {
+      if (sharded)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
+                       _("The LLMiner chain does not run in shards: its stages batch across all the "
+                         "passages. Run its single-template steps (llminer-questions, "
+                         "llminer-answer) in shards instead"));
+          return FALSE;
+        }
+      return assay_llminer_run (store, o, backend, progress, progress_data, cancellable, result, error);
+    }
   if ((body = assay_gen_template_get (store, o->template_name, error)) == NULL)
     return FALSE;
   judge = assay_gen_template_is_judge (o->template_name);
@@ -126,13 +266,52 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
   model_name = g_path_get_basename (o->model);
   dataset_name = g_strdup_printf (_("%s by %s"), o->template_name, model_name);
   per_group = MAX (1, (o->max_batch > 0 ? o->max_batch : 64) / n);
+  last = records->len;
+  if (sharded)
+    {
+      /* whole groups of records, each generated as in one run (its seed is its place in the run) */
+      guint n_groups = (records->len + (guint) per_group - 1) / (guint) per_group, b0, b1;
+      g_autoptr (JsonObject) provenance = json_object_new ();
+      g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+      g_autofree char *fp = assay_shard_fingerprint_folder (o->model, error);
+      JsonObject *params;
+
+      if (fp == NULL)
+        return FALSE;
+      assay_shard_range (&o->shard, n_groups, &b0, &b1);
+      first = b0 * (guint) per_group;
+      last = MIN (records->len, b1 * (guint) per_group);
+      for (guint i = 0; i < prompts->len; i++)
+        {
+          GArray *p = prompts->pdata[i];
+          gint64  id = ((AssayGenRecord *) records->pdata[i])->id;
+          g_checksum_update (sum, (const guchar *) &id, sizeof id);
+          g_checksum_update (sum, (const guchar *) p->data, p->len * sizeof (int));
+        }
+      params = assay_lm_provenance_copy (base);
+      json_object_set_int_member (params, "n", n);
+      json_object_set_int_member (params, "max_batch", o->max_batch);
+      json_object_set_object_member (provenance, "params", params);
+      json_object_set_string_member (provenance, "template", o->template_name);
+      json_object_set_string_member (provenance, "model_fingerprint", fp);
+      json_object_set_string_member (provenance, "prompts_sha256", g_checksum_get_string (sum));
+      if ((writer = assay_shard_writer_new (o->shard_out, "gen generate", provenance, &o->shard, n_groups,
+                                            b0, b1, error)) == NULL)
+        return FALSE;
+      out = assay_shard_writer_get_store (writer);
+      if (!shard_tables (out, error))
+        return FALSE;
+      for (guint i = first; i < last; i++)
+        if (!shard_source (store, out, ((AssayGenRecord *) records->pdata[i])->id, error))
+          return FALSE;
+    }
   t0 = g_get_monotonic_time ();
-  step = (AssayLmProgress) { progress, progress_data, records->len * (guint) n, t0, 0, 0 };
+  step = (AssayLmProgress) { progress, progress_data, (last - first) * (guint) n, t0, 0, 0 };
 
   /* groups of records: generate, then store that group's answers in one transaction */
-  for (guint g0 = 0; g0 < records->len; g0 += per_group)
+  for (guint g0 = first; g0 < last; g0 += per_group)
     {
-      guint             g1 = MIN (records->len, g0 + per_group), np = g1 - g0;
+      guint             g1 = MIN (last, g0 + per_group), np = g1 - g0;
       g_autofree const int **pp = g_new (const int *, np);
       g_autofree int   *lens = g_new (int, np);
       AssayLmCandidate *cands = g_new0 (AssayLmCandidate, (gsize) np * n);
@@ -146,11 +325,11 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
         }
       /* the seed of a record's answers: the run's seed and its place in the run */
       go.seed = o->seed + g0;
-      step.done = g0 * (guint) n;
+      step.done = (g0 - first) * (guint) n;
       step.before = tokens;
       ok = assay_lm_generator_run (gen, pp, lens, (int) np, &go, cands, assay_lm_progress_step, &step,
                                    cancellable, error);
-      begun = ok && assay_store_begin (store, error);
+      begun = ok && assay_store_begin (out, error);
       ok = begun;
       for (guint i = 0; ok && i < np; i++)
         for (int k = 0; ok && k < n; k++)
@@ -167,7 +346,25 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
             json_object_set_string_member (params, "finish_reason", assay_lm_finish_name (cand->finish));
             json_object_set_int_member (params, "tokens", cand->ids->len);
             tokens += cand->ids->len;
-            if (!assay_gen_store_answer (store, o->template_name, rec, cand->text != NULL ? cand->text : "",
+            if (sharded && judge)
+              {
+                /* the rating goes into the record when merged */
+                int rating = assay_gen_parse_rating (cand->text != NULL ? cand->text : "");
+                sqlite3_stmt *stmt;
+                if (rating == 0)
+                  unrated++;
+                else if ((stmt = assay_store_prepare (out, "INSERT INTO shard_ratings (record_id, rating) "
+                                                           "VALUES (?, ?)", error)) == NULL)
+                  ok = FALSE;
+                else
+                  {
+                    sqlite3_bind_int64 (stmt, 1, rec->id);
+                    sqlite3_bind_int (stmt, 2, rating);
+                    ok = assay_store_step_done (out, stmt, error);
+                    rated += ok;
+                  }
+              }
+            else if (!assay_gen_store_answer (out, o->template_name, rec, cand->text != NULL ? cand->text : "",
                                          ext, model_name, params, dataset_name, o->model, &dataset,
                                          &was_rating, &local))
               {
@@ -188,15 +385,35 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
         assay_lm_candidate_clear (&cands[j]);
       g_free (cands);
       if (ok)
-        ok = assay_store_commit (store, error);
+        ok = assay_store_commit (out, error);
       else if (begun)
-        assay_store_rollback (store);
+        assay_store_rollback (out);
       if (!ok)
         return FALSE;
-      assay_store_emit_changed (store, "gen_records");
+      assay_store_emit_changed (out, "gen_records");
     }
   seconds = (g_get_monotonic_time () - t0) / 1e6;
   r = json_object_new ();
+  if (sharded)
+    {
+      json_object_set_int_member (r, "records", made);
+      json_object_set_int_member (r, "rated", rated);
+      json_object_set_int_member (r, "unrated", unrated);
+      json_object_set_int_member (r, "prompts", last - first);
+      json_object_set_int_member (r, "tokens", (gint64) tokens);
+      json_object_set_double_member (r, "seconds", seconds);
+      json_object_set_string_member (r, "backend", assay_backend_describe (backend));
+      if (!assay_shard_writer_finish (writer, r, error))
+        {
+          json_object_unref (r);
+          return FALSE;
+        }
+      json_object_set_string_member (r, "shard_out", o->shard_out);
+      json_object_set_int_member (r, "k", o->shard.k);
+      json_object_set_int_member (r, "n", o->shard.n);
+      *result = r;
+      return TRUE;
+    }
   json_object_set_int_member (r, "dataset", dataset);
   json_object_set_int_member (r, "records", made);
   json_object_set_int_member (r, "rated", rated);
@@ -215,7 +432,10 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
 static gboolean
 generate_run (AssayJob *job, gpointer user_data, GError **error)
 {
-  AssayStore *store = assay_job_open_store (job, error);
+  AssayGenGenerateOptions *o = user_data;
+  g_autoptr (AssayStore) reader = NULL;
+  AssayStore *store = o->shard.n > 0 ? (reader = assay_store_open_reader (assay_job_get_workspace (job), error))
+                                     : assay_job_open_store (job, error);
   JsonObject *result = NULL;
 
   if (store == NULL
@@ -239,11 +459,15 @@ assay_gen_generate_job_new (const AssayGenGenerateOptions *options)
   AssayGenGenerateOptions *copy = g_new0 (AssayGenGenerateOptions, 1);
   g_autofree char *base = g_path_get_basename (options->model);
   g_autofree char *title = g_strdup_printf (_("%s with %s"), options->template_name, base);
+  AssayJob *job;
 
   *copy = *options;
   copy->model = g_strdup (options->model);
   copy->template_name = g_strdup (options->template_name);
   copy->filter = options->filter != NULL ? assay_gen_filter_dup (options->filter) : NULL;
-  return assay_job_new ("gen-generate", title, ASSAY_JOB_LANE_COMPUTE, generate_run, copy,
-                        (GDestroyNotify) options_free);
+  copy->shard_out = g_strdup (options->shard_out);
+  job = assay_job_new ("gen-generate", title, ASSAY_JOB_LANE_COMPUTE, generate_run, copy,
+                       (GDestroyNotify) options_free);
+  assay_job_set_reads_only (job, options->shard.n > 0);
+  return job;
 }

@@ -12,6 +12,8 @@
 #include "assay-gen-query.h"
 #include "assay-job.h"
 #include "assay-lm-sampler.h"
+#include "assay-merge-context.h"
+#include "assay-shard.h"
 
 G_BEGIN_DECLS
 
@@ -27,6 +29,8 @@ typedef struct
   gboolean        chat;          /* through the model's chat template */
   int             limit;         /* at most this many records (0: all) */
   int             max_batch;     /* candidates decoded at once (0: 64) */
+  AssayShard      shard;         /* n > 0: only this shard's groups of records, into shard_out */
+  char           *shard_out;
 } AssayGenGenerateOptions;
 
 void      assay_gen_generate_options_clear (AssayGenGenerateOptions *options);
@@ -41,6 +45,10 @@ gboolean  assay_gen_generate (AssayStore                    *store,
                               GCancellable                  *cancellable,
                               JsonObject                   **result,
                               GError                       **error);
+
+/* Merges shards of "gen generate": the answers into one dataset, a judge's ratings into the
+ * records' scores, after checking that the records answered are this workspace's, unchanged. */
+gboolean  assay_gen_generate_merge (AssayMergeContext *ctx, GError **error);
 
 AssayJob *assay_gen_generate_job_new (const AssayGenGenerateOptions *options);
 

@@ -236,6 +236,49 @@ def main():
         print("traces sample: 3 shards merged equal one run, %d records (%d pairs in one run)"
               % (n, r["pairs"]))
 
+        # ---- gen generate: answers as a dataset, and a judge's ratings into the records -----
+        gen_ws = os.path.join(tmp, "gen.assay")
+        cli.run("traces", "import", "-w", gen_ws, traces)
+        elab = ["gen", "generate", "-w", gen_ws, "--template", "genco-elaboration", "--model", policy, "--n", "2",
+                "--max-tokens", "10", "--max-batch", "8", "--limit", "25", "--seed", "4", "--temperature", "1.0"]
+        r = cli.run(*elab)
+        eshards = []
+        for k in range(3):
+            out = os.path.join(tmp, "elab-%d.assay" % k)
+            cli.run(*elab, "--shard", "%d/3" % k, "--shard-out", out)
+            eshards.append(out)
+        m = cli.run("merge", "-w", gen_ws, *eshards)
+        n = same_records(gen_ws, r["dataset"], m["dataset"])
+        check(n == 50, "every answer compared (%d)" % n)
+        print("gen generate: 3 shards merged equal one run, %d records" % n)
+        # a judge over 2 048 positions whose answer is the token "3"
+        digit = cli.run("lm", "tokenize", "--tokenizer", policy, "--text", "3")["ids"][0]
+        judge_model = os.path.join(tmp, "judge")
+        subprocess.run([make_lm, judge_model, "--max-positions", "2048", "--favour", str(digit)], check=True,
+                       capture_output=True)
+        judge = ["gen", "generate", "--template", "judge", "--model", judge_model + "-favoured", "--max-tokens", "1",
+                 "--max-batch", "4", "--limit", "18", "--kind", "trace"]
+        one_ws = os.path.join(tmp, "judged-once.assay")
+        shutil.copy(gen_ws, one_ws)
+        r = cli.run(*judge, "-w", one_ws)
+        check(r["rated"] == 18, "the judge rated every record: %r" % r)
+        jshards = []
+        for k in range(4):
+            out = os.path.join(tmp, "judge-%d.assay" % k)
+            cli.run(*judge, "-w", gen_ws, "--shard", "%d/4" % k, "--shard-out", out)
+            jshards.append(out)
+        cli.run("merge", "-w", gen_ws, *jshards)
+        a, b = sqlite3.connect(one_ws), sqlite3.connect(gen_ws)
+        q = "SELECT id, scores FROM gen_records WHERE kind = 'trace' ORDER BY id"
+        sa, sb = a.execute(q).fetchall(), b.execute(q).fetchall()
+        a.close()
+        b.close()
+        check(sa == sb and sum(1 for _, sc in sa if sc) == 18, "judge: merged ratings equal one run's")
+        refused(cli.run("gen", "generate", "-w", gen_ws, "--template", "llminer", "--model", policy,
+                        "--shard", "0/2", "--shard-out", os.path.join(tmp, "llm.assay"), ok=False),
+                "does not run in shards")
+        print("gen generate: a judge in 4 shards rates the records as one run does (18 ratings)")
+
         # ---- slurm submit --dry-run: the scripts ---------------------------------------------
         dry = cli.run("slurm", "submit", "-w", ws, "--array", "3", "--partition", "gpu", "--gpus-per-task", "1",
                       "--time", "01:00:00", "--dry-run", *credit[:2], *credit[4:])
