@@ -17,6 +17,7 @@
 #include "assay-lm-jobs.h"
 #include "assay-trace-credit.h"
 #include "assay-trace-sample.h"
+#include "assay-xmtc-train.h"
 
 typedef gboolean (*MergeFunc) (AssayMergeContext *ctx, GError **error);
 
@@ -32,6 +33,7 @@ static const struct
   { "lm generate", assay_lm_lines_merge, TRUE },
   { "traces sample", assay_trace_sample_merge, FALSE },
   { "gen generate", assay_gen_generate_merge, FALSE },
+  { "xmtc train", assay_xmtc_train_merge, FALSE },
 };
 
 static int

@@ -90,6 +90,7 @@ verb_train (AssayCliCommon *common, int argc, char **argv)
   int              keywords = -1, min_df = -1, top_k = -1, max_iter = -1;
   g_autofree char *loss = NULL;
   gboolean         stop_words = FALSE;
+  g_auto (AssayCliShard) shard = { 0 };
   const GOptionEntry entries[] = {
     { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("Dataset to train on"), N_("ID") },
     { "C", 0, 0, G_OPTION_ARG_DOUBLE, &C, N_("SVM cost (default 1)"), N_("C") },
@@ -104,6 +105,7 @@ verb_train (AssayCliCommon *common, int argc, char **argv)
     { "top-k", 0, 0, G_OPTION_ARG_INT, &top_k, N_("Predictions kept per document (default 10)"), N_("K") },
     { "A", 0, 0, G_OPTION_ARG_DOUBLE, &A, N_("Propensity A (default 0.55)"), N_("A") },
     { "B", 0, 0, G_OPTION_ARG_DOUBLE, &B, N_("Propensity B (default 1.5)"), N_("B") },
+    ASSAY_CLI_SHARD_ENTRIES (shard),
     { NULL }
   };
   g_autoptr (AssayStore) store = NULL;
@@ -113,6 +115,8 @@ verb_train (AssayCliCommon *common, int argc, char **argv)
   int       status;
 
   status = assay_cli_parse (common, "xmtc train", NULL, entries, &argc, &argv);
+  if (status == ASSAY_CLI_OK)
+    status = assay_cli_shard_check (&shard);
   if (status != ASSAY_CLI_OK)
     return status;
   if (dataset <= 0)
@@ -153,8 +157,10 @@ verb_train (AssayCliCommon *common, int argc, char **argv)
   if (B >= 0)
     options.propensity_b = B;
   options.threads = common->threads;
+  options.shard = shard.parsed;
+  options.shard_out = shard.shard_out;
 
-  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+  if ((store = assay_cli_open_input (common, &shard, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
   job = assay_xmtc_train_job_new (dataset, &options);
   status = assay_cli_finish_job (common, job, &result);

@@ -86,14 +86,25 @@ typedef struct
 {
   gint64                dataset;
   AssayXmtcTrainOptions options;
+  char                 *shard_out;
 } TrainData;
+
+static void
+train_data_free (TrainData *data)
+{
+  g_free (data->shard_out);
+  g_free (data);
+}
 
 static gboolean
 train_run (AssayJob *job, gpointer user_data, GError **error)
 {
   TrainData           *data = user_data;
   AssayXmtcTrainResult r;
-  AssayStore          *store = assay_job_open_store (job, error);
+  g_autoptr (AssayStore) reader = NULL;
+  AssayStore          *store = data->options.shard.n > 0
+                                 ? (reader = assay_store_open_reader (assay_job_get_workspace (job), error))
+                                 : assay_job_open_store (job, error);
   AssayBackend        *backend = assay_job_get_backend (job);
   g_autoptr (JsonObject) metrics = NULL;
   JsonObject          *o;
@@ -107,6 +118,17 @@ train_run (AssayJob *job, gpointer user_data, GError **error)
   if (!assay_xmtc_train (store, data->dataset, &options, backend, assay_job_progress_func, job,
                          assay_job_get_cancellable (job), &r, error))
     return FALSE;
+  if (options.shard.n > 0)
+    {
+      o = json_object_new ();
+      json_object_set_string_member (o, "shard_out", options.shard_out);
+      json_object_set_int_member (o, "k", options.shard.k);
+      json_object_set_int_member (o, "n", options.shard.n);
+      json_object_set_double_member (o, "seconds_train", r.seconds_train);
+      json_object_set_int_member (o, "max_passes", r.svm.max_passes);
+      assay_job_take_result_object (job, o);
+      return TRUE;
+    }
   metrics = assay_xmtc_evaluate_run (store, r.run, options.propensity_a, options.propensity_b,
                                      NULL);
   o = json_object_new ();
@@ -137,12 +159,17 @@ AssayJob *
 assay_xmtc_train_job_new (gint64 dataset_id, const AssayXmtcTrainOptions *options)
 {
   TrainData *data = g_new0 (TrainData, 1);
+  AssayJob  *job;
 
   data->dataset = dataset_id;
   if (options != NULL)
     data->options = *options;
   else
     assay_xmtc_train_options_init (&data->options);
-  return assay_job_new ("xmtc-train", _("Train label model"), ASSAY_JOB_LANE_COMPUTE, train_run,
-                        data, g_free);
+  data->shard_out = g_strdup (data->options.shard_out);
+  data->options.shard_out = data->shard_out;
+  job = assay_job_new ("xmtc-train", _("Train label model"), ASSAY_JOB_LANE_COMPUTE, train_run, data,
+                       (GDestroyNotify) train_data_free);
+  assay_job_set_reads_only (job, data->options.shard.n > 0);
+  return job;
 }

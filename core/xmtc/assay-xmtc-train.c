@@ -8,6 +8,7 @@
 
 #include "assay-error.h"
 #include "assay-xmtc-dataset.h"
+#include "assay-json.h"
 #include "assay-xmtc-eval.h"
 
 #define CHUNK 512 /* problems trained per call (bounds the dense weight buffer) */
@@ -45,7 +46,38 @@ assay_xmtc_train_options_to_json (const AssayXmtcTrainOptions *options)
   json_object_set_boolean_member (o, "lowercase", options->tfidf.lowercase);
   json_object_set_double_member (o, "propensity_a", options->propensity_a);
   json_object_set_double_member (o, "propensity_b", options->propensity_b);
+  json_object_set_int_member (o, "seed", (gint64) options->svm.seed);
+  json_object_set_int_member (o, "min_token_length", options->tfidf.min_token_length);
   return o;
+}
+
+gboolean
+assay_xmtc_train_options_from_json (JsonObject *j, AssayXmtcTrainOptions *o, GError **error)
+{
+  assay_xmtc_train_options_init (o);
+  if (j == NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("The training settings are missing"));
+      return FALSE;
+    }
+  o->svm.C = assay_json_get_double (j, "C", o->svm.C);
+  o->svm.loss = g_strcmp0 (assay_json_get_string (j, "loss", "squared-hinge"), "hinge") == 0
+                  ? ASSAY_SVM_HINGE : ASSAY_SVM_SQUARED_HINGE;
+  o->svm.eps = assay_json_get_double (j, "eps", o->svm.eps);
+  o->svm.max_iter = (guint) assay_json_get_int (j, "max_iter", o->svm.max_iter);
+  o->svm.bias = (float) assay_json_get_double (j, "bias", o->svm.bias);
+  o->svm.seed = (guint64) assay_json_get_int (j, "seed", (gint64) o->svm.seed);
+  o->keywords = (guint) assay_json_get_int (j, "keywords", o->keywords);
+  o->prune = (float) assay_json_get_double (j, "prune", o->prune);
+  o->top_k = (guint) assay_json_get_int (j, "top_k", o->top_k);
+  o->tfidf.min_df = (guint) assay_json_get_int (j, "min_df", o->tfidf.min_df);
+  o->tfidf.max_df = assay_json_get_double (j, "max_df", o->tfidf.max_df);
+  o->tfidf.stop_words = assay_json_get_bool (j, "stop_words", o->tfidf.stop_words);
+  o->tfidf.lowercase = assay_json_get_bool (j, "lowercase", o->tfidf.lowercase);
+  o->tfidf.min_token_length = (guint) assay_json_get_int (j, "min_token_length", o->tfidf.min_token_length);
+  o->propensity_a = assay_json_get_double (j, "propensity_a", o->propensity_a);
+  o->propensity_b = assay_json_get_double (j, "propensity_b", o->propensity_b);
+  return TRUE;
 }
 
 typedef struct
@@ -203,10 +235,164 @@ out:
   return ok;
 }
 
-gboolean
-assay_xmtc_train (AssayStore *store, gint64 dataset_id, const AssayXmtcTrainOptions *options,
-                  AssayBackend *backend, AssayXmtcProgress progress, gpointer progress_data,
-                  GCancellable *cancellable, AssayXmtcTrainResult *result, GError **error)
+/* SHA-256 of a corpus as training reads it: labels, documents, their splits, labels, texts and
+ * features. */
+static char *
+corpus_hash (AssayStore *store, gint64 dataset_id, GError **error)
+{
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  static const char *const queries[] = {
+    "SELECT idx, name, NULL, NULL, NULL FROM xmtc_labels WHERE dataset_id = ? ORDER BY idx",
+    "SELECT id, split, labels, text, features FROM xmtc_documents WHERE dataset_id = ? ORDER BY id",
+  };
+
+  for (guint q = 0; q < G_N_ELEMENTS (queries); q++)
+    {
+      sqlite3_stmt *stmt = assay_store_prepare (store, queries[q], error);
+      int           rc;
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_int64 (stmt, 1, dataset_id);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        for (int c = 0; c < 5; c++)
+          {
+            gint64 len = sqlite3_column_bytes (stmt, c);
+            g_checksum_update (sum, (const guchar *) &len, sizeof len);
+            if (len > 0)
+              g_checksum_update (sum, sqlite3_column_blob (stmt, c), len);
+          }
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          assay_store_set_error (store, error, "xmtc_documents");
+          return NULL;
+        }
+    }
+  return g_strdup (g_checksum_get_string (sum));
+}
+
+/* The weights of a run (merged from shards) back into rows per label and intercepts. */
+static gboolean
+load_weights (AssayStore *store, gint64 run, guint F, guint L, AssayCsr *w_by_label, float *intercept,
+              guint *n_trained, GError **error)
+{
+  sqlite3_stmt *stmt = assay_store_prepare (store,
+                                            "SELECT label_idx, intercept, indices, weights FROM xmtc_weights "
+                                            "WHERE run_id = ? ORDER BY label_idx",
+                                            error);
+  guint next = 0;
+  int   rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  *n_trained = 0;
+  sqlite3_bind_int64 (stmt, 1, run);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 label = sqlite3_column_int64 (stmt, 0);
+      gsize  n = (gsize) sqlite3_column_bytes (stmt, 2) / sizeof (guint32);
+      g_autofree guint32 *idx = g_new (guint32, MAX (n, 1));
+      g_autofree float   *val = g_new (float, MAX (n, 1));
+
+      if (label < next || label >= L || (gsize) sqlite3_column_bytes (stmt, 3) != n * sizeof (float))
+        {
+          sqlite3_reset (stmt);
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       _("Run %" G_GINT64_FORMAT ": the weights of label %" G_GINT64_FORMAT " do not fit the corpus"),
+                       run, label);
+          return FALSE;
+        }
+      if (n > 0)
+        {
+          memcpy (idx, sqlite3_column_blob (stmt, 2), n * sizeof (guint32));
+          memcpy (val, sqlite3_column_blob (stmt, 3), n * sizeof (float));
+        }
+      for (gsize i = 0; i < n; i++)
+        if (idx[i] >= F)
+          {
+            sqlite3_reset (stmt);
+            g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                         _("Run %" G_GINT64_FORMAT ": label %" G_GINT64_FORMAT " has a weight beyond the features"),
+                         run, label);
+            return FALSE;
+          }
+      while (next < label)
+        {
+          assay_csr_append_row (w_by_label, NULL, NULL, 0);
+          next++;
+        }
+      assay_csr_append_row (w_by_label, idx, val, n);
+      intercept[label] = (float) sqlite3_column_double (stmt, 1);
+      next++;
+      (*n_trained)++;
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return assay_store_set_error (store, error, "xmtc_weights");
+  while (next < L)
+    {
+      assay_csr_append_row (w_by_label, NULL, NULL, 0);
+      next++;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_shard (AssayStore *store, gint64 dataset_id, const AssayXmtcTrainOptions *options,
+             const AssayCsr *w_by_label, const float *intercept, guint L, guint units, guint begin,
+             guint end, const AssayXmtcTrainResult *result, GError **error)
+{
+  g_autoptr (JsonObject) provenance = json_object_new ();
+  g_autoptr (JsonObject) summary = json_object_new ();
+  g_autoptr (AssayShardWriter) writer = NULL;
+  g_autofree char *inputs = corpus_hash (store, dataset_id, error);
+  AssayStore   *out;
+  sqlite3_stmt *stmt;
+  gint64        run;
+
+  if (inputs == NULL)
+    return FALSE;
+  json_object_set_string_member (provenance, "verb", "xmtc train");
+  json_object_set_int_member (provenance, "dataset", dataset_id);
+  json_object_set_object_member (provenance, "params", assay_xmtc_train_options_to_json (options));
+  json_object_set_string_member (provenance, "inputs_sha256", inputs);
+  if ((writer = assay_shard_writer_new (options->shard_out, "xmtc train", provenance, &options->shard, units,
+                                        begin, end, error)) == NULL)
+    return FALSE;
+  out = assay_shard_writer_get_store (writer);
+  if ((run = assay_store_add_run (out, dataset_id, "xmtc", "ovr-svm", NULL, "CPU", error)) <= 0
+      || (stmt = assay_store_prepare (out, "INSERT INTO xmtc_weights (run_id, label_idx, intercept, indices, "
+                                           "weights) VALUES (?, ?, ?, ?, ?)", error)) == NULL)
+    return FALSE;
+  for (guint l = 0; l < L; l++)
+    {
+      gsize start = w_by_label->indptr[l], n = w_by_label->indptr[l + 1] - start;
+      if (!isfinite (intercept[l]))
+        continue;
+      sqlite3_bind_int64 (stmt, 1, run);
+      sqlite3_bind_int (stmt, 2, (int) l);
+      sqlite3_bind_double (stmt, 3, intercept[l]);
+      bind_array (stmt, 4, w_by_label->indices + start, n * sizeof (guint32));
+      bind_array (stmt, 5, w_by_label->data + start, n * sizeof (float));
+      if (!assay_store_step_done (out, stmt, error))
+        return FALSE;
+    }
+  json_object_set_int_member (summary, "max_passes", result->svm.max_passes);
+  json_object_set_int_member (summary, "not_converged", result->svm.not_converged);
+  json_object_set_double_member (summary, "seconds_train", result->seconds_train);
+  json_object_set_string_member (summary, "backend", "CPU");
+  return assay_shard_writer_finish (writer, summary, error);
+}
+
+/* merged_run > 0: no training; the run's weights (merged from shards) are read back, then
+ * prediction and storing as one run does them, into that run (replacing what an earlier merge
+ * stored). With options->shard, only the shard's chunks of problems are trained and their
+ * weights written to the shard file. */
+static gboolean
+run_train (AssayStore *store, gint64 dataset_id, const AssayXmtcTrainOptions *options,
+           AssayBackend *backend, AssayXmtcProgress progress, gpointer progress_data,
+           GCancellable *cancellable, gint64 merged_run, JsonObject *options_merged_extra,
+           AssayXmtcTrainResult *result, GError **error)
 {
   AssayBackend *own_backend = NULL;
   g_autofree char *backend_text = NULL;
@@ -234,6 +420,9 @@ assay_xmtc_train (AssayStore *store, gint64 dataset_id, const AssayXmtcTrainOpti
   sqlite3_stmt *stmt;
   gint64        run = 0;
   gboolean      ok = FALSE;
+  gboolean      sharded = options->shard.n > 0 && merged_run == 0;
+  guint         chunk_begin = 0, chunk_end, units = 0, unit_begin = 0, unit_end = 0;
+  JsonObject   *merged_extra = options_merged_extra;
 
   memset (result, 0, sizeof *result);
 
@@ -305,11 +494,30 @@ assay_xmtc_train (AssayStore *store, gint64 dataset_id, const AssayXmtcTrainOpti
     if (((GArray *) g_ptr_array_index (positives, l))->len > 0)
       problem_label[n_problems++] = l;
   result->n_trained = n_problems;
+  chunk_end = n_problems;
 
   intercept = g_new (float, MAX (L, 1));
   for (guint l = 0; l < L; l++)
     intercept[l] = -INFINITY;
   w_by_label = assay_csr_new (F);
+  if (sharded)
+    {
+      /* whole chunks of problems: each trained as in one run (its random stream is its place in
+       * the chunk) */
+      guint n_chunks = (n_problems + CHUNK - 1) / CHUNK, c0, c1;
+      assay_shard_range (&options->shard, n_chunks, &c0, &c1);
+      chunk_begin = c0 * CHUNK;
+      chunk_end = MIN (n_problems, c1 * CHUNK);
+      units = n_chunks;
+      unit_begin = c0;
+      unit_end = c1;
+    }
+  if (merged_run > 0)
+    {
+      if (!load_weights (store, merged_run, F, L, w_by_label, intercept, &result->n_trained, error))
+        goto out;
+    }
+  else
   {
     g_autofree float *weights = g_new (float, (gsize) MIN (CHUNK, MAX (n_problems, 1)) * (F + 1));
     g_autofree const guint32 **pos = g_new (const guint32 *, CHUNK);
@@ -321,9 +529,9 @@ assay_xmtc_train (AssayStore *store, gint64 dataset_id, const AssayXmtcTrainOpti
     tp.from = 0.15;
     tp.to = 0.85;
     tp.total = n_problems;
-    for (guint start = 0; start < n_problems; start += CHUNK)
+    for (guint start = chunk_begin; start < chunk_end; start += CHUNK)
       {
-        guint         count = MIN (CHUNK, n_problems - start);
+        guint         count = MIN (CHUNK, chunk_end - start);
         AssaySvmStats stats;
 
         for (guint j = 0; j < count; j++)
@@ -375,6 +583,12 @@ assay_xmtc_train (AssayStore *store, gint64 dataset_id, const AssayXmtcTrainOpti
   }
   result->n_weights = assay_csr_nnz (w_by_label);
   result->seconds_train = g_timer_elapsed (timer, NULL);
+  if (sharded)
+    {
+      ok = write_shard (store, dataset_id, options, w_by_label, intercept, L, units, unit_begin, unit_end,
+                        result, error);
+      goto out;
+    }
 
   /* Predict the test documents */
   g_timer_start (timer);
@@ -427,7 +641,21 @@ assay_xmtc_train (AssayStore *store, gint64 dataset_id, const AssayXmtcTrainOpti
   backend_text = g_strdup_printf ("solver: CPU, %d threads; prediction: %s", threads,
                                   backend != NULL ? assay_backend_describe (backend)
                                                   : "CPU (sparse)");
-  run = assay_store_add_run (store, dataset_id, "xmtc", "ovr-svm", params, backend_text, error);
+  if (merged_run > 0)
+    {
+      /* an earlier merge's predictions and results make way for those over every weight */
+      static const char *const tables[] = { "xmtc_run_terms", "xmtc_predictions", "xmtc_label_results" };
+      run = merged_run;
+      for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
+        {
+          g_autofree char *sql = g_strdup_printf ("DELETE FROM %s WHERE run_id = %" G_GINT64_FORMAT,
+                                                  tables[t], run);
+          if (!assay_store_exec (store, sql, error))
+            goto fail;
+        }
+    }
+  else
+    run = assay_store_add_run (store, dataset_id, "xmtc", "ovr-svm", params, backend_text, error);
   if (run == 0)
     goto fail;
 
@@ -457,7 +685,7 @@ assay_xmtc_train (AssayStore *store, gint64 dataset_id, const AssayXmtcTrainOpti
                               error);
   if (stmt == NULL)
     goto fail;
-  for (guint l = 0; l < L; l++)
+  for (guint l = 0; l < L && merged_run == 0; l++)
     {
       gsize start = w_by_label->indptr[l], n = w_by_label->indptr[l + 1] - start;
       if (!isfinite (intercept[l]))
@@ -533,8 +761,14 @@ assay_xmtc_train (AssayStore *store, gint64 dataset_id, const AssayXmtcTrainOpti
   json_object_set_double_member (metrics, "seconds_features", result->seconds_features);
   json_object_set_double_member (metrics, "seconds_train", result->seconds_train);
   json_object_set_double_member (metrics, "seconds_predict", result->seconds_predict);
+  if (merged_extra != NULL)
+    {
+      g_autoptr (GList) members = json_object_get_members (merged_extra);
+      for (GList *m = members; m != NULL; m = m->next)
+        json_object_set_member (metrics, m->data, json_node_copy (json_object_get_member (merged_extra, m->data)));
+    }
   if (!assay_store_finish_run (store, run, "done", result->seconds, metrics, error)
-      || !assay_store_commit (store, error))
+      || !assay_store_commit (store, error)) /* (within a merge: its savepoint) */
     goto fail;
   result->run = run;
   report (&tp, 1.0, _("Done"));
@@ -549,4 +783,68 @@ out:
     g_ptr_array_unref (positives);
   assay_backend_free (own_backend);
   return ok;
+}
+
+gboolean
+assay_xmtc_train (AssayStore *store, gint64 dataset_id, const AssayXmtcTrainOptions *options,
+                  AssayBackend *backend, AssayXmtcProgress progress, gpointer progress_data,
+                  GCancellable *cancellable, AssayXmtcTrainResult *result, GError **error)
+{
+  return run_train (store, dataset_id, options, backend, progress, progress_data, cancellable, 0, NULL,
+                    result, error);
+}
+
+gboolean
+assay_xmtc_train_merge (AssayMergeContext *ctx, GError **error)
+{
+  gint64   dataset = assay_json_get_int (ctx->provenance, "dataset", 0);
+  g_autofree char *inputs = corpus_hash (ctx->store, dataset, error);
+  g_autoptr (JsonObject) extra = json_object_new ();
+  AssayXmtcTrainOptions options;
+  AssayXmtcTrainResult  result;
+  gint64   max_passes = 0, not_converged = 0;
+  double   seconds = 0;
+
+  if (inputs == NULL)
+    return FALSE;
+  if (g_strcmp0 (inputs, assay_json_get_string (ctx->provenance, "inputs_sha256", "")) != 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   _("“%s” was trained on another corpus than this workspace's dataset %" G_GINT64_FORMAT
+                     " (another workspace, or the corpus changed since)"),
+                   ctx->shards[0]->path, dataset);
+      return FALSE;
+    }
+  if (!assay_xmtc_train_options_from_json (json_object_get_object_member (ctx->provenance, "params"),
+                                           &options, error))
+    return FALSE;
+  if (ctx->run == 0)
+    {
+      g_autoptr (JsonObject) params = assay_merge_params (ctx);
+      if ((ctx->run = assay_store_add_run (ctx->store, dataset, "xmtc", "ovr-svm", params,
+                                           assay_merge_backend (ctx), error)) <= 0)
+        return FALSE;
+    }
+  for (guint i = 0; i < ctx->n_shards; i++)
+    if (!assay_shard_copy_rows (ctx->store, ctx->shards[i], "xmtc_weights",
+                                "SELECT label_idx, intercept, indices, weights FROM xmtc_weights ORDER BY label_idx",
+                                "INSERT INTO xmtc_weights (run_id, label_idx, intercept, indices, weights) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5)",
+                                ctx->run, error))
+      return FALSE;
+  for (guint i = 0; i < ctx->summaries->len; i++)
+    {
+      JsonObject *s = g_ptr_array_index (ctx->summaries, i);
+      max_passes = MAX (max_passes, assay_json_get_int (s, "max_passes", 0));
+      not_converged += assay_json_get_int (s, "not_converged", 0);
+      seconds += assay_json_get_double (s, "seconds_train", 0);
+    }
+  json_object_set_int_member (extra, "max_passes", max_passes);
+  json_object_set_int_member (extra, "not_converged", not_converged);
+  json_object_set_double_member (extra, "seconds_train", seconds);
+  assay_merge_describe (ctx, extra);
+  if (!run_train (ctx->store, dataset, &options, NULL, NULL, NULL, NULL, ctx->run, extra, &result, error))
+    return FALSE;
+  assay_store_emit_changed (ctx->store, "runs");
+  return TRUE;
 }

@@ -8,6 +8,8 @@
 #include <json-glib/json-glib.h>
 
 #include "assay-backend.h"
+#include "assay-merge-context.h"
+#include "assay-shard.h"
 #include "assay-store.h"
 #include "assay-svm.h"
 #include "assay-tfidf.h"
@@ -23,6 +25,8 @@ typedef struct
   guint             top_k;     /* predictions kept per test document (default 10) */
   double            propensity_a, propensity_b;
   int               threads;   /* 0: all cores */
+  AssayShard        shard;     /* n > 0: only this shard's chunks of labels, into shard_out */
+  const char       *shard_out; /* (not owned) */
 } AssayXmtcTrainOptions;
 
 typedef struct
@@ -40,6 +44,8 @@ typedef void (*AssayXmtcProgress) (double fraction, const char *message, gpointe
 
 void     assay_xmtc_train_options_init (AssayXmtcTrainOptions *options);
 JsonObject *assay_xmtc_train_options_to_json (const AssayXmtcTrainOptions *options);
+/* The options to_json wrote (threads and shard left at their defaults). */
+gboolean assay_xmtc_train_options_from_json (JsonObject *json, AssayXmtcTrainOptions *options, GError **error);
 
 /* backend (may be NULL: a CPU one is made) computes the dense part of prediction. */
 gboolean assay_xmtc_train (AssayStore                  *store,
@@ -51,5 +57,9 @@ gboolean assay_xmtc_train (AssayStore                  *store,
                            GCancellable                *cancellable,
                            AssayXmtcTrainResult        *result,
                            GError                     **error);
+
+/* Merges shards of "xmtc train" (trained by blocks of labels): their weights into one run, then
+ * prediction, metrics and per-label results over every weight merged, as one run computes them. */
+gboolean assay_xmtc_train_merge (AssayMergeContext *ctx, GError **error);
 
 G_END_DECLS

@@ -12,7 +12,8 @@ CREDIT_COLUMNS = ("record_id, side, n_tokens, offsets, logprobs, ref_logprobs, r
 CPD_SCORE_COLUMNS = "series_id, name, data"
 CPD_RESULT_COLUMNS = "series_id, change_points, change_types, metrics, graphs"
 # run metrics that measure time or say how the run was made, not what it found
-TIMING = {"seconds", "tokens_per_second", "shards", "shards_missing", "run"}
+TIMING = {"seconds", "tokens_per_second", "shards", "shards_missing", "run", "seconds_features",
+          "seconds_train", "seconds_predict"}
 
 
 class Cli:
@@ -69,6 +70,11 @@ def same_run(workspace, single, merged, verb):
         n = 0
         if verb == "traces credit":
             tables = [("trace_tokens", CREDIT_COLUMNS, "record_id, side")]
+        elif verb == "xmtc train":
+            tables = [("xmtc_weights", "label_idx, intercept, indices, weights", "label_idx"),
+                      ("xmtc_predictions", "doc_id, labels, scores", "doc_id"),
+                      ("xmtc_label_results", "k, label_idx, tp, fp, fn", "k, label_idx"),
+                      ("xmtc_run_terms", "idx, term, idf", "idx")]
         else:
             tables = [("cpd_scores", CPD_SCORE_COLUMNS, "series_id, name"),
                       ("cpd_results", CPD_RESULT_COLUMNS, "series_id")]
