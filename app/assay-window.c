@@ -8,6 +8,7 @@
 #include "assay-application.h"
 #include "assay-error.h"
 #include "assay-datasets-window.h"
+#include "assay-cluster-watch.h"
 #include "assay-jobs-button.h"
 #include "assay-pages.h"
 
@@ -29,6 +30,7 @@ struct _AssayWindow
   GPtrArray           *pages; /* AssayPage, sidebar order */
   AssayStore          *store;
   guint                watch_id; /* looks for other processes' writes */
+  AssayClusterWatch   *cluster;  /* the workspace's jobs on a cluster */
   GtkNativeDialog     *chooser;
 };
 
@@ -205,6 +207,12 @@ watch_cb (gpointer data)
 }
 
 static void
+cluster_updated_cb (AssayClusterWatch *watch, JsonObject *status, AssayWindow *self)
+{
+  assay_jobs_button_set_cluster_status (self->jobs_button, status);
+}
+
+static void
 set_store (AssayWindow *self, AssayStore *store)
 {
   if (self->store != NULL)
@@ -221,6 +229,7 @@ set_store (AssayWindow *self, AssayStore *store)
     }
   for (guint i = 0; i < self->pages->len; i++)
     assay_page_set_store (g_ptr_array_index (self->pages, i), store);
+  assay_cluster_watch_set_store (self->cluster, store);
   gtk_stack_set_visible_child_name (self->main_stack, store != NULL ? "pages" : "welcome");
   gtk_widget_set_sensitive (GTK_WIDGET (self->sidebar_list), store != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.datasets", store != NULL);
@@ -583,6 +592,12 @@ assay_window_dispose (GObject *object)
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
   g_clear_handle_id (&self->watch_id, g_source_remove);
+  if (self->cluster != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->cluster, self);
+      assay_cluster_watch_set_store (self->cluster, NULL);
+      g_clear_object (&self->cluster);
+    }
   g_clear_object (&self->store);
   g_clear_object (&self->chooser);
   gtk_widget_dispose_template (GTK_WIDGET (self), ASSAY_TYPE_WINDOW);
@@ -649,6 +664,8 @@ assay_window_init (AssayWindow *self)
 {
   self->pages = g_ptr_array_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->cluster = assay_cluster_watch_new ();
+  g_signal_connect (self->cluster, "updated", G_CALLBACK (cluster_updated_cb), self);
   add_pages (self);
   g_signal_connect (self->sidebar_list, "row-activated", G_CALLBACK (sidebar_row_activated_cb),
                     self);

@@ -147,11 +147,16 @@ run_program (const char *const *argv, char **err_out, GError **error)
   g_strstrip (err_text);
   if (!g_subprocess_get_if_exited (p) || g_subprocess_get_exit_status (p) != 0)
     {
-      char *nl = strchr (err_text, '\n');
+      const char *name = g_str_equal (argv[0], "timeout") ? argv[2] : argv[0];
+      char       *nl = strchr (err_text, '\n');
       if (nl != NULL)
         *nl = '\0';
-      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, _("%s failed: %s"), argv[0],
-                   err_text[0] != '\0' ? err_text : _("no message"));
+      if (g_str_equal (argv[0], "timeout") && g_subprocess_get_if_exited (p)
+          && g_subprocess_get_exit_status (p) == 124)
+        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, _("%s did not answer within %s s"), name, argv[1]);
+      else
+        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, _("%s failed: %s"), name,
+                     err_text[0] != '\0' ? err_text : _("no message"));
       if (err_out != NULL)
         *err_out = g_steal_pointer (&err_text);
       return NULL;
@@ -358,7 +363,12 @@ static JsonArray *
 slurm_jobs (const char *program, const char *ids, char **why)
 {
   g_autofree char *jobs_arg = g_strdup_printf ("--jobs=%s", ids);
-  const char      *argv[] = { program, "--json", jobs_arg, NULL };
+  g_autofree char *timeout = g_find_program_in_path ("timeout");
+  /* a controller that does not answer makes the Slurm commands retry for a minute: give up
+   * sooner (the state then comes from the shard files) */
+  const char      *with_timeout[] = { "timeout", "20", program, "--json", jobs_arg, NULL };
+  const char      *plain[] = { program, "--json", jobs_arg, NULL };
+  const char *const *argv = timeout != NULL ? with_timeout : plain;
   g_autoptr (GError) error = NULL;
   g_autofree char *out = run_program (argv, NULL, &error);
   g_autoptr (JsonObject) root = NULL;
@@ -400,6 +410,38 @@ is_failure (const char *state)
   return FALSE;
 }
 
+/* The shards of a job written so far (finished files only); with merge, those not merged yet
+ * are merged (partially: the rest follow as they appear). Sets "shards_written", and
+ * "merged_now" or "merge_error". */
+static void
+look_at_shards (AssayStore *store, JsonObject *row, gboolean merge)
+{
+  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  const char *folder = json_object_get_string_member (row, "folder");
+  guint       n = (guint) json_object_get_int_member (row, "n");
+
+  for (guint k = 0; k < n; k++)
+    {
+      char *path = shard_path (folder, k);
+      g_autoptr (AssayShardFile) f = assay_shard_file_open (path, NULL);
+      if (f != NULL)
+        g_ptr_array_add (paths, path);
+      else
+        g_free (path);
+    }
+  json_object_set_int_member (row, "shards_written", paths->len);
+  if (merge && paths->len > 0 && !assay_store_is_read_only (store))
+    {
+      AssayMergeOptions options = { .partial = TRUE };
+      g_autoptr (JsonObject) merged_now = NULL;
+      g_autoptr (GError) merge_error = NULL;
+      if (assay_merge (store, (const char *const *) paths->pdata, paths->len, &options, &merged_now, &merge_error))
+        json_object_set_member (row, "merged_now", json_node_copy (json_object_get_member (merged_now, "merged")));
+      else
+        json_object_set_string_member (row, "merge_error", merge_error->message);
+    }
+}
+
 gboolean
 assay_slurm_status (AssayStore *store, gboolean merge, JsonObject **result, GError **error)
 {
@@ -410,7 +452,7 @@ assay_slurm_status (AssayStore *store, gboolean merge, JsonObject **result, GErr
   g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   sqlite3_stmt *stmt = assay_store_prepare (store,
                                             "SELECT id, array_job, merge_job, verb, n, folder, command, "
-                                            "submitted FROM cluster_jobs ORDER BY id",
+                                            "submitted, state FROM cluster_jobs ORDER BY id",
                                             error);
   JsonObject *r;
   int         rc;
@@ -429,6 +471,7 @@ assay_slurm_status (AssayStore *store, gboolean merge, JsonObject **result, GErr
       json_object_set_string_member (row, "folder", (const char *) sqlite3_column_text (stmt, 5));
       json_object_set_string_member (row, "command", (const char *) sqlite3_column_text (stmt, 6));
       json_object_set_string_member (row, "submitted", (const char *) sqlite3_column_text (stmt, 7));
+      json_object_set_string_member (row, "was", (const char *) sqlite3_column_text (stmt, 8));
       g_string_append_printf (ids, "%s%s", ids->len > 0 ? "," : "", (const char *) sqlite3_column_text (stmt, 1));
       if (sqlite3_column_type (stmt, 2) != SQLITE_NULL)
         g_string_append_printf (ids, ",%s", (const char *) sqlite3_column_text (stmt, 2));
@@ -437,6 +480,9 @@ assay_slurm_status (AssayStore *store, gboolean merge, JsonObject **result, GErr
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     return assay_store_set_error (store, error, "cluster_jobs");
+  /* the shards first: merging needs no scheduler, which may be slow to answer or not there */
+  for (guint i = 0; i < rows->len; i++)
+    look_at_shards (store, rows->pdata[i], merge);
   if (ids->len > 0)
     {
       queue = slurm_jobs ("squeue", ids->str, &queue_why);
@@ -509,31 +555,7 @@ assay_slurm_status (AssayStore *store, gboolean merge, JsonObject **result, GErr
               queued |= g_str_equal (st, "PENDING");
             }
         }
-      {
-        g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
-        for (guint k = 0; k < n; k++)
-          {
-            char *path = shard_path (folder, k);
-            g_autoptr (AssayShardFile) f = assay_shard_file_open (path, NULL);
-            if (f != NULL)
-              g_ptr_array_add (paths, path);
-            else
-              g_free (path);
-          }
-        written = paths->len;
-        if (merge && paths->len > 0 && !assay_store_is_read_only (store))
-          {
-            /* what has been written and not merged yet; merging again leaves merged shards be */
-            AssayMergeOptions options = { .partial = TRUE };
-            g_autoptr (JsonObject) merged_now = NULL;
-            g_autoptr (GError) merge_error = NULL;
-            if (assay_merge (store, (const char *const *) paths->pdata, paths->len, &options, &merged_now,
-                             &merge_error))
-              json_object_set_member (row, "merged_now", json_node_copy (json_object_get_member (merged_now, "merged")));
-            else
-              json_object_set_string_member (row, "merge_error", merge_error->message);
-          }
-      }
+      written = (guint) json_object_get_int_member (row, "shards_written");
       {
         g_autofree char *pattern = g_build_filename (folder, "shard-%", NULL);
         sqlite3_stmt    *q = assay_store_prepare (store, "SELECT count(*) FROM shard_merges WHERE file LIKE ?",
@@ -547,6 +569,10 @@ assay_slurm_status (AssayStore *store, gboolean merge, JsonObject **result, GErr
           }
       }
       if (merge_state != NULL && is_failure (merge_state))
+        failed = TRUE;
+      /* a failure seen once stays (the queue forgets finished jobs; without accounting nothing
+       * else remembers) */
+      if (g_strcmp0 (json_object_get_string_member (row, "was"), "failed") == 0 && !running && !queued)
         failed = TRUE;
       state = merged >= n                ? "merged"
               : failed                   ? "failed"

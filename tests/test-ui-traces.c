@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "assay-error.h"
+#include "assay-json.h"
+#include "assay-slurm.h"
 #include "assay-gen-record.h"
 #include "assay-test-lm.h"
 #include "assay-test-ui.h"
@@ -471,6 +473,106 @@ test_page (void)
   assay_test_run_app (path, check_page, &fx);
 }
 
+/* The workspace's jobs on a cluster: two of the four shards of a credit run written, the other
+ * two not yet. The window merges the written ones by itself and the jobs list says where the job
+ * is; squeue is not there (or knows nothing of the job), which the list says too. */
+static void
+check_cluster (AssayWindow *window, gpointer data)
+{
+  const char *path = data;
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 merged = 0;
+
+  for (int i = 0; i < 200 && merged < 2; i++)
+    {
+      assay_test_wait (50);
+      g_clear_object (&store);
+      store = assay_store_open_secondary (path, &error);
+      g_assert_no_error (error);
+      merged = assay_store_query_int (store, "SELECT count(*) FROM shard_merges", 0);
+    }
+  if (merged != 2)
+    {
+      JsonObject *st = NULL;
+      g_autofree char *text = NULL;
+      g_assert_true (assay_slurm_status (store, FALSE, &st, &error));
+      text = assay_json_object_to_string (st, FALSE);
+      g_printerr ("DEBUG %s\n", text);
+    }
+  g_assert_cmpint (merged, ==, 2);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM trace_tokens t JOIN shard_merges m "
+                                                 "ON t.run_id = m.run_id WHERE m.k = 0", 0), >, 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-jobs", NULL));
+  for (int i = 0; i < 100 && !assay_test_find_label (GTK_WIDGET (window), "2 of 4 shards written, 2 merged"); i++)
+    assay_test_wait (30);
+  g_assert_true (assay_test_find_label (GTK_WIDGET (window), "On the Cluster"));
+  g_assert_true (assay_test_find_label (GTK_WIDGET (window), "traces credit · 4 tasks"));
+  g_assert_true (assay_test_find_label (GTK_WIDGET (window), "2 of 4 shards written, 2 merged"));
+  g_assert_true (assay_test_find_label (GTK_WIDGET (window), "Gone from the queue with shards missing"));
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (window));
+    assay_test_save_screenshot (shot, "cluster-jobs.png");
+  }
+}
+
+static void
+test_cluster (void)
+{
+  g_autofree char *path = assay_test_path ("ui-cluster.db");
+  g_autofree char *folder = assay_test_path ("ui-cluster-shards");
+  g_autofree char *ref = assay_test_path ("ui-cluster-model");
+  g_autofree char *pol = assay_test_path ("ui-cluster-model-policy");
+  g_autofree char *pb = g_build_filename (assay_test_shared_data (), "reasoning", "processbench", "gsm8k.json", NULL);
+  AssayTestLmSpec  s = { ASSAY_LM_QWEN2, 32, 2, 4, 2, 48, 300, 1024, FALSE, FALSE, ASSAY_DTYPE_F32, 0, TRUE };
+  g_autoptr (AssayTestLm) r = assay_test_lm_write (ref, &s, 5);
+  g_autoptr (AssayTestLm) p = assay_test_lm_write (pol, &s, 6);
+  g_autoptr (GError) error = NULL;
+  char          err[128];
+  AssayBackend *b = assay_backend_cpu_new (2, err, sizeof err);
+
+  if (!g_file_test (pb, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no ProcessBench data");
+      assay_backend_free (b);
+      return;
+    }
+  g_remove (path);
+  g_mkdir_with_parents (folder, 0755);
+  {
+    g_autoptr (AssayStore) store = assay_store_open (path, &error);
+    g_autoptr (AssayStore) reader = NULL;
+    AssayTraceImportResult ir;
+    sqlite3_stmt *stmt;
+
+    g_assert_no_error (error);
+    g_assert_true (assay_trace_import (store, pb, ASSAY_TRACE_FORMAT_PROCESSBENCH, "GSM8K", &ir, NULL, &error));
+    g_assert_no_error (error);
+    reader = assay_store_open_reader (path, &error);
+    g_assert_no_error (error);
+    for (guint k = 0; k < 2; k++)
+      {
+        g_autofree char *name = g_strdup_printf ("shard-%u.assay", k);
+        g_autofree char *out = g_build_filename (folder, name, NULL);
+        AssayTraceCreditOptions o = { pol, ref, 0, 2048, 40, { k, 4 }, out };
+        JsonObject *result = NULL;
+        g_assert_true (assay_trace_credit (reader, &o, b, NULL, NULL, NULL, &result, &error));
+        g_assert_no_error (error);
+        json_object_unref (result);
+      }
+    stmt = assay_store_prepare (store, "INSERT INTO cluster_jobs (array_job, merge_job, verb, n, folder, command) "
+                                       "VALUES ('77', NULL, 'traces credit', 4, ?, 'traces credit')", &error);
+    g_assert_nonnull (stmt);
+    sqlite3_bind_text (stmt, 1, folder, -1, SQLITE_TRANSIENT);
+    g_assert_true (assay_store_step_done (store, stmt, &error));
+  }
+  assay_backend_free (b);
+  /* squeue, where installed, finds no cluster (no slurm.conf): the list says the queue could not
+   * be read */
+  g_unsetenv ("SLURM_CONF");
+  assay_test_run_app (path, check_cluster, path);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -479,5 +581,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/traces/scale-contrast", test_scale_contrast);
   g_test_add_func ("/ui/traces/word-wrap", test_word_wrap);
   g_test_add_func ("/ui/traces/page", test_page);
+  g_test_add_func ("/ui/traces/cluster-jobs", test_cluster);
   return g_test_run ();
 }
