@@ -235,6 +235,35 @@ def main():
             same_records(ws, r["pairs_dataset"], m2["dataset"] + 1)
         print("traces sample: 3 shards merged equal one run, %d records (%d pairs in one run)"
               % (n, r["pairs"]))
+        # pairs: a random model is never right, so none were drawn; give two shards a pairs
+        # dataset by hand, as a run with a mix of right and wrong candidates writes it
+        pair_ws = os.path.join(tmp, "pairs.assay")
+        shutil.copy(ws, pair_ws)
+        db = sqlite3.connect(pair_ws)
+        db.execute("DELETE FROM shard_merges")
+        db.commit()
+        db.close()
+        pshards = []
+        for k in range(3):
+            out = os.path.join(tmp, "pairs-%d.assay" % k)
+            shutil.copy(sshards[k], out)
+            if k != 1:
+                db = sqlite3.connect(out)
+                db.execute("INSERT INTO datasets (area, name, source) VALUES ('gen', 'DPO pairs of x', 'm')")
+                pid = db.execute("SELECT max(id) FROM datasets").fetchone()[0]
+                db.execute("INSERT INTO gen_records (dataset_id, ext_id, kind, prompt, text, rejected) "
+                           "VALUES (?, ?, 'pair', 'q', 'good', 'bad')", (pid, "q%d:0>1" % k))
+                db.commit()
+                db.close()
+            pshards.append(out)
+        m = cli.run("merge", "-w", pair_ws, *pshards)
+        db = sqlite3.connect(pair_ws)
+        rows = db.execute("SELECT d.name, r.ext_id FROM gen_records r JOIN datasets d ON d.id = r.dataset_id "
+                          "WHERE r.kind = 'pair' AND json_extract (d.params, '$.run_key') = ? ORDER BY r.ext_id",
+                          (m["key"],)).fetchall()
+        db.close()
+        check(rows == [("DPO pairs of x", "q0:0>1"), ("DPO pairs of x", "q2:0>1")],
+              "the pairs of two shards in one pairs dataset: %r" % rows)
 
         # ---- gen generate: answers as a dataset, and a judge's ratings into the records -----
         gen_ws = os.path.join(tmp, "gen.assay")
