@@ -330,36 +330,8 @@ steps_json (GArray *steps)
 static char *
 series_hash (AssayStore *store, gint64 dataset, GError **error)
 {
-  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  sqlite3_stmt *stmt = assay_store_prepare (store,
-                                            "SELECT id, n_steps, n_vars, n_feats, data, annotations, "
-                                            "change_type FROM cpd_series WHERE dataset_id = ? ORDER BY id",
-                                            error);
-  int rc;
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, dataset);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 head[4] = { sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 1),
-                         sqlite3_column_int64 (stmt, 2), sqlite3_column_int64 (stmt, 3) };
-      g_checksum_update (sum, (const guchar *) head, sizeof head);
-      g_checksum_update (sum, sqlite3_column_blob (stmt, 4), sqlite3_column_bytes (stmt, 4));
-      for (int c = 5; c <= 6; c++)
-        {
-          const char *text = (const char *) sqlite3_column_text (stmt, c);
-          g_checksum_update (sum, (const guchar *) (text != NULL ? text : ""), -1);
-          g_checksum_update (sum, (const guchar *) "", 1);
-        }
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      assay_store_set_error (store, error, "cpd_series");
-      return NULL;
-    }
-  return g_strdup (g_checksum_get_string (sum));
+  return assay_store_hash_rows (store, "SELECT id, n_steps, n_vars, n_feats, data, annotations, change_type "
+                                "FROM cpd_series WHERE dataset_id = ? ORDER BY id", &dataset, 1, error);
 }
 
 gboolean

@@ -28,32 +28,8 @@ assay_gen_generate_options_clear (AssayGenGenerateOptions *o)
 static char *
 record_hash (AssayStore *store, gint64 id, GError **error)
 {
-  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  sqlite3_stmt *stmt = assay_store_prepare (store,
-                                            "SELECT kind, source, highlight, condition, prompt, text, "
-                                            "rejected, steps, answer FROM gen_records WHERE id = ?",
-                                            error);
-  gboolean found;
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, id);
-  if ((found = sqlite3_step (stmt) == SQLITE_ROW))
-    for (int c = 0; c < 9; c++)
-      {
-        const char *text = (const char *) sqlite3_column_text (stmt, c);
-        guchar      null = text == NULL;
-        g_checksum_update (sum, &null, 1);
-        if (text != NULL)
-          g_checksum_update (sum, (const guchar *) text, strlen (text) + 1);
-      }
-  sqlite3_reset (stmt);
-  if (!found)
-    {
-      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("There is no record %" G_GINT64_FORMAT), id);
-      return NULL;
-    }
-  return g_strdup (g_checksum_get_string (sum));
+  return assay_store_hash_rows (store, "SELECT kind, source, highlight, condition, prompt, text, rejected, "
+                                "steps, answer FROM gen_records WHERE id = ?", &id, 1, error);
 }
 
 /* A shard keeps the records it was made from (id and record_hash), for merge to check, and the
@@ -107,8 +83,9 @@ assay_gen_generate_merge (AssayMergeContext *ctx, GError **error)
           if (now == NULL || g_strcmp0 (now, (const char *) sqlite3_column_text (stmt, 1)) != 0)
             {
               g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                           _("“%s” was made from record %" G_GINT64_FORMAT ", which this workspace %s"),
-                           shard->path, id, now == NULL ? _("does not hold") : _("holds changed"));
+                           _("“%s” was made from record %" G_GINT64_FORMAT ", which this workspace "
+                             "no longer holds as it was"),
+                           shard->path, id);
               sqlite3_finalize (stmt);
               return FALSE;
             }
@@ -403,16 +380,9 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
       json_object_set_int_member (r, "tokens", (gint64) tokens);
       json_object_set_double_member (r, "seconds", seconds);
       json_object_set_string_member (r, "backend", assay_backend_describe (backend));
-      if (!assay_shard_writer_finish (writer, r, error))
-        {
-          json_object_unref (r);
-          return FALSE;
-        }
-      json_object_set_string_member (r, "shard_out", o->shard_out);
-      json_object_set_int_member (r, "k", o->shard.k);
-      json_object_set_int_member (r, "n", o->shard.n);
-      *result = r;
-      return TRUE;
+      *result = assay_shard_writer_finish_result (writer, r, error);
+      json_object_unref (r);
+      return *result != NULL;
     }
   json_object_set_int_member (r, "dataset", dataset);
   json_object_set_int_member (r, "records", made);

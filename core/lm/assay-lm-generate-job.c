@@ -306,19 +306,14 @@ assay_lm_generate_file (const AssayLmGenerateFileOptions *o, AssayBackend *backe
   if (o->shard.n > 0)
     {
       /* whole groups of the one-run plan, each candidate on its own random stream */
-      int               n_groups;
-      g_autofree int   *plan = assay_lm_generator_plan (lens, (int) prompts->len, &go, &n_groups);
       g_autoptr (JsonObject) provenance = provenance_new (o, error);
-      guint             g0, g1;
+      guint             n_groups, g0, g1;
 
       if (provenance == NULL)
         return FALSE;
-      assay_shard_range (&o->shard, (guint) n_groups, &g0, &g1);
-      begin = (guint) plan[g0];
-      end = (guint) plan[g1];
-      go.prompt_offset = (int) begin;
-      if ((writer = assay_shard_writer_new (o->shard_out, "lm generate", provenance, &o->shard,
-                                            (guint) n_groups, g0, g1, error)) == NULL)
+      assay_lm_generator_shard (lens, (int) prompts->len, &go, &o->shard, &begin, &end, &n_groups, &g0, &g1);
+      if ((writer = assay_shard_writer_new (o->shard_out, "lm generate", provenance, &o->shard, n_groups,
+                                            g0, g1, error)) == NULL)
         return FALSE;
     }
   gen = assay_lm_generator_new (model);

@@ -507,6 +507,20 @@ assay_lm_generator_plan (const int *lens, int n_prompts, const AssayLmGenerateOp
   return (int *) g_array_free (starts, FALSE);
 }
 
+void
+assay_lm_generator_shard (const int *lens, int n_prompts, AssayLmGenerateOptions *o, const AssayShard *shard,
+                          guint *begin, guint *end, guint *n_groups, guint *g0, guint *g1)
+{
+  int              groups;
+  g_autofree int  *plan = assay_lm_generator_plan (lens, n_prompts, o, &groups);
+
+  *n_groups = (guint) groups;
+  assay_shard_range (shard, *n_groups, g0, g1);
+  *begin = (guint) plan[*g0];
+  *end = (guint) plan[*g1];
+  o->prompt_offset = (int) *begin;
+}
+
 guint64
 assay_lm_generator_peak_memory (const AssayLmConfig *c, const int *lens, int n_prompts,
                                 const AssayLmGenerateOptions *o)

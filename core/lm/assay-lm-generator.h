@@ -8,6 +8,7 @@
 
 #include "assay-lm-model.h"
 #include "assay-lm-sampler.h"
+#include "assay-shard.h"
 
 G_BEGIN_DECLS
 
@@ -92,6 +93,18 @@ int              *assay_lm_generator_plan (const int                    *lens,
                                            int                           n_prompts,
                                            const AssayLmGenerateOptions *options,
                                            int                          *n_groups);
+
+/* The prompts [*begin, *end) of shard of a run over these prompts: whole groups of its plan
+ * (*n_groups in all, the shard's [*g0, *g1)); sets o->prompt_offset to *begin. */
+void              assay_lm_generator_shard (const int              *lens,
+                                            int                     n_prompts,
+                                            AssayLmGenerateOptions *options,
+                                            const AssayShard       *shard,
+                                            guint                  *begin,
+                                            guint                  *end,
+                                            guint                  *n_groups,
+                                            guint                  *g0,
+                                            guint                  *g1);
 
 /* The most bytes any group of a run over these prompts takes (the groups run() would form). */
 guint64           assay_lm_generator_peak_memory (const AssayLmConfig          *config,

@@ -161,8 +161,9 @@ write_items (const char *path, GArray *items, guint begin, guint end, AssayLmTok
   return assay_atomic_file_commit (file, error);
 }
 
-/* A shard's lines, numbered as in the whole output, for merge to write in order. */
-static gboolean
+/* A shard's lines, numbered as in the whole output, for merge to write in order; the task's
+ * result, or NULL. */
+static JsonObject *
 write_shard (AssayShardWriter *writer, GArray *items, guint begin, guint end, AssayLmTokenizer *tok,
              gboolean with_ref, JsonObject *summary, GError **error)
 {
@@ -172,16 +173,16 @@ write_shard (AssayShardWriter *writer, GArray *items, guint begin, guint end, As
   if (!assay_store_exec (store, "CREATE TABLE shard_lines (idx INTEGER PRIMARY KEY, line TEXT NOT NULL)",
                          error)
       || (stmt = assay_store_prepare (store, "INSERT INTO shard_lines (idx, line) VALUES (?, ?)", error)) == NULL)
-    return FALSE;
+    return NULL;
   for (guint k = begin; k < end; k++)
     {
       g_autofree char *text = item_line (&g_array_index (items, Item, k), tok, with_ref);
       sqlite3_bind_int64 (stmt, 1, k);
       sqlite3_bind_text (stmt, 2, text, -1, SQLITE_TRANSIENT);
       if (!assay_store_step_done (store, stmt, error))
-        return FALSE;
+        return NULL;
     }
-  return assay_shard_writer_finish (writer, summary, error);
+  return assay_shard_writer_finish_result (writer, summary, error);
 }
 
 gboolean
@@ -255,19 +256,12 @@ assay_lm_score_file (const AssayLmScoreOptions *options, AssayBackend *backend,
   if (options->shard.n > 0)
     {
       /* whole batches of the one-run plan, as traces credit takes them */
-      g_autofree int   *lengths = g_new (int, MAX (items->len, 1));
-      g_autofree guint *plan = NULL;
       g_autoptr (JsonObject) provenance = json_object_new ();
       JsonObject       *params = json_object_new ();
       g_autofree char  *fp_policy = NULL, *fp_reference = NULL, *inputs = NULL;
       guint             n_batches, b0, b1;
 
-      for (guint k = 0; k < items->len; k++)
-        lengths[k] = (int) texts[k]->ids->len;
-      plan = assay_lm_batch_plan (lengths, items->len, budget, &n_batches);
-      assay_shard_range (&options->shard, n_batches, &b0, &b1);
-      begin = plan[b0];
-      end = plan[b1];
+      assay_lm_pair_shard (texts, items->len, budget, &options->shard, &begin, &end, &n_batches, &b0, &b1);
       json_object_set_object_member (provenance, "params", params);
       json_object_set_string_member (params, "policy", options->policy);
       if (options->reference != NULL)
@@ -300,17 +294,10 @@ assay_lm_score_file (const AssayLmScoreOptions *options, AssayBackend *backend,
       json_object_set_int_member (o, "tokens", (gint64) scored);
       json_object_set_double_member (o, "seconds", seconds);
       json_object_set_string_member (o, "backend", assay_backend_describe (backend));
-      if (!write_shard (writer, items, begin, end, assay_lm_pair_tokenizer (pair), options->reference != NULL,
-                        o, error))
-        {
-          json_object_unref (o);
-          return FALSE;
-        }
-      json_object_set_string_member (o, "shard_out", options->shard_out);
-      json_object_set_int_member (o, "k", options->shard.k);
-      json_object_set_int_member (o, "n", options->shard.n);
-      *result = o;
-      return TRUE;
+      *result = write_shard (writer, items, begin, end, assay_lm_pair_tokenizer (pair),
+                             options->reference != NULL, o, error);
+      json_object_unref (o);
+      return *result != NULL;
     }
   if (!write_items (options->output, items, 0, items->len, assay_lm_pair_tokenizer (pair),
                     options->reference != NULL, error))

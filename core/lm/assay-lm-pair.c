@@ -162,6 +162,21 @@ assay_lm_pair_load (AssayLmPair *self, AssayBackend *backend, AssayLmText *const
          && (self->reference == NULL || assay_lm_model_upload (self->reference, backend, 0, error));
 }
 
+void
+assay_lm_pair_shard (AssayLmText *const *texts, guint n, int budget, const AssayShard *shard, guint *begin,
+                     guint *end, guint *n_batches, guint *b0, guint *b1)
+{
+  g_autofree int   *lengths = g_new (int, MAX (n, 1));
+  g_autofree guint *plan = NULL;
+
+  for (guint k = 0; k < n; k++)
+    lengths[k] = (int) texts[k]->ids->len;
+  plan = assay_lm_batch_plan (lengths, n, budget, n_batches);
+  assay_shard_range (shard, *n_batches, b0, b1);
+  *begin = plan[*b0];
+  *end = plan[*b1];
+}
+
 gboolean
 assay_lm_pair_score (AssayLmPair *self, AssayLmText *const *texts, guint n, int budget,
                      void (*progress) (double, const char *, gpointer), gpointer progress_data,

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "assay-lm-model.h"
+#include "assay-shard.h"
 
 G_BEGIN_DECLS
 
@@ -47,6 +48,17 @@ gboolean          assay_lm_pair_load (AssayLmPair        *self,
                                       guint               n,
                                       int                *budget,
                                       GError            **error);
+/* The texts [*begin, *end) of shard of a run over these texts: whole batches of budget tokens as
+ * the scorer forms them (*n_batches in all, the shard's [*b0, *b1)). */
+void              assay_lm_pair_shard (AssayLmText *const *texts,
+                                       guint               n,
+                                       int                 budget,
+                                       const AssayShard   *shard,
+                                       guint              *begin,
+                                       guint              *end,
+                                       guint              *n_batches,
+                                       guint              *b0,
+                                       guint              *b1);
 /* Scores every text with the policy, then with the reference, in batches of budget tokens.
  * Progress runs from base to base + share, half per model. */
 gboolean          assay_lm_pair_score (AssayLmPair        *self,

@@ -161,39 +161,11 @@ item_tokens (Item *item, gint64 run, guint *steps_missing)
 static char *
 records_hash (AssayStore *store, gint64 dataset, int limit, GError **error)
 {
-  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  sqlite3_stmt *stmt = assay_store_prepare (store,
-                                            "SELECT id, kind, prompt, text, rejected, steps "
-                                            "FROM gen_records WHERE kind IN " ASSAY_TRACE_KINDS_SQL
-                                            " AND (?1 = 0 OR dataset_id = ?1) AND " ASSAY_DATASET_VISIBLE ("dataset_id")
-                                            " ORDER BY id LIMIT ?2",
-                                            error);
-  int rc;
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, dataset);
-  sqlite3_bind_int64 (stmt, 2, limit > 0 ? limit : -1);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      g_checksum_update (sum, (const guchar *) &id, sizeof id);
-      for (int c = 1; c <= 5; c++)
-        {
-          const char *text = (const char *) sqlite3_column_text (stmt, c);
-          guchar      null = text == NULL;
-          g_checksum_update (sum, &null, 1);
-          if (text != NULL)
-            g_checksum_update (sum, (const guchar *) text, strlen (text) + 1);
-        }
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      assay_store_set_error (store, error, "gen_records");
-      return NULL;
-    }
-  return g_strdup (g_checksum_get_string (sum));
+  const gint64 params[] = { dataset, limit > 0 ? limit : -1 };
+  return assay_store_hash_rows (store, "SELECT id, kind, prompt, text, rejected, steps "
+                                "FROM gen_records WHERE kind IN " ASSAY_TRACE_KINDS_SQL
+                                " AND (?1 = 0 OR dataset_id = ?1) AND " ASSAY_DATASET_VISIBLE ("dataset_id")
+                                " ORDER BY id LIMIT ?2", params, 2, error);
 }
 
 /* What makes the run: the settings, the models' fingerprints and the hash of its records. */
@@ -262,7 +234,6 @@ assay_trace_credit (AssayStore *store, const AssayTraceCreditOptions *options,
   g_autoptr (JsonObject) provenance = NULL, summary = NULL;
   g_autoptr (AssayShardWriter) writer = NULL;
   g_autofree AssayLmText **texts = NULL;
-  g_autofree guint *plan = NULL;
   gboolean  sharded = options->shard.n > 0;
   int       budget = options->batch_tokens;
   guint64   scored = 0;
@@ -302,13 +273,7 @@ assay_trace_credit (AssayStore *store, const AssayTraceCreditOptions *options,
     {
       /* a shard takes whole batches of the one-run plan: each text is scored in the batch it
        * would be in one run, so the merged numbers are that run's to the bit */
-      g_autofree int *lengths = g_new (int, MAX (items->len, 1));
-      for (guint k = 0; k < items->len; k++)
-        lengths[k] = (int) texts[k]->ids->len;
-      plan = assay_lm_batch_plan (lengths, items->len, budget, &n_batches);
-      assay_shard_range (&options->shard, n_batches, &b0, &b1);
-      begin = plan[b0];
-      end = plan[b1];
+      assay_lm_pair_shard (texts, items->len, budget, &options->shard, &begin, &end, &n_batches, &b0, &b1);
       if ((provenance = provenance_new (store, options, items->len, budget, error)) == NULL
           || (writer = assay_shard_writer_new (options->shard_out, "traces credit", provenance,
                                                &options->shard, n_batches, b0, b1, error)) == NULL)
@@ -349,13 +314,9 @@ assay_trace_credit (AssayStore *store, const AssayTraceCreditOptions *options,
       json_object_set_double_member (summary, "seconds", seconds);
       json_object_set_int_member (summary, "steps_not_in_text", steps_missing);
       json_object_set_string_member (summary, "backend", assay_backend_describe (backend));
-      if (!assay_shard_writer_finish (writer, summary, error))
+      json_object_set_int_member (summary, "batches", b1 - b0);
+      if ((o = assay_shard_writer_finish_result (writer, summary, error)) == NULL)
         return FALSE;
-      o = json_object_new ();
-      json_object_set_string_member (o, "shard_out", options->shard_out);
-      json_object_set_int_member (o, "k", options->shard.k);
-      json_object_set_int_member (o, "n", options->shard.n);
-      json_object_set_int_member (o, "batches", b1 - b0);
       json_object_set_int_member (o, "traces", end - begin);
     }
   else

@@ -413,19 +413,14 @@ assay_trace_sample (AssayStore *store, const AssayTraceSampleOptions *o, AssayBa
     if (sharded)
       {
         /* whole groups of the one-run plan, each candidate on its run-wide random stream */
-        int              n_groups;
-        g_autofree int  *plan = assay_lm_generator_plan (lens, (int) qs->len, &go, &n_groups);
         g_autoptr (JsonObject) provenance = provenance_new (o, qs, error);
-        guint            g0, g1;
+        guint            n_groups, g0, g1;
 
         if (provenance == NULL)
           return FALSE;
-        assay_shard_range (&o->shard, (guint) n_groups, &g0, &g1);
-        begin = (guint) plan[g0];
-        end = (guint) plan[g1];
-        go.prompt_offset = (int) begin;
-        if ((writer = assay_shard_writer_new (o->shard_out, "traces sample", provenance, &o->shard,
-                                              (guint) n_groups, g0, g1, error)) == NULL)
+        assay_lm_generator_shard (lens, (int) qs->len, &go, &o->shard, &begin, &end, &n_groups, &g0, &g1);
+        if ((writer = assay_shard_writer_new (o->shard_out, "traces sample", provenance, &o->shard, n_groups,
+                                              g0, g1, error)) == NULL)
           return FALSE;
         out = assay_shard_writer_get_store (writer);
       }
@@ -481,16 +476,9 @@ assay_trace_sample (AssayStore *store, const AssayTraceSampleOptions *o, AssayBa
       json_object_set_int_member (r, "tokens", (gint64) tokens);
       json_object_set_double_member (r, "seconds", seconds);
       json_object_set_string_member (r, "backend", assay_backend_describe (backend));
-      if (!assay_shard_writer_finish (writer, r, error))
-        {
-          json_object_unref (r);
-          return FALSE;
-        }
-      json_object_set_string_member (r, "shard_out", o->shard_out);
-      json_object_set_int_member (r, "k", o->shard.k);
-      json_object_set_int_member (r, "n", o->shard.n);
-      *result = r;
-      return TRUE;
+      *result = assay_shard_writer_finish_result (writer, r, error);
+      json_object_unref (r);
+      return *result != NULL;
     }
   json_object_set_int_member (r, "dataset", dataset);
   json_object_set_int_member (r, "pairs_dataset", pairs_dataset);

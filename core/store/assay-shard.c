@@ -168,6 +168,7 @@ assay_shard_key (JsonObject *provenance)
 
 struct _AssayShardWriter
 {
+  char            *path;
   AssayAtomicFile *file;
   AssayStore      *store;
   JsonObject      *meta;
@@ -184,6 +185,7 @@ assay_shard_writer_new (const char *path, const char *verb, JsonObject *provenan
   g_autofree char *key = NULL;
 
   g_return_val_if_fail (shard != NULL && shard->n > 0, NULL);
+  self->path = g_strdup (path);
   if (!json_object_has_member (copy, "verb"))
     json_object_set_string_member (copy, "verb", verb);
   json_object_set_int_member (copy, "n", shard->n);
@@ -257,6 +259,20 @@ assay_shard_writer_finish (AssayShardWriter *self, JsonObject *summary, GError *
   return TRUE;
 }
 
+JsonObject *
+assay_shard_writer_finish_result (AssayShardWriter *self, JsonObject *summary, GError **error)
+{
+  JsonObject *result;
+
+  if (!assay_shard_writer_finish (self, summary, error))
+    return NULL;
+  result = object_copy (summary);
+  json_object_set_string_member (result, "shard_out", self->path);
+  json_object_set_int_member (result, "k", json_object_get_int_member (self->meta, "k"));
+  json_object_set_int_member (result, "n", json_object_get_int_member (self->meta, "n"));
+  return result;
+}
+
 void
 assay_shard_writer_free (AssayShardWriter *self)
 {
@@ -275,6 +291,7 @@ assay_shard_writer_free (AssayShardWriter *self)
     }
   g_clear_pointer (&self->file, assay_atomic_file_free);
   g_clear_pointer (&self->meta, json_object_unref);
+  g_free (self->path);
   g_free (self);
 }
 

@@ -63,6 +63,10 @@ AssayStore       *assay_shard_writer_get_store (AssayShardWriter *self);
 gboolean          assay_shard_writer_finish (AssayShardWriter *self,
                                              JsonObject       *summary,
                                              GError          **error);
+/* finish, then the task's result: a copy of summary with "shard_out", "k" and "n"; NULL on failure. */
+JsonObject       *assay_shard_writer_finish_result (AssayShardWriter *self,
+                                                    JsonObject       *summary,
+                                                    GError          **error);
 /* Removes the temporary file unless finished. */
 void              assay_shard_writer_free (AssayShardWriter *self);
 

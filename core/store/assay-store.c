@@ -101,6 +101,52 @@ assay_store_set_error (AssayStore *self, GError **error, const char *context)
   return FALSE;
 }
 
+gboolean
+assay_store_checksum_rows (AssayStore *self, GChecksum *sum, const char *sql, const gint64 *params,
+                           guint n_params, GError **error)
+{
+  sqlite3_stmt *stmt = assay_store_prepare (self, sql, error);
+  int           rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < n_params; i++)
+    sqlite3_bind_int64 (stmt, (int) i + 1, params[i]);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    for (int c = 0; c < sqlite3_column_count (stmt); c++)
+      {
+        gint64 head[2] = { sqlite3_column_type (stmt, c), 0 };
+        const void *bytes;
+        if (head[0] == SQLITE_INTEGER)
+          {
+            gint64 v = sqlite3_column_int64 (stmt, c);
+            g_checksum_update (sum, (const guchar *) head, sizeof head);
+            g_checksum_update (sum, (const guchar *) &v, sizeof v);
+            continue;
+          }
+        bytes = head[0] == SQLITE_NULL ? NULL : sqlite3_column_blob (stmt, c);
+        head[1] = head[0] == SQLITE_NULL ? 0 : sqlite3_column_bytes (stmt, c);
+        g_checksum_update (sum, (const guchar *) head, sizeof head);
+        if (bytes != NULL && head[1] > 0)
+          g_checksum_update (sum, bytes, head[1]);
+      }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return assay_store_set_error (self, error, sql);
+  return TRUE;
+}
+
+char *
+assay_store_hash_rows (AssayStore *self, const char *sql, const gint64 *params, guint n_params,
+                       GError **error)
+{
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+
+  if (!assay_store_checksum_rows (self, sum, sql, params, n_params, error))
+    return NULL;
+  return g_strdup (g_checksum_get_string (sum));
+}
+
 /* SQLite's own busy timeout sleeps up to 100 ms between tries: against an import that commits
  * every 100 ms and begins again at once it may never find the lock free. Try every 0.5 ms. */
 static int

@@ -45,6 +45,20 @@ gboolean      assay_store_bind_variant (AssayStore   *self,
                                         GError      **error);
 gint64        assay_store_query_int (AssayStore *self, const char *sql, gint64 fallback);
 gboolean      assay_store_set_error (AssayStore *self, GError **error, const char *context);
+/* Adds every row of sql (its ? bound to params in order) to sum: each column's type, length and
+ * bytes, so that NULL, '' and 0 differ. For hashes of what a run read (shard provenance). */
+gboolean      assay_store_checksum_rows (AssayStore   *self,
+                                         GChecksum    *sum,
+                                         const char   *sql,
+                                         const gint64 *params,
+                                         guint         n_params,
+                                         GError      **error);
+/* The SHA-256 (hex) of checksum_rows over one query; NULL with an error. */
+char         *assay_store_hash_rows (AssayStore   *self,
+                                     const char   *sql,
+                                     const gint64 *params,
+                                     guint         n_params,
+                                     GError      **error);
 /* How long one statement waits for another connection's write lock (10 s by default). */
 void          assay_store_set_busy_timeout (AssayStore *self, int milliseconds);
 

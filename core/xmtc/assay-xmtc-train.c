@@ -241,33 +241,14 @@ static char *
 corpus_hash (AssayStore *store, gint64 dataset_id, GError **error)
 {
   g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  static const char *const queries[] = {
-    "SELECT idx, name, NULL, NULL, NULL FROM xmtc_labels WHERE dataset_id = ? ORDER BY idx",
-    "SELECT id, split, labels, text, features FROM xmtc_documents WHERE dataset_id = ? ORDER BY id",
-  };
 
-  for (guint q = 0; q < G_N_ELEMENTS (queries); q++)
-    {
-      sqlite3_stmt *stmt = assay_store_prepare (store, queries[q], error);
-      int           rc;
-      if (stmt == NULL)
-        return NULL;
-      sqlite3_bind_int64 (stmt, 1, dataset_id);
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        for (int c = 0; c < 5; c++)
-          {
-            gint64 len = sqlite3_column_bytes (stmt, c);
-            g_checksum_update (sum, (const guchar *) &len, sizeof len);
-            if (len > 0)
-              g_checksum_update (sum, sqlite3_column_blob (stmt, c), len);
-          }
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_DONE)
-        {
-          assay_store_set_error (store, error, "xmtc_documents");
-          return NULL;
-        }
-    }
+  if (!assay_store_checksum_rows (store, sum, "SELECT idx, name FROM xmtc_labels WHERE dataset_id = ? ORDER BY idx",
+                                  &dataset_id, 1, error)
+      || !assay_store_checksum_rows (store, sum,
+                                     "SELECT id, split, labels, text, features FROM xmtc_documents "
+                                     "WHERE dataset_id = ? ORDER BY id",
+                                     &dataset_id, 1, error))
+    return NULL;
   return g_strdup (g_checksum_get_string (sum));
 }
 
@@ -337,6 +318,34 @@ load_weights (AssayStore *store, gint64 run, guint F, guint L, AssayCsr *w_by_la
   return TRUE;
 }
 
+/* The sparse weights of every trained label (finite intercept). */
+static gboolean
+insert_weights (AssayStore *store, gint64 run, const AssayCsr *w_by_label, const float *intercept, guint L,
+                GError **error)
+{
+  sqlite3_stmt *stmt = assay_store_prepare (store,
+                                            "INSERT INTO xmtc_weights (run_id, label_idx, intercept, indices, "
+                                            "weights) VALUES (?, ?, ?, ?, ?)",
+                                            error);
+
+  if (stmt == NULL)
+    return FALSE;
+  for (guint l = 0; l < L; l++)
+    {
+      gsize start = w_by_label->indptr[l], n = w_by_label->indptr[l + 1] - start;
+      if (!isfinite (intercept[l]))
+        continue;
+      sqlite3_bind_int64 (stmt, 1, run);
+      sqlite3_bind_int (stmt, 2, (int) l);
+      sqlite3_bind_double (stmt, 3, intercept[l]);
+      bind_array (stmt, 4, w_by_label->indices + start, n * sizeof (guint32));
+      bind_array (stmt, 5, w_by_label->data + start, n * sizeof (float));
+      if (!assay_store_step_done (store, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 write_shard (AssayStore *store, gint64 dataset_id, const AssayXmtcTrainOptions *options,
              const AssayCsr *w_by_label, const float *intercept, guint L, guint units, guint begin,
@@ -347,7 +356,6 @@ write_shard (AssayStore *store, gint64 dataset_id, const AssayXmtcTrainOptions *
   g_autoptr (AssayShardWriter) writer = NULL;
   g_autofree char *inputs = corpus_hash (store, dataset_id, error);
   AssayStore   *out;
-  sqlite3_stmt *stmt;
   gint64        run;
 
   if (inputs == NULL)
@@ -361,22 +369,8 @@ write_shard (AssayStore *store, gint64 dataset_id, const AssayXmtcTrainOptions *
     return FALSE;
   out = assay_shard_writer_get_store (writer);
   if ((run = assay_store_add_run (out, dataset_id, "xmtc", "ovr-svm", NULL, "CPU", error)) <= 0
-      || (stmt = assay_store_prepare (out, "INSERT INTO xmtc_weights (run_id, label_idx, intercept, indices, "
-                                           "weights) VALUES (?, ?, ?, ?, ?)", error)) == NULL)
+      || !insert_weights (out, run, w_by_label, intercept, L, error))
     return FALSE;
-  for (guint l = 0; l < L; l++)
-    {
-      gsize start = w_by_label->indptr[l], n = w_by_label->indptr[l + 1] - start;
-      if (!isfinite (intercept[l]))
-        continue;
-      sqlite3_bind_int64 (stmt, 1, run);
-      sqlite3_bind_int (stmt, 2, (int) l);
-      sqlite3_bind_double (stmt, 3, intercept[l]);
-      bind_array (stmt, 4, w_by_label->indices + start, n * sizeof (guint32));
-      bind_array (stmt, 5, w_by_label->data + start, n * sizeof (float));
-      if (!assay_store_step_done (out, stmt, error))
-        return FALSE;
-    }
   json_object_set_int_member (summary, "max_passes", result->svm.max_passes);
   json_object_set_int_member (summary, "not_converged", result->svm.not_converged);
   json_object_set_double_member (summary, "seconds_train", result->seconds_train);
@@ -679,25 +673,8 @@ run_train (AssayStore *store, gint64 dataset_id, const AssayXmtcTrainOptions *op
         goto fail;
     }
 
-  stmt = assay_store_prepare (store,
-                              "INSERT INTO xmtc_weights (run_id, label_idx, intercept, indices, "
-                              "weights) VALUES (?, ?, ?, ?, ?)",
-                              error);
-  if (stmt == NULL)
+  if (merged_run == 0 && !insert_weights (store, run, w_by_label, intercept, L, error))
     goto fail;
-  for (guint l = 0; l < L && merged_run == 0; l++)
-    {
-      gsize start = w_by_label->indptr[l], n = w_by_label->indptr[l + 1] - start;
-      if (!isfinite (intercept[l]))
-        continue;
-      sqlite3_bind_int64 (stmt, 1, run);
-      sqlite3_bind_int (stmt, 2, (int) l);
-      sqlite3_bind_double (stmt, 3, intercept[l]);
-      bind_array (stmt, 4, w_by_label->indices + start, n * sizeof (guint32));
-      bind_array (stmt, 5, w_by_label->data + start, n * sizeof (float));
-      if (!assay_store_step_done (store, stmt, error))
-        goto fail;
-    }
 
   stmt = assay_store_prepare (store,
                               "INSERT INTO xmtc_predictions (run_id, doc_id, labels, scores) "
