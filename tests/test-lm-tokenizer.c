@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tokenizers: llama.cpp's golden token ids for the real GPT-2 and Qwen2 tokenizers, decode round
  * trips, offsets, merges given as pairs, and bad files. */
+#define _GNU_SOURCE
 #include <string.h>
 
 #include "assay-error.h"
@@ -61,6 +62,128 @@ check_golden (const char *tokenizer_rel, const char *golden)
       if (ids->len > 0)
         g_assert_cmpuint (g_array_index (offsets, guint, 2 * ids->len - 1), ==, strlen (inputs[i]));
     }
+}
+
+/* llama.cpp's GGUF vocabularies (BERT's WordPiece for BGE, Llama 2's SentencePiece) against
+ * the ids Hugging Face's tokenizers gave for llama.cpp's test strings. */
+static void
+check_gguf_golden (const char *name, gboolean lossless)
+{
+  const char *data = assay_test_shared_data ();
+  g_autofree char *path = NULL, *inp = NULL, *out = NULL, *inp_path = NULL, *out_path = NULL;
+  g_autoptr (AssayLmTokenizer) tok = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) inputs = NULL, outputs = NULL;
+  guint n_inputs;
+
+  if (data == NULL)
+    return;
+  path = g_build_filename (data, "tokenizers", "gguf", name, NULL);
+  inp_path = g_strconcat (path, ".inp", NULL);
+  out_path = g_strconcat (path, ".out", NULL);
+  tok = assay_lm_tokenizer_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (inp_path, &inp, NULL, NULL));
+  g_assert_true (g_file_get_contents (out_path, &out, NULL, NULL));
+  inputs = g_strsplit (inp, "\n__ggml_vocab_test__\n", -1);
+  outputs = g_strsplit (out, "\n", -1);
+  n_inputs = g_strv_length (inputs);
+  if (n_inputs > 0 && *inputs[n_inputs - 1] == '\0')
+    n_inputs--;
+  g_assert_cmpuint (n_inputs, ==, 46);
+  for (guint i = 0; i < n_inputs; i++)
+    {
+      g_autoptr (GArray) ids = NULL, offsets = NULL;
+      g_autoptr (GString) got = g_string_new (NULL);
+      g_autofree char *expect = g_strstrip (g_strdup (outputs[i]));
+      guint last = 0;
+
+      ids = assay_lm_tokenizer_encode (tok, inputs[i], &offsets, &error);
+      g_assert_no_error (error);
+      for (guint j = 0; j < ids->len; j++)
+        g_string_append_printf (got, j ? " %d" : "%d", g_array_index (ids, int, j));
+      if (!g_str_equal (got->str, expect))
+        g_error ("%s case %u (%s): got [%s], want [%s]", name, i, inputs[i], got->str, expect);
+      /* offsets in order, inside the text */
+      g_assert_cmpuint (offsets->len, ==, 2 * ids->len);
+      for (guint j = 0; j < ids->len; j++)
+        {
+          guint b = g_array_index (offsets, guint, 2 * j), e = g_array_index (offsets, guint, 2 * j + 1);
+          g_assert_cmpuint (b, >=, last); /* in text order */
+          g_assert_cmpuint (e, >=, b);
+          g_assert_cmpuint (e, <=, strlen (inputs[i]));
+          last = b;
+        }
+      if (lossless && *inputs[i] != '\0')
+        {
+          /* SentencePiece loses nothing but adds the leading space of its prefix */
+          g_autofree char *decoded = assay_lm_tokenizer_decode (tok, (int *) ids->data, ids->len);
+          g_autofree char *want = g_strconcat (" ", inputs[i], NULL);
+          g_assert_cmpstr (decoded, ==, want);
+        }
+    }
+}
+
+static void
+test_golden_bge (void)
+{
+  check_gguf_golden ("ggml-vocab-bert-bge.gguf", FALSE);
+}
+
+static void
+test_golden_llama_spm (void)
+{
+  check_gguf_golden ("ggml-vocab-llama-spm.gguf", TRUE);
+}
+
+/* A GGUF file cut anywhere, or with counts it cannot hold, is refused with the file's name. */
+static void
+test_bad_gguf (void)
+{
+  const char *data = assay_test_shared_data ();
+  g_autofree char *path = NULL, *contents = NULL, *bad = assay_test_path ("bad.gguf");
+  gsize len;
+  const gsize cuts[] = { 0, 3, 4, 23, 24, 40, 100, 1000, 10000, 300000, 0 };
+
+  if (data == NULL)
+    return;
+  path = g_build_filename (data, "tokenizers", "gguf", "ggml-vocab-bert-bge.gguf", NULL);
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (cuts); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (AssayLmTokenizer) tok = NULL;
+      gsize cut = i == G_N_ELEMENTS (cuts) - 1 ? len - 1 : cuts[i];
+      g_assert_true (g_file_set_contents (bad, contents, (gssize) cut, NULL));
+      tok = assay_lm_tokenizer_load (bad, &error);
+      g_assert_null (tok);
+      g_assert_nonnull (error);
+      g_assert_nonnull (strstr (error->message, "bad.gguf"));
+    }
+  /* a key count, a string length and an array count far beyond the file */
+  {
+    static const gsize at[] = { 16, 24, 0 };
+    for (guint i = 0; i < 3; i++)
+      {
+        g_autofree char *copy = g_memdup2 (contents, len);
+        g_autoptr (GError) error = NULL;
+        g_autoptr (AssayLmTokenizer) tok = NULL;
+        gsize where = at[i];
+        if (i == 2)
+          {
+            /* the count of tokenizer.ggml.tokens: just after its key, type and element type */
+            const char *key = "tokenizer.ggml.tokens";
+            const char *hit = memmem (copy, len, key, strlen (key));
+            g_assert_nonnull (hit);
+            where = (gsize) (hit - copy) + strlen (key) + 8;
+          }
+        memset (copy + where, 0x7f, 8);
+        g_assert_true (g_file_set_contents (bad, copy, (gssize) len, NULL));
+        tok = assay_lm_tokenizer_load (bad, &error);
+        g_assert_null (tok);
+        g_assert_nonnull (error);
+      }
+  }
 }
 
 static void
@@ -343,6 +466,9 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/lm/tokenizer/golden-gpt2", test_golden_gpt2);
   g_test_add_func ("/lm/tokenizer/golden-qwen2", test_golden_qwen2);
+  g_test_add_func ("/lm/tokenizer/golden-bge-wordpiece-gguf", test_golden_bge);
+  g_test_add_func ("/lm/tokenizer/golden-llama-spm-gguf", test_golden_llama_spm);
+  g_test_add_func ("/lm/tokenizer/bad-gguf", test_bad_gguf);
   g_test_add_func ("/lm/tokenizer/special-tokens", test_special_tokens);
   g_test_add_func ("/lm/tokenizer/pairs-and-bos", test_pairs_and_bos);
   g_test_add_func ("/lm/tokenizer/bad-files", test_bad_files);

@@ -120,7 +120,7 @@ verb_tokenize (AssayCliCommon *common, int argc, char **argv)
 {
   g_autofree char *path = NULL, *text = NULL, *input = NULL;
   const GOptionEntry entries[] = {
-    { "tokenizer", 0, 0, G_OPTION_ARG_FILENAME, &path, N_("tokenizer.json, or a folder with one or with encoder.json + vocab.bpe"), N_("PATH") },
+    { "tokenizer", 0, 0, G_OPTION_ARG_FILENAME, &path, N_("tokenizer.json, a folder with one (or with encoder.json + vocab.bpe), or a GGUF file (BERT WordPiece, Llama SentencePiece)"), N_("PATH") },
     { "text", 0, 0, G_OPTION_ARG_STRING, &text, N_("Text to tokenize"), N_("TEXT") },
     { "input", 0, 0, G_OPTION_ARG_FILENAME, &input, N_("A file: each line is tokenized"), N_("FILE") },
     { NULL }

@@ -9,10 +9,14 @@
 #include "assay-lm-tokenizer.h"
 
 #include <json-glib/json-glib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "assay-error.h"
+#include "assay-gguf.h"
 #include "assay-json.h"
+#include "assay-spm.h"
+#include "assay-wordpiece.h"
 
 #define GPT2_PATTERN                                                                               \
   "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+"
@@ -24,9 +28,20 @@ typedef struct
   int   id;
 } Added;
 
+typedef enum
+{
+  KIND_BYTE_BPE,  /* byte-level BPE (GPT-2, Qwen2, Llama 3) */
+  KIND_WORDPIECE, /* BERT */
+  KIND_SPM,       /* SentencePiece BPE with byte fallback (Llama 2) */
+} Kind;
+
 struct _AssayLmTokenizer
 {
   char       *path;
+  Kind        kind;
+  AssayWordPiece wp;
+  AssaySpm    spm;
+  float      *scores;
   GPtrArray  *tokens;    /* id -> char* (the token as in the vocabulary), NULL for holes */
   GPtrArray  *bytes;     /* id -> GBytes* the token stands for */
   GHashTable *vocab;     /* char* -> id */
@@ -65,6 +80,7 @@ assay_lm_tokenizer_free (AssayLmTokenizer *self)
   if (self == NULL)
     return;
   g_free (self->path);
+  g_free (self->scores);
   g_ptr_array_unref (self->tokens);
   g_ptr_array_unref (self->bytes);
   g_hash_table_unref (self->vocab);
@@ -164,9 +180,59 @@ added_longest_first (gconstpointer a, gconstpointer b)
 
 /* Token byte strings: byte-level tokens map their characters back to bytes; added tokens are
  * their content. Also the single-byte token of every byte, which must exist. */
+/* What a WordPiece or SentencePiece token stands for: "▁" is a space, "##" a continuation,
+ * <0xXX> a byte. */
+static GBytes *
+piece_bytes (AssayLmTokenizer *self, const char *tok)
+{
+  GString *out = g_string_new (NULL);
+  guint    byte;
+
+  if (self->kind == KIND_SPM && strlen (tok) == 6 && sscanf (tok, "<0x%02X>", &byte) == 1)
+    {
+      guint8 b = (guint8) byte;
+      g_string_append_len (out, (const char *) &b, 1);
+    }
+  else if (self->kind == KIND_WORDPIECE && *self->wp.continuation != '\0'
+           && g_str_has_prefix (tok, self->wp.continuation))
+    g_string_append (out, tok + strlen (self->wp.continuation));
+  else if (self->kind == KIND_WORDPIECE && *self->wp.continuation != '\0' && tok[0] != '[')
+    g_string_append_printf (out, " %s", tok);
+  else
+    for (const char *p = tok; *p;)
+      {
+        if (g_str_has_prefix (p, "\xe2\x96\x81"))
+          {
+            g_string_append_c (out, ' ');
+            p += 3;
+          }
+        else
+          g_string_append_c (out, *p++);
+      }
+  return g_string_free_to_bytes (out);
+}
+
 static gboolean
 finish (AssayLmTokenizer *self, GError **error)
 {
+  if (self->kind != KIND_BYTE_BPE)
+    {
+      g_ptr_array_set_size (self->bytes, self->tokens->len);
+      for (guint id = 0; id < self->tokens->len; id++)
+        if (self->tokens->pdata[id] != NULL)
+          self->bytes->pdata[id] = piece_bytes (self, self->tokens->pdata[id]);
+      for (guint i = 0; i < self->added->len; i++)
+        {
+          Added *a = &g_array_index (self->added, Added, i);
+          if ((guint) a->id < self->bytes->len)
+            {
+              g_bytes_unref (self->bytes->pdata[a->id]);
+              self->bytes->pdata[a->id] = g_bytes_new (a->content, a->len);
+            }
+        }
+      g_array_sort (self->added, added_longest_first);
+      return TRUE;
+    }
   g_ptr_array_set_size (self->bytes, self->tokens->len);
   for (guint id = 0; id < self->tokens->len; id++)
     {
@@ -601,6 +667,93 @@ load_gpt2_files (const char *dir, GError **error)
   return g_steal_pointer (&self);
 }
 
+/* llama.cpp's token types (tokenizer.ggml.token_type) */
+#define GGUF_TOKEN_CONTROL      3
+#define GGUF_TOKEN_USER_DEFINED 4
+
+static AssayLmTokenizer *
+load_gguf (const char *path, GError **error)
+{
+  g_autoptr (AssayLmTokenizer) self = tokenizer_new (path);
+  g_autoptr (AssayGguf) gguf = assay_gguf_open (path, error);
+  const char         *model;
+  const char *const  *tokens;
+  const gint64       *types;
+  guint               n, n_types = 0;
+
+  if (gguf == NULL)
+    return NULL;
+  model = assay_gguf_get_string (gguf, "tokenizer.ggml.model");
+  tokens = assay_gguf_get_strings (gguf, "tokenizer.ggml.tokens", &n);
+  if (model == NULL || tokens == NULL || n == 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   "%s: no tokenizer in it (tokenizer.ggml.model and tokenizer.ggml.tokens)", path);
+      return NULL;
+    }
+  if (!g_str_equal (model, "bert") && !g_str_equal (model, "llama"))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
+                   "%s: tokenizer model “%s” (this version reads bert and llama from GGUF files)", path, model);
+      return NULL;
+    }
+  for (guint i = 0; i < n; i++)
+    if (!set_token (self, tokens[i], i, error))
+      return NULL;
+  types = assay_gguf_get_ints (gguf, "tokenizer.ggml.token_type", &n_types);
+  for (guint i = 0; types != NULL && i < MIN (n, n_types); i++)
+    if (types[i] == GGUF_TOKEN_CONTROL || types[i] == GGUF_TOKEN_USER_DEFINED)
+      {
+        Added a = { g_strdup (tokens[i]), strlen (tokens[i]), (int) i };
+        if (a.len == 0)
+          g_free (a.content);
+        else
+          g_array_append_val (self->added, a);
+      }
+  if (g_str_equal (model, "bert"))
+    {
+      /* llama.cpp writes a word's first piece with "▁" before it and the others bare */
+      self->kind = KIND_WORDPIECE;
+      self->wp.vocab = self->vocab;
+      self->wp.unk = (int) assay_gguf_get_int (gguf, "tokenizer.ggml.unknown_token_id", lookup (self, "[UNK]"));
+      self->wp.continuation = "";
+      self->wp.word_prefix = "\xe2\x96\x81";
+      self->wp.max_chars = 100;
+      self->wp.clean = self->wp.chinese = self->wp.strip_accents = self->wp.lowercase = TRUE;
+    }
+  else
+    {
+      const float *scores;
+      guint        n_scores;
+
+      self->kind = KIND_SPM;
+      scores = assay_gguf_get_floats (gguf, "tokenizer.ggml.scores", &n_scores);
+      if (scores == NULL || n_scores != n)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       "%s: tokenizer.ggml.scores has %u scores for %u tokens", path, n_scores, n);
+          return NULL;
+        }
+      self->scores = g_memdup2 (scores, n * sizeof (float));
+      self->spm.vocab = self->vocab;
+      self->spm.scores = self->scores;
+      self->spm.n_scores = n;
+      self->spm.unk = (int) assay_gguf_get_int (gguf, "tokenizer.ggml.unknown_token_id", 0);
+      self->spm.add_prefix = assay_gguf_get_bool (gguf, "tokenizer.ggml.add_space_prefix", TRUE);
+      for (int b = 0; b < 256; b++)
+        {
+          char name[8];
+          g_snprintf (name, sizeof name, "<0x%02X>", b);
+          self->spm.byte_id[b] = lookup (self, name);
+        }
+      if (assay_gguf_get_bool (gguf, "tokenizer.ggml.add_bos_token", TRUE))
+        self->bos = (int) assay_gguf_get_int (gguf, "tokenizer.ggml.bos_token_id", -1);
+    }
+  if (!finish (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
 AssayLmTokenizer *
 assay_lm_tokenizer_load (const char *path, GError **error)
 {
@@ -616,6 +769,8 @@ assay_lm_tokenizer_load (const char *path, GError **error)
                    "%s: neither tokenizer.json nor encoder.json + vocab.bpe", path);
       return NULL;
     }
+  if (g_str_has_suffix (path, ".gguf"))
+    return load_gguf (path, error);
   return load_tokenizer_json (path, error);
 }
 
@@ -827,6 +982,16 @@ encode_plain (AssayLmTokenizer *self, const char *text, gsize len, gsize base, G
 
   if (len == 0)
     return;
+  if (self->kind == KIND_WORDPIECE)
+    {
+      assay_wordpiece_encode (&self->wp, text, len, base, ids, offsets);
+      return;
+    }
+  if (self->kind == KIND_SPM)
+    {
+      assay_spm_encode (&self->spm, text, len, base, ids, offsets);
+      return;
+    }
   if (self->nfc)
     {
       norm = g_utf8_normalize (text, (gssize) len, G_NORMALIZE_NFC);

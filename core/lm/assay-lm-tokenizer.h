@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* assay-lm-tokenizer.h: byte-level BPE (GPT-2, Qwen2, Llama 3) from a Hugging Face tokenizer.json
- * or GPT-2's encoder.json + vocab.bpe. */
+ * or GPT-2's encoder.json + vocab.bpe; BERT's WordPiece and Llama 2's SentencePiece from the
+ * vocabulary of a GGUF file (llama.cpp). */
 #pragma once
 
 #include <glib.h>
@@ -9,7 +10,7 @@ G_BEGIN_DECLS
 
 typedef struct _AssayLmTokenizer AssayLmTokenizer;
 
-/* path: a tokenizer.json, or a folder holding one (or encoder.json + vocab.bpe). */
+/* path: a tokenizer.json, a folder holding one (or encoder.json + vocab.bpe), or a .gguf file. */
 AssayLmTokenizer *assay_lm_tokenizer_load (const char *path, GError **error);
 void              assay_lm_tokenizer_free (AssayLmTokenizer *self);
 
