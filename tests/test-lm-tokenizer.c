@@ -186,6 +186,92 @@ test_bad_gguf (void)
   }
 }
 
+static GArray *
+encode_with (const char *json, const char *text)
+{
+  g_autofree char *path = assay_test_path ("small-tokenizer.json");
+  g_autoptr (AssayLmTokenizer) tok = NULL;
+  g_autoptr (GError) error = NULL;
+  GArray *ids;
+
+  g_assert_true (g_file_set_contents (path, json, -1, NULL));
+  tok = assay_lm_tokenizer_load (path, &error);
+  g_assert_no_error (error);
+  ids = assay_lm_tokenizer_encode (tok, text, NULL, &error);
+  g_assert_no_error (error);
+  return ids;
+}
+
+static void
+assert_ids (GArray *ids, const int *want, guint n)
+{
+  g_autoptr (GString) got = g_string_new (NULL);
+  for (guint i = 0; i < ids->len; i++)
+    g_string_append_printf (got, " %d", g_array_index (ids, int, i));
+  if (ids->len != n || memcmp (ids->data, want, n * sizeof (int)) != 0)
+    g_error ("got%s", got->str);
+}
+
+/* A tokenizer.json WordPiece model, worked by hand: BERT's normaliser with and without lower
+ * case, accents, Chinese characters, punctuation, "##" pieces, unknown and too-long words. */
+static void
+test_wordpiece_json (void)
+{
+  static const char *vocab =
+    "\"[UNK]\": 0, \"hello\": 1, \"world\": 2, \"##s\": 3, \"!\": 4, \"un\": 5, \"##aff\": 6, "
+    "\"##able\": 7, \"cafe\": 8, \"\u4e2d\": 9, \"\u6587\": 10, \"Hello\": 11, \"caf\u00e9\": 12, \",\": 13";
+  g_autofree char *lower = g_strdup_printf (
+    "{\"normalizer\": {\"type\": \"BertNormalizer\", \"clean_text\": true, \"handle_chinese_chars\": true, "
+    "\"strip_accents\": null, \"lowercase\": true}, \"pre_tokenizer\": {\"type\": \"BertPreTokenizer\"}, "
+    "\"model\": {\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\", \"continuing_subword_prefix\": \"##\", "
+    "\"max_input_chars_per_word\": 8, \"vocab\": {%s}}}", vocab);
+  g_autofree char *cased = g_strdup_printf (
+    "{\"normalizer\": {\"type\": \"BertNormalizer\", \"clean_text\": true, \"handle_chinese_chars\": true, "
+    "\"strip_accents\": false, \"lowercase\": false}, \"pre_tokenizer\": {\"type\": \"BertPreTokenizer\"}, "
+    "\"model\": {\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\", \"continuing_subword_prefix\": \"##\", "
+    "\"max_input_chars_per_word\": 100, \"vocab\": {%s}}}", vocab);
+  {
+    /* lower case, accents stripped, "worlds" = world ##s, "unaffable" = un ##aff ##able, the
+     * ideographs words of their own, the control character dropped, "unknowns" unknown, a
+     * nine-letter word over the limit of 8 */
+    g_autoptr (GArray) ids = encode_with (lower, "Hello, WORLDS!\x01 Café \xe4\xb8\xad\xe6\x96\x87 unaff unknowns helloooo helloooooo");
+    const int want[] = { 1, 13, 2, 3, 4, 8, 9, 10, 5, 6, 0, 0, 0 };
+    assert_ids (ids, want, G_N_ELEMENTS (want));
+  }
+  {
+    /* cased: "Hello" and "café" as they are, "hello" lower */
+    g_autoptr (GArray) ids = encode_with (cased, "Hello café hello");
+    const int want[] = { 11, 12, 1 };
+    assert_ids (ids, want, G_N_ELEMENTS (want));
+  }
+}
+
+/* A tokenizer.json BPE model with byte fallback, worked by hand: "▁" before the text and for
+ * every space, merges by rank, bytes for what no piece holds. */
+static void
+test_byte_fallback_json (void)
+{
+  GString *json = g_string_new ("{\"normalizer\": {\"type\": \"Sequence\", \"normalizers\": ["
+                                "{\"type\": \"Prepend\", \"prepend\": \"\u2581\"}, "
+                                "{\"type\": \"Replace\", \"pattern\": {\"String\": \" \"}, \"content\": \"\u2581\"}]}, "
+                                "\"pre_tokenizer\": null, \"model\": {\"type\": \"BPE\", \"byte_fallback\": true, "
+                                "\"unk_token\": \"<unk>\", \"vocab\": {\"<unk>\": 0");
+  g_autoptr (GArray) ids = NULL;
+
+  for (int b = 0; b < 256; b++)
+    g_string_append_printf (json, ", \"<0x%02X>\": %d", b, 1 + b);
+  /* pieces 257.. : ▁ a b ab ▁a ▁ab c */
+  g_string_append (json, ", \"\u2581\": 257, \"a\": 258, \"b\": 259, \"ab\": 260, \"\u2581a\": 261, "
+                         "\"\u2581ab\": 262, \"c\": 263}, \"merges\": [\"a b\", \"\u2581 a\", \"\u2581 ab\"]}}");
+  /* "ab c ab": ▁ab (a b first, then ▁ ab), ▁ (no ▁c), c, ▁ab; "é" is two bytes */
+  ids = encode_with (json->str, "ab c ab \xc3\xa9");
+  {
+    const int want[] = { 262, 257, 263, 262, 257, 1 + 0xc3, 1 + 0xa9 };
+    assert_ids (ids, want, G_N_ELEMENTS (want));
+  }
+  g_string_free (json, TRUE);
+}
+
 static void
 test_golden_gpt2 (void)
 {
@@ -324,7 +410,7 @@ test_bad_files (void)
 {
   struct { const char *name, *text, *needle; } cases[] = {
     { "bad-1.json", "{\"model\": 3}", "no “model” object" },
-    { "bad-2.json", "{\"model\": {\"type\": \"Unigram\", \"vocab\": []}}", "only byte-level BPE" },
+    { "bad-2.json", "{\"model\": {\"type\": \"Unigram\", \"vocab\": []}}", "model type Unigram is not supported" },
     { "bad-3.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": \"x\"}, \"merges\": []}}", "not an integer id" },
     { "bad-4.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a q\"]}}", "merges[0]" },
     { "bad-5.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}}", "no token for byte" },
@@ -469,6 +555,8 @@ main (int argc, char **argv)
   g_test_add_func ("/lm/tokenizer/golden-bge-wordpiece-gguf", test_golden_bge);
   g_test_add_func ("/lm/tokenizer/golden-llama-spm-gguf", test_golden_llama_spm);
   g_test_add_func ("/lm/tokenizer/bad-gguf", test_bad_gguf);
+  g_test_add_func ("/lm/tokenizer/wordpiece-json", test_wordpiece_json);
+  g_test_add_func ("/lm/tokenizer/byte-fallback-json", test_byte_fallback_json);
   g_test_add_func ("/lm/tokenizer/special-tokens", test_special_tokens);
   g_test_add_func ("/lm/tokenizer/pairs-and-bos", test_pairs_and_bos);
   g_test_add_func ("/lm/tokenizer/bad-files", test_bad_files);

@@ -39,6 +39,7 @@ struct _AssayLmTokenizer
 {
   char       *path;
   Kind        kind;
+  char       *continuation;
   AssayWordPiece wp;
   AssaySpm    spm;
   float      *scores;
@@ -81,6 +82,7 @@ assay_lm_tokenizer_free (AssayLmTokenizer *self)
     return;
   g_free (self->path);
   g_free (self->scores);
+  g_free (self->continuation);
   g_ptr_array_unref (self->tokens);
   g_ptr_array_unref (self->bytes);
   g_hash_table_unref (self->vocab);
@@ -435,6 +437,122 @@ parse_post_processor (AssayLmTokenizer *self, JsonNode *node)
     }
 }
 
+static gboolean merge_of (AssayLmTokenizer *self, int left, int right, guint64 *value);
+
+/* A normaliser (or one of a Sequence's) of this type, or NULL. */
+static JsonObject *
+find_normalizer (JsonNode *node, const char *type)
+{
+  JsonObject *n;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  n = json_node_get_object (node);
+  if (g_str_equal (assay_json_get_string (n, "type", ""), type))
+    return n;
+  if (json_object_has_member (n, "normalizers") && JSON_NODE_HOLDS_ARRAY (json_object_get_member (n, "normalizers")))
+    {
+      JsonArray *list = json_object_get_array_member (n, "normalizers");
+      for (guint i = 0; i < json_array_get_length (list); i++)
+        {
+          JsonObject *hit = find_normalizer (json_array_get_element (list, i), type);
+          if (hit != NULL)
+            return hit;
+        }
+    }
+  return NULL;
+}
+
+static gboolean
+spm_merge_rank (gpointer data, int left, int right, guint *rank)
+{
+  AssayLmTokenizer *self = data;
+  guint64           value;
+
+  if (!merge_of (self, left, right, &value))
+    return FALSE;
+  *rank = (guint) (value >> 32);
+  return TRUE;
+}
+
+/* BERT (model WordPiece, normalizer BertNormalizer, pre-tokenizer BertPreTokenizer). */
+static AssayLmTokenizer *
+finish_wordpiece (AssayLmTokenizer *self_in, JsonObject *root, JsonObject *model, GError **error)
+{
+  g_autoptr (AssayLmTokenizer) self = self_in;
+  JsonObject *bert = find_normalizer (json_object_get_member (root, "normalizer"), "BertNormalizer");
+  JsonNode   *pre = json_object_get_member (root, "pre_tokenizer");
+  const char *unk = assay_json_get_string (model, "unk_token", "[UNK]");
+
+  if (pre != NULL && JSON_NODE_HOLDS_OBJECT (pre)
+      && !g_str_equal (assay_json_get_string (json_node_get_object (pre), "type", ""), "BertPreTokenizer"))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
+                   "%s: a WordPiece model with pre-tokenizer %s (BertPreTokenizer is supported)", self->path,
+                   assay_json_get_string (json_node_get_object (pre), "type", "?"));
+      return NULL;
+    }
+  self->continuation = g_strdup (assay_json_get_string (model, "continuing_subword_prefix", "##"));
+  self->wp.vocab = self->vocab;
+  self->wp.continuation = self->continuation;
+  self->wp.word_prefix = "";
+  self->wp.max_chars = (int) assay_json_get_int (model, "max_input_chars_per_word", 100);
+  if ((self->wp.unk = lookup (self, unk)) < 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: the unknown token “%s” is not in the vocabulary",
+                   self->path, unk);
+      return NULL;
+    }
+  if (bert != NULL)
+    {
+      JsonNode *strip = json_object_get_member (bert, "strip_accents");
+      self->wp.clean = assay_json_get_bool (bert, "clean_text", TRUE);
+      self->wp.chinese = assay_json_get_bool (bert, "handle_chinese_chars", TRUE);
+      self->wp.lowercase = assay_json_get_bool (bert, "lowercase", TRUE);
+      /* null: as lowercase says */
+      self->wp.strip_accents = strip == NULL || JSON_NODE_HOLDS_NULL (strip) ? self->wp.lowercase
+                                                                            : assay_json_get_bool (bert, "strip_accents", FALSE);
+    }
+  if (!finish (self, error))
+    return NULL;
+  parse_post_processor (self, json_object_get_member (root, "post_processor"));
+  return g_steal_pointer (&self);
+}
+
+/* SentencePiece BPE with byte fallback (Llama 2, Gemma): merges by rank over characters, the
+ * text's spaces as "▁" and, when the normaliser prepends one, a "▁" before it. */
+static AssayLmTokenizer *
+finish_spm (AssayLmTokenizer *self_in, JsonObject *root, JsonObject *model, GError **error)
+{
+  g_autoptr (AssayLmTokenizer) self = self_in;
+  JsonNode   *normalizer = json_object_get_member (root, "normalizer");
+  JsonObject *prepend = find_normalizer (normalizer, "Prepend");
+  JsonNode   *pre = json_object_get_member (root, "pre_tokenizer");
+
+  if (pre != NULL && !JSON_NODE_HOLDS_NULL (pre))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
+                   "%s: a byte-fallback BPE model with a pre-tokenizer (%s) is not supported", self->path,
+                   JSON_NODE_HOLDS_OBJECT (pre) ? assay_json_get_string (json_node_get_object (pre), "type", "?") : "?");
+      return NULL;
+    }
+  self->spm.vocab = self->vocab;
+  self->spm.merge_rank = spm_merge_rank;
+  self->spm.merge_data = self;
+  self->spm.unk = lookup (self, assay_json_get_string (model, "unk_token", "<unk>"));
+  self->spm.add_prefix = prepend != NULL && g_str_equal (assay_json_get_string (prepend, "prepend", ""), "\xe2\x96\x81");
+  for (int b = 0; b < 256; b++)
+    {
+      char name[8];
+      g_snprintf (name, sizeof name, "<0x%02X>", b);
+      self->spm.byte_id[b] = lookup (self, name);
+    }
+  if (!finish (self, error))
+    return NULL;
+  parse_post_processor (self, json_object_get_member (root, "post_processor"));
+  return g_steal_pointer (&self);
+}
+
 static AssayLmTokenizer *
 load_tokenizer_json (const char *path, GError **error)
 {
@@ -470,17 +588,21 @@ load_tokenizer_json (const char *path, GError **error)
       return NULL;
     }
   model = json_node_get_object (node);
-  if (!g_str_equal (assay_json_get_string (model, "type", "BPE"), "BPE")
-      || assay_json_get_bool (model, "byte_fallback", FALSE))
+  if (g_str_equal (assay_json_get_string (model, "type", "BPE"), "WordPiece"))
+    self->kind = KIND_WORDPIECE;
+  else if (g_str_equal (assay_json_get_string (model, "type", "BPE"), "BPE")
+           && assay_json_get_bool (model, "byte_fallback", FALSE))
+    self->kind = KIND_SPM;
+  else if (!g_str_equal (assay_json_get_string (model, "type", "BPE"), "BPE"))
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
-                   "%s: only byte-level BPE models are supported (this is %s%s)", path,
-                   assay_json_get_string (model, "type", "BPE"),
-                   assay_json_get_bool (model, "byte_fallback", FALSE) ? " with byte_fallback" : "");
+                   "%s: model type %s is not supported (BPE and WordPiece are)", path,
+                   assay_json_get_string (model, "type", "?"));
       return NULL;
     }
-  if (*assay_json_get_string (model, "continuing_subword_prefix", "") != '\0'
-      || *assay_json_get_string (model, "end_of_word_suffix", "") != '\0')
+  if (self->kind != KIND_WORDPIECE
+      && (*assay_json_get_string (model, "continuing_subword_prefix", "") != '\0'
+          || *assay_json_get_string (model, "end_of_word_suffix", "") != '\0'))
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
                    "%s: subword prefixes and suffixes are not supported", path);
@@ -531,6 +653,8 @@ load_tokenizer_json (const char *path, GError **error)
           g_array_append_val (self->added, a);
         }
     }
+  if (self->kind == KIND_WORDPIECE)
+    return finish_wordpiece (g_steal_pointer (&self), root, model, error);
   node = json_object_get_member (model, "merges");
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     {
@@ -579,6 +703,8 @@ load_tokenizer_json (const char *path, GError **error)
           return NULL;
         }
     }
+  if (self->kind == KIND_SPM)
+    return finish_spm (g_steal_pointer (&self), root, model, error);
   if (!parse_normalizer (self, json_object_get_member (root, "normalizer"), error))
     return NULL;
   node = json_object_get_member (root, "pre_tokenizer");

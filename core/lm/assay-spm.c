@@ -101,6 +101,16 @@ try_pair (const AssaySpm *self, const char *text, const Symbol *sym, int left, i
   if (left < 0 || right < 0)
     return;
   len = sym[left].len + sym[right].len;
+  if (self->scores == NULL)
+    {
+      int   a = piece_id (self, text + sym[left].from, sym[left].len);
+      int   b = piece_id (self, text + sym[right].from, sym[right].len);
+      guint rank;
+      if (a < 0 || b < 0 || !self->merge_rank (self->merge_data, a, b, &rank))
+        return;
+      heap_push (heap, (Pair) { -(float) rank, left, right, len });
+      return;
+    }
   id = piece_id (self, text + sym[left].from, len);
   if (id < 0 || (guint) id >= self->n_scores)
     return;

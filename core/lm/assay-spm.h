@@ -2,8 +2,9 @@
 /* assay-spm.h: SentencePiece BPE with byte fallback (Llama 2, Mistral, Gemma), as llama.cpp and
  * Hugging Face tokenizers do it: a "▁" before the text (when add_prefix), every space a "▁";
  * start from the characters; repeatedly join the adjacent pair whose joined text is a
- * vocabulary piece of the highest score (the leftmost among equals); a character no piece holds
- * becomes its UTF-8 bytes' <0xXX> tokens. */
+ * vocabulary piece of the highest score (llama.cpp, from GGUF scores) or whose merge has the
+ * lowest rank (Hugging Face, from tokenizer.json merges), the leftmost among equals; a character
+ * no piece holds becomes its UTF-8 bytes' <0xXX> tokens. */
 #pragma once
 
 #include <glib.h>
@@ -13,8 +14,12 @@ G_BEGIN_DECLS
 typedef struct
 {
   GHashTable  *vocab;      /* char* -> GINT_TO_POINTER (id), not owned */
-  const float *scores;     /* per id */
+  const float *scores;     /* per id (llama.cpp's scores), or NULL: merge ranks instead */
   guint        n_scores;
+  /* Hugging Face's BPE: the rank of the merge of two tokens (lower first), FALSE when the pair
+   * is no merge; used when scores is NULL */
+  gboolean   (*merge_rank) (gpointer data, int left, int right, guint *rank);
+  gpointer     merge_data;
   int          byte_id[256]; /* the <0xXX> tokens (-1: none: the unknown token instead) */
   int          unk;
   gboolean     add_prefix;

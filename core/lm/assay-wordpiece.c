@@ -98,20 +98,57 @@ normalise (const AssayWordPiece *self, const char *text, gsize len, GArray *out)
         {
           if (self->strip_accents && g_unichar_type (parts[k]) == G_UNICODE_NON_SPACING_MARK)
             continue;
-          if (self->lowercase)
-            {
-              /* full lower-casing: one character may become several (İ is i and a dot) */
-              char             buf[8] = { 0 };
-              g_autofree char *low = NULL;
-              g_unichar_to_utf8 (parts[k], buf);
-              low = g_utf8_strdown (buf, -1);
-              for (const char *q = low; *q; q = g_utf8_next_char (q))
-                push (out, g_utf8_get_char (q), from, to);
-            }
-          else
-            push (out, parts[k], from, to);
+          push (out, parts[k], from, to);
         }
     }
+}
+
+static gboolean
+is_cased (gunichar c)
+{
+  return g_unichar_isupper (c) || g_unichar_islower (c) || g_unichar_istitle (c);
+}
+
+/* Full lower-casing of the whole text, as Rust's and JavaScript's: one character may become
+ * several (İ is i and a dot), and Σ is ς at the end of a word (after a cased letter, before
+ * none), σ elsewhere. */
+static GArray *
+lower (GArray *in)
+{
+  GArray         *out = g_array_new (FALSE, FALSE, sizeof (NormChar));
+  const NormChar *c = (const NormChar *) in->data;
+
+  for (guint i = 0; i < in->len; i++)
+    {
+      char             buf[8] = { 0 };
+      g_autofree char *low = NULL;
+
+      if (c[i].c == 0x03A3)
+        {
+          gboolean after = FALSE, before = FALSE;
+          for (guint j = i; j-- > 0 && !after;)
+            {
+              if (is_cased (c[j].c))
+                after = TRUE;
+              else if (g_unichar_type (c[j].c) != G_UNICODE_NON_SPACING_MARK)
+                break;
+            }
+          for (guint j = i + 1; j < in->len && !before; j++)
+            {
+              if (is_cased (c[j].c))
+                before = TRUE;
+              else if (g_unichar_type (c[j].c) != G_UNICODE_NON_SPACING_MARK)
+                break;
+            }
+          push (out, after && !before ? 0x03C2 : 0x03C3, c[i].from, c[i].to);
+          continue;
+        }
+      g_unichar_to_utf8 (c[i].c, buf);
+      low = g_utf8_strdown (buf, -1);
+      for (const char *q = low; *q; q = g_utf8_next_char (q))
+        push (out, g_utf8_get_char (q), c[i].from, c[i].to);
+    }
+  return out;
 }
 
 /* One word [a, b) of the normalised characters into pieces. */
@@ -174,6 +211,12 @@ assay_wordpiece_encode (const AssayWordPiece *self, const char *text, gsize len,
   guint           start = 0;
 
   normalise (self, text, len, chars);
+  if (self->lowercase)
+    {
+      GArray *low = lower (chars);
+      g_array_unref (chars);
+      chars = low;
+    }
   c = (const NormChar *) chars->data;
   for (guint i = 0; i <= chars->len; i++)
     {
