@@ -7,6 +7,7 @@
 
 #include "assay-gen-generate.h"
 #include "assay-cli-commands.h"
+#include "assay-gen-dedup.h"
 #include "assay-gen-export.h"
 #include "assay-gen-jobs.h"
 #include "assay-gen-prompts.h"
@@ -549,6 +550,49 @@ verb_generate (AssayCliCommon *common, int argc, char **argv)
   return assay_cli_output (common, result);
 }
 
+static int
+verb_dedup (AssayCliCommon *common, int argc, char **argv)
+{
+  gint64   dataset = 0;
+  double   threshold = 0.8;
+  gboolean reject = FALSE;
+  const GOptionEntry entries[] = {
+    { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("Only this dataset"), N_("ID") },
+    { "threshold", 0, 0, G_OPTION_ARG_DOUBLE, &threshold,
+      N_("Estimated Jaccard similarity of word 5-grams from which texts are near-duplicates (default 0.8)"), N_("J") },
+    { "reject", 0, 0, G_OPTION_ARG_NONE, &reject,
+      N_("Reject all but one record of each group (an accepted one if there is), one undoable decision"), NULL },
+    { NULL }
+  };
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonObject *result;
+  int status = assay_cli_parse (common, "gen dedup", NULL, entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (argc > 1 || !(threshold > 0 && threshold <= 1))
+    return assay_cli_usage (_("gen dedup takes no file, and --threshold in (0, 1]"));
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  if ((result = assay_gen_dedup (store, dataset, threshold, NULL, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  if (reject)
+    {
+      guint n = 0;
+      if (!assay_gen_dedup_reject (store, result, &n, &error))
+        {
+          json_object_unref (result);
+          return assay_cli_fail (g_steal_pointer (&error));
+        }
+      json_object_set_int_member (result, "rejected", n);
+    }
+  json_object_set_int_member (result, "n_groups", json_array_get_length (json_object_get_array_member (result, "groups")));
+  status = assay_cli_output (common, json_node_init_object (json_node_alloc (), result));
+  json_object_unref (result);
+  return status;
+}
+
 static const AssayCliVerb verbs[] = {
   { "import", verb_import, N_("Import generation records (JSONL or JSON array)") },
   { "list", verb_list, N_("Records by status and search, paged") },
@@ -559,6 +603,7 @@ static const AssayCliVerb verbs[] = {
   { "answers", verb_answers, N_("Read a model server's answers back by id") },
   { "generate", verb_generate, N_("Fill a template from records and answer it with a local model (T 0.8, top-p 0.95, 128 tokens)") },
   { "templates", verb_templates, N_("List, show or replace the prompt templates") },
+  { "dedup", verb_dedup, N_("Near-duplicate records (MinHash of word 5-grams); --reject keeps one of each group") },
   { NULL }
 };
 
