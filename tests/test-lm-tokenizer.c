@@ -8,11 +8,33 @@
 #include "assay-lm-tokenizer.h"
 #include "assay-test-util.h"
 
+/* llama.cpp's golden vectors: 46 texts (each followed by a separator line) and a line of ids
+ * per text. */
+static guint
+read_golden (const char *base, GStrv *inputs, GStrv *outputs)
+{
+  g_autofree char *inp_path = g_strconcat (base, ".inp", NULL), *out_path = g_strconcat (base, ".out", NULL);
+  g_autofree char *inp = NULL, *out = NULL;
+  guint n;
+
+  g_assert_true (g_file_get_contents (inp_path, &inp, NULL, NULL));
+  g_assert_true (g_file_get_contents (out_path, &out, NULL, NULL));
+  *inputs = g_strsplit (inp, "\n__ggml_vocab_test__\n", -1);
+  *outputs = g_strsplit (out, "\n", -1);
+  n = g_strv_length (*inputs);
+  /* the file ends with a separator: the last piece is empty */
+  if (n > 0 && *(*inputs)[n - 1] == '\0')
+    n--;
+  g_assert_cmpuint (n, ==, 46);
+  g_assert_cmpuint (g_strv_length (*outputs), >=, n);
+  return n;
+}
+
 static void
 check_golden (const char *tokenizer_rel, const char *golden)
 {
   const char *data = assay_test_shared_data ();
-  g_autofree char *tok_path = NULL, *inp_path = NULL, *out_path = NULL, *inp = NULL, *out = NULL;
+  g_autofree char *tok_path = NULL, *base = NULL;
   g_autoptr (AssayLmTokenizer) tok = NULL;
   g_autoptr (GError) error = NULL;
   g_auto (GStrv) inputs = NULL, outputs = NULL;
@@ -21,20 +43,10 @@ check_golden (const char *tokenizer_rel, const char *golden)
   if (data == NULL)
     return;
   tok_path = g_build_filename (data, "tokenizers", tokenizer_rel, NULL);
-  inp_path = g_strdup_printf ("%s/tokenizers/golden/%s.inp", data, golden);
-  out_path = g_strdup_printf ("%s/tokenizers/golden/%s.out", data, golden);
+  base = g_strdup_printf ("%s/tokenizers/golden/%s", data, golden);
   tok = assay_lm_tokenizer_load (tok_path, &error);
   g_assert_no_error (error);
-  g_assert_true (g_file_get_contents (inp_path, &inp, NULL, NULL));
-  g_assert_true (g_file_get_contents (out_path, &out, NULL, NULL));
-  inputs = g_strsplit (inp, "\n__ggml_vocab_test__\n", -1);
-  outputs = g_strsplit (out, "\n", -1);
-  n_inputs = g_strv_length (inputs);
-  /* the file ends with a separator: the last piece is empty */
-  if (n_inputs > 0 && *inputs[n_inputs - 1] == '\0')
-    n_inputs--;
-  g_assert_cmpuint (n_inputs, ==, 46);
-  g_assert_cmpuint (g_strv_length (outputs), >=, n_inputs);
+  n_inputs = read_golden (base, &inputs, &outputs);
   for (guint i = 0; i < n_inputs; i++)
     {
       g_autoptr (GArray) ids = NULL, offsets = NULL;
@@ -70,7 +82,7 @@ static void
 check_gguf_golden (const char *name, gboolean lossless)
 {
   const char *data = assay_test_shared_data ();
-  g_autofree char *path = NULL, *inp = NULL, *out = NULL, *inp_path = NULL, *out_path = NULL;
+  g_autofree char *path = NULL;
   g_autoptr (AssayLmTokenizer) tok = NULL;
   g_autoptr (GError) error = NULL;
   g_auto (GStrv) inputs = NULL, outputs = NULL;
@@ -79,18 +91,9 @@ check_gguf_golden (const char *name, gboolean lossless)
   if (data == NULL)
     return;
   path = g_build_filename (data, "tokenizers", "gguf", name, NULL);
-  inp_path = g_strconcat (path, ".inp", NULL);
-  out_path = g_strconcat (path, ".out", NULL);
   tok = assay_lm_tokenizer_load (path, &error);
   g_assert_no_error (error);
-  g_assert_true (g_file_get_contents (inp_path, &inp, NULL, NULL));
-  g_assert_true (g_file_get_contents (out_path, &out, NULL, NULL));
-  inputs = g_strsplit (inp, "\n__ggml_vocab_test__\n", -1);
-  outputs = g_strsplit (out, "\n", -1);
-  n_inputs = g_strv_length (inputs);
-  if (n_inputs > 0 && *inputs[n_inputs - 1] == '\0')
-    n_inputs--;
-  g_assert_cmpuint (n_inputs, ==, 46);
+  n_inputs = read_golden (path, &inputs, &outputs);
   for (guint i = 0; i < n_inputs; i++)
     {
       g_autoptr (GArray) ids = NULL, offsets = NULL;
