@@ -266,14 +266,60 @@ assay_json_parser_load_file (JsonParser *parser, const char *path, GError **erro
   return assay_json_parser_load (parser, data, (gssize) len, error);
 }
 
+/* json-glib (1.6) writes a double in exponent form with ".0" after it ("1e-10.0"), which is not
+ * JSON: outside strings, a ".0" right after a number's exponent is dropped. */
+static void
+fix_exponents (char *text)
+{
+  gboolean in_string = FALSE, escaped = FALSE, in_number = FALSE, exponent = FALSE;
+  char    *out = text;
+
+  for (const char *p = text; *p; p++)
+    {
+      char c = *p;
+      if (in_string)
+        {
+          if (escaped)
+            escaped = FALSE;
+          else if (c == '\\')
+            escaped = TRUE;
+          else if (c == '"')
+            in_string = FALSE;
+          *out++ = c;
+          continue;
+        }
+      if (c == '"')
+        {
+          in_string = TRUE;
+          in_number = exponent = FALSE;
+        }
+      else if (g_ascii_isdigit (c) || ((c == '-' || c == '+') && in_number))
+        in_number = TRUE;
+      else if ((c == 'e' || c == 'E') && in_number)
+        exponent = TRUE;
+      else if (c == '.' && in_number && exponent && p[1] == '0' && !g_ascii_isdigit (p[2]))
+        {
+          p++; /* skip ".0" */
+          continue;
+        }
+      else if (c != '.')
+        in_number = exponent = FALSE;
+      *out++ = c;
+    }
+  *out = '\0';
+}
+
 char *
 assay_json_node_to_string (JsonNode *node, gboolean pretty)
 {
   g_autoptr (JsonGenerator) gen = json_generator_new ();
+  char *text;
 
   json_generator_set_root (gen, node);
   json_generator_set_pretty (gen, pretty);
-  return json_generator_to_data (gen, NULL);
+  text = json_generator_to_data (gen, NULL);
+  fix_exponents (text);
+  return text;
 }
 
 char *

@@ -215,6 +215,21 @@ assay_merge (AssayStore *store, const char *const *paths, guint n_paths,
           return FALSE;
         }
     }
+  /* each shard's part of the work as its k, n and the units say (the same units in all) */
+  for (guint i = 0; i < shards->len; i++)
+    {
+      AssayShardFile *f = shards->pdata[i];
+      AssayShard      spec = { f->k, f->n };
+      guint           begin, end;
+      assay_shard_range (&spec, f->units, &begin, &end);
+      if (f->units != first->units || f->begin != begin || f->end != end)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       _("“%s”: its part of the work (%u to %u of %u) is not shard %u of %u's"), f->path,
+                       f->begin, f->end, f->units, f->k, f->n);
+          return FALSE;
+        }
+    }
   if ((verb = find_verb (first->verb)) < 0)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,

@@ -30,6 +30,37 @@ append_quoted (GString *s, const char *arg)
   g_string_append (s, q);
 }
 
+/* A value sbatch reads from a #SBATCH line as it is: no white space, quotes, comment or escape
+ * (sbatch splits those lines at white space and strips quotes); others go on its command line. */
+static gboolean
+directive_safe (const char *value)
+{
+  for (const char *p = value; *p; p++)
+    if (g_ascii_isspace (*p) || *p == '"' || *p == '\'' || *p == '#' || *p == '\\' || (guchar) *p < 0x20)
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+assay_slurm_check_value (const char *value)
+{
+  if (value == NULL || *value == '\0')
+    return FALSE;
+  for (const char *p = value; *p; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("_.,:+-", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+assay_slurm_check_path (const char *path)
+{
+  for (const char *p = path; *p; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      return FALSE;
+  return TRUE;
+}
+
 static void
 append_header (GString *s, const AssaySlurmSubmit *o, const char *folder, const char *name,
                const char *log)
@@ -39,7 +70,10 @@ append_header (GString *s, const AssaySlurmSubmit *o, const char *folder, const 
 
   g_string_append (s, "#!/bin/bash\n");
   g_string_append_printf (s, "#SBATCH --job-name=%s\n", job_name);
-  g_string_append_printf (s, "#SBATCH --output=%s\n", logs);
+  if (directive_safe (logs))
+    g_string_append_printf (s, "#SBATCH --output=%s\n", logs);
+  else
+    g_string_append (s, "# (the log file, --output, is given on sbatch's command line)\n");
   if (o->partition != NULL)
     g_string_append_printf (s, "#SBATCH --partition=%s\n", o->partition);
   if (o->time != NULL)
@@ -112,11 +146,8 @@ assay_slurm_merge_script (const AssaySlurmSubmit *o, const char *folder)
       append_quoted (s, o->workspace);
     }
   g_string_append (s, " --json");
-  for (guint k = 0; k < o->n; k++)
-    {
-      g_autofree char *path = shard_path (folder, k);
-      append_quoted (s, path);
-    }
+  /* the folder: merge takes its shard files (one argument, whatever the number of tasks) */
+  append_quoted (s, folder);
   g_string_append_c (s, '\n');
   return g_string_free (s, FALSE);
 }
@@ -226,7 +257,9 @@ assay_slurm_submit (AssayStore *store, const AssaySlurmSubmit *o, gboolean dry_r
 
   if (!dry_run)
     {
-      const char *array_argv[] = { "sbatch", "--parsable", array_path, NULL };
+      g_autofree char *array_log = g_build_filename (folder, "task-%a.log", NULL);
+      g_autofree char *array_out = g_strconcat ("--output=", array_log, NULL);
+      const char *array_argv[] = { "sbatch", "--parsable", array_out, array_path, NULL };
       sqlite3_stmt *stmt;
 
       if (g_file_test (folder, G_FILE_TEST_EXISTS) && o->folder == NULL)
@@ -246,7 +279,9 @@ assay_slurm_submit (AssayStore *store, const AssaySlurmSubmit *o, gboolean dry_r
       if (o->merge_job)
         {
           g_autofree char *dependency = g_strdup_printf ("--dependency=afterok:%s", array_job);
-          const char *merge_argv[] = { "sbatch", "--parsable", dependency, merge_path, NULL };
+          g_autofree char *merge_log = g_build_filename (folder, "merge.log", NULL);
+          g_autofree char *merge_out = g_strconcat ("--output=", merge_log, NULL);
+          const char *merge_argv[] = { "sbatch", "--parsable", dependency, merge_out, merge_path, NULL };
           if ((merge_job = sbatch (merge_argv, error)) == NULL)
             return FALSE;
         }
@@ -418,7 +453,17 @@ look_at_shards (AssayStore *store, JsonObject *row, gboolean merge)
 {
   g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   const char *folder = json_object_get_string_member (row, "folder");
-  guint       n = (guint) json_object_get_int_member (row, "n");
+  gint64      count = json_object_get_int_member (row, "n");
+  guint       n;
+
+  if (count < 1 || count > 100000 || folder == NULL)
+    {
+      /* a row no submit writes: say so rather than look for shards */
+      json_object_set_int_member (row, "shards_written", 0);
+      json_object_set_string_member (row, "merge_error", "the job's row is damaged (tasks out of 1 to 100000, or no folder)");
+      return;
+    }
+  n = (guint) count;
 
   for (guint k = 0; k < n; k++)
     {

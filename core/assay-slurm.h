@@ -5,7 +5,7 @@
  * submit writes two batch scripts into a folder of their own beside the workspace
  * (WORKSPACE-cluster/VERB-TIMESTAMP/): array.sbatch, a job array whose task K runs
  * `srun assay-cli VERB ... --shard K/N --shard-out shard-K.assay`, and merge.sbatch, which runs
- * `assay-cli merge -w WORKSPACE shard-*.assay` once every task has succeeded
+ * `assay-cli merge -w WORKSPACE FOLDER` (the folder's shard files) once every task has succeeded
  * (--dependency=afterok). The job ids are kept in the workspace (cluster_jobs). The merge job
  * writes the workspace from a compute node: SQLite's write-ahead log needs every process that
  * opens the file at once on one machine, so with the app open elsewhere submit with no merge
@@ -30,6 +30,11 @@ typedef struct
   const char        *folder;       /* NULL: WORKSPACE-cluster/VERB-TIMESTAMP */
   const char        *output;       /* verbs whose result is a file: merged into it */
 } AssaySlurmSubmit;
+
+/* A --partition or --time value sbatch takes as it is (letters, digits and _ . , : + -). */
+gboolean assay_slurm_check_value (const char *value);
+/* A path that can go into a script: no control characters. */
+gboolean assay_slurm_check_path (const char *path);
 
 /* The scripts (for --dry-run and for submit): folder is where shards and logs go. */
 char    *assay_slurm_array_script (const AssaySlurmSubmit *submit, const char *folder);

@@ -795,11 +795,36 @@ test_xc_empty_huge_header (void)
   g_test_trap_assert_passed ();
 }
 
+/* Numbers in exponent form are written as JSON (json-glib alone writes "1e-10.0"), and a string
+ * that looks like one is left as it is. */
+static void
+test_json_exponents (void)
+{
+  g_autoptr (JsonObject) o = json_object_new ();
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) back = NULL;
+
+  json_object_set_double_member (o, "small", 1e-10);
+  json_object_set_double_member (o, "big", -2.5e300);
+  json_object_set_double_member (o, "plain", 0.5);
+  json_object_set_string_member (o, "text", "1e-10.0 stays");
+  text = assay_json_object_to_string (o, FALSE);
+  g_assert_nonnull (strstr (text, "\"1e-10.0 stays\""));
+  g_assert_null (strstr (text, "e-10.0,"));
+  back = assay_json_object_from_string (text, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (json_object_get_double_member (back, "small"), ==, 1e-10);
+  g_assert_cmpfloat (json_object_get_double_member (back, "big"), ==, -2.5e300);
+  g_assert_cmpfloat (json_object_get_double_member (back, "plain"), ==, 0.5);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/hardening/json-check", test_json_check);
+  g_test_add_func ("/hardening/json-exponents", test_json_exponents);
   g_test_add_func ("/hardening/deep-json-everywhere", test_deep_json_everywhere);
   g_test_add_func ("/hardening/numbers-in-generations", test_numbers_in_generations);
   g_test_add_func ("/hardening/trace-import-errors", test_trace_import_says_what_is_wrong);

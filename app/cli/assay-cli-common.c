@@ -147,7 +147,7 @@ assay_cli_shard_check (AssayCliShard *shard)
   shard->parsed.n = 0;
   if (shard->shard == NULL && shard->shard_out == NULL)
     return ASSAY_CLI_OK;
-  if (shard->shard == NULL || shard->shard_out == NULL)
+  if (shard->shard == NULL || shard->shard_out == NULL || *shard->shard_out == '\0')
     return assay_cli_usage (_("--shard K/N and --shard-out FILE go together"));
   if (!assay_shard_parse (shard->shard, &shard->parsed, &error))
     return assay_cli_usage ("%s", error->message);

@@ -4,9 +4,17 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <string.h>
 
 #include "assay-cli-commands.h"
 #include "assay-merge.h"
+
+static int
+compare_paths (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
 
 int
 assay_cli_merge (int argc, char **argv)
@@ -24,6 +32,7 @@ assay_cli_merge (int argc, char **argv)
   g_autoptr (AssayStore) store = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) result = NULL;
+  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   AssayMergeOptions options = { 0 };
   int status = assay_cli_parse (&common, "merge", _("SHARD…"), entries, &argc, &argv);
 
@@ -47,7 +56,53 @@ assay_cli_merge (int argc, char **argv)
     }
   options.partial = partial;
   options.output = output;
-  if (!assay_merge (store, (const char *const *) argv + 1, (guint) argc - 1, &options, &result, &error))
+  /* a folder stands for its .assay files (a cluster job's shards) */
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_file_test (argv[i], G_FILE_TEST_IS_DIR))
+        {
+          g_autoptr (GDir) dir = g_dir_open (argv[i], 0, &error);
+          g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+          const char *name;
+          if (dir == NULL)
+            {
+              status = assay_cli_fail (g_steal_pointer (&error));
+              goto out;
+            }
+          while ((name = g_dir_read_name (dir)) != NULL)
+            if (g_str_has_suffix (name, ".assay") && name[0] != '.')
+              g_ptr_array_add (names, g_build_filename (argv[i], name, NULL));
+          g_ptr_array_sort (names, compare_paths);
+          for (guint k = 0; k < names->len; k++)
+            g_ptr_array_add (paths, g_strdup (names->pdata[k]));
+        }
+      else
+        g_ptr_array_add (paths, g_strdup (argv[i]));
+    }
+  if (paths->len == 0)
+    {
+      status = assay_cli_usage (_("no shard files in the folders given"));
+      goto out;
+    }
+  if (output != NULL)
+    {
+      /* never written over: a shard being merged, a workspace */
+      GStatBuf out_st, st;
+      g_autofree char *head = NULL;
+      gsize            len = 0;
+      for (guint k = 0; k < paths->len && g_stat (output, &out_st) == 0; k++)
+        if (g_stat (paths->pdata[k], &st) == 0 && st.st_ino == out_st.st_ino && st.st_dev == out_st.st_dev)
+          {
+            status = assay_cli_usage (_("--output “%s” is one of the shards"), output);
+            goto out;
+          }
+      if (g_file_get_contents (output, &head, &len, NULL) && len >= 16 && memcmp (head, "SQLite format 3", 16) == 0)
+        {
+          status = assay_cli_usage (_("--output “%s” is a database (a workspace or a shard), not overwritten"), output);
+          goto out;
+        }
+    }
+  if (!assay_merge (store, (const char *const *) paths->pdata, paths->len, &options, &result, &error))
     {
       status = assay_cli_fail (g_steal_pointer (&error));
       goto out;

@@ -120,6 +120,43 @@ verb_submit (int argc, char **argv)
       status = assay_cli_usage (_("slurm submit needs the verb to run, e.g. traces credit --policy DIR --reference DIR"));
       goto out;
     }
+  if (((char *) verb->pdata[0])[0] == '-')
+    {
+      status = assay_cli_usage (_("slurm submit: unknown option “%s” (its options come before the verb)"),
+                                (char *) verb->pdata[0]);
+      goto out;
+    }
+  if ((a.partition != NULL && !assay_slurm_check_value (a.partition))
+      || (a.time != NULL && !assay_slurm_check_value (a.time)))
+    {
+      status = assay_cli_usage (_("--partition and --time take letters, digits and _ . , : + - only"));
+      goto out;
+    }
+  if (!assay_slurm_check_path (a.workspace) || (a.folder != NULL && !assay_slurm_check_path (a.folder)))
+    {
+      status = assay_cli_usage (_("the workspace and --folder paths may not hold control characters"));
+      goto out;
+    }
+  for (guint i = 0; i < verb->len; i++)
+    {
+      char *arg = verb->pdata[i];
+      char *eq = g_str_has_prefix (arg, "--") ? strchr (arg, '=') : NULL;
+      const char *value = eq != NULL ? eq + 1 : arg;
+
+      if (!assay_slurm_check_path (arg))
+        {
+          status = assay_cli_usage (_("the verb's arguments may not hold control characters"));
+          goto out;
+        }
+      /* the tasks run in the job's folder: paths relative to here become absolute */
+      if (value[0] != '-' && !g_path_is_absolute (value) && g_file_test (value, G_FILE_TEST_EXISTS))
+        {
+          g_autofree char *absolute = g_canonicalize_filename (value, NULL);
+          char *now = eq != NULL ? g_strdup_printf ("%.*s=%s", (int) (eq - arg), arg, absolute) : g_strdup (absolute);
+          g_free (verb->pdata[i]);
+          verb->pdata[i] = now;
+        }
+    }
   name = g_strdup_printf ("%s %s", (char *) verb->pdata[0], (char *) verb->pdata[1]);
   if (!assay_merge_verb_known (name))
     {

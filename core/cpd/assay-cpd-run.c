@@ -371,6 +371,9 @@ assay_cpd_score_merge (AssayMergeContext *ctx, GError **error)
         return FALSE;
     }
   for (guint i = 0; i < ctx->n_shards; i++)
+    if (!assay_shard_check_count (ctx->shards[i], "cpd_results", "series", error))
+      return FALSE;
+  for (guint i = 0; i < ctx->n_shards; i++)
     if (!assay_shard_copy_rows (ctx->store, ctx->shards[i], "cpd_scores",
                                 "SELECT series_id, name, data FROM cpd_scores",
                                 "INSERT INTO cpd_scores (run_id, series_id, name, data) VALUES (?1, ?2, ?3, ?4)",
@@ -382,6 +385,20 @@ assay_cpd_score_merge (AssayMergeContext *ctx, GError **error)
                                    "change_types, metrics, graphs) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                                    ctx->run, error))
       return FALSE;
+  {
+    /* every series is one of the run's dataset */
+    g_autofree char *sql = g_strdup_printf ("SELECT (SELECT count(*) FROM cpd_results r JOIN cpd_series s ON s.id = r.series_id "
+                                            "WHERE r.run_id = %1$" G_GINT64_FORMAT " AND s.dataset_id != %2$" G_GINT64_FORMAT ") + "
+                                            "(SELECT count(*) FROM cpd_scores c JOIN cpd_series s ON s.id = c.series_id "
+                                            "WHERE c.run_id = %1$" G_GINT64_FORMAT " AND s.dataset_id != %2$" G_GINT64_FORMAT ")",
+                                            ctx->run, assay_json_get_int (ctx->provenance, "dataset", 0));
+    if (assay_store_query_int (ctx->store, sql, 1) != 0)
+      {
+        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                     _("“%s” holds scores of series of another dataset"), ctx->shards[0]->path);
+        return FALSE;
+      }
+  }
   /* the run's metrics: the per-series ones, summarised in series order as one run does */
   if ((stmt = assay_store_prepare (ctx->store, "SELECT metrics FROM cpd_results WHERE run_id = ? "
                                                "ORDER BY series_id", error)) == NULL)

@@ -29,6 +29,18 @@ assay_gen_dedup (AssayStore *store, gint64 dataset, double threshold, const Assa
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("The threshold must be in (0, 1]"));
       return NULL;
     }
+  if (dataset != 0)
+    {
+      g_autofree char *area = NULL;
+      if (!assay_store_get_dataset (store, dataset, &area, NULL, error))
+        return NULL;
+      if (!g_str_equal (area, "gen"))
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("Dataset %" G_GINT64_FORMAT " holds %s data, not generations"),
+                       dataset, area);
+          return NULL;
+        }
+    }
   stmt = assay_store_prepare (store,
                               "SELECT id, coalesce (edited, text) FROM gen_records WHERE (?1 = 0 OR dataset_id = ?1) "
                               "AND " ASSAY_DATASET_VISIBLE ("dataset_id") " ORDER BY id",

@@ -377,6 +377,9 @@ assay_trace_credit_merge (AssayMergeContext *ctx, GError **error)
         return FALSE;
     }
   for (guint i = 0; i < ctx->n_shards; i++)
+    if (!assay_shard_check_count (ctx->shards[i], "trace_tokens", "texts", error))
+      return FALSE;
+  for (guint i = 0; i < ctx->n_shards; i++)
     if (!assay_shard_copy_rows (ctx->store, ctx->shards[i], "trace_tokens",
                                 "SELECT record_id, side, n_tokens, offsets, logprobs, ref_logprobs, "
                                 "reward, steps, step_rewards, first_error FROM trace_tokens ORDER BY id",
@@ -385,6 +388,20 @@ assay_trace_credit_merge (AssayMergeContext *ctx, GError **error)
                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                                 ctx->run, error))
       return FALSE;
+  {
+    /* every row is a trace the run reads: of its dataset (when it has one) */
+    gint64 dataset = assay_json_get_int (params, "dataset", 0);
+    g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM trace_tokens t JOIN gen_records r ON r.id = t.record_id "
+                                            "WHERE t.run_id = %" G_GINT64_FORMAT " AND (r.kind NOT IN " ASSAY_TRACE_KINDS_SQL
+                                            " OR (%" G_GINT64_FORMAT " != 0 AND r.dataset_id != %" G_GINT64_FORMAT "))",
+                                            ctx->run, dataset, dataset);
+    if (assay_store_query_int (ctx->store, sql, 1) != 0)
+      {
+        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                     _("“%s” holds token credit of records the run does not read"), ctx->shards[0]->path);
+        return FALSE;
+      }
+  }
   for (guint i = 0; i < ctx->summaries->len; i++)
     {
       JsonObject *s = g_ptr_array_index (ctx->summaries, i);

@@ -457,3 +457,26 @@ assay_shard_copy_rows (AssayStore *store, AssayShardFile *shard, const char *tab
   sqlite3_finalize (from);
   return TRUE;
 }
+
+gboolean
+assay_shard_check_count (AssayShardFile *shard, const char *table, const char *member, GError **error)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s", table);
+  sqlite3_stmt    *stmt = NULL;
+  gint64           rows = -1, want = -2;
+
+  if (shard->summary != NULL && json_object_has_member (shard->summary, member))
+    want = json_object_get_int_member (shard->summary, member);
+  if (sqlite3_prepare_v2 (shard->db, sql, -1, &stmt, NULL) == SQLITE_OK && sqlite3_step (stmt) == SQLITE_ROW)
+    rows = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  if (rows != want)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   _("“%s” holds %" G_GINT64_FORMAT " rows of %s where its summary says %" G_GINT64_FORMAT
+                     ": the file was changed after it was written"),
+                   shard->path, rows, table, want);
+      return FALSE;
+    }
+  return TRUE;
+}

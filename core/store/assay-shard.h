@@ -88,6 +88,13 @@ typedef struct
 AssayShardFile *assay_shard_file_open (const char *path, GError **error);
 void            assay_shard_file_free (AssayShardFile *self);
 
+/* Checks that the shard holds as many rows in table as its summary's member says (rows lost or
+ * added after it was written are refused, naming the file). */
+gboolean        assay_shard_check_count (AssayShardFile *shard,
+                                         const char     *table,
+                                         const char     *member,
+                                         GError        **error);
+
 /* Copies the rows of select (run on the shard) into the workspace with insert, whose ?1 is
  * bound to target and ?2, ?3, ... to the selected columns in order. A constraint failure (a
  * row there already: shards that overlap) is an error naming the shard file and table. */

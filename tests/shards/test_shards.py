@@ -39,6 +39,18 @@ def digest(path):
     return h.hexdigest()
 
 
+def ws2_for_checks(ws, tmp):
+    """A copy of the workspace with nothing merged, to try merges that must fail."""
+    path = os.path.join(tmp, "checks.assay")
+    if not os.path.exists(path):
+        shutil.copy(ws, path)
+        db = sqlite3.connect(path)
+        db.execute("DELETE FROM shard_merges")
+        db.commit()
+        db.close()
+    return path
+
+
 def refused(p, *words):
     check(p.returncode == 1, "expected failure (exit 1), got %d: %s" % (p.returncode, p.stdout + p.stderr))
     for w in words:
@@ -46,8 +58,8 @@ def refused(p, *words):
 
 
 def main():
-    cli = Cli(sys.argv[1])
-    make_lm = sys.argv[2]
+    cli = Cli(os.path.abspath(sys.argv[1]))
+    make_lm = os.path.abspath(sys.argv[2])
     tmp = tempfile.mkdtemp(prefix="assay-shards-")
     try:
         ws = os.path.join(tmp, "ws.assay")
@@ -90,6 +102,27 @@ def main():
         db.close()
 
         # ---- wrong sets of shards -----------------------------------------------------------
+        # rows lost, or a part of the work not its own, after the shard was written
+        lost = os.path.join(tmp, "lost.assay")
+        shutil.copy(shards[1], lost)
+        db = sqlite3.connect(lost)
+        db.execute("DELETE FROM trace_tokens WHERE id = (SELECT min(id) FROM trace_tokens)")
+        db.commit()
+        db.close()
+        refused(cli.run("merge", "-w", ws2_for_checks(ws, tmp), shards[0], lost, shards[2], shards[3], ok=False),
+                "changed after it was written")
+        moved = os.path.join(tmp, "moved.assay")
+        shutil.copy(shards[1], moved)
+        db = sqlite3.connect(moved)
+        db.execute("UPDATE meta SET value = json_set (value, '$.begin', 0) WHERE key = 'shard'")
+        db.commit()
+        db.close()
+        refused(cli.run("merge", "-w", ws, shards[0], moved, ok=False), "is not shard 1 of 4")
+        # merge --output never writes over a shard or a workspace
+        for target in (ws, shards[0]):
+            p = cli.run("merge", "--output", target, shards[0], ok=False)
+            check(p.returncode == 2 and "not overwritten" in p.stderr or "one of the shards" in p.stderr,
+                  "merge --output refuses %s: %s" % (target, p.stderr))
         dup = os.path.join(tmp, "copy.assay")
         shutil.copy(shards[1], dup)
         refused(cli.run("merge", "-w", ws, shards[1], dup, ok=False), "both shard 1 of 4")
@@ -342,7 +375,20 @@ def main():
         check("#SBATCH --array=0-2" in dry["array"] and "--gpus-per-task=1" in dry["array"]
               and "--partition=gpu" in dry["array"] and '--shard "${SLURM_ARRAY_TASK_ID}/3"' in dry["array"],
               "array script: %s" % dry["array"])
-        check("merge" in dry["merge"] and "shard-2.assay" in dry["merge"], "merge script: %s" % dry["merge"])
+        check("merge" in dry["merge"] and dry["folder"] in dry["merge"], "merge script: %s" % dry["merge"])
+        # values that would break out of a #SBATCH line are refused; relative paths made absolute
+        p = cli.run("slurm", "submit", "-w", ws, "--array", "2", "--time", "01:00:00\ntouch /tmp/x", "--dry-run",
+                    *credit[:2], *credit[4:], ok=False)
+        check(p.returncode == 2 and "--time" in p.stderr, "a newline in --time is refused: %s" % p.stderr)
+        here = os.getcwd()
+        os.chdir(tmp)
+        try:
+            dry = cli.run("slurm", "submit", "-w", ws, "--array", "2", "--dry-run", "traces", "credit",
+                          "--policy", os.path.basename(policy), "--reference=" + os.path.basename(reference))
+        finally:
+            os.chdir(here)
+        check("'--policy' '%s'" % policy in dry["array"] and "'--reference=%s'" % reference in dry["array"],
+              "relative model paths made absolute: %s" % dry["array"])
         check(not os.path.exists(dry["folder"]), "a dry run writes nothing")
         p = cli.run("slurm", "submit", "-w", ws, "--array", "2", "--dry-run", "traces", "import", "x", ok=False)
         check(p.returncode == 2 and "does not run in shards" in p.stderr, "unsharded verb refused: %s" % p.stderr)
