@@ -243,6 +243,12 @@ assay_merge (AssayStore *store, const char *const *paths, guint n_paths,
                    _("Shards of “%s” are merged into a workspace (use -w FILE)"), first->verb);
       return FALSE;
     }
+  if (!verbs[verb].file && options != NULL && options->output != NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   _("Shards of “%s” are merged into the workspace, not into a file (no --output)"), first->verb);
+      return FALSE;
+    }
   if (verbs[verb].file && (options == NULL || options->output == NULL))
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -171,6 +172,15 @@ verb_tokenize (AssayCliCommon *common, int argc, char **argv)
   return ASSAY_CLI_OK;
 }
 
+/* The output may not be the input (the input would be gone before it was read whole). */
+static gboolean
+same_file (const char *a, const char *b)
+{
+  GStatBuf x, y;
+  return a != NULL && b != NULL && g_stat (a, &x) == 0 && g_stat (b, &y) == 0 && x.st_ino == y.st_ino
+         && x.st_dev == y.st_dev;
+}
+
 static int
 verb_score (AssayCliCommon *common, int argc, char **argv)
 {
@@ -198,6 +208,8 @@ verb_score (AssayCliCommon *common, int argc, char **argv)
     status = assay_cli_usage (_("lm score needs --model DIR, --input FILE and --output FILE (or --shard K/N --shard-out FILE)"));
   if (status == ASSAY_CLI_OK && (batch_tokens < 1 || batch_tokens > (1 << 24)))
     status = assay_cli_usage (_("--batch-tokens must be between 1 and 16777216"));
+  if (status == ASSAY_CLI_OK && same_file (options.input, options.output))
+    status = assay_cli_usage (_("--output is the --input file"));
   if (status != ASSAY_CLI_OK)
     {
       assay_lm_score_options_clear (&options);
@@ -247,6 +259,8 @@ verb_generate (AssayCliCommon *common, int argc, char **argv)
     status = assay_cli_usage (_("--kv-cache is f32 or bf16"));
   if (status == ASSAY_CLI_OK && (n < 1 || n > 100000))
     status = assay_cli_usage (_("--n must be 1 to 100000"));
+  if (status == ASSAY_CLI_OK && same_file (options.input, options.output))
+    status = assay_cli_usage (_("--output is the --input file"));
   if (status == ASSAY_CLI_OK)
     status = assay_cli_sampling_check (&s);
   if (status != ASSAY_CLI_OK)

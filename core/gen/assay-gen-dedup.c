@@ -120,8 +120,14 @@ assay_gen_dedup_reject (AssayStore *store, JsonObject *result, guint *n_rejected
       for (guint k = 0; k < n; k++)
         if (k != keep)
           {
-            gint64 id = json_array_get_int_element (members, k);
-            g_array_append_val (reject, id);
+            gint64   id = json_array_get_int_element (members, k);
+            gboolean already;
+            sqlite3_bind_int64 (stmt, 1, id);
+            already = sqlite3_step (stmt) == SQLITE_ROW
+                      && g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "rejected") == 0;
+            sqlite3_reset (stmt);
+            if (!already) /* only the records the decision changes */
+              g_array_append_val (reject, id);
           }
     }
   if (n_rejected != NULL)
