@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "assay-gen-dedup.h"
 #include "assay-gen-export.h"
 #include "assay-gen-generate-dialog.h"
 #include "assay-gen-import-dialog.h"
@@ -1718,6 +1719,119 @@ generate_action (GtkWidget *widget, const char *name, GVariant *param)
   assay_generations_page_generate (ASSAY_GENERATIONS_PAGE (widget));
 }
 
+/* ---- near-duplicates ------------------------------------------------------------------------- */
+
+#define DEDUP_THRESHOLD 0.8
+#define DEDUP_SHOWN     6
+
+static void
+dedup_response_cb (AdwMessageDialog *dialog, const char *response, AssayGenerationsPage *self)
+{
+  JsonObject      *result = g_object_get_data (G_OBJECT (dialog), "result");
+  AssayStore      *store = assay_page_get_store (ASSAY_PAGE (self));
+  g_autoptr (GError) error = NULL;
+  g_autofree char *msg = NULL;
+  guint            n = 0;
+
+  if (!g_str_equal (response, "reject") || store == NULL || result == NULL)
+    return;
+  if (!assay_gen_dedup_reject (store, result, &n, &error))
+    {
+      assay_page_toast (ASSAY_PAGE (self), error->message);
+      return;
+    }
+  msg = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u near-duplicate rejected (Ctrl+Z undoes)",
+                                      "%u near-duplicates rejected (Ctrl+Z undoes)", n), n);
+  assay_page_toast (ASSAY_PAGE (self), msg);
+}
+
+/* A line for a group: its size and the start of its first record's text. */
+static char *
+dedup_group_line (AssayStore *store, JsonArray *group)
+{
+  g_autoptr (AssayGenRecord) rec = assay_gen_record_load (store, json_array_get_int_element (group, 0), NULL);
+  const char      *text = rec != NULL ? assay_gen_record_final_text (rec) : NULL;
+  g_autofree char *start = NULL, *flat = NULL;
+
+  flat = g_strdup (text != NULL ? text : "");
+  g_strdelimit (flat, "\n\r\t", ' ');
+  start = g_utf8_substring (flat, 0, MIN (g_utf8_strlen (flat, -1), 70));
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "• %u record: “%s%s”", "• %u records: “%s%s”",
+                                       json_array_get_length (group)),
+                          json_array_get_length (group), start, g_utf8_strlen (flat, -1) > 70 ? "…" : "");
+}
+
+static void
+dedup_finished_cb (AssayJob *job, AssayGenerationsPage *self)
+{
+  JsonNode   *node = assay_job_get_result (job);
+  AssayStore *store = assay_page_get_store (ASSAY_PAGE (self));
+  JsonObject *result;
+  JsonArray  *groups;
+  GtkWidget  *dialog;
+  GString    *body;
+  guint       n_groups, n_records = 0;
+
+  /* (a failure is toasted by the window) */
+  if (assay_job_get_state (job) != ASSAY_JOB_SUCCEEDED || node == NULL || store == NULL)
+    return;
+  result = json_node_get_object (node);
+  groups = json_object_get_array_member (result, "groups");
+  n_groups = json_array_get_length (groups);
+  if (n_groups == 0)
+    {
+      g_autofree char *msg = g_strdup_printf (_("No near-duplicates among %lld records"),
+                                              (long long) json_object_get_int_member (result, "records"));
+      assay_page_toast (ASSAY_PAGE (self), msg);
+      return;
+    }
+  for (guint g = 0; g < n_groups; g++)
+    n_records += json_array_get_length (json_array_get_array_element (groups, g));
+  body = g_string_new (NULL);
+  g_string_append_printf (body, _("%u records fall into groups whose texts share at least %.0f %% of their "
+                                  "word 5-grams (estimated). Rejecting keeps one record of each group: an "
+                                  "accepted one if the group has one, else the first."),
+                          n_records, 100 * DEDUP_THRESHOLD);
+  for (guint g = 0; g < MIN (n_groups, DEDUP_SHOWN); g++)
+    {
+      g_autofree char *line = dedup_group_line (store, json_array_get_array_element (groups, g));
+      g_string_append_printf (body, "\n%s", line);
+    }
+  if (n_groups > DEDUP_SHOWN)
+    g_string_append_printf (body, _("\n… and %u more groups"), n_groups - DEDUP_SHOWN);
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), NULL, NULL);
+  adw_message_dialog_format_heading (ADW_MESSAGE_DIALOG (dialog),
+                                     g_dngettext (GETTEXT_PACKAGE, "%u Group of Near-Duplicates",
+                                                  "%u Groups of Near-Duplicates", n_groups),
+                                     n_groups);
+  adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog), body->str);
+  g_string_free (body, TRUE);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"), "reject",
+                                    _("_Reject All but One"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "reject",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  g_object_set_data_full (G_OBJECT (dialog), "result", json_object_ref (result), (GDestroyNotify) json_object_unref);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (dedup_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+void
+assay_generations_page_find_duplicates (AssayGenerationsPage *self)
+{
+  g_autoptr (AssayJob) job = assay_gen_dedup_job_new (self->dataset, DEDUP_THRESHOLD);
+
+  g_signal_connect_object (job, "finished", G_CALLBACK (dedup_finished_cb), self, 0);
+  assay_page_submit (ASSAY_PAGE (self), job);
+}
+
+static void
+dedup_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  assay_generations_page_find_duplicates (ASSAY_GENERATIONS_PAGE (widget));
+}
+
 static void
 focus_search_action (GtkWidget *widget, const char *name, GVariant *param)
 {
@@ -1876,6 +1990,7 @@ assay_generations_page_class_init (AssayGenerationsPageClass *klass)
 
   gtk_widget_class_install_action (widget_class, "gen.import", NULL, import_action);
   gtk_widget_class_install_action (widget_class, "gen.generate", NULL, generate_action);
+  gtk_widget_class_install_action (widget_class, "gen.dedup", NULL, dedup_action);
   gtk_widget_class_install_action (widget_class, "gen.export", "s", export_action);
   gtk_widget_class_install_action (widget_class, "gen.export-accepted", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "gen.bulk", "s", bulk_action);

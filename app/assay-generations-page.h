@@ -65,4 +65,8 @@ GtkScrolledWindow *assay_generations_page_get_list_scroller (AssayGenerationsPag
 /* Opens Generate… for the records the filter shows (NULL without a workspace) */
 AssayGenGenerateDialog *assay_generations_page_generate (AssayGenerationsPage *self);
 
+/* Looks for near-duplicates of the dataset shown (a job); a dialog lists the groups and offers to
+ * reject all but one record of each (one undoable decision). */
+void assay_generations_page_find_duplicates (AssayGenerationsPage *self);
+
 G_END_DECLS

@@ -791,6 +791,84 @@ test_generate (void)
   assay_test_run_app (path, check_generate, dir);
 }
 
+/* Find Near-Duplicates: on the demo's records plus copies of three of them (one retyped, one
+ * with different punctuation), the job's dialog names the groups; Reject keeps one of each,
+ * Ctrl+Z takes it back. Screenshots light and dark. */
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *tops = gtk_window_get_toplevels (); /* (not ours) */
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr (GObject) w = g_list_model_get_item (tops, i);
+      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return ADW_MESSAGE_DIALOG (w);
+    }
+  return NULL;
+}
+
+static void
+check_duplicates (AssayWindow *window, gpointer data)
+{
+  AssayGenerationsPage *page = ASSAY_GENERATIONS_PAGE (assay_window_get_page (window, "generations"));
+  AssayStore           *store = assay_window_get_store (window);
+  AdwMessageDialog     *dialog = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 rejected_before = assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE status = 'rejected'", 0);
+
+  assay_window_show_page (window, "generations");
+  wait_loaded (window);
+  assay_generations_page_find_duplicates (page);
+  for (int i = 0; i < 200 && (dialog = find_message_dialog ()) == NULL; i++)
+    assay_test_wait (25);
+  g_assert_nonnull (dialog);
+  g_assert_nonnull (strstr (adw_message_dialog_get_heading (dialog), "3 Groups of Near-Duplicates"));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "• 2 records"));
+  assay_test_wait (200);
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (dialog));
+    g_assert_cmpint (gdk_texture_get_width (shot), <=, 800);
+    assay_test_save_screenshot (shot, "duplicates-dialog.png");
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+    assay_test_wait (300);
+  }
+  {
+    g_autoptr (GdkTexture) dark = assay_test_render (GTK_WIDGET (dialog));
+    g_assert_cmpuint (assay_test_count_colors (dark), >, 8);
+    assay_test_save_screenshot (dark, "duplicates-dialog-dark.png");
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  }
+  adw_message_dialog_response (dialog, "reject");
+  assay_test_wait (200);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE status = 'rejected'", 0),
+                   ==, rejected_before + 3);
+  g_assert_true (assay_store_undo (store, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE status = 'rejected'", 0),
+                   ==, rejected_before);
+}
+
+static void
+test_duplicates (void)
+{
+  g_autofree char *path = make_workspace ();
+
+  {
+    g_autoptr (AssayStore) store = assay_store_open (path, NULL);
+    g_assert_nonnull (store);
+    /* three copies of long records: as they are, in capitals, with its punctuation changed */
+    g_assert_true (assay_store_exec (store,
+      "INSERT INTO gen_records (dataset_id, kind, text, status) "
+      "SELECT dataset_id, kind, text, 'pending' FROM gen_records WHERE length (text) > 200 ORDER BY id LIMIT 1 OFFSET 0;"
+      "INSERT INTO gen_records (dataset_id, kind, text, status) "
+      "SELECT dataset_id, kind, upper (text), 'pending' FROM gen_records WHERE length (text) > 200 ORDER BY id LIMIT 1 OFFSET 1;"
+      "INSERT INTO gen_records (dataset_id, kind, text, status) "
+      "SELECT dataset_id, kind, replace (replace (text, ',', ' ;'), '.', '!'), 'pending' FROM gen_records "
+      "WHERE length (text) > 200 ORDER BY id LIMIT 1 OFFSET 2;", NULL));
+  }
+  assay_test_run_app (path, check_duplicates, NULL);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -800,5 +878,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/generations/focus", test_focus);
   g_test_add_func ("/ui/generations/import-dialog", test_import_dialog);
   g_test_add_func ("/ui/generations/generate", test_generate);
+  g_test_add_func ("/ui/generations/duplicates", test_duplicates);
   return g_test_run ();
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "assay-gen-jobs.h"
 
+#include "assay-gen-dedup.h"
+
 #include <glib/gi18n.h>
 
 typedef struct
@@ -59,4 +61,36 @@ assay_gen_import_job_new (const char *path, const AssayGenImportOptions *options
     json_object_ref (data->options.fields);
   return assay_job_new ("gen-import", title, ASSAY_JOB_LANE_IO, import_run, data,
                         (GDestroyNotify) import_data_free);
+}
+
+typedef struct
+{
+  gint64 dataset;
+  double threshold;
+} DedupData;
+
+static gboolean
+dedup_run (AssayJob *job, gpointer user_data, GError **error)
+{
+  DedupData  *d = user_data;
+  AssayStore *store = assay_job_open_store (job, error);
+  JsonObject *result;
+
+  if (store == NULL)
+    return FALSE;
+  assay_job_set_progress (job, 0.1, _("Signatures of the texts"));
+  if ((result = assay_gen_dedup (store, d->dataset, d->threshold, NULL, error)) == NULL)
+    return FALSE;
+  assay_job_take_result_object (job, result);
+  return TRUE;
+}
+
+AssayJob *
+assay_gen_dedup_job_new (gint64 dataset, double threshold)
+{
+  DedupData *d = g_new0 (DedupData, 1);
+
+  d->dataset = dataset;
+  d->threshold = threshold;
+  return assay_job_new ("gen-dedup", _("Find near-duplicates"), ASSAY_JOB_LANE_COMPUTE, dedup_run, d, g_free);
 }

@@ -10,4 +10,8 @@ G_BEGIN_DECLS
 
 AssayJob *assay_gen_import_job_new (const char *path, const AssayGenImportOptions *options);
 
+/* Near-duplicates of a dataset (0: all) at threshold, on the compute lane; the result is
+ * assay_gen_dedup's. */
+AssayJob *assay_gen_dedup_job_new (gint64 dataset, double threshold);
+
 G_END_DECLS
