@@ -546,6 +546,14 @@ finish_spm (AssayLmTokenizer *self_in, JsonObject *root, JsonObject *model, GErr
       char name[8];
       g_snprintf (name, sizeof name, "<0x%02X>", b);
       self->spm.byte_id[b] = lookup (self, name);
+      /* a character no piece holds needs its bytes, or the unknown token */
+      if (self->spm.byte_id[b] < 0 && self->spm.unk < 0)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       "%s: byte token %s is missing and the unknown token “%s” is not in the vocabulary",
+                       self->path, name, assay_json_get_string (model, "unk_token", "<unk>"));
+          return NULL;
+        }
     }
   if (!finish (self, error))
     return NULL;
@@ -871,6 +879,12 @@ load_gguf (const char *path, GError **error)
           char name[8];
           g_snprintf (name, sizeof name, "<0x%02X>", b);
           self->spm.byte_id[b] = lookup (self, name);
+        }
+      if (self->spm.unk < 0 || (guint) self->spm.unk >= n)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       "%s: tokenizer.ggml.unknown_token_id %d is not a token id (0 to %u)", path, self->spm.unk, n - 1);
+          return NULL;
         }
       if (assay_gguf_get_bool (gguf, "tokenizer.ggml.add_bos_token", TRUE))
         self->bos = (int) assay_gguf_get_int (gguf, "tokenizer.ggml.bos_token_id", -1);

@@ -200,6 +200,8 @@ assay_spm_encode (const AssaySpm *self, const char *text, gsize len, gsize base,
           int    bid = self->byte_id[byte] >= 0 ? self->byte_id[byte] : self->unk;
           if (self->byte_id[byte] < 0 && k > 0)
             break; /* one unknown token for the character */
+          if (bid < 0)
+            break; /* (the loaders refuse a vocabulary that would need it) */
           g_array_append_val (ids, bid);
           if (offsets != NULL)
             {
