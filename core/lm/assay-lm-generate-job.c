@@ -214,8 +214,8 @@ write_output (const char *path, AssayShardWriter *writer, JsonObject *summary, G
   return assay_atomic_file_commit (file, error);
 }
 
-/* What makes the run, for a shard: every setting that changes a token, the model's fingerprint
- * and the input file's hash. */
+/* What makes the run, for a shard: the generator's provenance with every other setting that
+ * changes a token, the model's fingerprint and the input file's hash. */
 static JsonObject *
 provenance_new (const AssayLmGenerateFileOptions *o, GError **error)
 {
@@ -223,25 +223,15 @@ provenance_new (const AssayLmGenerateFileOptions *o, GError **error)
   g_autofree char *fp = assay_shard_fingerprint_folder (o->model, error);
   g_autofree char *inputs = fp != NULL ? assay_shard_hash_file (o->input, error) : NULL;
   JsonObject *s;
-  JsonArray  *stop = json_array_new ();
+  JsonArray  *stop;
 
   if (inputs == NULL)
-    {
-      json_array_unref (stop);
-      return NULL;
-    }
-  s = json_object_new ();
-  json_object_set_double_member (s, "temperature", o->sampling.temperature);
-  json_object_set_double_member (s, "top_p", o->sampling.top_p);
-  json_object_set_int_member (s, "top_k", o->sampling.top_k);
-  json_object_set_double_member (s, "min_p", o->sampling.min_p);
-  json_object_set_double_member (s, "repetition_penalty", o->sampling.repetition_penalty);
-  json_object_set_int_member (s, "seed", (gint64) o->seed);
+    return NULL;
+  s = assay_lm_provenance_new (o->model, "lm-generate", &o->sampling, o->max_tokens, o->seed, o->chat);
   json_object_set_int_member (s, "n", o->n);
-  json_object_set_int_member (s, "max_tokens", o->max_tokens);
   json_object_set_int_member (s, "max_batch", o->max_batch);
-  json_object_set_boolean_member (s, "chat", o->chat);
   json_object_set_string_member (s, "kv_cache", o->kv_cache == ASSAY_DTYPE_BF16 ? "bf16" : "f32");
+  stop = json_array_new ();
   for (char **t = o->stop; t != NULL && *t != NULL; t++)
     json_array_add_string_element (stop, *t);
   json_object_set_array_member (s, "stop", stop);

@@ -880,34 +880,23 @@ load_gguf (const char *path, GError **error)
           g_snprintf (name, sizeof name, "<0x%02X>", b);
           self->spm.byte_id[b] = lookup (self, name);
         }
-      if (self->spm.unk < 0 || (guint) self->spm.unk >= n)
-        {
-          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                       "%s: tokenizer.ggml.unknown_token_id %d is not a token id (0 to %u)", path, self->spm.unk, n - 1);
-          return NULL;
-        }
       if (assay_gguf_get_bool (gguf, "tokenizer.ggml.add_bos_token", TRUE))
         self->bos = (int) assay_gguf_get_int (gguf, "tokenizer.ggml.bos_token_id", -1);
     }
   {
-    /* the special ids the file names must be tokens of it */
+    /* the unknown token (needed) and the first token (when used) must be tokens of the file */
     struct { const char *field; int id; } ids[] = {
       { "tokenizer.ggml.unknown_token_id", self->kind == KIND_WORDPIECE ? self->wp.unk : self->spm.unk },
       { "tokenizer.ggml.bos_token_id", self->bos },
     };
     for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
-      if (assay_gguf_has (gguf, ids[i].field) && (ids[i].id < 0 || (guint) ids[i].id >= n)
-          && (i == 0 || self->bos != -1))
+      if ((i == 0 || self->bos != -1) && (ids[i].id < 0 || (guint) ids[i].id >= n))
         {
-          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: %s %" G_GINT64_FORMAT " is not a token id (0 to %u)",
-                       path, ids[i].field, assay_gguf_get_int (gguf, ids[i].field, -1), n - 1);
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       "%s: %s %" G_GINT64_FORMAT " is not a token id (0 to %u)", path, ids[i].field,
+                       assay_gguf_get_int (gguf, ids[i].field, ids[i].id), n - 1);
           return NULL;
         }
-    if (self->kind == KIND_WORDPIECE && self->wp.unk < 0)
-      {
-        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: no unknown token ([UNK])", path);
-        return NULL;
-      }
   }
   if (!finish (self, error))
     return NULL;

@@ -220,7 +220,7 @@ assay_wordpiece_encode (const AssayWordPiece *self, const char *text, gsize len,
   c = (const NormChar *) chars->data;
   for (guint i = 0; i <= chars->len; i++)
     {
-      gboolean end = i == chars->len || c[i].c == ' ' || is_white (c[i].c);
+      gboolean end = i == chars->len || is_white (c[i].c);
       gboolean punct = !end && is_punct (c[i].c);
 
       if (end || punct)

@@ -121,7 +121,7 @@ def main():
         # merge --output never writes over a shard or a workspace
         for target in (ws, shards[0]):
             p = cli.run("merge", "--output", target, shards[0], ok=False)
-            check(p.returncode == 2 and "not overwritten" in p.stderr or "one of the shards" in p.stderr,
+            check(p.returncode == 2 and ("not overwritten" in p.stderr or "one of the shards" in p.stderr),
                   "merge --output refuses %s: %s" % (target, p.stderr))
         dup = os.path.join(tmp, "copy.assay")
         shutil.copy(shards[1], dup)
