@@ -30,20 +30,23 @@ read_golden (const char *base, GStrv *inputs, GStrv *outputs)
   return n;
 }
 
-static void
-check_golden (const char *tokenizer_rel, const char *golden)
+/* How a golden case's tokens must relate to its text besides their ids. */
+typedef enum
 {
-  const char *data = assay_test_shared_data ();
-  g_autofree char *tok_path = NULL, *base = NULL;
+  BYTE_LEVEL, /* decoding gives the text back; offsets tile it */
+  SENTENCEPIECE, /* decoding gives the text after a space; offsets in order, inside it */
+  WORDPIECE,  /* lower-cased and stripped: offsets in order, inside the text */
+} GoldenKind;
+
+/* The tokenizer at tok_path against llama.cpp's golden vectors at base (.inp / .out). */
+static void
+check_golden_at (const char *tok_path, const char *base, GoldenKind kind)
+{
   g_autoptr (AssayLmTokenizer) tok = NULL;
   g_autoptr (GError) error = NULL;
   g_auto (GStrv) inputs = NULL, outputs = NULL;
   guint n_inputs;
 
-  if (data == NULL)
-    return;
-  tok_path = g_build_filename (data, "tokenizers", tokenizer_rel, NULL);
-  base = g_strdup_printf ("%s/tokenizers/golden/%s", data, golden);
   tok = assay_lm_tokenizer_load (tok_path, &error);
   g_assert_no_error (error);
   n_inputs = read_golden (base, &inputs, &outputs);
@@ -53,52 +56,7 @@ check_golden (const char *tokenizer_rel, const char *golden)
       g_autoptr (GString) got = g_string_new (NULL);
       g_autofree char *expect = g_strstrip (g_strdup (outputs[i]));
       g_autofree char *decoded = NULL;
-
-      ids = assay_lm_tokenizer_encode (tok, inputs[i], &offsets, &error);
-      g_assert_no_error (error);
-      for (guint j = 0; j < ids->len; j++)
-        g_string_append_printf (got, j ? " %d" : "%d", g_array_index (ids, int, j));
-      if (!g_str_equal (got->str, expect))
-        g_error ("%s case %u (%s): got [%s], want [%s]", golden, i, inputs[i], got->str, expect);
-      /* byte-level BPE loses nothing: decoding gives the text back */
-      decoded = assay_lm_tokenizer_decode (tok, (int *) ids->data, ids->len);
-      g_assert_cmpstr (decoded, ==, inputs[i]);
-      /* offsets tile the text */
-      g_assert_cmpuint (offsets->len, ==, 2 * ids->len);
-      for (guint j = 0; j < ids->len; j++)
-        {
-          guint b = g_array_index (offsets, guint, 2 * j), e = g_array_index (offsets, guint, 2 * j + 1);
-          g_assert_cmpuint (b, ==, j == 0 ? 0 : g_array_index (offsets, guint, 2 * j - 1));
-          g_assert_cmpuint (e, >, b);
-        }
-      if (ids->len > 0)
-        g_assert_cmpuint (g_array_index (offsets, guint, 2 * ids->len - 1), ==, strlen (inputs[i]));
-    }
-}
-
-/* llama.cpp's GGUF vocabularies (BERT's WordPiece for BGE, Llama 2's SentencePiece) against
- * the ids Hugging Face's tokenizers gave for llama.cpp's test strings. */
-static void
-check_gguf_golden (const char *name, gboolean lossless)
-{
-  const char *data = assay_test_shared_data ();
-  g_autofree char *path = NULL;
-  g_autoptr (AssayLmTokenizer) tok = NULL;
-  g_autoptr (GError) error = NULL;
-  g_auto (GStrv) inputs = NULL, outputs = NULL;
-  guint n_inputs;
-
-  if (data == NULL)
-    return;
-  path = g_build_filename (data, "tokenizers", "gguf", name, NULL);
-  tok = assay_lm_tokenizer_load (path, &error);
-  g_assert_no_error (error);
-  n_inputs = read_golden (path, &inputs, &outputs);
-  for (guint i = 0; i < n_inputs; i++)
-    {
-      g_autoptr (GArray) ids = NULL, offsets = NULL;
-      g_autoptr (GString) got = g_string_new (NULL);
-      g_autofree char *expect = g_strstrip (g_strdup (outputs[i]));
+      gsize len = strlen (inputs[i]);
       guint last = 0;
 
       ids = assay_lm_tokenizer_encode (tok, inputs[i], &offsets, &error);
@@ -106,21 +64,30 @@ check_gguf_golden (const char *name, gboolean lossless)
       for (guint j = 0; j < ids->len; j++)
         g_string_append_printf (got, j ? " %d" : "%d", g_array_index (ids, int, j));
       if (!g_str_equal (got->str, expect))
-        g_error ("%s case %u (%s): got [%s], want [%s]", name, i, inputs[i], got->str, expect);
-      /* offsets in order, inside the text */
+        g_error ("%s case %u (%s): got [%s], want [%s]", base, i, inputs[i], got->str, expect);
       g_assert_cmpuint (offsets->len, ==, 2 * ids->len);
       for (guint j = 0; j < ids->len; j++)
         {
           guint b = g_array_index (offsets, guint, 2 * j), e = g_array_index (offsets, guint, 2 * j + 1);
+          if (kind == BYTE_LEVEL)
+            {
+              /* offsets tile the text */
+              g_assert_cmpuint (b, ==, j == 0 ? 0 : g_array_index (offsets, guint, 2 * j - 1));
+              g_assert_cmpuint (e, >, b);
+            }
           g_assert_cmpuint (b, >=, last); /* in text order */
           g_assert_cmpuint (e, >=, b);
-          g_assert_cmpuint (e, <=, strlen (inputs[i]));
+          g_assert_cmpuint (e, <=, len);
           last = b;
         }
-      if (lossless && *inputs[i] != '\0')
+      if (kind == BYTE_LEVEL && ids->len > 0)
+        g_assert_cmpuint (g_array_index (offsets, guint, 2 * ids->len - 1), ==, len);
+      decoded = assay_lm_tokenizer_decode (tok, (int *) ids->data, ids->len);
+      if (kind == BYTE_LEVEL)
+        g_assert_cmpstr (decoded, ==, inputs[i]); /* byte-level BPE loses nothing */
+      else if (kind == SENTENCEPIECE && len > 0)
         {
-          /* SentencePiece loses nothing but adds the leading space of its prefix */
-          g_autofree char *decoded = assay_lm_tokenizer_decode (tok, (int *) ids->data, ids->len);
+          /* nor does SentencePiece, but for the leading space of its prefix */
           g_autofree char *want = g_strconcat (" ", inputs[i], NULL);
           g_assert_cmpstr (decoded, ==, want);
         }
@@ -128,15 +95,42 @@ check_gguf_golden (const char *name, gboolean lossless)
 }
 
 static void
+check_golden (const char *tokenizer_rel, const char *golden)
+{
+  const char *data = assay_test_shared_data ();
+  g_autofree char *tok_path = NULL, *base = NULL;
+
+  if (data == NULL)
+    return;
+  tok_path = g_build_filename (data, "tokenizers", tokenizer_rel, NULL);
+  base = g_strdup_printf ("%s/tokenizers/golden/%s", data, golden);
+  check_golden_at (tok_path, base, BYTE_LEVEL);
+}
+
+/* llama.cpp's GGUF vocabularies (BERT's WordPiece for BGE, Llama 2's SentencePiece) against
+ * the ids Hugging Face's tokenizers gave for llama.cpp's test strings. */
+static void
+check_gguf_golden (const char *name, GoldenKind kind)
+{
+  const char *data = assay_test_shared_data ();
+  g_autofree char *path = NULL;
+
+  if (data == NULL)
+    return;
+  path = g_build_filename (data, "tokenizers", "gguf", name, NULL);
+  check_golden_at (path, path, kind);
+}
+
+static void
 test_golden_bge (void)
 {
-  check_gguf_golden ("ggml-vocab-bert-bge.gguf", FALSE);
+  check_gguf_golden ("ggml-vocab-bert-bge.gguf", WORDPIECE);
 }
 
 static void
 test_golden_llama_spm (void)
 {
-  check_gguf_golden ("ggml-vocab-llama-spm.gguf", TRUE);
+  check_gguf_golden ("ggml-vocab-llama-spm.gguf", SENTENCEPIECE);
 }
 
 /* A GGUF file cut anywhere, or with counts it cannot hold, is refused with the file's name. */
