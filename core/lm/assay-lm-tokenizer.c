@@ -98,6 +98,19 @@ assay_lm_tokenizer_free (AssayLmTokenizer *self)
   g_free (self);
 }
 
+/* The merges' key is left << 32 | right: g_int64_hash (the two halves xor-ed) sends a vocabulary
+ * of 256 000 ids into few buckets; mix the bits first. */
+static guint
+pair_hash (gconstpointer key)
+{
+  guint64 x = *(const guint64 *) key;
+
+  x ^= x >> 33;
+  x *= 0xFF51AFD7ED558CCDULL;
+  x ^= x >> 33;
+  return (guint) x;
+}
+
 static AssayLmTokenizer *
 tokenizer_new (const char *path)
 {
@@ -107,7 +120,7 @@ tokenizer_new (const char *path)
   self->tokens = g_ptr_array_new_with_free_func (g_free);
   self->bytes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   self->vocab = g_hash_table_new (g_str_hash, g_str_equal);
-  self->merges = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->merges = g_hash_table_new_full (pair_hash, g_int64_equal, g_free, NULL);
   self->added = g_array_new (FALSE, FALSE, sizeof (Added));
   self->char_byte = g_hash_table_new (NULL, NULL);
   self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
