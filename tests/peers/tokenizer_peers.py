@@ -132,7 +132,7 @@ def assay_ids(cli, tok, lines, tmp):
 
 
 def main():
-    cli, data, npm = sys.argv[1], sys.argv[2], sys.argv[3]
+    cli, data, npm = os.path.abspath(sys.argv[1]), sys.argv[2], os.path.abspath(sys.argv[3])
     node = shutil.which("node")
     if node is None:
         print("SKIP: node is not installed")
