@@ -31,6 +31,7 @@ static const struct
   { "cpd score", assay_cpd_score_merge, FALSE },
   { "lm score", assay_lm_lines_merge, TRUE },
   { "lm generate", assay_lm_lines_merge, TRUE },
+  { "embed", assay_lm_lines_merge, TRUE },
   { "traces sample", assay_trace_sample_merge, FALSE },
   { "gen generate", assay_gen_generate_merge, FALSE },
   { "xmtc train", assay_xmtc_train_merge, FALSE },

@@ -401,10 +401,17 @@ assay_cpu_swiglu (AssayBackend *self, const float *gu, int rows, int inter, floa
 }
 
 int
-assay_cpu_gelu_tanh (AssayBackend *self, float *x, size_t n)
+assay_cpu_gelu (AssayBackend *self, float *x, size_t n, bool exact)
 {
   const float c = 0.7978845608028654f; /* sqrt(2 / pi) */
 
+  if (exact)
+    {
+#pragma omp parallel for schedule(static) if (n > 65536)
+      for (size_t i = 0; i < n; i++)
+        x[i] = 0.5f * x[i] * (1.0f + erff (x[i] * 0.7071067811865476f));
+      return ASSAY_BACKEND_OK;
+    }
 #pragma omp parallel for schedule(static) if (n > 65536)
   for (size_t i = 0; i < n; i++)
     {
@@ -420,15 +427,15 @@ assay_cpu_attention_scratch (AssayBackend *self, int max_len, int n_heads)
   return (size_t) (self->threads > 0 ? self->threads : 1) * ATTN_BLOCK * max_len;
 }
 
-/* Rows r0..r0+m-1 of a block of scores (row i sees keys 0..r0+i): softmax in place, masked
- * keys set to 0 so the product with V can run over the whole block. */
+/* Rows r0..r0+m-1 of a block of scores (causal: row i sees keys 0..r0+i; else all nk keys):
+ * softmax in place, masked keys set to 0 so the product with V can run over the whole block. */
 VECTOR_CLONES static void
-causal_softmax_block (float *s, int m, int nk, int r0)
+softmax_block (float *s, int m, int nk, int r0, bool causal)
 {
   for (int i = 0; i < m; i++)
     {
       float *row = s + (size_t) i * nk;
-      int    n = r0 + i + 1;
+      int    n = causal ? r0 + i + 1 : nk;
       float  mx = -INFINITY, sum = 0.0f, inv;
 
       for (int j = 0; j < n; j++)
@@ -449,7 +456,7 @@ causal_softmax_block (float *s, int m, int nk, int r0)
 int
 assay_cpu_attention (AssayBackend *self, const float *q, const float *k, const float *v, int ld,
                      float *out, int ld_out, const int *seq_offsets, int n_seqs, int n_heads,
-                     int n_kv_heads, int head_dim, float scale, float *scratch)
+                     int n_kv_heads, int head_dim, float scale, bool causal, float *scratch)
 {
   int    group = n_heads / n_kv_heads;
   int    threads = self->threads > 0 ? self->threads : 1;
@@ -476,11 +483,11 @@ assay_cpu_attention (AssayBackend *self, const float *q, const float *k, const f
       for (int r0 = 0; r0 < len; r0 += ATTN_BLOCK)
         {
           int m = len - r0 < ATTN_BLOCK ? len - r0 : ATTN_BLOCK;
-          int nk = r0 + m;
+          int nk = causal ? r0 + m : len;
 
           cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, m, nk, head_dim, scale,
                        qh + (size_t) r0 * ld, ld, kh, ld, 0.0f, sc, nk);
-          causal_softmax_block (sc, m, nk, r0);
+          softmax_block (sc, m, nk, r0, causal);
           cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, m, head_dim, nk, 1.0f, sc, nk,
                        vh, ld, 0.0f, oh + (size_t) r0 * ld_out, ld_out);
         }

@@ -25,11 +25,12 @@ int    assay_cpu_layernorm (AssayBackend *self, const float *x, const float *w, 
 int    assay_cpu_rope (AssayBackend *self, float *x, int rows, int ld, int n_heads, int head_dim,
                        const int *positions, const float *inv_freq);
 int    assay_cpu_swiglu (AssayBackend *self, const float *gu, int rows, int inter, float *out);
-int    assay_cpu_gelu_tanh (AssayBackend *self, float *x, size_t n);
+int    assay_cpu_gelu (AssayBackend *self, float *x, size_t n, bool exact);
 size_t assay_cpu_attention_scratch (AssayBackend *self, int max_len, int n_heads);
 int    assay_cpu_attention (AssayBackend *self, const float *q, const float *k, const float *v,
                             int ld, float *out, int ld_out, const int *seq_offsets, int n_seqs,
-                            int n_heads, int n_kv_heads, int head_dim, float scale, float *scratch);
+                            int n_heads, int n_kv_heads, int head_dim, float scale, bool causal,
+                            float *scratch);
 int    assay_cpu_target_logprobs (AssayBackend *self, const float *logits, int rows, int cols,
                                   int ld, const int *targets, float *out);
 int    assay_cpu_scatter_rows (AssayBackend *self, const float *src, int ld_src, int cols, int n,

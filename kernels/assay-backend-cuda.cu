@@ -360,25 +360,27 @@ swiglu_kernel (const float *gu, int rows, int inter, float *out)
 }
 
 __global__ void
-gelu_kernel (float *x, size_t n)
+gelu_kernel (float *x, size_t n, int exact)
 {
   for (size_t i = blockIdx.x * (size_t) blockDim.x + threadIdx.x; i < n; i += (size_t) gridDim.x * blockDim.x)
     {
       float v = x[i];
-      x[i] = 0.5f * v * (1.0f + tanhf (0.7978845608028654f * (v + 0.044715f * v * v * v)));
+      x[i] = exact ? 0.5f * v * (1.0f + erff (v * 0.7071067811865476f))
+                   : 0.5f * v * (1.0f + tanhf (0.7978845608028654f * (v + 0.044715f * v * v * v)));
     }
 }
 
-/* One block per (query row, head) of one sequence: scores over keys 0..row in shared memory,
- * softmax, then the weighted sum of values. */
+/* One block per (query row, head) of one sequence: scores over keys 0..last (the row itself when
+ * causal, else the sequence's last row) in shared memory, softmax, the weighted sum of values. */
 __global__ void
 attention_kernel (const float *q, const float *k, const float *v, int ld, float *out, int ld_out,
-                  int group, int head_dim, float scale)
+                  int group, int head_dim, float scale, int last_key)
 {
   extern __shared__ float scores[];
   __shared__ float        shared[32];
-  int                     i = blockIdx.x, h = blockIdx.y, g = h / group;
-  const float            *qi = q + (size_t) i * ld + (size_t) h * head_dim;
+  int                     row = blockIdx.x, h = blockIdx.y, g = h / group;
+  int                     i = last_key < 0 ? row : last_key;
+  const float            *qi = q + (size_t) row * ld + (size_t) h * head_dim;
   float                   mx = -INFINITY, sum = 0.0f, inv;
 
   for (int j = threadIdx.x; j <= i; j += blockDim.x)
@@ -404,7 +406,7 @@ attention_kernel (const float *q, const float *k, const float *v, int ld, float 
       float acc = 0.0f;
       for (int j = 0; j <= i; j++)
         acc += scores[j] * v[(size_t) j * ld + (size_t) g * head_dim + t];
-      out[(size_t) i * ld_out + (size_t) h * head_dim + t] = acc * inv;
+      out[(size_t) row * ld_out + (size_t) h * head_dim + t] = acc * inv;
     }
 }
 
@@ -617,9 +619,9 @@ cuda_swiglu (AssayBackend *self, const float *gu, int rows, int inter, float *ou
 }
 
 int
-cuda_gelu_tanh (AssayBackend *self, float *x, size_t n)
+cuda_gelu (AssayBackend *self, float *x, size_t n, bool exact)
 {
-  gelu_kernel<<<grid_for (n), kThreads, 0, cuda_of (self)->stream>>> (x, n);
+  gelu_kernel<<<grid_for (n), kThreads, 0, cuda_of (self)->stream>>> (x, n, exact ? 1 : 0);
   return cuda_check (self, cudaGetLastError (), "gelu");
 }
 
@@ -632,7 +634,7 @@ cuda_attention_scratch (AssayBackend *self, int max_len, int n_heads)
 int
 cuda_attention (AssayBackend *self, const float *q, const float *k, const float *v, int ld,
                 float *out, int ld_out, const int *seq_offsets, int n_seqs, int n_heads,
-                int n_kv_heads, int head_dim, float scale, float *scratch)
+                int n_kv_heads, int head_dim, float scale, bool causal, float *scratch)
 {
   AssayBackendCuda *cu = cuda_of (self);
 
@@ -648,7 +650,8 @@ cuda_attention (AssayBackend *self, const float *q, const float *k, const float 
                                    48 * 1024 / (int) sizeof (float));
       attention_kernel<<<dim3 (len, n_heads), 128, shared, cu->stream>>> (
         q + (size_t) off * ld, k + (size_t) off * ld, v + (size_t) off * ld, ld,
-        out + (size_t) off * ld_out, ld_out, n_heads / n_kv_heads, head_dim, scale);
+        out + (size_t) off * ld_out, ld_out, n_heads / n_kv_heads, head_dim, scale,
+        causal ? -1 : len - 1);
       int status = cuda_check (self, cudaGetLastError (), "attention");
       if (status != ASSAY_BACKEND_OK)
         return status;
@@ -707,7 +710,7 @@ const AssayBackendVTable cuda_vtable = {
   cuda_destroy,      cuda_alloc, cuda_release,      cuda_upload,         cuda_download,
   cuda_synchronize,  cuda_sgemm, cuda_softmax_rows, cuda_logsumexp_rows,
   cuda_weight_init,  cuda_weight_clear, cuda_linear, cuda_embed, cuda_rmsnorm, cuda_layernorm,
-  cuda_rope,         cuda_swiglu, cuda_gelu_tanh, cuda_attention_scratch, cuda_attention,
+  cuda_rope,         cuda_swiglu, cuda_gelu, cuda_attention_scratch, cuda_attention,
   cuda_target_logprobs, cuda_scatter_rows, cuda_attention_cached_scratch, cuda_attention_cached,
 };
 

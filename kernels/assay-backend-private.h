@@ -36,11 +36,11 @@ typedef struct
   int (*rope) (AssayBackend *self, float *x, int rows, int ld, int n_heads, int head_dim,
                const int *positions, const float *inv_freq);
   int (*swiglu) (AssayBackend *self, const float *gu, int rows, int inter, float *out);
-  int (*gelu_tanh) (AssayBackend *self, float *x, size_t n);
+  int (*gelu) (AssayBackend *self, float *x, size_t n, bool exact);
   size_t (*attention_scratch) (AssayBackend *self, int max_len, int n_heads);
   int (*attention) (AssayBackend *self, const float *q, const float *k, const float *v, int ld,
                     float *out, int ld_out, const int *seq_offsets, int n_seqs, int n_heads,
-                    int n_kv_heads, int head_dim, float scale, float *scratch);
+                    int n_kv_heads, int head_dim, float scale, bool causal, float *scratch);
   int (*target_logprobs) (AssayBackend *self, const float *logits, int rows, int cols, int ld,
                           const int *targets, float *out);
   int (*scatter_rows) (AssayBackend *self, const float *src, int ld_src, int cols, int n,

@@ -390,7 +390,16 @@ assay_backend_gelu_tanh (AssayBackend *self, float *x, size_t n)
   CHECK (n == 0 || x != NULL, "gelu: NULL input");
   if (n == 0)
     return ASSAY_BACKEND_OK;
-  return self->vt->gelu_tanh (self, x, n);
+  return self->vt->gelu (self, x, n, false);
+}
+
+int
+assay_backend_gelu_erf (AssayBackend *self, float *x, size_t n)
+{
+  CHECK (n == 0 || x != NULL, "gelu: NULL input");
+  if (n == 0)
+    return ASSAY_BACKEND_OK;
+  return self->vt->gelu (self, x, n, true);
 }
 
 size_t
@@ -399,10 +408,10 @@ assay_backend_attention_scratch (AssayBackend *self, int max_len, int n_heads)
   return self->vt->attention_scratch (self, max_len > 0 ? max_len : 1, n_heads);
 }
 
-int
-assay_backend_attention (AssayBackend *self, const float *q, const float *k, const float *v,
-                         int ld, float *out, int ld_out, const int *seq_offsets, int n_seqs,
-                         int n_heads, int n_kv_heads, int head_dim, float scale, float *scratch)
+static int
+attention (AssayBackend *self, const float *q, const float *k, const float *v, int ld, float *out,
+           int ld_out, const int *seq_offsets, int n_seqs, int n_heads, int n_kv_heads,
+           int head_dim, float scale, bool causal, float *scratch)
 {
   CHECK (n_seqs >= 0 && n_heads > 0 && n_kv_heads > 0 && head_dim > 0
            && n_heads % n_kv_heads == 0,
@@ -415,7 +424,26 @@ assay_backend_attention (AssayBackend *self, const float *q, const float *k, con
     CHECK (seq_offsets[s] >= 0 && seq_offsets[s + 1] >= seq_offsets[s],
            "attention: sequence offsets not ascending at %d", s);
   return self->vt->attention (self, q, k, v, ld, out, ld_out, seq_offsets, n_seqs, n_heads,
-                              n_kv_heads, head_dim, scale, scratch);
+                              n_kv_heads, head_dim, scale, causal, scratch);
+}
+
+int
+assay_backend_attention (AssayBackend *self, const float *q, const float *k, const float *v,
+                         int ld, float *out, int ld_out, const int *seq_offsets, int n_seqs,
+                         int n_heads, int n_kv_heads, int head_dim, float scale, float *scratch)
+{
+  return attention (self, q, k, v, ld, out, ld_out, seq_offsets, n_seqs, n_heads, n_kv_heads,
+                    head_dim, scale, true, scratch);
+}
+
+int
+assay_backend_attention_bidirectional (AssayBackend *self, const float *q, const float *k,
+                                       const float *v, int ld, float *out, int ld_out,
+                                       const int *seq_offsets, int n_seqs, int n_heads,
+                                       int n_kv_heads, int head_dim, float scale, float *scratch)
+{
+  return attention (self, q, k, v, ld, out, ld_out, seq_offsets, n_seqs, n_heads, n_kv_heads,
+                    head_dim, scale, false, scratch);
 }
 
 int

@@ -184,6 +184,8 @@ int assay_backend_rope (AssayBackend *self,
 int assay_backend_swiglu (AssayBackend *self, const float *gu, int rows, int inter, float *out);
 /* x = gelu(x) with the tanh approximation (GPT-2's "gelu_new"), n values. */
 int assay_backend_gelu_tanh (AssayBackend *self, float *x, size_t n);
+/* x = x / 2 * (1 + erf(x / sqrt 2)): the exact GELU of BERT's "gelu", n values. */
+int assay_backend_gelu_erf (AssayBackend *self, float *x, size_t n);
 /* Causal multi-head attention with grouped K/V heads, per sequence: rows seq_offsets[s] ..
  * seq_offsets[s+1]-1 attend to the rows before them in the same sequence. q has n_heads *
  * head_dim columns, k and v n_kv_heads * head_dim; all three share the row stride ld (they may be
@@ -204,6 +206,22 @@ int    assay_backend_attention (AssayBackend *self,
                                 int           head_dim,
                                 float         scale,
                                 float        *scratch);
+/* The same without the causal mask (encoders): every row attends to every row of its sequence,
+ * and to none of the others, so sequences packed together need no padding mask. */
+int    assay_backend_attention_bidirectional (AssayBackend *self,
+                                              const float  *q,
+                                              const float  *k,
+                                              const float  *v,
+                                              int           ld,
+                                              float        *out,
+                                              int           ld_out,
+                                              const int    *seq_offsets,
+                                              int           n_seqs,
+                                              int           n_heads,
+                                              int           n_kv_heads,
+                                              int           head_dim,
+                                              float         scale,
+                                              float        *scratch);
 /* ---- Decoding with a key/value cache ----
  * A cache holds rows of kv_dim = n_kv_heads * head_dim values, one row per (sequence, position),
  * for keys and for values alike, in float32 or bf16 (cache_dtype); the caller lays sequences out

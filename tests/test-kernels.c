@@ -333,6 +333,100 @@ test_cpu_logsumexp_special_values (void)
   assay_backend_free (cpu);
 }
 
+/* Bidirectional attention (encoders) and the exact GELU against float64 on any backend: three
+ * packed sequences, one longer than the CPU's block of 128 query rows, grouped K/V heads. */
+static void
+check_encoder_ops (AssayBackend *b, GRand *rand)
+{
+  const int lens[] = { 1, 130, 257 }, nh = 4, nkv = 2, hd = 16, ld = (nh + 2 * nkv) * hd;
+  int       offsets[4] = { 0 }, T;
+  double    worst = 0.0;
+  g_autofree float *qkv = NULL, *out = NULL, *g = NULL;
+  float    *d_qkv, *d_out, *d_scratch, *d_g;
+  size_t    n_g = 4096;
+
+  for (int s = 0; s < 3; s++)
+    offsets[s + 1] = offsets[s] + lens[s];
+  T = offsets[3];
+  qkv = g_new (float, (gsize) T * ld);
+  out = g_new (float, (gsize) T * nh * hd);
+  for (int i = 0; i < T * ld; i++)
+    qkv[i] = (float) g_rand_double_range (rand, -2.0, 2.0);
+  d_qkv = assay_backend_alloc (b, (gsize) T * ld * sizeof (float));
+  d_out = assay_backend_alloc (b, (gsize) T * nh * hd * sizeof (float));
+  d_scratch = assay_backend_alloc (b, assay_backend_attention_scratch (b, 257, nh) * sizeof (float));
+  g_assert_nonnull (d_qkv);
+  g_assert_nonnull (d_out);
+  g_assert_nonnull (d_scratch);
+  g_assert_cmpint (assay_backend_upload (b, d_qkv, qkv, (gsize) T * ld * sizeof (float)), ==, 0);
+  g_assert_cmpint (assay_backend_attention_bidirectional (b, d_qkv, d_qkv + nh * hd, d_qkv + (nh + nkv) * hd,
+                                                          ld, d_out, nh * hd, offsets, 3, nh, nkv, hd,
+                                                          0.25f, d_scratch), ==, 0);
+  g_assert_cmpint (assay_backend_download (b, out, d_out, (gsize) T * nh * hd * sizeof (float)), ==, 0);
+  for (int s = 0; s < 3; s++)
+    for (int i = offsets[s]; i < offsets[s + 1]; i++)
+      for (int h = 0; h < nh; h++)
+        {
+          int               g_ = h / (nh / nkv);
+          g_autofree double *p = g_new (double, lens[s]);
+          double             mx = -INFINITY, sum = 0.0;
+          for (int j = offsets[s]; j < offsets[s + 1]; j++)
+            {
+              double d = 0.0;
+              for (int t = 0; t < hd; t++)
+                d += (double) qkv[(gsize) i * ld + h * hd + t] * qkv[(gsize) j * ld + (nh + g_) * hd + t];
+              p[j - offsets[s]] = d * 0.25;
+              mx = MAX (mx, p[j - offsets[s]]);
+            }
+          for (int j = 0; j < lens[s]; j++)
+            sum += (p[j] = exp (p[j] - mx));
+          for (int t = 0; t < hd; t++)
+            {
+              double acc = 0.0;
+              for (int j = offsets[s]; j < offsets[s + 1]; j++)
+                acc += p[j - offsets[s]] / sum * qkv[(gsize) j * ld + (nh + nkv + g_) * hd + t];
+              worst = MAX (worst, fabs (acc - out[(gsize) i * nh * hd + h * hd + t]));
+            }
+        }
+  g_test_message ("%s: bidirectional attention max error %.2e", assay_backend_describe (b), worst);
+  g_assert_cmpfloat (worst, <=, 1e-5);
+
+  g = g_new (float, n_g);
+  for (size_t i = 0; i < n_g; i++)
+    g[i] = -8.0f + 16.0f * (float) i / (float) n_g;
+  d_g = assay_backend_alloc (b, n_g * sizeof (float));
+  g_assert_cmpint (assay_backend_upload (b, d_g, g, n_g * sizeof (float)), ==, 0);
+  g_assert_cmpint (assay_backend_gelu_erf (b, d_g, n_g), ==, 0);
+  {
+    g_autofree float *r = g_new (float, n_g);
+    double            gw = 0.0;
+    g_assert_cmpint (assay_backend_download (b, r, d_g, n_g * sizeof (float)), ==, 0);
+    for (size_t i = 0; i < n_g; i++)
+      {
+        double x = g[i], want = 0.5 * x * (1.0 + erf (x / sqrt (2.0)));
+        gw = MAX (gw, fabs (r[i] - want) / MAX (1.0, fabs (want)));
+      }
+    g_test_message ("%s: gelu_erf max error %.2e", assay_backend_describe (b), gw);
+    g_assert_cmpfloat (gw, <=, 2e-6);
+  }
+  assay_backend_release (b, d_qkv);
+  assay_backend_release (b, d_out);
+  assay_backend_release (b, d_scratch);
+  assay_backend_release (b, d_g);
+}
+
+static void
+test_cpu_encoder_ops (void)
+{
+  char          err[256];
+  AssayBackend *cpu = assay_backend_cpu_new (2, err, sizeof err);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (7);
+
+  g_assert_nonnull (cpu);
+  check_encoder_ops (cpu, rand);
+  assay_backend_free (cpu);
+}
+
 static AssayBackend *
 cuda_or_skip (void)
 {
@@ -414,6 +508,7 @@ test_cuda_matches_cpu (void)
   check_rows (cuda, rand, 3, 17, 19);
   check_rows (cuda, rand, 64, 1000, 1003);
   check_rows (cuda, rand, 5, 32768, 32768);
+  check_encoder_ops (cuda, rand);
   assay_backend_free (cuda);
 }
 
@@ -428,6 +523,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/kernels/cpu/logsumexp-special", test_cpu_logsumexp_special_values);
   g_test_add_func ("/kernels/cpu/target-logprobs-real-vocab", test_cpu_target_logprobs_real_vocab);
   g_test_add_func ("/kernels/cpu/linear-bf16", test_cpu_linear_bf16);
+  g_test_add_func ("/kernels/cpu/encoder-ops", test_cpu_encoder_ops);
   g_test_add_func ("/kernels/cuda/matches-reference", test_cuda_matches_cpu);
   return g_test_run ();
 }

@@ -20,6 +20,7 @@ static const struct
   { "xmtc", assay_cli_xmtc, N_("Labels: corpora, one-vs-rest SVM, keyword profiles, metrics") },
   { "cpd", assay_cli_cpd, N_("Change points: series, CoRD-CPD and baseline scores, metrics") },
   { "gen", assay_cli_gen, N_("Generations: import, review, export for training, prompts answered here or elsewhere") },
+  { "embed", assay_cli_embed, N_("Text embeddings of a JSONL file with an encoder model") },
   { "lm", assay_cli_lm, N_("Language models: inspect, tokenize, chat templates, score tokens, generate") },
   { "video", assay_cli_video, N_("Videos: probe files, sample frames") },
   { "traces", assay_cli_traces, N_("Reasoning traces: import, sample, token credit, first errors, re-ranking, heatmaps") },

@@ -186,7 +186,7 @@ assay_gen_generate (AssayStore *store, const AssayGenGenerateOptions *o, AssayBa
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOTHING_TO_DO, _("No records selected"));
       return FALSE;
     }
-  if ((model = assay_lm_model_open (o->model, error)) == NULL)
+  if ((model = assay_lm_model_open_causal (o->model, error)) == NULL)
     return FALSE;
   c = assay_lm_model_config (model);
   if ((prompter = assay_lm_prompt_new (model, o->chat, error)) == NULL)

@@ -399,7 +399,7 @@ assay_llminer_run (AssayStore *store, const AssayGenGenerateOptions *o, AssayBac
     }
   if (!assay_sampling_check (&o->sampling, error))
     return FALSE;
-  if ((model = assay_lm_model_open (o->model, error)) == NULL)
+  if ((model = assay_lm_model_open_causal (o->model, error)) == NULL)
     return FALSE;
   c = assay_lm_model_config (model);
   if ((prompter = assay_lm_prompt_new (model, o->chat, error)) == NULL)

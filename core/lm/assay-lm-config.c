@@ -60,8 +60,16 @@ assay_lm_arch_name (AssayLmArch arch)
     case ASSAY_LM_LLAMA: return "LlamaForCausalLM";
     case ASSAY_LM_QWEN2: return "Qwen2ForCausalLM";
     case ASSAY_LM_GPT2: return "GPT2LMHeadModel";
+    case ASSAY_LM_BERT: return "BertModel";
+    case ASSAY_LM_ROBERTA: return "RobertaModel";
     }
   return "?";
+}
+
+gboolean
+assay_lm_arch_is_encoder (AssayLmArch arch)
+{
+  return arch == ASSAY_LM_BERT || arch == ASSAY_LM_ROBERTA;
 }
 
 /* An integer member > 0 (min_value 0 allows 0); FALSE with an error naming the field. */
@@ -204,6 +212,9 @@ assay_lm_config_parse (const char *text, const char *label, GError **error)
       arch = g_str_equal (type, "llama") ? "LlamaForCausalLM"
              : g_str_equal (type, "qwen2") ? "Qwen2ForCausalLM"
              : g_str_equal (type, "gpt2")  ? "GPT2LMHeadModel"
+             : g_str_equal (type, "bert")  ? "BertModel"
+             : g_str_equal (type, "roberta") ? "RobertaModel"
+             : g_str_equal (type, "xlm-roberta") ? "XLMRobertaModel"
                                            : NULL;
     }
   if (arch == NULL)
@@ -220,12 +231,18 @@ assay_lm_config_parse (const char *text, const char *label, GError **error)
     c->arch = ASSAY_LM_QWEN2;
   else if (g_str_equal (arch, "GPT2LMHeadModel"))
     c->arch = ASSAY_LM_GPT2;
+  /* an encoder with any head (BertForMaskedLM, ...): the head's tensors are not read */
+  else if (g_str_has_prefix (arch, "Bert"))
+    c->arch = ASSAY_LM_BERT;
+  else if (g_str_has_prefix (arch, "Roberta") || g_str_has_prefix (arch, "XLMRoberta"))
+    c->arch = ASSAY_LM_ROBERTA;
   else
     {
       json_object_unref (o);
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
-                   "%s: architecture “%s” is not supported (LlamaForCausalLM, Qwen2ForCausalLM "
-                   "and GPT2LMHeadModel are)", label, c->architecture);
+                   "%s: architecture “%s” is not supported (LlamaForCausalLM, Qwen2ForCausalLM, "
+                   "GPT2LMHeadModel, BertModel, RobertaModel and XLMRobertaModel are)", label,
+                   c->architecture);
       return NULL;
     }
   if (json_object_has_member (o, "torch_dtype"))
@@ -261,6 +278,47 @@ assay_lm_config_parse (const char *text, const char *label, GError **error)
       if (c->inter == 0)
         c->inter = 4 * c->hidden;
       c->tie_embeddings = TRUE;
+      c->qkv_bias = TRUE;
+    }
+  else if (assay_lm_arch_is_encoder (c->arch))
+    {
+      int pad = 0;
+      ok = get_int (o, "hidden_size", TRUE, 0, 1, &c->hidden, label, error)
+           && get_int (o, "num_hidden_layers", TRUE, 0, 1, &c->layers, label, error)
+           && get_int (o, "num_attention_heads", TRUE, 0, 1, &c->heads, label, error)
+           && get_int (o, "intermediate_size", TRUE, 0, 1, &c->inter, label, error)
+           && get_int (o, "vocab_size", TRUE, 0, 1, &c->vocab, label, error)
+           && get_int (o, "max_position_embeddings", FALSE, 512, 1, &c->max_positions, label, error)
+           && get_int (o, "type_vocab_size", FALSE, 2, 1, &c->type_vocab, label, error)
+           && get_int (o, "pad_token_id", FALSE, c->arch == ASSAY_LM_ROBERTA ? 1 : 0, 0, &pad, label, error)
+           && get_double (o, "layer_norm_eps", 1e-12, &c->norm_eps, label, error);
+      if (ok)
+        {
+          const char *act = assay_json_get_string (o, "hidden_act", "gelu");
+          const char *pos = assay_json_get_string (o, "position_embedding_type", "absolute");
+          c->gelu_exact = g_str_equal (act, "gelu");
+          if (!c->gelu_exact && !g_str_equal (act, "gelu_new") && !g_str_equal (act, "gelu_pytorch_tanh"))
+            {
+              g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
+                           "%s: hidden_act “%s” is not supported (gelu and gelu_new are)", label, act);
+              ok = FALSE;
+            }
+          else if (!g_str_equal (pos, "absolute"))
+            {
+              g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
+                           "%s: position_embedding_type “%s” is not supported (absolute is)", label, pos);
+              ok = FALSE;
+            }
+        }
+      /* RoBERTa numbers positions from padding_idx + 1 (create_position_ids_from_input_ids) */
+      c->position_offset = c->arch == ASSAY_LM_ROBERTA ? pad + 1 : 0;
+      if (ok && c->position_offset >= c->max_positions)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       "%s: pad_token_id %d leaves no positions of %d", label, pad, c->max_positions);
+          ok = FALSE;
+        }
+      c->kv_heads = c->heads;
       c->qkv_bias = TRUE;
     }
   else
@@ -315,7 +373,7 @@ assay_lm_config_parse (const char *text, const char *label, GError **error)
                    "%s: %d attention heads cannot share %d key/value heads", label, c->heads, c->kv_heads);
       return NULL;
     }
-  if (c->arch != ASSAY_LM_GPT2 && c->head_dim % 2 != 0)
+  if ((c->arch == ASSAY_LM_LLAMA || c->arch == ASSAY_LM_QWEN2) && c->head_dim % 2 != 0)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
                    "%s: head_dim %d must be even for rotary embeddings", label, c->head_dim);

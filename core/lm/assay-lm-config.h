@@ -12,6 +12,10 @@ typedef enum
   ASSAY_LM_LLAMA, /* LlamaForCausalLM: RMSNorm, RoPE (incl. llama3 scaling), SwiGLU, GQA */
   ASSAY_LM_QWEN2, /* Qwen2ForCausalLM: the same with q/k/v biases */
   ASSAY_LM_GPT2,  /* GPT2LMHeadModel: LayerNorm, learned positions, GELU (tanh), fused qkv */
+  /* Encoders: post-LayerNorm blocks, learned absolute and token-type embeddings, bidirectional
+   * attention; no language-model head. */
+  ASSAY_LM_BERT,    /* BertModel (BGE, E5, MiniLM, SimCSE, DPR) */
+  ASSAY_LM_ROBERTA, /* RobertaModel, XLMRobertaModel: BERT with positions from pad_token_id + 1 */
 } AssayLmArch;
 
 typedef struct
@@ -40,6 +44,10 @@ typedef struct
   int         bos_token_id; /* -1 when none */
   int         eos_ids[8];   /* eos_token_id (a number or a list), n_eos of them */
   int         n_eos;
+  /* encoders */
+  int         type_vocab;      /* type_vocab_size */
+  int         position_offset; /* the position of the first token: RoBERTa's pad_token_id + 1 */
+  gboolean    gelu_exact;      /* hidden_act "gelu" (erf) rather than a tanh approximation */
 } AssayLmConfig;
 
 AssayLmConfig *assay_lm_config_load (const char *path, GError **error);
@@ -48,6 +56,7 @@ void           assay_lm_config_free (AssayLmConfig *config);
 /* Adds the ids of an "eos_token_id" member (a number or a list) to config->eos_ids, once each. */
 void           assay_lm_config_add_eos (AssayLmConfig *config, JsonObject *object);
 const char    *assay_lm_arch_name (AssayLmArch arch);
+gboolean       assay_lm_arch_is_encoder (AssayLmArch arch);
 /* The head_dim / 2 inverse frequencies of the rotary embedding, scaling applied. */
 float         *assay_lm_config_inv_freq (const AssayLmConfig *config);
 

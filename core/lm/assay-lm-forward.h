@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* assay-lm-forward.h: the transformer blocks of a causal LM over a batch of rows, shared by the
- * scorer (teacher forcing) and the generator (a key/value cache). The caller says how the rows
- * attend; everything else is the same forward pass. */
+/* assay-lm-forward.h: the transformer blocks of a causal LM or an encoder over a batch of rows,
+ * shared by the scorer (teacher forcing), the generator (a key/value cache) and the encoder
+ * (embeddings). The caller says how the rows attend; everything else is the same forward pass. */
 #pragma once
 
 #include "assay-lm-model.h"
@@ -18,6 +18,7 @@ typedef struct
   float *mlp; /* mlp_width      */
   float *act; /* inter          : SwiGLU output (Llama/Qwen2 only) */
   int   *pos; /* positions of the rows */
+  int   *types; /* token types of the rows (encoders) */
 } AssayLmActivations;
 
 /* The attention of one layer: reads queries, keys and values from qkv (row stride ld; keys at
@@ -28,7 +29,8 @@ typedef int (*AssayLmAttendFunc) (int layer, const float *qkv, int ld, float *at
 int assay_lm_qkv_width (const AssayLmConfig *config);
 int assay_lm_mlp_width (const AssayLmConfig *config);
 
-/* x = embed(ids) (+ positions for GPT-2); ids and a->pos: rows ints in backend memory. */
+/* x = embed(ids) (+ positions for GPT-2; + positions and token types, then the embeddings'
+ * LayerNorm, for encoders); ids, a->pos and a->types: rows ints in backend memory. */
 int assay_lm_forward_embed (AssayLmModel *model, AssayLmActivations *a, const int *ids, int rows);
 /* Every block over rows rows of a->x. Returns a backend status (its last error says why). */
 int assay_lm_forward_layers (AssayLmModel *model, AssayLmActivations *a, int rows,

@@ -263,7 +263,7 @@ assay_lm_generate_file (const AssayLmGenerateFileOptions *o, AssayBackend *backe
   JsonObject *r;
 
   g_array_set_clear_func (prompts, (GDestroyNotify) prompt_clear);
-  if ((model = assay_lm_model_open (o->model, error)) == NULL)
+  if ((model = assay_lm_model_open_causal (o->model, error)) == NULL)
     return FALSE;
   c = assay_lm_model_config (model);
   if (progress)

@@ -5,7 +5,11 @@
  * self_attn.{q,k,v,o}_proj (+ q/k/v biases), post_attention_layernorm, mlp.{gate,up,down}_proj},
  * norm, and lm_head unless tied. Linear weights are [out, in].
  * GPT-2 (names under "transformer." or bare): wte, wpe, h.N.{ln_1, attn.c_attn, attn.c_proj,
- * ln_2, mlp.c_fc, mlp.c_proj}, ln_f; Conv1D weights are [in, out] and are transposed here. */
+ * ln_2, mlp.c_fc, mlp.c_proj}, ln_f; Conv1D weights are [in, out] and are transposed here.
+ * BERT / RoBERTa / XLM-R (names under "bert.", "roberta." or bare): embeddings.{word,position,
+ * token_type}_embeddings, embeddings.LayerNorm, encoder.layer.N.{attention.self.{query,key,value},
+ * attention.output.{dense,LayerNorm}, intermediate.dense, output.{dense,LayerNorm}}; a pooler or
+ * a task head beside them is not read. */
 #include "assay-lm-model.h"
 
 #include <stdio.h>
@@ -25,7 +29,7 @@ struct _AssayLmModel
   AssayDType        dtype;
 
   AssayBackend       *backend;
-  AssayBackendWeight *embed, *positions, *head;
+  AssayBackendWeight *embed, *positions, *types, *head;
   float              *norm_w, *norm_b;
   AssayLmLayer       *layers;
   float              *inv_freq;
@@ -84,6 +88,34 @@ expected_tensors (AssayLmModel *self)
   int q = c->heads * hd, kv = c->kv_heads * hd;
 
   g_array_set_clear_func (list, expect_clear);
+  if (assay_lm_arch_is_encoder (c->arch))
+    {
+      expect (list, FALSE, 2, V, H, "%sembeddings.word_embeddings.weight", p);
+      expect (list, FALSE, 2, c->max_positions, H, "%sembeddings.position_embeddings.weight", p);
+      expect (list, FALSE, 2, c->type_vocab, H, "%sembeddings.token_type_embeddings.weight", p);
+      expect (list, FALSE, 1, H, 0, "%sembeddings.LayerNorm.weight", p);
+      expect (list, FALSE, 1, H, 0, "%sembeddings.LayerNorm.bias", p);
+      for (int l = 0; l < c->layers; l++)
+        {
+          static const char *const qkv[] = { "query", "key", "value" };
+          for (int i = 0; i < 3; i++)
+            {
+              expect (list, FALSE, 2, H, H, "%sencoder.layer.%d.attention.self.%s.weight", p, l, qkv[i]);
+              expect (list, FALSE, 1, H, 0, "%sencoder.layer.%d.attention.self.%s.bias", p, l, qkv[i]);
+            }
+          expect (list, FALSE, 2, H, H, "%sencoder.layer.%d.attention.output.dense.weight", p, l);
+          expect (list, FALSE, 1, H, 0, "%sencoder.layer.%d.attention.output.dense.bias", p, l);
+          expect (list, FALSE, 1, H, 0, "%sencoder.layer.%d.attention.output.LayerNorm.weight", p, l);
+          expect (list, FALSE, 1, H, 0, "%sencoder.layer.%d.attention.output.LayerNorm.bias", p, l);
+          expect (list, FALSE, 2, I, H, "%sencoder.layer.%d.intermediate.dense.weight", p, l);
+          expect (list, FALSE, 1, I, 0, "%sencoder.layer.%d.intermediate.dense.bias", p, l);
+          expect (list, FALSE, 2, H, I, "%sencoder.layer.%d.output.dense.weight", p, l);
+          expect (list, FALSE, 1, H, 0, "%sencoder.layer.%d.output.dense.bias", p, l);
+          expect (list, FALSE, 1, H, 0, "%sencoder.layer.%d.output.LayerNorm.weight", p, l);
+          expect (list, FALSE, 1, H, 0, "%sencoder.layer.%d.output.LayerNorm.bias", p, l);
+        }
+      return list;
+    }
   if (c->arch == ASSAY_LM_GPT2)
     {
       expect (list, FALSE, 2, V, H, "%swte.weight", p);
@@ -132,10 +164,17 @@ expected_tensors (AssayLmModel *self)
   return list;
 }
 
-/* Tensors some checkpoints carry that the forward pass does not read. */
+/* Tensors some checkpoints carry that the forward pass does not read: buffers, and beside an
+ * encoder its pooler and any task head (cls., lm_head., classifier., ...). */
 static gboolean
-ignorable (const char *name)
+ignorable (AssayLmModel *self, const char *name)
 {
+  if (assay_lm_arch_is_encoder (self->config->arch))
+    {
+      const char *rest = g_str_has_prefix (name, self->prefix) ? name + strlen (self->prefix) : NULL;
+      return rest == NULL || g_str_has_suffix (name, "position_ids")
+             || !(g_str_has_prefix (rest, "embeddings.") || g_str_has_prefix (rest, "encoder."));
+    }
   return g_str_has_suffix (name, "rotary_emb.inv_freq") || g_str_has_suffix (name, ".attn.bias")
          || g_str_has_suffix (name, ".attn.masked_bias");
 }
@@ -149,6 +188,10 @@ check_tensors (AssayLmModel *self, GError **error)
 
   if (self->config->arch == ASSAY_LM_GPT2)
     self->prefix = assay_safetensors_get (self->tensors, "transformer.wte.weight") ? "transformer." : "";
+  else if (assay_lm_arch_is_encoder (self->config->arch))
+    self->prefix = assay_safetensors_get (self->tensors, "bert.embeddings.word_embeddings.weight") ? "bert."
+                   : assay_safetensors_get (self->tensors, "roberta.embeddings.word_embeddings.weight") ? "roberta."
+                                                                                                         : "";
   else
     self->prefix = "model.";
   list = expected_tensors (self);
@@ -197,7 +240,7 @@ check_tensors (AssayLmModel *self, GError **error)
   for (guint i = 0; i < assay_safetensors_count (self->tensors); i++)
     {
       const AssaySafetensor *t = assay_safetensors_index (self->tensors, i);
-      if (!g_hash_table_contains (known, t->name) && !ignorable (t->name))
+      if (!g_hash_table_contains (known, t->name) && !ignorable (self, t->name))
         {
           g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
                        "%s: unexpected tensor “%s” for %s", t->file, t->name,
@@ -257,6 +300,22 @@ assay_lm_model_open (const char *dir, GError **error)
   return g_steal_pointer (&self);
 }
 
+AssayLmModel *
+assay_lm_model_open_causal (const char *dir, GError **error)
+{
+  g_autoptr (AssayLmModel) self = assay_lm_model_open (dir, error);
+
+  if (self != NULL && assay_lm_arch_is_encoder (self->config->arch))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
+                   "%s: %s is an encoder; scoring and generation need a causal language model "
+                   "(LlamaForCausalLM, Qwen2ForCausalLM or GPT2LMHeadModel)", dir,
+                   self->config->architecture);
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
 void
 assay_lm_model_free (AssayLmModel *self)
 {
@@ -278,6 +337,7 @@ AssayDType assay_lm_model_dtype (AssayLmModel *self) { return self->dtype; }
 AssayBackend *assay_lm_model_backend (AssayLmModel *self) { return self->backend; }
 const AssayBackendWeight *assay_lm_model_embed (AssayLmModel *self) { return self->embed; }
 const AssayBackendWeight *assay_lm_model_positions (AssayLmModel *self) { return self->positions; }
+const AssayBackendWeight *assay_lm_model_types (AssayLmModel *self) { return self->types; }
 const AssayBackendWeight *assay_lm_model_head (AssayLmModel *self) { return self->head; }
 const float *assay_lm_model_norm_w (AssayLmModel *self) { return self->norm_w; }
 const float *assay_lm_model_norm_b (AssayLmModel *self) { return self->norm_b; }
@@ -298,7 +358,7 @@ assay_lm_model_weight_bytes (AssayLmModel *self, AssayBackendKind kind)
     {
       const AssaySafetensor *t = assay_safetensors_index (self->tensors, i);
       AssayDType dtype;
-      if (ignorable (t->name) || !assay_safetensor_dtype (t, &dtype))
+      if (ignorable (self, t->name) || !assay_safetensor_dtype (t, &dtype))
         continue;
       if (self->config->tie_embeddings && g_str_equal (t->name, "lm_head.weight"))
         continue;
@@ -476,7 +536,37 @@ assay_lm_model_upload (AssayLmModel *self, AssayBackend *backend, guint64 extra_
   self->layers = g_new0 (AssayLmLayer, c->layers);
   self->inv_freq = assay_lm_config_inv_freq (c);
 
-  if (c->arch == ASSAY_LM_GPT2)
+  if (assay_lm_arch_is_encoder (c->arch))
+    {
+      const char *e = "%sembeddings.%s";
+      ok = (self->embed = upload_matrix (self, VEC (tensor (self, e, p, "word_embeddings.weight")), 1, FALSE, error)) != NULL
+           && (self->positions = upload_matrix (self, VEC (tensor (self, e, p, "position_embeddings.weight")), 1, FALSE, error)) != NULL
+           && (self->types = upload_matrix (self, VEC (tensor (self, e, p, "token_type_embeddings.weight")), 1, FALSE, error)) != NULL
+           && (self->norm_w = upload_vector (self, VEC (tensor (self, e, p, "LayerNorm.weight")), 1, error))
+           && (self->norm_b = upload_vector (self, VEC (tensor (self, e, p, "LayerNorm.bias")), 1, error));
+      for (int l = 0; ok && l < c->layers; l++)
+        {
+          AssayLmLayer *L = &self->layers[l];
+          const char   *a = "%sencoder.layer.%d.%s";
+          ok = (L->qkv = upload_matrix (self, VEC (tensor (self, a, p, l, "attention.self.query.weight"),
+                                                   tensor (self, a, p, l, "attention.self.key.weight"),
+                                                   tensor (self, a, p, l, "attention.self.value.weight")), 3, FALSE, error))
+               && (L->qkv_b = upload_vector (self, VEC (tensor (self, a, p, l, "attention.self.query.bias"),
+                                                        tensor (self, a, p, l, "attention.self.key.bias"),
+                                                        tensor (self, a, p, l, "attention.self.value.bias")), 3, error))
+               && (L->o = upload_matrix (self, VEC (tensor (self, a, p, l, "attention.output.dense.weight")), 1, FALSE, error))
+               && (L->o_b = upload_vector (self, VEC (tensor (self, a, p, l, "attention.output.dense.bias")), 1, error))
+               && (L->ln1_w = upload_vector (self, VEC (tensor (self, a, p, l, "attention.output.LayerNorm.weight")), 1, error))
+               && (L->ln1_b = upload_vector (self, VEC (tensor (self, a, p, l, "attention.output.LayerNorm.bias")), 1, error))
+               && (L->up = upload_matrix (self, VEC (tensor (self, a, p, l, "intermediate.dense.weight")), 1, FALSE, error))
+               && (L->up_b = upload_vector (self, VEC (tensor (self, a, p, l, "intermediate.dense.bias")), 1, error))
+               && (L->down = upload_matrix (self, VEC (tensor (self, a, p, l, "output.dense.weight")), 1, FALSE, error))
+               && (L->down_b = upload_vector (self, VEC (tensor (self, a, p, l, "output.dense.bias")), 1, error))
+               && (L->ln2_w = upload_vector (self, VEC (tensor (self, a, p, l, "output.LayerNorm.weight")), 1, error))
+               && (L->ln2_b = upload_vector (self, VEC (tensor (self, a, p, l, "output.LayerNorm.bias")), 1, error));
+        }
+    }
+  else if (c->arch == ASSAY_LM_GPT2)
     {
       ok = (self->embed = upload_matrix (self, VEC (tensor (self, "%swte.weight", p)), 1, FALSE, error)) != NULL
            && (self->positions = upload_matrix (self, VEC (tensor (self, "%swpe.weight", p)), 1, FALSE, error)) != NULL;
@@ -557,9 +647,10 @@ assay_lm_model_unload (AssayLmModel *self)
     assay_backend_weight_free (b, self->head);
   assay_backend_weight_free (b, self->embed);
   assay_backend_weight_free (b, self->positions);
+  assay_backend_weight_free (b, self->types);
   assay_backend_release (b, self->norm_w);
   assay_backend_release (b, self->norm_b);
-  self->head = self->embed = self->positions = NULL;
+  self->head = self->embed = self->positions = self->types = NULL;
   self->norm_w = self->norm_b = NULL;
   g_clear_pointer (&self->inv_freq, g_free);
   self->backend = NULL;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* assay-lm-model.h: a causal language model folder (config.json, safetensors weights,
- * tokenizer), checked whole when opened, its weights put on a backend when scoring starts. */
+/* assay-lm-model.h: a Hugging Face model folder (config.json, safetensors weights, tokenizer):
+ * a causal language model or a text encoder, checked whole when opened, its weights put on a
+ * backend when a job starts. */
 #pragma once
 
 #include <glib.h>
@@ -24,6 +25,8 @@ typedef struct
 /* Opens and checks a model folder: config, every tensor's presence, dtype and shape, no unknown
  * tensors, and the tokenizer when the folder has one. Nothing is read into memory yet. */
 AssayLmModel        *assay_lm_model_open (const char *dir, GError **error);
+/* The same, refusing an encoder: for scoring and generation. */
+AssayLmModel        *assay_lm_model_open_causal (const char *dir, GError **error);
 void                 assay_lm_model_free (AssayLmModel *self);
 
 const char          *assay_lm_model_dir (AssayLmModel *self);
@@ -47,8 +50,10 @@ AssayBackend        *assay_lm_model_backend (AssayLmModel *self);
 
 /* Uploaded weights (NULL before assay_lm_model_upload). */
 const AssayBackendWeight *assay_lm_model_embed (AssayLmModel *self);
-const AssayBackendWeight *assay_lm_model_positions (AssayLmModel *self); /* GPT-2 only */
-const AssayBackendWeight *assay_lm_model_head (AssayLmModel *self);
+const AssayBackendWeight *assay_lm_model_positions (AssayLmModel *self); /* GPT-2, encoders */
+const AssayBackendWeight *assay_lm_model_types (AssayLmModel *self);     /* encoders */
+const AssayBackendWeight *assay_lm_model_head (AssayLmModel *self);      /* NULL for encoders */
+/* The final norm; an encoder's embeddings.LayerNorm, which comes first instead. */
 const float              *assay_lm_model_norm_w (AssayLmModel *self);
 const float              *assay_lm_model_norm_b (AssayLmModel *self);
 const AssayLmLayer       *assay_lm_model_layer (AssayLmModel *self, int i);

@@ -47,8 +47,8 @@ assay_lm_pair_open (const char *policy, const char *reference, GError **error)
 
   self->policy_dir = g_strdup (policy);
   self->reference_dir = g_strdup (reference);
-  if ((self->policy = assay_lm_model_open (policy, error)) == NULL
-      || (reference != NULL && (self->reference = assay_lm_model_open (reference, error)) == NULL))
+  if ((self->policy = assay_lm_model_open_causal (policy, error)) == NULL
+      || (reference != NULL && (self->reference = assay_lm_model_open_causal (reference, error)) == NULL))
     return NULL;
   if (assay_lm_model_tokenizer (self->policy) == NULL)
     {

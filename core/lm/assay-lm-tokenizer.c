@@ -52,6 +52,7 @@ struct _AssayLmTokenizer
   gboolean    nfc;
   gboolean    ignore_merges;
   int         bos;
+  int         eos; /* appended after a single sequence (BERT's [SEP], RoBERTa's </s>) or -1 */
   int         byte_id[256];    /* id of the single-byte token of each byte */
   gunichar    byte_char[256];  /* bytes_to_unicode */
   GHashTable *char_byte;       /* gunichar -> byte + 1 */
@@ -125,6 +126,7 @@ tokenizer_new (const char *path)
   self->char_byte = g_hash_table_new (NULL, NULL);
   self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
   self->bos = -1;
+  self->eos = -1;
   g_mutex_init (&self->lock);
   init_bytes_to_unicode (self);
   return self;
@@ -416,7 +418,35 @@ unsupported:
   return FALSE;
 }
 
-/* Llama 3: TemplateProcessing whose single template starts with a special token. */
+/* The id of a special token given as [content, id] (BertProcessing / RobertaProcessing). */
+static int
+processor_token (AssayLmTokenizer *self, JsonObject *pp, const char *member)
+{
+  JsonNode *n = json_object_get_member (pp, member);
+  JsonArray *pair;
+
+  if (n == NULL || !JSON_NODE_HOLDS_ARRAY (n) || json_array_get_length (pair = json_node_get_array (n)) < 1)
+    return -1;
+  n = json_array_get_element (pair, 0);
+  return JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+           ? lookup (self, json_node_get_string (n)) : -1;
+}
+
+/* The special token of a TemplateProcessing piece, or -1 for a sequence ($A). */
+static int
+template_token (AssayLmTokenizer *self, JsonNode *piece)
+{
+  JsonNode *st;
+
+  if (piece == NULL || !JSON_NODE_HOLDS_OBJECT (piece)
+      || (st = json_object_get_member (json_node_get_object (piece), "SpecialToken")) == NULL
+      || !JSON_NODE_HOLDS_OBJECT (st))
+    return -1;
+  return lookup (self, assay_json_get_string (json_node_get_object (st), "id", ""));
+}
+
+/* The special tokens put around a single sequence: Llama 3's TemplateProcessing with one before
+ * it, BERT's [CLS] $A [SEP] and RoBERTa's <s> $A </s>. */
 static void
 parse_post_processor (AssayLmTokenizer *self, JsonNode *node)
 {
@@ -439,14 +469,16 @@ parse_post_processor (AssayLmTokenizer *self, JsonNode *node)
       && JSON_NODE_HOLDS_ARRAY (json_object_get_member (pp, "single")))
     {
       JsonArray *single = json_object_get_array_member (pp, "single");
-      JsonNode  *first = json_array_get_length (single) > 0 ? json_array_get_element (single, 0) : NULL;
-      if (first != NULL && JSON_NODE_HOLDS_OBJECT (first)
-          && json_object_has_member (json_node_get_object (first), "SpecialToken"))
-        {
-          JsonNode *st = json_object_get_member (json_node_get_object (first), "SpecialToken");
-          if (JSON_NODE_HOLDS_OBJECT (st))
-            self->bos = lookup (self, assay_json_get_string (json_node_get_object (st), "id", ""));
-        }
+      guint      n = json_array_get_length (single);
+      if (n > 0)
+        self->bos = template_token (self, json_array_get_element (single, 0));
+      if (n > 1)
+        self->eos = template_token (self, json_array_get_element (single, n - 1));
+    }
+  if (g_str_equal (type, "BertProcessing") || g_str_equal (type, "RobertaProcessing"))
+    {
+      self->bos = processor_token (self, pp, "cls");
+      self->eos = processor_token (self, pp, "sep");
     }
 }
 
@@ -867,6 +899,9 @@ load_gguf (const char *path, GError **error)
       self->wp.word_prefix = "\xe2\x96\x81";
       self->wp.max_chars = 100;
       self->wp.clean = self->wp.chinese = self->wp.strip_accents = self->wp.lowercase = TRUE;
+      /* [CLS] text [SEP] */
+      self->bos = (int) assay_gguf_get_int (gguf, "tokenizer.ggml.cls_token_id", lookup (self, "[CLS]"));
+      self->eos = (int) assay_gguf_get_int (gguf, "tokenizer.ggml.seperator_token_id", lookup (self, "[SEP]"));
     }
   else
     {
@@ -895,15 +930,18 @@ load_gguf (const char *path, GError **error)
         }
       if (assay_gguf_get_bool (gguf, "tokenizer.ggml.add_bos_token", TRUE))
         self->bos = (int) assay_gguf_get_int (gguf, "tokenizer.ggml.bos_token_id", -1);
+      if (assay_gguf_get_bool (gguf, "tokenizer.ggml.add_eos_token", FALSE))
+        self->eos = (int) assay_gguf_get_int (gguf, "tokenizer.ggml.eos_token_id", -1);
     }
   {
-    /* the unknown token (needed) and the first token (when used) must be tokens of the file */
+    /* the unknown token (needed) and those put around a text (when used) must be tokens of the file */
     struct { const char *field; int id; } ids[] = {
       { "tokenizer.ggml.unknown_token_id", self->kind == KIND_WORDPIECE ? self->wp.unk : self->spm.unk },
-      { "tokenizer.ggml.bos_token_id", self->bos },
+      { self->kind == KIND_WORDPIECE ? "tokenizer.ggml.cls_token_id" : "tokenizer.ggml.bos_token_id", self->bos },
+      { self->kind == KIND_WORDPIECE ? "tokenizer.ggml.seperator_token_id" : "tokenizer.ggml.eos_token_id", self->eos },
     };
     for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
-      if ((i == 0 || self->bos != -1) && (ids[i].id < 0 || (guint) ids[i].id >= n))
+      if ((i == 0 || ids[i].id != -1) && (ids[i].id < 0 || (guint) ids[i].id >= n))
         {
           g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
                        "%s: %s %" G_GINT64_FORMAT " is not a token id (0 to %u)", path, ids[i].field,
@@ -1308,6 +1346,12 @@ int
 assay_lm_tokenizer_bos_id (AssayLmTokenizer *self)
 {
   return self->bos;
+}
+
+int
+assay_lm_tokenizer_eos_id (AssayLmTokenizer *self)
+{
+  return self->eos;
 }
 
 const char *

@@ -26,8 +26,10 @@ char             *assay_lm_tokenizer_decode (AssayLmTokenizer *self, const int *
 const char       *assay_lm_tokenizer_token_bytes (AssayLmTokenizer *self, int id, gsize *len);
 guint             assay_lm_tokenizer_vocab_size (AssayLmTokenizer *self);
 int               assay_lm_tokenizer_token_id (AssayLmTokenizer *self, const char *token);
-/* The id put before every sequence (Llama 3's <|begin_of_text|>), or -1. */
+/* The id put before every sequence (Llama 3's <|begin_of_text|>, BERT's [CLS]), or -1. */
 int               assay_lm_tokenizer_bos_id (AssayLmTokenizer *self);
+/* The id put after every sequence by the post-processor (BERT's [SEP], RoBERTa's </s>), or -1. */
+int               assay_lm_tokenizer_eos_id (AssayLmTokenizer *self);
 const char       *assay_lm_tokenizer_path (AssayLmTokenizer *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AssayLmTokenizer, assay_lm_tokenizer_free)

@@ -363,7 +363,7 @@ assay_trace_sample (AssayStore *store, const AssayTraceSampleOptions *o, AssayBa
         g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOTHING_TO_DO, _("No traces to take questions from"));
       return FALSE;
     }
-  if ((model = assay_lm_model_open (o->model, error)) == NULL)
+  if ((model = assay_lm_model_open_causal (o->model, error)) == NULL)
     return FALSE;
   c = assay_lm_model_config (model);
   if ((prompter = assay_lm_prompt_new (model, o->chat, error)) == NULL)
