@@ -400,6 +400,36 @@ assay_cpu_swiglu (AssayBackend *self, const float *gu, int rows, int inter, floa
   return ASSAY_BACKEND_OK;
 }
 
+/* erf as a rational function on [-4, 4] (Eigen's and TensorFlow's float erf), vectorised:
+ * max |error| 4.2e-7 against erf in float64 (glibc's erff, 1 ulp, is not vectorised and took a
+ * tenth of an encoder's time). */
+static inline float
+erf_rational (float x)
+{
+  float x2, p, q;
+
+  x = x < -4.0f ? -4.0f : x > 4.0f ? 4.0f : x;
+  x2 = x * x;
+  p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;
+  p = x2 * p + -2.10102402082508e-06f;
+  p = x2 * p + -5.69250639462346e-05f;
+  p = x2 * p + -7.34990630326855e-04f;
+  p = x2 * p + -2.95459980854025e-03f;
+  p = x2 * p + -1.60960333262415e-02f;
+  q = x2 * -1.45660718464996e-05f + -2.13374055278905e-04f;
+  q = x2 * q + -1.68282697438203e-03f;
+  q = x2 * q + -7.37332916720468e-03f;
+  q = x2 * q + -1.42647390514189e-02f;
+  return x * p / q;
+}
+
+VECTOR_CLONES static void
+gelu_erf_range (float *x, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    x[i] = 0.5f * x[i] * (1.0f + erf_rational (x[i] * 0.7071067811865476f));
+}
+
 int
 assay_cpu_gelu (AssayBackend *self, float *x, size_t n, bool exact)
 {
@@ -407,9 +437,10 @@ assay_cpu_gelu (AssayBackend *self, float *x, size_t n, bool exact)
 
   if (exact)
     {
+      size_t chunk = 16384, n_chunks = (n + chunk - 1) / chunk;
 #pragma omp parallel for schedule(static) if (n > 65536)
-      for (size_t i = 0; i < n; i++)
-        x[i] = 0.5f * x[i] * (1.0f + erff (x[i] * 0.7071067811865476f));
+      for (size_t k = 0; k < n_chunks; k++)
+        gelu_erf_range (x + k * chunk, k * chunk + chunk <= n ? chunk : n - k * chunk);
       return ASSAY_BACKEND_OK;
     }
 #pragma omp parallel for schedule(static) if (n > 65536)

@@ -116,10 +116,10 @@ def roberta_tokenizer(data):
     }, n, n + 1, n + 3
 
 
-def make_encoder(folder, arch, vocab, seed, prefix='', dtype='F32', extra=None, **cfg):
+def make_encoder(folder, arch, vocab, seed, prefix='', dtype='F32', extra=None, dims=(32, 2, 4, 64), **cfg):
     os.makedirs(folder, exist_ok=True)
     rng = np.random.default_rng(seed)
-    H, L, nh, I = 32, 2, 4, 64
+    H, L, nh, I = dims
     maxpos = cfg.pop('max_position_embeddings', 64)
     c = dict(architectures=[arch], hidden_size=H, num_hidden_layers=L, num_attention_heads=nh,
              intermediate_size=I, vocab_size=vocab, max_position_embeddings=maxpos,
@@ -159,22 +159,26 @@ def make_encoder(folder, arch, vocab, seed, prefix='', dtype='F32', extra=None, 
 
 
 class TorchEncoder:
-    def __init__(self, folder):
+    """transformers' BertModel / RobertaModel forward (eager attention), without padding."""
+    def __init__(self, folder, dtype=torch.float64 if torch else None):
         self.cfg = json.load(open(os.path.join(folder, 'config.json')))
         w = read_safetensors(os.path.join(folder, 'model.safetensors'))
         self.pre = next(p for p in ('bert.', 'roberta.', '') if p + 'embeddings.word_embeddings.weight' in w)
-        self.w = {k: torch.from_numpy(np.ascontiguousarray(v)).to(torch.float64) for k, v in w.items()}
+        self.w = {k: torch.from_numpy(np.array(v)).to(dtype) for k, v in w.items()}
         roberta = not self.cfg['architectures'][0].startswith('Bert')
         self.offset = self.cfg['pad_token_id'] + 1 if roberta else 0
 
-    @torch.inference_mode()
     def hidden(self, ids):
+        return self.batch(torch.tensor([ids]))[0]
+
+    @torch.inference_mode()
+    def batch(self, t):
+        """t: LongTensor [B, L] of equal lengths (no padding): hidden states [B, L, H]."""
         c, w, p0 = self.cfg, self.w, self.pre
         H, nh = c['hidden_size'], c['num_attention_heads']
-        hd, eps, L = H // nh, c['layer_norm_eps'], len(ids)
+        hd, eps, (B, L) = H // nh, c['layer_norm_eps'], t.shape
         ln = lambda x, n: torch.nn.functional.layer_norm(x, (H,), w[n + '.weight'], w[n + '.bias'], eps)
-        lin = lambda x, n: x @ w[n + '.weight'].T + w[n + '.bias']
-        t = torch.tensor(ids)
+        lin = lambda x, n: torch.nn.functional.linear(x, w[n + '.weight'], w[n + '.bias'])
         pos = torch.arange(L) + self.offset
         x = w[p0 + 'embeddings.word_embeddings.weight'][t] + w[p0 + 'embeddings.position_embeddings.weight'][pos] \
             + w[p0 + 'embeddings.token_type_embeddings.weight'][torch.zeros(L, dtype=torch.long)]
@@ -183,10 +187,10 @@ class TorchEncoder:
                'gelu_new': lambda h: torch.nn.functional.gelu(h, approximate='tanh')}[c['hidden_act']]
         for l in range(c['num_hidden_layers']):
             p = f'{p0}encoder.layer.{l}.'
-            q, k, v = (lin(x, p + f'attention.self.{n}').view(L, nh, hd).transpose(0, 1)
+            q, k, v = (lin(x, p + f'attention.self.{n}').view(B, L, nh, hd).transpose(1, 2)
                        for n in ('query', 'key', 'value'))
             a = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(hd), dim=-1) @ v
-            x = ln(x + lin(a.transpose(0, 1).reshape(L, H), p + 'attention.output.dense'), p + 'attention.output.LayerNorm')
+            x = ln(x + lin(a.transpose(1, 2).reshape(B, L, H), p + 'attention.output.dense'), p + 'attention.output.LayerNorm')
             h = act(lin(x, p + 'intermediate.dense'))
             x = ln(x + lin(h, p + 'output.dense'), p + 'output.LayerNorm')
         return x
