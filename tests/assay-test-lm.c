@@ -147,7 +147,14 @@ write_config (AssayTestLm *self)
   g_autofree char *text = NULL;
   const char *dtype = s->dtype == ASSAY_DTYPE_F32 ? "float32" : s->dtype == ASSAY_DTYPE_F16 ? "float16" : "bfloat16";
 
-  if (s->arch == ASSAY_LM_GPT2)
+  if (s->arch == ASSAY_LM_BERT)
+    text = g_strdup_printf ("{\"architectures\": [\"BertModel\"], \"hidden_size\": %d, "
+                            "\"num_hidden_layers\": %d, \"num_attention_heads\": %d, "
+                            "\"intermediate_size\": %d, \"vocab_size\": %d, "
+                            "\"max_position_embeddings\": %d, \"type_vocab_size\": 2, "
+                            "\"layer_norm_eps\": 1e-12, \"hidden_act\": \"gelu\", \"torch_dtype\": \"%s\"}",
+                            s->hidden, s->layers, s->heads, s->inter, s->vocab, s->max_positions, dtype);
+  else if (s->arch == ASSAY_LM_GPT2)
     text = g_strdup_printf ("{\"architectures\": [\"GPT2LMHeadModel\"], \"model_type\": \"gpt2\", "
                             "\"n_embd\": %d, \"n_layer\": %d, \"n_head\": %d, \"n_inner\": %d, "
                             "\"vocab_size\": %d, \"n_positions\": %d, \"layer_norm_epsilon\": 1e-05, "
@@ -179,7 +186,7 @@ assay_test_lm_spec (AssayLmArch arch, AssayDType dtype)
   s.hidden = 32;
   s.layers = 2;
   s.heads = 4;
-  s.kv_heads = arch == ASSAY_LM_GPT2 ? 4 : 2;
+  s.kv_heads = arch == ASSAY_LM_GPT2 || arch == ASSAY_LM_BERT ? 4 : 2;
   s.inter = 48;
   s.vocab = 300;
   s.max_positions = 512;
@@ -207,7 +214,38 @@ assay_test_lm_write (const char *dir, const AssayTestLmSpec *spec, guint32 seed)
   self->names = g_ptr_array_new_with_free_func (g_free);
   self->tensors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) tensor_free);
   g_mkdir_with_parents (dir, 0755);
-  if (spec->arch == ASSAY_LM_GPT2)
+  if (spec->arch == ASSAY_LM_BERT)
+    {
+      add (self, rand, "embeddings.word_embeddings.weight", 2, V, H, 0, 1.0);
+      add (self, rand, "embeddings.position_embeddings.weight", 2, spec->max_positions, H, 0, 0.5);
+      add (self, rand, "embeddings.token_type_embeddings.weight", 2, 2, H, 0, 0.5);
+      add (self, rand, "embeddings.LayerNorm.weight", 1, H, 0, 1.0, 0.2);
+      add (self, rand, "embeddings.LayerNorm.bias", 1, H, 0, 0.0, 0.1);
+      for (int l = 0; l < spec->layers; l++)
+        {
+#define N(fmt) (g_snprintf (name, sizeof name, "encoder.layer.%d." fmt, l), name)
+          static const char *const qkv[] = { "query", "key", "value" };
+          for (int i = 0; i < 3; i++)
+            {
+              g_snprintf (name, sizeof name, "encoder.layer.%d.attention.self.%s.weight", l, qkv[i]);
+              add (self, rand, name, 2, H, H, 0, wh * 1.7);
+              g_snprintf (name, sizeof name, "encoder.layer.%d.attention.self.%s.bias", l, qkv[i]);
+              add (self, rand, name, 1, H, 0, 0, 0.1);
+            }
+          add (self, rand, N ("attention.output.dense.weight"), 2, H, H, 0, wh);
+          add (self, rand, N ("attention.output.dense.bias"), 1, H, 0, 0, 0.1);
+          add (self, rand, N ("attention.output.LayerNorm.weight"), 1, H, 0, 1.0, 0.2);
+          add (self, rand, N ("attention.output.LayerNorm.bias"), 1, H, 0, 0.0, 0.1);
+          add (self, rand, N ("intermediate.dense.weight"), 2, I, H, 0, wh * 1.7);
+          add (self, rand, N ("intermediate.dense.bias"), 1, I, 0, 0, 0.1);
+          add (self, rand, N ("output.dense.weight"), 2, H, I, 0, wi);
+          add (self, rand, N ("output.dense.bias"), 1, H, 0, 0, 0.1);
+          add (self, rand, N ("output.LayerNorm.weight"), 1, H, 0, 1.0, 0.2);
+          add (self, rand, N ("output.LayerNorm.bias"), 1, H, 0, 0.0, 0.1);
+#undef N
+        }
+    }
+  else if (spec->arch == ASSAY_LM_GPT2)
     {
       add (self, rand, "transformer.wte.weight", 2, V, H, 0, spec->scale > 0 ? 0.5 * sc : 1.0);
       add (self, rand, "transformer.wpe.weight", 2, spec->max_positions, H, 0, 0.5);
@@ -558,6 +596,7 @@ forward (AssayTestLm *self, const int *ids, int len, int start, double *dist)
 double *
 assay_test_lm_reference (AssayTestLm *self, const int *ids, int len, int start)
 {
+  g_assert_false (assay_lm_arch_is_encoder (self->spec.arch)); /* the encoders' reference is PyTorch */
   return forward (self, ids, len, start, NULL);
 }
 

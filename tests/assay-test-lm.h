@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* assay-test-lm.h: tiny random causal LMs written as Hugging Face folders (config.json,
- * model.safetensors, tokenizer.json), and a plain float64 forward pass over the same weights. */
+/* assay-test-lm.h: tiny random causal LMs (and BERT encoders) written as Hugging Face folders
+ * (config.json, model.safetensors, tokenizer.json), and a plain float64 forward pass over the
+ * same weights (causal LMs only: the encoders' reference is PyTorch, tests/peers). */
 #pragma once
 
 #include <glib.h>

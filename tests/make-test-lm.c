@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* make-test-lm DIR [--arch llama|qwen2|gpt2] [--dtype f32|bf16|f16] [--seed N] [--favour ID]
+/* make-test-lm DIR [--arch llama|qwen2|gpt2|bert] [--dtype f32|bf16|f16] [--seed N] [--favour ID]
  *              [--max-positions N]
  * Writes a tiny random model folder (the one the tests use) for the peer scripts; --favour
  * also writes DIR-favoured: the same model with token ID pushed up in the output layer. */
@@ -16,7 +16,7 @@ main (int argc, char **argv)
   int    favour = -1, positions = 256;
   const GOptionEntry entries[] = {
     { "max-positions", 0, 0, G_OPTION_ARG_INT, &positions, "context length (default 256)", "N" },
-    { "arch", 0, 0, G_OPTION_ARG_STRING, &arch, "llama, qwen2 or gpt2", "ARCH" },
+    { "arch", 0, 0, G_OPTION_ARG_STRING, &arch, "llama, qwen2, gpt2 or bert", "ARCH" },
     { "dtype", 0, 0, G_OPTION_ARG_STRING, &dtype, "f32, bf16 or f16", "DTYPE" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "random seed", "N" },
     { "favour", 0, 0, G_OPTION_ARG_INT, &favour, "also write DIR-favoured favouring token ID", "ID" },
@@ -34,6 +34,7 @@ main (int argc, char **argv)
     }
   spec.arch = arch == NULL || g_str_equal (arch, "qwen2") ? ASSAY_LM_QWEN2
               : g_str_equal (arch, "llama")               ? ASSAY_LM_LLAMA
+              : g_str_equal (arch, "bert")                ? ASSAY_LM_BERT
                                                           : ASSAY_LM_GPT2;
   spec.dtype = dtype == NULL || g_str_equal (dtype, "f32") ? ASSAY_DTYPE_F32
                : g_str_equal (dtype, "bf16")              ? ASSAY_DTYPE_BF16
@@ -41,7 +42,7 @@ main (int argc, char **argv)
   spec.hidden = 32;
   spec.layers = 2;
   spec.heads = 4;
-  spec.kv_heads = spec.arch == ASSAY_LM_GPT2 ? 4 : 2;
+  spec.kv_heads = spec.arch == ASSAY_LM_GPT2 || spec.arch == ASSAY_LM_BERT ? 4 : 2;
   spec.inter = 48;
   spec.vocab = 300;
   spec.max_positions = CLAMP (positions, 16, 1 << 16);

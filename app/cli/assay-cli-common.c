@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "assay-error.h"
@@ -342,6 +343,45 @@ assay_cli_add_rows (AssayCliCommon *common, AssayStore *store, JsonBuilder *b, c
   sqlite3_reset (stmt);
   json_builder_end_array (b);
   return TRUE;
+}
+
+int
+assay_cli_embed_check (AssayCliEmbed *e, const char *verb, gint64 dataset, AssayEmbedSetOptions *out)
+{
+  AssayPooling pooling;
+
+  if (e->model == NULL)
+    return assay_cli_usage (_("%s needs --model DIR (an encoder)"), verb);
+  if (e->pooling != NULL && !assay_pooling_parse (e->pooling, &pooling))
+    return assay_cli_usage (_("--pooling is cls, mean or last"));
+  if (e->normalize && e->no_normalize)
+    return assay_cli_usage (_("--normalize and --no-normalize exclude each other"));
+  if (e->max_tokens < 0 || e->max_tokens == 1 || e->max_tokens > 1 << 20)
+    return assay_cli_usage (_("--max-tokens must be 2 to 1048576"));
+  if (e->field != NULL && !g_str_equal (e->field, "text") && !g_str_equal (e->field, "prompt"))
+    return assay_cli_usage (_("--field is text or prompt"));
+  if (out != NULL)
+    {
+      memset (out, 0, sizeof *out);
+      out->model = g_steal_pointer (&e->model);
+      out->field = g_steal_pointer (&e->field);
+      out->prefix = g_steal_pointer (&e->prefix);
+      out->pooling = g_steal_pointer (&e->pooling);
+      out->normalize = e->normalize ? 1 : e->no_normalize ? 0 : -1;
+      out->max_tokens = e->max_tokens;
+      out->f16 = e->f16;
+      out->dataset = dataset;
+    }
+  return ASSAY_CLI_OK;
+}
+
+void
+assay_cli_embed_clear (AssayCliEmbed *e)
+{
+  g_clear_pointer (&e->model, g_free);
+  g_clear_pointer (&e->field, g_free);
+  g_clear_pointer (&e->prefix, g_free);
+  g_clear_pointer (&e->pooling, g_free);
 }
 
 int

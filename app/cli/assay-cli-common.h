@@ -5,6 +5,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "assay-embed-set.h"
 #include "assay-lm-sampler.h"
 #include "assay-shard.h"
 #include "assay-store.h"
@@ -130,10 +131,49 @@ void         assay_cli_shard_clear (AssayCliShard *shard);
  * that many tasks may read it at once). */
 AssayStore  *assay_cli_open_input (AssayCliCommon *common, const AssayCliShard *shard, GError **error);
 
+/* The options of every verb that embeds texts (embed, gen search, gen dedup --model, gen
+ * zeroshot). */
+typedef struct
+{
+  char    *model;
+  char    *field;
+  char    *prefix;
+  char    *pooling;
+  gboolean normalize, no_normalize, f16;
+  int      max_tokens;
+} AssayCliEmbed;
+
+#define ASSAY_CLI_EMBED_ENTRIES(e)                                                                 \
+  { "model", 0, 0, G_OPTION_ARG_FILENAME, &(e).model,                                              \
+    N_("Encoder folder: BertModel, RobertaModel, XLMRobertaModel, or a causal LM"), N_("DIR") },  \
+  { "prefix", 0, 0, G_OPTION_ARG_STRING, &(e).prefix,                                              \
+    N_("Put before every text (E5: \"passage: \")"), N_("TEXT") },                                \
+  { "pooling", 0, 0, G_OPTION_ARG_STRING, &(e).pooling,                                            \
+    N_("cls, mean or last (default: as the model folder says)"), N_("MODE") },                     \
+  { "normalize", 0, 0, G_OPTION_ARG_NONE, &(e).normalize,                                          \
+    N_("L2-normalise (default: as the model folder says)"), NULL },                                \
+  { "no-normalize", 0, 0, G_OPTION_ARG_NONE, &(e).no_normalize, N_("Do not L2-normalise"), NULL }, \
+  { "max-tokens", 0, 0, G_OPTION_ARG_INT, &(e).max_tokens,                                         \
+    N_("Cut texts to N tokens (default: the model's limit)"), N_("N") }
+
+/* Stored embeddings also take --field and --f16. */
+#define ASSAY_CLI_EMBED_SET_ENTRIES(e)                                                             \
+  ASSAY_CLI_EMBED_ENTRIES (e),                                                                     \
+  { "field", 0, 0, G_OPTION_ARG_STRING, &(e).field,                                                \
+    N_("text (the reviewed text, default) or prompt"), N_("FIELD") },                              \
+  { "f16", 0, 0, G_OPTION_ARG_NONE, &(e).f16, N_("Store float16 vectors (half the space)"), NULL }
+
+/* Checks the options (a usage error printed unless ASSAY_CLI_OK) and, given out, moves them
+ * there with the dataset. */
+int          assay_cli_embed_check (AssayCliEmbed *e, const char *verb, gint64 dataset,
+                                    AssayEmbedSetOptions *out);
+void         assay_cli_embed_clear (AssayCliEmbed *e);
+
 /* ASSAY_CLI_OK, or a usage error (printed) naming the option out of range. */
 int          assay_cli_sampling_check (const AssayCliSampling *sampling);
 void         assay_cli_common_clear (AssayCliCommon *common);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AssayCliShard, assay_cli_shard_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AssayCliEmbed, assay_cli_embed_clear)
 
 G_END_DECLS

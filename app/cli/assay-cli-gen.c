@@ -3,11 +3,13 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <string.h>
 
 #include "assay-gen-generate.h"
 #include "assay-cli-commands.h"
 #include "assay-gen-dedup.h"
+#include "assay-semantic.h"
 #include "assay-gen-export.h"
 #include "assay-gen-jobs.h"
 #include "assay-gen-prompts.h"
@@ -550,18 +552,39 @@ verb_generate (AssayCliCommon *common, int argc, char **argv)
   return assay_cli_output (common, result);
 }
 
+/* A semantic job (search, dedup --model, zeroshot) run to its end; its result object, or NULL
+ * with *status set. */
+static JsonObject *
+run_semantic (AssayCliCommon *common, AssaySemanticKind kind, AssaySemanticOptions *o, int *status)
+{
+  g_autoptr (AssayJob) job = assay_semantic_job_new (kind, o);
+  JsonNode   *node = NULL;
+  JsonObject *r;
+
+  assay_semantic_options_clear (o);
+  if ((*status = assay_cli_finish_job (common, job, &node)) != ASSAY_CLI_OK)
+    return NULL;
+  r = json_object_ref (json_node_get_object (node));
+  json_node_unref (node);
+  return r;
+}
+
 static int
 verb_dedup (AssayCliCommon *common, int argc, char **argv)
 {
   gint64   dataset = 0;
-  double   threshold = 0.8;
+  double   threshold = NAN;
+  int      neighbours = 10;
   gboolean reject = FALSE;
+  g_auto (AssayCliEmbed) e = { 0 };
   const GOptionEntry entries[] = {
-    { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("Only this dataset"), N_("ID") },
+    { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("Only this dataset (needed with --model)"), N_("ID") },
     { "threshold", 0, 0, G_OPTION_ARG_DOUBLE, &threshold,
-      N_("Estimated Jaccard similarity of word 5-grams from which texts are near-duplicates (default 0.8)"), N_("J") },
+      N_("From which texts are near-duplicates: estimated Jaccard of word 5-grams (default 0.8), or with --model the cosine (default 0.95)"), N_("X") },
     { "reject", 0, 0, G_OPTION_ARG_NONE, &reject,
       N_("Reject all but one record of each group (an accepted one if there is), one undoable decision"), NULL },
+    { "neighbours", 0, 0, G_OPTION_ARG_INT, &neighbours, N_("With --model: candidates per record (default 10)"), N_("K") },
+    ASSAY_CLI_EMBED_SET_ENTRIES (e),
     { NULL }
   };
   g_autoptr (AssayStore) store = NULL;
@@ -571,11 +594,25 @@ verb_dedup (AssayCliCommon *common, int argc, char **argv)
 
   if (status != ASSAY_CLI_OK)
     return status;
-  if (argc > 1 || !(threshold > 0 && threshold <= 1))
-    return assay_cli_usage (_("gen dedup takes no file, and --threshold in (0, 1]"));
+  if (isnan (threshold))
+    threshold = e.model != NULL ? 0.95 : 0.8;
+  if (argc > 1 || !(threshold > (e.model != NULL ? -1 : 0) && threshold <= 1))
+    return assay_cli_usage (_("gen dedup takes no file, and --threshold in (0, 1] (a cosine in (-1, 1] with --model)"));
+  if (e.model != NULL && (dataset == 0 || neighbours < 1 || neighbours > 1000))
+    return assay_cli_usage (_("gen dedup --model needs --dataset ID, and --neighbours 1 to 1000"));
   if ((store = assay_cli_open_workspace (common, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
-  if ((result = assay_gen_dedup (store, dataset, threshold, NULL, &error)) == NULL)
+  if (e.model != NULL)
+    {
+      AssaySemanticOptions o = { 0 };
+      if ((status = assay_cli_embed_check (&e, "gen dedup", dataset, &o.set)) != ASSAY_CLI_OK)
+        return status;
+      o.threshold = threshold;
+      o.neighbours = neighbours;
+      if ((result = run_semantic (common, ASSAY_SEMANTIC_DEDUP, &o, &status)) == NULL)
+        return status;
+    }
+  else if ((result = assay_gen_dedup (store, dataset, threshold, NULL, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
   if (reject)
     {
@@ -593,6 +630,138 @@ verb_dedup (AssayCliCommon *common, int argc, char **argv)
   return status;
 }
 
+static int
+verb_search (AssayCliCommon *common, int argc, char **argv)
+{
+  gint64 dataset = 0;
+  int    limit = 20;
+  g_autofree char *similar = NULL, *query_prefix = NULL;
+  g_auto (AssayCliEmbed) e = { 0 };
+  const GOptionEntry entries[] = {
+    { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("The generations dataset to search"), N_("ID") },
+    { "similar", 0, 0, G_OPTION_ARG_STRING, &similar, N_("Rank records by similarity to this text"), N_("TEXT") },
+    { "limit", 0, 0, G_OPTION_ARG_INT, &limit, N_("Results (default 20)"), N_("N") },
+    { "query-prefix", 0, 0, G_OPTION_ARG_STRING, &query_prefix, N_("Put before the query instead of --prefix (E5: \"query: \")"), N_("TEXT") },
+    ASSAY_CLI_EMBED_SET_ENTRIES (e),
+    { NULL }
+  };
+  AssaySemanticOptions o = { 0 };
+  JsonObject *result;
+  int status = assay_cli_parse (common, "gen search", NULL, entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (argc > 1 || dataset == 0 || similar == NULL || common->workspace == NULL || limit < 1 || limit > 100000)
+    return assay_cli_usage (_("gen search needs a workspace (-w FILE), --dataset ID, --similar TEXT and --model DIR; --limit 1 to 100000"));
+  if ((status = assay_cli_embed_check (&e, "gen search", dataset, &o.set)) != ASSAY_CLI_OK)
+    return status;
+  o.query = g_steal_pointer (&similar);
+  o.query_prefix = g_steal_pointer (&query_prefix);
+  o.limit = limit;
+  if ((result = run_semantic (common, ASSAY_SEMANTIC_SEARCH, &o, &status)) == NULL)
+    return status;
+  if (!common->json)
+    {
+      /* a line per hit: id, score, the start of its text */
+      g_autoptr (AssayStore) store = NULL;
+      g_autoptr (GError) error = NULL;
+      JsonArray    *hits = json_object_get_array_member (result, "results");
+      sqlite3_stmt *stmt;
+      if ((store = assay_cli_open_workspace (common, &error)) == NULL
+          || (stmt = assay_store_prepare (store, "SELECT substr (replace (coalesce (edited, text, ''), char(10), ' '), 1, 100) "
+                                                 "FROM gen_records WHERE id = ?", &error)) == NULL)
+        {
+          json_object_unref (result);
+          return assay_cli_fail (g_steal_pointer (&error));
+        }
+      for (guint i = 0; i < json_array_get_length (hits); i++)
+        {
+          JsonObject *h = json_array_get_object_element (hits, i);
+          sqlite3_bind_int64 (stmt, 1, json_object_get_int_member (h, "id"));
+          g_print ("%8" G_GINT64_FORMAT "  %.4f  %s\n", json_object_get_int_member (h, "id"),
+                   json_object_get_double_member (h, "score"),
+                   sqlite3_step (stmt) == SQLITE_ROW ? (const char *) sqlite3_column_text (stmt, 0) : "");
+          sqlite3_reset (stmt);
+        }
+      json_object_unref (result);
+      return ASSAY_CLI_OK;
+    }
+  status = assay_cli_output (common, json_node_init_object (json_node_alloc (), result));
+  json_object_unref (result);
+  return status;
+}
+
+static int
+verb_zeroshot (AssayCliCommon *common, int argc, char **argv)
+{
+  gint64 dataset = 0;
+  g_auto (GStrv) labels = NULL, templates = NULL;
+  g_autofree char *labels_file = NULL, *truth = NULL;
+  g_auto (AssayCliEmbed) e = { 0 };
+  const GOptionEntry entries[] = {
+    { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("The generations dataset to label"), N_("ID") },
+    { "label", 0, 0, G_OPTION_ARG_STRING_ARRAY, &labels, N_("A label's name (repeatable)"), N_("NAME") },
+    { "labels-file", 0, 0, G_OPTION_ARG_FILENAME, &labels_file, N_("Label names, one per line"), N_("FILE") },
+    { "template", 0, 0, G_OPTION_ARG_STRING_ARRAY, &templates,
+      N_("A label prompt with {label} (repeatable; default \"Category: {label}.\" and \"It is about {label}.\")"), N_("TEXT") },
+    { "truth", 0, 0, G_OPTION_ARG_STRING, &truth, N_("Where the true label is: condition or extra.NAME (accuracy and F1 then)"), N_("FIELD") },
+    ASSAY_CLI_EMBED_SET_ENTRIES (e),
+    { NULL }
+  };
+  AssaySemanticOptions o = { 0 };
+  g_autoptr (GError) error = NULL;
+  JsonObject *result;
+  int status = assay_cli_parse (common, "gen zeroshot", NULL, entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (labels_file != NULL)
+    {
+      g_autofree char *text = NULL;
+      g_auto (GStrv) lines = NULL;
+      g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+      if (!g_file_get_contents (labels_file, &text, NULL, &error))
+        return assay_cli_fail (g_steal_pointer (&error));
+      lines = g_strsplit (text, "\n", -1);
+      for (guint i = 0; labels != NULL && labels[i] != NULL; i++)
+        g_strv_builder_add (b, labels[i]);
+      for (guint i = 0; lines[i] != NULL; i++)
+        if (*g_strstrip (lines[i]) != '\0')
+          g_strv_builder_add (b, lines[i]);
+      g_strfreev (labels);
+      labels = g_strv_builder_end (b);
+    }
+  if (argc > 1 || dataset == 0 || common->workspace == NULL || labels == NULL || g_strv_length (labels) < 2)
+    return assay_cli_usage (_("gen zeroshot needs a workspace (-w FILE), --dataset ID, --model DIR and two or more labels (--label or --labels-file)"));
+  if ((status = assay_cli_embed_check (&e, "gen zeroshot", dataset, &o.set)) != ASSAY_CLI_OK)
+    return status;
+  o.labels = g_steal_pointer (&labels);
+  o.templates = g_steal_pointer (&templates);
+  o.truth = g_steal_pointer (&truth);
+  if ((result = run_semantic (common, ASSAY_SEMANTIC_ZEROSHOT, &o, &status)) == NULL)
+    return status;
+  if (!common->json)
+    {
+      /* the summary; the predictions only with --json */
+      JsonArray *per = json_object_has_member (result, "per_class") ? json_object_get_array_member (result, "per_class") : NULL;
+      json_object_remove_member (result, "predictions");
+      assay_cli_print_object_text (result);
+      for (guint i = 0; per != NULL && i < json_array_get_length (per); i++)
+        {
+          JsonObject *k = json_array_get_object_element (per, i);
+          g_print ("  %-20s precision %.4f  recall %.4f  F1 %.4f  support %" G_GINT64_FORMAT "\n",
+                   json_object_get_string_member (k, "label"), json_object_get_double_member (k, "precision"),
+                   json_object_get_double_member (k, "recall"), json_object_get_double_member (k, "f1"),
+                   json_object_get_int_member (k, "support"));
+        }
+      json_object_unref (result);
+      return ASSAY_CLI_OK;
+    }
+  status = assay_cli_output (common, json_node_init_object (json_node_alloc (), result));
+  json_object_unref (result);
+  return status;
+}
+
 static const AssayCliVerb verbs[] = {
   { "import", verb_import, N_("Import generation records (JSONL or JSON array)") },
   { "list", verb_list, N_("Records by status and search, paged") },
@@ -603,7 +772,9 @@ static const AssayCliVerb verbs[] = {
   { "answers", verb_answers, N_("Read a model server's answers back by id") },
   { "generate", verb_generate, N_("Fill a template from records and answer it with a local model (T 0.8, top-p 0.95, 128 tokens)") },
   { "templates", verb_templates, N_("List, show or replace the prompt templates") },
-  { "dedup", verb_dedup, N_("Near-duplicate records (MinHash of word 5-grams); --reject keeps one of each group") },
+  { "dedup", verb_dedup, N_("Near-duplicate records (MinHash of word 5-grams, or by embedding with --model); --reject keeps one of each group") },
+  { "search", verb_search, N_("Records ranked by similarity of meaning to a text (--similar), by embedding") },
+  { "zeroshot", verb_zeroshot, N_("Zero-shot labels by embedding similarity to label prompts (GenCo); accuracy and F1 with --truth") },
   { NULL }
 };
 

@@ -303,6 +303,29 @@ static const AssayMigration migrations[] = {
     "  command TEXT NOT NULL,"
     "  state TEXT NOT NULL DEFAULT 'submitted',"
     "  submitted TEXT NOT NULL DEFAULT " NOW ");" },
+  { 11, "embeddings",
+    /* Text embeddings of a dataset's records under one encoder and its settings: key is the hash
+     * of the model folder's fingerprint and the settings (settings: JSON of field, prefix,
+     * pooling, normalize, max_tokens), model the folder as given. dtype: f32 or f16. */
+    "CREATE TABLE embedding_sets ("
+    "  id INTEGER PRIMARY KEY,"
+    "  dataset_id INTEGER NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,"
+    "  key TEXT NOT NULL,"
+    "  model TEXT NOT NULL,"
+    "  settings TEXT NOT NULL,"
+    "  dim INTEGER NOT NULL,"
+    "  dtype TEXT NOT NULL,"
+    "  backend TEXT,"
+    "  updated TEXT NOT NULL DEFAULT " NOW ","
+    "  UNIQUE (dataset_id, key));"
+    /* One vector per record (gen_records.id); text_hash: of the text it was made from, so an
+     * edited record is embedded again. vector: dim float32 or float16, little-endian. */
+    "CREATE TABLE embeddings ("
+    "  set_id INTEGER NOT NULL REFERENCES embedding_sets (id) ON DELETE CASCADE,"
+    "  item_id INTEGER NOT NULL,"
+    "  text_hash TEXT NOT NULL,"
+    "  vector BLOB NOT NULL,"
+    "  PRIMARY KEY (set_id, item_id)) WITHOUT ROWID;" },
 };
 
 const AssayMigration *

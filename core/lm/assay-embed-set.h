@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-embed-set.h: the stored embeddings of a generations dataset under one encoder (a model
+ * folder and its settings): made once on the compute thread, kept in the workspace, brought up
+ * to date when records are added or edited, and read back for near-duplicates, semantic search
+ * and zero-shot labels. */
+#pragma once
+
+#include "assay-encoder.h"
+#include "assay-job.h"
+#include "assay-store.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char    *model;      /* model folder */
+  gint64   dataset;    /* a generations dataset */
+  char    *field;      /* "text" (the reviewed text: the edit when there is one) or "prompt" */
+  char    *prefix;     /* put before every text, or NULL */
+  char    *pooling;    /* "cls", "mean", "last" or NULL: as the model folder says */
+  int      normalize;  /* -1: as the folder says; 0 or 1 */
+  int      max_tokens; /* 0: the model's limit */
+  gboolean f16;        /* store float16 (half the space) rather than float32 */
+} AssayEmbedSetOptions;
+
+void      assay_embed_set_options_clear (AssayEmbedSetOptions *options);
+
+/* Embeds the dataset's records that have no vector in the set yet or whose text changed since,
+ * committing every chunk of ASSAY_EMBED_CHUNK (a run stopped half-way keeps what it did and the
+ * next run goes on from there), and drops vectors of records no longer in the dataset. Result:
+ * {"set", "dataset", "model", "records", "embedded", "reused", "without_text", "dim", "dtype",
+ *  "pooling", "normalize", "seconds", "backend"}. */
+gboolean  assay_embed_set_update (AssayStore                 *store,
+                                  const AssayEmbedSetOptions *options,
+                                  AssayBackend               *backend,
+                                  void (*progress) (double fraction, const char *message, gpointer data),
+                                  gpointer                    progress_data,
+                                  GCancellable               *cancellable,
+                                  JsonObject                **result,
+                                  GError                    **error);
+/* Takes the options (copied); runs on the worker's workspace. */
+AssayJob *assay_embed_set_job_new (const AssayEmbedSetOptions *options);
+
+typedef struct
+{
+  gint64  set;
+  int     dim;
+  guint   n;
+  gint64 *ids;     /* record ids, ascending */
+  float  *vectors; /* n x dim */
+} AssayEmbeddings;
+
+/* The vectors of a set for the records still in its dataset (float16 widened to float32). */
+AssayEmbeddings *assay_embeddings_load (AssayStore *store, gint64 set, GError **error);
+void             assay_embeddings_free (AssayEmbeddings *embeddings);
+/* The row of a record in e, or -1. */
+int              assay_embeddings_find (const AssayEmbeddings *e, gint64 id);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AssayEmbeddings, assay_embeddings_free)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AssayEmbedSetOptions, assay_embed_set_options_clear)
+
+G_END_DECLS
