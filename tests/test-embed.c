@@ -7,10 +7,15 @@
 
 #include "assay-embed-job.h"
 #include "assay-error.h"
+#include "assay-depl.h"
 #include "assay-gen-dedup.h"
 #include "assay-semantic.h"
 #include "assay-test-lm.h"
 #include "assay-test-util.h"
+#include "assay-xmtc-model.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
 
 typedef struct
 {
@@ -344,6 +349,160 @@ test_zeroshot (Fixture *f, gconstpointer data)
   assay_semantic_options_clear (&o);
 }
 
+/* DEPL on a small labelled corpus through assay-cli: the dense ranking is the cosine order of the
+ * stored document vectors against the label descriptions embedded here, the fused ranking is
+ * the reciprocal-rank fusion recomputed here, and xmtc eval --dense reads back the same numbers. */
+static void
+test_depl (void)
+{
+  g_autofree char *dir = assay_test_path ("depl-bert");
+  g_autofree char *ws = assay_test_path ("depl.assay");
+  g_autoptr (GString) corpus = g_string_new (NULL);
+  g_autofree char *corpus_path = NULL;
+  AssayTestLmSpec spec = assay_test_lm_spec (ASSAY_LM_BERT, ASSAY_DTYPE_F32);
+  g_autoptr (AssayTestLm) lm = assay_test_lm_write (dir, &spec, 12);
+  const char *words[] = { "grain", "wheat", "oil", "crude", "gold", "bank", "trade", "ship" };
+  g_autoptr (JsonObject) r = NULL, again = NULL, train = NULL, imported = NULL;
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AssayEmbeddings) e = NULL;
+  g_autoptr (AssayXmtcModel) model = NULL;
+  char err[256];
+  AssayBackend *b = assay_backend_cpu_new (2, err, sizeof err);
+  gint64 dense_run, fused_run;
+  guint checked = 0;
+
+  g_unlink (ws);
+  for (int i = 0; i < 120; i++)
+    {
+      int a = i % 8, c = (i * 3 + 1) % 8;
+      g_string_append_printf (corpus, "{\"id\": \"d%d\", \"title\": \"%s news %d\", \"text\": \"%s %s prices and %s %s markets\", "
+                                      "\"labels\": [\"%s\"%s%s%s], \"split\": \"%s\"}\n",
+                              i, words[a], i, words[a], words[c], words[a], words[(a + 1) % 8], words[a],
+                              i % 5 == 0 ? ", \"" : "", i % 5 == 0 ? words[c] : "", i % 5 == 0 ? "\"" : "",
+                              i % 4 == 3 ? "test" : "train");
+    }
+  corpus_path = assay_test_write_file ("depl.jsonl", corpus->str);
+  imported = assay_test_cli_json ((const char *[]) { "xmtc", "import", "-w", ws, "--json", corpus_path, NULL }, 0, NULL);
+  train = assay_test_cli_json ((const char *[]) { "xmtc", "train", "-w", ws, "--json", "--dataset", "1", "--keywords", "4", NULL }, 0, NULL);
+  g_assert_nonnull (train);
+  r = assay_test_cli_json ((const char *[]) { "xmtc", "retrieve", "--dense", "-w", ws, "--json", "--run", "1", "--model",
+                                              assay_test_lm_dir (lm), "--top-k", "5", NULL }, 0, NULL);
+  g_assert_nonnull (r);
+  g_assert_cmpint (json_object_get_int_member (r, "test_documents"), ==, 30);
+  g_assert_cmpint (json_object_get_int_member (r, "without_text"), ==, 0);
+  dense_run = json_object_get_int_member (r, "dense_run");
+  fused_run = json_object_get_int_member (r, "fused_run");
+  /* read back */
+  again = assay_test_cli_json ((const char *[]) { "xmtc", "eval", "--dense", "-w", ws, "--json", "--run", "1", NULL }, 0, NULL);
+  for (int i = 0; i < 3; i++)
+    {
+      const char *m = (const char *[]) { "svm", "dense", "fused" }[i];
+      g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (r, m), "psp@5"), ==,
+                         json_object_get_double_member (json_object_get_object_member (again, m), "psp@5"));
+      g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (r, m), "tail_macro_f1@5"), ==,
+                         json_object_get_double_member (json_object_get_object_member (again, m), "tail_macro_f1@5"));
+    }
+
+  /* the dense ranking recomputed from the stored vectors and the descriptions */
+  store = assay_store_open (ws, &error);
+  g_assert_no_error (error);
+  model = assay_xmtc_model_load (store, 1, &error);
+  g_assert_no_error (error);
+  e = assay_embeddings_load (store, assay_store_query_int (store, "SELECT max (id) FROM embedding_sets", 0), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (e->n, ==, 30);
+  {
+    guint L = assay_xmtc_model_get_n_labels (model);
+    g_autoptr (GPtrArray) desc = g_ptr_array_new_with_free_func (g_free);
+    g_autofree float *lv = g_new (float, (gsize) L * 32);
+    AssayEmbedSetOptions so = { (char *) assay_test_lm_dir (lm), 1, NULL, NULL, NULL, -1, 0, FALSE };
+    sqlite3_stmt *dense = assay_store_prepare (store, "SELECT labels FROM xmtc_predictions WHERE run_id = ? AND doc_id = ?", &error);
+    sqlite3_stmt *svm = NULL, *fused = NULL;
+
+    for (guint l = 0; l < L; l++)
+      g_ptr_array_add (desc, assay_xmtc_model_pseudo_description (model, l, 4));
+    g_assert_true (assay_embed_texts (&so, NULL, b, (const char *const *) desc->pdata, (int) L, lv, &error));
+    g_assert_no_error (error);
+    for (guint i = 0; i < e->n; i++)
+      {
+        guint32 got[5], s_top[5], f_top[5];
+        double  sc[64];
+        int     order[64];
+        guint   n_s = 0, n_f = 0;
+        const void *blob;
+        g_assert_cmpuint (L, <=, 64);
+        for (guint l = 0; l < L; l++)
+          {
+            sc[l] = 0;
+            for (int j = 0; j < 32; j++)
+              sc[l] += (double) e->vectors[(gsize) i * 32 + j] * lv[l * 32 + j];
+            order[l] = (int) l;
+          }
+        for (guint x = 0; x < L; x++) /* selection of the 5 best, ties to the lower index */
+          for (guint y = x + 1; y < L; y++)
+            if (sc[order[y]] > sc[order[x]] || (sc[order[y]] == sc[order[x]] && order[y] < order[x]))
+              {
+                int t = order[x];
+                order[x] = order[y];
+                order[y] = t;
+              }
+        sqlite3_bind_int64 (dense, 1, dense_run);
+        sqlite3_bind_int64 (dense, 2, e->ids[i]);
+        g_assert_cmpint (sqlite3_step (dense), ==, SQLITE_ROW);
+        g_assert_cmpint (sqlite3_column_bytes (dense, 0), ==, 5 * 4);
+        memcpy (got, sqlite3_column_blob (dense, 0), 5 * 4);
+        sqlite3_reset (dense);
+        for (int k = 0; k < 5; k++)
+          if ((int) GUINT32_FROM_LE (got[k]) != order[k])
+            /* float32 against float64: only a near tie may swap */
+            g_assert_cmpfloat (fabs (sc[GUINT32_FROM_LE (got[k])] - sc[order[k]]), <=, 1e-6);
+        /* the fusion of the stored SVM and dense lists */
+        svm = assay_store_prepare (store, "SELECT labels FROM xmtc_predictions WHERE run_id = ? AND doc_id = ?", &error);
+        sqlite3_bind_int64 (svm, 1, 1);
+        sqlite3_bind_int64 (svm, 2, e->ids[i]);
+        g_assert_cmpint (sqlite3_step (svm), ==, SQLITE_ROW);
+        n_s = MIN (5, (guint) sqlite3_column_bytes (svm, 0) / 4);
+        blob = sqlite3_column_blob (svm, 0);
+        memcpy (s_top, blob, n_s * 4);
+        sqlite3_reset (svm);
+        fused = svm;
+        sqlite3_bind_int64 (fused, 1, fused_run);
+        sqlite3_bind_int64 (fused, 2, e->ids[i]);
+        g_assert_cmpint (sqlite3_step (fused), ==, SQLITE_ROW);
+        n_f = (guint) sqlite3_column_bytes (fused, 0) / 4;
+        memcpy (f_top, sqlite3_column_blob (fused, 0), MIN (n_f, 5) * 4);
+        sqlite3_reset (fused);
+        {
+          double rrf[64] = { 0 };
+          int    best[64];
+          for (guint k = 0; k < n_s; k++)
+            rrf[GUINT32_FROM_LE (s_top[k])] += 1.0 / (60 + k + 1);
+          for (guint k = 0; k < 5; k++)
+            rrf[GUINT32_FROM_LE (got[k])] += 1.0 / (60 + k + 1);
+          for (guint l = 0; l < L; l++)
+            best[l] = (int) l;
+          for (guint x = 0; x < L; x++)
+            for (guint y = x + 1; y < L; y++)
+              if (rrf[best[y]] > rrf[best[x]] || (rrf[best[y]] == rrf[best[x]] && best[y] < best[x]))
+                {
+                  int t = best[x];
+                  best[x] = best[y];
+                  best[y] = t;
+                }
+          for (guint k = 0; k < MIN (n_f, 5); k++)
+            g_assert_cmpint ((int) GUINT32_FROM_LE (f_top[k]), ==, best[k]);
+        }
+        checked++;
+      }
+  }
+  g_assert_cmpuint (checked, ==, 30);
+  /* an SVM run that does not exist, a sparse corpus without texts */
+  g_assert_null (assay_test_cli_json ((const char *[]) { "xmtc", "retrieve", "--dense", "-w", ws, "--run", "99", "--model",
+                                                         assay_test_lm_dir (lm), NULL }, 1, NULL));
+  assay_backend_free (b);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -351,6 +510,7 @@ main (int argc, char *argv[])
   g_test_add ("/embed/reuse-and-update", Fixture, GUINT_TO_POINTER (40), fixture_set_up, test_reuse_and_update, fixture_tear_down);
   g_test_add ("/embed/resume", Fixture, GUINT_TO_POINTER (600), fixture_set_up, test_resume, fixture_tear_down);
   g_test_add ("/embed/search-and-dedup", Fixture, GUINT_TO_POINTER (40), fixture_set_up, test_search_and_dedup, fixture_tear_down);
+  g_test_add_func ("/embed/depl", test_depl);
   g_test_add ("/embed/zeroshot", Fixture, GUINT_TO_POINTER (40), fixture_set_up, test_zeroshot, fixture_tear_down);
   return g_test_run ();
 }

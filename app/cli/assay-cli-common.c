@@ -358,8 +358,9 @@ assay_cli_embed_check (AssayCliEmbed *e, const char *verb, gint64 dataset, Assay
     return assay_cli_usage (_("--normalize and --no-normalize exclude each other"));
   if (e->max_tokens < 0 || e->max_tokens == 1 || e->max_tokens > 1 << 20)
     return assay_cli_usage (_("--max-tokens must be 2 to 1048576"));
-  if (e->field != NULL && !g_str_equal (e->field, "text") && !g_str_equal (e->field, "prompt"))
-    return assay_cli_usage (_("--field is text or prompt"));
+  if (e->field != NULL && !g_str_equal (e->field, "text") && !g_str_equal (e->field, "prompt")
+      && !g_str_equal (e->field, "test"))
+    return assay_cli_usage (_("--field is text or prompt (generations), text or test (labelled documents)"));
   if (out != NULL)
     {
       memset (out, 0, sizeof *out);

@@ -160,7 +160,7 @@ typedef struct
 #define ASSAY_CLI_EMBED_SET_ENTRIES(e)                                                             \
   ASSAY_CLI_EMBED_ENTRIES (e),                                                                     \
   { "field", 0, 0, G_OPTION_ARG_STRING, &(e).field,                                                \
-    N_("text (the reviewed text, default) or prompt"), N_("FIELD") },                              \
+    N_("text (default: the reviewed text, a document's title and text) or prompt; test: the test documents only"), N_("FIELD") },                              \
   { "f16", 0, 0, G_OPTION_ARG_NONE, &(e).f16, N_("Store float16 vectors (half the space)"), NULL }
 
 /* Checks the options (a usage error printed unless ASSAY_CLI_OK) and, given out, moves them

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "assay-cli-commands.h"
+#include "assay-depl.h"
+#include "assay-error.h"
 #include "assay-json.h"
 #include "assay-xmtc-eval.h"
 #include "assay-xmtc-jobs.h"
@@ -169,13 +171,113 @@ verb_train (AssayCliCommon *common, int argc, char **argv)
   return assay_cli_output (common, result);
 }
 
+/* SVM, dense retrieval and their fusion side by side (DEPL's Table 2.3), then per bin. */
+static void
+print_comparison (JsonObject *c)
+{
+  static const char *const metrics[] = { "p@1", "p@3", "p@5", "psp@1", "psp@3", "psp@5", "macro_f1@5",
+                                         "tail_macro_f1@1", "tail_macro_f1@3", "tail_macro_f1@5", NULL };
+  static const char *const methods[] = { "svm", "dense", "fused" };
+  JsonObject *m[3];
+  JsonArray  *bins[3];
+
+  for (int i = 0; i < 3; i++)
+    {
+      m[i] = json_object_has_member (c, methods[i]) ? json_object_get_object_member (c, methods[i]) : NULL;
+      bins[i] = m[i] != NULL && json_object_has_member (m[i], "bins") ? json_object_get_array_member (m[i], "bins") : NULL;
+    }
+  g_print ("%-18s %10s %10s %10s\n", "", "SVM", _("dense"), _("fused"));
+  for (int k = 0; metrics[k] != NULL; k++)
+    {
+      g_print ("%-18s", metrics[k]);
+      for (int i = 0; i < 3; i++)
+        if (m[i] != NULL && json_object_has_member (m[i], metrics[k]))
+          g_print (" %10.4f", json_object_get_double_member (m[i], metrics[k]));
+        else
+          g_print (" %10s", "-");
+      g_print ("\n");
+    }
+  if (bins[0] == NULL)
+    return;
+  g_print ("\n%-18s %10s %10s %10s   (F1@5 per bin of labels, rare to common)\n", _("train docs"), "SVM", _("dense"), _("fused"));
+  for (guint b = 0; b < json_array_get_length (bins[0]); b++)
+    {
+      JsonObject      *bin = json_array_get_object_element (bins[0], b);
+      g_autofree char *range = g_strdup_printf ("%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT,
+                                                json_object_get_int_member (bin, "min_train"),
+                                                json_object_get_int_member (bin, "max_train"));
+      g_print ("%-18s", range);
+      for (int i = 0; i < 3; i++)
+        if (bins[i] != NULL && b < json_array_get_length (bins[i]))
+          g_print (" %10.4f", json_object_get_double_member (json_array_get_object_element (bins[i], b), "f1@5"));
+      g_print ("\n");
+    }
+}
+
+static int
+verb_retrieve (AssayCliCommon *common, int argc, char **argv)
+{
+  gint64   run = 0;
+  gboolean dense = FALSE;
+  int      top_k = 10, keywords = 0;
+  double   A = 0.55, B = 1.5;
+  g_auto (AssayCliEmbed) e = { 0 };
+  const GOptionEntry entries[] = {
+    { "dense", 0, 0, G_OPTION_ARG_NONE, &dense, N_("Rank labels by embedding (DEPL), beside the SVM and fused with it"), NULL },
+    { "run", 0, 0, G_OPTION_ARG_INT64, &run, N_("The SVM run whose keywords describe the labels"), N_("ID") },
+    { "top-k", 0, 0, G_OPTION_ARG_INT, &top_k, N_("Labels kept per document (default 10)"), N_("K") },
+    { "keywords", 0, 0, G_OPTION_ARG_INT, &keywords, N_("Keywords per description (default: the run's)"), N_("K") },
+    { "A", 0, 0, G_OPTION_ARG_DOUBLE, &A, N_("Propensity A (default 0.55)"), N_("A") },
+    { "B", 0, 0, G_OPTION_ARG_DOUBLE, &B, N_("Propensity B (default 1.5)"), N_("B") },
+    ASSAY_CLI_EMBED_ENTRIES (e),
+    { "f16", 0, 0, G_OPTION_ARG_NONE, &e.f16, N_("Store float16 document vectors (half the space)"), NULL },
+    { NULL }
+  };
+  AssayDeplOptions o = { 0 };
+  g_autoptr (AssayJob) job = NULL;
+  JsonNode *node;
+  int status = assay_cli_parse (common, "xmtc retrieve", NULL, entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (!dense || run <= 0 || argc > 1 || common->workspace == NULL || top_k < 5 || top_k > 1000 || keywords < 0
+      || !(A > 0) || !(B > 0))
+    return assay_cli_usage (_("xmtc retrieve needs --dense, a workspace (-w FILE), --run ID and --model DIR; --top-k 5 to 1000"));
+  if ((status = assay_cli_embed_check (&e, "xmtc retrieve", 0, &o.set)) != ASSAY_CLI_OK)
+    return status;
+  o.run = run;
+  o.top_k = (guint) top_k;
+  o.keywords = (guint) keywords;
+  o.propensity_a = A;
+  o.propensity_b = B;
+  job = assay_depl_job_new (&o);
+  assay_depl_options_clear (&o);
+  if ((status = assay_cli_finish_job (common, job, &node)) != ASSAY_CLI_OK)
+    return status;
+  if (!common->json)
+    {
+      JsonObject *r = json_node_get_object (node);
+      g_print (_("SVM run %" G_GINT64_FORMAT ", dense run %" G_GINT64_FORMAT ", fused run %" G_GINT64_FORMAT
+                 ": %" G_GINT64_FORMAT " test documents, %" G_GINT64_FORMAT " labels, %" G_GINT64_FORMAT " embedded now\n\n"),
+               json_object_get_int_member (r, "svm_run"), json_object_get_int_member (r, "dense_run"),
+               json_object_get_int_member (r, "fused_run"), json_object_get_int_member (r, "test_documents"),
+               json_object_get_int_member (r, "labels"), json_object_get_int_member (r, "embedded"));
+      print_comparison (r);
+      json_node_unref (node);
+      return ASSAY_CLI_OK;
+    }
+  return assay_cli_output (common, node);
+}
+
 static int
 verb_eval (AssayCliCommon *common, int argc, char **argv)
 {
   gint64 run = 0;
   double A = 0.55, B = 1.5;
+  gboolean dense = FALSE;
   const GOptionEntry entries[] = {
     { "run", 0, 0, G_OPTION_ARG_INT64, &run, N_("Run to evaluate"), N_("ID") },
+    { "dense", 0, 0, G_OPTION_ARG_NONE, &dense, N_("The SVM run beside its dense retrieval and their fusion (xmtc retrieve --dense)"), NULL },
     { "A", 0, 0, G_OPTION_ARG_DOUBLE, &A, N_("Propensity A (default 0.55)"), N_("A") },
     { "B", 0, 0, G_OPTION_ARG_DOUBLE, &B, N_("Propensity B (default 1.5)"), N_("B") },
     { NULL }
@@ -193,6 +295,25 @@ verb_eval (AssayCliCommon *common, int argc, char **argv)
     return assay_cli_usage (_("xmtc eval needs --run ID"));
   if ((store = assay_cli_open_workspace (common, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
+  if (dense)
+    {
+      JsonObject *c = assay_depl_comparison (store, run, &error);
+      if (c == NULL && error == NULL)
+        g_set_error (&error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND,
+                     _("Run %" G_GINT64_FORMAT " has no dense retrieval yet (xmtc retrieve --dense --run %" G_GINT64_FORMAT ")"),
+                     run, run);
+      if (c == NULL)
+        return assay_cli_fail (g_steal_pointer (&error));
+      if (common->json)
+        {
+          JsonNode *n = json_node_init_object (json_node_alloc (), c);
+          json_object_unref (c);
+          return assay_cli_output (common, n);
+        }
+      print_comparison (c);
+      json_object_unref (c);
+      return ASSAY_CLI_OK;
+    }
   metrics = assay_xmtc_evaluate_run (store, run, A, B, &error);
   if (metrics == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
@@ -327,7 +448,8 @@ verb_list (AssayCliCommon *common, int argc, char **argv)
 static const AssayCliVerb verbs[] = {
   { "import", verb_import, N_("Import a labelled corpus (xc, reuters, jsonl, csv)") },
   { "train", verb_train, N_("Train the one-vs-rest SVM and keyword profiles") },
-  { "eval", verb_eval, N_("P@k, nDCG@k, PSP@k and macro-F1@k of a run") },
+  { "eval", verb_eval, N_("P@k, nDCG@k, PSP@k and macro-F1@k of a run (--dense: beside dense retrieval)") },
+  { "retrieve", verb_retrieve, N_("Labels by embedding of documents and pseudo descriptions (--dense, DEPL), fused with the SVM") },
   { "keywords", verb_keywords, N_("A label's keywords and pseudo description") },
   { "list", verb_list, N_("Datasets and runs") },
   { NULL }

@@ -20,6 +20,10 @@ assay_embed_set_options_clear (AssayEmbedSetOptions *o)
   g_clear_pointer (&o->pooling, g_free);
 }
 
+#define XMTC_DOCUMENTS                                                                             \
+  "SELECT id, CASE WHEN title IS NOT NULL AND text IS NOT NULL AND text != '' THEN title || char(10) || text "   \
+  "ELSE coalesce (title, text, '') END FROM xmtc_documents WHERE dataset_id = ?"
+
 static char *
 text_hash (const char *text)
 {
@@ -90,13 +94,14 @@ assay_embed_set_update (AssayStore *store, const AssayEmbedSetOptions *o, AssayB
   g_autoptr (AssayLmModel) model = NULL;
   g_autoptr (AssayEncoder) enc = NULL;
   g_autoptr (GArray) pending = g_array_new (FALSE, TRUE, sizeof (Pending));
+  g_array_set_clear_func (pending, (GDestroyNotify) pending_clear);
   g_autoptr (GHashTable) have = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   g_autoptr (JsonObject) settings = json_object_new ();
   g_autofree char *area = NULL, *fingerprint = NULL, *settings_text = NULL, *key_text = NULL, *key = NULL;
   g_autofree float *vectors = NULL;
   g_autofree guint16 *half = NULL;
   const char   *field = o->field != NULL ? o->field : "text";
-  const char   *column;
+  const char   *items;
   AssayEncoderOptions eo;
   sqlite3_stmt *stmt;
   gint64        set, t0 = g_get_monotonic_time ();
@@ -104,21 +109,26 @@ assay_embed_set_update (AssayStore *store, const AssayEmbedSetOptions *o, AssayB
   int           dim, rc;
   JsonObject   *r;
 
-  if (g_str_equal (field, "text"))
-    column = "coalesce (edited, text)";
-  else if (g_str_equal (field, "prompt"))
-    column = "prompt";
-  else
-    {
-      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("The field to embed is text or prompt, not “%s”"), field);
-      return FALSE;
-    }
   if (!assay_store_get_dataset (store, o->dataset, &area, NULL, error))
     return FALSE;
-  if (!g_str_equal (area, "gen"))
+  if (g_str_equal (area, "gen") && g_str_equal (field, "text"))
+    items = "SELECT id, coalesce (edited, text) FROM gen_records WHERE dataset_id = ? ORDER BY id";
+  else if (g_str_equal (area, "gen") && g_str_equal (field, "prompt"))
+    items = "SELECT id, prompt FROM gen_records WHERE dataset_id = ? ORDER BY id";
+  else if (g_str_equal (area, "xmtc") && (g_str_equal (field, "text") || g_str_equal (field, "test")))
+    /* a document is its title and text, as the Labels page reads it */
+    items = g_str_equal (field, "test") ? XMTC_DOCUMENTS " AND split = 'test' ORDER BY id" : XMTC_DOCUMENTS " ORDER BY id";
+  else if (g_str_equal (area, "gen") || g_str_equal (area, "xmtc"))
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                   _("Dataset %" G_GINT64_FORMAT " holds %s data, not generations"), o->dataset, area);
+                   _("The field to embed is text or prompt (generations), text or test (labels), not “%s”"), field);
+      return FALSE;
+    }
+  else
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   _("Dataset %" G_GINT64_FORMAT " holds %s data; generations and labelled documents have embeddings"),
+                   o->dataset, area);
       return FALSE;
     }
   if ((model = assay_lm_model_open (o->model, error)) == NULL
@@ -153,11 +163,8 @@ assay_embed_set_update (AssayStore *store, const AssayEmbedSetOptions *o, AssayB
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     return assay_store_set_error (store, error, "embeddings");
-  {
-    g_autofree char *sql = g_strdup_printf ("SELECT id, %s FROM gen_records WHERE dataset_id = ? ORDER BY id", column);
-    if ((stmt = assay_store_prepare (store, sql, error)) == NULL)
-      return FALSE;
-  }
+  if ((stmt = assay_store_prepare (store, items, error)) == NULL)
+    return FALSE;
   sqlite3_bind_int64 (stmt, 1, o->dataset);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
@@ -185,8 +192,7 @@ assay_embed_set_update (AssayStore *store, const AssayEmbedSetOptions *o, AssayB
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
-    return assay_store_set_error (store, error, "gen_records");
-  g_array_set_clear_func (pending, (GDestroyNotify) pending_clear);
+    return assay_store_set_error (store, error, "records");
 
   if (pending->len > 0)
     {
@@ -256,8 +262,11 @@ assay_embed_set_update (AssayStore *store, const AssayEmbedSetOptions *o, AssayB
   /* vectors of records deleted since, and the set's bookkeeping */
   if (!assay_store_begin (store, error))
     return FALSE;
-  if ((stmt = assay_store_prepare (store, "DELETE FROM embeddings WHERE set_id = ?1 AND item_id NOT IN "
-                                          "(SELECT id FROM gen_records WHERE dataset_id = ?2)", error)) == NULL)
+  if ((stmt = assay_store_prepare (store, g_str_equal (area, "gen")
+                                            ? "DELETE FROM embeddings WHERE set_id = ?1 AND item_id NOT IN "
+                                              "(SELECT id FROM gen_records WHERE dataset_id = ?2)"
+                                            : "DELETE FROM embeddings WHERE set_id = ?1 AND item_id NOT IN "
+                                              "(SELECT id FROM xmtc_documents WHERE dataset_id = ?2)", error)) == NULL)
     goto failed;
   sqlite3_bind_int64 (stmt, 1, set);
   sqlite3_bind_int64 (stmt, 2, o->dataset);
@@ -293,6 +302,27 @@ assay_embed_set_update (AssayStore *store, const AssayEmbedSetOptions *o, AssayB
 failed:
   assay_store_rollback (store);
   return FALSE;
+}
+
+gboolean
+assay_embed_texts (const AssayEmbedSetOptions *o, const char *prefix, AssayBackend *backend,
+                   const char *const *texts, int n, float *out, GError **error)
+{
+  g_autoptr (AssayLmModel) model = NULL;
+  g_autoptr (AssayEncoder) enc = NULL;
+  AssayEncoderOptions eo;
+
+  if ((model = assay_lm_model_open (o->model, error)) == NULL
+      || !assay_embed_encoder_options (model, o->pooling, o->normalize, o->max_tokens,
+                                       prefix != NULL ? prefix : o->prefix, &eo, error)
+      || !assay_lm_model_upload (model, backend,
+                                 assay_encoder_activation_bytes (assay_lm_model_config (model),
+                                                                 assay_backend_kind (backend),
+                                                                 ASSAY_ENCODER_BATCH_TOKENS),
+                                 error)
+      || (enc = assay_encoder_new (model, &eo, error)) == NULL)
+    return FALSE;
+  return assay_encoder_embed (enc, texts, n, out, error);
 }
 
 static gboolean
@@ -366,9 +396,12 @@ assay_embeddings_load (AssayStore *store, gint64 set, GError **error)
   e->dim = sqlite3_column_int (stmt, 0);
   dtype = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
   sqlite3_reset (stmt);
+  /* the vectors of items still in the set's dataset */
   stmt = assay_store_prepare (store, "SELECT e.item_id, e.vector FROM embeddings e JOIN embedding_sets s ON s.id = e.set_id "
-                                     "JOIN gen_records g ON g.id = e.item_id AND g.dataset_id = s.dataset_id "
-                                     "WHERE e.set_id = ? ORDER BY e.item_id", error);
+                                     "JOIN datasets d ON d.id = s.dataset_id WHERE e.set_id = ?1 AND "
+                                     "(d.area = 'gen' AND e.item_id IN (SELECT id FROM gen_records WHERE dataset_id = d.id) "
+                                     " OR d.area = 'xmtc' AND e.item_id IN (SELECT id FROM xmtc_documents WHERE dataset_id = d.id)) "
+                                     "ORDER BY e.item_id", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, set);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* assay-embed-set.h: the stored embeddings of a generations dataset under one encoder (a model
- * folder and its settings): made once on the compute thread, kept in the workspace, brought up
- * to date when records are added or edited, and read back for near-duplicates, semantic search
- * and zero-shot labels. */
+/* assay-embed-set.h: the stored embeddings of a dataset's records (generations) or documents
+ * (labels) under one encoder (a model folder and its settings): made once on the compute
+ * thread, kept in the workspace, brought up to date when records are added or edited, and read
+ * back for near-duplicates, semantic search, zero-shot labels and dense label retrieval. */
 #pragma once
 
 #include "assay-encoder.h"
@@ -14,8 +14,10 @@ G_BEGIN_DECLS
 typedef struct
 {
   char    *model;      /* model folder */
-  gint64   dataset;    /* a generations dataset */
-  char    *field;      /* "text" (the reviewed text: the edit when there is one) or "prompt" */
+  gint64   dataset;    /* a generations or labels dataset */
+  char    *field;      /* generations: "text" (the reviewed text: the edit when there is one) or
+                        * "prompt"; labels: "text" (every document's title and text) or "test"
+                        * (the test split's) */
   char    *prefix;     /* put before every text, or NULL */
   char    *pooling;    /* "cls", "mean", "last" or NULL: as the model folder says */
   int      normalize;  /* -1: as the folder says; 0 or 1 */
@@ -38,6 +40,15 @@ gboolean  assay_embed_set_update (AssayStore                 *store,
                                   GCancellable               *cancellable,
                                   JsonObject                **result,
                                   GError                    **error);
+/* Texts (not stored) embedded as the set's records are: same model and settings, the prefix
+ * replaced when given. out: n x the model's width. */
+gboolean  assay_embed_texts (const AssayEmbedSetOptions *options,
+                             const char                 *prefix,
+                             AssayBackend               *backend,
+                             const char *const          *texts,
+                             int                         n,
+                             float                      *out,
+                             GError                    **error);
 /* Takes the options (copied); runs on the worker's workspace. */
 AssayJob *assay_embed_set_job_new (const AssayEmbedSetOptions *options);
 
@@ -46,7 +57,7 @@ typedef struct
   gint64  set;
   int     dim;
   guint   n;
-  gint64 *ids;     /* record ids, ascending */
+  gint64 *ids;     /* record (document) ids, ascending */
   float  *vectors; /* n x dim */
 } AssayEmbeddings;
 

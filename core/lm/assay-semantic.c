@@ -39,28 +39,6 @@ span_progress (double fraction, const char *message, gpointer data)
     s->progress (s->from + (s->to - s->from) * fraction, message, s->data);
 }
 
-/* Texts embedded with the set's model and settings (prefix replaced when given). */
-static gboolean
-embed_texts (const AssaySemanticOptions *o, const char *prefix, AssayBackend *backend,
-             const char *const *texts, int n, float *out, GError **error)
-{
-  g_autoptr (AssayLmModel) model = NULL;
-  g_autoptr (AssayEncoder) enc = NULL;
-  AssayEncoderOptions eo;
-
-  if ((model = assay_lm_model_open (o->set.model, error)) == NULL
-      || !assay_embed_encoder_options (model, o->set.pooling, o->set.normalize, o->set.max_tokens,
-                                       prefix != NULL ? prefix : o->set.prefix, &eo, error)
-      || !assay_lm_model_upload (model, backend,
-                                 assay_encoder_activation_bytes (assay_lm_model_config (model),
-                                                                 assay_backend_kind (backend),
-                                                                 ASSAY_ENCODER_BATCH_TOKENS),
-                                 error)
-      || (enc = assay_encoder_new (model, &eo, error)) == NULL)
-    return FALSE;
-  return assay_encoder_embed (enc, texts, n, out, error);
-}
-
 static JsonObject *
 search (const AssaySemanticOptions *o, AssayEmbeddings *e, AssayBackend *backend, GError **error)
 {
@@ -73,7 +51,7 @@ search (const AssaySemanticOptions *o, AssayEmbeddings *e, AssayBackend *backend
   JsonObject       *r;
 
   if (o->query == NULL
-      || !embed_texts (o, o->query_prefix, backend, texts, 1, q, error)
+      || !assay_embed_texts (&o->set, o->query_prefix, backend, texts, 1, q, error)
       || !assay_knn (backend, q, 1, e->vectors, (int) e->n, e->dim, k, nn, sim, NULL, NULL, error))
     {
       if (o->query == NULL)
@@ -270,7 +248,7 @@ zeroshot (AssayStore *store, const AssaySemanticOptions *o, AssayEmbeddings *e, 
         g_ptr_array_add (prompts, g_strjoinv (o->labels[c], parts));
       }
   pe = g_new (float, (gsize) C * T * e->dim);
-  if (!embed_texts (o, NULL, backend, (const char *const *) prompts->pdata, (int) prompts->len, pe, error))
+  if (!assay_embed_texts (&o->set, NULL, backend, (const char *const *) prompts->pdata, (int) prompts->len, pe, error))
     goto fail;
   /* g(x, c): the mean over the templates of the inner product with c's prompts */
   scores = g_new0 (double, (gsize) MAX (e->n, 1) * C);
