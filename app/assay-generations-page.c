@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "assay-gen-dedup.h"
+#include "assay-semantic.h"
+#include "assay-zeroshot-window.h"
 #include "assay-gen-export.h"
 #include "assay-gen-generate-dialog.h"
 #include "assay-gen-import-dialog.h"
@@ -78,6 +80,9 @@ struct _AssayGenerationsPage
   GCancellable       *count_cancellable;
   GCancellable       *choices_cancellable;
   gboolean            grid_dirty; /* records changed while the grid was hidden */
+  char               *ranked;       /* a search by meaning: the ids found, best first (JSON) */
+  char               *ranked_query; /* its query */
+  gint64              ranked_dataset;
   gboolean            updating;
   gboolean            loaded;
 };
@@ -167,9 +172,27 @@ is_goto (const char *text, gint64 *id)
   return TRUE;
 }
 
+/* "≈ words" (or "~ words") searches by meaning: the query, or NULL. */
+static char *
+meaning_query (const char *text)
+{
+  const char *p = text != NULL ? text : "";
+
+  while (g_ascii_isspace (*p))
+    p++;
+  if (g_str_has_prefix (p, "\u2248"))
+    p += strlen ("\u2248");
+  else if (*p == '~')
+    p++;
+  else
+    return NULL;
+  return g_strstrip (g_strdup (p));
+}
+
 static void
 current_filter (AssayGenerationsPage *self, AssayGenFilter *f)
 {
+  g_autofree char *meaning = NULL;
   guint s = gtk_drop_down_get_selected (self->status_dropdown);
   guint k = gtk_drop_down_get_selected (self->kind_dropdown);
   const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
@@ -181,6 +204,13 @@ current_filter (AssayGenerationsPage *self, AssayGenFilter *f)
               ? g_ptr_array_index (self->kinds, k - 1)
               : NULL;
   f->search = search != NULL && *search && !is_goto (search, NULL) ? search : NULL;
+  /* by meaning: the ranking found for this very query (Enter runs it), else no text filter */
+  if ((meaning = meaning_query (search)) != NULL)
+    {
+      f->search = NULL;
+      if (self->ranked != NULL && g_strcmp0 (meaning, self->ranked_query) == 0 && self->ranked_dataset == self->dataset)
+        f->ranked = self->ranked;
+    }
   {
     guint m = gtk_drop_down_get_selected (self->model_dropdown);
     guint c = gtk_drop_down_get_selected (self->condition_dropdown);
@@ -1250,10 +1280,91 @@ search_changed_cb (GtkSearchEntry *entry, AssayGenerationsPage *self)
   reload (self, current);
 }
 
-/* Enter in the search field: to the list, on the record found */
+/* ---- search by meaning ------------------------------------------------------------------------ */
+
+/* The dataset whose embeddings the meaning features use: the one shown, or with "All datasets"
+ * the workspace's only one; 0 when there is no telling. */
+static gint64
+meaning_dataset (AssayGenerationsPage *self)
+{
+  if (self->dataset > 0)
+    return self->dataset;
+  return self->dataset_ids != NULL && self->dataset_ids->len == 2 ? g_array_index (self->dataset_ids, gint64, 1) : 0;
+}
+
+#define MEANING_RESULTS 200
+
+static void
+meaning_finished_cb (AssayJob *job, AssayGenerationsPage *self)
+{
+  JsonNode        *node = assay_job_get_result (job);
+  JsonArray       *hits, *ids;
+  g_autofree char *msg = NULL;
+
+  if (assay_job_get_state (job) != ASSAY_JOB_SUCCEEDED || node == NULL)
+    return;
+  hits = json_object_get_array_member (json_node_get_object (node), "results");
+  ids = json_array_new ();
+  for (guint i = 0; i < json_array_get_length (hits); i++)
+    json_array_add_int_element (ids, json_object_get_int_member (json_array_get_object_element (hits, i), "id"));
+  g_free (self->ranked);
+  g_free (self->ranked_query);
+  {
+    JsonNode *n = json_node_init_array (json_node_alloc (), ids);
+    self->ranked = assay_json_node_to_string (n, FALSE);
+    json_node_unref (n);
+  }
+  json_array_unref (ids);
+  self->ranked_query = g_strdup (json_object_get_string_member (json_node_get_object (node), "query"));
+  self->ranked_dataset = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (job), "dataset"));
+  reload (self, 0);
+  msg = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u record by meaning, most similar first",
+                                      "%u records by meaning, most similar first", json_array_get_length (hits)),
+                         json_array_get_length (hits));
+  assay_page_toast (ASSAY_PAGE (self), msg);
+}
+
+static void
+search_meaning_with (AssayPage *page, const char *model, gpointer data)
+{
+  AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (page);
+  g_autofree char      *query = meaning_query (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+  AssaySemanticOptions  o = { 0 };
+  g_autoptr (AssayJob)  job = NULL;
+
+  if (query == NULL || *query == '\0')
+    return;
+  o.set.model = (char *) model;
+  o.set.dataset = meaning_dataset (self);
+  o.set.normalize = -1;
+  o.query = query;
+  o.limit = MEANING_RESULTS;
+  job = assay_semantic_job_new (ASSAY_SEMANTIC_SEARCH, &o);
+  g_object_set_data (G_OBJECT (job), "dataset", GSIZE_TO_POINTER ((gsize) self->dataset));
+  if (o.set.dataset <= 0)
+    return;
+  g_signal_connect_object (job, "finished", G_CALLBACK (meaning_finished_cb), self, 0);
+  assay_page_submit (page, job);
+}
+
+/* Enter in the search field: to the list, on the record found; "≈ words" first searches by
+ * meaning (the records' vectors are made once, on the compute thread) */
 static void
 search_activate_cb (GtkSearchEntry *entry, AssayGenerationsPage *self)
 {
+  g_autofree char *query = meaning_query (gtk_editable_get_text (GTK_EDITABLE (entry)));
+
+  if (query != NULL && *query != '\0'
+      && !(self->ranked != NULL && g_str_equal (query, self->ranked_query) && self->ranked_dataset == self->dataset))
+    {
+      if (meaning_dataset (self) <= 0)
+        {
+          assay_page_toast (ASSAY_PAGE (self), _("Choose a dataset to search by meaning"));
+          return;
+        }
+      assay_page_with_encoder (ASSAY_PAGE (self), FALSE, search_meaning_with, NULL);
+      return;
+    }
   focus_selected_row (self);
 }
 
@@ -1788,10 +1899,16 @@ dedup_finished_cb (AssayJob *job, AssayGenerationsPage *self)
   for (guint g = 0; g < n_groups; g++)
     n_records += json_array_get_length (json_array_get_array_element (groups, g));
   body = g_string_new (NULL);
-  g_string_append_printf (body, _("%u records fall into groups whose texts share at least %.0f %% of their "
-                                  "word 5-grams (estimated). Rejecting keeps one record of each group: an "
-                                  "accepted one if the group has one, else the first."),
-                          n_records, 100 * DEDUP_THRESHOLD);
+  if (g_strcmp0 (assay_json_get_string (result, "method", NULL), "embedding") == 0)
+    g_string_append_printf (body, _("%u records fall into groups whose texts' embeddings have a cosine of at "
+                                    "least %.2f. Rejecting keeps one record of each group: an accepted one if "
+                                    "the group has one, else the first."),
+                            n_records, json_object_get_double_member (result, "threshold"));
+  else
+    g_string_append_printf (body, _("%u records fall into groups whose texts share at least %.0f %% of their "
+                                    "word 5-grams (estimated). Rejecting keeps one record of each group: an "
+                                    "accepted one if the group has one, else the first."),
+                            n_records, 100 * DEDUP_THRESHOLD);
   for (guint g = 0; g < MIN (n_groups, DEDUP_SHOWN); g++)
     {
       g_autofree char *line = dedup_group_line (store, json_array_get_array_element (groups, g));
@@ -1832,6 +1949,170 @@ dedup_action (GtkWidget *widget, const char *name, GVariant *param)
   assay_generations_page_find_duplicates (ASSAY_GENERATIONS_PAGE (widget));
 }
 
+/* ---- by meaning: near-duplicates, zero-shot labels ---------------------------------------------- */
+
+#define MEANING_THRESHOLD 0.95
+
+static void
+dedup_meaning_with (AssayPage *page, const char *model, gpointer data)
+{
+  AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (page);
+  AssaySemanticOptions  o = { 0 };
+  g_autoptr (AssayJob)  job = NULL;
+
+  o.set.model = (char *) model;
+  o.set.dataset = meaning_dataset (self);
+  o.set.normalize = -1;
+  o.threshold = MEANING_THRESHOLD;
+  o.neighbours = 10;
+  job = assay_semantic_job_new (ASSAY_SEMANTIC_DEDUP, &o);
+  g_signal_connect_object (job, "finished", G_CALLBACK (dedup_finished_cb), self, 0);
+  assay_page_submit (page, job);
+}
+
+void
+assay_generations_page_find_duplicates_by_meaning (AssayGenerationsPage *self)
+{
+  if (meaning_dataset (self) <= 0)
+    {
+      assay_page_toast (ASSAY_PAGE (self), _("Choose a dataset to find near-duplicates by meaning"));
+      return;
+    }
+  assay_page_with_encoder (ASSAY_PAGE (self), FALSE, dedup_meaning_with, NULL);
+}
+
+static void
+dedup_meaning_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  assay_generations_page_find_duplicates_by_meaning (ASSAY_GENERATIONS_PAGE (widget));
+}
+
+static void
+zeroshot_finished_cb (AssayJob *job, AssayGenerationsPage *self)
+{
+  JsonNode  *node = assay_job_get_result (job);
+  GtkWidget *window;
+
+  if (assay_job_get_state (job) != ASSAY_JOB_SUCCEEDED || node == NULL)
+    return;
+  window = assay_zeroshot_window_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                      json_node_get_object (node), ASSAY_PAGE (self));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+/* Labels typed as "a, b, c": the names, or NULL when fewer than two. */
+static char **
+split_labels (const char *text)
+{
+  g_auto (GStrv) parts = g_strsplit (text != NULL ? text : "", ",", -1);
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  g_auto (GStrv) out = NULL;
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (*g_strstrip (parts[i]) != '\0')
+      g_strv_builder_add (b, parts[i]);
+  out = g_strv_builder_end (b);
+  return g_strv_length (out) >= 2 ? g_steal_pointer (&out) : NULL;
+}
+
+void
+assay_generations_page_run_zeroshot (AssayGenerationsPage *self, const char *model, const char *labels)
+{
+  AssaySemanticOptions o = { 0 };
+  g_autoptr (AssayJob) job = NULL;
+  g_auto (GStrv) names = split_labels (labels);
+
+  if (names == NULL)
+    {
+      assay_page_toast (ASSAY_PAGE (self), _("Zero-shot labels need two or more labels, separated by commas"));
+      return;
+    }
+  o.set.model = (char *) model;
+  o.set.dataset = meaning_dataset (self);
+  o.set.normalize = -1;
+  o.labels = names;
+  /* the records' own labels, when they have some, to score the prediction against */
+  o.truth = self->conditions != NULL && self->conditions->len > 0 ? (char *) "condition" : NULL;
+  job = assay_semantic_job_new (ASSAY_SEMANTIC_ZEROSHOT, &o);
+  g_signal_connect_object (job, "finished", G_CALLBACK (zeroshot_finished_cb), self, 0);
+  assay_page_submit (ASSAY_PAGE (self), job);
+}
+
+static void
+zeroshot_response_cb (AdwMessageDialog *dialog, const char *response, AssayGenerationsPage *self)
+{
+  GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "entry");
+  const char  *model = g_object_get_data (G_OBJECT (dialog), "model");
+
+  assay_generations_page_run_zeroshot (self, model, gtk_editable_get_text (entry));
+}
+
+static void zeroshot_with (AssayPage *page, const char *model, gpointer data);
+
+static void
+zeroshot_encoder_response_cb (AdwMessageDialog *dialog, const char *response, AssayGenerationsPage *self)
+{
+  if (g_str_equal (response, "encoder"))
+    assay_page_with_encoder (ASSAY_PAGE (self), TRUE, zeroshot_with, NULL);
+}
+
+static void
+zeroshot_with (AssayPage *page, const char *model, gpointer data)
+{
+  AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (page);
+  GtkWidget            *dialog, *entry;
+  g_autofree char      *base = g_path_get_basename (model);
+  g_autofree char      *body = g_strdup_printf (_("Each text gets the label whose prompts (“Category: [label].”, "
+                                                  "“It is about [label].”) its embedding is most similar to. "
+                                                  "Encoder: %s."), base);
+  g_autoptr (GString)   prefill = g_string_new (NULL);
+
+  for (guint i = 0; self->conditions != NULL && i < self->conditions->len && i < 50; i++)
+    g_string_append_printf (prefill, "%s%s", i ? ", " : "", (const char *) g_ptr_array_index (self->conditions, i));
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), _("Zero-Shot Labels"), body);
+  entry = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("Labels, separated by commas"));
+  gtk_editable_set_text (GTK_EDITABLE (entry), prefill->str);
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "encoder",
+                                    _("_Encoder…"), "run", _("_Label"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "run", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "run");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data (G_OBJECT (dialog), "entry", entry);
+  g_object_set_data_full (G_OBJECT (dialog), "model", g_strdup (model), g_free);
+  g_signal_connect_object (dialog, "response::run", G_CALLBACK (zeroshot_response_cb), self, 0);
+  g_signal_connect_object (dialog, "response::encoder", G_CALLBACK (zeroshot_encoder_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+zeroshot_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (widget);
+
+  if (meaning_dataset (self) <= 0)
+    {
+      assay_page_toast (ASSAY_PAGE (self), _("Choose a dataset to label"));
+      return;
+    }
+  assay_page_with_encoder (ASSAY_PAGE (self), FALSE, zeroshot_with, NULL);
+}
+
+static void
+encoder_chosen_toast (AssayPage *page, const char *model, gpointer data)
+{
+  g_autofree char *msg = g_strdup_printf (_("Texts are embedded with %s"), model);
+  assay_page_toast (page, msg);
+}
+
+static void
+choose_encoder_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  assay_page_with_encoder (ASSAY_PAGE (widget), TRUE, encoder_chosen_toast, NULL);
+}
+
 static void
 focus_search_action (GtkWidget *widget, const char *name, GVariant *param)
 {
@@ -1848,6 +2129,8 @@ assay_generations_page_workspace_changed (AssayPage *page, AssayStore *store)
 
   self->dataset = 0;
   self->loaded = FALSE;
+  g_clear_pointer (&self->ranked, g_free);
+  g_clear_pointer (&self->ranked_query, g_free);
   g_clear_pointer (&self->record, assay_gen_record_free);
   assay_gen_list_set (self->list, store, NULL);
   any = store != NULL
@@ -1932,6 +2215,8 @@ assay_generations_page_finalize (GObject *object)
   g_clear_object (&self->selection);
   g_free (self->export_format);
   g_free (self->generate_model);
+  g_free (self->ranked);
+  g_free (self->ranked_query);
   G_OBJECT_CLASS (assay_generations_page_parent_class)->finalize (object);
 }
 
@@ -1991,6 +2276,9 @@ assay_generations_page_class_init (AssayGenerationsPageClass *klass)
   gtk_widget_class_install_action (widget_class, "gen.import", NULL, import_action);
   gtk_widget_class_install_action (widget_class, "gen.generate", NULL, generate_action);
   gtk_widget_class_install_action (widget_class, "gen.dedup", NULL, dedup_action);
+  gtk_widget_class_install_action (widget_class, "gen.dedup-meaning", NULL, dedup_meaning_action);
+  gtk_widget_class_install_action (widget_class, "gen.zeroshot", NULL, zeroshot_action);
+  gtk_widget_class_install_action (widget_class, "gen.choose-encoder", NULL, choose_encoder_action);
   gtk_widget_class_install_action (widget_class, "gen.export", "s", export_action);
   gtk_widget_class_install_action (widget_class, "gen.export-accepted", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "gen.bulk", "s", bulk_action);
@@ -2069,6 +2357,12 @@ void
 assay_generations_page_select (AssayGenerationsPage *self, guint position)
 {
   gtk_single_selection_set_selected (self->selection, position);
+}
+
+void
+assay_generations_page_activate_search (AssayGenerationsPage *self)
+{
+  search_activate_cb (self->search_entry, self);
 }
 
 void

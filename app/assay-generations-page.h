@@ -32,6 +32,8 @@ void        assay_generations_page_select (AssayGenerationsPage *self, guint pos
 gboolean    assay_generations_page_key (AssayGenerationsPage *self, guint keyval,
                                         GdkModifierType state);
 void        assay_generations_page_set_search (AssayGenerationsPage *self, const char *text);
+/* Enter in the search field ("≈ words" then searches by meaning) */
+void        assay_generations_page_activate_search (AssayGenerationsPage *self);
 void        assay_generations_page_set_status_filter (AssayGenerationsPage *self, int status);
 /* 0 any, 1-5 exactly, 6: 3 or more, 7: 2 or less (as in the rating dropdown) */
 void        assay_generations_page_set_rating_filter (AssayGenerationsPage *self, guint choice);
@@ -68,5 +70,10 @@ AssayGenGenerateDialog *assay_generations_page_generate (AssayGenerationsPage *s
 /* Looks for near-duplicates of the dataset shown (a job); a dialog lists the groups and offers to
  * reject all but one record of each (one undoable decision). */
 void assay_generations_page_find_duplicates (AssayGenerationsPage *self);
+
+/* Near-duplicates by embedding (the text encoder remembered, else one chosen). */
+void assay_generations_page_find_duplicates_by_meaning (AssayGenerationsPage *self);
+/* Zero-shot labels (comma-separated) of the dataset shown, with an encoder folder. */
+void assay_generations_page_run_zeroshot (AssayGenerationsPage *self, const char *model, const char *labels);
 
 G_END_DECLS

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "assay-page.h"
 
+#include "assay-application.h"
+
 #include "assay-job-row.h"
 
 #include <glib/gi18n.h>
@@ -584,4 +586,63 @@ assay_page_focus_content (AssayPage *self)
     ASSAY_PAGE_GET_CLASS (self)->focus_content (self);
   else
     gtk_widget_child_focus (GTK_WIDGET (self), GTK_DIR_TAB_FORWARD);
+}
+
+/* ---- the text encoder ---- */
+
+typedef struct
+{
+  AssayPageEncoderFunc func;
+  gpointer             data;
+} EncoderCall;
+
+static GSettings *
+app_settings (void)
+{
+  GApplication *app = g_application_get_default ();
+  return app != NULL && ASSAY_IS_APPLICATION (app) ? assay_application_get_settings (ASSAY_APPLICATION (app)) : NULL;
+}
+
+char *
+assay_page_dup_encoder (AssayPage *self)
+{
+  GSettings       *s = app_settings ();
+  g_autofree char *model = s != NULL ? g_settings_get_string (s, "encoder-model") : NULL;
+  g_autofree char *config = model != NULL && *model ? g_build_filename (model, "config.json", NULL) : NULL;
+
+  return config != NULL && g_file_test (config, G_FILE_TEST_IS_REGULAR) ? g_steal_pointer (&model) : NULL;
+}
+
+static void
+encoder_chosen (AssayPage *self, GListModel *files, gpointer data)
+{
+  EncoderCall     *call = data;
+  g_autoptr (GFile) file = g_list_model_get_item (files, 0);
+  g_autofree char *path = g_file_get_path (file);
+  GSettings       *s = app_settings ();
+
+  if (path != NULL && s != NULL)
+    g_settings_set_string (s, "encoder-model", path);
+  if (path != NULL)
+    call->func (self, path, call->data);
+}
+
+void
+assay_page_with_encoder (AssayPage *self, gboolean choose, AssayPageEncoderFunc func, gpointer data)
+{
+  g_autofree char *model = choose ? NULL : assay_page_dup_encoder (self);
+  EncoderCall     *call;
+
+  if (model != NULL)
+    {
+      func (self, model, data);
+      return;
+    }
+  call = g_new0 (EncoderCall, 1);
+  call->func = func;
+  call->data = data;
+  /* the page keeps the pending call (a cancelled chooser never answers) */
+  g_object_set_data_full (G_OBJECT (self), "assay-encoder-call", call, g_free);
+  assay_page_choose (self, GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("Text Encoder Folder"), _("_Select"), NULL,
+                     NULL, FALSE, encoder_chosen, call);
 }

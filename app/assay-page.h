@@ -105,4 +105,15 @@ void         assay_page_choose (AssayPage           *self,
 /* Shows a short message in the window (emits "toast"). */
 void         assay_page_toast (AssayPage *self, const char *message);
 
+/* Calls func with the text encoder's folder: the one remembered (the encoder-model setting)
+ * unless choose is TRUE or it is gone, else one the user chooses (then remembered); never when
+ * the user cancels. */
+typedef void (*AssayPageEncoderFunc) (AssayPage *self, const char *model, gpointer data);
+void         assay_page_with_encoder (AssayPage           *self,
+                                      gboolean             choose,
+                                      AssayPageEncoderFunc func,
+                                      gpointer             data);
+/* The remembered encoder folder, or NULL (g_free). */
+char        *assay_page_dup_encoder (AssayPage *self);
+
 G_END_DECLS

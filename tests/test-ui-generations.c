@@ -15,6 +15,9 @@
 #include "assay-test-lm.h"
 #include "assay-test-ui.h"
 #include "assay-test-util.h"
+#include "assay-application.h"
+#include "assay-alignment-heatmap.h"
+#include "assay-zeroshot-window.h"
 
 static char *
 make_workspace (void)
@@ -869,6 +872,164 @@ test_duplicates (void)
   assay_test_run_app (path, check_duplicates, NULL);
 }
 
+/* By meaning, with a tiny random BERT as the text encoder (random weights: what is checked is the
+ * plumbing, not how good the neighbours are): "≈ text" ranks the records, the record holding
+ * that very text first; near-duplicates by meaning name their cosine; zero-shot labels open the
+ * alignment heatmap, whose cells show their record on the page. On 300 AG News records with
+ * their classes as labels. Screenshots light, dark and at 800 x 600. */
+static AssayZeroshotWindow *
+find_zeroshot_window (void)
+{
+  GListModel *tops = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr (GObject) w = g_list_model_get_item (tops, i);
+      if (ASSAY_IS_ZEROSHOT_WINDOW (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return ASSAY_ZEROSHOT_WINDOW (w);
+    }
+  return NULL;
+}
+
+static void
+check_meaning (AssayWindow *window, gpointer data)
+{
+  AssayGenerationsPage *page = ASSAY_GENERATIONS_PAGE (assay_window_get_page (window, "generations"));
+  AssayStore           *store = assay_window_get_store (window);
+  GSettings            *settings = assay_application_get_settings (ASSAY_APPLICATION (g_application_get_default ()));
+  AdwMessageDialog     *dialog = NULL;
+  AssayZeroshotWindow  *zs = NULL;
+  g_autofree char      *query = NULL;
+  GtkWidget            *heatmap;
+
+  g_settings_set_string (settings, "encoder-model", data);
+  assay_window_show_page (window, "generations");
+  wait_loaded (window);
+
+  /* search by meaning: record 7's own text comes first */
+  {
+    sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT text FROM gen_records WHERE id = 7", NULL);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    query = g_strdup_printf ("\u2248 %s", (const char *) sqlite3_column_text (stmt, 0));
+    sqlite3_reset (stmt);
+  }
+  assay_generations_page_set_search (page, query);
+  assay_generations_page_activate_search (page);
+  for (int i = 0; i < 400 && assay_store_query_int (store, "SELECT count(*) FROM embeddings", 0) < 301; i++)
+    assay_test_wait (25);
+  for (int i = 0; i < 200 && assay_generations_page_get_current (page) != 7; i++)
+    assay_test_wait (25);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM embeddings", 0), ==, 301);
+  g_assert_cmpint (assay_generations_page_get_current (page), ==, 7);
+  assay_test_wait (200);
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (window));
+    assay_test_save_screenshot (shot, "search-by-meaning.png");
+  }
+  assay_generations_page_set_search (page, "");
+
+  /* near-duplicates by meaning: record 301 repeats record 3 */
+  assay_generations_page_find_duplicates_by_meaning (page);
+  for (int i = 0; i < 400 && (dialog = find_message_dialog ()) == NULL; i++)
+    assay_test_wait (25);
+  g_assert_nonnull (dialog);
+  g_assert_nonnull (strstr (adw_message_dialog_get_heading (dialog), "Near-Duplicates"));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "cosine"));
+  assay_test_wait (200);
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (dialog));
+    assay_test_save_screenshot (shot, "duplicates-by-meaning.png");
+  }
+  adw_message_dialog_response (dialog, "close");
+  assay_test_wait (100);
+
+  /* zero-shot labels and the alignment heatmap */
+  assay_generations_page_run_zeroshot (page, data, "World, Sports, Business, Sci/Tech");
+  for (int i = 0; i < 400 && (zs = find_zeroshot_window ()) == NULL; i++)
+    assay_test_wait (25);
+  g_assert_nonnull (zs);
+  heatmap = assay_zeroshot_window_get_heatmap (zs);
+  g_assert_true (assay_test_find_label (GTK_WIDGET (zs), "accuracy"));
+  g_assert_true (assay_test_find_label (GTK_WIDGET (zs), "Sci/Tech"));
+  assay_test_wait (300);
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (zs));
+    g_assert_cmpuint (assay_test_count_colors (shot), >, 8);
+    assay_test_save_screenshot (shot, "zeroshot-heatmap.png");
+    gtk_window_set_default_size (GTK_WINDOW (zs), 800, 600);
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+    assay_test_wait (400);
+  }
+  {
+    g_autoptr (GdkTexture) dark = assay_test_render (GTK_WIDGET (zs));
+    assay_test_save_screenshot (dark, "zeroshot-heatmap-dark-800x600.png");
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  }
+  /* grouped by predicted label: each group's rows in descending weight; a cell shows its record */
+  {
+    guint row = assay_alignment_heatmap_row_at (ASSAY_ALIGNMENT_HEATMAP (heatmap), 10);
+    gint64 id = assay_zeroshot_window_get_record (zs, row);
+    guint r2, c2;
+    g_assert_cmpint (id, >, 0);
+    g_signal_emit_by_name (heatmap, "cell-activated", row, 0u);
+    assay_test_wait (200);
+    g_assert_cmpint (assay_generations_page_get_current (page), ==, id);
+    g_assert_true (assay_alignment_heatmap_cell_at (ASSAY_ALIGNMENT_HEATMAP (heatmap),
+                                                    gtk_widget_get_width (heatmap) - 20, 30, &r2, &c2));
+    g_assert_cmpuint (c2, ==, 3);
+    assay_alignment_heatmap_set_grouped (ASSAY_ALIGNMENT_HEATMAP (heatmap), FALSE);
+    g_assert_cmpuint (assay_alignment_heatmap_row_at (ASSAY_ALIGNMENT_HEATMAP (heatmap), 10), ==, 10);
+  }
+  gtk_window_destroy (GTK_WINDOW (zs));
+  g_settings_set_string (settings, "encoder-model", "");
+}
+
+static void
+test_meaning (void)
+{
+  g_autofree char *path = assay_test_path ("meaning-ui.assay");
+  g_autofree char *dir = assay_test_path ("ui-meaning-bert");
+  g_autofree char *csv = g_build_filename (assay_test_shared_data (), "text", "ag_news_test.csv", NULL);
+  const char      *classes[] = { "World", "Sports", "Business", "Sci/Tech" };
+  AssayTestLmSpec  spec = assay_test_lm_spec (ASSAY_LM_BERT, ASSAY_DTYPE_F32);
+  g_autoptr (AssayTestLm) lm = assay_test_lm_write (dir, &spec, 21);
+  g_autoptr (GError) error = NULL;
+
+  if (!g_file_test (csv, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("SKIP: no AG News in the shared data");
+      return;
+    }
+  g_remove (path);
+  {
+    g_autoptr (AssayStore) store = assay_store_open (path, &error);
+    g_autofree char *text = NULL;
+    g_auto (GStrv) lines = NULL;
+    g_assert_no_error (error);
+    g_assert_true (assay_store_exec (store, "INSERT INTO datasets (area, name) VALUES ('gen', 'AG News')", &error));
+    g_assert_true (g_file_get_contents (csv, &text, NULL, &error));
+    lines = g_strsplit (text, "\n", 301);
+    for (guint i = 0; i < 300; i++)
+      {
+        /* "class","title","description": the title and description as the text */
+        g_auto (GStrv) f = g_strsplit (lines[i], "\",\"", 3);
+        g_autofree char *body = NULL;
+        sqlite3_stmt *stmt;
+        int c = atoi (f[0] + 1) - 1;
+        g_assert_cmpuint (g_strv_length (f), ==, 3);
+        body = g_strdup_printf ("%s. %s", f[1], f[2]);
+        body[strlen (body) - 1] = '\0'; /* the closing quote */
+        stmt = assay_store_prepare (store, "INSERT INTO gen_records (dataset_id, kind, text, condition) "
+                                           "VALUES (1, 'rewrite', ?, ?)", &error);
+        sqlite3_bind_text (stmt, 1, body, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text (stmt, 2, classes[CLAMP (c, 0, 3)], -1, SQLITE_STATIC);
+        g_assert_true (assay_store_step_done (store, stmt, &error));
+      }
+    g_assert_true (assay_store_exec (store, "INSERT INTO gen_records (dataset_id, kind, text, condition) "
+                                            "SELECT dataset_id, kind, text, condition FROM gen_records WHERE id = 3", &error));
+  }
+  assay_test_run_app (path, check_meaning, dir);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -879,5 +1040,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/generations/import-dialog", test_import_dialog);
   g_test_add_func ("/ui/generations/generate", test_generate);
   g_test_add_func ("/ui/generations/duplicates", test_duplicates);
+  g_test_add_func ("/ui/generations/meaning", test_meaning);
   return g_test_run ();
 }

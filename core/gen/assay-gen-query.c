@@ -19,6 +19,7 @@ assay_gen_filter_dup (const AssayGenFilter *f)
   copy->model = g_strdup (f->model);
   copy->condition = g_strdup (f->condition);
   copy->search = g_strdup (f->search);
+  copy->ranked = g_strdup (f->ranked);
   return copy;
 }
 
@@ -29,6 +30,7 @@ assay_gen_filter_free (AssayGenFilter *f)
   g_free ((char *) f->model);
   g_free ((char *) f->condition);
   g_free ((char *) f->search);
+  g_free ((char *) f->ranked);
   g_free (f);
 }
 
@@ -138,6 +140,8 @@ build (Clause *c, const AssayGenFilter *f, gboolean with_status)
     if (fts != NULL)
       add_text (c, "id IN (SELECT rowid FROM gen_fts WHERE gen_fts MATCH ?)", fts);
   }
+  if (f->ranked != NULL)
+    add_text (c, "id IN (SELECT value FROM json_each (?))", f->ranked);
 }
 
 static void
@@ -202,7 +206,15 @@ assay_gen_query_ids (AssayStore *store, const AssayGenFilter *filter, GError **e
   int              rc;
 
   build (&c, filter, TRUE);
-  sql = g_strdup_printf ("SELECT id FROM gen_records%s ORDER BY id", c.where->str);
+  if (filter != NULL && filter->ranked != NULL)
+    {
+      /* the ranking's order: the place of each id in the list */
+      sql = g_strdup_printf ("SELECT id FROM gen_records%s ORDER BY (SELECT r.key FROM json_each (?) r "
+                             "WHERE r.value = gen_records.id LIMIT 1)", c.where->str);
+      add_text (&c, "1", filter->ranked); /* its binding, after the clause's (sql is made) */
+    }
+  else
+    sql = g_strdup_printf ("SELECT id FROM gen_records%s ORDER BY id", c.where->str);
   stmt = assay_store_prepare (store, sql, error);
   if (stmt == NULL)
     {

@@ -21,6 +21,8 @@ typedef struct
   const char *search;     /* words; the last one matches as a prefix */
   gboolean    traces;     /* only reasoning traces and trace pairs (kinds trace, pair) */
   gboolean    wrong;      /* only traces judged wrong or with a labelled first error */
+  const char *ranked;     /* a JSON list of record ids, best first (a search by meaning): only
+                           * these, in this order */
 } AssayGenFilter;
 
 void    assay_gen_filter_init (AssayGenFilter *filter);
