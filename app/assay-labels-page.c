@@ -7,8 +7,11 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
 #include "assay-columns.h"
+#include "assay-depl.h"
+#include "assay-depl-window.h"
 #include "assay-error.h"
 #include "assay-json.h"
 #include "assay-keyword-bars.h"
@@ -50,6 +53,8 @@ struct _AssayLabelsPage
   GtkStack           *docs_stack;
   GtkStackPage       *train_page;
   GtkStackPage       *predicted_page;
+  GtkStackPage       *dense_page;
+  GtkListBox         *dense_list;
   GtkListBox         *train_list;
   GtkListBox         *predicted_list;
   GtkTextView        *doc_view;
@@ -572,6 +577,93 @@ clear_list (GtkListBox *list)
     gtk_list_box_remove (list, child);
 }
 
+typedef struct
+{
+  gint64 doc;
+  guint  rank;
+  float  score;
+} DenseHit;
+
+static int
+dense_hit_cmp (gconstpointer a, gconstpointer b)
+{
+  const DenseHit *x = a, *y = b;
+  return x->score != y->score ? (x->score > y->score ? -1 : 1) : (x->doc < y->doc ? -1 : x->doc > y->doc);
+}
+
+/* The newest dense retrieval made from the run shown (0: none). */
+static gint64
+dense_run (AssayLabelsPage *self)
+{
+  AssayStore   *store = assay_page_get_store (ASSAY_PAGE (self));
+  sqlite3_stmt *stmt;
+  gint64        run = 0;
+
+  if (store == NULL || self->overview == NULL || self->overview->run <= 0
+      || (stmt = assay_store_prepare (store, "SELECT id FROM runs WHERE area = 'xmtc-dense' AND kind = 'dense' AND "
+                                             "status = 'done' AND json_extract (params, '$.svm_run') = ? "
+                                             "ORDER BY id DESC LIMIT 1", NULL)) == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, self->overview->run);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    run = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return run;
+}
+
+/* The test documents that dense retrieval puts the label in the top k of, by cosine: beside
+ * those the SVM puts it in. */
+static void
+fill_dense (AssayLabelsPage *self, guint label, guint k)
+{
+  AssayStore      *store = assay_page_get_store (ASSAY_PAGE (self));
+  gint64           run = dense_run (self);
+  g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (DenseHit));
+  g_autoptr (GArray) shown = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GHashTable) infos = NULL;
+  g_autofree char *title = NULL;
+  sqlite3_stmt    *stmt;
+
+  clear_list (self->dense_list);
+  g_object_set (self->dense_page, "visible", run > 0, NULL);
+  if (run <= 0 || (stmt = assay_store_prepare (store, "SELECT doc_id, labels, scores FROM xmtc_predictions "
+                                                      "WHERE run_id = ?", NULL)) == NULL)
+    return;
+  sqlite3_bind_int64 (stmt, 1, run);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const guint8 *labels = sqlite3_column_blob (stmt, 1), *scores = sqlite3_column_blob (stmt, 2);
+      guint         n = MIN ((guint) sqlite3_column_bytes (stmt, 1) / 4, (guint) sqlite3_column_bytes (stmt, 2) / 4);
+      for (guint r = 0; r < MIN (n, k); r++)
+        {
+          guint32 l;
+          memcpy (&l, labels + 4 * r, 4);
+          if (GUINT32_FROM_LE (l) == label)
+            {
+              DenseHit h = { sqlite3_column_int64 (stmt, 0), r, 0 };
+              memcpy (&h.score, scores + 4 * r, 4);
+              g_array_append_val (hits, h);
+              break;
+            }
+        }
+    }
+  sqlite3_reset (stmt);
+  g_array_sort (hits, dense_hit_cmp);
+  for (guint i = 0; i < MIN (hits->len, MAX_DOCS_LISTED); i++)
+    g_array_append_val (shown, g_array_index (hits, DenseHit, i).doc);
+  infos = doc_infos (store, (gint64 *) shown->data, shown->len, label);
+  for (guint i = 0; i < shown->len; i++)
+    {
+      DenseHit        *h = &g_array_index (hits, DenseHit, i);
+      DocInfo         *info = g_hash_table_lookup (infos, &h->doc);
+      g_autofree char *text = g_strdup_printf ("%s #%u  %.3f  %s", info != NULL && info->has_label ? "✓" : "✗",
+                                               h->rank + 1, h->score, info != NULL ? info->title : "?");
+      gtk_list_box_append (self->dense_list, doc_row_new (h->doc, text));
+    }
+  title = g_strdup_printf (_("By embedding in top %u (%u)"), k, hits->len);
+  gtk_stack_page_set_title (self->dense_page, title);
+}
+
 static void
 fill_documents (AssayLabelsPage *self, guint label)
 {
@@ -626,6 +718,7 @@ fill_documents (AssayLabelsPage *self, guint label)
           gtk_list_box_append (self->predicted_list, doc_row_new (doc, text));
         }
     }
+  fill_dense (self, label, k);
   train_title = g_strdup_printf (_("Training (%u)"), n_train);
   pred_title = g_strdup_printf (_("Predicted in top %u (%u)"), k, n_pred);
   gtk_stack_page_set_title (self->train_page, train_title);
@@ -1171,6 +1264,8 @@ assay_labels_page_workspace_changed (AssayPage *page, AssayStore *store)
     load (self, g_array_index (self->dataset_ids, gint64, 0), 0);
 }
 
+static void show_comparison (AssayLabelsPage *self, JsonObject *comparison);
+
 static void
 assay_labels_page_job_finished (AssayPage *page, AssayJob *job)
 {
@@ -1184,6 +1279,13 @@ assay_labels_page_job_finished (AssayPage *page, AssayJob *job)
   o = json_node_get_object (result);
   if (g_str_equal (assay_job_get_kind (job), "xmtc-train"))
     reload_current (self, assay_json_get_int (o, "run", 0));
+  else if (g_str_equal (assay_job_get_kind (job), "xmtc-dense"))
+    {
+      /* the documents by embedding beside the SVM's, and the comparison */
+      if (self->current_label >= 0)
+        fill_documents (self, (guint) self->current_label);
+      show_comparison (self, o);
+    }
   else if (g_str_equal (assay_job_get_kind (job), "xmtc-import"))
     {
       gint64 dataset = assay_json_get_int (o, "dataset", 0);
@@ -1191,6 +1293,79 @@ assay_labels_page_job_finished (AssayPage *page, AssayJob *job)
       self->current_label = -1;
       load (self, dataset, 0);
     }
+}
+
+/* ---- dense retrieval (DEPL) ---- */
+
+static void
+dense_with (AssayPage *page, const char *model, gpointer data)
+{
+  AssayLabelsPage *self = ASSAY_LABELS_PAGE (page);
+  AssayDeplOptions o = { 0 };
+  g_autoptr (AssayJob) job = NULL;
+
+  o.set.model = (char *) model;
+  o.set.normalize = -1;
+  o.run = self->overview->run;
+  o.top_k = 10;
+  job = assay_depl_job_new (&o);
+  assay_page_submit (page, job);
+}
+
+void
+assay_labels_page_dense_retrieval (AssayLabelsPage *self)
+{
+  if (self->overview == NULL || self->overview->run <= 0)
+    {
+      assay_page_toast (ASSAY_PAGE (self), _("Train first: dense retrieval describes labels by the SVM's keywords"));
+      return;
+    }
+  assay_page_with_encoder (ASSAY_PAGE (self), FALSE, dense_with, NULL);
+}
+
+static void
+dense_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  assay_labels_page_dense_retrieval (ASSAY_LABELS_PAGE (widget));
+}
+
+static void
+show_comparison (AssayLabelsPage *self, JsonObject *comparison)
+{
+  GtkWidget *window = assay_depl_window_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), comparison);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+dense_compare_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  AssayLabelsPage *self = ASSAY_LABELS_PAGE (widget);
+  AssayStore      *store = assay_page_get_store (ASSAY_PAGE (self));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) c = NULL;
+
+  if (store != NULL && self->overview != NULL && self->overview->run > 0)
+    c = assay_depl_comparison (store, self->overview->run, &error);
+  if (c == NULL)
+    {
+      assay_page_toast (ASSAY_PAGE (self), error != NULL ? error->message
+                                                         : _("This run has no dense retrieval yet (Dense Retrieval…)"));
+      return;
+    }
+  show_comparison (self, c);
+}
+
+static void
+labels_encoder_chosen (AssayPage *page, const char *model, gpointer data)
+{
+  g_autofree char *msg = g_strdup_printf (_("Texts are embedded with %s"), model);
+  assay_page_toast (page, msg);
+}
+
+static void
+choose_encoder_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  assay_page_with_encoder (ASSAY_PAGE (widget), TRUE, labels_encoder_chosen, NULL);
 }
 
 static void
@@ -1271,12 +1446,17 @@ assay_labels_page_class_init (AssayLabelsPageClass *klass)
   CHILD (docs_stack);
   CHILD (train_page);
   CHILD (predicted_page);
+  CHILD (dense_page);
+  CHILD (dense_list);
   CHILD (train_list);
   CHILD (predicted_list);
   CHILD (doc_view);
 #undef CHILD
 
   gtk_widget_class_install_action (widget_class, "labels.train", NULL, train_action);
+  gtk_widget_class_install_action (widget_class, "labels.dense", NULL, dense_action);
+  gtk_widget_class_install_action (widget_class, "labels.dense-compare", NULL, dense_compare_action);
+  gtk_widget_class_install_action (widget_class, "labels.choose-encoder", NULL, choose_encoder_action);
   gtk_widget_class_install_action (widget_class, "labels.import-file", NULL, import_file_action);
   gtk_widget_class_install_action (widget_class, "labels.import-folder", NULL,
                                    import_folder_action);

@@ -31,4 +31,7 @@ const char *assay_labels_page_get_pseudo_description (AssayLabelsPage *self);
 
 GtkWidget   *assay_labels_page_get_summary (AssayLabelsPage *self);
 
+/* Dense label retrieval (DEPL) of the run shown, with the text encoder (remembered, else chosen). */
+void assay_labels_page_dense_retrieval (AssayLabelsPage *self);
+
 G_END_DECLS

@@ -11,6 +11,9 @@
 #include "assay-test-ui.h"
 #include "assay-test-util.h"
 #include "assay-xmtc-demo.h"
+#include "assay-application.h"
+#include "assay-depl-window.h"
+#include "assay-test-lm.h"
 #include "assay-xmtc-import-dialog.h"
 #include "assay-xmtc-import.h"
 #include "assay-xmtc-train.h"
@@ -302,11 +305,94 @@ test_import_dialog (void)
   assay_test_run_app (path, check_import, NULL);
 }
 
+/* Dense retrieval on Reuters-21578 with a tiny random BERT as the encoder (random weights: the
+ * numbers are plumbing only): the comparison window opens with the three rankings side by side,
+ * and the label's test documents by embedding appear beside the SVM's. Screenshots light, dark
+ * and at 800 x 600. */
+static AssayDeplWindow *
+find_depl_window (void)
+{
+  GListModel *tops = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr (GObject) w = g_list_model_get_item (tops, i);
+      if (ASSAY_IS_DEPL_WINDOW (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return ASSAY_DEPL_WINDOW (w);
+    }
+  return NULL;
+}
+
+static void
+check_dense (AssayWindow *window, gpointer data)
+{
+  AssayLabelsPage *page = wait_loaded (window);
+  AssayStore      *store = assay_window_get_store (window);
+  GSettings       *settings = assay_application_get_settings (ASSAY_APPLICATION (g_application_get_default ()));
+  AssayDeplWindow *w = NULL;
+
+  g_settings_set_string (settings, "encoder-model", data);
+  assay_labels_page_dense_retrieval (page);
+  for (int i = 0; i < 1200 && (w = find_depl_window ()) == NULL; i++)
+    assay_test_wait (50);
+  g_assert_nonnull (w);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM runs WHERE area = 'xmtc-dense'", 0), ==, 2);
+  g_assert_true (assay_test_find_label (GTK_WIDGET (w), "Tail macro-F1@5"));
+  g_assert_true (assay_test_find_label (GTK_WIDGET (w), "Fused"));
+  assay_test_wait (300);
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (w));
+    assay_test_save_screenshot (shot, "depl-comparison.png");
+    gtk_window_set_default_size (GTK_WINDOW (w), 800, 600);
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+    assay_test_wait (400);
+  }
+  {
+    g_autoptr (GdkTexture) dark = assay_test_render (GTK_WIDGET (w));
+    assay_test_save_screenshot (dark, "depl-comparison-dark-800x600.png");
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  }
+  gtk_window_destroy (GTK_WINDOW (w));
+  assay_test_wait (200);
+  /* the label shown: its documents by embedding, beside those by the SVM */
+  g_assert_true (assay_test_find_label (GTK_WIDGET (page), "By embedding in top"));
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (window));
+    assay_test_save_screenshot (shot, "labels-dense.png");
+  }
+  g_settings_set_string (settings, "encoder-model", "");
+}
+
+static void
+test_dense (void)
+{
+  g_autofree char *path = assay_test_path ("labels-dense.assay");
+  g_autofree char *dir = assay_test_path ("labels-dense-bert");
+  g_autofree char *reuters = g_build_filename (assay_test_shared_data (), "xmtc", "reuters21578", NULL);
+  AssayTestLmSpec  spec = assay_test_lm_spec (ASSAY_LM_BERT, ASSAY_DTYPE_F32);
+  g_autoptr (AssayTestLm) lm = NULL;
+  g_autoptr (JsonObject) imported = NULL, trained = NULL;
+
+  if (!g_file_test (reuters, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("SKIP: no Reuters-21578 in the shared data");
+      return;
+    }
+  spec.max_positions = 128; /* Reuters' long stories cut to 128 tokens */
+  lm = assay_test_lm_write (dir, &spec, 31);
+  g_remove (path);
+  imported = assay_test_cli_json ((const char *[]) { "xmtc", "import", "-w", path, "--json", "--format", "reuters",
+                                                     reuters, NULL }, 0, NULL);
+  trained = assay_test_cli_json ((const char *[]) { "xmtc", "train", "-w", path, "--json", "--dataset", "1", NULL }, 0, NULL);
+  g_assert_nonnull (trained);
+  assay_test_run_app (path, check_dense, dir);
+}
+
 int
 main (int argc, char *argv[])
 {
   gtk_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ui/labels/page", test_labels_page);
   g_test_add_func ("/ui/labels/import-dialog", test_import_dialog);
+  g_test_add_func ("/ui/labels/dense", test_dense);
   return g_test_run ();
 }

@@ -273,6 +273,7 @@ assay_depl_run (AssayStore *store, const AssayDeplOptions *o, AssayBackend *back
 
   r = json_object_new ();
   json_object_set_int_member (r, "svm_run", o->run);
+  json_object_set_string_member (r, "model", o->set.model);
   json_object_set_int_member (r, "dense_run", dense_run);
   json_object_set_int_member (r, "fused_run", fused_run);
   json_object_set_int_member (r, "labels", L);
