@@ -45,34 +45,16 @@ pending_clear (Pending *p)
   g_free (p->hash);
 }
 
-/* The set's row, made when missing; its dim and dtype must match the model's. */
+/* The set's row, made when missing (another process making it at the same time is fine: the
+ * row is made once); its dim and dtype must match the model's. */
 static gint64
 find_or_add_set (AssayStore *store, gint64 dataset, const char *key, const char *model,
                  const char *settings, int dim, const char *dtype, GError **error)
 {
-  sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT id, dim, dtype FROM embedding_sets WHERE dataset_id = ? AND key = ?", error);
-  gint64        id = 0;
+  sqlite3_stmt *stmt = assay_store_prepare (store, "INSERT OR IGNORE INTO embedding_sets (dataset_id, key, model, settings, dim, dtype) "
+                                                   "VALUES (?, ?, ?, ?, ?, ?)", error);
+  gint64        id = -1;
 
-  if (stmt == NULL)
-    return -1;
-  sqlite3_bind_int64 (stmt, 1, dataset);
-  sqlite3_bind_text (stmt, 2, key, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      id = sqlite3_column_int64 (stmt, 0);
-      if (sqlite3_column_int (stmt, 1) != dim || g_strcmp0 ((const char *) sqlite3_column_text (stmt, 2), dtype) != 0)
-        {
-          sqlite3_reset (stmt);
-          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                       _("Embedding set %" G_GINT64_FORMAT " holds vectors of another width or type"), id);
-          return -1;
-        }
-    }
-  sqlite3_reset (stmt);
-  if (id > 0)
-    return id;
-  stmt = assay_store_prepare (store, "INSERT INTO embedding_sets (dataset_id, key, model, settings, dim, dtype) "
-                                     "VALUES (?, ?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
     return -1;
   sqlite3_bind_int64 (stmt, 1, dataset);
@@ -81,9 +63,26 @@ find_or_add_set (AssayStore *store, gint64 dataset, const char *key, const char 
   sqlite3_bind_text (stmt, 4, settings, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int (stmt, 5, dim);
   sqlite3_bind_text (stmt, 6, dtype, -1, SQLITE_TRANSIENT);
-  if (!assay_store_step_done (store, stmt, error))
+  if (!assay_store_step_done (store, stmt, error)
+      || (stmt = assay_store_prepare (store, "SELECT id, dim, dtype FROM embedding_sets WHERE dataset_id = ? AND key = ?",
+                                      error)) == NULL)
     return -1;
-  return sqlite3_last_insert_rowid (assay_store_get_db (store));
+  sqlite3_bind_int64 (stmt, 1, dataset);
+  sqlite3_bind_text (stmt, 2, key, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      id = sqlite3_column_int64 (stmt, 0);
+      if (sqlite3_column_int (stmt, 1) != dim || g_strcmp0 ((const char *) sqlite3_column_text (stmt, 2), dtype) != 0)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       _("Embedding set %" G_GINT64_FORMAT " holds vectors of another width or type"), id);
+          id = -1;
+        }
+    }
+  else
+    assay_store_set_error (store, error, "embedding_sets");
+  sqlite3_reset (stmt);
+  return id;
 }
 
 gboolean

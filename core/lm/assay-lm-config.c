@@ -210,6 +210,7 @@ assay_lm_config_parse (const char *text, const char *label, GError **error)
     {
       const char *type = assay_json_get_string (o, "model_type", "");
       arch = g_str_equal (type, "llama") ? "LlamaForCausalLM"
+             : g_str_equal (type, "mistral") ? "MistralForCausalLM"
              : g_str_equal (type, "qwen2") ? "Qwen2ForCausalLM"
              : g_str_equal (type, "gpt2")  ? "GPT2LMHeadModel"
              : g_str_equal (type, "bert")  ? "BertModel"
@@ -225,9 +226,12 @@ assay_lm_config_parse (const char *text, const char *label, GError **error)
       return NULL;
     }
   c->architecture = g_strdup (arch);
-  if (g_str_equal (arch, "LlamaForCausalLM"))
+  /* the bare models (an embedder such as E5-Mistral or gte-Qwen2 saved without its head) */
+  c->no_head = g_str_equal (arch, "LlamaModel") || g_str_equal (arch, "MistralModel") || g_str_equal (arch, "Qwen2Model");
+  if (g_str_equal (arch, "LlamaForCausalLM") || g_str_equal (arch, "LlamaModel")
+      || g_str_equal (arch, "MistralForCausalLM") || g_str_equal (arch, "MistralModel"))
     c->arch = ASSAY_LM_LLAMA;
-  else if (g_str_equal (arch, "Qwen2ForCausalLM"))
+  else if (g_str_equal (arch, "Qwen2ForCausalLM") || g_str_equal (arch, "Qwen2Model"))
     c->arch = ASSAY_LM_QWEN2;
   else if (g_str_equal (arch, "GPT2LMHeadModel"))
     c->arch = ASSAY_LM_GPT2;
@@ -240,8 +244,9 @@ assay_lm_config_parse (const char *text, const char *label, GError **error)
     {
       json_object_unref (o);
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
-                   "%s: architecture “%s” is not supported (LlamaForCausalLM, Qwen2ForCausalLM, "
-                   "GPT2LMHeadModel, BertModel, RobertaModel and XLMRobertaModel are)", label,
+                   "%s: architecture “%s” is not supported (LlamaForCausalLM, MistralForCausalLM, "
+                   "Qwen2ForCausalLM, GPT2LMHeadModel, their bare models, BertModel, RobertaModel and "
+                   "XLMRobertaModel are)", label,
                    c->architecture);
       return NULL;
     }
@@ -346,6 +351,16 @@ assay_lm_config_parse (const char *text, const char *label, GError **error)
         }
       if (c->kv_heads == 0)
         c->kv_heads = c->heads;
+      {
+        /* Mistral's sliding window: full attention within it, so no sequence may exceed it */
+        JsonNode *sw = json_object_get_member (o, "sliding_window");
+        if (ok && sw != NULL && JSON_NODE_HOLDS_VALUE (sw) && json_node_get_value_type (sw) == G_TYPE_INT64
+            && json_node_get_int (sw) > 0 && json_node_get_int (sw) < c->max_positions
+            && (json_object_get_member (o, "use_sliding_window") == NULL
+                || assay_json_get_bool (o, "use_sliding_window", FALSE)
+                || g_str_has_prefix (arch, "Mistral")))
+          c->max_positions = (int) json_node_get_int (sw);
+      }
       c->tie_embeddings = assay_json_get_bool (o, "tie_word_embeddings", FALSE);
       c->qkv_bias = c->arch == ASSAY_LM_QWEN2 || assay_json_get_bool (o, "attention_bias", FALSE);
       if (ok && (assay_json_get_bool (o, "mlp_bias", FALSE)))

@@ -9,7 +9,8 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  ASSAY_LM_LLAMA, /* LlamaForCausalLM: RMSNorm, RoPE (incl. llama3 scaling), SwiGLU, GQA */
+  ASSAY_LM_LLAMA, /* LlamaForCausalLM (MistralForCausalLM): RMSNorm, RoPE (incl. llama3 scaling),
+                   * SwiGLU, GQA */
   ASSAY_LM_QWEN2, /* Qwen2ForCausalLM: the same with q/k/v biases */
   ASSAY_LM_GPT2,  /* GPT2LMHeadModel: LayerNorm, learned positions, GELU (tanh), fused qkv */
   /* Encoders: post-LayerNorm blocks, learned absolute and token-type embeddings, bidirectional
@@ -35,6 +36,7 @@ typedef struct
   double      rope_theta;
   gboolean    tie_embeddings;
   gboolean    qkv_bias;
+  gboolean    no_head;      /* LlamaModel, Qwen2Model, MistralModel: saved without lm_head */
   /* rope_scaling */
   char       *rope_type; /* NULL, "llama3" or "linear" */
   double      rope_factor;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* assay-lm-model.c: tensor names and shapes of the three architectures, and the upload.
  *
- * Llama / Qwen2 (names under "model."): embed_tokens, layers.N.{input_layernorm,
+ * Llama / Qwen2 (names under "%s", p): embed_tokens, layers.N.{input_layernorm,
  * self_attn.{q,k,v,o}_proj (+ q/k/v biases), post_attention_layernorm, mlp.{gate,up,down}_proj},
  * norm, and lm_head unless tied. Linear weights are [out, in].
  * GPT-2 (names under "transformer." or bare): wte, wpe, h.N.{ln_1, attn.c_attn, attn.c_proj,
@@ -140,27 +140,27 @@ expected_tensors (AssayLmModel *self)
       expect (list, TRUE, 2, V, H, "lm_head.weight");
       return list;
     }
-  expect (list, FALSE, 2, V, H, "model.embed_tokens.weight");
+  expect (list, FALSE, 2, V, H, "%sembed_tokens.weight", p);
   for (int l = 0; l < c->layers; l++)
     {
-      expect (list, FALSE, 1, H, 0, "model.layers.%d.input_layernorm.weight", l);
-      expect (list, FALSE, 2, q, H, "model.layers.%d.self_attn.q_proj.weight", l);
-      expect (list, FALSE, 2, kv, H, "model.layers.%d.self_attn.k_proj.weight", l);
-      expect (list, FALSE, 2, kv, H, "model.layers.%d.self_attn.v_proj.weight", l);
+      expect (list, FALSE, 1, H, 0, "%slayers.%d.input_layernorm.weight", p, l);
+      expect (list, FALSE, 2, q, H, "%slayers.%d.self_attn.q_proj.weight", p, l);
+      expect (list, FALSE, 2, kv, H, "%slayers.%d.self_attn.k_proj.weight", p, l);
+      expect (list, FALSE, 2, kv, H, "%slayers.%d.self_attn.v_proj.weight", p, l);
       if (c->qkv_bias)
         {
-          expect (list, FALSE, 1, q, 0, "model.layers.%d.self_attn.q_proj.bias", l);
-          expect (list, FALSE, 1, kv, 0, "model.layers.%d.self_attn.k_proj.bias", l);
-          expect (list, FALSE, 1, kv, 0, "model.layers.%d.self_attn.v_proj.bias", l);
+          expect (list, FALSE, 1, q, 0, "%slayers.%d.self_attn.q_proj.bias", p, l);
+          expect (list, FALSE, 1, kv, 0, "%slayers.%d.self_attn.k_proj.bias", p, l);
+          expect (list, FALSE, 1, kv, 0, "%slayers.%d.self_attn.v_proj.bias", p, l);
         }
-      expect (list, FALSE, 2, H, q, "model.layers.%d.self_attn.o_proj.weight", l);
-      expect (list, FALSE, 1, H, 0, "model.layers.%d.post_attention_layernorm.weight", l);
-      expect (list, FALSE, 2, I, H, "model.layers.%d.mlp.gate_proj.weight", l);
-      expect (list, FALSE, 2, I, H, "model.layers.%d.mlp.up_proj.weight", l);
-      expect (list, FALSE, 2, H, I, "model.layers.%d.mlp.down_proj.weight", l);
+      expect (list, FALSE, 2, H, q, "%slayers.%d.self_attn.o_proj.weight", p, l);
+      expect (list, FALSE, 1, H, 0, "%slayers.%d.post_attention_layernorm.weight", p, l);
+      expect (list, FALSE, 2, I, H, "%slayers.%d.mlp.gate_proj.weight", p, l);
+      expect (list, FALSE, 2, I, H, "%slayers.%d.mlp.up_proj.weight", p, l);
+      expect (list, FALSE, 2, H, I, "%slayers.%d.mlp.down_proj.weight", p, l);
     }
-  expect (list, FALSE, 1, H, 0, "model.norm.weight");
-  expect (list, c->tie_embeddings, 2, V, H, "lm_head.weight");
+  expect (list, FALSE, 1, H, 0, "%snorm.weight", p);
+  expect (list, c->tie_embeddings || c->no_head, 2, V, H, "lm_head.weight");
   return list;
 }
 
@@ -193,7 +193,7 @@ check_tensors (AssayLmModel *self, GError **error)
                    : assay_safetensors_get (self->tensors, "roberta.embeddings.word_embeddings.weight") ? "roberta."
                                                                                                          : "";
   else
-    self->prefix = "model.";
+    self->prefix = assay_safetensors_get (self->tensors, "model.embed_tokens.weight") ? "model." : "";
   list = expected_tensors (self);
   for (guint i = 0; i < list->len; i++)
     {
@@ -305,6 +305,13 @@ assay_lm_model_open_causal (const char *dir, GError **error)
 {
   g_autoptr (AssayLmModel) self = assay_lm_model_open (dir, error);
 
+  if (self != NULL && self->config->no_head && assay_safetensors_get (self->tensors, "lm_head.weight") == NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
+                   "%s: %s has no language-model head (lm_head); it can embed texts but not score "
+                   "or generate", dir, self->config->architecture);
+      return NULL;
+    }
   if (self != NULL && assay_lm_arch_is_encoder (self->config->arch))
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
@@ -592,25 +599,27 @@ assay_lm_model_upload (AssayLmModel *self, AssayBackend *backend, guint64 extra_
     }
   else
     {
-      ok = (self->embed = upload_matrix (self, VEC (tensor (self, "model.embed_tokens.weight")), 1, FALSE, error)) != NULL;
+      ok = (self->embed = upload_matrix (self, VEC (tensor (self, "%sembed_tokens.weight", p)), 1, FALSE, error)) != NULL;
       for (int l = 0; ok && l < c->layers; l++)
         {
           AssayLmLayer *L = &self->layers[l];
-          const char   *a = "model.layers.%d.self_attn.%s";
-          ok = (L->ln1_w = upload_vector (self, VEC (tensor (self, "model.layers.%d.input_layernorm.weight", l)), 1, error))
-               && (L->qkv = upload_matrix (self, VEC (tensor (self, a, l, "q_proj.weight"), tensor (self, a, l, "k_proj.weight"),
-                                                      tensor (self, a, l, "v_proj.weight")), 3, FALSE, error))
+          const char   *a = "%slayers.%d.self_attn.%s";
+          ok = (L->ln1_w = upload_vector (self, VEC (tensor (self, "%slayers.%d.input_layernorm.weight", p, l)), 1, error))
+               && (L->qkv = upload_matrix (self, VEC (tensor (self, a, p, l, "q_proj.weight"), tensor (self, a, p, l, "k_proj.weight"),
+                                                      tensor (self, a, p, l, "v_proj.weight")), 3, FALSE, error))
                && (!c->qkv_bias
-                   || (L->qkv_b = upload_vector (self, VEC (tensor (self, a, l, "q_proj.bias"), tensor (self, a, l, "k_proj.bias"),
-                                                            tensor (self, a, l, "v_proj.bias")), 3, error)))
-               && (L->o = upload_matrix (self, VEC (tensor (self, a, l, "o_proj.weight")), 1, FALSE, error))
-               && (L->ln2_w = upload_vector (self, VEC (tensor (self, "model.layers.%d.post_attention_layernorm.weight", l)), 1, error))
-               && (L->up = upload_matrix (self, VEC (tensor (self, "model.layers.%d.mlp.gate_proj.weight", l),
-                                                     tensor (self, "model.layers.%d.mlp.up_proj.weight", l)), 2, FALSE, error))
-               && (L->down = upload_matrix (self, VEC (tensor (self, "model.layers.%d.mlp.down_proj.weight", l)), 1, FALSE, error));
+                   || (L->qkv_b = upload_vector (self, VEC (tensor (self, a, p, l, "q_proj.bias"), tensor (self, a, p, l, "k_proj.bias"),
+                                                            tensor (self, a, p, l, "v_proj.bias")), 3, error)))
+               && (L->o = upload_matrix (self, VEC (tensor (self, a, p, l, "o_proj.weight")), 1, FALSE, error))
+               && (L->ln2_w = upload_vector (self, VEC (tensor (self, "%slayers.%d.post_attention_layernorm.weight", p, l)), 1, error))
+               && (L->up = upload_matrix (self, VEC (tensor (self, "%slayers.%d.mlp.gate_proj.weight", p, l),
+                                                     tensor (self, "%slayers.%d.mlp.up_proj.weight", p, l)), 2, FALSE, error))
+               && (L->down = upload_matrix (self, VEC (tensor (self, "%slayers.%d.mlp.down_proj.weight", p, l)), 1, FALSE, error));
         }
-      ok = ok && (self->norm_w = upload_vector (self, VEC (tensor (self, "model.norm.weight")), 1, error));
-      if (ok && (c->tie_embeddings || tensor (self, "lm_head.weight") == NULL))
+      ok = ok && (self->norm_w = upload_vector (self, VEC (tensor (self, "%snorm.weight", p)), 1, error));
+      if (ok && c->no_head && tensor (self, "lm_head.weight") == NULL)
+        self->head = NULL; /* an embedder: the final norm's output is what it gives */
+      else if (ok && (c->tie_embeddings || tensor (self, "lm_head.weight") == NULL))
         self->head = self->embed;
       else if (ok)
         ok = (self->head = upload_matrix (self, VEC (tensor (self, "lm_head.weight")), 1, FALSE, error)) != NULL;

@@ -368,6 +368,23 @@ def check(build, data):
         print(f'{"Llama (last token)":22s} max|assay - torch f64| = {worst:.2e}')
         if not worst <= TOL:
             fail(f'llama embedder: {worst:.2e}')
+        # the same weights saved as a bare LlamaModel (names without "model.", no lm_head), as
+        # embedders such as E5-Mistral are: the same vectors; scoring with it is refused
+        bare = os.path.join(tmp, 'llama-bare')
+        os.makedirs(bare)
+        w = read_safetensors(os.path.join(llama, 'model.safetensors'))
+        write_safetensors(os.path.join(bare, 'model.safetensors'),
+                          {k[len('model.'):] if k.startswith('model.') else k: v for k, v in w.items() if k != 'lm_head.weight'})
+        cfg = json.load(open(os.path.join(llama, 'config.json')))
+        json.dump(dict(cfg, architectures=['LlamaModel']), open(os.path.join(bare, 'config.json'), 'w'))
+        import shutil
+        shutil.copy(os.path.join(llama, 'tokenizer.json'), bare)
+        d = float(np.abs(embed(cli, bare, short, tmp) - ours).max())
+        print(f'{"LlamaModel (bare)":22s} max|bare - LlamaForCausalLM| = {d:.2e}')
+        if d != 0.0:
+            fail(f'a bare LlamaModel embeds differently: {d:.2e}')
+        refused(['lm', 'score', '--model', bare, '--input', os.path.join(tmp, 'score.jsonl'), '--output',
+                 os.path.join(tmp, 'x.jsonl')], 'no language-model head', 'scoring with a bare LlamaModel')
     print(f'{len(failures)} failure(s)')
     return 1 if failures else 0
 
