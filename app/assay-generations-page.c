@@ -2101,16 +2101,9 @@ zeroshot_action (GtkWidget *widget, const char *name, GVariant *param)
 }
 
 static void
-encoder_chosen_toast (AssayPage *page, const char *model, gpointer data)
-{
-  g_autofree char *msg = g_strdup_printf (_("Texts are embedded with %s"), model);
-  assay_page_toast (page, msg);
-}
-
-static void
 choose_encoder_action (GtkWidget *widget, const char *name, GVariant *param)
 {
-  assay_page_with_encoder (ASSAY_PAGE (widget), TRUE, encoder_chosen_toast, NULL);
+  assay_page_choose_encoder (ASSAY_PAGE (widget));
 }
 
 static void

@@ -1356,16 +1356,9 @@ dense_compare_action (GtkWidget *widget, const char *name, GVariant *param)
 }
 
 static void
-labels_encoder_chosen (AssayPage *page, const char *model, gpointer data)
-{
-  g_autofree char *msg = g_strdup_printf (_("Texts are embedded with %s"), model);
-  assay_page_toast (page, msg);
-}
-
-static void
 choose_encoder_action (GtkWidget *widget, const char *name, GVariant *param)
 {
-  assay_page_with_encoder (ASSAY_PAGE (widget), TRUE, labels_encoder_chosen, NULL);
+  assay_page_choose_encoder (ASSAY_PAGE (widget));
 }
 
 static void

@@ -646,3 +646,16 @@ assay_page_with_encoder (AssayPage *self, gboolean choose, AssayPageEncoderFunc 
   assay_page_choose (self, GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("Text Encoder Folder"), _("_Select"), NULL,
                      NULL, FALSE, encoder_chosen, call);
 }
+
+static void
+encoder_chosen_toast (AssayPage *page, const char *model, gpointer data)
+{
+  g_autofree char *msg = g_strdup_printf (_("Texts are embedded with %s"), model);
+  assay_page_toast (page, msg);
+}
+
+void
+assay_page_choose_encoder (AssayPage *self)
+{
+  assay_page_with_encoder (self, TRUE, encoder_chosen_toast, NULL);
+}

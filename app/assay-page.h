@@ -113,6 +113,8 @@ void         assay_page_with_encoder (AssayPage           *self,
                                       gboolean             choose,
                                       AssayPageEncoderFunc func,
                                       gpointer             data);
+/* Asks for the text encoder's folder (remembered), then says which it is. */
+void         assay_page_choose_encoder (AssayPage *self);
 /* The remembered encoder folder, or NULL (g_free). */
 char        *assay_page_dup_encoder (AssayPage *self);
 

@@ -12,35 +12,6 @@
 #include "bench-util.h"
 #include "assay-lm-scorer.h"
 
-/* Best of a few sgemm runs of m x n x k, in GFLOP/s. */
-static double
-sgemm_gflops (AssayBackend *b, int m, int n, int k)
-{
-  float *A = assay_backend_alloc (b, (gsize) m * k * 4), *B = assay_backend_alloc (b, (gsize) n * k * 4);
-  float *C = assay_backend_alloc (b, (gsize) m * n * 4);
-  float *h = g_new (float, (gsize) MAX (m, n) * k);
-  double best = 0;
-
-  for (gsize i = 0; i < (gsize) MAX (m, n) * k; i++)
-    h[i] = (float) ((i * 2654435761u) % 1000) / 1000.0f - 0.5f;
-  assay_backend_upload (b, A, h, (gsize) m * k * 4);
-  assay_backend_upload (b, B, h, (gsize) n * k * 4);
-  for (int r = 0; r < 4; r++)
-    {
-      double t0 = bench_now (), t;
-      assay_backend_sgemm (b, ASSAY_TRANS_N, ASSAY_TRANS_T, m, n, k, 1.0f, A, k, B, k, 0.0f, C, n);
-      assay_backend_synchronize (b);
-      t = bench_now () - t0;
-      if (r > 0)
-        best = MAX (best, 2.0 * m * n * k / t / 1e9);
-    }
-  assay_backend_release (b, A);
-  assay_backend_release (b, B);
-  assay_backend_release (b, C);
-  g_free (h);
-  return best;
-}
-
 int
 main (int argc, char **argv)
 {
@@ -81,7 +52,7 @@ main (int argc, char **argv)
       return 1;
     }
   c = assay_lm_model_config (model);
-  ceiling = MAX (sgemm_gflops (b, 4096, 4096, 4096), sgemm_gflops (b, batch * length, 2 * c->inter, c->hidden));
+  ceiling = MAX (bench_sgemm_gflops (b, 4096, 4096, 4096), bench_sgemm_gflops (b, batch * length, 2 * c->inter, c->hidden));
   t0 = bench_now ();
   if (!assay_lm_model_upload (model, b, assay_lm_scorer_activation_bytes (c, assay_backend_kind (b), batch * length, length), &error))
     {

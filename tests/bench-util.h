@@ -14,3 +14,5 @@ long          bench_peak_rss_bytes (void);
 /* The backend a --backend option names ("cuda", else the CPU with threads), or NULL after
  * printing why. */
 AssayBackend *bench_backend (const char *name, int threads);
+/* Best of a few sgemm runs of m x n x k on the backend, in GFLOP/s: the machine's ceiling. */
+double        bench_sgemm_gflops (AssayBackend *b, int m, int n, int k);
