@@ -336,6 +336,53 @@ test_zeroshot (Fixture *f, gconstpointer data)
   g_assert_cmpfloat (fabs (json_object_get_double_member (z, "accuracy") - (double) correct / evaluated), <=, 1e-12);
   g_assert_cmpfloat (fabs (json_object_get_double_member (z, "macro_f1") - macro), <=, 1e-12);
 
+  /* Eq 3.9: records 1 (two elaborations) and 2 (one, one rejected) are represented by the
+   * normalised mean of f(x ⊕ x_aug); the others as before */
+  {
+    g_autoptr (JsonObject) za = NULL;
+    const char *aug[] = { "first elaboration of the market", "second elaboration, on stocks", "a football elaboration",
+                          "rejected one" };
+    const gint64 from[] = { 1, 1, 2, 2 };
+    g_autofree char *t1 = g_strdup_printf ("%s, item %u of %u", topics[0], 0u, f->n);
+    g_autofree char *c1 = g_strconcat (t1, "\n\n", aug[0], NULL), *c2 = g_strconcat (t1, "\n\n", aug[1], NULL);
+    const char *cat[] = { c1, c2 };
+    g_autofree float *fx = direct (f, cat, 2);
+    double mean[32], norm = 0, want[4] = { 0 };
+    JsonArray *scores;
+
+    g_assert_true (assay_store_exec (f->store, "INSERT INTO datasets (area, name) VALUES ('gen', 'elaborations')", &error));
+    for (int i = 0; i < 4; i++)
+      {
+        sqlite3_stmt    *stmt = assay_store_prepare (f->store, "INSERT INTO gen_records (dataset_id, kind, text, extra, status) "
+                                                               "VALUES (2, 'augmentation', ?, ?, ?)", &error);
+        g_autofree char *extra = g_strdup_printf ("{\"from\": %" G_GINT64_FORMAT ", \"template\": \"genco-elaborate\"}", from[i]);
+        sqlite3_bind_text (stmt, 1, aug[i], -1, SQLITE_STATIC);
+        sqlite3_bind_text (stmt, 2, extra, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text (stmt, 3, i == 3 ? "rejected" : "pending", -1, SQLITE_STATIC);
+        g_assert_true (assay_store_step_done (f->store, stmt, &error));
+      }
+    o.augmentations = 2;
+    za = semantic (f, ASSAY_SEMANTIC_ZEROSHOT, &o);
+    g_assert_cmpint (json_object_get_int_member (za, "augmented"), ==, 2);
+    for (int j = 0; j < 32; j++)
+      {
+        mean[j] = ((double) fx[j] + fx[32 + j]) / 2;
+        norm += mean[j] * mean[j];
+      }
+    for (int c = 0; c < 4; c++)
+      for (int t = 0; t < 2; t++)
+        for (int j = 0; j < 32; j++)
+          want[c] += mean[j] / sqrt (norm) * pe[(2 * c + t) * 32 + j] / 2;
+    scores = json_object_get_array_member (json_array_get_object_element (json_object_get_array_member (za, "predictions"), 0), "scores");
+    for (int c = 0; c < 4; c++)
+      g_assert_cmpfloat (fabs (json_array_get_double_element (scores, c) - want[c]), <=, 1e-6);
+    /* record 3 has none: as without elaborations */
+    g_assert_cmpfloat (json_array_get_double_element (json_object_get_array_member (json_array_get_object_element (
+                         json_object_get_array_member (za, "predictions"), 2), "scores"), 1), ==,
+                       json_array_get_double_element (json_object_get_array_member (json_array_get_object_element (pred, 2), "scores"), 1));
+    o.augmentations = 0;
+  }
+
   /* refused: one label, a template without {label}, a truth field that is not one */
   g_clear_pointer (&o.truth, g_free);
   o.truth = g_strdup ("extra.x'); DROP TABLE gen_records; --");

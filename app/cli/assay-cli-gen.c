@@ -694,7 +694,7 @@ verb_search (AssayCliCommon *common, int argc, char **argv)
 static int
 verb_zeroshot (AssayCliCommon *common, int argc, char **argv)
 {
-  gint64 dataset = 0;
+  gint64 dataset = 0, augmentations = 0;
   g_auto (GStrv) labels = NULL, templates = NULL;
   g_autofree char *labels_file = NULL, *truth = NULL;
   g_auto (AssayCliEmbed) e = { 0 };
@@ -705,6 +705,8 @@ verb_zeroshot (AssayCliCommon *common, int argc, char **argv)
     { "template", 0, 0, G_OPTION_ARG_STRING_ARRAY, &templates,
       N_("A label prompt with {label} (repeatable; default \"Category: {label}.\" and \"It is about {label}.\")"), N_("TEXT") },
     { "truth", 0, 0, G_OPTION_ARG_STRING, &truth, N_("Where the true label is: condition or extra.NAME (accuracy and F1 then)"), N_("FIELD") },
+    { "augmentations", 0, 0, G_OPTION_ARG_INT64, &augmentations,
+      N_("A dataset of generated elaborations (gen generate --template genco-elaborate): a text is the mean of its embeddings with each (Eq 3.9)"), N_("ID") },
     ASSAY_CLI_EMBED_SET_ENTRIES (e),
     { NULL }
   };
@@ -738,6 +740,7 @@ verb_zeroshot (AssayCliCommon *common, int argc, char **argv)
   o.labels = g_steal_pointer (&labels);
   o.templates = g_steal_pointer (&templates);
   o.truth = g_steal_pointer (&truth);
+  o.augmentations = augmentations;
   if ((result = run_semantic (common, ASSAY_SEMANTIC_ZEROSHOT, &o, &status)) == NULL)
     return status;
   if (!common->json)

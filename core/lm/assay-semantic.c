@@ -209,10 +209,84 @@ read_truth (AssayStore *store, gint64 dataset, const char *truth, GError **error
   return g_steal_pointer (&t);
 }
 
+/* Eq 3.9: each record with elaborations in the augmentations dataset gets the mean of
+ * f(x ⊕ x_aug) over them (x its embedded text, ⊕ a blank line), normalised, in place of f(x).
+ * Returns how many records were so replaced, or -1. */
+static int
+augment (AssayStore *store, const AssaySemanticOptions *o, AssayEmbeddings *e, AssayBackend *backend,
+         GError **error)
+{
+  const char    *column = g_strcmp0 (o->set.field, "prompt") == 0 ? "r.prompt" : "coalesce (r.edited, r.text)";
+  g_autofree char *sql = g_strdup_printf ("SELECT r.id, %s, coalesce (a.edited, a.text) FROM gen_records a "
+                                          "JOIN gen_records r ON r.id = json_extract (a.extra, '$.from') "
+                                          "WHERE a.dataset_id = ?1 AND r.dataset_id = ?2 AND json_valid (a.extra) "
+                                          "AND a.status != 'rejected' AND coalesce (a.edited, a.text, '') != '' "
+                                          "ORDER BY r.id, a.id", column);
+  g_autoptr (GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GArray) rows = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autofree float *v = NULL;
+  g_autofree double *sum = NULL;
+  g_autofree guint *count = NULL;
+  sqlite3_stmt *stmt;
+  int           rc, augmented = 0;
+
+  if (o->augmentations == o->set.dataset)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("The elaborations are another dataset than the texts"));
+      return -1;
+    }
+  if ((stmt = assay_store_prepare (store, sql, error)) == NULL)
+    return -1;
+  sqlite3_bind_int64 (stmt, 1, o->augmentations);
+  sqlite3_bind_int64 (stmt, 2, o->set.dataset);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      int row = assay_embeddings_find (e, sqlite3_column_int64 (stmt, 0));
+      if (row < 0)
+        continue; /* a record without text */
+      g_ptr_array_add (texts, g_strconcat ((const char *) sqlite3_column_text (stmt, 1), "\n\n",
+                                           (const char *) sqlite3_column_text (stmt, 2), NULL));
+      g_array_append_val (rows, row);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      assay_store_set_error (store, error, "gen_records");
+      return -1;
+    }
+  if (texts->len == 0)
+    return 0;
+  v = g_new (float, (gsize) texts->len * e->dim);
+  if (!assay_embed_texts (&o->set, NULL, backend, (const char *const *) texts->pdata, (int) texts->len, v, error))
+    return -1;
+  sum = g_new0 (double, (gsize) e->n * e->dim);
+  count = g_new0 (guint, e->n);
+  for (guint k = 0; k < texts->len; k++)
+    {
+      int row = g_array_index (rows, int, k);
+      count[row]++;
+      for (int j = 0; j < e->dim; j++)
+        sum[(gsize) row * e->dim + j] += v[(gsize) k * e->dim + j];
+    }
+  for (guint i = 0; i < e->n; i++)
+    if (count[i] > 0)
+      {
+        double norm = 0;
+        for (int j = 0; j < e->dim; j++)
+          norm += sum[(gsize) i * e->dim + j] * sum[(gsize) i * e->dim + j];
+        norm = MAX (sqrt (norm), 1e-12);
+        for (int j = 0; j < e->dim; j++)
+          e->vectors[(gsize) i * e->dim + j] = (float) (sum[(gsize) i * e->dim + j] / norm);
+        augmented++;
+      }
+  return augmented;
+}
+
 static JsonObject *
 zeroshot (AssayStore *store, const AssaySemanticOptions *o, AssayEmbeddings *e, AssayBackend *backend,
           GError **error)
 {
+  int                augmented = 0;
   static const char *const fallback[] = ASSAY_ZEROSHOT_TEMPLATES;
   const char *const *templates = o->templates != NULL ? (const char *const *) o->templates : fallback;
   guint              C = o->labels != NULL ? g_strv_length (o->labels) : 0;
@@ -240,6 +314,8 @@ zeroshot (AssayStore *store, const AssaySemanticOptions *o, AssayEmbeddings *e, 
         goto fail;
       }
   if (o->truth != NULL && (truth = read_truth (store, o->set.dataset, o->truth, error)) == NULL)
+    goto fail;
+  if (o->augmentations > 0 && (augmented = augment (store, o, e, backend, error)) < 0)
     goto fail;
   for (guint c = 0; c < C; c++)
     for (guint t = 0; t < T; t++)
@@ -321,6 +397,9 @@ zeroshot (AssayStore *store, const AssaySemanticOptions *o, AssayEmbeddings *e, 
   json_object_set_array_member (r, "labels", labels);
   json_object_set_array_member (r, "templates", tmpl);
   json_object_set_int_member (r, "records", e->n);
+  json_object_set_int_member (r, "augmented", augmented);
+  if (o->augmentations > 0)
+    json_object_set_int_member (r, "augmentations", o->augmentations);
   if (truth != NULL)
     {
       JsonArray *per = json_array_new ();

@@ -33,6 +33,9 @@ typedef struct
   char  **labels;       /* label names */
   char  **templates;    /* NULL: ASSAY_ZEROSHOT_TEMPLATES */
   char   *truth;        /* where a record's true label is: "condition" or "extra.NAME", or NULL */
+  gint64  augmentations; /* a dataset of generated elaborations (records whose extra.from is a
+                          * record of this dataset), or 0: a record with K of them is
+                          * represented by (1/K) Σ f(x ⊕ x_aug) (Eq 3.9), normalised */
 } AssaySemanticOptions;
 
 void      assay_semantic_options_clear (AssaySemanticOptions *options);
@@ -40,8 +43,8 @@ void      assay_semantic_options_clear (AssaySemanticOptions *options);
 /* search: {"set", "query", "results": [{"id", "score"} ...]} best first.
  * dedup: as assay_gen_dedup's result ({"records", "pairs", "threshold", "seconds", "groups"})
  *        with "method": "embedding" and "set".
- * zero-shot: {"set", "labels", "templates", "records", "predictions": [{"id", "label", "score",
- *        "scores": [...]}], and with a truth: "evaluated", "accuracy", "macro_f1",
+ * zero-shot: {"set", "labels", "templates", "records", "augmented" (records represented by their
+ *        elaborations), "predictions": [{"id", "label", "score", "scores": [...]}], and with a truth: "evaluated", "accuracy", "macro_f1",
  *        "per_class": [{"label", "precision", "recall", "f1", "support"}], "truth_unknown"}. */
 gboolean  assay_semantic_run (AssayStore                 *store,
                               AssaySemanticKind           kind,
