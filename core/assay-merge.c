@@ -61,6 +61,21 @@ assay_merge_verbs (void)
   return g_string_free (s, FALSE);
 }
 
+guint
+assay_merge_verb_words (const char *const *argv)
+{
+  g_autofree char *two = NULL;
+
+  if (argv == NULL || argv[0] == NULL)
+    return 0;
+  if (find_verb (argv[0]) >= 0)
+    return 1;
+  if (argv[1] == NULL)
+    return 0;
+  two = g_strdup_printf ("%s %s", argv[0], argv[1]);
+  return find_verb (two) >= 0 ? 2 : 0;
+}
+
 gboolean
 assay_merge_verb_writes_file (const char *verb)
 {

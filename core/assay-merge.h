@@ -29,6 +29,9 @@ gboolean assay_merge (AssayStore              *store,
 /* TRUE for the verbs that take --shard ("traces credit", ...); their names, comma-separated. */
 gboolean assay_merge_verb_known (const char *verb);
 char    *assay_merge_verbs (void);
+/* How many words of argv name a verb that runs in shards: 1 ("embed"), 2 ("traces credit"), or
+ * 0 when none does. */
+guint    assay_merge_verb_words (const char *const *argv);
 /* TRUE when the verb's result is a file rather than workspace rows. */
 gboolean assay_merge_verb_writes_file (const char *verb);
 

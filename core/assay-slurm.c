@@ -80,10 +80,19 @@ append_header (GString *s, const AssaySlurmSubmit *o, const char *folder, const 
     g_string_append_printf (s, "#SBATCH --time=%s\n", o->time);
 }
 
+/* The verb's words joined by sep ("traces credit", or "embed" alone). */
+static char *
+verb_words (const AssaySlurmSubmit *o, const char *sep)
+{
+  if (assay_merge_verb_words (o->verb) == 1 || o->verb[0] == NULL || o->verb[1] == NULL)
+    return g_strdup (o->verb[0] != NULL ? o->verb[0] : "");
+  return g_strdup_printf ("%s%s%s", o->verb[0], sep, o->verb[1]);
+}
+
 static char *
 verb_name (const AssaySlurmSubmit *o)
 {
-  return g_strdup_printf ("%s-%s", o->verb[0], o->verb[0] != NULL && o->verb[1] != NULL ? o->verb[1] : "");
+  return verb_words (o, "-");
 }
 
 char *
@@ -233,7 +242,7 @@ assay_slurm_submit (AssayStore *store, const AssaySlurmSubmit *o, gboolean dry_r
   JsonObject      *r;
   gint64           id = 0;
 
-  if (o->n < 1 || o->verb == NULL || o->verb[0] == NULL || o->verb[1] == NULL)
+  if (o->n < 1 || o->verb == NULL || assay_merge_verb_words (o->verb) == 0)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
                    _("A cluster job needs a verb (e.g. traces credit ...) and at least one task"));
@@ -291,7 +300,7 @@ assay_slurm_submit (AssayStore *store, const AssaySlurmSubmit *o, gboolean dry_r
                                        error)) == NULL)
         return FALSE;
       {
-        g_autofree char *verb = g_strdup_printf ("%s %s", o->verb[0], o->verb[1]);
+        g_autofree char *verb = verb_words (o, " ");
         sqlite3_bind_text (stmt, 1, array_job, -1, SQLITE_TRANSIENT);
         if (merge_job != NULL)
           sqlite3_bind_text (stmt, 2, merge_job, -1, SQLITE_TRANSIENT);

@@ -68,6 +68,7 @@ verb_submit (int argc, char **argv)
   AssayCliCommon common = { 0 };
   AssaySlurmSubmit submit = { 0 };
   int status = ASSAY_CLI_OK;
+  guint words = 0;
 
   for (int i = 1; i < argc; i++)
     {
@@ -115,7 +116,7 @@ verb_submit (int argc, char **argv)
       status = assay_cli_usage (_("--array N takes 1 to 100000 tasks; --gpus-per-task and --cpus-per-task a count"));
       goto out;
     }
-  if (verb->len < 2)
+  if (verb->len < 1)
     {
       status = assay_cli_usage (_("slurm submit needs the verb to run, e.g. traces credit --policy DIR --reference DIR"));
       goto out;
@@ -157,8 +158,12 @@ verb_submit (int argc, char **argv)
           verb->pdata[i] = now;
         }
     }
-  name = g_strdup_printf ("%s %s", (char *) verb->pdata[0], (char *) verb->pdata[1]);
-  if (!assay_merge_verb_known (name))
+  g_ptr_array_add (verb, NULL);
+  words = assay_merge_verb_words ((const char *const *) verb->pdata);
+  g_ptr_array_remove_index (verb, verb->len - 1);
+  name = words == 1 ? g_strdup (verb->pdata[0])
+                    : g_strdup_printf ("%s %s", (char *) verb->pdata[0], verb->len > 1 ? (char *) verb->pdata[1] : "");
+  if (words == 0)
     {
       g_autofree char *verbs = assay_merge_verbs ();
       status = assay_cli_usage (_("“%s” does not run in shards (these do: %s)"), name, verbs);
@@ -167,7 +172,7 @@ verb_submit (int argc, char **argv)
   if (assay_merge_verb_writes_file (name))
     {
       /* the tasks write shards; the merge job writes the verb's --output */
-      for (guint i = 2; i < verb->len; i++)
+      for (guint i = words; i < verb->len; i++)
         {
           const char *arg = verb->pdata[i];
           if ((g_str_equal (arg, "--output") || g_str_equal (arg, "-o")) && i + 1 < verb->len)

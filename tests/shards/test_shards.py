@@ -221,6 +221,32 @@ def main():
         print("lm score: 3 shards merged into a file equal to one run's (%d lines, %d bytes)"
               % (one_bytes.count(b"\n"), len(one_bytes)))
 
+        # ---- embed: whole chunks of 256 texts; a text's vector does not depend on its chunk ---
+        bert = os.path.join(tmp, "bert")
+        subprocess.run([make_lm, bert, "--arch", "bert", "--seed", "3"], check=True)
+        texts = os.path.join(tmp, "texts.jsonl")
+        with open(texts, "w") as f:
+            for i in range(600):
+                f.write(json.dumps({"id": "t%d" % i, "text": "text number %d about %s" % (i, "xyz" * (i % 7))}) + "\n")
+        emb = ["embed", "--model", bert, "--input", texts]
+        one_e = os.path.join(tmp, "one-e.jsonl")
+        cli.run(*emb, "--output", one_e)
+        eshards, done = [], 0
+        for k in range(2):
+            out = os.path.join(tmp, "embed-%d.assay" % k)
+            r = cli.run(*emb, "--shard", "%d/2" % k, "--shard-out", out)
+            check(k == 1 or r["texts"] % 256 == 0, "embed shard %d: whole chunks (%r)" % (k, r))
+            done += r["texts"]
+            eshards.append(out)
+        check(done == 600, "embed shards: every text once (%d)" % done)
+        merged_e = os.path.join(tmp, "merged-e.jsonl")
+        cli.run("merge", "--output", merged_e, *eshards)
+        with open(one_e, "rb") as a, open(merged_e, "rb") as b:
+            check(a.read() == b.read(), "embed: the merged file equals one run's, byte for byte")
+        dry = cli.run("slurm", "submit", "-w", ws, "--array", "2", "--dry-run", *emb, "--output", one_e)
+        check("'embed' '--model'" in dry["array"] and "'--output'" in dry["merge"], "embed as a cluster job: %r" % dry)
+        print("embed: 2 shards merged into a file equal to one run's (600 texts)")
+
         # ---- lm generate: whole groups of prompts, each candidate on its own random stream -----
         prompts = os.path.join(tmp, "prompts.jsonl")
         with open(prompts, "w") as f:
