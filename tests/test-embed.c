@@ -151,6 +151,12 @@ test_reuse_and_update (Fixture *f, gconstpointer data)
   r3 = update (f, &o);
   g_assert_cmpint (json_object_get_int_member (r3, "embedded"), ==, 1);
   g_assert_cmpint (assay_store_query_int (f->store, "SELECT count(*) FROM embeddings", -1), ==, f->n - 2);
+  /* a text emptied by review takes its vector with it */
+  g_assert_true (assay_store_exec (f->store, "UPDATE gen_records SET edited = '' WHERE id = 5", &error));
+  g_clear_pointer (&r3, json_object_unref);
+  r3 = update (f, &o);
+  g_assert_cmpint (json_object_get_int_member (r3, "without_text"), ==, 2);
+  g_assert_cmpint (assay_store_query_int (f->store, "SELECT count(*) FROM embeddings WHERE item_id = 5", -1), ==, 0);
 
   /* float16: another set, within float16 rounding of the float32 one */
   o.f16 = TRUE;
@@ -263,6 +269,13 @@ test_search_and_dedup (Fixture *f, gconstpointer data)
   g_assert_cmpint (json_array_get_int_element (json_array_get_array_element (groups, 0), 0), ==, 2);
   g_assert_cmpint (json_array_get_int_element (json_array_get_array_element (groups, 0), 1), ==, 6);
   g_assert_cmpint (json_object_get_int_member (d, "pairs"), ==, 1);
+  /* a cosine of 1 finds exact copies (float32 may give 1 - 6e-8) */
+  {
+    g_autoptr (JsonObject) d1 = NULL;
+    o.threshold = 1.0;
+    d1 = semantic (f, ASSAY_SEMANTIC_DEDUP, &o);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (d1, "groups")), ==, 1);
+  }
   /* the review decision of MinHash's groups takes these too */
   g_assert_true (assay_gen_dedup_reject (f->store, d, &n_rejected, &error));
   g_assert_cmpuint (n_rejected, ==, 1);
@@ -381,6 +394,26 @@ test_zeroshot (Fixture *f, gconstpointer data)
                          json_object_get_array_member (za, "predictions"), 2), "scores"), 1), ==,
                        json_array_get_double_element (json_object_get_array_member (json_array_get_object_element (pred, 2), "scores"), 1));
     o.augmentations = 0;
+  }
+
+  /* refused: a label twice (in any case), an empty one, a truth no record has */
+  {
+    const char *twice[] = { "World", "world", "Sports", NULL }, *empty[] = { "World", " ", NULL };
+    g_auto (GStrv) keep = o.labels;
+    o.labels = (char **) twice;
+    g_assert_false (assay_semantic_run (f->store, ASSAY_SEMANTIC_ZEROSHOT, &o, f->backend, NULL, NULL, NULL, &z, &error));
+    g_assert_nonnull (strstr (error->message, "twice"));
+    g_clear_error (&error);
+    o.labels = (char **) empty;
+    g_assert_false (assay_semantic_run (f->store, ASSAY_SEMANTIC_ZEROSHOT, &o, f->backend, NULL, NULL, NULL, &z, &error));
+    g_assert_nonnull (strstr (error->message, "empty"));
+    g_clear_error (&error);
+    o.labels = g_steal_pointer (&keep);
+    g_free (o.truth);
+    o.truth = g_strdup ("extra.nothing");
+    g_assert_false (assay_semantic_run (f->store, ASSAY_SEMANTIC_ZEROSHOT, &o, f->backend, NULL, NULL, NULL, &z, &error));
+    g_assert_nonnull (strstr (error->message, "No record has a label"));
+    g_clear_error (&error);
   }
 
   /* refused: one label, a template without {label}, a truth field that is not one */

@@ -48,6 +48,8 @@ assay_cli_embed (int argc, char **argv)
       && (input == NULL || (output == NULL && shard.parsed.n == 0) || e.f16))
     status = assay_cli_usage (_("embed needs --input FILE and --output FILE (or --shard K/N --shard-out FILE), "
                                 "or a workspace and --dataset ID"));
+  if (status == ASSAY_CLI_OK && dataset == 0 && shard.parsed.n > 0 && output != NULL)
+    status = assay_cli_usage (_("embed --shard writes its --shard-out; the merge writes --output"));
   if (status == ASSAY_CLI_OK && dataset == 0 && same_file (input, output))
     status = assay_cli_usage (_("--output is the --input file"));
   if (status == ASSAY_CLI_OK && dataset != 0)

@@ -573,13 +573,14 @@ static int
 verb_dedup (AssayCliCommon *common, int argc, char **argv)
 {
   gint64   dataset = 0;
-  double   threshold = NAN;
+  double   threshold = 0;
+  g_autofree char *threshold_text = NULL;
   int      neighbours = 10;
   gboolean reject = FALSE;
   g_auto (AssayCliEmbed) e = { 0 };
   const GOptionEntry entries[] = {
     { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("Only this dataset (needed with --model)"), N_("ID") },
-    { "threshold", 0, 0, G_OPTION_ARG_DOUBLE, &threshold,
+    { "threshold", 0, 0, G_OPTION_ARG_STRING, &threshold_text,
       N_("From which texts are near-duplicates: estimated Jaccard of word 5-grams (default 0.8), or with --model the cosine (default 0.95)"), N_("X") },
     { "reject", 0, 0, G_OPTION_ARG_NONE, &reject,
       N_("Reject all but one record of each group (an accepted one if there is), one undoable decision"), NULL },
@@ -594,8 +595,15 @@ verb_dedup (AssayCliCommon *common, int argc, char **argv)
 
   if (status != ASSAY_CLI_OK)
     return status;
-  if (isnan (threshold))
+  if (threshold_text == NULL)
     threshold = e.model != NULL ? 0.95 : 0.8;
+  else
+    {
+      char *end = NULL;
+      threshold = g_ascii_strtod (threshold_text, &end);
+      if (end == threshold_text || *end != '\0')
+        threshold = NAN; /* refused below */
+    }
   if (argc > 1 || !(threshold > (e.model != NULL ? -1 : 0) && threshold <= 1))
     return assay_cli_usage (_("gen dedup takes no file, and --threshold in (0, 1] (a cosine in (-1, 1] with --model)"));
   if (e.model != NULL && (dataset == 0 || neighbours < 1 || neighbours > 1000))
@@ -668,8 +676,10 @@ verb_search (AssayCliCommon *common, int argc, char **argv)
       JsonArray    *hits = json_object_get_array_member (result, "results");
       sqlite3_stmt *stmt;
       if ((store = assay_cli_open_workspace (common, &error)) == NULL
-          || (stmt = assay_store_prepare (store, "SELECT substr (replace (coalesce (edited, text, ''), char(10), ' '), 1, 100) "
-                                                 "FROM gen_records WHERE id = ?", &error)) == NULL)
+          || (stmt = assay_store_prepare (store, "SELECT substr (replace (coalesce ((SELECT coalesce (edited, text) FROM gen_records "
+                                                 "WHERE id = ?1 AND dataset_id = ?2), (SELECT coalesce (title, text) FROM "
+                                                 "xmtc_documents WHERE id = ?1 AND dataset_id = ?2), ''), char(10), ' '), 1, 100)",
+                                          &error)) == NULL)
         {
           json_object_unref (result);
           return assay_cli_fail (g_steal_pointer (&error));
@@ -678,6 +688,7 @@ verb_search (AssayCliCommon *common, int argc, char **argv)
         {
           JsonObject *h = json_array_get_object_element (hits, i);
           sqlite3_bind_int64 (stmt, 1, json_object_get_int_member (h, "id"));
+          sqlite3_bind_int64 (stmt, 2, dataset);
           g_print ("%8" G_GINT64_FORMAT "  %.4f  %s\n", json_object_get_int_member (h, "id"),
                    json_object_get_double_member (h, "score"),
                    sqlite3_step (stmt) == SQLITE_ROW ? (const char *) sqlite3_column_text (stmt, 0) : "");

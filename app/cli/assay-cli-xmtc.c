@@ -240,9 +240,10 @@ verb_retrieve (AssayCliCommon *common, int argc, char **argv)
 
   if (status != ASSAY_CLI_OK)
     return status;
-  if (!dense || run <= 0 || argc > 1 || common->workspace == NULL || top_k < 5 || top_k > 1000 || keywords < 0
-      || !(A > 0) || !(B > 0))
+  if (!dense || run <= 0 || argc > 1 || common->workspace == NULL || top_k < 5 || top_k > 1000 || keywords < 0)
     return assay_cli_usage (_("xmtc retrieve needs --dense, a workspace (-w FILE), --run ID and --model DIR; --top-k 5 to 1000"));
+  if (!(A > 0 && A < 100) || !(B > 0 && B < 100))
+    return assay_cli_usage (_("--A and --B, the propensity model's constants, must be above 0 (and below 100)"));
   if ((status = assay_cli_embed_check (&e, "xmtc retrieve", 0, &o.set)) != ASSAY_CLI_OK)
     return status;
   o.run = run;
@@ -298,10 +299,32 @@ verb_eval (AssayCliCommon *common, int argc, char **argv)
   if (dense)
     {
       JsonObject *c = assay_depl_comparison (store, run, &error);
+      g_autofree char *area = NULL;
+      gint64 svm_run = 0;
       if (c == NULL && error == NULL)
-        g_set_error (&error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND,
-                     _("Run %" G_GINT64_FORMAT " has no dense retrieval yet (xmtc retrieve --dense --run %" G_GINT64_FORMAT ")"),
-                     run, run);
+        {
+          sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT area, json_extract (params, '$.svm_run') FROM runs WHERE id = ?", NULL);
+          if (stmt != NULL)
+            {
+              sqlite3_bind_int64 (stmt, 1, run);
+              if (sqlite3_step (stmt) == SQLITE_ROW)
+                {
+                  area = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+                  svm_run = sqlite3_column_int64 (stmt, 1);
+                }
+              sqlite3_reset (stmt);
+            }
+          if (area == NULL)
+            g_set_error (&error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("No run %" G_GINT64_FORMAT), run);
+          else if (g_str_equal (area, "xmtc-dense"))
+            g_set_error (&error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                         _("Run %" G_GINT64_FORMAT " is a dense or fused ranking; its SVM run is %" G_GINT64_FORMAT),
+                         run, svm_run);
+          else
+            g_set_error (&error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND,
+                         _("Run %" G_GINT64_FORMAT " has no dense retrieval yet (xmtc retrieve --dense --run %" G_GINT64_FORMAT ")"),
+                         run, run);
+        }
       if (c == NULL)
         return assay_cli_fail (g_steal_pointer (&error));
       if (common->json)

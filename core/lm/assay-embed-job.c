@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "assay-atomic-file.h"
 #include "assay-error.h"
@@ -90,6 +91,13 @@ read_items (const char *path, const char *field, AssayEncoder *enc, GArray *item
       if ((o = assay_json_object_from_string (text, &e)) == NULL)
         {
           g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s:%u: %s", path, number, e->message);
+          return FALSE;
+        }
+      if (strstr (text, "\\u0000") != NULL)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       "%s:%u: the text holds a NUL character (\\u0000), which would cut it short", path, number);
+          json_object_unref (o);
           return FALSE;
         }
       id = json_object_get_member (o, "id");

@@ -95,6 +95,7 @@ assay_embed_set_update (AssayStore *store, const AssayEmbedSetOptions *o, AssayB
   g_autoptr (GArray) pending = g_array_new (FALSE, TRUE, sizeof (Pending));
   g_array_set_clear_func (pending, (GDestroyNotify) pending_clear);
   g_autoptr (GHashTable) have = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  g_autoptr (GArray) emptied = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr (JsonObject) settings = json_object_new ();
   g_autofree char *area = NULL, *fingerprint = NULL, *settings_text = NULL, *key_text = NULL, *key = NULL;
   g_autofree float *vectors = NULL;
@@ -176,6 +177,8 @@ assay_embed_set_update (AssayStore *store, const AssayEmbedSetOptions *o, AssayB
       if (text == NULL || *text == '\0')
         {
           without++;
+          if (g_hash_table_contains (have, &id))
+            g_array_append_val (emptied, id); /* its text was taken away since: so goes its vector */
           continue;
         }
       p.hash = text_hash (text);
@@ -271,6 +274,15 @@ assay_embed_set_update (AssayStore *store, const AssayEmbedSetOptions *o, AssayB
   sqlite3_bind_int64 (stmt, 2, o->dataset);
   if (!assay_store_step_done (store, stmt, error))
     goto failed;
+  for (guint k = 0; k < emptied->len; k++)
+    {
+      if ((stmt = assay_store_prepare (store, "DELETE FROM embeddings WHERE set_id = ? AND item_id = ?", error)) == NULL)
+        goto failed;
+      sqlite3_bind_int64 (stmt, 1, set);
+      sqlite3_bind_int64 (stmt, 2, g_array_index (emptied, gint64, k));
+      if (!assay_store_step_done (store, stmt, error))
+        goto failed;
+    }
   if ((stmt = assay_store_prepare (store, "UPDATE embedding_sets SET updated = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
                                           "backend = coalesce (?2, backend) WHERE id = ?1", error)) == NULL)
     goto failed;
@@ -379,7 +391,10 @@ assay_embeddings_load (AssayStore *store, gint64 set, GError **error)
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr (GArray) vec = g_array_new (FALSE, FALSE, sizeof (float));
   g_autofree char *dtype = NULL;
-  sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT dim, dtype FROM embedding_sets WHERE id = ?", error);
+  g_autofree char *area = NULL;
+  sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT s.dim, s.dtype, d.area, s.dataset_id FROM embedding_sets s "
+                                                   "JOIN datasets d ON d.id = s.dataset_id WHERE s.id = ?", error);
+  gint64        dataset;
   int           rc;
 
   if (stmt == NULL)
@@ -394,16 +409,20 @@ assay_embeddings_load (AssayStore *store, gint64 set, GError **error)
   e->set = set;
   e->dim = sqlite3_column_int (stmt, 0);
   dtype = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  area = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  dataset = sqlite3_column_int64 (stmt, 3);
   sqlite3_reset (stmt);
-  /* the vectors of items still in the set's dataset */
-  stmt = assay_store_prepare (store, "SELECT e.item_id, e.vector FROM embeddings e JOIN embedding_sets s ON s.id = e.set_id "
-                                     "JOIN datasets d ON d.id = s.dataset_id WHERE e.set_id = ?1 AND "
-                                     "(d.area = 'gen' AND e.item_id IN (SELECT id FROM gen_records WHERE dataset_id = d.id) "
-                                     " OR d.area = 'xmtc' AND e.item_id IN (SELECT id FROM xmtc_documents WHERE dataset_id = d.id)) "
-                                     "ORDER BY e.item_id", error);
+  /* the vectors of items still in the set's dataset (a join on the items' primary key: a
+   * subquery per row would grow with the square of the dataset) */
+  stmt = assay_store_prepare (store, g_strcmp0 (area, "xmtc") == 0
+                                       ? "SELECT e.item_id, e.vector FROM embeddings e JOIN xmtc_documents r ON r.id = e.item_id "
+                                         "WHERE e.set_id = ?1 AND r.dataset_id = ?2 ORDER BY e.item_id"
+                                       : "SELECT e.item_id, e.vector FROM embeddings e JOIN gen_records r ON r.id = e.item_id "
+                                         "WHERE e.set_id = ?1 AND r.dataset_id = ?2 ORDER BY e.item_id", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, set);
+  sqlite3_bind_int64 (stmt, 2, dataset);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gint64        id = sqlite3_column_int64 (stmt, 0);

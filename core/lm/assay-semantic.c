@@ -127,7 +127,8 @@ dedup (const AssaySemanticOptions *o, AssayEmbeddings *e, AssayBackend *backend,
     for (int r_ = 0; r_ < k; r_++)
       {
         int j = nn[(gsize) i * k + r_];
-        if (j < 0 || !(sim[(gsize) i * k + r_] >= o->threshold))
+        /* (float32: a vector's cosine with itself may be 1 - 6e-8, so 1 finds exact copies) */
+        if (j < 0 || !(sim[(gsize) i * k + r_] >= o->threshold - 1e-6))
           break;
         /* each pair once: from its lower member, or from the higher when the lower's list
          * (full of closer records) does not hold it */
@@ -306,6 +307,23 @@ zeroshot (AssayStore *store, const AssaySemanticOptions *o, AssayEmbeddings *e, 
                    _("Zero-shot labels need at least two labels and one prompt template"));
       goto fail;
     }
+  for (guint c = 0; c < C; c++)
+    {
+      gboolean blank = TRUE;
+      for (const char *q = o->labels[c]; *q != '\0'; q++)
+        blank = blank && g_ascii_isspace (*q);
+      if (blank)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("Label %u is empty"), c + 1);
+          goto fail;
+        }
+      for (guint d = 0; d < c; d++)
+        if (g_ascii_strcasecmp (o->labels[c], o->labels[d]) == 0)
+          {
+            g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("The label “%s” is given twice"), o->labels[c]);
+            goto fail;
+          }
+    }
   for (guint t = 0; t < T; t++)
     if (strstr (templates[t], "{label}") == NULL)
       {
@@ -400,6 +418,15 @@ zeroshot (AssayStore *store, const AssaySemanticOptions *o, AssayEmbeddings *e, 
   json_object_set_int_member (r, "augmented", augmented);
   if (o->augmentations > 0)
     json_object_set_int_member (r, "augmentations", o->augmentations);
+  if (truth != NULL && evaluated == 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   _("No record has a label among these in %s (%u records without one): nothing to score against"),
+                   o->truth, unknown);
+      json_array_unref (predictions);
+      json_object_unref (r);
+      return NULL;
+    }
   if (truth != NULL)
     {
       JsonArray *per = json_array_new ();
