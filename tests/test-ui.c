@@ -14,6 +14,7 @@
 #include "assay-traces-page.h"
 #include "assay-video-demo.h"
 #include "assay-videos-page.h"
+#include "assay-application.h"
 #include "assay-test-ui.h"
 #include "assay-test-util.h"
 
@@ -120,7 +121,7 @@ open_windows (AssayWindow *window, gpointer data)
   prefs = find_toplevel ("AssayPreferencesWindow");
   g_assert_nonnull (prefs);
   collect_rows (GTK_WIDGET (prefs), rows);
-  g_assert_cmpuint (rows->len, >=, 3); /* backend, in use, threads */
+  g_assert_cmpuint (rows->len, >=, 4); /* backend, in use, threads, text encoder */
   for (guint i = 0; i < rows->len; i++)
     if (ADW_IS_ACTION_ROW (rows->pdata[i])
         && g_strcmp0 (adw_preferences_row_get_title (rows->pdata[i]), "In use") == 0)
@@ -130,12 +131,28 @@ open_windows (AssayWindow *window, gpointer data)
         g_assert_true (g_str_has_prefix (subtitle, "CPU") || g_str_has_prefix (subtitle, "CUDA"));
       }
   g_assert_true (in_use);
+  /* the text encoder row says which folder embeds texts, and follows the setting */
+  {
+    GSettings *settings = assay_application_get_settings (ASSAY_APPLICATION (g_application_get_default ()));
+    AdwActionRow *encoder = NULL;
+    for (guint i = 0; i < rows->len; i++)
+      if (ADW_IS_ACTION_ROW (rows->pdata[i])
+          && g_strcmp0 (adw_preferences_row_get_title (rows->pdata[i]), "Text _encoder") == 0)
+        encoder = rows->pdata[i];
+    g_assert_nonnull (encoder);
+    g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (encoder), "None yet"));
+    g_settings_set_string (settings, "encoder-model", "/models/bge-small-en-v1.5");
+    g_assert_cmpstr (adw_action_row_get_subtitle (encoder), ==, "/models/bge-small-en-v1.5");
+    assay_test_wait (100);
+  }
   {
     g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (prefs));
     g_assert_cmpuint (assay_test_count_colors (shot), >, 8);
     assay_test_save_screenshot (shot, "preferences.png");
   }
   gtk_window_destroy (prefs);
+  g_settings_set_string (assay_application_get_settings (ASSAY_APPLICATION (g_application_get_default ())),
+                         "encoder-model", "");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL));
   assay_test_wait (300);
