@@ -2016,7 +2016,8 @@ split_labels (const char *text)
 }
 
 void
-assay_generations_page_run_zeroshot (AssayGenerationsPage *self, const char *model, const char *labels)
+assay_generations_page_run_zeroshot (AssayGenerationsPage *self, const char *model, const char *labels,
+                                     gint64 augmentations)
 {
   AssaySemanticOptions o = { 0 };
   g_autoptr (AssayJob) job = NULL;
@@ -2033,6 +2034,7 @@ assay_generations_page_run_zeroshot (AssayGenerationsPage *self, const char *mod
   o.labels = names;
   /* the records' own labels, when they have some, to score the prediction against */
   o.truth = self->conditions != NULL && self->conditions->len > 0 ? (char *) "condition" : NULL;
+  o.augmentations = augmentations;
   job = assay_semantic_job_new (ASSAY_SEMANTIC_ZEROSHOT, &o);
   g_signal_connect_object (job, "finished", G_CALLBACK (zeroshot_finished_cb), self, 0);
   assay_page_submit (ASSAY_PAGE (self), job);
@@ -2042,9 +2044,13 @@ static void
 zeroshot_response_cb (AdwMessageDialog *dialog, const char *response, AssayGenerationsPage *self)
 {
   GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "entry");
+  GtkDropDown *from = g_object_get_data (G_OBJECT (dialog), "elaborations");
+  GArray      *ids = g_object_get_data (G_OBJECT (dialog), "elaboration-ids");
   const char  *model = g_object_get_data (G_OBJECT (dialog), "model");
+  guint        i = from != NULL ? gtk_drop_down_get_selected (from) : 0;
 
-  assay_generations_page_run_zeroshot (self, model, gtk_editable_get_text (entry));
+  assay_generations_page_run_zeroshot (self, model, gtk_editable_get_text (entry),
+                                       ids != NULL && i >= 1 && i - 1 < ids->len ? g_array_index (ids, gint64, i - 1) : 0);
 }
 
 static void zeroshot_with (AssayPage *page, const char *model, gpointer data);
@@ -2060,7 +2066,11 @@ static void
 zeroshot_with (AssayPage *page, const char *model, gpointer data)
 {
   AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (page);
-  GtkWidget            *dialog, *entry;
+  GtkWidget            *dialog, *entry, *box;
+  AssayStore           *store = assay_page_get_store (page);
+  GArray               *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt         *stmt;
   g_autofree char      *base = g_path_get_basename (model);
   g_autofree char      *body = g_strdup_printf (_("Each text gets the label whose prompts (“Category: [label].”, "
                                                   "“It is about [label].”) its embedding is most similar to. "
@@ -2074,7 +2084,39 @@ zeroshot_with (AssayPage *page, const char *model, gpointer data)
   gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("Labels, separated by commas"));
   gtk_editable_set_text (GTK_EDITABLE (entry), prefill->str);
   gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  gtk_box_append (GTK_BOX (box), entry);
+  /* datasets of generated elaborations of these records (GenCo Eq 3.9) */
+  g_ptr_array_add (names, g_strdup (_("No elaborations")));
+  stmt = store != NULL ? assay_store_prepare (store, "SELECT DISTINCT a.dataset_id, d.name FROM gen_records a "
+                                                     "JOIN datasets d ON d.id = a.dataset_id "
+                                                     "JOIN gen_records r ON r.id = json_extract (a.extra, '$.from') "
+                                                     "WHERE json_valid (a.extra) AND r.dataset_id = ?1 AND a.dataset_id != ?1 "
+                                                     "ORDER BY a.dataset_id", NULL)
+                       : NULL;
+  if (stmt != NULL)
+    {
+      sqlite3_bind_int64 (stmt, 1, meaning_dataset (self));
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          gint64 id = sqlite3_column_int64 (stmt, 0);
+          g_array_append_val (ids, id);
+          g_ptr_array_add (names, g_strdup_printf (_("Elaborations from “%s”"), (const char *) sqlite3_column_text (stmt, 1)));
+        }
+      sqlite3_reset (stmt);
+    }
+  if (ids->len > 0)
+    {
+      GtkWidget *from;
+      g_ptr_array_add (names, NULL);
+      from = gtk_drop_down_new_from_strings ((const char *const *) names->pdata);
+      gtk_drop_down_set_selected (GTK_DROP_DOWN (from), 1);
+      gtk_widget_set_tooltip_text (from, _("A text with generated elaborations is the mean of its embeddings with each"));
+      gtk_box_append (GTK_BOX (box), from);
+      g_object_set_data (G_OBJECT (dialog), "elaborations", from);
+    }
+  g_object_set_data_full (G_OBJECT (dialog), "elaboration-ids", ids, (GDestroyNotify) g_array_unref);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "encoder",
                                     _("_Encoder…"), "run", _("_Label"), NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "run", ADW_RESPONSE_SUGGESTED);
@@ -2350,6 +2392,19 @@ void
 assay_generations_page_select (AssayGenerationsPage *self, guint position)
 {
   gtk_single_selection_set_selected (self->selection, position);
+}
+
+gboolean
+assay_generations_page_set_dataset (AssayGenerationsPage *self, gint64 dataset)
+{
+  refresh_datasets (self);
+  for (guint i = 0; self->dataset_ids != NULL && i < self->dataset_ids->len; i++)
+    if (g_array_index (self->dataset_ids, gint64, i) == dataset)
+      {
+        gtk_drop_down_set_selected (self->dataset_dropdown, i);
+        return TRUE;
+      }
+  return FALSE;
 }
 
 void

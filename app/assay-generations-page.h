@@ -32,6 +32,8 @@ void        assay_generations_page_select (AssayGenerationsPage *self, guint pos
 gboolean    assay_generations_page_key (AssayGenerationsPage *self, guint keyval,
                                         GdkModifierType state);
 void        assay_generations_page_set_search (AssayGenerationsPage *self, const char *text);
+/* Shows one dataset (0: all); FALSE when there is no such dataset of generations. */
+gboolean    assay_generations_page_set_dataset (AssayGenerationsPage *self, gint64 dataset);
 /* Enter in the search field ("≈ words" then searches by meaning) */
 void        assay_generations_page_activate_search (AssayGenerationsPage *self);
 void        assay_generations_page_set_status_filter (AssayGenerationsPage *self, int status);
@@ -73,7 +75,9 @@ void assay_generations_page_find_duplicates (AssayGenerationsPage *self);
 
 /* Near-duplicates by embedding (the text encoder remembered, else one chosen). */
 void assay_generations_page_find_duplicates_by_meaning (AssayGenerationsPage *self);
-/* Zero-shot labels (comma-separated) of the dataset shown, with an encoder folder. */
-void assay_generations_page_run_zeroshot (AssayGenerationsPage *self, const char *model, const char *labels);
+/* Zero-shot labels (comma-separated) of the dataset shown, with an encoder folder; texts with
+ * generated elaborations in dataset augmentations (0: none) are the mean over them (Eq 3.9). */
+void assay_generations_page_run_zeroshot (AssayGenerationsPage *self, const char *model, const char *labels,
+                                          gint64 augmentations);
 
 G_END_DECLS

@@ -171,6 +171,14 @@ assay_zeroshot_window_new (GtkWindow *parent, JsonObject *result, AssayPage *pag
                                json_object_get_int_member (result, "evaluated"));
   else
     summary = g_strdup_printf (_("%u texts, %u labels. The records carry no label to compare with."), n, C);
+  if (json_object_get_int_member (result, "augmented") > 0)
+    {
+      g_autofree char *more = g_strdup_printf (_("%s %" G_GINT64_FORMAT " texts are the mean of their embeddings with "
+                                                 "their generated elaborations (Eq 3.9)."),
+                                               summary, json_object_get_int_member (result, "augmented"));
+      g_free (summary);
+      summary = g_steal_pointer (&more);
+    }
   text = gtk_label_new (summary);
   gtk_label_set_wrap (GTK_LABEL (text), TRUE);
   gtk_label_set_xalign (GTK_LABEL (text), 0);

@@ -952,7 +952,7 @@ check_meaning (AssayWindow *window, gpointer data)
   assay_test_wait (100);
 
   /* zero-shot labels and the alignment heatmap */
-  assay_generations_page_run_zeroshot (page, data, "World, Sports, Business, Sci/Tech");
+  assay_generations_page_run_zeroshot (page, data, "World, Sports, Business, Sci/Tech", 0);
   for (int i = 0; i < 400 && (zs = find_zeroshot_window ()) == NULL; i++)
     assay_test_wait (25);
   g_assert_nonnull (zs);
@@ -988,6 +988,33 @@ check_meaning (AssayWindow *window, gpointer data)
     assay_alignment_heatmap_set_grouped (ASSAY_ALIGNMENT_HEATMAP (heatmap), FALSE);
     g_assert_cmpuint (assay_alignment_heatmap_row_at (ASSAY_ALIGNMENT_HEATMAP (heatmap), 10), ==, 10);
   }
+  gtk_window_destroy (GTK_WINDOW (zs));
+
+  /* with generated elaborations of records 1 and 2 in a dataset of their own: the dialog offers
+   * them, and the labels take them (Eq 3.9) */
+  g_assert_true (assay_store_exec (store, "INSERT INTO datasets (area, name) VALUES ('gen', 'elaborations');"
+                                          "INSERT INTO gen_records (dataset_id, kind, text, extra) VALUES "
+                                          "(2, 'augmentation', 'More about it.', '{\"from\": 1}'), "
+                                          "(2, 'augmentation', 'And more.', '{\"from\": 2}')", NULL));
+  assay_store_emit_changed (store, "datasets");
+  g_assert_true (assay_generations_page_set_dataset (page, 1));
+  assay_test_wait (200);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "gen.zeroshot", NULL));
+  for (int i = 0; i < 200 && (dialog = find_message_dialog_with ("Encoder:")) == NULL; i++)
+    assay_test_wait (25);
+  g_assert_nonnull (dialog);
+  g_assert_nonnull (g_object_get_data (G_OBJECT (dialog), "elaborations"));
+  assay_test_wait (300);
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (dialog));
+    assay_test_save_screenshot (shot, "zeroshot-dialog.png");
+  }
+  adw_message_dialog_response (dialog, "run");
+  zs = NULL;
+  for (int i = 0; i < 400 && (zs = find_zeroshot_window ()) == NULL; i++)
+    assay_test_wait (25);
+  g_assert_nonnull (zs);
+  g_assert_true (assay_test_find_label (GTK_WIDGET (zs), "2 texts are the mean"));
   gtk_window_destroy (GTK_WINDOW (zs));
   g_settings_set_string (settings, "encoder-model", "");
 }
