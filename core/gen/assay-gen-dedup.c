@@ -71,15 +71,7 @@ assay_gen_dedup (AssayStore *store, gint64 dataset, double threshold, const Assa
     without += !valid[i];
   groups = assay_minhash_groups (mh, sigs, valid, n, threshold, &pairs);
 
-  out = json_array_new ();
-  for (guint g = 0; g < groups->len; g++)
-    {
-      GArray    *members = groups->pdata[g];
-      JsonArray *a = json_array_new ();
-      for (guint k = 0; k < members->len; k++)
-        json_array_add_int_element (a, g_array_index (ids, gint64, g_array_index (members, guint, k)));
-      json_array_add_array_element (out, a);
-    }
+  out = assay_gen_dedup_groups_json (groups, (const gint64 *) ids->data);
   r = json_object_new ();
   json_object_set_int_member (r, "records", n);
   json_object_set_int_member (r, "without_words", without);
@@ -88,6 +80,22 @@ assay_gen_dedup (AssayStore *store, gint64 dataset, double threshold, const Assa
   json_object_set_double_member (r, "seconds", g_timer_elapsed (timer, NULL));
   json_object_set_array_member (r, "groups", out);
   return r;
+}
+
+JsonArray *
+assay_gen_dedup_groups_json (GPtrArray *groups, const gint64 *ids)
+{
+  JsonArray *out = json_array_new ();
+
+  for (guint g = 0; g < groups->len; g++)
+    {
+      GArray    *members = groups->pdata[g];
+      JsonArray *a = json_array_new ();
+      for (guint k = 0; k < members->len; k++)
+        json_array_add_int_element (a, ids[g_array_index (members, guint, k)]);
+      json_array_add_array_element (out, a);
+    }
+  return out;
 }
 
 gboolean

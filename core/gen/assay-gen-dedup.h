@@ -20,6 +20,10 @@ JsonObject *assay_gen_dedup (AssayStore                *store,
                              const AssayMinHashOptions *options,
                              GError                   **error);
 
+/* Groups of indices (as assay_union_find_groups gives them) as the JSON of a result's "groups":
+ * lists of the record ids ids[index]. */
+JsonArray  *assay_gen_dedup_groups_json (GPtrArray *groups, const gint64 *ids);
+
 /* Rejects every record of the groups but one (an accepted one when a group has one, else its
  * first), as one undoable decision; *n_rejected (optional) gets how many. */
 gboolean    assay_gen_dedup_reject (AssayStore *store, JsonObject *result, guint *n_rejected,

@@ -11,7 +11,9 @@
 #include "assay-embed-job.h"
 #include "assay-error.h"
 #include "assay-json.h"
+#include "assay-gen-dedup.h"
 #include "assay-knn.h"
+#include "assay-union-find.h"
 
 void
 assay_semantic_options_clear (AssaySemanticOptions *o)
@@ -72,14 +74,6 @@ search (const AssaySemanticOptions *o, AssayEmbeddings *e, AssayBackend *backend
   return r;
 }
 
-static guint
-find_root (guint *parent, guint i)
-{
-  while (parent[i] != i)
-    i = parent[i] = parent[parent[i]];
-  return i;
-}
-
 static gboolean
 in_list (const int *list, int k, int i)
 {
@@ -89,13 +83,6 @@ in_list (const int *list, int k, int i)
   return FALSE;
 }
 
-static int
-compare_first (gconstpointer a, gconstpointer b)
-{
-  gint64 x = g_array_index (*(GArray *const *) a, gint64, 0), y = g_array_index (*(GArray *const *) b, gint64, 0);
-  return x < y ? -1 : x > y;
-}
-
 static JsonObject *
 dedup (const AssaySemanticOptions *o, AssayEmbeddings *e, AssayBackend *backend,
        GCancellable *cancellable, GError **error)
@@ -103,23 +90,17 @@ dedup (const AssaySemanticOptions *o, AssayEmbeddings *e, AssayBackend *backend,
   int                 k = MIN (o->neighbours > 0 ? o->neighbours : 10, (int) MAX (e->n, 2) - 1);
   g_autofree int     *nn = g_new (int, (gsize) MAX (e->n, 1) * MAX (k, 1));
   g_autofree float   *sim = g_new (float, (gsize) MAX (e->n, 1) * MAX (k, 1));
-  g_autofree guint   *parent = g_new (guint, MAX (e->n, 1));
-  g_autoptr (GHashTable) groups = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) g_array_unref);
-  g_autoptr (GPtrArray) sorted = g_ptr_array_new ();
+  g_autoptr (AssayUnionFind) sets = assay_union_find_new (e->n);
+  g_autoptr (GPtrArray) groups = NULL;
   AssayKnnOptions     ko = { TRUE, NULL, NULL };
   guint64             pairs = 0;
-  JsonArray          *out;
   JsonObject         *r;
-  GHashTableIter      it;
-  gpointer            value;
 
   if (!(o->threshold > -1.0 && o->threshold <= 1.0))
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("The threshold must be a cosine in (-1, 1]"));
       return NULL;
     }
-  for (guint i = 0; i < e->n; i++)
-    parent[i] = i;
   if (e->n >= 2 && !assay_knn (backend, e->vectors, (int) e->n, e->vectors, (int) e->n, e->dim, k, nn, sim, &ko,
                                cancellable, error))
     return NULL;
@@ -134,41 +115,16 @@ dedup (const AssaySemanticOptions *o, AssayEmbeddings *e, AssayBackend *backend,
          * (full of closer records) does not hold it */
         if ((guint) j > i || !in_list (nn + (gsize) j * k, k, (int) i))
           pairs++;
-        {
-          guint a = find_root (parent, i), b = find_root (parent, (guint) j);
-          if (a != b)
-            parent[MAX (a, b)] = MIN (a, b);
-        }
+        assay_union_find_unite (sets, i, (guint) j);
       }
-  for (guint i = 0; i < e->n; i++)
-    {
-      guint   root = find_root (parent, i);
-      GArray *members = g_hash_table_lookup (groups, GUINT_TO_POINTER (root));
-      if (members == NULL)
-        g_hash_table_insert (groups, GUINT_TO_POINTER (root), members = g_array_new (FALSE, FALSE, sizeof (gint64)));
-      g_array_append_val (members, e->ids[i]);
-    }
-  g_hash_table_iter_init (&it, groups);
-  while (g_hash_table_iter_next (&it, NULL, &value))
-    if (((GArray *) value)->len > 1)
-      g_ptr_array_add (sorted, value);
-  g_ptr_array_sort (sorted, compare_first);
-  out = json_array_new ();
-  for (guint g = 0; g < sorted->len; g++)
-    {
-      GArray    *members = sorted->pdata[g];
-      JsonArray *a = json_array_new ();
-      for (guint m = 0; m < members->len; m++)
-        json_array_add_int_element (a, g_array_index (members, gint64, m));
-      json_array_add_array_element (out, a);
-    }
+  groups = assay_union_find_groups (sets);
   r = json_object_new ();
   json_object_set_string_member (r, "method", "embedding");
   json_object_set_int_member (r, "records", e->n);
   json_object_set_int_member (r, "pairs", (gint64) pairs);
   json_object_set_double_member (r, "threshold", o->threshold);
   json_object_set_int_member (r, "neighbours", k);
-  json_object_set_array_member (r, "groups", out);
+  json_object_set_array_member (r, "groups", assay_gen_dedup_groups_json (groups, e->ids));
   return r;
 }
 

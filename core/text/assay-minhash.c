@@ -2,6 +2,8 @@
 /* assay-minhash.c: see assay-minhash.h. */
 #include "assay-minhash.h"
 
+#include "assay-union-find.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -165,23 +167,6 @@ compare_entries (gconstpointer x, gconstpointer y)
   return a->index < b->index ? -1 : a->index > b->index;
 }
 
-static guint
-find (guint *parent, guint i)
-{
-  while (parent[i] != i)
-    i = parent[i] = parent[parent[i]];
-  return i;
-}
-
-static void
-unite (guint *parent, guint a, guint b)
-{
-  a = find (parent, a);
-  b = find (parent, b);
-  if (a != b)
-    parent[MAX (a, b)] = MIN (a, b);
-}
-
 /* Rows per band: the most whose recall 1 - (1 - t^r)^(n/r) stays above 99.9 % at t. */
 static guint
 rows_per_band (guint n_perm, double threshold)
@@ -200,28 +185,16 @@ rows_per_band (guint n_perm, double threshold)
   return best;
 }
 
-static int
-compare_groups (gconstpointer x, gconstpointer y)
-{
-  GArray *a = *(GArray *const *) x, *b = *(GArray *const *) y;
-  guint   fa = g_array_index (a, guint, 0), fb = g_array_index (b, guint, 0);
-  return fa < fb ? -1 : fa > fb;
-}
-
 GPtrArray *
 assay_minhash_groups (AssayMinHash *self, const guint64 *sigs, const gboolean *valid, guint n,
                       double threshold, guint *n_pairs)
 {
   guint             P = self->o.n_perm, r = rows_per_band (P, threshold), bands = P / r;
-  g_autofree guint *parent = g_new (guint, MAX (n, 1));
+  g_autoptr (AssayUnionFind) sets = assay_union_find_new (n);
   g_autofree Entry *entries = g_new (Entry, MAX (n, 1));
   g_autoptr (GHashTable) seen = g_hash_table_new (g_direct_hash, g_direct_equal); /* pairs compared */
-  g_autoptr (GHashTable) by_root = g_hash_table_new (NULL, NULL);
-  GPtrArray        *groups = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
 
   *n_pairs = 0;
-  for (guint i = 0; i < n; i++)
-    parent[i] = i;
   for (guint band = 0; band < bands; band++)
     {
       guint m = 0;
@@ -254,30 +227,12 @@ assay_minhash_groups (AssayMinHash *self, const guint64 *sigs, const gboolean *v
                 g_hash_table_add (seen, key);
                 if (assay_minhash_estimate (sigs + (gsize) a * P, sigs + (gsize) b * P, P) >= threshold)
                   {
-                    unite (parent, a, b);
+                    assay_union_find_unite (sets, a, b);
                     (*n_pairs)++;
                   }
               }
           s = e;
         }
     }
-  for (guint i = 0; i < n; i++)
-    {
-      guint   root = find (parent, i);
-      GArray *g;
-      if (root == i && !g_hash_table_contains (by_root, GUINT_TO_POINTER (i + 1)))
-        continue;
-      g = g_hash_table_lookup (by_root, GUINT_TO_POINTER (root + 1));
-      if (g == NULL)
-        {
-          g = g_array_new (FALSE, FALSE, sizeof (guint));
-          g_array_append_val (g, root);
-          g_hash_table_insert (by_root, GUINT_TO_POINTER (root + 1), g);
-          g_ptr_array_add (groups, g);
-        }
-      if (i != root)
-        g_array_append_val (g, i);
-    }
-  g_ptr_array_sort (groups, compare_groups);
-  return groups;
+  return assay_union_find_groups (sets);
 }
