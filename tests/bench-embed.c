@@ -54,8 +54,7 @@ main (int argc, char **argv)
     }
   c = assay_lm_model_config (model);
   ceiling = MAX (bench_sgemm_gflops (b, 2048, 2048, 2048), bench_sgemm_gflops (b, 4096, c->inter, c->hidden));
-  if (!assay_lm_model_upload (model, b, assay_encoder_activation_bytes (c, assay_backend_kind (b), ASSAY_ENCODER_BATCH_TOKENS), &error)
-      || (enc = assay_encoder_new (model, &eo, &error)) == NULL)
+  if ((enc = assay_encoder_new (model, b, &eo, &error)) == NULL)
     {
       g_printerr ("%s\n", error->message);
       return 1;

@@ -100,8 +100,7 @@ direct (Fixture *f, const char *const *texts, int n)
 
   g_assert_no_error (error);
   g_assert_true (assay_encoder_folder_options (model, &eo, &error));
-  g_assert_true (assay_lm_model_upload (model, f->backend, 0, &error));
-  enc = assay_encoder_new (model, &eo, &error);
+  enc = assay_encoder_new (model, f->backend, &eo, &error);
   g_assert_no_error (error);
   g_assert_true (assay_encoder_embed (enc, texts, n, out, &error));
   assay_lm_model_unload (model);

@@ -177,12 +177,7 @@ assay_embed_file (const AssayEmbedFileOptions *o, AssayBackend *backend,
     return FALSE;
   if (progress)
     progress (0.0, _("Loading weights"), progress_data);
-  if (!assay_lm_model_upload (model, backend,
-                              assay_encoder_activation_bytes (assay_lm_model_config (model),
-                                                              assay_backend_kind (backend),
-                                                              ASSAY_ENCODER_BATCH_TOKENS),
-                              error)
-      || (enc = assay_encoder_new (model, &eo, error)) == NULL)
+  if ((enc = assay_encoder_new (model, backend, &eo, error)) == NULL)
     return FALSE;
   if (progress)
     progress (0.0, _("Tokenizing"), progress_data);

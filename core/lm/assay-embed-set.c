@@ -200,12 +200,7 @@ assay_embed_set_update (AssayStore *store, const AssayEmbedSetOptions *o, AssayB
     {
       if (progress)
         progress (0.0, _("Loading weights"), progress_data);
-      if (!assay_lm_model_upload (model, backend,
-                                  assay_encoder_activation_bytes (assay_lm_model_config (model),
-                                                                  assay_backend_kind (backend),
-                                                                  ASSAY_ENCODER_BATCH_TOKENS),
-                                  error)
-          || (enc = assay_encoder_new (model, &eo, error)) == NULL)
+      if ((enc = assay_encoder_new (model, backend, &eo, error)) == NULL)
         return FALSE;
       vectors = g_new (float, (gsize) ASSAY_EMBED_CHUNK * dim);
       half = g_new (guint16, dim);
@@ -326,12 +321,7 @@ assay_embed_texts (const AssayEmbedSetOptions *o, const char *prefix, AssayBacke
   if ((model = assay_lm_model_open (o->model, error)) == NULL
       || !assay_embed_encoder_options (model, o->pooling, o->normalize, o->max_tokens,
                                        prefix != NULL ? prefix : o->prefix, &eo, error)
-      || !assay_lm_model_upload (model, backend,
-                                 assay_encoder_activation_bytes (assay_lm_model_config (model),
-                                                                 assay_backend_kind (backend),
-                                                                 ASSAY_ENCODER_BATCH_TOKENS),
-                                 error)
-      || (enc = assay_encoder_new (model, &eo, error)) == NULL)
+      || (enc = assay_encoder_new (model, backend, &eo, error)) == NULL)
     return FALSE;
   return assay_encoder_embed (enc, texts, n, out, error);
 }

@@ -165,21 +165,24 @@ assay_encoder_folder_options (AssayLmModel *model, AssayEncoderOptions *o, GErro
   return TRUE;
 }
 
-guint64
-assay_encoder_activation_bytes (const AssayLmConfig *c, AssayBackendKind kind, int tokens)
+/* Bytes of activations for batches of ASSAY_ENCODER_BATCH_TOKENS tokens on a backend, the
+ * buffers of ensure () below (plus, on CUDA, GemmEx's 16-bit copies of activations). */
+static guint64
+activation_bytes (const AssayLmConfig *c, AssayBackend *b)
 {
-  guint64 T = (guint64) tokens, f = sizeof (float);
-  int     max_len = MIN (tokens, c->max_positions);
-  guint64 scratch = kind == ASSAY_BACKEND_CPU ? (guint64) 128 * max_len * 64
-                                              : T * MAX (c->inter, c->hidden) / 2;
+  guint64 T = ASSAY_ENCODER_BATCH_TOKENS, f = sizeof (float);
+  guint64 scratch = assay_backend_attention_scratch (b, MIN ((int) T, c->max_positions), c->heads);
 
-  return f * (T * c->hidden * 3 + T * assay_lm_qkv_width (c) + T * c->heads * c->head_dim
+  if (assay_backend_kind (b) == ASSAY_BACKEND_CUDA)
+    scratch += T * MAX (c->inter, c->hidden) / 2;
+  return f * (T * c->hidden * 2 + T * assay_lm_qkv_width (c) + T * c->heads * c->head_dim
               + T * assay_lm_mlp_width (c) + T * c->inter + scratch)
-         + 3 * sizeof (int) * T;
+         + 3 * sizeof (int) * T + f * T * c->hidden /* the host copy */;
 }
 
 AssayEncoder *
-assay_encoder_new (AssayLmModel *model, const AssayEncoderOptions *options, GError **error)
+assay_encoder_new (AssayLmModel *model, AssayBackend *backend, const AssayEncoderOptions *options,
+                   GError **error)
 {
   const AssayLmConfig *c = assay_lm_model_config (model);
   AssayEncoder        *self;
@@ -191,18 +194,14 @@ assay_encoder_new (AssayLmModel *model, const AssayEncoderOptions *options, GErr
                    "%s: no tokenizer (tokenizer.json) in the model folder", assay_lm_model_dir (model));
       return NULL;
     }
-  if (assay_lm_model_backend (model) == NULL)
-    {
-      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "%s: weights not uploaded",
-                   assay_lm_model_dir (model));
-      return NULL;
-    }
   if (options->max_tokens < 0 || options->max_tokens == 1)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
                    "a text's tokens must be at least 2 (got %d)", options->max_tokens);
       return NULL;
     }
+  if (!assay_lm_model_upload (model, backend, activation_bytes (c, backend), error))
+    return NULL;
   self = g_new0 (AssayEncoder, 1);
   self->model = model;
   self->b = assay_lm_model_backend (model);

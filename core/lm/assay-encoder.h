@@ -37,17 +37,17 @@ gboolean    assay_pooling_parse (const char *name, AssayPooling *pooling);
 gboolean assay_encoder_folder_options (AssayLmModel *model, AssayEncoderOptions *options,
                                        GError **error);
 
-/* Bytes of activations for batches of `tokens` tokens. */
-guint64 assay_encoder_activation_bytes (const AssayLmConfig *config, AssayBackendKind kind,
-                                        int tokens);
 /* Tokens per forward pass. */
 #define ASSAY_ENCODER_BATCH_TOKENS 4096
 
 typedef struct _AssayEncoder AssayEncoder;
 
-/* model: opened, with a tokenizer, its weights uploaded. */
-AssayEncoder *assay_encoder_new (AssayLmModel *model, const AssayEncoderOptions *options,
-                                 GError **error);
+/* model: opened, with a tokenizer. Its weights go to the backend (unless there already), after
+ * checking that they and a batch's activations fit. */
+AssayEncoder *assay_encoder_new (AssayLmModel              *model,
+                                 AssayBackend              *backend,
+                                 const AssayEncoderOptions *options,
+                                 GError                   **error);
 void          assay_encoder_free (AssayEncoder *self);
 int           assay_encoder_dim (AssayEncoder *self);
 /* The longest text in tokens (special ones included); longer ones are cut. */
