@@ -223,22 +223,16 @@ assay_depl_run (AssayStore *store, const AssayDeplOptions *o, AssayBackend *back
   /* rankings */
   nn = g_new (int, (gsize) test_rows->len * K);
   dense_scores = g_new (float, (gsize) test_rows->len * K);
-  if (!assay_knn (backend, docs, (int) test_rows->len, labels, (int) L, dim, (int) MIN (K, L), nn, dense_scores, NULL,
+  if (!assay_knn (backend, docs, (int) test_rows->len, labels, (int) L, dim, (int) K, nn, dense_scores, NULL,
                   cancellable, error))
     return FALSE;
+  /* (fewer labels than K: assay_knn pads with -1) */
   dense = g_new (guint32, (gsize) test_rows->len * K);
-  {
-    /* assay_knn wrote MIN (K, L) per row: spread to K with padding */
-    guint k = MIN (K, L);
-    g_autofree float *s = g_memdup2 (dense_scores, (gsize) test_rows->len * K * sizeof (float));
-    for (gsize i = test_rows->len; i-- > 0;)
-      for (guint j = K; j-- > 0;)
-        {
-          gboolean in = j < k && nn[i * k + j] >= 0;
-          dense[i * K + j] = in ? (guint32) nn[i * k + j] : ASSAY_XMTC_NO_LABEL;
-          dense_scores[i * K + j] = in ? s[i * k + j] : 0.0f;
-        }
-  }
+  for (gsize i = 0; i < (gsize) test_rows->len * K; i++)
+    {
+      dense[i] = nn[i] >= 0 ? (guint32) nn[i] : ASSAY_XMTC_NO_LABEL;
+      dense_scores[i] = nn[i] >= 0 ? dense_scores[i] : 0.0f;
+    }
   fused = g_new (guint32, (gsize) test_rows->len * K);
   fused_scores = g_new (float, (gsize) test_rows->len * K);
   fuse (svm, dense, test_rows->len, K, fused, fused_scores);
