@@ -16,11 +16,13 @@
 typedef struct
 {
   int    k;
-  float *sim;   /* n x k, sorted best first */
-  int   *idx;   /* n x k, -1 when empty */
-  float *worst; /* n: the k-th score (-inf while not full) */
-  int   *worst_idx;
+  float *sim; /* n x k, sorted best first; -inf when empty */
+  int   *idx; /* n x k, -1 when empty */
 } TopK;
+
+/* a row's k-th score (-inf while the row is not full) */
+#define WORST(t, row) ((t)->sim[(gsize) (row) * (t)->k + (t)->k - 1])
+#define WORST_IDX(t, row) ((t)->idx[(gsize) (row) * (t)->k + (t)->k - 1])
 
 static inline gboolean
 better (float s, int i, float t, int j)
@@ -35,7 +37,7 @@ offer (TopK *t, int row, float s, int j)
   int   *idx = t->idx + (gsize) row * t->k;
   int    p;
 
-  if (!better (s, j, t->worst[row], t->worst_idx[row]))
+  if (!better (s, j, WORST (t, row), WORST_IDX (t, row)))
     return;
   /* insert into the sorted list, dropping the last */
   p = t->k - 1;
@@ -47,11 +49,6 @@ offer (TopK *t, int row, float s, int j)
     }
   sim[p] = s;
   idx[p] = j;
-  if (idx[t->k - 1] >= 0)
-    {
-      t->worst[row] = sim[t->k - 1];
-      t->worst_idx[row] = idx[t->k - 1];
-    }
 }
 
 /* A row of scores (columns j0..j0+n-1) offered to query row `row`, skipping column `skip`: most
@@ -62,7 +59,7 @@ offer_row (TopK *t, int row, const float *s, int n, int j0, int skip)
   for (int c0 = 0; c0 < n; c0 += 16)
     {
       int   c1 = MIN (c0 + 16, n), any = 0;
-      float w = t->worst[row];
+      float w = WORST (t, row);
 #pragma omp simd reduction(| : any)
       for (int c = c0; c < c1; c++)
         any |= s[c] >= w;
@@ -80,7 +77,7 @@ offer_columns (TopK *t, const float *hs, int n, int m, int i0, int j0, int c0, i
   float w[COLUMN_CHUNK];
 
   for (int c = c0; c < c1; c++)
-    w[c - c0] = t->worst[j0 + c];
+    w[c - c0] = WORST (t, j0 + c);
   for (int r = 0; r < m; r++)
     {
       const float *s = hs + (gsize) r * n + c0;
@@ -93,7 +90,7 @@ offer_columns (TopK *t, const float *hs, int n, int m, int i0, int j0, int c0, i
           if (s[c] >= w[c])
             {
               offer (t, j0 + c0 + c, s[c], i0 + r);
-              w[c] = t->worst[j0 + c0 + c];
+              w[c] = WORST (t, j0 + c0 + c);
             }
     }
 }
@@ -105,7 +102,7 @@ assay_knn (AssayBackend *b, const float *q, int nq, const float *base, int nb, i
 {
   gboolean self = options != NULL && options->self;
   gboolean cpu = assay_backend_kind (b) == ASSAY_BACKEND_CPU;
-  TopK     t = { k, sim, nn, NULL, NULL };
+  TopK     t = { k, sim, nn };
   float   *dq = NULL, *db = NULL, *ds = NULL, *hs = NULL;
   gboolean ok = FALSE;
   guint64  pairs = 0, done = 0;
@@ -124,13 +121,6 @@ assay_knn (AssayBackend *b, const float *q, int nq, const float *base, int nb, i
     }
   if (nq == 0 || nb == 0)
     return TRUE;
-  t.worst = g_new (float, nq);
-  t.worst_idx = g_new (int, nq);
-  for (int i = 0; i < nq; i++)
-    {
-      t.worst[i] = -INFINITY;
-      t.worst_idx[i] = -1;
-    }
   if (!cpu)
     {
       dq = assay_backend_alloc (b, (gsize) BLOCK * dim * sizeof (float));
@@ -201,7 +191,5 @@ out:
       g_free (hs);
     }
   assay_backend_release (b, ds);
-  g_free (t.worst);
-  g_free (t.worst_idx);
   return ok;
 }
