@@ -1292,6 +1292,16 @@ meaning_dataset (AssayGenerationsPage *self)
   return self->dataset_ids != NULL && self->dataset_ids->len == 2 ? g_array_index (self->dataset_ids, gint64, 1) : 0;
 }
 
+/* Options that embed that dataset's records with the model (not owned: nothing to clear). */
+static void
+meaning_options (AssayGenerationsPage *self, const char *model, AssaySemanticOptions *o)
+{
+  memset (o, 0, sizeof *o);
+  o->set.model = (char *) model;
+  o->set.dataset = meaning_dataset (self);
+  o->set.normalize = -1;
+}
+
 #define MEANING_RESULTS 200
 
 static void
@@ -1332,17 +1342,13 @@ search_meaning_with (AssayPage *page, const char *model, gpointer data)
   AssaySemanticOptions  o = { 0 };
   g_autoptr (AssayJob)  job = NULL;
 
-  if (query == NULL || *query == '\0')
+  meaning_options (self, model, &o);
+  if (query == NULL || *query == '\0' || o.set.dataset <= 0)
     return;
-  o.set.model = (char *) model;
-  o.set.dataset = meaning_dataset (self);
-  o.set.normalize = -1;
   o.query = query;
   o.limit = MEANING_RESULTS;
   job = assay_semantic_job_new (ASSAY_SEMANTIC_SEARCH, &o);
   g_object_set_data (G_OBJECT (job), "dataset", GSIZE_TO_POINTER ((gsize) self->dataset));
-  if (o.set.dataset <= 0)
-    return;
   g_signal_connect_object (job, "finished", G_CALLBACK (meaning_finished_cb), self, 0);
   assay_page_submit (page, job);
 }
@@ -1960,9 +1966,7 @@ dedup_meaning_with (AssayPage *page, const char *model, gpointer data)
   AssaySemanticOptions  o = { 0 };
   g_autoptr (AssayJob)  job = NULL;
 
-  o.set.model = (char *) model;
-  o.set.dataset = meaning_dataset (self);
-  o.set.normalize = -1;
+  meaning_options (self, model, &o);
   o.threshold = MEANING_THRESHOLD;
   o.neighbours = 10;
   job = assay_semantic_job_new (ASSAY_SEMANTIC_DEDUP, &o);
@@ -2028,9 +2032,7 @@ assay_generations_page_run_zeroshot (AssayGenerationsPage *self, const char *mod
       assay_page_toast (ASSAY_PAGE (self), _("Zero-shot labels need two or more labels, separated by commas"));
       return;
     }
-  o.set.model = (char *) model;
-  o.set.dataset = meaning_dataset (self);
-  o.set.normalize = -1;
+  meaning_options (self, model, &o);
   o.labels = names;
   /* the records' own labels, when they have some, to score the prediction against */
   o.truth = self->conditions != NULL && self->conditions->len > 0 ? (char *) "condition" : NULL;
