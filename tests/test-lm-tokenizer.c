@@ -2,6 +2,7 @@
 /* Tokenizers: llama.cpp's golden token ids for the real GPT-2 and Qwen2 tokenizers, decode round
  * trips, offsets, merges given as pairs, and bad files. */
 #define _GNU_SOURCE
+#include <math.h>
 #include <string.h>
 
 #include "assay-error.h"
@@ -402,12 +403,227 @@ test_pairs_and_bos (void)
   g_assert_cmpint (g_array_index (ids, int, 2), ==, 258);
 }
 
+/* SentencePiece's character map for the rules Ａ→A, e+◌́→é, ｶﾞ→ガ, ｶ→カ, ﾞ→◌゙ and Ⅰ→I, as spm_train
+ * --normalization_rule_tsv compiles them (1 047 bytes). */
+static const char *const rule_charsmap =
+  "AAQAAACQAQBlPAMAzAACAIEdAAAEAACAhYwCAKAFAAACAACAvIgCAL3IAgC+GAIAoR0AAAAAAIC2DQAACwAAgL4EAgCeBQAA"
+  "DwAAgJ4FAAAHAACAFQAAABQAAAAXAAAAFgAAABkAAAAYAAAAGwAAABoAAAAdAAAAHAAAAB8AAAAeAAAAIQAAACAAAAAjAAAA"
+  "IgAAACUAAAAkAAAAJwAAACYAAAApAAAAKAAAACsAAAAqAAAALQAAACwAAAAvAAAALgAAADEAAAAwAAAAMwAAADIAAAA1AAAA"
+  "NAAAADcAAAA2AAAAOQAAADgAAAA7AAAAOgAAAD0AAAA8AAAAPwAAAD4AAABBAAAAQAAAAEMAAABCAAAARQAAAEQAAABHAAAA"
+  "RgAAAEkAAABIAAAASwAAAEoAAABNAAAATAAAAE8AAABOAAAAUQAAAFAAAABTAAAAUgAAAFUAAABUAAAAVwAAAFYAAABZAAAA"
+  "WAAAAFsAAABaAAAAXQAAAFwAAABfAAAAXgAAAGEAAABgAAAAYwAAAGIAAABlAAAAZAAAAGcAAABmAAAAaQAAAGgAAABrAAAA"
+  "agAAAG0AAABsAAAAbwAAAG4AAABxAAAAcAAAAHMAAAByAAAAdQAAAHQAAAB3AAAAdgAAAHkAAAB4AAAAewAAAHoAAAB9AAAA"
+  "fAAAAH8AAAB+AAAAgQAAAIAAAACDAAAAggAAAIUAAACEAAAA4hgAAIYAAACJAAAAiAAAAIsAAADv/AAAjQAAAIwAAACPAAAA"
+  "jgAAAJEAAACQAAAAkwAAAJIAAACVAAAAlAAAAJcAAACWAAAAmQAAAJgAAACbAAAAmgAAAJ0AAACcAAAAnwAAAJ4AAAChAAAA"
+  "oAAAAKMAAACiAAAApQAAAKQAAACnAAAApgAAAKkAAACoAAAAqwAAAKoAAACtAAAArAAAAK8AAACuAAAAsQAAALAAAACzAAAA"
+  "sgAAALUAAAC0AAAAtwAAALYAAAC5AAAAuAAAALsAAAC6AAAAvQAAALwAAAC/AAAAvgAAAMEAAADAAAAAwwAAAMIAAADFAAAA"
+  "xAAAAMcAAADGAAAAyQAAAMgAAADLAAAAygAAAM0AAADMAAAAzwAAAM4AAADRAAAA0AAAANMAAADSAAAA1QAAANQAAADXAAAA"
+  "1gAAANkAAADYAAAA2wAAANoAAADdAAAA3AAAAN8AAADeAAAA4QAAAO9AAQDjAAAA4gAAAOUAAADkAAAA5wAAAOYAAADpAAAA"
+  "6AAAAOsAAADqAAAA7QAAAOwAAADvAAAA7gAAAPEAAADwAAAA8wAAAPIAAAD1AAAA9AAAAPcAAAD2AAAA+QAAAPgAAAD7AAAA"
+  "+gAAAP0AAAD8AAAA/wAAAP4AAABBAEkAw6kA44KZAOOCqwDjgqwA";
+
+static char *
+unigram_json (const char *vocab, gboolean byte_fallback)
+{
+  return g_strdup_printf (
+    "{\"added_tokens\": [{\"id\": 0, \"content\": \"<unk>\", \"special\": true}, "
+    "{\"id\": 1, \"content\": \"<mask>\", \"lstrip\": true, \"special\": true}], "
+    "\"normalizer\": {\"type\": \"Sequence\", \"normalizers\": ["
+    "{\"type\": \"Precompiled\", \"precompiled_charsmap\": \"%s\"}, "
+    "{\"type\": \"Replace\", \"pattern\": {\"Regex\": \" {2,}\"}, \"content\": \" \"}]}, "
+    "\"pre_tokenizer\": {\"type\": \"Metaspace\", \"replacement\": \"\u2581\", \"add_prefix_space\": true}, "
+    "\"model\": {\"type\": \"Unigram\", \"unk_id\": 0, \"byte_fallback\": %s, \"vocab\": [%s]}}",
+    rule_charsmap, byte_fallback ? "true" : "false", vocab);
+}
+
+static GArray *
+encode_offsets (const char *json, const char *text, GArray **offsets)
+{
+  g_autofree char *path = assay_test_path ("unigram-tokenizer.json");
+  g_autoptr (AssayLmTokenizer) tok = NULL;
+  g_autoptr (GError) error = NULL;
+  GArray *ids;
+
+  g_assert_true (g_file_set_contents (path, json, -1, NULL));
+  tok = assay_lm_tokenizer_load (path, &error);
+  g_assert_no_error (error);
+  ids = assay_lm_tokenizer_encode (tok, text, offsets, &error);
+  g_assert_no_error (error);
+  return ids;
+}
+
+static void
+assert_offsets (GArray *offsets, const guint *want, guint n)
+{
+  g_autoptr (GString) got = g_string_new (NULL);
+  for (guint i = 0; i < offsets->len; i++)
+    g_string_append_printf (got, " %u", g_array_index (offsets, guint, i));
+  if (offsets->len != n || memcmp (offsets->data, want, n * sizeof (guint)) != 0)
+    g_error ("offsets%s", got->str);
+}
+
+/* A Unigram tokenizer.json worked by hand: the map read as the Hugging Face tokenizers read it
+ * (a grapheme under 6 bytes replaced whole by its shortest key's value, a longer one character
+ * by character), Metaspace, the best segmentation and its tie rule, fused unknown pieces, byte
+ * fallback, an lstrip token, and offsets in the text as written. */
+static void
+test_unigram_json (void)
+{
+  /* 0 <unk>, 1 <mask>, 2 ▁, 3 A, 4 ▁A, 5 x, 6 é, 7 ▁é, 8 カ, 9 ◌゙, 10 ガ, 11 ▁I, 12 a, 13 aa, 14 ▁x,
+   * 15 <0x5A> */
+  static const char *vocab =
+    "[\"<unk>\", 0], [\"<mask>\", 0], [\"\u2581\", -2], [\"A\", -3], [\"\u2581A\", -1], [\"x\", -2], "
+    "[\"\u00e9\", -3], [\"\u2581\u00e9\", -1], [\"\u30ab\", -3], [\"\u3099\", -3], [\"\u30ac\", -2], "
+    "[\"\u2581I\", -1], [\"a\", -1], [\"aa\", -2], [\"\u2581x\", -1], [\"<0x5A>\", -5]";
+  g_autofree char *json = unigram_json (vocab, FALSE);
+  g_autofree char *bytes = unigram_json (vocab, TRUE);
+
+  {
+    /* "Ａ◌́" (5 bytes) becomes "A" whole (its shortest key is "Ａ"), then x: ▁A x */
+    g_autoptr (GArray) offsets = NULL;
+    g_autoptr (GArray) ids = encode_offsets (json, "\uff21\u0301x", &offsets);
+    const int   want[] = { 4, 5 };
+    const guint off[] = { 0, 5, 5, 6 };
+    assert_ids (ids, want, G_N_ELEMENTS (want));
+    assert_offsets (offsets, off, G_N_ELEMENTS (off));
+  }
+  {
+    /* "ｶﾞ" is 6 bytes: its characters are mapped one by one (カ ◌゙, not ガ) */
+    g_autoptr (GArray) offsets = NULL;
+    g_autoptr (GArray) ids = encode_offsets (json, "\uff76\uff9e", &offsets);
+    const int   want[] = { 2, 8, 9 };
+    const guint off[] = { 0, 0, 0, 3, 3, 6 };
+    assert_ids (ids, want, G_N_ELEMENTS (want));
+    assert_offsets (offsets, off, G_N_ELEMENTS (off));
+  }
+  {
+    /* e◌́ → é, Ⅰ → I, two spaces one; "ZZ" is not covered: one unknown token for both */
+    g_autoptr (GArray) offsets = NULL;
+    g_autoptr (GArray) ids = encode_offsets (json, "e\u0301  \u2160 ZZ", &offsets);
+    const int   want[] = { 7, 11, 2, 0 };
+    const guint off[] = { 0, 3, 3, 8, 8, 9, 9, 11 };
+    assert_ids (ids, want, G_N_ELEMENTS (want));
+    assert_offsets (offsets, off, G_N_ELEMENTS (off));
+  }
+  {
+    /* ties: "aaa" is a+aa, aa+a or a+a+a, all -3; the first found (a then aa) stays */
+    g_autoptr (GArray) ids = encode_offsets (json, "aaa", NULL);
+    const int want[] = { 2, 12, 13 };
+    assert_ids (ids, want, G_N_ELEMENTS (want));
+  }
+  {
+    /* <mask> takes the space before it; with byte fallback Z is <0x5A>, Q (no byte piece) <unk>,
+     * and so is "ZQ" (a fused run falls back to bytes only when all of them have a piece) */
+    g_autoptr (GArray) offsets = NULL;
+    g_autoptr (GArray) ids = encode_offsets (bytes, "x <mask>Z Q ZQ", &offsets);
+    const int   want[] = { 14, 1, 2, 15, 2, 0, 2, 0 };
+    const guint off[] = { 0, 1, 1, 8, 8, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 14 };
+    assert_ids (ids, want, G_N_ELEMENTS (want));
+    assert_offsets (offsets, off, G_N_ELEMENTS (off));
+  }
+}
+
+/* The best score of any segmentation of word[0, n) into pieces (brute force over all of them),
+ * or -inf when there is none. */
+static double
+best_segmentation (const char *word, guint n, char **pieces, const double *scores, guint n_pieces)
+{
+  double best = n == 0 ? 0 : -INFINITY;
+
+  for (guint i = 0; i < n_pieces; i++)
+    {
+      gsize    len = strlen (pieces[i]);
+      gboolean later = FALSE; /* a piece listed twice is its later entry, score and all */
+      for (guint j = i + 1; j < n_pieces && !later; j++)
+        later = g_str_equal (pieces[i], pieces[j]);
+      if (!later && len <= n && strncmp (word, pieces[i], len) == 0)
+        best = MAX (best, scores[i] + best_segmentation (word + len, n - (guint) len, pieces, scores, n_pieces));
+    }
+  return best;
+}
+
+/* Viterbi against the brute-force best segmentation, in float64, on 400 random words over random
+ * vocabularies of single letters and longer pieces with random scores: the ids' total score is
+ * the best there is. */
+static void
+test_unigram_best (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (11);
+
+  for (guint v = 0; v < 20; v++)
+    {
+      g_autoptr (GString) vocab = g_string_new ("[\"<unk>\", 0]");
+      g_autoptr (GPtrArray) pieces = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr (GArray) scores = g_array_new (FALSE, FALSE, sizeof (double));
+      g_autofree char *json = NULL, *path = assay_test_path ("unigram-best.json");
+      g_autoptr (AssayLmTokenizer) tok = NULL;
+      g_autoptr (GError) error = NULL;
+      const char *letters = "abc";
+
+      g_ptr_array_add (pieces, g_strdup ("<unk>"));
+      g_array_append_val (scores, ((double) { 0 }));
+      for (guint i = 0; i < 3; i++)
+        {
+          g_ptr_array_add (pieces, g_strndup (letters + i, 1));
+          g_array_append_val (scores, ((double) { -g_rand_double_range (rand, 1, 8) }));
+        }
+      for (guint i = 0; i < 25; i++)
+        {
+          guint len = (guint) g_rand_int_range (rand, 2, 5);
+          char  piece[8] = { 0 };
+          for (guint k = 0; k < len; k++)
+            piece[k] = letters[g_rand_int_range (rand, 0, 3)];
+          g_ptr_array_add (pieces, g_strdup (piece));
+          g_array_append_val (scores, ((double) { -g_rand_double_range (rand, 1, 12) }));
+        }
+      for (guint i = 1; i < pieces->len; i++)
+        g_string_append_printf (vocab, ", [\"%s\", %.17g]", (char *) pieces->pdata[i], g_array_index (scores, double, i));
+      json = g_strdup_printf ("{\"model\": {\"type\": \"Unigram\", \"unk_id\": 0, \"vocab\": [%s]}}", vocab->str);
+      g_assert_true (g_file_set_contents (path, json, -1, NULL));
+      tok = assay_lm_tokenizer_load (path, &error);
+      g_assert_no_error (error);
+      for (guint w = 0; w < 20; w++)
+        {
+          guint n = (guint) g_rand_int_range (rand, 1, 13);
+          char  word[16] = { 0 };
+          g_autoptr (GArray) ids = NULL;
+          g_autoptr (GString) joined = g_string_new (NULL);
+          double got = 0, want;
+
+          for (guint k = 0; k < n; k++)
+            word[k] = letters[g_rand_int_range (rand, 0, 3)];
+          ids = assay_lm_tokenizer_encode (tok, word, NULL, &error);
+          g_assert_no_error (error);
+          for (guint i = 0; i < ids->len; i++)
+            {
+              /* a piece listed twice has the later id */
+              int id = g_array_index (ids, int, i);
+              g_assert_cmpint (id, >, 0);
+              for (guint j = (guint) id + 1; j < pieces->len; j++)
+                g_assert_cmpstr (pieces->pdata[j], !=, pieces->pdata[id]);
+              g_string_append (joined, pieces->pdata[id]);
+              got += g_array_index (scores, double, id);
+            }
+          want = best_segmentation (word, n, (char **) pieces->pdata + 1, (double *) scores->data + 1, pieces->len - 1);
+          g_assert_cmpstr (joined->str, ==, word);
+          if (fabs (got - want) > 1e-9)
+            g_error ("vocabulary %u, “%s”: score %.12g, the best %.12g", v, word, got, want);
+        }
+    }
+}
+
 static void
 test_bad_files (void)
 {
   struct { const char *name, *text, *needle; } cases[] = {
     { "bad-1.json", "{\"model\": 3}", "no “model” object" },
-    { "bad-2.json", "{\"model\": {\"type\": \"Unigram\", \"vocab\": []}}", "model type Unigram is not supported" },
+    { "bad-2.json", "{\"model\": {\"type\": \"Unigram\", \"vocab\": []}}", "model.vocab of a Unigram model" },
+    { "bad-2b.json", "{\"model\": {\"type\": \"Unigram\", \"unk_id\": 0, \"vocab\": [[\"a\", 0], [\"b\"]]}}", "model.vocab[1]" },
+    { "bad-2c.json", "{\"model\": {\"type\": \"Unigram\", \"unk_id\": 5, \"vocab\": [[\"a\", 0]]}}", "model.unk_id" },
+    { "bad-2d.json", "{\"normalizer\": {\"type\": \"Precompiled\", \"precompiled_charsmap\": \"AQID\"}, "
+                     "\"model\": {\"type\": \"Unigram\", \"unk_id\": 0, \"vocab\": [[\"a\", 0]]}}", "precompiled_charsmap" },
+    { "bad-2e.json", "{\"pre_tokenizer\": {\"type\": \"Punctuation\"}, "
+                     "\"model\": {\"type\": \"Unigram\", \"unk_id\": 0, \"vocab\": [[\"a\", 0]]}}", "Punctuation" },
     { "bad-3.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": \"x\"}, \"merges\": []}}", "not an integer id" },
     { "bad-4.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a q\"]}}", "merges[0]" },
     { "bad-5.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}}", "no token for byte" },
@@ -559,5 +775,7 @@ main (int argc, char **argv)
   g_test_add_func ("/lm/tokenizer/bad-files", test_bad_files);
   g_test_add_func ("/lm/tokenizer/llama3-regex-nfc", test_llama3_regex_nfc);
   g_test_add_func ("/lm/tokenizer/long-words", test_long_words);
+  g_test_add_func ("/lm/tokenizer/unigram-json", test_unigram_json);
+  g_test_add_func ("/lm/tokenizer/unigram-best", test_unigram_best);
   return g_test_run ();
 }

@@ -15,7 +15,10 @@
 #include "assay-error.h"
 #include "assay-gguf.h"
 #include "assay-json.h"
+#include "assay-normalized.h"
 #include "assay-spm.h"
+#include "assay-text-pipeline.h"
+#include "assay-unigram.h"
 #include "assay-wordpiece.h"
 
 #define GPT2_PATTERN                                                                               \
@@ -23,9 +26,10 @@
 
 typedef struct
 {
-  char *content;
-  gsize len;
-  int   id;
+  char    *content;
+  gsize    len;
+  int      id;
+  gboolean lstrip, rstrip; /* the token takes the white space before / after it */
 } Added;
 
 typedef enum
@@ -33,6 +37,7 @@ typedef enum
   KIND_BYTE_BPE,  /* byte-level BPE (GPT-2, Qwen2, Llama 3) */
   KIND_WORDPIECE, /* BERT */
   KIND_SPM,       /* SentencePiece BPE with byte fallback (Llama 2) */
+  KIND_UNIGRAM,   /* SentencePiece Unigram (XLM-R, T5) */
 } Kind;
 
 struct _AssayLmTokenizer
@@ -42,6 +47,9 @@ struct _AssayLmTokenizer
   char       *continuation;
   AssayWordPiece wp;
   AssaySpm    spm;
+  AssayUnigram      *unigram;
+  AssayTextPipeline *pipeline; /* the Unigram model's normalizer and pre-tokenizer */
+  double            *unigram_scores;
   float      *scores;
   GPtrArray  *tokens;    /* id -> char* (the token as in the vocabulary), NULL for holes */
   GPtrArray  *bytes;     /* id -> GBytes* the token stands for */
@@ -83,6 +91,9 @@ assay_lm_tokenizer_free (AssayLmTokenizer *self)
     return;
   g_free (self->path);
   g_free (self->scores);
+  assay_unigram_free (self->unigram);
+  assay_text_pipeline_free (self->pipeline);
+  g_free (self->unigram_scores);
   g_free (self->continuation);
   g_ptr_array_unref (self->tokens);
   g_ptr_array_unref (self->bytes);
@@ -205,7 +216,8 @@ piece_bytes (AssayLmTokenizer *self, const char *tok)
   GString *out = g_string_new (NULL);
   guint    byte;
 
-  if (self->kind == KIND_SPM && strlen (tok) == 6 && sscanf (tok, "<0x%02X>", &byte) == 1)
+  if ((self->kind == KIND_SPM || self->kind == KIND_UNIGRAM) && strlen (tok) == 6
+      && sscanf (tok, "<0x%02X>", &byte) == 1)
     {
       guint8 b = (guint8) byte;
       g_string_append_len (out, (const char *) &b, 1);
@@ -606,6 +618,77 @@ finish_spm (AssayLmTokenizer *self_in, JsonObject *root, JsonObject *model, GErr
   return g_steal_pointer (&self);
 }
 
+/* Unigram (XLM-R, T5): model.vocab is a list of [piece, score], ids by position. */
+static gboolean
+read_unigram_vocab (AssayLmTokenizer *self, JsonObject *model, GError **error)
+{
+  JsonNode  *node = json_object_get_member (model, "vocab");
+  JsonArray *list;
+  guint      n;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node) || (n = json_array_get_length (list = json_node_get_array (node))) == 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   "%s: model.vocab of a Unigram model is not a list of [piece, score]", self->path);
+      return FALSE;
+    }
+  self->unigram_scores = g_new (double, n);
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode  *e = json_array_get_element (list, i), *piece, *score;
+      JsonArray *pair;
+
+      if (!JSON_NODE_HOLDS_ARRAY (e) || json_array_get_length (pair = json_node_get_array (e)) != 2
+          || !JSON_NODE_HOLDS_VALUE (piece = json_array_get_element (pair, 0))
+          || json_node_get_value_type (piece) != G_TYPE_STRING
+          || !JSON_NODE_HOLDS_VALUE (score = json_array_get_element (pair, 1))
+          || (json_node_get_value_type (score) != G_TYPE_DOUBLE && json_node_get_value_type (score) != G_TYPE_INT64))
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       "%s: model.vocab[%u] is not [piece, score]", self->path, i);
+          return FALSE;
+        }
+      self->unigram_scores[i] = json_node_get_double (score);
+      if (*json_node_get_string (piece) == '\0')
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: model.vocab[%u] is an empty piece",
+                       self->path, i);
+          return FALSE;
+        }
+      if (!set_token (self, json_node_get_string (piece), i, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static AssayLmTokenizer *
+finish_unigram (AssayLmTokenizer *self_in, JsonObject *root, JsonObject *model, GError **error)
+{
+  g_autoptr (AssayLmTokenizer) self = self_in;
+  JsonNode *unk = json_object_get_member (model, "unk_id");
+  gint64    unk_id;
+
+  if (unk == NULL || !JSON_NODE_HOLDS_VALUE (unk) || json_node_get_value_type (unk) != G_TYPE_INT64
+      || (unk_id = json_node_get_int (unk)) < 0 || unk_id >= self->tokens->len)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   "%s: model.unk_id must be the id of the unknown piece (0 to %u)", self->path,
+                   self->tokens->len - 1);
+      return NULL;
+    }
+  self->pipeline = assay_text_pipeline_new (json_object_get_member (root, "normalizer"),
+                                            json_object_get_member (root, "pre_tokenizer"), self->path, error);
+  if (self->pipeline == NULL)
+    return NULL;
+  self->unigram = assay_unigram_new ((const char *const *) self->tokens->pdata, self->unigram_scores,
+                                     self->tokens->len, self->vocab, (int) unk_id,
+                                     assay_json_get_bool (model, "byte_fallback", FALSE));
+  if (!finish (self, error))
+    return NULL;
+  parse_post_processor (self, json_object_get_member (root, "post_processor"));
+  return g_steal_pointer (&self);
+}
+
 static AssayLmTokenizer *
 load_tokenizer_json (const char *path, GError **error)
 {
@@ -643,17 +726,19 @@ load_tokenizer_json (const char *path, GError **error)
   model = json_node_get_object (node);
   if (g_str_equal (assay_json_get_string (model, "type", "BPE"), "WordPiece"))
     self->kind = KIND_WORDPIECE;
+  else if (g_str_equal (assay_json_get_string (model, "type", "BPE"), "Unigram"))
+    self->kind = KIND_UNIGRAM;
   else if (g_str_equal (assay_json_get_string (model, "type", "BPE"), "BPE")
            && assay_json_get_bool (model, "byte_fallback", FALSE))
     self->kind = KIND_SPM;
   else if (!g_str_equal (assay_json_get_string (model, "type", "BPE"), "BPE"))
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
-                   "%s: model type %s is not supported (BPE and WordPiece are)", path,
+                   "%s: model type %s is not supported (BPE, WordPiece and Unigram are)", path,
                    assay_json_get_string (model, "type", "?"));
       return NULL;
     }
-  if (self->kind != KIND_WORDPIECE
+  if (self->kind != KIND_WORDPIECE && self->kind != KIND_UNIGRAM
       && (*assay_json_get_string (model, "continuing_subword_prefix", "") != '\0'
           || *assay_json_get_string (model, "end_of_word_suffix", "") != '\0'))
     {
@@ -663,22 +748,30 @@ load_tokenizer_json (const char *path, GError **error)
     }
   self->ignore_merges = assay_json_get_bool (model, "ignore_merges", FALSE);
   node = json_object_get_member (model, "vocab");
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+  if (self->kind == KIND_UNIGRAM)
+    {
+      if (!read_unigram_vocab (self, model, error))
+        return NULL;
+    }
+  else if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: model.vocab is not an object", path);
       return NULL;
     }
-  json_object_iter_init (&iter, json_node_get_object (node));
-  while (json_object_iter_next (&iter, &name, &value))
+  else
     {
-      if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_INT64)
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &value))
         {
-          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                       "%s: model.vocab “%s” is not an integer id", path, name);
-          return NULL;
+          if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_INT64)
+            {
+              g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                           "%s: model.vocab “%s” is not an integer id", path, name);
+              return NULL;
+            }
+          if (!set_token (self, name, json_node_get_int (value), error))
+            return NULL;
         }
-      if (!set_token (self, name, json_node_get_int (value), error))
-        return NULL;
     }
   node = json_object_get_member (root, "added_tokens");
   if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
@@ -695,6 +788,8 @@ load_tokenizer_json (const char *path, GError **error)
           a.content = g_strdup (assay_json_get_string (o, "content", ""));
           a.len = strlen (a.content);
           a.id = (int) assay_json_get_int (o, "id", -1);
+          a.lstrip = assay_json_get_bool (o, "lstrip", FALSE);
+          a.rstrip = assay_json_get_bool (o, "rstrip", FALSE);
           if (a.len == 0 || !set_token (self, a.content, a.id, error))
             {
               g_free (a.content);
@@ -708,6 +803,8 @@ load_tokenizer_json (const char *path, GError **error)
     }
   if (self->kind == KIND_WORDPIECE)
     return finish_wordpiece (g_steal_pointer (&self), root, model, error);
+  if (self->kind == KIND_UNIGRAM)
+    return finish_unigram (g_steal_pointer (&self), root, model, error);
   node = json_object_get_member (model, "merges");
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     {
@@ -837,7 +934,7 @@ load_gpt2_files (const char *dir, GError **error)
     int eot = lookup (self, "<|endoftext|>");
     if (eot >= 0)
       {
-        Added a = { g_strdup ("<|endoftext|>"), strlen ("<|endoftext|>"), eot };
+        Added a = { g_strdup ("<|endoftext|>"), strlen ("<|endoftext|>"), eot, FALSE, FALSE };
         g_array_append_val (self->added, a);
       }
   }
@@ -883,7 +980,7 @@ load_gguf (const char *path, GError **error)
   for (guint i = 0; types != NULL && i < MIN (n, n_types); i++)
     if (types[i] == GGUF_TOKEN_CONTROL || types[i] == GGUF_TOKEN_USER_DEFINED)
       {
-        Added a = { g_strdup (tokens[i]), strlen (tokens[i]), (int) i };
+        Added a = { g_strdup (tokens[i]), strlen (tokens[i]), (int) i, FALSE, FALSE };
         if (a.len == 0)
           g_free (a.content);
         else
@@ -1169,6 +1266,40 @@ add_offsets (AssayLmTokenizer *self, GArray *ids, guint from, gsize start, GArra
     }
 }
 
+/* A stretch of text between added tokens with a Unigram model: normalise, pre-tokenize, and
+ * segment each pre-token (one over MAX_WORD_BYTES in parts, cut at characters). */
+static void
+encode_unigram (AssayLmTokenizer *self, const char *text, gsize len, gsize base, GArray *ids,
+                GArray *offsets)
+{
+  g_autoptr (GPtrArray) pieces = assay_text_pipeline_run (self->pipeline, text, len, base);
+  g_autoptr (GArray) spans = offsets != NULL ? g_array_new (FALSE, FALSE, sizeof (guint)) : NULL;
+
+  for (guint i = 0; i < pieces->len; i++)
+    {
+      const AssayNormalized *piece = pieces->pdata[i];
+      const char            *s = piece->text->str;
+      gsize                  n = piece->text->len;
+
+      for (gsize at = 0, cut; at < n; at += cut)
+        {
+          cut = MIN (n - at, MAX_WORD_BYTES);
+          while (at + cut < n && cut > MAX_WORD_BYTES - 4 && ((guint8) s[at + cut] & 0xC0) == 0x80)
+            cut--;
+          if (spans != NULL)
+            g_array_set_size (spans, 0);
+          assay_unigram_encode (self->unigram, s + at, cut, ids, spans);
+          for (guint k = 0; spans != NULL && k + 1 < spans->len; k += 2)
+            {
+              guint range[2];
+              assay_normalized_original (piece, at + g_array_index (spans, guint, k),
+                                         at + g_array_index (spans, guint, k + 1), &range[0], &range[1]);
+              g_array_append_vals (offsets, range, 2);
+            }
+        }
+    }
+}
+
 /* A stretch of text between added tokens: normalise, split, BPE. */
 static void
 encode_plain (AssayLmTokenizer *self, const char *text, gsize len, gsize base, GArray *ids,
@@ -1190,6 +1321,11 @@ encode_plain (AssayLmTokenizer *self, const char *text, gsize len, gsize base, G
   if (self->kind == KIND_SPM)
     {
       assay_spm_encode (&self->spm, text, len, base, ids, offsets);
+      return;
+    }
+  if (self->kind == KIND_UNIGRAM)
+    {
+      encode_unigram (self, text, len, base, ids, offsets);
       return;
     }
   if (self->nfc)
@@ -1286,15 +1422,27 @@ assay_lm_tokenizer_encode (AssayLmTokenizer *self, const char *text, GArray **of
           pos++;
           continue;
         }
-      encode_plain (self, text + plain, pos - plain, plain, ids, offsets);
-      g_array_append_val (ids, hit->id);
-      if (offsets)
-        {
-          guint range[2] = { (guint) pos, (guint) (pos + hit->len) };
-          g_array_append_vals (offsets, range, 2);
-        }
-      pos += hit->len;
-      plain = pos;
+      {
+        gsize start = pos, end = pos + hit->len;
+        /* lstrip / rstrip: the white space beside the token is part of it */
+        while (hit->lstrip && start > plain)
+          {
+            const char *prev = g_utf8_find_prev_char (text + plain, text + start);
+            if (prev == NULL || !assay_normalized_is_space (g_utf8_get_char (prev)))
+              break;
+            start = (gsize) (prev - text);
+          }
+        while (hit->rstrip && end < len && assay_normalized_is_space (g_utf8_get_char (text + end)))
+          end = (gsize) (g_utf8_next_char (text + end) - text);
+        encode_plain (self, text + plain, start - plain, plain, ids, offsets);
+        g_array_append_val (ids, hit->id);
+        if (offsets)
+          {
+            guint range[2] = { (guint) start, (guint) end };
+            g_array_append_vals (offsets, range, 2);
+          }
+        pos = plain = end;
+      }
     }
   encode_plain (self, text + plain, len - plain, plain, ids, offsets);
   if (offsets_out)

@@ -14,6 +14,7 @@ exercise (AssayLmTokenizer *tok)
   static const char *const texts[] = {
     "", "Hello world", " the  quick\tbrown fox\n\n", "x = 3.14159; y = x * 2",
     "naïve café — 東京 🙂", "<|endoftext|>aaaaaaaaaaaaaaaa<|im_start|>",
+    "\uff21\u0301x \uff76\uff9e e\u0301\u0301  Z\u200d <mask>\u2160 \U0001F469\u200d\U0001F467",
   };
   guint vocab = assay_lm_tokenizer_vocab_size (tok);
   int   bos = assay_lm_tokenizer_bos_id (tok);

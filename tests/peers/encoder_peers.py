@@ -95,6 +95,42 @@ def wordpiece_tokenizer(texts):
     }, 2, 3
 
 
+def unigram_tokenizer(texts):
+    """An XLM-R tokenizer.json (Unigram; <s> <pad> </s> <unk> first, <mask> last; Metaspace) whose
+    pieces are the texts' frequent words with "▁" before them and every character, scored by
+    log frequency; no character map (the Precompiled normaliser is read and checked against
+    SentencePiece in unigram_peers.py)."""
+    import collections, math, re
+    words, chars = collections.Counter(), collections.Counter()
+    for t in texts:
+        for w in re.findall(r'\S+', t):
+            words['\u2581' + w] += 1
+            chars.update(w)
+    pieces = [('\u2581', 1000)] + list(chars.items()) + [(w, n) for w, n in words.most_common(400)]
+    total = sum(n for _, n in pieces)
+    vocab = [['<s>', 0.0], ['<pad>', 0.0], ['</s>', 0.0], ['<unk>', 0.0]]
+    vocab += [[p, math.log(n / total)] for p, n in pieces] + [['<mask>', 0.0]]
+    specials = [('<s>', 0), ('<pad>', 1), ('</s>', 2), ('<unk>', 3), ('<mask>', len(vocab) - 1)]
+    return {
+        'version': '1.0',
+        'added_tokens': [{'id': i, 'content': s, 'single_word': False, 'lstrip': s == '<mask>', 'rstrip': False,
+                          'normalized': False, 'special': True} for s, i in specials],
+        'normalizer': {'type': 'Sequence', 'normalizers': [
+            {'type': 'Precompiled', 'precompiled_charsmap': None},
+            {'type': 'Replace', 'pattern': {'Regex': ' {2,}'}, 'content': ' '}]},
+        'pre_tokenizer': {'type': 'Metaspace', 'replacement': '\u2581', 'add_prefix_space': True},
+        'post_processor': {'type': 'TemplateProcessing',
+                           'single': [{'SpecialToken': {'id': '<s>', 'type_id': 0}},
+                                      {'Sequence': {'id': 'A', 'type_id': 0}},
+                                      {'SpecialToken': {'id': '</s>', 'type_id': 0}}],
+                           'pair': [], 'special_tokens': {
+                               '<s>': {'id': '<s>', 'ids': [0], 'tokens': ['<s>']},
+                               '</s>': {'id': '</s>', 'ids': [2], 'tokens': ['</s>']}}},
+        'decoder': {'type': 'Metaspace', 'replacement': '\u2581', 'add_prefix_space': True},
+        'model': {'type': 'Unigram', 'unk_id': 3, 'vocab': vocab},
+    }, 0, 2
+
+
 def roberta_tokenizer(data):
     """GPT-2's byte-level BPE with RoBERTa's <s> text </s> around it."""
     enc = json.load(open(os.path.join(data, 'tokenizers', 'gpt2', 'encoder.json')))
@@ -297,12 +333,13 @@ def check(build, data):
                      extra={'lm_head.dense.weight': (32, 32), 'lm_head.bias': (vocab,)})
         json.dump(rt, open(os.path.join(rob, 'tokenizer.json'), 'w'))
         check_model(cli, rob, texts, tmp, s, e, 64, 'RobertaForMaskedLM')
-        # XLM-R: RoBERTa's layout (its Unigram tokenizer is not read yet: WordPiece stands in)
+        # XLM-R: RoBERTa's layout with its Unigram tokenizer, <s> text </s>
+        ut, s, e = unigram_tokenizer(texts)
         xlmr = os.path.join(tmp, 'xlmr')
-        make_encoder(xlmr, 'XLMRobertaModel', len(wp['model']['vocab']), 4, pad_token_id=1,
+        make_encoder(xlmr, 'XLMRobertaModel', len(ut['model']['vocab']), 4, pad_token_id=1,
                      max_position_embeddings=34, type_vocab_size=1)
-        json.dump(wp, open(os.path.join(xlmr, 'tokenizer.json'), 'w'))
-        check_model(cli, xlmr, texts, tmp, cls, sep, 32, 'XLMRobertaModel')
+        json.dump(ut, open(os.path.join(xlmr, 'tokenizer.json'), 'w'))
+        check_model(cli, xlmr, texts, tmp, s, e, 32, 'XLMRobertaModel')
 
         # sentence-transformers files: CLS pooling, no Normalize module -> not normalised
         os.makedirs(os.path.join(bert, '1_Pooling'))
