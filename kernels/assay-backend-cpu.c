@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* assay-backend-cpu.c: the CPU backend: OpenBLAS sgemm and OpenMP-threaded row loops. */
+#include "assay-backend-cpu-grad.h"
 #include "assay-backend-cpu-ops.h"
 
 #include <cblas.h>
@@ -179,6 +180,15 @@ static const AssayBackendVTable cpu_vtable = {
   .scatter_rows = assay_cpu_scatter_rows,
   .attention_cached_scratch = assay_cpu_attention_cached_scratch,
   .attention_cached = assay_cpu_attention_cached,
+  .embed_backward = assay_cpu_embed_backward,
+  .rmsnorm_backward = assay_cpu_rmsnorm_backward,
+  .layernorm_backward = assay_cpu_layernorm_backward,
+  .rope_backward = assay_cpu_rope_backward,
+  .swiglu_backward = assay_cpu_swiglu_backward,
+  .gelu_backward = assay_cpu_gelu_backward,
+  .attention_backward_scratch = assay_cpu_attention_backward_scratch,
+  .attention_backward = assay_cpu_attention_backward,
+  .xent_rows = assay_cpu_xent_rows,
 };
 
 static void

@@ -50,6 +50,26 @@ typedef struct
                            const void *k_cache, const void *v_cache, AssayDType cache_dtype,
                            const int *span, int max_keys, float *out, int ld_out, int n_heads,
                            int n_kv_heads, int head_dim, float scale, float *scratch);
+  /* gradients (NULL where a backend has none yet) */
+  int (*embed_backward) (AssayBackend *self, const int *ids, int rows, const float *dy, int cols,
+                         float *dtable);
+  int (*rmsnorm_backward) (AssayBackend *self, const float *x, const float *w, const float *dy,
+                           int rows, int cols, float eps, float *dx, float *dw);
+  int (*layernorm_backward) (AssayBackend *self, const float *x, const float *w, const float *dy,
+                             int rows, int cols, float eps, float *dx, float *dw, float *db);
+  int (*rope_backward) (AssayBackend *self, float *dx, int rows, int ld, int n_heads, int head_dim,
+                        const int *positions, const float *inv_freq);
+  int (*swiglu_backward) (AssayBackend *self, const float *gu, const float *dy, int rows, int inter,
+                          float *dgu);
+  int (*gelu_backward) (AssayBackend *self, const float *x, const float *dy, size_t n, bool exact,
+                        float *dx);
+  size_t (*attention_backward_scratch) (AssayBackend *self, int max_len, int n_heads);
+  int (*attention_backward) (AssayBackend *self, const float *q, const float *k, const float *v,
+                             int ld, const float *dout, int ld_out, float *dq, float *dk, float *dv,
+                             const int *seq_offsets, int n_seqs, int n_heads, int n_kv_heads,
+                             int head_dim, float scale, bool causal, float *scratch);
+  int (*xent_rows) (AssayBackend *self, float *logits, int rows, int cols, int ld,
+                    const int *targets, const float *row_weight, double *loss);
 } AssayBackendVTable;
 
 struct AssayBackendWeight

@@ -503,3 +503,117 @@ assay_backend_attention_cached (AssayBackend *self, const float *q, int ldq, int
   return self->vt->attention_cached (self, q, ldq, n, k_cache, v_cache, cache_dtype, span, max_keys,
                                      out, ld_out, n_heads, n_kv_heads, head_dim, scale, scratch);
 }
+
+/* ---- gradients ---- */
+
+#define HAVE(op)                                                                                   \
+  do                                                                                               \
+    {                                                                                              \
+      if (self->vt->op == NULL)                                                                    \
+        return assay_backend_fail (self, ASSAY_BACKEND_E_UNAVAILABLE,                              \
+                                   "%s: not available on this backend (%s)", #op,                  \
+                                   self->description);                                             \
+    }                                                                                              \
+  while (0)
+
+int
+assay_backend_embed_backward (AssayBackend *self, const int *ids, int rows, const float *dy, int cols,
+                              float *dtable)
+{
+  HAVE (embed_backward);
+  CHECK (rows >= 0 && cols > 0 && (rows == 0 || (ids && dy && dtable)), "embed_backward: bad arguments");
+  return rows == 0 ? ASSAY_BACKEND_OK : self->vt->embed_backward (self, ids, rows, dy, cols, dtable);
+}
+
+int
+assay_backend_rmsnorm_backward (AssayBackend *self, const float *x, const float *w, const float *dy,
+                                int rows, int cols, float eps, float *dx, float *dw)
+{
+  HAVE (rmsnorm_backward);
+  CHECK (rows >= 0 && cols > 0 && (rows == 0 || (x && w && dy && dx)) && dx != x,
+         "rmsnorm_backward: bad arguments");
+  return rows == 0 ? ASSAY_BACKEND_OK : self->vt->rmsnorm_backward (self, x, w, dy, rows, cols, eps, dx, dw);
+}
+
+int
+assay_backend_layernorm_backward (AssayBackend *self, const float *x, const float *w, const float *dy,
+                                  int rows, int cols, float eps, float *dx, float *dw, float *db)
+{
+  HAVE (layernorm_backward);
+  CHECK (rows >= 0 && cols > 0 && (rows == 0 || (x && w && dy && dx)) && dx != x,
+         "layernorm_backward: bad arguments");
+  return rows == 0 ? ASSAY_BACKEND_OK
+                   : self->vt->layernorm_backward (self, x, w, dy, rows, cols, eps, dx, dw, db);
+}
+
+int
+assay_backend_rope_backward (AssayBackend *self, float *dx, int rows, int ld, int n_heads, int head_dim,
+                             const int *positions, const float *inv_freq)
+{
+  HAVE (rope_backward);
+  CHECK (rows >= 0 && n_heads > 0 && head_dim > 0 && head_dim % 2 == 0 && ld >= n_heads * head_dim
+           && (rows == 0 || (dx && positions && inv_freq)),
+         "rope_backward: bad arguments");
+  return rows == 0 ? ASSAY_BACKEND_OK
+                   : self->vt->rope_backward (self, dx, rows, ld, n_heads, head_dim, positions, inv_freq);
+}
+
+int
+assay_backend_swiglu_backward (AssayBackend *self, const float *gu, const float *dy, int rows, int inter,
+                               float *dgu)
+{
+  HAVE (swiglu_backward);
+  CHECK (rows >= 0 && inter > 0 && (rows == 0 || (gu && dy && dgu)), "swiglu_backward: bad arguments");
+  return rows == 0 ? ASSAY_BACKEND_OK : self->vt->swiglu_backward (self, gu, dy, rows, inter, dgu);
+}
+
+int
+assay_backend_gelu_backward (AssayBackend *self, const float *x, const float *dy, size_t n, bool exact,
+                             float *dx)
+{
+  HAVE (gelu_backward);
+  CHECK (n == 0 || (x && dy && dx), "gelu_backward: bad arguments");
+  return n == 0 ? ASSAY_BACKEND_OK : self->vt->gelu_backward (self, x, dy, n, exact, dx);
+}
+
+size_t
+assay_backend_attention_backward_scratch (AssayBackend *self, int max_len, int n_heads)
+{
+  return self->vt->attention_backward_scratch != NULL
+           ? self->vt->attention_backward_scratch (self, max_len > 0 ? max_len : 1, n_heads) : 1;
+}
+
+int
+assay_backend_attention_backward (AssayBackend *self, const float *q, const float *k, const float *v,
+                                  int ld, const float *dout, int ld_out, float *dq, float *dk, float *dv,
+                                  const int *seq_offsets, int n_seqs, int n_heads, int n_kv_heads,
+                                  int head_dim, float scale, bool causal, float *scratch)
+{
+  HAVE (attention_backward);
+  CHECK (n_seqs >= 0 && n_heads > 0 && n_kv_heads > 0 && head_dim > 0 && n_heads % n_kv_heads == 0,
+         "attention_backward: %d heads cannot share %d key/value heads", n_heads, n_kv_heads);
+  CHECK (ld >= n_kv_heads * head_dim && ld >= n_heads * head_dim && ld_out >= n_heads * head_dim,
+         "attention_backward: bad strides");
+  if (n_seqs == 0)
+    return ASSAY_BACKEND_OK;
+  CHECK (seq_offsets && q && k && v && dout && dq && dk && dv && scratch, "attention_backward: NULL input");
+  for (int s = 0; s < n_seqs; s++)
+    CHECK (seq_offsets[s] >= 0 && seq_offsets[s + 1] >= seq_offsets[s],
+           "attention_backward: sequence offsets not ascending at %d", s);
+  return self->vt->attention_backward (self, q, k, v, ld, dout, ld_out, dq, dk, dv, seq_offsets, n_seqs,
+                                       n_heads, n_kv_heads, head_dim, scale, causal, scratch);
+}
+
+int
+assay_backend_xent_rows (AssayBackend *self, float *logits, int rows, int cols, int ld, const int *targets,
+                         const float *row_weight, double *loss)
+{
+  HAVE (xent_rows);
+  CHECK (rows >= 0 && cols > 0 && ld >= cols, "xent_rows: bad shape");
+  if (rows == 0)
+    return ASSAY_BACKEND_OK;
+  CHECK (logits && targets && loss, "xent_rows: NULL input");
+  for (int r = 0; r < rows; r++)
+    CHECK (targets[r] < cols, "xent_rows: target %d of row %d is not below %d", targets[r], r, cols);
+  return self->vt->xent_rows (self, logits, rows, cols, ld, targets, row_weight, loss);
+}

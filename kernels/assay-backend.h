@@ -271,6 +271,46 @@ int assay_backend_target_logprobs (AssayBackend *self,
                                    const int    *targets,
                                    float        *out);
 
+/* ---- Gradients (reverse mode), for training ----
+ * dy / dout are the gradients of an operation's outputs. Gradients of inputs are written (dx,
+ * dq, ...); gradients of parameters (dtable, dw, db) are added to, so that they accumulate over
+ * calls. The CPU backend has them all; the CUDA backend reports E_UNAVAILABLE for now. */
+
+/* dtable[ids[r]] += dy[r] (rows of cols floats). */
+int    assay_backend_embed_backward (AssayBackend *self, const int *ids, int rows, const float *dy,
+                                     int cols, float *dtable);
+/* Of assay_backend_rmsnorm: dx (may not be x), dw (may be NULL). */
+int    assay_backend_rmsnorm_backward (AssayBackend *self, const float *x, const float *w,
+                                       const float *dy, int rows, int cols, float eps, float *dx,
+                                       float *dw);
+/* Of assay_backend_layernorm: dx, dw and db (each of the last two may be NULL). */
+int    assay_backend_layernorm_backward (AssayBackend *self, const float *x, const float *w,
+                                         const float *dy, int rows, int cols, float eps, float *dx,
+                                         float *dw, float *db);
+/* Of assay_backend_rope, in place: dx holds dy and becomes the gradient of the unrotated x. */
+int    assay_backend_rope_backward (AssayBackend *self, float *dx, int rows, int ld, int n_heads,
+                                    int head_dim, const int *positions, const float *inv_freq);
+/* Of assay_backend_swiglu: dgu (rows of [dgate | dup], 2 * inter wide). */
+int    assay_backend_swiglu_backward (AssayBackend *self, const float *gu, const float *dy, int rows,
+                                      int inter, float *dgu);
+/* Of assay_backend_gelu_erf (exact) or assay_backend_gelu_tanh: dx from the input x. */
+int    assay_backend_gelu_backward (AssayBackend *self, const float *x, const float *dy, size_t n,
+                                    bool exact, float *dx);
+/* Of assay_backend_attention (causal) or _bidirectional, the softmax recomputed: dq, dk and dv
+ * share the stride ld of q, k and v (they may be column slices of one fused matrix); dout has
+ * stride ld_out. scratch: assay_backend_attention_backward_scratch() floats. */
+size_t assay_backend_attention_backward_scratch (AssayBackend *self, int max_len, int n_heads);
+int    assay_backend_attention_backward (AssayBackend *self, const float *q, const float *k,
+                                         const float *v, int ld, const float *dout, int ld_out,
+                                         float *dq, float *dk, float *dv, const int *seq_offsets,
+                                         int n_seqs, int n_heads, int n_kv_heads, int head_dim,
+                                         float scale, bool causal, float *scratch);
+/* Cross-entropy of rows of logits (stride ld) against targets, each row weighted by row_weight
+ * (NULL: 1; weight 0 or target < 0: the row is left out): loss[r] (host doubles) gets
+ * w (logsumexp - logit of the target), and the logits become d(sum of losses)/d logits. */
+int    assay_backend_xent_rows (AssayBackend *self, float *logits, int rows, int cols, int ld,
+                                const int *targets, const float *row_weight, double *loss);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The training engine's gradients against PyTorch autograd in float64 (python3-torch).
+
+build/tests/grad-ops runs each gradient of the CPU backend (embedding, RMSNorm, LayerNorm, RoPE,
+SwiGLU, both GELUs, causal and bidirectional attention with grouped key/value heads over packed
+sequences, the output layer's cross-entropy in row chunks) and AdamW with clipping and the
+warm-up + cosine schedule on seeded random inputs. Here the same forward passes are written in
+torch float64, autograd gives the gradients for the same upstream gradients, and
+torch.optim.AdamW + clip_grad_norm_ take the same steps. Each result must agree within
+max|assay - torch| <= 2e-6 * max(1, max|torch|) (float32 arithmetic against float64).
+
+usage: grad_peers.py BUILD_DIR   (exit 77 without python3-torch)"""
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+try:
+    import numpy as np
+    import torch
+except ImportError:
+    np = torch = None
+
+TOL = 2e-6
+
+
+def load(dir, name):
+    meta = json.load(open(os.path.join(dir, name + ".json")))
+    raw = open(os.path.join(dir, name + ".bin"), "rb").read()
+    out, pos = {}, 0
+    for key, kind, shape in meta["arrays"]:
+        n = int(np.prod(shape))
+        dt = np.float32 if kind == "f32" else np.int32
+        out[key] = np.frombuffer(raw, dtype=dt, count=n, offset=pos).reshape(shape)
+        pos += 4 * n
+    return meta["params"], out
+
+
+def t(a, grad=False):
+    x = torch.tensor(np.asarray(a, dtype=np.float64))
+    return x.requires_grad_(True) if grad else x
+
+
+def compare(name, ours, ref, failures):
+    ours = np.asarray(ours, dtype=np.float64)
+    ref = ref.detach().numpy() if hasattr(ref, "detach") else np.asarray(ref, dtype=np.float64)
+    err = float(np.abs(ours - ref).max()) if ours.size else 0.0
+    scale = max(1.0, float(np.abs(ref).max()) if ref.size else 0.0)
+    ok = err <= TOL * scale
+    print("%-28s max|assay - torch f64| = %.2e  (scale %.3g)%s" % (name, err, scale, "" if ok else "  FAIL"))
+    if not ok:
+        failures.append(name)
+
+
+def rope(x, pos, inv_freq, heads, hd):
+    ang = torch.tensor(pos, dtype=torch.float64)[:, None] * torch.tensor(inv_freq, dtype=torch.float64)[None, :]
+    cos, sin = torch.cos(ang), torch.sin(ang)
+    out = x.clone()
+    half = hd // 2
+    for h in range(heads):
+        a = x[:, h * hd:h * hd + half]
+        b = x[:, h * hd + half:(h + 1) * hd]
+        out[:, h * hd:h * hd + half] = a * cos - b * sin
+        out[:, h * hd + half:(h + 1) * hd] = b * cos + a * sin
+    return out
+
+
+def attention(qkv, offsets, heads, kv, hd, causal):
+    q = qkv[:, :heads * hd]
+    k = qkv[:, heads * hd:(heads + kv) * hd]
+    v = qkv[:, (heads + kv) * hd:]
+    outs = []
+    for s in range(len(offsets) - 1):
+        a, b = offsets[s], offsets[s + 1]
+        cols = []
+        for h in range(heads):
+            g = h // (heads // kv)
+            qs, ks, vs = q[a:b, h * hd:(h + 1) * hd], k[a:b, g * hd:(g + 1) * hd], v[a:b, g * hd:(g + 1) * hd]
+            sc = qs @ ks.T / math.sqrt(hd)
+            if causal:
+                sc = sc.masked_fill(torch.triu(torch.ones(b - a, b - a, dtype=torch.bool), 1), float("-inf"))
+            cols.append(torch.softmax(sc, -1) @ vs)
+        outs.append(torch.cat(cols, 1))
+    return torch.cat(outs, 0)
+
+
+def check(build):
+    if torch is None:
+        print("SKIP: python3-torch is not installed")
+        return 77
+    failures = []
+    with tempfile.TemporaryDirectory() as d:
+        subprocess.run([os.path.join(build, "tests", "grad-ops"), d], check=True)
+
+        p, a = load(d, "rmsnorm")
+        x, w = t(a["x"], True), t(a["w"], True)
+        y = x / torch.sqrt((x * x).mean(-1, keepdim=True) + p["eps"]) * w
+        y.backward(t(a["dy"]))
+        compare("rmsnorm dx", a["dx"], x.grad, failures)
+        compare("rmsnorm dw", a["dw"], w.grad, failures)
+
+        p, a = load(d, "layernorm")
+        x, w, b = t(a["x"], True), t(a["w"], True), t(a["b"], True)
+        torch.nn.functional.layer_norm(x, (x.shape[1],), w, b, p["eps"]).backward(t(a["dy"]))
+        compare("layernorm dx", a["dx"], x.grad, failures)
+        compare("layernorm dw", a["dw"], w.grad, failures)
+        compare("layernorm db", a["db"], b.grad, failures)
+
+        p, a = load(d, "rope")
+        x = t(a["x"], True)
+        hd, heads = p["head_dim"], p["heads"]
+        rope(x, a["positions"], a["inv_freq"], heads, hd).backward(t(a["dy"]))
+        compare("rope dx", a["dx"][:, :heads * hd], x.grad[:, :heads * hd], failures)
+        compare("rope dx (untouched columns)", a["dx"][:, heads * hd:], t(a["dy"])[:, heads * hd:], failures)
+
+        p, a = load(d, "swiglu")
+        gu = t(a["gu"], True)
+        inter = gu.shape[1] // 2
+        (torch.nn.functional.silu(gu[:, :inter]) * gu[:, inter:]).backward(t(a["dy"]))
+        compare("swiglu dgate|dup", a["dgu"], gu.grad, failures)
+
+        for name, approx in (("gelu_erf", "none"), ("gelu_tanh", "tanh")):
+            p, a = load(d, name)
+            x = t(a["x"], True)
+            torch.nn.functional.gelu(x, approximate=approx).backward(t(a["dy"]))
+            compare(name + " dx", a["dx"], x.grad, failures)
+
+        p, a = load(d, "embed")
+        table = t(np.zeros((p["vocab"], a["dy"].shape[1])), True)
+        table[torch.tensor(a["ids"].astype(np.int64))].backward(t(a["dy"]))
+        compare("embedding dtable", a["dtable"], table.grad, failures)
+
+        for name in ("attention_causal", "attention_bidirectional"):
+            p, a = load(d, name)
+            qkv = t(a["qkv"], True)
+            attention(qkv, list(a["offsets"]), p["heads"], p["kv_heads"], p["head_dim"], p["causal"]).backward(
+                t(a["dout"]))
+            compare(name + " dq|dk|dv", a["dqkv"], qkv.grad, failures)
+
+        p, a = load(d, "output_loss")
+        h, w = t(a["h"], True), t(a["w"], True)
+        logits = h @ w.T
+        tg = torch.tensor(a["targets"].astype(np.int64))
+        rw = t(a["row_weight"])
+        keep = (tg >= 0) & (rw != 0)
+        lse = torch.logsumexp(logits, -1)
+        picked = logits.gather(1, tg.clamp(min=0)[:, None])[:, 0]
+        loss = ((lse - picked) * rw * keep).sum()
+        loss.backward()
+        compare("output loss (sum)", [p["loss"]], loss.detach().reshape(1), failures)
+        compare("output loss dh", a["dh"], h.grad, failures)
+        compare("output loss dw", a["dw"], w.grad, failures)
+
+        p, a = load(d, "adamw")
+        p1, p2 = t(a["p1_start"], True), t(a["p2_start"], True)
+        opt = torch.optim.AdamW([{"params": [p1], "weight_decay": p["weight_decay"]},
+                                 {"params": [p2], "weight_decay": 0.0}], lr=1.0)
+        n1 = p1.shape[0]
+        norms = []
+        for s, g in enumerate(a["grads"]):
+            p1.grad, p2.grad = t(g[:n1]), t(g[n1:])
+            norms.append(float(torch.nn.utils.clip_grad_norm_([p1, p2], p["max_norm"])))
+            for group in opt.param_groups:
+                group["lr"] = float(a["lr"][s])
+            opt.step()
+        lrs = [0.05 * min(1.0, s / 2) if s < 2 else 0.05 * 0.5 * (1 + math.cos(math.pi * (s - 2) / 6))
+               for s in range(1, 9)]
+        compare("warm-up + cosine lr", a["lr"], torch.tensor(lrs, dtype=torch.float64), failures)
+        compare("grad norm before clipping", a["norms"], torch.tensor(norms, dtype=torch.float64), failures)
+        compare("AdamW p (decayed)", a["p1"], p1, failures)
+        compare("AdamW p (not decayed)", a["p2"], p2, failures)
+    print("%d failed" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(check(sys.argv[1]))
