@@ -483,6 +483,20 @@ test_depl (void)
                          json_object_get_double_member (json_object_get_object_member (again, m), "tail_macro_f1@5"));
     }
 
+  {
+    /* xmtc list shows the SVM run beside the dense and fused ones */
+    g_autoptr (JsonObject) list = assay_test_cli_json ((const char *[]) { "xmtc", "list", "-w", ws, "--json", NULL }, 0, NULL);
+    JsonArray *runs = json_object_get_array_member (list, "runs");
+    g_assert_cmpuint (json_array_get_length (runs), ==, 3);
+    for (guint i = 0; i < 3; i++)
+      {
+        JsonObject *run = json_array_get_object_element (runs, i);
+        gint64      id = json_object_get_int_member (run, "run");
+        g_assert_cmpstr (json_object_get_string_member (run, "kind"), ==,
+                         id == 1 ? "svm" : id == dense_run ? "dense" : id == fused_run ? "fusion" : "?");
+      }
+  }
+
   /* the dense ranking recomputed from the stored vectors and the descriptions */
   store = assay_store_open (ws, &error);
   g_assert_no_error (error);

@@ -441,7 +441,7 @@ static int
 verb_list (AssayCliCommon *common, int argc, char **argv)
 {
   static const char *const dataset_keys[] = { "dataset", "name", "documents", "labels", NULL };
-  static const char *const run_keys[] = { "run", "dataset", "status", "seconds", "p@1", NULL };
+  static const char *const run_keys[] = { "run", "dataset", "kind", "status", "seconds", "p@1", NULL };
   g_autoptr (AssayStore) store = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonBuilder) b = json_builder_new ();
@@ -458,8 +458,9 @@ verb_list (AssayCliCommon *common, int argc, char **argv)
                            "l.dataset_id = d.id) FROM datasets d WHERE d.area = 'xmtc' AND d.importing IS NULL ORDER BY d.id",
                            dataset_keys, &error)
       || !assay_cli_add_rows (common, store, b, "runs",
-                              "SELECT id, dataset_id, status, seconds, json_extract (metrics, '$.\"p@1\"') "
-                              "FROM runs WHERE area = 'xmtc' ORDER BY id",
+                              "SELECT id, dataset_id, CASE area WHEN 'xmtc' THEN 'svm' ELSE kind END, status, "
+                              "seconds, json_extract (metrics, '$.\"p@1\"') "
+                              "FROM runs WHERE area IN ('xmtc', 'xmtc-dense') ORDER BY id",
                               run_keys, &error))
     return assay_cli_fail (g_steal_pointer (&error));
   json_builder_end_object (b);
@@ -474,7 +475,7 @@ static const AssayCliVerb verbs[] = {
   { "eval", verb_eval, N_("P@k, nDCG@k, PSP@k and macro-F1@k of a run (--dense: beside dense retrieval)") },
   { "retrieve", verb_retrieve, N_("Labels by embedding of documents and pseudo descriptions (--dense, DEPL), fused with the SVM") },
   { "keywords", verb_keywords, N_("A label's keywords and pseudo description") },
-  { "list", verb_list, N_("Datasets and runs") },
+  { "list", verb_list, N_("Datasets and runs (SVM, dense retrieval and their fusion)") },
   { NULL }
 };
 

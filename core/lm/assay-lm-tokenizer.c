@@ -49,7 +49,8 @@ struct _AssayLmTokenizer
   AssaySpm    spm;
   AssayUnigram      *unigram;
   AssayTextPipeline *pipeline; /* the Unigram model's normalizer and pre-tokenizer */
-  double            *unigram_scores;
+  double            *unigram_scores; /* of the model's n_unigram pieces (ids 0 ..) */
+  guint              n_unigram;
   float      *scores;
   GPtrArray  *tokens;    /* id -> char* (the token as in the vocabulary), NULL for holes */
   GPtrArray  *bytes;     /* id -> GBytes* the token stands for */
@@ -633,6 +634,7 @@ read_unigram_vocab (AssayLmTokenizer *self, JsonObject *model, GError **error)
       return FALSE;
     }
   self->unigram_scores = g_new (double, n);
+  self->n_unigram = n;
   for (guint i = 0; i < n; i++)
     {
       JsonNode  *e = json_array_get_element (list, i), *piece, *score;
@@ -669,19 +671,20 @@ finish_unigram (AssayLmTokenizer *self_in, JsonObject *root, JsonObject *model, 
   gint64    unk_id;
 
   if (unk == NULL || !JSON_NODE_HOLDS_VALUE (unk) || json_node_get_value_type (unk) != G_TYPE_INT64
-      || (unk_id = json_node_get_int (unk)) < 0 || unk_id >= self->tokens->len)
+      || (unk_id = json_node_get_int (unk)) < 0 || unk_id >= self->n_unigram)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
                    "%s: model.unk_id must be the id of the unknown piece (0 to %u)", self->path,
-                   self->tokens->len - 1);
+                   self->n_unigram - 1);
       return NULL;
     }
   self->pipeline = assay_text_pipeline_new (json_object_get_member (root, "normalizer"),
                                             json_object_get_member (root, "pre_tokenizer"), self->path, error);
   if (self->pipeline == NULL)
     return NULL;
+  /* (added tokens past the vocabulary are no pieces of the model) */
   self->unigram = assay_unigram_new ((const char *const *) self->tokens->pdata, self->unigram_scores,
-                                     self->tokens->len, self->vocab, (int) unk_id,
+                                     MIN (self->n_unigram, self->tokens->len), self->vocab, (int) unk_id,
                                      assay_json_get_bool (model, "byte_fallback", FALSE));
   if (!finish (self, error))
     return NULL;
