@@ -240,7 +240,7 @@ case_output_loss (AssayBackend *b, const char *dir)
       targets[r] = r == 3 ? -1 : g_rand_int_range (rng, 0, vocab);
       weight[r] = r == 5 ? 0.0f : r % 2 ? 0.5f : 1.0f;
     }
-  if (!assay_output_loss (b, h, rows, dim, w, vocab, targets, weight, chunk, scratch, dh, dw, &loss, &error))
+  if (!assay_output_loss (b, h, rows, dim, w, vocab, targets, weight, chunk, scratch, dh, dw, &loss, NULL, &error))
     g_error ("%s", error->message);
   put (c, "h", "f32", h, rows, dim);
   put (c, "w", "f32", w, vocab, dim);

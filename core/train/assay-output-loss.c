@@ -7,7 +7,7 @@
 gboolean
 assay_output_loss (AssayBackend *b, const float *h, int rows, int dim, const float *w, int vocab,
                    const int *targets, const float *row_weight, int chunk, float *scratch, float *dh,
-                   float *dw, double *loss, GError **error)
+                   float *dw, double *loss, float *logprobs, GError **error)
 {
   g_autofree double *losses = g_new (double, MAX (chunk, 1));
 
@@ -31,7 +31,12 @@ assay_output_loss (AssayBackend *b, const float *h, int rows, int dim, const flo
           return FALSE;
         }
       for (int i = 0; i < n; i++)
-        *loss += losses[i];
+        {
+          double w = row_weight != NULL ? row_weight[r0 + i] : 1.0;
+          *loss += losses[i];
+          if (logprobs != NULL)
+            logprobs[r0 + i] = w != 0.0 && targets[r0 + i] >= 0 ? (float) (-losses[i] / w) : 0.0f;
+        }
     }
   return TRUE;
 }

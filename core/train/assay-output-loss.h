@@ -14,7 +14,8 @@ G_BEGIN_DECLS
 /* h: rows x dim hidden states; w: vocab x dim output weight (float32, backend memory); targets
  * and row_weight (NULL: all 1; 0 or target < 0 leaves a row out) host arrays of rows; chunk rows
  * at a time through scratch (chunk * vocab floats, backend memory). dh (rows x dim) is written,
- * dw (NULL: not wanted) added to; *loss gets the weighted sum of the rows' losses. */
+ * dw (NULL: not wanted) added to; *loss gets the weighted sum of the rows' losses, and logprobs
+ * (optional, rows floats) each scored row's log p(target) (0 for a row left out). */
 gboolean assay_output_loss (AssayBackend *backend,
                             const float  *h,
                             int           rows,
@@ -28,6 +29,7 @@ gboolean assay_output_loss (AssayBackend *backend,
                             float        *dh,
                             float        *dw,
                             double       *loss,
+                            float        *logprobs,
                             GError      **error);
 
 G_END_DECLS

@@ -1,0 +1,485 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-train-model.c: see assay-train-model.h. A linear y = x W^T (+ b) with W [out, in] has
+ * dx = dy W, dW += dy^T x, db += the column sums of dy; the rest are the backend's gradients. */
+#include "assay-train-model.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "assay-error.h"
+#include "assay-lm-config.h"
+#include "assay-output-loss.h"
+#include "assay-safetensors.h"
+
+typedef struct
+{
+  char    *name;
+  int      rows, cols; /* cols 0: a vector of rows values */
+  float   *w, *g;
+  gboolean decays;
+} Param;
+
+enum
+{
+  P_LN1,
+  P_Q,
+  P_K,
+  P_V,
+  P_QB,
+  P_KB,
+  P_VB,
+  P_O,
+  P_LN2,
+  P_GATE,
+  P_UP,
+  P_DOWN,
+  P_LAYER
+};
+
+/* One layer's activations, computed in the forward pass and again in the backward pass. */
+typedef struct
+{
+  float *xn1, *qkv, *att, *mid, *xn2, *gu, *act;
+} Acts;
+
+struct _AssayTrainModel
+{
+  AssayBackend  *b;
+  AssayLmConfig  c;
+  GArray        *params;  /* Param */
+  int           *layer;   /* layers x P_LAYER indices into params (-1: absent) */
+  int            embed, norm, head;
+  float         *inv_freq;
+};
+
+#define P(self, i) (&g_array_index ((self)->params, Param, (i)))
+
+void
+assay_train_model_free (AssayTrainModel *self)
+{
+  if (self == NULL)
+    return;
+  for (guint i = 0; i < self->params->len; i++)
+    {
+      g_free (P (self, i)->name);
+      g_free (P (self, i)->w);
+      g_free (P (self, i)->g);
+    }
+  g_array_unref (self->params);
+  g_free (self->layer);
+  g_free (self->inv_freq);
+  g_free (self);
+}
+
+static float
+element (const AssaySafetensor *t, gsize i)
+{
+  guint16 h;
+  float   f;
+
+  switch (t->type)
+    {
+    case ASSAY_ST_F32: memcpy (&f, t->data + 4 * i, 4); return f;
+    case ASSAY_ST_F16: memcpy (&h, t->data + 2 * i, 2); return assay_f16_to_f32 (h);
+    case ASSAY_ST_BF16: memcpy (&h, t->data + 2 * i, 2); return assay_bf16_to_f32 (h);
+    default: return NAN;
+    }
+}
+
+/* Adds parameter name (rows x cols) read from the files; returns its index, or -1 with error. */
+static int
+add (AssayTrainModel *self, AssaySafetensors *files, const char *dir, const char *name, int rows, int cols,
+     GError **error)
+{
+  const AssaySafetensor *t = assay_safetensors_get (files, name);
+  gsize                  n = (gsize) rows * MAX (cols, 1);
+  Param                  p = { 0 };
+
+  if (t == NULL || t->n_elements != (gint64) n
+      || (t->type != ASSAY_ST_F32 && t->type != ASSAY_ST_F16 && t->type != ASSAY_ST_BF16))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   "%s: tensor “%s” is missing, not %d x %d or not floating point", dir, name, rows, cols);
+      return -1;
+    }
+  p.name = g_strdup (name);
+  p.rows = rows;
+  p.cols = cols;
+  p.w = g_new (float, n);
+  p.g = g_new0 (float, n);
+  p.decays = cols > 0;
+  for (gsize i = 0; i < n; i++)
+    p.w[i] = element (t, i);
+  g_array_append_val (self->params, p);
+  return (int) self->params->len - 1;
+}
+
+AssayTrainModel *
+assay_train_model_new (AssayLmModel *model, AssayBackend *backend, GError **error)
+{
+  g_autoptr (AssayTrainModel) self = g_new0 (AssayTrainModel, 1);
+  const AssayLmConfig *c = assay_lm_model_config (model);
+  const char          *dir = assay_lm_model_dir (model);
+  g_autoptr (AssaySafetensors) files = NULL;
+  int                  H, Q, K, I, V;
+
+  self->params = g_array_new (FALSE, FALSE, sizeof (Param));
+  if ((c->arch != ASSAY_LM_LLAMA && c->arch != ASSAY_LM_QWEN2) || c->no_head)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
+                   "%s: training takes a Llama, Qwen2 or Mistral model with its language-model head "
+                   "(not GPT-2, an encoder or a bare LlamaModel)", dir);
+      return NULL;
+    }
+  if (assay_backend_kind (backend) != ASSAY_BACKEND_CPU)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED, "training runs on the CPU for now (not %s)",
+                   assay_backend_describe (backend));
+      return NULL;
+    }
+  if ((files = assay_safetensors_open_dir (dir, error)) == NULL)
+    return NULL;
+  self->b = backend;
+  self->c = *c;
+  self->inv_freq = assay_lm_config_inv_freq (c);
+  H = c->hidden, Q = c->heads * c->head_dim, K = c->kv_heads * c->head_dim, I = c->inter, V = c->vocab;
+  self->layer = g_new (int, (gsize) c->layers * P_LAYER);
+  if ((self->embed = add (self, files, dir, "model.embed_tokens.weight", V, H, error)) < 0)
+    return NULL;
+  for (int l = 0; l < c->layers; l++)
+    {
+      int *L = self->layer + (gsize) l * P_LAYER;
+      struct { int slot; const char *name; int rows, cols; gboolean want; } t[] = {
+        { P_LN1, "input_layernorm.weight", H, 0, TRUE },
+        { P_Q, "self_attn.q_proj.weight", Q, H, TRUE },
+        { P_K, "self_attn.k_proj.weight", K, H, TRUE },
+        { P_V, "self_attn.v_proj.weight", K, H, TRUE },
+        { P_QB, "self_attn.q_proj.bias", Q, 0, c->qkv_bias },
+        { P_KB, "self_attn.k_proj.bias", K, 0, c->qkv_bias },
+        { P_VB, "self_attn.v_proj.bias", K, 0, c->qkv_bias },
+        { P_O, "self_attn.o_proj.weight", H, Q, TRUE },
+        { P_LN2, "post_attention_layernorm.weight", H, 0, TRUE },
+        { P_GATE, "mlp.gate_proj.weight", I, H, TRUE },
+        { P_UP, "mlp.up_proj.weight", I, H, TRUE },
+        { P_DOWN, "mlp.down_proj.weight", H, I, TRUE },
+      };
+      for (guint i = 0; i < G_N_ELEMENTS (t); i++)
+        {
+          g_autofree char *name = g_strdup_printf ("model.layers.%d.%s", l, t[i].name);
+          L[t[i].slot] = -1;
+          if (t[i].want && (L[t[i].slot] = add (self, files, dir, name, t[i].rows, t[i].cols, error)) < 0)
+            return NULL;
+        }
+    }
+  if ((self->norm = add (self, files, dir, "model.norm.weight", H, 0, error)) < 0)
+    return NULL;
+  if (c->tie_embeddings || assay_safetensors_get (files, "lm_head.weight") == NULL)
+    self->head = self->embed;
+  else if ((self->head = add (self, files, dir, "lm_head.weight", V, H, error)) < 0)
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+guint
+assay_train_model_n_params (AssayTrainModel *self)
+{
+  return self->params->len;
+}
+
+const char *
+assay_train_model_param_name (AssayTrainModel *self, guint i)
+{
+  return P (self, i)->name;
+}
+
+float *
+assay_train_model_param (AssayTrainModel *self, guint i, gsize *n)
+{
+  if (n != NULL)
+    *n = (gsize) P (self, i)->rows * MAX (P (self, i)->cols, 1);
+  return P (self, i)->w;
+}
+
+float *
+assay_train_model_grad (AssayTrainModel *self, guint i)
+{
+  return P (self, i)->g;
+}
+
+gboolean
+assay_train_model_param_decays (AssayTrainModel *self, guint i)
+{
+  return P (self, i)->decays;
+}
+
+void
+assay_train_model_param_shape (AssayTrainModel *self, guint i, int *rows, int *cols)
+{
+  *rows = P (self, i)->rows;
+  *cols = P (self, i)->cols;
+}
+
+/* ---- the pass ---- */
+
+typedef struct
+{
+  AssayTrainModel *self;
+  int              T;
+  const int       *offsets;
+  int              n_seqs;
+  int             *pos;
+  float           *scratch; /* the attention's (forward or backward, the larger) */
+  GError         **error;
+} Pass;
+
+#define W(i)  (P (self, i)->w)
+#define G(i)  (P (self, i)->g)
+#define TRY(call, what)                                                                            \
+  do                                                                                               \
+    {                                                                                              \
+      if ((call) != 0)                                                                             \
+        {                                                                                          \
+          g_set_error (pass->error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "training %s: %s", what,      \
+                       assay_backend_last_error (self->b));                                        \
+          return FALSE;                                                                            \
+        }                                                                                          \
+    }                                                                                              \
+  while (0)
+
+/* y (+)= x W^T for x [T, in] (stride ldx) and W [out, in], into y (stride ldy). */
+static int
+linear (AssayBackend *b, const float *x, int T, int in, int ldx, const float *w, int out, float beta, float *y,
+        int ldy)
+{
+  return assay_backend_sgemm (b, ASSAY_TRANS_N, ASSAY_TRANS_T, T, out, in, 1.0f, x, ldx, w, in, beta, y, ldy);
+}
+
+/* The gradients of y = x W^T: dx (+)= dy W (beta), dW += dy^T x. */
+static int
+linear_backward (AssayBackend *b, const float *x, int T, int in, int ldx, const float *w, float *gw, int out,
+                 const float *dy, int lddy, float beta, float *dx, int lddx)
+{
+  if (dx != NULL
+      && assay_backend_sgemm (b, ASSAY_TRANS_N, ASSAY_TRANS_N, T, in, out, 1.0f, dy, lddy, w, in, beta, dx, lddx) != 0)
+    return -1;
+  return assay_backend_sgemm (b, ASSAY_TRANS_T, ASSAY_TRANS_N, out, in, T, 1.0f, dy, lddy, x, ldx, 1.0f, gw, in);
+}
+
+static void
+add_bias (float *y, int T, int ld, const float *bias, int n)
+{
+  for (int t = 0; t < T; t++)
+    for (int j = 0; j < n; j++)
+      y[(gsize) t * ld + j] += bias[j];
+}
+
+static void
+bias_backward (const float *dy, int T, int ld, float *gb, int n)
+{
+  for (int j = 0; j < n; j++)
+    {
+      double s = 0.0;
+      for (int t = 0; t < T; t++)
+        s += dy[(gsize) t * ld + j];
+      gb[j] += (float) s;
+    }
+}
+
+/* Layer l from its input x_in to its output x_out, keeping the activations; x_out NULL: only the
+ * activations (the backward pass needs no output). */
+static gboolean
+layer_forward (Pass *pass, int l, const float *x_in, float *x_out, Acts *a)
+{
+  AssayTrainModel     *self = pass->self;
+  const AssayLmConfig *c = &self->c;
+  const int           *L = self->layer + (gsize) l * P_LAYER;
+  int                  T = pass->T, H = c->hidden, hd = c->head_dim, Q = c->heads * hd, K = c->kv_heads * hd;
+  int                  D = Q + 2 * K, I = c->inter;
+  float                eps = (float) c->norm_eps;
+  AssayBackend        *b = self->b;
+
+  TRY (assay_backend_rmsnorm (b, x_in, W (L[P_LN1]), a->xn1, T, H, eps), "input norm");
+  TRY (linear (b, a->xn1, T, H, H, W (L[P_Q]), Q, 0.0f, a->qkv, D), "q");
+  TRY (linear (b, a->xn1, T, H, H, W (L[P_K]), K, 0.0f, a->qkv + Q, D), "k");
+  TRY (linear (b, a->xn1, T, H, H, W (L[P_V]), K, 0.0f, a->qkv + Q + K, D), "v");
+  if (L[P_QB] >= 0)
+    {
+      add_bias (a->qkv, T, D, W (L[P_QB]), Q);
+      add_bias (a->qkv + Q, T, D, W (L[P_KB]), K);
+      add_bias (a->qkv + Q + K, T, D, W (L[P_VB]), K);
+    }
+  TRY (assay_backend_rope (b, a->qkv, T, D, c->heads, hd, pass->pos, self->inv_freq), "rope");
+  TRY (assay_backend_rope (b, a->qkv + Q, T, D, c->kv_heads, hd, pass->pos, self->inv_freq), "rope");
+  TRY (assay_backend_attention (b, a->qkv, a->qkv + Q, a->qkv + Q + K, D, a->att, Q, pass->offsets, pass->n_seqs,
+                                c->heads, c->kv_heads, hd, (float) (1.0 / sqrt ((double) hd)), pass->scratch),
+       "attention");
+  memcpy (a->mid, x_in, (gsize) T * H * sizeof (float));
+  TRY (linear (b, a->att, T, Q, Q, W (L[P_O]), H, 1.0f, a->mid, H), "o");
+  TRY (assay_backend_rmsnorm (b, a->mid, W (L[P_LN2]), a->xn2, T, H, eps), "post-attention norm");
+  TRY (linear (b, a->xn2, T, H, H, W (L[P_GATE]), I, 0.0f, a->gu, 2 * I), "gate");
+  TRY (linear (b, a->xn2, T, H, H, W (L[P_UP]), I, 0.0f, a->gu + I, 2 * I), "up");
+  TRY (assay_backend_swiglu (b, a->gu, T, I, a->act), "swiglu");
+  if (x_out == NULL)
+    return TRUE;
+  memcpy (x_out, a->mid, (gsize) T * H * sizeof (float));
+  TRY (linear (b, a->act, T, I, I, W (L[P_DOWN]), H, 1.0f, x_out, H), "down");
+  return TRUE;
+}
+
+/* Given dx, the gradient of layer l's output, and its activations (a, from x_in): the layer's
+ * parameter gradients, and dx becomes the gradient of its input. */
+static gboolean
+layer_backward (Pass *pass, int l, const float *x_in, Acts *a, float *dx, Acts *d)
+{
+  AssayTrainModel     *self = pass->self;
+  const AssayLmConfig *c = &self->c;
+  const int           *L = self->layer + (gsize) l * P_LAYER;
+  int                  T = pass->T, H = c->hidden, hd = c->head_dim, Q = c->heads * hd, K = c->kv_heads * hd;
+  int                  D = Q + 2 * K, I = c->inter;
+  float                eps = (float) c->norm_eps;
+  AssayBackend        *b = self->b;
+  gsize                TH = (gsize) T * H;
+
+  /* MLP: x_out = mid + down(swiglu(gate(xn2), up(xn2))) */
+  TRY (linear_backward (b, a->act, T, I, I, W (L[P_DOWN]), G (L[P_DOWN]), H, dx, H, 0.0f, d->act, I), "down");
+  TRY (assay_backend_swiglu_backward (b, a->gu, d->act, T, I, d->gu), "swiglu");
+  TRY (linear_backward (b, a->xn2, T, H, H, W (L[P_GATE]), G (L[P_GATE]), I, d->gu, 2 * I, 0.0f, d->xn2, H), "gate");
+  TRY (linear_backward (b, a->xn2, T, H, H, W (L[P_UP]), G (L[P_UP]), I, d->gu + I, 2 * I, 1.0f, d->xn2, H), "up");
+  TRY (assay_backend_rmsnorm_backward (b, a->mid, W (L[P_LN2]), d->xn2, T, H, eps, d->mid, G (L[P_LN2])),
+       "post-attention norm");
+  for (gsize i = 0; i < TH; i++)
+    d->mid[i] += dx[i];
+  /* attention: mid = x_in + o(attention(rope(q), rope(k), v)) */
+  TRY (linear_backward (b, a->att, T, Q, Q, W (L[P_O]), G (L[P_O]), H, d->mid, H, 0.0f, d->att, Q), "o");
+  TRY (assay_backend_attention_backward (b, a->qkv, a->qkv + Q, a->qkv + Q + K, D, d->att, Q, d->qkv, d->qkv + Q,
+                                         d->qkv + Q + K, pass->offsets, pass->n_seqs, c->heads, c->kv_heads, hd,
+                                         (float) (1.0 / sqrt ((double) hd)), TRUE, pass->scratch),
+       "attention");
+  TRY (assay_backend_rope_backward (b, d->qkv, T, D, c->heads, hd, pass->pos, self->inv_freq), "rope");
+  TRY (assay_backend_rope_backward (b, d->qkv + Q, T, D, c->kv_heads, hd, pass->pos, self->inv_freq), "rope");
+  if (L[P_QB] >= 0)
+    {
+      bias_backward (d->qkv, T, D, G (L[P_QB]), Q);
+      bias_backward (d->qkv + Q, T, D, G (L[P_KB]), K);
+      bias_backward (d->qkv + Q + K, T, D, G (L[P_VB]), K);
+    }
+  TRY (linear_backward (b, a->xn1, T, H, H, W (L[P_Q]), G (L[P_Q]), Q, d->qkv, D, 0.0f, d->xn1, H), "q");
+  TRY (linear_backward (b, a->xn1, T, H, H, W (L[P_K]), G (L[P_K]), K, d->qkv + Q, D, 1.0f, d->xn1, H), "k");
+  TRY (linear_backward (b, a->xn1, T, H, H, W (L[P_V]), G (L[P_V]), K, d->qkv + Q + K, D, 1.0f, d->xn1, H), "v");
+  TRY (assay_backend_rmsnorm_backward (b, x_in, W (L[P_LN1]), d->xn1, T, H, eps, dx, G (L[P_LN1])), "input norm");
+  for (gsize i = 0; i < TH; i++)
+    dx[i] += d->mid[i];
+  return TRUE;
+}
+
+static void
+acts_alloc (Acts *a, int T, const AssayLmConfig *c)
+{
+  gsize H = (gsize) T * c->hidden, Q = (gsize) T * c->heads * c->head_dim;
+  gsize D = Q + 2 * (gsize) T * c->kv_heads * c->head_dim, I = (gsize) T * c->inter;
+
+  a->xn1 = g_new (float, H);
+  a->qkv = g_new (float, D);
+  a->att = g_new (float, Q);
+  a->mid = g_new (float, H);
+  a->xn2 = g_new (float, H);
+  a->gu = g_new (float, 2 * I);
+  a->act = g_new (float, I);
+}
+
+static void
+acts_free (Acts *a)
+{
+  g_free (a->xn1);
+  g_free (a->qkv);
+  g_free (a->att);
+  g_free (a->mid);
+  g_free (a->xn2);
+  g_free (a->gu);
+  g_free (a->act);
+}
+
+gboolean
+assay_train_model_step (AssayTrainModel *self, const int *ids, int T, const int *seq_offsets, int n_seqs,
+                        const int *targets, const float *weights, double *loss, float *logprobs, GError **error)
+{
+  const AssayLmConfig *c = &self->c;
+  int                  H = c->hidden, V = c->vocab, max_len = 1, chunk;
+  gsize                TH = (gsize) T * H;
+  g_autofree int      *pos = g_new (int, MAX (T, 1));
+  g_autofree float    *xs = NULL, *xf = NULL, *dxf = NULL, *dx = NULL, *scratch = NULL, *logits = NULL;
+  Acts                 a = { 0 }, d = { 0 };
+  Pass                 p = { self, T, seq_offsets, n_seqs, pos, NULL, error }, *pass = &p;
+  gboolean             ok = FALSE;
+
+  *loss = 0.0;
+  if (T <= 0 || n_seqs <= 0 || seq_offsets[0] != 0 || seq_offsets[n_seqs] != T)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "training: %d tokens in %d sequences", T, n_seqs);
+      return FALSE;
+    }
+  for (int s = 0; s < n_seqs; s++)
+    {
+      if (seq_offsets[s + 1] < seq_offsets[s])
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "training: sequence offsets not ascending");
+          return FALSE;
+        }
+      max_len = MAX (max_len, seq_offsets[s + 1] - seq_offsets[s]);
+      for (int t = seq_offsets[s]; t < seq_offsets[s + 1]; t++)
+        pos[t] = t - seq_offsets[s];
+    }
+  for (int t = 0; t < T; t++)
+    if (ids[t] < 0 || ids[t] >= V || targets[t] >= V)
+      {
+        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "training: token %d (id %d, target %d) is "
+                     "outside the vocabulary of %d", t, ids[t], targets[t], V);
+        return FALSE;
+      }
+  xs = g_new (float, TH * (c->layers + 1)); /* each layer's input, then the last output */
+  xf = g_new (float, TH);
+  dxf = g_new (float, TH);
+  dx = g_new (float, TH);
+  scratch = g_new (float, MAX (assay_backend_attention_scratch (self->b, max_len, c->heads),
+                               assay_backend_attention_backward_scratch (self->b, max_len, c->heads)));
+  p.scratch = scratch;
+  acts_alloc (&a, T, c);
+  acts_alloc (&d, T, c);
+  chunk = (int) CLAMP (((gsize) 16 << 20) / MAX (V, 1), 1, (gsize) T);
+  logits = g_new (float, (gsize) chunk * V);
+
+  /* forward */
+  for (int t = 0; t < T; t++)
+    memcpy (xs + (gsize) t * H, W (self->embed) + (gsize) ids[t] * H, H * sizeof (float));
+  for (int l = 0; l < c->layers; l++)
+    if (!layer_forward (pass, l, xs + TH * l, xs + TH * (l + 1), &a))
+      goto out;
+  if (assay_backend_rmsnorm (self->b, xs + TH * c->layers, W (self->norm), xf, T, H, (float) c->norm_eps) != 0
+      || !assay_output_loss (self->b, xf, T, H, W (self->head), V, targets, weights, chunk, logits, dxf,
+                             G (self->head), loss, logprobs, error))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "training: %s", assay_backend_last_error (self->b));
+      goto out;
+    }
+  /* backward */
+  if (assay_backend_rmsnorm_backward (self->b, xs + TH * c->layers, W (self->norm), dxf, T, H, (float) c->norm_eps,
+                                      dx, G (self->norm)) != 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "training: %s", assay_backend_last_error (self->b));
+      goto out;
+    }
+  for (int l = c->layers - 1; l >= 0; l--)
+    if (!layer_forward (pass, l, xs + TH * l, NULL, &a) || !layer_backward (pass, l, xs + TH * l, &a, dx, &d))
+      goto out;
+  if (assay_backend_embed_backward (self->b, ids, T, dx, H, G (self->embed)) != 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "training: %s", assay_backend_last_error (self->b));
+      goto out;
+    }
+  ok = TRUE;
+out:
+  acts_free (&a);
+  acts_free (&d);
+  return ok;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-train-model.h: a causal language model (Llama, Qwen2, Mistral) held for training:
+ * float32 master copies of every weight of the folder, each with its gradient, and one forward +
+ * backward pass over packed sequences that adds the gradients of a weighted token-level
+ * cross-entropy. The output layer's logits exist for a chunk of rows at a time; each layer keeps
+ * only its input, and its activations are computed again in the backward pass (one more forward
+ * pass of compute, for activation memory of one layer instead of all of them).
+ *
+ * Parameters are the folder's tensors under their Hugging Face names, so that optimisers,
+ * checkpoints and checks address them by name. */
+#pragma once
+
+#include <glib.h>
+
+#include "assay-backend.h"
+#include "assay-lm-model.h"
+
+G_BEGIN_DECLS
+
+typedef struct _AssayTrainModel AssayTrainModel;
+
+/* Reads the weights of model's folder (any dtype it stores) as float32 for the CPU backend b. */
+AssayTrainModel *assay_train_model_new  (AssayLmModel *model,
+                                         AssayBackend *backend,
+                                         GError      **error);
+void             assay_train_model_free (AssayTrainModel *self);
+
+guint            assay_train_model_n_params    (AssayTrainModel *self);
+const char      *assay_train_model_param_name  (AssayTrainModel *self,
+                                                guint            i);
+/* Values and gradient of parameter i (n floats each; the caller may change the values). */
+float           *assay_train_model_param       (AssayTrainModel *self,
+                                                guint            i,
+                                                gsize           *n);
+float           *assay_train_model_grad        (AssayTrainModel *self,
+                                                guint            i);
+/* Whether weight decay applies: matrices yes, norms and biases no. */
+gboolean         assay_train_model_param_decays (AssayTrainModel *self,
+                                                 guint            i);
+/* rows x cols (cols 0 for a vector). */
+void             assay_train_model_param_shape (AssayTrainModel *self,
+                                                guint            i,
+                                                int             *rows,
+                                                int             *cols);
+
+/* One forward and backward pass over T tokens ids packed as n_seqs sequences (seq_offsets:
+ * n_seqs + 1 ascending offsets; positions restart at 0 in each). Token t is scored on
+ * targets[t] (the next token, or < 0: not scored) with weight weights[t] (NULL: 1). The
+ * gradients of the summed weighted loss are added to the parameters' gradients; *loss gets the
+ * sum. logprobs (optional, T floats) gets log p(targets[t]) (0 where not scored). */
+gboolean         assay_train_model_step (AssayTrainModel *self,
+                                         const int       *ids,
+                                         int              T,
+                                         const int       *seq_offsets,
+                                         int              n_seqs,
+                                         const int       *targets,
+                                         const float     *weights,
+                                         double          *loss,
+                                         float           *logprobs,
+                                         GError         **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AssayTrainModel, assay_train_model_free)
+
+G_END_DECLS
