@@ -3,12 +3,17 @@
  * dx = dy W, dW += dy^T x, db += the column sums of dy; the rest are the backend's gradients. */
 #include "assay-train-model.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
 #include "assay-error.h"
 #include "assay-lm-config.h"
+#include "assay-atomic-file.h"
+#include "assay-json.h"
 #include "assay-output-loss.h"
+#include "assay-safetensors-writer.h"
 #include "assay-safetensors.h"
 
 typedef struct
@@ -44,6 +49,7 @@ typedef struct
 
 struct _AssayTrainModel
 {
+  char          *dir;     /* the folder it came from */
   AssayBackend  *b;
   AssayLmConfig  c;
   GArray        *params;  /* Param */
@@ -66,6 +72,7 @@ assay_train_model_free (AssayTrainModel *self)
       g_free (P (self, i)->g);
     }
   g_array_unref (self->params);
+  g_free (self->dir);
   g_free (self->layer);
   g_free (self->inv_freq);
   g_free (self);
@@ -140,6 +147,7 @@ assay_train_model_new (AssayLmModel *model, AssayBackend *backend, GError **erro
   if ((files = assay_safetensors_open_dir (dir, error)) == NULL)
     return NULL;
   self->b = backend;
+  self->dir = g_strdup (dir);
   self->c = *c;
   self->inv_freq = assay_lm_config_inv_freq (c);
   H = c->hidden, Q = c->heads * c->head_dim, K = c->kv_heads * c->head_dim, I = c->inter, V = c->vocab;
@@ -482,4 +490,68 @@ out:
   acts_free (&a);
   acts_free (&d);
   return ok;
+}
+
+/* ---- saving ---- */
+
+static gboolean
+copy_file (const char *from, const char *to, GError **error)
+{
+  g_autofree char *data = NULL;
+  gsize            len;
+  g_autoptr (AssayAtomicFile) file = NULL;
+
+  if (!g_file_get_contents (from, &data, &len, error) || (file = assay_atomic_file_new (to, error)) == NULL)
+    return FALSE;
+  if (fwrite (data, 1, len, assay_atomic_file_get_stream (file)) != len)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "%s: %s", to, g_strerror (errno));
+      return FALSE;
+    }
+  return assay_atomic_file_commit (file, error);
+}
+
+gboolean
+assay_train_model_save (AssayTrainModel *self, const char *dir, gboolean bf16, GError **error)
+{
+  static const char *const files[] = {
+    "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json",
+    "vocab.json", "merges.txt", "tokenizer.model", "chat_template.jinja", "chat_template.json", NULL
+  };
+  g_autoptr (AssaySafetensorsWriter) w = assay_safetensors_writer_new (bf16);
+  g_autofree char *weights = g_build_filename (dir, "model.safetensors", NULL);
+  g_autofree char *config_in = g_build_filename (self->dir, "config.json", NULL);
+  g_autofree char *config_out = g_build_filename (dir, "config.json", NULL);
+  g_autofree char *config_text = NULL;
+  g_autoptr (JsonObject) config = NULL;
+  g_autoptr (AssayAtomicFile) file = NULL;
+
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "%s: %s", dir, g_strerror (errno));
+      return FALSE;
+    }
+  for (guint i = 0; i < self->params->len; i++)
+    assay_safetensors_writer_add (w, P (self, i)->name, P (self, i)->w, P (self, i)->rows, P (self, i)->cols);
+  if (!assay_safetensors_writer_write (w, weights, error))
+    return FALSE;
+  if (!g_file_get_contents (config_in, &config_text, NULL, error)
+      || (config = assay_json_object_from_string (config_text, error)) == NULL)
+    return FALSE;
+  json_object_set_string_member (config, "torch_dtype", bf16 ? "bfloat16" : "float32");
+  g_clear_pointer (&config_text, g_free);
+  config_text = assay_json_object_to_string (config, TRUE);
+  if ((file = assay_atomic_file_new (config_out, error)) == NULL)
+    return FALSE;
+  fputs (config_text, assay_atomic_file_get_stream (file));
+  if (!assay_atomic_file_commit (file, error))
+    return FALSE;
+  for (guint i = 0; files[i] != NULL; i++)
+    {
+      g_autofree char *from = g_build_filename (self->dir, files[i], NULL);
+      g_autofree char *to = g_build_filename (dir, files[i], NULL);
+      if (g_file_test (from, G_FILE_TEST_IS_REGULAR) && !copy_file (from, to, error))
+        return FALSE;
+    }
+  return TRUE;
 }

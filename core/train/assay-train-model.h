@@ -59,6 +59,15 @@ gboolean         assay_train_model_step (AssayTrainModel *self,
                                          float           *logprobs,
                                          GError         **error);
 
+/* Writes the weights as a Hugging Face folder dir (created when missing): model.safetensors
+ * (float32, or bfloat16), config.json with torch_dtype set accordingly, and the tokenizer and
+ * generation files of the folder the model came from. Each file is written whole or not at
+ * all. */
+gboolean         assay_train_model_save (AssayTrainModel *self,
+                                         const char      *dir,
+                                         gboolean         bf16,
+                                         GError         **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AssayTrainModel, assay_train_model_free)
 
 G_END_DECLS

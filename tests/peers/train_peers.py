@@ -11,8 +11,15 @@ one sequence at a time, the same weighted token cross-entropy is summed, and aut
 gradients. Agreement: for the loss and every parameter, max|assay - torch| <= 1e-5 * max|torch|
 (the engine computes in float32), and the per-token log-probabilities within 1e-5.
 
+Then `assay-cli train sft` end to end: a workspace of 12 prompt/completion records, 9 accepted
+(with an edit on one: the edit is learnt), one step over them all; the step's loss (the mean
+over completion tokens, the model's EOS after each) and gradient norm must be torch's on the same
+token ids (from `assay-cli lm tokenize`) within 1e-5, and the written folder must open and hold
+weights changed by that step.
+
 usage: train_peers.py BUILD_DIR   (exit 77 without python3-torch)"""
 import json
+import math
 import os
 import subprocess
 import sys
@@ -79,6 +86,74 @@ def check_model(build, arch, tmp, failures):
         failures.append(arch + " log-probabilities")
 
 
+def run(*args):
+    p = subprocess.run(list(args), capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SystemExit("%s failed: %s" % (" ".join(args[:3]), p.stderr[-800:]))
+    return p.stdout
+
+
+def check_sft(build, tmp, failures):
+    cli = os.path.join(build, "app", "cli", "assay-cli")
+    folder = os.path.join(tmp, "sft-base")
+    subprocess.run([os.path.join(build, "tests", "make-test-lm"), folder, "--arch", "llama"], check=True,
+                   capture_output=True)
+    cfg = json.load(open(os.path.join(folder, "config.json")))
+    cfg["eos_token_id"] = 2
+    json.dump(cfg, open(os.path.join(folder, "config.json"), "w"))
+    ws = os.path.join(tmp, "sft.assay")
+    data = os.path.join(tmp, "sft.jsonl")
+    records = [("%d plus %d is" % (a, b), " %d." % (a + b)) for a, b in
+               [(1, 2), (3, 4), (5, 1), (2, 2), (7, 1), (4, 4), (6, 3), (9, 0), (8, 1), (2, 5), (3, 3), (1, 1)]]
+    with open(data, "w") as f:
+        for i, (p, t) in enumerate(records):
+            f.write(json.dumps({"id": "r%d" % i, "prompt": p, "text": t}) + "\n")
+    run(cli, "gen", "import", "-w", ws, data, "--map", "ext_id=id,prompt=prompt,text=text")
+    for rid in range(1, 10):
+        run(cli, "gen", "review", "-w", ws, "--id", str(rid), "--accept")
+    run(cli, "gen", "review", "-w", ws, "--id", "4", "--edit", " four.")
+    texts = {i: t for i, (_, t) in enumerate(records)}
+    texts[3] = " four."
+    out = os.path.join(tmp, "sft-out")
+    r = json.loads(run(cli, "train", "sft", "-w", ws, "--model", folder, "--dataset", "1", "--out", out,
+                       "--epochs", "1", "--batch-tokens", "100000", "--lr", "1e-3", "--json"))
+    step = r["steps"][0]
+
+    def tokens(text):
+        return json.loads(run(cli, "lm", "tokenize", "--tokenizer", folder, "--text", text, "--json"))["ids"]
+    lm = TorchLM(folder, torch.float64)
+    for v in lm.w.values():
+        v.requires_grad_(True)
+    seqs = []
+    for i in range(9):  # records 1..9 are accepted (ids from 1)
+        p, c = tokens(records[i][0]), tokens(texts[i]) + [2]
+        seqs.append((p + c, max(len(p), 1)))
+    n = sum(len(ids) - first for ids, first in seqs)
+    loss = 0
+    for ids, first in seqs:
+        h = lm._llama(torch.tensor(ids)[None])[0]
+        lp = torch.log_softmax(h @ lm.w["lm_head.weight"].T, -1)
+        for t in range(first - 1, len(ids) - 1):
+            loss = loss - lp[t, ids[t + 1]] / n
+    loss.backward()
+    norm = math.sqrt(sum(float((v.grad ** 2).sum()) for v in lm.w.values()))
+    for name, ours, ref in (("sft step 1 loss", step["loss"], float(loss)), ("sft step 1 grad norm", step["grad_norm"], norm)):
+        ok = abs(ours - ref) <= 1e-5 * abs(ref)
+        print("sft    %-44s assay %.8g  torch f64 %.8g%s" % (name, ours, ref, "" if ok else "  FAIL"))
+        if not ok:
+            failures.append(name)
+    ok = r["examples"] == 9 and r["tokens"] == sum(len(ids) for ids, _ in seqs)
+    new = read_safetensors(os.path.join(out, "model.safetensors"))
+    base = read_safetensors(os.path.join(folder, "model.safetensors"))
+    moved = max(float(np.abs(new[k] - base[k]).max()) for k in base)
+    ok = ok and set(new) == set(base) and 0 < moved <= 2e-3
+    run(cli, "lm", "info", out)
+    print("sft    %-44s %d examples, %d tokens, largest weight change %.2e%s"
+          % ("the written folder", r["examples"], r["tokens"], moved, "" if ok else "  FAIL"))
+    if not ok:
+        failures.append("sft folder")
+
+
 def main():
     if torch is None:
         print("SKIP: python3-torch is not installed")
@@ -88,6 +163,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for arch in ("llama", "qwen2"):
             check_model(build, arch, tmp, failures)
+        check_sft(build, tmp, failures)
     print("%d failed" % len(failures))
     return 1 if failures else 0
 

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-cli train sft: fine-tune a model on the records the reviewer kept. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "assay-cli-commands.h"
+#include "assay-gen-record.h"
+#include "assay-sft.h"
+
+static int
+verb_sft (AssayCliCommon *common, int argc, char **argv)
+{
+  AssaySftOptions  o;
+  g_autofree char *model = NULL, *out = NULL, *status_name = NULL;
+  gint64           dataset = 0;
+  double           lr = 2e-5, warmup = 0, weight_decay = 0, max_grad_norm = 1.0;
+  int              epochs = 3, batch_tokens = 4096, accumulate = 1, max_len = 0, seed = 42;
+  gboolean         chat = FALSE, bf16 = FALSE, force = FALSE;
+  const GOptionEntry entries[] = {
+    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model, N_("The model folder to start from (Llama, Qwen2, Mistral)"), N_("DIR") },
+    { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("The generations dataset to learn from"), N_("ID") },
+    { "status", 0, 0, G_OPTION_ARG_STRING, &status_name, N_("Records of this review status (default accepted; any)"), N_("STATUS") },
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, N_("The folder the trained model is written to"), N_("DIR") },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, N_("Peak learning rate (default 2e-5)"), N_("LR") },
+    { "epochs", 0, 0, G_OPTION_ARG_INT, &epochs, N_("Passes over the records (default 3)"), N_("N") },
+    { "batch-tokens", 0, 0, G_OPTION_ARG_INT, &batch_tokens, N_("Tokens per batch (default 4096)"), N_("N") },
+    { "accumulate", 0, 0, G_OPTION_ARG_INT, &accumulate, N_("Batches per optimiser step (default 1)"), N_("N") },
+    { "max-len", 0, 0, G_OPTION_ARG_INT, &max_len, N_("Tokens per record at most (default: the model's context)"), N_("N") },
+    { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &warmup, N_("Share of the steps spent warming up (default 0)"), N_("R") },
+    { "weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &weight_decay, N_("AdamW's decoupled weight decay (default 0)"), N_("W") },
+    { "max-grad-norm", 0, 0, G_OPTION_ARG_DOUBLE, &max_grad_norm, N_("Clip the gradients to this norm (default 1; 0: no clipping)"), N_("N") },
+    { "seed", 0, 0, G_OPTION_ARG_INT, &seed, N_("Seed of the shuffles (default 42)"), N_("N") },
+    { "chat", 0, 0, G_OPTION_ARG_NONE, &chat, N_("Prompts as a user turn through the model's chat template"), NULL },
+    { "bf16", 0, 0, G_OPTION_ARG_NONE, &bf16, N_("Write bfloat16 weights (default: as the model's files)"), NULL },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force, N_("Replace a model already in --out"), NULL },
+    { NULL }
+  };
+  g_autoptr (AssayJob) job = NULL;
+  JsonNode *result;
+  int status = assay_cli_parse (common, "train sft", NULL, entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (common->workspace == NULL || model == NULL || dataset <= 0 || out == NULL)
+    return assay_cli_usage (_("train sft needs a workspace (-w FILE), --model DIR, --dataset ID and --out DIR"));
+  assay_sft_options_init (&o);
+  if (status_name != NULL && g_str_equal (status_name, "any"))
+    o.status = -1;
+  else if (status_name != NULL)
+    {
+      AssayGenStatus s;
+      if (!assay_gen_parse_status (status_name, &s))
+        return assay_cli_usage (_("--status: “%s” is none of pending, accepted, rejected, edited, any"), status_name);
+      o.status = (int) s;
+    }
+  if (epochs < 1 || batch_tokens < 2 || accumulate < 1 || !(lr > 0) || warmup < 0 || warmup >= 1 || max_len < 0
+      || weight_decay < 0 || max_grad_norm < 0)
+    return assay_cli_usage (_("train sft: --epochs, --accumulate ≥ 1, --batch-tokens ≥ 2, --lr > 0, --warmup in [0, 1), "
+                              "--max-len, --weight-decay and --max-grad-norm ≥ 0"));
+  o.model = g_steal_pointer (&model);
+  o.out = g_steal_pointer (&out);
+  o.dataset = dataset;
+  o.lr = lr;
+  o.epochs = epochs;
+  o.batch_tokens = batch_tokens;
+  o.accumulate = accumulate;
+  o.max_len = max_len;
+  o.warmup = warmup;
+  o.weight_decay = weight_decay;
+  o.max_grad_norm = max_grad_norm;
+  o.seed = (guint) seed;
+  o.chat = chat;
+  o.bf16 = bf16;
+  o.force = force;
+  job = assay_sft_job_new (&o);
+  assay_sft_options_clear (&o);
+  if ((status = assay_cli_finish_job (common, job, &result)) == ASSAY_CLI_OK)
+    status = assay_cli_output (common, result);
+  return status;
+}
+
+static const AssayCliVerb verbs[] = {
+  { "sft", verb_sft, N_("Fine-tune a model on a dataset's reviewed records (completion-only loss)") },
+  { NULL }
+};
+
+int
+assay_cli_train (int argc, char **argv)
+{
+  return assay_cli_dispatch ("train", verbs, argc, argv);
+}
