@@ -1,29 +1,36 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* assay-cli train sft: fine-tune a model on the records the reviewer kept. */
+/* assay-cli train sft|dpo: fine-tune a model on the records the reviewer kept. */
 #include "config.h"
 
 #include <glib/gi18n.h>
 
 #include "assay-cli-commands.h"
 #include "assay-gen-record.h"
-#include "assay-sft.h"
+#include "assay-finetune.h"
 
 static int
-verb_sft (AssayCliCommon *common, int argc, char **argv)
+finetune (AssayCliCommon *common, AssayFinetuneObjective objective, int argc, char **argv)
 {
-  AssaySftOptions  o;
-  g_autofree char *model = NULL, *out = NULL, *status_name = NULL;
+  AssayFinetuneOptions o;
+  g_autofree char *model = NULL, *out = NULL, *status_name = NULL, *loss = NULL;
   gint64           dataset = 0;
-  double           lr = 2e-5, warmup = 0, weight_decay = 0, max_grad_norm = 1.0;
-  int              epochs = 3, batch_tokens = 4096, accumulate = 1, max_len = 0, seed = 42;
+  double           lr = objective == ASSAY_FINETUNE_SFT ? 2e-5 : 1e-6, warmup = 0, weight_decay = 0;
+  double           max_grad_norm = 1.0, beta = 0.1;
+  int              epochs = objective == ASSAY_FINETUNE_SFT ? 3 : 1, batch_tokens = 4096, accumulate = 1;
+  int              max_len = 0, seed = 42;
   gboolean         chat = FALSE, bf16 = FALSE, force = FALSE;
-  const GOptionEntry entries[] = {
+  const char      *verb = objective == ASSAY_FINETUNE_SFT ? "train sft" : "train dpo";
+  const GOptionEntry dpo_entries[] = {
+    { "beta", 0, 0, G_OPTION_ARG_DOUBLE, &beta, N_("How far the policy may move from the reference (default 0.1)"), N_("B") },
+    { "loss", 0, 0, G_OPTION_ARG_STRING, &loss, N_("sigmoid (DPO, default) or ipo"), N_("TYPE") },
+  };
+  GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model, N_("The model folder to start from (Llama, Qwen2, Mistral)"), N_("DIR") },
     { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("The generations dataset to learn from"), N_("ID") },
     { "status", 0, 0, G_OPTION_ARG_STRING, &status_name, N_("Records of this review status (default accepted; any)"), N_("STATUS") },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, N_("The folder the trained model is written to"), N_("DIR") },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, N_("Peak learning rate (default 2e-5)"), N_("LR") },
-    { "epochs", 0, 0, G_OPTION_ARG_INT, &epochs, N_("Passes over the records (default 3)"), N_("N") },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, N_("Peak learning rate (default: sft 2e-5, dpo 1e-6)"), N_("LR") },
+    { "epochs", 0, 0, G_OPTION_ARG_INT, &epochs, N_("Passes over the records (default: sft 3, dpo 1)"), N_("N") },
     { "batch-tokens", 0, 0, G_OPTION_ARG_INT, &batch_tokens, N_("Tokens per batch (default 4096)"), N_("N") },
     { "accumulate", 0, 0, G_OPTION_ARG_INT, &accumulate, N_("Batches per optimiser step (default 1)"), N_("N") },
     { "max-len", 0, 0, G_OPTION_ARG_INT, &max_len, N_("Tokens per record at most (default: the model's context)"), N_("N") },
@@ -34,17 +41,29 @@ verb_sft (AssayCliCommon *common, int argc, char **argv)
     { "chat", 0, 0, G_OPTION_ARG_NONE, &chat, N_("Prompts as a user turn through the model's chat template"), NULL },
     { "bf16", 0, 0, G_OPTION_ARG_NONE, &bf16, N_("Write bfloat16 weights (default: as the model's files)"), NULL },
     { "force", 0, 0, G_OPTION_ARG_NONE, &force, N_("Replace a model already in --out"), NULL },
-    { NULL }
+    { NULL }, { NULL }, { NULL }
   };
   g_autoptr (AssayJob) job = NULL;
   JsonNode *result;
-  int status = assay_cli_parse (common, "train sft", NULL, entries, &argc, &argv);
+  int status;
 
-  if (status != ASSAY_CLI_OK)
+  if (objective != ASSAY_FINETUNE_SFT)
+    {
+      guint n = 0;
+      while (entries[n].long_name != NULL)
+        n++;
+      entries[n] = dpo_entries[0];
+      entries[n + 1] = dpo_entries[1];
+    }
+  if ((status = assay_cli_parse (common, verb, NULL, entries, &argc, &argv)) != ASSAY_CLI_OK)
     return status;
   if (common->workspace == NULL || model == NULL || dataset <= 0 || out == NULL)
-    return assay_cli_usage (_("train sft needs a workspace (-w FILE), --model DIR, --dataset ID and --out DIR"));
-  assay_sft_options_init (&o);
+    return assay_cli_usage (_("%s needs a workspace (-w FILE), --model DIR, --dataset ID and --out DIR"), verb);
+  if (loss != NULL && !g_str_equal (loss, "sigmoid") && !g_str_equal (loss, "ipo"))
+    return assay_cli_usage (_("--loss: “%s” is neither sigmoid nor ipo"), loss);
+  if (loss != NULL && g_str_equal (loss, "ipo"))
+    objective = ASSAY_FINETUNE_IPO;
+  assay_finetune_options_init (&o, objective);
   if (status_name != NULL && g_str_equal (status_name, "any"))
     o.status = -1;
   else if (status_name != NULL)
@@ -55,13 +74,14 @@ verb_sft (AssayCliCommon *common, int argc, char **argv)
       o.status = (int) s;
     }
   if (epochs < 1 || batch_tokens < 2 || accumulate < 1 || !(lr > 0) || warmup < 0 || warmup >= 1 || max_len < 0
-      || weight_decay < 0 || max_grad_norm < 0)
-    return assay_cli_usage (_("train sft: --epochs, --accumulate ≥ 1, --batch-tokens ≥ 2, --lr > 0, --warmup in [0, 1), "
-                              "--max-len, --weight-decay and --max-grad-norm ≥ 0"));
+      || weight_decay < 0 || max_grad_norm < 0 || !(beta > 0))
+    return assay_cli_usage (_("%s: --epochs, --accumulate ≥ 1, --batch-tokens ≥ 2, --lr, --beta > 0, --warmup in [0, 1), "
+                              "--max-len, --weight-decay and --max-grad-norm ≥ 0"), verb);
   o.model = g_steal_pointer (&model);
   o.out = g_steal_pointer (&out);
   o.dataset = dataset;
   o.lr = lr;
+  o.beta = beta;
   o.epochs = epochs;
   o.batch_tokens = batch_tokens;
   o.accumulate = accumulate;
@@ -73,15 +93,28 @@ verb_sft (AssayCliCommon *common, int argc, char **argv)
   o.chat = chat;
   o.bf16 = bf16;
   o.force = force;
-  job = assay_sft_job_new (&o);
-  assay_sft_options_clear (&o);
+  job = assay_finetune_job_new (&o);
+  assay_finetune_options_clear (&o);
   if ((status = assay_cli_finish_job (common, job, &result)) == ASSAY_CLI_OK)
     status = assay_cli_output (common, result);
   return status;
 }
 
+static int
+verb_sft (AssayCliCommon *common, int argc, char **argv)
+{
+  return finetune (common, ASSAY_FINETUNE_SFT, argc, argv);
+}
+
+static int
+verb_dpo (AssayCliCommon *common, int argc, char **argv)
+{
+  return finetune (common, ASSAY_FINETUNE_DPO, argc, argv);
+}
+
 static const AssayCliVerb verbs[] = {
   { "sft", verb_sft, N_("Fine-tune a model on a dataset's reviewed records (completion-only loss)") },
+  { "dpo", verb_dpo, N_("Preference-tune a model on a dataset's reviewed pairs (DPO, or IPO with --loss ipo)") },
   { NULL }
 };
 

@@ -22,7 +22,7 @@ static const struct
   { "gen", assay_cli_gen, N_("Generations: import, review, export for training, prompts answered here or elsewhere") },
   { "embed", assay_cli_embed, N_("Text embeddings of a JSONL file with an encoder model") },
   { "lm", assay_cli_lm, N_("Language models: inspect, tokenize, chat templates, score tokens, generate") },
-  { "train", assay_cli_train, N_("Training: fine-tune a model on the records the reviewer kept (SFT)") },
+  { "train", assay_cli_train, N_("Training: fine-tune a model on the records the reviewer kept (SFT, DPO)") },
   { "video", assay_cli_video, N_("Videos: probe files, sample frames") },
   { "traces", assay_cli_traces, N_("Reasoning traces: import, sample, token credit, first errors, re-ranking, heatmaps") },
   { "datasets", assay_cli_datasets, N_("Datasets of every area: list, rename, delete") },

@@ -407,9 +407,9 @@ acts_free (Acts *a)
   g_free (a->act);
 }
 
-gboolean
-assay_train_model_step (AssayTrainModel *self, const int *ids, int T, const int *seq_offsets, int n_seqs,
-                        const int *targets, const float *weights, double *loss, float *logprobs, GError **error)
+static gboolean
+pass_run (AssayTrainModel *self, const int *ids, int T, const int *seq_offsets, int n_seqs, const int *targets,
+          const float *weights, double *loss, float *logprobs, gboolean backward, GError **error)
 {
   const AssayLmConfig *c = &self->c;
   int                  H = c->hidden, V = c->vocab, max_len = 1, chunk;
@@ -464,10 +464,15 @@ assay_train_model_step (AssayTrainModel *self, const int *ids, int T, const int 
       goto out;
   if (assay_backend_rmsnorm (self->b, xs + TH * c->layers, W (self->norm), xf, T, H, (float) c->norm_eps) != 0
       || !assay_output_loss (self->b, xf, T, H, W (self->head), V, targets, weights, chunk, logits, dxf,
-                             G (self->head), loss, logprobs, error))
+                             backward ? G (self->head) : NULL, loss, logprobs, error))
     {
       if (error != NULL && *error == NULL)
         g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "training: %s", assay_backend_last_error (self->b));
+      goto out;
+    }
+  if (!backward)
+    {
+      ok = TRUE;
       goto out;
     }
   /* backward */
@@ -554,4 +559,19 @@ assay_train_model_save (AssayTrainModel *self, const char *dir, gboolean bf16, G
         return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+assay_train_model_step (AssayTrainModel *self, const int *ids, int T, const int *seq_offsets, int n_seqs,
+                        const int *targets, const float *weights, double *loss, float *logprobs, GError **error)
+{
+  return pass_run (self, ids, T, seq_offsets, n_seqs, targets, weights, loss, logprobs, TRUE, error);
+}
+
+gboolean
+assay_train_model_score (AssayTrainModel *self, const int *ids, int T, const int *seq_offsets, int n_seqs,
+                         const int *targets, float *logprobs, GError **error)
+{
+  double loss;
+  return pass_run (self, ids, T, seq_offsets, n_seqs, targets, NULL, &loss, logprobs, FALSE, error);
 }

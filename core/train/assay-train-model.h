@@ -59,6 +59,17 @@ gboolean         assay_train_model_step (AssayTrainModel *self,
                                          float           *logprobs,
                                          GError         **error);
 
+/* The forward pass alone: logprobs (T floats) gets log p(targets[t]) (0 where targets[t] < 0);
+ * no gradient changes. */
+gboolean         assay_train_model_score (AssayTrainModel *self,
+                                          const int       *ids,
+                                          int              T,
+                                          const int       *seq_offsets,
+                                          int              n_seqs,
+                                          const int       *targets,
+                                          float           *logprobs,
+                                          GError         **error);
+
 /* Writes the weights as a Hugging Face folder dir (created when missing): model.safetensors
  * (float32, or bfloat16), config.json with torch_dtype set accordingly, and the tokenizer and
  * generation files of the folder the model came from. Each file is written whole or not at

@@ -17,6 +17,11 @@ over completion tokens, the model's EOS after each) and gradient norm must be to
 token ids (from `assay-cli lm tokenize`) within 1e-5, and the written folder must open and hold
 weights changed by that step.
 
+And `assay-cli train dpo`: 8 accepted pairs, two steps each over all of them; step 1's loss
+(log 2: the policy is its own reference) and gradient norm, and after torch.optim.AdamW takes the
+same first step, step 2's loss, rewards/chosen, rewards/rejected, rewards/margins,
+rewards/accuracies and logps, all within 1e-4 relative; the same for IPO's first step.
+
 usage: train_peers.py BUILD_DIR   (exit 77 without python3-torch)"""
 import json
 import math
@@ -154,6 +159,84 @@ def check_sft(build, tmp, failures):
         failures.append("sft folder")
 
 
+def check_dpo(build, tmp, failures):
+    cli = os.path.join(build, "app", "cli", "assay-cli")
+    folder = os.path.join(tmp, "sft-base")  # (made by check_sft, EOS 2)
+    ws = os.path.join(tmp, "dpo.assay")
+    data = os.path.join(tmp, "dpo.jsonl")
+    pairs = [("%d plus %d is" % (a, b), " %d." % (a + b), " %d." % (a + b + 1)) for a, b in
+             [(1, 2), (3, 4), (5, 1), (2, 2), (7, 1), (4, 4), (6, 3), (9, 0)]]
+    with open(data, "w") as f:
+        for i, (p, c, r) in enumerate(pairs):
+            f.write(json.dumps({"id": "p%d" % i, "prompt": p, "chosen": c, "rejected": r}) + "\n")
+    run(cli, "gen", "import", "-w", ws, data, "--map", "ext_id=id,prompt=prompt,text=chosen,rejected=rejected")
+    for rid in range(1, 9):
+        run(cli, "gen", "review", "-w", ws, "--id", str(rid), "--accept")
+
+    def tokens(text):
+        return json.loads(run(cli, "lm", "tokenize", "--tokenizer", folder, "--text", text, "--json"))["ids"]
+    seqs = []
+    for p, c, r in pairs:
+        pi = tokens(p)
+        seqs.append([(pi + tokens(x) + [2], max(len(pi), 1)) for x in (c, r)])
+
+    for loss_type, lr in (("sigmoid", 1e-3), ("ipo", 1e-3)):
+        out = os.path.join(tmp, "dpo-out-" + loss_type)
+        r = json.loads(run(cli, "train", "dpo", "-w", ws, "--model", folder, "--dataset", "1", "--out", out,
+                           "--epochs", "2" if loss_type == "sigmoid" else "1", "--batch-tokens", "100000",
+                           "--lr", str(lr), "--beta", "0.1", "--loss", loss_type, "--json"))
+        lm = TorchLM(folder, torch.float64)
+        params = list(lm.w.values())
+        for v in params:
+            v.requires_grad_(True)
+        opt = torch.optim.AdamW([{"params": params, "weight_decay": 0.0}], lr=lr)
+
+        def logps():
+            out = []
+            for sides in seqs:
+                row = []
+                for ids, first in sides:
+                    h = lm._llama(torch.tensor(ids)[None])[0]
+                    lp = torch.log_softmax(h @ lm.w["lm_head.weight"].T, -1)
+                    picked = torch.stack([lp[t, ids[t + 1]] for t in range(first - 1, len(ids) - 1)])
+                    row.append(picked.sum() if loss_type == "sigmoid" else picked.mean())
+                out.append(row)
+            return out
+        with torch.no_grad():
+            ref = [[float(x) for x in row] for row in logps()]
+        for k, step in enumerate(r["steps"]):
+            lp = logps()
+            hs = [(c - ref[i][0]) - (rj - ref[i][1]) for i, (c, rj) in enumerate(lp)]
+            if loss_type == "sigmoid":
+                loss = sum(-torch.nn.functional.logsigmoid(0.1 * h) for h in hs) / len(hs)
+            else:
+                loss = sum((h - 1 / (2 * 0.1)) ** 2 for h in hs) / len(hs)
+            opt.zero_grad()
+            loss.backward()
+            norm = float(torch.nn.utils.clip_grad_norm_(params, 1.0))
+            want = {"loss": float(loss), "grad_norm": norm}
+            if loss_type == "sigmoid":
+                rc = [0.1 * float(c - ref[i][0]) for i, (c, _) in enumerate(lp)]
+                rr = [0.1 * float(rj - ref[i][1]) for i, (_, rj) in enumerate(lp)]
+                want.update({"rewards/chosen": sum(rc) / len(rc), "rewards/rejected": sum(rr) / len(rr),
+                             "rewards/margins": (sum(rc) - sum(rr)) / len(rc),
+                             "rewards/accuracies": sum(a > b for a, b in zip(rc, rr)) / len(rc),
+                             "logps/chosen": sum(float(c) for c, _ in lp) / len(lp),
+                             "logps/rejected": sum(float(rj) for _, rj in lp) / len(lp)})
+            bad = [key for key, v in want.items()
+                   if not abs(step[key] - v) <= 1e-4 * max(abs(v), 1e-3 if key.startswith("rewards") else 1.0)]
+            print("%-6s step %d %-37s %s%s" % (loss_type, k + 1, "loss %.6f (torch %.6f), grad norm %.5f (%.5f)"
+                                                % (step["loss"], want["loss"], step["grad_norm"], norm),
+                                                ("rewards/margins %.3g (torch %.3g)" % (step["rewards/margins"],
+                                                                                          want["rewards/margins"]))
+                                                if loss_type == "sigmoid" else "", "  FAIL " + ",".join(bad) if bad else ""))
+            if bad:
+                failures.append("%s step %d" % (loss_type, k + 1))
+            for group in opt.param_groups:
+                group["lr"] = step["learning_rate"]
+            opt.step()
+
+
 def main():
     if torch is None:
         print("SKIP: python3-torch is not installed")
@@ -164,6 +247,7 @@ def main():
         for arch in ("llama", "qwen2"):
             check_model(build, arch, tmp, failures)
         check_sft(build, tmp, failures)
+        check_dpo(build, tmp, failures)
     print("%d failed" % len(failures))
     return 1 if failures else 0
 

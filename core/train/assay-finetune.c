@@ -1,0 +1,646 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-finetune.c: see assay-finetune.h. The gradient of a loss L of the responses' log-probs is
+ * that of sum_t w_t (-log p_t) with w_t = -dL/d log p_t, which the engine's weighted
+ * cross-entropy computes: SFT weighs each completion token 1 / (tokens in the step); DPO first
+ * scores the batch (forward only) to know each pair's dL/dh, then weighs the chosen side's tokens
+ * by -dL/dh and the rejected side's by +dL/dh (divided by the pairs in the step, and for IPO by
+ * each response's length). */
+#include "config.h"
+
+#include "assay-finetune.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "assay-adamw.h"
+#include "assay-error.h"
+#include "assay-gen-query.h"
+#include "assay-gen-record.h"
+#include "assay-lm-model.h"
+#include "assay-lm-prompt.h"
+#include "assay-lm-tokenizer.h"
+#include "assay-train-model.h"
+
+void
+assay_finetune_options_init (AssayFinetuneOptions *o, AssayFinetuneObjective objective)
+{
+  memset (o, 0, sizeof *o);
+  o->objective = objective;
+  o->status = ASSAY_GEN_ACCEPTED;
+  o->lr = objective == ASSAY_FINETUNE_SFT ? 2e-5 : 1e-6;
+  o->beta = 0.1;
+  o->epochs = objective == ASSAY_FINETUNE_SFT ? 3 : 1;
+  o->batch_tokens = 4096;
+  o->accumulate = 1;
+  o->max_grad_norm = 1.0;
+  o->seed = 42;
+}
+
+void
+assay_finetune_options_clear (AssayFinetuneOptions *o)
+{
+  g_clear_pointer (&o->model, g_free);
+  g_clear_pointer (&o->out, g_free);
+}
+
+const char *
+assay_finetune_objective_name (AssayFinetuneObjective objective)
+{
+  return objective == ASSAY_FINETUNE_SFT ? "sft" : objective == ASSAY_FINETUNE_DPO ? "dpo" : "ipo";
+}
+
+/* A record: one sequence (SFT) or two (DPO: chosen, rejected). */
+typedef struct
+{
+  GArray *ids[2];   /* int */
+  int     first[2]; /* the response's first token */
+  double  ref[2];   /* the reference's log-prob of the response (DPO) */
+} Example;
+
+static void
+example_clear (gpointer p)
+{
+  Example *e = p;
+  g_clear_pointer (&e->ids[0], g_array_unref);
+  g_clear_pointer (&e->ids[1], g_array_unref);
+}
+
+static int
+sides (const AssayFinetuneOptions *o)
+{
+  return o->objective == ASSAY_FINETUNE_SFT ? 1 : 2;
+}
+
+static guint
+example_tokens (const Example *e)
+{
+  return e->ids[0]->len + (e->ids[1] != NULL ? e->ids[1]->len : 0);
+}
+
+static gboolean
+same_folder (const char *a, const char *b)
+{
+  GStatBuf x, y;
+  return g_stat (a, &x) == 0 && g_stat (b, &y) == 0 && x.st_ino == y.st_ino && x.st_dev == y.st_dev;
+}
+
+/* prompt + response + EOS, the response cut at max_len; NULL when the prompt leaves no room. */
+static GArray *
+join (GArray *prompt, AssayLmTokenizer *tok, const AssayLmConfig *c, const char *response, int max_len, int *first,
+      GError **error)
+{
+  g_autoptr (GArray) r = assay_lm_tokenizer_encode (tok, response, NULL, error);
+  GArray *ids;
+
+  if (r == NULL)
+    return NULL;
+  if (c->n_eos > 0)
+    g_array_append_val (r, c->eos_ids[0]);
+  if ((int) prompt->len + 1 >= max_len || prompt->len + r->len < 2)
+    return NULL;
+  ids = g_array_sized_new (FALSE, FALSE, sizeof (int), prompt->len + r->len);
+  g_array_append_vals (ids, prompt->data, prompt->len);
+  g_array_append_vals (ids, r->data, MIN (r->len, (guint) (max_len - (int) prompt->len)));
+  *first = MAX ((int) prompt->len, 1); /* the first token of all has nothing before it */
+  return ids;
+}
+
+/* The records as examples; *skipped counts those with no text (or no rejected side, for DPO) or a
+ * prompt filling max_len. */
+static GArray *
+load_examples (AssayStore *store, const AssayFinetuneOptions *o, AssayLmModel *model, int max_len, guint *skipped,
+               GError **error)
+{
+  const AssayLmConfig *c = assay_lm_model_config (model);
+  AssayLmTokenizer    *tok = assay_lm_model_tokenizer (model);
+  g_autoptr (AssayLmPrompt) prompt = NULL;
+  g_autoptr (GArray) ids = NULL;
+  GArray             *out = g_array_new (FALSE, TRUE, sizeof (Example));
+  AssayGenFilter      f;
+
+  g_array_set_clear_func (out, example_clear);
+  assay_gen_filter_init (&f);
+  f.dataset = o->dataset;
+  f.status = o->status;
+  if (tok == NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, "%s: no tokenizer", assay_lm_model_dir (model));
+      goto fail;
+    }
+  if ((prompt = assay_lm_prompt_new (model, o->chat, error)) == NULL || (ids = assay_gen_query_ids (store, &f, error)) == NULL)
+    goto fail;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr (AssayGenRecord) r = assay_gen_record_load (store, g_array_index (ids, gint64, i), error);
+      g_autoptr (GArray) p = NULL;
+      g_autoptr (GError) local = NULL;
+      const char *text;
+      Example     e = { { NULL, NULL }, { 0, 0 }, { 0, 0 } };
+
+      if (r == NULL)
+        goto fail;
+      text = assay_gen_record_final_text (r);
+      if (text == NULL || *text == '\0' || (sides (o) == 2 && (r->rejected == NULL || *r->rejected == '\0')))
+        {
+          (*skipped)++;
+          continue;
+        }
+      if ((p = assay_lm_prompt_encode (prompt, r->prompt != NULL ? r->prompt : "", &local)) != NULL)
+        for (int s = 0; s < sides (o) && local == NULL; s++)
+          if ((e.ids[s] = join (p, tok, c, s == 0 ? text : r->rejected, max_len, &e.first[s], &local)) == NULL)
+            break;
+      if (local != NULL)
+        {
+          example_clear (&e);
+          g_propagate_prefixed_error (error, g_steal_pointer (&local), "record %" G_GINT64_FORMAT ": ", r->id);
+          goto fail;
+        }
+      if (e.ids[sides (o) - 1] == NULL)
+        {
+          /* no room after the prompt */
+          example_clear (&e);
+          (*skipped)++;
+          continue;
+        }
+      g_array_append_val (out, e);
+    }
+  return out;
+fail:
+  g_array_unref (out);
+  return NULL;
+}
+
+/* The examples in order[0 .. n) in batches of at most budget tokens (an example longer than that
+ * alone): batch b holds order[start[b] .. start[b + 1]). */
+static GArray *
+batches (GArray *examples, const guint *order, guint n, int budget)
+{
+  GArray *start = g_array_new (FALSE, FALSE, sizeof (guint));
+  int     used = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      int len = (int) example_tokens (&g_array_index (examples, Example, order[i]));
+      if (i == 0 || used + len > budget)
+        {
+          g_array_append_val (start, i);
+          used = 0;
+        }
+      used += len;
+    }
+  g_array_append_val (start, n);
+  return start;
+}
+
+/* One batch laid out for the engine: every side of every example its own sequence, its
+ * response's positions scored. at[2 * k + s] is where side s of the k-th example starts. */
+typedef struct
+{
+  GArray *ids, *targets, *weights, *offsets, *at;
+} Batch;
+
+static void
+batch_clear (Batch *b)
+{
+  g_clear_pointer (&b->ids, g_array_unref);
+  g_clear_pointer (&b->targets, g_array_unref);
+  g_clear_pointer (&b->weights, g_array_unref);
+  g_clear_pointer (&b->offsets, g_array_unref);
+  g_clear_pointer (&b->at, g_array_unref);
+}
+
+static void
+batch_make (Batch *b, GArray *examples, const guint *order, guint from, guint to, int n_sides)
+{
+  int zero = 0;
+
+  b->ids = g_array_new (FALSE, FALSE, sizeof (int));
+  b->targets = g_array_new (FALSE, FALSE, sizeof (int));
+  b->weights = g_array_new (FALSE, FALSE, sizeof (float));
+  b->offsets = g_array_new (FALSE, FALSE, sizeof (int));
+  b->at = g_array_new (FALSE, FALSE, sizeof (int));
+  g_array_append_val (b->offsets, zero);
+  for (guint i = from; i < to; i++)
+    for (int s = 0; s < n_sides; s++)
+      {
+        const Example *e = &g_array_index (examples, Example, order[i]);
+        const GArray  *ids = e->ids[s];
+        int            at = (int) b->ids->len;
+        float          none = 0.0f;
+
+        g_array_append_val (b->at, at);
+        for (guint t = 0; t < ids->len; t++)
+          {
+            /* position t predicts token t + 1, scored within the response */
+            int target = t + 1 < ids->len && (int) t + 1 >= e->first[s] ? g_array_index (ids, int, t + 1) : -1;
+            g_array_append_val (b->ids, g_array_index (ids, int, t));
+            g_array_append_val (b->targets, target);
+            g_array_append_val (b->weights, none);
+          }
+        g_array_append_val (b->offsets, b->ids->len);
+      }
+}
+
+/* The sum of the scored log-probs of side s of the k-th example of a batch, and their count. */
+static double
+side_logprob (const Batch *b, const float *lp, guint k, int s, int n_sides, int *n)
+{
+  int    at = g_array_index (b->at, int, k * n_sides + s);
+  int    end = g_array_index (b->offsets, int, k * n_sides + s + 1);
+  double sum = 0.0;
+
+  *n = 0;
+  for (int t = at; t < end; t++)
+    if (g_array_index (b->targets, int, t) >= 0)
+      {
+        sum += lp[t];
+        (*n)++;
+      }
+  return sum;
+}
+
+/* Sets the weight of every scored token of side s of the k-th example. */
+static void
+side_weigh (Batch *b, guint k, int s, int n_sides, float w)
+{
+  int at = g_array_index (b->at, int, k * n_sides + s);
+  int end = g_array_index (b->offsets, int, k * n_sides + s + 1);
+
+  for (int t = at; t < end; t++)
+    if (g_array_index (b->targets, int, t) >= 0)
+      g_array_index (b->weights, float, t) = w;
+}
+
+static gboolean
+score (AssayTrainModel *train, Batch *b, float *lp, GError **error)
+{
+  return assay_train_model_score (train, (int *) b->ids->data, (int) b->ids->len, (int *) b->offsets->data,
+                                  (int) b->offsets->len - 1, (int *) b->targets->data, lp, error);
+}
+
+/* DPO's reference: each example's response log-probs under the model before training. */
+static gboolean
+reference_logprobs (AssayTrainModel *train, GArray *examples, int budget, GError **error)
+{
+  g_autofree guint *order = g_new (guint, examples->len);
+  g_autoptr (GArray) start = NULL;
+
+  for (guint i = 0; i < examples->len; i++)
+    order[i] = i;
+  start = batches (examples, order, examples->len, budget);
+  for (guint k = 0; k + 1 < start->len; k++)
+    {
+      guint from = g_array_index (start, guint, k), to = g_array_index (start, guint, k + 1);
+      Batch b = { 0 };
+      g_autofree float *lp = NULL;
+      gboolean ok;
+
+      batch_make (&b, examples, order, from, to, 2);
+      lp = g_new (float, b.ids->len);
+      ok = score (train, &b, lp, error);
+      for (guint i = from; ok && i < to; i++)
+        for (int s = 0; s < 2; s++)
+          {
+            int n;
+            g_array_index (examples, Example, i).ref[s] = side_logprob (&b, lp, i - from, s, 2, &n);
+          }
+      batch_clear (&b);
+      if (!ok)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static double
+log_sigmoid (double x)
+{
+  return x >= 0 ? -log1p (exp (-x)) : x - log1p (exp (x));
+}
+
+/* The pairs of a step: their dL/dh weights set on the batches; the step's metrics added to m. */
+static void
+dpo_weigh (const AssayFinetuneOptions *o, GArray *examples, const guint *ord, GArray *start, guint b0, guint b1,
+           Batch *bs, float **lps, JsonObject *m)
+{
+  guint  pairs = g_array_index (start, guint, b1) - g_array_index (start, guint, b0);
+  double loss = 0, rc = 0, rr = 0, acc = 0, lc = 0, lr = 0;
+  gboolean ipo = o->objective == ASSAY_FINETUNE_IPO;
+
+  for (guint b = b0; b < b1; b++)
+    {
+      guint from = g_array_index (start, guint, b), to = g_array_index (start, guint, b + 1);
+      for (guint i = from; i < to; i++)
+        {
+          const Example *e = &g_array_index (examples, Example, ord[i]);
+          int    nc, nr;
+          double pc = side_logprob (&bs[b - b0], lps[b - b0], i - from, 0, 2, &nc);
+          double pr = side_logprob (&bs[b - b0], lps[b - b0], i - from, 1, 2, &nr);
+          double sc = ipo ? 1.0 / MAX (nc, 1) : 1.0, sr = ipo ? 1.0 / MAX (nr, 1) : 1.0;
+          double dc = (pc - e->ref[0]) * sc, dr = (pr - e->ref[1]) * sr, h = dc - dr, dl;
+
+          if (ipo)
+            {
+              double gap = h - 1.0 / (2.0 * o->beta);
+              loss += gap * gap;
+              dl = 2.0 * gap;
+            }
+          else
+            {
+              loss += -log_sigmoid (o->beta * h);
+              dl = -o->beta * exp (log_sigmoid (-o->beta * h)); /* -beta sigma(-beta h) */
+            }
+          side_weigh (&bs[b - b0], i - from, 0, 2, (float) (-dl * sc / pairs));
+          side_weigh (&bs[b - b0], i - from, 1, 2, (float) (dl * sr / pairs));
+          rc += o->beta * dc;
+          rr += o->beta * dr;
+          acc += dc > dr;
+          lc += pc;
+          lr += pr;
+        }
+    }
+  json_object_set_double_member (m, "loss", loss / pairs);
+  json_object_set_double_member (m, "rewards/chosen", rc / pairs);
+  json_object_set_double_member (m, "rewards/rejected", rr / pairs);
+  json_object_set_double_member (m, "rewards/accuracies", acc / pairs);
+  json_object_set_double_member (m, "rewards/margins", (rc - rr) / pairs);
+  json_object_set_double_member (m, "logps/chosen", lc / pairs);
+  json_object_set_double_member (m, "logps/rejected", lr / pairs);
+}
+
+gboolean
+assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBackend *backend,
+                    void (*progress) (double, const char *, gpointer), gpointer progress_data, GCancellable *cancellable,
+                    JsonObject **result, GError **error)
+{
+  g_autoptr (AssayLmModel) model = NULL;
+  g_autoptr (AssayTrainModel) train = NULL;
+  g_autoptr (AssayAdamW) opt = NULL;
+  g_autoptr (GArray) examples = NULL;
+  g_autoptr (GRand) rng = g_rand_new_with_seed (o->seed);
+  g_autofree guint *order = NULL;
+  g_autoptr (GPtrArray) starts = NULL;
+  g_autofree char  *existing = NULL;
+  const char       *kind = assay_finetune_objective_name (o->objective);
+  int               n_sides = sides (o);
+  JsonObject       *params, *metrics;
+  JsonArray        *steps;
+  AssayAdamWOptions ao;
+  gint64            run, t0 = g_get_monotonic_time ();
+  guint             skipped = 0, step = 0, total_steps = 0;
+  guint64           tokens = 0, seen = 0;
+  int               max_len;
+  gboolean          ok = FALSE;
+  double            last_loss = 0.0;
+
+  if (o->out == NULL || o->model == NULL || o->epochs < 1 || o->batch_tokens < 2 || o->accumulate < 1
+      || !(o->lr > 0) || o->warmup < 0 || o->warmup >= 1 || !(o->beta > 0))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   "training needs a model, an output folder, epochs ≥ 1, batch tokens ≥ 2, accumulate ≥ 1, "
+                   "a learning rate > 0, a warm-up share in [0, 1) and beta > 0");
+      return FALSE;
+    }
+  if (same_folder (o->model, o->out))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: the output folder is the model's own", o->out);
+      return FALSE;
+    }
+  existing = g_build_filename (o->out, "model.safetensors", NULL);
+  if (!o->force && g_file_test (existing, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   "%s already holds a model (give another folder, or force to replace it)", o->out);
+      return FALSE;
+    }
+  if ((model = assay_lm_model_open_causal (o->model, error)) == NULL
+      || (train = assay_train_model_new (model, backend, error)) == NULL)
+    return FALSE;
+  max_len = o->max_len > 0 ? o->max_len : assay_lm_model_config (model)->max_positions;
+  max_len = MAX (max_len, 2);
+  if ((examples = load_examples (store, o, model, max_len, &skipped, error)) == NULL)
+    return FALSE;
+  if (examples->len == 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOTHING_TO_DO,
+                   n_sides == 1 ? _("Nothing to train on: dataset %" G_GINT64_FORMAT " has no record with that status and a text")
+                                : _("Nothing to train on: dataset %" G_GINT64_FORMAT " has no pair (chosen and rejected) with that status"),
+                   o->dataset);
+      return FALSE;
+    }
+  if (n_sides == 2)
+    {
+      if (progress != NULL)
+        progress (0.0, _("Log-probabilities of the reference"), progress_data);
+      if (!reference_logprobs (train, examples, o->batch_tokens, error))
+        return FALSE;
+    }
+  /* every epoch's shuffle and packing first: the schedule needs the number of steps */
+  order = g_new (guint, (gsize) examples->len * o->epochs);
+  starts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  for (guint i = 0; i < examples->len; i++)
+    {
+      order[i] = i;
+      tokens += example_tokens (&g_array_index (examples, Example, i));
+    }
+  for (int epoch = 0; epoch < o->epochs; epoch++)
+    {
+      guint  *ord = order + (gsize) epoch * examples->len;
+      GArray *start;
+      if (epoch > 0)
+        memcpy (ord, ord - examples->len, examples->len * sizeof (guint));
+      for (guint i = examples->len; i > 1; i--)
+        {
+          guint j = (guint) g_rand_int_range (rng, 0, (gint32) i), t = ord[i - 1];
+          ord[i - 1] = ord[j];
+          ord[j] = t;
+        }
+      start = batches (examples, ord, examples->len, o->batch_tokens);
+      g_ptr_array_add (starts, start);
+      total_steps += (start->len - 1 + (guint) o->accumulate - 1) / (guint) o->accumulate;
+    }
+
+  assay_adamw_options_init (&ao);
+  ao.weight_decay = o->weight_decay;
+  opt = assay_adamw_new (&ao);
+  for (guint i = 0; i < assay_train_model_n_params (train); i++)
+    {
+      gsize  n;
+      float *w = assay_train_model_param (train, i, &n);
+      assay_adamw_add (opt, w, assay_train_model_grad (train, i), n, assay_train_model_param_decays (train, i));
+    }
+  params = json_object_new ();
+  json_object_set_string_member (params, "model", o->model);
+  json_object_set_string_member (params, "out", o->out);
+  json_object_set_int_member (params, "status", o->status);
+  json_object_set_double_member (params, "learning_rate", o->lr);
+  if (n_sides == 2)
+    json_object_set_double_member (params, "beta", o->beta);
+  json_object_set_int_member (params, "epochs", o->epochs);
+  json_object_set_int_member (params, "batch_tokens", o->batch_tokens);
+  json_object_set_int_member (params, "accumulate", o->accumulate);
+  json_object_set_int_member (params, "max_len", max_len);
+  json_object_set_double_member (params, "warmup_ratio", o->warmup);
+  json_object_set_double_member (params, "weight_decay", o->weight_decay);
+  json_object_set_double_member (params, "max_grad_norm", o->max_grad_norm);
+  json_object_set_int_member (params, "seed", o->seed);
+  json_object_set_boolean_member (params, "chat", o->chat);
+  json_object_set_string_member (params, "schedule", "warm-up + cosine");
+  run = assay_store_add_run (store, o->dataset, "train", kind, params, assay_backend_describe (backend), error);
+  json_object_unref (params);
+  if (run <= 0)
+    return FALSE;
+  steps = json_array_new ();
+
+  for (int epoch = 0; epoch < o->epochs; epoch++)
+    {
+      GArray      *start = starts->pdata[epoch];
+      const guint *ord = order + (gsize) epoch * examples->len;
+
+      for (guint b0 = 0; b0 + 1 < start->len; b0 += (guint) o->accumulate)
+        {
+          guint            b1 = MIN (b0 + (guint) o->accumulate, start->len - 1), scored = 0, n_tok = 0;
+          g_autofree Batch *bs = g_new0 (Batch, b1 - b0);
+          g_autofree float **lps = g_new0 (float *, b1 - b0);
+          double           loss_sum = 0.0, norm, lr;
+          JsonObject      *m = json_object_new ();
+          g_autofree char *msg = NULL;
+          gboolean         step_ok = TRUE;
+
+          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+            {
+              json_object_unref (m);
+              goto out;
+            }
+          for (guint b = b0; b < b1; b++)
+            batch_make (&bs[b - b0], examples, ord, g_array_index (start, guint, b), g_array_index (start, guint, b + 1),
+                        n_sides);
+          if (n_sides == 1)
+            {
+              /* the mean over the step's completion tokens */
+              for (guint b = b0; b < b1; b++)
+                for (guint t = 0; t < bs[b - b0].targets->len; t++)
+                  scored += g_array_index (bs[b - b0].targets, int, t) >= 0;
+              for (guint b = b0; b < b1; b++)
+                for (guint t = 0; t < bs[b - b0].targets->len; t++)
+                  if (g_array_index (bs[b - b0].targets, int, t) >= 0)
+                    g_array_index (bs[b - b0].weights, float, t) = (float) (1.0 / scored);
+            }
+          else
+            {
+              for (guint b = b0; step_ok && b < b1; b++)
+                {
+                  lps[b - b0] = g_new (float, bs[b - b0].ids->len);
+                  step_ok = score (train, &bs[b - b0], lps[b - b0], error);
+                }
+              if (step_ok)
+                dpo_weigh (o, examples, ord, start, b0, b1, bs, lps, m);
+            }
+          for (guint b = b0; step_ok && b < b1; b++)
+            {
+              double loss;
+              step_ok = assay_train_model_step (train, (int *) bs[b - b0].ids->data, (int) bs[b - b0].ids->len,
+                                                (int *) bs[b - b0].offsets->data, (int) bs[b - b0].offsets->len - 1,
+                                                (int *) bs[b - b0].targets->data, (float *) bs[b - b0].weights->data,
+                                                &loss, NULL, error);
+              loss_sum += loss;
+              n_tok += bs[b - b0].ids->len;
+            }
+          for (guint b = b0; b < b1; b++)
+            {
+              batch_clear (&bs[b - b0]);
+              g_free (lps[b - b0]);
+            }
+          if (!step_ok)
+            {
+              json_object_unref (m);
+              goto out;
+            }
+          norm = o->max_grad_norm > 0 ? assay_adamw_clip (opt, o->max_grad_norm) : assay_adamw_grad_norm (opt);
+          lr = assay_lr_warmup_cosine (step, (guint) (o->warmup * total_steps + 0.5), total_steps, o->lr, 0.0);
+          assay_adamw_step (opt, lr);
+          step++;
+          seen += n_tok;
+          if (n_sides == 1)
+            json_object_set_double_member (m, "loss", loss_sum);
+          last_loss = json_object_get_double_member (m, "loss");
+          json_object_set_int_member (m, "step", step);
+          json_object_set_double_member (m, "epoch", epoch + (double) b1 / (start->len - 1));
+          json_object_set_double_member (m, "learning_rate", lr);
+          json_object_set_double_member (m, "grad_norm", norm);
+          json_object_set_int_member (m, "num_tokens", (gint64) seen);
+          json_array_add_object_element (steps, m);
+          msg = g_strdup_printf (_("Step %u of %u: loss %.4f"), step, total_steps, last_loss);
+          if (progress != NULL)
+            progress (0.98 * step / total_steps, msg, progress_data);
+        }
+    }
+  if (progress != NULL)
+    progress (0.98, _("Writing the trained model"), progress_data);
+  if (!assay_train_model_save (train, o->out, o->bf16 || assay_lm_model_dtype (model) == ASSAY_DTYPE_BF16, error))
+    goto out;
+  ok = TRUE;
+out:
+  metrics = json_object_new ();
+  json_object_set_array_member (metrics, "steps", json_array_ref (steps));
+  json_object_set_double_member (metrics, "final_loss", last_loss);
+  json_object_set_int_member (metrics, "examples", examples->len);
+  if (!assay_store_finish_run (store, run, ok ? "done" : "failed", (g_get_monotonic_time () - t0) / 1e6, metrics,
+                               ok ? error : NULL))
+    ok = FALSE;
+  json_object_unref (metrics);
+  if (ok)
+    {
+      *result = json_object_new ();
+      json_object_set_int_member (*result, "run", run);
+      json_object_set_string_member (*result, "out", o->out);
+      json_object_set_string_member (*result, "objective", kind);
+      json_object_set_int_member (*result, "examples", examples->len);
+      json_object_set_int_member (*result, "skipped", skipped);
+      json_object_set_int_member (*result, "tokens", (gint64) tokens);
+      json_object_set_array_member (*result, "steps", json_array_ref (steps));
+      json_object_set_double_member (*result, "seconds", (g_get_monotonic_time () - t0) / 1e6);
+    }
+  json_array_unref (steps);
+  return ok;
+}
+
+static gboolean
+finetune_job_run (AssayJob *job, gpointer user_data, GError **error)
+{
+  AssayStore *store = assay_job_open_store (job, error);
+  JsonObject *result = NULL;
+
+  if (store == NULL
+      || !assay_finetune_run (store, user_data, assay_job_get_backend (job), assay_job_progress_func, job,
+                              assay_job_get_cancellable (job), &result, error))
+    return FALSE;
+  assay_job_take_result_object (job, result);
+  return TRUE;
+}
+
+static void
+options_free (AssayFinetuneOptions *o)
+{
+  assay_finetune_options_clear (o);
+  g_free (o);
+}
+
+AssayJob *
+assay_finetune_job_new (const AssayFinetuneOptions *options)
+{
+  AssayFinetuneOptions *copy = g_new0 (AssayFinetuneOptions, 1);
+  g_autofree char      *base = g_path_get_basename (options->model);
+  g_autofree char      *upper = g_ascii_strup (assay_finetune_objective_name (options->objective), -1);
+  g_autofree char      *title = g_strdup_printf (_("Fine-tune %s (%s)"), base, upper);
+  g_autofree char      *kind = g_strdup_printf ("train-%s", assay_finetune_objective_name (options->objective));
+  AssayJob             *job;
+
+  *copy = *options;
+  copy->model = g_strdup (options->model);
+  copy->out = g_strdup (options->out);
+  job = assay_job_new (kind, title, ASSAY_JOB_LANE_COMPUTE, finetune_job_run, copy, (GDestroyNotify) options_free);
+  assay_job_set_force_cpu (job, TRUE); /* (the engine's gradients run on the CPU for now) */
+  return job;
+}
