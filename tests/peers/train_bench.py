@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Training speed and memory of full fine-tuning against PyTorch eager autograd, side by side.
+
+A ~20M-parameter Qwen2-shaped model (hidden 512, 6 layers, 8 heads sharing 2 key/value heads,
+MLP 1408, vocabulary 8000, tied embeddings; random weights), 8 sequences x 512 tokens, every
+position scored, one AdamW step per batch, 2 threads, 3 timed steps after one warm-up, each side
+in a process of its own (peak RSS from VmHWM). The PyTorch side is transformers' Qwen2 forward
+written in torch (tests/peers/lm_peers.py) in float32 with autograd and torch.optim.AdamW.
+
+usage: train_bench.py BUILD_DIR"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lm_peers  # noqa: E402
+from lm_peers import TorchLM, torch  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+lm_peers.SHAPES['20m'] = dict(hidden_size=512, num_hidden_layers=6, num_attention_heads=8, num_key_value_heads=2,
+                              intermediate_size=1408, vocab_size=8000, tie_word_embeddings=True)
+
+
+def torch_side(folder, batch, length, rounds):
+    torch.set_num_threads(2)
+    lm = TorchLM(folder, torch.float32)
+    params = list(lm.w.values())
+    for p in params:
+        p.requires_grad_(True)
+    opt = torch.optim.AdamW(params, lr=1e-5)
+    rng = np.random.default_rng(1)
+    ids = torch.from_numpy(rng.integers(0, lm.cfg['vocab_size'], size=(batch, length)))
+    head = lm.w['model.embed_tokens.weight']
+    for r in range(rounds + 1):
+        if r == 1:
+            t0 = time.perf_counter()
+        h = lm._llama(ids)
+        logits = h[:, :-1] @ head.T
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+    s = time.perf_counter() - t0
+    rss = next(int(l.split()[1]) * 1024 for l in open('/proc/self/status') if l.startswith('VmHWM:'))
+    print(json.dumps({'tokens_per_second': rounds * batch * (length - 1) / s, 'seconds_per_step': s / rounds,
+                      'peak_rss_bytes': rss, 'loss': float(loss)}))
+
+
+def main():
+    if sys.argv[1] == '--torch':
+        torch_side(sys.argv[2], 8, 512, 3)
+        return 0
+    build = sys.argv[1]
+    folder = os.path.join(tempfile.gettempdir(), 'assay-train-bench-20m')
+    lm_peers.make_shape(folder, '20m')
+    env = dict(os.environ, OMP_NUM_THREADS='2')
+    ours = json.loads(subprocess.run([os.path.join(build, 'tests', 'bench-train'), folder, '--threads', '2'],
+                                     check=True, capture_output=True, text=True, env=env).stdout)
+    theirs = json.loads(subprocess.run([sys.executable, __file__, '--torch', folder], check=True,
+                                       capture_output=True, text=True, env=env).stdout)
+    print('full fine-tuning, 20M params, 8 x 512 tokens, 2 threads')
+    print('  assay   %8.0f tokens/s  %6.0f MiB peak  (loss %.4f)' % (ours['tokens_per_second'],
+                                                                    ours['peak_rss_bytes'] / 2**20, ours['loss']))
+    print('  torch   %8.0f tokens/s  %6.0f MiB peak  (loss %.4f)' % (theirs['tokens_per_second'],
+                                                                    theirs['peak_rss_bytes'] / 2**20, theirs['loss']))
+    print('  speed ratio %.2f (goal >= 1.5), memory ratio %.2f (goal <= 0.6)'
+          % (ours['tokens_per_second'] / theirs['tokens_per_second'],
+             ours['peak_rss_bytes'] / theirs['peak_rss_bytes']))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
