@@ -4,9 +4,14 @@
  * Writes DIR/grads.safetensors (every parameter's gradient under its name) and DIR/batch.json
  * (ids, offsets, targets, weights, the loss and the log-probabilities).
  *
- * usage: train-grads MODEL_DIR OUT_DIR */
+ * With --lora R ALPHA DROPOUT: LoRA adapters on every linear with random B (not PEFT's zeros,
+ * so that A has a gradient too), dropout masks of seed 7; DIR/lora.safetensors holds A and B and
+ * the gradients are those of the adapters.
+ *
+ * usage: train-grads MODEL_DIR OUT_DIR [--lora R ALPHA DROPOUT] */
 #include <glib.h>
 #include <json-glib/json-glib.h>
+#include <stdlib.h>
 
 #include "assay-backend.h"
 #include "assay-lm-model.h"
@@ -49,13 +54,36 @@ main (int argc, char **argv)
   JsonObject   *o = json_object_new ();
   JsonNode     *root;
 
-  if (argc != 3)
-    g_error ("usage: train-grads MODEL_DIR OUT_DIR");
+  if (argc != 3 && !(argc == 7 && g_str_equal (argv[3], "--lora")))
+    g_error ("usage: train-grads MODEL_DIR OUT_DIR [--lora R ALPHA DROPOUT]");
   if ((b = assay_backend_cpu_new (2, err, sizeof err)) == NULL)
     g_error ("%s", err);
   if ((model = assay_lm_model_open_causal (argv[1], &error)) == NULL
       || (train = assay_train_model_new (model, b, &error)) == NULL)
     g_error ("%s", error->message);
+  if (argc == 7)
+    {
+      AssayLoraOptions lo = { atoi (argv[4]), g_ascii_strtod (argv[5], NULL), g_ascii_strtod (argv[6], NULL), NULL, 3 };
+      g_autoptr (AssaySafetensorsWriter) lw = assay_safetensors_writer_new (FALSE);
+      g_autofree char *path = g_build_filename (argv[2], "lora.safetensors", NULL);
+      if (!assay_train_model_add_lora (train, &lo, &error))
+        g_error ("%s", error->message);
+      for (guint i = 0; i < assay_train_model_n_params (train); i++)
+        if (assay_train_model_param_trainable (train, i))
+          {
+            int    rows, cols;
+            gsize  n;
+            float *w = assay_train_model_param (train, i, &n);
+            assay_train_model_param_shape (train, i, &rows, &cols);
+            if (g_str_has_suffix (assay_train_model_param_name (train, i), "lora_B.weight"))
+              for (gsize k = 0; k < n; k++)
+                w[k] = (float) g_rand_double_range (rng, -0.3, 0.3);
+            assay_safetensors_writer_add (lw, assay_train_model_param_name (train, i), w, rows, cols);
+          }
+      assay_train_model_set_dropout_seed (train, 7);
+      if (!assay_safetensors_writer_write (lw, path, &error))
+        g_error ("%s", error->message);
+    }
   for (int s = 0; s < n_seqs; s++)
     for (int t = offsets[s]; t < offsets[s + 1]; t++)
       {
@@ -72,6 +100,8 @@ main (int argc, char **argv)
   for (guint i = 0; i < assay_train_model_n_params (train); i++)
     {
       int rows, cols;
+      if (!assay_train_model_param_trainable (train, i))
+        continue;
       assay_train_model_param_shape (train, i, &rows, &cols);
       assay_safetensors_writer_add (out, assay_train_model_param_name (train, i), assay_train_model_grad (train, i),
                                     rows, cols);

@@ -12,12 +12,13 @@ static int
 finetune (AssayCliCommon *common, AssayFinetuneObjective objective, int argc, char **argv)
 {
   AssayFinetuneOptions o;
-  g_autofree char *model = NULL, *out = NULL, *status_name = NULL, *loss = NULL;
+  g_autofree char *model = NULL, *out = NULL, *status_name = NULL, *loss = NULL, *lora_targets = NULL;
   gint64           dataset = 0;
   double           lr = objective == ASSAY_FINETUNE_SFT ? 2e-5 : 1e-6, warmup = 0, weight_decay = 0;
   double           max_grad_norm = 1.0, beta = 0.1;
   int              epochs = objective == ASSAY_FINETUNE_SFT ? 3 : 1, batch_tokens = 4096, accumulate = 1;
-  int              max_len = 0, seed = 42;
+  int              max_len = 0, seed = 42, lora = 0;
+  double           lora_alpha = 0, lora_dropout = 0.05;
   gboolean         chat = FALSE, bf16 = FALSE, force = FALSE;
   const char      *verb = objective == ASSAY_FINETUNE_SFT ? "train sft" : "train dpo";
   const GOptionEntry dpo_entries[] = {
@@ -41,6 +42,10 @@ finetune (AssayCliCommon *common, AssayFinetuneObjective objective, int argc, ch
     { "chat", 0, 0, G_OPTION_ARG_NONE, &chat, N_("Prompts as a user turn through the model's chat template"), NULL },
     { "bf16", 0, 0, G_OPTION_ARG_NONE, &bf16, N_("Write bfloat16 weights (default: as the model's files)"), NULL },
     { "force", 0, 0, G_OPTION_ARG_NONE, &force, N_("Replace a model already in --out"), NULL },
+    { "lora", 0, 0, G_OPTION_ARG_INT, &lora, N_("Train LoRA adapters of this rank instead of every weight"), N_("R") },
+    { "lora-alpha", 0, 0, G_OPTION_ARG_DOUBLE, &lora_alpha, N_("LoRA's alpha (default: twice the rank)"), N_("A") },
+    { "lora-dropout", 0, 0, G_OPTION_ARG_DOUBLE, &lora_dropout, N_("Dropout before the adapters (default 0.05)"), N_("P") },
+    { "lora-targets", 0, 0, G_OPTION_ARG_STRING, &lora_targets, N_("Adapted modules, e.g. q_proj,v_proj (default: every linear)"), N_("LIST") },
     { NULL }, { NULL }, { NULL }
   };
   g_autoptr (AssayJob) job = NULL;
@@ -74,9 +79,10 @@ finetune (AssayCliCommon *common, AssayFinetuneObjective objective, int argc, ch
       o.status = (int) s;
     }
   if (epochs < 1 || batch_tokens < 2 || accumulate < 1 || !(lr > 0) || warmup < 0 || warmup >= 1 || max_len < 0
-      || weight_decay < 0 || max_grad_norm < 0 || !(beta > 0))
+      || weight_decay < 0 || max_grad_norm < 0 || !(beta > 0) || lora < 0 || lora_alpha < 0 || lora_dropout < 0
+      || lora_dropout >= 1)
     return assay_cli_usage (_("%s: --epochs, --accumulate ≥ 1, --batch-tokens ≥ 2, --lr, --beta > 0, --warmup in [0, 1), "
-                              "--max-len, --weight-decay and --max-grad-norm ≥ 0"), verb);
+                              "--max-len, --weight-decay, --max-grad-norm, --lora, --lora-alpha ≥ 0, --lora-dropout in [0, 1)"), verb);
   o.model = g_steal_pointer (&model);
   o.out = g_steal_pointer (&out);
   o.dataset = dataset;
@@ -93,6 +99,10 @@ finetune (AssayCliCommon *common, AssayFinetuneObjective objective, int argc, ch
   o.chat = chat;
   o.bf16 = bf16;
   o.force = force;
+  o.lora_rank = lora;
+  o.lora_alpha = lora_alpha;
+  o.lora_dropout = lora_dropout;
+  o.lora_targets = g_steal_pointer (&lora_targets);
   job = assay_finetune_job_new (&o);
   assay_finetune_options_clear (&o);
   if ((status = assay_cli_finish_job (common, job, &result)) == ASSAY_CLI_OK)

@@ -36,6 +36,7 @@ assay_finetune_options_init (AssayFinetuneOptions *o, AssayFinetuneObjective obj
   o->accumulate = 1;
   o->max_grad_norm = 1.0;
   o->seed = 42;
+  o->lora_dropout = 0.05;
 }
 
 void
@@ -43,6 +44,7 @@ assay_finetune_options_clear (AssayFinetuneOptions *o)
 {
   g_clear_pointer (&o->model, g_free);
   g_clear_pointer (&o->out, g_free);
+  g_clear_pointer (&o->lora_targets, g_free);
 }
 
 const char *
@@ -381,7 +383,7 @@ assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBacke
   g_autoptr (GRand) rng = g_rand_new_with_seed (o->seed);
   g_autofree guint *order = NULL;
   g_autoptr (GPtrArray) starts = NULL;
-  g_autofree char  *existing = NULL;
+  g_autofree char  *existing = NULL, *merged = NULL;
   const char       *kind = assay_finetune_objective_name (o->objective);
   int               n_sides = sides (o);
   JsonObject       *params, *metrics;
@@ -407,7 +409,7 @@ assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBacke
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: the output folder is the model's own", o->out);
       return FALSE;
     }
-  existing = g_build_filename (o->out, "model.safetensors", NULL);
+  existing = g_build_filename (o->out, o->lora_rank > 0 ? "adapter_model.safetensors" : "model.safetensors", NULL);
   if (!o->force && g_file_test (existing, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
@@ -417,6 +419,14 @@ assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBacke
   if ((model = assay_lm_model_open_causal (o->model, error)) == NULL
       || (train = assay_train_model_new (model, backend, error)) == NULL)
     return FALSE;
+  if (o->lora_rank > 0)
+    {
+      g_auto (GStrv) targets = o->lora_targets != NULL ? g_strsplit (o->lora_targets, ",", -1) : NULL;
+      AssayLoraOptions lo = { o->lora_rank, o->lora_alpha > 0 ? o->lora_alpha : 2.0 * o->lora_rank, o->lora_dropout,
+                              targets, o->seed };
+      if (!assay_train_model_add_lora (train, &lo, error))
+        return FALSE;
+    }
   max_len = o->max_len > 0 ? o->max_len : assay_lm_model_config (model)->max_positions;
   max_len = MAX (max_len, 2);
   if ((examples = load_examples (store, o, model, max_len, &skipped, error)) == NULL)
@@ -465,11 +475,12 @@ assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBacke
   ao.weight_decay = o->weight_decay;
   opt = assay_adamw_new (&ao);
   for (guint i = 0; i < assay_train_model_n_params (train); i++)
-    {
-      gsize  n;
-      float *w = assay_train_model_param (train, i, &n);
-      assay_adamw_add (opt, w, assay_train_model_grad (train, i), n, assay_train_model_param_decays (train, i));
-    }
+    if (assay_train_model_param_trainable (train, i))
+      {
+        gsize  n;
+        float *w = assay_train_model_param (train, i, &n);
+        assay_adamw_add (opt, w, assay_train_model_grad (train, i), n, assay_train_model_param_decays (train, i));
+      }
   params = json_object_new ();
   json_object_set_string_member (params, "model", o->model);
   json_object_set_string_member (params, "out", o->out);
@@ -487,6 +498,13 @@ assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBacke
   json_object_set_int_member (params, "seed", o->seed);
   json_object_set_boolean_member (params, "chat", o->chat);
   json_object_set_string_member (params, "schedule", "warm-up + cosine");
+  if (o->lora_rank > 0)
+    {
+      json_object_set_int_member (params, "lora_rank", o->lora_rank);
+      json_object_set_double_member (params, "lora_alpha", o->lora_alpha > 0 ? o->lora_alpha : 2.0 * o->lora_rank);
+      json_object_set_double_member (params, "lora_dropout", o->lora_dropout);
+      json_object_set_string_member (params, "lora_targets", o->lora_targets != NULL ? o->lora_targets : "all-linear");
+    }
   run = assay_store_add_run (store, o->dataset, "train", kind, params, assay_backend_describe (backend), error);
   json_object_unref (params);
   if (run <= 0)
@@ -513,6 +531,8 @@ assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBacke
               json_object_unref (m);
               goto out;
             }
+          /* one set of dropout masks for the step (its scoring and training passes agree) */
+          assay_train_model_set_dropout_seed (train, ((guint64) o->seed << 32) ^ step);
           for (guint b = b0; b < b1; b++)
             batch_make (&bs[b - b0], examples, ord, g_array_index (start, guint, b), g_array_index (start, guint, b + 1),
                         n_sides);
@@ -578,7 +598,14 @@ assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBacke
     }
   if (progress != NULL)
     progress (0.98, _("Writing the trained model"), progress_data);
-  if (!assay_train_model_save (train, o->out, o->bf16 || assay_lm_model_dtype (model) == ASSAY_DTYPE_BF16, error))
+  if (o->lora_rank > 0)
+    {
+      merged = g_build_filename (o->out, "merged", NULL);
+      if (!assay_train_model_save_adapter (train, o->out, error)
+          || !assay_train_model_save (train, merged, o->bf16 || assay_lm_model_dtype (model) == ASSAY_DTYPE_BF16, error))
+        goto out;
+    }
+  else if (!assay_train_model_save (train, o->out, o->bf16 || assay_lm_model_dtype (model) == ASSAY_DTYPE_BF16, error))
     goto out;
   ok = TRUE;
 out:
@@ -595,6 +622,8 @@ out:
       *result = json_object_new ();
       json_object_set_int_member (*result, "run", run);
       json_object_set_string_member (*result, "out", o->out);
+      if (merged != NULL)
+        json_object_set_string_member (*result, "merged", merged);
       json_object_set_string_member (*result, "objective", kind);
       json_object_set_int_member (*result, "examples", examples->len);
       json_object_set_int_member (*result, "skipped", skipped);
@@ -640,6 +669,7 @@ assay_finetune_job_new (const AssayFinetuneOptions *options)
   *copy = *options;
   copy->model = g_strdup (options->model);
   copy->out = g_strdup (options->out);
+  copy->lora_targets = g_strdup (options->lora_targets);
   job = assay_job_new (kind, title, ASSAY_JOB_LANE_COMPUTE, finetune_job_run, copy, (GDestroyNotify) options_free);
   assay_job_set_force_cpu (job, TRUE); /* (the engine's gradients run on the CPU for now) */
   return job;

@@ -20,7 +20,9 @@
  * no attention across records), shuffled each epoch; AdamW with the warm-up + cosine schedule and
  * gradient clipping; accumulate batches per optimiser step. The trained model is written as a
  * Hugging Face folder (model.safetensors, config.json and the tokenizer files) and the run, with
- * every step's metrics, is kept in the workspace (area "train", kind "sft", "dpo" or "ipo"). */
+ * every step's metrics, is kept in the workspace (area "train", kind "sft", "dpo" or "ipo").
+ * With LoRA only the adapters train; out gets them in PEFT's format (adapter_model.safetensors,
+ * adapter_config.json) and out/merged the model with them merged in. */
 #pragma once
 
 #include "assay-job.h"
@@ -55,6 +57,10 @@ typedef struct
   gboolean chat;          /* prompts through the chat template */
   gboolean bf16;          /* write bfloat16 weights (default: as the model's files are) */
   gboolean force;         /* replace a model already in out */
+  int      lora_rank;     /* 0: full fine-tuning; else LoRA adapters of this rank */
+  double   lora_alpha;    /* 0: twice the rank */
+  double   lora_dropout;  /* 0.05 */
+  char    *lora_targets;  /* comma-separated module names, NULL: every linear */
 } AssayFinetuneOptions;
 
 /* The defaults of an objective (TRL's where it has them). */

@@ -20,8 +20,9 @@ typedef struct
 {
   char    *name;
   int      rows, cols; /* cols 0: a vector of rows values */
-  float   *w, *g;
+  float   *w, *g;      /* g: NULL while the parameter is frozen */
   gboolean decays;
+  gboolean lora;       /* an adapter's A or B (saved apart, in PEFT's names) */
 } Param;
 
 enum
@@ -41,10 +42,19 @@ enum
   P_LAYER
 };
 
-/* One layer's activations, computed in the forward pass and again in the backward pass. */
+/* The module each adaptable slot is, under model.layers.N. */
+static const char *const slot_module[P_LAYER] = {
+  [P_Q] = "self_attn.q_proj", [P_K] = "self_attn.k_proj", [P_V] = "self_attn.v_proj",
+  [P_O] = "self_attn.o_proj", [P_GATE] = "mlp.gate_proj", [P_UP] = "mlp.up_proj", [P_DOWN] = "mlp.down_proj",
+};
+
+
+/* One layer's activations, computed in the forward pass and again in the backward pass; with
+ * LoRA also each adapted linear's x A^T (u) and its input after dropout (xd, when dropout). */
 typedef struct
 {
   float *xn1, *qkv, *att, *mid, *xn2, *gu, *act;
+  float *u[P_LAYER], *xd[P_LAYER];
 } Acts;
 
 struct _AssayTrainModel
@@ -56,6 +66,9 @@ struct _AssayTrainModel
   int           *layer;   /* layers x P_LAYER indices into params (-1: absent) */
   int            embed, norm, head;
   float         *inv_freq;
+  int           *lora;    /* layers x P_LAYER: index of the slot's adapter A (B follows), or -1 */
+  AssayLoraOptions lora_options;
+  guint64        dropout_seed;
 };
 
 #define P(self, i) (&g_array_index ((self)->params, Param, (i)))
@@ -74,6 +87,8 @@ assay_train_model_free (AssayTrainModel *self)
   g_array_unref (self->params);
   g_free (self->dir);
   g_free (self->layer);
+  g_free (self->lora);
+  g_strfreev (self->lora_options.targets);
   g_free (self->inv_freq);
   g_free (self);
 }
@@ -115,6 +130,7 @@ add (AssayTrainModel *self, AssaySafetensors *files, const char *dir, const char
   p.w = g_new (float, n);
   p.g = g_new0 (float, n);
   p.decays = cols > 0;
+  p.lora = FALSE;
   for (gsize i = 0; i < n; i++)
     p.w[i] = element (t, i);
   g_array_append_val (self->params, p);
@@ -186,6 +202,92 @@ assay_train_model_new (AssayLmModel *model, AssayBackend *backend, GError **erro
   else if ((self->head = add (self, files, dir, "lm_head.weight", V, H, error)) < 0)
     return NULL;
   return g_steal_pointer (&self);
+}
+
+gboolean
+assay_train_model_add_lora (AssayTrainModel *self, const AssayLoraOptions *o, GError **error)
+{
+  static const char *const all[] = { "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj", NULL };
+  const char *const *targets = o->targets != NULL ? (const char *const *) o->targets : all;
+  g_autoptr (GRand) rng = g_rand_new_with_seed (o->seed);
+  gboolean          want[P_LAYER] = { FALSE };
+
+  if (self->lora != NULL || o->rank < 1 || !(o->alpha > 0) || o->dropout < 0 || o->dropout >= 1)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   "LoRA: rank ≥ 1, alpha > 0 and dropout in [0, 1), once");
+      return FALSE;
+    }
+  for (guint i = 0; targets[i] != NULL; i++)
+    {
+      gboolean known = FALSE;
+      for (int slot = 0; slot < P_LAYER; slot++)
+        if (slot_module[slot] != NULL && g_str_has_suffix (slot_module[slot], targets[i])
+            && slot_module[slot][strlen (slot_module[slot]) - strlen (targets[i]) - 1] == '.')
+          known = want[slot] = TRUE;
+      if (!known)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       "LoRA target “%s” is none of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj",
+                       targets[i]);
+          return FALSE;
+        }
+    }
+  /* the base model is frozen */
+  for (guint i = 0; i < self->params->len; i++)
+    g_clear_pointer (&P (self, i)->g, g_free);
+  self->lora_options = *o;
+  self->lora_options.targets = g_strdupv ((char **) targets);
+  self->lora = g_new (int, (gsize) self->c.layers * P_LAYER);
+  for (int l = 0; l < self->c.layers; l++)
+    for (int slot = 0; slot < P_LAYER; slot++)
+      {
+        const Param *base;
+        Param        a = { 0 }, b = { 0 };
+        double       bound;
+
+        self->lora[(gsize) l * P_LAYER + slot] = -1;
+        if (!want[slot])
+          continue;
+        base = P (self, self->layer[(gsize) l * P_LAYER + slot]);
+        bound = 1.0 / sqrt ((double) base->cols);
+        a.name = g_strdup_printf ("model.layers.%d.%s.lora_A.weight", l, slot_module[slot]);
+        a.rows = o->rank;
+        a.cols = base->cols;
+        a.w = g_new (float, (gsize) a.rows * a.cols);
+        for (gsize i = 0; i < (gsize) a.rows * a.cols; i++)
+          a.w[i] = (float) g_rand_double_range (rng, -bound, bound);
+        a.g = g_new0 (float, (gsize) a.rows * a.cols);
+        a.decays = a.lora = TRUE;
+        b.name = g_strdup_printf ("model.layers.%d.%s.lora_B.weight", l, slot_module[slot]);
+        b.rows = base->rows;
+        b.cols = o->rank;
+        b.w = g_new0 (float, (gsize) b.rows * b.cols);
+        b.g = g_new0 (float, (gsize) b.rows * b.cols);
+        b.decays = b.lora = TRUE;
+        self->lora[(gsize) l * P_LAYER + slot] = (int) self->params->len;
+        g_array_append_val (self->params, a);
+        g_array_append_val (self->params, b);
+      }
+  return TRUE;
+}
+
+gboolean
+assay_train_model_has_lora (AssayTrainModel *self)
+{
+  return self->lora != NULL;
+}
+
+gboolean
+assay_train_model_param_trainable (AssayTrainModel *self, guint i)
+{
+  return P (self, i)->g != NULL;
+}
+
+void
+assay_train_model_set_dropout_seed (AssayTrainModel *self, guint64 seed)
+{
+  self->dropout_seed = seed;
 }
 
 guint
@@ -262,17 +364,6 @@ linear (AssayBackend *b, const float *x, int T, int in, int ldx, const float *w,
   return assay_backend_sgemm (b, ASSAY_TRANS_N, ASSAY_TRANS_T, T, out, in, 1.0f, x, ldx, w, in, beta, y, ldy);
 }
 
-/* The gradients of y = x W^T: dx (+)= dy W (beta), dW += dy^T x. */
-static int
-linear_backward (AssayBackend *b, const float *x, int T, int in, int ldx, const float *w, float *gw, int out,
-                 const float *dy, int lddy, float beta, float *dx, int lddx)
-{
-  if (dx != NULL
-      && assay_backend_sgemm (b, ASSAY_TRANS_N, ASSAY_TRANS_N, T, in, out, 1.0f, dy, lddy, w, in, beta, dx, lddx) != 0)
-    return -1;
-  return assay_backend_sgemm (b, ASSAY_TRANS_T, ASSAY_TRANS_N, out, in, T, 1.0f, dy, lddy, x, ldx, 1.0f, gw, in);
-}
-
 static void
 add_bias (float *y, int T, int ld, const float *bias, int n)
 {
@@ -293,6 +384,101 @@ bias_backward (const float *dy, int T, int ld, float *gb, int n)
     }
 }
 
+/* A uniform double in [0, 1) from a 64-bit key (splitmix64's finaliser). */
+static double
+hash01 (guint64 x)
+{
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  x ^= x >> 31;
+  return (double) (x >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* y (+= when beta 1) x W^T (+ LoRA's s (dropout(x) A^T) B^T) for the linear of slot in layer l. */
+static gboolean
+lin (Pass *pass, int l, int slot, const float *x, int in, float *y, int ldy, float beta, Acts *a)
+{
+  AssayTrainModel *self = pass->self;
+  const int       *L = self->layer + (gsize) l * P_LAYER;
+  int              T = pass->T, out = P (self, L[slot])->rows, A;
+  AssayBackend    *b = self->b;
+
+  TRY (linear (b, x, T, in, in, W (L[slot]), out, beta, y, ldy), slot_module[slot]);
+  if (self->lora == NULL || (A = self->lora[(gsize) l * P_LAYER + slot]) < 0)
+    return TRUE;
+  {
+    int          r = self->lora_options.rank;
+    float        scale = (float) (self->lora_options.alpha / r);
+    double       p = self->lora_options.dropout;
+    const float *xd = x;
+
+    if (p > 0)
+      {
+        guint64 key = self->dropout_seed * 1000003ULL + (guint64) l * P_LAYER + (guint64) slot;
+        float   keep = (float) (1.0 / (1.0 - p));
+        for (gsize i = 0; i < (gsize) T * in; i++)
+          a->xd[slot][i] = hash01 (key * 0x100000001B3ULL ^ i) < p ? 0.0f : x[i] * keep;
+        xd = a->xd[slot];
+      }
+    TRY (linear (b, xd, T, in, in, W (A), r, 0.0f, a->u[slot], r), "lora A");
+    TRY (assay_backend_sgemm (b, ASSAY_TRANS_N, ASSAY_TRANS_T, T, out, r, scale, a->u[slot], r, W (A + 1), r, 1.0f, y,
+                              ldy),
+         "lora B");
+  }
+  return TRUE;
+}
+
+/* The gradients of lin(): dx (+= when beta 1) dy W (+ LoRA's part), dW (unless frozen), dA, dB. */
+static gboolean
+lin_back (Pass *pass, int l, int slot, const float *x, int in, const float *dy, int lddy, float beta, float *dx,
+          Acts *a, Acts *d)
+{
+  AssayTrainModel *self = pass->self;
+  const int       *L = self->layer + (gsize) l * P_LAYER;
+  int              T = pass->T, out = P (self, L[slot])->rows, A;
+  AssayBackend    *b = self->b;
+
+  TRY (assay_backend_sgemm (b, ASSAY_TRANS_N, ASSAY_TRANS_N, T, in, out, 1.0f, dy, lddy, W (L[slot]), in, beta, dx, in),
+       slot_module[slot]);
+  if (G (L[slot]) != NULL)
+    TRY (assay_backend_sgemm (b, ASSAY_TRANS_T, ASSAY_TRANS_N, out, in, T, 1.0f, dy, lddy, x, in, 1.0f, G (L[slot]),
+                              in),
+         slot_module[slot]);
+  if (self->lora == NULL || (A = self->lora[(gsize) l * P_LAYER + slot]) < 0)
+    return TRUE;
+  {
+    int          r = self->lora_options.rank;
+    float        scale = (float) (self->lora_options.alpha / r);
+    const float *xd = self->lora_options.dropout > 0 ? a->xd[slot] : x;
+    float       *v = d->u[slot]; /* dy B, T x r */
+
+    /* dB += s dy^T u;  v = dy B;  dA += s v^T xd;  dxd = s v A, through the dropout's mask */
+    TRY (assay_backend_sgemm (b, ASSAY_TRANS_T, ASSAY_TRANS_N, out, r, T, scale, dy, lddy, a->u[slot], r, 1.0f,
+                              G (A + 1), r),
+         "lora B");
+    TRY (assay_backend_sgemm (b, ASSAY_TRANS_N, ASSAY_TRANS_N, T, r, out, 1.0f, dy, lddy, W (A + 1), r, 0.0f, v, r),
+         "lora B");
+    TRY (assay_backend_sgemm (b, ASSAY_TRANS_T, ASSAY_TRANS_N, r, in, T, scale, v, r, xd, in, 1.0f, G (A), in),
+         "lora A");
+    if (self->lora_options.dropout <= 0)
+      TRY (assay_backend_sgemm (b, ASSAY_TRANS_N, ASSAY_TRANS_N, T, in, r, scale, v, r, W (A), in, 1.0f, dx, in),
+           "lora A");
+    else
+      {
+        /* xd = x * mask / (1 - p): the gradient passes where xd kept x, scaled alike */
+        float *tmp = d->xd[slot];
+        float  keep = (float) (1.0 / (1.0 - self->lora_options.dropout));
+        TRY (assay_backend_sgemm (b, ASSAY_TRANS_N, ASSAY_TRANS_N, T, in, r, scale, v, r, W (A), in, 0.0f, tmp, in),
+             "lora A");
+        for (gsize i = 0; i < (gsize) T * in; i++)
+          if (xd[i] != 0.0f || x[i] == 0.0f)
+            dx[i] += tmp[i] * keep;
+      }
+  }
+  return TRUE;
+}
+
 /* Layer l from its input x_in to its output x_out, keeping the activations; x_out NULL: only the
  * activations (the backward pass needs no output). */
 static gboolean
@@ -307,9 +493,9 @@ layer_forward (Pass *pass, int l, const float *x_in, float *x_out, Acts *a)
   AssayBackend        *b = self->b;
 
   TRY (assay_backend_rmsnorm (b, x_in, W (L[P_LN1]), a->xn1, T, H, eps), "input norm");
-  TRY (linear (b, a->xn1, T, H, H, W (L[P_Q]), Q, 0.0f, a->qkv, D), "q");
-  TRY (linear (b, a->xn1, T, H, H, W (L[P_K]), K, 0.0f, a->qkv + Q, D), "k");
-  TRY (linear (b, a->xn1, T, H, H, W (L[P_V]), K, 0.0f, a->qkv + Q + K, D), "v");
+  if (!lin (pass, l, P_Q, a->xn1, H, a->qkv, D, 0.0f, a) || !lin (pass, l, P_K, a->xn1, H, a->qkv + Q, D, 0.0f, a)
+      || !lin (pass, l, P_V, a->xn1, H, a->qkv + Q + K, D, 0.0f, a))
+    return FALSE;
   if (L[P_QB] >= 0)
     {
       add_bias (a->qkv, T, D, W (L[P_QB]), Q);
@@ -322,16 +508,24 @@ layer_forward (Pass *pass, int l, const float *x_in, float *x_out, Acts *a)
                                 c->heads, c->kv_heads, hd, (float) (1.0 / sqrt ((double) hd)), pass->scratch),
        "attention");
   memcpy (a->mid, x_in, (gsize) T * H * sizeof (float));
-  TRY (linear (b, a->att, T, Q, Q, W (L[P_O]), H, 1.0f, a->mid, H), "o");
+  if (!lin (pass, l, P_O, a->att, Q, a->mid, H, 1.0f, a))
+    return FALSE;
   TRY (assay_backend_rmsnorm (b, a->mid, W (L[P_LN2]), a->xn2, T, H, eps), "post-attention norm");
-  TRY (linear (b, a->xn2, T, H, H, W (L[P_GATE]), I, 0.0f, a->gu, 2 * I), "gate");
-  TRY (linear (b, a->xn2, T, H, H, W (L[P_UP]), I, 0.0f, a->gu + I, 2 * I), "up");
+  if (!lin (pass, l, P_GATE, a->xn2, H, a->gu, 2 * I, 0.0f, a) || !lin (pass, l, P_UP, a->xn2, H, a->gu + I, 2 * I, 0.0f, a))
+    return FALSE;
   TRY (assay_backend_swiglu (b, a->gu, T, I, a->act), "swiglu");
   if (x_out == NULL)
-    return TRUE;
+    {
+      /* (the backward pass still needs down's adapter input) */
+      if (self->lora != NULL && self->lora[(gsize) l * P_LAYER + P_DOWN] >= 0)
+        {
+          g_autofree float *scratch = g_new (float, (gsize) T * H);
+          return lin (pass, l, P_DOWN, a->act, I, scratch, H, 0.0f, a);
+        }
+      return TRUE;
+    }
   memcpy (x_out, a->mid, (gsize) T * H * sizeof (float));
-  TRY (linear (b, a->act, T, I, I, W (L[P_DOWN]), H, 1.0f, x_out, H), "down");
-  return TRUE;
+  return lin (pass, l, P_DOWN, a->act, I, x_out, H, 1.0f, a);
 }
 
 /* Given dx, the gradient of layer l's output, and its activations (a, from x_in): the layer's
@@ -349,31 +543,35 @@ layer_backward (Pass *pass, int l, const float *x_in, Acts *a, float *dx, Acts *
   gsize                TH = (gsize) T * H;
 
   /* MLP: x_out = mid + down(swiglu(gate(xn2), up(xn2))) */
-  TRY (linear_backward (b, a->act, T, I, I, W (L[P_DOWN]), G (L[P_DOWN]), H, dx, H, 0.0f, d->act, I), "down");
+  if (!lin_back (pass, l, P_DOWN, a->act, I, dx, H, 0.0f, d->act, a, d))
+    return FALSE;
   TRY (assay_backend_swiglu_backward (b, a->gu, d->act, T, I, d->gu), "swiglu");
-  TRY (linear_backward (b, a->xn2, T, H, H, W (L[P_GATE]), G (L[P_GATE]), I, d->gu, 2 * I, 0.0f, d->xn2, H), "gate");
-  TRY (linear_backward (b, a->xn2, T, H, H, W (L[P_UP]), G (L[P_UP]), I, d->gu + I, 2 * I, 1.0f, d->xn2, H), "up");
+  if (!lin_back (pass, l, P_GATE, a->xn2, H, d->gu, 2 * I, 0.0f, d->xn2, a, d)
+      || !lin_back (pass, l, P_UP, a->xn2, H, d->gu + I, 2 * I, 1.0f, d->xn2, a, d))
+    return FALSE;
   TRY (assay_backend_rmsnorm_backward (b, a->mid, W (L[P_LN2]), d->xn2, T, H, eps, d->mid, G (L[P_LN2])),
        "post-attention norm");
   for (gsize i = 0; i < TH; i++)
     d->mid[i] += dx[i];
   /* attention: mid = x_in + o(attention(rope(q), rope(k), v)) */
-  TRY (linear_backward (b, a->att, T, Q, Q, W (L[P_O]), G (L[P_O]), H, d->mid, H, 0.0f, d->att, Q), "o");
+  if (!lin_back (pass, l, P_O, a->att, Q, d->mid, H, 0.0f, d->att, a, d))
+    return FALSE;
   TRY (assay_backend_attention_backward (b, a->qkv, a->qkv + Q, a->qkv + Q + K, D, d->att, Q, d->qkv, d->qkv + Q,
                                          d->qkv + Q + K, pass->offsets, pass->n_seqs, c->heads, c->kv_heads, hd,
                                          (float) (1.0 / sqrt ((double) hd)), TRUE, pass->scratch),
        "attention");
   TRY (assay_backend_rope_backward (b, d->qkv, T, D, c->heads, hd, pass->pos, self->inv_freq), "rope");
   TRY (assay_backend_rope_backward (b, d->qkv + Q, T, D, c->kv_heads, hd, pass->pos, self->inv_freq), "rope");
-  if (L[P_QB] >= 0)
+  if (L[P_QB] >= 0 && G (L[P_QB]) != NULL)
     {
       bias_backward (d->qkv, T, D, G (L[P_QB]), Q);
       bias_backward (d->qkv + Q, T, D, G (L[P_KB]), K);
       bias_backward (d->qkv + Q + K, T, D, G (L[P_VB]), K);
     }
-  TRY (linear_backward (b, a->xn1, T, H, H, W (L[P_Q]), G (L[P_Q]), Q, d->qkv, D, 0.0f, d->xn1, H), "q");
-  TRY (linear_backward (b, a->xn1, T, H, H, W (L[P_K]), G (L[P_K]), K, d->qkv + Q, D, 1.0f, d->xn1, H), "k");
-  TRY (linear_backward (b, a->xn1, T, H, H, W (L[P_V]), G (L[P_V]), K, d->qkv + Q + K, D, 1.0f, d->xn1, H), "v");
+  if (!lin_back (pass, l, P_Q, a->xn1, H, d->qkv, D, 0.0f, d->xn1, a, d)
+      || !lin_back (pass, l, P_K, a->xn1, H, d->qkv + Q, D, 1.0f, d->xn1, a, d)
+      || !lin_back (pass, l, P_V, a->xn1, H, d->qkv + Q + K, D, 1.0f, d->xn1, a, d))
+    return FALSE;
   TRY (assay_backend_rmsnorm_backward (b, x_in, W (L[P_LN1]), d->xn1, T, H, eps, dx, G (L[P_LN1])), "input norm");
   for (gsize i = 0; i < TH; i++)
     dx[i] += d->mid[i];
@@ -381,11 +579,20 @@ layer_backward (Pass *pass, int l, const float *x_in, Acts *a, float *dx, Acts *
 }
 
 static void
-acts_alloc (Acts *a, int T, const AssayLmConfig *c)
+acts_alloc (Acts *a, int T, AssayTrainModel *self)
 {
+  const AssayLmConfig *c = &self->c;
   gsize H = (gsize) T * c->hidden, Q = (gsize) T * c->heads * c->head_dim;
   gsize D = Q + 2 * (gsize) T * c->kv_heads * c->head_dim, I = (gsize) T * c->inter;
 
+  for (int slot = 0; self->lora != NULL && slot < P_LAYER; slot++)
+    if (self->lora[slot] >= 0) /* (every layer adapts the same modules) */
+      {
+        gsize in = slot == P_O ? Q : slot == P_DOWN ? I : H;
+        a->u[slot] = g_new (float, (gsize) T * self->lora_options.rank);
+        if (self->lora_options.dropout > 0)
+          a->xd[slot] = g_new (float, in);
+      }
   a->xn1 = g_new (float, H);
   a->qkv = g_new (float, D);
   a->att = g_new (float, Q);
@@ -405,6 +612,11 @@ acts_free (Acts *a)
   g_free (a->xn2);
   g_free (a->gu);
   g_free (a->act);
+  for (int slot = 0; slot < P_LAYER; slot++)
+    {
+      g_free (a->u[slot]);
+      g_free (a->xd[slot]);
+    }
 }
 
 static gboolean
@@ -451,8 +663,8 @@ pass_run (AssayTrainModel *self, const int *ids, int T, const int *seq_offsets, 
   scratch = g_new (float, MAX (assay_backend_attention_scratch (self->b, max_len, c->heads),
                                assay_backend_attention_backward_scratch (self->b, max_len, c->heads)));
   p.scratch = scratch;
-  acts_alloc (&a, T, c);
-  acts_alloc (&d, T, c);
+  acts_alloc (&a, T, self);
+  acts_alloc (&d, T, self);
   chunk = (int) CLAMP (((gsize) 16 << 20) / MAX (V, 1), 1, (gsize) T);
   logits = g_new (float, (gsize) chunk * V);
 
@@ -485,7 +697,7 @@ pass_run (AssayTrainModel *self, const int *ids, int T, const int *seq_offsets, 
   for (int l = c->layers - 1; l >= 0; l--)
     if (!layer_forward (pass, l, xs + TH * l, NULL, &a) || !layer_backward (pass, l, xs + TH * l, &a, dx, &d))
       goto out;
-  if (assay_backend_embed_backward (self->b, ids, T, dx, H, G (self->embed)) != 0)
+  if (G (self->embed) != NULL && assay_backend_embed_backward (self->b, ids, T, dx, H, G (self->embed)) != 0)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "training: %s", assay_backend_last_error (self->b));
       goto out;
@@ -516,28 +728,141 @@ copy_file (const char *from, const char *to, GError **error)
   return assay_atomic_file_commit (file, error);
 }
 
-gboolean
-assay_train_model_save (AssayTrainModel *self, const char *dir, gboolean bf16, GError **error)
-{
-  static const char *const files[] = {
-    "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json",
-    "vocab.json", "merges.txt", "tokenizer.model", "chat_template.jinja", "chat_template.json", NULL
-  };
-  g_autoptr (AssaySafetensorsWriter) w = assay_safetensors_writer_new (bf16);
-  g_autofree char *weights = g_build_filename (dir, "model.safetensors", NULL);
-  g_autofree char *config_in = g_build_filename (self->dir, "config.json", NULL);
-  g_autofree char *config_out = g_build_filename (dir, "config.json", NULL);
-  g_autofree char *config_text = NULL;
-  g_autoptr (JsonObject) config = NULL;
-  g_autoptr (AssayAtomicFile) file = NULL;
+static const char *const tokenizer_files[] = {
+  "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json",
+  "vocab.json", "merges.txt", "tokenizer.model", "chat_template.jinja", "chat_template.json", NULL
+};
 
+static gboolean
+copy_tokenizer (AssayTrainModel *self, const char *dir, GError **error)
+{
+  for (guint i = 0; tokenizer_files[i] != NULL; i++)
+    {
+      g_autofree char *from = g_build_filename (self->dir, tokenizer_files[i], NULL);
+      g_autofree char *to = g_build_filename (dir, tokenizer_files[i], NULL);
+      if (g_file_test (from, G_FILE_TEST_IS_REGULAR) && !copy_file (from, to, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+make_dir (const char *dir, GError **error)
+{
   if (g_mkdir_with_parents (dir, 0755) != 0)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "%s: %s", dir, g_strerror (errno));
       return FALSE;
     }
+  return TRUE;
+}
+
+static gboolean
+write_text (const char *path, const char *text, GError **error)
+{
+  g_autoptr (AssayAtomicFile) file = assay_atomic_file_new (path, error);
+
+  if (file == NULL)
+    return FALSE;
+  fputs (text, assay_atomic_file_get_stream (file));
+  return assay_atomic_file_commit (file, error);
+}
+
+gboolean
+assay_train_model_save_adapter (AssayTrainModel *self, const char *dir, GError **error)
+{
+  g_autoptr (AssaySafetensorsWriter) w = assay_safetensors_writer_new (FALSE);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *weights = g_build_filename (dir, "adapter_model.safetensors", NULL);
+  g_autofree char *config_path = g_build_filename (dir, "adapter_config.json", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr (JsonObject) config = json_object_new ();
+  JsonArray *targets = json_array_new ();
+
+  if (self->lora == NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "no LoRA adapters to save");
+      json_array_unref (targets);
+      return FALSE;
+    }
+  if (!make_dir (dir, error))
+    {
+      json_array_unref (targets);
+      return FALSE;
+    }
   for (guint i = 0; i < self->params->len; i++)
-    assay_safetensors_writer_add (w, P (self, i)->name, P (self, i)->w, P (self, i)->rows, P (self, i)->cols);
+    if (P (self, i)->lora)
+      {
+        char *name = g_strconcat ("base_model.model.", P (self, i)->name, NULL);
+        g_ptr_array_add (names, name);
+        assay_safetensors_writer_add (w, name, P (self, i)->w, P (self, i)->rows, P (self, i)->cols);
+      }
+  for (guint i = 0; self->lora_options.targets[i] != NULL; i++)
+    json_array_add_string_element (targets, self->lora_options.targets[i]);
+  json_object_set_string_member (config, "peft_type", "LORA");
+  json_object_set_string_member (config, "task_type", "CAUSAL_LM");
+  json_object_set_string_member (config, "base_model_name_or_path", self->dir);
+  json_object_set_int_member (config, "r", self->lora_options.rank);
+  json_object_set_double_member (config, "lora_alpha", self->lora_options.alpha);
+  json_object_set_double_member (config, "lora_dropout", self->lora_options.dropout);
+  json_object_set_array_member (config, "target_modules", targets);
+  json_object_set_string_member (config, "bias", "none");
+  json_object_set_boolean_member (config, "fan_in_fan_out", FALSE);
+  json_object_set_boolean_member (config, "inference_mode", TRUE);
+  json_object_set_boolean_member (config, "init_lora_weights", TRUE);
+  json_object_set_boolean_member (config, "use_rslora", FALSE);
+  json_object_set_boolean_member (config, "use_dora", FALSE);
+  json_object_set_null_member (config, "modules_to_save");
+  json_object_set_null_member (config, "layers_to_transform");
+  json_object_set_object_member (config, "rank_pattern", json_object_new ());
+  json_object_set_object_member (config, "alpha_pattern", json_object_new ());
+  text = assay_json_object_to_string (config, TRUE);
+  return assay_safetensors_writer_write (w, weights, error) && write_text (config_path, text, error)
+         && copy_tokenizer (self, dir, error);
+}
+
+gboolean
+assay_train_model_save (AssayTrainModel *self, const char *dir, gboolean bf16, GError **error)
+{
+  g_autoptr (AssaySafetensorsWriter) w = assay_safetensors_writer_new (bf16);
+  g_autoptr (GPtrArray) merged = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *weights = g_build_filename (dir, "model.safetensors", NULL);
+  g_autofree char *config_in = g_build_filename (self->dir, "config.json", NULL);
+  g_autofree char *config_out = g_build_filename (dir, "config.json", NULL);
+  g_autofree char *config_text = NULL;
+  g_autoptr (JsonObject) config = NULL;
+
+  if (!make_dir (dir, error))
+    return FALSE;
+  for (guint i = 0; i < self->params->len; i++)
+    {
+      const Param *p = P (self, i);
+      const float *data = p->w;
+      int          A = -1;
+
+      if (p->lora)
+        continue;
+      for (gsize k = 0; self->lora != NULL && k < (gsize) self->c.layers * P_LAYER; k++)
+        if (self->lora[k] >= 0 && self->layer[k] == (int) i)
+          A = self->lora[k];
+      if (A >= 0)
+        {
+          /* W + (alpha / rank) B A */
+          float *m = g_memdup2 (p->w, (gsize) p->rows * p->cols * sizeof (float));
+          int    r = self->lora_options.rank;
+          if (assay_backend_sgemm (self->b, ASSAY_TRANS_N, ASSAY_TRANS_N, p->rows, p->cols, r,
+                                   (float) (self->lora_options.alpha / r), W (A + 1), r, W (A), p->cols, 1.0f, m,
+                                   p->cols) != 0)
+            {
+              g_free (m);
+              g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "merging LoRA: %s", assay_backend_last_error (self->b));
+              return FALSE;
+            }
+          g_ptr_array_add (merged, m);
+          data = m;
+        }
+      assay_safetensors_writer_add (w, p->name, data, p->rows, p->cols);
+    }
   if (!assay_safetensors_writer_write (w, weights, error))
     return FALSE;
   if (!g_file_get_contents (config_in, &config_text, NULL, error)
@@ -546,19 +871,7 @@ assay_train_model_save (AssayTrainModel *self, const char *dir, gboolean bf16, G
   json_object_set_string_member (config, "torch_dtype", bf16 ? "bfloat16" : "float32");
   g_clear_pointer (&config_text, g_free);
   config_text = assay_json_object_to_string (config, TRUE);
-  if ((file = assay_atomic_file_new (config_out, error)) == NULL)
-    return FALSE;
-  fputs (config_text, assay_atomic_file_get_stream (file));
-  if (!assay_atomic_file_commit (file, error))
-    return FALSE;
-  for (guint i = 0; files[i] != NULL; i++)
-    {
-      g_autofree char *from = g_build_filename (self->dir, files[i], NULL);
-      g_autofree char *to = g_build_filename (dir, files[i], NULL);
-      if (g_file_test (from, G_FILE_TEST_IS_REGULAR) && !copy_file (from, to, error))
-        return FALSE;
-    }
-  return TRUE;
+  return write_text (config_out, config_text, error) && copy_tokenizer (self, dir, error);
 }
 
 gboolean

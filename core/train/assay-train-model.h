@@ -19,6 +19,19 @@ G_BEGIN_DECLS
 
 typedef struct _AssayTrainModel AssayTrainModel;
 
+/* LoRA (Hu et al.; PEFT's LoraConfig): each targeted linear W x becomes W x + (alpha / rank) B A
+ * dropout(x) with A [rank, in] drawn as PEFT draws it (kaiming-uniform, a = sqrt 5: uniform in
+ * +-1/sqrt(in)) and B [out, rank] zero; everything else is frozen. */
+typedef struct
+{
+  int      rank;
+  double   alpha;
+  double   dropout;
+  char   **targets; /* module names (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj);
+                     * NULL: all of them */
+  guint    seed;
+} AssayLoraOptions;
+
 /* Reads the weights of model's folder (any dtype it stores) as float32 for the CPU backend b. */
 AssayTrainModel *assay_train_model_new  (AssayLmModel *model,
                                          AssayBackend *backend,
@@ -34,6 +47,18 @@ float           *assay_train_model_param       (AssayTrainModel *self,
                                                 gsize           *n);
 float           *assay_train_model_grad        (AssayTrainModel *self,
                                                 guint            i);
+/* Adds LoRA adapters (they become the only trainable parameters, after the base ones). */
+gboolean         assay_train_model_add_lora    (AssayTrainModel        *self,
+                                                const AssayLoraOptions *options,
+                                                GError                **error);
+gboolean         assay_train_model_has_lora    (AssayTrainModel *self);
+/* Whether parameter i is trained (has a gradient): all without LoRA, the adapters with it. */
+gboolean         assay_train_model_param_trainable (AssayTrainModel *self,
+                                                    guint            i);
+/* The dropout masks of the next passes (the same seed gives the same masks: a scoring pass and the
+ * training pass of one batch must agree). */
+void             assay_train_model_set_dropout_seed (AssayTrainModel *self,
+                                                     guint64          seed);
 /* Whether weight decay applies: matrices yes, norms and biases no. */
 gboolean         assay_train_model_param_decays (AssayTrainModel *self,
                                                  guint            i);
@@ -70,7 +95,14 @@ gboolean         assay_train_model_score (AssayTrainModel *self,
                                           float           *logprobs,
                                           GError         **error);
 
-/* Writes the weights as a Hugging Face folder dir (created when missing): model.safetensors
+/* With LoRA: the adapters as PEFT writes them, dir/adapter_model.safetensors
+ * (base_model.model.<module>.lora_A.weight / lora_B.weight) and dir/adapter_config.json, with the
+ * tokenizer files. */
+gboolean         assay_train_model_save_adapter (AssayTrainModel *self,
+                                                 const char      *dir,
+                                                 GError         **error);
+
+/* Writes the weights (with LoRA: W + (alpha / rank) B A, merged) as a Hugging Face folder dir (created when missing): model.safetensors
  * (float32, or bfloat16), config.json with torch_dtype set accordingly, and the tokenizer and
  * generation files of the folder the model came from. Each file is written whole or not at
  * all. */

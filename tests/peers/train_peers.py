@@ -11,6 +11,10 @@ one sequence at a time, the same weighted token cross-entropy is summed, and aut
 gradients. Agreement: for the loss and every parameter, max|assay - torch| <= 1e-5 * max|torch|
 (the engine computes in float32), and the per-token log-probabilities within 1e-5.
 
+LoRA the same way: rank-4 adapters (alpha 8) on every linear of the Llama model with random B and
+dropout 0.3, whose masks are drawn here from the engine's documented hash; the gradients of every A
+and B against autograd through W x + (alpha / r) B A dropout(x).
+
 Then `assay-cli train sft` end to end: a workspace of 12 prompt/completion records, 9 accepted
 (with an edit on one: the edit is learnt), one step over them all; the step's loss (the mean
 over completion tokens, the model's EOS after each) and gradient norm must be torch's on the same
@@ -21,6 +25,11 @@ And `assay-cli train dpo`: 8 accepted pairs, two steps each over all of them; st
 (log 2: the policy is its own reference) and gradient norm, and after torch.optim.AdamW takes the
 same first step, step 2's loss, rewards/chosen, rewards/rejected, rewards/margins,
 rewards/accuracies and logps, all within 1e-4 relative; the same for IPO's first step.
+
+Checkpoints: the full model `train sft` wrote and the merged folder and PEFT adapter of
+`train sft --lora 4` are read by the torch reference (the adapter applied as PEFT applies it,
+W + (alpha / r) B A, from adapter_model.safetensors and adapter_config.json): their log-probs of
+the records' completions equal `assay-cli lm score` on the written folders within 1e-4.
 
 usage: train_peers.py BUILD_DIR   (exit 77 without python3-torch)"""
 import json
@@ -89,6 +98,107 @@ def check_model(build, arch, tmp, failures):
           % (arch, "log p(target)", lp_err, len(logprobs), "" if lp_err <= 1e-5 else "  FAIL"))
     if lp_err > 1e-5:
         failures.append(arch + " log-probabilities")
+
+
+SLOTS = {"self_attn.q_proj": 1, "self_attn.k_proj": 2, "self_attn.v_proj": 3, "self_attn.o_proj": 7,
+         "mlp.gate_proj": 9, "mlp.up_proj": 10, "mlp.down_proj": 11}
+M64 = (1 << 64) - 1
+
+
+def hash01(keys):
+    """The engine's dropout draw (splitmix64's finaliser), for an array of uint64 keys."""
+    with np.errstate(over="ignore"):
+        x = keys + np.uint64(0x9E3779B97F4A7C15)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        x = x ^ (x >> np.uint64(31))
+    return (x >> np.uint64(11)).astype(np.float64) / 9007199254740992.0
+
+
+def keep_mask(seed, layer, module, rows, cols, p):
+    key = (seed * 1000003 + layer * 12 + SLOTS[module]) & M64
+    base = np.uint64((key * 0x100000001B3) & M64)
+    draws = hash01(base ^ np.arange(rows * cols, dtype=np.uint64)).reshape(rows, cols)
+    return torch.tensor((draws >= p).astype(np.float64) / (1.0 - p))
+
+
+def lora_llama(lm, lora, scale, p, ids, offsets, seed):
+    """transformers' Llama forward with PEFT's LoRA linears, every packed sequence apart."""
+    c, w = lm.cfg, lm.w
+    H, nh = c["hidden_size"], c["num_attention_heads"]
+    nkv = c.get("num_key_value_heads", nh)
+    hd = H // nh
+    eps = c.get("rms_norm_eps", 1e-6)
+    inv = lm.inv_freq()
+    T = len(ids)
+
+    def rms(x, g):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * g
+
+    def rot(x):
+        return torch.cat((-x[..., hd // 2:], x[..., :hd // 2]), dim=-1)
+
+    masks = {}
+    outs = []
+    for s in range(len(offsets) - 1):
+        a, b = offsets[s], offsets[s + 1]
+        L = b - a
+        freqs = torch.arange(L, dtype=torch.float32)[:, None] * inv[None, :]
+        emb = torch.cat((freqs, freqs), dim=-1)
+        cos, sin = emb.cos().double(), emb.sin().double()
+        x = w["model.embed_tokens.weight"][torch.tensor(ids[a:b])][None]
+        for l in range(c["num_hidden_layers"]):
+            pre = "model.layers.%d." % l
+
+            def lin(v, module):
+                y = v @ w[pre + module + ".weight"].T
+                name = pre + module
+                if name + ".lora_A.weight" in lora:
+                    if p > 0:
+                        if name not in masks:
+                            masks[name] = keep_mask(seed, l, module, T, v.shape[-1], p)
+                        v = v * masks[name][a:b]
+                    y = y + scale * (v @ lora[name + ".lora_A.weight"].T) @ lora[name + ".lora_B.weight"].T
+                return y
+            xn = rms(x, w[pre + "input_layernorm.weight"])
+            q = lin(xn, "self_attn.q_proj").view(1, L, nh, hd).transpose(1, 2)
+            k = lin(xn, "self_attn.k_proj").view(1, L, nkv, hd).transpose(1, 2)
+            v = lin(xn, "self_attn.v_proj").view(1, L, nkv, hd).transpose(1, 2)
+            q, k = q * cos + rot(q) * sin, k * cos + rot(k) * sin
+            x = x + lin(lm._attend(q, k, v), "self_attn.o_proj")
+            xn = rms(x, w[pre + "post_attention_layernorm.weight"])
+            x = x + lin(torch.nn.functional.silu(lin(xn, "mlp.gate_proj")) * lin(xn, "mlp.up_proj"), "mlp.down_proj")
+        outs.append(rms(x, w["model.norm.weight"])[0])
+    return outs
+
+
+def check_lora(build, tmp, failures):
+    folder = os.path.join(tmp, "lora-base")
+    out = os.path.join(tmp, "lora-out")
+    os.makedirs(out)
+    subprocess.run([os.path.join(build, "tests", "make-test-lm"), folder, "--arch", "llama"], check=True,
+                   capture_output=True)
+    subprocess.run([os.path.join(build, "tests", "train-grads"), folder, out, "--lora", "4", "8", "0.3"], check=True)
+    batch = json.load(open(os.path.join(out, "batch.json")))
+    ours = read_safetensors(os.path.join(out, "grads.safetensors"))
+    lm = TorchLM(folder, torch.float64)
+    lora = {k: torch.tensor(np.array(v), dtype=torch.float64).requires_grad_(True)
+            for k, v in read_safetensors(os.path.join(out, "lora.safetensors")).items()}
+    hs = lora_llama(lm, lora, 8 / 4, 0.3, batch["ids"], batch["offsets"], 7)
+    loss = 0
+    for s, h in enumerate(hs):
+        lp = torch.log_softmax(h @ lm.w["lm_head.weight"].T, -1)
+        for i, t in enumerate(range(batch["offsets"][s], batch["offsets"][s + 1])):
+            if batch["targets"][t] >= 0:
+                loss = loss - batch["weights"][t] * lp[i, batch["targets"][t]]
+    loss.backward()
+    worst = max(((k, float(np.abs(ours[k] - v.grad.numpy()).max()), float(np.abs(v.grad.numpy()).max()))
+                 for k, v in lora.items()), key=lambda r: r[1] / max(r[2], 1e-30))
+    ok = abs(batch["loss"] - float(loss)) <= REL * abs(float(loss)) and worst[1] <= REL * worst[2] and len(ours) == len(lora)
+    print("lora   loss %.6f (torch %.6f); %-30s max|assay - torch f64| = %.2e of %.2e (worst of %d)%s"
+          % (batch["loss"], float(loss), worst[0].split("layers.")[1], worst[1], worst[2], len(lora), "" if ok else "  FAIL"))
+    if not ok:
+        failures.append("lora gradients")
 
 
 def run(*args):
@@ -237,6 +347,59 @@ def check_dpo(build, tmp, failures):
             opt.step()
 
 
+def check_checkpoints(build, tmp, failures):
+    cli = os.path.join(build, "app", "cli", "assay-cli")
+    folder = os.path.join(tmp, "sft-base")
+    ws = os.path.join(tmp, "sft.assay")
+    out = os.path.join(tmp, "lora-sft")
+    r = json.loads(run(cli, "train", "sft", "-w", ws, "--model", folder, "--dataset", "1", "--out", out, "--lora", "4",
+                       "--lora-targets", "q_proj,v_proj,down_proj", "--epochs", "2", "--batch-tokens", "64",
+                       "--lr", "1e-2", "--json"))
+    inputs = os.path.join(tmp, "score.jsonl")
+    with open(inputs, "w") as f:
+        for i in range(6):
+            f.write(json.dumps({"id": str(i), "prompt": "%d plus %d is" % (i, i + 1), "response": " %d." % (2 * i + 1)}) + "\n")
+    cfg = json.load(open(os.path.join(out, "adapter_config.json")))
+    adapter = read_safetensors(os.path.join(out, "adapter_model.safetensors"))
+    scale = cfg["lora_alpha"] / cfg["r"]
+    ok_names = all(k.startswith("base_model.model.model.layers.") and (k.endswith(".lora_A.weight") or k.endswith(".lora_B.weight"))
+                   for k in adapter) and len(adapter) == 2 * 3 * json.load(open(os.path.join(folder, "config.json")))["num_hidden_layers"]
+    moved = max(float(np.abs(v).max()) for k, v in adapter.items() if k.endswith("lora_B.weight"))
+    losses = [st["loss"] for st in r["steps"]]
+    ok = ok_names and moved > 0 and losses[-1] < losses[0]
+    print("ckpt   %-44s %d tensors, max|B| %.2e, loss %.3f -> %.3f%s"
+          % ("LoRA run (PEFT names, B moved, loss fell)", len(adapter), moved, losses[0], losses[-1], "" if ok else "  FAIL"))
+    if not ok:
+        failures.append("LoRA run")
+    cases = [("full sft checkpoint", os.path.join(tmp, "sft-out"), None),
+             ("LoRA merged folder", r["merged"], None),
+             ("PEFT adapter on the base", r["merged"], folder)]
+    for label, scored, base in cases:
+        outp = os.path.join(tmp, "scored.jsonl")
+        run(cli, "lm", "score", "--model", scored, "--input", inputs, "--output", outp)
+        got = [json.loads(l) for l in open(outp)]
+        lm = TorchLM(base or scored, torch.float64)
+        if base is not None:
+            for k in [k for k in adapter if k.endswith(".lora_A.weight")]:
+                name = k[len("base_model.model."):-len(".lora_A.weight")] + ".weight"
+                A = torch.tensor(np.array(adapter[k]), dtype=torch.float64)
+                B = torch.tensor(np.array(adapter[k.replace("lora_A", "lora_B")]), dtype=torch.float64)
+                lm.w[name] = lm.w[name] + scale * (B @ A)
+        worst = 0.0
+        for g in got:
+            pi = json.loads(run(cli, "lm", "tokenize", "--tokenizer", folder, "--text", g["prompt"], "--json"))["ids"]
+            ids = pi + g["token_ids"]
+            with torch.no_grad():
+                h = lm._llama(torch.tensor(ids)[None])[0]
+                lp = torch.log_softmax(h @ lm.w["lm_head.weight"].T, -1)
+            for j, tok in enumerate(g["token_ids"]):
+                worst = max(worst, abs(g["logprobs"][j] - float(lp[len(pi) + j - 1, tok])))
+        ok = worst <= 1e-4 and (base is None or ok_names)
+        print("ckpt   %-44s max|assay lm score - torch| = %.2e%s" % (label, worst, "" if ok else "  FAIL"))
+        if not ok:
+            failures.append(label)
+
+
 def main():
     if torch is None:
         print("SKIP: python3-torch is not installed")
@@ -246,8 +409,10 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for arch in ("llama", "qwen2"):
             check_model(build, arch, tmp, failures)
+        check_lora(build, tmp, failures)
         check_sft(build, tmp, failures)
         check_dpo(build, tmp, failures)
+        check_checkpoints(build, tmp, failures)
     print("%d failed" % len(failures))
     return 1 if failures else 0
 
