@@ -10,6 +10,8 @@
 #include "assay-semantic.h"
 #include "assay-zeroshot-window.h"
 #include "assay-gen-export.h"
+#include "assay-finetune-dialog.h"
+#include "assay-finetune-window.h"
 #include "assay-gen-generate-dialog.h"
 #include "assay-gen-import-dialog.h"
 #include "assay-gen-jobs.h"
@@ -77,6 +79,7 @@ struct _AssayGenerationsPage
   char               *export_format;
   gboolean            export_accepted;
   char               *generate_model; /* the model folder Generate… used last */
+  char               *finetune_model; /* and Fine-Tune… */
   GCancellable       *count_cancellable;
   GCancellable       *choices_cancellable;
   gboolean            grid_dirty; /* records changed while the grid was hidden */
@@ -1836,6 +1839,78 @@ generate_action (GtkWidget *widget, const char *name, GVariant *param)
   assay_generations_page_generate (ASSAY_GENERATIONS_PAGE (widget));
 }
 
+/* ---- fine-tuning ------------------------------------------------------------------------------ */
+
+static void
+finetune_credit (const char *policy, const char *reference, gpointer data)
+{
+  AssayGenerationsPage *self = data;
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.credit-with", "(ss)", policy, reference);
+}
+
+static void
+finetune_chosen (const AssayFinetuneOptions *options, gpointer data)
+{
+  AssayGenerationsPage *self = data;
+  g_autoptr (AssayJob)  job = assay_finetune_job_new (options);
+  AssayFinetuneWindow  *window;
+  GtkRoot              *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  g_free (self->finetune_model);
+  self->finetune_model = g_strdup (options->model);
+  assay_page_submit (ASSAY_PAGE (self), job);
+  window = assay_finetune_window_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, job, options, finetune_credit,
+                                      self);
+  /* (the window may outlive nothing here: the page lives as long as the main window) */
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+/* Fine-Tune… on the dataset shown (the only one when "all" is shown) */
+AssayFinetuneDialog *
+assay_generations_page_finetune (AssayGenerationsPage *self)
+{
+  AssayStore          *store = assay_page_get_store (ASSAY_PAGE (self));
+  GtkRoot             *root = gtk_widget_get_root (GTK_WIDGET (self));
+  AssayFinetuneDialog *dialog;
+  gint64               dataset = self->dataset, kept, pairs;
+  g_autofree char     *sql = NULL, *name = NULL;
+
+  if (store == NULL)
+    return NULL;
+  if (dataset == 0 && self->dataset_ids != NULL && self->dataset_ids->len == 2)
+    dataset = g_array_index (self->dataset_ids, gint64, 1);
+  if (dataset == 0)
+    {
+      assay_page_toast (ASSAY_PAGE (self), _("Choose the dataset to train on first"));
+      return NULL;
+    }
+  sql = g_strdup_printf ("SELECT count(*) FROM gen_records WHERE dataset_id = %" G_GINT64_FORMAT
+                         " AND status = 'accepted'", dataset);
+  kept = assay_store_query_int (store, sql, 0);
+  g_free (sql);
+  sql = g_strdup_printf ("SELECT count(*) FROM gen_records WHERE dataset_id = %" G_GINT64_FORMAT
+                         " AND status = 'accepted' AND rejected IS NOT NULL AND rejected != ''", dataset);
+  pairs = assay_store_query_int (store, sql, 0);
+  {
+    g_autoptr (GPtrArray) list = assay_store_list_datasets (store, NULL);
+    for (guint i = 0; list != NULL && i < list->len; i++)
+      if (((AssayDatasetInfo *) list->pdata[i])->id == dataset)
+        name = g_strdup (((AssayDatasetInfo *) list->pdata[i])->name);
+  }
+  dialog = assay_finetune_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, dataset,
+                                      name != NULL ? name : "?", (guint) kept, (guint) pairs, self->finetune_model,
+                                      assay_store_get_path (store), finetune_chosen, self);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return dialog;
+}
+
+static void
+finetune_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  assay_generations_page_finetune (ASSAY_GENERATIONS_PAGE (widget));
+}
+
 /* ---- near-duplicates ------------------------------------------------------------------------- */
 
 #define DEDUP_THRESHOLD 0.8
@@ -2252,6 +2327,7 @@ assay_generations_page_finalize (GObject *object)
   g_clear_object (&self->selection);
   g_free (self->export_format);
   g_free (self->generate_model);
+  g_free (self->finetune_model);
   g_free (self->ranked);
   g_free (self->ranked_query);
   G_OBJECT_CLASS (assay_generations_page_parent_class)->finalize (object);
@@ -2312,6 +2388,7 @@ assay_generations_page_class_init (AssayGenerationsPageClass *klass)
 
   gtk_widget_class_install_action (widget_class, "gen.import", NULL, import_action);
   gtk_widget_class_install_action (widget_class, "gen.generate", NULL, generate_action);
+  gtk_widget_class_install_action (widget_class, "gen.finetune", NULL, finetune_action);
   gtk_widget_class_install_action (widget_class, "gen.dedup", NULL, dedup_action);
   gtk_widget_class_install_action (widget_class, "gen.dedup-meaning", NULL, dedup_meaning_action);
   gtk_widget_class_install_action (widget_class, "gen.zeroshot", NULL, zeroshot_action);

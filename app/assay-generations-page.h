@@ -9,6 +9,7 @@
 #include "assay-page.h"
 #include "assay-gen-record.h"
 
+#include "assay-finetune-dialog.h"
 #include "assay-gen-generate-dialog.h"
 
 G_BEGIN_DECLS
@@ -68,6 +69,8 @@ guint       assay_generations_page_get_grid_cells (AssayGenerationsPage *self);
 GtkScrolledWindow *assay_generations_page_get_list_scroller (AssayGenerationsPage *self);
 /* Opens Generate… for the records the filter shows (NULL without a workspace) */
 AssayGenGenerateDialog *assay_generations_page_generate (AssayGenerationsPage *self);
+/* Fine-Tune… on the dataset shown; NULL (with a toast) when none is chosen. */
+AssayFinetuneDialog    *assay_generations_page_finetune (AssayGenerationsPage *self);
 
 /* Looks for near-duplicates of the dataset shown (a job); a dialog lists the groups and offers to
  * reject all but one record of each (one undoable decision). */

@@ -867,6 +867,16 @@ credit_dialog (AssayTracesPage *self)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+void
+assay_traces_page_credit_with (AssayTracesPage *self, const char *policy, const char *reference)
+{
+  g_free (self->policy);
+  g_free (self->reference);
+  self->policy = g_strdup (policy);
+  self->reference = g_strdup (reference);
+  credit_dialog (self);
+}
+
 static void
 credit_action (GtkWidget *widget, const char *name, GVariant *param)
 {

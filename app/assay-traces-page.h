@@ -28,6 +28,8 @@ const char        *assay_traces_page_get_metrics_text (AssayTracesPage *self);
 void        assay_traces_page_set_filters (AssayTracesPage *self, gint64 dataset, gboolean wrong,
                                            const char *search);
 const char *assay_traces_page_get_summary (AssayTracesPage *self);
+/* The credit dialog with these two model folders chosen (the user still confirms). */
+void        assay_traces_page_credit_with (AssayTracesPage *self, const char *policy, const char *reference);
 
 /* As the file chooser does: the import's options (format, dataset name) asked first */
 AssayImportDialog *assay_traces_page_import_with_options (AssayTracesPage *self, const char *path);

@@ -3,6 +3,8 @@
 
 #include "assay-window.h"
 
+#include "assay-traces-page.h"
+
 #include <glib/gi18n.h>
 
 #include "assay-application.h"
@@ -404,6 +406,22 @@ show_page_action (GtkWidget *widget, const char *name, GVariant *param)
     assay_page_focus_content (assay_window_get_page (self, g_variant_get_string (param, NULL)));
 }
 
+/* (policy, reference): the Traces page, with its credit dialog set to those two models (a
+ * fine-tuning run's "Compute Credit with This Policy") */
+static void
+credit_with_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  AssayWindow *self = ASSAY_WINDOW (widget);
+  const char  *policy, *reference;
+  AssayPage   *page;
+
+  g_variant_get (param, "(&s&s)", &policy, &reference);
+  if (self->store == NULL || !assay_window_show_page (self, "traces")
+      || (page = assay_window_get_page (self, "traces")) == NULL)
+    return;
+  assay_traces_page_credit_with (ASSAY_TRACES_PAGE (page), policy, reference);
+}
+
 static void
 show_sidebar_action (GtkWidget *widget, const char *name, GVariant *param)
 {
@@ -653,6 +671,7 @@ assay_window_class_init (AssayWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Z,
                                        GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.redo", NULL);
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
+  gtk_widget_class_install_action (widget_class, "win.credit-with", "(ss)", credit_with_action);
   for (guint i = 0; names[i] != NULL; i++)
     gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK,
                                          "win.show-page", "s", names[i]);

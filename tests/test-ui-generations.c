@@ -10,6 +10,7 @@
 #include "assay-gen-demo.h"
 #include "assay-gen-item.h"
 #include "assay-gen-query.h"
+#include "assay-finetune-window.h"
 #include "assay-generations-page.h"
 #include "assay-gen-import-dialog.h"
 #include "assay-test-lm.h"
@@ -818,6 +819,135 @@ find_message_dialog (void)
   return find_message_dialog_with (NULL);
 }
 
+/* Fine-Tune…: the dialog (light, dark, 800 x 600) with TRL's defaults per objective, no Train
+ * without a model, then DPO on the demo's accepted pairs in the run window, whose loss and
+ * reward curves grow as the steps come; the run is kept, the model written, and "Compute Credit
+ * with This Policy" opens the Traces page's credit dialog on the trained model and its base. */
+static AssayFinetuneWindow *
+find_finetune_window (void)
+{
+  GListModel *tops = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr (GObject) w = g_list_model_get_item (tops, i);
+      if (ASSAY_IS_FINETUNE_WINDOW (w))
+        return ASSAY_FINETUNE_WINDOW (w);
+    }
+  return NULL;
+}
+
+static void
+check_finetune (AssayWindow *window, gpointer data)
+{
+  AssayGenerationsPage *page = ASSAY_GENERATIONS_PAGE (assay_window_get_page (window, "generations"));
+  AssayStore           *store = assay_window_get_store (window);
+  const char           *model = data;
+  AssayFinetuneDialog  *dialog;
+  AssayFinetuneWindow  *run;
+  gint64                dataset = assay_store_query_int (store, "SELECT dataset_id FROM gen_records WHERE rejected IS NOT NULL "
+                                                                "GROUP BY dataset_id ORDER BY count(*) DESC LIMIT 1", 0);
+  g_autofree char      *out = NULL, *accept = NULL;
+
+  /* the reviewer kept the pairs of that dataset */
+  g_assert_cmpint (dataset, >, 0);
+  accept = g_strdup_printf ("UPDATE gen_records SET status = 'accepted' WHERE dataset_id = %" G_GINT64_FORMAT, dataset);
+  g_assert_true (assay_store_exec (store, accept, NULL));
+  assay_window_show_page (window, "generations");
+  assay_test_wait (300);
+  g_assert_true (assay_generations_page_set_dataset (page, dataset));
+  assay_test_wait (300);
+  dialog = assay_generations_page_finetune (page);
+  g_assert_nonnull (dialog);
+  g_assert_false (assay_finetune_dialog_can_train (dialog));
+  assay_finetune_dialog_set_model (dialog, "/nonexistent/folder");
+  g_assert_false (assay_finetune_dialog_can_train (dialog));
+  assay_finetune_dialog_set_model (dialog, model);
+  assay_finetune_dialog_set_objective (dialog, ASSAY_FINETUNE_DPO);
+  assay_finetune_dialog_set_lora (dialog, 4);
+  assay_finetune_dialog_set_schedule (dialog, 6, 64);
+  g_assert_true (assay_finetune_dialog_can_train (dialog));
+  g_assert_true (g_str_has_suffix (assay_finetune_dialog_get_out (dialog), "-dpo-lora"));
+  out = g_strdup (assay_finetune_dialog_get_out (dialog));
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  assay_test_wait (300);
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (dialog));
+    g_assert_cmpint (gdk_texture_get_height (shot), <=, 600);
+    assay_test_save_screenshot (shot, "finetune-dialog.png");
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+    assay_test_wait (300);
+  }
+  {
+    g_autoptr (GdkTexture) dark = assay_test_render (GTK_WIDGET (dialog));
+    g_assert_cmpuint (assay_test_count_colors (dark), >, 8);
+    assay_test_save_screenshot (dark, "finetune-dialog-dark.png");
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+    assay_test_wait (100);
+  }
+  assay_finetune_dialog_train (dialog);
+  run = find_finetune_window ();
+  g_assert_nonnull (run);
+  for (int i = 0; i < 1200 && !assay_finetune_window_can_credit (run); i++)
+    assay_test_wait (50);
+  g_assert_true (assay_finetune_window_can_credit (run));
+  g_assert_cmpuint (assay_finetune_window_get_n_steps (run), >, 0);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM runs WHERE area = 'train' AND kind = 'dpo' "
+                                                 "AND status = 'done'", 0), ==, 1);
+  {
+    g_autofree char *adapter = g_build_filename (out, "adapter_model.safetensors", NULL);
+    g_autofree char *merged = g_build_filename (out, "merged", "model.safetensors", NULL);
+    g_assert_true (g_file_test (adapter, G_FILE_TEST_IS_REGULAR));
+    g_assert_true (g_file_test (merged, G_FILE_TEST_IS_REGULAR));
+  }
+  assay_test_wait (300);
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (run));
+    assay_test_save_screenshot (shot, "finetune-run.png");
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+    assay_test_wait (300);
+  }
+  {
+    g_autoptr (GdkTexture) dark = assay_test_render (GTK_WIDGET (run));
+    assay_test_save_screenshot (dark, "finetune-run-dark.png");
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+    assay_test_wait (100);
+  }
+  gtk_window_set_default_size (GTK_WINDOW (run), 800, 600);
+  assay_test_wait (300);
+  {
+    g_autoptr (GdkTexture) small = assay_test_render (GTK_WIDGET (run));
+    g_assert_cmpint (gdk_texture_get_width (small), <=, 800);
+    assay_test_save_screenshot (small, "finetune-run-800x600.png");
+  }
+  assay_finetune_window_credit (run);
+  assay_test_wait (400);
+  g_assert_true (gtk_widget_get_child_visible (GTK_WIDGET (assay_window_get_page (window, "traces"))));
+  {
+    AdwMessageDialog *credit = find_message_dialog_with ("merged");
+    g_assert_nonnull (credit);
+    g_assert_nonnull (strstr (adw_message_dialog_get_body (credit), model));
+    gtk_window_destroy (GTK_WINDOW (credit));
+  }
+  gtk_window_destroy (GTK_WINDOW (run));
+}
+
+static void
+test_finetune (void)
+{
+  g_autofree char *path = make_workspace ();
+  g_autofree char *dir = assay_test_path ("ui-finetune-model");
+  g_autofree char *out = assay_test_path ("ui-finetune-model-dpo-lora");
+  AssayTestLmSpec spec = assay_test_lm_spec (ASSAY_LM_LLAMA, ASSAY_DTYPE_F32);
+  g_autoptr (AssayTestLm) lm = NULL;
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", out);
+
+  g_assert_true (g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL));
+  spec.max_positions = 1024;
+  lm = assay_test_lm_write (dir, &spec, 5);
+  assay_test_run_app (path, check_finetune, dir);
+}
+
+
 static void
 check_duplicates (AssayWindow *window, gpointer data)
 {
@@ -1077,5 +1207,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/generations/generate", test_generate);
   g_test_add_func ("/ui/generations/duplicates", test_duplicates);
   g_test_add_func ("/ui/generations/meaning", test_meaning);
+  g_test_add_func ("/ui/generations/finetune", test_finetune);
   return g_test_run ();
 }

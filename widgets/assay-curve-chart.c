@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* assay-curve-chart.c: see assay-curve-chart.h. y values are row-major: series then x. */
+/* assay-curve-chart.c: see assay-curve-chart.h. y values are row-major: series then x. At most
+ * about eight x ticks are labelled, and points get dots only while there are few of them. */
 #include "assay-curve-chart.h"
 
 #include <glib/gi18n.h>
@@ -16,6 +17,8 @@ struct _AssayCurveChart
   GStrv     names;
   gboolean  log2_x;
   char     *x_label, *y_label;
+  char     *empty;
+  gboolean  auto_y;      /* the y axis spans the data (else 0 to 1) */
 };
 
 G_DEFINE_FINAL_TYPE (AssayCurveChart, assay_curve_chart, GTK_TYPE_WIDGET)
@@ -37,17 +40,54 @@ text_at (cairo_t *cr, PangoLayout *layout, const char *text, double x, double y,
   pango_cairo_show_layout (cr, layout);
 }
 
+/* A round step for about n intervals over span. */
+static double
+nice_step (double span, int n)
+{
+  double raw = span / n, mag = pow (10, floor (log10 (raw))), f = raw / mag;
+  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+}
+
 static void
 snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   AssayCurveChart *self = ASSAY_CURVE_CHART (widget);
   int              width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
   double           left = 44, right = 130, top = 10, bottom = 34;
-  double           pw = width - left - right, ph = height - top - bottom, x0, x1;
+  double           pw, ph = height - top - bottom, x0, x1, y0 = 0, y1 = 1, ystep = 0.25;
+  int              digits = 2;
   g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (widget, NULL);
   GdkRGBA          fg;
   cairo_t         *cr;
 
+  if (self->auto_y)
+    {
+      double lo = INFINITY, hi = -INFINITY;
+      for (int i = 0; i < self->n_x * self->n_series; i++)
+        if (isfinite (self->y[i]))
+          {
+            lo = MIN (lo, self->y[i]);
+            hi = MAX (hi, self->y[i]);
+          }
+      if (!isfinite (lo))
+        lo = 0, hi = 1;
+      if (hi - lo < 1e-9)
+        lo -= 0.5, hi += 0.5;
+      ystep = nice_step (hi - lo, 4);
+      digits = CLAMP ((int) -floor (log10 (ystep) + 1e-9), 0, 8);
+      y0 = floor (lo / ystep) * ystep;
+      y1 = ceil (hi / ystep) * ystep;
+    }
+  /* room for the widest y label */
+  for (double v = y0; v <= y1 + ystep / 2; v += ystep)
+    {
+      g_autofree char *t = g_strdup_printf ("%.*f", digits, fabs (v) < ystep / 2 ? 0.0 : v);
+      PangoRectangle   ext;
+      pango_layout_set_text (layout, t, -1);
+      pango_layout_get_pixel_extents (layout, NULL, &ext);
+      left = MAX (left, ext.width + 10);
+    }
+  pw = width - left - right;
   if (pw < 20 || ph < 20)
     return;
   assay_palette_foreground (widget, &fg);
@@ -57,15 +97,17 @@ snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   if (self->n_x == 0)
     {
       gdk_cairo_set_source_rgba (cr, &fg);
-      text_at (cr, layout, _("No questions with several candidates"), width / 2.0, height / 2.0, 0.5, 0.5);
+      text_at (cr, layout, self->empty != NULL ? self->empty : _("No questions with several candidates"), width / 2.0,
+               height / 2.0, 0.5, 0.5);
       cairo_destroy (cr);
       return;
     }
   /* axes and grid */
-  for (int k = 0; k <= 4; k++)
+  for (double v = y0; v <= y1 + ystep / 2; v += ystep)
     {
-      double           yy = top + ph * (1.0 - k / 4.0);
-      g_autofree char *t = g_strdup_printf ("%.2f", k / 4.0);
+      double           yy = top + ph * (1.0 - (v - y0) / (y1 - y0));
+      int              k = v == y0 ? 0 : 1;
+      g_autofree char *t = g_strdup_printf ("%.*f", digits, fabs (v) < ystep / 2 ? 0.0 : v);
       cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, k == 0 ? 0.8 : 0.15);
       cairo_move_to (cr, left, floor (yy) + 0.5);
       cairo_line_to (cr, left + pw, floor (yy) + 0.5);
@@ -78,11 +120,21 @@ snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   if (x1 <= x0)
     x1 = x0 + 1;
 #define PX(v) (left + pw * (xv (self, v) - x0) / (x1 - x0))
-#define PY(v) (top + ph * (1.0 - CLAMP (v, 0.0, 1.0)))
-  for (int i = 0; i < self->n_x; i++)
+#define PY(v) (top + ph * (1.0 - CLAMP (((v) - y0) / (y1 - y0), 0.0, 1.0)))
+  if (self->n_x <= 10 || self->log2_x)
+    for (int i = 0; i < self->n_x; i++)
+      {
+        g_autofree char *t = g_strdup_printf ("%g", self->x[i]);
+        text_at (cr, layout, t, PX (self->x[i]), top + ph + 3, 0.5, 0.0);
+      }
+  else
     {
-      g_autofree char *t = g_strdup_printf ("%g", self->x[i]);
-      text_at (cr, layout, t, PX (self->x[i]), top + ph + 3, 0.5, 0.0);
+      double step = nice_step (self->x[self->n_x - 1] - self->x[0], 6);
+      for (double v = ceil (self->x[0] / step) * step; v <= self->x[self->n_x - 1] + step / 1e6; v += step)
+        {
+          g_autofree char *t = g_strdup_printf ("%g", v);
+          text_at (cr, layout, t, PX (v), top + ph + 3, 0.5, 0.0);
+        }
     }
   if (self->x_label)
     text_at (cr, layout, self->x_label, left + pw / 2, height - 1, 0.5, 1.0);
@@ -108,7 +160,7 @@ snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
           pen = TRUE;
         }
       cairo_stroke (cr);
-      for (int i = 0; i < self->n_x; i++)
+      for (int i = 0; self->n_x <= 40 && i < self->n_x; i++)
         if (!isnan (self->y[s * self->n_x + i]))
           {
             cairo_arc (cr, PX (self->x[i]), PY (self->y[s * self->n_x + i]), 3.0, 0, 2 * G_PI);
@@ -143,6 +195,7 @@ finalize (GObject *object)
   g_strfreev (self->names);
   g_free (self->x_label);
   g_free (self->y_label);
+  g_free (self->empty);
   G_OBJECT_CLASS (assay_curve_chart_parent_class)->finalize (object);
 }
 
@@ -194,5 +247,20 @@ assay_curve_chart_set_labels (AssayCurveChart *self, const char *x_label, const 
   g_free (self->y_label);
   self->x_label = g_strdup (x_label);
   self->y_label = g_strdup (y_label);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+assay_curve_chart_set_auto_y (AssayCurveChart *self, gboolean auto_y)
+{
+  self->auto_y = auto_y;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+assay_curve_chart_set_empty_text (AssayCurveChart *self, const char *text)
+{
+  g_free (self->empty);
+  self->empty = g_strdup (text);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }

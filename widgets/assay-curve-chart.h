@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* assay-curve-chart.h: a few named curves over shared x values (drawn on a log2 axis when asked),
- * y from 0 to 1: e.g. re-ranking accuracy against the number of candidates N. */
+ * y from 0 to 1 (e.g. re-ranking accuracy against the number of candidates N) or over the data's
+ * range (e.g. a training loss against the step). */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -21,5 +22,9 @@ void       assay_curve_chart_set_data (AssayCurveChart   *self,
                                        gboolean           log2_x);
 void       assay_curve_chart_set_labels (AssayCurveChart *self, const char *x_label,
                                          const char *y_label);
+/* The y axis spans the data, on round numbers (default: 0 to 1). */
+void       assay_curve_chart_set_auto_y (AssayCurveChart *self, gboolean auto_y);
+/* What the chart says without data (default: "No questions with several candidates"). */
+void       assay_curve_chart_set_empty_text (AssayCurveChart *self, const char *text);
 
 G_END_DECLS

@@ -373,8 +373,8 @@ dpo_weigh (const AssayFinetuneOptions *o, GArray *examples, const guint *ord, GA
 
 gboolean
 assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBackend *backend,
-                    void (*progress) (double, const char *, gpointer), gpointer progress_data, GCancellable *cancellable,
-                    JsonObject **result, GError **error)
+                    void (*progress) (double, const char *, gpointer), void (*on_step) (JsonObject *, gpointer),
+                    gpointer progress_data, GCancellable *cancellable, JsonObject **result, GError **error)
 {
   g_autoptr (AssayLmModel) model = NULL;
   g_autoptr (AssayTrainModel) train = NULL;
@@ -590,7 +590,10 @@ assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBacke
           json_object_set_double_member (m, "learning_rate", lr);
           json_object_set_double_member (m, "grad_norm", norm);
           json_object_set_int_member (m, "num_tokens", (gint64) seen);
+          json_object_set_int_member (m, "total_steps", total_steps);
           json_array_add_object_element (steps, m);
+          if (on_step != NULL)
+            on_step (m, progress_data);
           msg = g_strdup_printf (_("Step %u of %u: loss %.4f"), step, total_steps, last_loss);
           if (progress != NULL)
             progress (0.98 * step / total_steps, msg, progress_data);
@@ -635,18 +638,59 @@ out:
   return ok;
 }
 
+typedef struct
+{
+  AssayJob *job;
+  GPtrArray *steps; /* JsonObject, the worker's own */
+} Sink;
+
+static void
+sink_progress (double fraction, const char *message, gpointer data)
+{
+  assay_job_progress_func (fraction, message, ((Sink *) data)->job);
+}
+
+/* A copy of the steps so far for the main thread: objects of scalars, copied member by member
+ * (json-glib's objects are not to be shared between threads). */
+static void
+sink_step (JsonObject *step, gpointer data)
+{
+  Sink      *sink = data;
+  JsonArray *list = json_array_new ();
+  JsonObject *root = json_object_new ();
+
+  g_ptr_array_add (sink->steps, json_object_ref (step));
+  for (guint i = 0; i < sink->steps->len; i++)
+    {
+      JsonObject *copy = json_object_new ();
+      JsonObjectIter iter;
+      const char    *name;
+      JsonNode      *value;
+      json_object_iter_init (&iter, sink->steps->pdata[i]);
+      while (json_object_iter_next (&iter, &name, &value))
+        json_object_set_member (copy, name, json_node_copy (value));
+      json_array_add_object_element (list, copy);
+    }
+  json_object_set_array_member (root, "steps", list);
+  assay_job_set_partial (sink->job, json_node_init_object (json_node_alloc (), root));
+  json_object_unref (root);
+}
+
 static gboolean
 finetune_job_run (AssayJob *job, gpointer user_data, GError **error)
 {
   AssayStore *store = assay_job_open_store (job, error);
   JsonObject *result = NULL;
+  Sink        sink = { job, g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref) };
+  gboolean    ok;
 
-  if (store == NULL
-      || !assay_finetune_run (store, user_data, assay_job_get_backend (job), assay_job_progress_func, job,
-                              assay_job_get_cancellable (job), &result, error))
-    return FALSE;
-  assay_job_take_result_object (job, result);
-  return TRUE;
+  ok = store != NULL
+       && assay_finetune_run (store, user_data, assay_job_get_backend (job), sink_progress, sink_step, &sink,
+                              assay_job_get_cancellable (job), &result, error);
+  g_ptr_array_unref (sink.steps);
+  if (ok)
+    assay_job_take_result_object (job, result);
+  return ok;
 }
 
 static void

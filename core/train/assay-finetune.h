@@ -72,15 +72,18 @@ const char *assay_finetune_objective_name (AssayFinetuneObjective objective);
 /* Trains and writes out; *result: {"run", "out", "objective", "examples", "skipped", "tokens",
  * "steps": [{"step", "epoch", "loss", "learning_rate", "grad_norm", "num_tokens", and for DPO
  * "rewards/chosen", ...}], "seconds"}. */
+/* on_step (optional) gets each step's metrics (borrowed) as the step ends, with progress_data. */
 gboolean    assay_finetune_run (AssayStore                 *store,
                                 const AssayFinetuneOptions *options,
                                 AssayBackend               *backend,
                                 void                      (*progress) (double fraction, const char *message, gpointer data),
+                                void                      (*on_step) (JsonObject *step, gpointer data),
                                 gpointer                    progress_data,
                                 GCancellable               *cancellable,
                                 JsonObject                **result,
                                 GError                    **error);
 
+/* The job's "partial" is the list of the steps so far ({"steps": [...], "total_steps"}). */
 AssayJob   *assay_finetune_job_new (const AssayFinetuneOptions *options);
 
 G_END_DECLS

@@ -42,12 +42,16 @@ struct _AssayJob
   double         seconds;
   gint64         started_us; /* monotonic time it started running (0: not yet) */
   char          *backend_description;
+  JsonNode      *partial;    /* what the job has so far (e.g. a training run's steps) */
+  guint          partial_serial;
   guint          idle_source;
 
   /* Main thread copies, as last announced */
   AssayJobState  shown_state;
   double         shown_fraction;
   char          *shown_message;
+  JsonNode      *shown_partial;
+  guint          shown_partial_serial;
   gboolean       finished_emitted;
 };
 
@@ -57,6 +61,7 @@ enum
   PROP_STATE,
   PROP_FRACTION,
   PROP_MESSAGE,
+  PROP_PARTIAL,
   N_PROPS
 };
 
@@ -88,6 +93,8 @@ assay_job_finalize (GObject *object)
   g_free (self->workspace_path);
   g_free (self->message);
   g_free (self->shown_message);
+  g_clear_pointer (&self->partial, json_node_unref);
+  g_clear_pointer (&self->shown_partial, json_node_unref);
   g_free (self->backend_description);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (assay_job_parent_class)->finalize (object);
@@ -109,6 +116,9 @@ assay_job_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
     case PROP_MESSAGE:
       g_value_set_string (value, self->shown_message);
       break;
+    case PROP_PARTIAL:
+      g_value_set_boxed (value, self->shown_partial);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -129,6 +139,9 @@ assay_job_class_init (AssayJobClass *klass)
                                                    G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_MESSAGE] = g_param_spec_string ("message", NULL, NULL, NULL,
                                                   G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* a JsonNode: what the job has so far, as it last announced it */
+  properties[PROP_PARTIAL] = g_param_spec_boxed ("partial", NULL, NULL, JSON_TYPE_NODE,
+                                                 G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -268,6 +281,8 @@ announce_cb (gpointer data)
   AssayJobState state;
   double        fraction;
   char         *message;
+  JsonNode     *partial = NULL;
+  guint         partial_serial;
   gboolean      state_changed, fraction_changed, message_changed, finished;
 
   g_mutex_lock (&self->lock);
@@ -275,6 +290,9 @@ announce_cb (gpointer data)
   state = self->state;
   fraction = self->fraction;
   message = g_strdup (self->message);
+  partial_serial = self->partial_serial;
+  if (partial_serial != self->shown_partial_serial && self->partial != NULL)
+    partial = json_node_ref (self->partial);
   g_mutex_unlock (&self->lock);
 
   state_changed = state != self->shown_state;
@@ -286,6 +304,13 @@ announce_cb (gpointer data)
   self->shown_message = message;
 
   g_object_freeze_notify (G_OBJECT (self));
+  if (partial != NULL)
+    {
+      g_clear_pointer (&self->shown_partial, json_node_unref);
+      self->shown_partial = partial;
+      self->shown_partial_serial = partial_serial;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PARTIAL]);
+    }
   if (state_changed)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
   if (fraction_changed)
@@ -317,6 +342,26 @@ schedule_announce_locked (AssayJob *self)
   g_source_set_static_name (source, "[assay] job announce");
   self->idle_source = g_source_attach (source, self->context);
   g_source_unref (source);
+}
+
+void
+assay_job_set_partial (AssayJob *self, JsonNode *partial)
+{
+  g_return_if_fail (ASSAY_IS_JOB (self));
+
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->partial, json_node_unref);
+  self->partial = partial;
+  self->partial_serial++;
+  schedule_announce_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+JsonNode *
+assay_job_get_partial (AssayJob *self)
+{
+  g_return_val_if_fail (ASSAY_IS_JOB (self), NULL);
+  return self->shown_partial;
 }
 
 void

@@ -70,6 +70,11 @@ void          assay_job_set_result (AssayJob *self, JsonNode *result);
 void          assay_job_take_result_object (AssayJob *self, JsonObject *object);
 /* For the areas' progress callbacks, (fraction, message, data): data is the job. */
 void          assay_job_progress_func (double fraction, const char *message, gpointer job);
+/* What the job has so far (any thread; the node is taken), announced on the main context as the
+ * "partial" property (e.g. a training run's steps, for curves that grow as it runs). */
+void          assay_job_set_partial (AssayJob *self, JsonNode *partial);
+/* Main thread: the last announced partial node (borrowed), or NULL. */
+JsonNode     *assay_job_get_partial (AssayJob *self);
 gboolean      assay_job_check_cancelled (AssayJob *self, GError **error);
 
 /* Main thread (values as last announced) */

@@ -145,7 +145,7 @@ def lora_llama(lm, lora, scale, p, ids, offsets, seed):
         L = b - a
         freqs = torch.arange(L, dtype=torch.float32)[:, None] * inv[None, :]
         emb = torch.cat((freqs, freqs), dim=-1)
-        cos, sin = emb.cos().double(), emb.sin().double()
+        cos, sin = emb.cos().to(lm.dtype), emb.sin().to(lm.dtype)
         x = w["model.embed_tokens.weight"][torch.tensor(ids[a:b])][None]
         for l in range(c["num_hidden_layers"]):
             pre = "model.layers.%d." % l
