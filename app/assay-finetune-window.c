@@ -142,7 +142,10 @@ finished_cb (AssayJob *job, AssayFinetuneWindow *self)
       gtk_widget_set_visible (self->credit_button, self->credit != NULL);
     }
   else if (state == ASSAY_JOB_CANCELLED)
-    gtk_label_set_text (self->status, _("Stopped: nothing was written."));
+    gtk_label_set_text (self->status, self->n_steps > 0
+                                        ? _("Stopped. Where it stopped is saved in the output folder: training again "
+                                            "with the same settings and “resume” goes on from there.")
+                                        : _("Stopped before the first step: nothing was written."));
   else
     {
       const GError    *error = assay_job_get_error (job);

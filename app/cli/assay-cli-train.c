@@ -19,7 +19,7 @@ finetune (AssayCliCommon *common, AssayFinetuneObjective objective, int argc, ch
   int              epochs = objective == ASSAY_FINETUNE_SFT ? 3 : 1, batch_tokens = 4096, accumulate = 1;
   int              max_len = 0, seed = 42, lora = 0;
   double           lora_alpha = 0, lora_dropout = 0.05;
-  gboolean         chat = FALSE, bf16 = FALSE, force = FALSE;
+  gboolean         chat = FALSE, bf16 = FALSE, force = FALSE, resume = FALSE;
   const char      *verb = objective == ASSAY_FINETUNE_SFT ? "train sft" : "train dpo";
   const GOptionEntry dpo_entries[] = {
     { "beta", 0, 0, G_OPTION_ARG_DOUBLE, &beta, N_("How far the policy may move from the reference (default 0.1)"), N_("B") },
@@ -42,6 +42,7 @@ finetune (AssayCliCommon *common, AssayFinetuneObjective objective, int argc, ch
     { "chat", 0, 0, G_OPTION_ARG_NONE, &chat, N_("Prompts as a user turn through the model's chat template"), NULL },
     { "bf16", 0, 0, G_OPTION_ARG_NONE, &bf16, N_("Write bfloat16 weights (default: as the model's files)"), NULL },
     { "force", 0, 0, G_OPTION_ARG_NONE, &force, N_("Replace a model already in --out"), NULL },
+    { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, N_("Go on from where a stopped run with these settings left --out"), NULL },
     { "lora", 0, 0, G_OPTION_ARG_INT, &lora, N_("Train LoRA adapters of this rank instead of every weight"), N_("R") },
     { "lora-alpha", 0, 0, G_OPTION_ARG_DOUBLE, &lora_alpha, N_("LoRA's alpha (default: twice the rank)"), N_("A") },
     { "lora-dropout", 0, 0, G_OPTION_ARG_DOUBLE, &lora_dropout, N_("Dropout before the adapters (default 0.05)"), N_("P") },
@@ -99,6 +100,7 @@ finetune (AssayCliCommon *common, AssayFinetuneObjective objective, int argc, ch
   o.chat = chat;
   o.bf16 = bf16;
   o.force = force;
+  o.resume = resume;
   o.lora_rank = lora;
   o.lora_alpha = lora_alpha;
   o.lora_dropout = lora_dropout;

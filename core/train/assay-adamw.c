@@ -131,6 +131,22 @@ assay_adamw_steps (AssayAdamW *self)
   return self->t;
 }
 
+void
+assay_adamw_moments (AssayAdamW *self, guint i, float **m, float **v, gsize *n)
+{
+  const Group *g = &g_array_index (self->groups, Group, i);
+
+  *m = g->m;
+  *v = g->v;
+  *n = g->n;
+}
+
+void
+assay_adamw_set_steps (AssayAdamW *self, guint t)
+{
+  self->t = t;
+}
+
 double
 assay_lr_warmup_cosine (guint step, guint warmup, guint total, double lr, double floor)
 {

@@ -38,6 +38,15 @@ double      assay_adamw_clip     (AssayAdamW *self,
 void        assay_adamw_step     (AssayAdamW *self,
                                   double      lr);
 guint       assay_adamw_steps    (AssayAdamW *self);
+/* The moments of the i-th tensor added (n floats each), to save or restore; and the step count
+ * (its bias corrections) to restore. */
+void        assay_adamw_moments  (AssayAdamW *self,
+                                  guint       i,
+                                  float     **m,
+                                  float     **v,
+                                  gsize      *n);
+void        assay_adamw_set_steps (AssayAdamW *self,
+                                   guint       t);
 
 /* transformers' get_cosine_schedule_with_warmup: lr * step / warmup while warming up, then
  * lr * (floor + (1 - floor) * (1 + cos(pi * progress)) / 2) with progress from 0 to 1 over the

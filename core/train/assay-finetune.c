@@ -10,12 +10,16 @@
 #include "assay-finetune.h"
 
 #include <glib/gi18n.h>
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
 #include "assay-adamw.h"
 #include "assay-error.h"
+#include "assay-json.h"
+#include "assay-safetensors-writer.h"
+#include "assay-safetensors.h"
 #include "assay-gen-query.h"
 #include "assay-gen-record.h"
 #include "assay-lm-model.h"
@@ -371,6 +375,175 @@ dpo_weigh (const AssayFinetuneOptions *o, GArray *examples, const guint *ord, GA
   json_object_set_double_member (m, "logps/rejected", lr / pairs);
 }
 
+/* ---- stopping and resuming ---- */
+
+static char *
+checkpoint_dir (const AssayFinetuneOptions *o)
+{
+  return g_build_filename (o->out, "checkpoint", NULL);
+}
+
+/* The settings a checkpoint must share with the run that resumes it. */
+static JsonObject *
+resume_key (const AssayFinetuneOptions *o)
+{
+  JsonObject *k = json_object_new ();
+
+  json_object_set_string_member (k, "objective", assay_finetune_objective_name (o->objective));
+  json_object_set_int_member (k, "dataset", o->dataset);
+  json_object_set_int_member (k, "status", o->status);
+  json_object_set_int_member (k, "epochs", o->epochs);
+  json_object_set_int_member (k, "batch_tokens", o->batch_tokens);
+  json_object_set_int_member (k, "accumulate", o->accumulate);
+  json_object_set_int_member (k, "max_len", o->max_len);
+  json_object_set_int_member (k, "seed", o->seed);
+  json_object_set_int_member (k, "lora_rank", o->lora_rank);
+  json_object_set_boolean_member (k, "chat", o->chat);
+  return k;
+}
+
+/* OUT/checkpoint: the trained tensors, AdamW's moments and the steps so far, written into a new
+ * folder that then replaces the old one (a stop while writing leaves the previous checkpoint). */
+static gboolean
+save_checkpoint (AssayTrainModel *train, AssayAdamW *opt, const AssayFinetuneOptions *o, guint step, JsonArray *steps,
+                 GError **error)
+{
+  g_autofree char *dir = checkpoint_dir (o);
+  g_autofree char *tmp = g_strconcat (dir, ".new", NULL), *old = g_strconcat (dir, ".old", NULL);
+  g_autofree char *weights = g_build_filename (tmp, "weights.safetensors", NULL);
+  g_autofree char *moments = g_build_filename (tmp, "optimizer.safetensors", NULL);
+  g_autofree char *state_path = g_build_filename (tmp, "trainer_state.json", NULL);
+  g_autoptr (AssaySafetensorsWriter) w = assay_safetensors_writer_new (FALSE);
+  g_autoptr (AssaySafetensorsWriter) m = assay_safetensors_writer_new (FALSE);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (JsonObject) state = resume_key (o);
+  g_autofree char *text = NULL;
+  guint            k = 0;
+  gboolean         ok;
+
+  if (g_mkdir_with_parents (tmp, 0755) != 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "%s: %s", tmp, g_strerror (errno));
+      return FALSE;
+    }
+  for (guint i = 0; i < assay_train_model_n_params (train); i++)
+    if (assay_train_model_param_trainable (train, i))
+      {
+        int    rows, cols;
+        gsize  n;
+        float *mv, *vv;
+        char  *a, *b;
+        assay_train_model_param_shape (train, i, &rows, &cols);
+        assay_safetensors_writer_add (w, assay_train_model_param_name (train, i), assay_train_model_param (train, i, NULL),
+                                      rows, cols);
+        assay_adamw_moments (opt, k++, &mv, &vv, &n);
+        a = g_strconcat (assay_train_model_param_name (train, i), ".exp_avg", NULL);
+        b = g_strconcat (assay_train_model_param_name (train, i), ".exp_avg_sq", NULL);
+        g_ptr_array_add (names, a);
+        g_ptr_array_add (names, b);
+        assay_safetensors_writer_add (m, a, mv, rows, cols);
+        assay_safetensors_writer_add (m, b, vv, rows, cols);
+      }
+  json_object_set_int_member (state, "step", step);
+  json_object_set_array_member (state, "steps", json_array_ref (steps));
+  text = assay_json_object_to_string (state, TRUE);
+  ok = assay_safetensors_writer_write (w, weights, error) && assay_safetensors_writer_write (m, moments, error)
+       && g_file_set_contents (state_path, text, -1, error);
+  if (ok)
+    {
+      /* the new checkpoint replaces the old: old aside, new in, old removed */
+      g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", old);
+      if (g_file_test (dir, G_FILE_TEST_IS_DIR) && g_rename (dir, old) != 0)
+        ok = FALSE;
+      else if (g_rename (tmp, dir) != 0)
+        ok = FALSE;
+      if (!ok)
+        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "%s: %s", dir, g_strerror (errno));
+      else
+        {
+          for (const char *const *f = (const char *const[]) { "weights.safetensors", "optimizer.safetensors",
+                                                              "trainer_state.json", NULL }; *f != NULL; f++)
+            {
+              g_autofree char *path = g_build_filename (old, *f, NULL);
+              g_remove (path);
+            }
+          g_rmdir (old);
+        }
+    }
+  return ok;
+}
+
+/* The checkpoint of an earlier run with these settings: its step and steps, the weights and
+ * moments loaded. */
+static gboolean
+load_checkpoint (AssayTrainModel *train, AssayAdamW *opt, const AssayFinetuneOptions *o, guint *step, JsonArray **steps,
+                 GError **error)
+{
+  g_autofree char *dir = checkpoint_dir (o);
+  g_autofree char *weights = g_build_filename (dir, "weights.safetensors", NULL);
+  g_autofree char *moments = g_build_filename (dir, "optimizer.safetensors", NULL);
+  g_autofree char *state_path = g_build_filename (dir, "trainer_state.json", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr (JsonObject) state = NULL;
+  g_autoptr (JsonObject) key = resume_key (o);
+  g_autoptr (AssaySafetensors) files = NULL;
+  JsonObjectIter   iter;
+  const char      *name;
+  JsonNode        *value;
+  guint            k = 0;
+
+  if (!g_file_get_contents (state_path, &text, NULL, NULL))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, "%s: no stopped run to resume here", o->out);
+      return FALSE;
+    }
+  if ((state = assay_json_object_from_string (text, error)) == NULL)
+    {
+      g_prefix_error (error, "%s: ", state_path);
+      return FALSE;
+    }
+  json_object_iter_init (&iter, key);
+  while (json_object_iter_next (&iter, &name, &value))
+    {
+      g_autofree char *want = assay_json_node_to_string (value, FALSE);
+      g_autofree char *have = json_object_has_member (state, name)
+                                ? assay_json_node_to_string (json_object_get_member (state, name), FALSE) : NULL;
+      if (g_strcmp0 (want, have) != 0)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       "%s: the stopped run had %s %s, not %s: resume it with its own settings", state_path, name,
+                       have != NULL ? have : "none", want);
+          return FALSE;
+        }
+    }
+  if (!assay_train_model_load (train, weights, error) || (files = assay_safetensors_open (moments, error)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < assay_train_model_n_params (train); i++)
+    if (assay_train_model_param_trainable (train, i))
+      {
+        gsize  n;
+        float *mv, *vv;
+        g_autofree char *a = g_strconcat (assay_train_model_param_name (train, i), ".exp_avg", NULL);
+        g_autofree char *b = g_strconcat (assay_train_model_param_name (train, i), ".exp_avg_sq", NULL);
+        const AssaySafetensor *ta = assay_safetensors_get (files, a), *tb = assay_safetensors_get (files, b);
+        assay_adamw_moments (opt, k++, &mv, &vv, &n);
+        if (ta == NULL || tb == NULL || ta->type != ASSAY_ST_F32 || tb->type != ASSAY_ST_F32
+            || ta->n_elements != (gint64) n || tb->n_elements != (gint64) n)
+          {
+            g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: the moments of “%s” are missing", moments,
+                         assay_train_model_param_name (train, i));
+            return FALSE;
+          }
+        memcpy (mv, ta->data, n * sizeof (float));
+        memcpy (vv, tb->data, n * sizeof (float));
+      }
+  *step = (guint) assay_json_get_int (state, "step", 0);
+  assay_adamw_set_steps (opt, *step);
+  *steps = json_object_has_member (state, "steps") ? json_array_ref (json_object_get_array_member (state, "steps"))
+                                                   : json_array_new ();
+  return TRUE;
+}
+
 gboolean
 assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBackend *backend,
                     void (*progress) (double, const char *, gpointer), void (*on_step) (JsonObject *, gpointer),
@@ -387,10 +560,11 @@ assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBacke
   const char       *kind = assay_finetune_objective_name (o->objective);
   int               n_sides = sides (o);
   JsonObject       *params, *metrics;
-  JsonArray        *steps;
+  JsonArray        *steps = NULL;
   AssayAdamWOptions ao;
   gint64            run, t0 = g_get_monotonic_time ();
-  guint             skipped = 0, step = 0, total_steps = 0;
+  guint             skipped = 0, step = 0, total_steps = 0, resumed = 0, at = 0;
+  gboolean          cancelled = FALSE;
   guint64           tokens = 0, seen = 0;
   int               max_len;
   gboolean          ok = FALSE;
@@ -410,7 +584,7 @@ assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBacke
       return FALSE;
     }
   existing = g_build_filename (o->out, o->lora_rank > 0 ? "adapter_model.safetensors" : "model.safetensors", NULL);
-  if (!o->force && g_file_test (existing, G_FILE_TEST_EXISTS))
+  if (!o->force && !o->resume && g_file_test (existing, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
                    "%s already holds a model (give another folder, or force to replace it)", o->out);
@@ -505,11 +679,26 @@ assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBacke
       json_object_set_double_member (params, "lora_dropout", o->lora_dropout);
       json_object_set_string_member (params, "lora_targets", o->lora_targets != NULL ? o->lora_targets : "all-linear");
     }
+  if (o->resume && !load_checkpoint (train, opt, o, &resumed, &steps, error))
+    {
+      json_object_unref (params);
+      return FALSE;
+    }
+  if (o->resume)
+    json_object_set_int_member (params, "resumed_at_step", resumed);
   run = assay_store_add_run (store, o->dataset, "train", kind, params, assay_backend_describe (backend), error);
   json_object_unref (params);
   if (run <= 0)
-    return FALSE;
-  steps = json_array_new ();
+    {
+      g_clear_pointer (&steps, json_array_unref);
+      return FALSE;
+    }
+  if (steps == NULL)
+    steps = json_array_new ();
+  step = resumed;
+  if (on_step != NULL)
+    for (guint i = 0; i < json_array_get_length (steps); i++)
+      on_step (json_array_get_object_element (steps, i), progress_data);
 
   for (int epoch = 0; epoch < o->epochs; epoch++)
     {
@@ -526,9 +715,24 @@ assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBacke
           g_autofree char *msg = NULL;
           gboolean         step_ok = TRUE;
 
+          if (at++ < resumed)
+            {
+              /* done before the stop this run resumes */
+              json_object_unref (m);
+              continue;
+            }
           if (g_cancellable_set_error_if_cancelled (cancellable, error))
             {
               json_object_unref (m);
+              cancelled = TRUE;
+              if (step > resumed || o->resume)
+                {
+                  g_autoptr (GError) local = NULL;
+                  if (progress != NULL)
+                    progress (0.98 * step / total_steps, _("Saving where the run stopped"), progress_data);
+                  if (!save_checkpoint (train, opt, o, step, steps, &local))
+                    g_prefix_error (error, "(and the checkpoint could not be written: %s) ", local->message);
+                }
               goto out;
             }
           /* one set of dropout masks for the step (its scoring and training passes agree) */
@@ -611,13 +815,30 @@ assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBacke
   else if (!assay_train_model_save (train, o->out, o->bf16 || assay_lm_model_dtype (model) == ASSAY_DTYPE_BF16, error))
     goto out;
   ok = TRUE;
+  {
+    /* finished: a checkpoint a stop left here has served */
+    g_autofree char *dir = checkpoint_dir (o);
+    for (const char *const *f = (const char *const[]) { "weights.safetensors", "optimizer.safetensors",
+                                                        "trainer_state.json", NULL }; *f != NULL; f++)
+      {
+        g_autofree char *path = g_build_filename (dir, *f, NULL);
+        g_remove (path);
+      }
+    g_rmdir (dir);
+  }
 out:
   metrics = json_object_new ();
   json_object_set_array_member (metrics, "steps", json_array_ref (steps));
   json_object_set_double_member (metrics, "final_loss", last_loss);
   json_object_set_int_member (metrics, "examples", examples->len);
-  if (!assay_store_finish_run (store, run, ok ? "done" : "failed", (g_get_monotonic_time () - t0) / 1e6, metrics,
-                               ok ? error : NULL))
+  if (cancelled)
+    {
+      g_autofree char *dir = checkpoint_dir (o);
+      json_object_set_int_member (metrics, "stopped_at_step", step);
+      json_object_set_string_member (metrics, "checkpoint", dir);
+    }
+  if (!assay_store_finish_run (store, run, ok ? "done" : cancelled ? "cancelled" : "failed",
+                               (g_get_monotonic_time () - t0) / 1e6, metrics, ok ? error : NULL))
     ok = FALSE;
   json_object_unref (metrics);
   if (ok)

@@ -22,7 +22,11 @@
  * Hugging Face folder (model.safetensors, config.json and the tokenizer files) and the run, with
  * every step's metrics, is kept in the workspace (area "train", kind "sft", "dpo" or "ipo").
  * With LoRA only the adapters train; out gets them in PEFT's format (adapter_model.safetensors,
- * adapter_config.json) and out/merged the model with them merged in. */
+ * adapter_config.json) and out/merged the model with them merged in.
+ *
+ * A run stopped (cancelled) leaves out/checkpoint: the trained tensors, AdamW's moments and the
+ * steps so far; the run is kept as "cancelled". Resuming with the same settings takes the
+ * same shuffles and packing, skips the steps done and goes on from there. */
 #pragma once
 
 #include "assay-job.h"
@@ -61,6 +65,7 @@ typedef struct
   double   lora_alpha;    /* 0: twice the rank */
   double   lora_dropout;  /* 0.05 */
   char    *lora_targets;  /* comma-separated module names, NULL: every linear */
+  gboolean resume;        /* go on from the checkpoint a stopped run left in out */
 } AssayFinetuneOptions;
 
 /* The defaults of an objective (TRL's where it has them). */

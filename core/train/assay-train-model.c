@@ -709,6 +709,38 @@ out:
   return ok;
 }
 
+/* ---- loading and saving ---- */
+
+gboolean
+assay_train_model_load (AssayTrainModel *self, const char *path, GError **error)
+{
+  g_autoptr (AssaySafetensors) files = assay_safetensors_open (path, error);
+
+  if (files == NULL)
+    return FALSE;
+  for (guint i = 0; i < self->params->len; i++)
+    {
+      Param                 *p = P (self, i);
+      gsize                  n = (gsize) p->rows * MAX (p->cols, 1);
+      g_autofree char       *peft = g_strconcat ("base_model.model.", p->name, NULL);
+      const AssaySafetensor *t;
+
+      if (self->lora != NULL && !p->lora)
+        continue;
+      t = assay_safetensors_get (files, p->name);
+      if (t == NULL)
+        t = assay_safetensors_get (files, peft);
+      if (t == NULL || t->type != ASSAY_ST_F32 || t->n_elements != (gint64) n)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       "%s: tensor “%s” is missing or not float32 of %d x %d", path, p->name, p->rows, p->cols);
+          return FALSE;
+        }
+      memcpy (p->w, t->data, n * sizeof (float));
+    }
+  return TRUE;
+}
+
 /* ---- saving ---- */
 
 static gboolean

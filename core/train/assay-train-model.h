@@ -95,6 +95,12 @@ gboolean         assay_train_model_score (AssayTrainModel *self,
                                           float           *logprobs,
                                           GError         **error);
 
+/* Sets the parameters (with LoRA: the adapters) from a safetensors file holding them under their
+ * names (adapters also under PEFT's "base_model.model." prefix), float32 of the same shapes. */
+gboolean         assay_train_model_load (AssayTrainModel *self,
+                                         const char      *path,
+                                         GError         **error);
+
 /* With LoRA: the adapters as PEFT writes them, dir/adapter_model.safetensors
  * (base_model.model.<module>.lora_A.weight / lora_B.weight) and dir/adapter_config.json, with the
  * tokenizer files. */
