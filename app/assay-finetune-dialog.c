@@ -282,28 +282,6 @@ folder_row (GtkWidget *group, GCallback clicked, AssayFinetuneDialog *self)
   return row;
 }
 
-static GtkSpinButton *
-add_spin (GtkWidget *group, const char *title, const char *subtitle, double lower, double upper, double step,
-          guint digits, double value, GtkWidget **row_out)
-{
-  GtkWidget *row = adw_action_row_new ();
-  GtkWidget *button = gtk_spin_button_new_with_range (lower, upper, step);
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  if (subtitle != NULL)
-    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (button), digits);
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (button), value);
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), button);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
-  if (row_out != NULL)
-    *row_out = row;
-  return GTK_SPIN_BUTTON (button);
-}
-
 static GtkSwitch *
 add_switch (GtkWidget *group, const char *title, const char *subtitle)
 {
@@ -380,7 +358,7 @@ assay_finetune_dialog_new (GtkWindow *parent, gint64 dataset, const char *datase
   self->lora_switch = add_switch (method, _("LoRA adapters"),
                                   _("Train low-rank adapters on every linear layer instead of every weight; "
                                     "written in PEFT's format and merged"));
-  self->rank = add_spin (method, _("Rank"), _("Alpha is twice the rank"), 1, 256, 1, 0, 16, &self->rank_row);
+  self->rank = assay_import_dialog_spin_row (method, _("Rank"), _("Alpha is twice the rank"), 1, 256, 1, 0, 16, &self->rank_row);
   self->chat_switch = add_switch (method, _("Chat template"), _("Prompts as a user turn through the model's chat template"));
   gtk_box_append (GTK_BOX (content), method);
 
@@ -389,13 +367,13 @@ assay_finetune_dialog_new (GtkWindow *parent, gint64 dataset, const char *datase
   self->lr_row = ADW_ENTRY_ROW (adw_entry_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->lr_row), _("Peak learning rate"));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (opt), GTK_WIDGET (self->lr_row));
-  self->epochs = add_spin (opt, _("Epochs"), NULL, 1, 100, 1, 0, 3, NULL);
-  self->batch_tokens = add_spin (opt, _("Tokens per batch"), _("Records are packed, each attending to itself"), 64,
+  self->epochs = assay_import_dialog_spin_row (opt, _("Epochs"), NULL, 1, 100, 1, 0, 3, NULL);
+  self->batch_tokens = assay_import_dialog_spin_row (opt, _("Tokens per batch"), _("Records are packed, each attending to itself"), 64,
                                  1 << 20, 256, 0, 4096, NULL);
-  self->beta = add_spin (opt, _("Beta"), _("How far DPO lets the policy move from the reference"), 0.01, 10, 0.01, 2,
+  self->beta = assay_import_dialog_spin_row (opt, _("Beta"), _("How far DPO lets the policy move from the reference"), 0.01, 10, 0.01, 2,
                          0.1, &self->beta_row);
-  self->warmup = add_spin (opt, _("Warm-up"), _("Share of the steps; then a cosine decay"), 0, 0.5, 0.01, 2, 0, NULL);
-  self->seed = add_spin (opt, _("Seed"), _("Of the shuffles and the adapters' initial values"), 0, 2147483647, 1, 0, 42,
+  self->warmup = assay_import_dialog_spin_row (opt, _("Warm-up"), _("Share of the steps; then a cosine decay"), 0, 0.5, 0.01, 2, 0, NULL);
+  self->seed = assay_import_dialog_spin_row (opt, _("Seed"), _("Of the shuffles and the adapters' initial values"), 0, 2147483647, 1, 0, 42,
                          NULL);
   gtk_box_append (GTK_BOX (content), opt);
 

@@ -179,20 +179,10 @@ static GtkWidget *
 add_spin (AssayGenGenerateDialog *self, GtkWidget *group, const char *key, const char *title,
           const char *subtitle, double lower, double upper, double step, guint digits)
 {
-  GtkWidget *row = adw_action_row_new ();
-  GtkWidget *button = gtk_spin_button_new_with_range (lower, upper, step);
+  GtkSpinButton *button = assay_import_dialog_spin_row (group, title, subtitle, lower, upper, step, digits, lower, NULL);
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  if (subtitle != NULL)
-    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (button), digits);
-  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), button);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
   g_hash_table_insert (self->spins, g_strdup (key), button);
-  return button;
+  return GTK_WIDGET (button);
 }
 
 void

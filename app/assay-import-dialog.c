@@ -160,6 +160,28 @@ assay_import_dialog_add_number (AssayImportDialog *self, const char *key, const 
   g_hash_table_insert (self->widgets, g_strdup (key), spin);
 }
 
+GtkSpinButton *
+assay_import_dialog_spin_row (GtkWidget *group, const char *title, const char *subtitle, double lower, double upper,
+                              double step, guint digits, double value, GtkWidget **row_out)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *button = gtk_spin_button_new_with_range (lower, upper, step);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  if (subtitle != NULL)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (button), digits);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (button), value);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), button);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+  if (row_out != NULL)
+    *row_out = row;
+  return GTK_SPIN_BUTTON (button);
+}
+
 void
 assay_import_dialog_add_text (AssayImportDialog *self, const char *key, const char *title, const char *value)
 {

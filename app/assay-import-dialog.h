@@ -17,6 +17,18 @@ GtkWidget *assay_import_dialog_frame (AdwWindow  *window,
                                       const char *subtitle,
                                       GtkWidget **import);
 
+/* A row added to group with a spin button at its end (labelled by the title for assistive
+ * technologies, activated by the row); returns the button, and the row in *row when asked. */
+GtkSpinButton *assay_import_dialog_spin_row (GtkWidget  *group,
+                                             const char *title,
+                                             const char *subtitle,
+                                             double      lower,
+                                             double      upper,
+                                             double      step,
+                                             guint       digits,
+                                             double      value,
+                                             GtkWidget **row);
+
 #define ASSAY_TYPE_IMPORT_DIALOG (assay_import_dialog_get_type ())
 G_DECLARE_FINAL_TYPE (AssayImportDialog, assay_import_dialog, ASSAY, IMPORT_DIALOG, AdwWindow)
 

@@ -55,13 +55,7 @@ main (int argc, char **argv)
     targets[t] = (t + 1) % length != 0 ? ids[t + 1] : -1;
   assay_adamw_options_init (&ao);
   opt = assay_adamw_new (&ao);
-  for (guint i = 0; i < assay_train_model_n_params (train); i++)
-    if (assay_train_model_param_trainable (train, i))
-      {
-        gsize  n;
-        float *w = assay_train_model_param (train, i, &n);
-        assay_adamw_add (opt, w, assay_train_model_grad (train, i), n, assay_train_model_param_decays (train, i));
-      }
+  assay_train_model_register (train, opt);
   for (int r = -1; r < rounds; r++)
     {
       if (r == 0)

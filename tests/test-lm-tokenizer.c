@@ -184,8 +184,9 @@ test_bad_gguf (void)
   }
 }
 
+/* The ids (and offsets when asked) of text under the tokenizer.json json. */
 static GArray *
-encode_with (const char *json, const char *text)
+encode_offsets (const char *json, const char *text, GArray **offsets)
 {
   g_autofree char *path = assay_test_path ("small-tokenizer.json");
   g_autoptr (AssayLmTokenizer) tok = NULL;
@@ -195,9 +196,15 @@ encode_with (const char *json, const char *text)
   g_assert_true (g_file_set_contents (path, json, -1, NULL));
   tok = assay_lm_tokenizer_load (path, &error);
   g_assert_no_error (error);
-  ids = assay_lm_tokenizer_encode (tok, text, NULL, &error);
+  ids = assay_lm_tokenizer_encode (tok, text, offsets, &error);
   g_assert_no_error (error);
   return ids;
+}
+
+static GArray *
+encode_with (const char *json, const char *text)
+{
+  return encode_offsets (json, text, NULL);
 }
 
 static void
@@ -436,21 +443,6 @@ unigram_json (const char *vocab, gboolean byte_fallback)
     rule_charsmap, byte_fallback ? "true" : "false", vocab);
 }
 
-static GArray *
-encode_offsets (const char *json, const char *text, GArray **offsets)
-{
-  g_autofree char *path = assay_test_path ("unigram-tokenizer.json");
-  g_autoptr (AssayLmTokenizer) tok = NULL;
-  g_autoptr (GError) error = NULL;
-  GArray *ids;
-
-  g_assert_true (g_file_set_contents (path, json, -1, NULL));
-  tok = assay_lm_tokenizer_load (path, &error);
-  g_assert_no_error (error);
-  ids = assay_lm_tokenizer_encode (tok, text, offsets, &error);
-  g_assert_no_error (error);
-  return ids;
-}
 
 static void
 assert_offsets (GArray *offsets, const guint *want, guint n)

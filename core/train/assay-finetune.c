@@ -383,6 +383,20 @@ checkpoint_dir (const AssayFinetuneOptions *o)
   return g_build_filename (o->out, "checkpoint", NULL);
 }
 
+/* Removes a checkpoint folder (its three files, then the folder). */
+static void
+remove_checkpoint (const char *dir)
+{
+  static const char *const files[] = { "weights.safetensors", "optimizer.safetensors", "trainer_state.json" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, files[i], NULL);
+      g_remove (path);
+    }
+  g_rmdir (dir);
+}
+
 /* The settings a checkpoint must share with the run that resumes it. */
 static JsonObject *
 resume_key (const AssayFinetuneOptions *o)
@@ -452,7 +466,6 @@ save_checkpoint (AssayTrainModel *train, AssayAdamW *opt, const AssayFinetuneOpt
   if (ok)
     {
       /* the new checkpoint replaces the old: old aside, new in, old removed */
-      g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", old);
       if (g_file_test (dir, G_FILE_TEST_IS_DIR) && g_rename (dir, old) != 0)
         ok = FALSE;
       else if (g_rename (tmp, dir) != 0)
@@ -461,13 +474,7 @@ save_checkpoint (AssayTrainModel *train, AssayAdamW *opt, const AssayFinetuneOpt
         g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "%s: %s", dir, g_strerror (errno));
       else
         {
-          for (const char *const *f = (const char *const[]) { "weights.safetensors", "optimizer.safetensors",
-                                                              "trainer_state.json", NULL }; *f != NULL; f++)
-            {
-              g_autofree char *path = g_build_filename (old, *f, NULL);
-              g_remove (path);
-            }
-          g_rmdir (old);
+          remove_checkpoint (old);
         }
     }
   return ok;
@@ -648,13 +655,7 @@ assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBacke
   assay_adamw_options_init (&ao);
   ao.weight_decay = o->weight_decay;
   opt = assay_adamw_new (&ao);
-  for (guint i = 0; i < assay_train_model_n_params (train); i++)
-    if (assay_train_model_param_trainable (train, i))
-      {
-        gsize  n;
-        float *w = assay_train_model_param (train, i, &n);
-        assay_adamw_add (opt, w, assay_train_model_grad (train, i), n, assay_train_model_param_decays (train, i));
-      }
+  assay_train_model_register (train, opt);
   params = json_object_new ();
   json_object_set_string_member (params, "model", o->model);
   json_object_set_string_member (params, "out", o->out);
@@ -818,13 +819,7 @@ assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBacke
   {
     /* finished: a checkpoint a stop left here has served */
     g_autofree char *dir = checkpoint_dir (o);
-    for (const char *const *f = (const char *const[]) { "weights.safetensors", "optimizer.safetensors",
-                                                        "trainer_state.json", NULL }; *f != NULL; f++)
-      {
-        g_autofree char *path = g_build_filename (dir, *f, NULL);
-        g_remove (path);
-      }
-    g_rmdir (dir);
+    remove_checkpoint (dir);
   }
 out:
   metrics = json_object_new ();

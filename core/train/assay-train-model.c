@@ -285,6 +285,15 @@ assay_train_model_param_trainable (AssayTrainModel *self, guint i)
 }
 
 void
+assay_train_model_register (AssayTrainModel *self, AssayAdamW *opt)
+{
+  for (guint i = 0; i < self->params->len; i++)
+    if (P (self, i)->g != NULL)
+      assay_adamw_add (opt, P (self, i)->w, P (self, i)->g, (gsize) P (self, i)->rows * MAX (P (self, i)->cols, 1),
+                       P (self, i)->decays);
+}
+
+void
 assay_train_model_set_dropout_seed (AssayTrainModel *self, guint64 seed)
 {
   self->dropout_seed = seed;

@@ -12,6 +12,7 @@
 
 #include <glib.h>
 
+#include "assay-adamw.h"
 #include "assay-backend.h"
 #include "assay-lm-model.h"
 
@@ -55,6 +56,9 @@ gboolean         assay_train_model_has_lora    (AssayTrainModel *self);
 /* Whether parameter i is trained (has a gradient): all without LoRA, the adapters with it. */
 gboolean         assay_train_model_param_trainable (AssayTrainModel *self,
                                                     guint            i);
+/* Hands every trainable parameter and its gradient to opt (in parameter order). */
+void             assay_train_model_register (AssayTrainModel *self,
+                                             AssayAdamW      *opt);
 /* The dropout masks of the next passes (the same seed gives the same masks: a scoring pass and the
  * training pass of one batch must agree). */
 void             assay_train_model_set_dropout_seed (AssayTrainModel *self,

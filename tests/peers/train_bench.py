@@ -74,8 +74,8 @@ def torch_side(folder, batch, length, rounds, rank):
 
 def main():
     if sys.argv[1] == '--torch':
-        rank = int(sys.argv[3])
-        torch_side(sys.argv[2], 8, 512, 1 if rank else 3, rank)
+        rank, batch = int(sys.argv[3]), int(sys.argv[4])
+        torch_side(sys.argv[2], batch, 512, 1 if rank else 3, rank)
         return 0
     build = sys.argv[1]
     lora = '--lora' in sys.argv
@@ -83,19 +83,31 @@ def main():
     folder = os.path.join(tempfile.gettempdir(), 'assay-train-bench-' + shape)
     lm_peers.make_shape(folder, shape)
     env = dict(os.environ, OMP_NUM_THREADS='2')
-    ours = json.loads(subprocess.run([os.path.join(build, 'tests', 'bench-train'), folder, '--threads', '2',
-                                      '--rounds', '1' if lora else '3', '--lora', '16' if lora else '0'],
-                                     check=True, capture_output=True, text=True, env=env).stdout)
-    theirs = json.loads(subprocess.run([sys.executable, __file__, '--torch', folder, '16' if lora else '0'], check=True,
-                                       capture_output=True, text=True, env=env).stdout)
-    print('LoRA r 16, Qwen2.5-0.5B shape' if lora else 'full fine-tuning, 20M params', '8 x 512 tokens, 2 threads')
-    print('  assay   %8.0f tokens/s  %6.0f MiB peak  (loss %.4f)' % (ours['tokens_per_second'],
-                                                                    ours['peak_rss_bytes'] / 2**20, ours['loss']))
-    print('  torch   %8.0f tokens/s  %6.0f MiB peak  (loss %.4f)' % (theirs['tokens_per_second'],
-                                                                    theirs['peak_rss_bytes'] / 2**20, theirs['loss']))
-    print('  speed ratio %.2f (goal >= 1.5), memory ratio %.2f (goal <= 0.6)'
-          % (ours['tokens_per_second'] / theirs['tokens_per_second'],
-             ours['peak_rss_bytes'] / theirs['peak_rss_bytes']))
+
+    def side(batch, ours):
+        if ours:
+            cmd = [os.path.join(build, 'tests', 'bench-train'), folder, '--threads', '2', '--batch', str(batch),
+                   '--rounds', '1' if lora else '3', '--lora', '16' if lora else '0']
+        else:
+            cmd = [sys.executable, __file__, '--torch', folder, '16' if lora else '0', str(batch)]
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        if p.returncode != 0:
+            return None  # (PyTorch killed by the kernel for memory, at 8 x 512 with LoRA here)
+        return json.loads(p.stdout)
+
+    for batch in ((8, 2) if lora else (8,)):
+        ours, theirs = side(batch, True), side(batch, False)
+        print('%s, %d x 512 tokens, 2 threads' % ('LoRA r 16, Qwen2.5-0.5B shape' if lora else 'full fine-tuning, 20M params', batch))
+        for name, r in (('assay', ours), ('torch', theirs)):
+            if r is None:
+                print('  %s   did not finish (killed: out of memory)' % name)
+            else:
+                print('  %s   %8.0f tokens/s  %6.0f MiB peak  (loss %.4f)' % (name, r['tokens_per_second'],
+                                                                           r['peak_rss_bytes'] / 2**20, r['loss']))
+        if ours is not None and theirs is not None:
+            print('  speed ratio %.2f (goal >= 1.5), memory ratio %.2f (goal <= 0.6)'
+                  % (ours['tokens_per_second'] / theirs['tokens_per_second'],
+                     ours['peak_rss_bytes'] / theirs['peak_rss_bytes']))
     return 0
 
 
