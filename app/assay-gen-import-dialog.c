@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "assay-import-dialog.h"
+#include "assay-json.h"
 
 #define PREVIEW_ROWS 12
 #define PREVIEW_COLS 8
@@ -171,7 +172,7 @@ cell_text (JsonNode *node)
   if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
     text = g_strdup (json_node_get_string (node));
   else
-    text = json_to_string (node, FALSE);
+    text = assay_json_node_to_string (node, FALSE);
   /* one line of a table cell */
   return g_strdelimit (g_utf8_make_valid (text, -1), "\n\r\t", ' ');
 }

@@ -309,6 +309,44 @@ fix_exponents (char *text)
   *out = '\0';
 }
 
+/* json-glib writes U+001F raw inside strings (it escapes the other control characters): a
+ * control character left raw in a string is escaped as \u00XX, so that the text is JSON. (The
+ * pretty printer's newlines and indents are outside strings and stay.) */
+static char *
+escape_controls (char *text)
+{
+  gboolean in_string = FALSE, escaped = FALSE;
+  GString *out = NULL;
+
+  for (const char *p = text; *p; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (in_string && !escaped && c < 0x20)
+        {
+          if (out == NULL)
+            {
+              out = g_string_sized_new (strlen (text) + 16);
+              g_string_append_len (out, text, p - text);
+            }
+          g_string_append_printf (out, "\\u%04x", c);
+          continue;
+        }
+      if (in_string && escaped)
+        escaped = FALSE;
+      else if (in_string && c == '\\')
+        escaped = TRUE;
+      else if (c == '"')
+        in_string = !in_string;
+      if (out != NULL)
+        g_string_append_c (out, (char) c);
+    }
+  if (out == NULL)
+    return text;
+  g_free (text);
+  return g_string_free (out, FALSE);
+}
+
 char *
 assay_json_node_to_string (JsonNode *node, gboolean pretty)
 {
@@ -319,7 +357,7 @@ assay_json_node_to_string (JsonNode *node, gboolean pretty)
   json_generator_set_pretty (gen, pretty);
   text = json_generator_to_data (gen, NULL);
   fix_exponents (text);
-  return text;
+  return escape_controls (text);
 }
 
 char *

@@ -819,6 +819,40 @@ test_json_exponents (void)
   g_assert_cmpfloat (json_object_get_double_member (back, "plain"), ==, 0.5);
 }
 
+/* Text with every control character (U+0001 .. U+001F: a model's byte tokens write them) comes
+ * out of --json and the TRL export as strict JSON: json-glib leaves U+001F raw in strings. */
+static void
+test_json_control_characters (void)
+{
+  g_autofree char *ws = assay_test_path ("controls.assay");
+  g_autofree char *export = assay_test_path ("controls.jsonl");
+  g_autofree char *cli = assay_test_build_path ("app/cli/assay-cli");
+  GString         *text = g_string_new ("");
+  g_autofree char *input = NULL, *out = NULL, *exported = NULL;
+
+  g_remove (ws);
+  for (int c = 1; c < 0x20; c++)
+    g_string_append_printf (text, "\\u%04x", c);
+  g_string_prepend (text, "{\"id\": \"a\", \"prompt\": \"p\", \"text\": \"x");
+  g_string_append (text, "y\"}\n");
+  input = assay_test_write_file ("controls.jsonl.in", text->str);
+  g_assert_nonnull (assay_test_cli_json ((const char *[]) { "gen", "import", "-w", ws, input, "--map",
+                                                            "ext_id=id,prompt=prompt,text=text", "--json", NULL }, 0, NULL));
+  g_assert_cmpint (assay_test_spawn ((const char *[]) { cli, "gen", "list", "-w", ws, "--json", NULL }, &out, NULL), ==, 0);
+  g_assert_nonnull (assay_test_cli_json ((const char *[]) { "gen", "export", "-w", ws, "--format", "sft", export,
+                                                            "--json", NULL }, 0, NULL));
+  g_assert_true (g_file_get_contents (export, &exported, NULL, NULL));
+  for (const char *t = out; *t; t++)
+    if ((guchar) *t < 0x20)
+      g_assert_cmpint (*t, ==, '\n');
+  for (const char *t = exported; *t; t++)
+    if ((guchar) *t < 0x20)
+      g_assert_cmpint (*t, ==, '\n');
+  g_assert_nonnull (strstr (out, "\\u001f"));
+  g_assert_nonnull (strstr (exported, "\\u001f"));
+  g_string_free (text, TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -841,5 +875,6 @@ main (int argc, char **argv)
   g_test_add_func ("/hardening/read-only-workspace", test_read_only_workspace);
   g_test_add_func ("/hardening/writers-at-once", test_writers_at_once);
   g_test_add_func ("/hardening/video-pairs-nothing", test_video_pairs_nothing);
+  g_test_add_func ("/hardening/json-control-characters", test_json_control_characters);
   return g_test_run ();
 }

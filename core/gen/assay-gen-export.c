@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "assay-error.h"
+#include "assay-json.h"
 #include "assay-names.h"
 
 static const char *const format_names[] = { "trl-dpo", "trl-dpo-chat", "kto", "prm", "sft" };
@@ -55,7 +56,7 @@ write_object (GString *out, JsonObject *o, AssayGenRecord *r)
   if (r->params != NULL && json_object_get_size (r->params) > 0)
     json_object_set_object_member (o, "provenance", json_object_ref (r->params));
   node = json_node_init_object (json_node_alloc (), o);
-  text = json_to_string (node, FALSE);
+  text = assay_json_node_to_string (node, FALSE);
 
   g_string_append (out, text);
   g_string_append_c (out, '\n');

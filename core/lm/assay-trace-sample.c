@@ -119,7 +119,7 @@ steps_json (const char *text)
         json_array_add_string_element (a, s);
     }
   node = json_node_init_array (json_node_alloc (), a);
-  return json_to_string (node, FALSE);
+  return assay_json_node_to_string (node, FALSE);
 }
 
 static JsonObject *
