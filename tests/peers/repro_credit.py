@@ -272,8 +272,67 @@ def records(cli, dataset):
         offset += 500
 
 
-def f1(acc_wrong, acc_right):
-    return 0.0 if acc_wrong + acc_right == 0 else 2 * acc_wrong * acc_right / (acc_wrong + acc_right)
+def processbench(labels, predicted):
+    """ProcessBench's F1: the harmonic mean of the accuracy on erroneous traces (the first error
+    found exactly) and on correct ones (no error claimed)."""
+    err = [p == l for l, p in zip(labels, predicted) if l >= 0]
+    ok = [p < 0 for l, p in zip(labels, predicted) if l < 0]
+    a = sum(err) / len(err) if err else 0.0
+    b = sum(ok) / len(ok) if ok else 0.0
+    return (2 * a * b / (a + b) if a + b > 0 else 0.0), a, b
+
+
+def first_below(scores, t):
+    for k, v in enumerate(scores):
+        if v < t:
+            return k
+    return -1
+
+
+def calibrated_f1(rows):
+    """As `traces eval` does it: the threshold that maximises F1 on the even-numbered traces (the
+    first step scoring below it is the first error), judged on the odd-numbered ones."""
+    cal, judge = rows[0::2], rows[1::2]
+    values = sorted(v for _, sc in cal for v in sc)
+    cands = [values[0] - 1.0] + [(a + b) / 2 for a, b in zip(values, values[1:]) if a != b] + [values[-1] + 1.0]
+    best_t = max(cands, key=lambda t: processbench([l for l, _ in cal], [first_below(sc, t) for _, sc in cal])[0])
+    return processbench([l for l, _ in judge], [first_below(sc, best_t) for _, sc in judge])
+
+
+def evaluate(ws, run, seed=11):
+    """Per held-out trace, three step scores (lower: more suspicious): the DPO credit summed over
+    the step, the SFT model's (the reference's) summed log-prob, and a random number; the
+    lowest-scoring step of wrong traces against the first wrong step, and the calibrated
+    ProcessBench F1 of each."""
+    import sqlite3
+    rng = random.Random(seed)
+    db = sqlite3.connect(ws)
+    methods = {"DPO credit": [], "SFT log-prob": [], "random step": []}
+    for rid, label, n, offsets, lp, ref, steps in db.execute(
+            "SELECT t.record_id, r.step_label, t.n_tokens, t.offsets, t.logprobs, t.ref_logprobs, t.steps "
+            "FROM trace_tokens t JOIN gen_records r ON r.id = t.record_id "
+            "WHERE t.run_id = ? AND t.side = 0 ORDER BY t.record_id", (run,)):
+        off = np.frombuffer(offsets, dtype=np.uint32).reshape(-1, 2)
+        lp = np.frombuffer(lp, dtype=np.float32).astype(np.float64)
+        ref = np.frombuffer(ref, dtype=np.float32).astype(np.float64)
+        spans = np.frombuffer(steps, dtype=np.uint32).reshape(-1, 2) if steps else np.zeros((0, 2), np.uint32)
+        if label is None or len(spans) == 0:
+            continue
+        credit, own = [], []
+        for b, e in spans:
+            inside = (off[:, 0] >= b) & (off[:, 0] < e) & np.isfinite(lp) & np.isfinite(ref)
+            credit.append(float((lp - ref)[inside].sum()))
+            own.append(float(ref[inside].sum()))
+        methods["DPO credit"].append((label, credit))
+        methods["SFT log-prob"].append((label, own))
+        methods["random step"].append((label, [rng.random() for _ in spans]))
+    out = {}
+    for name, rows in methods.items():
+        wrong = [(l, sc) for l, sc in rows if l >= 0]
+        hit = sum(int(np.argmin(sc)) == l for l, sc in wrong) / max(1, len(wrong))
+        f1, a, b = calibrated_f1(rows) if len(rows) >= 4 else (float("nan"),) * 3
+        out[name] = {"lowest_step_is_first_error": hit, "processbench_f1": f1, "acc_erroneous": a, "acc_correct": b}
+    return out, sum(1 for l, _ in methods["DPO credit"] if l >= 0), len(methods["DPO credit"])
 
 
 def main():
@@ -376,8 +435,14 @@ def main():
         ds_c = cli("traces", "import", os.path.join(tmp, "heldout.jsonl"))["dataset"]
         cr = cli("traces", "credit", "--policy", dpo, "--reference", sft, "--dataset", str(ds_c))
         ev = cli("traces", "eval", "--run", str(cr["run"]))
-        print("held out: %d candidates, %d wrong (first wrong step known)" % (len(cands), sum(c["label"] >= 0 for c in cands)))
-        print("DPO credit: %s" % json.dumps({k: v for k, v in ev.items() if "f1" in k.lower() or "first" in k.lower()}))
+        scores, n_wrong, n_all = evaluate(cli.ws, cr["run"])
+        print("held out: %d candidates of the SFT model, %d wrong (first wrong step known by checking every step)"
+              % (n_all, n_wrong))
+        for name, v in scores.items():
+            print("  %-13s lowest step = first wrong step on %.1f%% of the wrong; ProcessBench F1 %.3f "
+                  "(erroneous %.3f, correct %.3f; threshold calibrated on half, judged on the other)"
+                  % (name, 100 * v["lowest_step_is_first_error"], v["processbench_f1"], v["acc_erroneous"], v["acc_correct"]))
+        print("  (traces eval on the same run: ProcessBench F1 %s)" % ev.get("processbench_f1"))
         return 0 if ok else 1
     finally:
         if keep is None:
