@@ -25,7 +25,8 @@ Prints SFT accuracy per epoch, DPO's reward accuracy per epoch, and the F1s.
 that DPO's rewards/accuracies end above 0.5. When sampling from so small a model yields too few
 pairs, pairs with one step corrupted are added (and said so), so that DPO always has data.
 
-usage: repro_credit.py BUILD_DIR [--quick] [--keep DIR]   (77 without numpy)"""
+usage: repro_credit.py BUILD_DIR [--quick] [--keep DIR] [--dpo-questions N] [--dpo-epochs E] [--dpo-lr LR]
+(77 without numpy)"""
 import json
 import math
 import os
@@ -345,7 +346,9 @@ def main():
     tmp = keep or tempfile.mkdtemp(prefix="assay-repro-")
     os.makedirs(tmp, exist_ok=True)
     rng = random.Random(7)
-    n_train, n_dpo, n_held = (400, 60, 40) if quick else (4000, 400, 300)
+    def arg(name, default):
+        return type(default)(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
+    n_train, n_dpo, n_held = (400, 60, 40) if quick else (4000, arg("--dpo-questions", 400), 300)
     n_samples = 8 if quick else 16
     size = dict(hidden=64, layers=2, heads=4, kv=2, inter=176) if quick else dict(hidden=192, layers=4, heads=6, kv=2, inter=512)
     sft_epochs = 3 if quick else 8
@@ -399,9 +402,9 @@ def main():
 
         # 4. DPO against the SFT model
         dpo = os.path.join(tmp, "dpo")
-        dpo_epochs = 3
+        dpo_epochs = arg("--dpo-epochs", 3)
         r = cli("train", "dpo", "--model", sft, "--dataset", str(ds_pairs), "--status", "any", "--out", dpo,
-                "--epochs", str(dpo_epochs), "--lr", "2e-4" if not quick else "1e-3", "--beta", "0.1",
+                "--epochs", str(dpo_epochs), "--lr", "1e-3" if quick else arg("--dpo-lr", "2e-4"), "--beta", "0.1",
                 "--batch-tokens", "2048", "--force")
         accs = [st["rewards/accuracies"] for st in r["steps"]]
         dl = [st["loss"] for st in r["steps"]]
@@ -443,6 +446,24 @@ def main():
                   "(erroneous %.3f, correct %.3f; threshold calibrated on half, judged on the other)"
                   % (name, 100 * v["lowest_step_is_first_error"], v["processbench_f1"], v["acc_erroneous"], v["acc_correct"]))
         print("  (traces eval on the same run: ProcessBench F1 %s)" % ev.get("processbench_f1"))
+        # the same on traces nobody sampled: one step corrupted at random (and as many correct
+        # ones), where a step's own low probability under the SFT model is no given
+        synth = []
+        for i, q in enumerate(held_q):
+            bad, k = corrupt(q, rng)
+            for text, label in ((bad, k), (trace_text(*solution(q)), -1)):
+                parts = text.split("\n\n")
+                synth.append({"id": "s%d-%d" % (i, label), "question": prompt_of(q), "response": text,
+                              "answer": str(solution(q)[1]), "steps": parts, "label": label})
+        write_jsonl(os.path.join(tmp, "corrupted.jsonl"), synth)
+        ds_s = cli("traces", "import", os.path.join(tmp, "corrupted.jsonl"))["dataset"]
+        cr2 = cli("traces", "credit", "--policy", dpo, "--reference", sft, "--dataset", str(ds_s))
+        scores, n_wrong, n_all = evaluate(cli.ws, cr2["run"])
+        print("corrupted: %d traces, %d with one step corrupted" % (n_all, n_wrong))
+        for name, v in scores.items():
+            print("  %-13s lowest step = first wrong step on %.1f%% of the wrong; ProcessBench F1 %.3f "
+                  "(erroneous %.3f, correct %.3f)" % (name, 100 * v["lowest_step_is_first_error"], v["processbench_f1"],
+                                                     v["acc_erroneous"], v["acc_correct"]))
         return 0 if ok else 1
     finally:
         if keep is None:
