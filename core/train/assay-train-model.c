@@ -42,6 +42,25 @@ enum
   P_LAYER
 };
 
+/* GPT-2's layer (Conv1D weights stored [in, out]), in the same number of slots */
+enum
+{
+  G_LN1W,
+  G_LN1B,
+  G_ATTN_W,
+  G_ATTN_B,
+  G_PROJ_W,
+  G_PROJ_B,
+  G_LN2W,
+  G_LN2B,
+  G_FC_W,
+  G_FC_B,
+  G_OUT_W,
+  G_OUT_B,
+  G_LAYER
+};
+G_STATIC_ASSERT ((int) G_LAYER == (int) P_LAYER);
+
 /* The module each adaptable slot is, under model.layers.N. */
 static const char *const slot_module[P_LAYER] = {
   [P_Q] = "self_attn.q_proj", [P_K] = "self_attn.k_proj", [P_V] = "self_attn.v_proj",
@@ -65,6 +84,8 @@ struct _AssayTrainModel
   GArray        *params;  /* Param */
   int           *layer;   /* layers x P_LAYER indices into params (-1: absent) */
   int            embed, norm, head;
+  gboolean       gpt2;
+  int            positions, norm_b; /* GPT-2: wpe and ln_f's bias */
   float         *inv_freq;
   int           *lora;    /* layers x P_LAYER: index of the slot's adapter A (B follows), or -1 */
   AssayLoraOptions lora_options;
@@ -137,6 +158,51 @@ add (AssayTrainModel *self, AssaySafetensors *files, const char *dir, const char
   return (int) self->params->len - 1;
 }
 
+/* GPT-2: wte, wpe, per layer ln_1, c_attn, c_proj, ln_2, c_fc, c_proj (Conv1D: [in, out]),
+ * ln_f; the head is wte. */
+static AssayTrainModel *
+load_gpt2 (AssayTrainModel *self_in, AssaySafetensors *files, GError **error)
+{
+  g_autoptr (AssayTrainModel) self = self_in;
+  const AssayLmConfig *c = &self->c;
+  const char          *dir = self->dir;
+  const char          *p = assay_safetensors_get (files, "transformer.wte.weight") != NULL ? "transformer." : "";
+  int                  H = c->hidden, I = c->inter, V = c->vocab;
+  g_autofree char     *wte = g_strdup_printf ("%swte.weight", p), *wpe = g_strdup_printf ("%swpe.weight", p);
+  g_autofree char     *lnf = g_strdup_printf ("%sln_f.weight", p), *lnfb = g_strdup_printf ("%sln_f.bias", p);
+
+  self->gpt2 = TRUE;
+  if ((self->embed = add (self, files, dir, wte, V, H, error)) < 0
+      || (self->positions = add (self, files, dir, wpe, c->max_positions, H, error)) < 0)
+    return NULL;
+  for (int l = 0; l < c->layers; l++)
+    {
+      int *L = self->layer + (gsize) l * P_LAYER;
+      struct { int slot; const char *name; int rows, cols; } t[] = {
+        { G_LN1W, "ln_1.weight", H, 0 }, { G_LN1B, "ln_1.bias", H, 0 },
+        { G_ATTN_W, "attn.c_attn.weight", H, 3 * H }, { G_ATTN_B, "attn.c_attn.bias", 3 * H, 0 },
+        { G_PROJ_W, "attn.c_proj.weight", H, H }, { G_PROJ_B, "attn.c_proj.bias", H, 0 },
+        { G_LN2W, "ln_2.weight", H, 0 }, { G_LN2B, "ln_2.bias", H, 0 },
+        { G_FC_W, "mlp.c_fc.weight", H, I }, { G_FC_B, "mlp.c_fc.bias", I, 0 },
+        { G_OUT_W, "mlp.c_proj.weight", I, H }, { G_OUT_B, "mlp.c_proj.bias", H, 0 },
+      };
+      for (guint i = 0; i < G_N_ELEMENTS (t); i++)
+        {
+          g_autofree char *name = g_strdup_printf ("%sh.%d.%s", p, l, t[i].name);
+          if ((L[t[i].slot] = add (self, files, dir, name, t[i].rows, t[i].cols, error)) < 0)
+            return NULL;
+        }
+      /* (biases decay no more than norms) */
+      for (guint i = 0; i < G_N_ELEMENTS (t); i++)
+        if (t[i].cols == 0)
+          P (self, L[t[i].slot])->decays = FALSE;
+    }
+  if ((self->norm = add (self, files, dir, lnf, H, 0, error)) < 0 || (self->norm_b = add (self, files, dir, lnfb, H, 0, error)) < 0)
+    return NULL;
+  self->head = self->embed;
+  return g_steal_pointer (&self);
+}
+
 AssayTrainModel *
 assay_train_model_new (AssayLmModel *model, AssayBackend *backend, GError **error)
 {
@@ -147,11 +213,11 @@ assay_train_model_new (AssayLmModel *model, AssayBackend *backend, GError **erro
   int                  H, Q, K, I, V;
 
   self->params = g_array_new (FALSE, FALSE, sizeof (Param));
-  if ((c->arch != ASSAY_LM_LLAMA && c->arch != ASSAY_LM_QWEN2) || c->no_head)
+  if ((c->arch != ASSAY_LM_LLAMA && c->arch != ASSAY_LM_QWEN2 && c->arch != ASSAY_LM_GPT2) || c->no_head)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
-                   "%s: training takes a Llama, Qwen2 or Mistral model with its language-model head "
-                   "(not GPT-2, an encoder or a bare LlamaModel)", dir);
+                   "%s: training takes a Llama, Qwen2, Mistral or GPT-2 model with its language-model head "
+                   "(not an encoder or a bare LlamaModel)", dir);
       return NULL;
     }
   if (assay_backend_kind (backend) != ASSAY_BACKEND_CPU)
@@ -168,6 +234,8 @@ assay_train_model_new (AssayLmModel *model, AssayBackend *backend, GError **erro
   self->inv_freq = assay_lm_config_inv_freq (c);
   H = c->hidden, Q = c->heads * c->head_dim, K = c->kv_heads * c->head_dim, I = c->inter, V = c->vocab;
   self->layer = g_new (int, (gsize) c->layers * P_LAYER);
+  if (c->arch == ASSAY_LM_GPT2)
+    return load_gpt2 (g_steal_pointer (&self), files, error);
   if ((self->embed = add (self, files, dir, "model.embed_tokens.weight", V, H, error)) < 0)
     return NULL;
   for (int l = 0; l < c->layers; l++)
@@ -212,6 +280,12 @@ assay_train_model_add_lora (AssayTrainModel *self, const AssayLoraOptions *o, GE
   g_autoptr (GRand) rng = g_rand_new_with_seed (o->seed);
   gboolean          want[P_LAYER] = { FALSE };
 
+  if (self->gpt2)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED, "%s: LoRA takes Llama, Qwen2 and Mistral models for now "
+                   "(GPT-2 trains every weight)", self->dir);
+      return FALSE;
+    }
   if (self->lora != NULL || o->rank < 1 || !(o->alpha > 0) || o->dropout < 0 || o->dropout >= 1)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
@@ -587,6 +661,107 @@ layer_backward (Pass *pass, int l, const float *x_in, Acts *a, float *dx, Acts *
   return TRUE;
 }
 
+/* GPT-2's Conv1D: y (+)= x W + b for W [in, out]. */
+static gboolean
+conv1d (Pass *pass, const float *x, int in, const float *w, const float *bias, int out, float beta, float *y)
+{
+  AssayTrainModel *self = pass->self;
+  int              T = pass->T;
+
+  TRY (assay_backend_sgemm (self->b, ASSAY_TRANS_N, ASSAY_TRANS_N, T, out, in, 1.0f, x, in, w, out, beta, y, out),
+       "conv1d");
+  add_bias (y, T, out, bias, out);
+  return TRUE;
+}
+
+/* Its gradients: dx = dy W^T, dW += x^T dy, db += the column sums of dy. */
+static gboolean
+conv1d_backward (Pass *pass, const float *x, int in, const float *w, float *gw, float *gb, int out, const float *dy,
+                 float *dx)
+{
+  AssayTrainModel *self = pass->self;
+  int              T = pass->T;
+
+  TRY (assay_backend_sgemm (self->b, ASSAY_TRANS_N, ASSAY_TRANS_T, T, in, out, 1.0f, dy, out, w, out, 0.0f, dx, in),
+       "conv1d");
+  if (gw != NULL)
+    TRY (assay_backend_sgemm (self->b, ASSAY_TRANS_T, ASSAY_TRANS_N, in, out, T, 1.0f, x, in, dy, out, 1.0f, gw, out),
+         "conv1d");
+  if (gb != NULL)
+    bias_backward (dy, T, out, gb, out);
+  return TRUE;
+}
+
+/* GPT-2's layer: x += c_proj(attention(c_attn(ln_1(x)))); x += c_proj(gelu_new(c_fc(ln_2(x)))).
+ * The activations: xn1, qkv, att, mid, xn2, gu (c_fc before GELU), act. */
+static gboolean
+gpt2_layer_forward (Pass *pass, int l, const float *x_in, float *x_out, Acts *a)
+{
+  AssayTrainModel     *self = pass->self;
+  const AssayLmConfig *c = &self->c;
+  const int           *L = self->layer + (gsize) l * P_LAYER;
+  int                  T = pass->T, H = c->hidden, I = c->inter;
+  float                eps = (float) c->norm_eps;
+  AssayBackend        *b = self->b;
+
+  TRY (assay_backend_layernorm (b, x_in, W (L[G_LN1W]), W (L[G_LN1B]), a->xn1, T, H, eps), "ln_1");
+  if (!conv1d (pass, a->xn1, H, W (L[G_ATTN_W]), W (L[G_ATTN_B]), 3 * H, 0.0f, a->qkv))
+    return FALSE;
+  TRY (assay_backend_attention (b, a->qkv, a->qkv + H, a->qkv + 2 * H, 3 * H, a->att, H, pass->offsets, pass->n_seqs,
+                                c->heads, c->kv_heads, c->head_dim, (float) (1.0 / sqrt ((double) c->head_dim)),
+                                pass->scratch),
+       "attention");
+  memcpy (a->mid, x_in, (gsize) T * H * sizeof (float));
+  if (!conv1d (pass, a->att, H, W (L[G_PROJ_W]), W (L[G_PROJ_B]), H, 1.0f, a->mid))
+    return FALSE;
+  TRY (assay_backend_layernorm (b, a->mid, W (L[G_LN2W]), W (L[G_LN2B]), a->xn2, T, H, eps), "ln_2");
+  if (!conv1d (pass, a->xn2, H, W (L[G_FC_W]), W (L[G_FC_B]), I, 0.0f, a->gu))
+    return FALSE;
+  memcpy (a->act, a->gu, (gsize) T * I * sizeof (float));
+  TRY (assay_backend_gelu_tanh (b, a->act, (gsize) T * I), "gelu");
+  if (x_out == NULL)
+    return TRUE;
+  memcpy (x_out, a->mid, (gsize) T * H * sizeof (float));
+  return conv1d (pass, a->act, I, W (L[G_OUT_W]), W (L[G_OUT_B]), H, 1.0f, x_out);
+}
+
+static gboolean
+gpt2_layer_backward (Pass *pass, int l, const float *x_in, Acts *a, float *dx, Acts *d)
+{
+  AssayTrainModel     *self = pass->self;
+  const AssayLmConfig *c = &self->c;
+  const int           *L = self->layer + (gsize) l * P_LAYER;
+  int                  T = pass->T, H = c->hidden, I = c->inter;
+  float                eps = (float) c->norm_eps;
+  AssayBackend        *b = self->b;
+  gsize                TH = (gsize) T * H;
+
+  if (!conv1d_backward (pass, a->act, I, W (L[G_OUT_W]), G (L[G_OUT_W]), G (L[G_OUT_B]), H, dx, d->act))
+    return FALSE;
+  TRY (assay_backend_gelu_backward (b, a->gu, d->act, (gsize) T * I, FALSE, d->gu), "gelu");
+  if (!conv1d_backward (pass, a->xn2, H, W (L[G_FC_W]), G (L[G_FC_W]), G (L[G_FC_B]), I, d->gu, d->xn2))
+    return FALSE;
+  TRY (assay_backend_layernorm_backward (b, a->mid, W (L[G_LN2W]), d->xn2, T, H, eps, d->mid, G (L[G_LN2W]),
+                                         G (L[G_LN2B])),
+       "ln_2");
+  for (gsize i = 0; i < TH; i++)
+    d->mid[i] += dx[i];
+  if (!conv1d_backward (pass, a->att, H, W (L[G_PROJ_W]), G (L[G_PROJ_W]), G (L[G_PROJ_B]), H, d->mid, d->att))
+    return FALSE;
+  TRY (assay_backend_attention_backward (b, a->qkv, a->qkv + H, a->qkv + 2 * H, 3 * H, d->att, H, d->qkv, d->qkv + H,
+                                         d->qkv + 2 * H, pass->offsets, pass->n_seqs, c->heads, c->kv_heads,
+                                         c->head_dim, (float) (1.0 / sqrt ((double) c->head_dim)), TRUE,
+                                         pass->scratch),
+       "attention");
+  if (!conv1d_backward (pass, a->xn1, H, W (L[G_ATTN_W]), G (L[G_ATTN_W]), G (L[G_ATTN_B]), 3 * H, d->qkv, d->xn1))
+    return FALSE;
+  TRY (assay_backend_layernorm_backward (b, x_in, W (L[G_LN1W]), d->xn1, T, H, eps, dx, G (L[G_LN1W]), G (L[G_LN1B])),
+       "ln_1");
+  for (gsize i = 0; i < TH; i++)
+    dx[i] += d->mid[i];
+  return TRUE;
+}
+
 static void
 acts_alloc (Acts *a, int T, AssayTrainModel *self)
 {
@@ -655,6 +830,12 @@ pass_run (AssayTrainModel *self, const int *ids, int T, const int *seq_offsets, 
           return FALSE;
         }
       max_len = MAX (max_len, seq_offsets[s + 1] - seq_offsets[s]);
+      if (self->gpt2 && seq_offsets[s + 1] - seq_offsets[s] > c->max_positions)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "training: a sequence of %d tokens is longer "
+                       "than the model's %d positions", seq_offsets[s + 1] - seq_offsets[s], c->max_positions);
+          return FALSE;
+        }
       for (int t = seq_offsets[s]; t < seq_offsets[s + 1]; t++)
         pos[t] = t - seq_offsets[s];
     }
@@ -679,11 +860,18 @@ pass_run (AssayTrainModel *self, const int *ids, int T, const int *seq_offsets, 
 
   /* forward */
   for (int t = 0; t < T; t++)
-    memcpy (xs + (gsize) t * H, W (self->embed) + (gsize) ids[t] * H, H * sizeof (float));
+    {
+      memcpy (xs + (gsize) t * H, W (self->embed) + (gsize) ids[t] * H, H * sizeof (float));
+      for (int j = 0; self->gpt2 && j < H; j++)
+        xs[(gsize) t * H + j] += W (self->positions)[(gsize) pos[t] * H + j];
+    }
   for (int l = 0; l < c->layers; l++)
-    if (!layer_forward (pass, l, xs + TH * l, xs + TH * (l + 1), &a))
+    if (!(self->gpt2 ? gpt2_layer_forward : layer_forward) (pass, l, xs + TH * l, xs + TH * (l + 1), &a))
       goto out;
-  if (assay_backend_rmsnorm (self->b, xs + TH * c->layers, W (self->norm), xf, T, H, (float) c->norm_eps) != 0
+  if ((self->gpt2 ? assay_backend_layernorm (self->b, xs + TH * c->layers, W (self->norm), W (self->norm_b), xf, T, H,
+                                             (float) c->norm_eps)
+                  : assay_backend_rmsnorm (self->b, xs + TH * c->layers, W (self->norm), xf, T, H, (float) c->norm_eps))
+        != 0
       || !assay_output_loss (self->b, xf, T, H, W (self->head), V, targets, weights, chunk, logits, dxf,
                              backward ? G (self->head) : NULL, loss, logprobs, error))
     {
@@ -697,16 +885,22 @@ pass_run (AssayTrainModel *self, const int *ids, int T, const int *seq_offsets, 
       goto out;
     }
   /* backward */
-  if (assay_backend_rmsnorm_backward (self->b, xs + TH * c->layers, W (self->norm), dxf, T, H, (float) c->norm_eps,
-                                      dx, G (self->norm)) != 0)
+  if ((self->gpt2 ? assay_backend_layernorm_backward (self->b, xs + TH * c->layers, W (self->norm), dxf, T, H,
+                                                      (float) c->norm_eps, dx, G (self->norm), G (self->norm_b))
+                  : assay_backend_rmsnorm_backward (self->b, xs + TH * c->layers, W (self->norm), dxf, T, H,
+                                                    (float) c->norm_eps, dx, G (self->norm)))
+      != 0)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "training: %s", assay_backend_last_error (self->b));
       goto out;
     }
   for (int l = c->layers - 1; l >= 0; l--)
-    if (!layer_forward (pass, l, xs + TH * l, NULL, &a) || !layer_backward (pass, l, xs + TH * l, &a, dx, &d))
+    if (!(self->gpt2 ? gpt2_layer_forward : layer_forward) (pass, l, xs + TH * l, NULL, &a)
+        || !(self->gpt2 ? gpt2_layer_backward : layer_backward) (pass, l, xs + TH * l, &a, dx, &d))
       goto out;
-  if (G (self->embed) != NULL && assay_backend_embed_backward (self->b, ids, T, dx, H, G (self->embed)) != 0)
+  if ((G (self->embed) != NULL && assay_backend_embed_backward (self->b, ids, T, dx, H, G (self->embed)) != 0)
+      || (self->gpt2 && G (self->positions) != NULL
+          && assay_backend_embed_backward (self->b, pos, T, dx, H, G (self->positions)) != 0))
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "training: %s", assay_backend_last_error (self->b));
       goto out;

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The training engine's whole backward pass against PyTorch autograd in float64.
 
-Tiny random Llama (grouped key/value heads) and Qwen2 (q/k/v biases, tied embeddings) models
+Tiny random Llama (grouped key/value heads), Qwen2 (q/k/v biases, tied embeddings) and GPT-2
+(LayerNorm, learned positions, Conv1D weights, tanh GELU, tied head) models
 from build/tests/make-test-lm; build/tests/train-grads runs one forward + backward pass over a
 packed batch of three sequences (one longer than an attention block) with unscored prompt
 tokens and per-token weights, and writes every parameter's gradient. Here the same weights go
@@ -60,13 +61,14 @@ def check_model(build, arch, tmp, failures):
     lm = TorchLM(folder, torch.float64)
     for v in lm.w.values():
         v.requires_grad_(True)
-    head = lm.w.get("lm_head.weight", lm.w["model.embed_tokens.weight"])
+    gpt2 = arch == "gpt2"
+    head = lm.w.get("lm_head.weight", lm.w["transformer.wte.weight" if gpt2 else "model.embed_tokens.weight"])
     ids, off = batch["ids"], batch["offsets"]
     loss = 0
     logprobs = []
     for s in range(len(off) - 1):
         seq = torch.tensor(ids[off[s]:off[s + 1]])[None]
-        h = lm._llama(seq)[0]
+        h = (lm._gpt2 if gpt2 else lm._llama)(seq)[0]
         lp = torch.log_softmax(h @ head.T, -1)
         for i, t in enumerate(range(off[s], off[s + 1])):
             tg = batch["targets"][t]
@@ -407,7 +409,7 @@ def main():
     build = sys.argv[1]
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
-        for arch in ("llama", "qwen2"):
+        for arch in ("llama", "qwen2", "gpt2"):
             check_model(build, arch, tmp, failures)
         check_lora(build, tmp, failures)
         check_sft(build, tmp, failures)
