@@ -26,7 +26,7 @@ finetune (AssayCliCommon *common, AssayFinetuneObjective objective, int argc, ch
     { "loss", 0, 0, G_OPTION_ARG_STRING, &loss, N_("sigmoid (DPO, default) or ipo"), N_("TYPE") },
   };
   GOptionEntry entries[] = {
-    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model, N_("The model folder to start from (Llama, Qwen2, Mistral)"), N_("DIR") },
+    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model, N_("The model folder to start from (Llama, Qwen2, Mistral, GPT-2)"), N_("DIR") },
     { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("The generations dataset to learn from"), N_("ID") },
     { "status", 0, 0, G_OPTION_ARG_STRING, &status_name, N_("Records of this review status (default accepted; any)"), N_("STATUS") },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, N_("The folder the trained model is written to"), N_("DIR") },
