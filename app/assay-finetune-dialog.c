@@ -392,3 +392,25 @@ assay_finetune_dialog_new (GtkWindow *parent, gint64 dataset, const char *datase
   assay_finetune_dialog_set_model (self, model);
   return self;
 }
+
+AssayFinetuneDialog *
+assay_finetune_dialog_new_for (GtkWindow *parent, AssayStore *store, gint64 dataset, const char *model,
+                               AssayFinetuneDialogFunc func, gpointer data)
+{
+  g_autofree char *sql = NULL, *name = NULL;
+  gint64           kept, pairs;
+  g_autoptr (GPtrArray) list = assay_store_list_datasets (store, NULL);
+
+  sql = g_strdup_printf ("SELECT count(*) FROM gen_records WHERE dataset_id = %" G_GINT64_FORMAT
+                         " AND status = 'accepted'", dataset);
+  kept = assay_store_query_int (store, sql, 0);
+  g_free (sql);
+  sql = g_strdup_printf ("SELECT count(*) FROM gen_records WHERE dataset_id = %" G_GINT64_FORMAT
+                         " AND status = 'accepted' AND rejected IS NOT NULL AND rejected != ''", dataset);
+  pairs = assay_store_query_int (store, sql, 0);
+  for (guint i = 0; list != NULL && i < list->len; i++)
+    if (((AssayDatasetInfo *) list->pdata[i])->id == dataset)
+      name = g_strdup (((AssayDatasetInfo *) list->pdata[i])->name);
+  return assay_finetune_dialog_new (parent, dataset, name != NULL ? name : "?", (guint) kept, (guint) pairs, model,
+                                    assay_store_get_path (store), func, data);
+}

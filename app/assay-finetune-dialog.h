@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "assay-finetune.h"
+#include "assay-store.h"
 
 G_BEGIN_DECLS
 
@@ -28,6 +29,13 @@ AssayFinetuneDialog *assay_finetune_dialog_new (GtkWindow              *parent,
                                                 const char             *workspace,
                                                 AssayFinetuneDialogFunc func,
                                                 gpointer                data);
+/* The same for a dataset of store: its name and its accepted records and pairs counted. */
+AssayFinetuneDialog *assay_finetune_dialog_new_for (GtkWindow              *parent,
+                                                    AssayStore             *store,
+                                                    gint64                  dataset,
+                                                    const char             *model,
+                                                    AssayFinetuneDialogFunc func,
+                                                    gpointer                data);
 /* For tests */
 void     assay_finetune_dialog_set_model     (AssayFinetuneDialog *self, const char *dir);
 void     assay_finetune_dialog_set_objective (AssayFinetuneDialog *self, AssayFinetuneObjective objective);

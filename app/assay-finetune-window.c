@@ -285,3 +285,17 @@ assay_finetune_window_new (GtkWindow *parent, AssayJob *job, const AssayFinetune
     finished_cb (job, self);
   return self;
 }
+
+AssayFinetuneWindow *
+assay_finetune_window_run (AssayPage *page, const AssayFinetuneOptions *options, AssayFinetuneCreditFunc credit,
+                           gpointer data)
+{
+  g_autoptr (AssayJob) job = assay_finetune_job_new (options);
+  GtkRoot             *root = gtk_widget_get_root (GTK_WIDGET (page));
+  AssayFinetuneWindow *window;
+
+  assay_page_submit (page, job);
+  window = assay_finetune_window_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, job, options, credit, data);
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}

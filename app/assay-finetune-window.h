@@ -9,6 +9,7 @@
 
 #include "assay-finetune.h"
 #include "assay-job.h"
+#include "assay-page.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +21,11 @@ typedef void (*AssayFinetuneCreditFunc) (const char *policy, const char *referen
 
 AssayFinetuneWindow *assay_finetune_window_new (GtkWindow                  *parent,
                                                 AssayJob                   *job,
+                                                const AssayFinetuneOptions *options,
+                                                AssayFinetuneCreditFunc     credit,
+                                                gpointer                    data);
+/* Submits the fine-tuning job options describe on page's worker and presents its window. */
+AssayFinetuneWindow *assay_finetune_window_run (AssayPage                  *page,
                                                 const AssayFinetuneOptions *options,
                                                 AssayFinetuneCreditFunc     credit,
                                                 gpointer                    data);

@@ -1853,17 +1853,10 @@ static void
 finetune_chosen (const AssayFinetuneOptions *options, gpointer data)
 {
   AssayGenerationsPage *self = data;
-  g_autoptr (AssayJob)  job = assay_finetune_job_new (options);
-  AssayFinetuneWindow  *window;
-  GtkRoot              *root = gtk_widget_get_root (GTK_WIDGET (self));
 
   g_free (self->finetune_model);
   self->finetune_model = g_strdup (options->model);
-  assay_page_submit (ASSAY_PAGE (self), job);
-  window = assay_finetune_window_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, job, options, finetune_credit,
-                                      self);
-  /* (the window may outlive nothing here: the page lives as long as the main window) */
-  gtk_window_present (GTK_WINDOW (window));
+  assay_finetune_window_run (ASSAY_PAGE (self), options, finetune_credit, self);
 }
 
 /* Fine-Tune… on the dataset shown (the only one when "all" is shown) */
@@ -1873,8 +1866,7 @@ assay_generations_page_finetune (AssayGenerationsPage *self)
   AssayStore          *store = assay_page_get_store (ASSAY_PAGE (self));
   GtkRoot             *root = gtk_widget_get_root (GTK_WIDGET (self));
   AssayFinetuneDialog *dialog;
-  gint64               dataset = self->dataset, kept, pairs;
-  g_autofree char     *sql = NULL, *name = NULL;
+  gint64               dataset = self->dataset;
 
   if (store == NULL)
     return NULL;
@@ -1885,22 +1877,8 @@ assay_generations_page_finetune (AssayGenerationsPage *self)
       assay_page_toast (ASSAY_PAGE (self), _("Choose the dataset to train on first"));
       return NULL;
     }
-  sql = g_strdup_printf ("SELECT count(*) FROM gen_records WHERE dataset_id = %" G_GINT64_FORMAT
-                         " AND status = 'accepted'", dataset);
-  kept = assay_store_query_int (store, sql, 0);
-  g_free (sql);
-  sql = g_strdup_printf ("SELECT count(*) FROM gen_records WHERE dataset_id = %" G_GINT64_FORMAT
-                         " AND status = 'accepted' AND rejected IS NOT NULL AND rejected != ''", dataset);
-  pairs = assay_store_query_int (store, sql, 0);
-  {
-    g_autoptr (GPtrArray) list = assay_store_list_datasets (store, NULL);
-    for (guint i = 0; list != NULL && i < list->len; i++)
-      if (((AssayDatasetInfo *) list->pdata[i])->id == dataset)
-        name = g_strdup (((AssayDatasetInfo *) list->pdata[i])->name);
-  }
-  dialog = assay_finetune_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, dataset,
-                                      name != NULL ? name : "?", (guint) kept, (guint) pairs, self->finetune_model,
-                                      assay_store_get_path (store), finetune_chosen, self);
+  dialog = assay_finetune_dialog_new_for (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, store, dataset,
+                                          self->finetune_model, finetune_chosen, self);
   gtk_window_present (GTK_WINDOW (dialog));
   return dialog;
 }

@@ -5,6 +5,7 @@
  * re-ranking curves of the run. Without a run, traces show with their steps and labels. */
 #pragma once
 
+#include "assay-finetune-dialog.h"
 #include "assay-import-dialog.h"
 #include "assay-page.h"
 #include "assay-token-heatmap.h"
@@ -28,6 +29,8 @@ const char        *assay_traces_page_get_metrics_text (AssayTracesPage *self);
 void        assay_traces_page_set_filters (AssayTracesPage *self, gint64 dataset, gboolean wrong,
                                            const char *search);
 const char *assay_traces_page_get_summary (AssayTracesPage *self);
+/* Fine-Tune… on the dataset shown; NULL (with a toast) when none is chosen. */
+AssayFinetuneDialog *assay_traces_page_finetune (AssayTracesPage *self);
 /* The credit dialog with these two model folders chosen (the user still confirms). */
 void        assay_traces_page_credit_with (AssayTracesPage *self, const char *policy, const char *reference);
 

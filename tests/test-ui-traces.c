@@ -449,6 +449,16 @@ check_page (AssayWindow *window, gpointer data)
     g_assert_cmpuint (g_list_model_get_n_items (gtk_window_get_toplevels ()), ==, before + 1);
   }
   {
+    /* Fine-Tune… opens the dialog on the dataset shown (or says to choose one) */
+    AssayFinetuneDialog *dialog = assay_traces_page_finetune (page);
+    assay_test_wait (200);
+    if (dialog != NULL)
+      {
+        g_assert_false (assay_finetune_dialog_can_train (dialog)); /* nothing accepted, no model yet */
+        gtk_window_destroy (GTK_WINDOW (dialog));
+      }
+  }
+  {
     g_autoptr (GdkTexture) whole = NULL;
     assay_test_wait (300);
     whole = assay_test_render (GTK_WIDGET (window));
