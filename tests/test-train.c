@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "assay-error.h"
 #include "assay-finetune.h"
@@ -208,6 +209,74 @@ test_stop_and_resume (Fixture *f, gconstpointer data)
   assay_finetune_options_clear (&stopped);
 }
 
+/* A process killed half-way (SIGKILL, no stop): with --save-every it resumes from the last
+ * checkpoint and ends with the very weights of a run never killed. */
+static void
+test_killed (Fixture *f, gconstpointer data)
+{
+  AssayFinetuneOptions whole, killed;
+  JsonObject          *r1 = NULL, *r2 = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *cli = assay_test_build_path ("app/cli/assay-cli");
+  g_autofree char *state = NULL, *w1 = NULL, *w2 = NULL, *m1 = NULL, *m2 = NULL;
+  gsize            n1, n2;
+  GPid             pid;
+  gboolean         was_killed = FALSE;
+
+  options (f, &whole, ASSAY_FINETUNE_SFT, 1, "train-never-killed");
+  whole.epochs = 30;
+  g_assert_true (run (f, &whole, NULL, NULL, &r1, &error));
+  g_assert_no_error (error);
+  options (f, &killed, ASSAY_FINETUNE_SFT, 1, "train-killed");
+  killed.epochs = 30;
+  {
+    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", killed.out);
+    g_assert_true (g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL));
+  }
+  state = g_build_filename (killed.out, "checkpoint", "trainer_state.json", NULL);
+  {
+    const char *argv[] = { cli, "train", "sft", "-w", f->ws, "--model", killed.model, "--dataset", "1", "--out",
+                           killed.out, "--lr", "1e-3", "--epochs", "30", "--batch-tokens", "24", "--save-every", "4",
+                           "--threads", "2", NULL };
+    g_assert_true (g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL
+                                  | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &pid, NULL));
+  }
+  /* killed as soon as a checkpoint is there (unless it has finished by then) */
+  for (int i = 0; i < 3000 && !g_file_test (state, G_FILE_TEST_EXISTS); i++)
+    {
+      int status;
+      if (waitpid (pid, &status, WNOHANG) == pid)
+        {
+          pid = 0;
+          break;
+        }
+      g_usleep (2000);
+    }
+  if (pid != 0)
+    {
+      was_killed = kill (pid, SIGKILL) == 0;
+      waitpid (pid, NULL, 0);
+    }
+  if (was_killed && g_file_test (state, G_FILE_TEST_EXISTS))
+    {
+      killed.resume = TRUE;
+      g_assert_true (run (f, &killed, NULL, NULL, &r2, &error));
+      g_assert_no_error (error);
+      json_object_unref (r2);
+    }
+  else
+    g_test_message ("the run ended before it could be killed: nothing to resume");
+  m1 = g_build_filename (whole.out, "model.safetensors", NULL);
+  m2 = g_build_filename (killed.out, "model.safetensors", NULL);
+  g_assert_true (g_file_get_contents (m1, &w1, &n1, NULL));
+  g_assert_true (g_file_get_contents (m2, &w2, &n2, NULL));
+  g_assert_cmpuint (n1, ==, n2);
+  g_assert_true (memcmp (w1, w2, n1) == 0);
+  json_object_unref (r1);
+  assay_finetune_options_clear (&whole);
+  assay_finetune_options_clear (&killed);
+}
+
 /* A disk that fills while the model is written over an earlier one (a file size limit stands in
  * for the full disk): the error says so and the earlier model.safetensors is whole. */
 static void
@@ -251,6 +320,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/train/nothing-to-learn", Fixture, NULL, fixture_set_up, test_nothing, fixture_tear_down);
   g_test_add ("/train/stop-and-resume", Fixture, NULL, fixture_set_up, test_stop_and_resume, fixture_tear_down);
+  g_test_add ("/train/killed", Fixture, NULL, fixture_set_up, test_killed, fixture_tear_down);
   g_test_add ("/train/disk-full", Fixture, NULL, fixture_set_up, test_disk_full, fixture_tear_down);
   return g_test_run ();
 }

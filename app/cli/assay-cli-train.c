@@ -17,7 +17,7 @@ finetune (AssayCliCommon *common, AssayFinetuneObjective objective, int argc, ch
   double           lr = objective == ASSAY_FINETUNE_SFT ? 2e-5 : 1e-6, warmup = 0, weight_decay = 0;
   double           max_grad_norm = 1.0, beta = 0.1;
   int              epochs = objective == ASSAY_FINETUNE_SFT ? 3 : 1, batch_tokens = 4096, accumulate = 1;
-  int              max_len = 0, seed = 42, lora = 0;
+  int              max_len = 0, seed = 42, lora = 0, save_every = 0;
   double           lora_alpha = 0, lora_dropout = 0.05;
   gboolean         chat = FALSE, bf16 = FALSE, force = FALSE, resume = FALSE;
   const char      *verb = objective == ASSAY_FINETUNE_SFT ? "train sft" : "train dpo";
@@ -43,6 +43,7 @@ finetune (AssayCliCommon *common, AssayFinetuneObjective objective, int argc, ch
     { "bf16", 0, 0, G_OPTION_ARG_NONE, &bf16, N_("Write bfloat16 weights (default: as the model's files)"), NULL },
     { "force", 0, 0, G_OPTION_ARG_NONE, &force, N_("Replace a model already in --out"), NULL },
     { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, N_("Go on from where a stopped run with these settings left --out"), NULL },
+    { "save-every", 0, 0, G_OPTION_ARG_INT, &save_every, N_("Also save where the run is every N steps (a killed run resumes from there)"), N_("N") },
     { "lora", 0, 0, G_OPTION_ARG_INT, &lora, N_("Train LoRA adapters of this rank instead of every weight"), N_("R") },
     { "lora-alpha", 0, 0, G_OPTION_ARG_DOUBLE, &lora_alpha, N_("LoRA's alpha (default: twice the rank)"), N_("A") },
     { "lora-dropout", 0, 0, G_OPTION_ARG_DOUBLE, &lora_dropout, N_("Dropout before the adapters (default 0.05)"), N_("P") },
@@ -80,7 +81,7 @@ finetune (AssayCliCommon *common, AssayFinetuneObjective objective, int argc, ch
       o.status = (int) s;
     }
   if (epochs < 1 || batch_tokens < 2 || accumulate < 1 || !(lr > 0) || warmup < 0 || warmup >= 1 || max_len < 0
-      || weight_decay < 0 || max_grad_norm < 0 || !(beta > 0) || lora < 0 || lora_alpha < 0 || lora_dropout < 0
+      || weight_decay < 0 || max_grad_norm < 0 || !(beta > 0) || lora < 0 || save_every < 0 || lora_alpha < 0 || lora_dropout < 0
       || lora_dropout >= 1)
     return assay_cli_usage (_("%s: --epochs, --accumulate ≥ 1, --batch-tokens ≥ 2, --lr, --beta > 0, --warmup in [0, 1), "
                               "--max-len, --weight-decay, --max-grad-norm, --lora, --lora-alpha ≥ 0, --lora-dropout in [0, 1)"), verb);
@@ -101,6 +102,7 @@ finetune (AssayCliCommon *common, AssayFinetuneObjective objective, int argc, ch
   o.bf16 = bf16;
   o.force = force;
   o.resume = resume;
+  o.save_every = save_every;
   o.lora_rank = lora;
   o.lora_alpha = lora_alpha;
   o.lora_dropout = lora_dropout;

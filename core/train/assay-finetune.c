@@ -799,6 +799,9 @@ assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBacke
           json_array_add_object_element (steps, m);
           if (on_step != NULL)
             on_step (m, progress_data);
+          if (o->save_every > 0 && step % (guint) o->save_every == 0 && step < total_steps
+              && !save_checkpoint (train, opt, o, step, steps, error))
+            goto out;
           msg = g_strdup_printf (_("Step %u of %u: loss %.4f"), step, total_steps, last_loss);
           if (progress != NULL)
             progress (0.98 * step / total_steps, msg, progress_data);

@@ -25,7 +25,8 @@
  * adapter_config.json) and out/merged the model with them merged in.
  *
  * A run stopped (cancelled) leaves out/checkpoint: the trained tensors, AdamW's moments and the
- * steps so far; the run is kept as "cancelled". Resuming with the same settings takes the
+ * steps so far; the run is kept as "cancelled". With save_every the checkpoint is also written
+ * every so many steps, so that a killed process loses at most those. Resuming with the same settings takes the
  * same shuffles and packing, skips the steps done and goes on from there. */
 #pragma once
 
@@ -66,6 +67,7 @@ typedef struct
   double   lora_dropout;  /* 0.05 */
   char    *lora_targets;  /* comma-separated module names, NULL: every linear */
   gboolean resume;        /* go on from the checkpoint a stopped run left in out */
+  int      save_every;    /* also write the checkpoint every this many steps (0: only on a stop) */
 } AssayFinetuneOptions;
 
 /* The defaults of an objective (TRL's where it has them). */
