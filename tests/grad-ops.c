@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "assay-adamw.h"
+#include "assay-gru.h"
 #include "assay-backend.h"
 #include "assay-output-loss.h"
 
@@ -48,7 +49,7 @@ put (Case *c, const char *name, const char *type, const void *data, int d0, int 
     json_array_add_int_element (shape, d1);
   json_array_add_array_element (a, shape);
   json_array_add_array_element (c->arrays, a);
-  g_byte_array_append (c->data, data, (guint) ((gsize) d0 * MAX (d1, 1) * 4));
+  g_byte_array_append (c->data, data, (guint) ((gsize) d0 * MAX (d1, 1) * (g_str_equal (type, "f64") ? 8 : 4)));
 }
 
 static void
@@ -294,6 +295,54 @@ case_adamw (const char *dir)
   case_write (c, dir);
 }
 
+static double *
+randn64 (gsize n, double scale)
+{
+  double *x = g_new (double, n);
+  for (gsize i = 0; i < n; i++)
+    {
+      double u = g_rand_double_range (rng, 1e-12, 1.0), v = g_rand_double (rng);
+      x[i] = scale * sqrt (-2.0 * log (u)) * cos (2.0 * G_PI * v);
+    }
+  return x;
+}
+
+/* CoRD-CPD's GRU in float64: 9 steps of 3 inputs into 5 states, a loss gradient on every state. */
+static void
+case_gru (const char *dir)
+{
+  int               T = 9, I = 3, H = 5;
+  Case             *c = case_new ("gru");
+  g_autofree double *w_ih = randn64 (3 * H * I, 0.6), *w_hh = randn64 (3 * H * H, 0.6);
+  g_autofree double *b_ih = randn64 (3 * H, 0.3), *b_hh = randn64 (3 * H, 0.3);
+  g_autofree double *x = randn64 (T * I, 1.0), *h0 = randn64 (H, 0.5), *dh = randn64 ((T + 1) * H, 1.0);
+  g_autofree double *dh_in = g_memdup2 (dh, (T + 1) * H * sizeof (double));
+  g_autofree double *h = g_new (double, (T + 1) * H), *gates = g_new (double, T * 4 * H);
+  g_autofree double *gw_ih = g_new0 (double, 3 * H * I), *gw_hh = g_new0 (double, 3 * H * H);
+  g_autofree double *gb_ih = g_new0 (double, 3 * H), *gb_hh = g_new0 (double, 3 * H);
+  g_autofree double *dx = g_new (double, T * I), *dh0 = g_new (double, H);
+  AssayGru          gru = { I, H, w_ih, w_hh, b_ih, b_hh };
+  AssayGruGrad      grad = { gw_ih, gw_hh, gb_ih, gb_hh };
+
+  assay_gru_forward (&gru, x, T, h0, h, gates);
+  assay_gru_backward (&gru, x, T, h, gates, dh, &grad, dx, dh0);
+  put (c, "w_ih", "f64", w_ih, 3 * H, I);
+  put (c, "w_hh", "f64", w_hh, 3 * H, H);
+  put (c, "b_ih", "f64", b_ih, 3 * H, 0);
+  put (c, "b_hh", "f64", b_hh, 3 * H, 0);
+  put (c, "x", "f64", x, T, I);
+  put (c, "h0", "f64", h0, H, 0);
+  put (c, "dh", "f64", dh_in, T + 1, H);
+  put (c, "h", "f64", h, T + 1, H);
+  put (c, "gw_ih", "f64", gw_ih, 3 * H, I);
+  put (c, "gw_hh", "f64", gw_hh, 3 * H, H);
+  put (c, "gb_ih", "f64", gb_ih, 3 * H, 0);
+  put (c, "gb_hh", "f64", gb_hh, 3 * H, 0);
+  put (c, "dx", "f64", dx, T, I);
+  put (c, "dh0", "f64", dh0, H, 0);
+  case_write (c, dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -314,6 +363,7 @@ main (int argc, char **argv)
   case_attention (b, argv[1]);
   case_output_loss (b, argv[1]);
   case_adamw (argv[1]);
+  case_gru (argv[1]);
   assay_backend_free (b);
   g_rand_free (rng);
   return 0;

@@ -5,7 +5,8 @@
 build/tests/grad-ops runs each gradient of the CPU backend (embedding, RMSNorm, LayerNorm, RoPE,
 SwiGLU, both GELUs, causal and bidirectional attention with grouped key/value heads over packed
 sequences, the output layer's cross-entropy in row chunks) and AdamW with clipping and the
-warm-up + cosine schedule on seeded random inputs. Here the same forward passes are written in
+warm-up + cosine schedule on seeded random inputs; and CoRD-CPD's GRU (float64, back through
+time) against torch.nn.GRU in float64 within 1e-6 relative. Here the same forward passes are written in
 torch float64, autograd gives the gradients for the same upstream gradients, and
 torch.optim.AdamW + clip_grad_norm_ take the same steps. Each result must agree within
 max|assay - torch| <= 2e-6 * max(1, max|torch|) (float32 arithmetic against float64).
@@ -33,9 +34,9 @@ def load(dir, name):
     out, pos = {}, 0
     for key, kind, shape in meta["arrays"]:
         n = int(np.prod(shape))
-        dt = np.float32 if kind == "f32" else np.int32
+        dt = {"f32": np.float32, "f64": np.float64, "i32": np.int32}[kind]
         out[key] = np.frombuffer(raw, dtype=dt, count=n, offset=pos).reshape(shape)
-        pos += 4 * n
+        pos += np.dtype(dt).itemsize * n
     return meta["params"], out
 
 
@@ -44,12 +45,12 @@ def t(a, grad=False):
     return x.requires_grad_(True) if grad else x
 
 
-def compare(name, ours, ref, failures):
+def compare(name, ours, ref, failures, tol=TOL):
     ours = np.asarray(ours, dtype=np.float64)
     ref = ref.detach().numpy() if hasattr(ref, "detach") else np.asarray(ref, dtype=np.float64)
     err = float(np.abs(ours - ref).max()) if ours.size else 0.0
     scale = max(1.0, float(np.abs(ref).max()) if ref.size else 0.0)
-    ok = err <= TOL * scale
+    ok = err <= tol * scale
     print("%-28s max|assay - torch f64| = %.2e  (scale %.3g)%s" % (name, err, scale, "" if ok else "  FAIL"))
     if not ok:
         failures.append(name)
@@ -172,6 +173,26 @@ def check(build):
         compare("grad norm before clipping", a["norms"], torch.tensor(norms, dtype=torch.float64), failures)
         compare("AdamW p (decayed)", a["p1"], p1, failures)
         compare("AdamW p (not decayed)", a["p2"], p2, failures)
+        # CoRD-CPD's GRU, float64 on both sides: relative error <= 1e-6 (the bound; the
+        # float64 loops reach ~1e-15)
+        p, a = load(d, "gru")
+        gru = torch.nn.GRU(a["x"].shape[1], a["h0"].shape[0], batch_first=True).double()
+        with torch.no_grad():
+            gru.weight_ih_l0.copy_(t(a["w_ih"]))
+            gru.weight_hh_l0.copy_(t(a["w_hh"]))
+            gru.bias_ih_l0.copy_(t(a["b_ih"]))
+            gru.bias_hh_l0.copy_(t(a["b_hh"]))
+        x, h0 = t(a["x"], True), t(a["h0"], True)
+        out, _ = gru(x[None], h0[None, None])
+        states = torch.cat([h0[None], out[0]], 0)
+        compare("gru states", a["h"], states, failures, 1e-12)
+        (states * t(a["dh"])).sum().backward()
+        compare("gru d weight_ih", a["gw_ih"], gru.weight_ih_l0.grad, failures, 1e-6)
+        compare("gru d weight_hh", a["gw_hh"], gru.weight_hh_l0.grad, failures, 1e-6)
+        compare("gru d bias_ih", a["gb_ih"], gru.bias_ih_l0.grad, failures, 1e-6)
+        compare("gru d bias_hh", a["gb_hh"], gru.bias_hh_l0.grad, failures, 1e-6)
+        compare("gru dx", a["dx"], x.grad, failures, 1e-6)
+        compare("gru dh0", a["dh0"], h0.grad, failures, 1e-6)
     print("%d failed" % len(failures))
     return 1 if failures else 0
 
