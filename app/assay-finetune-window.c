@@ -299,3 +299,39 @@ assay_finetune_window_run (AssayPage *page, const AssayFinetuneOptions *options,
   gtk_window_present (GTK_WINDOW (window));
   return window;
 }
+
+static void
+page_credit (const char *policy, const char *reference, gpointer page)
+{
+  gtk_widget_activate_action (GTK_WIDGET (page), "win.credit-with", "(ss)", policy, reference);
+}
+
+static void
+page_chosen (const AssayFinetuneOptions *options, gpointer page)
+{
+  g_object_set_data_full (G_OBJECT (page), "assay-finetune-model", g_strdup (options->model), g_free);
+  assay_finetune_window_run (ASSAY_PAGE (page), options, page_credit, page);
+}
+
+AssayFinetuneDialog *
+assay_finetune_window_ask (AssayPage *page, gint64 dataset, const GArray *dataset_ids)
+{
+  AssayStore          *store = assay_page_get_store (page);
+  GtkRoot             *root = gtk_widget_get_root (GTK_WIDGET (page));
+  AssayFinetuneDialog *dialog;
+
+  if (store == NULL)
+    return NULL;
+  if (dataset == 0 && dataset_ids != NULL && dataset_ids->len == 2)
+    dataset = g_array_index (dataset_ids, gint64, 1); /* the only one */
+  if (dataset == 0)
+    {
+      assay_page_toast (page, _("Choose the dataset to train on first"));
+      return NULL;
+    }
+  dialog = assay_finetune_dialog_new_for (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, store, dataset,
+                                          g_object_get_data (G_OBJECT (page), "assay-finetune-model"), page_chosen,
+                                          page);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return dialog;
+}

@@ -7,6 +7,7 @@
 
 #include <adwaita.h>
 
+#include "assay-finetune-dialog.h"
 #include "assay-finetune.h"
 #include "assay-job.h"
 #include "assay-page.h"
@@ -29,6 +30,12 @@ AssayFinetuneWindow *assay_finetune_window_run (AssayPage                  *page
                                                 const AssayFinetuneOptions *options,
                                                 AssayFinetuneCreditFunc     credit,
                                                 gpointer                    data);
+/* Fine-Tune… from page: the dialog for dataset (0 with dataset_ids {0, id}: the only one; else a
+ * toast asks to choose one, and NULL); on Train the job and its window, whose credit goes to the
+ * window's win.credit-with. The page remembers the model folder last used. */
+AssayFinetuneDialog *assay_finetune_window_ask (AssayPage    *page,
+                                                gint64        dataset,
+                                                const GArray *dataset_ids);
 /* For tests */
 guint    assay_finetune_window_get_n_steps (AssayFinetuneWindow *self);
 gboolean assay_finetune_window_can_credit (AssayFinetuneWindow *self);

@@ -79,7 +79,6 @@ struct _AssayGenerationsPage
   char               *export_format;
   gboolean            export_accepted;
   char               *generate_model; /* the model folder Generate… used last */
-  char               *finetune_model; /* and Fine-Tune… */
   GCancellable       *count_cancellable;
   GCancellable       *choices_cancellable;
   gboolean            grid_dirty; /* records changed while the grid was hidden */
@@ -1841,46 +1840,11 @@ generate_action (GtkWidget *widget, const char *name, GVariant *param)
 
 /* ---- fine-tuning ------------------------------------------------------------------------------ */
 
-static void
-finetune_credit (const char *policy, const char *reference, gpointer data)
-{
-  AssayGenerationsPage *self = data;
-
-  gtk_widget_activate_action (GTK_WIDGET (self), "win.credit-with", "(ss)", policy, reference);
-}
-
-static void
-finetune_chosen (const AssayFinetuneOptions *options, gpointer data)
-{
-  AssayGenerationsPage *self = data;
-
-  g_free (self->finetune_model);
-  self->finetune_model = g_strdup (options->model);
-  assay_finetune_window_run (ASSAY_PAGE (self), options, finetune_credit, self);
-}
-
 /* Fine-Tune… on the dataset shown (the only one when "all" is shown) */
 AssayFinetuneDialog *
 assay_generations_page_finetune (AssayGenerationsPage *self)
 {
-  AssayStore          *store = assay_page_get_store (ASSAY_PAGE (self));
-  GtkRoot             *root = gtk_widget_get_root (GTK_WIDGET (self));
-  AssayFinetuneDialog *dialog;
-  gint64               dataset = self->dataset;
-
-  if (store == NULL)
-    return NULL;
-  if (dataset == 0 && self->dataset_ids != NULL && self->dataset_ids->len == 2)
-    dataset = g_array_index (self->dataset_ids, gint64, 1);
-  if (dataset == 0)
-    {
-      assay_page_toast (ASSAY_PAGE (self), _("Choose the dataset to train on first"));
-      return NULL;
-    }
-  dialog = assay_finetune_dialog_new_for (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, store, dataset,
-                                          self->finetune_model, finetune_chosen, self);
-  gtk_window_present (GTK_WINDOW (dialog));
-  return dialog;
+  return assay_finetune_window_ask (ASSAY_PAGE (self), self->dataset, self->dataset_ids);
 }
 
 static void
@@ -2305,7 +2269,6 @@ assay_generations_page_finalize (GObject *object)
   g_clear_object (&self->selection);
   g_free (self->export_format);
   g_free (self->generate_model);
-  g_free (self->finetune_model);
   g_free (self->ranked);
   g_free (self->ranked_query);
   G_OBJECT_CLASS (assay_generations_page_parent_class)->finalize (object);

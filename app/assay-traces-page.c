@@ -67,7 +67,6 @@ struct _AssayTracesPage
   GCancellable       *list_cancellable;
   GCancellable       *trace_cancellable;
   char               *policy, *reference; /* for the credit dialog */
-  char               *finetune_model;     /* the folder Fine-Tune… started from last */
   gboolean            updating;
 };
 
@@ -874,51 +873,19 @@ assay_traces_page_credit_with (AssayTracesPage *self, const char *policy, const 
 {
   g_free (self->policy);
   g_free (self->reference);
-  g_free (self->finetune_model);
   self->policy = g_strdup (policy);
   self->reference = g_strdup (reference);
   credit_dialog (self);
-}
-
-static void
-finetune_credit (const char *policy, const char *reference, gpointer data)
-{
-  assay_traces_page_credit_with (ASSAY_TRACES_PAGE (data), policy, reference);
-}
-
-static void
-finetune_chosen (const AssayFinetuneOptions *options, gpointer data)
-{
-  AssayTracesPage *self = data;
-
-  g_free (self->finetune_model);
-  self->finetune_model = g_strdup (options->model);
-  assay_finetune_window_run (ASSAY_PAGE (self), options, finetune_credit, self);
 }
 
 /* Fine-Tune… on the traces dataset shown (e.g. the pairs `traces sample` made) */
 AssayFinetuneDialog *
 assay_traces_page_finetune (AssayTracesPage *self)
 {
-  AssayStore          *store = assay_page_get_store (ASSAY_PAGE (self));
-  GtkRoot             *root = gtk_widget_get_root (GTK_WIDGET (self));
-  AssayFinetuneDialog *dialog;
-  gint64               dataset = self->dataset;
-
-  if (store == NULL)
-    return NULL;
-  if (dataset == 0 && self->dataset_ids != NULL && self->dataset_ids->len == 2)
-    dataset = g_array_index (self->dataset_ids, gint64, 1); /* the only one */
-  if (dataset == 0)
-    {
-      assay_page_toast (ASSAY_PAGE (self), _("Choose the dataset to train on first"));
-      return NULL;
-    }
-  dialog = assay_finetune_dialog_new_for (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, store, dataset,
-                                          self->finetune_model != NULL ? self->finetune_model : self->reference,
-                                          finetune_chosen, self);
-  gtk_window_present (GTK_WINDOW (dialog));
-  return dialog;
+  /* (the reference model of the credit dialog, until a fine-tuning starts from another) */
+  if (g_object_get_data (G_OBJECT (self), "assay-finetune-model") == NULL && self->reference != NULL)
+    g_object_set_data_full (G_OBJECT (self), "assay-finetune-model", g_strdup (self->reference), g_free);
+  return assay_finetune_window_ask (ASSAY_PAGE (self), self->dataset, self->dataset_ids);
 }
 
 static void
