@@ -28,7 +28,6 @@ pairs, pairs with one step corrupted are added (and said so), so that DPO always
 usage: repro_credit.py BUILD_DIR [--quick] [--keep DIR] [--dpo-questions N] [--dpo-epochs E] [--dpo-lr LR]
 (77 without numpy)"""
 import json
-import math
 import os
 import random
 import re

@@ -37,15 +37,6 @@ import tempfile
 import unicodedata
 
 SKIP = 77
-PEER = r'''
-import { readFileSync } from "node:fs";
-import { TokenizerLoader } from "@lenml/tokenizers";
-const [tokPath, textPath] = process.argv.slice(2);
-const tok = TokenizerLoader.fromPreTrained({ tokenizerJSON: JSON.parse(readFileSync(tokPath, "utf8")),
-                                             tokenizerConfig: {} });
-const lines = JSON.parse(readFileSync(textPath, "utf8"));
-console.log(JSON.stringify(lines.map((t) => tok.encode(t, { add_special_tokens: false }))));
-'''
 
 HARD = [
     "café naïve résumé", "cafe\u0301 nai\u0308ve", "Ｆｕｌｌ－ｗｉｄｔｈ　ＡＢＣ１２３", "ﬁnance ﬂow ﬀ ǆ ㎏ ㍻ ½",
@@ -58,10 +49,12 @@ HARD = [
 ]
 
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tokenizer_peers import PEER, assay_ids, lines_of_text as base_lines  # noqa: E402
+
+
 def lines_of_text(data, n_min=2000):
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from tokenizer_peers import lines_of_text as base
-    out = base(data, n_min) + HARD * 4
+    out = base_lines(data, n_min) + HARD * 4
     return [l.replace("\n", " ") for l in out]
 
 
@@ -185,18 +178,6 @@ def trailing_dropped(sp, text):
     map removes), where the XLM-R layout keeps a "▁"."""
     pieces = sp.encode(text, out_type="immutable_proto").pieces
     return len(pieces) > 0 and pieces[-1].end != len(text)
-
-
-def assay_ids(cli, tok, lines, tmp):
-    path = os.path.join(tmp, "lines.txt")
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        for t in lines:
-            f.write(t + "\n")
-    p = subprocess.run([cli, "lm", "tokenize", "--tokenizer", tok, "--input", path, "--json"],
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        raise SystemExit("assay-cli lm tokenize failed: " + p.stderr)
-    return [r["ids"] for r in map(json.loads, p.stdout.splitlines())]
 
 
 def report(name, lines, got, want, checked, tie=None):
