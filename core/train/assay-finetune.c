@@ -435,7 +435,12 @@ save_checkpoint (AssayTrainModel *train, AssayAdamW *opt, const AssayFinetuneOpt
   guint            k = 0;
   gboolean         ok;
 
-  if (g_mkdir_with_parents (tmp, 0755) != 0)
+  /* a fresh folder of our own: not what a stop left half-written, nor a link planted there */
+  if (g_file_test (tmp, G_FILE_TEST_IS_SYMLINK))
+    g_unlink (tmp);
+  else
+    remove_checkpoint (tmp);
+  if (g_mkdir_with_parents (o->out, 0755) != 0 || g_mkdir (tmp, 0755) != 0)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "%s: %s", tmp, g_strerror (errno));
       return FALSE;
@@ -466,7 +471,7 @@ save_checkpoint (AssayTrainModel *train, AssayAdamW *opt, const AssayFinetuneOpt
   if (ok)
     {
       /* the new checkpoint replaces the old: old aside, new in, old removed */
-      if (g_file_test (dir, G_FILE_TEST_IS_DIR) && g_rename (dir, old) != 0)
+      if (g_file_test (dir, G_FILE_TEST_IS_DIR) && (remove_checkpoint (old), g_rename (dir, old) != 0))
         ok = FALSE;
       else if (g_rename (tmp, dir) != 0)
         ok = FALSE;
@@ -487,10 +492,8 @@ load_checkpoint (AssayTrainModel *train, AssayAdamW *opt, const AssayFinetuneOpt
                  GError **error)
 {
   g_autofree char *dir = checkpoint_dir (o);
-  g_autofree char *weights = g_build_filename (dir, "weights.safetensors", NULL);
-  g_autofree char *moments = g_build_filename (dir, "optimizer.safetensors", NULL);
   g_autofree char *state_path = g_build_filename (dir, "trainer_state.json", NULL);
-  g_autofree char *text = NULL;
+  g_autofree char *weights = NULL, *moments = NULL, *text = NULL;
   g_autoptr (JsonObject) state = NULL;
   g_autoptr (JsonObject) key = resume_key (o);
   g_autoptr (AssaySafetensors) files = NULL;
@@ -499,6 +502,17 @@ load_checkpoint (AssayTrainModel *train, AssayAdamW *opt, const AssayFinetuneOpt
   JsonNode        *value;
   guint            k = 0;
 
+  if (!g_file_test (state_path, G_FILE_TEST_IS_REGULAR))
+    {
+      /* killed between setting the old checkpoint aside and putting the new one in: the old one */
+      g_autofree char *old = g_strconcat (dir, ".old", NULL);
+      g_free (dir);
+      dir = g_steal_pointer (&old);
+      g_free (state_path);
+      state_path = g_build_filename (dir, "trainer_state.json", NULL);
+    }
+  weights = g_build_filename (dir, "weights.safetensors", NULL);
+  moments = g_build_filename (dir, "optimizer.safetensors", NULL);
   if (!g_file_get_contents (state_path, &text, NULL, NULL))
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, "%s: no stopped run to resume here", o->out);
