@@ -14,6 +14,7 @@
 
 #include "assay-adamw.h"
 #include "assay-gru.h"
+#include "assay-cord-net.h"
 #include "assay-backend.h"
 #include "assay-output-loss.h"
 
@@ -324,8 +325,8 @@ case_gru (const char *dir)
   AssayGru          gru = { I, H, w_ih, w_hh, b_ih, b_hh };
   AssayGruGrad      grad = { gw_ih, gw_hh, gb_ih, gb_hh };
 
-  assay_gru_forward (&gru, x, T, h0, h, gates);
-  assay_gru_backward (&gru, x, T, h, gates, dh, &grad, dx, dh0);
+  assay_gru_forward (&gru, x, T, 1, h0, h, gates);
+  assay_gru_backward (&gru, x, T, 1, h, gates, dh, &grad, dx, dh0);
   put (c, "w_ih", "f64", w_ih, 3 * H, I);
   put (c, "w_hh", "f64", w_hh, 3 * H, H);
   put (c, "b_ih", "f64", b_ih, 3 * H, 0);
@@ -341,6 +342,91 @@ case_gru (const char *dir)
   put (c, "dx", "f64", dx, T, I);
   put (c, "dh0", "f64", dh0, H, 0);
   case_write (c, dir);
+}
+
+/* The learned CoRD-CPD model, float64: 2 windows of 13 steps of 4 variables with 3 features, width
+ * 6, message width 5, three edge types (two that send), roll-outs of 3, Gumbel noise given. The
+ * training loss and every parameter's gradient, the batch norms' running statistics after it,
+ * the validation loss (running statistics, no noise) and inference on one window. */
+static void
+case_cord_net (const char *dir)
+{
+  guint              B = 2, T = 13, N = 4, M = 3, K = 3, E = N * (N - 1), k = 3;
+  Case              *c = case_new ("cord_net");
+  AssayCordNetConfig cfg;
+  AssayCordNet      *net;
+  AssayCordLoss      parts, vparts;
+  g_autofree double *x = randn64 ((gsize) B * T * N * M, 1.0), *noise = g_new (double, (gsize) T * B * E * K);
+  g_autofree double *prob = g_new (double, (gsize) T * E * K), *roll = g_new (double, (gsize) T * k * N * M);
+  double             loss, vloss, out[6];
+  g_autoptr (GRand)  nrng = g_rand_new_with_seed (7);
+
+  assay_cord_net_config_init (&cfg, N, M);
+  cfg.hidden = 6;
+  cfg.msg_hidden = 5;
+  cfg.edge_types = K;
+  cfg.pred_steps = 3;
+  cfg.var = 0.05;
+  cfg.smooth = 2.0;
+  cfg.smooth_margin = 2;
+  net = assay_cord_net_new (&cfg, 11);
+  /* batch-norm affine weights away from 1 and 0, so that their gradients are tested */
+  for (guint i = 0; i < assay_cord_net_n_tensors (net); i++)
+    {
+      guint       rows, cols;
+      double     *data, *grad;
+      const char *name = assay_cord_net_tensor (net, i, &rows, &cols, &data, &grad);
+      if (g_str_has_suffix (name, ".bn.weight") || g_str_has_suffix (name, ".bn.bias"))
+        for (guint j = 0; j < rows; j++)
+          data[j] += 0.3 * g_rand_double_range (rng, -1, 1);
+    }
+  assay_cord_net_gumbel (nrng, noise, (gsize) T * B * E * K);
+  for (guint i = 0; i < assay_cord_net_n_tensors (net); i++)
+    {
+      guint       rows, cols;
+      double     *data, *grad;
+      const char *name = assay_cord_net_tensor (net, i, &rows, &cols, &data, &grad);
+      g_autofree char *key = g_strdup_printf ("w:%s", name);
+      put (c, key, "f64", data, rows, cols);
+    }
+  assay_cord_net_zero_grad (net);
+  loss = assay_cord_net_loss (net, x, B, T, noise, TRUE, TRUE, NULL, &parts);
+  vloss = assay_cord_net_loss (net, x, B, T, NULL, FALSE, FALSE, NULL, &vparts);
+  assay_cord_net_infer (net, x, T, k, prob, roll);
+  for (guint i = 0; i < assay_cord_net_n_tensors (net); i++)
+    {
+      guint       rows, cols;
+      double     *data, *grad;
+      const char *name = assay_cord_net_tensor (net, i, &rows, &cols, &data, &grad);
+      g_autofree char *key = g_strdup_printf ("%s:%s", grad != NULL ? "g" : "after", name);
+      put (c, key, "f64", grad != NULL ? grad : data, rows, cols);
+    }
+  out[0] = loss;
+  out[1] = parts.nll;
+  out[2] = parts.smooth;
+  out[3] = vloss;
+  out[4] = vparts.nll;
+  out[5] = vparts.smooth;
+  put (c, "x", "f64", x, B * T * N, M);
+  put (c, "noise", "f64", noise, T * B * E, K);
+  put (c, "losses", "f64", out, 6, 0);
+  put (c, "prob", "f64", prob, T * E, K);
+  put (c, "rollout", "f64", roll, T * k * N, M);
+  json_object_set_int_member (c->params, "B", B);
+  json_object_set_int_member (c->params, "T", T);
+  json_object_set_int_member (c->params, "N", N);
+  json_object_set_int_member (c->params, "M", M);
+  json_object_set_int_member (c->params, "K", K);
+  json_object_set_int_member (c->params, "k", k);
+  json_object_set_int_member (c->params, "hidden", cfg.hidden);
+  json_object_set_int_member (c->params, "msg_hidden", cfg.msg_hidden);
+  json_object_set_int_member (c->params, "pred_steps", cfg.pred_steps);
+  json_object_set_double_member (c->params, "temp", cfg.temp);
+  json_object_set_double_member (c->params, "var", cfg.var);
+  json_object_set_double_member (c->params, "smooth", cfg.smooth);
+  json_object_set_int_member (c->params, "margin", cfg.smooth_margin);
+  case_write (c, dir);
+  assay_cord_net_free (net);
 }
 
 int
@@ -364,6 +450,7 @@ main (int argc, char **argv)
   case_output_loss (b, argv[1]);
   case_adamw (argv[1]);
   case_gru (argv[1]);
+  case_cord_net (argv[1]);
   assay_backend_free (b);
   g_rand_free (rng);
   return 0;

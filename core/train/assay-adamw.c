@@ -9,6 +9,8 @@ typedef struct
 {
   float   *param, *grad;
   float   *m, *v;
+  double  *param64, *grad64; /* a float64 tensor instead (its moments in m64, v64) */
+  double  *m64, *v64;
   gsize    n;
   gboolean decay;
 } Group;
@@ -49,6 +51,8 @@ assay_adamw_free (AssayAdamW *self)
       Group *g = &g_array_index (self->groups, Group, i);
       g_free (g->m);
       g_free (g->v);
+      g_free (g->m64);
+      g_free (g->v64);
     }
   g_array_unref (self->groups);
   g_free (self);
@@ -57,7 +61,15 @@ assay_adamw_free (AssayAdamW *self)
 void
 assay_adamw_add (AssayAdamW *self, float *param, float *grad, gsize n, gboolean decay)
 {
-  Group g = { param, grad, g_new0 (float, n), g_new0 (float, n), n, decay };
+  Group g = { param, grad, g_new0 (float, n), g_new0 (float, n), NULL, NULL, NULL, NULL, n, decay };
+
+  g_array_append_val (self->groups, g);
+}
+
+void
+assay_adamw_add_f64 (AssayAdamW *self, double *param, double *grad, gsize n, gboolean decay)
+{
+  Group g = { NULL, NULL, NULL, NULL, param, grad, g_new0 (double, n), g_new0 (double, n), n, decay };
 
   g_array_append_val (self->groups, g);
 }
@@ -73,7 +85,7 @@ assay_adamw_grad_norm (AssayAdamW *self)
       double       s = 0.0;
 #pragma omp parallel for reduction(+ : s) schedule(static) if (g->n > 65536)
       for (gsize j = 0; j < g->n; j++)
-        s += (double) g->grad[j] * g->grad[j];
+        s += g->grad64 != NULL ? g->grad64[j] * g->grad64[j] : (double) g->grad[j] * g->grad[j];
       ss += s;
     }
   return sqrt (ss);
@@ -93,7 +105,10 @@ assay_adamw_clip (AssayAdamW *self, double max_norm)
       const Group *g = &g_array_index (self->groups, Group, i);
 #pragma omp parallel for schedule(static) if (g->n > 65536)
       for (gsize j = 0; j < g->n; j++)
-        g->grad[j] *= k;
+        if (g->grad64 != NULL)
+          g->grad64[j] *= max_norm / (norm + 1e-6);
+        else
+          g->grad[j] *= k;
     }
   return norm;
 }
@@ -111,6 +126,18 @@ assay_adamw_step (AssayAdamW *self, double lr)
     {
       const Group *g = &g_array_index (self->groups, Group, i);
       double       decay = g->decay ? 1.0 - lr * self->o.weight_decay : 1.0;
+      if (g->param64 != NULL)
+        {
+          for (gsize j = 0; j < g->n; j++)
+            {
+              double gr = g->grad64[j];
+              g->m64[j] = b1 * g->m64[j] + (1.0 - b1) * gr;
+              g->v64[j] = b2 * g->v64[j] + (1.0 - b2) * gr * gr;
+              g->param64[j] = g->param64[j] * decay - lr / c1 * g->m64[j] / (sqrt (g->v64[j]) / c2 + eps);
+              g->grad64[j] = 0.0;
+            }
+          continue;
+        }
 #pragma omp parallel for schedule(static) if (g->n > 65536)
       for (gsize j = 0; j < g->n; j++)
         {

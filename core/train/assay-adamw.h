@@ -28,6 +28,13 @@ void        assay_adamw_add      (AssayAdamW *self,
                                   float      *grad,
                                   gsize       n,
                                   gboolean    decay);
+/* The same for a float64 tensor, stepped in float64 (its moments are not read by
+ * assay_adamw_moments). */
+void        assay_adamw_add_f64  (AssayAdamW *self,
+                                  double     *param,
+                                  double     *grad,
+                                  gsize       n,
+                                  gboolean    decay);
 /* The L2 norm of all gradients together (float64 sum). */
 double      assay_adamw_grad_norm (AssayAdamW *self);
 /* Scales the gradients so that their norm is at most max_norm (torch's clip_grad_norm_, with its

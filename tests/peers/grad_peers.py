@@ -6,7 +6,9 @@ build/tests/grad-ops runs each gradient of the CPU backend (embedding, RMSNorm, 
 SwiGLU, both GELUs, causal and bidirectional attention with grouped key/value heads over packed
 sequences, the output layer's cross-entropy in row chunks) and AdamW with clipping and the
 warm-up + cosine schedule on seeded random inputs; and CoRD-CPD's GRU (float64, back through
-time) against torch.nn.GRU in float64 within 1e-6 relative. Here the same forward passes are written in
+time) against torch.nn.GRU in float64 within 1e-6 relative, and the whole learned CoRD-CPD model
+(encoder, Gumbel-softmax, message-passing roll-out, smoothness, batch norms; every parameter's
+gradient, the running statistics, inference) against the same model written in torch. Here the same forward passes are written in
 torch float64, autograd gives the gradients for the same upstream gradients, and
 torch.optim.AdamW + clip_grad_norm_ take the same steps. Each result must agree within
 max|assay - torch| <= 2e-6 * max(1, max|torch|) (float32 arithmetic against float64).
@@ -86,6 +88,112 @@ def attention(qkv, offsets, heads, kv, hd, causal):
             cols.append(torch.softmax(sc, -1) @ vs)
         outs.append(torch.cat(cols, 1))
     return torch.cat(outs, 0)
+
+
+def cord_net(d, failures):
+    """The learned CoRD-CPD model written in torch from its definition (assay-cord-net.h), batch
+    first as the authors' code holds it; nn.GRU (bidirectional) and F.batch_norm do the work."""
+    import torch.nn.functional as F
+    p, a = load(d, "cord_net")
+    B, T, N, M, K, k = p["B"], p["T"], p["N"], p["M"], p["K"], p["k"]
+    H, P, margin = p["hidden"], p["pred_steps"], p["margin"]
+    W = {}
+    for key, arr in a.items():
+        if key.startswith("w:"):
+            name = key[2:]
+            W[name] = t(arr, grad=not name.endswith(("running_mean", "running_var")))
+    send = [i for i in range(N) for j in range(N) if i != j]
+    recv = [j for i in range(N) for j in range(N) if i != j]
+    rel_send = torch.eye(N, dtype=torch.float64)[send]
+    rel_rec = torch.eye(N, dtype=torch.float64)[recv]
+    grus = {}
+    for prefix in ("enc.gru1", "enc.gru2"):
+        g = torch.nn.GRU(H, H // 2, bidirectional=True).double()
+        with torch.no_grad():
+            for nm, prm in g.named_parameters():
+                prm.copy_(W["%s.%s" % (prefix, nm)])
+        grus[prefix] = g
+
+    def lin(x, name):
+        return x @ W[name + ".weight"].T + W[name + ".bias"]
+
+    def mlp(x, name, train):
+        h = F.elu(lin(F.elu(lin(x, name + ".fc1")), name + ".fc2"))
+        flat = F.batch_norm(h.reshape(-1, h.shape[-1]), W[name + ".bn.running_mean"], W[name + ".bn.running_var"],
+                            W[name + ".bn.weight"], W[name + ".bn.bias"], training=train, momentum=0.1, eps=1e-5)
+        return flat.reshape(h.shape)
+
+    def encode(x, train):
+        b = x.shape[0]
+        h = mlp(x.permute(1, 0, 2, 3).reshape(T * b, N, M), "enc.mlp_in", train)
+        h, _ = grus["enc.gru1"](h.reshape(T, b * N, H))
+        h = h.reshape(T * b, N, H)
+        skip = mlp(torch.cat([rel_rec @ h, rel_send @ h], -1), "enc.mlp2", train)
+        v = mlp((rel_rec.T @ skip) / (N - 1), "enc.mlp3", train)
+        u, _ = grus["enc.gru2"](v.reshape(T, b * N, H))
+        u = u.reshape(T * b, N, H)
+        o = mlp(torch.cat([rel_rec @ u, rel_send @ u, skip], -1), "enc.mlp_out", train)
+        return lin(o, "enc.fc_out").reshape(T, b, N * (N - 1), K)
+
+    def step(x, z):
+        pre = torch.cat([rel_send @ x, rel_rec @ x], -1)
+        msg = 0
+        for kk in range(1, K):
+            m = F.relu(lin(F.relu(lin(pre, "dec.msg_fc1.%d" % kk)), "dec.msg_fc2.%d" % kk))
+            msg = msg + m * z[..., kk:kk + 1]
+        aug = torch.cat([x, rel_rec.T @ msg], -1)
+        h = F.relu(lin(F.relu(lin(aug, "dec.out_fc1")), "dec.out_fc2"))
+        return x + lin(h, "dec.out_fc3")
+
+    def loss(x, noise, train):
+        logits = encode(x, train)
+        if noise is not None:
+            z = torch.softmax((logits + noise) / p["temp"], -1)
+        else:
+            z = torch.softmax(logits, -1)
+        preds = []
+        for s in range(T - 1):
+            inp = x[:, s] if s % P == 0 else preds[-1]
+            preds.append(step(inp, z[s]))
+        pred = torch.stack(preds, 1)
+        nll = 400.0 / (2 * p["var"]) * ((pred - x[:, 1:]) ** 2).mean()
+        sub = logits[margin:T - margin]
+        smooth = p["smooth"] * ((sub[1:] - sub[:-1]) ** 2).mean()
+        return nll, smooth, logits
+
+    x = t(a["x"]).reshape(B, T, N, M)
+    noise = t(a["noise"]).reshape(T, B, N * (N - 1), K)
+    nll, smooth, _ = loss(x, noise, True)
+    (nll + smooth).backward()
+    with torch.no_grad():
+        vnll, vsmooth, _ = loss(x, None, False)
+        logits = encode(x[:1], False)[:, 0]
+        prob = torch.softmax(logits, -1)
+        roll = torch.zeros(T, k, N, M, dtype=torch.float64)
+        inp = x[0]
+        for i in range(k):
+            z = prob[[min(s + i, T - 1) for s in range(T)]]
+            inp = step(inp, z)
+            roll[:, i] = inp
+    ref = torch.stack([nll + smooth, nll, smooth, vnll + vsmooth, vnll, vsmooth]).detach()
+    compare("cord-net losses", a["losses"], ref, failures, 1e-6)
+    worst = (0.0, "")
+    for key, arr in a.items():
+        if key.startswith("g:"):
+            name = key[2:]
+            if name.startswith(("enc.gru1.", "enc.gru2.")):
+                g = dict(grus[name[:8]].named_parameters())[name[9:]].grad
+            else:
+                g = W[name].grad
+            ref_g = g.detach().numpy().reshape(arr.shape)
+            err = float(np.abs(arr - ref_g).max()) / max(1e-12, float(np.abs(ref_g).max()))
+            worst = max(worst, (err, name))
+            compare("cord-net d " + name, arr, ref_g, failures, 1e-6)
+        elif key.startswith("after:"):
+            compare("cord-net " + key[6:], arr, W[key[6:]].reshape(arr.shape), failures, 1e-6)
+    print("cord-net worst gradient error relative to its tensor's largest: %.2e (%s)" % worst)
+    compare("cord-net edge probabilities", a["prob"], prob.reshape(a["prob"].shape), failures, 1e-6)
+    compare("cord-net roll-outs", a["rollout"], roll.reshape(a["rollout"].shape), failures, 1e-6)
 
 
 def check(build):
@@ -193,6 +301,7 @@ def check(build):
         compare("gru d bias_hh", a["gb_hh"], gru.bias_hh_l0.grad, failures, 1e-6)
         compare("gru dx", a["dx"], x.grad, failures, 1e-6)
         compare("gru dh0", a["dh0"], h0.grad, failures, 1e-6)
+        cord_net(d, failures)
     print("%d failed" % len(failures))
     return 1 if failures else 0
 
