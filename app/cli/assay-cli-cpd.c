@@ -93,11 +93,13 @@ verb_score (AssayCliCommon *common, int argc, char **argv)
   gint64           dataset = 0;
   g_autofree char *detector = NULL, *encoder = NULL;
   int              window = -1, k = -1, min_size = -1, lag = -1;
+  gint64           model = 0;
   g_auto (AssayCliShard) shard = { 0 };
   double           alpha = NAN, tau = NAN, threshold = NAN, penalty = NAN, lambda = NAN;
   const GOptionEntry entries[] = {
     { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("Dataset to score"), N_("ID") },
-    { "detector", 0, 0, G_OPTION_ARG_STRING, &detector, N_("cord (default), binseg, pelt or bocpd"), N_("NAME") },
+    { "detector", 0, 0, G_OPTION_ARG_STRING, &detector, N_("cord (default), cord-learned, binseg, pelt or bocpd"), N_("NAME") },
+    { "model", 0, 0, G_OPTION_ARG_INT64, &model, N_("cord-learned: the model made by cpd train"), N_("ID") },
     { "encoder", 0, 0, G_OPTION_ARG_STRING, &encoder, N_("cord: relational (default) or window"), N_("NAME") },
     { "window", 0, 0, G_OPTION_ARG_INT, &window, N_("cord: graph window w (default 20)"), N_("W") },
     { "k", 'k', 0, G_OPTION_ARG_INT, &k, N_("cord: s_d window (default 1)"), N_("K") },
@@ -126,9 +128,15 @@ verb_score (AssayCliCommon *common, int argc, char **argv)
     return assay_cli_usage (_("cpd score needs --dataset ID"));
   assay_cpd_score_options_init (&options);
   if (detector != NULL && !assay_detector_parse (detector, &options.detector))
-    return assay_cli_usage (_("unknown detector “%s”: use cord, binseg, pelt or bocpd"), detector);
-  if (encoder != NULL && !assay_cord_parse_encoder (encoder, &options.cord.encoder))
-    return assay_cli_usage (_("unknown encoder “%s”: use window or relational"), encoder);
+    return assay_cli_usage (_("unknown detector “%s”: use cord, cord-learned, binseg, pelt or bocpd"), detector);
+  if (encoder != NULL && (!assay_cord_parse_encoder (encoder, &options.cord.encoder)
+                          || options.cord.encoder == ASSAY_CORD_ENCODER_LEARNED))
+    return assay_cli_usage (_("unknown encoder “%s”: use window or relational (a learned model: --detector cord-learned --model ID)"), encoder);
+  if (options.detector == ASSAY_DETECTOR_CORD_LEARNED && model <= 0)
+    return assay_cli_usage (_("--detector cord-learned needs --model ID (from cpd train)"));
+  if (options.detector != ASSAY_DETECTOR_CORD_LEARNED && model != 0)
+    return assay_cli_usage (_("--model goes with --detector cord-learned"));
+  options.model = model;
   if (window > 0)
     options.cord.window = (guint) window;
   if (k > 0)
@@ -159,11 +167,85 @@ verb_score (AssayCliCommon *common, int argc, char **argv)
 }
 
 static int
+verb_train (AssayCliCommon *common, int argc, char **argv)
+{
+  g_auto (GStrv)     dataset_args = NULL;
+  gint64             valid = 0, seed = 1;
+  int                epochs = -1, hidden = -1, msg_hidden = -1, window = -1, batch = -1, patience = -1;
+  double             lr = NAN;
+  const GOptionEntry entries[] = {
+    { "dataset", 0, 0, G_OPTION_ARG_STRING_ARRAY, &dataset_args, N_("Dataset to learn from (repeat for more)"), N_("ID") },
+    { "valid", 0, 0, G_OPTION_ARG_INT64, &valid, N_("Validation dataset (default: every sixth series)"), N_("ID") },
+    { "epochs", 0, 0, G_OPTION_ARG_INT, &epochs, N_("Most epochs (default 200)"), N_("N") },
+    { "patience", 0, 0, G_OPTION_ARG_INT, &patience, N_("Stop after N epochs without a better validation loss (default 20)"), N_("N") },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Random seed (default 1)"), N_("S") },
+    { "hidden", 0, 0, G_OPTION_ARG_INT, &hidden, N_("Encoder width (default 64; the paper's 256)"), N_("H") },
+    { "msg-hidden", 0, 0, G_OPTION_ARG_INT, &msg_hidden, N_("Decoder width (default 64; the paper's 256)"), N_("D") },
+    { "window", 0, 0, G_OPTION_ARG_INT, &window, N_("Steps per training window (default: the shortest series, at most 100)"), N_("W") },
+    { "batch", 0, 0, G_OPTION_ARG_INT, &batch, N_("Windows per step (default 32)"), N_("B") },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, N_("Learning rate (default 0.001)"), N_("LR") },
+    { NULL }
+  };
+  AssayCordTrainOptions options;
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (AssayJob) job = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonNode *result;
+  int       status = assay_cli_parse (common, "cpd train", NULL, entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  for (guint i = 0; dataset_args != NULL && dataset_args[i] != NULL; i++)
+    {
+      gint64 id;
+      if (!g_ascii_string_to_signed (dataset_args[i], 10, 1, G_MAXINT64, &id, NULL))
+        return assay_cli_usage (_("--dataset takes a dataset id, not “%s”"), dataset_args[i]);
+      g_array_append_val (ids, id);
+    }
+  if (ids->len == 0)
+    return assay_cli_usage (_("cpd train needs --dataset ID"));
+  assay_cord_train_options_init (&options);
+  if (epochs == 0 || epochs < -1 || epochs > 1000000)
+    return assay_cli_usage (_("--epochs must be between 1 and 1000000"));
+  if ((hidden != -1 && (hidden < 2 || hidden > 4096)) || (msg_hidden != -1 && (msg_hidden < 1 || msg_hidden > 4096)))
+    return assay_cli_usage (_("--hidden and --msg-hidden must be between 2 and 4096"));
+  if ((batch != -1 && (batch < 1 || batch > 100000)) || (patience != -1 && patience < 1) || (window != -1 && window < 1))
+    return assay_cli_usage (_("--batch, --patience and --window must be positive"));
+  if (!isnan (lr) && !(lr > 0 && lr < 10))
+    return assay_cli_usage (_("--lr must be between 0 and 10"));
+  if (epochs > 0)
+    options.epochs = (guint) epochs;
+  if (patience > 0)
+    options.patience = (guint) patience;
+  if (hidden > 0)
+    options.hidden = (guint) hidden;
+  if (msg_hidden > 0)
+    options.msg_hidden = (guint) msg_hidden;
+  if (window > 0)
+    options.window = (guint) window;
+  if (batch > 0)
+    options.batch = (guint) batch;
+  if (!isnan (lr))
+    options.lr = lr;
+  options.seed = (guint64) seed;
+  options.valid_dataset = valid;
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  job = assay_cpd_train_job_new (ids, &options);
+  if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)
+    return status;
+  return assay_cli_output (common, result);
+}
+
+static int
 verb_eval (AssayCliCommon *common, int argc, char **argv)
 {
   gint64 run = 0;
+  int    burn_in = 0;
   const GOptionEntry entries[] = {
     { "run", 0, 0, G_OPTION_ARG_INT64, &run, N_("Run to evaluate"), N_("ID") },
+    { "burn-in", 0, 0, G_OPTION_ARG_INT, &burn_in, N_("Also the thesis's pooled AUC, TRI and DIST over steps [B, T - B) of s_en, s_r and s_d (the thesis: 25)"), N_("B") },
     { NULL }
   };
   g_autoptr (AssayStore) store = NULL;
@@ -178,7 +260,9 @@ verb_eval (AssayCliCommon *common, int argc, char **argv)
     return assay_cli_usage (_("cpd eval needs --run ID"));
   if ((store = assay_cli_open_workspace (common, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
-  if ((metrics = assay_cpd_evaluate_run (store, run, &error)) == NULL)
+  if (burn_in < 0 || burn_in > 1000000)
+    return assay_cli_usage (_("--burn-in must be between 0 and 1000000"));
+  if ((metrics = assay_cpd_evaluate_run_burn_in (store, run, (guint) burn_in, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
   node = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (node, metrics);
@@ -237,6 +321,7 @@ verb_list (AssayCliCommon *common, int argc, char **argv)
 static const AssayCliVerb verbs[] = {
   { "simulate", verb_simulate, N_("Particle-spring series with one change each") },
   { "import", verb_import, N_("Import series (CSV, TCPD JSON, JSONL)") },
+  { "train", verb_train, N_("Train the learned CoRD-CPD model on datasets of series") },
   { "score", verb_score, N_("Score change points with a detector") },
   { "eval", verb_eval, N_("AUC, TRI, DIST, F1, cover and type accuracy of a run") },
   { "list", verb_list, N_("Datasets and runs") },

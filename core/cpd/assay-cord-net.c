@@ -447,38 +447,45 @@ mlp_fwd (AssayCordNet *self, const Mlp *m, const double *in, gsize R, gboolean t
   elu_inplace (c->a1, R * H1);
   lin_fwd (self, &m->fc2, c->a1, R, c->a2);
   elu_inplace (c->a2, R * H);
-  for (guint j = 0; j < H; j++)
-    {
-      double mean, var;
+  {
+    g_autofree double *mean = g_new0 (double, H), *var = g_new0 (double, H);
 
-      if (train)
-        {
-          double s = 0.0, ss = 0.0;
-          for (gsize r = 0; r < R; r++)
-            s += c->a2[r * H + j];
-          mean = s / R;
-          for (gsize r = 0; r < R; r++)
+    if (train)
+      {
+        for (gsize r = 0; r < R; r++)
+          for (guint j = 0; j < H; j++)
+            mean[j] += c->a2[r * H + j];
+        for (guint j = 0; j < H; j++)
+          mean[j] /= R;
+        for (gsize r = 0; r < R; r++)
+          for (guint j = 0; j < H; j++)
             {
-              double d = c->a2[r * H + j] - mean;
-              ss += d * d;
+              double d = c->a2[r * H + j] - mean[j];
+              var[j] += d * d;
             }
-          var = ss / R;
-          rmean[j] = (1.0 - BN_MOMENTUM) * rmean[j] + BN_MOMENTUM * mean;
-          rvar[j] = (1.0 - BN_MOMENTUM) * rvar[j] + BN_MOMENTUM * (R > 1 ? ss / (R - 1) : var);
-        }
-      else
+        for (guint j = 0; j < H; j++)
+          {
+            double ss = var[j];
+            var[j] = ss / R;
+            rmean[j] = (1.0 - BN_MOMENTUM) * rmean[j] + BN_MOMENTUM * mean[j];
+            rvar[j] = (1.0 - BN_MOMENTUM) * rvar[j] + BN_MOMENTUM * (R > 1 ? ss / (R - 1) : var[j]);
+          }
+      }
+    else
+      {
+        memcpy (mean, rmean, H * sizeof (double));
+        memcpy (var, rvar, H * sizeof (double));
+      }
+    for (guint j = 0; j < H; j++)
+      c->istd[j] = 1.0 / sqrt (var[j] + BN_EPS);
+    for (gsize r = 0; r < R; r++)
+      for (guint j = 0; j < H; j++)
         {
-          mean = rmean[j];
-          var = rvar[j];
-        }
-      c->istd[j] = 1.0 / sqrt (var + BN_EPS);
-      for (gsize r = 0; r < R; r++)
-        {
-          double xh = (c->a2[r * H + j] - mean) * c->istd[j];
+          double xh = (c->a2[r * H + j] - mean[j]) * c->istd[j];
           c->xhat[r * H + j] = xh;
           c->out[r * H + j] = gamma[j] * xh + beta[j];
         }
-    }
+  }
 }
 
 /* dout (R x H) is consumed; din (R x in) overwritten when not NULL. Training mode only. */
@@ -491,20 +498,25 @@ mlp_bwd (AssayCordNet *self, const Mlp *m, MlpCache *c, double *dout, double *di
   double *ggamma = self->g + m->gamma, *gbeta = self->g + m->beta;
   g_autofree double *d1 = g_new (double, R * H1);
 
-  for (guint j = 0; j < H; j++)
-    {
-      double sd = 0.0, sdx = 0.0, k;
-      for (gsize r = 0; r < R; r++)
+  {
+    g_autofree double *sd = g_new0 (double, H), *sdx = g_new0 (double, H), *k = g_new (double, H);
+
+    for (gsize r = 0; r < R; r++)
+      for (guint j = 0; j < H; j++)
         {
-          sd += dout[r * H + j];
-          sdx += dout[r * H + j] * c->xhat[r * H + j];
+          sd[j] += dout[r * H + j];
+          sdx[j] += dout[r * H + j] * c->xhat[r * H + j];
         }
-      ggamma[j] += sdx;
-      gbeta[j] += sd;
-      k = gamma[j] * c->istd[j] / R;
-      for (gsize r = 0; r < R; r++)
-        dout[r * H + j] = k * (R * dout[r * H + j] - sd - c->xhat[r * H + j] * sdx);
-    }
+    for (guint j = 0; j < H; j++)
+      {
+        ggamma[j] += sdx[j];
+        gbeta[j] += sd[j];
+        k[j] = gamma[j] * c->istd[j] / R;
+      }
+    for (gsize r = 0; r < R; r++)
+      for (guint j = 0; j < H; j++)
+        dout[r * H + j] = k[j] * (R * dout[r * H + j] - sd[j] - c->xhat[r * H + j] * sdx[j]);
+  }
   elu_bwd (c->a2, dout, R * H);
   lin_bwd (self, &m->fc2, c->a1, R, dout, d1);
   elu_bwd (c->a1, d1, R * H1);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "assay-cord.h"
+#include "assay-cord-model.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -30,6 +31,8 @@ assay_cord_parse_encoder (const char *name, AssayCordEncoder *encoder)
     *encoder = ASSAY_CORD_ENCODER_WINDOW;
   else if (g_strcmp0 (name, "relational") == 0)
     *encoder = ASSAY_CORD_ENCODER_RELATIONAL;
+  else if (g_strcmp0 (name, "learned") == 0)
+    *encoder = ASSAY_CORD_ENCODER_LEARNED;
   else
     return FALSE;
   return TRUE;
@@ -38,7 +41,7 @@ assay_cord_parse_encoder (const char *name, AssayCordEncoder *encoder)
 const char *
 assay_cord_encoder_name (AssayCordEncoder encoder)
 {
-  return encoder == ASSAY_CORD_ENCODER_WINDOW ? "window" : "relational";
+  return encoder == ASSAY_CORD_ENCODER_WINDOW ? "window" : encoder == ASSAY_CORD_ENCODER_LEARNED ? "learned" : "relational";
 }
 
 void
@@ -555,6 +558,21 @@ assay_cord_score (AssaySeries *series, const AssayCordOptions *options, GCancell
   before = g_new0 (float, T * NN);
   after = g_new0 (float, T * NN);
 
+  if (options->encoder == ASSAY_CORD_ENCODER_LEARNED)
+    {
+      if (options->model == NULL)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("The learned detector needs a trained model"));
+          return NULL;
+        }
+      if (options->keep_graphs && (gsize) T * N * series->M <= MAX_STORED_GRAPH_FLOATS)
+        res->forecast = g_new (float, (gsize) T * N * series->M);
+      if (!assay_cord_model_score (options->model, series, res->s_r, res->s_d, before, after, res->forecast,
+                                   cancellable, error))
+        return NULL;
+      goto ensemble;
+    }
+
   /* Graphs of the windows before and after each step */
   for (guint t = 0; t < T; t++)
     {
@@ -633,6 +651,7 @@ assay_cord_score (AssaySeries *series, const AssayCordOptions *options, GCancell
   }
 
   /* Ensemble, change points and types */
+ensemble:
   zr = g_memdup2 (res->s_r, T * sizeof (float));
   zd = g_memdup2 (res->s_d, T * sizeof (float));
   assay_cord_zscore (zr, T);

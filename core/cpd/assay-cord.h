@@ -18,6 +18,8 @@
  * Ensemble: s_en = z(s_r) + z(s_d) (z-scores over the series).
  * Change points: local maxima of s_en >= threshold, at least min_distance apart (greedy by
  *   height); the predicted change of a single-change series is argmax s_en.
+ *   learned     a trained network gives A_t per step and the k-step roll-out error as s_d
+ *               (assay-cord-net.h, assay-cord-model.h); the rest is shared.
  * Change type at t: correlation change if z(s_r) - α z(s_d) >= τ, else independent. */
 #pragma once
 
@@ -29,7 +31,10 @@ typedef enum
 {
   ASSAY_CORD_ENCODER_WINDOW,
   ASSAY_CORD_ENCODER_RELATIONAL,
+  ASSAY_CORD_ENCODER_LEARNED,    /* a trained network (assay-cord-net.h): options->model */
 } AssayCordEncoder;
+
+typedef struct _AssayCordModel AssayCordModel;
 
 typedef enum
 {
@@ -47,6 +52,7 @@ typedef struct
   double           threshold;    /* s_en peak threshold (default 4) */
   guint            min_distance; /* between change points (default w) */
   gboolean         keep_graphs;  /* return A_t (before / after) for display */
+  AssayCordModel  *model;        /* the learned encoder and decoder (not owned) */
 } AssayCordOptions;
 
 typedef struct

@@ -26,7 +26,7 @@ assay_baseline_options_init (AssayBaselineOptions *options)
 gboolean
 assay_detector_parse (const char *name, AssayDetector *detector)
 {
-  static const char *const names[] = { "cord", "binseg", "pelt", "bocpd" };
+  static const char *const names[] = { "cord", "binseg", "pelt", "bocpd", "cord-learned" };
   int                      i = assay_names_find (names, G_N_ELEMENTS (names), name);
 
   if (i < 0)
@@ -38,7 +38,7 @@ assay_detector_parse (const char *name, AssayDetector *detector)
 const char *
 assay_detector_name (AssayDetector detector)
 {
-  static const char *names[] = { "cord", "binseg", "pelt", "bocpd" };
+  static const char *names[] = { "cord", "binseg", "pelt", "bocpd", "cord-learned" };
   return names[detector];
 }
 

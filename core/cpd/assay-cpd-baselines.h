@@ -23,6 +23,7 @@ typedef enum
   ASSAY_DETECTOR_BINSEG,
   ASSAY_DETECTOR_PELT,
   ASSAY_DETECTOR_BOCPD,
+  ASSAY_DETECTOR_CORD_LEARNED, /* CoRD-CPD with a trained network (assay-cord-model.h) */
 } AssayDetector;
 
 typedef struct

@@ -185,3 +185,47 @@ assay_cpd_score_job_new (gint64 dataset, const AssayCpdScoreOptions *options)
   assay_job_set_reads_only (job, data->options.shard.n > 0);
   return job;
 }
+
+typedef struct
+{
+  GArray               *datasets;
+  AssayCordTrainOptions options;
+} TrainData;
+
+static void
+train_data_free (TrainData *data)
+{
+  g_array_unref (data->datasets);
+  g_free (data);
+}
+
+static gboolean
+train_run (AssayJob *job, gpointer user_data, GError **error)
+{
+  TrainData  *data = user_data;
+  AssayStore *store = assay_job_open_store (job, error);
+  JsonObject *result = NULL;
+  gint64      model = 0;
+
+  if (store == NULL)
+    return FALSE;
+  if (!assay_cord_train (store, data->datasets, &data->options, assay_job_progress_func, job,
+                         assay_job_get_cancellable (job), &model, &result, error))
+    return FALSE;
+  assay_job_take_result_object (job, result);
+  return TRUE;
+}
+
+AssayJob *
+assay_cpd_train_job_new (GArray *datasets, const AssayCordTrainOptions *options)
+{
+  TrainData *data = g_new0 (TrainData, 1);
+
+  data->datasets = g_array_copy (datasets);
+  if (options != NULL)
+    data->options = *options;
+  else
+    assay_cord_train_options_init (&data->options);
+  return assay_job_new ("cpd-train", _("Train a change-point model"), ASSAY_JOB_LANE_COMPUTE, train_run, data,
+                        (GDestroyNotify) train_data_free);
+}

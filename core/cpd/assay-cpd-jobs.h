@@ -6,6 +6,7 @@
 
 #include "assay-cpd-import.h"
 #include "assay-cpd-run.h"
+#include "assay-cord-train.h"
 #include "assay-job.h"
 
 G_BEGIN_DECLS
@@ -13,5 +14,8 @@ G_BEGIN_DECLS
 AssayJob *assay_cpd_simulate_job_new (AssaySpringChange change, guint count, guint64 seed);
 AssayJob *assay_cpd_import_job_new (const char *const *paths, const AssayCpdImportOptions *options);
 AssayJob *assay_cpd_score_job_new (gint64 dataset, const AssayCpdScoreOptions *options);
+/* Trains a learned CoRD-CPD model on the datasets (gint64 ids); result: the run's metrics with
+ * "model" (its id). */
+AssayJob *assay_cpd_train_job_new (GArray *datasets, const AssayCordTrainOptions *options);
 
 G_END_DECLS

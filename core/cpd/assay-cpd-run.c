@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "assay-cpd-run.h"
+#include "assay-cord-model.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -29,7 +30,14 @@ assay_cpd_score_options_to_json (const AssayCpdScoreOptions *options)
   JsonObject *o = json_object_new ();
 
   json_object_set_string_member (o, "detector", assay_detector_name (options->detector));
-  if (options->detector == ASSAY_DETECTOR_CORD)
+  if (options->detector == ASSAY_DETECTOR_CORD_LEARNED)
+    {
+      json_object_set_int_member (o, "model", options->model);
+      json_object_set_double_member (o, "alpha", options->cord.alpha);
+      json_object_set_double_member (o, "tau", options->cord.tau);
+      json_object_set_double_member (o, "threshold", options->cord.threshold);
+    }
+  else if (options->detector == ASSAY_DETECTOR_CORD)
     {
       json_object_set_string_member (o, "encoder", assay_cord_encoder_name (options->cord.encoder));
       json_object_set_int_member (o, "window", options->cord.window);
@@ -131,7 +139,7 @@ run_one (Work *w, const AssayCpdScoreOptions *options, GCancellable *cancellable
 
   w->names = g_ptr_array_new_with_free_func (g_free);
   w->curves = g_ptr_array_new_with_free_func (g_free);
-  if (options->detector == ASSAY_DETECTOR_CORD)
+  if (options->detector == ASSAY_DETECTOR_CORD || options->detector == ASSAY_DETECTOR_CORD_LEARNED)
     {
       g_autoptr (AssayCordResult) r = assay_cord_score (series, &options->cord, cancellable,
                                                         &w->error);
@@ -219,6 +227,7 @@ series_metrics (AssaySeries *series, const float *main_score, const float *s_r, 
           assay_cord_zscore (zr, T);
           assay_cord_zscore (zd, T);
           correlation = zr[l] - alpha * zd[l] >= tau;
+          json_object_set_double_member (o, "type_score", zr[l] - alpha * zd[l]);
           truth_correlation = g_str_equal (series->change_type, "connection");
           json_object_set_string_member (o, "type", series->change_type);
           json_object_set_string_member (o, "predicted_type",
@@ -442,9 +451,21 @@ assay_cpd_score_dataset (AssayStore *store, gint64 dataset, const AssayCpdScoreO
   gboolean     ok = FALSE;
   int          threads = options->threads > 0 ? options->threads : omp_get_max_threads ();
   volatile gint failed = 0;
+  g_autoptr (AssayCordModel) model = NULL;
+  AssayCpdScoreOptions learned;
 
   if (!assay_store_get_dataset (store, dataset, &area, NULL, error))
     return FALSE;
+  if (options->detector == ASSAY_DETECTOR_CORD_LEARNED)
+    {
+      if ((model = assay_cord_model_load (store, options->model, error)) == NULL)
+        return FALSE;
+      learned = *options;
+      learned.cord.encoder = ASSAY_CORD_ENCODER_LEARNED;
+      learned.cord.model = model;
+      learned.cord.window = model->window;
+      options = &learned;
+    }
   if (!g_str_equal (area, "cpd"))
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND,
@@ -651,9 +672,69 @@ assay_cpd_load_score (AssayStore *store, gint64 run, gint64 series, const char *
   return out;
 }
 
+typedef struct
+{
+  GArray *score;    /* float: steps of every series in the burn-in range, neighbours of l left out */
+  GArray *positive; /* guint: indices into score */
+  double  tri, dist;
+  guint   n;
+} Pooled;
+
+static void
+pooled_add (Pooled *p, const float *v, guint T, guint l, guint burn_in)
+{
+  guint best = burn_in;
+
+  if (v == NULL || T <= 2 * burn_in || l >= T)
+    return;
+  for (guint t = burn_in; t < T - burn_in; t++)
+    {
+      if (v[t] > v[best])
+        best = t;
+      if (t + 1 == l || t == l + 1)
+        continue;
+      if (t == l)
+        {
+          guint i = p->score->len;
+          g_array_append_val (p->positive, i);
+        }
+      g_array_append_val (p->score, v[t]);
+    }
+  p->tri += assay_cpd_tri (best, l, TRI_WINDOW);
+  p->dist += fabs ((double) best - (double) l);
+  p->n++;
+}
+
+static JsonObject *
+pooled_json (Pooled *p)
+{
+  JsonObject *o = json_object_new ();
+  double      auc = assay_cpd_auc ((float *) p->score->data, p->score->len, (guint *) p->positive->data,
+                                   p->positive->len);
+
+  if (!isnan (auc))
+    json_object_set_double_member (o, "auc", auc);
+  if (p->n > 0)
+    {
+      json_object_set_double_member (o, "tri", p->tri / p->n);
+      json_object_set_double_member (o, "dist", p->dist / p->n);
+    }
+  json_object_set_int_member (o, "series", p->n);
+  return o;
+}
+
 JsonObject *
 assay_cpd_evaluate_run (AssayStore *store, gint64 run, GError **error)
 {
+  return assay_cpd_evaluate_run_burn_in (store, run, 0, error);
+}
+
+JsonObject *
+assay_cpd_evaluate_run_burn_in (AssayStore *store, gint64 run, guint burn_in, GError **error)
+{
+  static const char *curves[] = { "s_en", "s_r", "s_d", "score" };
+  Pooled        pooled[G_N_ELEMENTS (curves)];
+  guint         typed_pred = 0, correct_pred = 0;
   g_autoptr (JsonObject) params = NULL;
   g_autoptr (GArray) ids = NULL;
   JsonArray    *per_series;
@@ -690,6 +771,12 @@ assay_cpd_evaluate_run (AssayStore *store, gint64 run, GError **error)
   if (ids == NULL)
     return NULL;
   per_series = json_array_new ();
+  for (guint c = 0; c < G_N_ELEMENTS (curves); c++)
+    {
+      memset (&pooled[c], 0, sizeof pooled[c]);
+      pooled[c].score = g_array_new (FALSE, FALSE, sizeof (float));
+      pooled[c].positive = g_array_new (FALSE, FALSE, sizeof (guint));
+    }
   for (guint i = 0; i < ids->len; i++)
     {
       gint64 id = g_array_index (ids, gint64, i);
@@ -701,10 +788,11 @@ assay_cpd_evaluate_run (AssayStore *store, gint64 run, GError **error)
       if (series == NULL)
         {
           json_array_unref (per_series);
-          return NULL;
+          per_series = NULL;
+          break;
         }
       main_score = assay_cpd_load_score (store, run, id,
-                                         g_strcmp0 (detector, "cord") == 0 ? "s_en" : "score",
+                                         g_str_has_prefix (detector, "cord") ? "s_en" : "score",
                                          &len_main);
       s_r = assay_cpd_load_score (store, run, id, "s_r", &len_r);
       s_d = assay_cpd_load_score (store, run, id, "s_d", &len_d);
@@ -716,7 +804,8 @@ assay_cpd_evaluate_run (AssayStore *store, gint64 run, GError **error)
       if (stmt == NULL)
         {
           json_array_unref (per_series);
-          return NULL;
+          per_series = NULL;
+          break;
         }
       sqlite3_bind_int64 (stmt, 1, run);
       sqlite3_bind_int64 (stmt, 2, id);
@@ -741,8 +830,63 @@ assay_cpd_evaluate_run (AssayStore *store, gint64 run, GError **error)
                                                      len_r == series->T ? s_r : NULL,
                                                      len_d == series->T ? s_d : NULL, cps, alpha,
                                                      tau));
+      if (burn_in > 0)
+        {
+          g_autoptr (GArray) truth = assay_series_annotation_union (series);
+          gboolean cord = g_str_has_prefix (detector, "cord");
+          if (truth->len == 1)
+            {
+              guint l = g_array_index (truth, guint, 0);
+              pooled_add (&pooled[cord ? 0 : 3], main_score, series->T, l, burn_in);
+              if (cord && len_r == series->T && len_d == series->T)
+                {
+                  g_autofree float *zr = g_memdup2 (s_r, series->T * sizeof (float));
+                  g_autofree float *zd = g_memdup2 (s_d, series->T * sizeof (float));
+                  guint             y = burn_in;
+                  pooled_add (&pooled[1], s_r, series->T, l, burn_in);
+                  pooled_add (&pooled[2], s_d, series->T, l, burn_in);
+                  for (guint t = burn_in; series->T > 2 * burn_in && t < series->T - burn_in; t++)
+                    if (main_score[t] > main_score[y])
+                      y = t;
+                  if (series->change_type != NULL && y < series->T)
+                    {
+                      gboolean correlation;
+                      assay_cord_zscore (zr, series->T);
+                      assay_cord_zscore (zd, series->T);
+                      correlation = zr[y] - alpha * zd[y] >= tau;
+                      typed_pred++;
+                      correct_pred += correlation == g_str_equal (series->change_type, "connection");
+                    }
+                }
+            }
+        }
+    }
+  if (per_series == NULL)
+    {
+      for (guint c = 0; c < G_N_ELEMENTS (curves); c++)
+        {
+          g_array_unref (pooled[c].score);
+          g_array_unref (pooled[c].positive);
+        }
+      return NULL;
     }
   out = summarise (per_series);
+  if (burn_in > 0)
+    {
+      JsonObject *p = json_object_new ();
+      for (guint c = 0; c < G_N_ELEMENTS (curves); c++)
+        if (pooled[c].n > 0)
+          json_object_set_object_member (p, curves[c], pooled_json (&pooled[c]));
+      json_object_set_int_member (out, "burn_in", burn_in);
+      json_object_set_object_member (out, "pooled", p);
+      if (typed_pred > 0)
+        json_object_set_double_member (out, "type_accuracy_predicted", (double) correct_pred / typed_pred);
+    }
+  for (guint c = 0; c < G_N_ELEMENTS (curves); c++)
+    {
+      g_array_unref (pooled[c].score);
+      g_array_unref (pooled[c].positive);
+    }
   json_object_set_int_member (out, "run", run);
   json_object_set_int_member (out, "dataset", dataset);
   json_object_set_string_member (out, "detector", detector);

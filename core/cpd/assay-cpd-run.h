@@ -26,6 +26,7 @@ typedef struct
   AssayDetector        detector;
   AssayCordOptions     cord;
   AssayBaselineOptions baseline;
+  gint64               model;     /* cord-learned: the trained model (its training run) */
   int                  threads; /* 0: all cores */
   AssayShard           shard;     /* n > 0: only this shard's series, into shard_out */
   const char          *shard_out; /* (not owned) */
@@ -59,6 +60,13 @@ gboolean    assay_cpd_score_merge (AssayMergeContext *ctx, GError **error);
 
 /* Recomputes every metric from what the run stored. */
 JsonObject *assay_cpd_evaluate_run (AssayStore *store, gint64 run, GError **error);
+/* The same, and with burn_in > 0 also the thesis's protocol (the authors' evaluation code) for
+ * series with one true change l: "pooled" holds, for s_en, s_r and s_d (CoRD runs) or score,
+ * the ROC AUC over the steps [burn_in, T - burn_in) of every series together (l positive, l - 1
+ * and l + 1 left out, the rest negative) and TRI (w = 15) and DIST of the argmax within those
+ * steps; "type_accuracy_predicted" applies the type rule at that argmax of s_en instead of at l.
+ * Each series also gets "type_score" = z(s_r)[l] - alpha z(s_d)[l], for the type ROC AUC. */
+JsonObject *assay_cpd_evaluate_run_burn_in (AssayStore *store, gint64 run, guint burn_in, GError **error);
 
 /* A stored score curve of a run for one series (T floats), or NULL. */
 float      *assay_cpd_load_score (AssayStore *store, gint64 run, gint64 series, const char *name,

@@ -326,6 +326,16 @@ static const AssayMigration migrations[] = {
     "  text_hash TEXT NOT NULL,"
     "  vector BLOB NOT NULL,"
     "  PRIMARY KEY (set_id, item_id)) WITHOUT ROWID;" },
+  { 12, "cpd-models",
+    /* A learned CoRD-CPD model, made by the training run run_id (its id is the model's):
+     * config the JSON of its shape, window, feature scaling and tensor names; weights its
+     * parameters then batch-norm buffers, float64 little-endian; curve the JSON of its
+     * training (per epoch: train and validation loss, validation edge accuracy). */
+    "CREATE TABLE cpd_models ("
+    "  run_id INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,"
+    "  config TEXT NOT NULL,"
+    "  weights BLOB NOT NULL,"
+    "  curve TEXT);" },
 };
 
 const AssayMigration *

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The learned CoRD-CPD model: training and storing it, scoring with it (windows of long series
+ * checked against inference on each window), the thesis's pooled evaluation against a plain
+ * float64 reference, and bad input (short series, NaN, another number of variables, damaged
+ * models). Its gradients are checked against PyTorch in grad-peers. */
+#include <math.h>
+#include <string.h>
+
+#include "assay-cord-model.h"
+#include "assay-cord-train.h"
+#include "assay-cpd-run.h"
+#include "assay-error.h"
+#include "assay-spring-sim.h"
+#include "assay-test-util.h"
+
+static void
+small_options (AssayCordTrainOptions *o)
+{
+  assay_cord_train_options_init (o);
+  o->hidden = 8;
+  o->msg_hidden = 8;
+  o->epochs = 3;
+  o->patience = 3;
+  o->batch = 8;
+  o->seed = 3;
+}
+
+static gint64
+train_small (AssayStore *store, GArray *datasets, const AssayCordTrainOptions *o, JsonObject **result)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 model = 0;
+
+  g_assert_true (assay_cord_train (store, datasets, o, NULL, NULL, NULL, &model, result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (model, >, 0);
+  return model;
+}
+
+static void
+test_train_score_eval (void)
+{
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("learned.assay");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) ds = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (JsonObject) result = NULL, again = NULL, metrics = NULL;
+  g_autoptr (AssayCordModel) model = NULL;
+  g_autoptr (JsonArray) curve = NULL;
+  AssayCordTrainOptions o;
+  AssayCpdScoreOptions  score;
+  gint64                a, b, id, run;
+  double                first;
+
+  g_assert_true (assay_cpd_simulate_dataset (store, ASSAY_SPRING_CONNECTION, 18, 5, &a, &error));
+  g_assert_true (assay_cpd_simulate_dataset (store, ASSAY_SPRING_LOCATION, 18, 6, &b, &error));
+  g_array_append_val (ds, a);
+  g_array_append_val (ds, b);
+  small_options (&o);
+  id = train_small (store, ds, &o, &result);
+  /* 36 series of 100 steps, every sixth validates: 30 training windows and 6 */
+  g_assert_cmpint (json_object_get_int_member (result, "train_windows"), ==, 30);
+  g_assert_cmpint (json_object_get_int_member (result, "valid_windows"), ==, 6);
+  g_assert_cmpint (json_object_get_int_member (result, "window"), ==, 100);
+  g_assert_true (isfinite (json_object_get_double_member (result, "valid_loss")));
+  /* the simulator's springs are known: an edge accuracy is measured */
+  first = json_object_get_double_member (result, "valid_edge_accuracy");
+  g_assert_cmpfloat (first, >=, 0.0);
+  g_assert_cmpfloat (first, <=, 1.0);
+  curve = assay_cord_model_load_curve (store, id, &error);
+  g_assert_nonnull (curve);
+  g_assert_cmpint (json_array_get_length (curve), ==, json_object_get_int_member (result, "epochs"));
+  /* the training loss falls over three epochs */
+  g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (curve, 2), "train"), <,
+                     json_object_get_double_member (json_array_get_object_element (curve, 0), "train"));
+  /* the same seed trains the same model */
+  {
+    gint64 id2 = train_small (store, ds, &o, &again);
+    g_assert_cmpint (id2, !=, id);
+    g_assert_cmpfloat (json_object_get_double_member (again, "valid_loss"), ==,
+                       json_object_get_double_member (result, "valid_loss"));
+  }
+
+  /* scoring through a run, and directly with the stored model: the same curves */
+  assay_cpd_score_options_init (&score);
+  score.detector = ASSAY_DETECTOR_CORD_LEARNED;
+  score.model = id;
+  g_assert_true (assay_cpd_score_dataset (store, a, &score, NULL, NULL, NULL, &run, &error));
+  g_assert_no_error (error);
+  model = assay_cord_model_load (store, id, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr (GArray) ids = assay_series_list (store, a, &error);
+    g_autoptr (AssaySeries) s = assay_series_load (store, g_array_index (ids, gint64, 0), &error);
+    g_autofree float *s_r = g_new (float, s->T), *s_d = g_new (float, s->T);
+    guint             len;
+    g_autofree float *stored = assay_cpd_load_score (store, run, s->id, "s_r", &len);
+    g_autofree float *stored_d = assay_cpd_load_score (store, run, s->id, "s_d", &len);
+    g_assert_true (assay_cord_model_score (model, s, s_r, s_d, NULL, NULL, NULL, NULL, &error));
+    g_assert_cmpuint (len, ==, s->T);
+    g_assert_cmpmem (s_r, s->T * sizeof (float), stored, len * sizeof (float));
+    g_assert_cmpmem (s_d, s->T * sizeof (float), stored_d, len * sizeof (float));
+    g_assert_cmpfloat (s_r[0], ==, 0.0f);
+    g_assert_cmpfloat (s_d[0], ==, 0.0f);
+  }
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM cpd_results WHERE run_id = (SELECT max(id) FROM runs)", -1),
+                   ==, 18);
+  /* the graphs A_{t-1} and A_t of every step were kept */
+  g_assert_cmpint (assay_store_query_int (store, "SELECT min(length(graphs)) FROM cpd_results", -1), ==,
+                   2 * 100 * 25 * 4);
+
+  /* the thesis's pooled protocol against a plain float64 reference */
+  metrics = assay_cpd_evaluate_run_burn_in (store, run, 25, &error);
+  g_assert_no_error (error);
+  {
+    JsonObject *pooled = json_object_get_object_member (metrics, "pooled");
+    static const char *names[] = { "s_en", "s_r", "s_d" };
+    g_autoptr (GArray) ids = assay_series_list (store, a, &error);
+
+    for (guint c = 0; c < G_N_ELEMENTS (names); c++)
+      {
+        JsonObject *m = json_object_get_object_member (pooled, names[c]);
+        GArray     *pos = g_array_new (FALSE, FALSE, sizeof (double)), *neg = g_array_new (FALSE, FALSE, sizeof (double));
+        double      wins = 0.0, tri = 0.0, dist = 0.0;
+
+        for (guint i = 0; i < ids->len; i++)
+          {
+            g_autoptr (AssaySeries) s = assay_series_load (store, g_array_index (ids, gint64, i), &error);
+            g_autoptr (GArray) truth = assay_series_annotation_union (s);
+            guint             len, l = g_array_index (truth, guint, 0), y = 25;
+            g_autofree float *v = assay_cpd_load_score (store, run, s->id, names[c], &len);
+            for (guint t = 25; t < s->T - 25; t++)
+              {
+                double x = v[t];
+                if (v[t] > v[y])
+                  y = t;
+                if (t == l)
+                  g_array_append_val (pos, x);
+                else if (t + 1 != l && t != l + 1)
+                  g_array_append_val (neg, x);
+              }
+            tri += MAX (0.0, 1.0 - fabs ((double) y - l) / 15.0);
+            dist += fabs ((double) y - l);
+          }
+        for (guint p = 0; p < pos->len; p++)
+          for (guint q = 0; q < neg->len; q++)
+            {
+              double u = g_array_index (pos, double, p), w = g_array_index (neg, double, q);
+              wins += u > w ? 1.0 : u == w ? 0.5 : 0.0;
+            }
+        g_assert_cmpfloat_with_epsilon (json_object_get_double_member (m, "auc"),
+                                        wins / ((double) pos->len * neg->len), 1e-12);
+        g_assert_cmpfloat_with_epsilon (json_object_get_double_member (m, "tri"), tri / ids->len, 1e-12);
+        g_assert_cmpfloat_with_epsilon (json_object_get_double_member (m, "dist"), dist / ids->len, 1e-12);
+        g_array_unref (pos);
+        g_array_unref (neg);
+      }
+    g_assert_true (json_object_has_member (metrics, "type_accuracy_predicted"));
+    g_assert_true (json_object_has_member (json_array_get_object_element (json_object_get_array_member (metrics, "per_series"), 0),
+                                           "type_score"));
+  }
+}
+
+/* A series longer than the window is scored in windows overlapping by half, each step taken
+ * from the window it is most central in: checked against inference on every window. */
+static void
+test_windows (void)
+{
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("windows.assay");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) ds = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (AssayCordModel) model = NULL;
+  AssayCordTrainOptions o;
+  gint64                a, id;
+  guint                 W = 20, T, N, M, E, K, k;
+
+  g_assert_true (assay_cpd_simulate_dataset (store, ASSAY_SPRING_VELOCITY, 12, 9, &a, &error));
+  g_array_append_val (ds, a);
+  small_options (&o);
+  o.window = W;
+  o.epochs = 1;
+  id = train_small (store, ds, &o, NULL);
+  model = assay_cord_model_load (store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (model->window, ==, W);
+  N = ASSAY_SPRING_PARTICLES;
+  M = 4;
+  E = N * (N - 1);
+  K = assay_cord_net_config (model->net)->edge_types;
+  k = model->k;
+  {
+    g_autoptr (AssaySeries) s = assay_spring_simulate (ASSAY_SPRING_VELOCITY, 77, 0, NULL);
+    g_autofree float *s_r = NULL, *s_d = NULL;
+    g_autofree double *x = NULL;
+    guint              n_starts = 0, starts[64];
+
+    T = s->T;
+    s_r = g_new (float, T);
+    s_d = g_new (float, T);
+    g_assert_true (assay_cord_model_score (model, s, s_r, s_d, NULL, NULL, NULL, NULL, &error));
+    x = g_new (double, (gsize) T * N * M);
+    for (gsize i = 0; i < (gsize) T * N * M; i++)
+      x[i] = (s->x[i] - model->mean[i % M]) / model->std[i % M];
+    for (guint st = 0;; st += W / 2)
+      {
+        starts[n_starts++] = MIN (st, T - W);
+        if (MIN (st, T - W) + W >= T)
+          break;
+      }
+    g_assert_cmpuint (n_starts, ==, 9);
+    for (guint t = 1; t < T; t++)
+      {
+        double best = G_MAXDOUBLE;
+        gboolean matched = FALSE;
+        for (guint w = 0; w < n_starts; w++)
+          if (starts[w] < t && t < starts[w] + W)
+            best = MIN (best, fabs (t - (starts[w] + W / 2.0)));
+        for (guint w = 0; w < n_starts && !matched; w++)
+          {
+            g_autofree double *prob = g_new (double, (gsize) W * E * K), *roll = g_new (double, (gsize) W * k * N * M);
+            guint              u = t - starts[w];
+            double             r = 0.0, d = 0.0;
+            guint              steps = MIN (k, T - t);
+            if (!(starts[w] < t && t < starts[w] + W) || fabs (t - (starts[w] + W / 2.0)) > best + 0.5)
+              continue;
+            assay_cord_net_infer (model->net, x + (gsize) starts[w] * N * M, W, k, prob, roll);
+            for (guint e = 0; e < E; e++)
+              r += fabs (prob[((gsize) u * E + e) * K + 1] - prob[((gsize) (u - 1) * E + e) * K + 1]);
+            for (guint j = 0; j < steps; j++)
+              for (guint q = 0; q < N * M; q++)
+                {
+                  double diff = roll[(((gsize) (u - 1) * k) + j) * N * M + q] - x[(gsize) (t + j) * N * M + q];
+                  d += diff * diff;
+                }
+            d /= (double) steps * N * M;
+            matched = fabs (r - s_r[t]) <= 1e-5 * MAX (1.0, r) && fabs (d - s_d[t]) <= 1e-5 * MAX (1.0, d);
+          }
+        if (!matched)
+          g_error ("step %u: s_r %g, s_d %g match no window it is most central in", t, s_r[t], s_d[t]);
+      }
+  }
+}
+
+static gint64
+dataset_of (AssayStore *store, AssaySeries **series, guint n)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 d = assay_store_add_dataset (store, "cpd", "hand-made", "test", NULL, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_cmpint (assay_series_store (series[i], store, d, &error), >, 0);
+      assay_series_free (series[i]);
+    }
+  return d;
+}
+
+static AssaySeries *
+noise_series (const char *name, guint T, guint N, guint M, guint seed)
+{
+  AssaySeries      *s = assay_series_new (name, T, N, M);
+  g_autoptr (GRand) r = g_rand_new_with_seed (seed);
+
+  for (gsize i = 0; i < (gsize) T * N * M; i++)
+    s->x[i] = (float) g_rand_double_range (r, -1, 1);
+  for (guint n = 0; n < N; n++)
+    s->var_names[n] = g_strdup_printf ("v%u", n);
+  for (guint m = 0; m < M; m++)
+    s->feat_names[m] = g_strdup_printf ("f%u", m);
+  return s;
+}
+
+static void
+test_bad_input (void)
+{
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("bad.assay");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) ds = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (AssayCordModel) model = NULL;
+  AssayCordTrainOptions o;
+  AssayCpdScoreOptions  score;
+  gint64                a, bad, id, run = 0;
+
+  small_options (&o);
+  o.epochs = 1;
+  /* a series shorter than a window */
+  {
+    AssaySeries *s[] = { noise_series ("long-enough", 40, 3, 2, 1), noise_series ("too-short", 8, 3, 2, 2) };
+    gint64       d = dataset_of (store, s, 2), id0 = 0;
+    g_array_append_val (ds, d);
+    g_assert_false (assay_cord_train (store, ds, &o, NULL, NULL, NULL, &id0, NULL, &error));
+    g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT);
+    g_assert_nonnull (strstr (error->message, "too-short"));
+    g_assert_nonnull (strstr (error->message, "8 steps"));
+    g_clear_error (&error);
+    g_array_set_size (ds, 0);
+  }
+  /* NaN in a series: its step, variable and feature */
+  {
+    AssaySeries *s[] = { noise_series ("fine", 40, 3, 2, 3), noise_series ("holey", 40, 3, 2, 4) };
+    gint64       d, id0 = 0;
+    assay_series_at (s[1], 17, 2)[1] = NAN;
+    d = dataset_of (store, s, 2);
+    g_array_append_val (ds, d);
+    g_assert_false (assay_cord_train (store, ds, &o, NULL, NULL, NULL, &id0, NULL, &error));
+    g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT);
+    g_assert_nonnull (strstr (error->message, "“holey”"));
+    g_assert_nonnull (strstr (error->message, "step 17, variable v2, feature f1"));
+    g_clear_error (&error);
+    g_array_set_size (ds, 0);
+  }
+  /* one variable has no relations to learn */
+  {
+    AssaySeries *s[] = { noise_series ("alone", 40, 1, 2, 5), noise_series ("alone-2", 40, 1, 2, 6) };
+    gint64       d = dataset_of (store, s, 2), id0 = 0;
+    g_array_append_val (ds, d);
+    g_assert_false (assay_cord_train (store, ds, &o, NULL, NULL, NULL, &id0, NULL, &error));
+    g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT);
+    g_clear_error (&error);
+    g_array_set_size (ds, 0);
+  }
+  /* a model applied to series with another number of variables */
+  g_assert_true (assay_cpd_simulate_dataset (store, ASSAY_SPRING_LOCATION, 6, 1, &a, &error));
+  g_array_append_val (ds, a);
+  id = train_small (store, ds, &o, NULL);
+  {
+    AssaySeries *s[] = { noise_series ("three-vars", 100, 3, 4, 7) };
+    bad = dataset_of (store, s, 1);
+  }
+  assay_cpd_score_options_init (&score);
+  score.detector = ASSAY_DETECTOR_CORD_LEARNED;
+  score.model = id;
+  g_assert_false (assay_cpd_score_dataset (store, bad, &score, NULL, NULL, NULL, &run, &error));
+  g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "“three-vars” has 3 variables of 4 features; the model is for 5 variables of 4 features"));
+  g_clear_error (&error);
+  /* a model id that is another run, or none */
+  score.model = 424242;
+  g_assert_false (assay_cpd_score_dataset (store, a, &score, NULL, NULL, NULL, &run, &error));
+  g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  /* damaged models: cut weights, a NaN weight, a configuration that is not JSON */
+  model = assay_cord_model_load (store, id, &error);
+  g_assert_no_error (error);
+  g_assert_true (assay_store_exec (store, "CREATE TABLE keep AS SELECT * FROM cpd_models", &error));
+  g_assert_true (assay_store_exec (store, "UPDATE cpd_models SET weights = substr(weights, 1, 800)", &error));
+  g_assert_null (assay_cord_model_load (store, id, &error));
+  g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "is damaged: its weights hold 800 bytes"));
+  g_clear_error (&error);
+  g_assert_true (assay_store_exec (store, "DELETE FROM cpd_models; INSERT INTO cpd_models SELECT * FROM keep;"
+                                          "UPDATE cpd_models SET weights = X'000000000000F87F' || substr(weights, 9)",
+                                   &error));
+  g_assert_null (assay_cord_model_load (store, id, &error));
+  g_assert_nonnull (strstr (error->message, "not finite"));
+  g_clear_error (&error);
+  g_assert_true (assay_store_exec (store, "UPDATE cpd_models SET config = '{\"N\": 5'", &error));
+  g_assert_null (assay_cord_model_load (store, id, &error));
+  g_assert_nonnull (strstr (error->message, "is damaged"));
+  g_clear_error (&error);
+  g_assert_true (assay_store_exec (store, "DELETE FROM cpd_models; INSERT INTO cpd_models SELECT * FROM keep", &error));
+  g_assert_nonnull (assay_cord_model_load (store, id, &error));
+  /* too short to score: k + 2 steps at least */
+  {
+    g_autoptr (AssaySeries) s = noise_series ("tiny", 4, 5, 4, 8);
+    float s_r[4], s_d[4];
+    g_assert_false (assay_cord_model_score (model, s, s_r, s_d, NULL, NULL, NULL, NULL, &error));
+    g_assert_nonnull (strstr (error->message, "“tiny” has 4 steps, fewer than the 7 needed"));
+    g_clear_error (&error);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cpd-learned/train-score-eval", test_train_score_eval);
+  g_test_add_func ("/cpd-learned/windows", test_windows);
+  g_test_add_func ("/cpd-learned/bad-input", test_bad_input);
+  return g_test_run ();
+}
