@@ -15,6 +15,7 @@
 #include "assay-import-dialog.h"
 #include "assay-json.h"
 #include "assay-matrix-heatmap.h"
+#include "assay-curve-chart.h"
 #include "assay-palette.h"
 #include "assay-series-plot.h"
 #include "assay-wrap-box.h"
@@ -45,6 +46,8 @@ struct _AssayChangepointsPage
   AssayMatrixHeatmap *heatmap_after;
   GtkLabel           *forecast_label;
   GtkLabel           *metrics_label;
+  GtkLabel           *loss_label;
+  AssayCurveChart    *loss_chart;
 
   GListStore         *rows;
   GtkSortListModel   *sort_model;
@@ -114,6 +117,47 @@ describe_run (AssayCpdRunInfo *info)
   if (auc >= 0)
     g_string_append_printf (s, " · AUC %.3f", auc);
   return g_string_free (s, FALSE);
+}
+
+/* A learned run: its model's training and validation loss per epoch. */
+static void
+update_loss_chart (AssayChangepointsPage *self)
+{
+  AssayCpdRunInfo *info = NULL;
+
+  for (guint i = 0; self->runs != NULL && i < self->runs->len; i++)
+    if (((AssayCpdRunInfo *) g_ptr_array_index (self->runs, i))->id == self->run)
+      info = g_ptr_array_index (self->runs, i);
+  if (info == NULL || info->curve == NULL || json_array_get_length (info->curve) == 0)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->loss_chart), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->loss_label), FALSE);
+      return;
+    }
+  {
+    guint              n = json_array_get_length (info->curve), best = 0;
+    g_autofree double *x = g_new (double, n), *y = g_new (double, 2 * n);
+    const char        *names[] = { _("training"), _("validation") };
+    g_autofree char   *text = NULL;
+
+    for (guint i = 0; i < n; i++)
+      {
+        JsonObject *p = json_array_get_object_element (info->curve, i);
+        x[i] = assay_json_get_double (p, "epoch", i + 1);
+        y[i] = assay_json_get_double (p, "train", NAN);
+        y[n + i] = assay_json_get_double (p, "valid", NAN);
+        if (y[n + i] < y[n + best])
+          best = i;
+      }
+    assay_curve_chart_set_auto_y (self->loss_chart, TRUE);
+    assay_curve_chart_set_labels (self->loss_chart, _("epoch"), _("loss"));
+    assay_curve_chart_set_data (self->loss_chart, (int) n, x, 2, names, y, FALSE);
+    text = g_strdup_printf (_("<b>Model #%lld</b>: %u epochs, the best validation loss %.4g at epoch %u"),
+                            (long long) assay_json_get_int (info->params, "model", 0), n, y[n + best], best + 1);
+    gtk_label_set_markup (self->loss_label, text);
+    gtk_widget_set_visible (GTK_WIDGET (self->loss_chart), TRUE);
+    gtk_widget_set_visible (GTK_WIDGET (self->loss_label), TRUE);
+  }
 }
 
 static void
@@ -273,6 +317,7 @@ list_done (AssayPage *page, gpointer result, const GError *error, gpointer unuse
   g_clear_pointer (&self->runs, g_ptr_array_unref);
   self->runs = g_steal_pointer (&data->runs);
   update_run_list (self);
+  update_loss_chart (self);
   self->updating = TRUE;
   fill_rows (self, data->infos);
   self->updating = FALSE;
@@ -709,6 +754,22 @@ dialog_score_cb (AssayDetectorDialog *dialog, AssayChangepointsPage *self)
 }
 
 static void
+dialog_train_cb (AssayDetectorDialog *dialog, AssayChangepointsPage *self)
+{
+  AssayCordTrainOptions options;
+  g_autoptr (GArray) datasets = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  if (self->dataset == 0)
+    return;
+  assay_detector_dialog_get_train_options (dialog, &options);
+  g_array_append_val (datasets, self->dataset);
+  {
+    g_autoptr (AssayJob) job = assay_cpd_train_job_new (datasets, &options);
+    submit (self, job);
+  }
+}
+
+static void
 score_action (GtkWidget *widget, const char *name, GVariant *param)
 {
   AssayChangepointsPage *self = ASSAY_CHANGEPOINTS_PAGE (widget);
@@ -722,6 +783,20 @@ score_action (GtkWidget *widget, const char *name, GVariant *param)
     dataset_name = gtk_string_list_get_string (self->dataset_list, i);
   dialog = assay_detector_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)), dataset_name);
   g_signal_connect_object (dialog, "score", G_CALLBACK (dialog_score_cb), self, 0);
+  g_signal_connect_object (dialog, "train", G_CALLBACK (dialog_train_cb), self, 0);
+  {
+    g_autoptr (GPtrArray) models = assay_cpd_model_infos (assay_page_get_store (ASSAY_PAGE (self)), NULL);
+    g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+    g_autoptr (GPtrArray) labels = g_ptr_array_new ();
+    for (guint i = 0; models != NULL && i < models->len; i++)
+      {
+        AssayCpdModelInfo *m = g_ptr_array_index (models, i);
+        g_array_append_val (ids, m->id);
+        g_ptr_array_add (labels, m->label);
+      }
+    g_ptr_array_add (labels, NULL);
+    assay_detector_dialog_set_models (dialog, (gint64 *) ids->data, (const char *const *) labels->pdata, ids->len);
+  }
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -938,6 +1013,7 @@ assay_changepoints_page_class_init (AssayChangepointsPageClass *klass)
 
   g_type_ensure (ASSAY_TYPE_SERIES_PLOT);
   g_type_ensure (ASSAY_TYPE_MATRIX_HEATMAP);
+  g_type_ensure (ASSAY_TYPE_CURVE_CHART);
   g_type_ensure (ASSAY_TYPE_WRAP_BOX);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/ui/assay-changepoints-page.ui");
@@ -961,6 +1037,8 @@ assay_changepoints_page_class_init (AssayChangepointsPageClass *klass)
   CHILD (heatmap_after);
   CHILD (forecast_label);
   CHILD (metrics_label);
+  CHILD (loss_label);
+  CHILD (loss_chart);
 #undef CHILD
 
   gtk_widget_class_install_action (widget_class, "cpd.score", NULL, score_action);

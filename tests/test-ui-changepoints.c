@@ -2,11 +2,15 @@
 /* The Change Points page under Xvfb on scored connection-change series: table with metrics, plot
  * lanes, the graphs A at the cursor (values and colours), the forecast panel, and a mark added by
  * a click and removed by undo. */
+#include <adwaita.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
 #include "assay-changepoints-page.h"
+#include "assay-cord-train.h"
+#include "assay-curve-chart.h"
+#include "assay-detector-dialog.h"
 #include "assay-cpd-run.h"
 #include "assay-cpd-series-row.h"
 #include "assay-cpd-view.h"
@@ -242,6 +246,139 @@ check_page (AssayWindow *window, gpointer data)
   }
 }
 
+/* A learned model: its run shows the model's loss curve; the Score dialog lists the model, scores
+ * with it, and trains a new one on the page's dataset as a job. */
+static char *
+make_learned_workspace (const char *name, Fixture *fx, gint64 *model)
+{
+  char *path = assay_test_path (name);
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) ds = g_array_new (FALSE, FALSE, sizeof (gint64));
+  AssayCpdScoreOptions  options;
+  AssayCordTrainOptions train;
+
+  g_remove (path);
+  store = assay_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (assay_cpd_simulate_dataset (store, ASSAY_SPRING_CONNECTION, 12, 2, &fx->dataset, &error));
+  g_array_append_val (ds, fx->dataset);
+  assay_cord_train_options_init (&train);
+  train.hidden = train.msg_hidden = 8;
+  train.epochs = 4;
+  g_assert_true (assay_cord_train (store, ds, &train, NULL, NULL, NULL, model, NULL, &error));
+  g_assert_no_error (error);
+  assay_cpd_score_options_init (&options);
+  options.detector = ASSAY_DETECTOR_CORD_LEARNED;
+  options.model = *model;
+  g_assert_true (assay_cpd_score_dataset (store, fx->dataset, &options, NULL, NULL, NULL, &fx->run, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+static AssayDetectorDialog *
+find_detector_dialog (void)
+{
+  GListModel *tops = gtk_window_get_toplevels (); /* not owned */
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr (GObject) w = g_list_model_get_item (tops, i);
+      if (ASSAY_IS_DETECTOR_DIALOG (w))
+        return ASSAY_DETECTOR_DIALOG (w);
+    }
+  return NULL;
+}
+
+static void
+check_learned (AssayWindow *window, gpointer data)
+{
+  Fixture               *fx = data;
+  AssayChangepointsPage *page = wait_ready (window);
+  AssayStore            *store = assay_page_get_store (ASSAY_PAGE (page));
+  gint64                 model = assay_store_query_int (store, "SELECT max(run_id) FROM cpd_models", 0);
+  AssayDetectorDialog   *dialog;
+  AssayCpdScoreOptions   options;
+  AssayCordTrainOptions  train;
+
+  /* the learned run is the newest and shown: its model's loss curve beside the metrics */
+  g_assert_true (assay_test_find_label (GTK_WIDGET (page), "epochs, the best validation loss"));
+  {
+    g_autofree char *want = g_strdup_printf ("Model #%lld", (long long) model);
+    g_assert_true (assay_test_find_label (GTK_WIDGET (page), want));
+  }
+  assay_changepoints_page_set_cursor (page, 50);
+  assay_test_wait (200);
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (window));
+    g_autoptr (GdkTexture) dark = NULL, small = NULL;
+    assay_test_save_screenshot (shot, "changepoints-learned.png");
+    /* dark style: the loss curve's lines and labels on the dark panel */
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+    assay_test_wait (300);
+    dark = assay_test_render (GTK_WIDGET (window));
+    g_assert_cmpuint (assay_test_count_colors (dark), >, 20);
+    assay_test_save_screenshot (dark, "changepoints-learned-dark.png");
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+    /* 800 x 600 */
+    gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+    assay_test_wait (400);
+    small = assay_test_render (GTK_WIDGET (window));
+    g_assert_cmpint (gdk_texture_get_width (small), <=, 800);
+    assay_test_save_screenshot (small, "changepoints-learned-800x600.png");
+  }
+
+  /* the Score dialog lists the model; choosing it scores with it */
+  gtk_widget_activate_action (GTK_WIDGET (page), "cpd.score", NULL);
+  assay_test_wait (200);
+  dialog = find_detector_dialog ();
+  g_assert_nonnull (dialog);
+  assay_detector_dialog_select_learned (dialog);
+  assay_test_wait (200);
+  assay_test_save_screenshot (assay_test_render (GTK_WIDGET (dialog)), "detector-dialog-learned.png");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  assay_test_wait (300);
+  assay_test_save_screenshot (assay_test_render (GTK_WIDGET (dialog)), "detector-dialog-learned-dark.png");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  assay_detector_dialog_get_options (dialog, &options);
+  g_assert_cmpint (options.detector, ==, ASSAY_DETECTOR_CORD_LEARNED);
+  g_assert_cmpint (options.model, ==, model);
+
+  /* Train: a job on the page's dataset makes a second model */
+  assay_detector_dialog_set_train_options (dialog, 2, 8);
+  assay_detector_dialog_get_train_options (dialog, &train);
+  g_assert_cmpuint (train.epochs, ==, 2);
+  g_assert_cmpuint (train.hidden, ==, 8);
+  g_signal_emit_by_name (dialog, "train");
+  for (int i = 0; i < 400 && assay_store_query_int (store, "SELECT count(*) FROM cpd_models", 0) < 2; i++)
+    assay_test_wait (50);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM cpd_models", 0), ==, 2);
+  gtk_window_close (GTK_WINDOW (dialog));
+  assay_test_wait (100);
+  g_assert_null (find_detector_dialog ());
+  {
+    g_autoptr (GPtrArray) models = assay_cpd_model_infos (store, NULL);
+    g_assert_cmpuint (models->len, ==, 2);
+    g_assert_nonnull (strstr (((AssayCpdModelInfo *) g_ptr_array_index (models, 0))->label, "2 epochs"));
+  }
+  /* a training run is not a scoring run: the run list leaves it out */
+  {
+    g_autoptr (GPtrArray) runs = assay_cpd_run_infos (store, fx->dataset, NULL);
+    g_assert_cmpuint (runs->len, ==, 1);
+    g_assert_cmpstr (((AssayCpdRunInfo *) g_ptr_array_index (runs, 0))->detector, ==, "cord-learned");
+    g_assert_nonnull (((AssayCpdRunInfo *) g_ptr_array_index (runs, 0))->curve);
+  }
+}
+
+static void
+test_learned (void)
+{
+  Fixture          fx = { 0 };
+  gint64           model = 0;
+  g_autofree char *path = make_learned_workspace ("changepoints-learned.assay", &fx, &model);
+
+  assay_test_run_app (path, check_learned, &fx);
+}
+
 static void
 test_changepoints_page (void)
 {
@@ -256,5 +393,6 @@ main (int argc, char *argv[])
 {
   gtk_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ui/changepoints/page", test_changepoints_page);
+  g_test_add_func ("/ui/changepoints/learned", test_learned);
   return g_test_run ();
 }

@@ -41,6 +41,25 @@ text_at (cairo_t *cr, PangoLayout *layout, const char *text, double x, double y,
 }
 
 /* A round step for about n intervals over span. */
+/* A y tick: plain decimals, or thousands, millions, billions with k, M, G for large values
+ * (a loss of 15000000 reads 15M). */
+static char *
+tick_label (double v, double ystep, int digits, double largest)
+{
+  static const struct { double scale; const char *suffix; } units[] = { { 1e9, "G" }, { 1e6, "M" }, { 1e3, "k" } };
+
+  if (fabs (v) < ystep / 2)
+    v = 0.0;
+  if (largest >= 1e4)
+    for (guint i = 0; i < G_N_ELEMENTS (units); i++)
+      if (largest >= 10 * units[i].scale || (i == G_N_ELEMENTS (units) - 1 && largest >= 1e4))
+        {
+          int d = CLAMP ((int) -floor (log10 (ystep / units[i].scale) + 1e-9), 0, 3);
+          return g_strdup_printf ("%.*f%s", d, v / units[i].scale, v == 0.0 ? "" : units[i].suffix);
+        }
+  return g_strdup_printf ("%.*f", digits, v);
+}
+
 static double
 nice_step (double span, int n)
 {
@@ -81,7 +100,7 @@ snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   /* room for the widest y label */
   for (double v = y0; v <= y1 + ystep / 2; v += ystep)
     {
-      g_autofree char *t = g_strdup_printf ("%.*f", digits, fabs (v) < ystep / 2 ? 0.0 : v);
+      g_autofree char *t = tick_label (v, ystep, digits, MAX (fabs (y0), fabs (y1)));
       PangoRectangle   ext;
       pango_layout_set_text (layout, t, -1);
       pango_layout_get_pixel_extents (layout, NULL, &ext);
@@ -107,7 +126,7 @@ snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     {
       double           yy = top + ph * (1.0 - (v - y0) / (y1 - y0));
       int              k = v == y0 ? 0 : 1;
-      g_autofree char *t = g_strdup_printf ("%.*f", digits, fabs (v) < ystep / 2 ? 0.0 : v);
+      g_autofree char *t = tick_label (v, ystep, digits, MAX (fabs (y0), fabs (y1)));
       cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, k == 0 ? 0.8 : 0.15);
       cairo_move_to (cr, left, floor (yy) + 0.5);
       cairo_line_to (cr, left + pw, floor (yy) + 0.5);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "assay-cpd-view.h"
+#include "assay-cord-model.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -7,6 +8,8 @@
 #include "assay-cpd-run.h"
 #include "assay-error.h"
 #include "assay-json.h"
+
+static JsonObject *object_or_null (const char *text);
 
 void
 assay_cpd_series_info_free (AssayCpdSeriesInfo *info)
@@ -18,11 +21,57 @@ assay_cpd_series_info_free (AssayCpdSeriesInfo *info)
 }
 
 void
+assay_cpd_model_info_free (AssayCpdModelInfo *info)
+{
+  g_free (info->label);
+  g_free (info);
+}
+
+GPtrArray *
+assay_cpd_model_infos (AssayStore *store, GError **error)
+{
+  GPtrArray    *out = g_ptr_array_new_with_free_func ((GDestroyNotify) assay_cpd_model_info_free);
+  sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT r.id, r.metrics, r.params, d.name FROM cpd_models m "
+                                                   "JOIN runs r ON r.id = m.run_id LEFT JOIN datasets d ON "
+                                                   "d.id = r.dataset_id ORDER BY r.id DESC",
+                                            error);
+
+  if (stmt == NULL)
+    {
+      g_ptr_array_unref (out);
+      return NULL;
+    }
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      AssayCpdModelInfo *info = g_new0 (AssayCpdModelInfo, 1);
+      g_autoptr (JsonObject) metrics = object_or_null ((const char *) sqlite3_column_text (stmt, 1));
+      g_autoptr (JsonObject) params = object_or_null ((const char *) sqlite3_column_text (stmt, 2));
+      const char *name = (const char *) sqlite3_column_text (stmt, 3);
+      JsonArray  *datasets = params != NULL && json_object_has_member (params, "datasets")
+                               ? json_object_get_array_member (params, "datasets") : NULL;
+      guint       more = datasets != NULL && json_array_get_length (datasets) > 1 ? json_array_get_length (datasets) - 1 : 0;
+
+      info->id = sqlite3_column_int64 (stmt, 0);
+      {
+        g_autofree char *source = more > 0 ? g_strdup_printf (_("%s and %u more"), name != NULL ? name : "?", more)
+                                           : g_strdup (name != NULL ? name : "?");
+        info->label = g_strdup_printf (_("#%lld · %s · %lld epochs · width %lld"), (long long) info->id, source,
+                                       (long long) assay_json_get_int (metrics, "epochs", 0),
+                                       (long long) assay_json_get_int (params, "hidden", 0));
+      }
+      g_ptr_array_add (out, info);
+    }
+  sqlite3_reset (stmt);
+  return out;
+}
+
+void
 assay_cpd_run_info_free (AssayCpdRunInfo *info)
 {
   g_free (info->detector);
   g_clear_pointer (&info->params, json_object_unref);
   g_clear_pointer (&info->metrics, json_object_unref);
+  g_clear_pointer (&info->curve, json_array_unref);
   g_free (info);
 }
 
@@ -109,8 +158,8 @@ assay_cpd_run_infos (AssayStore *store, gint64 dataset, GError **error)
 {
   GPtrArray    *out = g_ptr_array_new_with_free_func ((GDestroyNotify) assay_cpd_run_info_free);
   sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT id, kind, params, metrics FROM runs WHERE "
-                                                   "dataset_id = ? AND area = 'cpd' AND "
-                                                   "status = 'done' ORDER BY id DESC",
+                                                   "dataset_id = ? AND area = 'cpd' AND kind <> 'cord-train' "
+                                                   "AND status = 'done' ORDER BY id DESC",
                                             error);
 
   if (stmt == NULL)
@@ -129,6 +178,12 @@ assay_cpd_run_infos (AssayStore *store, gint64 dataset, GError **error)
       g_ptr_array_add (out, info);
     }
   sqlite3_reset (stmt);
+  for (guint i = 0; i < out->len; i++)
+    {
+      AssayCpdRunInfo *info = g_ptr_array_index (out, i);
+      if (g_strcmp0 (info->detector, "cord-learned") == 0 && info->params != NULL)
+        info->curve = assay_cord_model_load_curve (store, assay_json_get_int (info->params, "model", 0), NULL);
+    }
   return out;
 }
 

@@ -28,7 +28,15 @@ typedef struct
   char       *detector;
   JsonObject *params;
   JsonObject *metrics;
+  JsonArray  *curve;     /* cord-learned: its model's training curve, or NULL */
 } AssayCpdRunInfo;
+
+/* A trained CoRD-CPD model, for choosing one. */
+typedef struct
+{
+  gint64 id;
+  char  *label;          /* "#7 · springs: … · 40 epochs · width 64" */
+} AssayCpdModelInfo;
 
 typedef struct
 {
@@ -50,7 +58,10 @@ typedef struct
 GPtrArray          *assay_cpd_series_infos (AssayStore *store, gint64 dataset, gint64 run,
                                             GError **error);
 void                assay_cpd_series_info_free (AssayCpdSeriesInfo *info);
-/* Finished runs of a dataset (AssayCpdRunInfo *), newest first. */
+/* Trained models of the workspace (AssayCpdModelInfo *), newest first. */
+GPtrArray          *assay_cpd_model_infos (AssayStore *store, GError **error);
+void                assay_cpd_model_info_free (AssayCpdModelInfo *info);
+/* Finished runs of a dataset with scores (AssayCpdRunInfo *), newest first. */
 GPtrArray          *assay_cpd_run_infos (AssayStore *store, gint64 dataset, GError **error);
 void                assay_cpd_run_info_free (AssayCpdRunInfo *info);
 /* Datasets of the area: ids (gint64) and names */
