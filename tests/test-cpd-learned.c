@@ -9,6 +9,7 @@
 #include "assay-cord-model.h"
 #include "assay-cord-train.h"
 #include "assay-cpd-run.h"
+#include "assay-cpd-view.h"
 #include "assay-error.h"
 #include "assay-spring-sim.h"
 #include "assay-test-util.h"
@@ -155,6 +156,22 @@ test_train_score_eval (void)
         g_array_unref (neg);
       }
     g_assert_true (json_object_has_member (metrics, "type_accuracy_predicted"));
+    /* p_acc of the first series: its graphs A_t against the springs the simulator draws again */
+    {
+      JsonObject *first = json_array_get_object_element (json_object_get_array_member (metrics, "per_series"), 0);
+      g_autoptr (AssayCpdSeriesView) view = assay_cpd_series_view_load (store, g_array_index (ids, gint64, 0), run, &error);
+      float       springs[2 * 25];
+      g_autoptr (AssaySeries) sim = assay_spring_simulate (ASSAY_SPRING_CONNECTION, 5, 0, springs);
+      guint       tc = g_array_index ((GArray *) g_ptr_array_index (sim->annotations, 0), guint, 0), right = 0;
+      g_assert_nonnull (view->graphs_after);
+      for (guint t = 25; t < 75; t++)
+        for (guint i = 0; i < 5; i++)
+          for (guint j = 0; j < 5; j++)
+            if (i != j)
+              right += (view->graphs_after[t * 25 + i * 5 + j] >= 0.5f) == (springs[(t < tc ? 0 : 25) + i * 5 + j] > 0.5f);
+      g_assert_cmpfloat_with_epsilon (json_object_get_double_member (first, "p_acc"), right / (50.0 * 20), 1e-12);
+      g_assert_true (json_object_has_member (metrics, "p_acc"));
+    }
     g_assert_true (json_object_has_member (json_array_get_object_element (json_object_get_array_member (metrics, "per_series"), 0),
                                            "type_score"));
   }

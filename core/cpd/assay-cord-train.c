@@ -134,9 +134,6 @@ load_source (AssayStore *store, gint64 dataset, GError **error)
   g_autoptr (JsonParser) parser = json_parser_new ();
   JsonObject      *params = NULL;
   Source          *src;
-  AssaySpringChange change = ASSAY_SPRING_NONE;
-  gint64           seed = 0;
-  gboolean         simulated = FALSE;
   sqlite3_stmt    *stmt;
 
   if (!assay_store_get_dataset (store, dataset, &area, &name, error))
@@ -156,12 +153,6 @@ load_source (AssayStore *store, gint64 dataset, GError **error)
   if (params_text != NULL && assay_json_parser_load (parser, params_text, -1, NULL)
       && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     params = json_node_get_object (json_parser_get_root (parser));
-  if (params != NULL && g_strcmp0 (assay_json_get_string (params, "simulator", NULL), "particle-springs") == 0
-      && assay_spring_parse_change (assay_json_get_string (params, "change", ""), &change))
-    {
-      simulated = TRUE;
-      seed = assay_json_get_int (params, "seed", 1);
-    }
   if ((ids = assay_series_list (store, dataset, error)) == NULL)
     return NULL;
   src = g_new0 (Source, 1);
@@ -180,17 +171,9 @@ load_source (AssayStore *store, gint64 dataset, GError **error)
           source_free (src);
           return NULL;
         }
-      if (simulated && s->N == ASSAY_SPRING_PARTICLES)
-        {
-          /* the simulator draws the same series again, and its springs with it */
-          g_autoptr (AssaySeries) again = NULL;
-          springs = g_new (float, 2 * ASSAY_SPRING_PARTICLES * ASSAY_SPRING_PARTICLES);
-          again = assay_spring_simulate (change, (guint64) seed, i, springs);
-          if (again->T != s->T || memcmp (again->x, s->x, (gsize) s->T * s->N * s->M * sizeof (float)) != 0)
-            g_clear_pointer (&springs, g_free);
-          else if (again->annotations->len > 0 && ((GArray *) g_ptr_array_index (again->annotations, 0))->len > 0)
-            tc = g_array_index ((GArray *) g_ptr_array_index (again->annotations, 0), guint, 0);
-        }
+      springs = g_new (float, 2 * ASSAY_SPRING_PARTICLES * ASSAY_SPRING_PARTICLES);
+      if (!assay_spring_truth (params, i, s, springs, &tc))
+        g_clear_pointer (&springs, g_free);
       g_ptr_array_add (src->series, s);
       g_ptr_array_add (src->springs, springs);
       g_array_append_val (src->tc, tc);

@@ -259,7 +259,7 @@ series_metrics (AssaySeries *series, const float *main_score, const float *s_r, 
 static JsonObject *
 summarise (JsonArray *per_series)
 {
-  static const char *keys[] = { "auc", "tri", "dist", "f1", "cover", "precision", "recall" };
+  static const char *keys[] = { "auc", "tri", "dist", "f1", "cover", "precision", "recall", "p_acc" };
   JsonObject *o = json_object_new ();
   guint       n = json_array_get_length (per_series), typed = 0, correct = 0;
 
@@ -735,6 +735,7 @@ assay_cpd_evaluate_run_burn_in (AssayStore *store, gint64 run, guint burn_in, GE
   static const char *curves[] = { "s_en", "s_r", "s_d", "score" };
   Pooled        pooled[G_N_ELEMENTS (curves)];
   guint         typed_pred = 0, correct_pred = 0;
+  g_autoptr (JsonObject) dataset_params = NULL;
   g_autoptr (JsonObject) params = NULL;
   g_autoptr (GArray) ids = NULL;
   JsonArray    *per_series;
@@ -770,6 +771,13 @@ assay_cpd_evaluate_run_burn_in (AssayStore *store, gint64 run, guint burn_in, GE
   ids = assay_series_list (store, dataset, error);
   if (ids == NULL)
     return NULL;
+  stmt = assay_store_prepare (store, "SELECT params FROM datasets WHERE id = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, dataset);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) == SQLITE_TEXT)
+    dataset_params = assay_json_object_from_string ((const char *) sqlite3_column_text (stmt, 0), NULL);
+  sqlite3_reset (stmt);
   per_series = json_array_new ();
   for (guint c = 0; c < G_N_ELEMENTS (curves); c++)
     {
@@ -782,7 +790,7 @@ assay_cpd_evaluate_run_burn_in (AssayStore *store, gint64 run, guint burn_in, GE
       gint64 id = g_array_index (ids, gint64, i);
       g_autoptr (AssaySeries) series = assay_series_load (store, id, error);
       g_autoptr (GArray) cps = g_array_new (FALSE, FALSE, sizeof (guint));
-      g_autofree float *main_score = NULL, *s_r = NULL, *s_d = NULL;
+      g_autofree float *main_score = NULL, *s_r = NULL, *s_d = NULL, *graphs = NULL;
       guint  len_main, len_r, len_d;
 
       if (series == NULL)
@@ -798,7 +806,7 @@ assay_cpd_evaluate_run_burn_in (AssayStore *store, gint64 run, guint burn_in, GE
       s_d = assay_cpd_load_score (store, run, id, "s_d", &len_d);
       if (main_score == NULL || len_main != series->T)
         continue; /* a series added after the run */
-      stmt = assay_store_prepare (store, "SELECT change_points FROM cpd_results WHERE run_id = ? "
+      stmt = assay_store_prepare (store, "SELECT change_points, graphs FROM cpd_results WHERE run_id = ? "
                                          "AND series_id = ?",
                                   error);
       if (stmt == NULL)
@@ -823,6 +831,8 @@ assay_cpd_evaluate_run_burn_in (AssayStore *store, gint64 run, guint burn_in, GE
                   g_array_append_val (cps, v);
                 }
             }
+          if ((gsize) sqlite3_column_bytes (stmt, 1) == (gsize) 2 * series->T * series->N * series->N * sizeof (float))
+            graphs = g_memdup2 (sqlite3_column_blob (stmt, 1), sqlite3_column_bytes (stmt, 1));
         }
       sqlite3_reset (stmt);
       json_array_add_object_element (per_series,
@@ -830,6 +840,28 @@ assay_cpd_evaluate_run_burn_in (AssayStore *store, gint64 run, guint burn_in, GE
                                                      len_r == series->T ? s_r : NULL,
                                                      len_d == series->T ? s_d : NULL, cps, alpha,
                                                      tau));
+      if (graphs != NULL && series->N == ASSAY_SPRING_PARTICLES)
+        {
+          /* p_acc: the graph A_t of every step against the simulator's springs at t */
+          float springs[2 * ASSAY_SPRING_PARTICLES * ASSAY_SPRING_PARTICLES];
+          guint tc, N = series->N, right = 0, count = 0;
+          if (assay_spring_truth (dataset_params, i, series, springs, &tc))
+            {
+              const float *after = graphs + (gsize) series->T * N * N;
+              for (guint t = burn_in; t + burn_in < series->T; t++)
+                for (guint a = 0; a < N; a++)
+                  for (guint b = 0; b < N; b++)
+                    if (a != b)
+                      {
+                        float truth_ab = springs[(t < tc ? 0 : N * N) + a * N + b];
+                        right += (after[(gsize) t * N * N + a * N + b] >= 0.5f) == (truth_ab > 0.5f);
+                        count++;
+                      }
+              if (count > 0)
+                json_object_set_double_member (json_array_get_object_element (per_series, json_array_get_length (per_series) - 1),
+                                               "p_acc", (double) right / count);
+            }
+        }
       if (burn_in > 0)
         {
           g_autoptr (GArray) truth = assay_series_annotation_union (series);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "assay-json.h"
 #include "assay-names.h"
 
 #define NP     ASSAY_SPRING_PARTICLES
@@ -192,4 +193,23 @@ assay_spring_energy (AssaySeries *series, guint t, const float *graph)
         }
     }
   return e;
+}
+
+gboolean
+assay_spring_truth (JsonObject *params, guint index, AssaySeries *series, float *graphs, guint *tc)
+{
+  AssaySpringChange change;
+  g_autoptr (AssaySeries) again = NULL;
+
+  if (params == NULL || g_strcmp0 (assay_json_get_string (params, "simulator", NULL), "particle-springs") != 0
+      || !assay_spring_parse_change (assay_json_get_string (params, "change", ""), &change)
+      || series->N != ASSAY_SPRING_PARTICLES || series->M != 4 || series->T != ASSAY_SPRING_STEPS)
+    return FALSE;
+  again = assay_spring_simulate (change, (guint64) assay_json_get_int (params, "seed", 1), index, graphs);
+  if (memcmp (again->x, series->x, (gsize) series->T * series->N * series->M * sizeof (float)) != 0)
+    return FALSE;
+  *tc = G_MAXUINT;
+  if (again->annotations->len > 0 && ((GArray *) g_ptr_array_index (again->annotations, 0))->len > 0)
+    *tc = g_array_index ((GArray *) g_ptr_array_index (again->annotations, 0), guint, 0);
+  return TRUE;
 }

@@ -37,6 +37,15 @@ AssaySeries *assay_spring_simulate (AssaySpringChange change,
                                     guint64           seed,
                                     guint             index,
                                     float            *graphs);
+/* The springs of a stored series, when it is the index-th series of a dataset this simulator made
+ * (dataset params: {"simulator": "particle-springs", "change", "seed"}) and its values are the
+ * simulator's: graphs (2 x N x N, before and after the change) and the change step tc
+ * (G_MAXUINT when there is none). FALSE otherwise. */
+gboolean     assay_spring_truth (JsonObject  *dataset_params,
+                                 guint        index,
+                                 AssaySeries *series,
+                                 float       *graphs,
+                                 guint       *tc);
 /* Kinetic plus spring energy of sample t under the graph A (N x N), for tests. */
 double       assay_spring_energy (AssaySeries *series, guint t, const float *graph);
 
