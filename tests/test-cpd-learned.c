@@ -300,6 +300,19 @@ test_bad_input (void)
 
   small_options (&o);
   o.epochs = 1;
+  /* one long series: every sixth window validates */
+  {
+    AssaySeries *s[] = { noise_series ("long", 400, 3, 2, 11) };
+    gint64       d = dataset_of (store, s, 1), id0 = 0;
+    g_autoptr (JsonObject) r = NULL;
+    g_array_append_val (ds, d);
+    g_assert_true (assay_cord_train (store, ds, &o, NULL, NULL, NULL, &id0, &r, &error));
+    g_assert_no_error (error);
+    /* windows of 100 at 0, 50, ..., 300: 7, of which the sixth validates */
+    g_assert_cmpint (json_object_get_int_member (r, "train_windows"), ==, 6);
+    g_assert_cmpint (json_object_get_int_member (r, "valid_windows"), ==, 1);
+    g_array_set_size (ds, 0);
+  }
   /* a series shorter than a window */
   {
     AssaySeries *s[] = { noise_series ("long-enough", 40, 3, 2, 1), noise_series ("too-short", 8, 3, 2, 2) };

@@ -109,6 +109,33 @@ windows_add (Windows *w, AssaySeries *s, guint W, const float *springs, guint tc
     }
 }
 
+/* Moves every sixth window of from into to. */
+static void
+windows_split (Windows *from, Windows *to, gsize per, gsize per_e)
+{
+  GArray *x = g_array_new (FALSE, FALSE, sizeof (double));
+  GArray *truth = from->truth != NULL ? g_array_new (FALSE, FALSE, sizeof (guint8)) : NULL;
+  guint   n = 0;
+
+  for (guint w = 0; w < from->n; w++)
+    {
+      gboolean held = w % 6 == 5;
+      g_array_append_vals (held ? to->x : x, &g_array_index (from->x, double, w * per), per);
+      if (truth != NULL)
+        g_array_append_vals (held ? to->truth : truth, &g_array_index (from->truth, guint8, w * per_e), per_e);
+      if (held)
+        to->n++;
+      else
+        n++;
+    }
+  g_array_unref (from->x);
+  from->x = x;
+  if (from->truth != NULL)
+    g_array_unref (from->truth);
+  from->truth = truth;
+  from->n = n;
+}
+
 typedef struct
 {
   gint64       dataset;
@@ -283,13 +310,22 @@ assay_cord_train (AssayStore *store, GArray *datasets, const AssayCordTrainOptio
   per_e = (gsize) W * E;
   windows_init (&train, truth);
   windows_init (&valid, truth);
-  for (guint d = 0; d < sources->len; d++)
-    {
-      Source *src = g_ptr_array_index (sources, d);
-      for (guint i = 0; i < src->series->len; i++)
-        windows_add (valid_src == NULL && i % 6 == 5 ? &valid : &train, g_ptr_array_index (src->series, i), W,
-                     g_ptr_array_index (src->springs, i), g_array_index (src->tc, guint, i));
-    }
+  {
+    guint n_series = 0;
+    for (guint d = 0; d < sources->len; d++)
+      n_series += ((Source *) g_ptr_array_index (sources, d))->series->len;
+    /* validation: every sixth series, or with fewer than six series every sixth window */
+    for (guint d = 0; d < sources->len; d++)
+      {
+        Source *src = g_ptr_array_index (sources, d);
+        for (guint i = 0; i < src->series->len; i++)
+          windows_add (valid_src == NULL && n_series >= 6 && i % 6 == 5 ? &valid : &train,
+                       g_ptr_array_index (src->series, i), W, g_ptr_array_index (src->springs, i),
+                       g_array_index (src->tc, guint, i));
+      }
+    if (valid_src == NULL && n_series < 6)
+      windows_split (&train, &valid, per, per_e);
+  }
   if (valid_src != NULL)
     for (guint i = 0; i < valid_src->series->len; i++)
       windows_add (&valid, g_ptr_array_index (valid_src->series, i), W, g_ptr_array_index (valid_src->springs, i),
@@ -297,7 +333,7 @@ assay_cord_train (AssayStore *store, GArray *datasets, const AssayCordTrainOptio
   if (train.n == 0 || valid.n == 0)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                   _("Training needs series to learn from and to validate on: give at least two series, or a validation dataset"));
+                   _("Training needs windows to learn from and to validate on: give more or longer series, or a validation dataset"));
       goto out_windows;
     }
 

@@ -4,7 +4,8 @@
  *
  * Windows of `window` steps are cut from every series (overlapping by half; a series of exactly
  * `window` steps is one window). Features are standardised with the mean and standard deviation
- * of the training windows. Validation: the series of valid_dataset, or else every sixth series.
+ * of the training windows. Validation: the series of valid_dataset, or else every sixth series
+ * (every sixth window when there are fewer than six series).
  * Each epoch goes once over the training windows in a shuffled order in batches, with Gumbel
  * noise, and AdamW (no weight decay: Adam, as the reference) at lr * gamma^(epoch / lr_decay);
  * after it the validation loss (running batch-norm statistics, no noise) decides early stopping:
