@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* assay-cli as users and scripts call it: exit statuses, JSON, no display needed. */
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -180,6 +181,60 @@ test_datasets_and_runs (void)
   g_assert_nonnull (strstr (err, "No run 99"));
 }
 
+/* cpd train, then score and eval with the learned model; its usage errors */
+static void
+test_cpd_learned (void)
+{
+  g_autofree char *ws = assay_test_path ("cpd-learned.assay");
+  g_autofree char *err = NULL, *model_id = NULL, *run_id = NULL;
+  g_autoptr (JsonObject) o = NULL;
+
+  g_remove (ws);
+  o = assay_test_cli_json ((const char *[]){ "cpd", "simulate", "-w", ws, "--type", "velocity", "--count", "6",
+                                             "--seed", "2", "--json", NULL }, 0, NULL);
+  g_clear_pointer (&o, json_object_unref);
+  o = assay_test_cli_json ((const char *[]){ "cpd", "train", "-w", ws, "--dataset", "1", "--epochs", "1", "--hidden", "8",
+                                             "--msg-hidden", "8", "--json", NULL }, 0, NULL);
+  g_assert_cmpint (json_object_get_int_member (o, "epochs"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (o, "train_windows"), ==, 5);
+  model_id = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (o, "model"));
+  g_clear_pointer (&o, json_object_unref);
+  o = assay_test_cli_json ((const char *[]){ "cpd", "score", "-w", ws, "--dataset", "1", "--detector", "cord-learned",
+                                             "--model", model_id, "--json", NULL }, 0, NULL);
+  g_assert_cmpint (json_object_get_int_member (o, "series"), ==, 6);
+  run_id = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (o, "run"));
+  g_clear_pointer (&o, json_object_unref);
+  o = assay_test_cli_json ((const char *[]){ "cpd", "eval", "-w", ws, "--run", run_id, "--burn-in", "25", "--json", NULL },
+                           0, NULL);
+  g_assert_cmpstr (json_object_get_string_member (o, "detector"), ==, "cord-learned");
+  g_assert_true (json_object_has_member (json_object_get_object_member (o, "pooled"), "s_d"));
+  g_assert_true (json_object_has_member (o, "p_acc"));
+  /* usage errors: exit 2, the option named */
+  assay_test_cli_json ((const char *[]){ "cpd", "score", "-w", ws, "--dataset", "1", "--detector", "cord-learned", NULL }, 2, &err);
+  g_assert_nonnull (strstr (err, "--model"));
+  g_clear_pointer (&err, g_free);
+  assay_test_cli_json ((const char *[]){ "cpd", "score", "-w", ws, "--dataset", "1", "--model", model_id, NULL }, 2, &err);
+  g_assert_nonnull (strstr (err, "cord-learned"));
+  g_clear_pointer (&err, g_free);
+  assay_test_cli_json ((const char *[]){ "cpd", "score", "-w", ws, "--dataset", "1", "--encoder", "learned", NULL }, 2, &err);
+  g_clear_pointer (&err, g_free);
+  assay_test_cli_json ((const char *[]){ "cpd", "train", "-w", ws, NULL }, 2, &err);
+  g_clear_pointer (&err, g_free);
+  assay_test_cli_json ((const char *[]){ "cpd", "train", "-w", ws, "--dataset", "one", NULL }, 2, &err);
+  g_assert_nonnull (strstr (err, "“one”"));
+  g_clear_pointer (&err, g_free);
+  assay_test_cli_json ((const char *[]){ "cpd", "train", "-w", ws, "--dataset", "1", "--epochs", "0", NULL }, 2, &err);
+  g_clear_pointer (&err, g_free);
+  /* failures: exit 1, one line */
+  assay_test_cli_json ((const char *[]){ "cpd", "train", "-w", ws, "--dataset", "99", NULL }, 1, &err);
+  g_assert_nonnull (strstr (err, "99"));
+  g_assert_cmpint ((int) (strchr (err, '\n') - err), ==, (int) strlen (err) - 1);
+  g_clear_pointer (&err, g_free);
+  assay_test_cli_json ((const char *[]){ "cpd", "score", "-w", ws, "--dataset", "1", "--detector", "cord-learned",
+                                         "--model", run_id, NULL }, 1, &err);
+  g_assert_nonnull (strstr (err, "There is no change-point model"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -191,5 +246,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/usage-errors", test_usage_errors);
   g_test_add_func ("/cli/failures-one-line", test_failures_one_line);
   g_test_add_func ("/cli/datasets-and-runs", test_datasets_and_runs);
+  g_test_add_func ("/cli/cpd-learned", test_cpd_learned);
   return g_test_run ();
 }
