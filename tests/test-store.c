@@ -449,6 +449,40 @@ test_interrupted_jobs (void)
   g_assert_cmpstr (status, ==, "interrupted");
 }
 
+/* A run left 'running' by a process that is gone (a training run killed half-way) is marked
+ * interrupted on open; one whose process lives, or whose process is unknown, is not. */
+static void
+test_interrupted_runs (void)
+{
+  g_autofree char *path = assay_test_path ("runs-pid.assay");
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("runs-pid.assay");
+  g_autoptr (GError) error = NULL;
+  gint64 alive, unknown;
+  pid_t  pid;
+  int    wstatus;
+
+  alive = assay_store_add_run (store, 0, "train", "sft", NULL, "CPU", &error);
+  unknown = assay_store_add_run (store, 0, "train", "sft", NULL, "CPU", &error);
+  g_assert_no_error (error);
+  g_assert_true (assay_store_exec (store, "UPDATE runs SET pid = NULL WHERE id = 2", NULL));
+  pid = fork ();
+  if (pid == 0)
+    {
+      AssayStore *child = assay_store_open_secondary (path, NULL);
+      assay_store_add_run (child, 0, "train", "dpo", NULL, "CPU", NULL);
+      _exit (0);
+    }
+  waitpid (pid, &wstatus, 0);
+  g_clear_object (&store);
+  store = assay_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM runs WHERE kind = 'dpo' AND status = 'interrupted' "
+                                                 "AND finished IS NOT NULL", -1), ==, 1);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM runs WHERE status = 'running'", -1), ==, 2);
+  g_assert_cmpint (alive, ==, 1);
+  g_assert_cmpint (unknown, ==, 2);
+}
+
 static void
 check_note (AssayStore *store, gint64 id, const char *want)
 {
@@ -582,6 +616,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/store/crash-safety", test_crash_safety);
   g_test_add_func ("/store/bookkeeping", test_bookkeeping);
   g_test_add_func ("/store/interrupted-jobs", test_interrupted_jobs);
+  g_test_add_func ("/store/interrupted-runs", test_interrupted_runs);
   g_test_add_func ("/store/undo-sessions", test_undo_sessions);
   g_test_add_func ("/store/check-external", test_check_external);
   return g_test_run ();

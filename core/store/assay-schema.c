@@ -336,6 +336,10 @@ static const AssayMigration migrations[] = {
     "  config TEXT NOT NULL,"
     "  weights BLOB NOT NULL,"
     "  curve TEXT);" },
+  { 13, "runs-pid",
+    /* The process that made a run: a run left "running" by a process that is gone (killed
+     * during training) is marked "interrupted" when the workspace is next opened. */
+    "ALTER TABLE runs ADD COLUMN pid INTEGER;" },
 };
 
 const AssayMigration *

@@ -491,6 +491,39 @@ mark_interrupted_jobs (AssayStore *self)
     }
 }
 
+/* Runs left "running" by a process that is gone (a training run killed half-way; it can be
+ * resumed as a new run) are marked "interrupted". Runs from before their process was recorded
+ * are left as they are: nothing says whether they still run. */
+static void
+mark_interrupted_runs (AssayStore *self)
+{
+  g_autoptr (GArray) gone = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *stmt = assay_store_prepare (self, "SELECT id, pid FROM runs WHERE status = 'running' AND pid > 0",
+                                            NULL);
+
+  if (stmt == NULL)
+    return;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      pid_t  pid = (pid_t) sqlite3_column_int64 (stmt, 1);
+
+      if (kill (pid, 0) == -1 && errno == ESRCH)
+        g_array_append_val (gone, id);
+    }
+  sqlite3_reset (stmt);
+  for (guint i = 0; i < gone->len; i++)
+    {
+      stmt = assay_store_prepare (self, "UPDATE runs SET status = 'interrupted', finished = "
+                                        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ? AND status = 'running'",
+                                  NULL);
+      if (stmt == NULL)
+        return;
+      sqlite3_bind_int64 (stmt, 1, g_array_index (gone, gint64, i));
+      assay_store_step_done (self, stmt, NULL);
+    }
+}
+
 static AssayStore *
 open_store (const char *path, gboolean primary, gboolean reader, int target, GError **error)
 {
@@ -677,6 +710,7 @@ open_store (const char *path, gboolean primary, gboolean reader, int target, GEr
         return NULL;
     }
   mark_interrupted_jobs (self);
+  mark_interrupted_runs (self);
   drop_abandoned_imports (self);
   return g_steal_pointer (&self);
 }
@@ -931,8 +965,8 @@ assay_store_add_run (AssayStore *self, gint64 dataset_id, const char *area, cons
 
   g_return_val_if_fail (ASSAY_IS_STORE (self), 0);
   stmt = assay_store_prepare (self,
-                              "INSERT INTO runs (dataset_id, area, kind, params, backend) "
-                              "VALUES (?, ?, ?, ?, ?)",
+                              "INSERT INTO runs (dataset_id, area, kind, params, backend, pid) "
+                              "VALUES (?, ?, ?, ?, ?, ?)",
                               error);
   if (stmt == NULL)
     return 0;
@@ -944,6 +978,7 @@ assay_store_add_run (AssayStore *self, gint64 dataset_id, const char *area, cons
   sqlite3_bind_text (stmt, 3, kind, -1, SQLITE_TRANSIENT);
   bind_json (stmt, 4, params);
   sqlite3_bind_text (stmt, 5, backend, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 6, (gint64) getpid ());
   if (!assay_store_step_done (self, stmt, error))
     return 0;
   return sqlite3_last_insert_rowid (self->db);
