@@ -349,6 +349,48 @@ test_bad_input (void)
     g_clear_error (&error);
     g_array_set_size (ds, 0);
   }
+  /* going on from a model: its widths, window and scaling; with a learning rate of almost
+   * nothing, its weights */
+  {
+    AssayCordTrainOptions more = o;
+    g_autoptr (AssayCordModel) m0 = NULL, m1 = NULL;
+    gint64 id0, id1 = 0;
+    gsize  n0, n1;
+    double *w0, *w1, worst = 0.0;
+    AssaySeries *s3[] = { noise_series ("three", 60, 3, 2, 21), noise_series ("three-b", 60, 3, 2, 22),
+                          noise_series ("three-c", 60, 3, 2, 23) };
+    gint64 d3 = dataset_of (store, s3, 3);
+    g_array_append_val (ds, d3);
+    more.window = 30;
+    id0 = train_small (store, ds, &more, NULL);
+    more.window = 0;
+    more.hidden = more.msg_hidden = 16; /* ignored: the model's widths stay */
+    more.init = id0;
+    more.lr = 1e-15;
+    g_assert_true (assay_cord_train (store, ds, &more, NULL, NULL, NULL, &id1, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (id1, !=, id0);
+    m0 = assay_cord_model_load (store, id0, &error);
+    m1 = assay_cord_model_load (store, id1, &error);
+    g_assert_cmpuint (m1->window, ==, 30);
+    g_assert_cmpuint (assay_cord_net_config (m1->net)->hidden, ==, 8);
+    g_assert_cmpmem (m0->mean, 2 * sizeof (double), m1->mean, 2 * sizeof (double));
+    g_assert_cmpmem (m0->std, 2 * sizeof (double), m1->std, 2 * sizeof (double));
+    w0 = assay_cord_net_params (m0->net, &n0);
+    w1 = assay_cord_net_params (m1->net, &n1);
+    g_assert_cmpuint (n0, ==, n1);
+    for (gsize i = 0; i < n0; i++)
+      worst = MAX (worst, fabs (w0[i] - w1[i]));
+    g_assert_cmpfloat (worst, <, 1e-9);
+    g_array_set_size (ds, 0);
+    /* a model of 3 variables cannot go on with series of 5 */
+    g_assert_true (assay_cpd_simulate_dataset (store, ASSAY_SPRING_VELOCITY, 6, 4, &d3, &error));
+    g_array_append_val (ds, d3);
+    g_assert_false (assay_cord_train (store, ds, &more, NULL, NULL, NULL, &id1, NULL, &error));
+    g_assert_nonnull (strstr (error->message, "is for 3 variables of 2 features; these series have 5 of 4"));
+    g_clear_error (&error);
+    g_array_set_size (ds, 0);
+  }
   /* a model applied to series with another number of variables */
   g_assert_true (assay_cpd_simulate_dataset (store, ASSAY_SPRING_LOCATION, 6, 1, &a, &error));
   g_array_append_val (ds, a);

@@ -170,12 +170,13 @@ static int
 verb_train (AssayCliCommon *common, int argc, char **argv)
 {
   g_auto (GStrv)     dataset_args = NULL;
-  gint64             valid = 0, seed = 1;
+  gint64             valid = 0, seed = 1, init = 0;
   int                epochs = -1, hidden = -1, msg_hidden = -1, window = -1, batch = -1, patience = -1;
   double             lr = NAN;
   const GOptionEntry entries[] = {
     { "dataset", 0, 0, G_OPTION_ARG_STRING_ARRAY, &dataset_args, N_("Dataset to learn from (repeat for more)"), N_("ID") },
     { "valid", 0, 0, G_OPTION_ARG_INT64, &valid, N_("Validation dataset (default: every sixth series)"), N_("ID") },
+    { "init", 0, 0, G_OPTION_ARG_INT64, &init, N_("Go on training from this model (a new model is stored)"), N_("MODEL") },
     { "epochs", 0, 0, G_OPTION_ARG_INT, &epochs, N_("Most epochs (default 200)"), N_("N") },
     { "patience", 0, 0, G_OPTION_ARG_INT, &patience, N_("Stop after N epochs without a better validation loss (default 20)"), N_("N") },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Random seed (default 1)"), N_("S") },
@@ -230,6 +231,9 @@ verb_train (AssayCliCommon *common, int argc, char **argv)
     options.lr = lr;
   options.seed = (guint64) seed;
   options.valid_dataset = valid;
+  if (init < 0)
+    return assay_cli_usage (_("--init takes a model id"));
+  options.init = init;
   if ((store = assay_cli_open_workspace (common, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
   job = assay_cpd_train_job_new (ids, &options);

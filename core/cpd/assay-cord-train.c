@@ -47,6 +47,8 @@ assay_cord_train_options_to_json (const AssayCordTrainOptions *o)
   json_object_set_int_member (j, "seed", (gint64) o->seed);
   if (o->valid_dataset > 0)
     json_object_set_int_member (j, "valid_dataset", o->valid_dataset);
+  if (o->init > 0)
+    json_object_set_int_member (j, "init", o->init);
   return j;
 }
 
@@ -297,6 +299,22 @@ assay_cord_train (AssayStore *store, GArray *datasets, const AssayCordTrainOptio
           truth = truth && g_ptr_array_index (src->springs, i) != NULL;
         }
     }
+  if (options->init > 0)
+    {
+      const AssayCordNetConfig *c;
+      if ((model = assay_cord_model_load (store, options->init, error)) == NULL)
+        goto out;
+      c = assay_cord_net_config (model->net);
+      if (c->N != N || c->M != M)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       _("Model %lld is for %u variables of %u features; these series have %u of %u"),
+                       (long long) options->init, c->N, c->M, N, M);
+          goto out;
+        }
+      if (W == 0)
+        W = MIN (model->window, min_T);
+    }
   if (W == 0)
     W = MIN (100, min_T);
   if (W < MIN_WINDOW || W > min_T)
@@ -337,9 +355,15 @@ assay_cord_train (AssayStore *store, GArray *datasets, const AssayCordTrainOptio
       goto out_windows;
     }
 
-  /* feature scaling from the training windows */
+  /* feature scaling from the training windows (or the model's own when going on from one) */
   mean = g_new0 (double, M);
   std = g_new0 (double, M);
+  if (model != NULL)
+    {
+      memcpy (mean, model->mean, M * sizeof (double));
+      memcpy (std, model->std, M * sizeof (double));
+    }
+  else
   {
     g_autofree double *ss = g_new0 (double, M);
     gsize              count = train.x->len / M;
@@ -354,18 +378,27 @@ assay_cord_train (AssayStore *store, GArray *datasets, const AssayCordTrainOptio
       }
     for (guint m = 0; m < M; m++)
       std[m] = ss[m] > 0 ? sqrt (ss[m] / count) : 1.0;
-    for (Windows *w = &train; w != NULL; w = w == &train ? &valid : NULL)
-      for (gsize i = 0; i < w->x->len; i++)
-        g_array_index (w->x, double, i) = (g_array_index (w->x, double, i) - mean[i % M]) / std[i % M];
   }
+  for (Windows *w = &train; w != NULL; w = w == &train ? &valid : NULL)
+    for (gsize i = 0; i < w->x->len; i++)
+      g_array_index (w->x, double, i) = (g_array_index (w->x, double, i) - mean[i % M]) / std[i % M];
 
-  assay_cord_net_config_init (&cfg, N, M);
-  if (options->hidden > 0)
-    cfg.hidden = options->hidden + options->hidden % 2;
-  if (options->msg_hidden > 0)
-    cfg.msg_hidden = options->msg_hidden;
-  net = assay_cord_net_new (&cfg, options->seed);
-  model = assay_cord_model_new (net, W, mean, std);
+  if (model != NULL)
+    {
+      net = model->net;
+      model->window = W;
+      cfg = *assay_cord_net_config (net);
+    }
+  else
+    {
+      assay_cord_net_config_init (&cfg, N, M);
+      if (options->hidden > 0)
+        cfg.hidden = options->hidden + options->hidden % 2;
+      if (options->msg_hidden > 0)
+        cfg.msg_hidden = options->msg_hidden;
+      net = assay_cord_net_new (&cfg, options->seed);
+      model = assay_cord_model_new (net, W, mean, std);
+    }
   assay_adamw_options_init (&adam_options);
   adam_options.weight_decay = 0.0;
   adam = assay_adamw_new (&adam_options);
@@ -487,6 +520,8 @@ assay_cord_train (AssayStore *store, GArray *datasets, const AssayCordTrainOptio
       json_array_add_int_element (ds, g_array_index (datasets, gint64, d));
     json_object_set_array_member (params, "datasets", ds);
     json_object_set_int_member (params, "window", W);
+    json_object_set_int_member (params, "hidden", cfg.hidden);
+    json_object_set_int_member (params, "msg_hidden", cfg.msg_hidden);
     json_object_set_int_member (metrics, "epochs", epoch);
     json_object_set_int_member (metrics, "best_epoch", best_epoch);
     json_object_set_double_member (metrics, "valid_loss", best);
