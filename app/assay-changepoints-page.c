@@ -722,6 +722,16 @@ job_message_cb (AssayJob *job, AssayChangepointsPage *self)
                                               assay_json_get_double (o, "f1", NAN));
       assay_page_toast (ASSAY_PAGE (self), msg);
     }
+  else if (assay_job_get_state (job) == ASSAY_JOB_SUCCEEDED && result != NULL
+           && JSON_NODE_HOLDS_OBJECT (result) && g_str_equal (assay_job_get_kind (job), "cpd-train"))
+    {
+      JsonObject      *o = json_node_get_object (result);
+      g_autofree char *msg = g_strdup_printf (_("Model #%lld trained: %lld epochs, validation loss %.4g — Score… scores with it"),
+                                              (long long) assay_json_get_int (o, "model", 0),
+                                              (long long) assay_json_get_int (o, "epochs", 0),
+                                              assay_json_get_double (o, "valid_loss", NAN));
+      assay_page_toast (ASSAY_PAGE (self), msg);
+    }
 }
 
 static void

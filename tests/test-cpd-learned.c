@@ -442,6 +442,65 @@ test_bad_input (void)
   }
 }
 
+/* The data-parallel step equals its parts computed one after the other: gradients added in the
+ * parts' proportions, batch-norm statistics averaged. */
+static void
+test_parallel_step (void)
+{
+  guint              B = 5, T = 13, N = 4, M = 3, K = 2, E = N * (N - 1);
+  AssayCordNetConfig cfg;
+  g_autoptr (GRand)  r = g_rand_new_with_seed (5);
+  g_autofree double *x = g_new (double, (gsize) B * T * N * M), *noise = g_new (double, (gsize) T * B * E * K);
+  g_autofree guint8 *truth = g_new (guint8, (gsize) B * T * E);
+  AssayCordNet      *whole, *part[2];
+  guint              start[3] = { 0, 2, 5 };
+  double             loss, want = 0.0, worst = 0.0, scale = 0.0;
+  gsize              n_w, n_b;
+  AssayCordLoss      parts;
+
+  assay_cord_net_config_init (&cfg, N, M);
+  cfg.hidden = 6;
+  cfg.msg_hidden = 5;
+  cfg.pred_steps = 3;
+  cfg.smooth_margin = 2;
+  for (gsize i = 0; i < (gsize) B * T * N * M; i++)
+    x[i] = g_rand_double_range (r, -1, 1);
+  assay_cord_net_gumbel (r, noise, (gsize) T * B * E * K);
+  for (gsize i = 0; i < (gsize) B * T * E; i++)
+    truth[i] = (guint8) g_rand_int_range (r, 0, 2);
+  whole = assay_cord_net_new (&cfg, 9);
+  loss = assay_cord_net_loss_parallel (whole, x, B, T, noise, truth, 2, &parts);
+  for (int p = 0; p < 2; p++)
+    {
+      guint             b0 = start[p], nb = start[p + 1] - start[p];
+      g_autofree double *sub = g_new (double, (gsize) T * nb * E * K);
+      for (guint t = 0; t < T; t++)
+        memcpy (sub + (gsize) t * nb * E * K, noise + ((gsize) t * B + b0) * E * K, (gsize) nb * E * K * sizeof (double));
+      part[p] = assay_cord_net_new (&cfg, 9);
+      want += (double) nb / B * assay_cord_net_loss (part[p], x + (gsize) b0 * T * N * M, nb, T, sub, TRUE, TRUE,
+                                                     truth + (gsize) b0 * T * E, NULL);
+    }
+  g_assert_cmpfloat_with_epsilon (loss, want, 1e-12 * fabs (want));
+  {
+    double *g = assay_cord_net_grads (whole), *g0 = assay_cord_net_grads (part[0]), *g1 = assay_cord_net_grads (part[1]);
+    double *b = assay_cord_net_buffers (whole, &n_b), *b0 = assay_cord_net_buffers (part[0], &n_b);
+    double *b1 = assay_cord_net_buffers (part[1], &n_b);
+    assay_cord_net_params (whole, &n_w);
+    for (gsize i = 0; i < n_w; i++)
+      {
+        double w = 0.4 * g0[i] + 0.6 * g1[i];
+        worst = MAX (worst, fabs (g[i] - w));
+        scale = MAX (scale, fabs (w));
+      }
+    g_assert_cmpfloat (worst, <=, 1e-12 * scale);
+    for (gsize i = 0; i < n_b; i++)
+      g_assert_cmpfloat_with_epsilon (b[i], 0.5 * (b0[i] + b1[i]), 1e-14);
+  }
+  assay_cord_net_free (whole);
+  assay_cord_net_free (part[0]);
+  assay_cord_net_free (part[1]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -449,5 +508,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cpd-learned/train-score-eval", test_train_score_eval);
   g_test_add_func ("/cpd-learned/windows", test_windows);
   g_test_add_func ("/cpd-learned/bad-input", test_bad_input);
+  g_test_add_func ("/cpd-learned/parallel-step", test_parallel_step);
   return g_test_run ();
 }

@@ -352,6 +352,9 @@ check_learned (AssayWindow *window, gpointer data)
   for (int i = 0; i < 400 && assay_store_query_int (store, "SELECT count(*) FROM cpd_models", 0) < 2; i++)
     assay_test_wait (50);
   g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM cpd_models", 0), ==, 2);
+  for (int i = 0; i < 40 && !assay_test_find_label (GTK_WIDGET (window), "trained: 2 epochs"); i++)
+    assay_test_wait (50);
+  g_assert_true (assay_test_find_label (GTK_WIDGET (window), "trained: 2 epochs"));
   gtk_window_close (GTK_WINDOW (dialog));
   assay_test_wait (100);
   g_assert_null (find_detector_dialog ());

@@ -231,6 +231,7 @@ verb_train (AssayCliCommon *common, int argc, char **argv)
     options.lr = lr;
   options.seed = (guint64) seed;
   options.valid_dataset = valid;
+  options.threads = common->threads;
   if (init < 0)
     return assay_cli_usage (_("--init takes a model id"));
   options.init = init;

@@ -43,6 +43,7 @@ typedef struct
 struct _AssayCordNet
 {
   AssayCordNetConfig c;
+  gboolean           replica;  /* shares w, tensors, send and recv with its net */
   guint              E;
   guint             *send, *recv;
   GArray            *tensors;
@@ -276,6 +277,13 @@ assay_cord_net_free (AssayCordNet *self)
 {
   if (self == NULL)
     return;
+  if (self->replica)
+    {
+      g_free (self->g);
+      g_free (self->buf);
+      g_free (self);
+      return;
+    }
   for (guint i = 0; i < self->tensors->len; i++)
     g_free (g_array_index (self->tensors, Tensor, i).name);
   g_array_unref (self->tensors);
@@ -1055,4 +1063,76 @@ assay_cord_net_infer (AssayCordNet *self, const double *x, guint T, guint k, dou
           memcpy (in, out, T * nd * sizeof (double));
         }
     }
+}
+
+/* A net sharing self's weights, with gradients and batch-norm buffers of its own. */
+static AssayCordNet *
+replica_new (AssayCordNet *self)
+{
+  AssayCordNet *r = g_memdup2 (self, sizeof *self);
+
+  r->replica = TRUE;
+  r->g = g_new0 (double, self->n_w);
+  r->buf = g_memdup2 (self->buf, self->n_buf * sizeof (double));
+  return r;
+}
+
+double
+assay_cord_net_loss_parallel (AssayCordNet *self, const double *x, guint B, guint T, const double *gumbel,
+                              const guint8 *truth, guint n_threads, AssayCordLoss *parts)
+{
+  guint          K = self->c.edge_types, E = self->E, P = MIN (MAX (1, n_threads), B);
+  gsize          per = (gsize) T * self->c.N * self->c.M, per_e = (gsize) T * E, ek = (gsize) E * K;
+  AssayCordNet  *rep[16];
+  double         loss[16];
+  AssayCordLoss  part[16];
+  guint          start[17];
+  double         total = 0.0;
+  int            blas = openblas_get_num_threads ();
+
+  P = MIN (P, 16);
+  if (P <= 1)
+    return assay_cord_net_loss (self, x, B, T, gumbel, TRUE, TRUE, truth, parts);
+  for (guint p = 0; p <= P; p++)
+    start[p] = (guint) ((gsize) B * p / P);
+  for (guint p = 0; p < P; p++)
+    rep[p] = replica_new (self);
+  openblas_set_num_threads (1);
+#pragma omp parallel for num_threads (P) schedule (static, 1)
+  for (guint p = 0; p < P; p++)
+    {
+      guint             b0 = start[p], nb = start[p + 1] - start[p];
+      g_autofree double *noise = NULL;
+
+      if (gumbel != NULL)
+        {
+          /* the part's windows of every step: [t][b0 .. b0 + nb) */
+          noise = g_new (double, (gsize) T * nb * ek);
+          for (guint t = 0; t < T; t++)
+            memcpy (noise + (gsize) t * nb * ek, gumbel + ((gsize) t * B + b0) * ek, nb * ek * sizeof (double));
+        }
+      loss[p] = assay_cord_net_loss (rep[p], x + b0 * per, nb, T, noise, TRUE, TRUE,
+                                     truth != NULL ? truth + b0 * per_e : NULL, &part[p]);
+    }
+  openblas_set_num_threads (blas);
+  if (parts != NULL)
+    memset (parts, 0, sizeof *parts);
+  memset (self->buf, 0, self->n_buf * sizeof (double));
+  for (guint p = 0; p < P; p++)
+    {
+      double share = (double) (start[p + 1] - start[p]) / B;
+      for (gsize i = 0; i < self->n_w; i++)
+        self->g[i] += share * rep[p]->g[i];
+      for (gsize i = 0; i < self->n_buf; i++)
+        self->buf[i] += rep[p]->buf[i] / P;
+      total += share * loss[p];
+      if (parts != NULL)
+        {
+          parts->nll += share * part[p].nll;
+          parts->smooth += share * part[p].smooth;
+          parts->edge_accuracy += share * part[p].edge_accuracy;
+        }
+      assay_cord_net_free (rep[p]);
+    }
+  return total;
 }

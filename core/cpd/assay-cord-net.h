@@ -92,6 +92,18 @@ double        assay_cord_net_loss        (AssayCordNet  *self,
                                           gboolean       backward,
                                           const guint8  *truth,
                                           AssayCordLoss *parts);
+/* The same training step on n_threads parts of the batch at once, each part on a thread with its
+ * own gradients and batch-norm statistics (as n_threads smaller batches would have), the
+ * gradients then added in the proportions of the parts (the loss is their mean). With one
+ * thread, or a batch of one window, it is assay_cord_net_loss (train, backward). */
+double        assay_cord_net_loss_parallel (AssayCordNet  *self,
+                                            const double  *x,
+                                            guint          B,
+                                            guint          T,
+                                            const double  *gumbel,
+                                            const guint8  *truth,
+                                            guint          n_threads,
+                                            AssayCordLoss *parts);
 /* Gumbel(0, 1) noise, n values. */
 void          assay_cord_net_gumbel      (GRand *rng, double *out, gsize n);
 /* Zeroes the gradients. */

@@ -31,9 +31,9 @@ typedef struct
   double  gamma;              /* 0.5 */
   guint64 seed;
   gint64  valid_dataset;      /* 0: every sixth training series */
+  int     threads;            /* 0: every core (batches split across them) */
   gint64  init;               /* > 0: go on from this model (its weights, widths, window and
                                * feature scaling); a new model is stored, the old one stays */
-  int     threads;            /* 0: as the BLAS library decides */
 } AssayCordTrainOptions;
 
 typedef void (*AssayCordTrainProgress) (double fraction, const char *message, gpointer data);
