@@ -173,3 +173,39 @@ assay_xmtc_train_job_new (gint64 dataset_id, const AssayXmtcTrainOptions *option
   assay_job_set_reads_only (job, data->options.shard.n > 0);
   return job;
 }
+
+typedef struct
+{
+  gint64                dataset;
+  AssayXmtcErrorOptions options;
+} ErrorsData;
+
+static gboolean
+errors_run (AssayJob *job, gpointer user_data, GError **error)
+{
+  ErrorsData *data = user_data;
+  AssayStore *store = assay_job_open_store (job, error);
+  JsonObject *result;
+
+  if (store == NULL)
+    return FALSE;
+  result = assay_xmtc_label_errors (store, data->dataset, &data->options, assay_job_progress_func, job,
+                                    assay_job_get_cancellable (job), error);
+  if (result == NULL)
+    return FALSE;
+  assay_job_take_result_object (job, result);
+  return TRUE;
+}
+
+AssayJob *
+assay_xmtc_errors_job_new (gint64 dataset_id, const AssayXmtcErrorOptions *options)
+{
+  ErrorsData *data = g_new0 (ErrorsData, 1);
+
+  data->dataset = dataset_id;
+  if (options != NULL)
+    data->options = *options;
+  else
+    assay_xmtc_error_options_init (&data->options);
+  return assay_job_new ("xmtc-errors", _("Find label errors"), ASSAY_JOB_LANE_COMPUTE, errors_run, data, g_free);
+}

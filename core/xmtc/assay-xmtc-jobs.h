@@ -9,11 +9,14 @@
 #include "assay-job.h"
 #include "assay-xmtc-eval.h"
 #include "assay-xmtc-import.h"
+#include "assay-xmtc-errors.h"
 #include "assay-xmtc-train.h"
 
 G_BEGIN_DECLS
 
 AssayJob *assay_xmtc_import_job_new (const char *path, const AssayXmtcImportOptions *options);
 AssayJob *assay_xmtc_train_job_new (gint64 dataset_id, const AssayXmtcTrainOptions *options);
+/* Likely label errors by confident learning (assay-xmtc-errors.h); the result is its object. */
+AssayJob *assay_xmtc_errors_job_new (gint64 dataset_id, const AssayXmtcErrorOptions *options);
 
 G_END_DECLS

@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-xmtc-errors.c: see assay-xmtc-errors.h. */
+#include "config.h"
+
+#include "assay-xmtc-errors.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+#include "assay-error.h"
+#include "assay-xmtc-dataset.h"
+
+void
+assay_xmtc_error_options_init (AssayXmtcErrorOptions *o)
+{
+  memset (o, 0, sizeof *o);
+  o->folds = 5;
+  o->filter = ASSAY_CL_PRUNE_BY_NOISE_RATE;
+  o->rank = ASSAY_CL_SELF_CONFIDENCE;
+  o->min_documents = 1;
+  assay_svm_options_init (&o->svm);
+  assay_tfidf_options_init (&o->tfidf);
+  o->seed = 1;
+}
+
+static void
+report (AssayXmtcErrorProgress progress, gpointer data, double fraction, const char *message)
+{
+  if (progress != NULL)
+    progress (fraction, message, data);
+}
+
+typedef struct
+{
+  guint  doc;
+  guint  label;
+  gboolean given;
+  int    suggested; /* -1: none */
+  double score;
+} Found;
+
+static int
+by_score (gconstpointer a, gconstpointer b)
+{
+  const Found *x = a, *y = b;
+  if (x->score != y->score)
+    return x->score < y->score ? -1 : 1;
+  if (x->doc != y->doc)
+    return x->doc < y->doc ? -1 : 1;
+  return x->label < y->label ? -1 : x->label > y->label;
+}
+
+/* The external ids of the documents (the row id where there is none). */
+static char **
+external_ids (AssayStore *store, AssayXmtcDataset *d, GError **error)
+{
+  char        **ids = g_new0 (char *, d->n_docs + 1);
+  sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT ext_id FROM xmtc_documents WHERE id = ?", error);
+
+  if (stmt == NULL)
+    {
+      g_strfreev (ids);
+      return NULL;
+    }
+  for (guint i = 0; i < d->n_docs; i++)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_bind_int64 (stmt, 1, d->doc_ids[i]);
+      if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) == SQLITE_TEXT)
+        ids[i] = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      else
+        ids[i] = g_strdup_printf ("%" G_GINT64_FORMAT, d->doc_ids[i]);
+    }
+  sqlite3_reset (stmt);
+  return ids;
+}
+
+JsonObject *
+assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcErrorOptions *options,
+                         AssayXmtcErrorProgress progress, gpointer progress_data, GCancellable *cancellable,
+                         GError **error)
+{
+  g_autoptr (GTimer) timer = g_timer_new ();
+  g_autoptr (AssayXmtcDataset) d = NULL;
+  g_autoptr (AssayCsr) x = NULL;
+  g_autoptr (GArray) found = g_array_new (FALSE, FALSE, sizeof (Found));
+  g_autoptr (GArray) naive = g_array_new (FALSE, FALSE, sizeof (Found)); /* every assignment checked */
+  g_auto (GStrv) ext = NULL;
+  g_autofree guint *fold = NULL, *n_docs_of = NULL;
+  g_autofree double *score = NULL; /* n x L decision values, out of fold */
+  guint              n, L, F, folds = MAX (2, options->folds), checked = 0;
+  gboolean           one_label = TRUE;
+  int                threads = options->threads > 0 ? options->threads : omp_get_max_threads ();
+  volatile gint      cancel = 0;
+  JsonObject        *out;
+  JsonArray         *errors;
+
+  report (progress, progress_data, 0.0, _("Reading the corpus"));
+  if ((d = assay_xmtc_dataset_load (store, dataset_id, TRUE, error)) == NULL)
+    return NULL;
+  n = d->n_docs;
+  L = d->n_labels;
+  if (n < folds || L == 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   _("Dataset “%s” has %u documents and %u labels: too few to look for label errors with %u folds"),
+                   d->name, n, L, folds);
+      return NULL;
+    }
+  n_docs_of = g_new0 (guint, L);
+  for (guint i = 0; i < n; i++)
+    {
+      one_label = one_label && d->label_offsets[i + 1] - d->label_offsets[i] == 1;
+      for (gsize k = d->label_offsets[i]; k < d->label_offsets[i + 1]; k++)
+        n_docs_of[d->labels[k]]++;
+    }
+
+  report (progress, progress_data, 0.02, _("Computing tf-idf features"));
+  if (d->features != NULL)
+    {
+      {
+        g_autofree guint *all = g_new (guint, n);
+        for (guint i = 0; i < n; i++)
+          all[i] = i;
+        x = assay_csr_select_rows (d->features, all, n);
+      }
+      assay_csr_normalize_rows (x);
+    }
+  else
+    {
+      g_autoptr (AssayTfidf) tfidf = assay_tfidf_new (&options->tfidf);
+      if ((x = assay_tfidf_fit_transform (tfidf, (const char *const *) d->texts, n, cancellable, error)) == NULL)
+        return NULL;
+    }
+  F = x->n_cols;
+
+  /* folds: a seeded shuffle dealt round */
+  fold = g_new (guint, n);
+  {
+    g_autofree guint *order = g_new (guint, n);
+    g_autoptr (GRand) rng = g_rand_new_with_seed_array ((const guint32[]) { (guint32) options->seed,
+                                                                             (guint32) (options->seed >> 32), 11 }, 3);
+    for (guint i = 0; i < n; i++)
+      order[i] = i;
+    for (guint i = n; i > 1; i--)
+      {
+        guint j = (guint) g_rand_int_range (rng, 0, (gint32) i), t = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = t;
+      }
+    for (guint i = 0; i < n; i++)
+      fold[order[i]] = i % folds;
+  }
+
+  score = g_new0 (double, (gsize) n * L);
+  for (guint f = 0; f < folds; f++)
+    {
+      g_autoptr (GArray) train = g_array_new (FALSE, FALSE, sizeof (guint));
+      g_autoptr (AssayCsr) xt = NULL;
+      g_autofree float *w = NULL;
+      g_autofree guint *n_pos = g_new0 (guint, L);
+      g_autofree guint32 **pos = g_new0 (guint32 *, L);
+      AssaySvmStats stats;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+      {
+        g_autofree char *msg = g_strdup_printf (_("Fold %u of %u: training %u classifiers"), f + 1, folds, L);
+        report (progress, progress_data, 0.05 + 0.85 * f / folds, msg);
+      }
+      for (guint i = 0; i < n; i++)
+        if (fold[i] != f)
+          g_array_append_val (train, i);
+      xt = assay_csr_select_rows (x, (guint *) train->data, train->len);
+      for (guint r = 0; r < train->len; r++)
+        {
+          guint i = g_array_index (train, guint, r);
+          for (gsize k = d->label_offsets[i]; k < d->label_offsets[i + 1]; k++)
+            n_pos[d->labels[k]]++;
+        }
+      for (guint l = 0; l < L; l++)
+        pos[l] = g_new (guint32, MAX (n_pos[l], 1));
+      memset (n_pos, 0, L * sizeof (guint));
+      for (guint r = 0; r < train->len; r++)
+        {
+          guint i = g_array_index (train, guint, r);
+          for (gsize k = d->label_offsets[i]; k < d->label_offsets[i + 1]; k++)
+            pos[d->labels[k]][n_pos[d->labels[k]]++] = r;
+        }
+      w = g_new (float, (gsize) L * (F + 1));
+      if (!assay_svm_train (xt, L, (const guint32 *const *) pos, n_pos, &options->svm, threads, w, &stats, NULL, NULL,
+                            &cancel))
+        {
+          for (guint l = 0; l < L; l++)
+            g_free (pos[l]);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
+          return NULL;
+        }
+      for (guint l = 0; l < L; l++)
+        g_free (pos[l]);
+      /* decision values of the held-out fold */
+#pragma omp parallel for num_threads (threads) schedule (dynamic, 64)
+      for (guint i = 0; i < n; i++)
+        {
+          if (fold[i] != f)
+            continue;
+          for (guint l = 0; l < L; l++)
+            {
+              const float *wl = w + (gsize) l * (F + 1);
+              double       s = options->svm.bias > 0 ? (double) options->svm.bias * wl[F] : 0.0;
+              for (gsize k = x->indptr[i]; k < x->indptr[i + 1]; k++)
+                s += (double) wl[x->indices[k]] * x->data[k];
+              score[(gsize) i * L + l] = s;
+            }
+        }
+    }
+
+  report (progress, progress_data, 0.92, _("Calibrating and finding label errors"));
+  {
+    g_autofree double *prob = g_new (double, (gsize) n * L);
+    g_autofree double *column = g_new (double, n);
+    g_autofree gboolean *has = g_new (gboolean, n);
+
+    for (guint l = 0; l < L; l++)
+      {
+        double A, B;
+        for (guint i = 0; i < n; i++)
+          {
+            column[i] = score[(gsize) i * L + l];
+            has[i] = FALSE;
+          }
+        for (guint i = 0; i < n; i++)
+          for (gsize k = d->label_offsets[i]; k < d->label_offsets[i + 1]; k++)
+            if (d->labels[k] == l)
+              has[i] = TRUE;
+        assay_platt_fit (column, has, n, &A, &B);
+        for (guint i = 0; i < n; i++)
+          prob[(gsize) i * L + l] = assay_platt_prob (column[i], A, B);
+      }
+    if (one_label)
+      {
+        g_autofree guint *given = g_new (guint, n);
+        g_autoptr (AssayClResult) r = NULL;
+        for (guint i = 0; i < n; i++)
+          {
+            double s = 0.0;
+            given[i] = d->labels[d->label_offsets[i]];
+            for (guint l = 0; l < L; l++)
+              s += prob[(gsize) i * L + l];
+            for (guint l = 0; l < L; l++)
+              prob[(gsize) i * L + l] = s > 0 ? prob[(gsize) i * L + l] / s : 1.0 / L;
+          }
+        r = assay_confident_learning (prob, given, n, L, options->filter, options->rank);
+        checked = L;
+        if (options->baseline)
+          for (guint i = 0; i < n; i++)
+            {
+              Found e = { i, given[i], TRUE, -1, prob[(gsize) i * L + given[i]] };
+              g_array_append_val (naive, e);
+            }
+        for (guint k = 0; k < r->issues->len; k++)
+          {
+            guint i = g_array_index (r->issues, guint, k), best = given[i] == 0 ? 1 : 0;
+            Found e;
+            for (guint l = 0; l < L; l++)
+              if (l != given[i] && prob[(gsize) i * L + l] > prob[(gsize) i * L + best])
+                best = l;
+            e.doc = i;
+            e.label = given[i];
+            e.given = TRUE;
+            e.suggested = (int) best;
+            e.score = r->quality[i];
+            g_array_append_val (found, e);
+          }
+      }
+    else
+      {
+        g_autofree guint *given = g_new (guint, n);
+        g_autofree double *p2 = g_new (double, (gsize) n * 2);
+        for (guint l = 0; l < L; l++)
+          {
+            g_autoptr (AssayClResult) r = NULL;
+            if (n_docs_of[l] < MAX (1, options->min_documents))
+              continue;
+            checked++;
+            for (guint i = 0; i < n; i++)
+              {
+                given[i] = 0;
+                for (gsize k = d->label_offsets[i]; k < d->label_offsets[i + 1]; k++)
+                  if (d->labels[k] == l)
+                    given[i] = 1;
+                p2[2 * i + 1] = prob[(gsize) i * L + l];
+                p2[2 * i] = 1.0 - p2[2 * i + 1];
+              }
+            r = assay_confident_learning (p2, given, n, 2, options->filter, options->rank);
+            if (options->baseline)
+              for (guint i = 0; i < n; i++)
+                {
+                  Found e = { i, l, given[i] == 1, -1, p2[2 * i + given[i]] };
+                  g_array_append_val (naive, e);
+                }
+            for (guint k = 0; k < r->issues->len; k++)
+              {
+                guint i = g_array_index (r->issues, guint, k);
+                Found e = { i, l, given[i] == 1, -1, r->quality[i] };
+                g_array_append_val (found, e);
+              }
+          }
+      }
+  }
+  g_array_sort (found, by_score);
+  if ((ext = external_ids (store, d, error)) == NULL)
+    return NULL;
+  out = json_object_new ();
+  errors = json_array_new ();
+  for (guint k = 0; k < found->len; k++)
+    {
+      const Found *e = &g_array_index (found, Found, k);
+      JsonObject  *o = json_object_new ();
+      json_object_set_string_member (o, "document", ext[e->doc]);
+      json_object_set_string_member (o, "label", d->label_names[e->label]);
+      json_object_set_boolean_member (o, "given", e->given);
+      if (e->suggested >= 0)
+        json_object_set_string_member (o, "suggested", d->label_names[e->suggested]);
+      json_object_set_double_member (o, "score", e->score);
+      json_object_set_int_member (o, "label_documents", n_docs_of[e->label]);
+      json_array_add_object_element (errors, o);
+    }
+  json_object_set_int_member (out, "dataset", dataset_id);
+  json_object_set_int_member (out, "documents", n);
+  json_object_set_int_member (out, "labels", L);
+  json_object_set_boolean_member (out, "one_label", one_label);
+  json_object_set_int_member (out, "folds", folds);
+  json_object_set_int_member (out, "checked_labels", checked);
+  json_object_set_int_member (out, "found", found->len);
+  json_object_set_array_member (out, "errors", errors);
+  if (options->baseline)
+    {
+      JsonArray *base = json_array_new ();
+      g_array_sort (naive, by_score);
+      for (guint k = 0; k < MIN (naive->len, found->len); k++)
+        {
+          const Found *e = &g_array_index (naive, Found, k);
+          JsonObject  *o = json_object_new ();
+          json_object_set_string_member (o, "document", ext[e->doc]);
+          json_object_set_string_member (o, "label", d->label_names[e->label]);
+          json_object_set_boolean_member (o, "given", e->given);
+          json_object_set_double_member (o, "score", e->score);
+          json_array_add_object_element (base, o);
+        }
+      json_object_set_array_member (out, "baseline", base);
+    }
+  json_object_set_double_member (out, "seconds", g_timer_elapsed (timer, NULL));
+  report (progress, progress_data, 1.0, NULL);
+  return out;
+}

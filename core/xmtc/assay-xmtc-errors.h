@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-xmtc-errors.h: likely label errors of a corpus by confident learning (assay-confident.h).
+ *
+ * Out-of-fold probabilities: the documents (training and test) are dealt into `folds` folds at
+ * random; for each fold a one-vs-rest linear SVM per label is trained on the other folds' tf-idf
+ * rows (or stored sparse features) and gives the fold's decision values; Platt scaling per label,
+ * fitted on all out-of-fold values, turns them into probabilities. A corpus where every document
+ * has one label is one K-class problem (the labels' probabilities normalised to sum to 1); a
+ * multi-label corpus is a two-class problem per label ("has it" or not), for labels given to at
+ * least min_documents documents.
+ *
+ * Each error found is a (document, label) assignment: "given" TRUE, the document carries a label
+ * it probably should not (with the likeliest other label as "suggested" in a one-label corpus);
+ * FALSE, it lacks one it probably should carry. Errors are ranked by score, the probability of
+ * the assignment as given (lowest first; with the normalised margin ranking, that margin). */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "assay-confident.h"
+#include "assay-store.h"
+#include "assay-svm.h"
+#include "assay-tfidf.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  guint             folds;          /* 5 */
+  AssayClFilter     filter;         /* prune by noise rate */
+  AssayClRank       rank;           /* self-confidence */
+  guint             min_documents;  /* multi-label: labels given to fewer are not checked (1) */
+  AssaySvmOptions   svm;
+  AssayTfidfOptions tfidf;
+  guint64           seed;
+  int               threads;        /* 0: every core */
+  gboolean          baseline;       /* also "baseline": as many assignments, the ones with the
+                                     * lowest probability as given (no confident learning) */
+} AssayXmtcErrorOptions;
+
+typedef void (*AssayXmtcErrorProgress) (double fraction, const char *message, gpointer data);
+
+void        assay_xmtc_error_options_init (AssayXmtcErrorOptions *options);
+
+/* {"dataset", "documents", "labels", "one_label": bool, "folds", "checked_labels",
+ *  "errors": [{"document": id as imported (or the row id when it had none), "label": name,
+ *              "given": bool, "suggested": name (one-label corpora), "score": double}, ...],
+ *  "seconds"}. */
+JsonObject *assay_xmtc_label_errors (AssayStore                  *store,
+                                     gint64                       dataset_id,
+                                     const AssayXmtcErrorOptions *options,
+                                     AssayXmtcErrorProgress       progress,
+                                     gpointer                     progress_data,
+                                     GCancellable                *cancellable,
+                                     GError                     **error);
+
+G_END_DECLS

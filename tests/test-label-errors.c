@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Label errors: confident learning against a plain float64 version written here from the paper's
+ * equations (thresholds, confident joint, calibrated joint, both filters, both rankings), Platt
+ * scaling at its optimum, and xmtc errors end to end on a corpus with planted flips. */
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "assay-confident.h"
+#include "assay-error.h"
+#include "assay-test-util.h"
+#include "assay-xmtc-errors.h"
+#include "assay-xmtc-import.h"
+
+/* ---- the reference ---- */
+
+typedef struct
+{
+  double   t[8];
+  guint    C[8][8];
+  double   Q[8][8];
+  gboolean flagged[2000];
+} Ref;
+
+static void
+reference (const double *p, const guint *y, guint n, guint K, AssayClFilter filter, Ref *r)
+{
+  double Ct[8][8] = { { 0 } }, total = 0;
+  guint  ny[8] = { 0 };
+
+  memset (r, 0, sizeof *r);
+  /* t_j = (1 / |X_{y=j}|) sum_{x in X_{y=j}} p(j | x) */
+  for (guint j = 0; j < K; j++)
+    {
+      double s = 0;
+      for (guint x = 0; x < n; x++)
+        if (y[x] == j)
+          {
+            s += p[x * K + j];
+            ny[j]++;
+          }
+      r->t[j] = ny[j] ? s / ny[j] : INFINITY;
+    }
+  /* C[i][j] = |{x in X_{y=i} : p(j | x) >= t_j, j = argmax_{l : p(l | x) >= t_l} p(l | x)}| */
+  for (guint x = 0; x < n; x++)
+    {
+      int    jbest = -1;
+      double pbest = -1;
+      for (guint l = 0; l < K; l++)
+        if (p[x * K + l] >= r->t[l] && p[x * K + l] > pbest)
+          {
+            pbest = p[x * K + l];
+            jbest = (int) l;
+          }
+      if (jbest >= 0)
+        {
+          r->C[y[x]][jbest]++;
+          if (filter == ASSAY_CL_CONFIDENT_JOINT && (guint) jbest != y[x])
+            r->flagged[x] = TRUE;
+        }
+    }
+  /* C~[i][j] = C[i][j] / sum_j C[i][j] * |X_{y=i}|,  Q = C~ / sum C~ */
+  for (guint i = 0; i < K; i++)
+    {
+      double row = 0;
+      for (guint j = 0; j < K; j++)
+        row += r->C[i][j];
+      for (guint j = 0; j < K; j++)
+        {
+          Ct[i][j] = row > 0 ? r->C[i][j] / row * ny[i] : 0;
+          total += Ct[i][j];
+        }
+    }
+  for (guint i = 0; i < K; i++)
+    for (guint j = 0; j < K; j++)
+      r->Q[i][j] = Ct[i][j] / total;
+  if (filter == ASSAY_CL_PRUNE_BY_NOISE_RATE)
+    for (guint i = 0; i < K; i++)
+      for (guint j = 0; j < K; j++)
+        {
+          long want;
+          if (i == j)
+            continue;
+          want = lround (n * r->Q[i][j]);
+          /* the want examples given i with the largest p(j|x) - p(i|x), chosen by repeated scans */
+          for (long k = 0; k < want; k++)
+            {
+              int    best = -1;
+              double bm = -INFINITY;
+              static gboolean taken[2000];
+              if (k == 0)
+                memset (taken, 0, sizeof taken);
+              for (guint x = 0; x < n; x++)
+                if (y[x] == i && !taken[x] && p[x * K + j] - p[x * K + i] > bm)
+                  {
+                    bm = p[x * K + j] - p[x * K + i];
+                    best = (int) x;
+                  }
+              if (best < 0)
+                break;
+              taken[best] = TRUE;
+              r->flagged[best] = TRUE;
+            }
+        }
+}
+
+static void
+test_against_reference (void)
+{
+  g_autoptr (GRand) rng = g_rand_new_with_seed (17);
+
+  for (int round = 0; round < 12; round++)
+    {
+      guint              n = 200 + 100 * (round % 4), K = 2 + round % 5;
+      g_autofree double *p = g_new (double, n * K);
+      g_autofree guint  *y = g_new (guint, n);
+      AssayClFilter      filter = round % 2 == 0 ? ASSAY_CL_PRUNE_BY_NOISE_RATE : ASSAY_CL_CONFIDENT_JOINT;
+      AssayClRank        rank = round % 3 == 0 ? ASSAY_CL_NORMALIZED_MARGIN : ASSAY_CL_SELF_CONFIDENCE;
+      Ref                ref;
+
+      /* probabilities of a noisy classifier: the true class likelier, 15% of labels flipped */
+      for (guint x = 0; x < n; x++)
+        {
+          guint  truth = (guint) g_rand_int_range (rng, 0, (gint32) K);
+          double s = 0;
+          for (guint k = 0; k < K; k++)
+            {
+              p[x * K + k] = g_rand_double (rng) + (k == truth ? 1.5 * g_rand_double (rng) : 0);
+              s += p[x * K + k];
+            }
+          for (guint k = 0; k < K; k++)
+            p[x * K + k] /= s;
+          y[x] = g_rand_double (rng) < 0.15 ? (truth + 1 + (guint) g_rand_int_range (rng, 0, (gint32) K - 1)) % K : truth;
+        }
+      reference (p, y, n, K, filter, &ref);
+      {
+        g_autoptr (AssayClResult) r = assay_confident_learning (p, y, n, K, filter, rank);
+        guint flagged = 0;
+        for (guint j = 0; j < K; j++)
+          g_assert_cmpfloat_with_epsilon (r->thresholds[j], ref.t[j], 1e-12);
+        for (guint i = 0; i < K; i++)
+          for (guint j = 0; j < K; j++)
+            {
+              g_assert_cmpuint (r->confident[i * K + j], ==, ref.C[i][j]);
+              g_assert_cmpfloat_with_epsilon (r->joint[i * K + j], ref.Q[i][j], 1e-12);
+            }
+        for (guint x = 0; x < n; x++)
+          flagged += ref.flagged[x];
+        g_assert_cmpuint (r->issues->len, ==, flagged);
+        g_assert_cmpuint (flagged, >, 0);
+        for (guint k = 0; k < r->issues->len; k++)
+          {
+            guint  x = g_array_index (r->issues, guint, k);
+            double other = -INFINITY, q;
+            g_assert_true (ref.flagged[x]);
+            for (guint j = 0; j < K; j++)
+              if (j != y[x])
+                other = MAX (other, p[x * K + j]);
+            q = rank == ASSAY_CL_SELF_CONFIDENCE ? p[x * K + y[x]] : p[x * K + y[x]] - other;
+            g_assert_cmpfloat_with_epsilon (r->quality[x], q, 1e-15);
+            /* lowest quality first */
+            if (k > 0)
+              g_assert_cmpfloat (r->quality[g_array_index (r->issues, guint, k - 1)], <=, q);
+          }
+      }
+    }
+}
+
+/* Platt: the regularised log-likelihood's gradient vanishes at the fitted A, B (it is convex, so
+ * that is its minimum), and the probabilities rise with the score when positives score higher. */
+static void
+test_platt (void)
+{
+  g_autoptr (GRand) rng = g_rand_new_with_seed (3);
+  guint             n = 2000;
+  g_autofree double *s = g_new (double, n);
+  g_autofree gboolean *pos = g_new (gboolean, n);
+  double            A, B, n1 = 0, g1 = 0, g2 = 0, hi, lo;
+
+  for (guint i = 0; i < n; i++)
+    {
+      pos[i] = g_rand_double (rng) < 0.3;
+      s[i] = (pos[i] ? 1.0 : -1.0) + 1.2 * (g_rand_double (rng) - 0.5) * 2;
+      n1 += pos[i];
+    }
+  assay_platt_fit (s, pos, n, &A, &B);
+  hi = (n1 + 1) / (n1 + 2);
+  lo = 1 / (n - n1 + 2);
+  for (guint i = 0; i < n; i++)
+    {
+      double t = pos[i] ? hi : lo, p = 1.0 / (1.0 + exp (A * s[i] + B));
+      g1 += s[i] * (t - p);
+      g2 += t - p;
+    }
+  g_assert_cmpfloat (fabs (g1), <, 1e-4);
+  g_assert_cmpfloat (fabs (g2), <, 1e-4);
+  g_assert_cmpfloat (A, <, 0);
+  g_assert_cmpfloat (assay_platt_prob (2.0, A, B), >, assay_platt_prob (-2.0, A, B));
+  g_assert_cmpfloat_with_epsilon (assay_platt_prob (0.7, A, B), 1.0 / (1.0 + exp (A * 0.7 + B)), 1e-15);
+}
+
+/* End to end: three topics of distinct words, 20 of 240 documents given the wrong topic; most
+ * are found, and few right ones. A document's id is the one it was imported with. */
+static void
+test_planted_corpus (void)
+{
+  static const char *words[3][6] = { { "oil", "crude", "barrel", "opec", "refinery", "pipeline" },
+                                     { "wheat", "grain", "harvest", "corn", "farm", "crop" },
+                                     { "bank", "loan", "credit", "interest", "deposit", "lender" } };
+  static const char *names[3] = { "energy", "farming", "finance" };
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("label-errors.assay");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GRand) rng = g_rand_new_with_seed (8);
+  g_autoptr (GString) jsonl = g_string_new (NULL);
+  g_autoptr (GHashTable) planted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (JsonObject) r = NULL;
+  g_autofree char *path = NULL;
+  AssayXmtcErrorOptions options;
+  JsonArray *errors;
+  guint      hits = 0;
+
+  for (guint i = 0; i < 240; i++)
+    {
+      guint topic = i % 3, given = topic;
+      g_autoptr (GString) text = g_string_new (NULL);
+      for (guint w = 0; w < 12; w++)
+        g_string_append_printf (text, "%s ", words[g_rand_double (rng) < 0.85 ? topic : (guint) g_rand_int_range (rng, 0, 3)]
+                                                   [g_rand_int_range (rng, 0, 6)]);
+      if (i % 12 == 5)
+        {
+          given = (topic + 1 + i % 2) % 3;
+          g_hash_table_add (planted, g_strdup_printf ("doc-%u", i));
+        }
+      g_string_append_printf (jsonl, "{\"id\": \"doc-%u\", \"text\": \"%s\", \"labels\": [\"%s\"], \"split\": \"train\"}\n", i,
+                              text->str, names[given]);
+    }
+  path = assay_test_write_file ("planted.jsonl", jsonl->str);
+  {
+    AssayXmtcImportOptions io;
+    AssayXmtcImportResult  ir;
+    assay_xmtc_import_options_init (&io);
+    io.format = ASSAY_XMTC_FORMAT_JSONL;
+    g_assert_true (assay_xmtc_import (store, path, &io, &ir, NULL, NULL, NULL, &error));
+    g_assert_no_error (error);
+  }
+  assay_xmtc_error_options_init (&options);
+  options.baseline = TRUE;
+  r = assay_xmtc_label_errors (store, 1, &options, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_object_get_boolean_member (r, "one_label"));
+  errors = json_object_get_array_member (r, "errors");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (r, "baseline")), ==, json_array_get_length (errors));
+  for (guint k = 0; k < json_array_get_length (errors); k++)
+    {
+      JsonObject *e = json_array_get_object_element (errors, k);
+      g_assert_true (json_object_get_boolean_member (e, "given"));
+      g_assert_true (g_str_has_prefix (json_object_get_string_member (e, "document"), "doc-"));
+      hits += g_hash_table_contains (planted, json_object_get_string_member (e, "document"));
+      if (k > 0)
+        g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (errors, k - 1), "score"), <=,
+                           json_object_get_double_member (e, "score"));
+    }
+  /* recall of the 20 planted flips, and precision */
+  g_assert_cmpuint (hits, >=, 15);
+  g_assert_cmpuint (json_array_get_length (errors), <=, hits + 10);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/label-errors/reference", test_against_reference);
+  g_test_add_func ("/label-errors/platt", test_platt);
+  g_test_add_func ("/label-errors/planted-corpus", test_planted_corpus);
+  return g_test_run ();
+}
