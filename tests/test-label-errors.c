@@ -263,6 +263,49 @@ test_planted_corpus (void)
   /* recall of the 20 planted flips, and precision */
   g_assert_cmpuint (hits, >=, 15);
   g_assert_cmpuint (json_array_get_length (errors), <=, hits + 10);
+
+  /* correcting the first: relabelled as suggested, counts follow, one undo restores both */
+  {
+    JsonObject      *e = json_array_get_object_element (errors, 0);
+    const char      *doc = json_object_get_string_member (e, "document");
+    g_autofree char *title = NULL, *text = NULL;
+    g_auto (GStrv)   labels = NULL;
+    g_autofree char *undone = NULL;
+
+    g_autofree char *count_sql = g_strdup_printf ("SELECT n_train FROM xmtc_labels WHERE name = '%s'",
+                                                  json_object_get_string_member (e, "suggested"));
+    gint64           count0 = assay_store_query_int (store, count_sql, 0);
+    g_assert_true (assay_xmtc_correct_label (store, 1, e, &error));
+    g_assert_no_error (error);
+    g_assert_true (assay_xmtc_document_get (store, 1, doc, &title, &text, &labels, &error));
+    g_assert_cmpuint (g_strv_length (labels), ==, 1);
+    g_assert_cmpstr (labels[0], ==, json_object_get_string_member (e, "suggested"));
+    g_assert_cmpint (assay_store_query_int (store, "SELECT sum(n_train) FROM xmtc_labels", 0), ==, 240);
+    g_assert_cmpint (assay_store_query_int (store, count_sql, 0), ==, count0 + 1);
+    /* the same correction again has nothing to do */
+    g_assert_false (assay_xmtc_correct_label (store, 1, e, &error));
+    g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_NOTHING_TO_DO);
+    g_clear_error (&error);
+    g_assert_true (assay_store_undo (store, &undone, &error));
+    g_assert_nonnull (strstr (undone, "Relabel"));
+    g_strfreev (labels);
+    labels = NULL;
+    g_free (title);
+    g_free (text);
+    g_assert_true (assay_xmtc_document_get (store, 1, doc, &title, &text, &labels, &error));
+    g_assert_cmpstr (labels[0], ==, json_object_get_string_member (e, "label"));
+    g_assert_cmpint (assay_store_query_int (store, count_sql, 0), ==, count0);
+    /* an unknown document */
+    {
+      g_autoptr (JsonObject) bad = json_object_new ();
+      json_object_set_string_member (bad, "document", "no-such-doc");
+      json_object_set_string_member (bad, "label", "energy");
+      json_object_set_boolean_member (bad, "given", TRUE);
+      g_assert_false (assay_xmtc_correct_label (store, 1, bad, &error));
+      g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND);
+      g_clear_error (&error);
+    }
+  }
 }
 
 int

@@ -356,3 +356,192 @@ assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcEr
   report (progress, progress_data, 1.0, NULL);
   return out;
 }
+
+/* The row of a document: by ext_id, else by row id. */
+static gint64
+document_row (AssayStore *store, gint64 dataset_id, const char *document, char **split, GBytes **labels, GError **error)
+{
+  sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT id, split, labels FROM xmtc_documents WHERE dataset_id = ?1 "
+                                                   "AND (ext_id = ?2 OR (ext_id IS NULL AND id = ?3)) LIMIT 1",
+                                            error);
+  gint64        row = 0, as_id = 0;
+
+  if (stmt == NULL)
+    return 0;
+  g_ascii_string_to_signed (document, 10, 1, G_MAXINT64, &as_id, NULL);
+  sqlite3_bind_int64 (stmt, 1, dataset_id);
+  sqlite3_bind_text (stmt, 2, document, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 3, as_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      row = sqlite3_column_int64 (stmt, 0);
+      if (split != NULL)
+        *split = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      if (labels != NULL)
+        *labels = g_bytes_new (sqlite3_column_blob (stmt, 2), (gsize) sqlite3_column_bytes (stmt, 2));
+    }
+  sqlite3_reset (stmt);
+  if (row == 0)
+    g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("Dataset %lld has no document “%s”"),
+                 (long long) dataset_id, document);
+  return row;
+}
+
+/* label name -> (row id in xmtc_labels, idx) */
+static gboolean
+label_lookup (AssayStore *store, gint64 dataset_id, const char *name, gint64 *row, guint *idx, GError **error)
+{
+  sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT id, idx FROM xmtc_labels WHERE dataset_id = ? AND name = ?", error);
+  gboolean      ok = FALSE;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, dataset_id);
+  sqlite3_bind_text (stmt, 2, name, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      *row = sqlite3_column_int64 (stmt, 0);
+      *idx = (guint) sqlite3_column_int64 (stmt, 1);
+      ok = TRUE;
+    }
+  sqlite3_reset (stmt);
+  if (!ok)
+    g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND, _("Dataset %lld has no label “%s”"), (long long) dataset_id,
+                 name);
+  return ok;
+}
+
+gboolean
+assay_xmtc_document_get (AssayStore *store, gint64 dataset_id, const char *document, char **title, char **text,
+                         GStrv *labels, GError **error)
+{
+  g_autoptr (GBytes) blob = NULL;
+  gint64        row = document_row (store, dataset_id, document, NULL, &blob, error);
+  sqlite3_stmt *stmt;
+
+  if (row == 0)
+    return FALSE;
+  stmt = assay_store_prepare (store, "SELECT title, text FROM xmtc_documents WHERE id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, row);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      *title = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      *text = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+    }
+  sqlite3_reset (stmt);
+  if (labels != NULL)
+    {
+      gsize             n = g_bytes_get_size (blob) / 4;
+      const guint8     *p = g_bytes_get_data (blob, NULL);
+      g_autoptr (GPtrArray) names = g_ptr_array_new ();
+      stmt = assay_store_prepare (store, "SELECT name FROM xmtc_labels WHERE dataset_id = ? AND idx = ?", error);
+      if (stmt == NULL)
+        return FALSE;
+      for (gsize i = 0; i < n; i++)
+        {
+          guint32 idx = GUINT32_FROM_LE (*(const guint32 *) (const void *) (p + 4 * i));
+          sqlite3_bind_int64 (stmt, 1, dataset_id);
+          sqlite3_bind_int64 (stmt, 2, idx);
+          if (sqlite3_step (stmt) == SQLITE_ROW)
+            g_ptr_array_add (names, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+          sqlite3_reset (stmt);
+        }
+      g_ptr_array_add (names, NULL);
+      *labels = (GStrv) g_ptr_array_steal (names, NULL);
+    }
+  return TRUE;
+}
+
+static gboolean
+count_update (AssayStore *store, gint64 label_row, const char *split, int delta, GError **error)
+{
+  const char   *column = g_strcmp0 (split, "test") == 0 ? "n_test" : "n_train";
+  g_autofree char *sql = g_strdup_printf ("SELECT %s FROM xmtc_labels WHERE id = ?", column);
+  sqlite3_stmt *stmt = assay_store_prepare (store, sql, error);
+  gint64        n = 0;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, label_row);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return assay_store_edit_update (store, "xmtc_labels", label_row, column, g_variant_new_int64 (MAX (0, n + delta)),
+                                  error);
+}
+
+gboolean
+assay_xmtc_correct_label (AssayStore *store, gint64 dataset_id, JsonObject *e, GError **error)
+{
+  const char       *document = json_object_get_string_member_with_default (e, "document", NULL);
+  const char       *label = json_object_get_string_member_with_default (e, "label", NULL);
+  const char       *suggested = json_object_get_string_member_with_default (e, "suggested", NULL);
+  gboolean          given = json_object_get_boolean_member_with_default (e, "given", TRUE);
+  g_autoptr (GBytes) blob = NULL;
+  g_autofree char  *split = NULL, *what = NULL;
+  g_autoptr (GArray) set = g_array_new (FALSE, FALSE, sizeof (guint32));
+  gint64            row, lrow, srow = 0;
+  guint             lidx, sidx = 0;
+  gsize             n;
+  const guint8     *p;
+
+  if (document == NULL || label == NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("A label error names a document and a label"));
+      return FALSE;
+    }
+  if ((row = document_row (store, dataset_id, document, &split, &blob, error)) == 0
+      || !label_lookup (store, dataset_id, label, &lrow, &lidx, error)
+      || (given && suggested != NULL && !label_lookup (store, dataset_id, suggested, &srow, &sidx, error)))
+    return FALSE;
+  p = g_bytes_get_data (blob, &n);
+  for (gsize i = 0; i + 4 <= n; i += 4)
+    {
+      guint32 v = GUINT32_FROM_LE (*(const guint32 *) (const void *) (p + i));
+      if (!(given && v == lidx))
+        g_array_append_val (set, v);
+    }
+  if (given && set->len * 4 == n)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOTHING_TO_DO, _("Document “%s” no longer has label “%s”"), document, label);
+      return FALSE;
+    }
+  for (guint i = 0; !given && i < set->len; i++)
+    if (g_array_index (set, guint32, i) == lidx)
+      {
+        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOTHING_TO_DO, _("Document “%s” already has label “%s”"), document, label);
+        return FALSE;
+      }
+  if (!given)
+    g_array_append_val (set, lidx);
+  else if (suggested != NULL)
+    {
+      gboolean has = FALSE;
+      for (guint i = 0; i < set->len; i++)
+        has |= g_array_index (set, guint32, i) == sidx;
+      if (!has)
+        g_array_append_val (set, sidx);
+      else
+        srow = 0;
+    }
+  for (guint i = 0; i < set->len; i++)
+    g_array_index (set, guint32, i) = GUINT32_TO_LE (g_array_index (set, guint32, i));
+  what = given && suggested != NULL ? g_strdup_printf (_("Relabel %s from %s to %s"), document, label, suggested)
+         : given                    ? g_strdup_printf (_("Take %s away from %s"), label, document)
+                                    : g_strdup_printf (_("Give %s label %s"), document, label);
+  if (!assay_store_edit_begin (store, what, error))
+    return FALSE;
+  if (!assay_store_edit_update (store, "xmtc_documents", row, "labels",
+                                g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, set->data, set->len * 4, 1), error)
+      || !count_update (store, lrow, split, given ? -1 : 1, error)
+      || (srow > 0 && !count_update (store, srow, split, 1, error))
+      || !assay_store_edit_commit (store, error))
+    {
+      assay_store_edit_abort (store);
+      return FALSE;
+    }
+  assay_store_emit_changed (store, "xmtc_documents");
+  return TRUE;
+}

@@ -55,4 +55,20 @@ JsonObject *assay_xmtc_label_errors (AssayStore                  *store,
                                      GCancellable                *cancellable,
                                      GError                     **error);
 
+/* A document by its id as imported (or its row id): its title, text and label names. */
+gboolean    assay_xmtc_document_get (AssayStore  *store,
+                                     gint64       dataset_id,
+                                     const char  *document,
+                                     char       **title,
+                                     char       **text,
+                                     GStrv       *labels,
+                                     GError     **error);
+/* Corrects one error as one undoable edit: a label given in error is taken away (and, in a
+ * one-label corpus, the suggested one given); a missing label is given. The labels' document
+ * counts follow. error_entry: one element of "errors". */
+gboolean    assay_xmtc_correct_label (AssayStore  *store,
+                                      gint64       dataset_id,
+                                      JsonObject  *error_entry,
+                                      GError     **error);
+
 G_END_DECLS
