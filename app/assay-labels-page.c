@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "assay-labels-page.h"
+#include "assay-label-errors-window.h"
 
 #include "assay-xmtc-import-dialog.h"
 
@@ -1095,6 +1096,42 @@ assay_labels_page_train (AssayLabelsPage *self, const AssayXmtcTrainOptions *opt
 }
 
 static void
+errors_finished_cb (AssayJob *job, AssayLabelsPage *self)
+{
+  JsonNode  *result = assay_job_get_result (job);
+  GtkWidget *window;
+
+  /* (a failure is toasted by the window) */
+  if (assay_job_get_state (job) != ASSAY_JOB_SUCCEEDED || result == NULL || !JSON_NODE_HOLDS_OBJECT (result))
+    return;
+  window = assay_label_errors_window_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                          assay_page_get_store (ASSAY_PAGE (self)),
+                                          json_object_get_int_member (json_node_get_object (result), "dataset"),
+                                          self->overview != NULL ? self->overview->dataset_name : NULL,
+                                          json_node_get_object (result));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+void
+assay_labels_page_find_errors (AssayLabelsPage *self)
+{
+  g_autoptr (AssayJob) job = NULL;
+
+  g_return_if_fail (ASSAY_IS_LABELS_PAGE (self));
+  if (self->overview == NULL)
+    return;
+  job = assay_xmtc_errors_job_new (self->overview->dataset, NULL);
+  g_signal_connect_object (job, "finished", G_CALLBACK (errors_finished_cb), self, 0);
+  assay_page_submit (ASSAY_PAGE (self), job);
+}
+
+static void
+errors_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  assay_labels_page_find_errors (ASSAY_LABELS_PAGE (widget));
+}
+
+static void
 dialog_train_cb (AssayTrainDialog *dialog, AssayLabelsPage *self)
 {
   AssayXmtcTrainOptions options;
@@ -1447,6 +1484,7 @@ assay_labels_page_class_init (AssayLabelsPageClass *klass)
 #undef CHILD
 
   gtk_widget_class_install_action (widget_class, "labels.train", NULL, train_action);
+  gtk_widget_class_install_action (widget_class, "labels.errors", NULL, errors_action);
   gtk_widget_class_install_action (widget_class, "labels.dense", NULL, dense_action);
   gtk_widget_class_install_action (widget_class, "labels.dense-compare", NULL, dense_compare_action);
   gtk_widget_class_install_action (widget_class, "labels.choose-encoder", NULL, choose_encoder_action);

@@ -16,6 +16,9 @@ AssayPage *assay_labels_page_new (void);
 void       assay_labels_page_select_label (AssayLabelsPage *self, int label);
 int        assay_labels_page_get_selected_label (AssayLabelsPage *self);
 void       assay_labels_page_train (AssayLabelsPage *self, const AssayXmtcTrainOptions *options);
+/* Looks for likely label errors in the dataset shown (a job); the Likely Label Errors window
+ * opens with them. */
+void       assay_labels_page_find_errors (AssayLabelsPage *self);
 void       assay_labels_page_import (AssayLabelsPage *self, const char *path);
 /* As the file chooser does: the import dialog (columns and a preview for CSV) */
 void       assay_labels_page_import_with_preview (AssayLabelsPage *self, const char *path);

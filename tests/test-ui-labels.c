@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The Labels page under Xvfb on a trained corpus: table, chart, keyword profile, k and search,
  * a chart click; and its responsiveness with 100 000 labels. */
+#include <adwaita.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
 #include "assay-keyword-bars.h"
 #include "assay-label-row.h"
 #include "assay-labels-page.h"
+#include "assay-label-errors-window.h"
 #include "assay-longtail-chart.h"
 #include "assay-test-ui.h"
 #include "assay-test-util.h"
@@ -387,6 +389,85 @@ test_dense (void)
   assay_test_run_app (path, check_dense, dir);
 }
 
+/* Find Label Errors: the window lists the likely errors of the demo corpus, shows the selected
+ * document, applies a correction (undone from the main window) and dismisses another. Screenshots
+ * light, dark and at 800 x 600. */
+static GtkWindow *
+find_errors_window (void)
+{
+  GListModel *tops = gtk_window_get_toplevels (); /* not owned */
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr (GObject) w = g_list_model_get_item (tops, i);
+      if (ASSAY_IS_LABEL_ERRORS_WINDOW (w))
+        return GTK_WINDOW (w);
+    }
+  return NULL;
+}
+
+static void
+check_errors (AssayWindow *window, gpointer data)
+{
+  AssayLabelsPage        *page = wait_loaded (window);
+  AssayStore             *store = assay_page_get_store (ASSAY_PAGE (page));
+  AssayLabelErrorsWindow *errors;
+  g_autofree char        *labels_before = NULL;
+  guint                   n;
+
+  labels_before = g_strdup_printf ("%" G_GINT64_FORMAT, assay_store_query_int (store, "SELECT sum(length(labels)) FROM xmtc_documents", 0));
+  gtk_widget_activate_action (GTK_WIDGET (page), "labels.errors", NULL);
+  for (int i = 0; i < 200 && find_errors_window () == NULL; i++)
+    assay_test_wait (50);
+  g_assert_nonnull (find_errors_window ());
+  errors = ASSAY_LABEL_ERRORS_WINDOW (find_errors_window ());
+  assay_test_wait (300);
+  n = assay_label_errors_window_get_n_rows (errors);
+  g_assert_cmpuint (n, >, 0);
+  g_assert_true (assay_test_find_label (GTK_WIDGET (errors), "Document "));
+  g_assert_true (assay_test_find_label (GTK_WIDGET (errors), "Labels now: "));
+  assay_test_save_screenshot (assay_test_render (GTK_WIDGET (errors)), "label-errors.png");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  assay_test_wait (300);
+  assay_test_save_screenshot (assay_test_render (GTK_WIDGET (errors)), "label-errors-dark.png");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  gtk_window_set_default_size (GTK_WINDOW (errors), 800, 600);
+  assay_test_wait (300);
+  {
+    g_autoptr (GdkTexture) small = assay_test_render (GTK_WIDGET (errors));
+    g_assert_cmpint (gdk_texture_get_width (small), <=, 800);
+    assay_test_save_screenshot (small, "label-errors-800x600.png");
+  }
+
+  /* apply the first: one row fewer, the labels changed; undo in the main window restores them */
+  assay_label_errors_window_select (errors, 0);
+  g_assert_true (assay_label_errors_window_apply (errors));
+  g_assert_cmpuint (assay_label_errors_window_get_n_rows (errors), ==, n - 1);
+  g_assert_true (assay_test_find_label (GTK_WIDGET (errors), "corrected"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+  assay_test_wait (200);
+  {
+    g_autofree char *after = g_strdup_printf ("%" G_GINT64_FORMAT, assay_store_query_int (store, "SELECT sum(length(labels)) FROM xmtc_documents", 0));
+    g_assert_cmpstr (after, ==, labels_before);
+  }
+  /* dismiss the next */
+  if (n > 1)
+    {
+      assay_label_errors_window_select (errors, 0);
+      assay_label_errors_window_dismiss (errors);
+      g_assert_cmpuint (assay_label_errors_window_get_n_rows (errors), ==, n - 2);
+    }
+  gtk_window_close (GTK_WINDOW (errors));
+  assay_test_wait (100);
+}
+
+static void
+test_errors (void)
+{
+  g_autofree char *path = make_workspace ("labels-errors.assay", 1500);
+
+  assay_test_run_app (path, check_errors, NULL);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -394,5 +475,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/labels/page", test_labels_page);
   g_test_add_func ("/ui/labels/import-dialog", test_import_dialog);
   g_test_add_func ("/ui/labels/dense", test_dense);
+  g_test_add_func ("/ui/labels/errors", test_errors);
   return g_test_run ();
 }

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "assay-label-errors-window.h"
+
+#include <glib/gi18n.h>
+
+#include "assay-xmtc-errors.h"
+
+#define MAX_ROWS 2000
+
+struct _AssayLabelErrorsWindow
+{
+  AdwWindow   parent_instance;
+
+  AssayStore *store;
+  gint64      dataset;
+  JsonObject *result;
+  GPtrArray  *rows;        /* JsonObject * (borrowed from result), as listed */
+  GtkListBox *list;
+  GtkLabel   *doc_title;
+  GtkLabel   *verdict;
+  GtkLabel   *labels;
+  GtkLabel   *text;
+  GtkLabel   *status;
+  GtkWidget  *apply_button;
+  GtkWidget  *dismiss_button;
+};
+
+G_DEFINE_FINAL_TYPE (AssayLabelErrorsWindow, assay_label_errors_window, ADW_TYPE_WINDOW)
+
+static JsonObject *
+selected (AssayLabelErrorsWindow *self, int *index)
+{
+  GtkListBoxRow *row = gtk_list_box_get_selected_row (self->list);
+  int            i = row != NULL ? gtk_list_box_row_get_index (row) : -1;
+
+  if (index != NULL)
+    *index = i;
+  return i >= 0 && (guint) i < self->rows->len ? g_ptr_array_index (self->rows, i) : NULL;
+}
+
+static char *
+verdict_text (JsonObject *e)
+{
+  const char *label = json_object_get_string_member (e, "label");
+  const char *suggested = json_object_get_string_member_with_default (e, "suggested", NULL);
+  double      score = json_object_get_double_member (e, "score");
+
+  if (!json_object_get_boolean_member (e, "given"))
+    return g_strdup_printf (_("Probably missing label “%s” (its probability as given, absent: %.3f)"), label, score);
+  if (suggested != NULL)
+    return g_strdup_printf (_("Given “%s”, probably “%s” (probability of the given label: %.3f)"), label, suggested, score);
+  return g_strdup_printf (_("Given “%s” probably in error (probability of the given label: %.3f)"), label, score);
+}
+
+static void
+show_selected (AssayLabelErrorsWindow *self)
+{
+  JsonObject      *e = selected (self, NULL);
+  g_autofree char *title = NULL, *text = NULL, *verdict = NULL, *joined = NULL, *heading = NULL;
+  g_auto (GStrv)   labels = NULL;
+  g_autoptr (GError) error = NULL;
+
+  gtk_widget_set_sensitive (self->apply_button, e != NULL);
+  gtk_widget_set_sensitive (self->dismiss_button, e != NULL);
+  if (e == NULL)
+    {
+      gtk_label_set_text (self->doc_title, _("No error selected"));
+      gtk_label_set_text (self->verdict, "");
+      gtk_label_set_text (self->labels, "");
+      gtk_label_set_text (self->text, "");
+      return;
+    }
+  verdict = verdict_text (e);
+  heading = g_strdup_printf (_("Document %s"), json_object_get_string_member (e, "document"));
+  gtk_label_set_text (self->doc_title, heading);
+  gtk_label_set_text (self->verdict, verdict);
+  if (!assay_xmtc_document_get (self->store, self->dataset, json_object_get_string_member (e, "document"), &title, &text,
+                                &labels, &error))
+    {
+      gtk_label_set_text (self->labels, "");
+      gtk_label_set_text (self->text, error->message);
+      return;
+    }
+  joined = g_strjoinv (", ", labels);
+  {
+    g_autofree char *l = g_strdup_printf (_("Labels now: %s"), *joined != '\0' ? joined : _("none"));
+    gtk_label_set_text (self->labels, l);
+  }
+  {
+    g_autofree char *body = title != NULL && *title != '\0' ? g_strdup_printf ("%s\n\n%s", title, text != NULL ? text : "")
+                                                            : g_strdup (text != NULL ? text : "");
+    gtk_label_set_text (self->text, body);
+  }
+}
+
+static void
+update_status (AssayLabelErrorsWindow *self, const char *message)
+{
+  g_autofree char *s = g_strdup_printf (_("%u listed of %lld found%s%s"), self->rows->len,
+                                        (long long) json_object_get_int_member (self->result, "found"),
+                                        message != NULL ? " · " : "", message != NULL ? message : "");
+  gtk_label_set_text (self->status, s);
+}
+
+static GtkWidget *
+row_new (JsonObject *e)
+{
+  GtkWidget       *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget       *top, *bottom;
+  const char      *suggested = json_object_get_string_member_with_default (e, "suggested", NULL);
+  gboolean         given = json_object_get_boolean_member (e, "given");
+  g_autofree char *line1 = g_strdup_printf ("%s · %s %s", json_object_get_string_member (e, "document"),
+                                            given ? _("given") : _("missing"), json_object_get_string_member (e, "label"));
+  g_autofree char *line2 = suggested != NULL
+                             ? g_strdup_printf (_("suggested %s · %.3f"), suggested, json_object_get_double_member (e, "score"))
+                             : g_strdup_printf ("%.3f", json_object_get_double_member (e, "score"));
+
+  top = gtk_label_new (line1);
+  bottom = gtk_label_new (line2);
+  gtk_label_set_xalign (GTK_LABEL (top), 0);
+  gtk_label_set_xalign (GTK_LABEL (bottom), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (top), PANGO_ELLIPSIZE_END);
+  gtk_label_set_ellipsize (GTK_LABEL (bottom), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (bottom, "dim-label");
+  gtk_widget_add_css_class (bottom, "caption");
+  gtk_widget_set_margin_start (box, 8);
+  gtk_widget_set_margin_end (box, 8);
+  gtk_widget_set_margin_top (box, 4);
+  gtk_widget_set_margin_bottom (box, 4);
+  gtk_box_append (GTK_BOX (box), top);
+  gtk_box_append (GTK_BOX (box), bottom);
+  return box;
+}
+
+static void
+remove_selected (AssayLabelErrorsWindow *self)
+{
+  int            i;
+  GtkListBoxRow *row;
+
+  if (selected (self, &i) == NULL)
+    return;
+  row = gtk_list_box_get_row_at_index (self->list, i);
+  g_ptr_array_remove_index (self->rows, i);
+  gtk_list_box_remove (self->list, GTK_WIDGET (row));
+  row = gtk_list_box_get_row_at_index (self->list, MIN (i, (int) self->rows->len - 1));
+  gtk_list_box_select_row (self->list, row);
+  if (row != NULL)
+    gtk_widget_grab_focus (GTK_WIDGET (row));
+  show_selected (self);
+}
+
+gboolean
+assay_label_errors_window_apply (AssayLabelErrorsWindow *self)
+{
+  JsonObject *e = selected (self, NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_return_val_if_fail (ASSAY_IS_LABEL_ERRORS_WINDOW (self), FALSE);
+  if (e == NULL)
+    return FALSE;
+  if (!assay_xmtc_correct_label (self->store, self->dataset, e, &error))
+    {
+      update_status (self, error->message);
+      return FALSE;
+    }
+  update_status (self, _("corrected (Ctrl+Z in the main window undoes it)"));
+  remove_selected (self);
+  return TRUE;
+}
+
+void
+assay_label_errors_window_dismiss (AssayLabelErrorsWindow *self)
+{
+  g_return_if_fail (ASSAY_IS_LABEL_ERRORS_WINDOW (self));
+  remove_selected (self);
+  update_status (self, _("dismissed"));
+}
+
+static void
+apply_clicked_cb (GtkButton *button, AssayLabelErrorsWindow *self)
+{
+  assay_label_errors_window_apply (self);
+}
+
+static void
+dismiss_clicked_cb (GtkButton *button, AssayLabelErrorsWindow *self)
+{
+  assay_label_errors_window_dismiss (self);
+}
+
+static void
+row_selected_cb (GtkListBox *box, GtkListBoxRow *row, AssayLabelErrorsWindow *self)
+{
+  show_selected (self);
+}
+
+static gboolean
+key_pressed_cb (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModifierType state,
+                AssayLabelErrorsWindow *self)
+{
+  if (state & (GDK_CONTROL_MASK | GDK_ALT_MASK))
+    return FALSE;
+  if (keyval == GDK_KEY_a || keyval == GDK_KEY_A)
+    {
+      assay_label_errors_window_apply (self);
+      return TRUE;
+    }
+  if (keyval == GDK_KEY_d || keyval == GDK_KEY_D)
+    {
+      assay_label_errors_window_dismiss (self);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+assay_label_errors_window_dispose (GObject *object)
+{
+  AssayLabelErrorsWindow *self = ASSAY_LABEL_ERRORS_WINDOW (object);
+
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->rows, g_ptr_array_unref);
+  g_clear_pointer (&self->result, json_object_unref);
+  G_OBJECT_CLASS (assay_label_errors_window_parent_class)->dispose (object);
+}
+
+static void
+assay_label_errors_window_class_init (AssayLabelErrorsWindowClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = assay_label_errors_window_dispose;
+  gtk_widget_class_add_binding_action (GTK_WIDGET_CLASS (klass), GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+static GtkWidget *
+wrapped_label (GtkLabel **out, const char *css)
+{
+  GtkWidget *l = gtk_label_new ("");
+
+  gtk_label_set_xalign (GTK_LABEL (l), 0);
+  gtk_label_set_wrap (GTK_LABEL (l), TRUE);
+  gtk_label_set_selectable (GTK_LABEL (l), TRUE);
+  if (css != NULL)
+    gtk_widget_add_css_class (l, css);
+  *out = GTK_LABEL (l);
+  return l;
+}
+
+static void
+assay_label_errors_window_init (AssayLabelErrorsWindow *self)
+{
+  GtkWidget          *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget          *header = adw_header_bar_new ();
+  GtkWidget          *paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+  GtkWidget          *scroll = gtk_scrolled_window_new (), *text_scroll = gtk_scrolled_window_new ();
+  GtkWidget          *side = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  GtkWidget          *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkEventController *keys = gtk_event_controller_key_new ();
+
+  self->rows = g_ptr_array_new ();
+  adw_window_set_content (ADW_WINDOW (self), box);
+  gtk_box_append (GTK_BOX (box), header);
+  self->list = GTK_LIST_BOX (gtk_list_box_new ());
+  gtk_list_box_set_selection_mode (self->list, GTK_SELECTION_BROWSE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->list), "navigation-sidebar");
+  g_signal_connect (self->list, "row-selected", G_CALLBACK (row_selected_cb), self);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroll), GTK_WIDGET (self->list));
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroll), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_widget_set_size_request (scroll, 260, -1);
+  gtk_paned_set_start_child (GTK_PANED (paned), scroll);
+  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_position (GTK_PANED (paned), 320);
+
+  gtk_widget_set_margin_start (side, 12);
+  gtk_widget_set_margin_end (side, 12);
+  gtk_widget_set_margin_top (side, 12);
+  gtk_widget_set_margin_bottom (side, 12);
+  gtk_box_append (GTK_BOX (side), wrapped_label (&self->doc_title, "title-4"));
+  gtk_box_append (GTK_BOX (side), wrapped_label (&self->verdict, "heading"));
+  gtk_box_append (GTK_BOX (side), wrapped_label (&self->labels, "dim-label"));
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (text_scroll), wrapped_label (&self->text, NULL));
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (text_scroll), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_widget_set_vexpand (text_scroll, TRUE);
+  gtk_widget_add_css_class (text_scroll, "card");
+  gtk_label_set_wrap_mode (self->text, PANGO_WRAP_WORD_CHAR);
+  gtk_widget_set_margin_start (GTK_WIDGET (self->text), 10);
+  gtk_widget_set_margin_end (GTK_WIDGET (self->text), 10);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->text), 8);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (self->text), 8);
+  gtk_label_set_yalign (self->text, 0);
+  gtk_box_append (GTK_BOX (side), text_scroll);
+  self->dismiss_button = gtk_button_new_with_mnemonic (_("_Dismiss (D)"));
+  self->apply_button = gtk_button_new_with_mnemonic (_("_Apply Correction (A)"));
+  gtk_widget_add_css_class (self->apply_button, "suggested-action");
+  g_signal_connect (self->dismiss_button, "clicked", G_CALLBACK (dismiss_clicked_cb), self);
+  g_signal_connect (self->apply_button, "clicked", G_CALLBACK (apply_clicked_cb), self);
+  gtk_widget_set_halign (buttons, GTK_ALIGN_END);
+  gtk_box_append (GTK_BOX (buttons), self->dismiss_button);
+  gtk_box_append (GTK_BOX (buttons), self->apply_button);
+  gtk_box_append (GTK_BOX (side), buttons);
+  gtk_box_append (GTK_BOX (side), wrapped_label (&self->status, "caption"));
+  gtk_paned_set_end_child (GTK_PANED (paned), side);
+  gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
+  gtk_widget_set_vexpand (paned, TRUE);
+  gtk_box_append (GTK_BOX (box), paned);
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
+}
+
+GtkWidget *
+assay_label_errors_window_new (GtkWindow *parent, AssayStore *store, gint64 dataset, const char *dataset_name,
+                               JsonObject *result)
+{
+  AssayLabelErrorsWindow *self = g_object_new (ASSAY_TYPE_LABEL_ERRORS_WINDOW, "transient-for", parent,
+                                               "default-width", 900, "default-height", 640,
+                                               "title", _("Likely Label Errors"), NULL);
+  JsonArray              *errors = json_object_get_array_member (result, "errors");
+  GtkWidget              *title = adw_window_title_new (_("Likely Label Errors"), NULL);
+  g_autofree char        *subtitle = g_strdup_printf (_("%s · confident learning over %lld folds · %lld checked labels"),
+                                                      dataset_name != NULL ? dataset_name : "",
+                                                      (long long) json_object_get_int_member (result, "folds"),
+                                                      (long long) json_object_get_int_member (result, "checked_labels"));
+
+  self->store = g_object_ref (store);
+  self->dataset = dataset;
+  self->result = json_object_ref (result);
+  adw_window_title_set_subtitle (ADW_WINDOW_TITLE (title), subtitle);
+  adw_header_bar_set_title_widget (ADW_HEADER_BAR (gtk_widget_get_first_child (
+                                     adw_window_get_content (ADW_WINDOW (self)))), title);
+  for (guint i = 0; errors != NULL && i < MIN (json_array_get_length (errors), MAX_ROWS); i++)
+    {
+      JsonObject *e = json_array_get_object_element (errors, i);
+      g_ptr_array_add (self->rows, e);
+      gtk_list_box_append (self->list, row_new (e));
+    }
+  if (self->rows->len > 0)
+    gtk_list_box_select_row (self->list, gtk_list_box_get_row_at_index (self->list, 0));
+  show_selected (self);
+  update_status (self, self->rows->len == 0 ? _("nothing to review") : NULL);
+  return GTK_WIDGET (self);
+}
+
+guint
+assay_label_errors_window_get_n_rows (AssayLabelErrorsWindow *self)
+{
+  return self->rows->len;
+}
+
+void
+assay_label_errors_window_select (AssayLabelErrorsWindow *self, guint row)
+{
+  gtk_list_box_select_row (self->list, gtk_list_box_get_row_at_index (self->list, (int) row));
+}
