@@ -227,6 +227,13 @@ test_windows (void)
     for (guint t = 1; t < T; t++)
       {
         double best = G_MAXDOUBLE;
+        if (t < 5 || t + 5 >= T)
+          {
+            /* the model's margin at either end scores 0 */
+            g_assert_cmpfloat (s_r[t], ==, 0.0f);
+            g_assert_cmpfloat (s_d[t], ==, 0.0f);
+            continue;
+          }
         gboolean matched = FALSE;
         for (guint w = 0; w < n_starts; w++)
           if (starts[w] < t && t < starts[w] + W)

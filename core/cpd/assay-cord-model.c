@@ -438,5 +438,13 @@ assay_cord_model_score (AssayCordModel *self, AssaySeries *series, float *s_r, f
             }
         }
     }
+  /* the first and last steps: the encoder's GRUs there have seen one side only (training leaves
+   * them out of the smoothness term for that reason); their scores would outshine real changes */
+  {
+    guint m = MIN (c->smooth_margin, T / 4);
+    for (guint t = 0; t < T; t++)
+      if (t < m || t + m >= T)
+        s_r[t] = s_d[t] = 0.0f;
+  }
   return TRUE;
 }

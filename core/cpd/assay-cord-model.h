@@ -42,7 +42,8 @@ JsonArray      *assay_cord_model_load_curve (AssayStore *store, gint64 run_id, G
 gboolean        assay_cord_model_check_series (guint N, guint M, AssaySeries *series, guint min_steps,
                                                GError **error);
 
-/* s_r and s_d of a series (T each, see assay-cord-net.h), and optionally the graphs A_{t-1}
+/* s_r and s_d of a series (T each, see assay-cord-net.h; 0 within the model's smoothness margin,
+ * 5 steps, of either end, where its graphs rest on one side of the window), and optionally the graphs A_{t-1}
  * (before) and A_t (after), T x N x N each with A[i][j] the probability of an edge i -> j, and
  * the one-step forecast of every step in the series' units (T x N x M; NaN at step 0). */
 gboolean        assay_cord_model_score (AssayCordModel *self,
