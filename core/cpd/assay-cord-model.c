@@ -5,7 +5,9 @@
 #include "assay-cord-model.h"
 
 #include <glib/gi18n-lib.h>
+#include <cblas.h>
 #include <math.h>
+#include <omp.h>
 #include <string.h>
 
 #include "assay-error.h"
@@ -338,6 +340,80 @@ assay_cord_model_check_series (guint N, guint M, AssaySeries *s, guint min_steps
   return TRUE;
 }
 
+#define WINDOW_BATCH 16
+
+/* The scores of the steps window i owns (from the middle of its overlap with the window before to
+ * the middle of its overlap with the window after), from its probabilities and roll-outs. */
+static void
+window_scores (AssayCordModel *self, const double *x, guint T, guint W, guint k, guint stride, guint n_win, guint i,
+               const double *prob, const double *roll, float *s_r, float *s_d, float *before, float *after,
+               float *forecast)
+{
+  const AssayCordNetConfig *c = assay_cord_net_config (self->net);
+  guint                     N = c->N, M = c->M, K = c->edge_types, E = N * (N - 1);
+  gsize                     nd = (gsize) N * M;
+  guint                     start = MIN ((gsize) i * stride, (gsize) T - W), lo = 0, hi;
+
+  if (i > 0)
+    {
+      guint prev = MIN ((gsize) (i - 1) * stride, (gsize) T - W);
+      lo = (guint) (((gsize) prev + W + start) / 2);
+    }
+  if (i + 1 == n_win)
+    hi = T;
+  else
+    {
+      guint next = MIN ((gsize) (i + 1) * stride, (gsize) T - W);
+      hi = (guint) (((gsize) start + W + next) / 2);
+    }
+  lo = MAX (lo, start);
+  hi = MIN (hi, start + W);
+  for (guint t = lo; t < hi; t++)
+    {
+      guint u = t - start; /* within the window */
+      if (u >= 1)
+        {
+          double d = 0.0, se = 0.0;
+          guint  steps = MIN (k, T - t);
+          for (guint e = 0; e < E; e++)
+            for (guint kk = 1; kk < K; kk++)
+              d += fabs (prob[((gsize) u * E + e) * K + kk] - prob[((gsize) (u - 1) * E + e) * K + kk]);
+          s_r[t] = (float) d;
+          for (guint j = 0; j < steps; j++)
+            for (gsize q = 0; q < nd; q++)
+              {
+                double r = roll[(((gsize) (u - 1) * k) + j) * nd + q] - x[(gsize) (t + j) * nd + q];
+                se += r * r;
+              }
+          s_d[t] = (float) (se / ((double) steps * nd));
+          if (forecast != NULL)
+            for (gsize q = 0; q < nd; q++)
+              forecast[(gsize) t * nd + q] = (float) (roll[((gsize) (u - 1) * k) * nd + q] * self->std[q % M] + self->mean[q % M]);
+        }
+      else if (forecast != NULL)
+        for (gsize q = 0; q < nd; q++)
+          forecast[(gsize) t * nd + q] = NAN;
+      for (guint which = 0; which < 2; which++)
+        {
+          float *A = which == 0 ? before : after;
+          guint  v = which == 0 ? (u > 0 ? u - 1 : 0) : u;
+          if (A == NULL)
+            continue;
+          memset (A + (gsize) t * N * N, 0, (gsize) N * N * sizeof (float));
+          for (guint i2 = 0, e = 0; i2 < N; i2++)
+            for (guint j = 0; j < N; j++)
+              if (i2 != j)
+                {
+                  double p = 0.0;
+                  for (guint kk = 1; kk < K; kk++)
+                    p += prob[((gsize) v * E + e) * K + kk];
+                  A[(gsize) t * N * N + (gsize) i2 * N + j] = (float) p;
+                  e++;
+                }
+        }
+    }
+}
+
 gboolean
 assay_cord_model_score (AssayCordModel *self, AssaySeries *series, float *s_r, float *s_d, float *before, float *after,
                         float *forecast, GCancellable *cancellable, GError **error)
@@ -346,7 +422,7 @@ assay_cord_model_score (AssayCordModel *self, AssaySeries *series, float *s_r, f
   guint                     N = c->N, M = c->M, K = c->edge_types, E = N * (N - 1), T = series->T, k = self->k;
   guint                     W = self->window, n_win, stride;
   gsize                     nd = (gsize) N * M;
-  g_autofree double        *x = NULL, *prob = NULL, *roll = NULL;
+  g_autofree double        *x = NULL;
 
   if (!assay_cord_model_check_series (N, M, series, k + 2, error))
     return FALSE;
@@ -364,80 +440,44 @@ assay_cord_model_score (AssayCordModel *self, AssaySeries *series, float *s_r, f
       stride = MAX (1, W / 2);
       n_win = (T - W + stride - 1) / stride + 1;
     }
-  prob = g_new (double, (gsize) W * E * K);
-  roll = g_new (double, (gsize) W * k * nd);
   memset (s_r, 0, T * sizeof (float));
   memset (s_d, 0, T * sizeof (float));
-  for (guint i = 0; i < n_win; i++)
-    {
-      guint start = MIN ((gsize) i * stride, (gsize) T - W);
-      /* the steps this window owns: from the middle of its overlap with the window before to the
-       * middle of its overlap with the window after */
-      guint lo = 0, hi;
+  {
+    /* windows in batches, the batches on threads of their own (inference only reads the net) */
+    guint         n_batches = (n_win + WINDOW_BATCH - 1) / WINDOW_BATCH;
+    gboolean      outer = !omp_in_parallel (); /* inside a parallel loop over series, leave BLAS be */
+    int           blas = openblas_get_num_threads ();
+    volatile gint cancelled = 0;
 
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-      if (i > 0)
-        {
-          guint prev = MIN ((gsize) (i - 1) * stride, (gsize) T - W);
-          lo = (guint) (((gsize) prev + W + start) / 2);
-        }
-      if (i + 1 == n_win)
-        hi = T;
-      else
-        {
-          guint next = MIN ((gsize) (i + 1) * stride, (gsize) T - W);
-          hi = (guint) (((gsize) start + W + next) / 2);
-        }
-      lo = MAX (lo, start);
-      hi = MIN (hi, start + W);
-      assay_cord_net_infer (self->net, x + (gsize) start * nd, W, k, prob, roll);
-      for (guint t = lo; t < hi; t++)
-        {
-          guint u = t - start; /* within the window */
-          if (u >= 1)
-            {
-              double d = 0.0, se = 0.0;
-              guint  steps = MIN (k, T - t);
-              for (guint e = 0; e < E; e++)
-                for (guint kk = 1; kk < K; kk++)
-                  d += fabs (prob[((gsize) u * E + e) * K + kk] - prob[((gsize) (u - 1) * E + e) * K + kk]);
-              s_r[t] = (float) d;
-              for (guint j = 0; j < steps; j++)
-                for (gsize q = 0; q < nd; q++)
-                  {
-                    double r = roll[(((gsize) (u - 1) * k) + j) * nd + q] - x[(gsize) (t + j) * nd + q];
-                    se += r * r;
-                  }
-              s_d[t] = (float) (se / ((double) steps * nd));
-              if (forecast != NULL)
-                for (gsize q = 0; q < nd; q++)
-                  forecast[(gsize) t * nd + q]
-                    = (float) (roll[((gsize) (u - 1) * k) * nd + q] * self->std[q % M] + self->mean[q % M]);
-            }
-          else if (forecast != NULL)
-            for (gsize q = 0; q < nd; q++)
-              forecast[(gsize) t * nd + q] = NAN;
-          for (guint which = 0; which < 2; which++)
-            {
-              float *A = which == 0 ? before : after;
-              guint  v = which == 0 ? (u > 0 ? u - 1 : 0) : u;
-              if (A == NULL)
-                continue;
-              memset (A + (gsize) t * N * N, 0, (gsize) N * N * sizeof (float));
-              for (guint i2 = 0, e = 0; i2 < N; i2++)
-                for (guint j = 0; j < N; j++)
-                  if (i2 != j)
-                    {
-                      double p = 0.0;
-                      for (guint kk = 1; kk < K; kk++)
-                        p += prob[((gsize) v * E + e) * K + kk];
-                      A[(gsize) t * N * N + (gsize) i2 * N + j] = (float) p;
-                      e++;
-                    }
-            }
-        }
-    }
+    if (outer)
+      openblas_set_num_threads (1);
+#pragma omp parallel for schedule (dynamic, 1) num_threads (n_batches > 1 && outer ? omp_get_max_threads () : 1)
+    for (guint bi = 0; bi < n_batches; bi++)
+      {
+        guint              w0 = bi * WINDOW_BATCH, nb = MIN (WINDOW_BATCH, n_win - w0);
+        g_autofree double *xb = NULL, *prob = NULL, *roll = NULL;
+
+        if (g_atomic_int_get (&cancelled) || g_cancellable_is_cancelled (cancellable))
+          {
+            g_atomic_int_set (&cancelled, 1);
+            continue;
+          }
+        xb = g_new (double, (gsize) nb * W * nd);
+        prob = g_new (double, (gsize) nb * W * E * K);
+        roll = g_new (double, (gsize) nb * W * k * nd);
+        for (guint b = 0; b < nb; b++)
+          memcpy (xb + (gsize) b * W * nd, x + (gsize) MIN ((gsize) (w0 + b) * stride, (gsize) T - W) * nd,
+                  (gsize) W * nd * sizeof (double));
+        assay_cord_net_infer_batch (self->net, xb, nb, W, k, prob, roll);
+        for (guint b = 0; b < nb; b++)
+          window_scores (self, x, T, W, k, stride, n_win, w0 + b, prob + (gsize) b * W * E * K,
+                         roll + (gsize) b * W * k * nd, s_r, s_d, before, after, forecast);
+      }
+    if (outer)
+      openblas_set_num_threads (blas);
+    if (cancelled && g_cancellable_set_error_if_cancelled (cancellable, error))
+      return FALSE;
+  }
   /* the first and last steps: the encoder's GRUs there have seen one side only (training leaves
    * them out of the smoothness term for that reason); their scores would outshine real changes */
   {

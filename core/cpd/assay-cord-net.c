@@ -1036,31 +1036,45 @@ assay_cord_net_loss (AssayCordNet *self, const double *x, guint B, guint T, cons
 void
 assay_cord_net_infer (AssayCordNet *self, const double *x, guint T, guint k, double *prob, double *rollout)
 {
-  guint    N = self->c.N, M = self->c.M, K = self->c.edge_types, E = self->E;
-  gsize    nd = (gsize) N * M;
-  EncCache enc = { 0 };
+  assay_cord_net_infer_batch (self, x, 1, T, k, prob, rollout);
+}
 
-  if (T == 0)
+void
+assay_cord_net_infer_batch (AssayCordNet *self, const double *x, guint B, guint T, guint k, double *prob,
+                            double *rollout)
+{
+  guint              N = self->c.N, M = self->c.M, K = self->c.edge_types, E = self->E;
+  gsize              nd = (gsize) N * M, ek = (gsize) E * K, G = (gsize) B * T;
+  EncCache           enc = { 0 };
+  g_autofree double *tm = NULL;
+
+  if (T == 0 || B == 0)
     return;
-  enc_fwd (self, x, 1, T, FALSE, &enc);
-  softmax_rows (enc.logits, NULL, 1.0, enc.Re, K, prob);
+  enc_fwd (self, x, B, T, FALSE, &enc);
+  tm = g_new (double, enc.Re * K);
+  softmax_rows (enc.logits, NULL, 1.0, enc.Re, K, tm);
   enc_cache_clear (&enc);
+  /* time-major rows to [b][t] */
+  for (guint b = 0; b < B; b++)
+    for (guint t = 0; t < T; t++)
+      memcpy (prob + ((gsize) b * T + t) * ek, tm + ((gsize) t * B + b) * ek, ek * sizeof (double));
   if (rollout != NULL && k > 0)
     {
-      g_autofree double *in = g_new (double, T * nd), *out = g_new (double, T * nd);
-      g_autofree double *zs = g_new (double, (gsize) T * E * K);
+      g_autofree double *in = g_memdup2 (x, G * nd * sizeof (double)), *out = g_new (double, G * nd);
+      g_autofree double *zs = g_new (double, G * ek);
 
-      memcpy (in, x, T * nd * sizeof (double));
+      /* one group per (window, step), in x's order */
       for (guint i = 0; i < k; i++)
         {
           DecCache c = { 0 };
-          for (guint t = 0; t < T; t++)
-            memcpy (zs + (gsize) t * E * K, prob + (gsize) MIN (t + i, T - 1) * E * K, (gsize) E * K * sizeof (double));
-          dec_fwd (self, in, zs, T, out, &c);
+          for (guint b = 0; b < B; b++)
+            for (guint t = 0; t < T; t++)
+              memcpy (zs + ((gsize) b * T + t) * ek, prob + ((gsize) b * T + MIN (t + i, T - 1)) * ek, ek * sizeof (double));
+          dec_fwd (self, in, zs, G, out, &c);
           dec_cache_clear (&c);
-          for (guint t = 0; t < T; t++)
-            memcpy (rollout + ((gsize) t * k + i) * nd, out + t * nd, nd * sizeof (double));
-          memcpy (in, out, T * nd * sizeof (double));
+          for (gsize g = 0; g < G; g++)
+            memcpy (rollout + (g * k + i) * nd, out + g * nd, nd * sizeof (double));
+          memcpy (in, out, G * nd * sizeof (double));
         }
     }
 }

@@ -120,4 +120,14 @@ void          assay_cord_net_infer       (AssayCordNet *self,
                                           double       *prob,
                                           double       *rollout);
 
+/* The same for B windows at once, x [b][t][n][m]: prob B x T x E x K, rollout B x T x k x N x M
+ * (each window's results are those of assay_cord_net_infer on it). */
+void          assay_cord_net_infer_batch (AssayCordNet *self,
+                                          const double *x,
+                                          guint         B,
+                                          guint         T,
+                                          guint         k,
+                                          double       *prob,
+                                          double       *rollout);
+
 G_END_DECLS
