@@ -511,7 +511,7 @@ assay_cpd_score_dataset (AssayStore *store, gint64 dataset, const AssayCpdScoreO
         goto out;
     }
 
-#pragma omp parallel for schedule (dynamic, 1) num_threads (threads)
+#pragma omp parallel for schedule (dynamic, 1) num_threads (MAX (1, MIN (threads, (int) n)))
   for (guint i = 0; i < n; i++)
     {
       if (g_atomic_int_get (&failed) || g_cancellable_is_cancelled (cancellable))
