@@ -342,6 +342,13 @@ assay_cord_model_check_series (guint N, guint M, AssaySeries *s, guint min_steps
 
 #define WINDOW_BATCH 16
 
+/* The first step of window i: i strides on, the last window flush with the series' end. */
+static guint
+window_start (guint i, guint stride, guint T, guint W)
+{
+  return (guint) MIN ((gsize) i * stride, (gsize) T - W);
+}
+
 /* The scores of the steps window i owns (from the middle of its overlap with the window before to
  * the middle of its overlap with the window after), from its probabilities and roll-outs. */
 static void
@@ -352,18 +359,18 @@ window_scores (AssayCordModel *self, const double *x, guint T, guint W, guint k,
   const AssayCordNetConfig *c = assay_cord_net_config (self->net);
   guint                     N = c->N, M = c->M, K = c->edge_types, E = N * (N - 1);
   gsize                     nd = (gsize) N * M;
-  guint                     start = MIN ((gsize) i * stride, (gsize) T - W), lo = 0, hi;
+  guint                     start = window_start (i, stride, T, W), lo = 0, hi;
 
   if (i > 0)
     {
-      guint prev = MIN ((gsize) (i - 1) * stride, (gsize) T - W);
+      guint prev = window_start (i - 1, stride, T, W);
       lo = (guint) (((gsize) prev + W + start) / 2);
     }
   if (i + 1 == n_win)
     hi = T;
   else
     {
-      guint next = MIN ((gsize) (i + 1) * stride, (gsize) T - W);
+      guint next = window_start (i + 1, stride, T, W);
       hi = (guint) (((gsize) start + W + next) / 2);
     }
   lo = MAX (lo, start);
@@ -466,7 +473,7 @@ assay_cord_model_score (AssayCordModel *self, AssaySeries *series, float *s_r, f
         prob = g_new (double, (gsize) nb * W * E * K);
         roll = g_new (double, (gsize) nb * W * k * nd);
         for (guint b = 0; b < nb; b++)
-          memcpy (xb + (gsize) b * W * nd, x + (gsize) MIN ((gsize) (w0 + b) * stride, (gsize) T - W) * nd,
+          memcpy (xb + (gsize) b * W * nd, x + (gsize) window_start (w0 + b, stride, T, W) * nd,
                   (gsize) W * nd * sizeof (double));
         assay_cord_net_infer_batch (self->net, xb, nb, W, k, prob, roll);
         for (guint b = 0; b < nb; b++)

@@ -271,6 +271,7 @@ assay_cord_train (AssayStore *store, GArray *datasets, const AssayCordTrainOptio
   Source           *valid_src = NULL;
   guint             N = 0, M = 0, W = options->window, min_T = G_MAXUINT, E, best_epoch = 0, epoch, since = 0;
   gsize             n_w, n_b, per, per_e;
+  double           *weights, *buffers; /* the net's, kept by the net */
   double            best = INFINITY, train_loss = NAN;
   gboolean          truth = TRUE, stopped = FALSE, ok = FALSE;
   gint64            run = 0;
@@ -411,12 +412,11 @@ assay_cord_train (AssayStore *store, GArray *datasets, const AssayCordTrainOptio
   assay_adamw_options_init (&adam_options);
   adam_options.weight_decay = 0.0;
   adam = assay_adamw_new (&adam_options);
-  {
-    double *w = assay_cord_net_params (net, &n_w), *b = assay_cord_net_buffers (net, &n_b);
-    assay_adamw_add_f64 (adam, w, assay_cord_net_grads (net), n_w, FALSE);
-    best_w = g_memdup2 (w, n_w * sizeof (double));
-    best_b = g_memdup2 (b, n_b * sizeof (double));
-  }
+  weights = assay_cord_net_params (net, &n_w);
+  buffers = assay_cord_net_buffers (net, &n_b);
+  assay_adamw_add_f64 (adam, weights, assay_cord_net_grads (net), n_w, FALSE);
+  best_w = g_memdup2 (weights, n_w * sizeof (double));
+  best_b = g_memdup2 (buffers, n_b * sizeof (double));
   rng = g_rand_new_with_seed_array ((const guint32[]) { (guint32) options->seed, (guint32) (options->seed >> 32), 7 }, 3);
   order = g_new (guint, train.n);
   noise = g_new (double, (gsize) W * MAX (1, options->batch) * E * cfg.edge_types);
@@ -502,8 +502,8 @@ assay_cord_train (AssayStore *store, GArray *datasets, const AssayCordTrainOptio
             best = vloss;
             best_epoch = epoch + 1;
             since = 0;
-            memcpy (best_w, assay_cord_net_params (net, &n_w), n_w * sizeof (double));
-            memcpy (best_b, assay_cord_net_buffers (net, &n_b), n_b * sizeof (double));
+            memcpy (best_w, weights, n_w * sizeof (double));
+            memcpy (best_b, buffers, n_b * sizeof (double));
           }
         else if (++since >= options->patience)
           {
@@ -517,8 +517,8 @@ assay_cord_train (AssayStore *store, GArray *datasets, const AssayCordTrainOptio
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Training stopped before its first epoch ended"));
       goto out_windows;
     }
-  memcpy (assay_cord_net_params (net, &n_w), best_w, n_w * sizeof (double));
-  memcpy (assay_cord_net_buffers (net, &n_b), best_b, n_b * sizeof (double));
+  memcpy (weights, best_w, n_w * sizeof (double));
+  memcpy (buffers, best_b, n_b * sizeof (double));
 
   {
     g_autoptr (JsonObject) params = assay_cord_train_options_to_json (options);

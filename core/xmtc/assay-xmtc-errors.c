@@ -77,6 +77,21 @@ external_ids (AssayStore *store, AssayXmtcDataset *d, GError **error)
   return ids;
 }
 
+static JsonObject *
+found_json (const Found *e, char **ext, AssayXmtcDataset *d, const guint *n_docs_of)
+{
+  JsonObject *o = json_object_new ();
+
+  json_object_set_string_member (o, "document", ext[e->doc]);
+  json_object_set_string_member (o, "label", d->label_names[e->label]);
+  json_object_set_boolean_member (o, "given", e->given);
+  if (e->suggested >= 0)
+    json_object_set_string_member (o, "suggested", d->label_names[e->suggested]);
+  json_object_set_double_member (o, "score", e->score);
+  json_object_set_int_member (o, "label_documents", n_docs_of[e->label]);
+  return o;
+}
+
 JsonObject *
 assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcErrorOptions *options,
                          AssayXmtcErrorProgress progress, gpointer progress_data, GCancellable *cancellable,
@@ -317,16 +332,7 @@ assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcEr
   errors = json_array_new ();
   for (guint k = 0; k < found->len; k++)
     {
-      const Found *e = &g_array_index (found, Found, k);
-      JsonObject  *o = json_object_new ();
-      json_object_set_string_member (o, "document", ext[e->doc]);
-      json_object_set_string_member (o, "label", d->label_names[e->label]);
-      json_object_set_boolean_member (o, "given", e->given);
-      if (e->suggested >= 0)
-        json_object_set_string_member (o, "suggested", d->label_names[e->suggested]);
-      json_object_set_double_member (o, "score", e->score);
-      json_object_set_int_member (o, "label_documents", n_docs_of[e->label]);
-      json_array_add_object_element (errors, o);
+      json_array_add_object_element (errors, found_json (&g_array_index (found, Found, k), ext, d, n_docs_of));
     }
   json_object_set_int_member (out, "dataset", dataset_id);
   json_object_set_int_member (out, "documents", n);
@@ -342,13 +348,7 @@ assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcEr
       g_array_sort (naive, by_score);
       for (guint k = 0; k < MIN (naive->len, found->len); k++)
         {
-          const Found *e = &g_array_index (naive, Found, k);
-          JsonObject  *o = json_object_new ();
-          json_object_set_string_member (o, "document", ext[e->doc]);
-          json_object_set_string_member (o, "label", d->label_names[e->label]);
-          json_object_set_boolean_member (o, "given", e->given);
-          json_object_set_double_member (o, "score", e->score);
-          json_array_add_object_element (base, o);
+          json_array_add_object_element (base, found_json (&g_array_index (naive, Found, k), ext, d, n_docs_of));
         }
       json_object_set_array_member (out, "baseline", base);
     }
