@@ -6,6 +6,11 @@
 #include <string.h>
 
 #include "assay-arith-check.h"
+#include "assay-error.h"
+#include "assay-gen-query.h"
+#include "assay-gen-record.h"
+#include "assay-json.h"
+#include "assay-signals.h"
 #include "assay-test-util.h"
 
 static void
@@ -73,10 +78,350 @@ test_arith (void)
   }
 }
 
+/* ProcessBench's GSM8K and MATH traces in a workspace (datasets 1 and 2); NULL when the shared
+ * data is missing (skipped) */
+/* A copy of a JSON array file with its elements in a random order (the files list their wrong
+ * traces first, an order no reviewer's data comes in) */
+static char *
+shuffled_copy (const char *file, const char *name, guint32 seed)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (GRand) r = g_rand_new_with_seed (seed);
+  g_autoptr (JsonNode) root = json_node_new (JSON_NODE_ARRAY);
+  g_autofree char *path = assay_test_path (name);
+  JsonArray *in, *out = json_array_new ();
+  g_autofree guint *order = NULL;
+  guint n;
+
+  g_assert_true (json_parser_load_from_file (parser, file, NULL));
+  in = json_node_get_array (json_parser_get_root (parser));
+  n = json_array_get_length (in);
+  order = g_new (guint, n);
+  for (guint i = 0; i < n; i++)
+    order[i] = i;
+  for (guint i = n - 1; i > 0; i--)
+    {
+      guint j = (guint) g_rand_int_range (r, 0, (gint32) i + 1), t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+  for (guint i = 0; i < n; i++)
+    json_array_add_element (out, json_node_copy (json_array_get_element (in, order[i])));
+  json_node_take_array (root, out);
+  json_generator_set_root (gen, root);
+  g_assert_true (json_generator_to_file (gen, path, NULL));
+  return g_steal_pointer (&path);
+}
+
+static char *
+processbench_workspace (const char *name, gboolean shuffle)
+{
+  const char *data = assay_test_shared_data ();
+  g_autofree char *ws = NULL;
+
+  if (data == NULL)
+    return NULL;
+  ws = assay_test_path (name);
+  g_unlink (ws);
+  for (int k = 0; k < 2; k++)
+    {
+      g_autofree char *original = g_build_filename (data, "reasoning", "processbench", k == 0 ? "gsm8k.json" : "math.json", NULL);
+      g_autofree char *file = shuffle ? shuffled_copy (original, k == 0 ? "gsm8k-shuffled.json" : "math-shuffled.json", 1)
+                                      : g_strdup (original);
+      const char *args[] = { "traces", "import", "-w", ws, "--json", file, NULL };
+      g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
+      g_assert_cmpint (assay_json_get_int (o, "dataset", 0), ==, k + 1);
+    }
+  return g_steal_pointer (&ws);
+}
+
+static JsonObject *
+signal_named (JsonObject *fit, const char *name)
+{
+  JsonArray *a = json_object_get_array_member (fit, "signals");
+  for (guint j = 0; j < json_array_get_length (a); j++)
+    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (a, j), "name"), name))
+      return json_array_get_object_element (a, j);
+  return NULL;
+}
+
+/* The signals read from the workspace against the data file read here; the fit against the
+ * first-error labels, without and with 100 decisions */
+static void
+test_fit_processbench (void)
+{
+  g_autofree char *ws = processbench_workspace ("pb-fit.assay", FALSE);
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (ws == NULL)
+    return;
+  store = assay_store_open (ws, &error);
+  g_assert_no_error (error);
+  for (gint64 dataset = 1; dataset <= 2; dataset++)
+    {
+      g_autofree char *file = g_build_filename (assay_test_shared_data (), "reasoning", "processbench",
+                                                dataset == 1 ? "gsm8k.json" : "math.json", NULL);
+      g_autoptr (JsonParser) parser = json_parser_new ();
+      g_autoptr (AssaySignals) s = assay_signals_read (store, dataset, &error);
+      g_autoptr (JsonObject) plain = NULL, decided = NULL;
+      AssaySignalsFitOptions o;
+      JsonArray *rows;
+      int answer = -1, arith = -1;
+      guint flagged = 0, flagged_bad = 0;
+
+      g_assert_no_error (error);
+      g_assert_true (json_parser_load_from_file (parser, file, NULL));
+      rows = json_node_get_array (json_parser_get_root (parser));
+      g_assert_cmpuint (s->n, ==, json_array_get_length (rows));
+      g_assert_cmpuint (s->n_truth, ==, s->n);
+      for (guint j = 0; j < s->m; j++)
+        {
+          answer = g_str_equal (s->names->pdata[j], "answer") ? (int) j : answer;
+          arith = g_str_equal (s->names->pdata[j], "arithmetic") ? (int) j : arith;
+        }
+      g_assert_cmpint (answer, >=, 0);
+      g_assert_cmpint (arith, >=, 0);
+      for (guint i = 0; i < s->n; i++)
+        {
+          JsonObject *row = json_array_get_object_element (rows, i);
+          JsonArray  *steps = json_object_get_array_member (row, "steps");
+          guint checked = 0, wrong = 0;
+          g_assert_cmpint (s->truth[i], ==, json_object_get_int_member (row, "label") == -1);
+          g_assert_cmpint (s->votes[i * s->m + answer], ==, json_object_get_boolean_member (row, "final_answer_correct"));
+          for (guint k = 0; k < json_array_get_length (steps); k++)
+            {
+              AssayArithCheck c;
+              assay_arith_check (json_array_get_string_element (steps, k), &c);
+              checked += c.checked;
+              wrong += c.wrong;
+            }
+          g_assert_cmpint (s->votes[i * s->m + arith], ==, wrong > 0 ? 0 : checked > 0 ? 1 : -1);
+          flagged += wrong > 0;
+          flagged_bad += wrong > 0 && s->truth[i] == 0;
+        }
+      /* a wrong calculation found is a wrong trace (every one on this data) */
+      g_test_message ("dataset %" G_GINT64_FORMAT ": arithmetic flags %u traces, %u of them wrong", dataset, flagged,
+                      flagged_bad);
+      g_assert_cmpuint (flagged, >=, 10);
+      g_assert_cmpuint (flagged_bad, ==, flagged);
+
+      assay_signals_fit_options_init (&o);
+      plain = assay_signals_fit (store, dataset, &o, NULL, &error);
+      g_assert_no_error (error);
+      /* 100 decisions: every tenth record, from the truth */
+      for (guint i = 0; i < s->n; i += s->n / 100)
+        {
+          g_assert_true (assay_gen_set_status (store, s->ids[i], s->truth[i] ? ASSAY_GEN_ACCEPTED : ASSAY_GEN_REJECTED,
+                                               &error));
+          g_assert_no_error (error);
+        }
+      decided = assay_signals_fit (store, dataset, &o, NULL, &error);
+      g_assert_no_error (error);
+      for (int round = 0; round < 2; round++)
+        {
+          JsonObject *fit = round == 0 ? plain : decided;
+          JsonObject *ev = json_object_get_object_member (fit, "evaluation");
+          double auroc = json_object_get_double_member (ev, "auroc");
+          double best = json_object_get_double_member (ev, "best_signal_auroc");
+          g_test_message ("dataset %" G_GINT64_FORMAT ", %lld decisions: AUROC %.4f (best signal %s %.4f, majority "
+                          "%.4f), Brier %.4f, prior %.3f, identified %d",
+                          dataset, (long long) json_object_get_int_member (fit, "decided"), auroc,
+                          json_object_get_string_member (ev, "best_signal"), best,
+                          json_object_get_double_member (ev, "majority_auroc"), json_object_get_double_member (ev, "brier"),
+                          json_object_get_double_member (fit, "prior"), json_object_get_boolean_member (fit, "identified"));
+          g_assert_cmpfloat (auroc, >=, best - 0.005);
+          g_assert_cmpfloat (auroc, >, 0.9);
+        }
+      g_assert_cmpint (json_object_get_int_member (decided, "decided"), ==, 100);
+      g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (decided, "evaluation"), "records"), ==,
+                       (gint64) s->n - 100);
+      g_assert_false (json_object_get_boolean_member (plain, "identified"));
+      g_assert_true (json_object_get_boolean_member (decided, "identified"));
+      /* the decisions calibrate P(good): its squared error falls */
+      g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (decided, "evaluation"), "brier"), <,
+                         0.5 * json_object_get_double_member (json_object_get_object_member (plain, "evaluation"), "brier"));
+      /* measured against the decisions */
+      g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (signal_named (decided, "answer"), "measured"),
+                                                   "decided"), ==, 100);
+      g_assert_true (json_object_get_null_member (signal_named (plain, "answer"), "measured"));
+      /* one fit per dataset stays */
+      g_assert_cmpint (assay_signals_current_run (store, dataset), ==, json_object_get_int_member (decided, "run"));
+      {
+        g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM runs WHERE dataset_id = %" G_GINT64_FORMAT
+                                                " AND kind = 'signals'", dataset);
+        g_assert_cmpint (assay_store_query_int (store, sql, -1), ==, 1);
+      }
+    }
+}
+
+/* The test plays the reviewer with the first-error labels: in order of doubt (the fit again
+ * after every ten decisions) against import order, wrong traces found in the first 100. The
+ * traces come in a random order (ProcessBench's files list the wrong ones first). */
+static void
+test_review_order (void)
+{
+  g_autofree char *ws = processbench_workspace ("pb-review.assay", TRUE);
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AssaySignals) s = NULL;
+  g_autoptr (GHashTable) truth = g_hash_table_new (NULL, NULL);
+  AssayGenFilter f;
+  guint found[3] = { 0, 0, 0 }, wrong_total = 0;
+
+  if (ws == NULL)
+    return;
+  store = assay_store_open (ws, &error);
+  g_assert_no_error (error);
+  s = assay_signals_read (store, 2, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < s->n; i++)
+    {
+      g_hash_table_insert (truth, GSIZE_TO_POINTER ((gsize) s->ids[i]), GINT_TO_POINTER (s->truth[i]));
+      wrong_total += s->truth[i] == 0;
+    }
+  for (int order = 0; order < 3; order++)
+    {
+      guint reviewed = 0;
+      /* every record back to pending */
+      g_assert_true (assay_store_exec (store, "UPDATE gen_records SET status = 'pending'", &error));
+      while (reviewed < 100)
+        {
+          g_autoptr (JsonObject) fit = NULL;
+          g_autoptr (GArray) ids = NULL;
+          assay_gen_filter_init (&f);
+          f.dataset = 2;
+          f.status = ASSAY_GEN_PENDING;
+          f.order = (AssayGenOrder) order;
+          if (order != ASSAY_GEN_ORDER_IMPORT)
+            {
+              fit = assay_signals_fit (store, 2, NULL, NULL, &error);
+              g_assert_no_error (error);
+            }
+          ids = assay_gen_query_ids (store, &f, &error);
+          g_assert_no_error (error);
+          /* next pending agrees with the view's first */
+          g_assert_cmpint (assay_gen_query_next (store, &f, 0, &error), ==, g_array_index (ids, gint64, 0));
+          for (guint k = 0; k < 10; k++, reviewed++)
+            {
+              gint64 id = g_array_index (ids, gint64, k);
+              gboolean good = GPOINTER_TO_INT (g_hash_table_lookup (truth, GSIZE_TO_POINTER ((gsize) id)));
+              found[order] += !good;
+              g_assert_true (assay_gen_set_status (store, id, good ? ASSAY_GEN_ACCEPTED : ASSAY_GEN_REJECTED, &error));
+            }
+        }
+    }
+  g_test_message ("wrong traces found in the first 100 reviewed (MATH shuffled, %u of %u wrong): import order %u, likeliest "
+                  "wrong first %u, most uncertain first %u", wrong_total, s->n, found[0], found[1], found[2]);
+  g_assert_cmpuint (found[0], <=, 75); /* about the share of wrong traces, 59% */
+  g_assert_cmpuint (found[1], >=, found[0] + 25);
+  g_assert_cmpuint (found[1], >=, 95);
+}
+
+/* The command line: fit and show with --json, and what it refuses */
+static void
+test_cli (void)
+{
+  g_autofree char *ws = assay_test_path ("signals-cli.assay");
+  g_autofree char *jsonl = NULL;
+  g_autoptr (GString) rows = g_string_new (NULL);
+  g_autofree char *err = NULL;
+
+  g_unlink (ws);
+  /* candidates (three per question) whose written sum is wrong one time in three */
+  for (int i = 0; i < 60; i++)
+    g_string_append_printf (rows,
+                            "{\"question\": \"q%d\", \"response\": \"%d + 1 = %d. The answer is %d\", \"answer\": \"%d\"}\n",
+                            i % 20, i % 20, i % 20 + 1 + (i % 3 == 0), i % 20 + 1 + (i % 3 == 0), i % 20 + 1);
+  jsonl = assay_test_write_file ("signals.jsonl", rows->str);
+  {
+    const char *args[] = { "traces", "import", "-w", ws, "--json", jsonl, NULL };
+    g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
+    g_autoptr (AssayStore) store = assay_store_open (ws, NULL);
+    g_autoptr (GError) error = NULL;
+    g_assert_cmpint (json_object_get_int_member (o, "traces"), ==, 60);
+    /* model scores as a judge's run writes them: a rating that tracks correctness, one that does
+     * not vary, one that is not a number, and one nested past any sense */
+    g_assert_true (assay_store_exec (store,
+                                     "UPDATE gen_records SET scores = json_object ('judge', CASE WHEN correct "
+                                     "THEN 4 + id % 2 ELSE 1 + id % 2 END, 'flat', 3, 'deep', json ('[[[1]]]'))",
+                                     &error));
+    g_assert_no_error (error);
+    g_assert_true (assay_store_exec (store, "UPDATE gen_records SET scores = '{\"judge\": ' || "
+                                     "replace (hex (zeroblob (20000)), '00', '[') WHERE id = 2", &error));
+    g_assert_no_error (error);
+  }
+  {
+    const char *args[] = { "signals", "fit", "-w", ws, "--dataset", "1", "--json", NULL };
+    g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
+    JsonObject *judge = signal_named (o, "score:judge");
+    g_assert_nonnull (o);
+    g_assert_cmpint (json_object_get_int_member (o, "records"), ==, 60);
+    g_assert_nonnull (judge);
+    g_assert_null (signal_named (o, "score:flat"));   /* one value: says nothing */
+    g_assert_null (signal_named (o, "score:deep"));   /* not a number */
+    g_assert_nonnull (signal_named (o, "answer"));
+    g_assert_nonnull (signal_named (o, "arithmetic"));
+    g_assert_nonnull (signal_named (o, "consistency"));
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (judge, "categories")), ==, 4);
+    /* what each rating says, learned: low ratings bad, high good */
+    g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (json_object_get_array_member (judge, "categories"), 0), "p_good"), <, 0.35);
+    g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (json_object_get_array_member (judge, "categories"), 3), "p_good"), >, 0.65);
+    g_assert_false (json_object_has_member (o, "evaluation")); /* no first-error labels */
+  }
+  {
+    const char *args[] = { "signals", "show", "-w", ws, "--dataset", "1", "--top", "5", "--json", NULL };
+    g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
+    JsonArray *records = json_object_get_array_member (o, "records");
+    g_assert_cmpuint (json_array_get_length (records), ==, 5);
+    for (guint i = 0; i < 5; i++)
+      {
+        g_autoptr (AssayStore) store = assay_store_open (ws, NULL);
+        g_autoptr (AssayGenRecord) r = assay_gen_record_load (store, json_object_get_int_member (json_array_get_object_element (records, i), "id"), NULL);
+        g_assert_nonnull (r);
+        g_assert_cmpint (r->correct, ==, 0); /* the likeliest wrong are the wrong ones */
+      }
+  }
+  {
+    /* the review list in order of doubt agrees with "signals show" */
+    const char *args[] = { "gen", "list", "-w", ws, "--dataset", "1", "--order", "likely-wrong", "--limit", "5", "--json", NULL };
+    const char *show[] = { "signals", "show", "-w", ws, "--dataset", "1", "--top", "5", "--json", NULL };
+    g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
+    g_autoptr (JsonObject) p = assay_test_cli_json (show, 0, NULL);
+    JsonArray *a = json_object_get_array_member (o, "records"), *b = json_object_get_array_member (p, "records");
+    for (guint i = 0; i < 5; i++)
+      g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (a, i), "id"), ==,
+                       json_object_get_int_member (json_array_get_object_element (b, i), "id"));
+  }
+  {
+    const char *args[] = { "gen", "list", "-w", ws, "--order", "sideways", NULL };
+    assay_test_cli_json (args, 2, NULL);
+  }
+  {
+    const char *args[] = { "signals", "fit", "-w", ws, "--dataset", "7", NULL };
+    assay_test_cli_json (args, 1, &err);
+    g_assert_nonnull (strstr (err, "7"));
+    g_clear_pointer (&err, g_free);
+  }
+  {
+    const char *args[] = { "signals", "show", "-w", ws, "--dataset", "1", "--top", "-1", NULL };
+    g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
+    (void) o;
+  }
+  {
+    const char *args[] = { "signals", "fit", "-w", ws, NULL };
+    assay_test_cli_json (args, 2, NULL);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/signals/arith", test_arith);
+  g_test_add_func ("/signals/fit-processbench", test_fit_processbench);
+  g_test_add_func ("/signals/review-order", test_review_order);
+  g_test_add_func ("/signals/cli", test_cli);
   return g_test_run ();
 }

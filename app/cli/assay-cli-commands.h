@@ -22,5 +22,6 @@ int assay_cli_merge (int argc, char **argv);
 int assay_cli_slurm (int argc, char **argv);
 int assay_cli_embed (int argc, char **argv);
 int assay_cli_train (int argc, char **argv);
+int assay_cli_signals (int argc, char **argv);
 
 G_END_DECLS

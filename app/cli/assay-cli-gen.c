@@ -190,8 +190,11 @@ verb_list (AssayCliCommon *common, int argc, char **argv)
 {
   g_auto (FilterArgs) fa = { 0 };
   int                offset = 0, limit = 50;
+  g_autofree char   *order = NULL;
   const GOptionEntry entries[] = {
     FILTER_ENTRIES (fa),
+    { "order", 0, 0, G_OPTION_ARG_STRING, &order,
+      N_("import (default), likely-wrong or uncertain (by P(good) of the last \"signals fit\")"), N_("ORDER") },
     { "offset", 0, 0, G_OPTION_ARG_INT, &offset, N_("Skip this many records"), N_("N") },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, N_("Records per page (default 50)"), N_("N") },
     { NULL }
@@ -207,6 +210,14 @@ verb_list (AssayCliCommon *common, int argc, char **argv)
     return status;
   if (!make_filter (&fa, &f))
     return assay_cli_usage (_("unknown status"));
+  if (order == NULL || g_str_equal (order, "import"))
+    f.order = ASSAY_GEN_ORDER_IMPORT;
+  else if (g_str_equal (order, "likely-wrong"))
+    f.order = ASSAY_GEN_ORDER_LIKELY_WRONG;
+  else if (g_str_equal (order, "uncertain"))
+    f.order = ASSAY_GEN_ORDER_UNCERTAIN;
+  else
+    return assay_cli_usage (_("unknown order “%s”: use import, likely-wrong or uncertain"), order);
   if (offset < 0 || limit < 0)
     return assay_cli_usage (_("--offset and --limit are not negative"));
   if ((store = assay_cli_open_workspace (common, &error)) == NULL

@@ -24,6 +24,7 @@ static const struct
   { "lm", assay_cli_lm, N_("Language models: inspect, tokenize, chat templates, score tokens, generate") },
   { "train", assay_cli_train, N_("Training: fine-tune a model on the records the reviewer kept (SFT, DPO)") },
   { "video", assay_cli_video, N_("Videos: probe files, sample frames") },
+  { "signals", assay_cli_signals, N_("Signals: a label model weighs every signal of the records; P(good) per record") },
   { "traces", assay_cli_traces, N_("Reasoning traces: import, sample, token credit, first errors, re-ranking, heatmaps") },
   { "datasets", assay_cli_datasets, N_("Datasets of every area: list, rename, delete") },
   { "runs", assay_cli_runs, N_("Runs of every area: list, delete") },

@@ -165,11 +165,51 @@ clear (Clause *c)
   g_array_unref (c->kinds);
 }
 
+/* P(good) of a record under its dataset's current signals fit (one fit per dataset) */
+#define P_GOOD "(SELECT s.p_good FROM gen_signals s WHERE s.record_id = gen_records.id ORDER BY s.run_id DESC LIMIT 1)"
+
+static const char *
+doubt_order (const AssayGenFilter *f)
+{
+  if (f == NULL || f->ranked != NULL)
+    return NULL;
+  switch (f->order)
+    {
+    case ASSAY_GEN_ORDER_LIKELY_WRONG:
+      return P_GOOD " NULLS LAST, id";
+    case ASSAY_GEN_ORDER_UNCERTAIN:
+      return "abs (" P_GOOD " - 0.5) NULLS LAST, id";
+    case ASSAY_GEN_ORDER_IMPORT:
+    default:
+      return NULL;
+    }
+}
+
 gint64
 assay_gen_query_next (AssayStore *store, const AssayGenFilter *filter, gint64 after, GError **error)
 {
   gint64 next = 0;
 
+  if (doubt_order (filter) != NULL)
+    {
+      Clause           c;
+      g_autofree char *sql = NULL;
+      sqlite3_stmt    *stmt;
+
+      build (&c, filter, TRUE);
+      add_int (&c, "id != ?", after);
+      sql = g_strdup_printf ("SELECT id FROM gen_records%s ORDER BY %s LIMIT 1", c.where->str, doubt_order (filter));
+      stmt = assay_store_prepare (store, sql, error);
+      if (stmt != NULL)
+        {
+          bind (&c, stmt);
+          if (sqlite3_step (stmt) == SQLITE_ROW)
+            next = sqlite3_column_int64 (stmt, 0);
+          sqlite3_reset (stmt);
+        }
+      clear (&c);
+      return stmt != NULL ? next : -1;
+    }
   /* after it (a range of the id index), else from the start */
   for (int round = 0; round < 2 && next == 0; round++)
     {
@@ -213,6 +253,8 @@ assay_gen_query_ids (AssayStore *store, const AssayGenFilter *filter, GError **e
                              "WHERE r.value = gen_records.id LIMIT 1)", c.where->str);
       add_text (&c, "1", filter->ranked); /* its binding, after the clause's (sql is made) */
     }
+  else if (doubt_order (filter) != NULL)
+    sql = g_strdup_printf ("SELECT id FROM gen_records%s ORDER BY %s", c.where->str, doubt_order (filter));
   else
     sql = g_strdup_printf ("SELECT id FROM gen_records%s ORDER BY id", c.where->str);
   stmt = assay_store_prepare (store, sql, error);

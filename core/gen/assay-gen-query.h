@@ -9,6 +9,16 @@
 
 G_BEGIN_DECLS
 
+/* The order of a view: as imported (by id), or in order of doubt under the dataset's label
+ * model over its signals (gen_signals, assay-signals.h): lowest P(good) first, or P(good)
+ * nearest 1/2 first. Records the model has not seen come last, by id. */
+typedef enum
+{
+  ASSAY_GEN_ORDER_IMPORT,
+  ASSAY_GEN_ORDER_LIKELY_WRONG,
+  ASSAY_GEN_ORDER_UNCERTAIN,
+} AssayGenOrder;
+
 typedef struct
 {
   gint64      dataset;    /* 0: every dataset */
@@ -22,7 +32,8 @@ typedef struct
   gboolean    traces;     /* only reasoning traces and trace pairs (kinds trace, pair) */
   gboolean    wrong;      /* only traces judged wrong or with a labelled first error */
   const char *ranked;     /* a JSON list of record ids, best first (a search by meaning): only
-                           * these, in this order */
+                           * these, in this order (before `order`) */
+  AssayGenOrder order;
 } AssayGenFilter;
 
 void    assay_gen_filter_init (AssayGenFilter *filter);
@@ -30,10 +41,11 @@ void    assay_gen_filter_init (AssayGenFilter *filter);
 AssayGenFilter *assay_gen_filter_dup (const AssayGenFilter *filter);
 void    assay_gen_filter_free (AssayGenFilter *filter);
 /* The first record after `after` (by id) that the filter keeps, wrapping round to the first;
- * 0 when it keeps none. One indexed query: for "next pending" as the reviewer goes. */
+ * 0 when it keeps none. One indexed query: for "next pending" as the reviewer goes. In order
+ * of doubt: the first record in that order other than `after`. */
 gint64  assay_gen_query_next (AssayStore *store, const AssayGenFilter *filter, gint64 after,
                               GError **error);
-/* Record ids in order (gint64) */
+/* Record ids in the filter's order (gint64) */
 GArray *assay_gen_query_ids (AssayStore *store, const AssayGenFilter *filter, GError **error);
 /* Counts per status over the filter without its status: out[AssayGenStatus] */
 gboolean assay_gen_count_status (AssayStore *store, const AssayGenFilter *filter, guint out[4],

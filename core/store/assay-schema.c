@@ -340,6 +340,15 @@ static const AssayMigration migrations[] = {
     /* The process that made a run: a run left "running" by a process that is gone (killed
      * during training) is marked "interrupted" when the workspace is next opened. */
     "ALTER TABLE runs ADD COLUMN pid INTEGER;" },
+  { 14, "gen-signals",
+    /* P(good) of each record under a label model over its signals (area gen, kind signals;
+     * the run's metrics hold each signal's estimated accuracy and categories). */
+    "CREATE TABLE gen_signals ("
+    "  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+    "  record_id INTEGER NOT NULL REFERENCES gen_records (id) ON DELETE CASCADE,"
+    "  p_good REAL NOT NULL,"
+    "  PRIMARY KEY (run_id, record_id)) WITHOUT ROWID;"
+    "CREATE INDEX gen_signals_record ON gen_signals (record_id);" },
 };
 
 const AssayMigration *

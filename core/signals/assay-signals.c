@@ -1,0 +1,768 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-signals.c: the signals of a dataset's records, the label model over them, stored. */
+#include "config.h"
+
+#include "assay-signals.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assay-answer.h"
+#include "assay-arith-check.h"
+#include "assay-error.h"
+#include "assay-json.h"
+
+/* ---- signals under construction: a value per record (NaN: abstain) ---- */
+
+typedef struct
+{
+  char   *name;
+  double *value;    /* n */
+  gboolean binary;  /* 0 bad / 1 good */
+} Raw;
+
+static void
+raw_free (gpointer p)
+{
+  Raw *r = p;
+  g_free (r->name);
+  g_free (r->value);
+  g_free (r);
+}
+
+static Raw *
+raw_new (GPtrArray *raws, guint n, const char *name, gboolean binary)
+{
+  Raw *r = g_new0 (Raw, 1);
+  r->name = g_strdup (name);
+  r->value = g_new (double, MAX (n, 1));
+  for (guint i = 0; i < n; i++)
+    r->value[i] = NAN;
+  r->binary = binary;
+  g_ptr_array_add (raws, r);
+  return r;
+}
+
+static Raw *
+raw_find (GPtrArray *raws, guint n, const char *name)
+{
+  for (guint k = 0; k < raws->len; k++)
+    if (g_str_equal (((Raw *) raws->pdata[k])->name, name))
+      return raws->pdata[k];
+  return raw_new (raws, n, name, FALSE);
+}
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+static char *
+format_value (double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  return g_strdup (g_ascii_formatd (buf, sizeof buf, fabs (v) >= 100 || v == round (v) ? "%.0f" : "%.3g", v));
+}
+
+/* Categories of a raw signal: its values (at most five distinct ones) or quintile bins. Returns
+ * the number of categories (0: the signal says nothing) and sets the votes of column j. */
+static guint
+categorize (const Raw *raw, guint n, guint m, guint j, gint8 *votes, GStrv *labels)
+{
+  g_autofree double *v = g_new (double, MAX (n, 1));
+  double edges[5];
+  guint  count = 0, distinct = 0, n_edges = 0;
+  GPtrArray *names = g_ptr_array_new ();
+  gboolean values;
+
+  for (guint i = 0; i < n; i++)
+    if (!isnan (raw->value[i]))
+      v[count++] = raw->value[i];
+  qsort (v, count, sizeof (double), cmp_double);
+  for (guint i = 0; i < count; i++)
+    if (i == 0 || v[i] != v[i - 1])
+      distinct++;
+  if (distinct < 2)
+    {
+      g_ptr_array_free (names, TRUE);
+      return 0;
+    }
+  values = distinct <= 5;
+  if (values)
+    {
+      /* the values themselves: the edges sit at each new value */
+      for (guint i = 1; i < count; i++)
+        if (v[i] != v[i - 1])
+          edges[n_edges++] = v[i];
+    }
+  else
+    for (guint q = 1; q < 5; q++)
+      {
+        double e = v[(gsize) q * count / 5];
+        if ((n_edges == 0 || e > edges[n_edges - 1]) && e > v[0])
+          edges[n_edges++] = e;
+      }
+  for (guint i = 0; i < n; i++)
+    {
+      int c = 0;
+      if (isnan (raw->value[i]))
+        {
+          votes[(gsize) i * m + j] = -1;
+          continue;
+        }
+      while ((guint) c < n_edges && raw->value[i] >= edges[c])
+        c++;
+      votes[(gsize) i * m + j] = (gint8) c;
+    }
+  for (guint c = 0; c <= n_edges; c++)
+    {
+      if (raw->binary)
+        g_ptr_array_add (names, g_strdup (c == 0 ? _("bad") : _("good")));
+      else if (values)
+        g_ptr_array_add (names, format_value (c == 0 ? v[0] : edges[c - 1]));
+      else
+        {
+          g_autofree char *lo = c > 0 ? format_value (edges[c - 1]) : NULL;
+          g_autofree char *hi = c < n_edges ? format_value (edges[c]) : NULL;
+          g_ptr_array_add (names, lo == NULL ? g_strdup_printf ("< %s", hi)
+                                  : hi == NULL ? g_strdup_printf ("≥ %s", lo)
+                                               : g_strdup_printf ("%s – %s", lo, hi));
+        }
+    }
+  g_ptr_array_add (names, NULL);
+  *labels = (GStrv) g_ptr_array_free (names, FALSE);
+  return n_edges + 1;
+}
+
+void
+assay_signals_free (AssaySignals *s)
+{
+  if (s == NULL)
+    return;
+  g_free (s->ids);
+  g_ptr_array_unref (s->names);
+  g_ptr_array_unref (s->categories);
+  g_free (s->n_cat);
+  g_free (s->lean);
+  g_free (s->votes);
+  g_free (s->known);
+  g_free (s->truth);
+  g_free (s);
+}
+
+AssayLabelVotes
+assay_signals_votes (const AssaySignals *s)
+{
+  AssayLabelVotes v = { s->n, s->m, s->votes, s->n_cat, s->lean, s->known };
+  return v;
+}
+
+/* The steps of a record (a JSON array of strings), else its text, recomputed */
+static double
+arithmetic (const char *steps, const char *text)
+{
+  AssayArithCheck c;
+  guint checked = 0, wrong = 0;
+  g_autoptr (JsonNode) node = steps != NULL && assay_json_check (steps, -1, NULL) ? json_from_string (steps, NULL) : NULL;
+
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *a = json_node_get_array (node);
+      for (guint k = 0; k < json_array_get_length (a); k++)
+        {
+          JsonNode *e = json_array_get_element (a, k);
+          if (JSON_NODE_HOLDS_VALUE (e) && json_node_get_value_type (e) == G_TYPE_STRING)
+            {
+              assay_arith_check (json_node_get_string (e), &c);
+              checked += c.checked;
+              wrong += c.wrong;
+            }
+        }
+    }
+  else
+    {
+      assay_arith_check (text, &c);
+      checked = c.checked;
+      wrong = c.wrong;
+    }
+  return wrong > 0 ? 0 : checked > 0 ? 1 : NAN;
+}
+
+/* consistency: per prompt with three candidates or more that have answers, the share of the
+ * others with the same answer */
+static void
+consistency (GPtrArray *prompts, GPtrArray *answers, Raw *raw)
+{
+  g_autoptr (GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                         (GDestroyNotify) g_array_unref);
+
+  for (guint i = 0; i < prompts->len; i++)
+    if (prompts->pdata[i] != NULL && answers->pdata[i] != NULL)
+      {
+        GArray *g = g_hash_table_lookup (groups, prompts->pdata[i]);
+        if (g == NULL)
+          {
+            g = g_array_new (FALSE, FALSE, sizeof (guint));
+            g_hash_table_insert (groups, prompts->pdata[i], g);
+          }
+        g_array_append_val (g, i);
+      }
+  GHashTableIter it;
+  gpointer       value;
+  g_hash_table_iter_init (&it, groups);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      GArray *g = value;
+      if (g->len < 3)
+        continue;
+      for (guint a = 0; a < g->len; a++)
+        {
+          guint i = g_array_index (g, guint, a), same = 0;
+          for (guint b = 0; b < g->len; b++)
+            if (b != a && g_str_equal (answers->pdata[i], answers->pdata[g_array_index (g, guint, b)]))
+              same++;
+          raw->value[i] = (double) same / (g->len - 1);
+        }
+    }
+}
+
+typedef struct
+{
+  int   correct; /* -1 unknown */
+  char *steps, *text, *scores, *prompt;
+} Row;
+
+static void
+row_free (gpointer p)
+{
+  Row *r = p;
+  g_free (r->steps);
+  g_free (r->text);
+  g_free (r->scores);
+  g_free (r->prompt);
+  g_free (r);
+}
+
+static gboolean
+read_credit (AssayStore *store, gint64 dataset, GHashTable *row_of, GPtrArray *raws, guint n, GError **error)
+{
+  sqlite3_stmt *runs = assay_store_prepare (store,
+                                            "SELECT id FROM runs WHERE dataset_id = ? AND area = 'traces' "
+                                            "AND kind = 'credit' AND status = 'done' ORDER BY id",
+                                            error);
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *rows;
+  int rc;
+
+  if (runs == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (runs, 1, dataset);
+  while ((rc = sqlite3_step (runs)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (runs, 0);
+      g_array_append_val (ids, id);
+    }
+  sqlite3_reset (runs);
+  if (rc != SQLITE_DONE)
+    return assay_store_set_error (store, error, "runs");
+  rows = assay_store_prepare (store,
+                              "SELECT record_id, reward, step_rewards FROM trace_tokens WHERE run_id = ? AND side = 0",
+                              error);
+  if (rows == NULL)
+    return FALSE;
+  for (guint r = 0; r < ids->len; r++)
+    {
+      gint64 run = g_array_index (ids, gint64, r);
+      g_autofree char *rname = g_strdup_printf (_("R (run %lld)"), (long long) run);
+      g_autofree char *sname = g_strdup_printf (_("min step credit (run %lld)"), (long long) run);
+      Raw *reward = raw_new (raws, n, rname, FALSE), *step = raw_new (raws, n, sname, FALSE);
+      sqlite3_bind_int64 (rows, 1, run);
+      while ((rc = sqlite3_step (rows)) == SQLITE_ROW)
+        {
+          gpointer at;
+          guint    i;
+          const float *f = sqlite3_column_blob (rows, 2);
+          int      k = sqlite3_column_bytes (rows, 2) / (int) sizeof (float);
+          double   low = NAN;
+          if (!g_hash_table_lookup_extended (row_of, GSIZE_TO_POINTER ((gsize) sqlite3_column_int64 (rows, 0)), NULL, &at))
+            continue;
+          i = GPOINTER_TO_UINT (at);
+          if (sqlite3_column_type (rows, 1) != SQLITE_NULL && isfinite (sqlite3_column_double (rows, 1)))
+            reward->value[i] = sqlite3_column_double (rows, 1);
+          for (int t = 0; f != NULL && t < k; t++)
+            if (isfinite (f[t]) && (isnan (low) || f[t] < low))
+              low = f[t];
+          step->value[i] = low;
+        }
+      sqlite3_reset (rows);
+      if (rc != SQLITE_DONE)
+        return assay_store_set_error (store, error, "trace_tokens");
+    }
+  return TRUE;
+}
+
+AssaySignals *
+assay_signals_read (AssayStore *store, gint64 dataset, GError **error)
+{
+  g_autoptr (AssaySignals) s = g_new0 (AssaySignals, 1);
+  g_autoptr (GPtrArray) raws = g_ptr_array_new_with_free_func (raw_free);
+  g_autoptr (GPtrArray) prompts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) answers = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable) row_of = g_hash_table_new (NULL, NULL);
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GArray) known = g_array_new (FALSE, FALSE, sizeof (gint8));
+  g_autoptr (GArray) truth = g_array_new (FALSE, FALSE, sizeof (gint8));
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (row_free);
+  g_autofree char *area = NULL;
+  sqlite3_stmt *stmt;
+  Raw *answer, *arith;
+  guint n, lean_at = 0;
+  int rc;
+
+  if (!assay_store_get_dataset (store, dataset, &area, NULL, error))
+    return NULL;
+  if (!g_str_equal (area, "gen"))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   _("dataset %lld holds %s, not generated records: signals are about generations and traces"),
+                   (long long) dataset, area);
+      return NULL;
+    }
+  stmt = assay_store_prepare (store,
+                              "SELECT id, status, correct, steps, text, scores, prompt, step_label FROM gen_records "
+                              "WHERE dataset_id = ? ORDER BY id",
+                              error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, dataset);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64      id = sqlite3_column_int64 (stmt, 0);
+      const char *status = (const char *) sqlite3_column_text (stmt, 1);
+      gint8       k = g_strcmp0 (status, "accepted") == 0 ? 1
+                      : g_strcmp0 (status, "rejected") == 0 || g_strcmp0 (status, "edited") == 0 ? 0 : -1;
+      gint8       t = sqlite3_column_type (stmt, 7) == SQLITE_NULL ? -1 : sqlite3_column_int (stmt, 7) < 0;
+      Row        *row = g_new0 (Row, 1);
+      g_hash_table_insert (row_of, GSIZE_TO_POINTER ((gsize) id), GUINT_TO_POINTER (ids->len));
+      g_array_append_val (ids, id);
+      g_array_append_val (known, k);
+      g_array_append_val (truth, t);
+      row->correct = sqlite3_column_type (stmt, 2) == SQLITE_NULL ? -1 : sqlite3_column_int (stmt, 2) != 0;
+      row->steps = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      row->text = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+      row->scores = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+      row->prompt = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
+      g_ptr_array_add (rows, row);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return assay_store_set_error (store, error, "gen_records"), NULL;
+  n = ids->len;
+  if (n == 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("dataset %lld has no records"), (long long) dataset);
+      return NULL;
+    }
+
+  answer = raw_new (raws, n, _("answer"), TRUE);
+  arith = raw_new (raws, n, _("arithmetic"), TRUE);
+  for (guint i = 0; i < n; i++)
+    {
+      Row *r = rows->pdata[i];
+      if (r->correct >= 0)
+        answer->value[i] = r->correct;
+      arith->value[i] = arithmetic (r->steps, r->text);
+      if (r->scores != NULL)
+        {
+          g_autoptr (JsonNode) node = assay_json_check (r->scores, -1, NULL) ? json_from_string (r->scores, NULL) : NULL;
+          if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+            {
+              JsonObjectIter it;
+              const char *key;
+              JsonNode   *member;
+              json_object_iter_init (&it, json_node_get_object (node));
+              while (json_object_iter_next (&it, &key, &member))
+                if (JSON_NODE_HOLDS_VALUE (member)
+                    && (json_node_get_value_type (member) == G_TYPE_DOUBLE
+                        || json_node_get_value_type (member) == G_TYPE_INT64))
+                  {
+                    g_autofree char *name = g_strdup_printf ("score:%s", key);
+                    double v = json_node_get_double (member);
+                    if (isfinite (v))
+                      raw_find (raws, n, name)->value[i] = v;
+                  }
+            }
+        }
+      g_ptr_array_add (prompts, g_strdup (r->prompt));
+      g_ptr_array_add (answers, r->text != NULL ? assay_answer_extract (r->text, NULL) : NULL);
+      if (answers->pdata[answers->len - 1] != NULL)
+        {
+          char *norm = assay_answer_normalize (answers->pdata[answers->len - 1]);
+          g_free (answers->pdata[answers->len - 1]);
+          answers->pdata[answers->len - 1] = norm;
+        }
+    }
+  consistency (prompts, answers, raw_new (raws, n, _("consistency"), FALSE));
+  if (!read_credit (store, dataset, row_of, raws, n, error))
+    return NULL;
+
+  /* the columns: every signal that says something */
+  s->n = n;
+  s->ids = (gint64 *) g_array_free (g_steal_pointer (&ids), FALSE);
+  s->known = (gint8 *) g_array_free (g_steal_pointer (&known), FALSE);
+  s->truth = (gint8 *) g_array_free (g_steal_pointer (&truth), FALSE);
+  s->names = g_ptr_array_new_with_free_func (g_free);
+  s->categories = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  s->n_cat = g_new (guint, raws->len);
+  s->votes = g_new (gint8, (gsize) n * MAX (raws->len, 1));
+  for (guint k = 0; k < raws->len; k++)
+    {
+      Raw   *raw = raws->pdata[k];
+      GStrv  labels = NULL;
+      guint  c = categorize (raw, n, raws->len, s->m, s->votes, &labels);
+      if (c == 0)
+        continue;
+      g_ptr_array_add (s->names, g_strdup (raw->name));
+      g_ptr_array_add (s->categories, labels);
+      s->n_cat[s->m++] = c;
+    }
+  /* compact the columns kept (votes were written with the full stride) */
+  if (s->m < raws->len)
+    for (guint i = 0; i < n; i++)
+      memmove (s->votes + (gsize) i * s->m, s->votes + (gsize) i * raws->len, s->m);
+  for (guint j = 0; j < s->m; j++)
+    lean_at += s->n_cat[j];
+  s->lean = g_new (gint8, MAX (1, lean_at));
+  lean_at = 0;
+  for (guint j = 0; j < s->m; j++)
+    {
+      guint c = s->n_cat[j];
+      for (guint k = 0; k < c; k++)
+        s->lean[lean_at + k] = 2 * k + 1 < c ? -1 : 2 * k + 1 > c ? 1 : 0;
+      lean_at += c;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      s->n_known += s->known[i] >= 0;
+      s->n_truth += s->truth[i] >= 0;
+    }
+  return g_steal_pointer (&s);
+}
+
+/* ---- the fit ---- */
+
+void
+assay_signals_fit_options_init (AssaySignalsFitOptions *options)
+{
+  options->use_decisions = TRUE;
+  options->store = TRUE;
+}
+
+static void
+set_double_or_null (JsonObject *o, const char *key, double v)
+{
+  if (isfinite (v))
+    json_object_set_double_member (o, key, v);
+  else
+    json_object_set_null_member (o, key);
+}
+
+static double
+ratio (guint a, guint b)
+{
+  return b > 0 ? (double) a / b : NAN;
+}
+
+/* What signal j's decision rule (a category votes good when P(good | it) > 1/2) gets right on
+ * the decided records */
+static JsonObject *
+measured (const AssaySignals *s, const AssayLabelModel *model, guint j)
+{
+  JsonObject *o = json_object_new ();
+  guint decided = 0, right = 0, said_good = 0, good_right = 0, said_bad = 0, bad_right = 0;
+
+  for (guint i = 0; i < s->n; i++)
+    {
+      int k = s->votes[(gsize) i * s->m + j];
+      gboolean good;
+      if (s->known[i] < 0 || k < 0)
+        continue;
+      good = assay_label_model_category_good (model, j, k) > 0.5;
+      decided++;
+      right += good == (s->known[i] == 1);
+      said_good += good;
+      good_right += good && s->known[i] == 1;
+      said_bad += !good;
+      bad_right += !good && s->known[i] == 0;
+    }
+  json_object_set_int_member (o, "decided", decided);
+  set_double_or_null (o, "accuracy", ratio (right, decided));
+  set_double_or_null (o, "precision_good", ratio (good_right, said_good));
+  set_double_or_null (o, "precision_bad", ratio (bad_right, said_bad));
+  return o;
+}
+
+static gboolean
+store_fit (AssayStore *store, gint64 dataset, const AssaySignals *s, const AssayLabelModel *model,
+           JsonObject *params, JsonObject *metrics, double seconds, gint64 *run, GError **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (!assay_store_begin (store, error))
+    return FALSE;
+  /* one current fit per dataset: the earlier ones go */
+  stmt = assay_store_prepare (store, "DELETE FROM runs WHERE dataset_id = ? AND area = 'gen' AND kind = 'signals'", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, dataset);
+  if (!assay_store_step_done (store, stmt, error))
+    goto fail;
+  if ((*run = assay_store_add_run (store, dataset, "gen", "signals", params, "cpu", error)) < 0)
+    goto fail;
+  if ((stmt = assay_store_prepare (store, "INSERT INTO gen_signals (run_id, record_id, p_good) VALUES (?, ?, ?)", error)) == NULL)
+    goto fail;
+  for (guint i = 0; i < s->n; i++)
+    {
+      sqlite3_bind_int64 (stmt, 1, *run);
+      sqlite3_bind_int64 (stmt, 2, s->ids[i]);
+      sqlite3_bind_double (stmt, 3, model->p_good[i]);
+      if (!assay_store_step_done (store, stmt, error))
+        goto fail;
+    }
+  if (!assay_store_finish_run (store, *run, "done", seconds, metrics, error))
+    goto fail;
+  if (!assay_store_commit (store, error))
+    return FALSE;
+  assay_store_emit_changed (store, "gen_signals");
+  return TRUE;
+fail:
+  assay_store_rollback (store);
+  return FALSE;
+}
+
+JsonObject *
+assay_signals_fit (AssayStore                   *store,
+                   gint64                        dataset,
+                   const AssaySignalsFitOptions *options,
+                   GCancellable                 *cancellable,
+                   GError                      **error)
+{
+  AssaySignalsFitOptions defaults;
+  g_autoptr (GTimer) timer = g_timer_new ();
+  g_autoptr (AssaySignals) s = NULL;
+  g_autoptr (AssayLabelModel) model = NULL;
+  g_autoptr (JsonObject) o = json_object_new ();
+  g_autoptr (JsonObject) params = json_object_new ();
+  AssayLabelVotes v;
+  JsonArray *signals, *dependent;
+  guint decided;
+  gint64 run = 0;
+
+  if (options == NULL)
+    {
+      assay_signals_fit_options_init (&defaults);
+      options = &defaults;
+    }
+  if ((s = assay_signals_read (store, dataset, error)) == NULL)
+    return NULL;
+  if (s->m == 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   _("dataset %lld has no signals to weigh: no correctness, written calculations, model "
+                     "scores, repeated prompts or token credit vary over its records"),
+                   (long long) dataset);
+      return NULL;
+    }
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  v = assay_signals_votes (s);
+  if (!options->use_decisions)
+    v.known = NULL;
+  if ((model = assay_label_model_fit (&v, NULL, error)) == NULL)
+    return NULL;
+  decided = options->use_decisions ? s->n_known : 0;
+
+  json_object_set_int_member (o, "dataset", dataset);
+  json_object_set_int_member (o, "records", s->n);
+  json_object_set_int_member (o, "decided", decided);
+  json_object_set_double_member (o, "prior", model->prior);
+  /* fewer than three signals that vote, and no labels: the model's accuracies are not determined
+   * by the data (a ridge of equally likely fits); P(good) still orders the records */
+  {
+    guint voting = 0;
+    for (guint j = 0; j < s->m; j++)
+      voting += model->coverage[j] >= 0.05;
+    json_object_set_boolean_member (o, "identified", voting >= 3 || decided >= 20);
+  }
+  json_object_set_int_member (o, "iterations", model->iterations);
+  json_object_set_boolean_member (o, "converged", model->converged);
+  signals = json_array_new ();
+  for (guint j = 0; j < s->m; j++)
+    {
+      JsonObject *e = json_object_new ();
+      JsonArray  *cats = json_array_new ();
+      GStrv       labels = s->categories->pdata[j];
+      json_object_set_string_member (e, "name", s->names->pdata[j]);
+      json_object_set_double_member (e, "coverage", model->coverage[j]);
+      set_double_or_null (e, "accuracy", model->accuracy[j]);
+      for (guint k = 0; k < s->n_cat[j]; k++)
+        {
+          JsonObject *c = json_object_new ();
+          guint count = 0;
+          for (guint i = 0; i < s->n; i++)
+            count += s->votes[(gsize) i * s->m + j] == (int) k;
+          json_object_set_string_member (c, "label", labels[k]);
+          json_object_set_int_member (c, "records", count);
+          json_object_set_double_member (c, "p_good", assay_label_model_category_good (model, j, (int) k));
+          json_array_add_object_element (cats, c);
+        }
+      json_object_set_array_member (e, "categories", cats);
+      if (decided > 0)
+        json_object_set_object_member (e, "measured", measured (s, model, j));
+      else
+        json_object_set_null_member (e, "measured");
+      if (s->n_truth > 0)
+        {
+          g_autofree double *alone = g_new (double, s->n);
+          g_autofree gint8 *truth = g_memdup2 (s->truth, s->n);
+          for (guint i = 0; i < s->n; i++)
+            {
+              alone[i] = assay_label_model_category_good (model, j, s->votes[(gsize) i * s->m + j]);
+              if (decided > 0 && s->known[i] >= 0)
+                truth[i] = -1;
+            }
+          set_double_or_null (e, "auroc", assay_auroc (alone, truth, s->n));
+        }
+      json_array_add_object_element (signals, e);
+    }
+  json_object_set_array_member (o, "signals", signals);
+  dependent = json_array_new ();
+  for (guint k = 0; k + 1 < model->dependent->len; k += 2)
+    {
+      JsonArray *pair = json_array_new ();
+      json_array_add_string_element (pair, s->names->pdata[g_array_index (model->dependent, guint, k)]);
+      json_array_add_string_element (pair, s->names->pdata[g_array_index (model->dependent, guint, k + 1)]);
+      json_array_add_array_element (dependent, pair);
+    }
+  json_object_set_array_member (o, "dependent", dependent);
+  if (s->n_truth > 0)
+    {
+      JsonObject *ev = json_object_new ();
+      g_autofree gint8 *truth = g_memdup2 (s->truth, s->n);
+      g_autofree double *majority = g_new (double, s->n);
+      guint evaluated = 0;
+      double best = -1;
+      const char *best_name = NULL;
+      for (guint i = 0; i < s->n; i++)
+        {
+          guint at = 0;
+          majority[i] = 0;
+          if (decided > 0 && s->known[i] >= 0)
+            truth[i] = -1;
+          evaluated += truth[i] >= 0;
+          for (guint j = 0; j < s->m; j++)
+            {
+              int k = s->votes[(gsize) i * s->m + j];
+              if (k >= 0)
+                majority[i] += s->lean[at + (guint) k];
+              at += s->n_cat[j];
+            }
+        }
+      for (guint j = 0; j < s->m; j++)
+        {
+          JsonObject *e = json_array_get_object_element (signals, j);
+          double a = assay_json_get_double (e, "auroc", NAN);
+          if (isfinite (a) && a > best)
+            {
+              best = a;
+              best_name = s->names->pdata[j];
+            }
+        }
+      json_object_set_int_member (ev, "records", evaluated);
+      {
+        double brier = 0;
+        for (guint i = 0; i < s->n; i++)
+          if (truth[i] >= 0)
+            brier += (model->p_good[i] - truth[i]) * (model->p_good[i] - truth[i]);
+        set_double_or_null (ev, "brier", evaluated > 0 ? brier / evaluated : NAN);
+      }
+      set_double_or_null (ev, "auroc", assay_auroc (model->p_good, truth, s->n));
+      set_double_or_null (ev, "majority_auroc", assay_auroc (majority, truth, s->n));
+      if (best_name != NULL)
+        {
+          json_object_set_string_member (ev, "best_signal", best_name);
+          json_object_set_double_member (ev, "best_signal_auroc", best);
+        }
+      json_object_set_object_member (o, "evaluation", ev);
+    }
+  json_object_set_boolean_member (params, "decisions", options->use_decisions);
+  if (options->store)
+    {
+      if (!store_fit (store, dataset, s, model, params, o, g_timer_elapsed (timer, NULL), &run, error))
+        return NULL;
+      json_object_set_int_member (o, "run", run);
+    }
+  return g_steal_pointer (&o);
+}
+
+gint64
+assay_signals_current_run (AssayStore *store, gint64 dataset)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT max(id) FROM runs WHERE dataset_id = %lld AND area = 'gen' "
+                                          "AND kind = 'signals' AND status = 'done'",
+                                          (long long) dataset);
+  return assay_store_query_int (store, sql, 0);
+}
+
+JsonObject *
+assay_signals_show (AssayStore *store, gint64 dataset, GError **error)
+{
+  gint64 run = assay_signals_current_run (store, dataset);
+  g_autoptr (JsonObject) o = NULL;
+  sqlite3_stmt *stmt;
+  JsonArray *records;
+  int rc;
+
+  if (run <= 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND,
+                   _("dataset %lld has no signals fit yet: run “signals fit” first"), (long long) dataset);
+      return NULL;
+    }
+  stmt = assay_store_prepare (store, "SELECT metrics FROM runs WHERE id = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, run);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    o = assay_json_object_from_string ((const char *) sqlite3_column_text (stmt, 0), NULL);
+  sqlite3_reset (stmt);
+  if (o == NULL)
+    o = json_object_new ();
+  json_object_set_int_member (o, "run", run);
+  json_object_set_int_member (o, "dataset", dataset);
+  stmt = assay_store_prepare (store,
+                              "SELECT s.record_id, s.p_good, r.status FROM gen_signals s JOIN gen_records r ON "
+                              "r.id = s.record_id WHERE s.run_id = ? ORDER BY s.p_good, s.record_id",
+                              error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, run);
+  records = json_array_new ();
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *r = json_object_new ();
+      json_object_set_int_member (r, "id", sqlite3_column_int64 (stmt, 0));
+      json_object_set_double_member (r, "p_good", sqlite3_column_double (stmt, 1));
+      json_object_set_string_member (r, "status", (const char *) sqlite3_column_text (stmt, 2));
+      json_array_add_object_element (records, r);
+    }
+  sqlite3_reset (stmt);
+  json_object_set_array_member (o, "records", records);
+  if (rc != SQLITE_DONE)
+    return assay_store_set_error (store, error, "gen_signals"), NULL;
+  return g_steal_pointer (&o);
+}
