@@ -7,6 +7,8 @@ struct _AssayGenList
 
   AssayStore *store;
   GArray     *ids;   /* gint64 */
+  GHashTable *where; /* id -> position + 1, when the ids are not ascending (an order of doubt, a
+                      * ranking by meaning); NULL when they are */
   GPtrArray  *items; /* AssayGenItem (or the custom type) or NULL, per position */
   GType              item_type;
   AssayGenListMake   make;
@@ -60,6 +62,7 @@ finalize (GObject *object)
 
   g_clear_object (&self->store);
   g_array_unref (self->ids);
+  g_clear_pointer (&self->where, g_hash_table_unref);
   g_ptr_array_unref (self->items);
   G_OBJECT_CLASS (assay_gen_list_parent_class)->finalize (object);
 }
@@ -118,6 +121,15 @@ assay_gen_list_set (AssayGenList *self, AssayStore *store, GArray *ids)
     g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, 0);
   g_array_unref (self->ids);
   self->ids = ids != NULL ? ids : g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_clear_pointer (&self->where, g_hash_table_unref);
+  for (guint i = 1; i < self->ids->len; i++)
+    if (g_array_index (self->ids, gint64, i) <= g_array_index (self->ids, gint64, i - 1))
+      {
+        self->where = g_hash_table_new (g_int64_hash, g_int64_equal);
+        for (guint k = 0; k < self->ids->len; k++)
+          g_hash_table_insert (self->where, &g_array_index (self->ids, gint64, k), GUINT_TO_POINTER (k + 1));
+        break;
+      }
   g_ptr_array_unref (self->items);
   self->items = g_ptr_array_new_full (self->ids->len, free_item);
   g_ptr_array_set_size (self->items, self->ids->len);
@@ -158,8 +170,11 @@ assay_gen_list_get_id (AssayGenList *self, guint position)
 guint
 assay_gen_list_find (AssayGenList *self, gint64 id)
 {
-  /* ids are ascending (the query orders them) */
   guint lo = 0, hi = self->ids->len;
+
+  if (self->where != NULL)
+    return GPOINTER_TO_UINT (g_hash_table_lookup (self->where, &id)) - 1; /* G_MAXUINT when absent */
+  /* ids ascending: a binary search */
 
   while (lo < hi)
     {

@@ -4,10 +4,13 @@
 #include "assay-generations-page.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <string.h>
 
 #include "assay-gen-dedup.h"
 #include "assay-semantic.h"
+#include "assay-signals-jobs.h"
+#include "assay-signals-window.h"
 #include "assay-zeroshot-window.h"
 #include "assay-gen-export.h"
 #include "assay-finetune-dialog.h"
@@ -39,6 +42,7 @@ struct _AssayGenerationsPage
   GtkDropDown        *condition_dropdown;
   GtkStringList      *condition_list;
   GtkDropDown        *rating_dropdown;
+  GtkDropDown        *order_dropdown;
   GtkSearchEntry     *search_entry;
   GtkStack           *results_stack;
   GtkBox             *stats_box;
@@ -87,6 +91,9 @@ struct _AssayGenerationsPage
   gint64              ranked_dataset;
   gboolean            updating;
   gboolean            loaded;
+  guint               refit_timeout; /* in order of doubt: the label model again, after decisions */
+  AssayJob           *refit_job;
+  GArray             *refit_queue;   /* gint64: datasets to fit next */
 };
 
 G_DEFINE_FINAL_TYPE (AssayGenerationsPage, assay_generations_page, ASSAY_TYPE_PAGE)
@@ -206,6 +213,7 @@ current_filter (AssayGenerationsPage *self, AssayGenFilter *f)
               ? g_ptr_array_index (self->kinds, k - 1)
               : NULL;
   f->search = search != NULL && *search && !is_goto (search, NULL) ? search : NULL;
+  f->order = (AssayGenOrder) MIN (gtk_drop_down_get_selected (self->order_dropdown), 2);
   /* by meaning: the ranking found for this very query (Enter runs it), else no text filter */
   if ((meaning = meaning_query (search)) != NULL)
     {
@@ -839,6 +847,16 @@ show_record (AssayGenerationsPage *self, gint64 id)
     }
   if (r->correct >= 0)
     g_string_append (meta, r->correct ? _(" · final answer correct") : _(" · final answer wrong"));
+  {
+    /* the label model's belief, coloured from red (likely wrong) to green */
+    double p = assay_signals_record_p_good (store, r->id);
+    if (isfinite (p))
+      {
+        g_autofree char *s = g_markup_printf_escaped (_(" · <span foreground='%s' weight='bold'>P(good) %.2f</span>"),
+                                                      p < 0.25 ? "#c01c28" : p < 0.75 ? "#c64600" : "#26a269", p);
+        g_string_append (meta, s);
+      }
+  }
   if (r->scores != NULL)
     {
       g_autoptr (GList) keys = json_object_get_members (r->scores);
@@ -1243,11 +1261,112 @@ selection_changed_cb (GtkSingleSelection *selection, GParamSpec *pspec, AssayGen
   show_record (self, pos != GTK_INVALID_LIST_POSITION ? assay_gen_list_get_id (self->list, pos) : 0);
 }
 
+/* ---- order of doubt: the label model fitted again as the reviewer decides ------------------- */
+
+/* A label model is per dataset: with "All datasets", each dataset in the view has its own */
+static gboolean
+doubt_order (AssayGenerationsPage *self)
+{
+  return gtk_drop_down_get_selected (self->order_dropdown) > 0;
+}
+
+static void refit_next (AssayGenerationsPage *self);
+
+static void
+refit_finished_cb (AssayJob *job, AssayGenerationsPage *self)
+{
+  g_clear_object (&self->refit_job);
+  if (assay_job_get_state (job) == ASSAY_JOB_FAILED && assay_job_get_error (job) != NULL)
+    assay_page_toast (ASSAY_PAGE (self), assay_job_get_error (job)->message);
+  if (self->refit_queue->len > 0)
+    {
+      refit_next (self);
+      return;
+    }
+  /* all fitted: the new order, on the record shown */
+  if (doubt_order (self) && !self->editing)
+    reload (self, self->record != NULL ? self->record->id : 0);
+  else if (self->record != NULL && !self->editing)
+    show_record (self, self->record->id);
+}
+
+static void
+refit_next (AssayGenerationsPage *self)
+{
+  g_autoptr (AssayJob) job = NULL;
+  gint64 dataset;
+
+  if (self->refit_job != NULL || self->refit_queue->len == 0)
+    return;
+  dataset = g_array_index (self->refit_queue, gint64, 0);
+  g_array_remove_index (self->refit_queue, 0);
+  job = assay_signals_fit_job_new (dataset, NULL);
+  self->refit_job = g_object_ref (job);
+  g_signal_connect_object (job, "finished", G_CALLBACK (refit_finished_cb), self, 0);
+  assay_page_submit (ASSAY_PAGE (self), job);
+}
+
+static void
+refit (AssayGenerationsPage *self, gint64 dataset)
+{
+  for (guint i = 0; i < self->refit_queue->len; i++)
+    if (g_array_index (self->refit_queue, gint64, i) == dataset)
+      return;
+  if (dataset > 0)
+    g_array_append_val (self->refit_queue, dataset);
+  refit_next (self);
+}
+
+/* The datasets in view that have no fit yet */
+static void
+fit_missing (AssayGenerationsPage *self)
+{
+  AssayStore *store = assay_page_get_store (ASSAY_PAGE (self));
+
+  if (store == NULL || !doubt_order (self) || self->dataset_ids == NULL)
+    return;
+  for (guint i = 1; i < self->dataset_ids->len; i++)
+    {
+      gint64 d = g_array_index (self->dataset_ids, gint64, i);
+      if ((self->dataset == 0 || d == self->dataset) && assay_signals_current_run (store, d) == 0)
+        refit (self, d);
+    }
+}
+
+static gboolean
+refit_timeout_cb (gpointer data)
+{
+  AssayGenerationsPage *self = data;
+
+  self->refit_timeout = 0;
+  if (doubt_order (self))
+    refit (self, self->dataset > 0 ? self->dataset : self->record != NULL ? self->record->dataset : 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* After a decision: the fit again once the reviewer pauses (a second and a half) */
+static void
+schedule_refit (AssayGenerationsPage *self)
+{
+  g_clear_handle_id (&self->refit_timeout, g_source_remove);
+  self->refit_timeout = g_timeout_add (1500, refit_timeout_cb, self);
+}
+
 static void
 filters_changed_cb (GObject *object, GParamSpec *pspec, AssayGenerationsPage *self)
 {
   if (self->updating)
     return;
+  reload (self, self->record != NULL ? self->record->id : 0);
+}
+
+/* In order of doubt without a fit yet: one first (the list follows when it is done) */
+static void
+order_changed_cb (GObject *object, GParamSpec *pspec, AssayGenerationsPage *self)
+{
+  if (self->updating)
+    return;
+  fit_missing (self);
   reload (self, self->record != NULL ? self->record->id : 0);
 }
 
@@ -1385,6 +1504,7 @@ dataset_changed_cb (GtkDropDown *dropdown, GParamSpec *pspec, AssayGenerationsPa
     return;
   self->dataset = g_array_index (self->dataset_ids, gint64, i);
   refresh_choices (self);
+  fit_missing (self);
   reload (self, 0);
 }
 
@@ -1399,6 +1519,8 @@ assay_generations_page_store_changed (AssayPage *page, const char *table)
 
   if (!g_str_equal (table, "gen_records"))
     return;
+  if (doubt_order (self))
+    schedule_refit (self);
   /* the record shown was deleted (another process, or an undone import): the list again, on the
    * record after it */
   if (id > 0 && !self->editing)
@@ -2161,6 +2283,33 @@ zeroshot_action (GtkWidget *widget, const char *name, GVariant *param)
   assay_page_with_encoder (ASSAY_PAGE (self), FALSE, zeroshot_with, NULL);
 }
 
+/* The signals window: each signal's accuracy and what each of its answers says, fitted now */
+void
+assay_generations_page_weigh_signals (AssayGenerationsPage *self)
+{
+  g_autoptr (AssayJob) job = NULL;
+  AssaySignalsWindow *window;
+  gint64 dataset = self->dataset > 0 ? self->dataset : self->record != NULL ? self->record->dataset : 0;
+
+  if (dataset <= 0)
+    {
+      assay_page_toast (ASSAY_PAGE (self), _("Choose a dataset: each has a label model of its own"));
+      return;
+    }
+  window = assay_signals_window_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))));
+  gtk_window_present (GTK_WINDOW (window));
+  /* its own fit, beside any the order of doubt runs (the last to finish is the current one) */
+  job = assay_signals_fit_job_new (dataset, NULL);
+  assay_signals_window_follow (window, job);
+  assay_page_submit (ASSAY_PAGE (self), job);
+}
+
+static void
+signals_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  assay_generations_page_weigh_signals (ASSAY_GENERATIONS_PAGE (widget));
+}
+
 static void
 choose_encoder_action (GtkWidget *widget, const char *name, GVariant *param)
 {
@@ -2239,6 +2388,9 @@ assay_generations_page_dispose (GObject *object)
   AssayGenerationsPage *self = ASSAY_GENERATIONS_PAGE (object);
 
   g_clear_handle_id (&self->focus_idle, g_source_remove);
+  g_clear_handle_id (&self->refit_timeout, g_source_remove);
+  g_clear_object (&self->refit_job);
+  g_clear_pointer (&self->refit_queue, g_array_unref);
   if (self->load_cancellable != NULL)
     g_cancellable_cancel (self->load_cancellable);
   if (self->count_cancellable != NULL)
@@ -2304,6 +2456,7 @@ assay_generations_page_class_init (AssayGenerationsPageClass *klass)
   CHILD (condition_dropdown);
   CHILD (condition_list);
   CHILD (rating_dropdown);
+  CHILD (order_dropdown);
   CHILD (results_stack);
   CHILD (stats_box);
   CHILD (clear_filters_button);
@@ -2334,6 +2487,7 @@ assay_generations_page_class_init (AssayGenerationsPageClass *klass)
   gtk_widget_class_install_action (widget_class, "gen.dedup-meaning", NULL, dedup_meaning_action);
   gtk_widget_class_install_action (widget_class, "gen.zeroshot", NULL, zeroshot_action);
   gtk_widget_class_install_action (widget_class, "gen.choose-encoder", NULL, choose_encoder_action);
+  gtk_widget_class_install_action (widget_class, "gen.signals", NULL, signals_action);
   gtk_widget_class_install_action (widget_class, "gen.export", "s", export_action);
   gtk_widget_class_install_action (widget_class, "gen.export-accepted", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "gen.bulk", "s", bulk_action);
@@ -2349,6 +2503,7 @@ assay_generations_page_init (AssayGenerationsPage *self)
   GtkEventController *keys = gtk_event_controller_key_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->refit_queue = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->list = assay_gen_list_new ();
   self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->list)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
@@ -2371,6 +2526,7 @@ assay_generations_page_init (AssayGenerationsPage *self)
   g_signal_connect (self->model_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
   g_signal_connect (self->condition_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
   g_signal_connect (self->rating_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
+  g_signal_connect (self->order_dropdown, "notify::selected", G_CALLBACK (order_changed_cb), self);
   g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
   g_signal_connect (self->search_entry, "activate", G_CALLBACK (search_activate_cb), self);
   g_signal_connect (self->clear_filters_button, "clicked", G_CALLBACK (clear_filters_cb), self);
@@ -2573,4 +2729,10 @@ assay_generations_page_dup_stats_text (AssayGenerationsPage *self)
       g_string_append_c (s, '\n');
     }
   return g_string_free (s, FALSE);
+}
+
+void
+assay_generations_page_set_order (AssayGenerationsPage *self, guint order)
+{
+  gtk_drop_down_set_selected (self->order_dropdown, MIN (order, 2));
 }

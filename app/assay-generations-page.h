@@ -83,4 +83,9 @@ void assay_generations_page_find_duplicates_by_meaning (AssayGenerationsPage *se
 void assay_generations_page_run_zeroshot (AssayGenerationsPage *self, const char *model, const char *labels,
                                           gint64 augmentations);
 
+/* The Signals window on the dataset shown, with a fit of its label model made now */
+void assay_generations_page_weigh_signals (AssayGenerationsPage *self);
+/* 0 import order, 1 likeliest wrong first, 2 most uncertain first (the order dropdown) */
+void assay_generations_page_set_order (AssayGenerationsPage *self, guint order);
+
 G_END_DECLS

@@ -373,7 +373,7 @@ test_cli (void)
   {
     const char *args[] = { "signals", "show", "-w", ws, "--dataset", "1", "--top", "5", "--json", NULL };
     g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
-    JsonArray *records = json_object_get_array_member (o, "records");
+    JsonArray *records = json_object_get_array_member (o, "ranked");
     g_assert_cmpuint (json_array_get_length (records), ==, 5);
     for (guint i = 0; i < 5; i++)
       {
@@ -389,7 +389,7 @@ test_cli (void)
     const char *show[] = { "signals", "show", "-w", ws, "--dataset", "1", "--top", "5", "--json", NULL };
     g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
     g_autoptr (JsonObject) p = assay_test_cli_json (show, 0, NULL);
-    JsonArray *a = json_object_get_array_member (o, "records"), *b = json_object_get_array_member (p, "records");
+    JsonArray *a = json_object_get_array_member (o, "records"), *b = json_object_get_array_member (p, "ranked");
     for (guint i = 0; i < 5; i++)
       g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (a, i), "id"), ==,
                        json_object_get_int_member (json_array_get_object_element (b, i), "id"));

@@ -19,6 +19,8 @@
 #include "assay-application.h"
 #include "assay-alignment-heatmap.h"
 #include "assay-zeroshot-window.h"
+#include "assay-signals.h"
+#include "assay-signals-window.h"
 
 static char *
 make_workspace (void)
@@ -1196,6 +1198,135 @@ test_meaning (void)
   assay_test_run_app (path, check_meaning, dir);
 }
 
+/* Review in order of doubt on ProcessBench's GSM8K traces: the label model is fitted when the
+ * order is chosen, the list starts with the record likeliest wrong, the detail says its
+ * P(good), a decision makes the model fit again with it, next pending takes the likeliest wrong
+ * still pending, and the Signals window shows every signal (light, dark, 800 x 600). */
+static AssaySignalsWindow *
+find_signals_window (void)
+{
+  GListModel *tops = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr (GObject) w = g_list_model_get_item (tops, i);
+      if (ASSAY_IS_SIGNALS_WINDOW (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return ASSAY_SIGNALS_WINDOW (w);
+    }
+  return NULL;
+}
+
+static gint64
+decided_in_fit (AssayStore *store)
+{
+  g_autoptr (JsonObject) fit = assay_signals_show (store, 1, NULL);
+  return fit != NULL ? json_object_get_int_member (fit, "decided") : -1;
+}
+
+static void
+check_doubt (AssayWindow *window, gpointer data)
+{
+  AssayGenerationsPage *page;
+  AssayStore           *store = assay_window_get_store (window);
+  AssaySignalsWindow   *signals = NULL;
+  g_autoptr (JsonObject) shown = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 first;
+
+  assay_window_show_page (window, "generations");
+  page = wait_loaded (window);
+  g_assert_cmpint (assay_signals_current_run (store, 1), ==, 0);
+  assay_generations_page_set_order (page, 1);
+  for (int i = 0; i < 400 && assay_signals_current_run (store, 1) == 0; i++)
+    assay_test_wait (25);
+  g_assert_cmpint (assay_signals_current_run (store, 1), >, 0);
+  assay_test_wait (400);
+  /* the list in order of doubt: as "signals show" ranks them */
+  shown = assay_signals_show (store, 1, &error);
+  g_assert_no_error (error);
+  first = json_object_get_int_member (json_array_get_object_element (json_object_get_array_member (shown, "ranked"), 0), "id");
+  assay_generations_page_select (page, 0);
+  assay_test_wait (200);
+  g_assert_cmpint (assay_generations_page_get_current (page), ==, first);
+  g_assert_true (assay_test_find_label (GTK_WIDGET (page), "P(good) "));
+  {
+    g_autoptr (GdkTexture) whole = assay_test_render (GTK_WIDGET (window));
+    assay_test_save_screenshot (whole, "generations-doubt.png");
+  }
+  /* a decision (x: reject): the model fits again with it once the reviewer pauses */
+  press (page, GDK_KEY_x, 0);
+  for (int i = 0; i < 400 && decided_in_fit (store) != 1; i++)
+    assay_test_wait (25);
+  g_assert_cmpint (decided_in_fit (store), ==, 1);
+  assay_test_wait (300);
+  /* next pending, in this order: the likeliest wrong still pending, other than the one shown */
+  {
+    gint64 before = assay_generations_page_get_current (page), want = 0;
+    g_autoptr (JsonObject) again = assay_signals_show (store, 1, &error);
+    JsonArray *records = json_object_get_array_member (again, "ranked");
+    press (page, GDK_KEY_n, 0);
+    for (guint i = 0; i < json_array_get_length (records) && want == 0; i++)
+      {
+        JsonObject *r = json_array_get_object_element (records, i);
+        if (g_str_equal (json_object_get_string_member (r, "status"), "pending")
+            && json_object_get_int_member (r, "id") != before)
+          want = json_object_get_int_member (r, "id");
+      }
+    g_assert_cmpint (assay_generations_page_get_current (page), ==, want);
+  }
+
+  /* the Signals window */
+  assay_generations_page_weigh_signals (page);
+  for (int i = 0; i < 400 && ((signals = find_signals_window ()) == NULL || assay_signals_window_get_n_signals (signals) == 0); i++)
+    assay_test_wait (25);
+  g_assert_nonnull (signals);
+  g_assert_cmpuint (assay_signals_window_get_n_signals (signals), >=, 2);
+  g_assert_true (assay_test_find_label (GTK_WIDGET (signals), "arithmetic"));
+  g_assert_true (assay_test_find_label (GTK_WIDGET (signals), "Against the first-error labels"));
+  assay_test_wait (300);
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (signals));
+    assay_test_save_screenshot (shot, "signals-window.png");
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+    assay_test_wait (300);
+  }
+  {
+    g_autoptr (GdkTexture) dark = assay_test_render (GTK_WIDGET (signals));
+    g_autoptr (GdkTexture) page_dark = assay_test_render (GTK_WIDGET (window));
+    g_assert_cmpuint (assay_test_count_colors (dark), >, 8);
+    assay_test_save_screenshot (dark, "signals-window-dark.png");
+    assay_test_save_screenshot (page_dark, "generations-doubt-dark.png");
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  }
+  gtk_window_close (GTK_WINDOW (signals));
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+  assay_test_wait (500);
+  {
+    g_autoptr (GdkTexture) small = assay_test_render (GTK_WIDGET (window));
+    g_assert_cmpint (gdk_texture_get_width (small), <=, 800);
+    assay_test_save_screenshot (small, "generations-doubt-800x600.png");
+  }
+}
+
+static void
+test_doubt (void)
+{
+  g_autofree char *path = assay_test_path ("doubt-ui.assay");
+  const char *data = assay_test_shared_data ();
+  g_autofree char *file = NULL;
+
+  if (data == NULL)
+    return;
+  file = g_build_filename (data, "reasoning", "processbench", "gsm8k.json", NULL);
+  g_remove (path);
+  {
+    const char *args[] = { "traces", "import", "-w", path, "--json", file, NULL };
+    g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
+    g_assert_cmpint (json_object_get_int_member (o, "traces"), ==, 400);
+  }
+  assay_test_run_app (path, check_doubt, NULL);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1208,5 +1339,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/generations/duplicates", test_duplicates);
   g_test_add_func ("/ui/generations/meaning", test_meaning);
   g_test_add_func ("/ui/generations/finetune", test_finetune);
+  g_test_add_func ("/ui/generations/doubt", test_doubt);
   return g_test_run ();
 }

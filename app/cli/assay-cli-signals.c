@@ -120,7 +120,7 @@ verb_show (AssayCliCommon *common, int argc, char **argv)
     return assay_cli_fail (g_steal_pointer (&error));
   if ((o = assay_signals_show (store, dataset, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
-  records = json_object_get_array_member (o, "records");
+  records = json_object_get_array_member (o, "ranked");
   if (top >= 0)
     while (json_array_get_length (records) > (guint) top)
       json_array_remove_element (records, json_array_get_length (records) - 1);

@@ -144,8 +144,10 @@ assay_signals_free (AssaySignals *s)
   if (s == NULL)
     return;
   g_free (s->ids);
-  g_ptr_array_unref (s->names);
-  g_ptr_array_unref (s->categories);
+  if (s->names != NULL)
+    g_ptr_array_unref (s->names);
+  if (s->categories != NULL)
+    g_ptr_array_unref (s->categories);
   g_free (s->n_cat);
   g_free (s->lean);
   g_free (s->votes);
@@ -709,6 +711,23 @@ assay_signals_fit (AssayStore                   *store,
   return g_steal_pointer (&o);
 }
 
+double
+assay_signals_record_p_good (AssayStore *store, gint64 record)
+{
+  sqlite3_stmt *stmt = assay_store_prepare (store,
+                                            "SELECT p_good FROM gen_signals WHERE record_id = ? ORDER BY run_id DESC LIMIT 1",
+                                            NULL);
+  double p = NAN;
+
+  if (stmt == NULL)
+    return NAN;
+  sqlite3_bind_int64 (stmt, 1, record);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    p = sqlite3_column_double (stmt, 0);
+  sqlite3_reset (stmt);
+  return p;
+}
+
 gint64
 assay_signals_current_run (AssayStore *store, gint64 dataset)
 {
@@ -761,7 +780,7 @@ assay_signals_show (AssayStore *store, gint64 dataset, GError **error)
       json_array_add_object_element (records, r);
     }
   sqlite3_reset (stmt);
-  json_object_set_array_member (o, "records", records);
+  json_object_set_array_member (o, "ranked", records);
   if (rc != SQLITE_DONE)
     return assay_store_set_error (store, error, "gen_signals"), NULL;
   return g_steal_pointer (&o);

@@ -83,9 +83,11 @@ JsonObject *assay_signals_fit (AssayStore                   *store,
                                GCancellable                 *cancellable,
                                GError                      **error);
 
+/* P(good) of a record under its dataset's current fit; NaN when it has none */
+double      assay_signals_record_p_good (AssayStore *store, gint64 record);
 /* The dataset's current signals run (0: none) */
 gint64      assay_signals_current_run (AssayStore *store, gint64 dataset);
-/* {"run", "dataset", ...the fit's metrics, "records": [{"id", "p_good", "status"}] ordered by
+/* {"run", "dataset", ...the fit's metrics, "ranked": [{"id", "p_good", "status"}] ordered by
  *  P(good), lowest first} */
 JsonObject *assay_signals_show (AssayStore *store, gint64 dataset, GError **error);
 
