@@ -232,23 +232,6 @@ consistency (GPtrArray *prompts, GPtrArray *answers, Raw *raw)
     }
 }
 
-typedef struct
-{
-  int   correct; /* -1 unknown */
-  char *steps, *text, *scores, *prompt;
-} Row;
-
-static void
-row_free (gpointer p)
-{
-  Row *r = p;
-  g_free (r->steps);
-  g_free (r->text);
-  g_free (r->scores);
-  g_free (r->prompt);
-  g_free (r);
-}
-
 static gboolean
 read_credit (AssayStore *store, gint64 dataset, GHashTable *row_of, GPtrArray *raws, guint n, GError **error)
 {
@@ -318,12 +301,11 @@ assay_signals_read (AssayStore *store, gint64 dataset, GError **error)
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr (GArray) known = g_array_new (FALSE, FALSE, sizeof (gint8));
   g_autoptr (GArray) truth = g_array_new (FALSE, FALSE, sizeof (gint8));
-  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (row_free);
   g_autofree char *area = NULL;
   sqlite3_stmt *stmt;
   Raw *answer, *arith;
   guint n, lean_at = 0;
-  int rc;
+  int rc = SQLITE_DONE;
 
   if (!assay_store_get_dataset (store, dataset, &area, NULL, error))
     return NULL;
@@ -334,6 +316,19 @@ assay_signals_read (AssayStore *store, gint64 dataset, GError **error)
                    (long long) dataset, area);
       return NULL;
     }
+  /* one pass: each record's signals as it is read (the texts are not kept); a record added
+   * meanwhile by another process waits for the next fit */
+  {
+    g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM gen_records WHERE dataset_id = %lld", (long long) dataset);
+    n = (guint) MAX (assay_store_query_int (store, sql, 0), 0);
+  }
+  if (n == 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("dataset %lld has no records"), (long long) dataset);
+      return NULL;
+    }
+  answer = raw_new (raws, n, _("answer"), TRUE);
+  arith = raw_new (raws, n, _("arithmetic"), TRUE);
   stmt = assay_store_prepare (store,
                               "SELECT id, status, correct, steps, text, scores, prompt, step_label FROM gen_records "
                               "WHERE dataset_id = ? ORDER BY id",
@@ -341,46 +336,28 @@ assay_signals_read (AssayStore *store, gint64 dataset, GError **error)
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, dataset);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  while (ids->len < n && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
+      guint       i = ids->len;
       gint64      id = sqlite3_column_int64 (stmt, 0);
       const char *status = (const char *) sqlite3_column_text (stmt, 1);
       gint8       k = g_strcmp0 (status, "accepted") == 0 ? 1
                       : g_strcmp0 (status, "rejected") == 0 || g_strcmp0 (status, "edited") == 0 ? 0 : -1;
       gint8       t = sqlite3_column_type (stmt, 7) == SQLITE_NULL ? -1 : sqlite3_column_int (stmt, 7) < 0;
-      Row        *row = g_new0 (Row, 1);
-      g_hash_table_insert (row_of, GSIZE_TO_POINTER ((gsize) id), GUINT_TO_POINTER (ids->len));
+      const char *text = (const char *) sqlite3_column_text (stmt, 4);
+      const char *scores = (const char *) sqlite3_column_text (stmt, 5);
+      char       *extracted;
+
+      g_hash_table_insert (row_of, GSIZE_TO_POINTER ((gsize) id), GUINT_TO_POINTER (i));
       g_array_append_val (ids, id);
       g_array_append_val (known, k);
       g_array_append_val (truth, t);
-      row->correct = sqlite3_column_type (stmt, 2) == SQLITE_NULL ? -1 : sqlite3_column_int (stmt, 2) != 0;
-      row->steps = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-      row->text = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
-      row->scores = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
-      row->prompt = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
-      g_ptr_array_add (rows, row);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return assay_store_set_error (store, error, "gen_records"), NULL;
-  n = ids->len;
-  if (n == 0)
-    {
-      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("dataset %lld has no records"), (long long) dataset);
-      return NULL;
-    }
-
-  answer = raw_new (raws, n, _("answer"), TRUE);
-  arith = raw_new (raws, n, _("arithmetic"), TRUE);
-  for (guint i = 0; i < n; i++)
-    {
-      Row *r = rows->pdata[i];
-      if (r->correct >= 0)
-        answer->value[i] = r->correct;
-      arith->value[i] = arithmetic (r->steps, r->text);
-      if (r->scores != NULL)
+      if (sqlite3_column_type (stmt, 2) != SQLITE_NULL)
+        answer->value[i] = sqlite3_column_int (stmt, 2) != 0;
+      arith->value[i] = arithmetic ((const char *) sqlite3_column_text (stmt, 3), text);
+      if (scores != NULL)
         {
-          g_autoptr (JsonNode) node = assay_json_check (r->scores, -1, NULL) ? json_from_string (r->scores, NULL) : NULL;
+          g_autoptr (JsonNode) node = assay_json_check (scores, -1, NULL) ? json_from_string (scores, NULL) : NULL;
           if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
             {
               JsonObjectIter it;
@@ -399,14 +376,19 @@ assay_signals_read (AssayStore *store, gint64 dataset, GError **error)
                   }
             }
         }
-      g_ptr_array_add (prompts, g_strdup (r->prompt));
-      g_ptr_array_add (answers, r->text != NULL ? assay_answer_extract (r->text, NULL) : NULL);
-      if (answers->pdata[answers->len - 1] != NULL)
-        {
-          char *norm = assay_answer_normalize (answers->pdata[answers->len - 1]);
-          g_free (answers->pdata[answers->len - 1]);
-          answers->pdata[answers->len - 1] = norm;
-        }
+      g_ptr_array_add (prompts, g_strdup ((const char *) sqlite3_column_text (stmt, 6)));
+      extracted = text != NULL ? assay_answer_extract (text, NULL) : NULL;
+      g_ptr_array_add (answers, extracted != NULL ? assay_answer_normalize (extracted) : NULL);
+      g_free (extracted);
+    }
+  sqlite3_reset (stmt);
+  if (ids->len < n && rc != SQLITE_DONE)
+    return assay_store_set_error (store, error, "gen_records"), NULL;
+  n = ids->len; /* records deleted meanwhile: fewer */
+  if (n == 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("dataset %lld has no records"), (long long) dataset);
+      return NULL;
     }
   consistency (prompts, answers, raw_new (raws, n, _("consistency"), FALSE));
   if (!read_credit (store, dataset, row_of, raws, n, error))
