@@ -20,6 +20,7 @@ typedef enum
   ASSAY_ERROR_UNSUPPORTED,
   ASSAY_ERROR_NOTHING_TO_DO, /* e.g. undo with an empty journal */
   ASSAY_ERROR_READ_ONLY,     /* a write to a workspace opened read-only */
+  ASSAY_ERROR_TOO_LONG,      /* an input longer than a model reads */
 } AssayError;
 
 GQuark assay_error_quark (void);

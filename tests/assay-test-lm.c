@@ -166,11 +166,14 @@ write_config (AssayTestLm *self)
                             "\"num_key_value_heads\": %d, \"intermediate_size\": %d, \"vocab_size\": %d, "
                             "\"max_position_embeddings\": %d, \"rms_norm_eps\": 1e-06, "
                             "\"rope_theta\": %s, \"hidden_act\": \"silu\", \"tie_word_embeddings\": %s, "
-                            "\"torch_dtype\": \"%s\"%s}",
-                            s->arch == ASSAY_LM_QWEN2 ? "Qwen2ForCausalLM" : "LlamaForCausalLM",
+                            "\"torch_dtype\": \"%s\", \"num_labels\": %d%s}",
+                            s->reward == ASSAY_LM_REWARD_PROCESS ? "Qwen2ForProcessRewardModel"
+                            : s->reward == ASSAY_LM_REWARD_SEQUENCE
+                              ? (s->arch == ASSAY_LM_QWEN2 ? "Qwen2ForSequenceClassification" : "LlamaForSequenceClassification")
+                            : s->arch == ASSAY_LM_QWEN2 ? "Qwen2ForCausalLM" : "LlamaForCausalLM",
                             s->hidden, s->layers, s->heads, s->kv_heads, s->inter, s->vocab,
                             s->max_positions, s->arch == ASSAY_LM_QWEN2 ? "1000000.0" : "10000.0",
-                            s->tie_embeddings ? "true" : "false", dtype,
+                            s->tie_embeddings ? "true" : "false", dtype, s->num_labels > 0 ? s->num_labels : 1,
                             s->rope_llama3 ? ", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0, "
                                              "\"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0, "
                                              "\"original_max_position_embeddings\": 64}" : "");
@@ -294,7 +297,16 @@ assay_test_lm_write (const char *dir, const AssayTestLmSpec *spec, guint32 seed)
 #undef N
         }
       add (self, rand, "model.norm.weight", 1, H, 0, 1.0, 0.2);
-      if (!spec->tie_embeddings)
+      if (spec->reward == ASSAY_LM_REWARD_SEQUENCE)
+        add (self, rand, "score.weight", 2, spec->num_labels > 0 ? spec->num_labels : 1, H, 0, wh * 3);
+      else if (spec->reward == ASSAY_LM_REWARD_PROCESS)
+        {
+          add (self, rand, "score.0.weight", 2, H, H, 0, wh * 2);
+          add (self, rand, "score.0.bias", 1, H, 0, 0, 0.3);
+          add (self, rand, "score.2.weight", 2, 2, H, 0, wh * 3);
+          add (self, rand, "score.2.bias", 1, 2, 0, 0, 0.3);
+        }
+      else if (!spec->tie_embeddings)
         add (self, rand, "lm_head.weight", 2, V, H, 0, wh * 3);
       if (spec->anchor)
         {
@@ -463,7 +475,7 @@ rope (AssayTestLm *self, double *v, int pos)
 /* The forward pass: log p(ids[t] | ids[<t]) for t = start .. len-1 into a new array, and when
  * dist is given the logits of the next token after ids (V values). */
 static double *
-forward (AssayTestLm *self, const int *ids, int len, int start, double *dist)
+forward (AssayTestLm *self, const int *ids, int len, int start, double *dist, double *hidden)
 {
   const AssayTestLmSpec *s = &self->spec;
   gboolean gpt2 = s->arch == ASSAY_LM_GPT2;
@@ -567,6 +579,14 @@ forward (AssayTestLm *self, const int *ids, int len, int start, double *dist)
             xt[j] += tmp[I + j];
         }
     }
+  if (hidden != NULL)
+    {
+      /* every position's final hidden state (Llama/Qwen2) */
+      for (int t = 0; t < len; t++)
+        rmsnorm (x + (gsize) t * H, assay_test_lm_tensor (self, "model.norm.weight"), hidden + (gsize) t * H, H, eps);
+      g_free (x); g_free (q); g_free (k); g_free (v); g_free (att); g_free (xn); g_free (tmp); g_free (p); g_free (o);
+      return out;
+    }
   {
     const double *head = gpt2 || s->tie_embeddings ? E : assay_test_lm_tensor (self, "lm_head.weight");
     double       *logits = g_new (double, V);
@@ -597,7 +617,7 @@ double *
 assay_test_lm_reference (AssayTestLm *self, const int *ids, int len, int start)
 {
   g_assert_false (assay_lm_arch_is_encoder (self->spec.arch)); /* the encoders' reference is PyTorch */
-  return forward (self, ids, len, start, NULL);
+  return forward (self, ids, len, start, NULL, NULL);
 }
 
 double *
@@ -605,6 +625,34 @@ assay_test_lm_next (AssayTestLm *self, const int *ids, int len)
 {
   double *dist = g_new (double, self->spec.vocab);
 
-  g_free (forward (self, ids, len, len, dist));
+  g_free (forward (self, ids, len, len, dist, NULL));
   return dist;
+}
+
+double *
+assay_test_lm_reward_logits (AssayTestLm *self, const int *ids, int len)
+{
+  int     H = self->spec.hidden, L = self->spec.reward == ASSAY_LM_REWARD_PROCESS ? 2
+                                   : self->spec.num_labels > 0 ? self->spec.num_labels : 1;
+  double *hidden = g_new (double, (gsize) len * H), *mid = g_new (double, H), *out = g_new (double, (gsize) len * L);
+
+  g_assert_true (self->spec.reward != ASSAY_LM_REWARD_NONE);
+  g_free (forward (self, ids, len, len, NULL, hidden));
+  for (int t = 0; t < len; t++)
+    {
+      const double *h = hidden + (gsize) t * H;
+      if (self->spec.reward == ASSAY_LM_REWARD_PROCESS)
+        {
+          matvec (assay_test_lm_tensor (self, "score.0.weight"), assay_test_lm_tensor (self, "score.0.bias"), h, mid, H, H);
+          for (int i = 0; i < H; i++)
+            mid[i] = fmax (mid[i], 0);
+          matvec (assay_test_lm_tensor (self, "score.2.weight"), assay_test_lm_tensor (self, "score.2.bias"), mid,
+                  out + (gsize) t * L, L, H);
+        }
+      else
+        matvec (assay_test_lm_tensor (self, "score.weight"), NULL, h, out + (gsize) t * L, L, H);
+    }
+  g_free (hidden);
+  g_free (mid);
+  return out;
 }

@@ -19,6 +19,8 @@ typedef struct
   gboolean    rope_llama3; /* Llama: llama3 rope scaling */
   AssayDType  dtype;
   double      scale; /* weight scale (0: 1) */
+  AssayLmRewardHead reward; /* Llama/Qwen2: a reward model (no lm_head; the score head) */
+  int         num_labels;   /* its sequence-classification outputs (0: 1) */
   gboolean    anchor; /* Llama/Qwen2: hidden dimension 0 held at 1 through every layer (the
                        * embedding's column 0 is 1, no layer writes to it), so a favoured
                        * token's logit can be raised at every position (assay_test_lm_favour) */
@@ -44,6 +46,8 @@ void          assay_test_lm_favour (AssayTestLm *self, int id, double bias);
 double       *assay_test_lm_reference (AssayTestLm *self, const int *ids, int len, int start);
 /* float64 logits of the token after the len ids, V values (g_free). */
 double       *assay_test_lm_next (AssayTestLm *self, const int *ids, int len);
+/* A reward model's head at every position, float64: len x labels logits (g_free) */
+double       *assay_test_lm_reward_logits (AssayTestLm *self, const int *ids, int len);
 /* Writes a safetensors file of the named tensors (name, dtype, n_dims, shape, values). */
 gboolean      assay_test_write_safetensors (const char *path, GPtrArray *names, GPtrArray *tensors,
                                             AssayDType dtype, GError **error);

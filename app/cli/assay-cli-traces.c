@@ -7,6 +7,7 @@
 #include "assay-cli-commands.h"
 #include "assay-gen-record.h"
 #include "assay-token-export.h"
+#include "assay-trace-reward.h"
 #include "assay-trace-sample.h"
 #include "assay-trace-credit.h"
 #include "assay-trace-eval.h"
@@ -87,6 +88,43 @@ verb_credit (AssayCliCommon *common, int argc, char **argv)
   options.shard_out = g_strdup (shard.shard_out);
   job = assay_trace_credit_job_new (&options);
   assay_trace_credit_options_clear (&options);
+  if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)
+    return status;
+  return assay_cli_output (common, result);
+}
+
+static int
+verb_reward (AssayCliCommon *common, int argc, char **argv)
+{
+  AssayTraceRewardOptions options = { NULL, 0, 0.5 };
+  g_autofree char *model = NULL;
+  gint64   dataset = 0;
+  double   threshold = 0.5;
+  const GOptionEntry entries[] = {
+    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model,
+      N_("Reward model folder: Qwen2ForProcessRewardModel (per step) or a ForSequenceClassification ORM"), N_("DIR") },
+    { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("Dataset of traces or records"), N_("ID") },
+    { "threshold", 0, 0, G_OPTION_ARG_DOUBLE, &threshold, N_("PRM: the first step below this P(right) is the first error (default 0.5)"), N_("P") },
+    { NULL }
+  };
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (AssayJob) job = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonNode *result;
+  int status = assay_cli_parse (common, "traces reward", NULL, entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (model == NULL || dataset <= 0 || argc > 1)
+    return assay_cli_usage (_("traces reward needs --model DIR and --dataset ID"));
+  if (!(threshold > 0 && threshold < 1))
+    return assay_cli_usage (_("--threshold must be between 0 and 1"));
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  options.model = model;
+  options.dataset = dataset;
+  options.threshold = threshold;
+  job = assay_trace_reward_job_new (&options);
   if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)
     return status;
   return assay_cli_output (common, result);
@@ -249,6 +287,7 @@ static const AssayCliVerb verbs[] = {
   { "import", verb_import, N_("Import ProcessBench JSON, candidate JSONL or preference pairs") },
   { "sample", verb_sample, N_("N candidates per question from a local model, checked, with DPO pairs (T 1, 512 tokens)") },
   { "credit", verb_credit, N_("Token credit of every trace under a policy and a reference model") },
+  { "reward", verb_reward, N_("Score traces with a reward model: a PRM's P(right) per step (min, last, product), an ORM's score; ProcessBench F1") },
   { "eval", verb_eval, N_("First-error F1, re-ranking accuracy against N, pair rewards of a run") },
   { "render", verb_render, N_("A trace's token heatmap as PNG or SVG") },
   { NULL }

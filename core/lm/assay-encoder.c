@@ -338,10 +338,11 @@ attend (int layer, const float *qkv, int ld, float *att, gpointer data)
                                   a->n, c->heads, c->kv_heads, c->head_dim, scale, a->self->scratch);
 }
 
-/* One forward pass over sequences [first, first + n) packed into T rows, pooled into out. */
+/* One forward pass over sequences [first, first + n) packed into T rows, pooled into out (or,
+ * all, every row's final hidden state: T x dim). */
 static gboolean
 run_batch (AssayEncoder *self, const int *const *ids, const int *lens, int n, int T, int max_len,
-           float *out, GError **error)
+           float *out, gboolean all, GError **error)
 {
   const AssayLmConfig *c = assay_lm_model_config (self->model);
   AssayBackend        *b = self->b;
@@ -385,6 +386,11 @@ run_batch (AssayEncoder *self, const int *const *ids, const int *lens, int n, in
                    assay_backend_kind (b) == ASSAY_BACKEND_CUDA ? ASSAY_ERROR_DEVICE : ASSAY_ERROR_FAILED,
                    "%s: %s", assay_lm_model_dir (self->model), assay_backend_last_error (b));
       return FALSE;
+    }
+  if (all)
+    {
+      memcpy (out, self->host, (gsize) T * H * sizeof (float));
+      return TRUE;
     }
   for (int s = 0; s < n; s++)
     {
@@ -443,11 +449,25 @@ assay_encoder_embed_ids (AssayEncoder *self, const int *const *ids, const int *l
           max_len = MAX (max_len, lens[s1]);
           s1++;
         }
-      if (!run_batch (self, ids + s0, lens + s0, s1 - s0, T, max_len, out + (gsize) s0 * H, error))
+      if (!run_batch (self, ids + s0, lens + s0, s1 - s0, T, max_len, out + (gsize) s0 * H, FALSE, error))
         return FALSE;
       s0 = s1;
     }
   return TRUE;
+}
+
+gboolean
+assay_encoder_hidden_ids (AssayEncoder *self, const int *ids, int len, float *out, GError **error)
+{
+  const int *one[1] = { ids };
+
+  if (len < 1 || len > self->max_tokens)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   "a sequence of %d tokens (1 to %d are allowed)", len, self->max_tokens);
+      return FALSE;
+    }
+  return run_batch (self, one, &len, 1, len, len, out, TRUE, error);
 }
 
 gboolean

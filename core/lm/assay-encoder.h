@@ -63,6 +63,13 @@ gboolean      assay_encoder_embed_ids (AssayEncoder     *self,
                                        int               n,
                                        float            *out,
                                        GError          **error);
+/* Every token's final hidden state (after the final norm of a causal LM) of one sequence: len x
+ * dim floats into out. */
+gboolean      assay_encoder_hidden_ids (AssayEncoder *self,
+                                        const int    *ids,
+                                        int           len,
+                                        float        *out,
+                                        GError      **error);
 /* n texts (valid UTF-8) into out (n x dim floats). */
 gboolean      assay_encoder_embed (AssayEncoder      *self,
                                    const char *const *texts,

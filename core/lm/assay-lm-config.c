@@ -228,10 +228,19 @@ assay_lm_config_parse (const char *text, const char *label, GError **error)
   c->architecture = g_strdup (arch);
   /* the bare models (an embedder such as E5-Mistral or gte-Qwen2 saved without its head) */
   c->no_head = g_str_equal (arch, "LlamaModel") || g_str_equal (arch, "MistralModel") || g_str_equal (arch, "Qwen2Model");
+  /* reward models: the decoder without lm_head, and a score head */
+  if (g_str_has_suffix (arch, "ForSequenceClassification") && !g_str_has_prefix (arch, "Bert")
+      && !g_str_has_prefix (arch, "Roberta") && !g_str_has_prefix (arch, "XLMRoberta"))
+    c->reward_head = ASSAY_LM_REWARD_SEQUENCE;
+  else if (g_str_equal (arch, "Qwen2ForProcessRewardModel"))
+    c->reward_head = ASSAY_LM_REWARD_PROCESS;
+  c->no_head |= c->reward_head != ASSAY_LM_REWARD_NONE;
   if (g_str_equal (arch, "LlamaForCausalLM") || g_str_equal (arch, "LlamaModel")
-      || g_str_equal (arch, "MistralForCausalLM") || g_str_equal (arch, "MistralModel"))
+      || g_str_equal (arch, "MistralForCausalLM") || g_str_equal (arch, "MistralModel")
+      || g_str_equal (arch, "LlamaForSequenceClassification") || g_str_equal (arch, "MistralForSequenceClassification"))
     c->arch = ASSAY_LM_LLAMA;
-  else if (g_str_equal (arch, "Qwen2ForCausalLM") || g_str_equal (arch, "Qwen2Model"))
+  else if (g_str_equal (arch, "Qwen2ForCausalLM") || g_str_equal (arch, "Qwen2Model")
+           || g_str_equal (arch, "Qwen2ForSequenceClassification") || g_str_equal (arch, "Qwen2ForProcessRewardModel"))
     c->arch = ASSAY_LM_QWEN2;
   else if (g_str_equal (arch, "GPT2LMHeadModel"))
     c->arch = ASSAY_LM_GPT2;
@@ -245,7 +254,8 @@ assay_lm_config_parse (const char *text, const char *label, GError **error)
       json_object_unref (o);
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
                    "%s: architecture “%s” is not supported (LlamaForCausalLM, MistralForCausalLM, "
-                   "Qwen2ForCausalLM, GPT2LMHeadModel, their bare models, BertModel, RobertaModel and "
+                   "Qwen2ForCausalLM, GPT2LMHeadModel, their bare models, their ForSequenceClassification "
+                   "reward models, Qwen2ForProcessRewardModel, BertModel, RobertaModel and "
                    "XLMRobertaModel are)", label,
                    c->architecture);
       return NULL;
@@ -362,6 +372,23 @@ assay_lm_config_parse (const char *text, const char *label, GError **error)
           c->max_positions = (int) json_node_get_int (sw);
       }
       c->tie_embeddings = assay_json_get_bool (o, "tie_word_embeddings", FALSE);
+      /* a classification head's outputs: num_labels, else the labels named, else Hugging
+       * Face's default of 2; a process reward model's are two (wrong, right) */
+      if (c->reward_head == ASSAY_LM_REWARD_SEQUENCE)
+        {
+          JsonNode *labels = json_object_get_member (o, "id2label");
+          c->num_labels = (int) assay_json_get_int (o, "num_labels",
+                                                    labels != NULL && JSON_NODE_HOLDS_OBJECT (labels)
+                                                      ? json_object_get_size (json_node_get_object (labels)) : 2);
+          if (ok && (c->num_labels < 1 || c->num_labels > 1024))
+            {
+              g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: %d labels (1 to 1024 are possible)", label,
+                           c->num_labels);
+              ok = FALSE;
+            }
+        }
+      else if (c->reward_head == ASSAY_LM_REWARD_PROCESS)
+        c->num_labels = 2;
       c->qkv_bias = c->arch == ASSAY_LM_QWEN2 || assay_json_get_bool (o, "attention_bias", FALSE);
       if (ok && (assay_json_get_bool (o, "mlp_bias", FALSE)))
         {

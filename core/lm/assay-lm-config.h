@@ -19,6 +19,17 @@ typedef enum
   ASSAY_LM_ROBERTA, /* RobertaModel, XLMRobertaModel: BERT with positions from pad_token_id + 1 */
 } AssayLmArch;
 
+typedef enum
+{
+  ASSAY_LM_REWARD_NONE,
+  ASSAY_LM_REWARD_SEQUENCE, /* LlamaForSequenceClassification, Qwen2ForSequenceClassification,
+                             * MistralForSequenceClassification: score = Linear(hidden, labels,
+                             * no bias), read at the last token (outcome reward models) */
+  ASSAY_LM_REWARD_PROCESS,  /* Qwen2ForProcessRewardModel (Qwen2.5-Math-PRM): score =
+                             * Linear(hidden, hidden) - ReLU - Linear(hidden, 2), read at every
+                             * step separator */
+} AssayLmRewardHead;
+
 typedef struct
 {
   AssayLmArch arch;
@@ -37,6 +48,9 @@ typedef struct
   gboolean    tie_embeddings;
   gboolean    qkv_bias;
   gboolean    no_head;      /* LlamaModel, Qwen2Model, MistralModel: saved without lm_head */
+  /* reward models (no lm_head; their score head is read by assay-reward-model.h) */
+  AssayLmRewardHead reward_head;
+  int         num_labels;   /* outputs of a sequence-classification head */
   /* rope_scaling */
   char       *rope_type; /* NULL, "llama3" or "linear" */
   double      rope_factor;

@@ -12,6 +12,7 @@
  * a task head beside them is not read. */
 #include "assay-lm-model.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -175,6 +176,8 @@ ignorable (AssayLmModel *self, const char *name)
       return rest == NULL || g_str_has_suffix (name, "position_ids")
              || !(g_str_has_prefix (rest, "embeddings.") || g_str_has_prefix (rest, "encoder."));
     }
+  if (self->config->reward_head != ASSAY_LM_REWARD_NONE && g_str_has_prefix (name, "score."))
+    return TRUE; /* a reward model's head: assay-reward-model.h reads it */
   return g_str_has_suffix (name, "rotary_emb.inv_freq") || g_str_has_suffix (name, ".attn.bias")
          || g_str_has_suffix (name, ".attn.masked_bias");
 }
@@ -663,4 +666,57 @@ assay_lm_model_unload (AssayLmModel *self)
   self->norm_w = self->norm_b = NULL;
   g_clear_pointer (&self->inv_freq, g_free);
   self->backend = NULL;
+}
+
+double *
+assay_lm_model_read_tensor (AssayLmModel *self, const char *name, gint64 rows, gint64 cols, GError **error)
+{
+  const AssaySafetensor *t = assay_safetensors_get (self->tensors, name);
+  AssayDType dtype;
+  double    *out;
+
+  if (t == NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: tensor “%s” is missing", self->dir, name);
+      return NULL;
+    }
+  if (!((cols == 0 && t->n_dims == 1 && t->shape[0] == rows)
+        || (cols > 0 && t->n_dims == 2 && t->shape[0] == rows && t->shape[1] == cols)))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   cols == 0 ? "%s: tensor “%s” should have shape [%lld]"
+                             : "%s: tensor “%s” should have shape [%lld, %lld]",
+                   self->dir, name, (long long) rows, (long long) cols);
+      return NULL;
+    }
+  if (!assay_safetensor_dtype (t, &dtype))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED, "%s: tensor “%s” is %s (F32, F16 and BF16 are read)",
+                   self->dir, name, assay_safetensor_type_name (t->type));
+      return NULL;
+    }
+  out = g_new (double, MAX (t->n_elements, 1));
+  for (gint64 i = 0; i < t->n_elements; i++)
+    {
+      if (dtype == ASSAY_DTYPE_F32)
+        {
+          float f;
+          memcpy (&f, t->data + i * 4, 4);
+          out[i] = f;
+        }
+      else
+        {
+          guint16 h;
+          memcpy (&h, t->data + i * 2, 2);
+          out[i] = dtype == ASSAY_DTYPE_BF16 ? assay_bf16_to_f32 (h) : assay_f16_to_f32 (h);
+        }
+      if (!isfinite (out[i]))
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: tensor “%s” holds a value that is not finite",
+                       self->dir, name);
+          g_free (out);
+          return NULL;
+        }
+    }
+  return out;
 }

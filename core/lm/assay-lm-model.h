@@ -62,6 +62,12 @@ const float              *assay_lm_model_inv_freq (AssayLmModel *self);
 /* Free memory for a backend: MemAvailable for the CPU, free device memory for CUDA. */
 guint64              assay_lm_available_memory (AssayBackend *backend);
 
+/* A tensor of the folder the forward pass does not read (a reward model's head), as float64:
+ * shape [rows] (cols 0) or [rows, cols]; an error naming it when missing, misshapen or not
+ * finite. */
+double              *assay_lm_model_read_tensor (AssayLmModel *self, const char *name, gint64 rows, gint64 cols,
+                                                 GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AssayLmModel, assay_lm_model_free)
 
 G_END_DECLS

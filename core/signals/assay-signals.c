@@ -365,7 +365,8 @@ assay_signals_read (AssayStore *store, gint64 dataset, GError **error)
               JsonNode   *member;
               json_object_iter_init (&it, json_node_get_object (node));
               while (json_object_iter_next (&it, &key, &member))
-                if (JSON_NODE_HOLDS_VALUE (member)
+                /* a PRM's last and product aggregations repeat its min (kept for best-of-N) */
+                if (JSON_NODE_HOLDS_VALUE (member) && !g_str_has_suffix (key, ":last") && !g_str_has_suffix (key, ":prod")
                     && (json_node_get_value_type (member) == G_TYPE_DOUBLE
                         || json_node_get_value_type (member) == G_TYPE_INT64))
                   {

@@ -8,7 +8,8 @@
  *   arithmetic      the calculations its steps (or text) write out, recomputed
  *                   (assay-arith-check.h): bad when one is wrong, good when all are right
  *   score:KEY       each numeric member of the records' model scores (a judge's rating "judge",
- *                   a reward model's score, ...)
+ *                   an ORM's score, a PRM's lowest step P(right) "NAME:min"; its ":last" and
+ *                   ":prod" repeat it and are left out)
  *   consistency     the share of the other candidates for the same prompt that reach the same
  *                   extracted answer (prompts with three candidates or more)
  *   R (run N), min step credit (run N)

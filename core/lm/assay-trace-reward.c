@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-trace-reward.c: a reward model's scores of a dataset's records (see the header). */
+#include "config.h"
+
+#include "assay-trace-reward.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+#include <string.h>
+
+#include "assay-error.h"
+#include "assay-json.h"
+#include "assay-reward-model.h"
+
+typedef struct
+{
+  gint64  id;
+  int     label;   /* first error (-1 none), or -2 unknown */
+  double *p;       /* PRM: per step */
+  int     n;
+  double  score;   /* ORM */
+} Scored;
+
+/* The folder's name, as a key: letters, digits, dot, dash and underscore */
+static char *
+model_name (const char *dir)
+{
+  g_autofree char *trimmed = g_strdup (dir);
+  char *base;
+
+  while (strlen (trimmed) > 1 && trimmed[strlen (trimmed) - 1] == G_DIR_SEPARATOR)
+    trimmed[strlen (trimmed) - 1] = '\0';
+  base = g_path_get_basename (trimmed);
+  for (char *c = base; *c; c++)
+    if (!g_ascii_isalnum (*c) && *c != '.' && *c != '-' && *c != '_')
+      *c = '_';
+  return base;
+}
+
+static GStrv
+steps_of (const char *json)
+{
+  g_autoptr (JsonNode) node = json != NULL && assay_json_check (json, -1, NULL) ? json_from_string (json, NULL) : NULL;
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
+  JsonArray *a;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  a = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      JsonNode *e = json_array_get_element (a, i);
+      if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_STRING)
+        return NULL;
+      g_ptr_array_add (out, g_strdup (json_node_get_string (e)));
+    }
+  if (out->len == 0)
+    return NULL;
+  g_ptr_array_add (out, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&out), FALSE);
+}
+
+static gboolean
+save (AssayStore *store, const AssayTraceRewardOptions *o, const char *backend_name, gboolean prm, const char *name, GArray *rows,
+      JsonObject *metrics, double seconds, gint64 *run, GError **error)
+{
+  g_autoptr (JsonObject) params = json_object_new ();
+  sqlite3_stmt *stmt;
+  g_autofree char *k_min = g_strdup_printf ("$.\"%s:min\"", name), *k_last = g_strdup_printf ("$.\"%s:last\"", name);
+  g_autofree char *k_prod = g_strdup_printf ("$.\"%s:prod\"", name), *k_steps = g_strdup_printf ("$.\"%s:steps\"", name);
+  g_autofree char *k_orm = g_strdup_printf ("$.\"%s\"", name);
+
+  json_object_set_string_member (params, "model", o->model);
+  json_object_set_double_member (params, "threshold", o->threshold);
+  if (!assay_store_begin (store, error))
+    return FALSE;
+  if ((*run = assay_store_add_run (store, o->dataset, "traces", prm ? "prm" : "orm", params, backend_name, error)) < 0)
+    goto fail;
+  stmt = assay_store_prepare (store,
+                              prm ? "UPDATE gen_records SET scores = json_set (coalesce (scores, '{}'), ?2, ?3, ?4, ?5, "
+                                    "?6, ?7, ?8, json (?9)) WHERE id = ?1"
+                                  : "UPDATE gen_records SET scores = json_set (coalesce (scores, '{}'), ?2, ?3) WHERE id = ?1",
+                              error);
+  if (stmt == NULL)
+    goto fail;
+  for (guint i = 0; i < rows->len; i++)
+    {
+      Scored *r = &g_array_index (rows, Scored, i);
+      sqlite3_bind_int64 (stmt, 1, r->id);
+      if (prm)
+        {
+          double lo = 1, prod = 1;
+          g_autoptr (GString) list = g_string_new ("[");
+          for (int k = 0; k < r->n; k++)
+            {
+              char buf[G_ASCII_DTOSTR_BUF_SIZE];
+              lo = MIN (lo, r->p[k]);
+              prod *= r->p[k];
+              g_string_append_printf (list, "%s%s", k ? "," : "", g_ascii_formatd (buf, sizeof buf, "%.6g", r->p[k]));
+            }
+          g_string_append_c (list, ']');
+          sqlite3_bind_text (stmt, 2, k_min, -1, SQLITE_STATIC);
+          sqlite3_bind_double (stmt, 3, lo);
+          sqlite3_bind_text (stmt, 4, k_last, -1, SQLITE_STATIC);
+          sqlite3_bind_double (stmt, 5, r->p[r->n - 1]);
+          sqlite3_bind_text (stmt, 6, k_prod, -1, SQLITE_STATIC);
+          sqlite3_bind_double (stmt, 7, prod);
+          sqlite3_bind_text (stmt, 8, k_steps, -1, SQLITE_STATIC);
+          sqlite3_bind_text (stmt, 9, list->str, -1, SQLITE_TRANSIENT);
+        }
+      else
+        {
+          sqlite3_bind_text (stmt, 2, k_orm, -1, SQLITE_STATIC);
+          sqlite3_bind_double (stmt, 3, r->score);
+        }
+      if (!assay_store_step_done (store, stmt, error))
+        goto fail;
+    }
+  if (!assay_store_finish_run (store, *run, "done", seconds, metrics, error) || !assay_store_commit (store, error))
+    goto fail;
+  assay_store_emit_changed (store, "gen_records");
+  return TRUE;
+fail:
+  assay_store_rollback (store);
+  return FALSE;
+}
+
+JsonObject *
+assay_trace_reward (AssayStore *store, const AssayTraceRewardOptions *o, AssayBackend *backend,
+                    void (*progress) (double, const char *, gpointer), gpointer progress_data,
+                    GCancellable *cancellable, GError **error)
+{
+  g_autoptr (AssayRewardModel) rm = NULL;
+  g_autoptr (GTimer) timer = g_timer_new ();
+  g_autoptr (GArray) rows = g_array_new (FALSE, TRUE, sizeof (Scored));
+  g_autoptr (JsonObject) out = json_object_new ();
+  g_autofree char *name = model_name (o->model);
+  g_autofree char *area = NULL;
+  sqlite3_stmt *stmt;
+  gboolean prm;
+  gint64 total, run = 0;
+  guint too_long = 0;
+  int rc;
+  gboolean ok = TRUE;
+
+  if (!assay_store_get_dataset (store, o->dataset, &area, NULL, error))
+    return NULL;
+  if (!g_str_equal (area, "gen"))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   _("dataset %lld holds %s, not traces or generated records"), (long long) o->dataset, area);
+      return NULL;
+    }
+  if ((rm = assay_reward_model_open (o->model, backend, error)) == NULL)
+    return NULL;
+  prm = assay_reward_model_head (rm) == ASSAY_LM_REWARD_PROCESS;
+  {
+    g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM gen_records WHERE dataset_id = %lld",
+                                            (long long) o->dataset);
+    total = MAX (assay_store_query_int (store, sql, 0), 1);
+  }
+  stmt = assay_store_prepare (store,
+                              "SELECT id, prompt, text, steps, step_label FROM gen_records WHERE dataset_id = ? "
+                              "ORDER BY id",
+                              error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, o->dataset);
+  while (ok && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      Scored s = { sqlite3_column_int64 (stmt, 0), -2, NULL, 0, 0 };
+      g_autoptr (GError) local = NULL;
+      const char *prompt = (const char *) sqlite3_column_text (stmt, 1);
+      const char *text = (const char *) sqlite3_column_text (stmt, 2);
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, &local))
+        ok = FALSE;
+      else if (prm)
+        {
+          g_auto (GStrv) steps = steps_of ((const char *) sqlite3_column_text (stmt, 3));
+          if (steps != NULL)
+            {
+              s.n = (int) g_strv_length (steps);
+              s.p = g_new (double, s.n);
+              s.label = sqlite3_column_type (stmt, 4) == SQLITE_NULL ? -2 : sqlite3_column_int (stmt, 4);
+              if (!assay_reward_model_steps (rm, prompt, (const char *const *) steps, s.n, s.p, &local))
+                ok = FALSE;
+            }
+        }
+      else if (prompt != NULL && text != NULL)
+        {
+          double *v = g_new (double, assay_reward_model_labels (rm));
+          s.n = 1;
+          if (!assay_reward_model_score (rm, prompt, text, v, &local))
+            ok = FALSE;
+          s.score = v[0];
+          g_free (v);
+        }
+      if (!ok && g_error_matches (local, ASSAY_ERROR, ASSAY_ERROR_TOO_LONG))
+        {
+          /* longer than the model reads: left out, counted */
+          g_clear_error (&local);
+          ok = TRUE;
+          too_long++;
+          g_clear_pointer (&s.p, g_free);
+          s.n = 0;
+        }
+      if (!ok)
+        {
+          if (!g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_prefix_error (&local, _("record %lld: "), (long long) s.id);
+          g_propagate_error (error, g_steal_pointer (&local));
+          g_free (s.p);
+          break;
+        }
+      if (s.n > 0)
+        g_array_append_val (rows, s);
+      if (progress != NULL && rows->len % 8 == 0)
+        progress (0.95 * (double) rows->len / total, _("Scoring with the reward model"), progress_data);
+    }
+  sqlite3_reset (stmt);
+  if (ok && rc != SQLITE_DONE)
+    ok = assay_store_set_error (store, error, "gen_records");
+  if (ok && rows->len == 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   prm ? _("dataset %lld has no traces with steps for a process reward model")
+                       : _("dataset %lld has no records with a prompt and a text"),
+                   (long long) o->dataset);
+      ok = FALSE;
+    }
+  if (ok)
+    {
+      json_object_set_string_member (out, "kind", prm ? "prm" : "orm");
+      json_object_set_string_member (out, "model", o->model);
+      json_object_set_string_member (out, "name", name);
+      json_object_set_int_member (out, "records", rows->len);
+      json_object_set_int_member (out, "too_long", too_long);
+      if (prm)
+        {
+          /* ProcessBench: the first step below the threshold against the labelled first error */
+          guint err = 0, err_right = 0, cor = 0, cor_right = 0;
+          for (guint i = 0; i < rows->len; i++)
+            {
+              Scored *r = &g_array_index (rows, Scored, i);
+              int first = -1;
+              if (r->label < -1)
+                continue;
+              for (int k = 0; k < r->n && first < 0; k++)
+                if (r->p[k] < o->threshold)
+                  first = k;
+              if (r->label >= 0)
+                {
+                  err++;
+                  err_right += first == r->label;
+                }
+              else
+                {
+                  cor++;
+                  cor_right += first == -1;
+                }
+            }
+          if (err + cor > 0)
+            {
+              JsonObject *pb = json_object_new ();
+              double a = err ? (double) err_right / err : NAN, b = cor ? (double) cor_right / cor : NAN;
+              json_object_set_int_member (pb, "evaluated", err + cor);
+              json_object_set_double_member (pb, "threshold", o->threshold);
+              if (err > 0)
+                json_object_set_double_member (pb, "acc_erroneous", a);
+              if (cor > 0)
+                json_object_set_double_member (pb, "acc_correct", b);
+              if (err > 0 && cor > 0)
+                json_object_set_double_member (pb, "f1", a + b > 0 ? 2 * a * b / (a + b) : 0);
+              json_object_set_object_member (out, "processbench", pb);
+            }
+        }
+      json_object_set_double_member (out, "seconds", g_timer_elapsed (timer, NULL));
+      if (progress != NULL)
+        progress (0.97, _("Saving the scores"), progress_data);
+      ok = save (store, o, assay_backend_describe (backend), prm, name, rows, out, g_timer_elapsed (timer, NULL), &run, error);
+    }
+  for (guint i = 0; i < rows->len; i++)
+    g_free (g_array_index (rows, Scored, i).p);
+  if (!ok)
+    return NULL;
+  json_object_set_int_member (out, "run", run);
+  return g_steal_pointer (&out);
+}
+
+static gboolean
+reward_run (AssayJob *job, gpointer user_data, GError **error)
+{
+  AssayTraceRewardOptions *o = user_data;
+  AssayStore *store = assay_job_open_store (job, error);
+  JsonObject *result;
+
+  if (store == NULL
+      || (result = assay_trace_reward (store, o, assay_job_get_backend (job), assay_job_progress_func, job,
+                                       assay_job_get_cancellable (job), error)) == NULL)
+    return FALSE;
+  assay_job_take_result_object (job, result);
+  return TRUE;
+}
+
+static void
+options_free (AssayTraceRewardOptions *o)
+{
+  g_free ((char *) o->model);
+  g_free (o);
+}
+
+AssayJob *
+assay_trace_reward_job_new (const AssayTraceRewardOptions *options)
+{
+  AssayTraceRewardOptions *copy = g_new0 (AssayTraceRewardOptions, 1);
+  g_autofree char *name = model_name (options->model);
+  g_autofree char *title = g_strdup_printf (_("Reward model: %s"), name);
+
+  *copy = *options;
+  copy->model = g_strdup (options->model);
+  return assay_job_new ("traces-reward", title, ASSAY_JOB_LANE_COMPUTE, reward_run, copy, (GDestroyNotify) options_free);
+}

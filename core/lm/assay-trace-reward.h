@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-trace-reward.h: a reward model over a dataset's records (assay-reward-model.h).
+ *
+ * A process reward model scores every trace with steps: P(step right) per step; its records'
+ * model scores get NAME:min, NAME:last and NAME:prod (the aggregations of best-of-N selection)
+ * and NAME:steps (the list), NAME the model folder's name. Its predicted first error is the
+ * first step with P(right) below the threshold (0.5, the usual rule); on traces with a labelled
+ * first error, ProcessBench's F1 (harmonic mean of the accuracies on erroneous and on correct
+ * traces). An outcome reward model scores every record with a prompt and a text: NAME (its
+ * first label's logit). The scores feed the label model ("signals fit") as score:NAME:...
+ * signals. A run (area traces, kind prm or orm) keeps the settings and the evaluation. */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "assay-backend.h"
+#include "assay-job.h"
+#include "assay-store.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  const char *model;
+  gint64      dataset;
+  double      threshold; /* 0.5 */
+} AssayTraceRewardOptions;
+
+/* {"run", "kind": "prm" | "orm", "model", "name", "records", "seconds",
+ *  "processbench": {"evaluated", "f1", "acc_erroneous", "acc_correct", "threshold"} (PRM, labelled traces)} */
+JsonObject *assay_trace_reward (AssayStore                    *store,
+                                const AssayTraceRewardOptions *options,
+                                AssayBackend                  *backend,
+                                void (*progress) (double fraction, const char *message, gpointer data),
+                                gpointer                       progress_data,
+                                GCancellable                  *cancellable,
+                                GError                       **error);
+
+/* On the worker (options copied); the result is assay_trace_reward's object */
+AssayJob   *assay_trace_reward_job_new (const AssayTraceRewardOptions *options);
+
+G_END_DECLS

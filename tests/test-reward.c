@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Reward models on the engine: tiny random outcome (LlamaForSequenceClassification,
+ * Qwen2ForSequenceClassification with three labels) and process (Qwen2ForProcessRewardModel)
+ * reward models against a plain float64 forward pass over the same weights, the PRM read at its
+ * step separators through a chat template, and malformed heads refused by name. */
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "assay-error.h"
+#include "assay-json.h"
+#include "assay-lm-tokenizer.h"
+#include "assay-reward-model.h"
+#include "assay-test-lm.h"
+#include "assay-test-util.h"
+
+/* The CPU backend, freed with the scope */
+typedef AssayBackend Backend;
+static void
+backend_free (Backend *b)
+{
+  assay_backend_free (b);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Backend, backend_free)
+
+static Backend *
+backend_new (void)
+{
+  char err[256];
+  Backend *b = assay_backend_cpu_new (2, err, sizeof err);
+  g_assert_nonnull (b);
+  return b;
+}
+
+/* A tokenizer with the separator as an added special token (id 264) and a ChatML template, as
+ * Qwen2.5-Math-PRM's folder has */
+static void
+add_chat (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "tokenizer.json", NULL);
+  g_autofree char *cfg = g_build_filename (dir, "tokenizer_config.json", NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  JsonObject *root;
+  JsonArray  *added = json_array_new ();
+  JsonObject *t = json_object_new ();
+
+  g_assert_true (json_parser_load_from_file (parser, path, NULL));
+  root = json_node_get_object (json_parser_get_root (parser));
+  json_object_set_int_member (t, "id", 264);
+  json_object_set_string_member (t, "content", ASSAY_PRM_SEPARATOR);
+  json_object_set_boolean_member (t, "special", TRUE);
+  json_array_add_object_element (added, t);
+  json_object_set_array_member (root, "added_tokens", added);
+  json_generator_set_root (gen, json_parser_get_root (parser));
+  g_assert_true (json_generator_to_file (gen, path, NULL));
+  g_assert_true (g_file_set_contents (cfg,
+    "{\"chat_template\": \"{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}</{{ m['role'] }}>\\n{% endfor %}\"}",
+    -1, NULL));
+}
+
+static double
+worst_error (const double *got, const double *want, gsize n)
+{
+  double worst = 0;
+  for (gsize i = 0; i < n; i++)
+    worst = MAX (worst, fabs (got[i] - want[i]) / MAX (1.0, fabs (want[i])));
+  return worst;
+}
+
+static void
+check_heads (AssayLmArch arch, AssayLmRewardHead head, int labels, AssayDType dtype)
+{
+  g_autofree char *dir = assay_test_path (head == ASSAY_LM_REWARD_PROCESS ? "prm" : labels == 1 ? "orm1" : "orm3");
+  AssayTestLmSpec spec = assay_test_lm_spec (arch, dtype);
+  g_autoptr (AssayTestLm) lm = NULL;
+  g_autoptr (Backend) backend = backend_new ();
+  g_autoptr (AssayRewardModel) rm = NULL;
+  g_autoptr (GError) error = NULL;
+  int ids[200];
+  int L = head == ASSAY_LM_REWARD_PROCESS ? 2 : labels;
+
+  spec.reward = head;
+  spec.num_labels = labels;
+  spec.tie_embeddings = FALSE;
+  lm = assay_test_lm_write (dir, &spec, 31 + labels);
+  rm = assay_reward_model_open (dir, backend, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (assay_reward_model_head (rm), ==, head);
+  g_assert_cmpint (assay_reward_model_labels (rm), ==, L);
+  for (int len = 1; len <= 200; len += 66)
+    {
+      g_autofree double *got = NULL, *want = NULL;
+      for (int i = 0; i < len; i++)
+        ids[i] = (i * 37 + len) % 264;
+      got = assay_reward_model_logits_ids (rm, ids, len, &error);
+      g_assert_no_error (error);
+      want = assay_test_lm_reward_logits (lm, ids, len);
+      g_test_message ("%s %s, %d labels, %d tokens: worst error %.3g (largest logit %.3g)", assay_lm_arch_name (arch),
+                      head == ASSAY_LM_REWARD_PROCESS ? "PRM" : "ORM", L, len, worst_error (got, want, (gsize) len * L),
+                      fabs (want[(gsize) len * L - 1]));
+      g_assert_cmpfloat (worst_error (got, want, (gsize) len * L), <=, dtype == ASSAY_DTYPE_F32 ? 1e-5 : 1e-4);
+    }
+}
+
+static void
+test_orm (void)
+{
+  check_heads (ASSAY_LM_LLAMA, ASSAY_LM_REWARD_SEQUENCE, 1, ASSAY_DTYPE_F32);
+  check_heads (ASSAY_LM_QWEN2, ASSAY_LM_REWARD_SEQUENCE, 3, ASSAY_DTYPE_F32);
+}
+
+static void
+test_prm (void)
+{
+  g_autofree char *dir = assay_test_path ("prm-chat");
+  AssayTestLmSpec spec = assay_test_lm_spec (ASSAY_LM_QWEN2, ASSAY_DTYPE_F32);
+  g_autoptr (AssayTestLm) lm = NULL;
+  g_autoptr (Backend) backend = backend_new ();
+  g_autoptr (AssayRewardModel) rm = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *steps[] = { "First, 2 + 3 = 5.", "Then 5 * 4 = 21.", "So the answer is \\boxed{21}." };
+  double p[3];
+
+  check_heads (ASSAY_LM_QWEN2, ASSAY_LM_REWARD_PROCESS, 2, ASSAY_DTYPE_F32);
+  spec.reward = ASSAY_LM_REWARD_PROCESS;
+  spec.tie_embeddings = FALSE;
+  lm = assay_test_lm_write (dir, &spec, 77);
+  add_chat (dir);
+  rm = assay_reward_model_open (dir, backend, &error);
+  g_assert_no_error (error);
+  g_assert_true (assay_reward_model_steps (rm, "What is (2 + 3) * 4?", steps, 3, p, &error));
+  g_assert_no_error (error);
+  /* the same by hand: the rendered conversation tokenized here, the float64 head at each
+   * separator, softmax */
+  {
+    g_autofree char *text = g_strdup_printf ("<system>%s</system>\n<user>What is (2 + 3) * 4?</user>\n<assistant>%s%s%s%s%s%s</assistant>\n",
+                                             ASSAY_PRM_SYSTEM, steps[0], ASSAY_PRM_SEPARATOR, steps[1], ASSAY_PRM_SEPARATOR,
+                                             steps[2], ASSAY_PRM_SEPARATOR);
+    g_autoptr (AssayLmTokenizer) tok = NULL;
+    g_autofree char *tok_path = g_build_filename (dir, "tokenizer.json", NULL);
+    g_autoptr (GArray) ids = NULL;
+    g_autofree double *want = NULL;
+    int k = 0;
+    tok = assay_lm_tokenizer_load (tok_path, &error);
+    g_assert_no_error (error);
+    ids = assay_lm_tokenizer_encode (tok, text, NULL, &error);
+    g_assert_no_error (error);
+    want = assay_test_lm_reward_logits (lm, (const int *) ids->data, (int) ids->len);
+    for (guint t = 0; t < ids->len; t++)
+      if (g_array_index (ids, int, t) == 264)
+        {
+          double a = want[t * 2], b = want[t * 2 + 1];
+          double q = 1 / (1 + exp (a - b));
+          g_test_message ("step %d: P(right) %.6f (reference %.6f)", k + 1, p[k], q);
+          g_assert_cmpfloat (fabs (p[k] - q), <=, 1e-5);
+          k++;
+        }
+    g_assert_cmpint (k, ==, 3);
+  }
+  /* a separator inside a step is refused; an ORM call on a PRM too */
+  {
+    const char *bad[] = { "a <extra_0> b" };
+    double r;
+    g_assert_false (assay_reward_model_steps (rm, "q", bad, 1, p, &error));
+    g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT);
+    g_clear_error (&error);
+    g_assert_false (assay_reward_model_score (rm, "q", "a", &r, &error));
+    g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED);
+    g_clear_error (&error);
+  }
+}
+
+/* A head of the wrong shape, a missing one, and a causal LM are refused naming why */
+static void
+test_bad_heads (void)
+{
+  g_autofree char *dir = assay_test_path ("bad-head");
+  AssayTestLmSpec spec = assay_test_lm_spec (ASSAY_LM_LLAMA, ASSAY_DTYPE_F32);
+  g_autoptr (Backend) backend = backend_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *config = g_build_filename (dir, "config.json", NULL);
+  g_autofree char *text = NULL;
+
+  {
+    g_autoptr (AssayTestLm) lm = assay_test_lm_write (dir, &spec, 3);
+    g_assert_null (assay_reward_model_open (dir, backend, &error));
+    g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED);
+    g_assert_nonnull (strstr (error->message, "not a reward model"));
+    g_clear_error (&error);
+  }
+  spec.reward = ASSAY_LM_REWARD_SEQUENCE;
+  spec.num_labels = 1;
+  spec.tie_embeddings = FALSE;
+  {
+    g_autoptr (AssayTestLm) lm = assay_test_lm_write (dir, &spec, 3);
+    /* the config now says 2 labels: the head has 1 row */
+    g_assert_true (g_file_get_contents (config, &text, NULL, NULL));
+    {
+      g_autoptr (GString) s = g_string_new (text);
+      g_string_replace (s, "\"num_labels\": 1", "\"num_labels\": 2", 1);
+      g_assert_true (g_file_set_contents (config, s->str, -1, NULL));
+    }
+    g_assert_null (assay_reward_model_open (dir, backend, &error));
+    g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT);
+    g_assert_nonnull (strstr (error->message, "score.weight"));
+    g_clear_error (&error);
+  }
+  /* a process reward model without its head (a Qwen2 ORM's folder relabelled) */
+  spec = assay_test_lm_spec (ASSAY_LM_QWEN2, ASSAY_DTYPE_F32);
+  spec.reward = ASSAY_LM_REWARD_SEQUENCE;
+  spec.num_labels = 1;
+  spec.tie_embeddings = FALSE;
+  {
+    g_autoptr (AssayTestLm) lm = assay_test_lm_write (dir, &spec, 4);
+    g_autofree char *qtext = NULL;
+    g_assert_true (g_file_get_contents (config, &qtext, NULL, NULL));
+    {
+      g_autoptr (GString) s = g_string_new (qtext);
+      g_string_replace (s, "Qwen2ForSequenceClassification", "Qwen2ForProcessRewardModel", 1);
+      g_assert_true (g_file_set_contents (config, s->str, -1, NULL));
+    }
+    g_assert_null (assay_reward_model_open (dir, backend, &error));
+    g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT);
+    g_assert_nonnull (strstr (error->message, "score.0.weight"));
+    g_clear_error (&error);
+  }
+}
+
+/* traces reward end to end: ProcessBench traces scored by a tiny PRM (P(right) per step in the
+ * records' scores, as the engine computes them one by one), its ProcessBench F1, an ORM's scores,
+ * and the label model taking the PRM's min as a signal */
+static void
+test_traces_cli (void)
+{
+  const char *data = assay_test_shared_data ();
+  g_autofree char *prm_dir = assay_test_path ("prm-cli"), *orm_dir = assay_test_path ("orm-cli");
+  g_autofree char *ws = assay_test_path ("reward.assay"), *file = NULL, *part = NULL;
+  AssayTestLmSpec spec = assay_test_lm_spec (ASSAY_LM_QWEN2, ASSAY_DTYPE_F32);
+  g_autoptr (AssayTestLm) prm = NULL, orm = NULL;
+  g_autoptr (Backend) backend = backend_new ();
+  g_autoptr (GError) error = NULL;
+
+  if (data == NULL)
+    return;
+  spec.reward = ASSAY_LM_REWARD_PROCESS;
+  spec.tie_embeddings = FALSE;
+  spec.max_positions = 1600; /* byte tokens: most GSM8K traces fit, the longest do not */
+  prm = assay_test_lm_write (prm_dir, &spec, 5);
+  add_chat (prm_dir);
+  spec.reward = ASSAY_LM_REWARD_SEQUENCE;
+  spec.num_labels = 1;
+  orm = assay_test_lm_write (orm_dir, &spec, 6);
+  add_chat (orm_dir);
+  /* 24 GSM8K traces */
+  {
+    g_autofree char *all = g_build_filename (data, "reasoning", "processbench", "gsm8k.json", NULL);
+    g_autoptr (JsonParser) parser = json_parser_new ();
+    g_autoptr (JsonGenerator) gen = json_generator_new ();
+    g_autoptr (JsonNode) root = json_node_new (JSON_NODE_ARRAY);
+    JsonArray *in, *out = json_array_new ();
+    g_assert_true (json_parser_load_from_file (parser, all, NULL));
+    in = json_node_get_array (json_parser_get_root (parser));
+    for (guint i = 0; i < 24; i++)
+      json_array_add_element (out, json_node_copy (json_array_get_element (in, i * 16)));
+    json_node_take_array (root, out);
+    json_generator_set_root (gen, root);
+    part = assay_test_path ("gsm8k-24.json");
+    g_assert_true (json_generator_to_file (gen, part, NULL));
+  }
+  g_unlink (ws);
+  {
+    const char *args[] = { "traces", "import", "-w", ws, "--json", part, NULL };
+    g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
+  }
+  {
+    const char *args[] = { "traces", "reward", "-w", ws, "--model", prm_dir, "--dataset", "1", "--json", NULL };
+    g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
+    g_autoptr (AssayStore) store = assay_store_open (ws, &error);
+    g_autoptr (AssayRewardModel) rm = assay_reward_model_open (prm_dir, backend, &error);
+    JsonObject *pb;
+    sqlite3_stmt *stmt;
+    guint checked = 0;
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (json_object_get_string_member (o, "kind"), ==, "prm");
+    g_test_message ("PRM: %lld traces scored, %lld too long", (long long) json_object_get_int_member (o, "records"),
+                    (long long) json_object_get_int_member (o, "too_long"));
+    g_assert_cmpint (json_object_get_int_member (o, "records") + json_object_get_int_member (o, "too_long"), ==, 24);
+    g_assert_cmpint (json_object_get_int_member (o, "records"), >=, 16);
+    g_assert_cmpint (json_object_get_int_member (o, "too_long"), >=, 1);
+    pb = json_object_get_object_member (o, "processbench");
+    g_assert_nonnull (pb);
+    g_assert_true (json_object_has_member (pb, "f1"));
+    /* every scored record: the stored steps are the engine's, min/last/prod agree with them */
+    stmt = assay_store_prepare (store, "SELECT prompt, steps, scores FROM gen_records WHERE json_extract (scores, "
+                                       "'$.\"prm-cli:min\"') IS NOT NULL", &error);
+    g_assert_no_error (error);
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+      {
+        g_autoptr (JsonObject) scores = assay_json_object_from_string ((const char *) sqlite3_column_text (stmt, 2), NULL);
+        g_autoptr (JsonNode) steps_node = json_from_string ((const char *) sqlite3_column_text (stmt, 1), NULL);
+        JsonArray *steps = json_node_get_array (steps_node), *p = json_object_get_array_member (scores, "prm-cli:steps");
+        guint n = json_array_get_length (steps);
+        g_autofree const char **texts = g_new0 (const char *, n + 1);
+        g_autofree double *want = g_new (double, n);
+        double lo = 1, prod = 1;
+        for (guint k = 0; k < n; k++)
+          texts[k] = json_array_get_string_element (steps, k);
+        g_assert_true (assay_reward_model_steps (rm, (const char *) sqlite3_column_text (stmt, 0), texts, (int) n, want, &error));
+        g_assert_cmpuint (json_array_get_length (p), ==, n);
+        for (guint k = 0; k < n; k++)
+          {
+            double got = json_array_get_double_element (p, k);
+            g_assert_cmpfloat (fabs (got - want[k]), <=, 1e-5);
+            lo = MIN (lo, got);
+            prod *= got;
+          }
+        g_assert_cmpfloat (fabs (json_object_get_double_member (scores, "prm-cli:min") - lo), <=, 1e-5);
+        g_assert_cmpfloat (fabs (json_object_get_double_member (scores, "prm-cli:prod") - prod), <=, 1e-5);
+        g_assert_cmpfloat (fabs (json_object_get_double_member (scores, "prm-cli:last") - json_array_get_double_element (p, n - 1)), <=, 1e-5);
+        checked++;
+      }
+    sqlite3_reset (stmt);
+    g_assert_cmpuint (checked, ==, json_object_get_int_member (o, "records"));
+  }
+  {
+    const char *args[] = { "traces", "reward", "-w", ws, "--model", orm_dir, "--dataset", "1", "--json", NULL };
+    g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
+    g_assert_cmpstr (json_object_get_string_member (o, "kind"), ==, "orm");
+    g_assert_false (json_object_has_member (o, "processbench"));
+  }
+  {
+    const char *args[] = { "signals", "fit", "-w", ws, "--dataset", "1", "--json", NULL };
+    g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
+    JsonArray *signals = json_object_get_array_member (o, "signals");
+    gboolean min = FALSE, last = FALSE;
+    for (guint j = 0; j < json_array_get_length (signals); j++)
+      {
+        const char *name = json_object_get_string_member (json_array_get_object_element (signals, j), "name");
+        min |= g_str_equal (name, "score:prm-cli:min");
+        last |= g_str_has_suffix (name, ":last");
+      }
+    g_assert_true (min);
+    g_assert_false (last);
+  }
+  {
+    /* a file for a folder, a causal LM, a dataset that is not there */
+    g_autofree char *err = NULL, *err2 = NULL, *err3 = NULL;
+    g_autofree char *lm_dir = assay_test_path ("causal-cli");
+    AssayTestLmSpec causal = assay_test_lm_spec (ASSAY_LM_LLAMA, ASSAY_DTYPE_F32);
+    g_autoptr (AssayTestLm) lm = assay_test_lm_write (lm_dir, &causal, 9);
+    const char *args[] = { "traces", "reward", "-w", ws, "--model", ws, "--dataset", "1", NULL };
+    const char *args2[] = { "traces", "reward", "-w", ws, "--model", lm_dir, "--dataset", "1", NULL };
+    const char *args3[] = { "traces", "reward", "-w", ws, "--model", prm_dir, "--dataset", "9", NULL };
+    assay_test_cli_json (args, 1, &err);
+    g_assert_nonnull (strstr (err, "not a model folder"));
+    assay_test_cli_json (args2, 1, &err2);
+    g_assert_nonnull (strstr (err2, "not a reward model"));
+    assay_test_cli_json (args3, 1, &err3);
+    g_assert_nonnull (strstr (err3, "9"));
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/reward/orm", test_orm);
+  g_test_add_func ("/reward/prm", test_prm);
+  g_test_add_func ("/reward/bad-heads", test_bad_heads);
+  g_test_add_func ("/reward/traces-cli", test_traces_cli);
+  return g_test_run ();
+}
