@@ -330,6 +330,42 @@ test_traces_cli (void)
     g_assert_cmpstr (json_object_get_string_member (o, "kind"), ==, "orm");
     g_assert_false (json_object_has_member (o, "processbench"));
   }
+  /* best-of-N by the ORM's score over candidates: the curve's last point recomputed here from
+   * the scores stored */
+  {
+    g_autoptr (GString) rows = g_string_new (NULL);
+    g_autofree char *cands = NULL;
+    for (int q = 0; q < 8; q++)
+      for (int c = 0; c < 4; c++)
+        g_string_append_printf (rows, "{\"question\": \"What is %d + 1?\", \"response\": \"%d + 1 = %d. The answer is %d\", "
+                                "\"answer\": \"%d\"}\n", q, q, q + 1 + (c % 2), q + 1 + (c % 2), q + 1);
+    cands = assay_test_write_file ("candidates.jsonl", rows->str);
+    {
+      const char *args[] = { "traces", "import", "-w", ws, "--json", cands, NULL };
+      g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
+      g_assert_cmpint (json_object_get_int_member (o, "dataset"), ==, 2);
+    }
+    {
+      const char *args[] = { "traces", "reward", "-w", ws, "--model", orm_dir, "--dataset", "2", "--json", NULL };
+      g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
+      g_autoptr (AssayStore) store = assay_store_open (ws, &error);
+      JsonObject *rr = json_object_get_object_member (o, "rerank");
+      JsonArray *curve;
+      double right = 0;
+      g_assert_nonnull (rr);
+      g_assert_cmpint (json_object_get_int_member (rr, "questions"), ==, 8);
+      curve = json_object_get_array_member (rr, "best_of_n");
+      g_assert_cmpuint (json_array_get_length (curve), ==, 3); /* n = 1, 2, 4 */
+      for (int q = 0; q < 8; q++)
+        {
+          g_autofree char *sql = g_strdup_printf ("SELECT correct FROM gen_records WHERE dataset_id = 2 AND prompt = "
+                                                  "'What is %d + 1?' ORDER BY json_extract (scores, '$.\"orm-cli\"') DESC, "
+                                                  "id LIMIT 1", q);
+          right += assay_store_query_int (store, sql, -1);
+        }
+      g_assert_cmpfloat (fabs (json_array_get_double_element (curve, 2) - right / 8), <, 1e-12);
+    }
+  }
   {
     const char *args[] = { "signals", "fit", "-w", ws, "--dataset", "1", "--json", NULL };
     g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);

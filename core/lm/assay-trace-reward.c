@@ -8,6 +8,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "assay-answer.h"
+#include "assay-credit.h"
 #include "assay-error.h"
 #include "assay-json.h"
 #include "assay-reward-model.h"
@@ -19,7 +21,128 @@ typedef struct
   double *p;       /* PRM: per step */
   int     n;
   double  score;   /* ORM */
+  int     correct; /* the final answer's correctness, -1 unknown */
+  char   *prompt;
+  char   *answer;  /* extracted, normalised */
 } Scored;
+
+static void
+scored_clear (Scored *s)
+{
+  g_free (s->p);
+  g_free (s->prompt);
+  g_free (s->answer);
+}
+
+/* A candidate's score under an aggregation: 0 min, 1 last, 2 product of the steps; ORM: its score */
+static double
+aggregate (const Scored *s, gboolean prm, int how)
+{
+  double v = how == 2 ? 1 : s->p != NULL ? s->p[0] : s->score;
+
+  if (!prm)
+    return s->score;
+  if (how == 1)
+    return s->p[s->n - 1];
+  for (int k = 0; k < s->n; k++)
+    v = how == 0 ? MIN (v, s->p[k]) : v * s->p[k];
+  return v;
+}
+
+/* Best-of-N re-ranking: over the questions (same prompt) with N candidates or more whose
+ * correctness is known, their first N by id; accuracy of the candidate with the best score under
+ * each aggregation, of majority voting, and the share with any correct candidate. */
+static void
+best_of_n (GArray *rows, gboolean prm, JsonObject *out)
+{
+  static const char *const names[] = { "best_of_n_min", "best_of_n_last", "best_of_n_prod" };
+  g_autoptr (GHashTable) by_prompt = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_ptr_array_unref);
+  g_autoptr (GPtrArray) qs = g_ptr_array_new ();
+  int        methods = prm ? 3 : 1;
+  JsonObject *o;
+  JsonArray  *ns, *curves[5];
+  guint       max_n = 0, multi = 0;
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      Scored    *r = &g_array_index (rows, Scored, i);
+      GPtrArray *q;
+      if (r->correct < 0 || r->prompt == NULL)
+        continue;
+      if ((q = g_hash_table_lookup (by_prompt, r->prompt)) == NULL)
+        {
+          q = g_ptr_array_new ();
+          g_hash_table_insert (by_prompt, r->prompt, q);
+          g_ptr_array_add (qs, q);
+        }
+      g_ptr_array_add (q, r);
+    }
+  for (guint q = 0; q < qs->len; q++)
+    {
+      max_n = MAX (max_n, ((GPtrArray *) qs->pdata[q])->len);
+      multi += ((GPtrArray *) qs->pdata[q])->len >= 2;
+    }
+  if (multi == 0)
+    return;
+  o = json_object_new ();
+  ns = json_array_new ();
+  for (int m = 0; m < 5; m++)
+    curves[m] = json_array_new ();
+  for (guint n = 1;; n = n * 2 > max_n && n < max_n ? max_n : n * 2)
+    {
+      double right[5] = { 0 };
+      guint  count = 0;
+      for (guint q = 0; q < qs->len; q++)
+        {
+          GPtrArray *c = qs->pdata[q];
+          g_autofree const char **answers = NULL;
+          g_autofree double *scores = NULL;
+          gboolean any = FALSE;
+          if (c->len < n)
+            continue;
+          answers = g_new (const char *, n);
+          scores = g_new (double, n);
+          for (guint i = 0; i < n; i++)
+            {
+              answers[i] = ((Scored *) c->pdata[i])->answer;
+              any |= ((Scored *) c->pdata[i])->correct == 1;
+            }
+          for (int m = 0; m < methods; m++)
+            {
+              int best = 0;
+              for (guint i = 0; i < n; i++)
+                scores[i] = aggregate (c->pdata[i], prm, m);
+              for (guint i = 1; i < n; i++)
+                if (scores[i] > scores[best])
+                  best = (int) i;
+              right[m] += ((Scored *) c->pdata[best])->correct == 1;
+            }
+          {
+            int chosen = assay_rerank (answers, scores, (int) n, ASSAY_RERANK_MAJORITY);
+            right[3] += chosen >= 0 && ((Scored *) c->pdata[chosen])->correct == 1;
+          }
+          right[4] += any;
+          count++;
+        }
+      json_array_add_int_element (ns, n);
+      for (int m = 0; m < 5; m++)
+        json_array_add_double_element (curves[m], count > 0 ? right[m] / count : 0);
+      if (n >= max_n)
+        break;
+    }
+  json_object_set_int_member (o, "questions", qs->len);
+  json_object_set_array_member (o, "n", ns);
+  for (int m = 0; m < 3; m++)
+    {
+      if (m < methods)
+        json_object_set_array_member (o, prm ? names[m] : "best_of_n", curves[m]);
+      else
+        json_array_unref (curves[m]);
+    }
+  json_object_set_array_member (o, "majority", curves[3]);
+  json_object_set_array_member (o, "any_correct", curves[4]);
+  json_object_set_object_member (out, "rerank", o);
+}
 
 /* The folder's name, as a key: letters, digits, dot, dash and underscore */
 static char *
@@ -160,7 +283,7 @@ assay_trace_reward (AssayStore *store, const AssayTraceRewardOptions *o, AssayBa
     total = MAX (assay_store_query_int (store, sql, 0), 1);
   }
   stmt = assay_store_prepare (store,
-                              "SELECT id, prompt, text, steps, step_label FROM gen_records WHERE dataset_id = ? "
+                              "SELECT id, prompt, text, steps, step_label, correct FROM gen_records WHERE dataset_id = ? "
                               "ORDER BY id",
                               error);
   if (stmt == NULL)
@@ -168,7 +291,7 @@ assay_trace_reward (AssayStore *store, const AssayTraceRewardOptions *o, AssayBa
   sqlite3_bind_int64 (stmt, 1, o->dataset);
   while (ok && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      Scored s = { sqlite3_column_int64 (stmt, 0), -2, NULL, 0, 0 };
+      Scored s = { sqlite3_column_int64 (stmt, 0), -2, NULL, 0, 0, -1, NULL, NULL };
       g_autoptr (GError) local = NULL;
       const char *prompt = (const char *) sqlite3_column_text (stmt, 1);
       const char *text = (const char *) sqlite3_column_text (stmt, 2);
@@ -214,7 +337,13 @@ assay_trace_reward (AssayStore *store, const AssayTraceRewardOptions *o, AssayBa
           break;
         }
       if (s.n > 0)
-        g_array_append_val (rows, s);
+        {
+          g_autofree char *extracted = text != NULL ? assay_answer_extract (text, NULL) : NULL;
+          s.correct = sqlite3_column_type (stmt, 5) == SQLITE_NULL ? -1 : sqlite3_column_int (stmt, 5) != 0;
+          s.prompt = g_strdup (prompt);
+          s.answer = extracted != NULL ? assay_answer_normalize (extracted) : NULL;
+          g_array_append_val (rows, s);
+        }
       if (progress != NULL && rows->len % 8 == 0)
         progress (0.95 * (double) rows->len / total, _("Scoring with the reward model"), progress_data);
     }
@@ -275,13 +404,14 @@ assay_trace_reward (AssayStore *store, const AssayTraceRewardOptions *o, AssayBa
               json_object_set_object_member (out, "processbench", pb);
             }
         }
+      best_of_n (rows, prm, out);
       json_object_set_double_member (out, "seconds", g_timer_elapsed (timer, NULL));
       if (progress != NULL)
         progress (0.97, _("Saving the scores"), progress_data);
       ok = save (store, o, assay_backend_describe (backend), prm, name, rows, out, g_timer_elapsed (timer, NULL), &run, error);
     }
   for (guint i = 0; i < rows->len; i++)
-    g_free (g_array_index (rows, Scored, i).p);
+    scored_clear (&g_array_index (rows, Scored, i));
   if (!ok)
     return NULL;
   json_object_set_int_member (out, "run", run);

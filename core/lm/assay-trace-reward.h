@@ -28,7 +28,10 @@ typedef struct
 } AssayTraceRewardOptions;
 
 /* {"run", "kind": "prm" | "orm", "model", "name", "records", "seconds",
- *  "processbench": {"evaluated", "f1", "acc_erroneous", "acc_correct", "threshold"} (PRM, labelled traces)} */
+ *  "processbench": {"evaluated", "f1", "acc_erroneous", "acc_correct", "threshold"} (PRM, labelled traces),
+ *  "rerank": {"questions", "n": [1, 2, 4, ..], "best_of_n_min", "best_of_n_last", "best_of_n_prod"
+ *             (PRM) or "best_of_n" (ORM), "majority", "any_correct"} (accuracy per n; when some
+ *             question has two candidates or more with known correctness)} */
 JsonObject *assay_trace_reward (AssayStore                    *store,
                                 const AssayTraceRewardOptions *options,
                                 AssayBackend                  *backend,
