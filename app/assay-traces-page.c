@@ -465,8 +465,46 @@ token_data (AssayGenRecord *r, AssayTraceTokens *t, int side)
   };
 }
 
+/* A process reward model's P(step right) of the record's steps (the first "NAME:steps" list of
+ * its scores with one value per step), or NULL; *name gets NAME */
+static double *
+prm_steps (AssayGenRecord *r, char **name)
+{
+  g_autoptr (GList) keys = NULL;
+  guint n = r->steps != NULL ? g_strv_length (r->steps) : 0;
+
+  if (name != NULL)
+    *name = NULL;
+  if (r->scores == NULL || n == 0)
+    return NULL;
+  keys = json_object_get_members (r->scores);
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      JsonNode  *node = json_object_get_member (r->scores, l->data);
+      JsonArray *a;
+      double    *p;
+      if (!g_str_has_suffix (l->data, ":steps") || !JSON_NODE_HOLDS_ARRAY (node))
+        continue;
+      a = json_node_get_array (node);
+      if (json_array_get_length (a) != n)
+        continue;
+      p = g_new (double, n);
+      for (guint k = 0; k < n; k++)
+        {
+          JsonNode *e = json_array_get_element (a, k);
+          p[k] = JSON_NODE_HOLDS_VALUE (e) && (json_node_get_value_type (e) == G_TYPE_DOUBLE
+                                              || json_node_get_value_type (e) == G_TYPE_INT64)
+                   ? json_node_get_double (e) : NAN;
+        }
+      if (name != NULL)
+        *name = g_strndup (l->data, strlen (l->data) - strlen (":steps"));
+      return p;
+    }
+  return NULL;
+}
+
 /* The heatmap's data for one side: the credit run's tokens, or without one, the text with each
- * step as one uncoloured piece (steps and labels still shown). */
+ * step as one uncoloured piece (steps and labels still shown); a PRM's step scores beside. */
 static void
 set_heatmap (AssayTracesPage *self, AssayTokenHeatmap *heatmap, int side)
 {
@@ -475,6 +513,7 @@ set_heatmap (AssayTracesPage *self, AssayTokenHeatmap *heatmap, int side)
   const char       *text = side == 0 ? r->text : r->rejected;
   int               labelled = side == 0 && r->steps != NULL ? r->step_label : -2;
   AssayTokenData    d = { 0 };
+  g_autofree double *prm = side == 0 ? prm_steps (r, NULL) : NULL;
 
   if (text == NULL)
     {
@@ -484,6 +523,8 @@ set_heatmap (AssayTracesPage *self, AssayTokenHeatmap *heatmap, int side)
   if (t != NULL)
     {
       d = token_data (r, t, side);
+      if (prm != NULL && d.n_steps == (int) g_strv_length (r->steps))
+        d.step_scores = prm;
       assay_token_heatmap_set_data (heatmap, &d, t->logprobs, t->ref_logprobs);
     }
   else
@@ -506,6 +547,8 @@ set_heatmap (AssayTracesPage *self, AssayTokenHeatmap *heatmap, int side)
       d.n_steps = (int) spans->len;
       d.steps = (const guint *) spans->data;
       d.predicted = -2;
+      if (prm != NULL && r->steps != NULL && d.n_steps == (int) g_strv_length (r->steps))
+        d.step_scores = prm;
       assay_token_heatmap_set_data (heatmap, &d, NULL, NULL);
     }
   assay_token_heatmap_set_range (heatmap, gtk_spin_button_get_value (self->range_spin));
@@ -557,6 +600,26 @@ show_trace (AssayTracesPage *self)
     }
   else if (self->run != 0)
     g_string_append (s, _(" · not scored in this run"));
+  {
+    g_autofree char *name = NULL;
+    g_autofree double *prm = prm_steps (r, &name);
+    if (prm != NULL)
+      {
+        guint n = g_strv_length (r->steps);
+        int   first = -1;
+        double lo = 1;
+        for (guint k = 0; k < n; k++)
+          {
+            if (first < 0 && prm[k] < 0.5)
+              first = (int) k;
+            lo = MIN (lo, prm[k]);
+          }
+        if (first >= 0)
+          g_string_append_printf (s, _(" · %s: first step below ½ is %d, lowest P(right) %.2f"), name, first, lo);
+        else
+          g_string_append_printf (s, _(" · %s: every step above ½, lowest P(right) %.2f"), name, lo);
+      }
+  }
   gtk_label_set_text (self->trace_label, s->str);
   g_string_free (s, TRUE);
 

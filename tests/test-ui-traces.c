@@ -581,6 +581,89 @@ test_cluster (void)
   assay_test_run_app (path, check_cluster, path);
 }
 
+/* A process reward model's lane: ProcessBench traces whose scores hold a PRM's P(step right)
+ * (as traces reward writes them) show it beside the step numbers, red below ½ and green above,
+ * and the trace's line names the first step below ½ (light and dark screenshots). */
+static void
+check_prm_lane (AssayWindow *window, gpointer data)
+{
+  AssayTracesPage   *page = ASSAY_TRACES_PAGE (assay_window_get_page (window, "traces"));
+  AssayTokenHeatmap *h;
+  AssayTokenLayout  *layout;
+  gint64             trace = GPOINTER_TO_SIZE (data);
+
+  assay_window_show_page (window, "traces");
+  for (int i = 0; i < 200 && assay_traces_page_get_n_traces (page) == 0; i++)
+    assay_test_wait (50);
+  g_assert_true (assay_traces_page_select_trace (page, trace));
+  for (int i = 0; i < 200 && assay_traces_page_get_trace (page) != trace; i++)
+    assay_test_wait (50);
+  assay_test_wait (300);
+  h = assay_traces_page_get_heatmap (page, FALSE);
+  layout = assay_token_heatmap_get_layout (h);
+  g_assert_nonnull (layout);
+  g_assert_cmpfloat (fabs (assay_token_layout_get_step_score (layout, 0) - 0.1), <, 1e-9);
+  g_assert_cmpfloat (fabs (assay_token_layout_get_step_score (layout, 1) - 0.8), <, 1e-9);
+  g_assert_true (assay_test_find_label (GTK_WIDGET (page), "tiny-prm: first step below ½ is 0"));
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (h));
+    int x, y;
+    guint32 px;
+    /* the lane's colour on step 0's first line: red dominates */
+    {
+      double tx, ty, tw, th;
+      g_assert_true (assay_token_layout_token_rect (layout, assay_token_layout_step_token (layout, 0), &tx, &ty, &tw, &th));
+      x = (int) (tx - 8);
+      y = (int) (ty + th / 2);
+    }
+    px = assay_test_pixel (shot, x, y);
+    g_test_message ("lane pixel at (%d, %d): %08x", x, y, px);
+    assay_test_save_screenshot (shot, "traces-prm-lane.png");
+    g_assert_cmpuint ((px >> 16) & 0xff, >, ((px >> 8) & 0xff) + 40);
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+    assay_test_wait (300);
+  }
+  {
+    g_autoptr (GdkTexture) dark = assay_test_render (GTK_WIDGET (window));
+    assay_test_save_screenshot (dark, "traces-prm-lane-dark.png");
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  }
+}
+
+static void
+test_prm_lane (void)
+{
+  const char *data = assay_test_shared_data ();
+  g_autofree char *path = assay_test_path ("prm-lane.assay");
+  g_autofree char *file = NULL;
+  gint64 trace;
+
+  if (data == NULL)
+    return;
+  file = g_build_filename (data, "reasoning", "processbench", "gsm8k.json", NULL);
+  g_remove (path);
+  {
+    const char *args[] = { "traces", "import", "-w", path, "--json", file, NULL };
+    g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
+  }
+  {
+    g_autoptr (AssayStore) store = assay_store_open (path, NULL);
+    g_autoptr (GError) error = NULL;
+    /* the first trace with four steps or more: 0.1, 0.8, 0.6, ... */
+    trace = assay_store_query_int (store, "SELECT min(id) FROM gen_records WHERE json_array_length (steps) >= 4", 0);
+    g_assert_cmpint (trace, >, 0);
+    {
+      g_autofree char *sql = g_strdup_printf (
+        "UPDATE gen_records SET scores = json_object ('tiny-prm:min', 0.2, 'tiny-prm:steps', "
+        "json ('[0.1, 0.8' || replace (substr (hex (zeroblob (json_array_length (steps) - 2)), 1, "
+        "2 * (json_array_length (steps) - 2)), '00', ', 0.6') || ']')) WHERE id = %" G_GINT64_FORMAT, trace);
+      g_assert_true (assay_store_exec (store, sql, &error));
+      g_assert_no_error (error);
+    }
+  }
+  assay_test_run_app (path, check_prm_lane, GSIZE_TO_POINTER ((gsize) trace));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -590,5 +673,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/traces/word-wrap", test_word_wrap);
   g_test_add_func ("/ui/traces/page", test_page);
   g_test_add_func ("/ui/traces/cluster-jobs", test_cluster);
+  g_test_add_func ("/ui/traces/prm-lane", test_prm_lane);
   return g_test_run ();
 }

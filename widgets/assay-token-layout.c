@@ -10,6 +10,7 @@
 #include <string.h>
 
 #define GUTTER_CELLS 5 /* step numbers */
+#define SCORE_LANE   8.0 /* a process reward model's lane, between the numbers and the text */
 #define GUTTER_PAD   10.0
 #define MIN_COLUMNS  8
 
@@ -31,6 +32,7 @@ struct _AssayTokenLayout
   double        center, range, default_range;
   int           n_steps;
   guint        *steps;
+  double       *step_scores; /* n_steps, or NULL */
   int           labelled, predicted;
   int           cursor;
 
@@ -183,6 +185,8 @@ assay_token_layout_new (const AssayTokenData *d, PangoContext *context, const ch
   self->steps = g_memdup2 (d->steps != NULL ? (gconstpointer) d->steps : "", 2 * sizeof (guint) * MAX (self->n_steps, 1));
   self->labelled = d->labelled;
   self->predicted = d->predicted;
+  self->step_scores = d->step_scores != NULL && self->n_steps > 0
+                        ? g_memdup2 (d->step_scores, sizeof (double) * self->n_steps) : NULL;
   self->cursor = -1;
 
   /* characters and the token each belongs to */
@@ -263,6 +267,7 @@ assay_token_layout_free (AssayTokenLayout *self)
   g_free (self->offsets);
   g_free (self->credit);
   g_free (self->steps);
+  g_free (self->step_scores);
   g_free (self->char_byte);
   g_free (self->char_token);
   g_free (self->char_cells);
@@ -325,7 +330,7 @@ assay_token_layout_wrap (AssayTokenLayout *self, double width)
   Piece cur = { -2 };
 
   self->width = width;
-  self->gutter = GUTTER_CELLS * self->cell_w + GUTTER_PAD;
+  self->gutter = GUTTER_CELLS * self->cell_w + GUTTER_PAD + (self->step_scores != NULL ? SCORE_LANE : 0);
   self->columns = MAX (MIN_COLUMNS, (int) floor ((width - self->gutter - 4.0) / self->cell_w));
   g_array_set_size (self->pieces, 0);
   g_array_set_size (self->lines, 0);
@@ -444,6 +449,12 @@ void
 assay_token_layout_set_cursor (AssayTokenLayout *self, int token)
 {
   self->cursor = token >= 0 && token < self->n_tokens ? token : -1;
+}
+
+double
+assay_token_layout_get_step_score (AssayTokenLayout *self, int step)
+{
+  return self->step_scores != NULL && step >= 0 && step < self->n_steps ? self->step_scores[step] : NAN;
 }
 
 int
@@ -578,6 +589,15 @@ assay_token_layout_draw (AssayTokenLayout *self, cairo_t *cr, double y0, double 
           cairo_rectangle (cr, 7.0, y, 4.0, self->line_h);
           cairo_fill (cr);
         }
+      /* the PRM's lane: P(step right) from red (0) through amber to green (1) */
+      if (step >= 0 && self->step_scores != NULL && isfinite (self->step_scores[step]))
+        {
+          double p = CLAMP (self->step_scores[step], 0, 1);
+          double r = p < 0.5 ? 0.80 : 0.80 - (p - 0.5) * 2 * 0.65, g = p < 0.5 ? 0.15 + p * 2 * 0.50 : 0.65;
+          cairo_set_source_rgb (cr, r, g, 0.15);
+          cairo_rectangle (cr, self->gutter - 4.0 - SCORE_LANE + 1.0, y, SCORE_LANE - 3.0, self->line_h);
+          cairo_fill (cr);
+        }
       /* step starts: the number in the gutter, a rule or tick in the text */
       for (int i = from; i < to; i++)
         {
@@ -595,7 +615,8 @@ assay_token_layout_draw (AssayTokenLayout *self, cairo_t *cr, double y0, double 
               cairo_set_source_rgb (cr, self->dark ? 0.95 : 0.70, 0.40, 0.40);
             else
               cairo_set_source_rgb (cr, sc->number[0], sc->number[1], sc->number[2]);
-            cairo_move_to (cr, self->gutter - 8.0 - ink.width, y + self->baseline);
+            cairo_move_to (cr, self->gutter - 8.0 - (self->step_scores != NULL ? SCORE_LANE : 0) - ink.width,
+                           y + self->baseline);
             pango_cairo_show_layout (cr, self->pango);
           }
           cairo_set_source_rgba (cr, sc->rule[0], sc->rule[1], sc->rule[2], sc->rule[3]);

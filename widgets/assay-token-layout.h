@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* assay-token-layout.h: a response laid out as wrapped monospace text, token by token, each
  * token's background from its credit on a diverging cool <-> warm scale, steps marked in a
- * gutter (the labelled and the predicted first error each with a bar of its own). Plain data,
+ * gutter (the labelled and the predicted first error each with a bar of its own, and a process
+ * reward model's P(step right) as a coloured lane beside the step numbers). Plain data,
  * Pango and Cairo only: the token heatmap widget draws with it, and so does the command line's
  * export. Wrapping is arithmetic on character cells (so 10^5 tokens wrap in milliseconds), and
  * drawing touches only the lines that intersect the area asked for. */
@@ -24,6 +25,9 @@ typedef struct
   const guint  *steps;      /* 2 per step: begin, end byte */
   int           labelled;   /* labelled first erroneous step, -1 none, -2 unknown */
   int           predicted;  /* predicted one, -1 none, -2 unknown */
+  const double *step_scores; /* n_steps values or NULL: a process reward model's P(step right),
+                              * drawn as a lane of its own in the gutter (red 0 .. green 1; NaN
+                              * none) */
 } AssayTokenData;
 
 /* Copies the data. font: NULL for "Monospace 10". */
@@ -55,6 +59,8 @@ int               assay_token_layout_token_at (AssayTokenLayout *self, double x,
 /* The first piece of a token: its box. FALSE when the token has no visible character. */
 gboolean          assay_token_layout_token_rect (AssayTokenLayout *self, int token,
                                                  double *x, double *y, double *w, double *h);
+/* The step's score (P(right) of a process reward model), NaN when none */
+double            assay_token_layout_get_step_score (AssayTokenLayout *self, int step);
 /* Step of a token (by the byte it starts at), or -1 */
 int               assay_token_layout_token_step (AssayTokenLayout *self, int token);
 /* First token of a step, or -1 */
