@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "assay-error.h"
+#include "assay-oof.h"
 #include "assay-xmtc-dataset.h"
 
 void
@@ -103,12 +104,11 @@ assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcEr
   g_autoptr (GArray) found = g_array_new (FALSE, FALSE, sizeof (Found));
   g_autoptr (GArray) naive = g_array_new (FALSE, FALSE, sizeof (Found)); /* every assignment checked */
   g_auto (GStrv) ext = NULL;
-  g_autofree guint *fold = NULL, *n_docs_of = NULL;
-  g_autofree double *score = NULL; /* n x L decision values, out of fold */
-  guint              n, L, F, folds = MAX (2, options->folds), checked = 0;
+  g_autofree guint *n_docs_of = NULL;
+  g_autofree double *prob = NULL; /* n x L, out of fold, calibrated */
+  guint              n, L, folds = MAX (2, options->folds), checked = 0;
   gboolean           one_label = TRUE;
   int                threads = options->threads > 0 ? options->threads : omp_get_max_threads ();
-  volatile gint      cancel = 0;
   JsonObject        *out;
   JsonArray         *errors;
 
@@ -149,111 +149,13 @@ assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcEr
       if ((x = assay_tfidf_fit_transform (tfidf, (const char *const *) d->texts, n, cancellable, error)) == NULL)
         return NULL;
     }
-  F = x->n_cols;
 
-  /* folds: a seeded shuffle dealt round */
-  fold = g_new (guint, n);
+  if ((prob = assay_oof_probabilities (x, d->label_offsets, d->labels, n, L, folds, &options->svm, options->seed,
+                                       threads, progress, progress_data, cancellable, error)) == NULL)
+    return NULL;
+
+  report (progress, progress_data, 0.92, _("Finding label errors"));
   {
-    g_autofree guint *order = g_new (guint, n);
-    g_autoptr (GRand) rng = g_rand_new_with_seed_array ((const guint32[]) { (guint32) options->seed,
-                                                                             (guint32) (options->seed >> 32), 11 }, 3);
-    for (guint i = 0; i < n; i++)
-      order[i] = i;
-    for (guint i = n; i > 1; i--)
-      {
-        guint j = (guint) g_rand_int_range (rng, 0, (gint32) i), t = order[i - 1];
-        order[i - 1] = order[j];
-        order[j] = t;
-      }
-    for (guint i = 0; i < n; i++)
-      fold[order[i]] = i % folds;
-  }
-
-  score = g_new0 (double, (gsize) n * L);
-  for (guint f = 0; f < folds; f++)
-    {
-      g_autoptr (GArray) train = g_array_new (FALSE, FALSE, sizeof (guint));
-      g_autoptr (AssayCsr) xt = NULL;
-      g_autofree float *w = NULL;
-      g_autofree guint *n_pos = g_new0 (guint, L);
-      g_autofree guint32 **pos = g_new0 (guint32 *, L);
-      AssaySvmStats stats;
-
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return NULL;
-      {
-        g_autofree char *msg = g_strdup_printf (_("Fold %u of %u: training %u classifiers"), f + 1, folds, L);
-        report (progress, progress_data, 0.05 + 0.85 * f / folds, msg);
-      }
-      for (guint i = 0; i < n; i++)
-        if (fold[i] != f)
-          g_array_append_val (train, i);
-      xt = assay_csr_select_rows (x, (guint *) train->data, train->len);
-      for (guint r = 0; r < train->len; r++)
-        {
-          guint i = g_array_index (train, guint, r);
-          for (gsize k = d->label_offsets[i]; k < d->label_offsets[i + 1]; k++)
-            n_pos[d->labels[k]]++;
-        }
-      for (guint l = 0; l < L; l++)
-        pos[l] = g_new (guint32, MAX (n_pos[l], 1));
-      memset (n_pos, 0, L * sizeof (guint));
-      for (guint r = 0; r < train->len; r++)
-        {
-          guint i = g_array_index (train, guint, r);
-          for (gsize k = d->label_offsets[i]; k < d->label_offsets[i + 1]; k++)
-            pos[d->labels[k]][n_pos[d->labels[k]]++] = r;
-        }
-      w = g_new (float, (gsize) L * (F + 1));
-      if (!assay_svm_train (xt, L, (const guint32 *const *) pos, n_pos, &options->svm, threads, w, &stats, NULL, NULL,
-                            &cancel))
-        {
-          for (guint l = 0; l < L; l++)
-            g_free (pos[l]);
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
-          return NULL;
-        }
-      for (guint l = 0; l < L; l++)
-        g_free (pos[l]);
-      /* decision values of the held-out fold */
-#pragma omp parallel for num_threads (threads) schedule (dynamic, 64)
-      for (guint i = 0; i < n; i++)
-        {
-          if (fold[i] != f)
-            continue;
-          for (guint l = 0; l < L; l++)
-            {
-              const float *wl = w + (gsize) l * (F + 1);
-              double       s = options->svm.bias > 0 ? (double) options->svm.bias * wl[F] : 0.0;
-              for (gsize k = x->indptr[i]; k < x->indptr[i + 1]; k++)
-                s += (double) wl[x->indices[k]] * x->data[k];
-              score[(gsize) i * L + l] = s;
-            }
-        }
-    }
-
-  report (progress, progress_data, 0.92, _("Calibrating and finding label errors"));
-  {
-    g_autofree double *prob = g_new (double, (gsize) n * L);
-    g_autofree double *column = g_new (double, n);
-    g_autofree gboolean *has = g_new (gboolean, n);
-
-    for (guint l = 0; l < L; l++)
-      {
-        double A, B;
-        for (guint i = 0; i < n; i++)
-          {
-            column[i] = score[(gsize) i * L + l];
-            has[i] = FALSE;
-          }
-        for (guint i = 0; i < n; i++)
-          for (gsize k = d->label_offsets[i]; k < d->label_offsets[i + 1]; k++)
-            if (d->labels[k] == l)
-              has[i] = TRUE;
-        assay_platt_fit (column, has, n, &A, &B);
-        for (guint i = 0; i < n; i++)
-          prob[(gsize) i * L + l] = assay_platt_prob (column[i], A, B);
-      }
     if (one_label)
       {
         g_autofree guint *given = g_new (guint, n);
