@@ -3,6 +3,7 @@
  * workspace, the label model fitted over them ("signals fit") and review in order of doubt. */
 #include <glib/gstdio.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "assay-arith-check.h"
@@ -413,6 +414,116 @@ test_cli (void)
     const char *args[] = { "signals", "fit", "-w", ws, NULL };
     assay_test_cli_json (args, 2, NULL);
   }
+  {
+    /* label errors need labels: traces have none */
+    const char *args[] = { "gen", "errors", "-w", ws, "--dataset", "1", NULL };
+    assay_test_cli_json (args, 1, &err);
+    g_assert_nonnull (strstr (err, "labels"));
+    g_clear_pointer (&err, g_free);
+  }
+}
+
+/* gen errors: 2 000 AG News texts as label-conditioned records, 10% of their labels flipped by
+ * the test; the flips found (precision, recall) beside the naive baseline, each record's
+ * label_fit written where the label model reads it */
+static void
+test_gen_errors (void)
+{
+  const char *data = assay_test_shared_data ();
+  static const char *const classes[] = { "World", "Sports", "Business", "Sci/Tech" };
+  g_autofree char *csv = NULL, *text = NULL, *jsonl = NULL, *ws = assay_test_path ("gen-errors.assay");
+  g_autoptr (GString) rows = g_string_new (NULL);
+  g_autoptr (GHashTable) flipped = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GRand) r = g_rand_new_with_seed (3);
+  g_auto (GStrv) lines = NULL;
+
+  if (data == NULL)
+    return;
+  csv = g_build_filename (data, "text", "ag_news_test.csv", NULL);
+  g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", 2001);
+  for (guint i = 0; i < 2000; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (lines[i], "\",\"", 3);
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonNode) node = NULL;
+      g_autofree char *id = g_strdup_printf ("d%u", i), *body = NULL, *line = NULL;
+      int c = atoi (f[0] + 1) - 1;
+      g_assert_cmpuint (g_strv_length (f), ==, 3);
+      body = g_strdup_printf ("%s. %s", f[1], f[2]);
+      body[strlen (body) - 1] = '\0';
+      if (g_rand_double (r) < 0.1)
+        {
+          c = (c + g_rand_int_range (r, 1, 4)) % 4;
+          g_hash_table_add (flipped, g_strdup (id));
+        }
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_string_value (b, id);
+      json_builder_set_member_name (b, "prompt");
+      json_builder_add_string_value (b, "Rewrite the news item.");
+      json_builder_set_member_name (b, "text");
+      json_builder_add_string_value (b, body);
+      json_builder_set_member_name (b, "label");
+      json_builder_add_string_value (b, classes[CLAMP (c, 0, 3)]);
+      json_builder_end_object (b);
+      node = json_builder_get_root (b);
+      line = json_to_string (node, FALSE);
+      g_string_append_printf (rows, "%s\n", line);
+    }
+  jsonl = assay_test_write_file ("gen-errors.jsonl", rows->str);
+  g_unlink (ws);
+  {
+    const char *args[] = { "gen", "import", "-w", ws, "--map", "prompt=prompt,text=text,condition=label,ext_id=id",
+                           "--json", jsonl, NULL };
+    g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
+    g_assert_cmpint (json_object_get_int_member (o, "imported"), ==, 2000);
+  }
+  {
+    const char *args[] = { "gen", "errors", "-w", ws, "--dataset", "1", "--baseline", "--json", NULL };
+    g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
+    g_autoptr (AssayStore) store = assay_store_open (ws, NULL);
+    JsonArray *found = json_object_get_array_member (o, "errors"), *base = json_object_get_array_member (o, "baseline");
+    guint tp = 0, tb = 0, planted = g_hash_table_size (flipped);
+    double precision, recall;
+
+    for (guint k = 0; k < json_array_get_length (found); k++)
+      {
+        JsonObject *e = json_array_get_object_element (found, k);
+        g_autofree char *sql = g_strdup_printf ("SELECT json_extract (scores, '$.label_fit') FROM gen_records WHERE id = %lld",
+                                                (long long) json_object_get_int_member (e, "record"));
+        sqlite3_stmt *stmt = assay_store_prepare (store, sql, NULL);
+        tp += g_hash_table_contains (flipped, json_object_get_string_member (e, "ext_id"));
+        /* self-confidence ranking: the score is the label fit written to the record */
+        g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+        g_assert_cmpfloat (fabs (sqlite3_column_double (stmt, 0) - json_object_get_double_member (e, "score")), <, 1e-9);
+        sqlite3_reset (stmt);
+        g_assert_cmpstr (json_object_get_string_member (e, "label"), !=, json_object_get_string_member (e, "suggested"));
+      }
+    for (guint k = 0; k < json_array_get_length (base); k++)
+      tb += g_hash_table_contains (flipped, json_object_get_string_member (json_array_get_object_element (base, k), "ext_id"));
+    precision = (double) tp / json_array_get_length (found);
+    recall = (double) tp / planted;
+    g_test_message ("gen errors on AG News, %u of 2000 labels flipped: %u found, precision %.3f, recall %.3f; "
+                    "baseline precision %.3f, recall %.3f", planted, json_array_get_length (found), precision, recall,
+                    (double) tb / json_array_get_length (base), (double) tb / planted);
+    g_assert_cmpfloat (precision, >=, 0.45);
+    g_assert_cmpfloat (recall, >=, 0.7);
+    g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE json_extract (scores, "
+                                                   "'$.label_fit') IS NOT NULL", 0), ==, 2000);
+  }
+  {
+    /* the label fit is a signal */
+    const char *args[] = { "signals", "fit", "-w", ws, "--dataset", "1", "--json", NULL };
+    g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
+    g_assert_nonnull (signal_named (o, "score:label_fit"));
+  }
+  {
+    /* no labels: refused naming why */
+    g_autofree char *err = NULL;
+    const char *args[] = { "gen", "errors", "-w", ws, "--dataset", "1", "--folds", "1", NULL };
+    assay_test_cli_json (args, 2, &err);
+  }
 }
 
 int
@@ -423,5 +534,6 @@ main (int argc, char **argv)
   g_test_add_func ("/signals/fit-processbench", test_fit_processbench);
   g_test_add_func ("/signals/review-order", test_review_order);
   g_test_add_func ("/signals/cli", test_cli);
+  g_test_add_func ("/signals/gen-errors", test_gen_errors);
   return g_test_run ();
 }

@@ -400,3 +400,58 @@ assay_cli_sampling_check (const AssayCliSampling *s)
     return assay_cli_usage ("%s", error->message);
   return ASSAY_CLI_OK;
 }
+
+int
+assay_cli_label_errors_check (const AssayCliLabelErrors *e, int threads, AssayXmtcErrorOptions *out)
+{
+  assay_xmtc_error_options_init (out);
+  if (e->folds != -1 && (e->folds < 2 || e->folds > 100))
+    return assay_cli_usage (_("--folds must be between 2 and 100"));
+  if (e->folds > 0)
+    out->folds = (guint) e->folds;
+  if (e->filter != NULL && !assay_cl_parse_filter (e->filter, &out->filter))
+    return assay_cli_usage (_("unknown filter “%s”: use prune-by-noise-rate or confident-joint"), e->filter);
+  if (e->rank != NULL && !assay_cl_parse_rank (e->rank, &out->rank))
+    return assay_cli_usage (_("unknown ranking “%s”: use self-confidence or normalized-margin"), e->rank);
+  if (e->C > 0)
+    out->svm.C = e->C;
+  else if (e->C != -1)
+    return assay_cli_usage (_("--C must be positive"));
+  out->seed = (guint64) e->seed;
+  out->threads = threads;
+  out->baseline = e->baseline;
+  return ASSAY_CLI_OK;
+}
+
+void
+assay_cli_label_errors_clear (AssayCliLabelErrors *e)
+{
+  g_clear_pointer (&e->filter, g_free);
+  g_clear_pointer (&e->rank, g_free);
+}
+
+int
+assay_cli_label_errors_output (AssayCliCommon *common, const AssayCliLabelErrors *e, JsonNode *result)
+{
+  JsonArray *errors = json_object_get_array_member (json_node_get_object (result), "errors");
+
+  if (e->top >= 0)
+    while (json_array_get_length (errors) > (guint) e->top)
+      json_array_remove_element (errors, json_array_get_length (errors) - 1);
+  if (common->json)
+    return assay_cli_output (common, result);
+  for (guint i = 0; i < json_array_get_length (errors); i++)
+    {
+      JsonObject *o = json_array_get_object_element (errors, i);
+      const char *suggested = json_object_has_member (o, "suggested") ? json_object_get_string_member (o, "suggested") : NULL;
+      g_autofree char *who = json_object_has_member (o, "document")
+                               ? g_strdup (json_object_get_string_member (o, "document"))
+                               : g_strdup_printf ("#%lld", (long long) json_object_get_int_member (o, "record"));
+      gboolean given = !json_object_has_member (o, "given") || json_object_get_boolean_member (o, "given");
+      g_print ("%-12s %s %-20s score %.4f%s%s\n", who, given ? _("given  ") : _("missing"),
+               json_object_get_string_member (o, "label"), json_object_get_double_member (o, "score"),
+               suggested != NULL ? _("  suggested: ") : "", suggested != NULL ? suggested : "");
+    }
+  json_node_unref (result);
+  return ASSAY_CLI_OK;
+}

@@ -10,6 +10,7 @@
 #include "assay-shard.h"
 #include "assay-store.h"
 #include "assay-worker.h"
+#include "assay-xmtc-errors.h"
 
 G_BEGIN_DECLS
 
@@ -169,11 +170,41 @@ int          assay_cli_embed_check (AssayCliEmbed *e, const char *verb, gint64 d
                                     AssayEmbedSetOptions *out);
 void         assay_cli_embed_clear (AssayCliEmbed *e);
 
+/* The options of label-error finding (xmtc errors, gen errors) */
+typedef struct
+{
+  int      folds, top;
+  char    *filter, *rank;
+  double   C;
+  gint64   seed;
+  gboolean baseline;
+} AssayCliLabelErrors;
+
+#define ASSAY_CLI_LABEL_ERRORS_INIT { -1, -1, NULL, NULL, -1, 1, FALSE }
+#define ASSAY_CLI_LABEL_ERRORS_ENTRIES(e)                                                          \
+  { "baseline", 0, 0, G_OPTION_ARG_NONE, &(e).baseline,                                            \
+    N_("Also as many assignments with the lowest probability as given (a naive baseline)"), NULL },\
+  { "folds", 0, 0, G_OPTION_ARG_INT, &(e).folds, N_("Folds of the out-of-fold probabilities (default 5)"), N_("K") }, \
+  { "filter", 0, 0, G_OPTION_ARG_STRING, &(e).filter, N_("prune-by-noise-rate (default) or confident-joint"), N_("NAME") }, \
+  { "rank", 0, 0, G_OPTION_ARG_STRING, &(e).rank, N_("self-confidence (default) or normalized-margin"), N_("NAME") }, \
+  { "C", 0, 0, G_OPTION_ARG_DOUBLE, &(e).C, N_("SVM cost (default 1)"), N_("C") },                \
+  { "seed", 0, 0, G_OPTION_ARG_INT64, &(e).seed, N_("Random seed of the folds (default 1)"), N_("S") }, \
+  { "top", 0, 0, G_OPTION_ARG_INT, &(e).top, N_("Print only the N likeliest errors"), N_("N") }
+
+/* Checks the options (a usage error printed unless ASSAY_CLI_OK) and sets out from them */
+int          assay_cli_label_errors_check (const AssayCliLabelErrors *e, int threads, AssayXmtcErrorOptions *out);
+void         assay_cli_label_errors_clear (AssayCliLabelErrors *e);
+/* Keeps the first top entries of result's "errors" (top < 0: all); without --json prints them
+ * one per line (document or record, given or missing label, score, suggestion) and returns
+ * ASSAY_CLI_OK, else outputs the object. Takes result. */
+int          assay_cli_label_errors_output (AssayCliCommon *common, const AssayCliLabelErrors *e, JsonNode *result);
+
 /* ASSAY_CLI_OK, or a usage error (printed) naming the option out of range. */
 int          assay_cli_sampling_check (const AssayCliSampling *sampling);
 void         assay_cli_common_clear (AssayCliCommon *common);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AssayCliShard, assay_cli_shard_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AssayCliEmbed, assay_cli_embed_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AssayCliLabelErrors, assay_cli_label_errors_clear)
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include "assay-gen-generate.h"
 #include "assay-cli-commands.h"
 #include "assay-gen-dedup.h"
+#include "assay-gen-errors.h"
 #include "assay-semantic.h"
 #include "assay-gen-export.h"
 #include "assay-gen-jobs.h"
@@ -787,6 +788,37 @@ verb_zeroshot (AssayCliCommon *common, int argc, char **argv)
   return status;
 }
 
+static int
+verb_errors (AssayCliCommon *common, int argc, char **argv)
+{
+  AssayXmtcErrorOptions options;
+  gint64             dataset = 0;
+  g_auto (AssayCliLabelErrors) e = ASSAY_CLI_LABEL_ERRORS_INIT;
+  const GOptionEntry entries[] = {
+    { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("Dataset of generated records with labels (conditions)"), N_("ID") },
+    ASSAY_CLI_LABEL_ERRORS_ENTRIES (e),
+    { NULL }
+  };
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (AssayJob) job = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonNode *result = NULL;
+  int       status = assay_cli_parse (common, "gen errors", NULL, entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (dataset <= 0)
+    return assay_cli_usage (_("gen errors needs --dataset ID"));
+  if ((status = assay_cli_label_errors_check (&e, common->threads, &options)) != ASSAY_CLI_OK)
+    return status;
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  job = assay_gen_errors_job_new (dataset, &options);
+  if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)
+    return status;
+  return assay_cli_label_errors_output (common, &e, result);
+}
+
 static const AssayCliVerb verbs[] = {
   { "import", verb_import, N_("Import generation records (JSONL or JSON array)") },
   { "list", verb_list, N_("Records by status and search, paged") },
@@ -797,6 +829,7 @@ static const AssayCliVerb verbs[] = {
   { "answers", verb_answers, N_("Read a model server's answers back by id") },
   { "generate", verb_generate, N_("Fill a template from records and answer it with a local model (T 0.8, top-p 0.95, 128 tokens)") },
   { "templates", verb_templates, N_("List, show or replace the prompt templates") },
+  { "errors", verb_errors, N_("Records whose text probably does not fit their label (confident learning, out-of-fold SVM); writes each record's label_fit") },
   { "dedup", verb_dedup, N_("Near-duplicate records (MinHash of word 5-grams, or by embedding with --model); --reject keeps one of each group") },
   { "search", verb_search, N_("Records ranked by similarity of meaning to a text (--similar), by embedding") },
   { "zeroshot", verb_zeroshot, N_("Zero-shot labels by embedding similarity to label prompts (GenCo); accuracy and F1 with --truth") },

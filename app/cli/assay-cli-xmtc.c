@@ -473,77 +473,35 @@ static int
 verb_errors (AssayCliCommon *common, int argc, char **argv)
 {
   AssayXmtcErrorOptions options;
-  gint64           dataset = 0, seed = 1;
-  int              folds = -1, min_docs = -1, top = -1;
-  double           C = -1;
-  g_autofree char *filter = NULL, *rank = NULL;
-  gboolean         baseline = FALSE;
+  gint64             dataset = 0;
+  int                min_docs = -1;
+  g_auto (AssayCliLabelErrors) e = ASSAY_CLI_LABEL_ERRORS_INIT;
   const GOptionEntry entries[] = {
     { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("Dataset to check"), N_("ID") },
-    { "baseline", 0, 0, G_OPTION_ARG_NONE, &baseline, N_("Also as many assignments with the lowest probability as given (a naive baseline)"), NULL },
-    { "folds", 0, 0, G_OPTION_ARG_INT, &folds, N_("Folds of the out-of-fold probabilities (default 5)"), N_("K") },
-    { "filter", 0, 0, G_OPTION_ARG_STRING, &filter, N_("prune-by-noise-rate (default) or confident-joint"), N_("NAME") },
-    { "rank", 0, 0, G_OPTION_ARG_STRING, &rank, N_("self-confidence (default) or normalized-margin"), N_("NAME") },
+    ASSAY_CLI_LABEL_ERRORS_ENTRIES (e),
     { "min-documents", 0, 0, G_OPTION_ARG_INT, &min_docs, N_("Multi-label: check labels given to at least N documents (default 1)"), N_("N") },
-    { "C", 0, 0, G_OPTION_ARG_DOUBLE, &C, N_("SVM cost (default 1)"), N_("C") },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Random seed of the folds (default 1)"), N_("S") },
-    { "top", 0, 0, G_OPTION_ARG_INT, &top, N_("Print only the N likeliest errors"), N_("N") },
     { NULL }
   };
   g_autoptr (AssayStore) store = NULL;
   g_autoptr (AssayJob) job = NULL;
   g_autoptr (GError) error = NULL;
   JsonNode *result = NULL;
-  JsonArray *errors;
   int       status = assay_cli_parse (common, "xmtc errors", NULL, entries, &argc, &argv);
 
   if (status != ASSAY_CLI_OK)
     return status;
   if (dataset <= 0)
     return assay_cli_usage (_("xmtc errors needs --dataset ID"));
-  assay_xmtc_error_options_init (&options);
-  if (folds != -1 && (folds < 2 || folds > 100))
-    return assay_cli_usage (_("--folds must be between 2 and 100"));
-  if (folds > 0)
-    options.folds = (guint) folds;
-  if (filter != NULL && !assay_cl_parse_filter (filter, &options.filter))
-    return assay_cli_usage (_("unknown filter “%s”: use prune-by-noise-rate or confident-joint"), filter);
-  if (rank != NULL && !assay_cl_parse_rank (rank, &options.rank))
-    return assay_cli_usage (_("unknown ranking “%s”: use self-confidence or normalized-margin"), rank);
+  if ((status = assay_cli_label_errors_check (&e, common->threads, &options)) != ASSAY_CLI_OK)
+    return status;
   if (min_docs > 0)
     options.min_documents = (guint) min_docs;
-  if (C > 0)
-    options.svm.C = C;
-  else if (C != -1)
-    return assay_cli_usage (_("--C must be positive"));
-  options.seed = (guint64) seed;
-  options.threads = common->threads;
-  options.baseline = baseline;
   if ((store = assay_cli_open_workspace (common, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
   job = assay_xmtc_errors_job_new (dataset, &options);
   if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)
     return status;
-  errors = json_object_get_array_member (json_node_get_object (result), "errors");
-  if (top >= 0)
-    while (json_array_get_length (errors) > (guint) top)
-      json_array_remove_element (errors, json_array_get_length (errors) - 1);
-  if (!common->json)
-    {
-      for (guint i = 0; i < json_array_get_length (errors); i++)
-        {
-          JsonObject *e = json_array_get_object_element (errors, i);
-          const char *suggested = json_object_has_member (e, "suggested")
-                                    ? json_object_get_string_member (e, "suggested") : NULL;
-          g_print ("%-12s %s %-20s score %.4f%s%s\n", json_object_get_string_member (e, "document"),
-                   json_object_get_boolean_member (e, "given") ? _("given  ") : _("missing"),
-                   json_object_get_string_member (e, "label"), json_object_get_double_member (e, "score"),
-                   suggested != NULL ? _("  suggested: ") : "", suggested != NULL ? suggested : "");
-        }
-      json_node_unref (result);
-      return ASSAY_CLI_OK;
-    }
-  return assay_cli_output (common, result);
+  return assay_cli_label_errors_output (common, &e, result);
 }
 
 static const AssayCliVerb verbs[] = {

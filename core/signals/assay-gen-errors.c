@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* assay-gen-errors.c: label errors of generated records (see the header). */
+#include "config.h"
+
+#include "assay-gen-errors.h"
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+#include "assay-error.h"
+#include "assay-json.h"
+#include "assay-oof.h"
+
+typedef struct
+{
+  guint  row;
+  int    suggested;
+  double score;
+} Found;
+
+static int
+by_score (gconstpointer a, gconstpointer b)
+{
+  const Found *x = a, *y = b;
+  return x->score < y->score ? -1 : x->score > y->score ? 1 : (x->row > y->row) - (x->row < y->row);
+}
+
+static JsonObject *
+found_json (const Found *f, GArray *ids, GPtrArray *ext, GPtrArray *names, const guint *given)
+{
+  JsonObject *o = json_object_new ();
+
+  json_object_set_int_member (o, "record", g_array_index (ids, gint64, f->row));
+  if (ext->pdata[f->row] != NULL)
+    json_object_set_string_member (o, "ext_id", ext->pdata[f->row]);
+  json_object_set_string_member (o, "label", names->pdata[given[f->row]]);
+  if (f->suggested >= 0)
+    json_object_set_string_member (o, "suggested", names->pdata[f->suggested]);
+  json_object_set_double_member (o, "score", f->score);
+  return o;
+}
+
+static gboolean
+store_fit (AssayStore *store, GArray *ids, const double *fit, GError **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (!assay_store_begin (store, error))
+    return FALSE;
+  stmt = assay_store_prepare (store,
+                              "UPDATE gen_records SET scores = json_set (coalesce (scores, '{}'), '$.label_fit', ?) "
+                              "WHERE id = ?",
+                              error);
+  if (stmt == NULL)
+    goto fail;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      sqlite3_bind_double (stmt, 1, fit[i]);
+      sqlite3_bind_int64 (stmt, 2, g_array_index (ids, gint64, i));
+      if (!assay_store_step_done (store, stmt, error))
+        goto fail;
+    }
+  if (!assay_store_commit (store, error))
+    return FALSE;
+  assay_store_emit_changed (store, "gen_records");
+  return TRUE;
+fail:
+  assay_store_rollback (store);
+  return FALSE;
+}
+
+JsonObject *
+assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorOptions *options,
+                        AssayXmtcErrorProgress progress, gpointer progress_data, GCancellable *cancellable,
+                        GError **error)
+{
+  g_autoptr (GTimer) timer = g_timer_new ();
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GPtrArray) ext = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) conditions = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable) index = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GArray) found = g_array_new (FALSE, FALSE, sizeof (Found));
+  g_autoptr (AssayCsr) x = NULL;
+  g_autoptr (AssayClResult) cl = NULL;
+  g_autofree guint *given = NULL, *count = NULL;
+  g_autofree gsize *offsets = NULL;
+  g_autofree double *prob = NULL, *fit = NULL;
+  g_autofree char *area = NULL;
+  guint n = 0, L, folds = MAX (2, options->folds);
+  int threads = options->threads > 0 ? options->threads : omp_get_max_threads ();
+  sqlite3_stmt *stmt;
+  JsonObject *out;
+  JsonArray *errors;
+  int rc;
+
+  if (!assay_store_get_dataset (store, dataset, &area, NULL, error))
+    return NULL;
+  if (!g_str_equal (area, "gen"))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   _("dataset %lld holds %s, not generated records (xmtc errors checks labelled corpora)"),
+                   (long long) dataset, area);
+      return NULL;
+    }
+  if (progress != NULL)
+    progress (0.0, _("Reading the records"), progress_data);
+  stmt = assay_store_prepare (store,
+                              "SELECT id, ext_id, coalesce (edited, text), condition FROM gen_records WHERE dataset_id = ? "
+                              "AND condition IS NOT NULL AND coalesce (edited, text) IS NOT NULL ORDER BY id",
+                              error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, dataset);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+      g_ptr_array_add (ext, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+      g_ptr_array_add (texts, g_strdup ((const char *) sqlite3_column_text (stmt, 2)));
+      g_ptr_array_add (conditions, g_strdup ((const char *) sqlite3_column_text (stmt, 3)));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return assay_store_set_error (store, error, "gen_records"), NULL;
+
+  /* labels held by two records or more */
+  {
+    g_autoptr (GHashTable) held = g_hash_table_new (g_str_hash, g_str_equal);
+    g_autoptr (GArray) keep = g_array_new (FALSE, FALSE, sizeof (guint));
+    for (guint i = 0; i < ids->len; i++)
+      g_hash_table_insert (held, conditions->pdata[i],
+                           GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (held, conditions->pdata[i])) + 1));
+    for (guint i = 0; i < ids->len; i++)
+      if (GPOINTER_TO_UINT (g_hash_table_lookup (held, conditions->pdata[i])) >= 2)
+        {
+          if (!g_hash_table_contains (index, conditions->pdata[i]))
+            {
+              g_hash_table_insert (index, conditions->pdata[i], GUINT_TO_POINTER (names->len));
+              g_ptr_array_add (names, g_strdup (conditions->pdata[i]));
+            }
+          g_array_append_val (keep, i);
+        }
+    L = names->len;
+    n = keep->len;
+    if (L < 2 || n < folds)
+      {
+        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                     _("dataset %lld has %u records under %u labels held twice or more: label errors need two "
+                       "labels and at least %u records (one per fold)"),
+                     (long long) dataset, n, L, folds);
+        return NULL;
+      }
+    /* the kept records, in place */
+    given = g_new (guint, n);
+    for (guint k = 0; k < n; k++)
+      {
+        guint i = g_array_index (keep, guint, k);
+        given[k] = GPOINTER_TO_UINT (g_hash_table_lookup (index, conditions->pdata[i]));
+        g_array_index (ids, gint64, k) = g_array_index (ids, gint64, i);
+        if (k != i)
+          {
+            char *t;
+            t = ext->pdata[k];
+            ext->pdata[k] = ext->pdata[i];
+            ext->pdata[i] = t;
+            t = texts->pdata[k];
+            texts->pdata[k] = texts->pdata[i];
+            texts->pdata[i] = t;
+          }
+      }
+    g_array_set_size (ids, n);
+    g_ptr_array_set_size (ext, n);
+    g_ptr_array_set_size (texts, n);
+  }
+
+  if (progress != NULL)
+    progress (0.02, _("Computing tf-idf features"), progress_data);
+  {
+    g_autoptr (AssayTfidf) tfidf = assay_tfidf_new (&options->tfidf);
+    if ((x = assay_tfidf_fit_transform (tfidf, (const char *const *) texts->pdata, n, cancellable, error)) == NULL)
+      return NULL;
+  }
+  offsets = g_new (gsize, n + 1);
+  for (guint i = 0; i <= n; i++)
+    offsets[i] = i;
+  if ((prob = assay_oof_probabilities (x, offsets, given, n, L, folds, &options->svm, options->seed, threads, progress,
+                                       progress_data, cancellable, error)) == NULL)
+    return NULL;
+  /* one label per record: the label probabilities of a record sum to 1 */
+  for (guint i = 0; i < n; i++)
+    {
+      double s = 0;
+      for (guint l = 0; l < L; l++)
+        s += prob[(gsize) i * L + l];
+      for (guint l = 0; l < L; l++)
+        prob[(gsize) i * L + l] = s > 0 ? prob[(gsize) i * L + l] / s : 1.0 / L;
+    }
+  cl = assay_confident_learning (prob, given, n, L, options->filter, options->rank);
+  for (guint k = 0; k < cl->issues->len; k++)
+    {
+      guint i = g_array_index (cl->issues, guint, k), best = given[i] == 0 ? 1 : 0;
+      Found f;
+      for (guint l = 0; l < L; l++)
+        if (l != given[i] && prob[(gsize) i * L + l] > prob[(gsize) i * L + best])
+          best = l;
+      f.row = i;
+      f.suggested = (int) best;
+      f.score = cl->quality[i];
+      g_array_append_val (found, f);
+    }
+  g_array_sort (found, by_score);
+  fit = g_new (double, n);
+  for (guint i = 0; i < n; i++)
+    fit[i] = prob[(gsize) i * L + given[i]];
+  if (progress != NULL)
+    progress (0.97, _("Saving each record's label fit"), progress_data);
+  if (!store_fit (store, ids, fit, error))
+    return NULL;
+
+  out = json_object_new ();
+  errors = json_array_new ();
+  for (guint k = 0; k < found->len; k++)
+    json_array_add_object_element (errors, found_json (&g_array_index (found, Found, k), ids, ext, names, given));
+  json_object_set_int_member (out, "dataset", dataset);
+  json_object_set_int_member (out, "records", n);
+  json_object_set_int_member (out, "labels", L);
+  json_object_set_int_member (out, "folds", folds);
+  json_object_set_int_member (out, "found", found->len);
+  json_object_set_array_member (out, "errors", errors);
+  if (options->baseline)
+    {
+      g_autoptr (GArray) naive = g_array_new (FALSE, FALSE, sizeof (Found));
+      JsonArray *base = json_array_new ();
+      for (guint i = 0; i < n; i++)
+        {
+          Found f = { i, -1, fit[i] };
+          g_array_append_val (naive, f);
+        }
+      g_array_sort (naive, by_score);
+      for (guint k = 0; k < MIN (naive->len, found->len); k++)
+        json_array_add_object_element (base, found_json (&g_array_index (naive, Found, k), ids, ext, names, given));
+      json_object_set_array_member (out, "baseline", base);
+    }
+  json_object_set_double_member (out, "seconds", g_timer_elapsed (timer, NULL));
+  if (progress != NULL)
+    progress (1.0, NULL, progress_data);
+  return out;
+}
+
+typedef struct
+{
+  gint64                dataset;
+  AssayXmtcErrorOptions options;
+} Data;
+
+static gboolean
+errors_run (AssayJob *job, gpointer user_data, GError **error)
+{
+  Data       *d = user_data;
+  AssayStore *store = assay_job_open_store (job, error);
+  JsonObject *result;
+
+  if (store == NULL
+      || (result = assay_gen_label_errors (store, d->dataset, &d->options, assay_job_progress_func, job,
+                                           assay_job_get_cancellable (job), error)) == NULL)
+    return FALSE;
+  assay_job_take_result_object (job, result);
+  return TRUE;
+}
+
+AssayJob *
+assay_gen_errors_job_new (gint64 dataset, const AssayXmtcErrorOptions *options)
+{
+  Data *d = g_new0 (Data, 1);
+
+  d->dataset = dataset;
+  if (options != NULL)
+    d->options = *options;
+  else
+    assay_xmtc_error_options_init (&d->options);
+  return assay_job_new ("gen-errors", _("Find label errors in generations"), ASSAY_JOB_LANE_COMPUTE, errors_run, d,
+                        g_free);
+}
