@@ -19,11 +19,11 @@ typedef struct
   gboolean    rope_llama3; /* Llama: llama3 rope scaling */
   AssayDType  dtype;
   double      scale; /* weight scale (0: 1) */
-  AssayLmRewardHead reward; /* Llama/Qwen2: a reward model (no lm_head; the score head) */
-  int         num_labels;   /* its sequence-classification outputs (0: 1) */
   gboolean    anchor; /* Llama/Qwen2: hidden dimension 0 held at 1 through every layer (the
                        * embedding's column 0 is 1, no layer writes to it), so a favoured
                        * token's logit can be raised at every position (assay_test_lm_favour) */
+  AssayLmRewardHead reward; /* Llama/Qwen2: a reward model (no lm_head; the score head) */
+  int         num_labels;   /* its sequence-classification outputs (0: 1) */
 } AssayTestLmSpec;
 
 typedef struct _AssayTestLm AssayTestLm;
