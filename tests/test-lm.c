@@ -43,13 +43,16 @@ max_diff_vs_reference (AssayTestLm *lm, AssayBackend *backend, AssayLmModel *mod
   g_autoptr (AssayLmScorer) scorer = NULL;
   g_autoptr (GError) error = NULL;
   AssayLmSequence seqs[4];
-  float *out[4];
-  double worst = 0;
+  float *out[4], *cert[4];
+  double worst = 0, worst_cert = 0;
+  int V = assay_lm_model_config (model)->vocab;
 
-  /* a sequence of length 1 has nothing to score: start = len is allowed and gives none */
+  /* a sequence of length 1 has nothing to score: start = len is allowed and gives none; the
+   * short ones also get their self-certainty */
   for (int s = 0; s < n; s++)
     {
-      seqs[s] = (AssayLmSequence) { ids[s], lens[s], starts[s] };
+      cert[s] = lens[s] <= 40 ? g_new0 (float, lens[s]) : NULL;
+      seqs[s] = (AssayLmSequence) { ids[s], lens[s], starts[s], cert[s] };
       out[s] = g_new0 (float, lens[s]);
     }
   g_assert_true (assay_lm_model_upload (model, backend, 0, &error));
@@ -66,7 +69,25 @@ max_diff_vs_reference (AssayTestLm *lm, AssayBackend *backend, AssayLmModel *mod
           g_assert_cmpfloat (out[s][i], <=, 0.0);
           worst = fmax (worst, fabs (out[s][i] - ref[i]));
         }
+      /* self-certainty: KL(U || p) from the reference's whole distribution, in float64 */
+      for (int i = 0; cert[s] != NULL && i < lens[s] - starts[s]; i++)
+        {
+          g_autofree double *z = assay_test_lm_next (lm, ids[s], starts[s] + i);
+          double mx = -INFINITY, sum = 0, mean = 0, kl;
+          for (int j = 0; j < V; j++)
+            mx = fmax (mx, z[j]);
+          for (int j = 0; j < V; j++)
+            {
+              sum += exp (z[j] - mx);
+              mean += z[j] / V;
+            }
+          kl = -log ((double) V) - mean + mx + log (sum);
+          g_assert_cmpfloat (kl, >=, -1e-9);
+          worst_cert = fmax (worst_cert, fabs (cert[s][i] - kl) / fmax (1.0, kl));
+        }
     }
+  g_test_message ("self-certainty: worst error %.3g", worst_cert);
+  g_assert_cmpfloat (worst_cert, <=, 1e-4);
   /* the same sequences one at a time give the same numbers as the packed batch */
   for (int s = 0; s < n; s++)
     {
@@ -79,6 +100,7 @@ max_diff_vs_reference (AssayTestLm *lm, AssayBackend *backend, AssayLmModel *mod
     {
       g_free (ids[s]);
       g_free (out[s]);
+      g_free (cert[s]);
     }
   g_free (ids);
   return worst;
@@ -187,6 +209,30 @@ test_real_vocab (void)
                   len, worst, ref[0]);
   /* the bound is 1e-4; PyTorch float32 gives 2-5e-5 here; a float32 sum gave 6e-5 */
   g_assert_cmpfloat (worst, <=, 2e-5);
+  /* self-certainty at this vocabulary: the last 8 positions against the float64 distribution */
+  {
+    g_autofree float *cert = g_new0 (float, len);
+    AssayLmSequence tail = { ids, len, len - 8, cert };
+    g_autofree float *lp = g_new0 (float, len);
+    double worst_cert = 0;
+    g_assert_true (assay_lm_scorer_run (scorer, &tail, 1, &lp, &error));
+    for (int i = 0; i < 8; i++)
+      {
+        g_autofree double *z = assay_test_lm_next (lm, ids, len - 8 + i);
+        double mx = -INFINITY, sum = 0, mean = 0, kl;
+        for (int j = 0; j < spec.vocab; j++)
+          mx = fmax (mx, z[j]);
+        for (int j = 0; j < spec.vocab; j++)
+          {
+            sum += exp (z[j] - mx);
+            mean += z[j] / spec.vocab;
+          }
+        kl = -log ((double) spec.vocab) - mean + mx + log (sum);
+        worst_cert = fmax (worst_cert, fabs (cert[i] - kl));
+      }
+    g_test_message ("vocabulary 151936: self-certainty max |assay - float64| = %.3g", worst_cert);
+    g_assert_cmpfloat (worst_cert, <=, 1e-4);
+  }
   g_clear_pointer (&scorer, assay_lm_scorer_free);
   assay_lm_model_unload (model);
   assay_backend_free (cpu);

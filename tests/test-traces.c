@@ -239,6 +239,20 @@ test_end_to_end (void)
     g_assert_cmpfloat (json_array_get_double_element (best, 2), ==, 1.0);
     g_assert_cmpfloat (json_array_get_double_element (wtd, 2), ==, 1.0);
     g_assert_cmpfloat (json_array_get_double_element (any, 2), ==, 1.0);
+    /* the policy's self-certainty is stored with every trace (a mean of non-negative KLs), and
+     * best-of-N by it at N = 4 picks the first question's most certain candidate */
+    {
+      JsonArray *cert = json_object_get_array_member (m, "best_of_n_certainty");
+      g_autofree char *sql = g_strdup_printf ("SELECT r.correct FROM trace_tokens t JOIN gen_records r ON r.id = t.record_id "
+                                              "WHERE t.run_id = %" G_GINT64_FORMAT " AND t.side = 0 AND r.prompt = "
+                                              "(SELECT prompt FROM gen_records GROUP BY prompt HAVING count(*) = 4) "
+                                              "ORDER BY t.certainty DESC, r.id LIMIT 1", run);
+      g_autofree char *bad = g_strdup_printf ("SELECT count(*) FROM trace_tokens WHERE run_id = %" G_GINT64_FORMAT
+                                              " AND side = 0 AND (certainty IS NULL OR certainty < 0)", run);
+      g_assert_nonnull (cert);
+      g_assert_cmpint (assay_store_query_int (store, bad, -1), ==, 0);
+      g_assert_cmpfloat (json_array_get_double_element (cert, 2), ==, (double) assay_store_query_int (store, sql, -1));
+    }
   }
   /* two labelled ProcessBench traces (fewer than 4: calibrated and judged on both) */
   g_assert_cmpstr (json_object_get_string_member (m, "threshold_source"), ==, "calibrated");

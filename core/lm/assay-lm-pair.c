@@ -11,7 +11,14 @@ struct _AssayLmPair
 {
   char         *policy_dir, *reference_dir;
   AssayLmModel *policy, *reference;
+  gboolean      certainty;
 };
+
+void
+assay_lm_pair_set_certainty (AssayLmPair *self, gboolean certainty)
+{
+  self->certainty = certainty;
+}
 
 void
 assay_lm_text_clear (AssayLmText *t)
@@ -20,6 +27,7 @@ assay_lm_text_clear (AssayLmText *t)
   g_clear_pointer (&t->offsets, g_array_unref);
   g_clear_pointer (&t->lp, g_free);
   g_clear_pointer (&t->ref_lp, g_free);
+  g_clear_pointer (&t->certainty, g_free);
 }
 
 int
@@ -125,7 +133,7 @@ batch_done (int finished, gpointer data)
 
 static gboolean
 score_all (AssayLmScorer *scorer, AssayLmText *const *texts, guint n, int budget, gboolean ref,
-           Progress *p, GCancellable *cancellable, GError **error)
+           gboolean certainty, Progress *p, GCancellable *cancellable, GError **error)
 {
   g_autofree AssayLmSequence *seqs = g_new (AssayLmSequence, MAX (n, 1));
   g_autofree float          **out = g_new (float *, MAX (n, 1));
@@ -134,10 +142,15 @@ score_all (AssayLmScorer *scorer, AssayLmText *const *texts, guint n, int budget
     {
       AssayLmText *t = texts[k];
       float      **slot = ref ? &t->ref_lp : &t->lp;
-      seqs[k] = (AssayLmSequence) { (const int *) t->ids->data, (int) t->ids->len, t->start };
+      seqs[k] = (AssayLmSequence) { (const int *) t->ids->data, (int) t->ids->len, t->start, NULL };
       g_free (*slot);
       *slot = g_new0 (float, t->ids->len + 1);
       out[k] = *slot;
+      if (certainty)
+        {
+          g_free (t->certainty);
+          seqs[k].certainty = t->certainty = g_new0 (float, t->ids->len + 1);
+        }
     }
   return assay_lm_scorer_run_batches (scorer, seqs, (int) n, budget, out, batch_done, p, cancellable,
                                       error);
@@ -188,12 +201,12 @@ assay_lm_pair_score (AssayLmPair *self, AssayLmText *const *texts, guint n, int 
                  two ? _("Policy: %u of %u texts") : _("%u of %u texts") };
 
   policy = assay_lm_scorer_new (self->policy);
-  if (!score_all (policy, texts, n, budget, FALSE, &p, cancellable, error))
+  if (!score_all (policy, texts, n, budget, FALSE, self->certainty, &p, cancellable, error))
     return FALSE;
   if (!two)
     return TRUE;
   reference = assay_lm_scorer_new (self->reference);
   p.base = base + share / 2;
   p.format = _("Reference: %u of %u texts");
-  return score_all (reference, texts, n, budget, TRUE, &p, cancellable, error);
+  return score_all (reference, texts, n, budget, TRUE, FALSE, &p, cancellable, error);
 }

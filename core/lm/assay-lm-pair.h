@@ -20,6 +20,8 @@ typedef struct
   int     start;   /* first scored position: max (first, 1), at most the length */
   float  *lp;      /* log-probs of positions start .. length - 1 under the policy */
   float  *ref_lp;  /* the same under the reference (NULL without one) */
+  float  *certainty; /* self-certainty of the policy's distribution at the same positions (when
+                      * asked: assay_lm_pair_set_certainty) */
 } AssayLmText;
 
 void assay_lm_text_clear (AssayLmText *text);
@@ -34,6 +36,8 @@ AssayLmPair      *assay_lm_pair_open (const char *policy, const char *reference,
 void              assay_lm_pair_free (AssayLmPair *self);
 AssayLmTokenizer *assay_lm_pair_tokenizer (AssayLmPair *self);
 gboolean          assay_lm_pair_has_reference (AssayLmPair *self);
+/* Also the policy's self-certainty at every scored position (assay-lm-scorer.h) */
+void              assay_lm_pair_set_certainty (AssayLmPair *self, gboolean certainty);
 
 /* Tokenizes context and response apart and joins them (offsets: keep the response's). */
 gboolean          assay_lm_pair_encode (AssayLmPair *self, const char *context, const char *response,

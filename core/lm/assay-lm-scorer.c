@@ -23,6 +23,12 @@ struct _AssayLmScorer
   int          *ids, *pos, *rows, *targets;
   int          *h_pos, *h_rows, *h_targets;
   float        *h_lp;
+  /* self-certainty: a 2 x V probe (a row of ones, then token 0's indicator) gives each row's sum
+   * of logits and its logit of token 0, and the log-prob of token 0 gives the log-sum-exp */
+  AssayBackendWeight *probe;
+  float        *probe_out, *lp0;
+  int          *zeros;
+  float        *h_probe, *h_lp0;
 };
 
 guint64
@@ -37,8 +43,8 @@ assay_lm_scorer_activation_bytes (const AssayLmConfig *c, AssayBackendKind kind,
 
   return f * (T * c->hidden * 2 + T * assay_lm_qkv_width (c) + T * c->heads * c->head_dim
               + T * assay_lm_mlp_width (c) + (c->arch == ASSAY_LM_GPT2 ? 0 : T * c->inter) + scratch
-              + T * c->hidden + chunk * c->vocab + T)
-         + 4 * sizeof (int) * T;
+              + T * c->hidden + chunk * c->vocab + 4 * T)
+         + 5 * sizeof (int) * T;
 }
 
 AssayLmScorer *
@@ -56,7 +62,8 @@ static void
 release_buffers (AssayLmScorer *self)
 {
   void *bufs[] = { self->x, self->xn, self->qkv, self->att, self->mlp, self->act, self->scratch,
-                   self->hs, self->logits, self->lp, self->ids, self->pos, self->rows, self->targets };
+                   self->hs, self->logits, self->lp, self->ids, self->pos, self->rows, self->targets,
+                   self->probe_out, self->lp0, self->zeros };
 
   if (self->b != NULL)
     for (guint i = 0; i < G_N_ELEMENTS (bufs); i++)
@@ -64,6 +71,10 @@ release_buffers (AssayLmScorer *self)
   self->x = self->xn = self->qkv = self->att = self->mlp = self->act = self->scratch = NULL;
   self->hs = self->logits = self->lp = NULL;
   self->ids = self->pos = self->rows = self->targets = NULL;
+  self->probe_out = self->lp0 = NULL;
+  self->zeros = NULL;
+  g_clear_pointer (&self->h_probe, g_free);
+  g_clear_pointer (&self->h_lp0, g_free);
   g_clear_pointer (&self->h_pos, g_free);
   g_clear_pointer (&self->h_rows, g_free);
   g_clear_pointer (&self->h_targets, g_free);
@@ -77,6 +88,8 @@ assay_lm_scorer_free (AssayLmScorer *self)
   if (self == NULL)
     return;
   release_buffers (self);
+  if (self->probe != NULL && self->b != NULL)
+    assay_backend_weight_free (self->b, self->probe);
   g_free (self);
 }
 
@@ -106,7 +119,10 @@ ensure (AssayLmScorer *self, int tokens, int max_len, GError **error)
       || (self->ids = assay_backend_alloc (b, T * sizeof (int))) == NULL
       || (self->pos = assay_backend_alloc (b, T * sizeof (int))) == NULL
       || (self->rows = assay_backend_alloc (b, T * sizeof (int))) == NULL
-      || (self->targets = assay_backend_alloc (b, T * sizeof (int))) == NULL)
+      || (self->targets = assay_backend_alloc (b, T * sizeof (int))) == NULL
+      || (self->probe_out = assay_backend_alloc (b, 2 * T * f)) == NULL
+      || (self->lp0 = assay_backend_alloc (b, T * f)) == NULL
+      || (self->zeros = assay_backend_alloc (b, T * sizeof (int))) == NULL)
     {
       g_set_error (error, ASSAY_ERROR,
                    assay_backend_kind (b) == ASSAY_BACKEND_CUDA ? ASSAY_ERROR_DEVICE : ASSAY_ERROR_OUT_OF_MEMORY,
@@ -118,6 +134,17 @@ ensure (AssayLmScorer *self, int tokens, int max_len, GError **error)
   self->h_rows = g_new (int, T);
   self->h_targets = g_new (int, T);
   self->h_lp = g_new (float, T);
+  self->h_probe = g_new (float, 2 * T);
+  self->h_lp0 = g_new (float, T);
+  {
+    g_autofree int *zeros = g_new0 (int, T);
+    if (assay_backend_upload (b, self->zeros, zeros, T * sizeof (int)) != 0)
+      {
+        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "%s", assay_backend_last_error (b));
+        release_buffers (self);
+        return FALSE;
+      }
+  }
   self->cap_tokens = tokens;
   self->cap_len = max_len;
   return TRUE;
@@ -159,6 +186,7 @@ assay_lm_scorer_run (AssayLmScorer *self, const AssayLmSequence *seqs, int n, fl
   gboolean             gpt2 = c->arch == ASSAY_LM_GPT2;
   int                  T = 0, R = 0, max_len = 0;
   int                  H = c->hidden;
+  gboolean             want_certainty = FALSE;
   g_autofree int      *offsets = g_new (int, n + 1);
 
   if (b == NULL)
@@ -198,6 +226,17 @@ assay_lm_scorer_run (AssayLmScorer *self, const AssayLmSequence *seqs, int n, fl
   offsets[n] = T;
   if (n == 0 || T == 0)
     return TRUE;
+  for (int s = 0; s < n; s++)
+    want_certainty |= seqs[s].certainty != NULL;
+  if (want_certainty && self->probe == NULL)
+    {
+      g_autofree float *host = g_new0 (float, 2 * (gsize) c->vocab);
+      for (int j = 0; j < c->vocab; j++)
+        host[j] = 1.0f;
+      host[c->vocab] = 1.0f;
+      if ((self->probe = assay_backend_weight_new (b, host, ASSAY_DTYPE_F32, 2, c->vocab)) == NULL)
+        goto backend_failed;
+    }
   if (!ensure (self, T, max_len, error))
     return FALSE;
 
@@ -240,8 +279,20 @@ assay_lm_scorer_run (AssayLmScorer *self, const AssayLmSequence *seqs, int n, fl
                                      NULL, 0.0f, self->logits, c->vocab));
           TRY (assay_backend_target_logprobs (b, self->logits, m, c->vocab, c->vocab,
                                               self->targets + r0, self->lp + r0));
+          if (want_certainty)
+            {
+              TRY (assay_backend_linear (b, self->logits, m, c->vocab, self->probe, NULL, 0.0f,
+                                         self->probe_out + (gsize) r0 * 2, 2));
+              TRY (assay_backend_target_logprobs (b, self->logits, m, c->vocab, c->vocab, self->zeros,
+                                                  self->lp0 + r0));
+            }
         }
       TRY (assay_backend_download (b, self->h_lp, self->lp, (gsize) R * sizeof (float)));
+      if (want_certainty)
+        {
+          TRY (assay_backend_download (b, self->h_probe, self->probe_out, (gsize) R * 2 * sizeof (float)));
+          TRY (assay_backend_download (b, self->h_lp0, self->lp0, (gsize) R * sizeof (float)));
+        }
       TRY (assay_backend_synchronize (b));
     }
   {
@@ -250,6 +301,12 @@ assay_lm_scorer_run (AssayLmScorer *self, const AssayLmSequence *seqs, int n, fl
       {
         int k = seqs[s].len - seqs[s].start;
         memcpy (out[s], self->h_lp + r, (gsize) k * sizeof (float));
+        /* KL(U || p) = -log V - mean_j z_j + lse, lse = z_0 - log p_0 */
+        for (int i = 0; seqs[s].certainty != NULL && i < k; i++)
+          {
+            double sum = self->h_probe[2 * (gsize) (r + i)], z0 = self->h_probe[2 * (gsize) (r + i) + 1];
+            seqs[s].certainty[i] = (float) (-log ((double) c->vocab) - sum / c->vocab + z0 - self->h_lp0[r + i]);
+          }
         r += k;
       }
   }

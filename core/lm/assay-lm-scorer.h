@@ -17,6 +17,9 @@ typedef struct
   const int *ids;   /* tokens of the sequence (prompt then response) */
   int        len;
   int        start; /* first scored position, >= 1: ids[start..len-1] get log-probs */
+  float     *certainty; /* NULL, or len - start values: the self-certainty of each scored
+                         * position's distribution, KL(U || p) = -log V - (1/V) sum_j log p_j
+                         * ("Scalable Best-of-N Selection via Self-Certainty") */
 } AssayLmSequence;
 
 /* The model must be uploaded to its backend; the scorer uses that backend. */

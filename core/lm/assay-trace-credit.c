@@ -142,6 +142,15 @@ item_tokens (Item *item, gint64 run, guint *steps_missing)
   t->run = run;
   t->record = item->record;
   t->side = item->side;
+  if (it->certainty != NULL)
+    {
+      /* the policy's mean self-certainty over the response's scored tokens */
+      double sum = 0;
+      int    k = 0;
+      for (int pos = MAX (it->first, it->start); pos < (int) it->ids->len; pos++, k++)
+        sum += it->certainty[pos - it->start];
+      t->certainty = k > 0 ? sum / k : NAN;
+    }
   spans = assay_credit_steps (item->response, (const char *const *) item->steps, &local);
   if (spans == NULL)
     {
@@ -257,6 +266,7 @@ assay_trace_credit (AssayStore *store, const AssayTraceCreditOptions *options,
     }
   if ((pair = assay_lm_pair_open (options->policy, options->reference, error)) == NULL)
     return FALSE;
+  assay_lm_pair_set_certainty (pair, TRUE);
   if (progress)
     progress (0.0, _("Tokenizing traces"), progress_data);
   if (!read_items (store, options, pair, items, error))
@@ -382,10 +392,10 @@ assay_trace_credit_merge (AssayMergeContext *ctx, GError **error)
   for (guint i = 0; i < ctx->n_shards; i++)
     if (!assay_shard_copy_rows (ctx->store, ctx->shards[i], "trace_tokens",
                                 "SELECT record_id, side, n_tokens, offsets, logprobs, ref_logprobs, "
-                                "reward, steps, step_rewards, first_error FROM trace_tokens ORDER BY id",
+                                "reward, steps, step_rewards, first_error, certainty FROM trace_tokens ORDER BY id",
                                 "INSERT INTO trace_tokens (run_id, record_id, side, n_tokens, offsets, "
-                                "logprobs, ref_logprobs, reward, steps, step_rewards, first_error) "
-                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                "logprobs, ref_logprobs, reward, steps, step_rewards, first_error, certainty) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                                 ctx->run, error))
       return FALSE;
   {

@@ -23,6 +23,7 @@ typedef struct
   gboolean pair;
   double *step_rewards;
   int     n_steps;
+  double  certainty;    /* side 0, NaN: none */
 } Row;
 
 static void
@@ -52,7 +53,7 @@ read_rows (AssayStore *store, gint64 run, GArray *rows, GError **error)
   sqlite3_stmt *stmt = assay_store_prepare (store,
                                             "SELECT t.record_id, t.side, t.reward, t.step_rewards, "
                                             "r.prompt, r.text, r.answer, r.correct, r.step_label, "
-                                            "r.steps IS NOT NULL, r.kind FROM trace_tokens t JOIN "
+                                            "r.steps IS NOT NULL, r.kind, t.certainty FROM trace_tokens t JOIN "
                                             "gen_records r ON r.id = t.record_id WHERE t.run_id = ? "
                                             "ORDER BY t.record_id, t.side",
                                             error);
@@ -79,6 +80,7 @@ read_rows (AssayStore *store, gint64 run, GArray *rows, GError **error)
         }
       r.record = record;
       r.reward = sqlite3_column_double (stmt, 2);
+      r.certainty = sqlite3_column_type (stmt, 11) == SQLITE_NULL ? NAN : sqlite3_column_double (stmt, 11);
       r.step_rewards = blob_doubles (stmt, 3, &r.n_steps);
       r.prompt = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
       r.pair = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 10), "pair") == 0;
@@ -201,8 +203,9 @@ rerank (GPtrArray *qs, JsonObject *o)
   static const AssayRerank methods[] = { ASSAY_RERANK_MAJORITY, ASSAY_RERANK_BEST_OF_N,
                                          ASSAY_RERANK_WEIGHTED };
   static const char *const names[] = { "majority", "best_of_n", "weighted" };
-  JsonArray *curves[4], *ns;
+  JsonArray *curves[4], *ns, *by_certainty = NULL;
   guint      max_n = 0, multi = 0;
+  gboolean   certainty = FALSE;
 
   for (guint q = 0; q < qs->len; q++)
     {
@@ -212,12 +215,18 @@ rerank (GPtrArray *qs, JsonObject *o)
     }
   if (multi == 0)
     return;
+  /* best-of-N by the policy's self-certainty, when the run computed it */
+  for (guint q = 0; q < qs->len; q++)
+    for (guint i = 0; i < ((GPtrArray *) qs->pdata[q])->len; i++)
+      certainty |= isfinite (((Row *) ((GPtrArray *) qs->pdata[q])->pdata[i])->certainty);
+  if (certainty)
+    by_certainty = json_array_new ();
   ns = json_array_new ();
   for (int m = 0; m < 4; m++)
     curves[m] = json_array_new ();
   for (guint n = 1; n <= max_n; n = n * 2 > max_n && n < max_n ? max_n : n * 2)
     {
-      double correct[4] = { 0 };
+      double correct[4] = { 0 }, correct_certainty = 0;
       guint  count = 0;
       for (guint q = 0; q < qs->len; q++)
         {
@@ -242,11 +251,22 @@ rerank (GPtrArray *qs, JsonObject *o)
               correct[m] += chosen >= 0 && ((Row *) c->pdata[chosen])->correct == 1;
             }
           correct[3] += any;
+          if (certainty)
+            {
+              guint best = 0;
+              for (guint i = 1; i < n; i++)
+                if (((Row *) c->pdata[i])->certainty > ((Row *) c->pdata[best])->certainty
+                    || (isnan (((Row *) c->pdata[best])->certainty) && !isnan (((Row *) c->pdata[i])->certainty)))
+                  best = i;
+              correct_certainty += ((Row *) c->pdata[best])->correct == 1;
+            }
           count++;
         }
       json_array_add_int_element (ns, n);
       for (int m = 0; m < 4; m++)
         json_array_add_double_element (curves[m], count > 0 ? correct[m] / count : 0.0);
+      if (certainty)
+        json_array_add_double_element (by_certainty, count > 0 ? correct_certainty / count : 0.0);
       if (n == max_n)
         break;
     }
@@ -255,6 +275,8 @@ rerank (GPtrArray *qs, JsonObject *o)
   for (int m = 0; m < 3; m++)
     json_object_set_array_member (o, names[m], curves[m]);
   json_object_set_array_member (o, "any_correct", curves[3]);
+  if (certainty)
+    json_object_set_array_member (o, "best_of_n_certainty", by_certainty);
 }
 
 static void

@@ -11,8 +11,9 @@
  * correctness is known (from the data, or their extracted answer against the reference answer);
  * for N = 1, 2, 4, ... and the largest count, over the questions with at least N candidates and
  * their first N by id: accuracy of majority voting, best-of-N by R and voting weighted by
- * softmax(R), and the share with any correct candidate. Keys (when some question has two or
- * more candidates): questions, n, majority, best_of_n, weighted, any_correct (arrays over n).
+ * softmax(R), best-of-N by the policy's self-certainty (when the run computed it), and the share
+ * with any correct candidate. Keys (when some question has two or more candidates): questions,
+ * n, majority, best_of_n, weighted, best_of_n_certainty, any_correct (arrays over n).
  *
  * Pairs: pair records scored on both sides, and (correct, wrong) pairs drawn from candidates
  * (seed 0): pairs {n, mean_dpo_loss (beta 0.1), reward_accuracy (R_chosen > R_rejected)}. */

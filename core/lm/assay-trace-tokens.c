@@ -22,6 +22,7 @@ assay_trace_tokens_new (int n, guint *offsets, float *logprobs, float *ref_logpr
   self->reward = assay_credit_sum (self->credit, n);
   self->mean = assay_credit_mean (self->credit, n);
   self->first_error = -1;
+  self->certainty = NAN;
   return self;
 }
 
@@ -74,7 +75,7 @@ assay_trace_tokens_load (AssayStore *store, gint64 run, gint64 record, int side,
 {
   sqlite3_stmt *stmt = assay_store_prepare (store,
                                             "SELECT n_tokens, offsets, logprobs, ref_logprobs, "
-                                            "steps, step_rewards, first_error FROM trace_tokens "
+                                            "steps, step_rewards, first_error, certainty FROM trace_tokens "
                                             "WHERE run_id = ? AND record_id = ? AND side = ?",
                                             error);
   g_autoptr (AssayTraceTokens) self = NULL;
@@ -119,6 +120,7 @@ assay_trace_tokens_load (AssayStore *store, gint64 run, gint64 record, int side,
   self->side = side;
   assay_trace_tokens_set_steps (self, (AssaySpan *) spans, n_steps);
   self->first_error = sqlite3_column_type (stmt, 6) == SQLITE_NULL ? -1 : sqlite3_column_int (stmt, 6);
+  self->certainty = sqlite3_column_type (stmt, 7) == SQLITE_NULL ? NAN : sqlite3_column_double (stmt, 7);
   sqlite3_reset (stmt);
   return g_steal_pointer (&self);
 }
@@ -136,8 +138,8 @@ assay_trace_tokens_save (AssayStore *store, const AssayTraceTokens *self, GError
   sqlite3_stmt *stmt = assay_store_prepare (store,
                                             "INSERT OR REPLACE INTO trace_tokens (run_id, record_id, "
                                             "side, n_tokens, offsets, logprobs, ref_logprobs, reward, "
-                                            "steps, step_rewards, first_error) "
-                                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                            "steps, step_rewards, first_error, certainty) "
+                                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                             error);
   g_autofree float *rewards = g_new (float, MAX (self->n_steps, 1));
 
@@ -158,5 +160,9 @@ assay_trace_tokens_save (AssayStore *store, const AssayTraceTokens *self, GError
                        (sqlite3_uint64) self->n_steps * sizeof (AssaySpan), SQLITE_STATIC);
   bind_floats (stmt, 10, rewards, self->n_steps);
   sqlite3_bind_int (stmt, 11, self->first_error);
+  if (isfinite (self->certainty))
+    sqlite3_bind_double (stmt, 12, self->certainty);
+  else
+    sqlite3_bind_null (stmt, 12);
   return assay_store_step_done (store, stmt, error);
 }

@@ -25,6 +25,7 @@ typedef struct
   AssaySpan *steps;
   double    *step_rewards;
   int        first_error;   /* predicted, -1: none */
+  double     certainty;     /* the policy's mean self-certainty over the scored tokens, NaN: none */
 } AssayTraceTokens;
 
 /* Takes offsets, logprobs and ref_logprobs; computes credit, reward and mean. Steps may be set

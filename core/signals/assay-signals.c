@@ -255,7 +255,7 @@ read_credit (AssayStore *store, gint64 dataset, GHashTable *row_of, GPtrArray *r
   if (rc != SQLITE_DONE)
     return assay_store_set_error (store, error, "runs");
   rows = assay_store_prepare (store,
-                              "SELECT record_id, reward, step_rewards FROM trace_tokens WHERE run_id = ? AND side = 0",
+                              "SELECT record_id, reward, step_rewards, certainty FROM trace_tokens WHERE run_id = ? AND side = 0",
                               error);
   if (rows == NULL)
     return FALSE;
@@ -264,7 +264,9 @@ read_credit (AssayStore *store, gint64 dataset, GHashTable *row_of, GPtrArray *r
       gint64 run = g_array_index (ids, gint64, r);
       g_autofree char *rname = g_strdup_printf (_("R (run %lld)"), (long long) run);
       g_autofree char *sname = g_strdup_printf (_("min step credit (run %lld)"), (long long) run);
+      g_autofree char *cname = g_strdup_printf (_("self-certainty (run %lld)"), (long long) run);
       Raw *reward = raw_new (raws, n, rname, FALSE), *step = raw_new (raws, n, sname, FALSE);
+      Raw *certainty = raw_new (raws, n, cname, FALSE);
       sqlite3_bind_int64 (rows, 1, run);
       while ((rc = sqlite3_step (rows)) == SQLITE_ROW)
         {
@@ -282,6 +284,8 @@ read_credit (AssayStore *store, gint64 dataset, GHashTable *row_of, GPtrArray *r
             if (isfinite (f[t]) && (isnan (low) || f[t] < low))
               low = f[t];
           step->value[i] = low;
+          if (sqlite3_column_type (rows, 3) != SQLITE_NULL && isfinite (sqlite3_column_double (rows, 3)))
+            certainty->value[i] = sqlite3_column_double (rows, 3);
         }
       sqlite3_reset (rows);
       if (rc != SQLITE_DONE)

@@ -12,9 +12,9 @@
  *                   ":prod" repeat it and are left out)
  *   consistency     the share of the other candidates for the same prompt that reach the same
  *                   extracted answer (prompts with three candidates or more)
- *   R (run N), min step credit (run N)
- *                   each token-credit run over the dataset: the trace's reward and its lowest
- *                   step reward
+ *   R (run N), min step credit (run N), self-certainty (run N)
+ *                   each token-credit run over the dataset: the trace's reward, its lowest
+ *                   step reward and the policy's mean self-certainty
  * A numeric signal with at most five distinct values has one category per value; otherwise its
  * values are cut at their quintiles (equal edges merged). The model learns what each category
  * says; no direction is assumed beyond the start (low bad, high good). A signal that never

@@ -349,6 +349,10 @@ static const AssayMigration migrations[] = {
     "  p_good REAL NOT NULL,"
     "  PRIMARY KEY (run_id, record_id)) WITHOUT ROWID;"
     "CREATE INDEX gen_signals_record ON gen_signals (record_id);" },
+  { 15, "trace-certainty",
+    /* The policy's mean self-certainty over a trace's scored tokens (KL(U || p) averaged; NULL
+     * when the run did not compute it), for best-of-N selection. */
+    "ALTER TABLE trace_tokens ADD COLUMN certainty REAL;" },
 };
 
 const AssayMigration *
