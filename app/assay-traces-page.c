@@ -289,8 +289,9 @@ static void
 show_metrics (AssayTracesPage *self)
 {
   g_autoptr (JsonObject) m = run_metrics (self);
-  static const char *const keys[] = { "majority", "best_of_n", "weighted", "any_correct" };
-  const char *names[] = { _("majority vote"), _("best-of-N by R"), _("weighted by softmax(R)"), _("any correct") };
+  static const char *const keys[] = { "majority", "best_of_n", "weighted", "best_of_n_certainty", "any_correct" };
+  const char *names[] = { _("majority vote"), _("best-of-N by R"), _("weighted by softmax(R)"),
+                          _("best-of-N by self-certainty"), _("any correct") };
   GString    *s = g_string_new (NULL);
   JsonArray  *ns;
 
@@ -340,19 +341,24 @@ show_metrics (AssayTracesPage *self)
   if (ns != NULL)
     {
       guint            n = json_array_get_length (ns);
-      g_autofree double *x = g_new (double, MAX (n, 1)), *y = g_new (double, 4 * MAX (n, 1));
+      g_autofree double *x = g_new (double, MAX (n, 1)), *y = g_new (double, 5 * MAX (n, 1));
+      const char      *shown[5];
+      int              curves = 0;
       g_string_append_printf (s, _("\n\n<b>Re-ranking</b> over %lld questions\n"),
                               (long long) assay_json_get_int (m, "questions", 0));
       for (guint i = 0; i < n; i++)
         x[i] = json_array_double (ns, i);
-      for (int k = 0; k < 4; k++)
+      for (int k = 0; k < 5; k++)
         {
           JsonArray *a = json_object_has_member (m, keys[k]) ? json_object_get_array_member (m, keys[k]) : NULL;
+          if (a == NULL && k == 3)
+            continue; /* a run without self-certainty */
           for (guint i = 0; i < n; i++)
-            y[k * n + i] = json_array_double (a, i);
-          g_string_append_printf (s, _("%s at N = %g: %.3f\n"), names[k], x[n - 1], y[k * n + n - 1]);
+            y[curves * n + i] = json_array_double (a, i);
+          g_string_append_printf (s, _("%s at N = %g: %.3f\n"), names[k], x[n - 1], y[curves * n + n - 1]);
+          shown[curves++] = names[k];
         }
-      assay_curve_chart_set_data (self->chart, (int) n, x, 4, names, y, TRUE);
+      assay_curve_chart_set_data (self->chart, (int) n, x, curves, shown, y, TRUE);
     }
   else
     {
