@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "assay-dismissals.h"
 #include "assay-xmtc-errors.h"
 
 #define MAX_ROWS 2000
@@ -174,9 +175,22 @@ assay_label_errors_window_apply (AssayLabelErrorsWindow *self)
 void
 assay_label_errors_window_dismiss (AssayLabelErrorsWindow *self)
 {
+  JsonObject *e = selected (self, NULL);
+  g_autoptr (GError) error = NULL;
+
   g_return_if_fail (ASSAY_IS_LABEL_ERRORS_WINDOW (self));
+  if (e == NULL)
+    return;
+  /* kept: later searches leave it out */
+  if (!assay_dismissal_add (self->store, self->dataset, json_object_get_string_member (e, "document"),
+                            json_object_get_string_member (e, "label"), json_object_get_boolean_member (e, "given"),
+                            &error))
+    {
+      update_status (self, error->message);
+      return;
+    }
   remove_selected (self);
-  update_status (self, _("dismissed"));
+  update_status (self, _("dismissed: later searches leave it out (Ctrl+Z in the main window undoes it)"));
 }
 
 static void

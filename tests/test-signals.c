@@ -513,6 +513,33 @@ test_gen_errors (void)
                                                    "'$.label_fit') IS NOT NULL", 0), ==, 2000);
   }
   {
+    /* dismissed errors stay out of later searches, and the dismissal is undone like a decision */
+    const char *args[] = { "gen", "errors", "-w", ws, "--dataset", "1", "--json", NULL };
+    const char *with[] = { "gen", "errors", "-w", ws, "--dataset", "1", "--include-dismissed", "--json", NULL };
+    g_autoptr (JsonObject) before = assay_test_cli_json (args, 0, NULL);
+    JsonObject *first = json_array_get_object_element (json_object_get_array_member (before, "errors"), 0);
+    g_autofree char *item = g_strdup_printf ("%lld", (long long) json_object_get_int_member (first, "record"));
+    const char *dismiss[] = { "signals", "dismiss", "-w", ws, "--dataset", "1", "--item", item, "--label",
+                              json_object_get_string_member (first, "label"), NULL };
+    const char *undo[] = { "undo", "-w", ws, NULL };
+    guint found = json_array_get_length (json_object_get_array_member (before, "errors"));
+    g_autoptr (JsonObject) again = NULL, all = NULL, undone = NULL;
+
+    assay_test_cli_json (dismiss, 0, NULL);
+    assay_test_cli_json (dismiss, 0, NULL); /* twice: still one */
+    again = assay_test_cli_json (args, 0, NULL);
+    g_assert_cmpint (json_object_get_int_member (again, "dismissed"), ==, 1);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (again, "errors")), ==, found - 1);
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (json_object_get_array_member (again, "errors"), 0),
+                                                 "record"), !=, json_object_get_int_member (first, "record"));
+    all = assay_test_cli_json (with, 0, NULL);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (all, "errors")), ==, found);
+    assay_test_cli_json (undo, 0, NULL);
+    undone = assay_test_cli_json (args, 0, NULL);
+    g_assert_cmpint (json_object_get_int_member (undone, "dismissed"), ==, 0);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (undone, "errors")), ==, found);
+  }
+  {
     /* the label fit is a signal */
     const char *args[] = { "signals", "fit", "-w", ws, "--dataset", "1", "--json", NULL };
     g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);

@@ -455,6 +455,9 @@ check_errors (AssayWindow *window, gpointer data)
       assay_label_errors_window_select (errors, 0);
       assay_label_errors_window_dismiss (errors);
       g_assert_cmpuint (assay_label_errors_window_get_n_rows (errors), ==, n - 2);
+      /* kept in the workspace: later searches leave it out */
+      g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM label_dismissals", 0), ==, 1);
+      g_assert_true (assay_test_find_label (GTK_WIDGET (errors), "later searches leave it out"));
     }
   gtk_window_close (GTK_WINDOW (errors));
   assay_test_wait (100);

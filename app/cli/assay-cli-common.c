@@ -420,6 +420,7 @@ assay_cli_label_errors_check (const AssayCliLabelErrors *e, int threads, AssayXm
   out->seed = (guint64) e->seed;
   out->threads = threads;
   out->baseline = e->baseline;
+  out->include_dismissed = e->include_dismissed;
   return ASSAY_CLI_OK;
 }
 

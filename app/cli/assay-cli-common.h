@@ -177,10 +177,10 @@ typedef struct
   char    *filter, *rank;
   double   C;
   gint64   seed;
-  gboolean baseline;
+  gboolean baseline, include_dismissed;
 } AssayCliLabelErrors;
 
-#define ASSAY_CLI_LABEL_ERRORS_INIT { -1, -1, NULL, NULL, -1, 1, FALSE }
+#define ASSAY_CLI_LABEL_ERRORS_INIT { -1, -1, NULL, NULL, -1, 1, FALSE, FALSE }
 #define ASSAY_CLI_LABEL_ERRORS_ENTRIES(e)                                                          \
   { "baseline", 0, 0, G_OPTION_ARG_NONE, &(e).baseline,                                            \
     N_("Also as many assignments with the lowest probability as given (a naive baseline)"), NULL },\
@@ -189,7 +189,9 @@ typedef struct
   { "rank", 0, 0, G_OPTION_ARG_STRING, &(e).rank, N_("self-confidence (default) or normalized-margin"), N_("NAME") }, \
   { "C", 0, 0, G_OPTION_ARG_DOUBLE, &(e).C, N_("SVM cost (default 1)"), N_("C") },                \
   { "seed", 0, 0, G_OPTION_ARG_INT64, &(e).seed, N_("Random seed of the folds (default 1)"), N_("S") }, \
-  { "top", 0, 0, G_OPTION_ARG_INT, &(e).top, N_("Print only the N likeliest errors"), N_("N") }
+  { "top", 0, 0, G_OPTION_ARG_INT, &(e).top, N_("Print only the N likeliest errors"), N_("N") }, \
+  { "include-dismissed", 0, 0, G_OPTION_ARG_NONE, &(e).include_dismissed,                          \
+    N_("Also the errors dismissed before (signals dismiss, the Dismiss button)"), NULL }
 
 /* Checks the options (a usage error printed unless ASSAY_CLI_OK) and sets out from them */
 int          assay_cli_label_errors_check (const AssayCliLabelErrors *e, int threads, AssayXmtcErrorOptions *out);

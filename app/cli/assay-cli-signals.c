@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "assay-cli-commands.h"
+#include "assay-dismissals.h"
 #include "assay-signals-jobs.h"
 
 static void
@@ -144,8 +145,47 @@ verb_show (AssayCliCommon *common, int argc, char **argv)
   }
 }
 
+static int
+verb_dismiss (AssayCliCommon *common, int argc, char **argv)
+{
+  gint64   dataset = 0;
+  g_autofree char *item = NULL, *label = NULL;
+  gboolean missing = FALSE;
+  const GOptionEntry entries[] = {
+    { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("Dataset"), N_("ID") },
+    { "item", 0, 0, G_OPTION_ARG_STRING, &item, N_("The document (its id as imported) or record (its id)"), N_("ID") },
+    { "label", 0, 0, G_OPTION_ARG_STRING, &label, N_("The label said to be in error"), N_("NAME") },
+    { "missing", 0, 0, G_OPTION_ARG_NONE, &missing, N_("The label was said to be missing (not given)"), NULL },
+    { NULL }
+  };
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  int status = assay_cli_parse (common, "signals dismiss", NULL, entries, &argc, &argv);
+
+  if (status != ASSAY_CLI_OK)
+    return status;
+  if (dataset <= 0 || item == NULL || label == NULL)
+    return assay_cli_usage (_("signals dismiss needs --dataset ID, --item ID and --label NAME"));
+  if ((store = assay_cli_open_workspace (common, &error)) == NULL)
+    return assay_cli_fail (g_steal_pointer (&error));
+  if (!assay_store_get_dataset (store, dataset, NULL, NULL, &error)
+      || !assay_dismissal_add (store, dataset, item, label, !missing, &error))
+    return assay_cli_fail (g_steal_pointer (&error));
+  if (common->json)
+    {
+      g_autoptr (JsonObject) o = json_object_new ();
+      json_object_set_int_member (o, "dataset", dataset);
+      json_object_set_string_member (o, "item", item);
+      json_object_set_string_member (o, "label", label);
+      json_object_set_boolean_member (o, "given", !missing);
+      assay_cli_print_json_object (o);
+    }
+  return ASSAY_CLI_OK;
+}
+
 static const AssayCliVerb verbs[] = {
   { "fit", verb_fit, N_("Weigh every signal of a dataset's records with a label model (Dawid-Skene EM); P(good) per record") },
+  { "dismiss", verb_dismiss, N_("Keep a likely label error out of later searches (xmtc errors, gen errors); undoable") },
   { "show", verb_show, N_("The current fit: each signal's accuracy, and the records by P(good), likeliest wrong first") },
   { NULL }
 };

@@ -9,6 +9,7 @@
 #include <omp.h>
 #include <string.h>
 
+#include "assay-dismissals.h"
 #include "assay-error.h"
 #include "assay-json.h"
 #include "assay-oof.h"
@@ -90,7 +91,7 @@ assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorO
   g_autofree gsize *offsets = NULL;
   g_autofree double *prob = NULL, *fit = NULL;
   g_autofree char *area = NULL;
-  guint n = 0, L, folds = MAX (2, options->folds);
+  guint n = 0, L, folds = MAX (2, options->folds), n_dismissed = 0;
   int threads = options->threads > 0 ? options->threads : omp_get_max_threads ();
   sqlite3_stmt *stmt;
   JsonObject *out;
@@ -213,6 +214,24 @@ assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorO
       g_array_append_val (found, f);
     }
   g_array_sort (found, by_score);
+  /* the ones the reviewer dismissed stay out */
+  if (!options->include_dismissed)
+    {
+      g_autoptr (GHashTable) dismissed = assay_dismissals_load (store, dataset, error);
+      guint kept = 0;
+      if (dismissed == NULL)
+        return NULL;
+      for (guint k = 0; k < found->len; k++)
+        {
+          Found *f = &g_array_index (found, Found, k);
+          g_autofree char *item = g_strdup_printf ("%" G_GINT64_FORMAT, g_array_index (ids, gint64, f->row));
+          g_autofree char *key = assay_dismissal_key (item, names->pdata[given[f->row]], TRUE);
+          if (!g_hash_table_contains (dismissed, key))
+            g_array_index (found, Found, kept++) = *f;
+        }
+      n_dismissed = found->len - kept;
+      g_array_set_size (found, kept);
+    }
   fit = g_new (double, n);
   for (guint i = 0; i < n; i++)
     fit[i] = prob[(gsize) i * L + given[i]];
@@ -230,6 +249,7 @@ assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorO
   json_object_set_int_member (out, "labels", L);
   json_object_set_int_member (out, "folds", folds);
   json_object_set_int_member (out, "found", found->len);
+  json_object_set_int_member (out, "dismissed", n_dismissed);
   json_object_set_array_member (out, "errors", errors);
   if (options->baseline)
     {

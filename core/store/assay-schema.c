@@ -353,6 +353,17 @@ static const AssayMigration migrations[] = {
     /* The policy's mean self-certainty over a trace's scored tokens (KL(U || p) averaged; NULL
      * when the run did not compute it), for best-of-N selection. */
     "ALTER TABLE trace_tokens ADD COLUMN certainty REAL;" },
+  { 16, "label-dismissals",
+    /* Likely label errors the reviewer dismissed (an undoable decision): item is the document's
+     * id as imported (xmtc) or the record's id (generations), given whether the label was given
+     * (FALSE: missing). Later searches leave them out. */
+    "CREATE TABLE label_dismissals ("
+    "  id INTEGER PRIMARY KEY,"
+    "  dataset_id INTEGER NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,"
+    "  item TEXT NOT NULL,"
+    "  label TEXT NOT NULL,"
+    "  given INTEGER NOT NULL,"
+    "  UNIQUE (dataset_id, item, label, given));" },
 };
 
 const AssayMigration *

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "assay-error.h"
+#include "assay-dismissals.h"
 #include "assay-oof.h"
 #include "assay-xmtc-dataset.h"
 
@@ -106,7 +107,7 @@ assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcEr
   g_auto (GStrv) ext = NULL;
   g_autofree guint *n_docs_of = NULL;
   g_autofree double *prob = NULL; /* n x L, out of fold, calibrated */
-  guint              n, L, folds = MAX (2, options->folds), checked = 0;
+  guint              n, L, folds = MAX (2, options->folds), checked = 0, n_dismissed = 0;
   gboolean           one_label = TRUE;
   int                threads = options->threads > 0 ? options->threads : omp_get_max_threads ();
   JsonObject        *out;
@@ -230,12 +231,30 @@ assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcEr
   g_array_sort (found, by_score);
   if ((ext = external_ids (store, d, error)) == NULL)
     return NULL;
+  /* the ones the reviewer dismissed stay out */
+  if (!options->include_dismissed)
+    {
+      g_autoptr (GHashTable) dismissed = assay_dismissals_load (store, dataset_id, error);
+      guint kept = 0;
+      if (dismissed == NULL)
+        return NULL;
+      for (guint k = 0; k < found->len; k++)
+        {
+          Found *e = &g_array_index (found, Found, k);
+          g_autofree char *key = assay_dismissal_key (ext[e->doc], d->label_names[e->label], e->given);
+          if (!g_hash_table_contains (dismissed, key))
+            g_array_index (found, Found, kept++) = *e;
+        }
+      n_dismissed = found->len - kept;
+      g_array_set_size (found, kept);
+    }
   out = json_object_new ();
   errors = json_array_new ();
   for (guint k = 0; k < found->len; k++)
     {
       json_array_add_object_element (errors, found_json (&g_array_index (found, Found, k), ext, d, n_docs_of));
     }
+  json_object_set_int_member (out, "dismissed", n_dismissed);
   json_object_set_int_member (out, "dataset", dataset_id);
   json_object_set_int_member (out, "documents", n);
   json_object_set_int_member (out, "labels", L);

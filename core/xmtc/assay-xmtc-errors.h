@@ -35,6 +35,7 @@ typedef struct
   AssayTfidfOptions tfidf;
   guint64           seed;
   int               threads;        /* 0: every core */
+  gboolean          include_dismissed; /* also the errors the reviewer dismissed (assay-dismissals.h) */
   gboolean          baseline;       /* also "baseline": as many assignments, the ones with the
                                      * lowest probability as given (no confident learning) */
 } AssayXmtcErrorOptions;
@@ -43,7 +44,8 @@ typedef void (*AssayXmtcErrorProgress) (double fraction, const char *message, gp
 
 void        assay_xmtc_error_options_init (AssayXmtcErrorOptions *options);
 
-/* {"dataset", "documents", "labels", "one_label": bool, "folds", "checked_labels",
+/* {"dataset", "documents", "labels", "one_label": bool, "folds", "checked_labels", "dismissed" (left
+ *  out, dismissed before),
  *  "errors": [{"document": id as imported (or the row id when it had none), "label": name,
  *              "given": bool, "suggested": name (one-label corpora), "score": double}, ...],
  *  "seconds"}. */
