@@ -7,6 +7,7 @@
 
 #include "assay-dismissals.h"
 #include "assay-xmtc-errors.h"
+#include "assay-xmtc-model.h"
 
 #define MAX_ROWS 2000
 
@@ -22,6 +23,8 @@ struct _AssayLabelErrorsWindow
   GtkLabel   *doc_title;
   GtkLabel   *verdict;
   GtkLabel   *labels;
+  GtkLabel   *evidence;
+  AssayXmtcModel *model;   /* the dataset's latest SVM run, for keyword evidence (or NULL) */
   GtkLabel   *text;
   GtkLabel   *status;
   GtkWidget  *apply_button;
@@ -70,6 +73,7 @@ show_selected (AssayLabelErrorsWindow *self)
       gtk_label_set_text (self->doc_title, _("No error selected"));
       gtk_label_set_text (self->verdict, "");
       gtk_label_set_text (self->labels, "");
+      gtk_label_set_text (self->evidence, "");
       gtk_label_set_text (self->text, "");
       return;
     }
@@ -92,7 +96,29 @@ show_selected (AssayLabelErrorsWindow *self)
   {
     g_autofree char *body = title != NULL && *title != '\0' ? g_strdup_printf ("%s\n\n%s", title, text != NULL ? text : "")
                                                             : g_strdup (text != NULL ? text : "");
+    GString *ev = g_string_new (NULL);
+    const char *label = json_object_get_string_member (e, "label");
+    const char *suggested = json_object_get_string_member_with_default (e, "suggested", NULL);
     gtk_label_set_text (self->text, body);
+    /* the evidence: each label's SVM keywords found in this text */
+    if (self->model == NULL)
+      g_string_append (ev, _("Train the label model (SVM) for keyword evidence"));
+    else
+      {
+        const char *which[2] = { label, suggested };
+        for (int k = 0; k < 2; k++)
+          {
+            g_auto (GStrv) words = which[k] != NULL ? assay_xmtc_model_evidence (self->model, which[k], body, 50, 8) : NULL;
+            g_autofree char *list = words != NULL && words[0] != NULL ? g_strjoinv (", ", words) : NULL;
+            if (which[k] == NULL)
+              continue;
+            if (ev->len > 0)
+              g_string_append (ev, " · ");
+            g_string_append_printf (ev, _("keywords of “%s” here: %s"), which[k], list != NULL ? list : _("none"));
+          }
+      }
+    gtk_label_set_text (self->evidence, ev->str);
+    g_string_free (ev, TRUE);
   }
 }
 
@@ -238,6 +264,7 @@ assay_label_errors_window_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
   g_clear_pointer (&self->result, json_object_unref);
+  g_clear_pointer (&self->model, assay_xmtc_model_free);
   G_OBJECT_CLASS (assay_label_errors_window_parent_class)->dispose (object);
 }
 
@@ -294,6 +321,7 @@ assay_label_errors_window_init (AssayLabelErrorsWindow *self)
   gtk_box_append (GTK_BOX (side), wrapped_label (&self->doc_title, "title-4"));
   gtk_box_append (GTK_BOX (side), wrapped_label (&self->verdict, "heading"));
   gtk_box_append (GTK_BOX (side), wrapped_label (&self->labels, "dim-label"));
+  gtk_box_append (GTK_BOX (side), wrapped_label (&self->evidence, "caption"));
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (text_scroll), wrapped_label (&self->text, NULL));
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (text_scroll), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_widget_set_vexpand (text_scroll, TRUE);
@@ -340,6 +368,10 @@ assay_label_errors_window_new (GtkWindow *parent, AssayStore *store, gint64 data
   self->store = g_object_ref (store);
   self->dataset = dataset;
   self->result = json_object_ref (result);
+  {
+    gint64 run = assay_xmtc_latest_svm_run (store, dataset);
+    self->model = run > 0 ? assay_xmtc_model_load (store, run, NULL) : NULL;
+  }
   adw_window_title_set_subtitle (ADW_WINDOW_TITLE (title), subtitle);
   adw_header_bar_set_title_widget (ADW_HEADER_BAR (gtk_widget_get_first_child (
                                      adw_window_get_content (ADW_WINDOW (self)))), title);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "assay-xmtc-model.h"
 
+#include "assay-tokenizer.h"
+
 #include <glib/gi18n.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,4 +219,41 @@ assay_xmtc_model_pseudo_description (AssayXmtcModel *self, guint label, guint k)
   for (guint i = 0; i < keywords->len; i++)
     g_string_append_printf (text, " %s", g_array_index (keywords, AssayKeyword, i).term);
   return g_string_free (text, FALSE);
+}
+
+static void
+add_word (const char *token, gsize len, gsize start, gsize end, gpointer data)
+{
+  g_hash_table_add (data, g_strndup (token, len));
+}
+
+GStrv
+assay_xmtc_model_evidence (AssayXmtcModel *self, const char *label, const char *text, guint k, guint max)
+{
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
+  int l = label != NULL ? assay_xmtc_model_find_label (self, label) : -1;
+
+  if (l >= 0 && text != NULL && assay_xmtc_model_is_trained (self, (guint) l))
+    {
+      g_autoptr (GHashTable) words = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_autoptr (AssayTokenizer) tok = assay_tokenizer_new (TRUE, 1);
+      g_autoptr (GArray) kw = assay_xmtc_model_keywords (self, (guint) l, k);
+      assay_tokenizer_foreach (tok, text, -1, add_word, words);
+      for (guint i = 0; i < kw->len && out->len < max; i++)
+        {
+          const char *term = g_array_index (kw, AssayKeyword, i).term;
+          if (g_array_index (kw, AssayKeyword, i).weight > 0 && g_hash_table_contains (words, term))
+            g_ptr_array_add (out, g_strdup (term));
+        }
+    }
+  g_ptr_array_add (out, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&out), FALSE);
+}
+
+gint64
+assay_xmtc_latest_svm_run (AssayStore *store, gint64 dataset)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT max(id) FROM runs WHERE dataset_id = %lld AND area = 'xmtc' AND "
+                                          "kind = 'ovr-svm' AND status = 'done'", (long long) dataset);
+  return assay_store_query_int (store, sql, 0);
 }

@@ -33,6 +33,14 @@ GArray         *assay_xmtc_model_keywords (AssayXmtcModel *self, guint label, gu
 /* "name kw1 kw2 ..." */
 char           *assay_xmtc_model_pseudo_description (AssayXmtcModel *self, guint label, guint k);
 
+/* Evidence for a label in a text: the label's k best keywords that occur in it as words
+ * (lower-cased), best first, at most max of them; NULL-terminated (g_strfreev), empty when none
+ * or the label is unknown or untrained. */
+GStrv           assay_xmtc_model_evidence (AssayXmtcModel *self, const char *label, const char *text, guint k,
+                                           guint max);
+/* The dataset's latest finished one-vs-rest SVM run (0: none) */
+gint64          assay_xmtc_latest_svm_run (AssayStore *store, gint64 dataset);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AssayXmtcModel, assay_xmtc_model_free)
 
 G_END_DECLS
