@@ -9,6 +9,8 @@
 
 #include "assay-gen-dedup.h"
 #include "assay-semantic.h"
+#include "assay-gen-errors.h"
+#include "assay-label-errors-window.h"
 #include "assay-signals-jobs.h"
 #include "assay-signals-window.h"
 #include "assay-zeroshot-window.h"
@@ -2305,6 +2307,48 @@ assay_generations_page_weigh_signals (AssayGenerationsPage *self)
 }
 
 static void
+label_errors_finished_cb (AssayJob *job, AssayGenerationsPage *self)
+{
+  JsonNode  *result = assay_job_get_result (job);
+  GtkWidget *window;
+  g_autofree char *name = NULL;
+  gint64     dataset;
+
+  /* (a failure is toasted by the window) */
+  if (assay_job_get_state (job) != ASSAY_JOB_SUCCEEDED || result == NULL || !JSON_NODE_HOLDS_OBJECT (result))
+    return;
+  dataset = json_object_get_int_member (json_node_get_object (result), "dataset");
+  assay_store_get_dataset (assay_page_get_store (ASSAY_PAGE (self)), dataset, NULL, &name, NULL);
+  window = assay_label_errors_window_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                          assay_page_get_store (ASSAY_PAGE (self)), dataset, name,
+                                          json_node_get_object (result));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+/* Likely label errors of the dataset shown (gen errors), in the Likely Label Errors window */
+void
+assay_generations_page_find_label_errors (AssayGenerationsPage *self)
+{
+  g_autoptr (AssayJob) job = NULL;
+  gint64 dataset = self->dataset > 0 ? self->dataset : self->record != NULL ? self->record->dataset : 0;
+
+  if (dataset <= 0)
+    {
+      assay_page_toast (ASSAY_PAGE (self), _("Choose a dataset whose records carry labels"));
+      return;
+    }
+  job = assay_gen_errors_job_new (dataset, NULL);
+  g_signal_connect_object (job, "finished", G_CALLBACK (label_errors_finished_cb), self, 0);
+  assay_page_submit (ASSAY_PAGE (self), job);
+}
+
+static void
+label_errors_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  assay_generations_page_find_label_errors (ASSAY_GENERATIONS_PAGE (widget));
+}
+
+static void
 signals_action (GtkWidget *widget, const char *name, GVariant *param)
 {
   assay_generations_page_weigh_signals (ASSAY_GENERATIONS_PAGE (widget));
@@ -2488,6 +2532,7 @@ assay_generations_page_class_init (AssayGenerationsPageClass *klass)
   gtk_widget_class_install_action (widget_class, "gen.zeroshot", NULL, zeroshot_action);
   gtk_widget_class_install_action (widget_class, "gen.choose-encoder", NULL, choose_encoder_action);
   gtk_widget_class_install_action (widget_class, "gen.signals", NULL, signals_action);
+  gtk_widget_class_install_action (widget_class, "gen.label-errors", NULL, label_errors_action);
   gtk_widget_class_install_action (widget_class, "gen.export", "s", export_action);
   gtk_widget_class_install_action (widget_class, "gen.export-accepted", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "gen.bulk", "s", bulk_action);

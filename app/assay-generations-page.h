@@ -83,6 +83,8 @@ void assay_generations_page_find_duplicates_by_meaning (AssayGenerationsPage *se
 void assay_generations_page_run_zeroshot (AssayGenerationsPage *self, const char *model, const char *labels,
                                           gint64 augmentations);
 
+/* Likely label errors of the dataset shown (gen errors), in the Likely Label Errors window */
+void assay_generations_page_find_label_errors (AssayGenerationsPage *self);
 /* The Signals window on the dataset shown, with a fit of its label model made now */
 void assay_generations_page_weigh_signals (AssayGenerationsPage *self);
 /* 0 import order, 1 likeliest wrong first, 2 most uncertain first (the order dropdown) */

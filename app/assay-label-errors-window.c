@@ -6,6 +6,8 @@
 #include <glib/gi18n.h>
 
 #include "assay-dismissals.h"
+#include "assay-gen-errors.h"
+#include "assay-gen-record.h"
 #include "assay-xmtc-errors.h"
 #include "assay-xmtc-model.h"
 
@@ -33,6 +35,21 @@ struct _AssayLabelErrorsWindow
 
 G_DEFINE_FINAL_TYPE (AssayLabelErrorsWindow, assay_label_errors_window, ADW_TYPE_WINDOW)
 
+/* The document's id as imported, or a generated record's id */
+static char *
+item_of (JsonObject *e)
+{
+  if (json_object_has_member (e, "document"))
+    return g_strdup (json_object_get_string_member (e, "document"));
+  return g_strdup_printf ("%lld", (long long) json_object_get_int_member (e, "record"));
+}
+
+static gboolean
+given_of (JsonObject *e)
+{
+  return !json_object_has_member (e, "given") || json_object_get_boolean_member (e, "given");
+}
+
 static JsonObject *
 selected (AssayLabelErrorsWindow *self, int *index)
 {
@@ -51,7 +68,7 @@ verdict_text (JsonObject *e)
   const char *suggested = json_object_get_string_member_with_default (e, "suggested", NULL);
   double      score = json_object_get_double_member (e, "score");
 
-  if (!json_object_get_boolean_member (e, "given"))
+  if (!given_of (e))
     return g_strdup_printf (_("Probably missing label “%s” (its probability as given, absent: %.3f)"), label, score);
   if (suggested != NULL)
     return g_strdup_printf (_("Given “%s”, probably “%s” (probability of the given label: %.3f)"), label, suggested, score);
@@ -78,9 +95,34 @@ show_selected (AssayLabelErrorsWindow *self)
       return;
     }
   verdict = verdict_text (e);
-  heading = g_strdup_printf (_("Document %s"), json_object_get_string_member (e, "document"));
+  {
+    g_autofree char *item = item_of (e);
+    heading = json_object_has_member (e, "document") ? g_strdup_printf (_("Document %s"), item)
+                                                     : g_strdup_printf (_("Record #%s"), item);
+  }
   gtk_label_set_text (self->doc_title, heading);
   gtk_label_set_text (self->verdict, verdict);
+  if (!json_object_has_member (e, "document"))
+    {
+      /* a generated record: its text, its prompt, its label */
+      g_autoptr (AssayGenRecord) r = assay_gen_record_load (self->store, json_object_get_int_member (e, "record"), &error);
+      if (r == NULL)
+        {
+          gtk_label_set_text (self->labels, "");
+          gtk_label_set_text (self->evidence, "");
+          gtk_label_set_text (self->text, error->message);
+          return;
+        }
+      {
+        g_autofree char *l = g_strdup_printf (_("Label now: %s"), r->condition != NULL ? r->condition : _("none"));
+        g_autofree char *body = r->prompt != NULL ? g_strdup_printf ("%s\n\n%s", assay_gen_record_final_text (r), r->prompt)
+                                                  : g_strdup (assay_gen_record_final_text (r));
+        gtk_label_set_text (self->labels, l);
+        gtk_label_set_text (self->text, body);
+        gtk_label_set_text (self->evidence, r->prompt != NULL ? _("The text, then the prompt it was written for") : "");
+      }
+      return;
+    }
   if (!assay_xmtc_document_get (self->store, self->dataset, json_object_get_string_member (e, "document"), &title, &text,
                                 &labels, &error))
     {
@@ -137,8 +179,9 @@ row_new (JsonObject *e)
   GtkWidget       *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget       *top, *bottom;
   const char      *suggested = json_object_get_string_member_with_default (e, "suggested", NULL);
-  gboolean         given = json_object_get_boolean_member (e, "given");
-  g_autofree char *line1 = g_strdup_printf ("%s · %s %s", json_object_get_string_member (e, "document"),
+  gboolean         given = given_of (e);
+  g_autofree char *item = item_of (e);
+  g_autofree char *line1 = g_strdup_printf ("%s%s · %s %s", json_object_has_member (e, "document") ? "" : "#", item,
                                             given ? _("given") : _("missing"), json_object_get_string_member (e, "label"));
   g_autofree char *line2 = suggested != NULL
                              ? g_strdup_printf (_("suggested %s · %.3f"), suggested, json_object_get_double_member (e, "score"))
@@ -188,7 +231,8 @@ assay_label_errors_window_apply (AssayLabelErrorsWindow *self)
   g_return_val_if_fail (ASSAY_IS_LABEL_ERRORS_WINDOW (self), FALSE);
   if (e == NULL)
     return FALSE;
-  if (!assay_xmtc_correct_label (self->store, self->dataset, e, &error))
+  if (json_object_has_member (e, "document") ? !assay_xmtc_correct_label (self->store, self->dataset, e, &error)
+                                             : !assay_gen_correct_label (self->store, e, &error))
     {
       update_status (self, error->message);
       return FALSE;
@@ -203,13 +247,14 @@ assay_label_errors_window_dismiss (AssayLabelErrorsWindow *self)
 {
   JsonObject *e = selected (self, NULL);
   g_autoptr (GError) error = NULL;
+  g_autofree char *item = NULL;
 
   g_return_if_fail (ASSAY_IS_LABEL_ERRORS_WINDOW (self));
   if (e == NULL)
     return;
   /* kept: later searches leave it out */
-  if (!assay_dismissal_add (self->store, self->dataset, json_object_get_string_member (e, "document"),
-                            json_object_get_string_member (e, "label"), json_object_get_boolean_member (e, "given"),
+  item = item_of (e);
+  if (!assay_dismissal_add (self->store, self->dataset, item, json_object_get_string_member (e, "label"), given_of (e),
                             &error))
     {
       update_status (self, error->message);
@@ -360,10 +405,14 @@ assay_label_errors_window_new (GtkWindow *parent, AssayStore *store, gint64 data
                                                "title", _("Likely Label Errors"), NULL);
   JsonArray              *errors = json_object_get_array_member (result, "errors");
   GtkWidget              *title = adw_window_title_new (_("Likely Label Errors"), NULL);
-  g_autofree char        *subtitle = g_strdup_printf (_("%s · confident learning over %lld folds · %lld checked labels"),
-                                                      dataset_name != NULL ? dataset_name : "",
-                                                      (long long) json_object_get_int_member (result, "folds"),
-                                                      (long long) json_object_get_int_member (result, "checked_labels"));
+  g_autofree char        *method = g_strdup_printf (_("confident learning over %lld folds · %lld checked labels"),
+                                                    (long long) json_object_get_int_member (result, "folds"),
+                                                    (long long) (json_object_has_member (result, "checked_labels")
+                                                                   ? json_object_get_int_member (result, "checked_labels")
+                                                                   : json_object_get_int_member (result, "labels")));
+  g_autofree char        *subtitle = dataset_name != NULL && *dataset_name != '\0'
+                                       ? g_strdup_printf ("%s · %s", dataset_name, method)
+                                       : g_strdup (method);
 
   self->store = g_object_ref (store);
   self->dataset = dataset;

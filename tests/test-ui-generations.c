@@ -19,6 +19,7 @@
 #include "assay-application.h"
 #include "assay-alignment-heatmap.h"
 #include "assay-zeroshot-window.h"
+#include "assay-label-errors-window.h"
 #include "assay-signals.h"
 #include "assay-signals-window.h"
 
@@ -1327,6 +1328,128 @@ test_doubt (void)
   assay_test_run_app (path, check_doubt, NULL);
 }
 
+/* Find Label Errors… on label-conditioned records: 600 AG News texts with every 10th label
+ * changed; the window lists records, a correction relabels one (undone from the main window), a
+ * dismissal is kept. Screenshots light and dark. */
+static AssayLabelErrorsWindow *
+find_errors_window (void)
+{
+  GListModel *tops = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr (GObject) w = g_list_model_get_item (tops, i);
+      if (ASSAY_IS_LABEL_ERRORS_WINDOW (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return ASSAY_LABEL_ERRORS_WINDOW (w);
+    }
+  return NULL;
+}
+
+static char *
+condition_of (AssayStore *store, gint64 id)
+{
+  g_autoptr (AssayGenRecord) r = assay_gen_record_load (store, id, NULL);
+  return r != NULL ? g_strdup (r->condition) : NULL;
+}
+
+static void
+check_label_errors (AssayWindow *window, gpointer data)
+{
+  AssayGenerationsPage   *page;
+  AssayStore             *store = assay_window_get_store (window);
+  AssayLabelErrorsWindow *errors = NULL;
+  guint                   n;
+  gint64                  first;
+  g_autofree char        *before = NULL;
+
+  assay_window_show_page (window, "generations");
+  page = wait_loaded (window);
+  assay_generations_page_find_label_errors (page);
+  for (int i = 0; i < 400 && (errors = find_errors_window ()) == NULL; i++)
+    assay_test_wait (25);
+  g_assert_nonnull (errors);
+  n = assay_label_errors_window_get_n_rows (errors);
+  g_assert_cmpuint (n, >, 10);
+  assay_label_errors_window_select (errors, 0);
+  assay_test_wait (300);
+  g_assert_true (assay_test_find_label (GTK_WIDGET (errors), "Record #"));
+  g_assert_true (assay_test_find_label (GTK_WIDGET (errors), "Label now: "));
+  {
+    g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (errors));
+    assay_test_save_screenshot (shot, "gen-label-errors.png");
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+    assay_test_wait (300);
+  }
+  {
+    g_autoptr (GdkTexture) dark = assay_test_render (GTK_WIDGET (errors));
+    assay_test_save_screenshot (dark, "gen-label-errors-dark.png");
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  }
+  /* the first listed: which record, relabelled and undone */
+  first = assay_store_query_int (store, "SELECT id FROM gen_records ORDER BY json_extract (scores, '$.label_fit'), id LIMIT 1", 0);
+  before = condition_of (store, first);
+  g_assert_true (assay_label_errors_window_apply (errors));
+  g_assert_cmpuint (assay_label_errors_window_get_n_rows (errors), ==, n - 1);
+  {
+    g_autofree char *after = condition_of (store, first);
+    g_assert_cmpstr (after, !=, before);
+  }
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+  assay_test_wait (200);
+  {
+    g_autofree char *undone = condition_of (store, first);
+    g_assert_cmpstr (undone, ==, before);
+  }
+  /* a dismissal is kept */
+  assay_label_errors_window_select (errors, 0);
+  assay_label_errors_window_dismiss (errors);
+  g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM label_dismissals", 0), ==, 1);
+  gtk_window_close (GTK_WINDOW (errors));
+  assay_test_wait (100);
+}
+
+static void
+test_label_errors (void)
+{
+  g_autofree char *path = assay_test_path ("gen-errors-ui.assay");
+  g_autofree char *csv = g_build_filename (assay_test_shared_data (), "text", "ag_news_test.csv", NULL);
+  const char      *classes[] = { "World", "Sports", "Business", "Sci/Tech" };
+  g_autoptr (GError) error = NULL;
+
+  if (!g_file_test (csv, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("SKIP: no AG News in the shared data");
+      return;
+    }
+  g_remove (path);
+  {
+    g_autoptr (AssayStore) store = assay_store_open (path, &error);
+    g_autofree char *text = NULL;
+    g_auto (GStrv) lines = NULL;
+    g_assert_no_error (error);
+    g_assert_true (assay_store_exec (store, "INSERT INTO datasets (area, name) VALUES ('gen', 'AG News rewrites')", &error));
+    g_assert_true (g_file_get_contents (csv, &text, NULL, &error));
+    lines = g_strsplit (text, "\n", 601);
+    for (guint i = 0; i < 600; i++)
+      {
+        g_auto (GStrv) f = g_strsplit (lines[i], "\",\"", 3);
+        g_autofree char *body = NULL;
+        sqlite3_stmt *stmt;
+        int c = atoi (f[0] + 1) - 1;
+        body = g_strdup_printf ("%s. %s", f[1], f[2]);
+        body[strlen (body) - 1] = '\0';
+        if (i % 10 == 0)
+          c = (c + 1) % 4; /* a wrong label */
+        stmt = assay_store_prepare (store, "INSERT INTO gen_records (dataset_id, kind, text, condition) "
+                                           "VALUES (1, 'rewrite', ?, ?)", &error);
+        sqlite3_bind_text (stmt, 1, body, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text (stmt, 2, classes[CLAMP (c, 0, 3)], -1, SQLITE_STATIC);
+        g_assert_true (assay_store_step_done (store, stmt, &error));
+      }
+  }
+  assay_test_run_app (path, check_label_errors, NULL);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1340,5 +1463,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/generations/meaning", test_meaning);
   g_test_add_func ("/ui/generations/finetune", test_finetune);
   g_test_add_func ("/ui/generations/doubt", test_doubt);
+  g_test_add_func ("/ui/generations/label-errors", test_label_errors);
   return g_test_run ();
 }

@@ -271,6 +271,29 @@ assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorO
   return out;
 }
 
+gboolean
+assay_gen_correct_label (AssayStore *store, JsonObject *e, GError **error)
+{
+  const char *suggested = json_object_has_member (e, "suggested") ? json_object_get_string_member (e, "suggested") : NULL;
+  gint64      record = json_object_has_member (e, "record") ? json_object_get_int_member (e, "record") : 0;
+  g_autofree char *label = NULL;
+
+  if (suggested == NULL || record <= 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("this error has no record or no suggested label"));
+      return FALSE;
+    }
+  label = g_strdup_printf (_("Relabel record %lld as “%s”"), (long long) record, suggested);
+  if (!assay_store_edit_begin (store, label, error))
+    return FALSE;
+  if (!assay_store_edit_update (store, "gen_records", record, "condition", g_variant_new_string (suggested), error))
+    {
+      assay_store_edit_abort (store);
+      return FALSE;
+    }
+  return assay_store_edit_commit (store, error);
+}
+
 typedef struct
 {
   gint64                dataset;

@@ -29,6 +29,10 @@ JsonObject *assay_gen_label_errors (AssayStore                  *store,
                                     GCancellable                *cancellable,
                                     GError                     **error);
 
+/* Corrects one error as one undoable edit: the record's label becomes the suggested one.
+ * error_entry: one element of "errors". */
+gboolean    assay_gen_correct_label (AssayStore *store, JsonObject *error_entry, GError **error);
+
 /* On the worker; the result is the function's object */
 AssayJob   *assay_gen_errors_job_new (gint64 dataset, const AssayXmtcErrorOptions *options);
 
