@@ -45,6 +45,8 @@ struct _AssayTracesPage
   GtkLabel          *legend_range;
   GtkDrawingArea    *legend_labelled;
   GtkDrawingArea    *legend_predicted;
+  GtkDrawingArea    *legend_prm;
+  GtkWidget         *legend_prm_box;
   GtkLabel          *chosen_title;
   AssayTokenHeatmap *heatmap;
   GtkWidget         *rejected_box;
@@ -573,6 +575,7 @@ show_trace (AssayTracesPage *self)
       gtk_label_set_text (self->trace_label, "");
       assay_token_heatmap_set_data (self->heatmap, NULL, NULL, NULL);
       assay_token_heatmap_set_data (self->heatmap_rejected, NULL, NULL, NULL);
+      gtk_widget_set_visible (self->legend_prm_box, FALSE);
       g_string_free (s, TRUE);
       return;
     }
@@ -609,6 +612,7 @@ show_trace (AssayTracesPage *self)
   {
     g_autofree char *name = NULL;
     g_autofree double *prm = prm_steps (r, &name);
+    gtk_widget_set_visible (self->legend_prm_box, prm != NULL);
     if (prm != NULL)
       {
         guint n = g_strv_length (r->steps);
@@ -766,6 +770,20 @@ swatch_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer 
   else
     cairo_set_source_rgb (cr, 0.80, 0.10, 0.10);
   cairo_paint (cr);
+}
+
+/* The PRM lane's scale: green (1) at the top to red (0) at the bottom */
+static void
+prm_swatch_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
+{
+  for (int y = 0; y < height; y++)
+    {
+      double rgb[3];
+      assay_token_step_score_color (height > 1 ? 1.0 - (double) y / (height - 1) : 1.0, rgb);
+      cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
+      cairo_rectangle (cr, 0, y, width, 1.0);
+      cairo_fill (cr);
+    }
 }
 
 static void
@@ -1128,6 +1146,8 @@ assay_traces_page_class_init (AssayTracesPageClass *klass)
   CHILD (legend_range);
   CHILD (legend_labelled);
   CHILD (legend_predicted);
+  CHILD (legend_prm);
+  CHILD (legend_prm_box);
   CHILD (chosen_title);
   CHILD (heatmap);
   CHILD (rejected_box);
@@ -1163,6 +1183,7 @@ assay_traces_page_init (AssayTracesPage *self)
   gtk_drawing_area_set_draw_func (self->legend, legend_draw, self, NULL);
   gtk_drawing_area_set_draw_func (self->legend_labelled, swatch_draw, GINT_TO_POINTER (0), NULL);
   gtk_drawing_area_set_draw_func (self->legend_predicted, swatch_draw, GINT_TO_POINTER (1), NULL);
+  gtk_drawing_area_set_draw_func (self->legend_prm, prm_swatch_draw, NULL, NULL);
   update_legend (self);
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (selection_changed_cb), self);
   g_signal_connect (self->run_dropdown, "notify::selected", G_CALLBACK (run_changed_cb), self);

@@ -605,6 +605,7 @@ check_prm_lane (AssayWindow *window, gpointer data)
   g_assert_cmpfloat (fabs (assay_token_layout_get_step_score (layout, 0) - 0.1), <, 1e-9);
   g_assert_cmpfloat (fabs (assay_token_layout_get_step_score (layout, 1) - 0.8), <, 1e-9);
   g_assert_true (assay_test_find_label (GTK_WIDGET (page), "tiny-prm: first step below ½ is 0"));
+  g_assert_true (assay_test_find_label (GTK_WIDGET (page), "PRM: P(step right)"));
   {
     g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (h));
     int x, y;

@@ -451,6 +451,15 @@ assay_token_layout_set_cursor (AssayTokenLayout *self, int token)
   self->cursor = token >= 0 && token < self->n_tokens ? token : -1;
 }
 
+void
+assay_token_step_score_color (double p, double rgb[3])
+{
+  p = CLAMP (p, 0, 1);
+  rgb[0] = p < 0.5 ? 0.80 : 0.80 - (p - 0.5) * 2 * 0.65;
+  rgb[1] = p < 0.5 ? 0.15 + p * 2 * 0.50 : 0.65;
+  rgb[2] = 0.15;
+}
+
 double
 assay_token_layout_get_step_score (AssayTokenLayout *self, int step)
 {
@@ -592,9 +601,9 @@ assay_token_layout_draw (AssayTokenLayout *self, cairo_t *cr, double y0, double 
       /* the PRM's lane: P(step right) from red (0) through amber to green (1) */
       if (step >= 0 && self->step_scores != NULL && isfinite (self->step_scores[step]))
         {
-          double p = CLAMP (self->step_scores[step], 0, 1);
-          double r = p < 0.5 ? 0.80 : 0.80 - (p - 0.5) * 2 * 0.65, g = p < 0.5 ? 0.15 + p * 2 * 0.50 : 0.65;
-          cairo_set_source_rgb (cr, r, g, 0.15);
+          double rgb[3];
+          assay_token_step_score_color (self->step_scores[step], rgb);
+          cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
           cairo_rectangle (cr, self->gutter - 4.0 - SCORE_LANE + 1.0, y, SCORE_LANE - 3.0, self->line_h);
           cairo_fill (cr);
         }

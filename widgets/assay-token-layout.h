@@ -74,6 +74,9 @@ void              assay_token_legend_draw (cairo_t *cr, PangoContext *context, d
  * scheme; assay_token_color is the light one. */
 gboolean          assay_token_color (double v, double rgb[3]);
 gboolean          assay_token_color_scheme (double v, gboolean dark, double rgb[3]);
+/* The colour of a process reward model's P(step right) in the gutter's lane: red (0) through
+ * amber (1/2) to green (1) */
+void              assay_token_step_score_color (double p, double rgb[3]);
 /* The text colour drawn on a token of that background: the scheme's or white, whichever
  * contrasts more; and the WCAG contrast ratio of two colours. */
 void              assay_token_text_color (const double background[3], gboolean dark, double text[3]);
