@@ -325,7 +325,8 @@ test_traces_cli (void)
     g_assert_cmpuint (checked, ==, json_object_get_int_member (o, "records"));
   }
   {
-    const char *args[] = { "traces", "reward", "-w", ws, "--model", orm_dir, "--dataset", "1", "--json", NULL };
+    /* (traces prm is the same verb) */
+    const char *args[] = { "traces", "prm", "-w", ws, "--model", orm_dir, "--dataset", "1", "--json", NULL };
     g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
     g_assert_cmpstr (json_object_get_string_member (o, "kind"), ==, "orm");
     g_assert_false (json_object_has_member (o, "processbench"));

@@ -288,6 +288,7 @@ static const AssayCliVerb verbs[] = {
   { "sample", verb_sample, N_("N candidates per question from a local model, checked, with DPO pairs (T 1, 512 tokens)") },
   { "credit", verb_credit, N_("Token credit of every trace under a policy and a reference model") },
   { "reward", verb_reward, N_("Score traces with a reward model: a PRM's P(right) per step (min, last, product), an ORM's score; ProcessBench F1") },
+  { "prm", verb_reward, N_("The same as reward (a process or outcome reward model)") },
   { "eval", verb_eval, N_("First-error F1, re-ranking accuracy against N, pair rewards of a run") },
   { "render", verb_render, N_("A trace's token heatmap as PNG or SVG") },
   { NULL }
