@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "assay-gen-item.h"
 
+#include <math.h>
+
 /* what a list row can show: longer strings cost shaping time for nothing (ellipsized) */
 #define SNIPPET 90
 
@@ -14,6 +16,7 @@ struct _AssayGenItem
   int            rating;
   char          *snippet;
   char          *prompt;
+  double         p_good;  /* under the dataset's label model; NaN: none */
 };
 
 enum
@@ -71,6 +74,7 @@ assay_gen_item_class_init (AssayGenItemClass *klass)
 static void
 assay_gen_item_init (AssayGenItem *self)
 {
+  self->p_good = NAN;
 }
 
 /* The first SNIPPET characters, on one line */
@@ -98,7 +102,9 @@ load (AssayGenItem *self, AssayStore *store)
   sqlite3_stmt *stmt = assay_store_prepare (
     store,
     "SELECT kind, status, coalesce (rating, 0), substr (coalesce (edited, text), 1, 240), "
-    "substr (coalesce (prompt, source, ''), 1, 240) FROM gen_records WHERE id = ?",
+    "substr (coalesce (prompt, source, ''), 1, 240), "
+    "(SELECT s.p_good FROM gen_signals s WHERE s.record_id = gen_records.id ORDER BY s.run_id DESC LIMIT 1) "
+    "FROM gen_records WHERE id = ?",
     NULL);
 
   g_clear_pointer (&self->kind, g_free);
@@ -115,6 +121,7 @@ load (AssayGenItem *self, AssayStore *store)
       self->rating = sqlite3_column_int (stmt, 2);
       self->snippet = one_line ((const char *) sqlite3_column_text (stmt, 3));
       self->prompt = one_line ((const char *) sqlite3_column_text (stmt, 4));
+      self->p_good = sqlite3_column_type (stmt, 5) == SQLITE_NULL ? NAN : sqlite3_column_double (stmt, 5);
     }
   sqlite3_reset (stmt);
 }
@@ -149,6 +156,12 @@ gint64
 assay_gen_item_get_id (AssayGenItem *self)
 {
   return self->id;
+}
+
+double
+assay_gen_item_get_p_good (AssayGenItem *self)
+{
+  return self->p_good;
 }
 
 const char *

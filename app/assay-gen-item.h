@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* assay-gen-item.h: one generation record as a list row: its id and the few fields the list
- * shows (kind, status, rating, the start of its text and prompt), read on demand. */
+ * shows (kind, status, rating, P(good) under the label model, the start of its text and prompt),
+ * read on demand. */
 #pragma once
 
 #include "assay-gen-record.h"
@@ -20,5 +21,7 @@ AssayGenStatus assay_gen_item_get_status (AssayGenItem *self);
 int            assay_gen_item_get_rating (AssayGenItem *self);
 const char    *assay_gen_item_get_snippet (AssayGenItem *self);
 const char    *assay_gen_item_get_prompt (AssayGenItem *self);
+/* P(good) under the dataset's label model (signals fit), NaN when it has none */
+double         assay_gen_item_get_p_good (AssayGenItem *self);
 
 G_END_DECLS

@@ -96,6 +96,7 @@ struct _AssayGenerationsPage
   guint               refit_timeout; /* in order of doubt: the label model again, after decisions */
   AssayJob           *refit_job;
   GArray             *refit_queue;   /* gint64: datasets to fit next */
+  gboolean            doubt_top;     /* the order just changed: the list starts at its top */
 };
 
 G_DEFINE_FINAL_TYPE (AssayGenerationsPage, assay_generations_page, ASSAY_TYPE_PAGE)
@@ -1184,8 +1185,17 @@ update_row (GtkListItem *item)
   }
   gtk_label_set_text (title, assay_gen_item_get_snippet (row) != NULL ? assay_gen_item_get_snippet (row) : "");
   s = g_string_new (NULL);
-  g_string_append_printf (s, "%s · #%lld", assay_gen_item_get_kind (row) != NULL ? assay_gen_item_get_kind (row) : "?",
-                          (long long) assay_gen_item_get_id (row));
+  /* the label model's belief first, coloured as in the record's line */
+  if (isfinite (assay_gen_item_get_p_good (row)))
+    {
+      double p = assay_gen_item_get_p_good (row);
+      g_string_append_printf (s, "<span foreground='%s' weight='bold'>%.2f</span> · ",
+                              p < 0.25 ? "#c01c28" : p < 0.75 ? "#c64600" : "#26a269", p);
+    }
+  {
+    g_autofree char *kind = g_markup_escape_text (assay_gen_item_get_kind (row) != NULL ? assay_gen_item_get_kind (row) : "?", -1);
+    g_string_append_printf (s, "%s · #%lld", kind, (long long) assay_gen_item_get_id (row));
+  }
   if (assay_gen_item_get_rating (row) > 0)
     {
       g_string_append (s, " · ");
@@ -1193,8 +1203,11 @@ update_row (GtkListItem *item)
         g_string_append (s, "★");
     }
   if (assay_gen_item_get_prompt (row) != NULL && *assay_gen_item_get_prompt (row))
-    g_string_append_printf (s, " · %s", assay_gen_item_get_prompt (row));
-  gtk_label_set_text (sub, s->str);
+    {
+      g_autofree char *prompt = g_markup_escape_text (assay_gen_item_get_prompt (row), -1);
+      g_string_append_printf (s, " · %s", prompt);
+    }
+  gtk_label_set_markup (sub, s->str);
   g_string_free (s, TRUE);
 }
 
@@ -1285,11 +1298,12 @@ refit_finished_cb (AssayJob *job, AssayGenerationsPage *self)
       refit_next (self);
       return;
     }
-  /* all fitted: the new order, on the record shown */
+  /* all fitted: the new order, on the record shown (at its top when the order was just chosen) */
   if (doubt_order (self) && !self->editing)
-    reload (self, self->record != NULL ? self->record->id : 0);
+    reload (self, self->doubt_top ? 0 : self->record != NULL ? self->record->id : 0);
   else if (self->record != NULL && !self->editing)
     show_record (self, self->record->id);
+  self->doubt_top = FALSE;
 }
 
 static void
@@ -1368,8 +1382,10 @@ order_changed_cb (GObject *object, GParamSpec *pspec, AssayGenerationsPage *self
 {
   if (self->updating)
     return;
+  /* a new order starts at its top: the likeliest wrong, or the most uncertain */
   fit_missing (self);
-  reload (self, self->record != NULL ? self->record->id : 0);
+  self->doubt_top = self->refit_job != NULL;
+  reload (self, 0);
 }
 
 static void

@@ -1250,6 +1250,17 @@ check_doubt (AssayWindow *window, gpointer data)
   assay_test_wait (200);
   g_assert_cmpint (assay_generations_page_get_current (page), ==, first);
   g_assert_true (assay_test_find_label (GTK_WIDGET (page), "P(good) "));
+  /* the rows carry P(good) too, lowest first */
+  {
+    GListModel *rows = assay_generations_page_get_rows (page);
+    g_autoptr (AssayGenItem) a = g_list_model_get_item (rows, 0);
+    g_autoptr (AssayGenItem) b = g_list_model_get_item (rows, 1);
+    g_assert_true (isfinite (assay_gen_item_get_p_good (a)));
+    g_assert_cmpfloat (assay_gen_item_get_p_good (a), <=, assay_gen_item_get_p_good (b));
+    g_assert_cmpfloat (fabs (assay_gen_item_get_p_good (a) -
+                             json_object_get_double_member (json_array_get_object_element (json_object_get_array_member (shown, "ranked"), 0), "p_good")),
+                       <, 1e-12);
+  }
   {
     g_autoptr (GdkTexture) whole = assay_test_render (GTK_WIDGET (window));
     assay_test_save_screenshot (whole, "generations-doubt.png");
