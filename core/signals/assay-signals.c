@@ -12,6 +12,7 @@
 #include "assay-answer.h"
 #include "assay-arith-check.h"
 #include "assay-error.h"
+#include "assay-gen-record.h"
 #include "assay-json.h"
 
 /* ---- signals under construction: a value per record (NaN: abstain) ---- */
@@ -165,27 +166,19 @@ assay_signals_votes (const AssaySignals *s)
 
 /* The steps of a record (a JSON array of strings), else its text, recomputed */
 static double
-arithmetic (const char *steps, const char *text)
+arithmetic (const char *steps_json, const char *text)
 {
+  g_auto (GStrv) steps = assay_gen_steps_parse (steps_json);
   AssayArithCheck c;
   guint checked = 0, wrong = 0;
-  g_autoptr (JsonNode) node = steps != NULL && assay_json_check (steps, -1, NULL) ? json_from_string (steps, NULL) : NULL;
 
-  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+  for (guint k = 0; steps != NULL && steps[k] != NULL; k++)
     {
-      JsonArray *a = json_node_get_array (node);
-      for (guint k = 0; k < json_array_get_length (a); k++)
-        {
-          JsonNode *e = json_array_get_element (a, k);
-          if (JSON_NODE_HOLDS_VALUE (e) && json_node_get_value_type (e) == G_TYPE_STRING)
-            {
-              assay_arith_check (json_node_get_string (e), &c);
-              checked += c.checked;
-              wrong += c.wrong;
-            }
-        }
+      assay_arith_check (steps[k], &c);
+      checked += c.checked;
+      wrong += c.wrong;
     }
-  else
+  if (steps == NULL)
     {
       assay_arith_check (text, &c);
       checked = c.checked;
@@ -344,14 +337,15 @@ assay_signals_read (AssayStore *store, gint64 dataset, GError **error)
     {
       guint       i = ids->len;
       gint64      id = sqlite3_column_int64 (stmt, 0);
-      const char *status = (const char *) sqlite3_column_text (stmt, 1);
-      gint8       k = g_strcmp0 (status, "accepted") == 0 ? 1
-                      : g_strcmp0 (status, "rejected") == 0 || g_strcmp0 (status, "edited") == 0 ? 0 : -1;
+      AssayGenStatus status = ASSAY_GEN_PENDING;
+      gint8       k;
       gint8       t = sqlite3_column_type (stmt, 7) == SQLITE_NULL ? -1 : sqlite3_column_int (stmt, 7) < 0;
       const char *text = (const char *) sqlite3_column_text (stmt, 4);
       const char *scores = (const char *) sqlite3_column_text (stmt, 5);
       char       *extracted;
 
+      assay_gen_parse_status ((const char *) sqlite3_column_text (stmt, 1), &status);
+      k = status == ASSAY_GEN_ACCEPTED ? 1 : status == ASSAY_GEN_PENDING ? -1 : 0; /* rejected, edited: 0 */
       g_hash_table_insert (row_of, GSIZE_TO_POINTER ((gsize) id), GUINT_TO_POINTER (i));
       g_array_append_val (ids, id);
       g_array_append_val (known, k);
@@ -361,13 +355,13 @@ assay_signals_read (AssayStore *store, gint64 dataset, GError **error)
       arith->value[i] = arithmetic ((const char *) sqlite3_column_text (stmt, 3), text);
       if (scores != NULL)
         {
-          g_autoptr (JsonNode) node = assay_json_check (scores, -1, NULL) ? json_from_string (scores, NULL) : NULL;
-          if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+          g_autoptr (JsonObject) object = assay_json_object_from_string (scores, NULL);
+          if (object != NULL)
             {
               JsonObjectIter it;
               const char *key;
               JsonNode   *member;
-              json_object_iter_init (&it, json_node_get_object (node));
+              json_object_iter_init (&it, object);
               while (json_object_iter_next (&it, &key, &member))
                 /* a PRM's last and product aggregations repeat its min (kept for best-of-N) */
                 if (JSON_NODE_HOLDS_VALUE (member) && !g_str_has_suffix (key, ":last") && !g_str_has_suffix (key, ":prod")
@@ -448,7 +442,6 @@ void
 assay_signals_fit_options_init (AssaySignalsFitOptions *options)
 {
   options->use_decisions = TRUE;
-  options->store = TRUE;
 }
 
 static void
@@ -548,6 +541,7 @@ assay_signals_fit (AssayStore                   *store,
   g_autoptr (JsonObject) params = json_object_new ();
   AssayLabelVotes v;
   JsonArray *signals, *dependent;
+  g_autofree gint8 *truth = NULL;
   guint decided;
   gint64 run = 0;
 
@@ -574,6 +568,14 @@ assay_signals_fit (AssayStore                   *store,
   if ((model = assay_label_model_fit (&v, NULL, error)) == NULL)
     return NULL;
   decided = options->use_decisions ? s->n_known : 0;
+  /* evaluated against the truth: the records with one, not decided */
+  if (s->n_truth > 0)
+    {
+      truth = g_memdup2 (s->truth, s->n);
+      for (guint i = 0; i < s->n; i++)
+        if (decided > 0 && s->known[i] >= 0)
+          truth[i] = -1;
+    }
 
   json_object_set_int_member (o, "dataset", dataset);
   json_object_set_int_member (o, "records", s->n);
@@ -614,16 +616,11 @@ assay_signals_fit (AssayStore                   *store,
         json_object_set_object_member (e, "measured", measured (s, model, j));
       else
         json_object_set_null_member (e, "measured");
-      if (s->n_truth > 0)
+      if (truth != NULL)
         {
           g_autofree double *alone = g_new (double, s->n);
-          g_autofree gint8 *truth = g_memdup2 (s->truth, s->n);
           for (guint i = 0; i < s->n; i++)
-            {
-              alone[i] = assay_label_model_category_good (model, j, s->votes[(gsize) i * s->m + j]);
-              if (decided > 0 && s->known[i] >= 0)
-                truth[i] = -1;
-            }
+            alone[i] = assay_label_model_category_good (model, j, s->votes[(gsize) i * s->m + j]);
           set_double_or_null (e, "auroc", assay_auroc (alone, truth, s->n));
         }
       json_array_add_object_element (signals, e);
@@ -638,10 +635,9 @@ assay_signals_fit (AssayStore                   *store,
       json_array_add_array_element (dependent, pair);
     }
   json_object_set_array_member (o, "dependent", dependent);
-  if (s->n_truth > 0)
+  if (truth != NULL)
     {
       JsonObject *ev = json_object_new ();
-      g_autofree gint8 *truth = g_memdup2 (s->truth, s->n);
       g_autofree double *majority = g_new (double, s->n);
       guint evaluated = 0;
       double best = -1;
@@ -650,8 +646,6 @@ assay_signals_fit (AssayStore                   *store,
         {
           guint at = 0;
           majority[i] = 0;
-          if (decided > 0 && s->known[i] >= 0)
-            truth[i] = -1;
           evaluated += truth[i] >= 0;
           for (guint j = 0; j < s->m; j++)
             {
@@ -689,12 +683,9 @@ assay_signals_fit (AssayStore                   *store,
       json_object_set_object_member (o, "evaluation", ev);
     }
   json_object_set_boolean_member (params, "decisions", options->use_decisions);
-  if (options->store)
-    {
-      if (!store_fit (store, dataset, s, model, params, o, g_timer_elapsed (timer, NULL), &run, error))
-        return NULL;
-      json_object_set_int_member (o, "run", run);
-    }
+  if (!store_fit (store, dataset, s, model, params, o, g_timer_elapsed (timer, NULL), &run, error))
+    return NULL;
+  json_object_set_int_member (o, "run", run);
   return g_steal_pointer (&o);
 }
 

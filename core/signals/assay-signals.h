@@ -60,7 +60,6 @@ AssayLabelVotes assay_signals_votes (const AssaySignals *signals);
 typedef struct
 {
   gboolean use_decisions;  /* TRUE: the reviewer's decisions are known labels */
-  gboolean store;          /* TRUE: a run with P(good) per record */
 } AssaySignalsFitOptions;
 
 void assay_signals_fit_options_init (AssaySignalsFitOptions *options);
