@@ -11,6 +11,7 @@
 #include "assay-answer.h"
 #include "assay-credit.h"
 #include "assay-error.h"
+#include "assay-gen-record.h"
 #include "assay-json.h"
 #include "assay-reward-model.h"
 
@@ -160,29 +161,6 @@ model_name (const char *dir)
   return base;
 }
 
-static GStrv
-steps_of (const char *json)
-{
-  g_autoptr (JsonNode) node = json != NULL && assay_json_check (json, -1, NULL) ? json_from_string (json, NULL) : NULL;
-  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
-  JsonArray *a;
-
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return NULL;
-  a = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (a); i++)
-    {
-      JsonNode *e = json_array_get_element (a, i);
-      if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_STRING)
-        return NULL;
-      g_ptr_array_add (out, g_strdup (json_node_get_string (e)));
-    }
-  if (out->len == 0)
-    return NULL;
-  g_ptr_array_add (out, NULL);
-  return (GStrv) g_ptr_array_free (g_steal_pointer (&out), FALSE);
-}
-
 static gboolean
 save (AssayStore *store, const AssayTraceRewardOptions *o, const char *backend_name, gboolean prm, const char *name, GArray *rows,
       JsonObject *metrics, double seconds, gint64 *run, GError **error)
@@ -300,8 +278,8 @@ assay_trace_reward (AssayStore *store, const AssayTraceRewardOptions *o, AssayBa
         ok = FALSE;
       else if (prm)
         {
-          g_auto (GStrv) steps = steps_of ((const char *) sqlite3_column_text (stmt, 3));
-          if (steps != NULL)
+          g_auto (GStrv) steps = assay_gen_steps_parse ((const char *) sqlite3_column_text (stmt, 3));
+          if (steps != NULL && steps[0] != NULL)
             {
               s.n = (int) g_strv_length (steps);
               s.p = g_new (double, s.n);
