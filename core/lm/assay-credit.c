@@ -283,6 +283,68 @@ assay_rerank (const char *const *answers, const double *rewards, int n, AssayRer
   return best;
 }
 
+JsonObject *
+assay_rerank_curves (GPtrArray *groups, const char *const *answers, const int *correct,
+                     const AssayRerankCurve *curves, guint n_curves)
+{
+  g_autofree JsonArray **arrays = g_new (JsonArray *, n_curves + 1);
+  JsonObject *o;
+  JsonArray  *ns;
+  guint       max_n = 0, multi = 0;
+
+  for (guint q = 0; q < groups->len; q++)
+    {
+      max_n = MAX (max_n, ((GArray *) groups->pdata[q])->len);
+      multi += ((GArray *) groups->pdata[q])->len >= 2;
+    }
+  if (multi == 0)
+    return NULL;
+  ns = json_array_new ();
+  for (guint m = 0; m <= n_curves; m++)
+    arrays[m] = json_array_new ();
+  for (guint n = 1;; n = n * 2 > max_n && n < max_n ? max_n : n * 2)
+    {
+      g_autofree double *right = g_new0 (double, n_curves + 1);
+      g_autofree const char **a = g_new (const char *, n);
+      g_autofree double *scores = g_new (double, n);
+      guint count = 0;
+      for (guint q = 0; q < groups->len; q++)
+        {
+          GArray  *c = groups->pdata[q];
+          gboolean any = FALSE;
+          if (c->len < n)
+            continue;
+          for (guint i = 0; i < n; i++)
+            {
+              a[i] = answers[g_array_index (c, guint, i)];
+              any |= correct[g_array_index (c, guint, i)] == 1;
+            }
+          for (guint m = 0; m < n_curves; m++)
+            {
+              int chosen;
+              for (guint i = 0; i < n; i++)
+                scores[i] = curves[m].scores != NULL ? curves[m].scores[g_array_index (c, guint, i)] : 0.0;
+              chosen = assay_rerank (a, scores, (int) n, curves[m].method);
+              right[m] += chosen >= 0 && correct[g_array_index (c, guint, chosen)] == 1;
+            }
+          right[n_curves] += any;
+          count++;
+        }
+      json_array_add_int_element (ns, n);
+      for (guint m = 0; m <= n_curves; m++)
+        json_array_add_double_element (arrays[m], count > 0 ? right[m] / count : 0.0);
+      if (n >= max_n)
+        break;
+    }
+  o = json_object_new ();
+  json_object_set_int_member (o, "questions", groups->len);
+  json_object_set_array_member (o, "n", ns);
+  for (guint m = 0; m < n_curves; m++)
+    json_object_set_array_member (o, curves[m].key, arrays[m]);
+  json_object_set_array_member (o, "any_correct", arrays[n_curves]);
+  return o;
+}
+
 GArray *
 assay_credit_pairs (const gboolean *correct, int n, guint64 seed, int max_pairs)
 {

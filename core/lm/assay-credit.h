@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -69,6 +70,27 @@ typedef enum
  * or -1 when no candidate has an answer: the index of the first candidate giving it. Ties go to
  * the answer seen first. */
 int     assay_rerank (const char *const *answers, const double *rewards, int n, AssayRerank method);
+
+/* One curve of re-ranking against N: a member name, the rule, and each candidate's score (NULL
+ * for majority voting) */
+typedef struct
+{
+  const char   *key;
+  AssayRerank   method;
+  const double *scores;
+} AssayRerankCurve;
+
+/* Re-ranking against N over questions: groups holds, per question, a GArray of candidate indices
+ * (guint) in their order; answers (normalised, NULL: none) and correct (1, 0) are per candidate.
+ * For N = 1, 2, 4, ... and the largest group, over the questions with at least N candidates and
+ * their first N: the accuracy of each curve's choice (assay_rerank) and the share with any
+ * correct candidate. {"questions", "n": [..], <key>: [..] per curve, "any_correct": [..]}, or NULL
+ * when no question has two candidates or more. */
+JsonObject *assay_rerank_curves (GPtrArray              *groups,
+                                 const char *const      *answers,
+                                 const int              *correct,
+                                 const AssayRerankCurve *curves,
+                                 guint                   n_curves);
 
 /* DPO pairs from candidates of one question (DESIGN.md §6.5): none unless the share of correct
  * candidates lies in [0.25, 0.85]; else up to max_pairs distinct (correct, wrong) index pairs

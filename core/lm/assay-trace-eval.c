@@ -200,83 +200,49 @@ questions (GArray *rows)
 static void
 rerank (GPtrArray *qs, JsonObject *o)
 {
-  static const AssayRerank methods[] = { ASSAY_RERANK_MAJORITY, ASSAY_RERANK_BEST_OF_N,
-                                         ASSAY_RERANK_WEIGHTED };
-  static const char *const names[] = { "majority", "best_of_n", "weighted" };
-  JsonArray *curves[4], *ns, *by_certainty = NULL;
-  guint      max_n = 0, multi = 0;
-  gboolean   certainty = FALSE;
+  g_autoptr (GPtrArray) groups = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g_autoptr (GPtrArray) answers = g_ptr_array_new ();
+  g_autoptr (GArray) correct = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr (GArray) rewards = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) certainty = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (JsonObject) curves = NULL;
+  gboolean has_certainty = FALSE;
 
+  /* the candidates one after the other, each question a list of their indices */
   for (guint q = 0; q < qs->len; q++)
     {
       GPtrArray *c = qs->pdata[q];
-      max_n = MAX (max_n, c->len);
-      multi += c->len >= 2;
-    }
-  if (multi == 0)
-    return;
-  /* best-of-N by the policy's self-certainty, when the run computed it */
-  for (guint q = 0; q < qs->len; q++)
-    for (guint i = 0; i < ((GPtrArray *) qs->pdata[q])->len; i++)
-      certainty |= isfinite (((Row *) ((GPtrArray *) qs->pdata[q])->pdata[i])->certainty);
-  if (certainty)
-    by_certainty = json_array_new ();
-  ns = json_array_new ();
-  for (int m = 0; m < 4; m++)
-    curves[m] = json_array_new ();
-  for (guint n = 1; n <= max_n; n = n * 2 > max_n && n < max_n ? max_n : n * 2)
-    {
-      double correct[4] = { 0 }, correct_certainty = 0;
-      guint  count = 0;
-      for (guint q = 0; q < qs->len; q++)
+      GArray    *g = g_array_new (FALSE, FALSE, sizeof (guint));
+      for (guint i = 0; i < c->len; i++)
         {
-          GPtrArray         *c = qs->pdata[q];
-          g_autofree const char **answers = NULL;
-          g_autofree double *rewards = NULL;
-          gboolean           any = FALSE;
-          if (c->len < n)
-            continue;
-          answers = g_new (const char *, n);
-          rewards = g_new (double, n);
-          for (guint i = 0; i < n; i++)
-            {
-              Row *r = c->pdata[i];
-              answers[i] = r->answer;
-              rewards[i] = r->reward;
-              any |= r->correct == 1;
-            }
-          for (int m = 0; m < 3; m++)
-            {
-              int chosen = assay_rerank (answers, rewards, (int) n, methods[m]);
-              correct[m] += chosen >= 0 && ((Row *) c->pdata[chosen])->correct == 1;
-            }
-          correct[3] += any;
-          if (certainty)
-            {
-              guint best = 0;
-              for (guint i = 1; i < n; i++)
-                if (((Row *) c->pdata[i])->certainty > ((Row *) c->pdata[best])->certainty
-                    || (isnan (((Row *) c->pdata[best])->certainty) && !isnan (((Row *) c->pdata[i])->certainty)))
-                  best = i;
-              correct_certainty += ((Row *) c->pdata[best])->correct == 1;
-            }
-          count++;
+          Row  *r = c->pdata[i];
+          guint k = answers->len;
+          g_ptr_array_add (answers, r->answer);
+          g_array_append_val (correct, r->correct);
+          g_array_append_val (rewards, r->reward);
+          g_array_append_val (certainty, r->certainty);
+          g_array_append_val (g, k);
+          has_certainty |= isfinite (r->certainty);
         }
-      json_array_add_int_element (ns, n);
-      for (int m = 0; m < 4; m++)
-        json_array_add_double_element (curves[m], count > 0 ? correct[m] / count : 0.0);
-      if (certainty)
-        json_array_add_double_element (by_certainty, count > 0 ? correct_certainty / count : 0.0);
-      if (n == max_n)
-        break;
+      g_ptr_array_add (groups, g);
     }
-  json_object_set_int_member (o, "questions", qs->len);
-  json_object_set_array_member (o, "n", ns);
-  for (int m = 0; m < 3; m++)
-    json_object_set_array_member (o, names[m], curves[m]);
-  json_object_set_array_member (o, "any_correct", curves[3]);
-  if (certainty)
-    json_object_set_array_member (o, "best_of_n_certainty", by_certainty);
+  {
+    const AssayRerankCurve list[] = {
+      { "majority", ASSAY_RERANK_MAJORITY, NULL },
+      { "best_of_n", ASSAY_RERANK_BEST_OF_N, (const double *) rewards->data },
+      { "weighted", ASSAY_RERANK_WEIGHTED, (const double *) rewards->data },
+      /* by the policy's self-certainty, when the run computed it */
+      { "best_of_n_certainty", ASSAY_RERANK_BEST_OF_N, (const double *) certainty->data },
+    };
+    curves = assay_rerank_curves (groups, (const char *const *) answers->pdata, (const int *) correct->data, list,
+                                  has_certainty ? 4 : 3);
+  }
+  if (curves != NULL)
+    {
+      g_autoptr (GList) keys = json_object_get_members (curves);
+      for (GList *l = keys; l != NULL; l = l->next)
+        json_object_set_member (o, l->data, json_node_copy (json_object_get_member (curves, l->data)));
+    }
 }
 
 static void

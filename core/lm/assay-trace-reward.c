@@ -50,99 +50,50 @@ aggregate (const Scored *s, gboolean prm, int how)
   return v;
 }
 
-/* Best-of-N re-ranking: over the questions (same prompt) with N candidates or more whose
- * correctness is known, their first N by id; accuracy of the candidate with the best score under
- * each aggregation, of majority voting, and the share with any correct candidate. */
+/* Best-of-N re-ranking (assay_rerank_curves) over the questions (same prompt) whose candidates'
+ * correctness is known: by each aggregation of a PRM, or by an ORM's score, beside majority
+ * voting and the share with any correct candidate. */
 static void
 best_of_n (GArray *rows, gboolean prm, JsonObject *out)
 {
-  static const char *const names[] = { "best_of_n_min", "best_of_n_last", "best_of_n_prod" };
-  g_autoptr (GHashTable) by_prompt = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_ptr_array_unref);
-  g_autoptr (GPtrArray) qs = g_ptr_array_new ();
-  int        methods = prm ? 3 : 1;
-  JsonObject *o;
-  JsonArray  *ns, *curves[5];
-  guint       max_n = 0, multi = 0;
+  g_autoptr (GHashTable) by_prompt = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) groups = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g_autoptr (GPtrArray) answers = g_ptr_array_new ();
+  g_autoptr (GArray) correct = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autofree double *scores = g_new (double, 3 * MAX (rows->len, 1));
+  JsonObject *curves;
 
   for (guint i = 0; i < rows->len; i++)
     {
-      Scored    *r = &g_array_index (rows, Scored, i);
-      GPtrArray *q;
+      Scored *r = &g_array_index (rows, Scored, i);
+      GArray *g;
+      guint   k = answers->len;
       if (r->correct < 0 || r->prompt == NULL)
         continue;
-      if ((q = g_hash_table_lookup (by_prompt, r->prompt)) == NULL)
+      if ((g = g_hash_table_lookup (by_prompt, r->prompt)) == NULL)
         {
-          q = g_ptr_array_new ();
-          g_hash_table_insert (by_prompt, r->prompt, q);
-          g_ptr_array_add (qs, q);
+          g = g_array_new (FALSE, FALSE, sizeof (guint));
+          g_hash_table_insert (by_prompt, r->prompt, g);
+          g_ptr_array_add (groups, g);
         }
-      g_ptr_array_add (q, r);
+      g_ptr_array_add (answers, r->answer);
+      g_array_append_val (correct, r->correct);
+      for (int how = 0; how < 3; how++)
+        scores[(gsize) how * rows->len + k] = aggregate (r, prm, how);
+      g_array_append_val (g, k);
     }
-  for (guint q = 0; q < qs->len; q++)
-    {
-      max_n = MAX (max_n, ((GPtrArray *) qs->pdata[q])->len);
-      multi += ((GPtrArray *) qs->pdata[q])->len >= 2;
-    }
-  if (multi == 0)
-    return;
-  o = json_object_new ();
-  ns = json_array_new ();
-  for (int m = 0; m < 5; m++)
-    curves[m] = json_array_new ();
-  for (guint n = 1;; n = n * 2 > max_n && n < max_n ? max_n : n * 2)
-    {
-      double right[5] = { 0 };
-      guint  count = 0;
-      for (guint q = 0; q < qs->len; q++)
-        {
-          GPtrArray *c = qs->pdata[q];
-          g_autofree const char **answers = NULL;
-          g_autofree double *scores = NULL;
-          gboolean any = FALSE;
-          if (c->len < n)
-            continue;
-          answers = g_new (const char *, n);
-          scores = g_new (double, n);
-          for (guint i = 0; i < n; i++)
-            {
-              answers[i] = ((Scored *) c->pdata[i])->answer;
-              any |= ((Scored *) c->pdata[i])->correct == 1;
-            }
-          for (int m = 0; m < methods; m++)
-            {
-              int best = 0;
-              for (guint i = 0; i < n; i++)
-                scores[i] = aggregate (c->pdata[i], prm, m);
-              for (guint i = 1; i < n; i++)
-                if (scores[i] > scores[best])
-                  best = (int) i;
-              right[m] += ((Scored *) c->pdata[best])->correct == 1;
-            }
-          {
-            int chosen = assay_rerank (answers, scores, (int) n, ASSAY_RERANK_MAJORITY);
-            right[3] += chosen >= 0 && ((Scored *) c->pdata[chosen])->correct == 1;
-          }
-          right[4] += any;
-          count++;
-        }
-      json_array_add_int_element (ns, n);
-      for (int m = 0; m < 5; m++)
-        json_array_add_double_element (curves[m], count > 0 ? right[m] / count : 0);
-      if (n >= max_n)
-        break;
-    }
-  json_object_set_int_member (o, "questions", qs->len);
-  json_object_set_array_member (o, "n", ns);
-  for (int m = 0; m < 3; m++)
-    {
-      if (m < methods)
-        json_object_set_array_member (o, prm ? names[m] : "best_of_n", curves[m]);
-      else
-        json_array_unref (curves[m]);
-    }
-  json_object_set_array_member (o, "majority", curves[3]);
-  json_object_set_array_member (o, "any_correct", curves[4]);
-  json_object_set_object_member (out, "rerank", o);
+  {
+    const AssayRerankCurve list[] = {
+      { "majority", ASSAY_RERANK_MAJORITY, NULL },
+      { prm ? "best_of_n_min" : "best_of_n", ASSAY_RERANK_BEST_OF_N, scores },
+      { "best_of_n_last", ASSAY_RERANK_BEST_OF_N, scores + rows->len },
+      { "best_of_n_prod", ASSAY_RERANK_BEST_OF_N, scores + 2 * (gsize) rows->len },
+    };
+    curves = assay_rerank_curves (groups, (const char *const *) answers->pdata, (const int *) correct->data, list,
+                                  prm ? 4 : 2);
+  }
+  if (curves != NULL)
+    json_object_set_object_member (out, "rerank", curves);
 }
 
 /* The folder's name, as a key: letters, digits, dot, dash and underscore */
