@@ -87,7 +87,7 @@ assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorO
   g_autoptr (GArray) found = g_array_new (FALSE, FALSE, sizeof (Found));
   g_autoptr (AssayCsr) x = NULL;
   g_autoptr (AssayClResult) cl = NULL;
-  g_autofree guint *given = NULL, *count = NULL;
+  g_autofree guint *given = NULL;
   g_autofree gsize *offsets = NULL;
   g_autofree double *prob = NULL, *fit = NULL;
   g_autofree char *area = NULL;
@@ -192,22 +192,12 @@ assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorO
                                        progress_data, cancellable, error)) == NULL)
     return NULL;
   /* one label per record: the label probabilities of a record sum to 1 */
-  for (guint i = 0; i < n; i++)
-    {
-      double s = 0;
-      for (guint l = 0; l < L; l++)
-        s += prob[(gsize) i * L + l];
-      for (guint l = 0; l < L; l++)
-        prob[(gsize) i * L + l] = s > 0 ? prob[(gsize) i * L + l] / s : 1.0 / L;
-    }
+  assay_cl_normalize_rows (prob, n, L);
   cl = assay_confident_learning (prob, given, n, L, options->filter, options->rank);
   for (guint k = 0; k < cl->issues->len; k++)
     {
-      guint i = g_array_index (cl->issues, guint, k), best = given[i] == 0 ? 1 : 0;
+      guint i = g_array_index (cl->issues, guint, k), best = assay_cl_suggested (prob + (gsize) i * L, L, given[i]);
       Found f;
-      for (guint l = 0; l < L; l++)
-        if (l != given[i] && prob[(gsize) i * L + l] > prob[(gsize) i * L + best])
-          best = l;
       f.row = i;
       f.suggested = (int) best;
       f.score = cl->quality[i];

@@ -262,3 +262,27 @@ assay_platt_prob (double s, double A, double B)
   double z = s * A + B;
   return z >= 0 ? exp (-z) / (1.0 + exp (-z)) : 1.0 / (1.0 + exp (z));
 }
+
+void
+assay_cl_normalize_rows (double *probs, guint n, guint K)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      double *row = probs + (gsize) i * K, s = 0.0;
+      for (guint l = 0; l < K; l++)
+        s += row[l];
+      for (guint l = 0; l < K; l++)
+        row[l] = s > 0 ? row[l] / s : 1.0 / K;
+    }
+}
+
+guint
+assay_cl_suggested (const double *row, guint K, guint given)
+{
+  guint best = given == 0 ? 1 : 0;
+
+  for (guint l = 0; l < K; l++)
+    if (l != given && row[l] > row[best])
+      best = l;
+  return best;
+}

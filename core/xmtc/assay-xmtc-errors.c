@@ -162,14 +162,8 @@ assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcEr
         g_autofree guint *given = g_new (guint, n);
         g_autoptr (AssayClResult) r = NULL;
         for (guint i = 0; i < n; i++)
-          {
-            double s = 0.0;
-            given[i] = d->labels[d->label_offsets[i]];
-            for (guint l = 0; l < L; l++)
-              s += prob[(gsize) i * L + l];
-            for (guint l = 0; l < L; l++)
-              prob[(gsize) i * L + l] = s > 0 ? prob[(gsize) i * L + l] / s : 1.0 / L;
-          }
+          given[i] = d->labels[d->label_offsets[i]];
+        assay_cl_normalize_rows (prob, n, L);
         r = assay_confident_learning (prob, given, n, L, options->filter, options->rank);
         checked = L;
         if (options->baseline)
@@ -180,11 +174,8 @@ assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcEr
             }
         for (guint k = 0; k < r->issues->len; k++)
           {
-            guint i = g_array_index (r->issues, guint, k), best = given[i] == 0 ? 1 : 0;
+            guint i = g_array_index (r->issues, guint, k), best = assay_cl_suggested (prob + (gsize) i * L, L, given[i]);
             Found e;
-            for (guint l = 0; l < L; l++)
-              if (l != given[i] && prob[(gsize) i * L + l] > prob[(gsize) i * L + best])
-                best = l;
             e.doc = i;
             e.label = given[i];
             e.given = TRUE;
