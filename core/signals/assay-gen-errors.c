@@ -13,6 +13,7 @@
 #include "assay-error.h"
 #include "assay-json.h"
 #include "assay-oof.h"
+#include "assay-xmtc-jobs.h"
 
 typedef struct
 {
@@ -284,37 +285,9 @@ assay_gen_correct_label (AssayStore *store, JsonObject *e, GError **error)
   return assay_store_edit_commit (store, error);
 }
 
-typedef struct
-{
-  gint64                dataset;
-  AssayXmtcErrorOptions options;
-} Data;
-
-static gboolean
-errors_run (AssayJob *job, gpointer user_data, GError **error)
-{
-  Data       *d = user_data;
-  AssayStore *store = assay_job_open_store (job, error);
-  JsonObject *result;
-
-  if (store == NULL
-      || (result = assay_gen_label_errors (store, d->dataset, &d->options, assay_job_progress_func, job,
-                                           assay_job_get_cancellable (job), error)) == NULL)
-    return FALSE;
-  assay_job_take_result_object (job, result);
-  return TRUE;
-}
-
 AssayJob *
 assay_gen_errors_job_new (gint64 dataset, const AssayXmtcErrorOptions *options)
 {
-  Data *d = g_new0 (Data, 1);
-
-  d->dataset = dataset;
-  if (options != NULL)
-    d->options = *options;
-  else
-    assay_xmtc_error_options_init (&d->options);
-  return assay_job_new ("gen-errors", _("Find label errors in generations"), ASSAY_JOB_LANE_COMPUTE, errors_run, d,
-                        g_free);
+  return assay_label_errors_job_new ("gen-errors", _("Find label errors in generations"), assay_gen_label_errors,
+                                     dataset, options);
 }

@@ -178,6 +178,7 @@ typedef struct
 {
   gint64                dataset;
   AssayXmtcErrorOptions options;
+  AssayLabelErrorsFunc  func;
 } ErrorsData;
 
 static gboolean
@@ -189,8 +190,8 @@ errors_run (AssayJob *job, gpointer user_data, GError **error)
 
   if (store == NULL)
     return FALSE;
-  result = assay_xmtc_label_errors (store, data->dataset, &data->options, assay_job_progress_func, job,
-                                    assay_job_get_cancellable (job), error);
+  result = data->func (store, data->dataset, &data->options, assay_job_progress_func, job,
+                       assay_job_get_cancellable (job), error);
   if (result == NULL)
     return FALSE;
   assay_job_take_result_object (job, result);
@@ -198,14 +199,23 @@ errors_run (AssayJob *job, gpointer user_data, GError **error)
 }
 
 AssayJob *
-assay_xmtc_errors_job_new (gint64 dataset_id, const AssayXmtcErrorOptions *options)
+assay_label_errors_job_new (const char *kind, const char *title, AssayLabelErrorsFunc func, gint64 dataset_id,
+                            const AssayXmtcErrorOptions *options)
 {
   ErrorsData *data = g_new0 (ErrorsData, 1);
 
   data->dataset = dataset_id;
+  data->func = func;
   if (options != NULL)
     data->options = *options;
   else
     assay_xmtc_error_options_init (&data->options);
-  return assay_job_new ("xmtc-errors", _("Find label errors"), ASSAY_JOB_LANE_COMPUTE, errors_run, data, g_free);
+  return assay_job_new (kind, title, ASSAY_JOB_LANE_COMPUTE, errors_run, data, g_free);
+}
+
+AssayJob *
+assay_xmtc_errors_job_new (gint64 dataset_id, const AssayXmtcErrorOptions *options)
+{
+  return assay_label_errors_job_new ("xmtc-errors", _("Find label errors"), assay_xmtc_label_errors, dataset_id,
+                                     options);
 }

@@ -16,6 +16,17 @@ G_BEGIN_DECLS
 
 AssayJob *assay_xmtc_import_job_new (const char *path, const AssayXmtcImportOptions *options);
 AssayJob *assay_xmtc_train_job_new (gint64 dataset_id, const AssayXmtcTrainOptions *options);
+/* A search for label errors with the signature of assay_xmtc_label_errors */
+typedef JsonObject *(*AssayLabelErrorsFunc) (AssayStore                  *store,
+                                             gint64                       dataset,
+                                             const AssayXmtcErrorOptions *options,
+                                             AssayXmtcErrorProgress       progress,
+                                             gpointer                     progress_data,
+                                             GCancellable                *cancellable,
+                                             GError                     **error);
+/* Runs func on the worker (options copied; NULL: the defaults); the result is its object. */
+AssayJob *assay_label_errors_job_new (const char *kind, const char *title, AssayLabelErrorsFunc func,
+                                      gint64 dataset_id, const AssayXmtcErrorOptions *options);
 /* Likely label errors by confident learning (assay-xmtc-errors.h); the result is its object. */
 AssayJob *assay_xmtc_errors_job_new (gint64 dataset_id, const AssayXmtcErrorOptions *options);
 
