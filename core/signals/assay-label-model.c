@@ -220,37 +220,48 @@ e_step (const Factors *f, Fit *fit, const gint8 *known, double *log_theta)
   return change;
 }
 
-/* EM from a start: the majority of the leaning votes, or (labelled) the model of the known
- * records alone */
-static void
-em (const Factors *f, const AssayLabelVotes *v, const AssayLabelModelOptions *o, gboolean labelled, Fit *fit)
+/* The start of EM: the known labels, else the majority of the leaning votes (one pass; the
+ * same for every fit of these votes) */
+static double *
+majority_start (const AssayLabelVotes *v)
 {
-  g_autofree double *log_theta = g_new (double, 2 * f->offset[f->F]);
+  double *q = g_new (double, MAX (v->n, 1));
+  g_autofree guint *lean_at = g_new0 (guint, v->m + 1);
 
-  fit->theta = g_new0 (double, 2 * f->offset[f->F]);
-  fit->q = g_new (double, f->n);
+  for (guint j = 0; j < v->m; j++)
+    lean_at[j + 1] = lean_at[j] + v->n_cat[j];
   for (guint i = 0; i < v->n; i++)
     {
       int good = 0, bad = 0;
       if (v->known != NULL && v->known[i] >= 0)
         {
-          fit->q[i] = v->known[i];
+          q[i] = v->known[i];
           continue;
         }
-      for (guint j = 0; j < v->m; j++)
+      for (guint j = 0; j < v->m && v->lean != NULL; j++)
         {
           int k = v->votes[(gsize) i * v->m + j];
-          guint lean_at = 0;
-          for (guint l = 0; l < j; l++)
-            lean_at += v->n_cat[l];
-          if (k >= 0 && v->lean != NULL)
+          if (k >= 0)
             {
-              good += v->lean[lean_at + (guint) k] > 0;
-              bad += v->lean[lean_at + (guint) k] < 0;
+              good += v->lean[lean_at[j] + (guint) k] > 0;
+              bad += v->lean[lean_at[j] + (guint) k] < 0;
             }
         }
-      fit->q[i] = (good + 1.0) / (good + bad + 2.0);
+      q[i] = (good + 1.0) / (good + bad + 2.0);
     }
+  return q;
+}
+
+/* EM from a start: the majority of the leaning votes, or (labelled) the model of the known
+ * records alone */
+static void
+em (const Factors *f, const AssayLabelVotes *v, const double *start, const AssayLabelModelOptions *o,
+    gboolean labelled, Fit *fit)
+{
+  g_autofree double *log_theta = g_new (double, 2 * f->offset[f->F]);
+
+  fit->theta = g_new0 (double, 2 * f->offset[f->F]);
+  fit->q = g_memdup2 (start, sizeof (double) * MAX (f->n, 1));
   if (labelled)
     {
       m_step (f, fit, o->smoothing, v->known, TRUE);
@@ -274,18 +285,18 @@ em (const Factors *f, const AssayLabelVotes *v, const AssayLabelModelOptions *o,
 /* The better of the starts: with known labels of both classes, EM also starts from them, and the
  * fit with the higher likelihood stays */
 static void
-em_best (const Factors *f, const AssayLabelVotes *v, const AssayLabelModelOptions *o, Fit *fit)
+em_best (const Factors *f, const AssayLabelVotes *v, const double *start, const AssayLabelModelOptions *o, Fit *fit)
 {
   guint known[2] = { 0, 0 };
 
-  em (f, v, o, FALSE, fit);
+  em (f, v, start, o, FALSE, fit);
   for (guint i = 0; v->known != NULL && i < v->n; i++)
     if (v->known[i] >= 0)
       known[v->known[i]]++;
   if (known[0] > 0 && known[1] > 0)
     {
       Fit other = { 0 };
-      em (f, v, o, TRUE, &other);
+      em (f, v, start, o, TRUE, &other);
       if (other.loglik > fit->loglik + 1e-9)
         {
           fit_clear (fit);
@@ -328,6 +339,7 @@ assay_label_model_fit (const AssayLabelVotes        *v,
   g_autoptr (AssayLabelModel) model = NULL;
   Factors f;
   Fit     fit = { 0 };
+  g_autofree double *start = NULL;
   guint   cats = 0, n_known = 0;
 
   if (options == NULL)
@@ -363,7 +375,8 @@ assay_label_model_fit (const AssayLabelVotes        *v,
     n_known += v->known[i] >= 0;
 
   factors_init (&f, v);
-  em_best (&f, v, options, &fit);
+  start = majority_start (v);
+  em_best (&f, v, start, options, &fit);
   /* dependent pairs, strongest first, become joint factors while enough stay for the model to
    * be identified (three factors, or labels) */
   model = g_new0 (AssayLabelModel, 1);
@@ -391,7 +404,7 @@ assay_label_model_fit (const AssayLabelVotes        *v,
       g_array_append_val (model->dependent, f.member[2 * bb]);
       factors_merge (&f, (guint) ba, (guint) bb);
       fit_clear (&fit);
-      em_best (&f, v, options, &fit);
+      em_best (&f, v, start, options, &fit);
     }
 
   /* per function: its factor's categories summed over the other member */
