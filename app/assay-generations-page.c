@@ -102,6 +102,13 @@ struct _AssayGenerationsPage
 G_DEFINE_FINAL_TYPE (AssayGenerationsPage, assay_generations_page, ASSAY_TYPE_PAGE)
 
 static void reload (AssayGenerationsPage *self, gint64 keep);
+
+/* P(good) under the label model as a colour: red (likely wrong), orange, green */
+static const char *
+p_good_color (double p)
+{
+  return p < 0.25 ? "#c01c28" : p < 0.75 ? "#c64600" : "#26a269";
+}
 static void build_stats (AssayGenerationsPage *self);
 static void show_record (AssayGenerationsPage *self, gint64 id);
 static void build_grid (AssayGenerationsPage *self);
@@ -856,7 +863,7 @@ show_record (AssayGenerationsPage *self, gint64 id)
     if (isfinite (p))
       {
         g_autofree char *s = g_markup_printf_escaped (_(" · <span foreground='%s' weight='bold'>P(good) %.2f</span>"),
-                                                      p < 0.25 ? "#c01c28" : p < 0.75 ? "#c64600" : "#26a269", p);
+                                                      p_good_color (p), p);
         g_string_append (meta, s);
       }
   }
@@ -1190,7 +1197,7 @@ update_row (GtkListItem *item)
     {
       double p = assay_gen_item_get_p_good (row);
       g_string_append_printf (s, "<span foreground='%s' weight='bold'>%.2f</span> · ",
-                              p < 0.25 ? "#c01c28" : p < 0.75 ? "#c64600" : "#26a269", p);
+                              p_good_color (p), p);
     }
   {
     g_autofree char *kind = g_markup_escape_text (assay_gen_item_get_kind (row) != NULL ? assay_gen_item_get_kind (row) : "?", -1);
@@ -1278,6 +1285,13 @@ selection_changed_cb (GtkSingleSelection *selection, GParamSpec *pspec, AssayGen
 
 /* ---- order of doubt: the label model fitted again as the reviewer decides ------------------- */
 
+/* The dataset whose label model the view means: the one chosen, else the record shown's */
+static gint64
+dataset_in_view (AssayGenerationsPage *self)
+{
+  return self->dataset > 0 ? self->dataset : self->record != NULL ? self->record->dataset : 0;
+}
+
 /* A label model is per dataset: with "All datasets", each dataset in the view has its own */
 static gboolean
 doubt_order (AssayGenerationsPage *self)
@@ -1356,7 +1370,7 @@ refit_timeout_cb (gpointer data)
 
   self->refit_timeout = 0;
   if (doubt_order (self))
-    refit (self, self->dataset > 0 ? self->dataset : self->record != NULL ? self->record->dataset : 0);
+    refit (self, dataset_in_view (self));
   return G_SOURCE_REMOVE;
 }
 
@@ -2307,7 +2321,7 @@ assay_generations_page_weigh_signals (AssayGenerationsPage *self)
 {
   g_autoptr (AssayJob) job = NULL;
   AssaySignalsWindow *window;
-  gint64 dataset = self->dataset > 0 ? self->dataset : self->record != NULL ? self->record->dataset : 0;
+  gint64 dataset = dataset_in_view (self);
 
   if (dataset <= 0)
     {
@@ -2325,20 +2339,8 @@ assay_generations_page_weigh_signals (AssayGenerationsPage *self)
 static void
 label_errors_finished_cb (AssayJob *job, AssayGenerationsPage *self)
 {
-  JsonNode  *result = assay_job_get_result (job);
-  GtkWidget *window;
-  g_autofree char *name = NULL;
-  gint64     dataset;
-
-  /* (a failure is toasted by the window) */
-  if (assay_job_get_state (job) != ASSAY_JOB_SUCCEEDED || result == NULL || !JSON_NODE_HOLDS_OBJECT (result))
-    return;
-  dataset = json_object_get_int_member (json_node_get_object (result), "dataset");
-  assay_store_get_dataset (assay_page_get_store (ASSAY_PAGE (self)), dataset, NULL, &name, NULL);
-  window = assay_label_errors_window_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
-                                          assay_page_get_store (ASSAY_PAGE (self)), dataset, name,
-                                          json_node_get_object (result));
-  gtk_window_present (GTK_WINDOW (window));
+  assay_label_errors_window_present_job (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                         assay_page_get_store (ASSAY_PAGE (self)), job);
 }
 
 /* Likely label errors of the dataset shown (gen errors), in the Likely Label Errors window */
@@ -2346,7 +2348,7 @@ void
 assay_generations_page_find_label_errors (AssayGenerationsPage *self)
 {
   g_autoptr (AssayJob) job = NULL;
-  gint64 dataset = self->dataset > 0 ? self->dataset : self->record != NULL ? self->record->dataset : 0;
+  gint64 dataset = dataset_in_view (self);
 
   if (dataset <= 0)
     {

@@ -448,3 +448,18 @@ assay_label_errors_window_select (AssayLabelErrorsWindow *self, guint row)
 {
   gtk_list_box_select_row (self->list, gtk_list_box_get_row_at_index (self->list, (int) row));
 }
+
+void
+assay_label_errors_window_present_job (GtkWindow *parent, AssayStore *store, AssayJob *job)
+{
+  JsonNode        *result = assay_job_get_result (job);
+  g_autofree char *name = NULL;
+  gint64           dataset;
+
+  if (assay_job_get_state (job) != ASSAY_JOB_SUCCEEDED || result == NULL || !JSON_NODE_HOLDS_OBJECT (result))
+    return;
+  dataset = json_object_get_int_member (json_node_get_object (result), "dataset");
+  assay_store_get_dataset (store, dataset, NULL, &name, NULL);
+  gtk_window_present (GTK_WINDOW (assay_label_errors_window_new (parent, store, dataset, name,
+                                                                  json_node_get_object (result))));
+}

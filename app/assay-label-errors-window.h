@@ -9,6 +9,7 @@
 #include <adwaita.h>
 #include <json-glib/json-glib.h>
 
+#include "assay-job.h"
 #include "assay-store.h"
 
 G_BEGIN_DECLS
@@ -23,6 +24,9 @@ GtkWidget *assay_label_errors_window_new (GtkWindow  *parent,
                                           gint64      dataset,
                                           const char *dataset_name,
                                           JsonObject *result);
+/* On a finished search job (xmtc errors, gen errors): the window on its result, presented, its
+ * title naming the dataset; nothing when the job failed (the jobs list says why) */
+void       assay_label_errors_window_present_job (GtkWindow *parent, AssayStore *store, AssayJob *job);
 guint      assay_label_errors_window_get_n_rows (AssayLabelErrorsWindow *self);
 void       assay_label_errors_window_select (AssayLabelErrorsWindow *self, guint row);
 /* On the selected error: FALSE when it could not be applied (the window says why). */

@@ -1098,18 +1098,8 @@ assay_labels_page_train (AssayLabelsPage *self, const AssayXmtcTrainOptions *opt
 static void
 errors_finished_cb (AssayJob *job, AssayLabelsPage *self)
 {
-  JsonNode  *result = assay_job_get_result (job);
-  GtkWidget *window;
-
-  /* (a failure is toasted by the window) */
-  if (assay_job_get_state (job) != ASSAY_JOB_SUCCEEDED || result == NULL || !JSON_NODE_HOLDS_OBJECT (result))
-    return;
-  window = assay_label_errors_window_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
-                                          assay_page_get_store (ASSAY_PAGE (self)),
-                                          json_object_get_int_member (json_node_get_object (result), "dataset"),
-                                          self->overview != NULL ? self->overview->dataset_name : NULL,
-                                          json_node_get_object (result));
-  gtk_window_present (GTK_WINDOW (window));
+  assay_label_errors_window_present_job (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                         assay_page_get_store (ASSAY_PAGE (self)), job);
 }
 
 void
