@@ -94,8 +94,9 @@ assay_signals_window_set_fit (AssaySignalsWindow *self, JsonObject *fit)
   g = add_group (self, _("Label model"), summary);
   if (json_object_has_member (fit, "identified") && !json_object_get_boolean_member (fit, "identified"))
     add_row (g, _("Not calibrated yet"),
-             _("Fewer than three signals vote and fewer than 20 records are decided: P(good) orders the records, "
-               "but its values and the accuracies below are not determined by the data. Decide some records."));
+             _("Without 20 decided records the signals do not tell the classes apart (fewer than three vote, or "
+               "the fit puts nearly every record in one class): P(good) orders the records, but its values and "
+               "the accuracies below are not determined by the data. Decide some records."));
   if (json_object_has_member (fit, "evaluation"))
     {
       JsonObject *ev = json_object_get_object_member (fit, "evaluation");

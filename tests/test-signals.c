@@ -257,6 +257,52 @@ test_fit_processbench (void)
     }
 }
 
+/* A signal that is noise (a random "reward model") beside one informative signal: without
+ * decisions the fit cannot tell the classes apart and says so ("identified" false, its ranking
+ * worse than the best signal's); 100 decisions restore it */
+static void
+test_noise_signal (void)
+{
+  g_autofree char *ws = processbench_workspace ("pb-noise.assay", FALSE);
+  g_autoptr (AssayStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GRand) r = g_rand_new_with_seed (9);
+  g_autoptr (JsonObject) plain = NULL, decided = NULL;
+  sqlite3_stmt *stmt;
+
+  if (ws == NULL)
+    return;
+  store = assay_store_open (ws, &error);
+  g_assert_no_error (error);
+  stmt = assay_store_prepare (store, "UPDATE gen_records SET scores = json_object ('noise:min', ?) WHERE id = ?", &error);
+  g_assert_no_error (error);
+  for (gint64 id = 1; id <= 400; id++)
+    {
+      sqlite3_bind_double (stmt, 1, g_rand_double (r));
+      sqlite3_bind_int64 (stmt, 2, id);
+      g_assert_true (assay_store_step_done (store, stmt, &error));
+    }
+  plain = assay_signals_fit (store, 1, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (assay_store_exec (store, "UPDATE gen_records SET status = CASE WHEN step_label = -1 THEN 'accepted' "
+                                          "ELSE 'rejected' END WHERE dataset_id = 1 AND id % 4 = 0", &error));
+  decided = assay_signals_fit (store, 1, NULL, NULL, &error);
+  g_assert_no_error (error);
+  for (int round = 0; round < 2; round++)
+    {
+      JsonObject *fit = round == 0 ? plain : decided;
+      JsonObject *ev = json_object_get_object_member (fit, "evaluation");
+      g_test_message ("GSM8K with a noise signal, %lld decisions: AUROC %.4f (best signal %.4f), prior %.3f, identified %d",
+                      (long long) json_object_get_int_member (fit, "decided"), json_object_get_double_member (ev, "auroc"),
+                      json_object_get_double_member (ev, "best_signal_auroc"), json_object_get_double_member (fit, "prior"),
+                      json_object_get_boolean_member (fit, "identified"));
+    }
+  g_assert_false (json_object_get_boolean_member (plain, "identified"));
+  g_assert_true (json_object_get_boolean_member (decided, "identified"));
+  g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (decided, "evaluation"), "auroc"), >=,
+                     json_object_get_double_member (json_object_get_object_member (decided, "evaluation"), "best_signal_auroc") - 0.005);
+}
+
 /* The test plays the reviewer with the first-error labels: in order of doubt (the fit again
  * after every ten decisions) against import order, wrong traces found in the first 100. The
  * traces come in a random order (ProcessBench's files list the wrong ones first). */
@@ -560,6 +606,7 @@ main (int argc, char **argv)
   g_test_add_func ("/signals/arith", test_arith);
   g_test_add_func ("/signals/fit-processbench", test_fit_processbench);
   g_test_add_func ("/signals/review-order", test_review_order);
+  g_test_add_func ("/signals/noise-signal", test_noise_signal);
   g_test_add_func ("/signals/cli", test_cli);
   g_test_add_func ("/signals/gen-errors", test_gen_errors);
   return g_test_run ();

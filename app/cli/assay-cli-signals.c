@@ -24,8 +24,8 @@ print_fit (JsonObject *o)
   g_print (_("%lld records, %lld decided; P(good) prior %.3f\n"), (long long) json_object_get_int_member (o, "records"),
            (long long) json_object_get_int_member (o, "decided"), json_object_get_double_member (o, "prior"));
   if (json_object_has_member (o, "identified") && !json_object_get_boolean_member (o, "identified"))
-    g_print (_("fewer than three signals and fewer than 20 decisions: P(good) orders the records, but its values "
-               "are not calibrated; decide some records and fit again\n"));
+    g_print (_("the signals do not tell the classes apart without decisions: P(good) orders the records, but its "
+               "values are not calibrated; decide 20 records or more and fit again\n"));
   for (guint j = 0; j < json_array_get_length (signals); j++)
     {
       JsonObject *e = json_array_get_object_element (signals, j);

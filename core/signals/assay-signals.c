@@ -581,13 +581,16 @@ assay_signals_fit (AssayStore                   *store,
   json_object_set_int_member (o, "records", s->n);
   json_object_set_int_member (o, "decided", decided);
   json_object_set_double_member (o, "prior", model->prior);
-  /* fewer than three signals that vote, and no labels: the model's accuracies are not determined
-   * by the data (a ridge of equally likely fits); P(good) still orders the records */
+  /* without 20 labels, the model's accuracies are not determined by the data when fewer than
+   * three signals vote (a ridge of equally likely fits), nor when the fit puts nearly every record
+   * in one class (one informative signal among noise: the classes are not told apart); P(good)
+   * still orders the records */
   {
     guint voting = 0;
     for (guint j = 0; j < s->m; j++)
       voting += model->coverage[j] >= 0.05;
-    json_object_set_boolean_member (o, "identified", voting >= 3 || decided >= 20);
+    json_object_set_boolean_member (o, "identified",
+                                    decided >= 20 || (voting >= 3 && model->prior >= 0.03 && model->prior <= 0.97));
   }
   json_object_set_int_member (o, "iterations", model->iterations);
   json_object_set_boolean_member (o, "converged", model->converged);

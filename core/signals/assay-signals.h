@@ -65,9 +65,10 @@ typedef struct
 void assay_signals_fit_options_init (AssaySignalsFitOptions *options);
 
 /* {"run" (when stored), "dataset", "records", "decided", "prior", "iterations", "converged",
- *  "identified": FALSE when fewer than three signals vote on 5% of the records or more and
- *  fewer than 20 records are decided (the accuracies are then not determined by the data:
- *  P(good) orders the records, its values are not calibrated),
+ *  "identified": FALSE when fewer than 20 records are decided and either fewer than three
+ *  signals vote on 5% of the records or more, or the fit puts 97% of them or more in one class
+ *  (the accuracies are then not determined by the data: P(good) orders the records, its values
+ *  are not calibrated),
  *  "signals": [{"name", "coverage", "accuracy" (estimated), "categories": [{"label", "records",
  *               "p_good": P(good | this category alone)}],
  *               "measured": {"decided", "accuracy", "precision_good", "precision_bad"} (against
