@@ -103,15 +103,28 @@ G_DEFINE_FINAL_TYPE (AssayGenerationsPage, assay_generations_page, ASSAY_TYPE_PA
 
 static void reload (AssayGenerationsPage *self, gint64 keep);
 
-/* P(good) under the label model as a colour: red (likely wrong), orange, green */
-static const char *
-p_good_color (double p)
-{
-  return p < 0.25 ? "#c01c28" : p < 0.75 ? "#c64600" : "#26a269";
-}
 static void build_stats (AssayGenerationsPage *self);
 static void show_record (AssayGenerationsPage *self, gint64 id);
 static void build_grid (AssayGenerationsPage *self);
+
+/* The P(good) colour of the record's line follows the style (the rows' badges follow it by their
+ * style classes) */
+static void
+style_changed_cb (AdwStyleManager *manager, GParamSpec *pspec, AssayGenerationsPage *self)
+{
+  if (self->record != NULL && !self->editing)
+    show_record (self, self->record->id);
+}
+
+/* P(good) under the label model as a colour: red (likely wrong), orange, green; lighter ones on
+ * a dark style */
+static const char *
+p_good_color (double p)
+{
+  if (adw_style_manager_get_dark (adw_style_manager_get_default ()))
+    return p < 0.25 ? "#ff7b63" : p < 0.75 ? "#ffa348" : "#8ff0a4";
+  return p < 0.25 ? "#c01c28" : p < 0.75 ? "#c64600" : "#26a269";
+}
 
 /* Keyboard focus on the selected row. GTK 4.8's list view, asked to grab focus, gives it to
  * the row it last tracked, which a reload resets to the first: the review keys then acted on
@@ -1174,6 +1187,7 @@ update_row (GtkListItem *item)
   GtkWidget    *texts = gtk_widget_get_next_sibling (strip);
   GtkLabel     *title = GTK_LABEL (gtk_widget_get_first_child (texts));
   GtkLabel     *sub = GTK_LABEL (gtk_widget_get_next_sibling (GTK_WIDGET (title)));
+  GtkWidget    *p_good = gtk_widget_get_next_sibling (texts);
   GString      *s;
 
   if (row == NULL)
@@ -1192,13 +1206,22 @@ update_row (GtkListItem *item)
   }
   gtk_label_set_text (title, assay_gen_item_get_snippet (row) != NULL ? assay_gen_item_get_snippet (row) : "");
   s = g_string_new (NULL);
-  /* the label model's belief first, coloured as in the record's line */
-  if (isfinite (assay_gen_item_get_p_good (row)))
-    {
-      double p = assay_gen_item_get_p_good (row);
-      g_string_append_printf (s, "<span foreground='%s' weight='bold'>%.2f</span> · ",
-                              p_good_color (p), p);
-    }
+  {
+    /* the label model's belief */
+    static const char *const classes[] = { "error", "warning", "success" };
+    double p = assay_gen_item_get_p_good (row);
+    gtk_widget_set_visible (p_good, isfinite (p));
+    if (isfinite (p))
+      {
+        g_autofree char *text = g_strdup_printf ("%.2f", p);
+        gtk_label_set_text (GTK_LABEL (p_good), text);
+        for (int c = 0; c < 3; c++)
+          if ((c == 0 && p < 0.25) || (c == 1 && p >= 0.25 && p < 0.75) || (c == 2 && p >= 0.75))
+            gtk_widget_add_css_class (p_good, classes[c]);
+          else
+            gtk_widget_remove_css_class (p_good, classes[c]);
+      }
+  }
   {
     g_autofree char *kind = g_markup_escape_text (assay_gen_item_get_kind (row) != NULL ? assay_gen_item_get_kind (row) : "?", -1);
     g_string_append_printf (s, "%s · #%lld", kind, (long long) assay_gen_item_get_id (row));
@@ -1247,6 +1270,15 @@ setup_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
   gtk_box_append (GTK_BOX (texts), sub);
   gtk_box_append (GTK_BOX (box), strip);
   gtk_box_append (GTK_BOX (box), texts);
+  {
+    /* P(good) under the label model, coloured by the style's error / warning / success */
+    GtkWidget *p_good = gtk_label_new (NULL);
+    gtk_widget_add_css_class (p_good, "caption-heading");
+    gtk_widget_add_css_class (p_good, "numeric");
+    gtk_widget_set_valign (p_good, GTK_ALIGN_CENTER);
+    gtk_widget_set_visible (p_good, FALSE);
+    gtk_box_append (GTK_BOX (box), p_good);
+  }
   gtk_list_item_set_child (item, box);
   g_object_set_data (G_OBJECT (box), "assay-list-item", item); /* for focus_selected_row */
 }
@@ -2590,6 +2622,7 @@ assay_generations_page_init (AssayGenerationsPage *self)
   g_signal_connect (self->condition_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
   g_signal_connect (self->rating_dropdown, "notify::selected", G_CALLBACK (filters_changed_cb), self);
   g_signal_connect (self->order_dropdown, "notify::selected", G_CALLBACK (order_changed_cb), self);
+  g_signal_connect_object (adw_style_manager_get_default (), "notify::dark", G_CALLBACK (style_changed_cb), self, 0);
   g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
   g_signal_connect (self->search_entry, "activate", G_CALLBACK (search_activate_cb), self);
   g_signal_connect (self->clear_filters_button, "clicked", G_CALLBACK (clear_filters_cb), self);

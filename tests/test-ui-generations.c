@@ -1309,6 +1309,13 @@ check_doubt (AssayWindow *window, gpointer data)
     assay_test_save_screenshot (dark, "signals-window-dark.png");
     assay_test_save_screenshot (page_dark, "generations-doubt-dark.png");
     adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+    gtk_window_set_default_size (GTK_WINDOW (signals), 800, 600);
+    assay_test_wait (400);
+  }
+  {
+    g_autoptr (GdkTexture) small = assay_test_render (GTK_WIDGET (signals));
+    g_assert_cmpint (gdk_texture_get_width (small), <=, 800);
+    assay_test_save_screenshot (small, "signals-window-800x600.png");
   }
   gtk_window_close (GTK_WINDOW (signals));
   gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
@@ -1395,6 +1402,13 @@ check_label_errors (AssayWindow *window, gpointer data)
     g_autoptr (GdkTexture) dark = assay_test_render (GTK_WIDGET (errors));
     assay_test_save_screenshot (dark, "gen-label-errors-dark.png");
     adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+    gtk_window_set_default_size (GTK_WINDOW (errors), 800, 600);
+    assay_test_wait (400);
+  }
+  {
+    g_autoptr (GdkTexture) small = assay_test_render (GTK_WIDGET (errors));
+    g_assert_cmpint (gdk_texture_get_width (small), <=, 800);
+    assay_test_save_screenshot (small, "gen-label-errors-800x600.png");
   }
   /* the first listed: which record, relabelled and undone */
   first = assay_store_query_int (store, "SELECT id FROM gen_records ORDER BY json_extract (scores, '$.label_fit'), id LIMIT 1", 0);
