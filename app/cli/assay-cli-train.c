@@ -47,7 +47,7 @@ finetune (AssayCliCommon *common, AssayFinetuneObjective objective, int argc, ch
     { "lora", 0, 0, G_OPTION_ARG_INT, &lora, N_("Train LoRA adapters of this rank instead of every weight"), N_("R") },
     { "lora-alpha", 0, 0, G_OPTION_ARG_DOUBLE, &lora_alpha, N_("LoRA's alpha (default: twice the rank)"), N_("A") },
     { "lora-dropout", 0, 0, G_OPTION_ARG_DOUBLE, &lora_dropout, N_("Dropout before the adapters (default 0.05)"), N_("P") },
-    { "lora-targets", 0, 0, G_OPTION_ARG_STRING, &lora_targets, N_("Adapted modules, e.g. q_proj,v_proj (default: every linear)"), N_("LIST") },
+    { "lora-targets", 0, 0, G_OPTION_ARG_STRING, &lora_targets, N_("Adapted modules, e.g. q_proj,v_proj or GPT-2's c_attn (default: every linear)"), N_("LIST") },
     { NULL }, { NULL }, { NULL }
   };
   g_autoptr (AssayJob) job = NULL;

@@ -67,6 +67,11 @@ static const char *const slot_module[P_LAYER] = {
   [P_O] = "self_attn.o_proj", [P_GATE] = "mlp.gate_proj", [P_UP] = "mlp.up_proj", [P_DOWN] = "mlp.down_proj",
 };
 
+/* GPT-2's, under transformer.h.N (PEFT's "c_proj" is both projections) */
+static const char *const gpt2_slot_module[G_LAYER] = {
+  [G_ATTN_W] = "attn.c_attn", [G_PROJ_W] = "attn.c_proj", [G_FC_W] = "mlp.c_fc", [G_OUT_W] = "mlp.c_proj",
+};
+
 
 /* One layer's activations, computed in the forward pass and again in the backward pass; with
  * LoRA also each adapted linear's x A^T (u) and its input after dropout (xd, when dropout). */
@@ -272,20 +277,24 @@ assay_train_model_new (AssayLmModel *model, AssayBackend *backend, GError **erro
   return g_steal_pointer (&self);
 }
 
+/* Whether target (a module's name or its last parts, as PEFT's target_modules) names module. */
+static gboolean
+target_matches (const char *module, const char *target)
+{
+  gsize m = strlen (module), t = strlen (target);
+  return t > 0 && t <= m && strcmp (module + m - t, target) == 0 && (t == m || module[m - t - 1] == '.');
+}
+
 gboolean
 assay_train_model_add_lora (AssayTrainModel *self, const AssayLoraOptions *o, GError **error)
 {
   static const char *const all[] = { "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj", NULL };
-  const char *const *targets = o->targets != NULL ? (const char *const *) o->targets : all;
+  static const char *const gpt2_all[] = { "c_attn", "c_proj", "c_fc", NULL };
+  const char *const *modules = self->gpt2 ? gpt2_slot_module : slot_module;
+  const char *const *targets = o->targets != NULL ? (const char *const *) o->targets : self->gpt2 ? gpt2_all : all;
   g_autoptr (GRand) rng = g_rand_new_with_seed (o->seed);
   gboolean          want[P_LAYER] = { FALSE };
 
-  if (self->gpt2)
-    {
-      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED, "%s: LoRA takes Llama, Qwen2 and Mistral models for now "
-                   "(GPT-2 trains every weight)", self->dir);
-      return FALSE;
-    }
   if (self->lora != NULL || o->rank < 1 || !(o->alpha > 0) || o->dropout < 0 || o->dropout >= 1)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
@@ -296,14 +305,13 @@ assay_train_model_add_lora (AssayTrainModel *self, const AssayLoraOptions *o, GE
     {
       gboolean known = FALSE;
       for (int slot = 0; slot < P_LAYER; slot++)
-        if (slot_module[slot] != NULL && g_str_has_suffix (slot_module[slot], targets[i])
-            && slot_module[slot][strlen (slot_module[slot]) - strlen (targets[i]) - 1] == '.')
+        if (modules[slot] != NULL && target_matches (modules[slot], targets[i]))
           known = want[slot] = TRUE;
       if (!known)
         {
-          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                       "LoRA target “%s” is none of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj",
-                       targets[i]);
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "LoRA target “%s” is none of %s", targets[i],
+                       self->gpt2 ? "c_attn, c_proj, c_fc (GPT-2's modules)"
+                                  : "q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj");
           return FALSE;
         }
     }
@@ -318,23 +326,29 @@ assay_train_model_add_lora (AssayTrainModel *self, const AssayLoraOptions *o, GE
       {
         const Param *base;
         Param        a = { 0 }, b = { 0 };
+        int          in, out;
         double       bound;
 
         self->lora[(gsize) l * P_LAYER + slot] = -1;
         if (!want[slot])
           continue;
+        /* a Linear's weight is [out, in], a Conv1D's [in, out]; A is [r, in] and B [out, r] in both */
         base = P (self, self->layer[(gsize) l * P_LAYER + slot]);
-        bound = 1.0 / sqrt ((double) base->cols);
-        a.name = g_strdup_printf ("model.layers.%d.%s.lora_A.weight", l, slot_module[slot]);
+        in = self->gpt2 ? base->rows : base->cols;
+        out = self->gpt2 ? base->cols : base->rows;
+        bound = 1.0 / sqrt ((double) in);
+        a.name = self->gpt2 ? g_strdup_printf ("transformer.h.%d.%s.lora_A.weight", l, modules[slot])
+                            : g_strdup_printf ("model.layers.%d.%s.lora_A.weight", l, modules[slot]);
         a.rows = o->rank;
-        a.cols = base->cols;
+        a.cols = in;
         a.w = g_new (float, (gsize) a.rows * a.cols);
         for (gsize i = 0; i < (gsize) a.rows * a.cols; i++)
           a.w[i] = (float) g_rand_double_range (rng, -bound, bound);
         a.g = g_new0 (float, (gsize) a.rows * a.cols);
         a.decays = a.lora = TRUE;
-        b.name = g_strdup_printf ("model.layers.%d.%s.lora_B.weight", l, slot_module[slot]);
-        b.rows = base->rows;
+        b.name = self->gpt2 ? g_strdup_printf ("transformer.h.%d.%s.lora_B.weight", l, modules[slot])
+                            : g_strdup_printf ("model.layers.%d.%s.lora_B.weight", l, modules[slot]);
+        b.rows = out;
         b.cols = o->rank;
         b.w = g_new0 (float, (gsize) b.rows * b.cols);
         b.g = g_new0 (float, (gsize) b.rows * b.cols);
@@ -478,16 +492,15 @@ hash01 (guint64 x)
   return (double) (x >> 11) * (1.0 / 9007199254740992.0);
 }
 
-/* y (+= when beta 1) x W^T (+ LoRA's s (dropout(x) A^T) B^T) for the linear of slot in layer l. */
+/* y += LoRA's s (dropout(x) A^T) B^T for the adapter of slot in layer l, if it has one (x [T, in],
+ * y [T, out] of stride ldy); keeps dropout(x) and x A^T in a for the backward pass. */
 static gboolean
-lin (Pass *pass, int l, int slot, const float *x, int in, float *y, int ldy, float beta, Acts *a)
+lora_forward (Pass *pass, int l, int slot, const float *x, int in, int out, float *y, int ldy, Acts *a)
 {
   AssayTrainModel *self = pass->self;
-  const int       *L = self->layer + (gsize) l * P_LAYER;
-  int              T = pass->T, out = P (self, L[slot])->rows, A;
+  int              T = pass->T, A;
   AssayBackend    *b = self->b;
 
-  TRY (linear (b, x, T, in, in, W (L[slot]), out, beta, y, ldy), slot_module[slot]);
   if (self->lora == NULL || (A = self->lora[(gsize) l * P_LAYER + slot]) < 0)
     return TRUE;
   {
@@ -512,22 +525,15 @@ lin (Pass *pass, int l, int slot, const float *x, int in, float *y, int ldy, flo
   return TRUE;
 }
 
-/* The gradients of lin(): dx (+= when beta 1) dy W (+ LoRA's part), dW (unless frozen), dA, dB. */
+/* The gradients of lora_forward(): dA, dB, and dx += the adapter's part (dx [T, in]). */
 static gboolean
-lin_back (Pass *pass, int l, int slot, const float *x, int in, const float *dy, int lddy, float beta, float *dx,
-          Acts *a, Acts *d)
+lora_backward (Pass *pass, int l, int slot, const float *x, int in, int out, const float *dy, int lddy, float *dx,
+               Acts *a, Acts *d)
 {
   AssayTrainModel *self = pass->self;
-  const int       *L = self->layer + (gsize) l * P_LAYER;
-  int              T = pass->T, out = P (self, L[slot])->rows, A;
+  int              T = pass->T, A;
   AssayBackend    *b = self->b;
 
-  TRY (assay_backend_sgemm (b, ASSAY_TRANS_N, ASSAY_TRANS_N, T, in, out, 1.0f, dy, lddy, W (L[slot]), in, beta, dx, in),
-       slot_module[slot]);
-  if (G (L[slot]) != NULL)
-    TRY (assay_backend_sgemm (b, ASSAY_TRANS_T, ASSAY_TRANS_N, out, in, T, 1.0f, dy, lddy, x, in, 1.0f, G (L[slot]),
-                              in),
-         slot_module[slot]);
   if (self->lora == NULL || (A = self->lora[(gsize) l * P_LAYER + slot]) < 0)
     return TRUE;
   {
@@ -560,6 +566,37 @@ lin_back (Pass *pass, int l, int slot, const float *x, int in, const float *dy, 
       }
   }
   return TRUE;
+}
+
+/* y (+= when beta 1) x W^T (+ LoRA's part) for the linear of slot in layer l. */
+static gboolean
+lin (Pass *pass, int l, int slot, const float *x, int in, float *y, int ldy, float beta, Acts *a)
+{
+  AssayTrainModel *self = pass->self;
+  const int       *L = self->layer + (gsize) l * P_LAYER;
+  int              T = pass->T, out = P (self, L[slot])->rows;
+
+  TRY (linear (self->b, x, T, in, in, W (L[slot]), out, beta, y, ldy), slot_module[slot]);
+  return lora_forward (pass, l, slot, x, in, out, y, ldy, a);
+}
+
+/* The gradients of lin(): dx (+= when beta 1) dy W (+ LoRA's part), dW (unless frozen), dA, dB. */
+static gboolean
+lin_back (Pass *pass, int l, int slot, const float *x, int in, const float *dy, int lddy, float beta, float *dx,
+          Acts *a, Acts *d)
+{
+  AssayTrainModel *self = pass->self;
+  const int       *L = self->layer + (gsize) l * P_LAYER;
+  int              T = pass->T, out = P (self, L[slot])->rows;
+  AssayBackend    *b = self->b;
+
+  TRY (assay_backend_sgemm (b, ASSAY_TRANS_N, ASSAY_TRANS_N, T, in, out, 1.0f, dy, lddy, W (L[slot]), in, beta, dx, in),
+       slot_module[slot]);
+  if (G (L[slot]) != NULL)
+    TRY (assay_backend_sgemm (b, ASSAY_TRANS_T, ASSAY_TRANS_N, out, in, T, 1.0f, dy, lddy, x, in, 1.0f, G (L[slot]),
+                              in),
+         slot_module[slot]);
+  return lora_backward (pass, l, slot, x, in, out, dy, lddy, dx, a, d);
 }
 
 /* Layer l from its input x_in to its output x_out, keeping the activations; x_out NULL: only the
@@ -661,35 +698,41 @@ layer_backward (Pass *pass, int l, const float *x_in, Acts *a, float *dx, Acts *
   return TRUE;
 }
 
-/* GPT-2's Conv1D: y (+)= x W + b for W [in, out]. */
+/* GPT-2's Conv1D of slot (bias slot + 1) in layer l: y (+)= x W + b (+ LoRA's part) for W [in, out]. */
 static gboolean
-conv1d (Pass *pass, const float *x, int in, const float *w, const float *bias, int out, float beta, float *y)
+conv1d (Pass *pass, int l, int slot, const float *x, int in, int out, float beta, float *y, Acts *a)
 {
   AssayTrainModel *self = pass->self;
+  const int       *L = self->layer + (gsize) l * P_LAYER;
   int              T = pass->T;
 
-  TRY (assay_backend_sgemm (self->b, ASSAY_TRANS_N, ASSAY_TRANS_N, T, out, in, 1.0f, x, in, w, out, beta, y, out),
-       "conv1d");
-  add_bias (y, T, out, bias, out);
-  return TRUE;
+  TRY (assay_backend_sgemm (self->b, ASSAY_TRANS_N, ASSAY_TRANS_N, T, out, in, 1.0f, x, in, W (L[slot]), out, beta, y,
+                            out),
+       gpt2_slot_module[slot]);
+  add_bias (y, T, out, W (L[slot + 1]), out);
+  return lora_forward (pass, l, slot, x, in, out, y, out, a);
 }
 
-/* Its gradients: dx = dy W^T, dW += x^T dy, db += the column sums of dy. */
+/* Its gradients: dx = dy W^T (+ LoRA's part), dW += x^T dy, db += the column sums of dy (unless
+ * frozen), dA, dB. */
 static gboolean
-conv1d_backward (Pass *pass, const float *x, int in, const float *w, float *gw, float *gb, int out, const float *dy,
-                 float *dx)
+conv1d_backward (Pass *pass, int l, int slot, const float *x, int in, int out, const float *dy, float *dx, Acts *a,
+                 Acts *d)
 {
   AssayTrainModel *self = pass->self;
+  const int       *L = self->layer + (gsize) l * P_LAYER;
   int              T = pass->T;
 
-  TRY (assay_backend_sgemm (self->b, ASSAY_TRANS_N, ASSAY_TRANS_T, T, in, out, 1.0f, dy, out, w, out, 0.0f, dx, in),
-       "conv1d");
-  if (gw != NULL)
-    TRY (assay_backend_sgemm (self->b, ASSAY_TRANS_T, ASSAY_TRANS_N, in, out, T, 1.0f, x, in, dy, out, 1.0f, gw, out),
-         "conv1d");
-  if (gb != NULL)
-    bias_backward (dy, T, out, gb, out);
-  return TRUE;
+  TRY (assay_backend_sgemm (self->b, ASSAY_TRANS_N, ASSAY_TRANS_T, T, in, out, 1.0f, dy, out, W (L[slot]), out, 0.0f,
+                            dx, in),
+       gpt2_slot_module[slot]);
+  if (G (L[slot]) != NULL)
+    TRY (assay_backend_sgemm (self->b, ASSAY_TRANS_T, ASSAY_TRANS_N, in, out, T, 1.0f, x, in, dy, out, 1.0f,
+                              G (L[slot]), out),
+         gpt2_slot_module[slot]);
+  if (G (L[slot + 1]) != NULL)
+    bias_backward (dy, T, out, G (L[slot + 1]), out);
+  return lora_backward (pass, l, slot, x, in, out, dy, out, dx, a, d);
 }
 
 /* GPT-2's layer: x += c_proj(attention(c_attn(ln_1(x)))); x += c_proj(gelu_new(c_fc(ln_2(x)))).
@@ -705,24 +748,32 @@ gpt2_layer_forward (Pass *pass, int l, const float *x_in, float *x_out, Acts *a)
   AssayBackend        *b = self->b;
 
   TRY (assay_backend_layernorm (b, x_in, W (L[G_LN1W]), W (L[G_LN1B]), a->xn1, T, H, eps), "ln_1");
-  if (!conv1d (pass, a->xn1, H, W (L[G_ATTN_W]), W (L[G_ATTN_B]), 3 * H, 0.0f, a->qkv))
+  if (!conv1d (pass, l, G_ATTN_W, a->xn1, H, 3 * H, 0.0f, a->qkv, a))
     return FALSE;
   TRY (assay_backend_attention (b, a->qkv, a->qkv + H, a->qkv + 2 * H, 3 * H, a->att, H, pass->offsets, pass->n_seqs,
                                 c->heads, c->kv_heads, c->head_dim, (float) (1.0 / sqrt ((double) c->head_dim)),
                                 pass->scratch),
        "attention");
   memcpy (a->mid, x_in, (gsize) T * H * sizeof (float));
-  if (!conv1d (pass, a->att, H, W (L[G_PROJ_W]), W (L[G_PROJ_B]), H, 1.0f, a->mid))
+  if (!conv1d (pass, l, G_PROJ_W, a->att, H, H, 1.0f, a->mid, a))
     return FALSE;
   TRY (assay_backend_layernorm (b, a->mid, W (L[G_LN2W]), W (L[G_LN2B]), a->xn2, T, H, eps), "ln_2");
-  if (!conv1d (pass, a->xn2, H, W (L[G_FC_W]), W (L[G_FC_B]), I, 0.0f, a->gu))
+  if (!conv1d (pass, l, G_FC_W, a->xn2, H, I, 0.0f, a->gu, a))
     return FALSE;
   memcpy (a->act, a->gu, (gsize) T * I * sizeof (float));
   TRY (assay_backend_gelu_tanh (b, a->act, (gsize) T * I), "gelu");
   if (x_out == NULL)
-    return TRUE;
+    {
+      /* (the backward pass still needs the output projection's adapter input) */
+      if (self->lora != NULL && self->lora[(gsize) l * P_LAYER + G_OUT_W] >= 0)
+        {
+          g_autofree float *scratch = g_new (float, (gsize) T * H);
+          return conv1d (pass, l, G_OUT_W, a->act, I, H, 0.0f, scratch, a);
+        }
+      return TRUE;
+    }
   memcpy (x_out, a->mid, (gsize) T * H * sizeof (float));
-  return conv1d (pass, a->act, I, W (L[G_OUT_W]), W (L[G_OUT_B]), H, 1.0f, x_out);
+  return conv1d (pass, l, G_OUT_W, a->act, I, H, 1.0f, x_out, a);
 }
 
 static gboolean
@@ -736,24 +787,24 @@ gpt2_layer_backward (Pass *pass, int l, const float *x_in, Acts *a, float *dx, A
   AssayBackend        *b = self->b;
   gsize                TH = (gsize) T * H;
 
-  if (!conv1d_backward (pass, a->act, I, W (L[G_OUT_W]), G (L[G_OUT_W]), G (L[G_OUT_B]), H, dx, d->act))
+  if (!conv1d_backward (pass, l, G_OUT_W, a->act, I, H, dx, d->act, a, d))
     return FALSE;
   TRY (assay_backend_gelu_backward (b, a->gu, d->act, (gsize) T * I, FALSE, d->gu), "gelu");
-  if (!conv1d_backward (pass, a->xn2, H, W (L[G_FC_W]), G (L[G_FC_W]), G (L[G_FC_B]), I, d->gu, d->xn2))
+  if (!conv1d_backward (pass, l, G_FC_W, a->xn2, H, I, d->gu, d->xn2, a, d))
     return FALSE;
   TRY (assay_backend_layernorm_backward (b, a->mid, W (L[G_LN2W]), d->xn2, T, H, eps, d->mid, G (L[G_LN2W]),
                                          G (L[G_LN2B])),
        "ln_2");
   for (gsize i = 0; i < TH; i++)
     d->mid[i] += dx[i];
-  if (!conv1d_backward (pass, a->att, H, W (L[G_PROJ_W]), G (L[G_PROJ_W]), G (L[G_PROJ_B]), H, d->mid, d->att))
+  if (!conv1d_backward (pass, l, G_PROJ_W, a->att, H, H, d->mid, d->att, a, d))
     return FALSE;
   TRY (assay_backend_attention_backward (b, a->qkv, a->qkv + H, a->qkv + 2 * H, 3 * H, d->att, H, d->qkv, d->qkv + H,
                                          d->qkv + 2 * H, pass->offsets, pass->n_seqs, c->heads, c->kv_heads,
                                          c->head_dim, (float) (1.0 / sqrt ((double) c->head_dim)), TRUE,
                                          pass->scratch),
        "attention");
-  if (!conv1d_backward (pass, a->xn1, H, W (L[G_ATTN_W]), G (L[G_ATTN_W]), G (L[G_ATTN_B]), 3 * H, d->qkv, d->xn1))
+  if (!conv1d_backward (pass, l, G_ATTN_W, a->xn1, H, 3 * H, d->qkv, d->xn1, a, d))
     return FALSE;
   TRY (assay_backend_layernorm_backward (b, x_in, W (L[G_LN1W]), d->xn1, T, H, eps, dx, G (L[G_LN1W]), G (L[G_LN1B])),
        "ln_1");
@@ -772,7 +823,7 @@ acts_alloc (Acts *a, int T, AssayTrainModel *self)
   for (int slot = 0; self->lora != NULL && slot < P_LAYER; slot++)
     if (self->lora[slot] >= 0) /* (every layer adapts the same modules) */
       {
-        gsize in = slot == P_O ? Q : slot == P_DOWN ? I : H;
+        gsize in = self->gpt2 ? (slot == G_OUT_W ? I : H) : slot == P_O ? Q : slot == P_DOWN ? I : H;
         a->u[slot] = g_new (float, (gsize) T * self->lora_options.rank);
         if (self->lora_options.dropout > 0)
           a->xd[slot] = g_new (float, in);
@@ -1042,7 +1093,7 @@ assay_train_model_save_adapter (AssayTrainModel *self, const char *dir, GError *
   json_object_set_double_member (config, "lora_dropout", self->lora_options.dropout);
   json_object_set_array_member (config, "target_modules", targets);
   json_object_set_string_member (config, "bias", "none");
-  json_object_set_boolean_member (config, "fan_in_fan_out", FALSE);
+  json_object_set_boolean_member (config, "fan_in_fan_out", self->gpt2); /* Conv1D: W is [in, out] */
   json_object_set_boolean_member (config, "inference_mode", TRUE);
   json_object_set_boolean_member (config, "init_lora_weights", TRUE);
   json_object_set_boolean_member (config, "use_rslora", FALSE);
@@ -1082,12 +1133,15 @@ assay_train_model_save (AssayTrainModel *self, const char *dir, gboolean bf16, G
           A = self->lora[k];
       if (A >= 0)
         {
-          /* W + (alpha / rank) B A */
+          /* W + (alpha / rank) B A; a Conv1D's W [in, out] + (alpha / rank) A^T B^T */
           float *m = g_memdup2 (p->w, (gsize) p->rows * p->cols * sizeof (float));
           int    r = self->lora_options.rank;
-          if (assay_backend_sgemm (self->b, ASSAY_TRANS_N, ASSAY_TRANS_N, p->rows, p->cols, r,
-                                   (float) (self->lora_options.alpha / r), W (A + 1), r, W (A), p->cols, 1.0f, m,
-                                   p->cols) != 0)
+          float  s = (float) (self->lora_options.alpha / r);
+          if ((self->gpt2 ? assay_backend_sgemm (self->b, ASSAY_TRANS_T, ASSAY_TRANS_T, p->rows, p->cols, r, s, W (A),
+                                                 p->rows, W (A + 1), r, 1.0f, m, p->cols)
+                          : assay_backend_sgemm (self->b, ASSAY_TRANS_N, ASSAY_TRANS_N, p->rows, p->cols, r, s,
+                                                 W (A + 1), r, W (A), p->cols, 1.0f, m, p->cols))
+              != 0)
             {
               g_free (m);
               g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED, "merging LoRA: %s", assay_backend_last_error (self->b));

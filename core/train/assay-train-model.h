@@ -22,14 +22,15 @@ typedef struct _AssayTrainModel AssayTrainModel;
 
 /* LoRA (Hu et al.; PEFT's LoraConfig): each targeted linear W x becomes W x + (alpha / rank) B A
  * dropout(x) with A [rank, in] drawn as PEFT draws it (kaiming-uniform, a = sqrt 5: uniform in
- * +-1/sqrt(in)) and B [out, rank] zero; everything else is frozen. */
+ * +-1/sqrt(in)) and B [out, rank] zero; everything else is frozen. GPT-2's Conv1D weights are
+ * [in, out] (PEFT's fan_in_fan_out): its adapters are the same, and merging adds (B A)^T. */
 typedef struct
 {
   int      rank;
   double   alpha;
   double   dropout;
-  char   **targets; /* module names (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj);
-                     * NULL: all of them */
+  char   **targets; /* module names (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj;
+                     * GPT-2: c_attn, c_proj (both), c_fc, or attn.c_proj / mlp.c_proj); NULL: all */
   guint    seed;
 } AssayLoraOptions;
 

@@ -30,7 +30,9 @@ rewards/accuracies and logps, all within 1e-4 relative; the same for IPO's first
 Checkpoints: the full model `train sft` wrote and the merged folder and PEFT adapter of
 `train sft --lora 4` are read by the torch reference (the adapter applied as PEFT applies it,
 W + (alpha / r) B A, from adapter_model.safetensors and adapter_config.json): their log-probs of
-the records' completions equal `assay-cli lm score` on the written folders within 1e-4.
+the records' completions equal `assay-cli lm score` on the written folders within 1e-4. The same
+for GPT-2 with adapters on c_attn and c_proj (PEFT's fan_in_fan_out: W [in, out] + (alpha / r)
+(B A)^T), and its LoRA gradients (dropout included) against autograd as Llama's.
 
 usage: train_peers.py BUILD_DIR   (exit 77 without python3-torch)"""
 import json
@@ -103,7 +105,8 @@ def check_model(build, arch, tmp, failures):
 
 
 SLOTS = {"self_attn.q_proj": 1, "self_attn.k_proj": 2, "self_attn.v_proj": 3, "self_attn.o_proj": 7,
-         "mlp.gate_proj": 9, "mlp.up_proj": 10, "mlp.down_proj": 11}
+         "mlp.gate_proj": 9, "mlp.up_proj": 10, "mlp.down_proj": 11,
+         "attn.c_attn": 2, "attn.c_proj": 4, "mlp.c_fc": 8, "mlp.c_proj": 10}  # (GPT-2's slots)
 M64 = (1 << 64) - 1
 
 
@@ -174,11 +177,51 @@ def lora_llama(lm, lora, scale, p, ids, offsets, seed):
     return outs
 
 
-def check_lora(build, tmp, failures):
-    folder = os.path.join(tmp, "lora-base")
-    out = os.path.join(tmp, "lora-out")
+def lora_gpt2(lm, lora, scale, p, ids, offsets, seed):
+    """transformers' GPT-2 forward with PEFT's LoRA on its Conv1D layers (fan_in_fan_out: the
+    weight is [in, out], the adapter x A^T B^T as for a Linear), every packed sequence apart."""
+    c, w = lm.cfg, lm.w
+    H, nh = c["n_embd"], c["n_head"]
+    hd = H // nh
+    eps = c.get("layer_norm_epsilon", 1e-5)
+    pre = "transformer." if "transformer.wte.weight" in w else ""
+    T = len(ids)
+
+    def ln(x, n):
+        return torch.nn.functional.layer_norm(x, (H,), w[n + ".weight"], w[n + ".bias"], eps)
+    masks = {}
+    outs = []
+    for s in range(len(offsets) - 1):
+        a, b = offsets[s], offsets[s + 1]
+        L = b - a
+        x = w[pre + "wte.weight"][torch.tensor(ids[a:b])][None] + w[pre + "wpe.weight"][:L]
+        for l in range(c["n_layer"]):
+            p_ = "%sh.%d." % (pre, l)
+
+            def conv(v, module):
+                y = v @ w[p_ + module + ".weight"] + w[p_ + module + ".bias"]
+                name = "transformer.h.%d.%s" % (l, module)
+                if name + ".lora_A.weight" in lora:
+                    if p > 0:
+                        if name not in masks:
+                            masks[name] = keep_mask(seed, l, module, T, v.shape[-1], p)
+                        v = v * masks[name][a:b]
+                    y = y + scale * (v @ lora[name + ".lora_A.weight"].T) @ lora[name + ".lora_B.weight"].T
+                return y
+            qkv = conv(ln(x, p_ + "ln_1"), "attn.c_attn")
+            q, k, v = (t.view(1, L, nh, hd).transpose(1, 2) for t in qkv.split(H, dim=-1))
+            x = x + conv(lm._attend(q, k, v), "attn.c_proj")
+            hmid = torch.nn.functional.gelu(conv(ln(x, p_ + "ln_2"), "mlp.c_fc"), approximate="tanh")
+            x = x + conv(hmid, "mlp.c_proj")
+        outs.append(ln(x, pre + "ln_f")[0])
+    return outs
+
+
+def check_lora(build, tmp, failures, arch="llama"):
+    folder = os.path.join(tmp, "lora-base-" + arch)
+    out = os.path.join(tmp, "lora-out-" + arch)
     os.makedirs(out)
-    subprocess.run([os.path.join(build, "tests", "make-test-lm"), folder, "--arch", "llama"], check=True,
+    subprocess.run([os.path.join(build, "tests", "make-test-lm"), folder, "--arch", arch], check=True,
                    capture_output=True)
     subprocess.run([os.path.join(build, "tests", "train-grads"), folder, out, "--lora", "4", "8", "0.3"], check=True)
     batch = json.load(open(os.path.join(out, "batch.json")))
@@ -186,10 +229,11 @@ def check_lora(build, tmp, failures):
     lm = TorchLM(folder, torch.float64)
     lora = {k: torch.tensor(np.array(v), dtype=torch.float64).requires_grad_(True)
             for k, v in read_safetensors(os.path.join(out, "lora.safetensors")).items()}
-    hs = lora_llama(lm, lora, 8 / 4, 0.3, batch["ids"], batch["offsets"], 7)
+    hs = (lora_gpt2 if arch == "gpt2" else lora_llama)(lm, lora, 8 / 4, 0.3, batch["ids"], batch["offsets"], 7)
+    head = lm.w[[k for k in ("lm_head.weight", "transformer.wte.weight", "wte.weight") if k in lm.w][0]]
     loss = 0
     for s, h in enumerate(hs):
-        lp = torch.log_softmax(h @ lm.w["lm_head.weight"].T, -1)
+        lp = torch.log_softmax(h @ head.T, -1)
         for i, t in enumerate(range(batch["offsets"][s], batch["offsets"][s + 1])):
             if batch["targets"][t] >= 0:
                 loss = loss - batch["weights"][t] * lp[i, batch["targets"][t]]
@@ -197,10 +241,10 @@ def check_lora(build, tmp, failures):
     worst = max(((k, float(np.abs(ours[k] - v.grad.numpy()).max()), float(np.abs(v.grad.numpy()).max()))
                  for k, v in lora.items()), key=lambda r: r[1] / max(r[2], 1e-30))
     ok = abs(batch["loss"] - float(loss)) <= REL * abs(float(loss)) and worst[1] <= REL * worst[2] and len(ours) == len(lora)
-    print("lora   loss %.6f (torch %.6f); %-30s max|assay - torch f64| = %.2e of %.2e (worst of %d)%s"
-          % (batch["loss"], float(loss), worst[0].split("layers.")[1], worst[1], worst[2], len(lora), "" if ok else "  FAIL"))
+    print("lora   %-6s loss %.6f (torch %.6f); %-30s max|assay - torch f64| = %.2e of %.2e (worst of %d)%s"
+          % (arch, batch["loss"], float(loss), worst[0].split(".", 2)[2], worst[1], worst[2], len(lora), "" if ok else "  FAIL"))
     if not ok:
-        failures.append("lora gradients")
+        failures.append("lora gradients " + arch)
 
 
 def run(*args):
@@ -349,14 +393,24 @@ def check_dpo(build, tmp, failures):
             opt.step()
 
 
-def check_checkpoints(build, tmp, failures):
+def check_checkpoints(build, tmp, failures, arch="llama"):
+    """The LoRA run's adapter (PEFT's names and config) and merged folder, and for Llama the full
+    SFT checkpoint, scored by `assay-cli lm score` and by the torch reference."""
     cli = os.path.join(build, "app", "cli", "assay-cli")
+    gpt2 = arch == "gpt2"
     folder = os.path.join(tmp, "sft-base")
+    if gpt2:
+        folder = os.path.join(tmp, "sft-base-gpt2")
+        subprocess.run([os.path.join(build, "tests", "make-test-lm"), folder, "--arch", "gpt2"], check=True,
+                       capture_output=True)
+        cfg = json.load(open(os.path.join(folder, "config.json")))
+        cfg["eos_token_id"] = 2
+        json.dump(cfg, open(os.path.join(folder, "config.json"), "w"))
     ws = os.path.join(tmp, "sft.assay")
-    out = os.path.join(tmp, "lora-sft")
+    out = os.path.join(tmp, "lora-sft-" + arch)
     r = json.loads(run(cli, "train", "sft", "-w", ws, "--model", folder, "--dataset", "1", "--out", out, "--lora", "4",
-                       "--lora-targets", "q_proj,v_proj,down_proj", "--epochs", "2", "--batch-tokens", "64",
-                       "--lr", "1e-2", "--json"))
+                       "--lora-targets", "c_attn,c_proj" if gpt2 else "q_proj,v_proj,down_proj", "--epochs", "2",
+                       "--batch-tokens", "64", "--lr", "1e-2", "--json"))
     inputs = os.path.join(tmp, "score.jsonl")
     with open(inputs, "w") as f:
         for i in range(6):
@@ -364,18 +418,23 @@ def check_checkpoints(build, tmp, failures):
     cfg = json.load(open(os.path.join(out, "adapter_config.json")))
     adapter = read_safetensors(os.path.join(out, "adapter_model.safetensors"))
     scale = cfg["lora_alpha"] / cfg["r"]
-    ok_names = all(k.startswith("base_model.model.model.layers.") and (k.endswith(".lora_A.weight") or k.endswith(".lora_B.weight"))
-                   for k in adapter) and len(adapter) == 2 * 3 * json.load(open(os.path.join(folder, "config.json")))["num_hidden_layers"]
+    layers = json.load(open(os.path.join(folder, "config.json")))["n_layer" if gpt2 else "num_hidden_layers"]
+    # GPT-2: c_attn and both c_proj (attention's and the MLP's, as PEFT matches "c_proj"), Conv1D
+    prefix = "base_model.model.transformer.h." if gpt2 else "base_model.model.model.layers."
+    ok_names = all(k.startswith(prefix) and (k.endswith(".lora_A.weight") or k.endswith(".lora_B.weight"))
+                   for k in adapter) and len(adapter) == 2 * 3 * layers and cfg["fan_in_fan_out"] == gpt2
     moved = max(float(np.abs(v).max()) for k, v in adapter.items() if k.endswith("lora_B.weight"))
     losses = [st["loss"] for st in r["steps"]]
     ok = ok_names and moved > 0 and losses[-1] < losses[0]
     print("ckpt   %-44s %d tensors, max|B| %.2e, loss %.3f -> %.3f%s"
-          % ("LoRA run (PEFT names, B moved, loss fell)", len(adapter), moved, losses[0], losses[-1], "" if ok else "  FAIL"))
+          % ("LoRA run, %s (PEFT names, B moved, loss fell)" % arch, len(adapter), moved, losses[0], losses[-1],
+             "" if ok else "  FAIL"))
     if not ok:
-        failures.append("LoRA run")
-    cases = [("full sft checkpoint", os.path.join(tmp, "sft-out"), None),
-             ("LoRA merged folder", r["merged"], None),
-             ("PEFT adapter on the base", r["merged"], folder)]
+        failures.append("LoRA run " + arch)
+    cases = [("LoRA merged folder, " + arch, r["merged"], None),
+             ("PEFT adapter on the base, " + arch, r["merged"], folder)]
+    if not gpt2:
+        cases.insert(0, ("full sft checkpoint", os.path.join(tmp, "sft-out"), None))
     for label, scored, base in cases:
         outp = os.path.join(tmp, "scored.jsonl")
         run(cli, "lm", "score", "--model", scored, "--input", inputs, "--output", outp)
@@ -386,16 +445,14 @@ def check_checkpoints(build, tmp, failures):
                 name = k[len("base_model.model."):-len(".lora_A.weight")] + ".weight"
                 A = torch.tensor(np.array(adapter[k]), dtype=torch.float64)
                 B = torch.tensor(np.array(adapter[k.replace("lora_A", "lora_B")]), dtype=torch.float64)
-                lm.w[name] = lm.w[name] + scale * (B @ A)
+                delta = scale * (B @ A)
+                lm.w[name] = lm.w[name] + (delta.T if cfg["fan_in_fan_out"] else delta)
         worst = 0.0
         for g in got:
             pi = json.loads(run(cli, "lm", "tokenize", "--tokenizer", folder, "--text", g["prompt"], "--json"))["ids"]
-            ids = pi + g["token_ids"]
-            with torch.no_grad():
-                h = lm._llama(torch.tensor(ids)[None])[0]
-                lp = torch.log_softmax(h @ lm.w["lm_head.weight"].T, -1)
+            lp = lm.logprobs(torch.tensor(pi + g["token_ids"])[None], len(pi))[0]
             for j, tok in enumerate(g["token_ids"]):
-                worst = max(worst, abs(g["logprobs"][j] - float(lp[len(pi) + j - 1, tok])))
+                worst = max(worst, abs(g["logprobs"][j] - float(lp[j])))
         ok = worst <= 1e-4 and (base is None or ok_names)
         print("ckpt   %-44s max|assay lm score - torch| = %.2e%s" % (label, worst, "" if ok else "  FAIL"))
         if not ok:
@@ -412,9 +469,11 @@ def main():
         for arch in ("llama", "qwen2", "gpt2"):
             check_model(build, arch, tmp, failures)
         check_lora(build, tmp, failures)
+        check_lora(build, tmp, failures, "gpt2")
         check_sft(build, tmp, failures)
         check_dpo(build, tmp, failures)
         check_checkpoints(build, tmp, failures)
+        check_checkpoints(build, tmp, failures, "gpt2")
     print("%d failed" % len(failures))
     return 1 if failures else 0
 
