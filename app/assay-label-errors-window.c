@@ -75,6 +75,44 @@ verdict_text (JsonObject *e)
   return g_strdup_printf (_("Given “%s” probably in error (probability of the given label: %.3f)"), label, score);
 }
 
+/* "Nearest: D (labels, similarity) · …" from the error's neighbours, or NULL without them */
+static char *
+neighbours_text (JsonObject *e)
+{
+  JsonArray *near = json_object_has_member (e, "neighbours") ? json_object_get_array_member (e, "neighbours") : NULL;
+  GString   *s;
+
+  if (near == NULL)
+    return NULL;
+  if (json_array_get_length (near) == 0)
+    return g_strdup (_("Nearest: no other item shares a word with this one"));
+  s = g_string_new (_("Nearest: "));
+  for (guint i = 0; i < json_array_get_length (near); i++)
+    {
+      JsonObject      *m = json_array_get_object_element (near, i);
+      g_autofree char *labels = NULL;
+      if (json_object_has_member (m, "labels"))
+        {
+          JsonArray *a = json_object_get_array_member (m, "labels");
+          GString   *l = g_string_new (NULL);
+          for (guint k = 0; k < json_array_get_length (a); k++)
+            g_string_append_printf (l, "%s%s", k > 0 ? ", " : "", json_array_get_string_element (a, k));
+          labels = g_string_free (l, FALSE);
+        }
+      else
+        labels = g_strdup (json_object_get_string_member_with_default (m, "label", ""));
+      if (i > 0)
+        g_string_append (s, " · ");
+      if (json_object_has_member (m, "document"))
+        g_string_append_printf (s, "%s", json_object_get_string_member (m, "document"));
+      else
+        g_string_append_printf (s, "#%lld", (long long) json_object_get_int_member (m, "record"));
+      g_string_append_printf (s, _(" (%s; %.2f)"), *labels != '\0' ? labels : _("no label"),
+                              json_object_get_double_member (m, "similarity"));
+    }
+  return g_string_free (s, FALSE);
+}
+
 static void
 show_selected (AssayLabelErrorsWindow *self)
 {
@@ -117,9 +155,12 @@ show_selected (AssayLabelErrorsWindow *self)
         g_autofree char *l = g_strdup_printf (_("Label now: %s"), r->condition != NULL ? r->condition : _("none"));
         g_autofree char *body = r->prompt != NULL ? g_strdup_printf ("%s\n\n%s", assay_gen_record_final_text (r), r->prompt)
                                                   : g_strdup (assay_gen_record_final_text (r));
+        g_autofree char *near = neighbours_text (e);
+        g_autofree char *ev = g_strjoin ("\n", near != NULL ? near : "",
+                                         r->prompt != NULL ? _("The text, then the prompt it was written for") : "", NULL);
         gtk_label_set_text (self->labels, l);
         gtk_label_set_text (self->text, body);
-        gtk_label_set_text (self->evidence, r->prompt != NULL ? _("The text, then the prompt it was written for") : "");
+        gtk_label_set_text (self->evidence, g_strstrip (ev));
       }
       return;
     }
@@ -159,6 +200,11 @@ show_selected (AssayLabelErrorsWindow *self)
             g_string_append_printf (ev, _("keywords of “%s” here: %s"), which[k], list != NULL ? list : _("none"));
           }
       }
+    {
+      g_autofree char *near = neighbours_text (e);
+      if (near != NULL)
+        g_string_append_printf (ev, "\n%s", near);
+    }
     gtk_label_set_text (self->evidence, ev->str);
     g_string_free (ev, TRUE);
   }

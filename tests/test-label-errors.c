@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "assay-confident.h"
+#include "assay-csr.h"
 #include "assay-error.h"
 #include "assay-test-util.h"
 #include "assay-xmtc-errors.h"
@@ -217,7 +218,7 @@ test_planted_corpus (void)
   g_autofree char *path = NULL;
   AssayXmtcErrorOptions options;
   JsonArray *errors;
-  guint      hits = 0;
+  guint      hits = 0, near_total = 0, near_agree = 0;
 
   for (guint i = 0; i < 240; i++)
     {
@@ -256,12 +257,34 @@ test_planted_corpus (void)
       g_assert_true (json_object_get_boolean_member (e, "given"));
       g_assert_true (g_str_has_prefix (json_object_get_string_member (e, "document"), "doc-"));
       hits += g_hash_table_contains (planted, json_object_get_string_member (e, "document"));
+      /* evidence: three nearest documents, most similar first, never the document itself; a
+       * flipped document's neighbours mostly carry its true topic (the suggested label) */
+      {
+        JsonArray *near = json_object_get_array_member (e, "neighbours");
+        g_assert_cmpuint (json_array_get_length (near), ==, 3);
+        for (guint z = 0; z < 3; z++)
+          {
+            JsonObject *m = json_array_get_object_element (near, z);
+            JsonArray  *ml = json_object_get_array_member (m, "labels");
+            double      sim = json_object_get_double_member (m, "similarity");
+            g_assert_cmpstr (json_object_get_string_member (m, "document"), !=, json_object_get_string_member (e, "document"));
+            g_assert_cmpfloat (sim, >, 0.0);
+            g_assert_cmpfloat (sim, <=, 1.0 + 1e-6);
+            if (z > 0)
+              g_assert_cmpfloat (sim, <=, json_object_get_double_member (json_array_get_object_element (near, z - 1), "similarity"));
+            g_assert_cmpuint (json_array_get_length (ml), ==, 1);
+            near_total++;
+            near_agree += g_str_equal (json_array_get_string_element (ml, 0), json_object_get_string_member (e, "suggested"));
+          }
+      }
       if (k > 0)
         g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (errors, k - 1), "score"), <=,
                            json_object_get_double_member (e, "score"));
     }
   /* recall of the 20 planted flips, and precision */
   g_assert_cmpuint (hits, >=, 15);
+  g_test_message ("nearest documents carrying the suggested label: %u of %u", near_agree, near_total);
+  g_assert_cmpuint (near_agree * 3, >=, near_total * 2);
   g_assert_cmpuint (json_array_get_length (errors), <=, hits + 10);
 
   /* correcting the first: relabelled as suggested, counts follow, one undo restores both */
@@ -308,6 +331,89 @@ test_planted_corpus (void)
   }
 }
 
+/* Nearest rows through the transpose against a float64 scan of every pair: 3 000 sparse unit
+ * rows (a Zipf-like vocabulary of 2 000 columns, so that some columns are long), k 5; also rows
+ * with no column in common with anyone and an empty row. */
+static void
+test_nearest_rows (void)
+{
+  g_autoptr (GRand) rng = g_rand_new_with_seed (11);
+  g_autoptr (AssayCsr) x = assay_csr_new (2000);
+  guint n = 3000, k = 5, nq = 300;
+  g_autofree guint *queries = g_new (guint, nq);
+  g_autofree int *nn = g_new (int, nq * k);
+  g_autofree float *sim = g_new (float, nq * k);
+  g_autofree double *dense = g_new0 (double, (gsize) n * 2000);
+  guint checked = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint32 idx[40];
+      float   val[40];
+      guint   m = i == 7 ? 0 : 3 + g_rand_int_range (rng, 0, 30);
+      for (guint j = 0; j < m; j++)
+        {
+          /* rows 10..19 use columns of their own, shared with no other row */
+          idx[j] = i >= 10 && i < 20 ? 1990 + (i - 10) : (guint32) (2000 * pow (g_rand_double (rng), 3.0)) % 1990;
+          val[j] = (float) g_rand_double_range (rng, 0.1, 2.0);
+        }
+      assay_csr_append_row (x, idx, val, m);
+    }
+  assay_csr_normalize_rows (x);
+  for (guint i = 0; i < n; i++)
+    for (gsize p = x->indptr[i]; p < x->indptr[i + 1]; p++)
+      dense[(gsize) i * 2000 + x->indices[p]] = x->data[p];
+  for (guint q = 0; q < nq; q++)
+    queries[q] = q < 20 ? q : (guint) g_rand_int_range (rng, 0, (gint32) n);
+  assay_csr_nearest_rows (x, queries, nq, k, nn, sim);
+  for (guint q = 0; q < nq; q++)
+    {
+      guint  r = queries[q];
+      double best[5];
+      int    who[5], found = 0;
+      /* the reference: every other row's product in float64, kept when > 0 */
+      for (guint j = 0; j < n; j++)
+        {
+          double s = 0;
+          int    at;
+          if (j == r)
+            continue;
+          for (guint c = 0; c < 2000; c++)
+            s += dense[(gsize) r * 2000 + c] * dense[(gsize) j * 2000 + c];
+          if (s <= 0)
+            continue;
+          for (at = found; at > 0 && best[at - 1] < s; at--)
+            ;
+          if (at >= (int) k)
+            continue;
+          for (int z = MIN (found, (int) k - 1); z > at; z--)
+            best[z] = best[z - 1], who[z] = who[z - 1];
+          best[at] = s;
+          who[at] = (int) j;
+          found = MIN (found + 1, (int) k);
+        }
+      for (guint z = 0; z < k; z++)
+        {
+          if ((int) z >= found)
+            {
+              g_assert_cmpint (nn[q * k + z], ==, -1);
+              continue;
+            }
+          g_assert_cmpint (nn[q * k + z], >=, 0);
+          g_assert_cmpfloat_with_epsilon (sim[q * k + z], best[z], 1e-6);
+          /* the same row unless another one ties within float32 */
+          if (nn[q * k + z] != who[z])
+            g_assert_true ((z + 1 < (guint) found && fabs (best[z] - best[z + 1]) < 1e-6)
+                           || (z > 0 && fabs (best[z] - best[z - 1]) < 1e-6));
+          checked++;
+        }
+      /* the empty row and the rows of their own columns have no neighbour */
+      if (r == 7 || (r >= 10 && r < 20))
+        g_assert_cmpint (nn[q * k], ==, -1);
+    }
+  g_assert_cmpuint (checked, >, 250 * k);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -315,5 +421,6 @@ main (int argc, char **argv)
   g_test_add_func ("/label-errors/reference", test_against_reference);
   g_test_add_func ("/label-errors/platt", test_platt);
   g_test_add_func ("/label-errors/planted-corpus", test_planted_corpus);
+  g_test_add_func ("/label-errors/nearest-rows", test_nearest_rows);
   return g_test_run ();
 }

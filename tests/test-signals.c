@@ -530,7 +530,7 @@ test_gen_errors (void)
     g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
     g_autoptr (AssayStore) store = assay_store_open (ws, NULL);
     JsonArray *found = json_object_get_array_member (o, "errors"), *base = json_object_get_array_member (o, "baseline");
-    guint tp = 0, tb = 0, planted = g_hash_table_size (flipped);
+    guint tp = 0, tb = 0, planted = g_hash_table_size (flipped), near_given = 0, near_suggested = 0;
     double precision, recall;
 
     for (guint k = 0; k < json_array_get_length (found); k++)
@@ -545,7 +545,27 @@ test_gen_errors (void)
         g_assert_cmpfloat (fabs (sqlite3_column_double (stmt, 0) - json_object_get_double_member (e, "score")), <, 1e-9);
         sqlite3_reset (stmt);
         g_assert_cmpstr (json_object_get_string_member (e, "label"), !=, json_object_get_string_member (e, "suggested"));
+        /* evidence: the nearest records (the first 500 errors), never the record itself */
+        if (k < 500)
+          {
+            JsonArray *near = json_object_get_array_member (e, "neighbours");
+            g_assert_cmpuint (json_array_get_length (near), >=, 1);
+            g_assert_cmpuint (json_array_get_length (near), <=, 3);
+            for (guint z = 0; z < json_array_get_length (near); z++)
+              {
+                JsonObject *m = json_array_get_object_element (near, z);
+                const char *l = json_object_get_string_member (m, "label");
+                g_assert_cmpint (json_object_get_int_member (m, "record"), !=, json_object_get_int_member (e, "record"));
+                near_given += g_str_equal (l, json_object_get_string_member (e, "label"));
+                near_suggested += g_str_equal (l, json_object_get_string_member (e, "suggested"));
+              }
+          }
+        else
+          g_assert_false (json_object_has_member (e, "neighbours"));
       }
+    g_test_message ("nearest records of the errors found: %u carry the suggested label, %u the given one",
+                    near_suggested, near_given);
+    g_assert_cmpuint (near_suggested, >, near_given);
     for (guint k = 0; k < json_array_get_length (base); k++)
       tb += g_hash_table_contains (flipped, json_object_get_string_member (json_array_get_object_element (base, k), "ext_id"));
     precision = (double) tp / json_array_get_length (found);
@@ -559,8 +579,9 @@ test_gen_errors (void)
                                                    "'$.label_fit') IS NOT NULL", 0), ==, 2000);
   }
   {
-    /* dismissed errors stay out of later searches, and the dismissal is undone like a decision */
-    const char *args[] = { "gen", "errors", "-w", ws, "--dataset", "1", "--json", NULL };
+    /* dismissed errors stay out of later searches, and the dismissal is undone like a decision
+     * (and --neighbours 0 keeps no evidence) */
+    const char *args[] = { "gen", "errors", "-w", ws, "--dataset", "1", "--neighbours", "0", "--json", NULL };
     const char *with[] = { "gen", "errors", "-w", ws, "--dataset", "1", "--include-dismissed", "--json", NULL };
     g_autoptr (JsonObject) before = assay_test_cli_json (args, 0, NULL);
     JsonObject *first = json_array_get_object_element (json_object_get_array_member (before, "errors"), 0);
@@ -571,6 +592,7 @@ test_gen_errors (void)
     guint found = json_array_get_length (json_object_get_array_member (before, "errors"));
     g_autoptr (JsonObject) again = NULL, all = NULL, undone = NULL;
 
+    g_assert_false (json_object_has_member (first, "neighbours"));
     assay_test_cli_json (dismiss, 0, NULL);
     assay_test_cli_json (dismiss, 0, NULL); /* twice: still one */
     again = assay_test_cli_json (args, 0, NULL);

@@ -442,6 +442,7 @@ check_errors (AssayWindow *window, gpointer data)
   assay_label_errors_window_select (errors, 0);
   assay_test_wait (100);
   g_assert_true (assay_test_find_label (GTK_WIDGET (errors), "keywords of “"));
+  g_assert_true (assay_test_find_label (GTK_WIDGET (errors), "Nearest: "));
   /* apply the first: one row fewer, the labels changed; undo in the main window restores them */
   assay_label_errors_window_select (errors, 0);
   g_assert_true (assay_label_errors_window_apply (errors));

@@ -421,6 +421,10 @@ assay_cli_label_errors_check (const AssayCliLabelErrors *e, int threads, AssayXm
   out->threads = threads;
   out->baseline = e->baseline;
   out->include_dismissed = e->include_dismissed;
+  if (e->neighbours != -1 && (e->neighbours < 0 || e->neighbours > 50))
+    return assay_cli_usage (_("--neighbours must be between 0 and 50"));
+  if (e->neighbours >= 0)
+    out->neighbours = (guint) e->neighbours;
   return ASSAY_CLI_OK;
 }
 

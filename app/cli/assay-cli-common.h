@@ -178,9 +178,10 @@ typedef struct
   double   C;
   gint64   seed;
   gboolean baseline, include_dismissed;
+  int      neighbours;
 } AssayCliLabelErrors;
 
-#define ASSAY_CLI_LABEL_ERRORS_INIT { -1, -1, NULL, NULL, -1, 1, FALSE, FALSE }
+#define ASSAY_CLI_LABEL_ERRORS_INIT { -1, -1, NULL, NULL, -1, 1, FALSE, FALSE, -1 }
 #define ASSAY_CLI_LABEL_ERRORS_ENTRIES(e)                                                          \
   { "baseline", 0, 0, G_OPTION_ARG_NONE, &(e).baseline,                                            \
     N_("Also as many assignments with the lowest probability as given (a naive baseline)"), NULL },\
@@ -191,7 +192,9 @@ typedef struct
   { "seed", 0, 0, G_OPTION_ARG_INT64, &(e).seed, N_("Random seed of the folds (default 1)"), N_("S") }, \
   { "top", 0, 0, G_OPTION_ARG_INT, &(e).top, N_("Print only the N likeliest errors"), N_("N") }, \
   { "include-dismissed", 0, 0, G_OPTION_ARG_NONE, &(e).include_dismissed,                          \
-    N_("Also the errors dismissed before (signals dismiss, the Dismiss button)"), NULL }
+    N_("Also the errors dismissed before (signals dismiss, the Dismiss button)"), NULL },            \
+  { "neighbours", 0, 0, G_OPTION_ARG_INT, &(e).neighbours,                                         \
+    N_("Nearest items by tf-idf cosine kept with each of the first 500 errors (default 3; 0: none)"), N_("N") }
 
 /* Checks the options (a usage error printed unless ASSAY_CLI_OK) and sets out from them */
 int          assay_cli_label_errors_check (const AssayCliLabelErrors *e, int threads, AssayXmtcErrorOptions *out);

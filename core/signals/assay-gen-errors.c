@@ -233,8 +233,36 @@ assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorO
 
   out = json_object_new ();
   errors = json_array_new ();
-  for (guint k = 0; k < found->len; k++)
-    json_array_add_object_element (errors, found_json (&g_array_index (found, Found, k), ids, ext, names, given));
+  {
+    /* evidence: the nearest records of the first errors */
+    guint             ne = options->neighbours > 0 ? MIN (found->len, options->evidence_limit) : 0, k_nn = options->neighbours;
+    g_autofree guint *rows = g_new (guint, MAX (ne, 1));
+    g_autofree int   *nn = g_new (int, MAX ((gsize) ne * k_nn, 1));
+    g_autofree float *sim = g_new (float, MAX ((gsize) ne * k_nn, 1));
+    for (guint k = 0; k < ne; k++)
+      rows[k] = g_array_index (found, Found, k).row;
+    if (ne > 0)
+      assay_csr_nearest_rows (x, rows, ne, k_nn, nn, sim);
+    for (guint k = 0; k < found->len; k++)
+      {
+        JsonObject *o = found_json (&g_array_index (found, Found, k), ids, ext, names, given);
+        if (k < ne)
+          {
+            JsonArray *near = json_array_new ();
+            for (guint z = 0; z < k_nn && nn[(gsize) k * k_nn + z] >= 0; z++)
+              {
+                guint       j = (guint) nn[(gsize) k * k_nn + z];
+                JsonObject *m = json_object_new ();
+                json_object_set_int_member (m, "record", g_array_index (ids, gint64, j));
+                json_object_set_string_member (m, "label", names->pdata[given[j]]);
+                json_object_set_double_member (m, "similarity", sim[(gsize) k * k_nn + z]);
+                json_array_add_object_element (near, m);
+              }
+            json_object_set_array_member (o, "neighbours", near);
+          }
+        json_array_add_object_element (errors, o);
+      }
+  }
   json_object_set_int_member (out, "dataset", dataset);
   json_object_set_int_member (out, "records", n);
   json_object_set_int_member (out, "labels", L);

@@ -18,7 +18,9 @@ G_BEGIN_DECLS
 /* options: the same knobs as xmtc errors (min_documents is not used). Result:
  * {"dataset", "records", "labels", "folds", "found", "dismissed" (left out: dismissed before, the
  *  item being the record's id),
- *  "errors": [{"record": id, "ext_id" (when imported with one), "label", "suggested", "score"}]
+ *  "errors": [{"record": id, "ext_id" (when imported with one), "label", "suggested", "score",
+ *              "neighbours": [{"record", "label", "similarity"}] (nearest by tf-idf cosine, the
+ *              first options->evidence_limit errors)}]
  *  ranked as the options say, "baseline" (with options->baseline: as many records, the lowest
  *  probability of the given label first), "seconds"} */
 JsonObject *assay_gen_label_errors (AssayStore                  *store,

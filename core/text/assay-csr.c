@@ -215,3 +215,82 @@ assay_csr_transpose (const AssayCsr *self)
   g_free (next);
   return out;
 }
+
+void
+assay_csr_nearest_rows (const AssayCsr *self, const guint *queries, guint nq, guint k, int *nn, float *sim)
+{
+  g_autoptr (AssayCsr) t = assay_csr_transpose (self);
+  guint n = self->n_rows;
+
+  for (gsize i = 0; i < (gsize) nq * k; i++)
+    {
+      nn[i] = -1;
+      sim[i] = 0.0f;
+    }
+  if (k == 0)
+    return;
+#pragma omp parallel
+  {
+    double *acc = g_new0 (double, MAX (n, 1));
+    guint  *touched = g_new (guint, MAX (n, 1));
+    guint8 *seen = g_new0 (guint8, MAX (n, 1));
+
+#pragma omp for schedule(dynamic, 4)
+    for (guint q = 0; q < nq; q++)
+      {
+        guint  r = queries[q], m = 0;
+        int   *best = nn + (gsize) q * k;
+        float *bs = sim + (gsize) q * k;
+        double top[64];
+        double *ts = k <= G_N_ELEMENTS (top) ? top : g_new (double, k);
+        guint  found = 0;
+
+        for (gsize p = self->indptr[r]; p < self->indptr[r + 1]; p++)
+          {
+            guint32 c = self->indices[p];
+            double  v = self->data[p];
+            for (gsize e = t->indptr[c]; e < t->indptr[c + 1]; e++)
+              {
+                guint j = t->indices[e];
+                if (!seen[j])
+                  {
+                    seen[j] = 1;
+                    touched[m++] = j;
+                  }
+                acc[j] += v * t->data[e];
+              }
+          }
+        /* the k best by insertion (k is small); touched rows in any order, ties to the lower row */
+        for (guint i = 0; i < m; i++)
+          {
+            guint  j = touched[i];
+            double s = acc[j];
+            guint  at;
+            acc[j] = 0.0;
+            seen[j] = 0;
+            if (j == r)
+              continue;
+            at = found;
+            while (at > 0 && (ts[at - 1] < s || (ts[at - 1] == s && (guint) best[at - 1] > j)))
+              at--;
+            if (at >= k)
+              continue;
+            for (guint z = MIN (found, k - 1); z > at; z--)
+              {
+                ts[z] = ts[z - 1];
+                best[z] = best[z - 1];
+              }
+            ts[at] = s;
+            best[at] = (int) j;
+            found = MIN (found + 1, k);
+          }
+        for (guint z = 0; z < found; z++)
+          bs[z] = (float) ts[z];
+        if (ts != top)
+          g_free (ts);
+      }
+    g_free (acc);
+    g_free (touched);
+    g_free (seen);
+  }
+}

@@ -30,6 +30,12 @@ void      assay_csr_append_rows (AssayCsr *self, const AssayCsr *other);
 AssayCsr *assay_csr_select_rows (const AssayCsr *self, const guint *rows, guint n);
 /* The transpose, as CSR (i.e. the CSC form of self). */
 AssayCsr *assay_csr_transpose (const AssayCsr *self);
+/* For each of the nq rows queries[q] of self, the k other rows of largest inner product (cosine
+ * for unit rows), best first, ties to the lower row; rows sharing no column with the query are
+ * never neighbours. nn (nq x k) gets row indices, -1 past the last found; sim (nq x k) the
+ * products, summed in double. Through the transpose: a query costs the length of its columns. */
+void      assay_csr_nearest_rows (const AssayCsr *self, const guint *queries, guint nq, guint k, int *nn,
+                                  float *sim);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AssayCsr, assay_csr_free)
 

@@ -25,6 +25,8 @@ assay_xmtc_error_options_init (AssayXmtcErrorOptions *o)
   assay_svm_options_init (&o->svm);
   assay_tfidf_options_init (&o->tfidf);
   o->seed = 1;
+  o->neighbours = 3;
+  o->evidence_limit = 500;
 }
 
 static void
@@ -241,10 +243,39 @@ assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcEr
     }
   out = json_object_new ();
   errors = json_array_new ();
-  for (guint k = 0; k < found->len; k++)
-    {
-      json_array_add_object_element (errors, found_json (&g_array_index (found, Found, k), ext, d, n_docs_of));
-    }
+  {
+    /* evidence: the nearest documents of the first errors */
+    guint             ne = options->neighbours > 0 ? MIN (found->len, options->evidence_limit) : 0, k_nn = options->neighbours;
+    g_autofree guint *rows = g_new (guint, MAX (ne, 1));
+    g_autofree int   *nn = g_new (int, MAX ((gsize) ne * k_nn, 1));
+    g_autofree float *sim = g_new (float, MAX ((gsize) ne * k_nn, 1));
+    for (guint k = 0; k < ne; k++)
+      rows[k] = g_array_index (found, Found, k).doc;
+    if (ne > 0)
+      assay_csr_nearest_rows (x, rows, ne, k_nn, nn, sim);
+    for (guint k = 0; k < found->len; k++)
+      {
+        JsonObject *o = found_json (&g_array_index (found, Found, k), ext, d, n_docs_of);
+        if (k < ne)
+          {
+            JsonArray *near = json_array_new ();
+            for (guint z = 0; z < k_nn && nn[(gsize) k * k_nn + z] >= 0; z++)
+              {
+                guint       j = (guint) nn[(gsize) k * k_nn + z];
+                JsonObject *m = json_object_new ();
+                JsonArray  *names = json_array_new ();
+                for (gsize p = d->label_offsets[j]; p < d->label_offsets[j + 1]; p++)
+                  json_array_add_string_element (names, d->label_names[d->labels[p]]);
+                json_object_set_string_member (m, "document", ext[j]);
+                json_object_set_array_member (m, "labels", names);
+                json_object_set_double_member (m, "similarity", sim[(gsize) k * k_nn + z]);
+                json_array_add_object_element (near, m);
+              }
+            json_object_set_array_member (o, "neighbours", near);
+          }
+        json_array_add_object_element (errors, o);
+      }
+  }
   json_object_set_int_member (out, "dismissed", n_dismissed);
   json_object_set_int_member (out, "dataset", dataset_id);
   json_object_set_int_member (out, "documents", n);

@@ -38,6 +38,9 @@ typedef struct
   gboolean          include_dismissed; /* also the errors the reviewer dismissed (assay-dismissals.h) */
   gboolean          baseline;       /* also "baseline": as many assignments, the ones with the
                                      * lowest probability as given (no confident learning) */
+  guint             neighbours;     /* evidence: each error's nearest documents by cosine of the
+                                     * features (3) ... */
+  guint             evidence_limit; /* ... for the first this many errors as ranked (500) */
 } AssayXmtcErrorOptions;
 
 typedef void (*AssayXmtcErrorProgress) (double fraction, const char *message, gpointer data);
@@ -47,7 +50,9 @@ void        assay_xmtc_error_options_init (AssayXmtcErrorOptions *options);
 /* {"dataset", "documents", "labels", "one_label": bool, "folds", "checked_labels", "dismissed" (left
  *  out, dismissed before),
  *  "errors": [{"document": id as imported (or the row id when it had none), "label": name,
- *              "given": bool, "suggested": name (one-label corpora), "score": double}, ...],
+ *              "given": bool, "suggested": name (one-label corpora), "score": double,
+ *              "neighbours": [{"document", "labels": [names], "similarity"}] (the first
+ *              evidence_limit errors)}, ...],
  *  "seconds"}. */
 JsonObject *assay_xmtc_label_errors (AssayStore                  *store,
                                      gint64                       dataset_id,
