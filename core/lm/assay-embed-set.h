@@ -5,6 +5,7 @@
  * back for near-duplicates, semantic search, zero-shot labels and dense label retrieval. */
 #pragma once
 
+#include "assay-embeddings.h"
 #include "assay-encoder.h"
 #include "assay-job.h"
 #include "assay-store.h"
@@ -52,22 +53,6 @@ gboolean  assay_embed_texts (const AssayEmbedSetOptions *options,
 /* Takes the options (copied); runs on the worker's workspace. */
 AssayJob *assay_embed_set_job_new (const AssayEmbedSetOptions *options);
 
-typedef struct
-{
-  gint64  set;
-  int     dim;
-  guint   n;
-  gint64 *ids;     /* record (document) ids, ascending */
-  float  *vectors; /* n x dim */
-} AssayEmbeddings;
-
-/* The vectors of a set for the records still in its dataset (float16 widened to float32). */
-AssayEmbeddings *assay_embeddings_load (AssayStore *store, gint64 set, GError **error);
-void             assay_embeddings_free (AssayEmbeddings *embeddings);
-/* The row of a record in e, or -1. */
-int              assay_embeddings_find (const AssayEmbeddings *e, gint64 id);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (AssayEmbeddings, assay_embeddings_free)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AssayEmbedSetOptions, assay_embed_set_options_clear)
 
 G_END_DECLS
