@@ -451,8 +451,11 @@ assay_label_errors_window_new (GtkWindow *parent, AssayStore *store, gint64 data
                                                "title", _("Likely Label Errors"), NULL);
   JsonArray              *errors = json_object_get_array_member (result, "errors");
   GtkWidget              *title = adw_window_title_new (_("Likely Label Errors"), NULL);
-  g_autofree char        *method = g_strdup_printf (_("confident learning over %lld folds · %lld checked labels"),
+  const char             *model = json_object_get_string_member_with_default (result, "model", "svm");
+  g_autofree char        *method = g_strdup_printf (_("confident learning over %lld folds of %s · %lld checked labels"),
                                                     (long long) json_object_get_int_member (result, "folds"),
+                                                    g_str_equal (model, "mean") ? _("SVM and embeddings")
+                                                    : g_str_equal (model, "embeddings") ? _("embeddings") : _("SVM"),
                                                     (long long) (json_object_has_member (result, "checked_labels")
                                                                    ? json_object_get_int_member (result, "checked_labels")
                                                                    : json_object_get_int_member (result, "labels")));

@@ -619,6 +619,19 @@ test_gen_errors (void)
     const char *args[] = { "gen", "errors", "-w", ws, "--dataset", "1", "--folds", "1", NULL };
     assay_test_cli_json (args, 2, &err);
   }
+  {
+    /* the embeddings' model: without a set, refused naming the way to make one; a bad option */
+    g_autofree char *err = NULL, *err2 = NULL, *err3 = NULL;
+    const char *latest[] = { "gen", "errors", "-w", ws, "--dataset", "1", "--embeddings", "latest", NULL };
+    const char *alone[] = { "gen", "errors", "-w", ws, "--dataset", "1", "--probabilities", "embeddings", NULL };
+    const char *missing[] = { "gen", "errors", "-w", ws, "--dataset", "1", "--embeddings", "9", NULL };
+    assay_test_cli_json (latest, 1, &err);
+    g_assert_nonnull (strstr (err, "has no embedding set of its texts"));
+    assay_test_cli_json (alone, 2, &err2);
+    g_assert_nonnull (strstr (err2, "needs --embeddings"));
+    assay_test_cli_json (missing, 1, &err3);
+    g_assert_nonnull (strstr (err3, "No embedding set 9"));
+  }
 }
 
 int

@@ -425,6 +425,39 @@ assay_cli_label_errors_check (const AssayCliLabelErrors *e, int threads, AssayXm
     return assay_cli_usage (_("--neighbours must be between 0 and 50"));
   if (e->neighbours >= 0)
     out->neighbours = (guint) e->neighbours;
+  if (e->embeddings != NULL && !g_str_equal (e->embeddings, "latest"))
+    {
+      char *end = NULL;
+      gint64 set = g_ascii_strtoll (e->embeddings, &end, 10);
+      if (end == e->embeddings || *end != '\0' || set <= 0)
+        return assay_cli_usage (_("--embeddings takes an embedding set's id or “latest”, not “%s”"), e->embeddings);
+      out->embedding_set = set;
+    }
+  out->model = e->embeddings != NULL ? ASSAY_ERROR_MODEL_MEAN : ASSAY_ERROR_MODEL_SVM;
+  if (e->probabilities != NULL && !assay_error_model_parse (e->probabilities, &out->model))
+    return assay_cli_usage (_("unknown --probabilities “%s”: use svm, embeddings or mean"), e->probabilities);
+  if (out->model != ASSAY_ERROR_MODEL_SVM && e->embeddings == NULL)
+    return assay_cli_usage (_("--probabilities %s needs --embeddings SET"), e->probabilities);
+  return ASSAY_CLI_OK;
+}
+
+int
+assay_cli_label_errors_resolve (const AssayCliLabelErrors *e, AssayStore *store, gint64 dataset,
+                                AssayXmtcErrorOptions *out)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (e->embeddings == NULL || !g_str_equal (e->embeddings, "latest"))
+    return ASSAY_CLI_OK;
+  if ((out->embedding_set = assay_embeddings_latest_set (store, dataset, "text", &error)) < 0)
+    return assay_cli_fail (g_steal_pointer (&error));
+  if (out->embedding_set == 0)
+    {
+      g_set_error (&error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND,
+                   _("dataset %lld has no embedding set of its texts: embed it first (assay-cli embed -w WS "
+                     "--dataset %lld --model DIR)"), (long long) dataset, (long long) dataset);
+      return assay_cli_fail (g_steal_pointer (&error));
+    }
   return ASSAY_CLI_OK;
 }
 
@@ -433,6 +466,8 @@ assay_cli_label_errors_clear (AssayCliLabelErrors *e)
 {
   g_clear_pointer (&e->filter, g_free);
   g_clear_pointer (&e->rank, g_free);
+  g_clear_pointer (&e->embeddings, g_free);
+  g_clear_pointer (&e->probabilities, g_free);
 }
 
 int

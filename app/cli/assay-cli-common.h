@@ -179,9 +179,10 @@ typedef struct
   gint64   seed;
   gboolean baseline, include_dismissed;
   int      neighbours;
+  char    *embeddings, *probabilities;
 } AssayCliLabelErrors;
 
-#define ASSAY_CLI_LABEL_ERRORS_INIT { -1, -1, NULL, NULL, -1, 1, FALSE, FALSE, -1 }
+#define ASSAY_CLI_LABEL_ERRORS_INIT { -1, -1, NULL, NULL, -1, 1, FALSE, FALSE, -1, NULL, NULL }
 #define ASSAY_CLI_LABEL_ERRORS_ENTRIES(e)                                                          \
   { "baseline", 0, 0, G_OPTION_ARG_NONE, &(e).baseline,                                            \
     N_("Also as many assignments with the lowest probability as given (a naive baseline)"), NULL },\
@@ -194,11 +195,19 @@ typedef struct
   { "include-dismissed", 0, 0, G_OPTION_ARG_NONE, &(e).include_dismissed,                          \
     N_("Also the errors dismissed before (signals dismiss, the Dismiss button)"), NULL },            \
   { "neighbours", 0, 0, G_OPTION_ARG_INT, &(e).neighbours,                                         \
-    N_("Nearest items by tf-idf cosine kept with each of the first 500 errors (default 3; 0: none)"), N_("N") }
+    N_("Nearest items by tf-idf cosine kept with each of the first 500 errors (default 3; 0: none)"), N_("N") }, \
+  { "embeddings", 0, 0, G_OPTION_ARG_STRING, &(e).embeddings,                                      \
+    N_("Also logistic regression on this embedding set of the dataset (an id, or latest)"), N_("SET") }, \
+  { "probabilities", 0, 0, G_OPTION_ARG_STRING, &(e).probabilities,                                \
+    N_("svm, embeddings or mean (default: mean with --embeddings, else svm)"), N_("MODEL") }
 
 /* Checks the options (a usage error printed unless ASSAY_CLI_OK) and sets out from them */
 int          assay_cli_label_errors_check (const AssayCliLabelErrors *e, int threads, AssayXmtcErrorOptions *out);
 void         assay_cli_label_errors_clear (AssayCliLabelErrors *e);
+/* After the workspace is open: --embeddings latest becomes the dataset's latest set of its texts
+ * (an error printed when there is none). */
+int          assay_cli_label_errors_resolve (const AssayCliLabelErrors *e, AssayStore *store, gint64 dataset,
+                                             AssayXmtcErrorOptions *out);
 /* Keeps the first top entries of result's "errors" (top < 0: all); without --json prints them
  * one per line (document or record, given or missing label, score, suggestion) and returns
  * ASSAY_CLI_OK, else outputs the object. Takes result. */

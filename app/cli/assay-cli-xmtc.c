@@ -498,6 +498,8 @@ verb_errors (AssayCliCommon *common, int argc, char **argv)
     options.min_documents = (guint) min_docs;
   if ((store = assay_cli_open_workspace (common, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
+  if ((status = assay_cli_label_errors_resolve (&e, store, dataset, &options)) != ASSAY_CLI_OK)
+    return status;
   job = assay_xmtc_errors_job_new (dataset, &options);
   if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)
     return status;

@@ -6,7 +6,6 @@
 
 #include <glib/gi18n-lib.h>
 #include <math.h>
-#include <omp.h>
 #include <string.h>
 
 #include "assay-dismissals.h"
@@ -93,7 +92,6 @@ assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorO
   g_autofree double *prob = NULL, *fit = NULL;
   g_autofree char *area = NULL;
   guint n = 0, L, folds = MAX (2, options->folds), n_dismissed = 0;
-  int threads = options->threads > 0 ? options->threads : omp_get_max_threads ();
   sqlite3_stmt *stmt;
   JsonObject *out;
   JsonArray *errors;
@@ -189,11 +187,10 @@ assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorO
   offsets = g_new (gsize, n + 1);
   for (guint i = 0; i <= n; i++)
     offsets[i] = i;
-  if ((prob = assay_oof_probabilities (x, offsets, given, n, L, folds, &options->svm, options->seed, threads, progress,
-                                       progress_data, cancellable, error)) == NULL)
-    return NULL;
   /* one label per record: the label probabilities of a record sum to 1 */
-  assay_cl_normalize_rows (prob, n, L);
+  if ((prob = assay_label_error_probabilities (store, x, (const gint64 *) ids->data, offsets, given, n, L, TRUE, options,
+                                               progress, progress_data, cancellable, error)) == NULL)
+    return NULL;
   cl = assay_confident_learning (prob, given, n, L, options->filter, options->rank);
   for (guint k = 0; k < cl->issues->len; k++)
     {
@@ -269,6 +266,9 @@ assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorO
   json_object_set_int_member (out, "folds", folds);
   json_object_set_int_member (out, "found", found->len);
   json_object_set_int_member (out, "dismissed", n_dismissed);
+  json_object_set_string_member (out, "model", assay_error_model_name (options->model));
+  if (options->model != ASSAY_ERROR_MODEL_SVM)
+    json_object_set_int_member (out, "embedding_set", options->embedding_set);
   json_object_set_array_member (out, "errors", errors);
   if (options->baseline)
     {

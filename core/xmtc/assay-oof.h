@@ -2,7 +2,8 @@
 /* assay-oof.h: out-of-fold class probabilities for confident learning (assay-confident.h): the
  * examples are dealt into folds by a seeded shuffle; for each fold a one-vs-rest linear SVM per
  * label (assay-svm.h) is trained on the other folds' rows and gives the fold's decision values;
- * Platt scaling per label, fitted on all out-of-fold values, turns them into probabilities. */
+ * Platt scaling per label, fitted on all out-of-fold values, turns them into probabilities.
+ * Or, from embeddings, logistic regression per fold (assay-logreg.h). */
 #pragma once
 
 #include <gio/gio.h>
@@ -28,5 +29,25 @@ double *assay_oof_probabilities (AssayCsr              *x,
                                  gpointer               data,
                                  GCancellable          *cancellable,
                                  GError               **error);
+
+/* The same from logistic regression on dense rows x (n x dim: embeddings), the folds dealt as
+ * above (the same seed gives the same folds), each column standardised by its fold's training
+ * rows: one_label, a softmax over the L labels (rows sum to 1; every example has exactly one
+ * label); otherwise an independent sigmoid per label. C: the inverse L2 strength
+ * (assay-logreg.h). NULL when cancelled. */
+double *assay_oof_probabilities_dense (const float  *x,
+                                       guint         dim,
+                                       const gsize  *offsets,
+                                       const guint  *labels,
+                                       guint         n,
+                                       guint         L,
+                                       guint         folds,
+                                       gboolean      one_label,
+                                       double        C,
+                                       guint64       seed,
+                                       void (*progress) (double fraction, const char *message, gpointer data),
+                                       gpointer      data,
+                                       GCancellable *cancellable,
+                                       GError      **error);
 
 G_END_DECLS

@@ -11,6 +11,7 @@
 
 #include "assay-error.h"
 #include "assay-dismissals.h"
+#include "assay-embeddings.h"
 #include "assay-oof.h"
 #include "assay-xmtc-dataset.h"
 
@@ -27,6 +28,111 @@ assay_xmtc_error_options_init (AssayXmtcErrorOptions *o)
   o->seed = 1;
   o->neighbours = 3;
   o->evidence_limit = 500;
+  o->model = ASSAY_ERROR_MODEL_SVM;
+  o->logreg_C = 1.0;
+}
+
+const char *
+assay_error_model_name (AssayErrorModel model)
+{
+  return model == ASSAY_ERROR_MODEL_EMBEDDINGS ? "embeddings" : model == ASSAY_ERROR_MODEL_MEAN ? "mean" : "svm";
+}
+
+gboolean
+assay_error_model_parse (const char *name, AssayErrorModel *model)
+{
+  for (int m = ASSAY_ERROR_MODEL_SVM; m <= ASSAY_ERROR_MODEL_MEAN; m++)
+    if (g_strcmp0 (name, assay_error_model_name ((AssayErrorModel) m)) == 0)
+      {
+        *model = (AssayErrorModel) m;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/* progress of one of two stages: [lo, hi) of the whole */
+typedef struct
+{
+  AssayXmtcErrorProgress progress;
+  gpointer               data;
+  double                 lo, hi;
+} Stage;
+
+static void
+stage_progress (double fraction, const char *message, gpointer data)
+{
+  Stage *s = data;
+  if (s->progress != NULL)
+    s->progress (s->lo + (s->hi - s->lo) * fraction, message, s->data);
+}
+
+double *
+assay_label_error_probabilities (AssayStore *store, AssayCsr *x, const gint64 *item_ids, const gsize *offsets,
+                                 const guint *labels, guint n, guint L, gboolean one_label,
+                                 const AssayXmtcErrorOptions *options, AssayXmtcErrorProgress progress,
+                                 gpointer progress_data, GCancellable *cancellable, GError **error)
+{
+  guint              folds = MAX (2, options->folds);
+  int                threads = options->threads > 0 ? options->threads : omp_get_max_threads ();
+  gboolean           svm = options->model != ASSAY_ERROR_MODEL_EMBEDDINGS;
+  gboolean           dense = options->model != ASSAY_ERROR_MODEL_SVM;
+  g_autofree double *prob = NULL, *pd = NULL;
+  Stage              first = { progress, progress_data, 0.0, dense && svm ? 0.5 : 1.0 };
+  Stage              second = { progress, progress_data, svm ? 0.5 : 0.0, 1.0 };
+
+  if (dense)
+    {
+      g_autoptr (AssayEmbeddings) e = NULL;
+      g_autofree float *rows = NULL;
+      guint missing = 0;
+      gint64 example = 0;
+
+      if (options->embedding_set <= 0)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       _("The “%s” model needs an embedding set of the dataset (embed it first)"),
+                       assay_error_model_name (options->model));
+          return NULL;
+        }
+      if ((e = assay_embeddings_load (store, options->embedding_set, error)) == NULL)
+        return NULL;
+      rows = g_new (float, (gsize) n * e->dim);
+      for (guint i = 0; i < n; i++)
+        {
+          int r = assay_embeddings_find (e, item_ids[i]);
+          if (r < 0)
+            {
+              if (missing++ == 0)
+                example = item_ids[i];
+              continue;
+            }
+          memcpy (rows + (gsize) i * e->dim, e->vectors + (gsize) r * e->dim, e->dim * sizeof (float));
+        }
+      if (missing > 0)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       _("%u of %u items have no vector in embedding set %" G_GINT64_FORMAT " (the first: row %"
+                         G_GINT64_FORMAT "); bring the set up to date (embed the dataset again) or use the SVM alone"),
+                       missing, n, options->embedding_set, example);
+          return NULL;
+        }
+      if ((pd = assay_oof_probabilities_dense (rows, (guint) e->dim, offsets, labels, n, L, folds, one_label,
+                                               options->logreg_C, options->seed, stage_progress, &second, cancellable,
+                                               error)) == NULL)
+        return NULL;
+    }
+  if (svm)
+    {
+      if ((prob = assay_oof_probabilities (x, offsets, labels, n, L, folds, &options->svm, options->seed, threads,
+                                           stage_progress, &first, cancellable, error)) == NULL)
+        return NULL;
+      if (one_label)
+        assay_cl_normalize_rows (prob, n, L);
+    }
+  if (prob != NULL && pd != NULL)
+    for (gsize i = 0; i < (gsize) n * L; i++)
+      prob[i] = 0.5 * (prob[i] + pd[i]);
+  return prob != NULL ? g_steal_pointer (&prob) : g_steal_pointer (&pd);
 }
 
 static void
@@ -111,7 +217,6 @@ assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcEr
   g_autofree double *prob = NULL; /* n x L, out of fold, calibrated */
   guint              n, L, folds = MAX (2, options->folds), checked = 0, n_dismissed = 0;
   gboolean           one_label = TRUE;
-  int                threads = options->threads > 0 ? options->threads : omp_get_max_threads ();
   JsonObject        *out;
   JsonArray         *errors;
 
@@ -153,8 +258,8 @@ assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcEr
         return NULL;
     }
 
-  if ((prob = assay_oof_probabilities (x, d->label_offsets, d->labels, n, L, folds, &options->svm, options->seed,
-                                       threads, progress, progress_data, cancellable, error)) == NULL)
+  if ((prob = assay_label_error_probabilities (store, x, d->doc_ids, d->label_offsets, d->labels, n, L, one_label,
+                                               options, progress, progress_data, cancellable, error)) == NULL)
     return NULL;
 
   report (progress, progress_data, 0.92, _("Finding label errors"));
@@ -165,7 +270,6 @@ assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcEr
         g_autoptr (AssayClResult) r = NULL;
         for (guint i = 0; i < n; i++)
           given[i] = d->labels[d->label_offsets[i]];
-        assay_cl_normalize_rows (prob, n, L);
         r = assay_confident_learning (prob, given, n, L, options->filter, options->rank);
         checked = L;
         if (options->baseline)
@@ -277,6 +381,9 @@ assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcEr
       }
   }
   json_object_set_int_member (out, "dismissed", n_dismissed);
+  json_object_set_string_member (out, "model", assay_error_model_name (options->model));
+  if (options->model != ASSAY_ERROR_MODEL_SVM)
+    json_object_set_int_member (out, "embedding_set", options->embedding_set);
   json_object_set_int_member (out, "dataset", dataset_id);
   json_object_set_int_member (out, "documents", n);
   json_object_set_int_member (out, "labels", L);

@@ -25,6 +25,14 @@
 
 G_BEGIN_DECLS
 
+/* Where the out-of-fold probabilities come from */
+typedef enum
+{
+  ASSAY_ERROR_MODEL_SVM,        /* the SVM on tf-idf (or stored features), Platt-scaled */
+  ASSAY_ERROR_MODEL_EMBEDDINGS, /* logistic regression on an embedding set's vectors */
+  ASSAY_ERROR_MODEL_MEAN,       /* the mean of both */
+} AssayErrorModel;
+
 typedef struct
 {
   guint             folds;          /* 5 */
@@ -41,6 +49,9 @@ typedef struct
   guint             neighbours;     /* evidence: each error's nearest documents by cosine of the
                                      * features (3) ... */
   guint             evidence_limit; /* ... for the first this many errors as ranked (500) */
+  gint64            embedding_set;  /* the embedding set of the dataset's items (0: none) */
+  AssayErrorModel   model;          /* SVM; EMBEDDINGS and MEAN need embedding_set */
+  double            logreg_C;       /* logistic regression's C (1) */
 } AssayXmtcErrorOptions;
 
 typedef void (*AssayXmtcErrorProgress) (double fraction, const char *message, gpointer data);
@@ -49,6 +60,7 @@ void        assay_xmtc_error_options_init (AssayXmtcErrorOptions *options);
 
 /* {"dataset", "documents", "labels", "one_label": bool, "folds", "checked_labels", "dismissed" (left
  *  out, dismissed before),
+ *  "model": "svm" | "embeddings" | "mean", "embedding_set" (with embeddings),
  *  "errors": [{"document": id as imported (or the row id when it had none), "label": name,
  *              "given": bool, "suggested": name (one-label corpora), "score": double,
  *              "neighbours": [{"document", "labels": [names], "similarity"}] (the first
@@ -61,6 +73,27 @@ JsonObject *assay_xmtc_label_errors (AssayStore                  *store,
                                      gpointer                     progress_data,
                                      GCancellable                *cancellable,
                                      GError                     **error);
+
+/* The out-of-fold probabilities (n x L) of the options' model for n items with features x (the
+ * SVM's) whose ids in the embedding set are item_ids (documents' or records' row ids), item i's
+ * labels being labels[offsets[i] .. offsets[i + 1]); one_label: each row normalised to sum to 1.
+ * Refused, naming them, when items lack a vector in the set. NULL with error. */
+double     *assay_label_error_probabilities (AssayStore                  *store,
+                                             AssayCsr                    *x,
+                                             const gint64                *item_ids,
+                                             const gsize                 *offsets,
+                                             const guint                 *labels,
+                                             guint                        n,
+                                             guint                        L,
+                                             gboolean                     one_label,
+                                             const AssayXmtcErrorOptions *options,
+                                             AssayXmtcErrorProgress       progress,
+                                             gpointer                     progress_data,
+                                             GCancellable                *cancellable,
+                                             GError                     **error);
+/* "svm", "embeddings", "mean"; parsing FALSE for anything else */
+const char *assay_error_model_name  (AssayErrorModel model);
+gboolean    assay_error_model_parse (const char *name, AssayErrorModel *model);
 
 /* A document by its id as imported (or its row id): its title, text and label names. */
 gboolean    assay_xmtc_document_get (AssayStore  *store,

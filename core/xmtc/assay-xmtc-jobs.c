@@ -3,6 +3,8 @@
 
 #include <glib/gi18n.h>
 
+#include "assay-embeddings.h"
+
 typedef struct
 {
   char                  *path;
@@ -179,6 +181,7 @@ typedef struct
   gint64                dataset;
   AssayXmtcErrorOptions options;
   AssayLabelErrorsFunc  func;
+  gboolean              defaults; /* the embeddings join in when the dataset has a set */
 } ErrorsData;
 
 static gboolean
@@ -190,6 +193,17 @@ errors_run (AssayJob *job, gpointer user_data, GError **error)
 
   if (store == NULL)
     return FALSE;
+  if (data->defaults)
+    {
+      gint64 set = assay_embeddings_latest_set (store, data->dataset, "text", error);
+      if (set < 0)
+        return FALSE;
+      if (set > 0)
+        {
+          data->options.embedding_set = set;
+          data->options.model = ASSAY_ERROR_MODEL_MEAN;
+        }
+    }
   result = data->func (store, data->dataset, &data->options, assay_job_progress_func, job,
                        assay_job_get_cancellable (job), error);
   if (result == NULL)
@@ -209,7 +223,10 @@ assay_label_errors_job_new (const char *kind, const char *title, AssayLabelError
   if (options != NULL)
     data->options = *options;
   else
-    assay_xmtc_error_options_init (&data->options);
+    {
+      assay_xmtc_error_options_init (&data->options);
+      data->defaults = TRUE;
+    }
   return assay_job_new (kind, title, ASSAY_JOB_LANE_COMPUTE, errors_run, data, g_free);
 }
 

@@ -24,7 +24,9 @@ typedef JsonObject *(*AssayLabelErrorsFunc) (AssayStore                  *store,
                                              gpointer                     progress_data,
                                              GCancellable                *cancellable,
                                              GError                     **error);
-/* Runs func on the worker (options copied; NULL: the defaults); the result is its object. */
+/* Runs func on the worker (options copied; NULL: the defaults, with the mean of the SVM and
+ * logistic regression on the embeddings when the dataset has an embedding set of its texts);
+ * the result is its object. */
 AssayJob *assay_label_errors_job_new (const char *kind, const char *title, AssayLabelErrorsFunc func,
                                       gint64 dataset_id, const AssayXmtcErrorOptions *options);
 /* Likely label errors by confident learning (assay-xmtc-errors.h); the result is its object. */
