@@ -2,7 +2,7 @@
 /* logreg-fit: fits assay-logreg.h on a problem given as JSON, for tests/peers/logreg_peers.py to
  * check against scikit-learn. Input {"kind": "softmax"|"sigmoid", "C", "K", "x": [[...]...],
  * "labels": [[...]...], "rows": [...] (optional: the rows fitted; all are predicted), "tol"
- * (optional, 1e-9)};
+ * (optional, 1e-9), "block_rows" (optional)};
  * output {"w": [[...]], "b": [...], "p": [[...]], "iterations", "objective"}.
  *
  * usage: logreg-fit IN.json OUT.json */
@@ -70,6 +70,7 @@ main (int argc, char **argv)
   o.C = json_object_get_double_member (in, "C");
   o.tol = json_object_get_double_member_with_default (in, "tol", 1e-9);
   o.max_iter = 20000;
+  o.block_rows = (guint) json_object_get_int_member_with_default (in, "block_rows", 0);
   model = assay_logreg_fit (g_str_equal (json_object_get_string_member (in, "kind"), "softmax") ? ASSAY_LOGREG_SOFTMAX
                                                                                                  : ASSAY_LOGREG_SIGMOID,
                             x, dim, rows, rows != NULL ? nr : n, offsets, labels, K, &o);

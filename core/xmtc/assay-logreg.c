@@ -16,6 +16,7 @@ assay_logreg_options_init (AssayLogregOptions *o)
   o->C = 1.0;
   o->max_iter = 300;
   o->tol = 1e-6;
+  o->block_rows = 0;
 }
 
 void
@@ -28,7 +29,8 @@ assay_logreg_free (AssayLogreg *m)
   g_free (m);
 }
 
-#define BLOCK 2048
+/* rows widened to float64 at once: all of them when they fit in 128 MB (widened once) */
+#define BLOCK_DOUBLES ((gsize) 1 << 24)
 
 typedef struct
 {
@@ -39,8 +41,9 @@ typedef struct
   const gsize    *offsets; /* example i's labels: labels[offsets[i] .. offsets[i + 1]) */
   const guint    *labels;
   double          C;
-  double         *xb;   /* BLOCK x dim: a block of rows in float64 */
-  double         *zb;   /* BLOCK x K: logits, then residuals p - y */
+  guint           block; /* rows per block */
+  double         *xb;   /* block x dim: a block of rows in float64 */
+  double         *zb;   /* block x K: logits, then residuals p - y */
 } Problem;
 
 /* The mean objective at theta = [W (K x dim), b (K)] and its gradient g, in float64 by blocks of
@@ -54,12 +57,13 @@ evaluate (Problem *pb, const double *theta, double *g)
   double        loss = 0.0, reg = 0.0;
 
   memset (g, 0, (nw + K) * sizeof (double));
-  for (guint i0 = 0; i0 < n; i0 += BLOCK)
+  for (guint i0 = 0; i0 < n; i0 += pb->block)
     {
-      guint  m = MIN (BLOCK, n - i0);
+      guint  m = MIN (pb->block, n - i0);
       double block_loss = 0.0;
 
-      for (guint i = 0; i < m; i++)
+      /* (one block holding every row is widened once, by the caller) */
+      for (guint i = 0; i < m && pb->block < n; i++)
         {
           const float *xi = pb->x + (gsize) (pb->rows != NULL ? pb->rows[i0 + i] : i0 + i) * dim;
           for (guint j = 0; j < dim; j++)
@@ -67,7 +71,6 @@ evaluate (Problem *pb, const double *theta, double *g)
         }
       cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) m, (int) K, (int) dim, 1.0, pb->xb, (int) dim, theta,
                    (int) dim, 0.0, pb->zb, (int) K);
-#pragma omp parallel for reduction(+ : block_loss) schedule(static)
       for (guint i = 0; i < m; i++)
         {
           double *z = pb->zb + (gsize) i * K;
@@ -174,8 +177,16 @@ assay_logreg_fit (AssayLogregKind kind, const float *x, guint dim, const guint *
   pb.offsets = rows != NULL ? off : offsets;
   pb.labels = rows != NULL ? lab : labels;
   pb.C = o->C;
-  pb.xb = g_new (double, (gsize) MIN (pb.n, BLOCK) * dim);
-  pb.zb = g_new (double, (gsize) MIN (pb.n, BLOCK) * K);
+  pb.block = (guint) MIN ((gsize) pb.n, o->block_rows > 0 ? o->block_rows : MAX (BLOCK_DOUBLES / MAX (dim, 1), 256));
+  pb.xb = g_new (double, (gsize) pb.block * dim);
+  pb.zb = g_new (double, (gsize) pb.block * K);
+  if (pb.block >= n)
+    for (guint i = 0; i < n; i++)
+      {
+        const float *xi = x + (gsize) (rows != NULL ? rows[i] : i) * dim;
+        for (guint j = 0; j < dim; j++)
+          pb.xb[(gsize) i * dim + j] = xi[j];
+      }
 
   f = n > 0 ? evaluate (&pb, theta, g) : 0.0;
   for (it = 0; n > 0 && it < o->max_iter && max_abs (g, m) > o->tol; it++)

@@ -25,6 +25,7 @@ typedef struct
   double C;        /* 1 */
   guint  max_iter; /* 300 */
   double tol;      /* stop when max |gradient| of the per-example mean objective falls below it (1e-6) */
+  guint  block_rows; /* rows widened to float64 at a time (0: all of them up to 128 MB) */
 } AssayLogregOptions;
 
 typedef struct

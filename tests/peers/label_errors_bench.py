@@ -13,8 +13,14 @@ are over the planted (document, label, given) assignments, so errors already in 
 against precision. Reuters is also reported per bin of the label's document count: tail 1-9,
 torso 10-99, head 100 and more.
 
+With --embeddings DIM, each noisy corpus also gets an embedding set written into its workspace:
+LSA vectors (scikit-learn's tf-idf of title and text, TruncatedSVD to DIM, unit length; no label
+is used), standing in for an encoder's, since no pretrained encoder's weights are at hand; the
+search then runs three times: the SVM alone, logistic regression on the vectors alone, and the
+mean of both (--probabilities svm|embeddings|mean).
+
 usage: label_errors_bench.py --cli BUILD/app/cli/assay-cli --data SHARED_DATA [--rates 0.05,0.1,0.2]
-       [--only reuters|agnews] [--seed S]"""
+       [--only reuters|agnews] [--seed S] [--embeddings DIM]"""
 import argparse
 import json
 import os
@@ -95,12 +101,34 @@ def bins(found, planted, counts):
     return out
 
 
+def write_lsa(ws, dataset, dim):
+    """An embedding set of LSA vectors of the dataset's documents (title and text); its id."""
+    import numpy as np
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    db = sqlite3.connect(ws)
+    rows = db.execute("SELECT id, coalesce (title, '') || ' ' || coalesce (text, '') FROM xmtc_documents "
+                      "WHERE dataset_id = ? ORDER BY id", (dataset,)).fetchall()
+    x = TfidfVectorizer(sublinear_tf=True).fit_transform([t for _, t in rows])
+    v = TruncatedSVD(dim, random_state=0).fit_transform(x)
+    v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+    cur = db.execute("INSERT INTO embedding_sets (dataset_id, key, model, settings, dim, dtype) VALUES "
+                     "(?, 'lsa', 'lsa', '{\"field\": \"text\"}', ?, 'f32')", (dataset, dim))
+    set_id = cur.lastrowid
+    db.executemany("INSERT INTO embeddings (set_id, item_id, text_hash, vector) VALUES (?, ?, '', ?)",
+                   [(set_id, i, v[k].astype(np.float32).tobytes()) for k, (i, _) in enumerate(rows)])
+    db.commit()
+    db.close()
+    return set_id
+
+
 def run(args, tmp, label, ws, dataset, rng_seed):
     names, docs = read_docs(ws, dataset)
     one_label = all(len(d["labels"]) == 1 for d in docs)
     print("\n%s: %d documents, %d labels%s" % (label, len(docs), len(names), ", one label each" if one_label else ""))
-    print("| noise | kind | found | CL precision | CL recall | baseline precision | baseline recall | seconds |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| noise | kind | %sfound | CL precision | CL recall | baseline precision | baseline recall | seconds |"
+          % ("probabilities | " if args.embeddings else ""))
+    print("|---|---|---|---|---|---|---|---|%s" % ("---|" if args.embeddings else ""))
     per_bin = []
     for rate in args.rates:
         for kind in ("uniform", "class-conditional"):
@@ -112,10 +140,17 @@ def run(args, tmp, label, ws, dataset, rng_seed):
                     f.write(json.dumps(d) + "\n")
             nws = os.path.join(tmp, "%s-%g-%s.assay" % (label.split()[0], rate, kind))
             ds = cli(args, "xmtc", "import", "-w", nws, path, "--format", "jsonl", "--json")["dataset"]
-            r = cli(args, "xmtc", "errors", "-w", nws, "--dataset", str(ds), "--baseline", "--json")
-            p, rc, n = scores(r["errors"], planted, one_label)
-            bp, brc, _ = scores(r["baseline"], planted, one_label)
-            print("| %g%% | %s | %d | %.3f | %.3f | %.3f | %.3f | %.1f |" % (100 * rate, kind, n, p, rc, bp, brc, r["seconds"]))
+            models = [None]
+            if args.embeddings:
+                set_id = write_lsa(nws, ds, args.embeddings)
+                models = ["svm", "embeddings", "mean"]
+            for model in models:
+                extra = ["--embeddings", str(set_id), "--probabilities", model] if model else []
+                r = cli(args, "xmtc", "errors", "-w", nws, "--dataset", str(ds), "--baseline", "--json", *extra)
+                p, rc, n = scores(r["errors"], planted, one_label)
+                bp, brc, _ = scores(r["baseline"], planted, one_label)
+                print("| %g%% | %s | %s%d | %.3f | %.3f | %.3f | %.3f | %.1f |"
+                      % (100 * rate, kind, model + " | " if model else "", n, p, rc, bp, brc, r["seconds"]))
             if not one_label:
                 counts = {}  # the label's documents before the flips
                 for d in docs:
@@ -141,6 +176,7 @@ def main():
     ap.add_argument("--rates", default="0.05,0.1,0.2")
     ap.add_argument("--only", choices=["reuters", "agnews"])
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--embeddings", type=int, default=0, help="LSA width of an embedding set (0: none)")
     args = ap.parse_args()
     args.rates = [float(x) for x in args.rates.split(",")]
     with tempfile.TemporaryDirectory() as tmp:

@@ -7,7 +7,8 @@ The same problems go to build/tests/logreg-fit and to sklearn.linear_model.Logis
 (lbfgs, tol 1e-10, max_iter 10000): a 6-class softmax problem (multi_class="multinomial"), an
 ill-conditioned one (features scaled by 1 to 30, C 100), a nearly separable one (C 1e4), a
 3-class one fitted on a subset of its rows, and a 5-output sigmoid problem with examples carrying
-0 to 3 outputs (one binary LogisticRegression per output). scikit-learn's lbfgs stops on its
+0 to 3 outputs (one binary LogisticRegression per output), and the first again on a subset with
+its rows widened to float64 128 at a time. scikit-learn's lbfgs stops on its
 relative decrease of the objective before the gradient is small, so the reference is its
 solution polished further: the objective C sum loss + 1/2 ||W||^2 and its gradient written here
 in float64 from the equations, minimised by scipy's L-BFGS-B from scikit-learn's solution with
@@ -95,12 +96,14 @@ def sklearn_fit(kind, C, x, labels, K):
     return np.array(ws), np.array(bs), lambda xx: np.stack([m.predict_proba(xx)[:, 1] for m in models], 1)
 
 
-def case(build, tmp, name, kind, C, x, labels, K, rows=None):
+def case(build, tmp, name, kind, C, x, labels, K, rows=None, block_rows=0):
     path = os.path.join(tmp, name + ".json")
     out = os.path.join(tmp, name + "-out.json")
     data = {"kind": kind, "C": C, "K": K, "x": x.tolist(), "labels": labels, "tol": 1e-14}
     if rows is not None:
         data["rows"] = rows
+    if block_rows:
+        data["block_rows"] = block_rows
     json.dump(data, open(path, "w"))
     subprocess.run([os.path.join(build, "tests", "logreg-fit"), path, out], check=True)
     got = json.load(open(out))
@@ -148,6 +151,9 @@ def main():
         z = x @ wtrue.T / 4 + rng.normal(0, 1, (n, K5))
         labels = [sorted(np.argsort(-z[i])[:int(rng.integers(0, 4))].tolist()) for i in range(n)]
         fails += not case(build, tmp, "multi-label", "sigmoid", 2.0, x, labels, K5)
+        # the rows widened 128 at a time (large problems are), on a subset: 7 blocks, the last partial
+        fails += not case(build, tmp, "blocks-of-128", "softmax", 1.0, x, [[int(v)] for v in y], K,
+                          rows=rows, block_rows=128)
     print("%d failed" % fails)
     return 1 if fails else 0
 
