@@ -88,7 +88,10 @@ assay_signals_window_set_fit (AssaySignalsWindow *self, JsonObject *fit)
   gint64 decided = assay_json_get_int (fit, "decided", 0);
 
   clear (self);
-  summary = g_strdup_printf (_("%lld records, %lld decided by the reviewer · P(good) before any signal %.2f"),
+  summary = g_strdup_printf (_("%s · %lld records, %lld decided by the reviewer · P(good) before any signal %.2f"),
+                             g_strcmp0 (json_object_get_string_member_with_default (fit, "label_model", NULL),
+                                        "matrix-completion") == 0
+                               ? _("Snorkel's matrix completion") : _("Dawid–Skene EM"),
                              (long long) assay_json_get_int (fit, "records", 0), (long long) decided,
                              assay_json_get_double (fit, "prior", 0));
   g = add_group (self, _("Label model"), summary);

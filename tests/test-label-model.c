@@ -463,6 +463,167 @@ test_bad_votes (void)
   g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT);
 }
 
+/* The matrix-completion loss written here from its definition (float64, every pair of rows of
+ * different functions, both orders), at mu (rows: the functions' categories in order) and p */
+static double
+mc_reference_loss (const Sim *s, const double *mu0, const double *mu1, double p)
+{
+  guint  d = 0, fn[64], row0[16];
+  double O[64][64] = { { 0 } }, loss = 0;
+
+  for (guint j = 0; j < s->m; j++)
+    {
+      row0[j] = d;
+      for (guint k = 0; k < s->n_cat[j]; k++)
+        fn[d++] = j;
+    }
+  for (guint i = 0; i < s->n; i++)
+    for (guint a = 0; a < s->m; a++)
+      for (guint b = 0; b < s->m; b++)
+        if (s->votes[i * s->m + a] >= 0 && s->votes[i * s->m + b] >= 0)
+          O[row0[a] + s->votes[i * s->m + a]][row0[b] + s->votes[i * s->m + b]] += 1.0 / s->n;
+  for (guint r = 0; r < d; r++)
+    {
+      double e = (1 - p) * mu0[r] + p * mu1[r] - O[r][r];
+      loss += e * e;
+      for (guint t = 0; t < d; t++)
+        if (fn[t] != fn[r])
+          {
+            double f = O[r][t] - ((1 - p) * mu0[r] * mu0[t] + p * mu1[r] * mu1[t]);
+            loss += f * f;
+          }
+    }
+  return loss;
+}
+
+/* Snorkel's matrix-completion model on conditionally independent signals: the accuracies within
+ * 0.03 of the truth, the prior too, its loss at or below the loss of the true conditional
+ * probabilities (measured on the same records), and P(good) ranking above the majority vote. */
+static void
+test_matrix_completion (void)
+{
+  Sim s;
+  GRand *r;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AssayLabelModel) mc = NULL, ds = NULL;
+  AssayLabelModelOptions o;
+  AssayLabelVotes v;
+  double true_prior = 0, mu0[64], mu1[64], fit0[64], fit1[64], at_truth, at_fit;
+  guint lean_at = 0, d = 0;
+  g_autofree double *mv = NULL;
+
+  sim_init (&s, 20000, 7, 0.6, 5, &r);
+  for (guint t = 0; t < 7; t++)
+    s.n_cat[t] = 2;
+  sim_binary (&s, r, 0, 0.9, 0.85);
+  sim_binary (&s, r, 1, 0.5, 0.75);
+  sim_binary (&s, r, 2, 0.7, 0.65);
+  for (guint i = 0; i < s.n; i++)
+    s.votes[i * s.m + 3] = g_rand_double (r) < (s.truth[i] ? 0.05 : 0.6) ? 0 : -1;
+  s.n_cat[4] = 3; /* a three-way judge: bad, unsure, good */
+  for (guint i = 0; i < s.n; i++)
+    {
+      double u = g_rand_double (r);
+      s.votes[i * s.m + 4] = s.truth[i] ? (u < 0.1 ? 0 : u < 0.4 ? 1 : 2) : (u < 0.55 ? 0 : u < 0.85 ? 1 : 2);
+    }
+  sim_binary (&s, r, 5, 0.8, 0.7);
+  sim_binary (&s, r, 6, 1.0, 0.58);
+  g_rand_free (r);
+  for (guint t = 0; t < 7; t++)
+    for (guint k = 0; k < s.n_cat[t]; k++)
+      s.lean[lean_at++] = s.n_cat[t] == 2 ? (k == 1 ? 1 : -1) : (k == 0 ? -1 : k == 2 ? 1 : 0);
+  for (guint i = 0; i < s.n; i++)
+    true_prior += s.truth[i];
+  true_prior /= s.n;
+
+  v = sim_votes (&s, NULL);
+  assay_label_model_options_init (&o);
+  o.matrix_completion = TRUE;
+  o.class_balance = true_prior; /* (as a Snorkel user gives it) */
+  mc = assay_label_model_fit (&v, &o, &error);
+  g_assert_no_error (error);
+  g_assert_true (mc->converged);
+  g_test_message ("matrix completion: prior %.4f (true %.4f), %u iterations", mc->prior, true_prior, mc->iterations);
+  for (guint j = 0; j < s.m; j++)
+    {
+      double t = true_accuracy (&s, mc, j);
+      g_test_message ("signal %u: accuracy %.4f (true %.4f)", j, mc->accuracy[j], t);
+      g_assert_cmpfloat (fabs (mc->accuracy[j] - t), <=, 0.03);
+    }
+  /* the loss: at the fit against at the truth's conditional probabilities (the model's theta
+   * is normalised with abstain; the loss takes P(answer | y) as theta gives it) */
+  for (guint j = 0; j < s.m; j++)
+    {
+      guint n_y[2] = { 0, 0 }, c[2][8] = { { 0 } };
+      for (guint i = 0; i < s.n; i++)
+        {
+          int k = s.votes[i * s.m + j];
+          n_y[s.truth[i]]++;
+          if (k >= 0)
+            c[s.truth[i]][k]++;
+        }
+      for (guint k = 0; k < s.n_cat[j]; k++, d++)
+        {
+          mu0[d] = (double) c[0][k] / n_y[0];
+          mu1[d] = (double) c[1][k] / n_y[1];
+          fit0[d] = assay_label_model_theta (mc, j, 0, (int) k);
+          fit1[d] = assay_label_model_theta (mc, j, 1, (int) k);
+        }
+    }
+  at_truth = mc_reference_loss (&s, mu0, mu1, true_prior);
+  at_fit = mc_reference_loss (&s, fit0, fit1, mc->prior);
+  g_test_message ("loss at the fit %.3e, at the truth %.3e (the model says %.3e)", at_fit, at_truth, -mc->loglik);
+  g_assert_cmpfloat (at_fit, <=, at_truth);
+  /* the class balance from 200 known labels (the reviewer's decisions), as from Snorkel's Y_dev;
+   * uniform without them */
+  {
+    g_autofree gint8 *known = g_new (gint8, s.n);
+    g_autoptr (AssayLabelModel) with = NULL, uniform = NULL;
+    AssayLabelVotes vk;
+    double worst = 0;
+    for (guint i = 0; i < s.n; i++)
+      known[i] = i % 100 == 7 ? s.truth[i] : -1;
+    vk = sim_votes (&s, known);
+    o.class_balance = NAN;
+    with = assay_label_model_fit (&vk, &o, &error);
+    g_assert_no_error (error);
+    for (guint j = 0; j < s.m; j++)
+      worst = MAX (worst, fabs (with->accuracy[j] - true_accuracy (&s, with, j)));
+    g_test_message ("with 200 known labels: prior %.4f, worst accuracy error %.4f", with->prior, worst);
+    g_assert_cmpfloat (fabs (with->prior - true_prior), <, 0.03);
+    g_assert_cmpfloat (worst, <=, 0.03);
+    uniform = assay_label_model_fit (&v, &o, &error);
+    g_assert_no_error (error);
+    worst = 0;
+    for (guint j = 0; j < s.m; j++)
+      worst = MAX (worst, fabs (uniform->accuracy[j] - true_accuracy (&s, uniform, j)));
+    g_test_message ("uniform class balance (Snorkel's default): worst accuracy error %.4f, AUROC %.4f", worst,
+                    assay_auroc (uniform->p_good, s.truth, s.n));
+    g_assert_cmpfloat (uniform->prior, ==, 0.5);
+  }
+  /* P(good) ranks above the majority vote, near Dawid-Skene's */
+  mv = g_new (double, s.n);
+  for (guint i = 0; i < s.n; i++)
+    {
+      double sum = 0;
+      for (guint j = 0; j < s.m; j++)
+        {
+          int k = s.votes[i * s.m + j];
+          if (k >= 0)
+            sum += s.n_cat[j] == 2 ? (k == 1 ? 1 : -1) : k - 1;
+        }
+      mv[i] = sum;
+    }
+  ds = assay_label_model_fit (&v, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("AUROC: matrix completion %.4f, Dawid-Skene %.4f, majority vote %.4f",
+                  assay_auroc (mc->p_good, s.truth, s.n), assay_auroc (ds->p_good, s.truth, s.n),
+                  assay_auroc (mv, s.truth, s.n));
+  g_assert_cmpfloat (assay_auroc (mc->p_good, s.truth, s.n), >, assay_auroc (mv, s.truth, s.n) + 0.01);
+  g_assert_cmpfloat (assay_auroc (mc->p_good, s.truth, s.n), >, assay_auroc (ds->p_good, s.truth, s.n) - 0.01);
+  sim_free (&s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -472,5 +633,6 @@ main (int argc, char **argv)
   g_test_add_func ("/label-model/known-labels-anchor", test_known_labels_anchor);
   g_test_add_func ("/label-model/auroc", test_auroc);
   g_test_add_func ("/label-model/bad-votes", test_bad_votes);
+  g_test_add_func ("/label-model/matrix-completion", test_matrix_completion);
   return g_test_run ();
 }

@@ -235,6 +235,38 @@ test_fit_processbench (void)
           g_assert_cmpfloat (auroc, >=, best - 0.005);
           g_assert_cmpfloat (auroc, >, 0.9);
         }
+      /* Snorkel's matrix-completion model on the same signals, with the decisions (class balance,
+       * fixed records) and without (uniform class balance) */
+      {
+        AssaySignalsFitOptions mo;
+        assay_signals_fit_options_init (&mo);
+        mo.matrix_completion = TRUE;
+        for (int round = 0; round < 2; round++)
+          {
+            g_autoptr (JsonObject) fit = NULL;
+            JsonObject *ev;
+            mo.use_decisions = round == 1;
+            fit = assay_signals_fit (store, dataset, &mo, NULL, &error);
+            g_assert_no_error (error);
+            ev = json_object_get_object_member (fit, "evaluation");
+            g_test_message ("dataset %" G_GINT64_FORMAT ", matrix completion, %lld decisions: AUROC %.4f, Brier %.4f, "
+                            "prior %.3f", dataset, (long long) json_object_get_int_member (fit, "decided"),
+                            json_object_get_double_member (ev, "auroc"), json_object_get_double_member (ev, "brier"),
+                            json_object_get_double_member (fit, "prior"));
+            g_assert_cmpstr (json_object_get_string_member (fit, "label_model"), ==, "matrix-completion");
+            g_assert_cmpfloat (json_object_get_double_member (ev, "auroc"), >, 0.9);
+          }
+        /* a refit with the defaults (the app's, after decisions) keeps the current label model */
+        {
+          g_autoptr (JsonObject) again = assay_signals_fit (store, dataset, NULL, NULL, &error);
+          g_assert_no_error (error);
+          g_assert_cmpstr (json_object_get_string_member (again, "label_model"), ==, "matrix-completion");
+        }
+        /* (the Dawid-Skene fit is the current one again) */
+        g_clear_pointer (&decided, json_object_unref);
+        decided = assay_signals_fit (store, dataset, &o, NULL, &error);
+        g_assert_no_error (error);
+      }
       g_assert_cmpint (json_object_get_int_member (decided, "decided"), ==, 100);
       g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (decided, "evaluation"), "records"), ==,
                        (gint64) s->n - 100);

@@ -21,7 +21,9 @@ print_fit (JsonObject *o)
 {
   JsonArray *signals = json_object_get_array_member (o, "signals");
 
-  g_print (_("%lld records, %lld decided; P(good) prior %.3f\n"), (long long) json_object_get_int_member (o, "records"),
+  g_print (_("%s; %lld records, %lld decided; P(good) prior %.3f\n"),
+           json_object_get_string_member_with_default (o, "label_model", "dawid-skene"),
+           (long long) json_object_get_int_member (o, "records"),
            (long long) json_object_get_int_member (o, "decided"), json_object_get_double_member (o, "prior"));
   if (json_object_has_member (o, "identified") && !json_object_get_boolean_member (o, "identified"))
     g_print (_("the signals do not tell the classes apart without decisions: P(good) orders the records, but its "
@@ -66,9 +68,12 @@ verb_fit (AssayCliCommon *common, int argc, char **argv)
   AssaySignalsFitOptions options;
   gint64   dataset = 0;
   gboolean no_decisions = FALSE;
+  g_autofree char *label_model = NULL;
   const GOptionEntry entries[] = {
     { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("Dataset of generated records or traces"), N_("ID") },
     { "no-decisions", 0, 0, G_OPTION_ARG_NONE, &no_decisions, N_("Fit without the reviewer's decisions"), NULL },
+    { "label-model", 0, 0, G_OPTION_ARG_STRING, &label_model,
+      N_("dawid-skene (default: EM, dependent pairs modelled jointly) or matrix-completion (Snorkel's)"), N_("NAME") },
     { NULL }
   };
   g_autoptr (AssayStore) store = NULL;
@@ -83,6 +88,9 @@ verb_fit (AssayCliCommon *common, int argc, char **argv)
     return assay_cli_usage (_("signals fit needs --dataset ID"));
   assay_signals_fit_options_init (&options);
   options.use_decisions = !no_decisions;
+  if (label_model != NULL && !g_str_equal (label_model, "dawid-skene") && !g_str_equal (label_model, "matrix-completion"))
+    return assay_cli_usage (_("unknown --label-model “%s”: use dawid-skene or matrix-completion"), label_model);
+  options.matrix_completion = g_strcmp0 (label_model, "matrix-completion") == 0;
   if ((store = assay_cli_open_workspace (common, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
   job = assay_signals_fit_job_new (dataset, &options);

@@ -53,6 +53,11 @@ typedef struct
   guint  max_iter;         /* 1000 */
   double dependence;       /* 0.02: pairs whose joint answers depart from the model by more than
                             * this G statistic per record are modelled jointly; 0: never */
+  gboolean matrix_completion; /* FALSE: Dawid-Skene EM as above; TRUE: Snorkel's matrix-completion
+                            * model instead (conditionally independent functions; see
+                            * assay-label-model.c) */
+  double   class_balance;  /* matrix completion: P(good), as Snorkel takes it; NaN: the known
+                            * labels' share when 20 or more are known, else 1/2 */
 } AssayLabelModelOptions;
 
 typedef struct
@@ -68,7 +73,8 @@ typedef struct
   double *coverage;        /* m: share of records where it does not abstain */
   guint   iterations;
   gboolean converged;
-  double  loglik;          /* log-likelihood of the votes (and known labels) */
+  double  loglik;          /* log-likelihood of the votes (and known labels); matrix completion:
+                            * minus its loss */
   GArray *dependent;       /* guint pairs of functions modelled jointly */
 } AssayLabelModel;
 

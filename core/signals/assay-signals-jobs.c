@@ -10,6 +10,7 @@ typedef struct
 {
   gint64                 dataset;
   AssaySignalsFitOptions options;
+  gboolean               defaults; /* NULL was given: the dataset's current label model */
 } FitData;
 
 static gboolean
@@ -21,7 +22,8 @@ fit_run (AssayJob *job, gpointer user_data, GError **error)
 
   if (store == NULL)
     return FALSE;
-  result = assay_signals_fit (store, data->dataset, &data->options, assay_job_get_cancellable (job), error);
+  result = assay_signals_fit (store, data->dataset, data->defaults ? NULL : &data->options,
+                              assay_job_get_cancellable (job), error);
   if (result == NULL)
     return FALSE;
   assay_job_take_result_object (job, result);
@@ -37,6 +39,6 @@ assay_signals_fit_job_new (gint64 dataset_id, const AssaySignalsFitOptions *opti
   if (options != NULL)
     data->options = *options;
   else
-    assay_signals_fit_options_init (&data->options);
+    data->defaults = TRUE;
   return assay_job_new ("signals-fit", _("Weigh signals"), ASSAY_JOB_LANE_COMPUTE, fit_run, data, g_free);
 }

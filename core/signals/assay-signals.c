@@ -442,6 +442,7 @@ void
 assay_signals_fit_options_init (AssaySignalsFitOptions *options)
 {
   options->use_decisions = TRUE;
+  options->matrix_completion = FALSE;
 }
 
 static void
@@ -547,7 +548,11 @@ assay_signals_fit (AssayStore                   *store,
 
   if (options == NULL)
     {
+      /* the label model of the dataset's current fit (a refit after decisions keeps it) */
+      g_autofree char *sql = g_strdup_printf ("SELECT json_extract (params, '$.label_model') = 'matrix-completion' "
+                                              "FROM runs WHERE id = %lld", (long long) assay_signals_current_run (store, dataset));
       assay_signals_fit_options_init (&defaults);
+      defaults.matrix_completion = assay_store_query_int (store, sql, 0) == 1;
       options = &defaults;
     }
   if ((s = assay_signals_read (store, dataset, error)) == NULL)
@@ -565,8 +570,13 @@ assay_signals_fit (AssayStore                   *store,
   v = assay_signals_votes (s);
   if (!options->use_decisions)
     v.known = NULL;
-  if ((model = assay_label_model_fit (&v, NULL, error)) == NULL)
-    return NULL;
+  {
+    AssayLabelModelOptions lo;
+    assay_label_model_options_init (&lo);
+    lo.matrix_completion = options->matrix_completion;
+    if ((model = assay_label_model_fit (&v, &lo, error)) == NULL)
+      return NULL;
+  }
   decided = options->use_decisions ? s->n_known : 0;
   /* evaluated against the truth: the records with one, not decided */
   if (s->n_truth > 0)
@@ -578,6 +588,7 @@ assay_signals_fit (AssayStore                   *store,
     }
 
   json_object_set_int_member (o, "dataset", dataset);
+  json_object_set_string_member (o, "label_model", options->matrix_completion ? "matrix-completion" : "dawid-skene");
   json_object_set_int_member (o, "records", s->n);
   json_object_set_int_member (o, "decided", decided);
   json_object_set_double_member (o, "prior", model->prior);
@@ -589,8 +600,10 @@ assay_signals_fit (AssayStore                   *store,
     guint voting = 0;
     for (guint j = 0; j < s->m; j++)
       voting += model->coverage[j] >= 0.05;
+    /* (matrix completion takes the class balance as given: only the number of signals counts) */
     json_object_set_boolean_member (o, "identified",
-                                    decided >= 20 || (voting >= 3 && model->prior >= 0.03 && model->prior <= 0.97));
+                                    decided >= 20 || (voting >= 3 && (options->matrix_completion
+                                                                      || (model->prior >= 0.03 && model->prior <= 0.97))));
   }
   json_object_set_int_member (o, "iterations", model->iterations);
   json_object_set_boolean_member (o, "converged", model->converged);
@@ -686,6 +699,7 @@ assay_signals_fit (AssayStore                   *store,
       json_object_set_object_member (o, "evaluation", ev);
     }
   json_object_set_boolean_member (params, "decisions", options->use_decisions);
+  json_object_set_string_member (params, "label_model", options->matrix_completion ? "matrix-completion" : "dawid-skene");
   if (!store_fit (store, dataset, s, model, params, o, g_timer_elapsed (timer, NULL), &run, error))
     return NULL;
   json_object_set_int_member (o, "run", run);

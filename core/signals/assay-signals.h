@@ -60,11 +60,15 @@ AssayLabelVotes assay_signals_votes (const AssaySignals *signals);
 typedef struct
 {
   gboolean use_decisions;  /* TRUE: the reviewer's decisions are known labels */
+  gboolean matrix_completion; /* FALSE: Dawid-Skene EM; TRUE: Snorkel's matrix-completion model
+                            * (the decisions then give the class balance, fix their records and
+                            * choose between mirror images; they do not enter its fit) */
 } AssaySignalsFitOptions;
 
 void assay_signals_fit_options_init (AssaySignalsFitOptions *options);
 
-/* {"run" (when stored), "dataset", "records", "decided", "prior", "iterations", "converged",
+/* {"run" (when stored), "dataset", "label_model": "dawid-skene" | "matrix-completion", "records",
+ *  "decided", "prior", "iterations", "converged",
  *  "identified": FALSE when fewer than 20 records are decided and either fewer than three
  *  signals vote on 5% of the records or more, or the fit puts 97% of them or more in one class
  *  (the accuracies are then not determined by the data: P(good) orders the records, its values
@@ -78,6 +82,7 @@ void assay_signals_fit_options_init (AssaySignalsFitOptions *options);
  *  "evaluation": {"records" (truth known, not decided), "auroc", "brier" (mean squared error of
  *                 P(good)), "majority_auroc",
  *                 "best_signal", "best_signal_auroc"} (when truth is known)} */
+/* options NULL: the defaults, with the label model of the dataset's current fit */
 JsonObject *assay_signals_fit (AssayStore                   *store,
                                gint64                        dataset,
                                const AssaySignalsFitOptions *options,
