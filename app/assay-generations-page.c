@@ -2347,6 +2347,33 @@ zeroshot_action (GtkWidget *widget, const char *name, GVariant *param)
   assay_page_with_encoder (ASSAY_PAGE (self), FALSE, zeroshot_with, NULL);
 }
 
+/* A fit the signals window asked for is the dataset's now: its P(good) on the records shown */
+static void
+chosen_fit_done_cb (AssayGenerationsPage *self)
+{
+  if (self->editing)
+    return;
+  if (doubt_order (self))
+    reload (self, self->record != NULL ? self->record->id : 0);
+  else if (self->record != NULL)
+    show_record (self, self->record->id);
+}
+
+/* The signals window asks for a fit by the other label model: it becomes the dataset's */
+static void
+label_model_chosen_cb (AssaySignalsWindow *window, gboolean matrix_completion, AssayGenerationsPage *self)
+{
+  g_autoptr (AssayJob) job = NULL;
+  AssaySignalsFitOptions options;
+
+  assay_signals_fit_options_init (&options);
+  options.matrix_completion = matrix_completion;
+  job = assay_signals_fit_job_new (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (window), "dataset")), &options);
+  assay_signals_window_follow (window, job);
+  g_signal_connect_object (job, "finished", G_CALLBACK (chosen_fit_done_cb), self, G_CONNECT_SWAPPED);
+  assay_page_submit (ASSAY_PAGE (self), job);
+}
+
 /* The signals window: each signal's accuracy and what each of its answers says, fitted now */
 void
 assay_generations_page_weigh_signals (AssayGenerationsPage *self)
@@ -2361,6 +2388,8 @@ assay_generations_page_weigh_signals (AssayGenerationsPage *self)
       return;
     }
   window = assay_signals_window_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))));
+  g_object_set_data (G_OBJECT (window), "dataset", GINT_TO_POINTER ((int) dataset));
+  g_signal_connect_object (window, "label-model-chosen", G_CALLBACK (label_model_chosen_cb), self, 0);
   gtk_window_present (GTK_WINDOW (window));
   /* its own fit, beside any the order of doubt runs (the last to finish is the current one) */
   job = assay_signals_fit_job_new (dataset, NULL);

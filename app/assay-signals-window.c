@@ -16,7 +16,16 @@ struct _AssaySignalsWindow
   AdwPreferencesPage *page;
   GPtrArray *groups;  /* AdwPreferencesGroup * shown, removed on the next fit */
   guint      n_signals;
+  AdwComboRow *model_row; /* the label model, or NULL */
 };
+
+enum
+{
+  SIGNAL_LABEL_MODEL_CHOSEN,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (AssaySignalsWindow, assay_signals_window, ADW_TYPE_WINDOW)
 
@@ -70,12 +79,19 @@ p_good_bar (double p)
 }
 
 static void
+model_chosen_cb (AssaySignalsWindow *self)
+{
+  g_signal_emit (self, signals[SIGNAL_LABEL_MODEL_CHOSEN], 0, adw_combo_row_get_selected (self->model_row) == 1);
+}
+
+static void
 clear (AssaySignalsWindow *self)
 {
   for (guint i = 0; i < self->groups->len; i++)
     adw_preferences_page_remove (self->page, g_ptr_array_index (self->groups, i));
   g_ptr_array_set_size (self->groups, 0);
   self->n_signals = 0;
+  self->model_row = NULL;
 }
 
 void
@@ -91,10 +107,23 @@ assay_signals_window_set_fit (AssaySignalsWindow *self, JsonObject *fit)
   summary = g_strdup_printf (_("%s · %lld records, %lld decided by the reviewer · P(good) before any signal %.2f"),
                              g_strcmp0 (json_object_get_string_member_with_default (fit, "label_model", NULL),
                                         "matrix-completion") == 0
-                               ? _("Snorkel's matrix completion") : _("Dawid–Skene EM"),
+                               ? _("Snorkel’s matrix completion") : _("Dawid–Skene EM"),
                              (long long) assay_json_get_int (fit, "records", 0), (long long) decided,
                              assay_json_get_double (fit, "prior", 0));
   g = add_group (self, _("Label model"), summary);
+  {
+    /* the other model, fitted on request (the page runs it) */
+    const char *const names[] = { _("Dawid–Skene EM"), _("Matrix completion (Snorkel)"), NULL };
+    gboolean mc = g_strcmp0 (json_object_get_string_member_with_default (fit, "label_model", NULL), "matrix-completion") == 0;
+    GtkStringList *list = gtk_string_list_new (names);
+    self->model_row = ADW_COMBO_ROW (adw_combo_row_new ());
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->model_row), _("Fitted by"));
+    adw_combo_row_set_model (self->model_row, G_LIST_MODEL (list));
+    adw_combo_row_set_selected (self->model_row, mc ? 1 : 0);
+    g_object_unref (list);
+    g_signal_connect_swapped (self->model_row, "notify::selected", G_CALLBACK (model_chosen_cb), self);
+    adw_preferences_group_add (g, GTK_WIDGET (self->model_row));
+  }
   if (json_object_has_member (fit, "identified") && !json_object_get_boolean_member (fit, "identified"))
     add_row (g, _("Not calibrated yet"),
              _("Without 20 decided records the signals do not tell the classes apart (fewer than three vote, or "
@@ -199,6 +228,13 @@ assay_signals_window_follow (AssaySignalsWindow *self, AssayJob *job)
     g_signal_connect_object (job, "finished", G_CALLBACK (job_finished_cb), self, 0);
 }
 
+void
+assay_signals_window_choose_label_model (AssaySignalsWindow *self, gboolean matrix_completion)
+{
+  g_return_if_fail (self->model_row != NULL);
+  adw_combo_row_set_selected (self->model_row, matrix_completion ? 1 : 0);
+}
+
 guint
 assay_signals_window_get_n_signals (AssaySignalsWindow *self)
 {
@@ -220,6 +256,9 @@ assay_signals_window_class_init (AssaySignalsWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->finalize = assay_signals_window_finalize;
+  /* ::label-model-chosen (gboolean matrix_completion): the user asks for a fit by that model */
+  signals[SIGNAL_LABEL_MODEL_CHOSEN] = g_signal_new ("label-model-chosen", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                     0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 

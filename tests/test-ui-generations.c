@@ -1317,6 +1317,16 @@ check_doubt (AssayWindow *window, gpointer data)
     g_assert_cmpint (gdk_texture_get_width (small), <=, 800);
     assay_test_save_screenshot (small, "signals-window-800x600.png");
   }
+  /* the other label model, chosen in the window: fitted, shown, and the dataset's from now on */
+  assay_signals_window_choose_label_model (signals, TRUE);
+  for (int i = 0; i < 400 && !assay_test_find_label (GTK_WIDGET (signals), "Snorkel’s matrix completion ·"); i++)
+    assay_test_wait (25);
+  g_assert_true (assay_test_find_label (GTK_WIDGET (signals), "Snorkel’s matrix completion ·"));
+  {
+    g_autofree char *sql = g_strdup_printf ("SELECT json_extract (params, '$.label_model') = 'matrix-completion' FROM runs "
+                                            "WHERE id = %lld", (long long) assay_signals_current_run (store, 1));
+    g_assert_cmpint (assay_store_query_int (store, sql, 0), ==, 1);
+  }
   gtk_window_close (GTK_WINDOW (signals));
   gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
   assay_test_wait (500);
