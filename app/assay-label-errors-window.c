@@ -75,6 +75,39 @@ verdict_text (JsonObject *e)
   return g_strdup_printf (_("Given “%s” probably in error (probability of the given label: %.3f)"), label, score);
 }
 
+/* "keywords of “given” here: … · keywords of “suggested” here: …" from a generated record's
+ * error, or NULL without them */
+static char *
+keywords_text (JsonObject *e)
+{
+  JsonObject *k = json_object_has_member (e, "keywords") ? json_object_get_object_member (e, "keywords") : NULL;
+  const char *which[2] = { "given", "suggested" };
+  const char *label[2] = { json_object_get_string_member (e, "label"),
+                           json_object_get_string_member_with_default (e, "suggested", NULL) };
+  GString    *s;
+
+  if (k == NULL)
+    return NULL;
+  s = g_string_new (NULL);
+  for (int w = 0; w < 2; w++)
+    {
+      JsonArray *a = json_object_has_member (k, which[w]) ? json_object_get_array_member (k, which[w]) : NULL;
+      GString   *list = g_string_new (NULL);
+      if (a == NULL || label[w] == NULL)
+        {
+          g_string_free (list, TRUE);
+          continue;
+        }
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        g_string_append_printf (list, "%s%s", i > 0 ? ", " : "", json_array_get_string_element (a, i));
+      if (s->len > 0)
+        g_string_append (s, " · ");
+      g_string_append_printf (s, _("keywords of “%s” here: %s"), label[w], list->len > 0 ? list->str : _("none"));
+      g_string_free (list, TRUE);
+    }
+  return g_string_free (s, FALSE);
+}
+
 /* "Nearest: D (labels, similarity) · …" from the error's neighbours, or NULL without them */
 static char *
 neighbours_text (JsonObject *e)
@@ -156,7 +189,8 @@ show_selected (AssayLabelErrorsWindow *self)
         g_autofree char *body = r->prompt != NULL ? g_strdup_printf ("%s\n\n%s", assay_gen_record_final_text (r), r->prompt)
                                                   : g_strdup (assay_gen_record_final_text (r));
         g_autofree char *near = neighbours_text (e);
-        g_autofree char *ev = g_strjoin ("\n", near != NULL ? near : "",
+        g_autofree char *words = keywords_text (e);
+        g_autofree char *ev = g_strjoin ("\n", words != NULL ? words : "", near != NULL ? near : "",
                                          r->prompt != NULL ? _("The text, then the prompt it was written for") : "", NULL);
         gtk_label_set_text (self->labels, l);
         gtk_label_set_text (self->text, body);

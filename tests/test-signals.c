@@ -562,7 +562,7 @@ test_gen_errors (void)
     g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
     g_autoptr (AssayStore) store = assay_store_open (ws, NULL);
     JsonArray *found = json_object_get_array_member (o, "errors"), *base = json_object_get_array_member (o, "baseline");
-    guint tp = 0, tb = 0, planted = g_hash_table_size (flipped), near_given = 0, near_suggested = 0;
+    guint tp = 0, tb = 0, planted = g_hash_table_size (flipped), near_given = 0, near_suggested = 0, kw_words = 0;
     double precision, recall;
 
     for (guint k = 0; k < json_array_get_length (found); k++)
@@ -577,7 +577,29 @@ test_gen_errors (void)
         g_assert_cmpfloat (fabs (sqlite3_column_double (stmt, 0) - json_object_get_double_member (e, "score")), <, 1e-9);
         sqlite3_reset (stmt);
         g_assert_cmpstr (json_object_get_string_member (e, "label"), !=, json_object_get_string_member (e, "suggested"));
-        /* evidence: the nearest records (the first 500 errors), never the record itself */
+        /* evidence: the nearest records and the labels' words (the first 500 errors), never the
+         * record itself; each word is in the record's text */
+        if (k < 500)
+          {
+            JsonObject *kw = json_object_get_object_member (e, "keywords");
+            g_autofree char *lower = NULL;
+            {
+              g_autofree char *sql = g_strdup_printf ("SELECT lower (coalesce (edited, text)) FROM gen_records WHERE id = %lld",
+                                                      (long long) json_object_get_int_member (e, "record"));
+              sqlite3_stmt *ts = assay_store_prepare (store, sql, NULL);
+              g_assert_cmpint (sqlite3_step (ts), ==, SQLITE_ROW);
+              lower = g_strdup ((const char *) sqlite3_column_text (ts, 0));
+              sqlite3_reset (ts);
+            }
+            for (int w = 0; w < 2; w++)
+              {
+                JsonArray *a = json_object_get_array_member (kw, w == 0 ? "given" : "suggested");
+                g_assert_cmpuint (json_array_get_length (a), <=, 8);
+                for (guint z = 0; z < json_array_get_length (a); z++)
+                  g_assert_nonnull (strstr (lower, json_array_get_string_element (a, z)));
+                kw_words += json_array_get_length (a);
+              }
+          }
         if (k < 500)
           {
             JsonArray *near = json_object_get_array_member (e, "neighbours");
@@ -598,6 +620,7 @@ test_gen_errors (void)
     g_test_message ("nearest records of the errors found: %u carry the suggested label, %u the given one",
                     near_suggested, near_given);
     g_assert_cmpuint (near_suggested, >, near_given);
+    g_assert_cmpuint (kw_words, >, json_array_get_length (found));
     for (guint k = 0; k < json_array_get_length (base); k++)
       tb += g_hash_table_contains (flipped, json_object_get_string_member (json_array_get_object_element (base, k), "ext_id"));
     precision = (double) tp / json_array_get_length (found);

@@ -1404,6 +1404,7 @@ check_label_errors (AssayWindow *window, gpointer data)
   g_assert_true (assay_test_find_label (GTK_WIDGET (errors), "Label now: "));
   /* the evidence: the nearest records and their labels */
   g_assert_true (assay_test_find_label (GTK_WIDGET (errors), "Nearest: #"));
+  g_assert_true (assay_test_find_label (GTK_WIDGET (errors), "keywords of “"));
   {
     g_autoptr (GdkTexture) shot = assay_test_render (GTK_WIDGET (errors));
     assay_test_save_screenshot (shot, "gen-label-errors.png");

@@ -72,6 +72,94 @@ fail:
   return FALSE;
 }
 
+/* The words of label l that weigh most for row i of x under the SVM weights w (F + 1 per label):
+ * its terms with a positive weight, by weight times tf-idf, at most max; words in a tenth of the
+ * texts or more ("in", "for") are left out, saying nothing to a reviewer */
+static JsonArray *
+weighing_words (AssayCsr *x, AssayTfidf *tfidf, const float *w, guint l, guint i, guint max)
+{
+  guint        F = x->n_cols;
+  const float *wl = w + (gsize) l * (F + 1);
+  g_autoptr (GArray) picked = g_array_new (FALSE, FALSE, sizeof (double) * 2);
+  JsonArray   *out = json_array_new ();
+
+  const float *idf = assay_tfidf_get_idf (tfidf);
+  float        common = (float) (1.0 + log (10.0)); /* (an idf below: in a tenth of the texts or more) */
+
+  for (gsize p = x->indptr[i]; p < x->indptr[i + 1]; p++)
+    if (wl[x->indices[p]] > 0 && idf[x->indices[p]] >= common)
+      {
+        double e[2] = { (double) wl[x->indices[p]] * x->data[p], (double) x->indices[p] };
+        g_array_append_vals (picked, e, 1);
+      }
+  for (guint a = 0; a < picked->len && a < max; a++)
+    {
+      /* (a partial selection: max is small) */
+      guint best = a;
+      for (guint b = a + 1; b < picked->len; b++)
+        if (((double *) picked->data)[2 * b] > ((double *) picked->data)[2 * best])
+          best = b;
+      if (best != a)
+        {
+          double t[2];
+          memcpy (t, (double *) picked->data + 2 * a, sizeof t);
+          memcpy ((double *) picked->data + 2 * a, (double *) picked->data + 2 * best, sizeof t);
+          memcpy ((double *) picked->data + 2 * best, t, sizeof t);
+        }
+      json_array_add_string_element (out, assay_tfidf_get_term (tfidf, (guint) ((double *) picked->data)[2 * a + 1]));
+    }
+  return out;
+}
+
+/* Keyword evidence for the first options->evidence_limit errors found: a one-vs-rest SVM on every
+ * record, and for each error the words of its given and its suggested label that weigh most in
+ * its text ({"given": [...], "suggested": [...]}, one per error into out, in order). */
+static gboolean
+keyword_evidence (AssayCsr *x, AssayTfidf *tfidf, const guint *given, guint n, GPtrArray *names, GArray *found,
+                  GPtrArray *out, const AssayXmtcErrorOptions *options, GCancellable *cancellable, GError **error)
+{
+  guint             L = names->len, F = x->n_cols, ne = MIN (found->len, options->evidence_limit);
+  int               threads = options->threads > 0 ? options->threads : (int) g_get_num_processors ();
+  g_autofree guint *n_pos = g_new0 (guint, L);
+  g_autofree guint32 **pos = g_new0 (guint32 *, L);
+  g_autofree float *w = NULL;
+  AssaySvmStats     stats;
+  volatile gint     cancel = 0;
+  gboolean          ok;
+
+  if (ne == 0)
+    return TRUE;
+  for (guint i = 0; i < n; i++)
+    n_pos[given[i]]++;
+  for (guint l = 0; l < L; l++)
+    pos[l] = g_new (guint32, MAX (n_pos[l], 1));
+  memset (n_pos, 0, L * sizeof (guint));
+  for (guint i = 0; i < n; i++)
+    pos[given[i]][n_pos[given[i]]++] = i;
+  w = g_new (float, (gsize) L * (F + 1));
+  if (g_cancellable_is_cancelled (cancellable))
+    cancel = 1;
+  ok = assay_svm_train (x, L, (const guint32 *const *) pos, n_pos, &options->svm, threads, w, &stats, NULL, NULL, &cancel);
+  for (guint l = 0; l < L; l++)
+    g_free (pos[l]);
+  if (!ok || g_cancellable_set_error_if_cancelled (cancellable, error))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
+      return FALSE;
+    }
+  for (guint k = 0; k < ne; k++)
+    {
+      const Found *f = &g_array_index (found, Found, k);
+      JsonObject  *o = json_object_new ();
+      json_object_set_array_member (o, "given", weighing_words (x, tfidf, w, given[f->row], f->row, 8));
+      if (f->suggested >= 0)
+        json_object_set_array_member (o, "suggested", weighing_words (x, tfidf, w, (guint) f->suggested, f->row, 8));
+      g_ptr_array_add (out, o);
+    }
+  return TRUE;
+}
+
 JsonObject *
 assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorOptions *options,
                         AssayXmtcErrorProgress progress, gpointer progress_data, GCancellable *cancellable,
@@ -85,7 +173,9 @@ assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorO
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GHashTable) index = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GArray) found = g_array_new (FALSE, FALSE, sizeof (Found));
+  g_autoptr (GPtrArray) errors_keywords = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   g_autoptr (AssayCsr) x = NULL;
+  g_autoptr (AssayTfidf) tfidf = assay_tfidf_new (&options->tfidf);
   g_autoptr (AssayClResult) cl = NULL;
   g_autofree guint *given = NULL;
   g_autofree gsize *offsets = NULL;
@@ -179,11 +269,8 @@ assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorO
 
   if (progress != NULL)
     progress (0.02, _("Computing tf-idf features"), progress_data);
-  {
-    g_autoptr (AssayTfidf) tfidf = assay_tfidf_new (&options->tfidf);
-    if ((x = assay_tfidf_fit_transform (tfidf, (const char *const *) texts->pdata, n, cancellable, error)) == NULL)
-      return NULL;
-  }
+  if ((x = assay_tfidf_fit_transform (tfidf, (const char *const *) texts->pdata, n, cancellable, error)) == NULL)
+    return NULL;
   offsets = g_new (gsize, n + 1);
   for (guint i = 0; i <= n; i++)
     offsets[i] = i;
@@ -230,6 +317,8 @@ assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorO
 
   out = json_object_new ();
   errors = json_array_new ();
+  if (!keyword_evidence (x, tfidf, given, n, names, found, errors_keywords, options, cancellable, error))
+    return NULL;
   {
     /* evidence: the nearest records of the first errors */
     guint             ne = options->neighbours > 0 ? MIN (found->len, options->evidence_limit) : 0, k_nn = options->neighbours;
@@ -243,6 +332,8 @@ assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorO
     for (guint k = 0; k < found->len; k++)
       {
         JsonObject *o = found_json (&g_array_index (found, Found, k), ids, ext, names, given);
+        if (k < errors_keywords->len && g_ptr_array_index (errors_keywords, k) != NULL)
+          json_object_set_object_member (o, "keywords", json_object_ref (g_ptr_array_index (errors_keywords, k)));
         if (k < ne)
           {
             JsonArray *near = json_array_new ();

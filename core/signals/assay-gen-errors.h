@@ -19,8 +19,10 @@ G_BEGIN_DECLS
  * {"dataset", "records", "labels", "folds", "found", "dismissed" (left out: dismissed before, the
  *  item being the record's id),
  *  "errors": [{"record": id, "ext_id" (when imported with one), "label", "suggested", "score",
- *              "neighbours": [{"record", "label", "similarity"}] (nearest by tf-idf cosine, the
- *              first options->evidence_limit errors)}]
+ *              "neighbours": [{"record", "label", "similarity"}] (nearest by tf-idf cosine),
+ *              "keywords": {"given": [words], "suggested": [words]} (the words of each label that
+ *              weigh most in the text under a one-vs-rest SVM on every record); both for the first
+ *              options->evidence_limit errors}]
  *  ranked as the options say, "baseline" (with options->baseline: as many records, the lowest
  *  probability of the given label first), "seconds"} */
 JsonObject *assay_gen_label_errors (AssayStore                  *store,
