@@ -54,7 +54,9 @@ plain (const char *text, Plain *p)
   p->at = g_array_new (FALSE, FALSE, sizeof (int));
   while (*c != '\0')
     {
-      gboolean done = FALSE;
+      /* (every entry of the map starts with a backslash, a dollar or a UTF-8 lead byte) */
+      gboolean done = !(*c == '\\' || *c == '$' || (guchar) *c >= 0xc2);
+      gboolean mapped = FALSE;
       for (guint k = 0; k < G_N_ELEMENTS (map) && !done; k++)
         if (starts (c, map[k].from))
           {
@@ -70,9 +72,9 @@ plain (const char *text, Plain *p)
             else
               put (p, map[k].to, (int) (c - text));
             c += strlen (map[k].from);
-            done = TRUE;
+            done = mapped = TRUE;
           }
-      if (done)
+      if (mapped)
         continue;
       if (*c == '$')
         put (p, g_ascii_isdigit (c[1]) ? " " : ";", (int) (c - text)); /* currency, or math */

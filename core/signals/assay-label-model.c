@@ -64,11 +64,13 @@ assay_label_model_free (AssayLabelModel *model)
 
 typedef struct
 {
-  guint    n, F;
+  guint    n, F;     /* n rows: the distinct (votes, known label) of the records */
+  double   records; /* the records they stand for */
   gint16  *votes;   /* n x F: -1 abstain (every member abstains), else a category */
   guint   *n_cat;   /* F */
   guint   *offset;  /* F + 1: sum of (n_cat + 1) before */
   int     *member;  /* F x 2: the functions of the factor (second -1 for one) */
+  const double *weight; /* n: how many records each row stands for */
 } Factors;
 
 typedef struct
@@ -107,8 +109,10 @@ factors_update_offsets (Factors *f)
 }
 
 static void
-factors_init (Factors *f, const AssayLabelVotes *v)
+factors_init (Factors *f, const AssayLabelVotes *v, const double *weight, double records)
 {
+  f->weight = weight;
+  f->records = records;
   f->n = v->n;
   f->F = v->m;
   f->votes = g_new (gint16, (gsize) v->n * v->m);
@@ -167,16 +171,16 @@ m_step (const Factors *f, Fit *fit, double s, const gint8 *known, gboolean known
   memset (fit->theta, 0, sizeof (double) * 2 * f->offset[f->F]);
   for (guint i = 0; i < f->n; i++)
     {
-      double q = fit->q[i];
+      double w = f->weight[i], q = fit->q[i];
       if (known_only && (known == NULL || known[i] < 0))
         continue;
-      sum_good += q;
-      total += 1;
+      sum_good += w * q;
+      total += w;
       for (guint g = 0; g < f->F; g++)
         {
           int k = f->votes[(gsize) i * f->F + g];
-          fit_row (f, fit, g, 1)[k + 1] += q;
-          fit_row (f, fit, g, 0)[k + 1] += 1.0 - q;
+          fit_row (f, fit, g, 1)[k + 1] += w * q;
+          fit_row (f, fit, g, 0)[k + 1] += w * (1.0 - q);
         }
     }
   for (guint g = 0; g < f->F; g++)
@@ -209,11 +213,11 @@ e_step (const Factors *f, Fit *fit, const gint8 *known, double *log_theta)
         }
       if (known != NULL && known[i] >= 0)
         {
-          ll += known[i] == 1 ? l1 : l0;
+          ll += f->weight[i] * (known[i] == 1 ? l1 : l0);
           continue;
         }
       top = MAX (l0, l1);
-      ll += top + log (exp (l0 - top) + exp (l1 - top));
+      ll += f->weight[i] * (top + log (exp (l0 - top) + exp (l1 - top)));
       q = 1.0 / (1.0 + exp (l0 - l1));
       change = MAX (change, fabs (q - fit->q[i]));
       fit->q[i] = q;
@@ -319,17 +323,17 @@ dependence (const Factors *f, const Fit *fit, guint a, guint b)
   double g = 0;
 
   for (guint i = 0; i < f->n; i++)
-    obs[(guint) (f->votes[(gsize) i * f->F + a] + 1) * cb + (guint) (f->votes[(gsize) i * f->F + b] + 1)] += 1;
+    obs[(guint) (f->votes[(gsize) i * f->F + a] + 1) * cb + (guint) (f->votes[(gsize) i * f->F + b] + 1)] += f->weight[i];
   for (guint x = 0; x < ca; x++)
     for (guint z = 0; z < cb; z++)
       {
-        double e = f->n * (fit->prior * fit_row (f, fit, a, 1)[x] * fit_row (f, fit, b, 1)[z]
+        double e = f->records * (fit->prior * fit_row (f, fit, a, 1)[x] * fit_row (f, fit, b, 1)[z]
                            + (1 - fit->prior) * fit_row (f, fit, a, 0)[x] * fit_row (f, fit, b, 0)[z]);
         double o = obs[x * cb + z];
         if (o > 0)
           g += 2 * o * log (o / e);
       }
-  return g / f->n;
+  return g / f->records;
 }
 
 /* Checks the votes; cats: the sum of (n_cat + 1), n_known: the known labels. */
@@ -653,6 +657,63 @@ fit_mc (const AssayLabelVotes *v, guint cats, double class_balance, guint n_know
   return g_steal_pointer (&model);
 }
 
+/* The records as their distinct rows of (votes, known label), each with the number of records it
+ * stands for (EM over them is EM over the records, many times faster where few signals vote in
+ * few ways); row_of[i]: record i's row. The view points into new arrays owned by the caller. */
+typedef struct
+{
+  AssayLabelVotes view;
+  gint8          *votes, *known;
+  double         *weight;
+  guint          *row_of;
+} Distinct;
+
+static void
+distinct_clear (Distinct *d)
+{
+  g_free (d->votes);
+  g_free (d->known);
+  g_free (d->weight);
+  g_free (d->row_of);
+}
+
+static void
+distinct_init (Distinct *d, const AssayLabelVotes *v)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_bytes_hash, g_bytes_equal, (GDestroyNotify) g_bytes_unref, NULL);
+  g_autofree gint8 *key = g_new (gint8, v->m + 1);
+  guint rows = 0;
+
+  d->votes = g_new (gint8, (gsize) v->n * v->m);
+  d->known = g_new (gint8, v->n);
+  d->weight = g_new (double, v->n);
+  d->row_of = g_new (guint, v->n);
+  for (guint i = 0; i < v->n; i++)
+    {
+      gpointer at;
+      memcpy (key, v->votes + (gsize) i * v->m, v->m);
+      key[v->m] = v->known != NULL ? v->known[i] : -1;
+      {
+        g_autoptr (GBytes) b = g_bytes_new (key, v->m + 1);
+        if (g_hash_table_lookup_extended (seen, b, NULL, &at))
+          {
+            d->row_of[i] = GPOINTER_TO_UINT (at);
+            d->weight[d->row_of[i]] += 1.0;
+            continue;
+          }
+        g_hash_table_insert (seen, g_bytes_ref (b), GUINT_TO_POINTER (rows));
+      }
+      memcpy (d->votes + (gsize) rows * v->m, key, v->m);
+      d->known[rows] = key[v->m];
+      d->weight[rows] = 1.0;
+      d->row_of[i] = rows++;
+    }
+  d->view = *v;
+  d->view.n = rows;
+  d->view.votes = d->votes;
+  d->view.known = v->known != NULL ? d->known : NULL;
+}
+
 AssayLabelModel *
 assay_label_model_fit (const AssayLabelVotes        *v,
                        const AssayLabelModelOptions *options,
@@ -662,6 +723,7 @@ assay_label_model_fit (const AssayLabelVotes        *v,
   g_autoptr (AssayLabelModel) model = NULL;
   Factors f;
   Fit     fit = { 0 };
+  Distinct dv = { 0 };
   g_autofree double *start = NULL;
   guint   cats = 0, n_known = 0;
 
@@ -675,9 +737,11 @@ assay_label_model_fit (const AssayLabelVotes        *v,
   if (options->matrix_completion)
     return fit_mc (v, cats, options->class_balance, n_known, error);
 
-  factors_init (&f, v);
-  start = majority_start (v);
-  em_best (&f, v, start, options, &fit);
+  /* EM runs over the distinct rows; the records take their row's posterior at the end */
+  distinct_init (&dv, v);
+  factors_init (&f, &dv.view, dv.weight, v->n);
+  start = majority_start (&dv.view);
+  em_best (&f, &dv.view, start, options, &fit);
   /* dependent pairs, strongest first, become joint factors while enough stay for the model to
    * be identified (three factors, or labels) */
   model = g_new0 (AssayLabelModel, 1);
@@ -705,14 +769,16 @@ assay_label_model_fit (const AssayLabelVotes        *v,
       g_array_append_val (model->dependent, f.member[2 * bb]);
       factors_merge (&f, (guint) ba, (guint) bb);
       fit_clear (&fit);
-      em_best (&f, v, start, options, &fit);
+      em_best (&f, &dv.view, start, options, &fit);
     }
 
   /* per function: its factor's categories summed over the other member */
   model->n = v->n;
   model->m = v->m;
   model->prior = fit.prior;
-  model->p_good = g_steal_pointer (&fit.q);
+  model->p_good = g_new (double, MAX (v->n, 1));
+  for (guint i = 0; i < v->n; i++)
+    model->p_good[i] = fit.q[dv.row_of[i]];
   model->iterations = fit.iterations;
   model->converged = fit.converged;
   model->loglik = fit.loglik;
@@ -741,6 +807,7 @@ assay_label_model_fit (const AssayLabelVotes        *v,
       }
   fit_clear (&fit);
   factors_clear (&f);
+  distinct_clear (&dv);
 
   finish (model, v);
   return g_steal_pointer (&model);
