@@ -11,6 +11,8 @@
 #include "assay-json.h"
 #include "assay-lm-tokenizer.h"
 #include "assay-reward-model.h"
+#include "assay-trace-credit.h"
+#include "assay-lm-pair.h"
 #include "assay-test-lm.h"
 #include "assay-test-util.h"
 
@@ -230,6 +232,16 @@ test_bad_heads (void)
 /* traces reward end to end: ProcessBench traces scored by a tiny PRM (P(right) per step in the
  * records' scores, as the engine computes them one by one), its ProcessBench F1, an ORM's scores,
  * and the label model taking the PRM's min as a signal */
+static JsonObject *
+signal_named (JsonObject *fit, const char *name)
+{
+  JsonArray *a = json_object_get_array_member (fit, "signals");
+  for (guint j = 0; j < json_array_get_length (a); j++)
+    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (a, j), "name"), name))
+      return json_array_get_object_element (a, j);
+  return NULL;
+}
+
 static void
 test_traces_cli (void)
 {
@@ -382,13 +394,70 @@ test_traces_cli (void)
     g_assert_false (last);
   }
   {
-    /* a file for a folder, a causal LM, a dataset that is not there */
-    g_autofree char *err = NULL, *err2 = NULL, *err3 = NULL;
+    /* a causal LM: each candidate's mean self-certainty over its response, against the float64
+     * forward pass on the same token ids; the best-of-N curve by it; a signal */
     g_autofree char *lm_dir = assay_test_path ("causal-cli");
     AssayTestLmSpec causal = assay_test_lm_spec (ASSAY_LM_LLAMA, ASSAY_DTYPE_F32);
     g_autoptr (AssayTestLm) lm = assay_test_lm_write (lm_dir, &causal, 9);
+    const char *args[] = { "traces", "reward", "-w", ws, "--model", lm_dir, "--dataset", "2", "--json", NULL };
+    g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
+    g_autoptr (AssayStore) store = assay_store_open (ws, &error);
+    g_autoptr (AssayLmPair) pair = assay_lm_pair_open (lm_dir, NULL, &error);
+    int V = causal.vocab;
+    sqlite3_stmt *stmt;
+    double worst = 0;
+    guint checked = 0;
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (json_object_get_string_member (o, "kind"), ==, "certainty");
+    g_assert_cmpint (json_object_get_int_member (o, "records"), ==, 32);
+    g_assert_nonnull (json_object_get_array_member (json_object_get_object_member (o, "rerank"), "best_of_n"));
+    stmt = assay_store_prepare (store, "SELECT prompt, text, json_extract (scores, '$.\"causal-cli:certainty\"') "
+                                       "FROM gen_records WHERE dataset_id = 2", &error);
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+      {
+        g_autofree char *context = assay_trace_context ((const char *) sqlite3_column_text (stmt, 0));
+        AssayLmText t = { 0 };
+        double sum = 0;
+        int n;
+        g_assert_true (assay_lm_pair_encode (pair, context, (const char *) sqlite3_column_text (stmt, 1), FALSE, &t, &error));
+        n = assay_lm_text_scored (&t);
+        g_assert_cmpint (n, >, 0);
+        for (int i = 0; i < n; i++)
+          {
+            g_autofree double *z = assay_test_lm_next (lm, (const int *) t.ids->data, t.start + i);
+            double mx = -INFINITY, se = 0, mean = 0;
+            for (int j = 0; j < V; j++)
+              mx = fmax (mx, z[j]);
+            for (int j = 0; j < V; j++)
+              {
+                se += exp (z[j] - mx);
+                mean += z[j] / V;
+              }
+            sum += -log ((double) V) - mean + mx + log (se);
+          }
+        worst = fmax (worst, fabs (sqlite3_column_double (stmt, 2) - sum / n) / fmax (1.0, sum / n));
+        assay_lm_text_clear (&t);
+        checked++;
+      }
+    sqlite3_reset (stmt);
+    g_test_message ("self-certainty of 32 candidates: worst relative error %.3g", worst);
+    g_assert_cmpuint (checked, ==, 32);
+    g_assert_cmpfloat (worst, <=, 1e-4);
+    {
+      const char *fit[] = { "signals", "fit", "-w", ws, "--dataset", "2", "--json", NULL };
+      g_autoptr (JsonObject) f = assay_test_cli_json (fit, 0, NULL);
+      g_assert_nonnull (signal_named (f, "score:causal-cli:certainty"));
+    }
+  }
+  {
+    /* a file for a folder, an encoder, a dataset that is not there */
+    g_autofree char *err = NULL, *err2 = NULL, *err3 = NULL;
+    g_autofree char *enc_dir = assay_test_path ("encoder-cli");
+    AssayTestLmSpec bert = assay_test_lm_spec (ASSAY_LM_BERT, ASSAY_DTYPE_F32);
+    g_autoptr (AssayTestLm) enc = assay_test_lm_write (enc_dir, &bert, 9);
     const char *args[] = { "traces", "reward", "-w", ws, "--model", ws, "--dataset", "1", NULL };
-    const char *args2[] = { "traces", "reward", "-w", ws, "--model", lm_dir, "--dataset", "1", NULL };
+    const char *args2[] = { "traces", "reward", "-w", ws, "--model", enc_dir, "--dataset", "1", NULL };
     const char *args3[] = { "traces", "reward", "-w", ws, "--model", prm_dir, "--dataset", "9", NULL };
     assay_test_cli_json (args, 1, &err);
     g_assert_nonnull (strstr (err, "not a model folder"));

@@ -102,7 +102,7 @@ verb_reward (AssayCliCommon *common, int argc, char **argv)
   double   threshold = 0.5;
   const GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model,
-      N_("Reward model folder: Qwen2ForProcessRewardModel (per step) or a ForSequenceClassification ORM"), N_("DIR") },
+      N_("Reward model folder: Qwen2ForProcessRewardModel (per step), a ForSequenceClassification ORM, or a causal LM (self-certainty)"), N_("DIR") },
     { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("Dataset of traces or records"), N_("ID") },
     { "threshold", 0, 0, G_OPTION_ARG_DOUBLE, &threshold, N_("PRM: the first step below this P(right) is the first error (default 0.5)"), N_("P") },
     { NULL }
@@ -287,7 +287,7 @@ static const AssayCliVerb verbs[] = {
   { "import", verb_import, N_("Import ProcessBench JSON, candidate JSONL or preference pairs") },
   { "sample", verb_sample, N_("N candidates per question from a local model, checked, with DPO pairs (T 1, 512 tokens)") },
   { "credit", verb_credit, N_("Token credit of every trace under a policy and a reference model") },
-  { "reward", verb_reward, N_("Score traces with a reward model: a PRM's P(right) per step (min, last, product), an ORM's score; ProcessBench F1") },
+  { "reward", verb_reward, N_("Score traces with a reward model: a PRM's P(right) per step (min, last, product), an ORM's score, a causal LM's self-certainty; ProcessBench F1") },
   { "prm", verb_reward, N_("The same as reward (a process or outcome reward model)") },
   { "eval", verb_eval, N_("First-error F1, re-ranking accuracy against N, pair rewards of a run") },
   { "render", verb_render, N_("A trace's token heatmap as PNG or SVG") },

@@ -13,7 +13,10 @@
 #include "assay-error.h"
 #include "assay-gen-record.h"
 #include "assay-json.h"
+#include "assay-lm-config.h"
+#include "assay-lm-pair.h"
 #include "assay-reward-model.h"
+#include "assay-trace-credit.h"
 
 typedef struct
 {
@@ -113,20 +116,21 @@ model_name (const char *dir)
 }
 
 static gboolean
-save (AssayStore *store, const AssayTraceRewardOptions *o, const char *backend_name, gboolean prm, const char *name, GArray *rows,
-      JsonObject *metrics, double seconds, gint64 *run, GError **error)
+save (AssayStore *store, const AssayTraceRewardOptions *o, const char *backend_name, gboolean prm, gboolean certainty,
+      const char *name, GArray *rows, JsonObject *metrics, double seconds, gint64 *run, GError **error)
 {
   g_autoptr (JsonObject) params = json_object_new ();
   sqlite3_stmt *stmt;
   g_autofree char *k_min = g_strdup_printf ("$.\"%s:min\"", name), *k_last = g_strdup_printf ("$.\"%s:last\"", name);
   g_autofree char *k_prod = g_strdup_printf ("$.\"%s:prod\"", name), *k_steps = g_strdup_printf ("$.\"%s:steps\"", name);
-  g_autofree char *k_orm = g_strdup_printf ("$.\"%s\"", name);
+  g_autofree char *k_orm = certainty ? g_strdup_printf ("$.\"%s:certainty\"", name) : g_strdup_printf ("$.\"%s\"", name);
 
   json_object_set_string_member (params, "model", o->model);
   json_object_set_double_member (params, "threshold", o->threshold);
   if (!assay_store_begin (store, error))
     return FALSE;
-  if ((*run = assay_store_add_run (store, o->dataset, "traces", prm ? "prm" : "orm", params, backend_name, error)) < 0)
+  if ((*run = assay_store_add_run (store, o->dataset, "traces", prm ? "prm" : certainty ? "certainty" : "orm", params,
+                                   backend_name, error)) < 0)
     goto fail;
   stmt = assay_store_prepare (store,
                               prm ? "UPDATE gen_records SET scores = json_set (coalesce (scores, '{}'), ?2, ?3, ?4, ?5, "
@@ -177,6 +181,82 @@ fail:
   return FALSE;
 }
 
+/* A causal language model's mean self-certainty over each record's response (its text after
+ * the prompt, as credit runs read it): rows get score = the mean, n = 1; records without a text
+ * are left out. */
+static gboolean
+certainty_scores (AssayStore *store, const AssayTraceRewardOptions *o, AssayBackend *backend, GArray *rows,
+                  void (*progress) (double, const char *, gpointer), gpointer progress_data, GCancellable *cancellable,
+                  GError **error)
+{
+  g_autoptr (AssayLmPair) pair = assay_lm_pair_open (o->model, NULL, error);
+  g_autoptr (GPtrArray) texts = g_ptr_array_new ();
+  g_autoptr (GArray) items = g_array_new (FALSE, TRUE, sizeof (AssayLmText));
+  sqlite3_stmt *stmt;
+  int budget = 0, rc;
+  gboolean ok = TRUE;
+
+  if (pair == NULL)
+    return FALSE;
+  assay_lm_pair_set_certainty (pair, TRUE);
+  stmt = assay_store_prepare (store, "SELECT id, prompt, text, step_label, correct FROM gen_records WHERE dataset_id = ? "
+                                     "AND text IS NOT NULL ORDER BY id", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, o->dataset);
+  while (ok && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char      *prompt = (const char *) sqlite3_column_text (stmt, 1);
+      const char      *text = (const char *) sqlite3_column_text (stmt, 2);
+      g_autofree char *context = assay_trace_context (prompt);
+      g_autofree char *extracted = assay_answer_extract (text, NULL);
+      g_autoptr (GError) local = NULL;
+      AssayLmText      t = { 0 };
+      Scored           s = { sqlite3_column_int64 (stmt, 0), -2, NULL, 1, NAN, -1, NULL, NULL };
+
+      if (!assay_lm_pair_encode (pair, context, text, FALSE, &t, &local))
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("record %lld: %s"), (long long) s.id,
+                       local->message);
+          ok = FALSE;
+          break;
+        }
+      s.correct = sqlite3_column_type (stmt, 4) == SQLITE_NULL ? -1 : sqlite3_column_int (stmt, 4) != 0;
+      s.prompt = g_strdup (prompt);
+      s.answer = extracted != NULL ? assay_answer_normalize (extracted) : NULL;
+      g_array_append_val (rows, s);
+      g_array_append_val (items, t);
+    }
+  sqlite3_reset (stmt);
+  if (ok && rc != SQLITE_DONE)
+    ok = assay_store_set_error (store, error, "gen_records");
+  for (guint i = 0; i < items->len; i++)
+    g_ptr_array_add (texts, &g_array_index (items, AssayLmText, i));
+  if (ok && items->len > 0)
+    ok = assay_lm_pair_load (pair, backend, (AssayLmText *const *) texts->pdata, items->len, &budget, error)
+         && assay_lm_pair_score (pair, (AssayLmText *const *) texts->pdata, items->len, budget, progress, progress_data,
+                                 0.0, 0.95, cancellable, error);
+  for (guint i = 0; i < items->len; i++)
+    {
+      AssayLmText *t = &g_array_index (items, AssayLmText, i);
+      int          n = assay_lm_text_scored (t);
+      double       sum = 0;
+      for (int k = 0; ok && k < n; k++)
+        sum += t->certainty[k];
+      if (ok)
+        g_array_index (rows, Scored, i).score = n > 0 ? sum / n : NAN;
+      assay_lm_text_clear (t);
+    }
+  /* responses with no token scored say nothing */
+  for (guint i = rows->len; ok && i-- > 0;)
+    if (!isfinite (g_array_index (rows, Scored, i).score))
+      {
+        scored_clear (&g_array_index (rows, Scored, i));
+        g_array_remove_index (rows, i);
+      }
+  return ok;
+}
+
 JsonObject *
 assay_trace_reward (AssayStore *store, const AssayTraceRewardOptions *o, AssayBackend *backend,
                     void (*progress) (double, const char *, gpointer), gpointer progress_data,
@@ -189,7 +269,7 @@ assay_trace_reward (AssayStore *store, const AssayTraceRewardOptions *o, AssayBa
   g_autofree char *name = model_name (o->model);
   g_autofree char *area = NULL;
   sqlite3_stmt *stmt;
-  gboolean prm;
+  gboolean prm, certainty;
   gint64 total, run = 0;
   guint too_long = 0;
   int rc;
@@ -203,22 +283,34 @@ assay_trace_reward (AssayStore *store, const AssayTraceRewardOptions *o, AssayBa
                    _("dataset %lld holds %s, not traces or generated records"), (long long) o->dataset, area);
       return NULL;
     }
-  if ((rm = assay_reward_model_open (o->model, backend, error)) == NULL)
+  {
+    /* a causal language model without a reward head: its self-certainty */
+    g_autofree char *config = g_build_filename (o->model, "config.json", NULL);
+    g_autoptr (AssayLmConfig) c = g_file_test (config, G_FILE_TEST_IS_REGULAR) ? assay_lm_config_load (config, NULL) : NULL;
+    certainty = c != NULL && c->reward_head == ASSAY_LM_REWARD_NONE && !c->no_head && !assay_lm_arch_is_encoder (c->arch);
+  }
+  if (!certainty && (rm = assay_reward_model_open (o->model, backend, error)) == NULL)
     return NULL;
-  prm = assay_reward_model_head (rm) == ASSAY_LM_REWARD_PROCESS;
+  prm = !certainty && assay_reward_model_head (rm) == ASSAY_LM_REWARD_PROCESS;
   {
     g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM gen_records WHERE dataset_id = %lld",
                                             (long long) o->dataset);
     total = MAX (assay_store_query_int (store, sql, 0), 1);
   }
-  stmt = assay_store_prepare (store,
-                              "SELECT id, prompt, text, steps, step_label, correct FROM gen_records WHERE dataset_id = ? "
-                              "ORDER BY id",
-                              error);
-  if (stmt == NULL)
+  if (certainty)
+    {
+      ok = certainty_scores (store, o, backend, rows, progress, progress_data, cancellable, error);
+      rc = SQLITE_DONE;
+      stmt = NULL;
+    }
+  else if ((stmt = assay_store_prepare (store,
+                                        "SELECT id, prompt, text, steps, step_label, correct FROM gen_records WHERE "
+                                        "dataset_id = ? ORDER BY id",
+                                        error)) == NULL)
     return NULL;
-  sqlite3_bind_int64 (stmt, 1, o->dataset);
-  while (ok && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  else
+    sqlite3_bind_int64 (stmt, 1, o->dataset);
+  while (ok && stmt != NULL && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       Scored s = { sqlite3_column_int64 (stmt, 0), -2, NULL, 0, 0, -1, NULL, NULL };
       g_autoptr (GError) local = NULL;
@@ -276,20 +368,22 @@ assay_trace_reward (AssayStore *store, const AssayTraceRewardOptions *o, AssayBa
       if (progress != NULL && rows->len % 8 == 0)
         progress (0.95 * (double) rows->len / total, _("Scoring with the reward model"), progress_data);
     }
-  sqlite3_reset (stmt);
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
   if (ok && rc != SQLITE_DONE)
     ok = assay_store_set_error (store, error, "gen_records");
   if (ok && rows->len == 0)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
                    prm ? _("dataset %lld has no traces with steps for a process reward model")
-                       : _("dataset %lld has no records with a prompt and a text"),
+                   : certainty ? _("dataset %lld has no records with a response to score")
+                               : _("dataset %lld has no records with a prompt and a text"),
                    (long long) o->dataset);
       ok = FALSE;
     }
   if (ok)
     {
-      json_object_set_string_member (out, "kind", prm ? "prm" : "orm");
+      json_object_set_string_member (out, "kind", prm ? "prm" : certainty ? "certainty" : "orm");
       json_object_set_string_member (out, "model", o->model);
       json_object_set_string_member (out, "name", name);
       json_object_set_int_member (out, "records", rows->len);
@@ -337,7 +431,8 @@ assay_trace_reward (AssayStore *store, const AssayTraceRewardOptions *o, AssayBa
       json_object_set_double_member (out, "seconds", g_timer_elapsed (timer, NULL));
       if (progress != NULL)
         progress (0.97, _("Saving the scores"), progress_data);
-      ok = save (store, o, assay_backend_describe (backend), prm, name, rows, out, g_timer_elapsed (timer, NULL), &run, error);
+      ok = save (store, o, assay_backend_describe (backend), prm, certainty, name, rows, out, g_timer_elapsed (timer, NULL),
+                 &run, error);
     }
   for (guint i = 0; i < rows->len; i++)
     scored_clear (&g_array_index (rows, Scored, i));

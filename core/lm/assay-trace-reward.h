@@ -7,8 +7,11 @@
  * first step with P(right) below the threshold (0.5, the usual rule); on traces with a labelled
  * first error, ProcessBench's F1 (harmonic mean of the accuracies on erroneous and on correct
  * traces). An outcome reward model scores every record with a prompt and a text: NAME (its
- * first label's logit). The scores feed the label model ("signals fit") as score:NAME:...
- * signals. A run (area traces, kind prm or orm) keeps the settings and the evaluation. */
+ * first label's logit). A causal language model (no reward head) gives every record with a text
+ * NAME:certainty, its mean self-certainty KL(U || p) over the response's tokens after the prompt
+ * ("Scalable Best-of-N Selection via Self-Certainty"; the response as credit runs read it). The
+ * scores feed the label model ("signals fit") as score:NAME:... signals. A run (area traces,
+ * kind prm, orm or certainty) keeps the settings and the evaluation. */
 #pragma once
 
 #include <gio/gio.h>
@@ -27,10 +30,10 @@ typedef struct
   double      threshold; /* 0.5 */
 } AssayTraceRewardOptions;
 
-/* {"run", "kind": "prm" | "orm", "model", "name", "records", "seconds",
+/* {"run", "kind": "prm" | "orm" | "certainty", "model", "name", "records", "seconds",
  *  "processbench": {"evaluated", "f1", "acc_erroneous", "acc_correct", "threshold"} (PRM, labelled traces),
  *  "rerank": {"questions", "n": [1, 2, 4, ..], "best_of_n_min", "best_of_n_last", "best_of_n_prod"
- *             (PRM) or "best_of_n" (ORM), "majority", "any_correct"} (accuracy per n; when some
+ *             (PRM) or "best_of_n" (ORM, self-certainty), "majority", "any_correct"} (accuracy per n; when some
  *             question has two candidates or more with known correctness)} */
 JsonObject *assay_trace_reward (AssayStore                    *store,
                                 const AssayTraceRewardOptions *options,
