@@ -4,6 +4,7 @@
  * disk that fills while a checkpoint is written (the one already there survives). The numbers
  * themselves are checked against PyTorch in tests/peers/train_peers.py. */
 #include <glib/gstdio.h>
+#include <math.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -194,13 +195,23 @@ test_stop_and_resume (Fixture *f, gconstpointer data)
   store = assay_store_open (f->ws, NULL);
   g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM runs WHERE area = 'train' AND status = 'cancelled' "
                                                  "AND json_extract (metrics, '$.stopped_at_step') = 3", 0), ==, 1);
-  /* resumed with other settings: refused, naming the difference */
+  /* started over without resuming (and without force): refused, the checkpoint kept */
+  stopped.force = FALSE;
+  g_assert_false (run (f, &stopped, NULL, NULL, &r3, &error));
+  g_assert_nonnull (strstr (error->message, "holds a stopped run"));
+  g_clear_error (&error);
+  /* resumed with other settings: refused, naming the difference (the learning rate too) */
   stopped.resume = TRUE;
   stopped.seed = 7;
   g_assert_false (run (f, &stopped, NULL, NULL, &r3, &error));
   g_assert_nonnull (strstr (error->message, "seed"));
   g_clear_error (&error);
   stopped.seed = whole.seed;
+  stopped.lr = 2e-3;
+  g_assert_false (run (f, &stopped, NULL, NULL, &r3, &error));
+  g_assert_nonnull (strstr (error->message, "had lr"));
+  g_clear_error (&error);
+  stopped.lr = whole.lr;
   /* resumed: the same steps and the very same weights as the run never stopped */
   g_assert_true (run (f, &stopped, NULL, NULL, &r3, &error));
   g_assert_no_error (error);
@@ -208,8 +219,13 @@ test_stop_and_resume (Fixture *f, gconstpointer data)
     JsonArray *a = json_object_get_array_member (r1, "steps"), *b = json_object_get_array_member (r3, "steps");
     g_assert_cmpuint (json_array_get_length (a), ==, json_array_get_length (b));
     for (guint i = 0; i < json_array_get_length (a); i++)
-      g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (a, i), "loss"), ==,
-                         json_object_get_double_member (json_array_get_object_element (b, i), "loss"));
+      {
+        g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (a, i), "loss"), ==,
+                           json_object_get_double_member (json_array_get_object_element (b, i), "loss"));
+        /* (the tokens seen go on from where the stop left them) */
+        g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (a, i), "num_tokens"), ==,
+                         json_object_get_int_member (json_array_get_object_element (b, i), "num_tokens"));
+      }
   }
   w1 = weights_of (whole.out, &n1);
   w2 = weights_of (stopped.out, &n2);
@@ -331,12 +347,52 @@ test_disk_full (Fixture *f, gconstpointer data)
   assay_backend_free (b);
 }
 
+/* Options a user can get wrong: a learning rate that is not finite, a LoRA rank wider than the
+ * layers, no target, and a learning rate so large the loss stops being a number (refused at that
+ * step, nothing written) */
+static void
+test_bad_options (Fixture *f, gconstpointer data)
+{
+  AssayFinetuneOptions o;
+  JsonObject          *result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  options (f, &o, ASSAY_FINETUNE_SFT, 1, "train-bad");
+  o.lr = INFINITY;
+  g_assert_false (run (f, &o, NULL, NULL, &result, &error));
+  g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  o.lr = 1e-3;
+  o.lora_rank = 1000000;
+  g_assert_false (run (f, &o, NULL, NULL, &result, &error));
+  g_assert_nonnull (strstr (error->message, "is larger than"));
+  g_clear_error (&error);
+  o.lora_rank = 4;
+  o.lora_targets = g_strdup ("");
+  g_assert_false (run (f, &o, NULL, NULL, &result, &error));
+  g_assert_nonnull (strstr (error->message, "no target"));
+  g_clear_error (&error);
+  g_clear_pointer (&o.lora_targets, g_free);
+  o.lora_rank = 0;
+  o.lr = 1e30;
+  o.max_grad_norm = 0;
+  o.epochs = 4;
+  g_assert_false (run (f, &o, NULL, NULL, &result, &error));
+  g_assert_nonnull (strstr (error->message, "no longer finite"));
+  {
+    g_autofree char *model = g_build_filename (o.out, "model.safetensors", NULL);
+    g_assert_false (g_file_test (model, G_FILE_TEST_EXISTS));
+  }
+  assay_finetune_options_clear (&o);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/train/nothing-to-learn", Fixture, NULL, fixture_set_up, test_nothing, fixture_tear_down);
   g_test_add ("/train/stop-and-resume", Fixture, NULL, fixture_set_up, test_stop_and_resume, fixture_tear_down);
+  g_test_add ("/train/bad-options", Fixture, NULL, fixture_set_up, test_bad_options, fixture_tear_down);
   g_test_add ("/train/killed", Fixture, NULL, fixture_set_up, test_killed, fixture_tear_down);
   g_test_add ("/train/disk-full", Fixture, NULL, fixture_set_up, test_disk_full, fixture_tear_down);
   return g_test_run ();

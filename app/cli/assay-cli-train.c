@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 
 #include "assay-cli-commands.h"
 #include "assay-gen-record.h"
@@ -18,7 +19,7 @@ finetune (AssayCliCommon *common, AssayFinetuneObjective objective, int argc, ch
   double           max_grad_norm = 1.0, beta = 0.1;
   int              epochs = objective == ASSAY_FINETUNE_SFT ? 3 : 1, batch_tokens = 4096, accumulate = 1;
   int              max_len = 0, seed = 42, lora = 0, save_every = 0;
-  double           lora_alpha = 0, lora_dropout = 0.05;
+  double           lora_alpha = -1, lora_dropout = -1; /* (-1: not given) */
   gboolean         chat = FALSE, bf16 = FALSE, force = FALSE, resume = FALSE;
   const char      *verb = objective == ASSAY_FINETUNE_SFT ? "train sft" : "train dpo";
   const GOptionEntry dpo_entries[] = {
@@ -80,11 +81,16 @@ finetune (AssayCliCommon *common, AssayFinetuneObjective objective, int argc, ch
         return assay_cli_usage (_("--status: “%s” is none of pending, accepted, rejected, edited, any"), status_name);
       o.status = (int) s;
     }
-  if (epochs < 1 || batch_tokens < 2 || accumulate < 1 || !(lr > 0) || warmup < 0 || warmup >= 1 || max_len < 0
-      || weight_decay < 0 || max_grad_norm < 0 || !(beta > 0) || lora < 0 || save_every < 0 || lora_alpha < 0 || lora_dropout < 0
-      || lora_dropout >= 1)
-    return assay_cli_usage (_("%s: --epochs, --accumulate ≥ 1, --batch-tokens ≥ 2, --lr, --beta > 0, --warmup in [0, 1), "
-                              "--max-len, --weight-decay, --max-grad-norm, --lora, --lora-alpha ≥ 0, --lora-dropout in [0, 1)"), verb);
+  if (epochs < 1 || batch_tokens < 2 || accumulate < 1 || !(lr > 0) || !isfinite (lr) || !(warmup >= 0) || warmup >= 1
+      || max_len < 0 || !(weight_decay >= 0) || !isfinite (weight_decay) || !(max_grad_norm >= 0) || !isfinite (max_grad_norm)
+      || !(beta > 0) || !isfinite (beta) || lora < 0 || save_every < 0
+      || (lora_alpha != -1 && (!(lora_alpha > 0) || !isfinite (lora_alpha)))
+      || (lora_dropout != -1 && (!(lora_dropout >= 0) || lora_dropout >= 1)))
+    return assay_cli_usage (_("%s: --epochs, --accumulate ≥ 1, --batch-tokens ≥ 2, finite --lr, --beta, --lora-alpha > 0, "
+                              "--warmup and --lora-dropout in [0, 1), --max-len, --weight-decay, --max-grad-norm, "
+                              "--lora ≥ 0"), verb);
+  if (lora == 0 && (lora_alpha != -1 || lora_dropout != -1 || lora_targets != NULL))
+    return assay_cli_usage (_("%s: --lora-alpha, --lora-dropout and --lora-targets need --lora R"), verb);
   o.model = g_steal_pointer (&model);
   o.out = g_steal_pointer (&out);
   o.dataset = dataset;
@@ -104,8 +110,9 @@ finetune (AssayCliCommon *common, AssayFinetuneObjective objective, int argc, ch
   o.resume = resume;
   o.save_every = save_every;
   o.lora_rank = lora;
-  o.lora_alpha = lora_alpha;
-  o.lora_dropout = lora_dropout;
+  o.lora_alpha = lora_alpha > 0 ? lora_alpha : 0; /* (0: twice the rank) */
+  if (lora_dropout != -1)
+    o.lora_dropout = lora_dropout;
   o.lora_targets = g_steal_pointer (&lora_targets);
   job = assay_finetune_job_new (&o);
   assay_finetune_options_clear (&o);

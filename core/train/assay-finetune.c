@@ -413,6 +413,19 @@ resume_key (const AssayFinetuneOptions *o)
   json_object_set_int_member (k, "seed", o->seed);
   json_object_set_int_member (k, "lora_rank", o->lora_rank);
   json_object_set_boolean_member (k, "chat", o->chat);
+  /* (the schedule and the optimiser: a change would not be the run that stopped) */
+  json_object_set_double_member (k, "lr", o->lr);
+  json_object_set_double_member (k, "warmup", o->warmup);
+  json_object_set_double_member (k, "weight_decay", o->weight_decay);
+  json_object_set_double_member (k, "max_grad_norm", o->max_grad_norm);
+  if (o->objective != ASSAY_FINETUNE_SFT)
+    json_object_set_double_member (k, "beta", o->beta);
+  if (o->lora_rank > 0)
+    {
+      json_object_set_double_member (k, "lora_alpha", o->lora_alpha > 0 ? o->lora_alpha : 2.0 * o->lora_rank);
+      json_object_set_double_member (k, "lora_dropout", o->lora_dropout);
+      json_object_set_string_member (k, "lora_targets", o->lora_targets != NULL ? o->lora_targets : "all-linear");
+    }
   return k;
 }
 
@@ -592,11 +605,15 @@ assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBacke
   double            last_loss = 0.0;
 
   if (o->out == NULL || o->model == NULL || o->epochs < 1 || o->batch_tokens < 2 || o->accumulate < 1
-      || !(o->lr > 0) || o->warmup < 0 || o->warmup >= 1 || !(o->beta > 0))
+      || !(o->lr > 0) || !isfinite (o->lr) || !(o->warmup >= 0) || o->warmup >= 1 || !(o->beta > 0) || !isfinite (o->beta)
+      || !(o->weight_decay >= 0) || !isfinite (o->weight_decay) || !(o->max_grad_norm >= 0)
+      || !isfinite (o->max_grad_norm) || !(o->lora_alpha >= 0) || !isfinite (o->lora_alpha)
+      || !(o->lora_dropout >= 0) || o->lora_dropout >= 1)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
                    "training needs a model, an output folder, epochs ≥ 1, batch tokens ≥ 2, accumulate ≥ 1, "
-                   "a learning rate > 0, a warm-up share in [0, 1) and beta > 0");
+                   "a finite learning rate > 0, a warm-up share in [0, 1), a finite beta > 0, finite weight decay, "
+                   "gradient clipping and LoRA alpha ≥ 0, and LoRA dropout in [0, 1)");
       return FALSE;
     }
   if (same_folder (o->model, o->out))
@@ -604,6 +621,16 @@ assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBacke
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: the output folder is the model's own", o->out);
       return FALSE;
     }
+  {
+    /* a stopped run waits here to be resumed: starting over would throw its steps away */
+    g_autofree char *stopped = g_build_filename (o->out, "checkpoint", "trainer_state.json", NULL);
+    if (!o->force && !o->resume && g_file_test (stopped, G_FILE_TEST_EXISTS))
+      {
+        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                     "%s holds a stopped run: resume it, or force to start over (its checkpoint is then lost)", o->out);
+        return FALSE;
+      }
+  }
   existing = g_build_filename (o->out, o->lora_rank > 0 ? "adapter_model.safetensors" : "model.safetensors", NULL);
   if (!o->force && !o->resume && g_file_test (existing, G_FILE_TEST_EXISTS))
     {
@@ -711,6 +738,12 @@ assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBacke
   if (steps == NULL)
     steps = json_array_new ();
   step = resumed;
+  if (json_array_get_length (steps) > 0)
+    {
+      /* the tokens seen before the stop */
+      JsonObject *last = json_array_get_object_element (steps, json_array_get_length (steps) - 1);
+      seen = (guint64) MAX (assay_json_get_int (last, "num_tokens", 0), 0);
+    }
   if (on_step != NULL)
     for (guint i = 0; i < json_array_get_length (steps); i++)
       on_step (json_array_get_object_element (steps, i), progress_data);
@@ -797,6 +830,16 @@ assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBacke
               goto out;
             }
           norm = o->max_grad_norm > 0 ? assay_adamw_clip (opt, o->max_grad_norm) : assay_adamw_grad_norm (opt);
+          if (!isfinite (loss_sum) || !isfinite (norm))
+            {
+              /* nothing more to learn from here: the model is left as the last finite step made it */
+              g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_FAILED,
+                           _("step %u: the loss or the gradient is no longer finite (loss %g, gradient norm %g); "
+                             "nothing was written: try a lower learning rate"),
+                           step + 1, loss_sum, norm);
+              json_object_unref (m);
+              goto out;
+            }
           lr = assay_lr_warmup_cosine (step, (guint) (o->warmup * total_steps + 0.5), total_steps, o->lr, 0.0);
           assay_adamw_step (opt, lr);
           step++;

@@ -295,10 +295,16 @@ assay_train_model_add_lora (AssayTrainModel *self, const AssayLoraOptions *o, GE
   g_autoptr (GRand) rng = g_rand_new_with_seed (o->seed);
   gboolean          want[P_LAYER] = { FALSE };
 
-  if (self->lora != NULL || o->rank < 1 || !(o->alpha > 0) || o->dropout < 0 || o->dropout >= 1)
+  if (self->lora != NULL || o->rank < 1 || !(o->alpha > 0) || !isfinite (o->alpha) || !(o->dropout >= 0)
+      || o->dropout >= 1)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
-                   "LoRA: rank ≥ 1, alpha > 0 and dropout in [0, 1), once");
+                   "LoRA: rank ≥ 1, a finite alpha > 0 and dropout in [0, 1), once");
+      return FALSE;
+    }
+  if (targets[0] == NULL)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "LoRA: no target module given");
       return FALSE;
     }
   for (guint i = 0; targets[i] != NULL; i++)
@@ -315,11 +321,38 @@ assay_train_model_add_lora (AssayTrainModel *self, const AssayLoraOptions *o, GE
           return FALSE;
         }
     }
+  /* a rank beyond the narrower side of an adapted weight adds nothing but memory */
+  for (int slot = 0; slot < P_LAYER; slot++)
+    if (want[slot])
+      {
+        const Param *base = P (self, self->layer[slot]);
+        int          narrow = MIN (base->rows, base->cols);
+        if (o->rank > narrow)
+          {
+            g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                         "LoRA rank %d is larger than %s allows (its weight is %d x %d: a rank of %d at most)",
+                         o->rank, modules[slot], base->rows, base->cols, narrow);
+            return FALSE;
+          }
+      }
   /* the base model is frozen */
   for (guint i = 0; i < self->params->len; i++)
     g_clear_pointer (&P (self, i)->g, g_free);
   self->lora_options = *o;
-  self->lora_options.targets = g_strdupv ((char **) targets);
+  {
+    /* the targets as given, each once */
+    GPtrArray *unique = g_ptr_array_new ();
+    for (guint i = 0; targets[i] != NULL; i++)
+      {
+        gboolean seen = FALSE;
+        for (guint k = 0; k < unique->len && !seen; k++)
+          seen = g_str_equal (g_ptr_array_index (unique, k), targets[i]);
+        if (!seen)
+          g_ptr_array_add (unique, g_strdup (targets[i]));
+      }
+    g_ptr_array_add (unique, NULL);
+    self->lora_options.targets = (char **) g_ptr_array_free (unique, FALSE);
+  }
   self->lora = g_new (int, (gsize) self->c.layers * P_LAYER);
   for (int l = 0; l < self->c.layers; l++)
     for (int slot = 0; slot < P_LAYER; slot++)
