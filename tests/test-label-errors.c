@@ -521,6 +521,28 @@ test_embeddings_model (void)
     g_assert_cmpstr (json_object_get_string_member (r, "model"), ==, "mean");
     g_assert_cmpint (json_object_get_int_member (r, "embedding_set"), ==, 4);
   }
+  /* a vector that is not a number: refused, naming the row */
+  g_assert_true (assay_store_exec (store, "UPDATE embeddings SET vector = zeroblob (64) WHERE item_id = 7", &error));
+  {
+    float nan_first[16] = { NAN };
+    sqlite3_stmt *u = assay_store_prepare (store, "UPDATE embeddings SET vector = ? WHERE item_id = 7", &error);
+    sqlite3_bind_blob (u, 1, nan_first, sizeof nan_first, SQLITE_TRANSIENT);
+    g_assert_cmpint (sqlite3_step (u), ==, SQLITE_DONE);
+    sqlite3_reset (u);
+  }
+  options.model = ASSAY_ERROR_MODEL_MEAN;
+  g_assert_null (assay_xmtc_label_errors (store, 1, &options, NULL, NULL, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "the vector of row 7 is not finite"));
+  g_clear_error (&error);
+  /* a set of another dataset */
+  g_assert_true (assay_store_exec (store, "INSERT INTO datasets (id, name, area, source) VALUES (9, 'other', 'xmtc', 'x'); "
+                                          "UPDATE embedding_sets SET dataset_id = 9 WHERE id = 4", &error));
+  g_assert_null (assay_xmtc_label_errors (store, 1, &options, NULL, NULL, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "holds the vectors of dataset 9, not of dataset 1"));
+  g_clear_error (&error);
+  g_assert_true (assay_store_exec (store, "UPDATE embedding_sets SET dataset_id = 1 WHERE id = 4; UPDATE embeddings SET "
+                                          "vector = (SELECT vector FROM embeddings WHERE item_id = 10) WHERE item_id = 7",
+                                   &error));
   /* a document without a vector */
   g_assert_true (assay_store_exec (store, "DELETE FROM embeddings WHERE item_id = (SELECT max(item_id) FROM embeddings)",
                                    &error));
@@ -534,6 +556,62 @@ test_embeddings_model (void)
   g_assert_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT);
 }
 
+/* A multi-label corpus with a label on three documents only: the model cannot learn it, and
+ * confident learning's threshold for it sits at its base rate; no document is said to lack it
+ * unless its probability says so (there were hundreds) */
+static void
+test_rare_label (void)
+{
+  static const char *words[3][6] = { { "oil", "crude", "barrel", "opec", "refinery", "pipeline" },
+                                     { "wheat", "grain", "harvest", "corn", "farm", "crop" },
+                                     { "bank", "loan", "credit", "interest", "deposit", "lender" } };
+  static const char *names[3] = { "energy", "farming", "finance" };
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("label-errors-rare.assay");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GRand) rng = g_rand_new_with_seed (4);
+  g_autoptr (GString) jsonl = g_string_new (NULL);
+  g_autoptr (JsonObject) r = NULL;
+  g_autofree char *path = NULL;
+  AssayXmtcErrorOptions options;
+  JsonArray *errors;
+  guint rare_missing = 0;
+
+  for (guint i = 0; i < 600; i++)
+    {
+      guint topic = i % 3;
+      g_autoptr (GString) text = g_string_new (NULL);
+      for (guint w = 0; w < 12; w++)
+        g_string_append_printf (text, "%s ", words[g_rand_double (rng) < 0.85 ? topic : (guint) g_rand_int_range (rng, 0, 3)]
+                                                   [g_rand_int_range (rng, 0, 6)]);
+      g_string_append_printf (jsonl, "{\"id\": \"doc-%u\", \"text\": \"%s\", \"labels\": [\"%s\"%s], \"split\": \"train\"}\n",
+                              i, text->str, names[topic], i % 200 == 1 ? ", \"rare\"" : "");
+    }
+  path = assay_test_write_file ("rare.jsonl", jsonl->str);
+  {
+    AssayXmtcImportOptions io;
+    AssayXmtcImportResult  ir;
+    assay_xmtc_import_options_init (&io);
+    io.format = ASSAY_XMTC_FORMAT_JSONL;
+    g_assert_true (assay_xmtc_import (store, path, &io, &ir, NULL, NULL, NULL, &error));
+    g_assert_no_error (error);
+  }
+  assay_xmtc_error_options_init (&options);
+  r = assay_xmtc_label_errors (store, 1, &options, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (json_object_get_boolean_member (r, "one_label"));
+  errors = json_object_get_array_member (r, "errors");
+  for (guint k = 0; k < json_array_get_length (errors); k++)
+    {
+      JsonObject *e = json_array_get_object_element (errors, k);
+      rare_missing += g_str_equal (json_object_get_string_member (e, "label"), "rare") && !json_object_get_boolean_member (e, "given");
+      /* each flagged the other way round from its probability */
+      if (json_object_get_boolean_member (e, "given"))
+        g_assert_cmpfloat (json_object_get_double_member (e, "score"), <, 0.5);
+    }
+  g_test_message ("%u errors found, %u of them a missing “rare”", json_array_get_length (errors), rare_missing);
+  g_assert_cmpuint (rare_missing, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -543,5 +621,6 @@ main (int argc, char **argv)
   g_test_add_func ("/label-errors/planted-corpus", test_planted_corpus);
   g_test_add_func ("/label-errors/nearest-rows", test_nearest_rows);
   g_test_add_func ("/label-errors/embeddings-model", test_embeddings_model);
+  g_test_add_func ("/label-errors/rare-label", test_rare_label);
   return g_test_run ();
 }

@@ -5,6 +5,7 @@
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -405,25 +406,27 @@ int
 assay_cli_label_errors_check (const AssayCliLabelErrors *e, int threads, AssayXmtcErrorOptions *out)
 {
   assay_xmtc_error_options_init (out);
-  if (e->folds != -1 && (e->folds < 2 || e->folds > 100))
+  if (e->folds != G_MININT && (e->folds < 2 || e->folds > 100))
     return assay_cli_usage (_("--folds must be between 2 and 100"));
-  if (e->folds > 0)
+  if (e->folds != G_MININT)
     out->folds = (guint) e->folds;
+  if (e->top != G_MININT && e->top < 0)
+    return assay_cli_usage (_("--top must not be negative"));
   if (e->filter != NULL && !assay_cl_parse_filter (e->filter, &out->filter))
     return assay_cli_usage (_("unknown filter “%s”: use prune-by-noise-rate or confident-joint"), e->filter);
   if (e->rank != NULL && !assay_cl_parse_rank (e->rank, &out->rank))
     return assay_cli_usage (_("unknown ranking “%s”: use self-confidence or normalized-margin"), e->rank);
-  if (e->C > 0)
+  if (e->C > 0 && isfinite (e->C))
     out->svm.C = e->C;
-  else if (e->C != -1)
-    return assay_cli_usage (_("--C must be positive"));
+  else if (e->C != -G_MAXDOUBLE)
+    return assay_cli_usage (_("--C must be positive and finite"));
   out->seed = (guint64) e->seed;
   out->threads = threads;
   out->baseline = e->baseline;
   out->include_dismissed = e->include_dismissed;
-  if (e->neighbours != -1 && (e->neighbours < 0 || e->neighbours > 50))
+  if (e->neighbours != G_MININT && (e->neighbours < 0 || e->neighbours > 50))
     return assay_cli_usage (_("--neighbours must be between 0 and 50"));
-  if (e->neighbours >= 0)
+  if (e->neighbours != G_MININT)
     out->neighbours = (guint) e->neighbours;
   if (e->embeddings != NULL && !g_str_equal (e->embeddings, "latest"))
     {
@@ -475,11 +478,13 @@ assay_cli_label_errors_output (AssayCliCommon *common, const AssayCliLabelErrors
 {
   JsonArray *errors = json_object_get_array_member (json_node_get_object (result), "errors");
 
-  if (e->top >= 0)
+  if (e->top != G_MININT)
     while (json_array_get_length (errors) > (guint) e->top)
       json_array_remove_element (errors, json_array_get_length (errors) - 1);
   if (common->json)
     return assay_cli_output (common, result);
+  if (assay_json_get_int (json_node_get_object (result), "found", 0) == 0)
+    g_print (_("No likely label errors found\n"));
   for (guint i = 0; i < json_array_get_length (errors); i++)
     {
       JsonObject *o = json_array_get_object_element (errors, i);

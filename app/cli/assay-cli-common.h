@@ -182,7 +182,8 @@ typedef struct
   char    *embeddings, *probabilities;
 } AssayCliLabelErrors;
 
-#define ASSAY_CLI_LABEL_ERRORS_INIT { -1, -1, NULL, NULL, -1, 1, FALSE, FALSE, -1, NULL, NULL }
+/* (G_MININT and -G_MAXDOUBLE: not given) */
+#define ASSAY_CLI_LABEL_ERRORS_INIT { G_MININT, G_MININT, NULL, NULL, -G_MAXDOUBLE, 1, FALSE, FALSE, G_MININT, NULL, NULL }
 #define ASSAY_CLI_LABEL_ERRORS_ENTRIES(e)                                                          \
   { "baseline", 0, 0, G_OPTION_ARG_NONE, &(e).baseline,                                            \
     N_("Also as many assignments with the lowest probability as given (a naive baseline)"), NULL },\

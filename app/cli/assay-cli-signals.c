@@ -53,8 +53,8 @@ print_fit (JsonObject *o)
       g_print (_("against the first-error labels (%lld records not decided):"),
                (long long) json_object_get_int_member (ev, "records"));
       print_double (_(" AUROC of P(good)"), ev, "auroc");
-      print_double (_(" (Brier"), ev, "brier");
-      print_double (_("), majority vote"), ev, "majority_auroc");
+      print_double (_(", Brier"), ev, "brier");
+      print_double (_(", majority vote"), ev, "majority_auroc");
       if (json_object_has_member (ev, "best_signal"))
         g_print (_(", best signal %s %.4f"), json_object_get_string_member (ev, "best_signal"),
                  json_object_get_double_member (ev, "best_signal_auroc"));

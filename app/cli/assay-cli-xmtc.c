@@ -474,7 +474,7 @@ verb_errors (AssayCliCommon *common, int argc, char **argv)
 {
   AssayXmtcErrorOptions options;
   gint64             dataset = 0;
-  int                min_docs = -1;
+  int                min_docs = G_MININT;
   g_auto (AssayCliLabelErrors) e = ASSAY_CLI_LABEL_ERRORS_INIT;
   const GOptionEntry entries[] = {
     { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("Dataset to check"), N_("ID") },
@@ -494,7 +494,9 @@ verb_errors (AssayCliCommon *common, int argc, char **argv)
     return assay_cli_usage (_("xmtc errors needs --dataset ID"));
   if ((status = assay_cli_label_errors_check (&e, common->threads, &options)) != ASSAY_CLI_OK)
     return status;
-  if (min_docs > 0)
+  if (min_docs != G_MININT && min_docs < 1)
+    return assay_cli_usage (_("--min-documents must be at least 1"));
+  if (min_docs != G_MININT)
     options.min_documents = (guint) min_docs;
   if ((store = assay_cli_open_workspace (common, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));

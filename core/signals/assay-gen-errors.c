@@ -200,7 +200,7 @@ assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorO
     progress (0.0, _("Reading the records"), progress_data);
   stmt = assay_store_prepare (store,
                               "SELECT id, ext_id, coalesce (edited, text), condition FROM gen_records WHERE dataset_id = ? "
-                              "AND condition IS NOT NULL AND coalesce (edited, text) IS NOT NULL ORDER BY id",
+                              "AND condition IS NOT NULL AND condition != '' AND coalesce (edited, text) IS NOT NULL ORDER BY id",
                               error);
   if (stmt == NULL)
     return NULL;
@@ -275,7 +275,7 @@ assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorO
   for (guint i = 0; i <= n; i++)
     offsets[i] = i;
   /* one label per record: the label probabilities of a record sum to 1 */
-  if ((prob = assay_label_error_probabilities (store, x, (const gint64 *) ids->data, offsets, given, n, L, TRUE, options,
+  if ((prob = assay_label_error_probabilities (store, dataset, x, (const gint64 *) ids->data, offsets, given, n, L, TRUE, options,
                                                progress, progress_data, cancellable, error)) == NULL)
     return NULL;
   cl = assay_confident_learning (prob, given, n, L, options->filter, options->rank);

@@ -48,6 +48,14 @@ assay_embeddings_load (AssayStore *store, gint64 set, GError **error)
   area = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
   dataset = sqlite3_column_int64 (stmt, 3);
   sqlite3_reset (stmt);
+  e->dataset = dataset;
+  if (e->dim < 1 || e->dim > (1 << 20) || (g_strcmp0 (dtype, "f32") != 0 && g_strcmp0 (dtype, "f16") != 0))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   _("Embedding set %" G_GINT64_FORMAT " says its vectors are %d wide of type “%s” (1 to 1048576 "
+                     "floats of f32 or f16 are possible)"), set, e->dim, dtype != NULL ? dtype : "");
+      return NULL;
+    }
   /* the vectors of items still in the set's dataset (a join on the items' primary key: a
    * subquery per row would grow with the square of the dataset) */
   stmt = assay_store_prepare (store, g_strcmp0 (area, "xmtc") == 0

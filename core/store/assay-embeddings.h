@@ -14,6 +14,7 @@ typedef struct
   guint   n;
   gint64 *ids;     /* record (document) ids, ascending */
   float  *vectors; /* n x dim */
+  gint64  dataset; /* the set's dataset */
 } AssayEmbeddings;
 
 /* The vectors of a set for the records still in its dataset (float16 widened to float32). */

@@ -67,7 +67,7 @@ stage_progress (double fraction, const char *message, gpointer data)
 }
 
 double *
-assay_label_error_probabilities (AssayStore *store, AssayCsr *x, const gint64 *item_ids, const gsize *offsets,
+assay_label_error_probabilities (AssayStore *store, gint64 dataset, AssayCsr *x, const gint64 *item_ids, const gsize *offsets,
                                  const guint *labels, guint n, guint L, gboolean one_label,
                                  const AssayXmtcErrorOptions *options, AssayXmtcErrorProgress progress,
                                  gpointer progress_data, GCancellable *cancellable, GError **error)
@@ -96,6 +96,13 @@ assay_label_error_probabilities (AssayStore *store, AssayCsr *x, const gint64 *i
         }
       if ((e = assay_embeddings_load (store, options->embedding_set, error)) == NULL)
         return NULL;
+      if (e->dataset != dataset)
+        {
+          g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                       _("Embedding set %" G_GINT64_FORMAT " holds the vectors of dataset %" G_GINT64_FORMAT ", not of "
+                         "dataset %" G_GINT64_FORMAT), options->embedding_set, e->dataset, dataset);
+          return NULL;
+        }
       rows = g_new (float, (gsize) n * e->dim);
       for (guint i = 0; i < n; i++)
         {
@@ -107,6 +114,15 @@ assay_label_error_probabilities (AssayStore *store, AssayCsr *x, const gint64 *i
               continue;
             }
           memcpy (rows + (gsize) i * e->dim, e->vectors + (gsize) r * e->dim, e->dim * sizeof (float));
+          for (int j = 0; j < e->dim; j++)
+            if (!isfinite (rows[(gsize) i * e->dim + j]))
+              {
+                g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                             _("Embedding set %" G_GINT64_FORMAT ": the vector of row %" G_GINT64_FORMAT " is not finite "
+                               "(component %d is %g); embed the dataset again"),
+                             options->embedding_set, item_ids[i], j, rows[(gsize) i * e->dim + j]);
+                return NULL;
+              }
         }
       if (missing > 0)
         {
@@ -258,7 +274,7 @@ assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcEr
         return NULL;
     }
 
-  if ((prob = assay_label_error_probabilities (store, x, d->doc_ids, d->label_offsets, d->labels, n, L, one_label,
+  if ((prob = assay_label_error_probabilities (store, dataset_id, x, d->doc_ids, d->label_offsets, d->labels, n, L, one_label,
                                                options, progress, progress_data, cancellable, error)) == NULL)
     return NULL;
 
@@ -320,6 +336,11 @@ assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcEr
               {
                 guint i = g_array_index (r->issues, guint, k);
                 Found e = { i, l, given[i] == 1, -1, r->quality[i] };
+                /* only where the model takes the other side: a label it cannot learn (a few
+                 * documents) has thresholds near its base rate, and confident learning would flag
+                 * thousands of documents it is near sure lack it */
+                if (given[i] == 1 ? p2[2 * i + 1] >= 0.5 : p2[2 * i + 1] <= 0.5)
+                  continue;
                 g_array_append_val (found, e);
               }
           }

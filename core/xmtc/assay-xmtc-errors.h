@@ -11,7 +11,8 @@
  *
  * Each error found is a (document, label) assignment: "given" TRUE, the document carries a label
  * it probably should not (with the likeliest other label as "suggested" in a one-label corpus);
- * FALSE, it lacks one it probably should carry. Errors are ranked by score, the probability of
+ * FALSE, it lacks one it probably should carry (in a multi-label corpus only where the label's
+ * probability is on the other side of 1/2). Errors are ranked by score, the probability of
  * the assignment as given (lowest first; with the normalised margin ranking, that margin). */
 #pragma once
 
@@ -77,8 +78,10 @@ JsonObject *assay_xmtc_label_errors (AssayStore                  *store,
 /* The out-of-fold probabilities (n x L) of the options' model for n items with features x (the
  * SVM's) whose ids in the embedding set are item_ids (documents' or records' row ids), item i's
  * labels being labels[offsets[i] .. offsets[i + 1]); one_label: each row normalised to sum to 1.
- * Refused, naming them, when items lack a vector in the set. NULL with error. */
+ * Refused, naming them, when the set is another dataset's, when items lack a vector in it or
+ * when a vector is not finite. NULL with error. */
 double     *assay_label_error_probabilities (AssayStore                  *store,
+                                             gint64                       dataset,
                                              AssayCsr                    *x,
                                              const gint64                *item_ids,
                                              const gsize                 *offsets,
