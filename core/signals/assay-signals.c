@@ -739,8 +739,17 @@ assay_signals_show (AssayStore *store, gint64 dataset, GError **error)
   g_autoptr (JsonObject) o = NULL;
   sqlite3_stmt *stmt;
   JsonArray *records;
+  g_autofree char *area = NULL;
   int rc;
 
+  if (!assay_store_get_dataset (store, dataset, &area, NULL, error))
+    return NULL;
+  if (!g_str_equal (area, "gen"))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                   _("dataset %lld holds %s, not generated records or traces: it has no signals"), (long long) dataset, area);
+      return NULL;
+    }
   if (run <= 0)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_NOT_FOUND,

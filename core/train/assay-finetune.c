@@ -638,6 +638,18 @@ assay_finetune_run (AssayStore *store, const AssayFinetuneOptions *o, AssayBacke
                    "%s already holds a model (give another folder, or force to replace it)", o->out);
       return FALSE;
     }
+  {
+    g_autofree char *area = NULL;
+    if (!assay_store_get_dataset (store, o->dataset, &area, NULL, error))
+      return FALSE;
+    if (!g_str_equal (area, "gen"))
+      {
+        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                     _("dataset %" G_GINT64_FORMAT " holds %s, not generated records: training learns from reviewed "
+                       "records and pairs"), o->dataset, area);
+        return FALSE;
+      }
+  }
   if ((model = assay_lm_model_open_causal (o->model, error)) == NULL
       || (train = assay_train_model_new (model, backend, error)) == NULL)
     return FALSE;
