@@ -160,6 +160,26 @@ keyword_evidence (AssayCsr *x, AssayTfidf *tfidf, const guint *given, guint n, G
   return TRUE;
 }
 
+typedef struct
+{
+  GArray      *ids;
+  GPtrArray   *names;
+  const guint *given;
+} NearData;
+
+/* a neighbour: the record's id and label */
+static JsonObject *
+record_entry (guint j, double similarity, gpointer data)
+{
+  NearData   *nd = data;
+  JsonObject *m = json_object_new ();
+
+  json_object_set_int_member (m, "record", g_array_index (nd->ids, gint64, j));
+  json_object_set_string_member (m, "label", nd->names->pdata[nd->given[j]]);
+  json_object_set_double_member (m, "similarity", similarity);
+  return m;
+}
+
 JsonObject *
 assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorOptions *options,
                         AssayXmtcErrorProgress progress, gpointer progress_data, GCancellable *cancellable,
@@ -321,33 +341,19 @@ assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorO
     return NULL;
   {
     /* evidence: the nearest records of the first errors */
-    guint             ne = options->neighbours > 0 ? MIN (found->len, options->evidence_limit) : 0, k_nn = options->neighbours;
-    g_autofree guint *rows = g_new (guint, MAX (ne, 1));
-    g_autofree int   *nn = g_new (int, MAX ((gsize) ne * k_nn, 1));
-    g_autofree float *sim = g_new (float, MAX ((gsize) ne * k_nn, 1));
-    for (guint k = 0; k < ne; k++)
+    g_autofree guint *rows = g_new (guint, MAX (found->len, 1));
+    g_autoptr (GPtrArray) near = NULL;
+    NearData nd = { ids, names, given };
+    for (guint k = 0; k < found->len; k++)
       rows[k] = g_array_index (found, Found, k).row;
-    if (ne > 0)
-      assay_csr_nearest_rows (x, rows, ne, k_nn, nn, sim);
+    near = assay_label_error_neighbours (x, rows, found->len, options, record_entry, &nd);
     for (guint k = 0; k < found->len; k++)
       {
         JsonObject *o = found_json (&g_array_index (found, Found, k), ids, ext, names, given);
         if (k < errors_keywords->len && g_ptr_array_index (errors_keywords, k) != NULL)
           json_object_set_object_member (o, "keywords", json_object_ref (g_ptr_array_index (errors_keywords, k)));
-        if (k < ne)
-          {
-            JsonArray *near = json_array_new ();
-            for (guint z = 0; z < k_nn && nn[(gsize) k * k_nn + z] >= 0; z++)
-              {
-                guint       j = (guint) nn[(gsize) k * k_nn + z];
-                JsonObject *m = json_object_new ();
-                json_object_set_int_member (m, "record", g_array_index (ids, gint64, j));
-                json_object_set_string_member (m, "label", names->pdata[given[j]]);
-                json_object_set_double_member (m, "similarity", sim[(gsize) k * k_nn + z]);
-                json_array_add_object_element (near, m);
-              }
-            json_object_set_array_member (o, "neighbours", near);
-          }
+        if (k < near->len)
+          json_object_set_array_member (o, "neighbours", json_array_ref (g_ptr_array_index (near, k)));
         json_array_add_object_element (errors, o);
       }
   }

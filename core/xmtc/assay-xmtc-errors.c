@@ -218,6 +218,49 @@ found_json (const Found *e, char **ext, AssayXmtcDataset *d, const guint *n_docs
   return o;
 }
 
+GPtrArray *
+assay_label_error_neighbours (AssayCsr *x, const guint *rows, guint n, const AssayXmtcErrorOptions *options,
+                              JsonObject *(*entry) (guint row, double similarity, gpointer data), gpointer data)
+{
+  guint             ne = options->neighbours > 0 ? MIN (n, options->evidence_limit) : 0, k_nn = options->neighbours;
+  g_autofree int   *nn = g_new (int, MAX ((gsize) ne * k_nn, 1));
+  g_autofree float *sim = g_new (float, MAX ((gsize) ne * k_nn, 1));
+  GPtrArray        *out = g_ptr_array_new_with_free_func ((GDestroyNotify) json_array_unref);
+
+  if (ne > 0)
+    assay_csr_nearest_rows (x, rows, ne, k_nn, nn, sim);
+  for (guint k = 0; k < ne; k++)
+    {
+      JsonArray *near = json_array_new ();
+      for (guint z = 0; z < k_nn && nn[(gsize) k * k_nn + z] >= 0; z++)
+        json_array_add_object_element (near, entry ((guint) nn[(gsize) k * k_nn + z], sim[(gsize) k * k_nn + z], data));
+      g_ptr_array_add (out, near);
+    }
+  return out;
+}
+
+typedef struct
+{
+  char            **ext;
+  AssayXmtcDataset *d;
+} NearData;
+
+/* a neighbour: the document's id and labels */
+static JsonObject *
+document_entry (guint j, double similarity, gpointer data)
+{
+  NearData   *nd = data;
+  JsonObject *m = json_object_new ();
+  JsonArray  *names = json_array_new ();
+
+  for (gsize p = nd->d->label_offsets[j]; p < nd->d->label_offsets[j + 1]; p++)
+    json_array_add_string_element (names, nd->d->label_names[nd->d->labels[p]]);
+  json_object_set_string_member (m, "document", nd->ext[j]);
+  json_object_set_array_member (m, "labels", names);
+  json_object_set_double_member (m, "similarity", similarity);
+  return m;
+}
+
 JsonObject *
 assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcErrorOptions *options,
                          AssayXmtcErrorProgress progress, gpointer progress_data, GCancellable *cancellable,
@@ -370,34 +413,17 @@ assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcEr
   errors = json_array_new ();
   {
     /* evidence: the nearest documents of the first errors */
-    guint             ne = options->neighbours > 0 ? MIN (found->len, options->evidence_limit) : 0, k_nn = options->neighbours;
-    g_autofree guint *rows = g_new (guint, MAX (ne, 1));
-    g_autofree int   *nn = g_new (int, MAX ((gsize) ne * k_nn, 1));
-    g_autofree float *sim = g_new (float, MAX ((gsize) ne * k_nn, 1));
-    for (guint k = 0; k < ne; k++)
+    g_autofree guint *rows = g_new (guint, MAX (found->len, 1));
+    g_autoptr (GPtrArray) near = NULL;
+    NearData nd = { ext, d };
+    for (guint k = 0; k < found->len; k++)
       rows[k] = g_array_index (found, Found, k).doc;
-    if (ne > 0)
-      assay_csr_nearest_rows (x, rows, ne, k_nn, nn, sim);
+    near = assay_label_error_neighbours (x, rows, found->len, options, document_entry, &nd);
     for (guint k = 0; k < found->len; k++)
       {
         JsonObject *o = found_json (&g_array_index (found, Found, k), ext, d, n_docs_of);
-        if (k < ne)
-          {
-            JsonArray *near = json_array_new ();
-            for (guint z = 0; z < k_nn && nn[(gsize) k * k_nn + z] >= 0; z++)
-              {
-                guint       j = (guint) nn[(gsize) k * k_nn + z];
-                JsonObject *m = json_object_new ();
-                JsonArray  *names = json_array_new ();
-                for (gsize p = d->label_offsets[j]; p < d->label_offsets[j + 1]; p++)
-                  json_array_add_string_element (names, d->label_names[d->labels[p]]);
-                json_object_set_string_member (m, "document", ext[j]);
-                json_object_set_array_member (m, "labels", names);
-                json_object_set_double_member (m, "similarity", sim[(gsize) k * k_nn + z]);
-                json_array_add_object_element (near, m);
-              }
-            json_object_set_array_member (o, "neighbours", near);
-          }
+        if (k < near->len)
+          json_object_set_array_member (o, "neighbours", json_array_ref (g_ptr_array_index (near, k)));
         json_array_add_object_element (errors, o);
       }
   }

@@ -94,6 +94,15 @@ double     *assay_label_error_probabilities (AssayStore                  *store,
                                              gpointer                     progress_data,
                                              GCancellable                *cancellable,
                                              GError                     **error);
+/* Evidence: for each of the first options->evidence_limit of n errors (rows: their rows of x, in
+ * rank order), its options->neighbours nearest other rows of x by cosine, each made an object by
+ * entry; an array per error (fewer than n when limited; none without neighbours). */
+GPtrArray  *assay_label_error_neighbours (AssayCsr                    *x,
+                                          const guint                 *rows,
+                                          guint                        n,
+                                          const AssayXmtcErrorOptions *options,
+                                          JsonObject *(*entry) (guint row, double similarity, gpointer data),
+                                          gpointer                     data);
 /* "svm", "embeddings", "mean"; parsing FALSE for anything else */
 const char *assay_error_model_name  (AssayErrorModel model);
 gboolean    assay_error_model_parse (const char *name, AssayErrorModel *model);
