@@ -145,3 +145,14 @@ assay_test_cli_json (const char *const *args, int want_status, char **err_out)
     *err_out = g_steal_pointer (&err);
   return want_status == 0 ? assay_json_object_from_string (out, NULL) : NULL;
 }
+
+JsonObject *
+assay_test_signal_named (JsonObject *fit, const char *name)
+{
+  JsonArray *a = json_object_get_array_member (fit, "signals");
+
+  for (guint j = 0; j < json_array_get_length (a); j++)
+    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (a, j), "name"), name))
+      return json_array_get_object_element (a, j);
+  return NULL;
+}

@@ -30,5 +30,7 @@ int         assay_test_spawn (const char *const *argv, char **out, char **err);
 /* Runs assay-cli with args (NULL-terminated), failing the test unless it exits with
  * want_status; returns its stdout as a JSON object when it succeeded (else NULL). */
 JsonObject *assay_test_cli_json (const char *const *args, int want_status, char **err_out);
+/* The member of a signals fit's "signals" named name, or NULL */
+JsonObject *assay_test_signal_named (JsonObject *fit, const char *name);
 
 G_END_DECLS

@@ -203,15 +203,29 @@ test_platt (void)
   g_assert_cmpfloat_with_epsilon (assay_platt_prob (0.7, A, B), 1.0 / (1.0 + exp (A * 0.7 + B)), 1e-15);
 }
 
+/* Three topics of distinct words (the planted corpora) */
+static const char *names[3] = { "energy", "farming", "finance" };
+
+/* 12 words, each of the topic with probability 0.85, else of any topic */
+static GString *
+topic_text (GRand *rng, guint topic)
+{
+  static const char *words[3][6] = { { "oil", "crude", "barrel", "opec", "refinery", "pipeline" },
+                                     { "wheat", "grain", "harvest", "corn", "farm", "crop" },
+                                     { "bank", "loan", "credit", "interest", "deposit", "lender" } };
+  GString *text = g_string_new (NULL);
+
+  for (guint w = 0; w < 12; w++)
+    g_string_append_printf (text, "%s ", words[g_rand_double (rng) < 0.85 ? topic : (guint) g_rand_int_range (rng, 0, 3)]
+                                               [g_rand_int_range (rng, 0, 6)]);
+  return text;
+}
+
 /* End to end: three topics of distinct words, 20 of 240 documents given the wrong topic; most
  * are found, and few right ones. A document's id is the one it was imported with. */
 static void
 test_planted_corpus (void)
 {
-  static const char *words[3][6] = { { "oil", "crude", "barrel", "opec", "refinery", "pipeline" },
-                                     { "wheat", "grain", "harvest", "corn", "farm", "crop" },
-                                     { "bank", "loan", "credit", "interest", "deposit", "lender" } };
-  static const char *names[3] = { "energy", "farming", "finance" };
   g_autoptr (AssayStore) store = assay_test_fresh_store ("label-errors.assay");
   g_autoptr (GError) error = NULL;
   g_autoptr (GRand) rng = g_rand_new_with_seed (8);
@@ -226,10 +240,7 @@ test_planted_corpus (void)
   for (guint i = 0; i < 240; i++)
     {
       guint topic = i % 3, given = topic;
-      g_autoptr (GString) text = g_string_new (NULL);
-      for (guint w = 0; w < 12; w++)
-        g_string_append_printf (text, "%s ", words[g_rand_double (rng) < 0.85 ? topic : (guint) g_rand_int_range (rng, 0, 3)]
-                                                   [g_rand_int_range (rng, 0, 6)]);
+      g_autoptr (GString) text = topic_text (rng, topic);
       if (i % 12 == 5)
         {
           given = (topic + 1 + i % 2) % 3;
@@ -424,7 +435,6 @@ test_nearest_rows (void)
 static void
 test_embeddings_model (void)
 {
-  static const char *names[3] = { "energy", "farming", "finance" };
   g_autoptr (AssayStore) store = assay_test_fresh_store ("label-errors-embed.assay");
   g_autoptr (GError) error = NULL;
   g_autoptr (GRand) rng = g_rand_new_with_seed (21);
@@ -562,10 +572,6 @@ test_embeddings_model (void)
 static void
 test_rare_label (void)
 {
-  static const char *words[3][6] = { { "oil", "crude", "barrel", "opec", "refinery", "pipeline" },
-                                     { "wheat", "grain", "harvest", "corn", "farm", "crop" },
-                                     { "bank", "loan", "credit", "interest", "deposit", "lender" } };
-  static const char *names[3] = { "energy", "farming", "finance" };
   g_autoptr (AssayStore) store = assay_test_fresh_store ("label-errors-rare.assay");
   g_autoptr (GError) error = NULL;
   g_autoptr (GRand) rng = g_rand_new_with_seed (4);
@@ -579,10 +585,7 @@ test_rare_label (void)
   for (guint i = 0; i < 600; i++)
     {
       guint topic = i % 3;
-      g_autoptr (GString) text = g_string_new (NULL);
-      for (guint w = 0; w < 12; w++)
-        g_string_append_printf (text, "%s ", words[g_rand_double (rng) < 0.85 ? topic : (guint) g_rand_int_range (rng, 0, 3)]
-                                                   [g_rand_int_range (rng, 0, 6)]);
+      g_autoptr (GString) text = topic_text (rng, topic);
       g_string_append_printf (jsonl, "{\"id\": \"doc-%u\", \"text\": \"%s\", \"labels\": [\"%s\"%s], \"split\": \"train\"}\n",
                               i, text->str, names[topic], i % 200 == 1 ? ", \"rare\"" : "");
     }

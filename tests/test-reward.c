@@ -232,16 +232,6 @@ test_bad_heads (void)
 /* traces reward end to end: ProcessBench traces scored by a tiny PRM (P(right) per step in the
  * records' scores, as the engine computes them one by one), its ProcessBench F1, an ORM's scores,
  * and the label model taking the PRM's min as a signal */
-static JsonObject *
-signal_named (JsonObject *fit, const char *name)
-{
-  JsonArray *a = json_object_get_array_member (fit, "signals");
-  for (guint j = 0; j < json_array_get_length (a); j++)
-    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (a, j), "name"), name))
-      return json_array_get_object_element (a, j);
-  return NULL;
-}
-
 static void
 test_traces_cli (void)
 {
@@ -447,7 +437,7 @@ test_traces_cli (void)
     {
       const char *fit[] = { "signals", "fit", "-w", ws, "--dataset", "2", "--json", NULL };
       g_autoptr (JsonObject) f = assay_test_cli_json (fit, 0, NULL);
-      g_assert_nonnull (signal_named (f, "score:causal-cli:certainty"));
+      g_assert_nonnull (assay_test_signal_named (f, "score:causal-cli:certainty"));
     }
   }
   {

@@ -137,16 +137,6 @@ processbench_workspace (const char *name, gboolean shuffle)
   return g_steal_pointer (&ws);
 }
 
-static JsonObject *
-signal_named (JsonObject *fit, const char *name)
-{
-  JsonArray *a = json_object_get_array_member (fit, "signals");
-  for (guint j = 0; j < json_array_get_length (a); j++)
-    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (a, j), "name"), name))
-      return json_array_get_object_element (a, j);
-  return NULL;
-}
-
 /* The signals read from the workspace against the data file read here; the fit against the
  * first-error labels, without and with 100 decisions */
 static void
@@ -276,9 +266,9 @@ test_fit_processbench (void)
       g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (decided, "evaluation"), "brier"), <,
                          0.5 * json_object_get_double_member (json_object_get_object_member (plain, "evaluation"), "brier"));
       /* measured against the decisions */
-      g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (signal_named (decided, "answer"), "measured"),
+      g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (assay_test_signal_named (decided, "answer"), "measured"),
                                                    "decided"), ==, 100);
-      g_assert_true (json_object_get_null_member (signal_named (plain, "answer"), "measured"));
+      g_assert_true (json_object_get_null_member (assay_test_signal_named (plain, "answer"), "measured"));
       /* one fit per dataset stays */
       g_assert_cmpint (assay_signals_current_run (store, dataset), ==, json_object_get_int_member (decided, "run"));
       {
@@ -454,15 +444,15 @@ test_cli (void)
   {
     const char *args[] = { "signals", "fit", "-w", ws, "--dataset", "1", "--json", NULL };
     g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
-    JsonObject *judge = signal_named (o, "score:judge");
+    JsonObject *judge = assay_test_signal_named (o, "score:judge");
     g_assert_nonnull (o);
     g_assert_cmpint (json_object_get_int_member (o, "records"), ==, 60);
     g_assert_nonnull (judge);
-    g_assert_null (signal_named (o, "score:flat"));   /* one value: says nothing */
-    g_assert_null (signal_named (o, "score:deep"));   /* not a number */
-    g_assert_nonnull (signal_named (o, "answer"));
-    g_assert_nonnull (signal_named (o, "arithmetic"));
-    g_assert_nonnull (signal_named (o, "consistency"));
+    g_assert_null (assay_test_signal_named (o, "score:flat"));   /* one value: says nothing */
+    g_assert_null (assay_test_signal_named (o, "score:deep"));   /* not a number */
+    g_assert_nonnull (assay_test_signal_named (o, "answer"));
+    g_assert_nonnull (assay_test_signal_named (o, "arithmetic"));
+    g_assert_nonnull (assay_test_signal_named (o, "consistency"));
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (judge, "categories")), ==, 4);
     /* what each rating says, learned: low ratings bad, high good */
     g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (json_object_get_array_member (judge, "categories"), 0), "p_good"), <, 0.35);
@@ -686,7 +676,7 @@ test_gen_errors (void)
     /* the label fit is a signal */
     const char *args[] = { "signals", "fit", "-w", ws, "--dataset", "1", "--json", NULL };
     g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
-    g_assert_nonnull (signal_named (o, "score:label_fit"));
+    g_assert_nonnull (assay_test_signal_named (o, "score:label_fit"));
   }
   {
     /* no labels: refused naming why */
