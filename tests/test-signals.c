@@ -440,6 +440,31 @@ test_cli (void)
     g_assert_true (assay_store_exec (store, "UPDATE gen_records SET scores = '{\"judge\": ' || "
                                      "replace (hex (zeroblob (20000)), '00', '[') WHERE id = 2", &error));
     g_assert_no_error (error);
+    /* the duplicate signal: bad exactly for a text an earlier record already has (some of the
+     * candidates repeat one another word for word) */
+    {
+      g_autoptr (AssaySignals) sig = assay_signals_read (store, 1, &error);
+      g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      int dup = -1;
+      guint repeats = 0;
+      g_assert_no_error (error);
+      for (guint j = 0; j < sig->m; j++)
+        if (g_str_equal (sig->names->pdata[j], "duplicate"))
+          dup = (int) j;
+      g_assert_cmpint (dup, >=, 0);
+      for (guint i = 0; i < sig->n; i++)
+        {
+          g_autofree char *sql = g_strdup_printf ("SELECT text FROM gen_records WHERE id = %lld", (long long) sig->ids[i]);
+          sqlite3_stmt *t = assay_store_prepare (store, sql, NULL);
+          gboolean again;
+          g_assert_cmpint (sqlite3_step (t), ==, SQLITE_ROW);
+          again = !g_hash_table_add (seen, g_strdup ((const char *) sqlite3_column_text (t, 0)));
+          sqlite3_reset (t);
+          repeats += again;
+          g_assert_cmpint (sig->votes[i * sig->m + dup], ==, again ? 0 : 1);
+        }
+      g_assert_cmpuint (repeats, >, 5);
+    }
   }
   {
     const char *args[] = { "signals", "fit", "-w", ws, "--dataset", "1", "--json", NULL };

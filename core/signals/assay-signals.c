@@ -12,6 +12,7 @@
 #include "assay-answer.h"
 #include "assay-arith-check.h"
 #include "assay-error.h"
+#include "assay-gen-dedup.h"
 #include "assay-gen-record.h"
 #include "assay-json.h"
 
@@ -287,6 +288,36 @@ read_credit (AssayStore *store, gint64 dataset, GHashTable *row_of, GPtrArray *r
   return TRUE;
 }
 
+/* duplicate: a record whose text is a near-duplicate of an earlier one of the dataset (MinHash,
+ * estimated Jaccard of word 5-grams at least 0.8, as gen dedup finds them) says "bad" (it adds
+ * nothing a reviewer or a training set needs twice); the others with a text are "good" (set as
+ * the records are read) */
+static gboolean
+duplicates (AssayStore *store, gint64 dataset, GHashTable *row_of, Raw *raw, GError **error)
+{
+  AssayMinHashOptions mo;
+  g_autoptr (JsonObject) r = NULL;
+  JsonArray *groups;
+
+  assay_minhash_options_init (&mo);
+  if ((r = assay_gen_dedup (store, dataset, 0.8, &mo, error)) == NULL)
+    return FALSE;
+  groups = json_object_get_array_member (r, "groups");
+  for (guint g = 0; g < json_array_get_length (groups); g++)
+    {
+      JsonArray *members = json_array_get_array_element (groups, g);
+      /* (ids ascending: the first stays "good") */
+      for (guint k = 1; k < json_array_get_length (members); k++)
+        {
+          gpointer at;
+          if (g_hash_table_lookup_extended (row_of, GSIZE_TO_POINTER ((gsize) json_array_get_int_element (members, k)),
+                                            NULL, &at))
+            raw->value[GPOINTER_TO_UINT (at)] = 0;
+        }
+    }
+  return TRUE;
+}
+
 AssaySignals *
 assay_signals_read (AssayStore *store, gint64 dataset, GError **error)
 {
@@ -300,7 +331,7 @@ assay_signals_read (AssayStore *store, gint64 dataset, GError **error)
   g_autoptr (GArray) truth = g_array_new (FALSE, FALSE, sizeof (gint8));
   g_autofree char *area = NULL;
   sqlite3_stmt *stmt;
-  Raw *answer, *arith;
+  Raw *answer, *arith, *dup;
   guint n, lean_at = 0;
   int rc = SQLITE_DONE;
 
@@ -326,6 +357,7 @@ assay_signals_read (AssayStore *store, gint64 dataset, GError **error)
     }
   answer = raw_new (raws, n, _("answer"), TRUE);
   arith = raw_new (raws, n, _("arithmetic"), TRUE);
+  dup = raw_new (raws, n, _("duplicate"), TRUE);
   stmt = assay_store_prepare (store,
                               "SELECT id, status, correct, steps, text, scores, prompt, step_label FROM gen_records "
                               "WHERE dataset_id = ? ORDER BY id",
@@ -353,6 +385,8 @@ assay_signals_read (AssayStore *store, gint64 dataset, GError **error)
       if (sqlite3_column_type (stmt, 2) != SQLITE_NULL)
         answer->value[i] = sqlite3_column_int (stmt, 2) != 0;
       arith->value[i] = arithmetic ((const char *) sqlite3_column_text (stmt, 3), text);
+      if (text != NULL && *text != '\0')
+        dup->value[i] = 1;
       if (scores != NULL)
         {
           g_autoptr (JsonObject) object = assay_json_object_from_string (scores, NULL);
@@ -390,7 +424,8 @@ assay_signals_read (AssayStore *store, gint64 dataset, GError **error)
       return NULL;
     }
   consistency (prompts, answers, raw_new (raws, n, _("consistency"), FALSE));
-  if (!read_credit (store, dataset, row_of, raws, n, error))
+  if (!duplicates (store, dataset, row_of, dup, error)
+      || !read_credit (store, dataset, row_of, raws, n, error))
     return NULL;
 
   /* the columns: every signal that says something */

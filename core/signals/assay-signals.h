@@ -12,6 +12,9 @@
  *                   ":prod" repeat it and are left out)
  *   consistency     the share of the other candidates for the same prompt that reach the same
  *                   extracted answer (prompts with three candidates or more)
+ *   duplicate       bad for a record whose text is a near-duplicate of an earlier record's
+ *                   (MinHash, estimated Jaccard of word 5-grams ≥ 0.8, as gen dedup), good for
+ *                   the others with a text
  *   R (run N), min step credit (run N), self-certainty (run N)
  *                   each token-credit run over the dataset: the trace's reward, its lowest
  *                   step reward and the policy's mean self-certainty
