@@ -17,9 +17,10 @@ exp_approx (float x)
 {
   float   n, f, p;
   int32_t e;
-  float   scale;
+  float   scale, given = x;
 
-  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+  /* (a NaN goes to -87 here, so the exponent stays an integer in range; it comes back below) */
+  x = x > -87.0f ? (x < 88.0f ? x : 88.0f) : -87.0f;
   n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f; /* round to nearest */
   f = x - n * 0.693359375f + n * 2.12194440e-4f;
   p = 1.9875691500e-4f;
@@ -31,7 +32,7 @@ exp_approx (float x)
   p = p * f * f + f + 1.0f;
   e = ((int32_t) n + 127) << 23;
   memcpy (&scale, &e, sizeof scale);
-  return p * scale;
+  return given == given ? p * scale : given;
 }
 
 #define VECTOR_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
