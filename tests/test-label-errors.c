@@ -471,6 +471,11 @@ test_embeddings_model (void)
                                           "VALUES (4, 1, 'k', 'test', '{\"field\": \"text\"}', 16, 'f32'), "
                                           "(5, 1, 'k2', 'test', '{\"field\": \"test\"}', 16, 'f32')", &error));
   g_assert_cmpint (assay_embeddings_latest_set (store, 1, "text", &error), ==, 4);
+  /* a later set of the texts that a stopped run left with one vector loses to the whole one */
+  g_assert_true (assay_store_exec (store, "INSERT INTO embedding_sets (id, dataset_id, key, model, settings, dim, dtype, "
+                                          "updated) VALUES (6, 1, 'k3', 'test', '{\"field\": \"text\"}', 16, 'f32', "
+                                          "'2999-01-01'); INSERT INTO embeddings SELECT 6, min (id), '', zeroblob (64) FROM "
+                                          "xmtc_documents", &error));
   stmt = assay_store_prepare (store, "INSERT INTO embeddings (set_id, item_id, text_hash, vector) "
                                      "SELECT 4, id, '', ? FROM xmtc_documents WHERE ext_id = ?", &error);
   for (guint i = 0; i < 300; i++)
@@ -485,6 +490,7 @@ test_embeddings_model (void)
       g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
     }
   sqlite3_reset (stmt);
+  g_assert_cmpint (assay_embeddings_latest_set (store, 1, "text", &error), ==, 4);
 
   for (int m = ASSAY_ERROR_MODEL_SVM; m <= ASSAY_ERROR_MODEL_MEAN; m++)
     {

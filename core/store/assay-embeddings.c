@@ -128,8 +128,10 @@ assay_embeddings_find (const AssayEmbeddings *e, gint64 id)
 gint64
 assay_embeddings_latest_set (AssayStore *store, gint64 dataset, const char *field, GError **error)
 {
-  sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT id FROM embedding_sets WHERE dataset_id = ? AND "
-                                                   "json_extract (settings, '$.field') = ? ORDER BY updated DESC, id DESC "
+  /* (a set a stopped run left half-made has fewer vectors than a whole one) */
+  sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT s.id FROM embedding_sets s WHERE s.dataset_id = ? AND "
+                                                   "json_extract (s.settings, '$.field') = ? ORDER BY (SELECT count(*) FROM "
+                                                   "embeddings e WHERE e.set_id = s.id) DESC, s.updated DESC, s.id DESC "
                                                    "LIMIT 1", error);
   gint64        set = 0;
   int           rc;

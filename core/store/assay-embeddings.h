@@ -23,8 +23,9 @@ void             assay_embeddings_free (AssayEmbeddings *embeddings);
 /* The row of a record in e, or -1. */
 int              assay_embeddings_find (const AssayEmbeddings *e, gint64 id);
 
-/* The set of dataset whose vectors were made from field ("text", "prompt", "test") that was
- * brought up to date last; 0 when there is none. -1 with error on a database error. */
+/* The set of dataset whose vectors were made from field ("text", "prompt", "test") with the most
+ * vectors (a half-made set loses to a whole one), the one brought up to date last among equals;
+ * 0 when there is none. -1 with error on a database error. */
 gint64           assay_embeddings_latest_set (AssayStore *store, gint64 dataset, const char *field, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AssayEmbeddings, assay_embeddings_free)
