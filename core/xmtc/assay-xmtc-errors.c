@@ -84,7 +84,7 @@ assay_label_error_probabilities (AssayStore *store, gint64 dataset, AssayCsr *x,
     {
       g_autoptr (AssayEmbeddings) e = NULL;
       g_autofree float *rows = NULL;
-      guint missing = 0;
+      guint missing = 0, dim;
       gint64 example = 0;
 
       if (options->embedding_set <= 0)
@@ -132,7 +132,9 @@ assay_label_error_probabilities (AssayStore *store, gint64 dataset, AssayCsr *x,
                        missing, n, options->embedding_set, example);
           return NULL;
         }
-      if ((pd = assay_oof_probabilities_dense (rows, (guint) e->dim, offsets, labels, n, L, folds, one_label,
+      dim = (guint) e->dim;
+      g_clear_pointer (&e, assay_embeddings_free); /* (the rows gathered are all that is needed now) */
+      if ((pd = assay_oof_probabilities_dense (rows, dim, offsets, labels, n, L, folds, one_label,
                                                options->logreg_C, options->seed, stage_progress, &second, cancellable,
                                                error)) == NULL)
         return NULL;
