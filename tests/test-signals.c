@@ -465,6 +465,28 @@ test_cli (void)
         }
       g_assert_cmpuint (repeats, >, 5);
     }
+    /* found once, kept until a text changes: the next fit reuses them, an edit makes them found
+     * again (the edited record now repeats record 1) */
+    {
+      g_autoptr (JsonObject) fit = assay_signals_fit (store, 1, NULL, NULL, &error);
+      g_autoptr (AssaySignals) again = NULL, after = NULL;
+      int dup = -1;
+      g_assert_no_error (error);
+      g_assert_true (json_object_has_member (fit, "cached"));
+      g_assert_true (assay_store_exec (store, "UPDATE gen_records SET edited = (SELECT text FROM gen_records WHERE id = 1) "
+                                              "WHERE id = 2", &error));
+      again = assay_signals_read (store, 1, &error);
+      g_assert_no_error (error);
+      g_assert_false (again->duplicates_reused);
+      for (guint j = 0; j < again->m; j++)
+        if (g_str_equal (again->names->pdata[j], "duplicate"))
+          dup = (int) j;
+      g_assert_cmpint (dup, >=, 0);
+      g_assert_cmpint (again->votes[1 * again->m + dup], ==, 0); /* record 2, after record 1 */
+      after = assay_signals_read (store, 1, &error);
+      g_assert_true (after->duplicates_reused);
+      g_assert_true (assay_store_exec (store, "UPDATE gen_records SET edited = NULL WHERE id = 2", &error));
+    }
   }
   {
     const char *args[] = { "signals", "fit", "-w", ws, "--dataset", "1", "--json", NULL };

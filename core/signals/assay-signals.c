@@ -291,29 +291,122 @@ read_credit (AssayStore *store, gint64 dataset, GHashTable *row_of, GPtrArray *r
 /* duplicate: a record whose text is a near-duplicate of an earlier one of the dataset (MinHash,
  * estimated Jaccard of word 5-grams at least 0.8, as gen dedup finds them) says "bad" (it adds
  * nothing a reviewer or a training set needs twice); the others with a text are "good" (set as
- * the records are read) */
+ * the records are read). The records found are kept in signal_cache under a fingerprint of the
+ * texts gen dedup reads (the edit where there is one) and of its settings: a fit after decisions
+ * alone does not run MinHash again. *reused: whether the cache served. */
+#define DEDUP_THRESHOLD 0.8
+
+static char *
+texts_fingerprint (AssayStore *store, gint64 dataset, const AssayMinHashOptions *mo, GError **error)
+{
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT id, coalesce (edited, text) FROM gen_records WHERE "
+                                                   "dataset_id = ? ORDER BY id", error);
+  char head[128];
+  int  rc;
+
+  if (stmt == NULL)
+    return NULL;
+  g_snprintf (head, sizeof head, "minhash %u %u %" G_GUINT64_FORMAT " %g", mo->n_perm, mo->shingle, mo->seed,
+              DEDUP_THRESHOLD);
+  g_checksum_update (sum, (const guchar *) head, -1);
+  sqlite3_bind_int64 (stmt, 1, dataset);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      int    len = sqlite3_column_bytes (stmt, 1);
+      const guchar *text = sqlite3_column_text (stmt, 1);
+      g_checksum_update (sum, (const guchar *) &id, sizeof id);
+      g_checksum_update (sum, (const guchar *) &len, sizeof len);
+      if (text != NULL)
+        g_checksum_update (sum, text, len);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      assay_store_set_error (store, error, "gen_records");
+      return NULL;
+    }
+  return g_strdup (g_checksum_get_string (sum));
+}
+
 static gboolean
-duplicates (AssayStore *store, gint64 dataset, GHashTable *row_of, Raw *raw, GError **error)
+duplicates (AssayStore *store, gint64 dataset, GHashTable *row_of, Raw *raw, gboolean *reused, GError **error)
 {
   AssayMinHashOptions mo;
-  g_autoptr (JsonObject) r = NULL;
-  JsonArray *groups;
+  g_autoptr (GArray) found = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autofree char *fingerprint = NULL;
+  sqlite3_stmt *stmt;
 
+  *reused = FALSE;
   assay_minhash_options_init (&mo);
-  if ((r = assay_gen_dedup (store, dataset, 0.8, &mo, error)) == NULL)
+  if ((fingerprint = texts_fingerprint (store, dataset, &mo, error)) == NULL)
     return FALSE;
-  groups = json_object_get_array_member (r, "groups");
-  for (guint g = 0; g < json_array_get_length (groups); g++)
+  stmt = assay_store_prepare (store, "SELECT data FROM signal_cache WHERE dataset_id = ? AND kind = 'duplicate' AND "
+                                     "fingerprint = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, dataset);
+  sqlite3_bind_text (stmt, 2, fingerprint, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
     {
-      JsonArray *members = json_array_get_array_element (groups, g);
-      /* (ids ascending: the first stays "good") */
-      for (guint k = 1; k < json_array_get_length (members); k++)
+      g_autoptr (JsonNode) node = json_from_string ((const char *) sqlite3_column_text (stmt, 0), NULL);
+      if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
         {
-          gpointer at;
-          if (g_hash_table_lookup_extended (row_of, GSIZE_TO_POINTER ((gsize) json_array_get_int_element (members, k)),
-                                            NULL, &at))
-            raw->value[GPOINTER_TO_UINT (at)] = 0;
+          JsonArray *a = json_node_get_array (node);
+          for (guint k = 0; k < json_array_get_length (a); k++)
+            {
+              gint64 id = json_array_get_int_element (a, k);
+              g_array_append_val (found, id);
+            }
+          *reused = TRUE;
         }
+    }
+  sqlite3_reset (stmt);
+  if (!*reused)
+    {
+      g_autoptr (JsonObject) r = assay_gen_dedup (store, dataset, DEDUP_THRESHOLD, &mo, error);
+      JsonArray *groups, *ids = json_array_new ();
+      g_autofree char *data = NULL;
+      if (r == NULL)
+        {
+          json_array_unref (ids);
+          return FALSE;
+        }
+      groups = json_object_get_array_member (r, "groups");
+      for (guint g = 0; g < json_array_get_length (groups); g++)
+        {
+          JsonArray *members = json_array_get_array_element (groups, g);
+          /* (ids ascending: the first stays "good") */
+          for (guint k = 1; k < json_array_get_length (members); k++)
+            {
+              gint64 id = json_array_get_int_element (members, k);
+              g_array_append_val (found, id);
+              json_array_add_int_element (ids, id);
+            }
+        }
+      {
+        g_autoptr (JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+        json_node_take_array (node, ids);
+        data = assay_json_node_to_string (node, FALSE);
+      }
+      /* kept for the next fit (a workspace that cannot be written loses only the time) */
+      stmt = assay_store_prepare (store, "INSERT OR REPLACE INTO signal_cache (dataset_id, kind, fingerprint, data) "
+                                         "VALUES (?, 'duplicate', ?, ?)", NULL);
+      if (stmt != NULL)
+        {
+          g_autoptr (GError) ignored = NULL;
+          sqlite3_bind_int64 (stmt, 1, dataset);
+          sqlite3_bind_text (stmt, 2, fingerprint, -1, SQLITE_TRANSIENT);
+          sqlite3_bind_text (stmt, 3, data, -1, SQLITE_TRANSIENT);
+          assay_store_step_done (store, stmt, &ignored);
+        }
+    }
+  for (guint k = 0; k < found->len; k++)
+    {
+      gpointer at;
+      if (g_hash_table_lookup_extended (row_of, GSIZE_TO_POINTER ((gsize) g_array_index (found, gint64, k)), NULL, &at))
+        raw->value[GPOINTER_TO_UINT (at)] = 0;
     }
   return TRUE;
 }
@@ -424,7 +517,7 @@ assay_signals_read (AssayStore *store, gint64 dataset, GError **error)
       return NULL;
     }
   consistency (prompts, answers, raw_new (raws, n, _("consistency"), FALSE));
-  if (!duplicates (store, dataset, row_of, dup, error)
+  if (!duplicates (store, dataset, row_of, dup, &s->duplicates_reused, error)
       || !read_credit (store, dataset, row_of, raws, n, error))
     return NULL;
 
@@ -640,6 +733,12 @@ assay_signals_fit (AssayStore                   *store,
                                     decided >= 20 || (voting >= 3 && (options->matrix_completion
                                                                       || (model->prior >= 0.03 && model->prior <= 0.97))));
   }
+  if (s->duplicates_reused)
+    {
+      JsonArray *cached = json_array_new ();
+      json_array_add_string_element (cached, "duplicate");
+      json_object_set_array_member (o, "cached", cached);
+    }
   json_object_set_int_member (o, "iterations", model->iterations);
   json_object_set_boolean_member (o, "converged", model->converged);
   signals = json_array_new ();

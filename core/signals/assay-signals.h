@@ -53,6 +53,7 @@ typedef struct
   gint8     *known;      /* n: the reviewer's decisions (-1 pending) */
   gint8     *truth;      /* n: -1 unknown */
   guint      n_known, n_truth;
+  gboolean   duplicates_reused; /* the duplicate signal came from signal_cache (no MinHash ran) */
 } AssaySignals;
 
 AssaySignals *assay_signals_read (AssayStore *store, gint64 dataset, GError **error);
@@ -71,7 +72,8 @@ typedef struct
 void assay_signals_fit_options_init (AssaySignalsFitOptions *options);
 
 /* {"run" (when stored), "dataset", "label_model": "dawid-skene" | "matrix-completion", "records",
- *  "decided", "prior", "iterations", "converged",
+ *  "decided", "prior", "iterations", "converged", "cached": ["duplicate"] when the texts had not
+ *  changed since the duplicates were last found,
  *  "identified": FALSE when fewer than 20 records are decided and either fewer than three
  *  signals vote on 5% of the records or more, or the fit puts 97% of them or more in one class
  *  (the accuracies are then not determined by the data: P(good) orders the records, its values

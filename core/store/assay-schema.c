@@ -364,6 +364,16 @@ static const AssayMigration migrations[] = {
     "  label TEXT NOT NULL,"
     "  given INTEGER NOT NULL,"
     "  UNIQUE (dataset_id, item, label, given));" },
+  { 17, "signal-cache",
+    /* What a signal that depends only on the records' texts found, kept until they change:
+     * kind names the signal ("duplicate"), fingerprint hashes the texts it read and its
+     * settings, data is its result (JSON). A cache: losing it costs only time. */
+    "CREATE TABLE signal_cache ("
+    "  dataset_id INTEGER NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,"
+    "  kind TEXT NOT NULL,"
+    "  fingerprint TEXT NOT NULL,"
+    "  data TEXT NOT NULL,"
+    "  PRIMARY KEY (dataset_id, kind)) WITHOUT ROWID;" },
 };
 
 const AssayMigration *
