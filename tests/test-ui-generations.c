@@ -332,6 +332,7 @@ check_page (AssayWindow *window, gpointer data)
     g_assert_nonnull (strstr (text, pending));
     g_assert_nonnull (strstr (text, five));
     g_assert_nonnull (strstr (text, "By kind"));
+    assay_test_wait (200); /* (the view switcher's buttons restyle on the next frame) */
     {
       g_autoptr (GdkTexture) whole = assay_test_render (GTK_WIDGET (window));
       assay_test_save_screenshot (whole, "generations-stats.png");
