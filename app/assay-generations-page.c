@@ -560,9 +560,9 @@ build_grid (AssayGenerationsPage *self)
       if (existing != NULL)
         continue; /* the first generation per cell */
       {
-        g_autofree char *shown = g_utf8_strlen (text, -1) > GRID_CELL_CHARS
-                                   ? g_strconcat (g_utf8_substring (text, 0, GRID_CELL_CHARS), "…", NULL)
-                                   : g_strdup (text);
+        g_autofree char *head = g_utf8_strlen (text, -1) > GRID_CELL_CHARS ? g_utf8_substring (text, 0, GRID_CELL_CHARS)
+                                                                           : NULL;
+        g_autofree char *shown = head != NULL ? g_strconcat (head, "…", NULL) : g_strdup (text);
         cell = grid_label (shown, FALSE);
       }
       gtk_widget_add_css_class (cell, "gen-cell");
