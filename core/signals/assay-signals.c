@@ -296,52 +296,43 @@ read_credit (AssayStore *store, gint64 dataset, GHashTable *row_of, GPtrArray *r
  * alone does not run MinHash again. *reused: whether the cache served. */
 #define DEDUP_THRESHOLD 0.8
 
-static char *
-texts_fingerprint (AssayStore *store, gint64 dataset, const AssayMinHashOptions *mo, GError **error)
+/* The fingerprint's start: gen dedup's settings */
+static GChecksum *
+texts_fingerprint_new (void)
 {
-  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  sqlite3_stmt *stmt = assay_store_prepare (store, "SELECT id, coalesce (edited, text) FROM gen_records WHERE "
-                                                   "dataset_id = ? ORDER BY id", error);
-  char head[128];
-  int  rc;
+  GChecksum          *sum = g_checksum_new (G_CHECKSUM_SHA256);
+  AssayMinHashOptions mo;
+  char                head[128];
 
-  if (stmt == NULL)
-    return NULL;
-  g_snprintf (head, sizeof head, "minhash %u %u %" G_GUINT64_FORMAT " %g", mo->n_perm, mo->shingle, mo->seed,
+  assay_minhash_options_init (&mo);
+  g_snprintf (head, sizeof head, "minhash %u %u %" G_GUINT64_FORMAT " %g", mo.n_perm, mo.shingle, mo.seed,
               DEDUP_THRESHOLD);
   g_checksum_update (sum, (const guchar *) head, -1);
-  sqlite3_bind_int64 (stmt, 1, dataset);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      int    len = sqlite3_column_bytes (stmt, 1);
-      const guchar *text = sqlite3_column_text (stmt, 1);
-      g_checksum_update (sum, (const guchar *) &id, sizeof id);
-      g_checksum_update (sum, (const guchar *) &len, sizeof len);
-      if (text != NULL)
-        g_checksum_update (sum, text, len);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      assay_store_set_error (store, error, "gen_records");
-      return NULL;
-    }
-  return g_strdup (g_checksum_get_string (sum));
+  return sum;
+}
+
+/* ... then each record's id and the text gen dedup reads (the edit where there is one), in id order */
+static void
+texts_fingerprint_add (GChecksum *sum, gint64 id, const char *text)
+{
+  int len = text != NULL ? (int) strlen (text) : 0;
+
+  g_checksum_update (sum, (const guchar *) &id, sizeof id);
+  g_checksum_update (sum, (const guchar *) &len, sizeof len);
+  if (text != NULL)
+    g_checksum_update (sum, (const guchar *) text, len);
 }
 
 static gboolean
-duplicates (AssayStore *store, gint64 dataset, GHashTable *row_of, Raw *raw, gboolean *reused, GError **error)
+duplicates (AssayStore *store, gint64 dataset, GHashTable *row_of, Raw *raw, const char *fingerprint, gboolean *reused,
+            GError **error)
 {
   AssayMinHashOptions mo;
   g_autoptr (GArray) found = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autofree char *fingerprint = NULL;
   sqlite3_stmt *stmt;
 
   *reused = FALSE;
   assay_minhash_options_init (&mo);
-  if ((fingerprint = texts_fingerprint (store, dataset, &mo, error)) == NULL)
-    return FALSE;
   stmt = assay_store_prepare (store, "SELECT data FROM signal_cache WHERE dataset_id = ? AND kind = 'duplicate' AND "
                                      "fingerprint = ?", error);
   if (stmt == NULL)
@@ -425,6 +416,7 @@ assay_signals_read (AssayStore *store, gint64 dataset, GError **error)
   g_autofree char *area = NULL;
   sqlite3_stmt *stmt;
   Raw *answer, *arith, *dup;
+  g_autoptr (GChecksum) texts = texts_fingerprint_new ();
   guint n, lean_at = 0;
   int rc = SQLITE_DONE;
 
@@ -452,7 +444,7 @@ assay_signals_read (AssayStore *store, gint64 dataset, GError **error)
   arith = raw_new (raws, n, _("arithmetic"), TRUE);
   dup = raw_new (raws, n, _("duplicate"), TRUE);
   stmt = assay_store_prepare (store,
-                              "SELECT id, status, correct, steps, text, scores, prompt, step_label FROM gen_records "
+                              "SELECT id, status, correct, steps, text, scores, prompt, step_label, coalesce (edited, text) FROM gen_records "
                               "WHERE dataset_id = ? ORDER BY id",
                               error);
   if (stmt == NULL)
@@ -480,6 +472,7 @@ assay_signals_read (AssayStore *store, gint64 dataset, GError **error)
       arith->value[i] = arithmetic ((const char *) sqlite3_column_text (stmt, 3), text);
       if (text != NULL && *text != '\0')
         dup->value[i] = 1;
+      texts_fingerprint_add (texts, id, (const char *) sqlite3_column_text (stmt, 8));
       if (scores != NULL)
         {
           g_autoptr (JsonObject) object = assay_json_object_from_string (scores, NULL);
@@ -517,7 +510,7 @@ assay_signals_read (AssayStore *store, gint64 dataset, GError **error)
       return NULL;
     }
   consistency (prompts, answers, raw_new (raws, n, _("consistency"), FALSE));
-  if (!duplicates (store, dataset, row_of, dup, &s->duplicates_reused, error)
+  if (!duplicates (store, dataset, row_of, dup, g_checksum_get_string (texts), &s->duplicates_reused, error)
       || !read_credit (store, dataset, row_of, raws, n, error))
     return NULL;
 
