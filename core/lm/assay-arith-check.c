@@ -18,11 +18,12 @@ typedef struct
 static void
 put (Plain *p, const char *bytes, int at)
 {
-  for (const char *c = bytes; *c != '\0'; c++)
-    {
-      g_string_append_c (p->s, *c);
-      g_array_append_val (p->at, at);
-    }
+  gsize n = strlen (bytes), old = p->at->len;
+
+  g_string_append_len (p->s, bytes, (gssize) n);
+  g_array_set_size (p->at, (guint) (old + n));
+  for (gsize k = 0; k < n; k++)
+    g_array_index (p->at, int, old + k) = at;
 }
 
 static gboolean
@@ -50,8 +51,8 @@ plain (const char *text, Plain *p)
   GArray *frac = g_array_new (FALSE, FALSE, sizeof (int)); /* depth of a \frac's first brace */
   int     depth = 0, pending = 0;                          /* arguments still to open */
 
-  p->s = g_string_new (NULL);
-  p->at = g_array_new (FALSE, FALSE, sizeof (int));
+  p->s = g_string_sized_new (strlen (text) + 16);
+  p->at = g_array_sized_new (FALSE, FALSE, sizeof (int), (guint) strlen (text) + 16);
   while (*c != '\0')
     {
       /* (every entry of the map starts with a backslash, a dollar or a UTF-8 lead byte) */
