@@ -485,6 +485,23 @@ test_cli (void)
       g_assert_cmpint (again->votes[1 * again->m + dup], ==, 0); /* record 2, after record 1 */
       after = assay_signals_read (store, 1, &error);
       g_assert_true (after->duplicates_reused);
+      /* a cache written by hand (nested past any sense, or not a list of ids): found again */
+      {
+        const char *bad[] = { "[1.5, \"x\", null, [2]]", "[{\"id\": 1}]", "7", NULL };
+        g_autofree char *opening = g_strnfill (100000, '['), *closing = g_strnfill (100000, ']');
+        g_autofree char *deep = g_strconcat (opening, closing, NULL);
+        for (int b = 0; b < 4; b++)
+          {
+            g_autoptr (AssaySignals) tampered = NULL;
+            sqlite3_stmt *u = assay_store_prepare (store, "UPDATE signal_cache SET data = ? WHERE dataset_id = 1", NULL);
+            sqlite3_bind_text (u, 1, b < 3 ? bad[b] : deep, -1, SQLITE_TRANSIENT);
+            g_assert_cmpint (sqlite3_step (u), ==, SQLITE_DONE);
+            sqlite3_reset (u);
+            tampered = assay_signals_read (store, 1, &error);
+            g_assert_no_error (error);
+            g_assert_false (tampered->duplicates_reused);
+          }
+      }
       g_assert_true (assay_store_exec (store, "UPDATE gen_records SET edited = NULL WHERE id = 2", &error));
     }
   }

@@ -339,18 +339,29 @@ duplicates (AssayStore *store, gint64 dataset, GHashTable *row_of, Raw *raw, con
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, dataset);
   sqlite3_bind_text (stmt, 2, fingerprint, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) == SQLITE_TEXT)
     {
-      g_autoptr (JsonNode) node = json_from_string ((const char *) sqlite3_column_text (stmt, 0), NULL);
-      if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+      /* a list of record ids; anything else (a cache written by hand) is found again */
+      g_autoptr (JsonParser) parser = json_parser_new ();
+      JsonNode *root;
+      if (assay_json_parser_load (parser, (const char *) sqlite3_column_text (stmt, 0), -1, NULL)
+          && (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_ARRAY (root))
         {
-          JsonArray *a = json_node_get_array (node);
-          for (guint k = 0; k < json_array_get_length (a); k++)
+          JsonArray *a = json_node_get_array (root);
+          gboolean   ok = TRUE;
+          for (guint k = 0; ok && k < json_array_get_length (a); k++)
             {
-              gint64 id = json_array_get_int_element (a, k);
-              g_array_append_val (found, id);
+              JsonNode *e = json_array_get_element (a, k);
+              ok = JSON_NODE_HOLDS_VALUE (e) && json_node_get_value_type (e) == G_TYPE_INT64;
+              if (ok)
+                {
+                  gint64 id = json_node_get_int (e);
+                  g_array_append_val (found, id);
+                }
             }
-          *reused = TRUE;
+          *reused = ok;
+          if (!ok)
+            g_array_set_size (found, 0);
         }
     }
   sqlite3_reset (stmt);

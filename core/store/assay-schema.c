@@ -368,7 +368,7 @@ static const AssayMigration migrations[] = {
     /* What a signal that depends only on the records' texts found, kept until they change:
      * kind names the signal ("duplicate"), fingerprint hashes the texts it read and its
      * settings, data is its result (JSON). A cache: losing it costs only time. */
-    "CREATE TABLE signal_cache ("
+    "CREATE TABLE IF NOT EXISTS signal_cache ("
     "  dataset_id INTEGER NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,"
     "  kind TEXT NOT NULL,"
     "  fingerprint TEXT NOT NULL,"
