@@ -439,6 +439,33 @@ test_traces_cli (void)
       g_autoptr (JsonObject) f = assay_test_cli_json (fit, 0, NULL);
       g_assert_nonnull (assay_test_signal_named (f, "score:causal-cli:certainty"));
     }
+    /* the GSM8K traces: those longer than the model's 512 positions are left out and counted;
+     * a name of its own keeps another model's scores apart; a name that is not one is refused */
+    {
+      g_autofree char *long_dir = assay_test_path ("causal-cli-1600");
+      AssayTestLmSpec wide = causal;
+      g_autoptr (AssayTestLm) lm1600 = NULL;
+      const char *all_long[] = { "traces", "reward", "-w", ws, "--model", lm_dir, "--dataset", "1", NULL };
+      const char *traces[] = { "traces", "reward", "-w", ws, "--model", long_dir, "--dataset", "1", "--name", "other",
+                               "--json", NULL };
+      const char *bad[] = { "traces", "reward", "-w", ws, "--model", lm_dir, "--dataset", "1", "--name", "a/b", NULL };
+      g_autoptr (JsonObject) t = NULL;
+      g_autofree char *err = NULL, *err_long = NULL;
+      wide.max_positions = 1600; /* (byte tokens: most GSM8K traces fit, the longest do not) */
+      lm1600 = assay_test_lm_write (long_dir, &wide, 10);
+      assay_test_cli_json (all_long, 1, &err_long);
+      g_assert_nonnull (strstr (err_long, "longer than the model reads"));
+      t = assay_test_cli_json (traces, 0, NULL);
+      g_test_message ("self-certainty on 24 GSM8K traces: %lld scored, %lld too long",
+                      (long long) json_object_get_int_member (t, "records"), (long long) json_object_get_int_member (t, "too_long"));
+      g_assert_cmpint (json_object_get_int_member (t, "records") + json_object_get_int_member (t, "too_long"), ==, 24);
+      g_assert_cmpint (json_object_get_int_member (t, "too_long"), >, 0);
+      g_assert_cmpint (assay_store_query_int (store, "SELECT count(*) FROM gen_records WHERE dataset_id = 1 AND "
+                                                     "json_extract (scores, '$.\"other:certainty\"') IS NOT NULL", 0), ==,
+                       json_object_get_int_member (t, "records"));
+      assay_test_cli_json (bad, 1, &err);
+      g_assert_nonnull (strstr (err, "letters, digits"));
+    }
   }
   {
     /* a file for a folder, an encoder, a dataset that is not there */

@@ -96,8 +96,8 @@ verb_credit (AssayCliCommon *common, int argc, char **argv)
 static int
 verb_reward (AssayCliCommon *common, int argc, char **argv)
 {
-  AssayTraceRewardOptions options = { NULL, 0, 0.5 };
-  g_autofree char *model = NULL;
+  AssayTraceRewardOptions options = { NULL, 0, 0.5, NULL };
+  g_autofree char *model = NULL, *name = NULL;
   gint64   dataset = 0;
   double   threshold = 0.5;
   const GOptionEntry entries[] = {
@@ -105,6 +105,7 @@ verb_reward (AssayCliCommon *common, int argc, char **argv)
       N_("Reward model folder: Qwen2ForProcessRewardModel (per step), a ForSequenceClassification ORM, or a causal LM (self-certainty)"), N_("DIR") },
     { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("Dataset of traces or records"), N_("ID") },
     { "threshold", 0, 0, G_OPTION_ARG_DOUBLE, &threshold, N_("PRM: the first step below this P(right) is the first error (default 0.5)"), N_("P") },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("Name of the scores (default: the model folder's name)"), N_("NAME") },
     { NULL }
   };
   g_autoptr (AssayStore) store = NULL;
@@ -124,6 +125,7 @@ verb_reward (AssayCliCommon *common, int argc, char **argv)
   options.model = model;
   options.dataset = dataset;
   options.threshold = threshold;
+  options.name = name;
   job = assay_trace_reward_job_new (&options);
   if ((status = assay_cli_finish_job (common, job, &result)) != ASSAY_CLI_OK)
     return status;

@@ -103,7 +103,7 @@ best_of_n (GArray *rows, gboolean prm, JsonObject *out)
 static char *
 model_name (const char *dir)
 {
-  g_autofree char *trimmed = g_strdup (dir);
+  g_autofree char *trimmed = g_canonicalize_filename (dir, NULL);
   char *base;
 
   while (strlen (trimmed) > 1 && trimmed[strlen (trimmed) - 1] == G_DIR_SEPARATOR)
@@ -185,9 +185,9 @@ fail:
  * the prompt, as credit runs read it): rows get score = the mean, n = 1; records without a text
  * are left out. */
 static gboolean
-certainty_scores (AssayStore *store, const AssayTraceRewardOptions *o, AssayBackend *backend, GArray *rows,
-                  void (*progress) (double, const char *, gpointer), gpointer progress_data, GCancellable *cancellable,
-                  GError **error)
+certainty_scores (AssayStore *store, const AssayTraceRewardOptions *o, AssayBackend *backend, int max_positions,
+                  GArray *rows, guint *too_long, void (*progress) (double, const char *, gpointer), gpointer progress_data,
+                  GCancellable *cancellable, GError **error)
 {
   g_autoptr (AssayLmPair) pair = assay_lm_pair_open (o->model, NULL, error);
   g_autoptr (GPtrArray) texts = g_ptr_array_new ();
@@ -220,6 +220,13 @@ certainty_scores (AssayStore *store, const AssayTraceRewardOptions *o, AssayBack
                        local->message);
           ok = FALSE;
           break;
+        }
+      if (max_positions > 0 && (int) t.ids->len > max_positions)
+        {
+          /* longer than the model reads: left out, counted */
+          (*too_long)++;
+          assay_lm_text_clear (&t);
+          continue;
         }
       s.correct = sqlite3_column_type (stmt, 4) == SQLITE_NULL ? -1 : sqlite3_column_int (stmt, 4) != 0;
       s.prompt = g_strdup (prompt);
@@ -266,15 +273,28 @@ assay_trace_reward (AssayStore *store, const AssayTraceRewardOptions *o, AssayBa
   g_autoptr (GTimer) timer = g_timer_new ();
   g_autoptr (GArray) rows = g_array_new (FALSE, TRUE, sizeof (Scored));
   g_autoptr (JsonObject) out = json_object_new ();
-  g_autofree char *name = model_name (o->model);
+  g_autofree char *name = o->name != NULL ? g_strdup (o->name) : model_name (o->model);
   g_autofree char *area = NULL;
   sqlite3_stmt *stmt;
   gboolean prm, certainty;
+  int max_positions = 0;
   gint64 total, run = 0;
   guint too_long = 0;
   int rc;
   gboolean ok = TRUE;
 
+  for (const char *c = name; *c != '\0'; c++)
+    if (!g_ascii_isalnum (*c) && *c != '.' && *c != '-' && *c != '_')
+      {
+        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
+                     _("the scores' name “%s” may hold letters, digits, dots, dashes and underscores only"), name);
+        return NULL;
+      }
+  if (*name == '\0' || g_str_equal (name, ".") || g_str_equal (name, ".."))
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, _("the scores need a name (--name)"));
+      return NULL;
+    }
   if (!assay_store_get_dataset (store, o->dataset, &area, NULL, error))
     return NULL;
   if (!g_str_equal (area, "gen"))
@@ -288,6 +308,7 @@ assay_trace_reward (AssayStore *store, const AssayTraceRewardOptions *o, AssayBa
     g_autofree char *config = g_build_filename (o->model, "config.json", NULL);
     g_autoptr (AssayLmConfig) c = g_file_test (config, G_FILE_TEST_IS_REGULAR) ? assay_lm_config_load (config, NULL) : NULL;
     certainty = c != NULL && c->reward_head == ASSAY_LM_REWARD_NONE && !c->no_head && !assay_lm_arch_is_encoder (c->arch);
+    max_positions = c != NULL ? c->max_positions : 0;
   }
   if (!certainty && (rm = assay_reward_model_open (o->model, backend, error)) == NULL)
     return NULL;
@@ -299,7 +320,7 @@ assay_trace_reward (AssayStore *store, const AssayTraceRewardOptions *o, AssayBa
   }
   if (certainty)
     {
-      ok = certainty_scores (store, o, backend, rows, progress, progress_data, cancellable, error);
+      ok = certainty_scores (store, o, backend, max_positions, rows, &too_long, progress, progress_data, cancellable, error);
       rc = SQLITE_DONE;
       stmt = NULL;
     }
@@ -372,6 +393,13 @@ assay_trace_reward (AssayStore *store, const AssayTraceRewardOptions *o, AssayBa
     sqlite3_reset (stmt);
   if (ok && rc != SQLITE_DONE)
     ok = assay_store_set_error (store, error, "gen_records");
+  if (ok && rows->len == 0 && too_long > 0)
+    {
+      g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_TOO_LONG,
+                   _("dataset %lld: every one of its %u records is longer than the model reads"),
+                   (long long) o->dataset, too_long);
+      ok = FALSE;
+    }
   if (ok && rows->len == 0)
     {
       g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT,
@@ -461,6 +489,7 @@ static void
 options_free (AssayTraceRewardOptions *o)
 {
   g_free ((char *) o->model);
+  g_free ((char *) o->name);
   g_free (o);
 }
 
@@ -473,5 +502,6 @@ assay_trace_reward_job_new (const AssayTraceRewardOptions *options)
 
   *copy = *options;
   copy->model = g_strdup (options->model);
+  copy->name = g_strdup (options->name);
   return assay_job_new ("traces-reward", title, ASSAY_JOB_LANE_COMPUTE, reward_run, copy, (GDestroyNotify) options_free);
 }

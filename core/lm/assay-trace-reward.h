@@ -3,12 +3,13 @@
  *
  * A process reward model scores every trace with steps: P(step right) per step; its records'
  * model scores get NAME:min, NAME:last and NAME:prod (the aggregations of best-of-N selection)
- * and NAME:steps (the list), NAME the model folder's name. Its predicted first error is the
+ * and NAME:steps (the list), NAME the model folder's name (or options->name). Its predicted first error is the
  * first step with P(right) below the threshold (0.5, the usual rule); on traces with a labelled
  * first error, ProcessBench's F1 (harmonic mean of the accuracies on erroneous and on correct
  * traces). An outcome reward model scores every record with a prompt and a text: NAME (its
  * first label's logit). A causal language model (no reward head) gives every record with a text
- * NAME:certainty, its mean self-certainty KL(U || p) over the response's tokens after the prompt
+ * NAME:certainty (records longer than the model's positions left out and counted as too_long),
+ * its mean self-certainty KL(U || p) over the response's tokens after the prompt
  * ("Scalable Best-of-N Selection via Self-Certainty"; the response as credit runs read it). The
  * scores feed the label model ("signals fit") as score:NAME:... signals. A run (area traces,
  * kind prm, orm or certainty) keeps the settings and the evaluation. */
@@ -28,6 +29,7 @@ typedef struct
   const char *model;
   gint64      dataset;
   double      threshold; /* 0.5 */
+  const char *name;      /* the scores' name (letters, digits, . - _), or NULL: the folder's */
 } AssayTraceRewardOptions;
 
 /* {"run", "kind": "prm" | "orm" | "certainty", "model", "name", "records", "seconds",
