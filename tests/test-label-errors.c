@@ -621,6 +621,36 @@ test_rare_label (void)
   g_assert_cmpuint (rare_missing, ==, 0);
 }
 
+/* Texts that say nothing of their labels (all the same): the probabilities are flat, and no
+ * document is said to carry a wrong label (a third of them were) */
+static void
+test_flat (void)
+{
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("label-errors-flat.assay");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) jsonl = g_string_new (NULL);
+  g_autoptr (JsonObject) r = NULL;
+  g_autofree char *path = NULL;
+  AssayXmtcErrorOptions options;
+
+  for (guint i = 0; i < 60; i++)
+    g_string_append_printf (jsonl, "{\"id\": \"d%u\", \"text\": \"the same report again\", \"labels\": [\"%s\"]}\n", i,
+                            names[i % 3]);
+  path = assay_test_write_file ("flat.jsonl", jsonl->str);
+  {
+    AssayXmtcImportOptions io;
+    AssayXmtcImportResult  ir;
+    assay_xmtc_import_options_init (&io);
+    io.format = ASSAY_XMTC_FORMAT_JSONL;
+    g_assert_true (assay_xmtc_import (store, path, &io, &ir, NULL, NULL, NULL, &error));
+    g_assert_no_error (error);
+  }
+  assay_xmtc_error_options_init (&options);
+  r = assay_xmtc_label_errors (store, 1, &options, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (r, "errors")), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -631,5 +661,6 @@ main (int argc, char **argv)
   g_test_add_func ("/label-errors/nearest-rows", test_nearest_rows);
   g_test_add_func ("/label-errors/embeddings-model", test_embeddings_model);
   g_test_add_func ("/label-errors/rare-label", test_rare_label);
+  g_test_add_func ("/label-errors/flat", test_flat);
   return g_test_run ();
 }

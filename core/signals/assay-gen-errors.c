@@ -303,6 +303,9 @@ assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorO
     {
       guint i = g_array_index (cl->issues, guint, k), best = assay_cl_suggested (prob + (gsize) i * L, L, given[i]);
       Found f;
+      /* only where the model prefers another label (flat probabilities suggest nothing) */
+      if (!(prob[(gsize) i * L + best] > prob[(gsize) i * L + given[i]] + 1e-9))
+        continue;
       f.row = i;
       f.suggested = (int) best;
       f.score = cl->quality[i];

@@ -343,6 +343,10 @@ assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcEr
           {
             guint i = g_array_index (r->issues, guint, k), best = assay_cl_suggested (prob + (gsize) i * L, L, given[i]);
             Found e;
+            /* only where the model prefers another label (texts that tell the labels apart no
+             * better than chance give flat probabilities: nothing to suggest) */
+            if (!(prob[(gsize) i * L + best] > prob[(gsize) i * L + given[i]] + 1e-9))
+              continue;
             e.doc = i;
             e.label = given[i];
             e.given = TRUE;
