@@ -651,6 +651,59 @@ test_flat (void)
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (r, "errors")), ==, 0);
 }
 
+/* Every text carries the same common words, and five carry nothing else: those five are nobody's
+ * neighbour (a text of common words only stood beside a fifth of the errors) */
+static void
+test_common_words (void)
+{
+  g_autoptr (AssayStore) store = assay_test_fresh_store ("label-errors-common.assay");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GRand) rng = g_rand_new_with_seed (12);
+  g_autoptr (GString) jsonl = g_string_new (NULL);
+  g_autoptr (JsonObject) r = NULL;
+  g_autofree char *path = NULL;
+  AssayXmtcErrorOptions options;
+  JsonArray *errors;
+  guint near = 0;
+
+  for (guint i = 0; i < 240; i++)
+    {
+      guint topic = i % 3, given = i % 12 == 5 ? (topic + 1) % 3 : topic;
+      g_autoptr (GString) text = topic_text (rng, topic);
+      g_string_append_printf (jsonl, "{\"id\": \"doc-%u\", \"text\": \"the %sof the and\", \"labels\": [\"%s\"]}\n", i,
+                              text->str, names[given]);
+    }
+  for (guint i = 0; i < 5; i++)
+    g_string_append_printf (jsonl, "{\"id\": \"common-%u\", \"text\": \"the of the and\", \"labels\": [\"%s\"]}\n", i,
+                            names[i % 3]);
+  path = assay_test_write_file ("common.jsonl", jsonl->str);
+  {
+    AssayXmtcImportOptions io;
+    AssayXmtcImportResult  ir;
+    assay_xmtc_import_options_init (&io);
+    io.format = ASSAY_XMTC_FORMAT_JSONL;
+    g_assert_true (assay_xmtc_import (store, path, &io, &ir, NULL, NULL, NULL, &error));
+    g_assert_no_error (error);
+  }
+  assay_xmtc_error_options_init (&options);
+  r = assay_xmtc_label_errors (store, 1, &options, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  errors = json_object_get_array_member (r, "errors");
+  g_assert_cmpuint (json_array_get_length (errors), >=, 10);
+  for (guint k = 0; k < json_array_get_length (errors); k++)
+    {
+      JsonObject *e = json_array_get_object_element (errors, k);
+      JsonArray  *n = json_object_get_array_member (e, "neighbours");
+      for (guint z = 0; z < json_array_get_length (n); z++)
+        {
+          g_assert_false (g_str_has_prefix (json_object_get_string_member (json_array_get_object_element (n, z), "document"),
+                                            "common-"));
+          near++;
+        }
+    }
+  g_assert_cmpuint (near, >=, 2 * json_array_get_length (errors));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -662,5 +715,6 @@ main (int argc, char **argv)
   g_test_add_func ("/label-errors/embeddings-model", test_embeddings_model);
   g_test_add_func ("/label-errors/rare-label", test_rare_label);
   g_test_add_func ("/label-errors/flat", test_flat);
+  g_test_add_func ("/label-errors/common-words", test_common_words);
   return g_test_run ();
 }

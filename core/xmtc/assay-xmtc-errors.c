@@ -230,7 +230,34 @@ assay_label_error_neighbours (AssayCsr *x, const guint *rows, guint n, const Ass
   GPtrArray        *out = g_ptr_array_new_with_free_func ((GDestroyNotify) json_array_unref);
 
   if (ne > 0)
-    assay_csr_nearest_rows (x, rows, ne, k_nn, nn, sim);
+    {
+      /* words in half the rows or more ("the", "of") are left out, the rows normalised again:
+       * a text of such words alone is nobody's neighbour */
+      g_autofree guint *df = g_new0 (guint, MAX (x->n_cols, 1));
+      g_autoptr (AssayCsr) kept = assay_csr_new (x->n_cols);
+      g_autofree guint32 *idx = NULL;
+      g_autofree float *val = NULL;
+      gsize widest = 0;
+      for (gsize p = 0; p < assay_csr_nnz (x); p++)
+        df[x->indices[p]]++;
+      for (guint i = 0; i < x->n_rows; i++)
+        widest = MAX (widest, x->indptr[i + 1] - x->indptr[i]);
+      idx = g_new (guint32, MAX (widest, 1));
+      val = g_new (float, MAX (widest, 1));
+      for (guint i = 0; i < x->n_rows; i++)
+        {
+          guint m = 0;
+          for (gsize p = x->indptr[i]; p < x->indptr[i + 1]; p++)
+            if (x->n_rows < 10 || 2 * df[x->indices[p]] < x->n_rows)
+              {
+                idx[m] = x->indices[p];
+                val[m++] = x->data[p];
+              }
+          assay_csr_append_row (kept, idx, val, m);
+        }
+      assay_csr_normalize_rows (kept);
+      assay_csr_nearest_rows (kept, rows, ne, k_nn, nn, sim);
+    }
   for (guint k = 0; k < ne; k++)
     {
       JsonArray *near = json_array_new ();

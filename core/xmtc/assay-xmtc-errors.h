@@ -95,7 +95,8 @@ double     *assay_label_error_probabilities (AssayStore                  *store,
                                              GCancellable                *cancellable,
                                              GError                     **error);
 /* Evidence: for each of the first options->evidence_limit of n errors (rows: their rows of x, in
- * rank order), its options->neighbours nearest other rows of x by cosine, each made an object by
+ * rank order), its options->neighbours nearest other rows of x by cosine (over the columns found
+ * in fewer than half the rows: common words say nothing of a label), each made an object by
  * entry; an array per error (fewer than n when limited; none without neighbours). */
 GPtrArray  *assay_label_error_neighbours (AssayCsr                    *x,
                                           const guint                 *rows,
