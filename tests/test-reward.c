@@ -479,7 +479,7 @@ test_traces_cli (void)
     assay_test_cli_json (args, 1, &err);
     g_assert_nonnull (strstr (err, "not a model folder"));
     assay_test_cli_json (args2, 1, &err2);
-    g_assert_nonnull (strstr (err2, "not a reward model"));
+    g_assert_nonnull (strstr (err2, "neither a reward model"));
     assay_test_cli_json (args3, 1, &err3);
     g_assert_nonnull (strstr (err3, "9"));
   }

@@ -309,6 +309,15 @@ assay_trace_reward (AssayStore *store, const AssayTraceRewardOptions *o, AssayBa
     g_autoptr (AssayLmConfig) c = g_file_test (config, G_FILE_TEST_IS_REGULAR) ? assay_lm_config_load (config, NULL) : NULL;
     certainty = c != NULL && c->reward_head == ASSAY_LM_REWARD_NONE && !c->no_head && !assay_lm_arch_is_encoder (c->arch);
     max_positions = c != NULL ? c->max_positions : 0;
+    if (c != NULL && c->reward_head == ASSAY_LM_REWARD_NONE && !certainty)
+      {
+        g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_UNSUPPORTED,
+                     _("%s: %s is neither a reward model (LlamaForSequenceClassification, "
+                       "Qwen2ForSequenceClassification, Qwen2ForProcessRewardModel) nor a causal language model with "
+                       "its head (whose self-certainty would be scored)"),
+                     o->model, c->architecture != NULL ? c->architecture : "the model");
+        return NULL;
+      }
   }
   if (!certainty && (rm = assay_reward_model_open (o->model, backend, error)) == NULL)
     return NULL;
