@@ -2245,13 +2245,14 @@ chosen_fit_done_cb (AssayGenerationsPage *self)
 
 /* The signals window asks for a fit by the other label model: it becomes the dataset's */
 static void
-label_model_chosen_cb (AssaySignalsWindow *window, gboolean matrix_completion, AssayGenerationsPage *self)
+label_model_chosen_cb (AssaySignalsWindow *window, guint choice, AssayGenerationsPage *self)
 {
   g_autoptr (AssayJob) job = NULL;
   AssaySignalsFitOptions options;
 
   assay_signals_fit_options_init (&options);
-  options.matrix_completion = matrix_completion;
+  options.automatic = choice == 0;
+  options.matrix_completion = choice == 2;
   job = assay_signals_fit_job_new (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (window), "dataset")), &options);
   assay_signals_window_follow (window, job);
   g_signal_connect_object (job, "finished", G_CALLBACK (chosen_fit_done_cb), self, G_CONNECT_SWAPPED);

@@ -81,7 +81,7 @@ p_good_bar (double p)
 static void
 model_chosen_cb (AssaySignalsWindow *self)
 {
-  g_signal_emit (self, signals[SIGNAL_LABEL_MODEL_CHOSEN], 0, adw_combo_row_get_selected (self->model_row) == 1);
+  g_signal_emit (self, signals[SIGNAL_LABEL_MODEL_CHOSEN], 0, adw_combo_row_get_selected (self->model_row));
 }
 
 static void
@@ -104,22 +104,27 @@ assay_signals_window_set_fit (AssaySignalsWindow *self, JsonObject *fit)
   gint64 decided = assay_json_get_int (fit, "decided", 0);
 
   clear (self);
-  summary = g_strdup_printf (_("%s · %lld records, %lld decided by the reviewer · P(good) before any signal %.2f"),
+  summary = g_strdup_printf (_("%s%s · %lld records, %lld decided by the reviewer · P(good) before any signal %.2f"),
                              g_strcmp0 (json_object_get_string_member_with_default (fit, "label_model", NULL),
                                         "matrix-completion") == 0
                                ? _("Snorkel’s matrix completion") : _("Dawid–Skene EM"),
+                             g_strcmp0 (json_object_get_string_member_with_default (fit, "label_model_choice", "auto"),
+                                        "auto") == 0
+                               ? _(" (automatic: matrix completion until 20 records are decided, then Dawid–Skene EM)")
+                               : "",
                              (long long) assay_json_get_int (fit, "records", 0), (long long) decided,
                              assay_json_get_double (fit, "prior", 0));
   g = add_group (self, _("Label model"), summary);
   {
-    /* the other model, fitted on request (the page runs it) */
-    const char *const names[] = { _("Dawid–Skene EM"), _("Matrix completion (Snorkel)"), NULL };
-    gboolean mc = g_strcmp0 (json_object_get_string_member_with_default (fit, "label_model", NULL), "matrix-completion") == 0;
+    /* another choice, fitted on request (the page runs it) */
+    const char *const names[] = { _("Automatic"), _("Dawid–Skene EM"), _("Matrix completion (Snorkel)"), NULL };
+    const char *choice = json_object_get_string_member_with_default (fit, "label_model_choice", "auto");
     GtkStringList *list = gtk_string_list_new (names);
     self->model_row = ADW_COMBO_ROW (adw_combo_row_new ());
-    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->model_row), _("Fitted by"));
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->model_row), _("Label model"));
     adw_combo_row_set_model (self->model_row, G_LIST_MODEL (list));
-    adw_combo_row_set_selected (self->model_row, mc ? 1 : 0);
+    adw_combo_row_set_selected (self->model_row, g_str_equal (choice, "dawid-skene") ? 1
+                                                 : g_str_equal (choice, "matrix-completion") ? 2 : 0);
     g_object_unref (list);
     g_signal_connect_swapped (self->model_row, "notify::selected", G_CALLBACK (model_chosen_cb), self);
     adw_preferences_group_add (g, GTK_WIDGET (self->model_row));
@@ -229,10 +234,10 @@ assay_signals_window_follow (AssaySignalsWindow *self, AssayJob *job)
 }
 
 void
-assay_signals_window_choose_label_model (AssaySignalsWindow *self, gboolean matrix_completion)
+assay_signals_window_choose_label_model (AssaySignalsWindow *self, guint choice)
 {
-  g_return_if_fail (self->model_row != NULL);
-  adw_combo_row_set_selected (self->model_row, matrix_completion ? 1 : 0);
+  g_return_if_fail (self->model_row != NULL && choice <= 2);
+  adw_combo_row_set_selected (self->model_row, choice);
 }
 
 guint
@@ -256,9 +261,10 @@ assay_signals_window_class_init (AssaySignalsWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->finalize = assay_signals_window_finalize;
-  /* ::label-model-chosen (gboolean matrix_completion): the user asks for a fit by that model */
+  /* ::label-model-chosen (guint choice: 0 automatic, 1 Dawid-Skene, 2 matrix completion): the
+   * user asks for a fit so */
   signals[SIGNAL_LABEL_MODEL_CHOSEN] = g_signal_new ("label-model-chosen", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                                     0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+                                                     0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 

@@ -17,8 +17,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (AssaySignalsWindow, assay_signals_window, ASSAY, SIGNALS_WINDOW, AdwWindow)
 
 AssaySignalsWindow *assay_signals_window_new (GtkWindow *parent);
-/* ::label-model-chosen (gboolean matrix_completion) asks the owner for a fit by the label model
- * the user picked; follow its job to show it. */
+/* ::label-model-chosen (guint choice: 0 automatic, 1 Dawid-Skene EM, 2 matrix completion) asks
+ * the owner for a fit so; follow its job to show it. */
 /* Shows the fit of a running (or finished) signals-fit job when it ends */
 void                assay_signals_window_follow (AssaySignalsWindow *self, AssayJob *job);
 /* Shows a fit: the object of assay_signals_fit */
@@ -26,7 +26,7 @@ void                assay_signals_window_set_fit (AssaySignalsWindow *self, Json
 /* Shows why there is none */
 void                assay_signals_window_set_error (AssaySignalsWindow *self, const char *message);
 guint               assay_signals_window_get_n_signals (AssaySignalsWindow *self);
-/* Picks the label model as the user would (FALSE Dawid-Skene, TRUE matrix completion) */
-void                assay_signals_window_choose_label_model (AssaySignalsWindow *self, gboolean matrix_completion);
+/* Picks the label model as the user would (0 automatic, 1 Dawid-Skene, 2 matrix completion) */
+void                assay_signals_window_choose_label_model (AssaySignalsWindow *self, guint choice);
 
 G_END_DECLS

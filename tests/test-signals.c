@@ -198,9 +198,21 @@ test_fit_processbench (void)
       g_assert_cmpuint (flagged, >=, 10);
       g_assert_cmpuint (flagged_bad, ==, flagged);
 
+      /* (Dawid-Skene chosen: the automatic default fits matrix completion below 20 decisions) */
       assay_signals_fit_options_init (&o);
+      o.automatic = FALSE;
       plain = assay_signals_fit (store, dataset, &o, NULL, &error);
       g_assert_no_error (error);
+      {
+        /* the automatic choice: matrix completion without decisions */
+        AssaySignalsFitOptions ao;
+        g_autoptr (JsonObject) a = NULL;
+        assay_signals_fit_options_init (&ao);
+        a = assay_signals_fit (store, dataset, &ao, NULL, &error);
+        g_assert_no_error (error);
+        g_assert_cmpstr (json_object_get_string_member (a, "label_model"), ==, "matrix-completion");
+        g_assert_cmpstr (json_object_get_string_member (a, "label_model_choice"), ==, "auto");
+      }
       /* 100 decisions: every tenth record, from the truth */
       for (guint i = 0; i < s->n; i += s->n / 100)
         {
@@ -210,6 +222,15 @@ test_fit_processbench (void)
         }
       decided = assay_signals_fit (store, dataset, &o, NULL, &error);
       g_assert_no_error (error);
+      {
+        /* ... and Dawid-Skene from 20 decisions on */
+        AssaySignalsFitOptions ao;
+        g_autoptr (JsonObject) a = NULL;
+        assay_signals_fit_options_init (&ao);
+        a = assay_signals_fit (store, dataset, &ao, NULL, &error);
+        g_assert_no_error (error);
+        g_assert_cmpstr (json_object_get_string_member (a, "label_model"), ==, "dawid-skene");
+      }
       for (int round = 0; round < 2; round++)
         {
           JsonObject *fit = round == 0 ? plain : decided;
@@ -230,6 +251,7 @@ test_fit_processbench (void)
       {
         AssaySignalsFitOptions mo;
         assay_signals_fit_options_init (&mo);
+        mo.automatic = FALSE;
         mo.matrix_completion = TRUE;
         for (int round = 0; round < 2; round++)
           {
@@ -290,6 +312,7 @@ test_noise_signal (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (GRand) r = g_rand_new_with_seed (9);
   g_autoptr (JsonObject) plain = NULL, decided = NULL;
+  AssaySignalsFitOptions ds;
   sqlite3_stmt *stmt;
 
   if (ws == NULL)
@@ -304,11 +327,13 @@ test_noise_signal (void)
       sqlite3_bind_int64 (stmt, 2, id);
       g_assert_true (assay_store_step_done (store, stmt, &error));
     }
-  plain = assay_signals_fit (store, 1, NULL, NULL, &error);
+  assay_signals_fit_options_init (&ds);
+  ds.automatic = FALSE; /* (Dawid-Skene is the subject here) */
+  plain = assay_signals_fit (store, 1, &ds, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (assay_store_exec (store, "UPDATE gen_records SET status = CASE WHEN step_label = -1 THEN 'accepted' "
                                           "ELSE 'rejected' END WHERE dataset_id = 1 AND id % 4 = 0", &error));
-  decided = assay_signals_fit (store, 1, NULL, NULL, &error);
+  decided = assay_signals_fit (store, 1, &ds, NULL, &error);
   g_assert_no_error (error);
   for (int round = 0; round < 2; round++)
     {
@@ -331,6 +356,7 @@ test_noise_signal (void)
       g_autoptr (JsonObject) fit = NULL;
       JsonObject *ev;
       assay_signals_fit_options_init (&mo);
+      mo.automatic = FALSE;
       mo.matrix_completion = TRUE;
       mo.use_decisions = round == 1;
       fit = assay_signals_fit (store, 1, &mo, NULL, &error);

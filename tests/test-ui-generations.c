@@ -1318,16 +1318,22 @@ check_doubt (AssayWindow *window, gpointer data)
     g_assert_cmpint (gdk_texture_get_width (small), <=, 800);
     assay_test_save_screenshot (small, "signals-window-800x600.png");
   }
-  /* the other label model, chosen in the window: fitted, shown, and the dataset's from now on */
-  assay_signals_window_choose_label_model (signals, TRUE);
-  for (int i = 0; i < 400 && !assay_test_find_label (GTK_WIDGET (signals), "Snorkel’s matrix completion ·"); i++)
+  /* one decision: the automatic choice fitted matrix completion; Dawid-Skene chosen in the window
+   * is fitted, shown, and the dataset's from now on; then automatic again */
+  g_assert_true (assay_test_find_label (GTK_WIDGET (signals), "Snorkel’s matrix completion (automatic"));
+  assay_signals_window_choose_label_model (signals, 1);
+  for (int i = 0; i < 400 && !assay_test_find_label (GTK_WIDGET (signals), "Dawid–Skene EM ·"); i++)
     assay_test_wait (25);
-  g_assert_true (assay_test_find_label (GTK_WIDGET (signals), "Snorkel’s matrix completion ·"));
+  g_assert_true (assay_test_find_label (GTK_WIDGET (signals), "Dawid–Skene EM ·"));
   {
-    g_autofree char *sql = g_strdup_printf ("SELECT json_extract (params, '$.label_model') = 'matrix-completion' FROM runs "
+    g_autofree char *sql = g_strdup_printf ("SELECT json_extract (params, '$.label_model_choice') = 'dawid-skene' FROM runs "
                                             "WHERE id = %lld", (long long) assay_signals_current_run (store, 1));
     g_assert_cmpint (assay_store_query_int (store, sql, 0), ==, 1);
   }
+  assay_signals_window_choose_label_model (signals, 0);
+  for (int i = 0; i < 400 && !assay_test_find_label (GTK_WIDGET (signals), "Snorkel’s matrix completion (automatic"); i++)
+    assay_test_wait (25);
+  g_assert_true (assay_test_find_label (GTK_WIDGET (signals), "Snorkel’s matrix completion (automatic"));
   gtk_window_close (GTK_WINDOW (signals));
   gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
   assay_test_wait (500);

@@ -73,7 +73,8 @@ verb_fit (AssayCliCommon *common, int argc, char **argv)
     { "dataset", 0, 0, G_OPTION_ARG_INT64, &dataset, N_("Dataset of generated records or traces"), N_("ID") },
     { "no-decisions", 0, 0, G_OPTION_ARG_NONE, &no_decisions, N_("Fit without the reviewer's decisions"), NULL },
     { "label-model", 0, 0, G_OPTION_ARG_STRING, &label_model,
-      N_("dawid-skene (default: EM, dependent pairs modelled jointly) or matrix-completion (Snorkel's)"), N_("NAME") },
+      N_("auto (default: matrix-completion until 20 records are decided, then dawid-skene), dawid-skene (EM, "
+         "dependent pairs modelled jointly) or matrix-completion (Snorkel's)"), N_("NAME") },
     { NULL }
   };
   g_autoptr (AssayStore) store = NULL;
@@ -88,9 +89,8 @@ verb_fit (AssayCliCommon *common, int argc, char **argv)
     return assay_cli_usage (_("signals fit needs --dataset ID"));
   assay_signals_fit_options_init (&options);
   options.use_decisions = !no_decisions;
-  if (label_model != NULL && !g_str_equal (label_model, "dawid-skene") && !g_str_equal (label_model, "matrix-completion"))
-    return assay_cli_usage (_("unknown --label-model “%s”: use dawid-skene or matrix-completion"), label_model);
-  options.matrix_completion = g_strcmp0 (label_model, "matrix-completion") == 0;
+  if (label_model != NULL && !assay_signals_parse_label_model (label_model, &options))
+    return assay_cli_usage (_("unknown --label-model “%s”: use auto, dawid-skene or matrix-completion"), label_model);
   if ((store = assay_cli_open_workspace (common, &error)) == NULL)
     return assay_cli_fail (g_steal_pointer (&error));
   job = assay_signals_fit_job_new (dataset, &options);

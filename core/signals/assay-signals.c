@@ -575,6 +575,23 @@ assay_signals_fit_options_init (AssaySignalsFitOptions *options)
 {
   options->use_decisions = TRUE;
   options->matrix_completion = FALSE;
+  options->automatic = TRUE;
+}
+
+const char *
+assay_signals_label_model_choice (const AssaySignalsFitOptions *options)
+{
+  return options->automatic ? "auto" : options->matrix_completion ? "matrix-completion" : "dawid-skene";
+}
+
+gboolean
+assay_signals_parse_label_model (const char *name, AssaySignalsFitOptions *options)
+{
+  if (g_strcmp0 (name, "auto") != 0 && g_strcmp0 (name, "dawid-skene") != 0 && g_strcmp0 (name, "matrix-completion") != 0)
+    return FALSE;
+  options->automatic = g_str_equal (name, "auto");
+  options->matrix_completion = g_str_equal (name, "matrix-completion");
+  return TRUE;
 }
 
 static void
@@ -677,14 +694,19 @@ assay_signals_fit (AssayStore                   *store,
   g_autofree gint8 *truth = NULL;
   guint decided;
   gint64 run = 0;
+  gboolean mc;
 
   if (options == NULL)
     {
-      /* the label model of the dataset's current fit (a refit after decisions keeps it) */
-      g_autofree char *sql = g_strdup_printf ("SELECT json_extract (params, '$.label_model') = 'matrix-completion' "
+      /* the choice of the dataset's current fit (a refit after decisions keeps it); automatic
+       * when there is none */
+      g_autofree char *sql = g_strdup_printf ("SELECT CASE coalesce (json_extract (params, '$.label_model_choice'), "
+                                              "'auto') WHEN 'auto' THEN 0 WHEN 'dawid-skene' THEN 1 ELSE 2 END "
                                               "FROM runs WHERE id = %lld", (long long) assay_signals_current_run (store, dataset));
+      gint64 choice = assay_store_query_int (store, sql, 0);
       assay_signals_fit_options_init (&defaults);
-      defaults.matrix_completion = assay_store_query_int (store, sql, 0) == 1;
+      defaults.automatic = choice == 0;
+      defaults.matrix_completion = choice == 2;
       options = &defaults;
     }
   if ((s = assay_signals_read (store, dataset, error)) == NULL)
@@ -702,10 +724,14 @@ assay_signals_fit (AssayStore                   *store,
   v = assay_signals_votes (s);
   if (!options->use_decisions)
     v.known = NULL;
+  /* automatic: matrix completion until 20 records are decided (it takes the class balance as
+   * given and stays put where EM, without labels, can be pulled into one class by a noise
+   * signal), then EM with the decisions as labels */
+  mc = options->automatic ? (options->use_decisions ? s->n_known : 0) < 20 : options->matrix_completion;
   {
     AssayLabelModelOptions lo;
     assay_label_model_options_init (&lo);
-    lo.matrix_completion = options->matrix_completion;
+    lo.matrix_completion = mc;
     if ((model = assay_label_model_fit (&v, &lo, error)) == NULL)
       return NULL;
   }
@@ -720,7 +746,8 @@ assay_signals_fit (AssayStore                   *store,
     }
 
   json_object_set_int_member (o, "dataset", dataset);
-  json_object_set_string_member (o, "label_model", options->matrix_completion ? "matrix-completion" : "dawid-skene");
+  json_object_set_string_member (o, "label_model", mc ? "matrix-completion" : "dawid-skene");
+  json_object_set_string_member (o, "label_model_choice", assay_signals_label_model_choice (options));
   json_object_set_int_member (o, "records", s->n);
   json_object_set_int_member (o, "decided", decided);
   json_object_set_double_member (o, "prior", model->prior);
@@ -734,7 +761,7 @@ assay_signals_fit (AssayStore                   *store,
       voting += model->coverage[j] >= 0.05;
     /* (matrix completion takes the class balance as given: only the number of signals counts) */
     json_object_set_boolean_member (o, "identified",
-                                    decided >= 20 || (voting >= 3 && (options->matrix_completion
+                                    decided >= 20 || (voting >= 3 && (mc
                                                                       || (model->prior >= 0.03 && model->prior <= 0.97))));
   }
   if (s->duplicates_reused)
@@ -837,7 +864,8 @@ assay_signals_fit (AssayStore                   *store,
       json_object_set_object_member (o, "evaluation", ev);
     }
   json_object_set_boolean_member (params, "decisions", options->use_decisions);
-  json_object_set_string_member (params, "label_model", options->matrix_completion ? "matrix-completion" : "dawid-skene");
+  json_object_set_string_member (params, "label_model", mc ? "matrix-completion" : "dawid-skene");
+  json_object_set_string_member (params, "label_model_choice", assay_signals_label_model_choice (options));
   if (!store_fit (store, dataset, s, model, params, o, g_timer_elapsed (timer, NULL), &run, error))
     return NULL;
   json_object_set_int_member (o, "run", run);

@@ -67,11 +67,18 @@ typedef struct
   gboolean matrix_completion; /* FALSE: Dawid-Skene EM; TRUE: Snorkel's matrix-completion model
                             * (the decisions then give the class balance, fix their records and
                             * choose between mirror images; they do not enter its fit) */
+  gboolean automatic;      /* (the default) matrix completion while fewer than 20 records are
+                            * decided, Dawid-Skene EM from then on; matrix_completion unread */
 } AssaySignalsFitOptions;
 
-void assay_signals_fit_options_init (AssaySignalsFitOptions *options);
+void        assay_signals_fit_options_init (AssaySignalsFitOptions *options);
+/* "auto", "dawid-skene" or "matrix-completion" */
+const char *assay_signals_label_model_choice (const AssaySignalsFitOptions *options);
+/* Sets the choice from its name; FALSE for another name */
+gboolean    assay_signals_parse_label_model (const char *name, AssaySignalsFitOptions *options);
 
-/* {"run" (when stored), "dataset", "label_model": "dawid-skene" | "matrix-completion", "records",
+/* {"run" (when stored), "dataset", "label_model": "dawid-skene" | "matrix-completion" (the one
+ *  fitted), "label_model_choice": "auto" | "dawid-skene" | "matrix-completion", "records",
  *  "decided", "prior", "iterations", "converged", "cached": ["duplicate"] when the texts had not
  *  changed since the duplicates were last found,
  *  "identified": FALSE when fewer than 20 records are decided and either fewer than three
