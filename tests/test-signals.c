@@ -529,6 +529,15 @@ test_cli (void)
           }
       }
       g_assert_true (assay_store_exec (store, "UPDATE gen_records SET edited = NULL WHERE id = 2", &error));
+      /* a text without a word (punctuation only) says nothing either way */
+      {
+        g_autoptr (AssaySignals) punct = NULL;
+        g_assert_true (assay_store_exec (store, "UPDATE gen_records SET edited = '  ?! ... ' WHERE id = 3", &error));
+        punct = assay_signals_read (store, 1, &error);
+        g_assert_no_error (error);
+        g_assert_cmpint (punct->votes[2 * punct->m + dup], ==, -1);
+        g_assert_true (assay_store_exec (store, "UPDATE gen_records SET edited = NULL WHERE id = 3", &error));
+      }
     }
   }
   {

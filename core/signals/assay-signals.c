@@ -296,6 +296,18 @@ read_credit (AssayStore *store, gint64 dataset, GHashTable *row_of, GPtrArray *r
  * alone does not run MinHash again. *reused: whether the cache served. */
 #define DEDUP_THRESHOLD 0.8
 
+/* Whether text has a word as MinHash reads them (a letter or a digit) */
+static gboolean
+has_word (const char *text)
+{
+  if (text == NULL || !g_utf8_validate (text, -1, NULL))
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_isalnum (g_utf8_get_char (p)))
+      return TRUE;
+  return FALSE;
+}
+
 /* The fingerprint's start: gen dedup's settings */
 static GChecksum *
 texts_fingerprint_new (void)
@@ -481,8 +493,8 @@ assay_signals_read (AssayStore *store, gint64 dataset, GError **error)
       if (sqlite3_column_type (stmt, 2) != SQLITE_NULL)
         answer->value[i] = sqlite3_column_int (stmt, 2) != 0;
       arith->value[i] = arithmetic ((const char *) sqlite3_column_text (stmt, 3), text);
-      if (text != NULL && *text != '\0')
-        dup->value[i] = 1;
+      if (has_word ((const char *) sqlite3_column_text (stmt, 8)))
+        dup->value[i] = 1; /* (a text without a word is in no group of gen dedup's: it says nothing) */
       texts_fingerprint_add (texts, id, (const char *) sqlite3_column_text (stmt, 8));
       if (scores != NULL)
         {

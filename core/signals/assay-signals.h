@@ -14,7 +14,7 @@
  *                   extracted answer (prompts with three candidates or more)
  *   duplicate       bad for a record whose text is a near-duplicate of an earlier record's
  *                   (MinHash, estimated Jaccard of word 5-grams ≥ 0.8, as gen dedup), good for
- *                   the others with a text
+ *                   the others whose text (the edit where there is one) has a word
  *   R (run N), min step credit (run N), self-certainty (run N)
  *                   each token-credit run over the dataset: the trace's reward, its lowest
  *                   step reward and the policy's mean self-certainty
