@@ -221,6 +221,22 @@ topic_text (GRand *rng, guint topic)
   return text;
 }
 
+/* Writes jsonl to a file of that name and imports it as labelled documents (dataset 1 of a fresh
+ * store) */
+static void
+import_jsonl (AssayStore *store, const char *name, const char *jsonl)
+{
+  g_autofree char *path = assay_test_write_file (name, jsonl);
+  g_autoptr (GError) error = NULL;
+  AssayXmtcImportOptions io;
+  AssayXmtcImportResult  ir;
+
+  assay_xmtc_import_options_init (&io);
+  io.format = ASSAY_XMTC_FORMAT_JSONL;
+  g_assert_true (assay_xmtc_import (store, path, &io, &ir, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
 /* End to end: three topics of distinct words, 20 of 240 documents given the wrong topic; most
  * are found, and few right ones. A document's id is the one it was imported with. */
 static void
@@ -232,7 +248,6 @@ test_planted_corpus (void)
   g_autoptr (GString) jsonl = g_string_new (NULL);
   g_autoptr (GHashTable) planted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr (JsonObject) r = NULL;
-  g_autofree char *path = NULL;
   AssayXmtcErrorOptions options;
   JsonArray *errors;
   guint      hits = 0, near_total = 0, near_agree = 0;
@@ -249,15 +264,7 @@ test_planted_corpus (void)
       g_string_append_printf (jsonl, "{\"id\": \"doc-%u\", \"text\": \"%s\", \"labels\": [\"%s\"], \"split\": \"train\"}\n", i,
                               text->str, names[given]);
     }
-  path = assay_test_write_file ("planted.jsonl", jsonl->str);
-  {
-    AssayXmtcImportOptions io;
-    AssayXmtcImportResult  ir;
-    assay_xmtc_import_options_init (&io);
-    io.format = ASSAY_XMTC_FORMAT_JSONL;
-    g_assert_true (assay_xmtc_import (store, path, &io, &ir, NULL, NULL, NULL, &error));
-    g_assert_no_error (error);
-  }
+  import_jsonl (store, "planted.jsonl", jsonl->str);
   assay_xmtc_error_options_init (&options);
   options.baseline = TRUE;
   r = assay_xmtc_label_errors (store, 1, &options, NULL, NULL, NULL, &error);
@@ -440,7 +447,6 @@ test_embeddings_model (void)
   g_autoptr (GRand) rng = g_rand_new_with_seed (21);
   g_autoptr (GString) jsonl = g_string_new (NULL);
   g_autoptr (GHashTable) planted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autofree char *path = NULL;
   double centre[3][16];
   AssayXmtcErrorOptions options;
   sqlite3_stmt *stmt;
@@ -457,15 +463,7 @@ test_embeddings_model (void)
       g_string_append_printf (jsonl, "{\"id\": \"doc-%u\", \"text\": \"report number %u of the week\", \"labels\": "
                               "[\"%s\"], \"split\": \"train\"}\n", i, i % 7, names[given]);
     }
-  path = assay_test_write_file ("embed-planted.jsonl", jsonl->str);
-  {
-    AssayXmtcImportOptions io;
-    AssayXmtcImportResult  ir;
-    assay_xmtc_import_options_init (&io);
-    io.format = ASSAY_XMTC_FORMAT_JSONL;
-    g_assert_true (assay_xmtc_import (store, path, &io, &ir, NULL, NULL, NULL, &error));
-    g_assert_no_error (error);
-  }
+  import_jsonl (store, "embed-planted.jsonl", jsonl->str);
   g_assert_cmpint (assay_embeddings_latest_set (store, 1, "text", &error), ==, 0);
   g_assert_true (assay_store_exec (store, "INSERT INTO embedding_sets (id, dataset_id, key, model, settings, dim, dtype) "
                                           "VALUES (4, 1, 'k', 'test', '{\"field\": \"text\"}', 16, 'f32'), "
@@ -583,7 +581,6 @@ test_rare_label (void)
   g_autoptr (GRand) rng = g_rand_new_with_seed (4);
   g_autoptr (GString) jsonl = g_string_new (NULL);
   g_autoptr (JsonObject) r = NULL;
-  g_autofree char *path = NULL;
   AssayXmtcErrorOptions options;
   JsonArray *errors;
   guint rare_missing = 0;
@@ -595,15 +592,7 @@ test_rare_label (void)
       g_string_append_printf (jsonl, "{\"id\": \"doc-%u\", \"text\": \"%s\", \"labels\": [\"%s\"%s], \"split\": \"train\"}\n",
                               i, text->str, names[topic], i % 200 == 1 ? ", \"rare\"" : "");
     }
-  path = assay_test_write_file ("rare.jsonl", jsonl->str);
-  {
-    AssayXmtcImportOptions io;
-    AssayXmtcImportResult  ir;
-    assay_xmtc_import_options_init (&io);
-    io.format = ASSAY_XMTC_FORMAT_JSONL;
-    g_assert_true (assay_xmtc_import (store, path, &io, &ir, NULL, NULL, NULL, &error));
-    g_assert_no_error (error);
-  }
+  import_jsonl (store, "rare.jsonl", jsonl->str);
   assay_xmtc_error_options_init (&options);
   r = assay_xmtc_label_errors (store, 1, &options, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -630,21 +619,12 @@ test_flat (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (GString) jsonl = g_string_new (NULL);
   g_autoptr (JsonObject) r = NULL;
-  g_autofree char *path = NULL;
   AssayXmtcErrorOptions options;
 
   for (guint i = 0; i < 60; i++)
     g_string_append_printf (jsonl, "{\"id\": \"d%u\", \"text\": \"the same report again\", \"labels\": [\"%s\"]}\n", i,
                             names[i % 3]);
-  path = assay_test_write_file ("flat.jsonl", jsonl->str);
-  {
-    AssayXmtcImportOptions io;
-    AssayXmtcImportResult  ir;
-    assay_xmtc_import_options_init (&io);
-    io.format = ASSAY_XMTC_FORMAT_JSONL;
-    g_assert_true (assay_xmtc_import (store, path, &io, &ir, NULL, NULL, NULL, &error));
-    g_assert_no_error (error);
-  }
+  import_jsonl (store, "flat.jsonl", jsonl->str);
   assay_xmtc_error_options_init (&options);
   r = assay_xmtc_label_errors (store, 1, &options, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -661,7 +641,6 @@ test_common_words (void)
   g_autoptr (GRand) rng = g_rand_new_with_seed (12);
   g_autoptr (GString) jsonl = g_string_new (NULL);
   g_autoptr (JsonObject) r = NULL;
-  g_autofree char *path = NULL;
   AssayXmtcErrorOptions options;
   JsonArray *errors;
   guint near = 0;
@@ -676,15 +655,7 @@ test_common_words (void)
   for (guint i = 0; i < 5; i++)
     g_string_append_printf (jsonl, "{\"id\": \"common-%u\", \"text\": \"the of the and\", \"labels\": [\"%s\"]}\n", i,
                             names[i % 3]);
-  path = assay_test_write_file ("common.jsonl", jsonl->str);
-  {
-    AssayXmtcImportOptions io;
-    AssayXmtcImportResult  ir;
-    assay_xmtc_import_options_init (&io);
-    io.format = ASSAY_XMTC_FORMAT_JSONL;
-    g_assert_true (assay_xmtc_import (store, path, &io, &ir, NULL, NULL, NULL, &error));
-    g_assert_no_error (error);
-  }
+  import_jsonl (store, "common.jsonl", jsonl->str);
   assay_xmtc_error_options_init (&options);
   r = assay_xmtc_label_errors (store, 1, &options, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
