@@ -698,18 +698,7 @@ assay_lm_model_read_tensor (AssayLmModel *self, const char *name, gint64 rows, g
   out = g_new (double, MAX (t->n_elements, 1));
   for (gint64 i = 0; i < t->n_elements; i++)
     {
-      if (dtype == ASSAY_DTYPE_F32)
-        {
-          float f;
-          memcpy (&f, t->data + i * 4, 4);
-          out[i] = f;
-        }
-      else
-        {
-          guint16 h;
-          memcpy (&h, t->data + i * 2, 2);
-          out[i] = dtype == ASSAY_DTYPE_BF16 ? assay_bf16_to_f32 (h) : assay_f16_to_f32 (h);
-        }
+      out[i] = element (t, (gsize) i);
       if (!isfinite (out[i]))
         {
           g_set_error (error, ASSAY_ERROR, ASSAY_ERROR_INVALID_INPUT, "%s: tensor “%s” holds a value that is not finite",

@@ -301,13 +301,14 @@ assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorO
   cl = assay_confident_learning (prob, given, n, L, options->filter, options->rank);
   for (guint k = 0; k < cl->issues->len; k++)
     {
-      guint i = g_array_index (cl->issues, guint, k), best = assay_cl_suggested (prob + (gsize) i * L, L, given[i]);
+      guint i = g_array_index (cl->issues, guint, k);
+      int   best = assay_cl_suggested (prob + (gsize) i * L, L, given[i]);
       Found f;
-      /* only where the model prefers another label (flat probabilities suggest nothing) */
-      if (!(prob[(gsize) i * L + best] > prob[(gsize) i * L + given[i]] + 1e-9))
+      /* only where the model prefers another label */
+      if (best < 0)
         continue;
       f.row = i;
-      f.suggested = (int) best;
+      f.suggested = best;
       f.score = cl->quality[i];
       g_array_append_val (found, f);
     }
@@ -338,10 +339,10 @@ assay_gen_label_errors (AssayStore *store, gint64 dataset, const AssayXmtcErrorO
   if (!store_fit (store, ids, fit, error))
     return NULL;
 
-  out = json_object_new ();
-  errors = json_array_new ();
   if (!keyword_evidence (x, tfidf, given, n, names, found, errors_keywords, options, cancellable, error))
     return NULL;
+  out = json_object_new ();
+  errors = json_array_new ();
   {
     /* evidence: the nearest records of the first errors */
     g_autofree guint *rows = g_new (guint, MAX (found->len, 1));

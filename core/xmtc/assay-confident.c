@@ -276,7 +276,7 @@ assay_cl_normalize_rows (double *probs, guint n, guint K)
     }
 }
 
-guint
+int
 assay_cl_suggested (const double *row, guint K, guint given)
 {
   guint best = given == 0 ? 1 : 0;
@@ -284,5 +284,6 @@ assay_cl_suggested (const double *row, guint K, guint given)
   for (guint l = 0; l < K; l++)
     if (l != given && row[l] > row[best])
       best = l;
-  return best;
+  /* (flat probabilities, from texts that say nothing of their labels, suggest nothing) */
+  return row[best] > row[given] + 1e-9 ? (int) best : -1;
 }

@@ -54,8 +54,9 @@ AssayClResult *assay_confident_learning (const double *probs,
 void           assay_cl_result_free (AssayClResult *result);
 /* One label per example: each row of probs (n x K) scaled to sum to 1 (uniform when it sums to 0) */
 void           assay_cl_normalize_rows (double *probs, guint n, guint K);
-/* The likeliest class other than given, in one row of K probabilities */
-guint          assay_cl_suggested (const double *row, guint K, guint given);
+/* The likeliest class other than given, in one row of K probabilities; -1 unless it is likelier
+ * than given */
+int            assay_cl_suggested (const double *row, guint K, guint given);
 
 /* Platt scaling: A, B of p = 1 / (1 + exp(A s + B)) fitted to decision values s and labels by
  * the regularised targets and Newton's method with backtracking of Lin, Lin & Weng (2007). */

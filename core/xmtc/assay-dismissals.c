@@ -18,7 +18,6 @@ assay_dismissal_add (AssayStore *store, gint64 dataset, const char *item, const 
 {
   static const char *const columns[] = { "dataset_id", "item", "label", "given" };
   GVariant *values[4];
-  g_autofree char *sql = NULL;
   sqlite3_stmt *stmt;
   gboolean there;
 

@@ -368,16 +368,16 @@ assay_xmtc_label_errors (AssayStore *store, gint64 dataset_id, const AssayXmtcEr
             }
         for (guint k = 0; k < r->issues->len; k++)
           {
-            guint i = g_array_index (r->issues, guint, k), best = assay_cl_suggested (prob + (gsize) i * L, L, given[i]);
+            guint i = g_array_index (r->issues, guint, k);
+            int   best = assay_cl_suggested (prob + (gsize) i * L, L, given[i]);
             Found e;
-            /* only where the model prefers another label (texts that tell the labels apart no
-             * better than chance give flat probabilities: nothing to suggest) */
-            if (!(prob[(gsize) i * L + best] > prob[(gsize) i * L + given[i]] + 1e-9))
+            /* only where the model prefers another label */
+            if (best < 0)
               continue;
             e.doc = i;
             e.label = given[i];
             e.given = TRUE;
-            e.suggested = (int) best;
+            e.suggested = best;
             e.score = r->quality[i];
             g_array_append_val (found, e);
           }
