@@ -672,8 +672,8 @@ layer_forward (Pass *pass, int l, const float *x_in, float *x_out, Acts *a)
       /* (the backward pass still needs down's adapter input) */
       if (self->lora != NULL && self->lora[(gsize) l * P_LAYER + P_DOWN] >= 0)
         {
-          g_autofree float *scratch = g_new (float, (gsize) T * H);
-          return lin (pass, l, P_DOWN, a->act, I, scratch, H, 0.0f, a);
+          g_autofree float *scratch = g_new0 (float, (gsize) T * H); /* (only the adapter's part) */
+          return lora_forward (pass, l, P_DOWN, a->act, I, H, scratch, H, a);
         }
       return TRUE;
     }
@@ -800,8 +800,8 @@ gpt2_layer_forward (Pass *pass, int l, const float *x_in, float *x_out, Acts *a)
       /* (the backward pass still needs the output projection's adapter input) */
       if (self->lora != NULL && self->lora[(gsize) l * P_LAYER + G_OUT_W] >= 0)
         {
-          g_autofree float *scratch = g_new (float, (gsize) T * H);
-          return conv1d (pass, l, G_OUT_W, a->act, I, H, 0.0f, scratch, a);
+          g_autofree float *scratch = g_new0 (float, (gsize) T * H); /* (only the adapter's part) */
+          return lora_forward (pass, l, G_OUT_W, a->act, I, H, scratch, H, a);
         }
       return TRUE;
     }
