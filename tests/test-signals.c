@@ -137,6 +137,16 @@ processbench_workspace (const char *name, gboolean shuffle)
   return g_steal_pointer (&ws);
 }
 
+/* The column of the signal named name, or -1 */
+static int
+signal_index (const AssaySignals *s, const char *name)
+{
+  for (guint j = 0; j < s->m; j++)
+    if (g_str_equal (s->names->pdata[j], name))
+      return (int) j;
+  return -1;
+}
+
 /* The signals read from the workspace against the data file read here; the fit against the
  * first-error labels, without and with 100 decisions */
 static void
@@ -167,11 +177,8 @@ test_fit_processbench (void)
       rows = json_node_get_array (json_parser_get_root (parser));
       g_assert_cmpuint (s->n, ==, json_array_get_length (rows));
       g_assert_cmpuint (s->n_truth, ==, s->n);
-      for (guint j = 0; j < s->m; j++)
-        {
-          answer = g_str_equal (s->names->pdata[j], "answer") ? (int) j : answer;
-          arith = g_str_equal (s->names->pdata[j], "arithmetic") ? (int) j : arith;
-        }
+      answer = signal_index (s, "answer");
+      arith = signal_index (s, "arithmetic");
       g_assert_cmpint (answer, >=, 0);
       g_assert_cmpint (arith, >=, 0);
       for (guint i = 0; i < s->n; i++)
@@ -474,9 +481,7 @@ test_cli (void)
       int dup = -1;
       guint repeats = 0;
       g_assert_no_error (error);
-      for (guint j = 0; j < sig->m; j++)
-        if (g_str_equal (sig->names->pdata[j], "duplicate"))
-          dup = (int) j;
+      dup = signal_index (sig, "duplicate");
       g_assert_cmpint (dup, >=, 0);
       for (guint i = 0; i < sig->n; i++)
         {
@@ -504,9 +509,7 @@ test_cli (void)
       again = assay_signals_read (store, 1, &error);
       g_assert_no_error (error);
       g_assert_false (again->duplicates_reused);
-      for (guint j = 0; j < again->m; j++)
-        if (g_str_equal (again->names->pdata[j], "duplicate"))
-          dup = (int) j;
+      dup = signal_index (again, "duplicate");
       g_assert_cmpint (dup, >=, 0);
       g_assert_cmpint (again->votes[1 * again->m + dup], ==, 0); /* record 2, after record 1 */
       after = assay_signals_read (store, 1, &error);
@@ -593,9 +596,10 @@ test_cli (void)
     g_clear_pointer (&err, g_free);
   }
   {
-    const char *args[] = { "signals", "show", "-w", ws, "--dataset", "1", "--top", "-1", NULL };
+    /* (a negative --top lists every record) */
+    const char *args[] = { "signals", "show", "-w", ws, "--dataset", "1", "--top", "-1", "--json", NULL };
     g_autoptr (JsonObject) o = assay_test_cli_json (args, 0, NULL);
-    (void) o;
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "ranked")), ==, 60);
   }
   {
     const char *args[] = { "signals", "fit", "-w", ws, NULL };
@@ -778,10 +782,11 @@ test_gen_errors (void)
     g_assert_nonnull (assay_test_signal_named (o, "score:label_fit"));
   }
   {
-    /* no labels: refused naming why */
+    /* folds out of range: refused naming the option */
     g_autofree char *err = NULL;
     const char *args[] = { "gen", "errors", "-w", ws, "--dataset", "1", "--folds", "1", NULL };
     assay_test_cli_json (args, 2, &err);
+    g_assert_nonnull (strstr (err, "--folds must be between 2 and 100"));
   }
   {
     /* the embeddings' model: without a set, refused naming the way to make one; a bad option */
