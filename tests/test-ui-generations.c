@@ -827,6 +827,35 @@ find_message_dialog (void)
  * without a model, then DPO on the demo's accepted pairs in the run window, whose loss and
  * reward curves grow as the steps come; the run is kept, the model written, and "Compute Credit
  * with This Policy" opens the Traces page's credit dialog on the trained model and its base. */
+/* A line of AG News' CSV ("class","title","text"): its title and text, and its class from 0 */
+static char *
+ag_news_row (const char *line, int *klass)
+{
+  g_auto (GStrv) f = g_strsplit (line, "\",\"", 3);
+  char *body;
+
+  g_assert_cmpuint (g_strv_length (f), ==, 3);
+  *klass = atoi (f[0] + 1) - 1;
+  body = g_strdup_printf ("%s. %s", f[1], f[2]);
+  body[strlen (body) - 1] = '\0'; /* the closing quote */
+  return body;
+}
+
+/* The visible top-level window of type, or NULL */
+static GtkWindow *
+find_window (GType type)
+{
+  GListModel *tops = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr (GObject) w = g_list_model_get_item (tops, i);
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return GTK_WINDOW (w);
+    }
+  return NULL;
+}
+
 static AssayFinetuneWindow *
 find_finetune_window (void)
 {
@@ -1019,19 +1048,6 @@ test_duplicates (void)
  * that very text first; near-duplicates by meaning name their cosine; zero-shot labels open the
  * alignment heatmap, whose cells show their record on the page. On 300 AG News records with
  * their classes as labels. Screenshots light, dark and at 800 x 600. */
-static AssayZeroshotWindow *
-find_zeroshot_window (void)
-{
-  GListModel *tops = gtk_window_get_toplevels ();
-  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
-    {
-      g_autoptr (GObject) w = g_list_model_get_item (tops, i);
-      if (ASSAY_IS_ZEROSHOT_WINDOW (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
-        return ASSAY_ZEROSHOT_WINDOW (w);
-    }
-  return NULL;
-}
-
 static void
 check_meaning (AssayWindow *window, gpointer data)
 {
@@ -1087,7 +1103,7 @@ check_meaning (AssayWindow *window, gpointer data)
 
   /* zero-shot labels and the alignment heatmap */
   assay_generations_page_run_zeroshot (page, data, "World, Sports, Business, Sci/Tech", 0);
-  for (int i = 0; i < 400 && (zs = find_zeroshot_window ()) == NULL; i++)
+  for (int i = 0; i < 400 && (zs = (AssayZeroshotWindow *) find_window (ASSAY_TYPE_ZEROSHOT_WINDOW)) == NULL; i++)
     assay_test_wait (25);
   g_assert_nonnull (zs);
   heatmap = assay_zeroshot_window_get_heatmap (zs);
@@ -1145,7 +1161,7 @@ check_meaning (AssayWindow *window, gpointer data)
   }
   adw_message_dialog_response (dialog, "run");
   zs = NULL;
-  for (int i = 0; i < 400 && (zs = find_zeroshot_window ()) == NULL; i++)
+  for (int i = 0; i < 400 && (zs = (AssayZeroshotWindow *) find_window (ASSAY_TYPE_ZEROSHOT_WINDOW)) == NULL; i++)
     assay_test_wait (25);
   g_assert_nonnull (zs);
   g_assert_true (assay_test_find_label (GTK_WIDGET (zs), "2 texts are the mean"));
@@ -1181,13 +1197,9 @@ test_meaning (void)
     for (guint i = 0; i < 300; i++)
       {
         /* "class","title","description": the title and description as the text */
-        g_auto (GStrv) f = g_strsplit (lines[i], "\",\"", 3);
-        g_autofree char *body = NULL;
         sqlite3_stmt *stmt;
-        int c = atoi (f[0] + 1) - 1;
-        g_assert_cmpuint (g_strv_length (f), ==, 3);
-        body = g_strdup_printf ("%s. %s", f[1], f[2]);
-        body[strlen (body) - 1] = '\0'; /* the closing quote */
+        int c;
+        g_autofree char *body = ag_news_row (lines[i], &c);
         stmt = assay_store_prepare (store, "INSERT INTO gen_records (dataset_id, kind, text, condition) "
                                            "VALUES (1, 'rewrite', ?, ?)", &error);
         sqlite3_bind_text (stmt, 1, body, -1, SQLITE_TRANSIENT);
@@ -1204,20 +1216,6 @@ test_meaning (void)
  * order is chosen, the list starts with the record likeliest wrong, the detail says its
  * P(good), a decision makes the model fit again with it, next pending takes the likeliest wrong
  * still pending, and the Signals window shows every signal (light, dark, 800 x 600). */
-static AssaySignalsWindow *
-find_signals_window (void)
-{
-  GListModel *tops = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
-    {
-      g_autoptr (GObject) w = g_list_model_get_item (tops, i);
-      if (ASSAY_IS_SIGNALS_WINDOW (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
-        return ASSAY_SIGNALS_WINDOW (w);
-    }
-  return NULL;
-}
-
 static gint64
 decided_in_fit (AssayStore *store)
 {
@@ -1290,7 +1288,7 @@ check_doubt (AssayWindow *window, gpointer data)
 
   /* the Signals window */
   assay_generations_page_weigh_signals (page);
-  for (int i = 0; i < 400 && ((signals = find_signals_window ()) == NULL || assay_signals_window_get_n_signals (signals) == 0); i++)
+  for (int i = 0; i < 400 && ((signals = (AssaySignalsWindow *) find_window (ASSAY_TYPE_SIGNALS_WINDOW)) == NULL || assay_signals_window_get_n_signals (signals) == 0); i++)
     assay_test_wait (25);
   g_assert_nonnull (signals);
   g_assert_cmpuint (assay_signals_window_get_n_signals (signals), >=, 2);
@@ -1366,20 +1364,6 @@ test_doubt (void)
 /* Find Label Errors… on label-conditioned records: 600 AG News texts with every 10th label
  * changed; the window lists records, a correction relabels one (undone from the main window), a
  * dismissal is kept. Screenshots light and dark. */
-static AssayLabelErrorsWindow *
-find_errors_window (void)
-{
-  GListModel *tops = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
-    {
-      g_autoptr (GObject) w = g_list_model_get_item (tops, i);
-      if (ASSAY_IS_LABEL_ERRORS_WINDOW (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
-        return ASSAY_LABEL_ERRORS_WINDOW (w);
-    }
-  return NULL;
-}
-
 static char *
 condition_of (AssayStore *store, gint64 id)
 {
@@ -1400,7 +1384,7 @@ check_label_errors (AssayWindow *window, gpointer data)
   assay_window_show_page (window, "generations");
   page = wait_loaded (window);
   assay_generations_page_find_label_errors (page);
-  for (int i = 0; i < 400 && (errors = find_errors_window ()) == NULL; i++)
+  for (int i = 0; i < 400 && (errors = (AssayLabelErrorsWindow *) find_window (ASSAY_TYPE_LABEL_ERRORS_WINDOW)) == NULL; i++)
     assay_test_wait (25);
   g_assert_nonnull (errors);
   n = assay_label_errors_window_get_n_rows (errors);
@@ -1477,12 +1461,9 @@ test_label_errors (void)
     lines = g_strsplit (text, "\n", 601);
     for (guint i = 0; i < 600; i++)
       {
-        g_auto (GStrv) f = g_strsplit (lines[i], "\",\"", 3);
-        g_autofree char *body = NULL;
         sqlite3_stmt *stmt;
-        int c = atoi (f[0] + 1) - 1;
-        body = g_strdup_printf ("%s. %s", f[1], f[2]);
-        body[strlen (body) - 1] = '\0';
+        int c;
+        g_autofree char *body = ag_news_row (lines[i], &c);
         if (i % 10 == 0)
           c = (c + 1) % 4; /* a wrong label */
         stmt = assay_store_prepare (store, "INSERT INTO gen_records (dataset_id, kind, text, condition) "
