@@ -95,7 +95,7 @@ check_heads (AssayLmArch arch, AssayLmRewardHead head, int labels, AssayDType dt
       g_autofree double *got = NULL, *want = NULL;
       for (int i = 0; i < len; i++)
         ids[i] = (i * 37 + len) % 264;
-      got = assay_reward_model_logits_ids (rm, ids, len, &error);
+      got = assay_reward_model_logits_ids (rm, ids, len, ASSAY_REWARD_ROWS_ALL, &error);
       g_assert_no_error (error);
       want = assay_test_lm_reward_logits (lm, ids, len);
       g_test_message ("%s %s, %d labels, %d tokens: worst error %.3g (largest logit %.3g)", assay_lm_arch_name (arch),

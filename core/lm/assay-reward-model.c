@@ -98,7 +98,7 @@ assay_reward_model_lm (AssayRewardModel *self)
 }
 
 double *
-assay_reward_model_logits_ids (AssayRewardModel *self, const int *ids, int len, GError **error)
+assay_reward_model_logits_ids (AssayRewardModel *self, const int *ids, int len, int rows, GError **error)
 {
   int                H = self->H, L = self->labels;
   g_autofree float  *hidden = g_new (float, (gsize) MAX (len, 1) * H);
@@ -111,6 +111,12 @@ assay_reward_model_logits_ids (AssayRewardModel *self, const int *ids, int len, 
   for (int t = 0; t < len; t++)
     {
       const float *h = hidden + (gsize) t * H;
+      if ((rows == ASSAY_REWARD_ROWS_LAST && t != len - 1) || (rows >= 0 && ids[t] != rows))
+        {
+          for (int k = 0; k < L; k++)
+            out[(gsize) t * L + k] = NAN;
+          continue;
+        }
       if (self->w1 != NULL)
         {
           for (int i = 0; i < H; i++)
@@ -197,7 +203,8 @@ assay_reward_model_score (AssayRewardModel *self, const char *prompt, const char
   add_message (messages, "user", prompt != NULL ? prompt : "");
   add_message (messages, "assistant", response != NULL ? response : "");
   if ((ids = render (self, messages, error)) == NULL
-      || (logits = assay_reward_model_logits_ids (self, (const int *) ids->data, (int) ids->len, error)) == NULL)
+      || (logits = assay_reward_model_logits_ids (self, (const int *) ids->data, (int) ids->len, ASSAY_REWARD_ROWS_LAST,
+                                                  error)) == NULL)
     return FALSE;
   memcpy (out, logits + (gsize) (ids->len - 1) * self->labels, sizeof (double) * self->labels);
   return TRUE;
@@ -245,7 +252,7 @@ assay_reward_model_steps (AssayRewardModel *self, const char *problem, const cha
   add_message (messages, "user", problem != NULL ? problem : "");
   add_message (messages, "assistant", answer->str);
   if ((ids = render (self, messages, error)) == NULL
-      || (logits = assay_reward_model_logits_ids (self, (const int *) ids->data, (int) ids->len, error)) == NULL)
+      || (logits = assay_reward_model_logits_ids (self, (const int *) ids->data, (int) ids->len, sep, error)) == NULL)
     return FALSE;
   for (guint t = 0; t < ids->len; t++)
     if (g_array_index (ids, int, t) == sep)

@@ -29,8 +29,15 @@ AssayLmRewardHead assay_reward_model_head (AssayRewardModel *self);
 int               assay_reward_model_labels (AssayRewardModel *self);
 AssayLmModel     *assay_reward_model_lm (AssayRewardModel *self);
 
-/* The head at every position of one sequence: len x labels logits (g_free) */
-double           *assay_reward_model_logits_ids (AssayRewardModel *self, const int *ids, int len, GError **error);
+/* The rows of the head a caller needs: every position, the last one, or (a token id ≥ 0) the
+ * positions holding that token */
+#define ASSAY_REWARD_ROWS_ALL  (-1)
+#define ASSAY_REWARD_ROWS_LAST (-2)
+
+/* The head at the positions rows names of one sequence: len x labels logits, NaN at the others
+ * (the head is an H x H layer a token for a PRM: only the rows read are computed); g_free */
+double           *assay_reward_model_logits_ids (AssayRewardModel *self, const int *ids, int len, int rows,
+                                                 GError **error);
 
 /* An ORM's score of a response to a prompt: the head at the last token (labels values, out) */
 gboolean          assay_reward_model_score (AssayRewardModel *self, const char *prompt, const char *response,
